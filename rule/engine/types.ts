@@ -1,0 +1,76 @@
+/**
+ * Public types of the analysis engine. The engine is pure: no AWS SDK, no fs, no Lambda types.
+ */
+
+export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+/** Rank for ordering: higher is more severe. */
+export function severityRank(severity: Severity): number {
+  return SEVERITIES.length - SEVERITIES.indexOf(severity);
+}
+
+export function isSeverity(value: unknown): value is Severity {
+  return typeof value === 'string' && (SEVERITIES as readonly string[]).includes(value);
+}
+
+export const CHECK_IDS = [
+  'INVALID_POLICY',
+  'PUBLIC_ACCESS',
+  'UNTRUSTED_CROSS_ACCOUNT',
+  'ACCOUNT_WIDE_FULL_ACCESS',
+  'ACCOUNT_WIDE_USAGE',
+  'ACCOUNT_WIDE_ADMINISTRATION',
+  'NO_SEPARATION_OF_DUTIES',
+  'UNCONSTRAINED_GRANT_CREATION',
+  'UNSCOPED_SERVICE_PRINCIPAL',
+  'ALLOW_WITH_NEGATION',
+] as const;
+export type CheckId = (typeof CHECK_IDS)[number];
+
+export function isCheckId(value: unknown): value is CheckId {
+  return typeof value === 'string' && (CHECK_IDS as readonly string[]).includes(value);
+}
+
+/** Options that describe the key being analysed and who is trusted. */
+export interface AnalysisOptions {
+  /** The 12-digit account that owns the key. Without it, own and foreign accounts cannot be told apart. */
+  accountId?: string;
+  /** Accounts whose principals may act on the key without an UNTRUSTED_CROSS_ACCOUNT finding. */
+  trustedAccountIds?: readonly string[];
+  /** Organisations (o-…) whose principals may act on the key without an UNTRUSTED_CROSS_ACCOUNT finding. */
+  trustedOrgIds?: readonly string[];
+  /** The key's ARN; used to decide whether a statement's Resource can match this key. */
+  keyArn?: string;
+  /** Check ids to leave out of the result. */
+  disabledChecks?: readonly CheckId[];
+}
+
+/** A finding: one check's verdict on one grant, with enough context for a person to act. */
+export interface Finding {
+  checkId: CheckId;
+  severity: Severity;
+  title: string;
+  /** Who can do what, and why. */
+  message: string;
+  /** Zero-based statement indexes behind the finding (empty for whole-policy findings). */
+  statementIndexes: number[];
+  /** Sids of those statements (undefined where a statement has none). */
+  sids: (string | undefined)[];
+  /** JSON path to the most specific element, e.g. `$.Statement[1].Principal.AWS[0]`. */
+  path: string;
+  /** Principals concerned, as written or as classified (e.g. `account:111122223333`). */
+  principals: string[];
+  /** Actions concerned (canonical names, e.g. `kms:Decrypt`). */
+  actions: string[];
+  /** How the access is granted: `unconditional`, or `conditional` with the condition keys that apply. */
+  access?: 'conditional' | 'unconditional';
+  conditionKeys?: string[];
+}
+
+/** A problem that does not make the policy invalid but deserves a look (e.g. an unknown KMS action). */
+export interface Warning {
+  code: 'UNKNOWN_ACTION' | 'UNKNOWN_CONDITION_KEY' | 'ACCOUNT_UNKNOWN' | 'NON_KMS_ACTION' | 'INERT_STATEMENT';
+  message: string;
+  path: string;
+}
