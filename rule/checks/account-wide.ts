@@ -1,0 +1,32 @@
+/**
+ * Shared query for the three account-wide checks: what every principal of the key's own account may do.
+ *
+ * An account principal (arn:aws:iam::ACCOUNT:root or the bare account id) in a key policy delegates to
+ * IAM: any identity of that account whose IAM policy allows the action may perform it.
+ * https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#key-policy-default-allow-root-enable-iam
+ */
+import { CLASS_MASKS } from '../engine/actions';
+import { grantsCovering, type AccessEntry, type Grant } from '../engine/access-summary';
+import { isOwnAccountEntry, type CheckContext } from './check';
+
+export interface AccountWideAccess {
+  entry: AccessEntry;
+  admin: Grant[];
+  use: Grant[];
+}
+
+export function accountWideAccess(ctx: CheckContext): AccountWideAccess[] {
+  return ctx.summary.entries
+    .filter((e) => isOwnAccountEntry(e, ctx.ownAccount))
+    .map((entry) => ({
+      entry,
+      admin: grantsCovering(entry, CLASS_MASKS.administration),
+      use: grantsCovering(entry, CLASS_MASKS.cryptographic),
+    }));
+}
+
+/** Whether a principal class already has full control (and so a separate grant finding adds nothing). */
+export function hasFullAccountWideAccess(ctx: CheckContext, entry: AccessEntry): boolean {
+  if (!isOwnAccountEntry(entry, ctx.ownAccount)) return false;
+  return grantsCovering(entry, CLASS_MASKS.administration).length > 0 && grantsCovering(entry, CLASS_MASKS.cryptographic).length > 0;
+}

@@ -1,0 +1,114 @@
+/**
+ * What a check is: its metadata, declared beside it, and a query over the access summary.
+ */
+import type { AccessEntry, AccessSummary, Grant } from '../engine/access-summary';
+import { actionNames, describeActions, type ActionSet } from '../engine/actions';
+import type { ParseError, ParsedPolicy } from '../engine/parse-policy';
+import type { PrincipalClass } from '../engine/principals';
+import type { AnalysisOptions, CheckId, Finding, Severity } from '../engine/types';
+
+export interface CheckMeta {
+  id: CheckId;
+  title: string;
+  severity: Severity;
+  /** Why it matters. */
+  rationale: string;
+  /** What to change. */
+  remediation: string;
+  /** AWS documentation. */
+  references: readonly string[];
+}
+
+export interface CheckContext {
+  policy: ParsedPolicy | undefined;
+  parseErrors: readonly ParseError[];
+  summary: AccessSummary;
+  options: AnalysisOptions;
+  /** The key's account, when known (from options.accountId or options.keyArn). */
+  ownAccount: string | undefined;
+}
+
+/** A finding before the runner adds the check's title and severity. */
+export type FindingDraft = Omit<Finding, 'checkId' | 'severity' | 'title'>;
+
+export interface Check {
+  meta: CheckMeta;
+  run(ctx: CheckContext): FindingDraft[];
+}
+
+/** True when `entry` is "every principal of the key's own account". Unknown own account: any account. */
+export function isOwnAccountEntry(entry: AccessEntry, ownAccount: string | undefined): boolean {
+  return entry.principal.kind === 'account' && (ownAccount === undefined || entry.principal.account === ownAccount);
+}
+
+function statementRef(grants: readonly Grant[]): string {
+  const seen = new Map<number, string | undefined>();
+  for (const g of grants) seen.set(g.statementIndex, g.sid);
+  return [...seen.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([i, sid]) => (sid ? `statement ${i} ("${sid}")` : `statement ${i}`))
+    .join(', ');
+}
+
+function conditionNote(grants: readonly Grant[]): string {
+  if (grants.some((g) => g.level === 'unconditional')) return '';
+  const keys = [...new Set(grants.flatMap((g) => g.conditionKeys))];
+  return ` Only under conditions on ${keys.join(', ')}, which limit how the key is reached, not who may reach it.`;
+}
+
+function carveNote(grants: readonly Grant[]): string {
+  const carved = [...new Set(grants.flatMap((g) => g.carvedBy))];
+  return carved.length > 0 ? ` (what remains after the Deny in statement ${carved.join(', ')})` : '';
+}
+
+/** Build a finding from the grants behind it. */
+export function draftFromGrants(
+  principal: PrincipalClass,
+  grants: readonly Grant[],
+  actions: ActionSet,
+  what: string,
+): FindingDraft {
+  const sorted = [...grants].sort((a, b) => a.statementIndex - b.statementIndex);
+  const statementIndexes = [...new Set(sorted.map((g) => g.statementIndex))];
+  const sids = statementIndexes.map((i) => sorted.find((g) => g.statementIndex === i)?.sid);
+  const unconditional = sorted.some((g) => g.level === 'unconditional');
+  const conditionKeys = [...new Set(sorted.flatMap((g) => g.conditionKeys))];
+  // Name the whole grant ("kms:*") when the statements grant everything, not just the part this check is about.
+  const granted = sorted.reduce((set, g) => set | g.actions, 0n);
+  const shown = describeActions(granted).startsWith('kms:*') ? describeActions(granted) : describeActions(actions);
+  return {
+    message: `${capitalise(principal.label)} ${what} (${shown}), granted by ${statementRef(sorted)}${carveNote(sorted)}.${conditionNote(sorted)}`,
+    statementIndexes,
+    sids,
+    path: sorted[0]?.path ?? '$',
+    principals: [principalName(principal)],
+    actions: actionNames(actions),
+    access: unconditional ? 'unconditional' : 'conditional',
+    ...(conditionKeys.length > 0 ? { conditionKeys } : {}),
+  };
+}
+
+export function principalName(p: PrincipalClass): string {
+  switch (p.kind) {
+    case 'anyone':
+      return '*';
+    case 'account':
+      return p.partition ? `arn:${p.partition}:iam::${p.account}:root` : p.account;
+    case 'principal':
+      return p.name;
+    case 'organization':
+      return p.orgId;
+    case 'service':
+      return p.service;
+  }
+}
+
+export function capitalise(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+export function unionActions(grants: readonly Grant[], mask: ActionSet): ActionSet {
+  let set = 0n;
+  for (const g of grants) set |= g.actions & mask;
+  return set;
+}

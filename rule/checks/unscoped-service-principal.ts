@@ -1,0 +1,32 @@
+import { CLASS_MASKS, CREATE_GRANT } from '../engine/actions';
+import { grantsCovering } from '../engine/access-summary';
+import { draftFromGrants, unionActions, type Check, type CheckMeta } from './check';
+
+export const meta = {
+  id: 'UNSCOPED_SERVICE_PRINCIPAL',
+  title: 'A service principal may use the key for any caller',
+  severity: 'medium',
+  rationale:
+    'An AWS service principal may use the key without aws:SourceAccount, aws:SourceArn, aws:SourceOrgID or an encryption-context condition bound to your resources. The service acts for every customer, so another account can make it use your key on their behalf (the confused deputy).',
+  remediation:
+    'Add aws:SourceAccount (and ideally aws:SourceArn) conditions naming your account and resources, or bind kms:EncryptionContext:<service key> to your resource ARNs.',
+  references: [
+    'https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html',
+    'https://docs.aws.amazon.com/kms/latest/developerguide/conditions-aws.html',
+  ],
+} as const satisfies CheckMeta;
+
+const USE = CLASS_MASKS.cryptographic | CREATE_GRANT;
+
+export const unscopedServicePrincipal: Check = {
+  meta,
+  run(ctx) {
+    return ctx.summary.entries
+      .filter((e) => e.principal.kind === 'service')
+      .flatMap((e) => {
+        const loose = grantsCovering(e, USE).filter((g) => !g.serviceScoped);
+        if (loose.length === 0) return [];
+        return [draftFromGrants(e.principal, loose, unionActions(loose, USE), 'may use this key on behalf of any account')];
+      });
+  },
+};

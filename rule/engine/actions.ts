@@ -1,0 +1,208 @@
+/**
+ * KMS actions: the complete list (generated from the Service Authorization Reference into
+ * data/kms-actions.json), this project's classification of each, and wildcard matching into bit sets.
+ *
+ * The Service Authorization Reference calls both key administration and key use "Write", so the
+ * classification below is our own. Every action in the data file must appear in it (a test enforces that).
+ */
+import kmsActionData from './data/kms-actions.json';
+
+export const ACTION_CLASSES = ['administration', 'cryptographic', 'grant', 'read'] as const;
+export type ActionClass = (typeof ACTION_CLASSES)[number];
+
+export const ACTION_CLASS_LABELS: Record<ActionClass, string> = {
+  administration: 'administration',
+  cryptographic: 'cryptographic use',
+  grant: 'grant management',
+  read: 'read-only',
+};
+
+/**
+ * Our classification. Actions without a key resource (CreateKey, GenerateRandom, ListKeys, custom key
+ * stores) cannot be authorised by a key policy, but they are classified too so the table is complete.
+ */
+export const ACTION_CLASSIFICATION: Readonly<Record<string, ActionClass>> = {
+  CancelKeyDeletion: 'administration',
+  ConnectCustomKeyStore: 'administration',
+  CreateAlias: 'administration',
+  CreateCustomKeyStore: 'administration',
+  CreateKey: 'administration',
+  DeleteAlias: 'administration',
+  DeleteCustomKeyStore: 'administration',
+  DeleteImportedKeyMaterial: 'administration',
+  DisableKey: 'administration',
+  DisableKeyRotation: 'administration',
+  DisconnectCustomKeyStore: 'administration',
+  EnableKey: 'administration',
+  EnableKeyRotation: 'administration',
+  GetParametersForImport: 'administration',
+  ImportKeyMaterial: 'administration',
+  PutKeyPolicy: 'administration',
+  ReplicateKey: 'administration',
+  RotateKeyOnDemand: 'administration',
+  ScheduleKeyDeletion: 'administration',
+  SynchronizeMultiRegionKey: 'administration',
+  TagResource: 'administration',
+  UntagResource: 'administration',
+  UpdateAlias: 'administration',
+  UpdateCustomKeyStore: 'administration',
+  UpdateKeyDescription: 'administration',
+  UpdatePrimaryRegion: 'administration',
+
+  Decrypt: 'cryptographic',
+  DeriveSharedSecret: 'cryptographic',
+  Encrypt: 'cryptographic',
+  GenerateDataKey: 'cryptographic',
+  GenerateDataKeyPair: 'cryptographic',
+  GenerateDataKeyPairWithoutPlaintext: 'cryptographic',
+  GenerateDataKeyWithoutPlaintext: 'cryptographic',
+  GenerateMac: 'cryptographic',
+  GenerateRandom: 'cryptographic',
+  ReEncryptFrom: 'cryptographic',
+  ReEncryptTo: 'cryptographic',
+  Sign: 'cryptographic',
+  Verify: 'cryptographic',
+  VerifyMac: 'cryptographic',
+
+  CreateGrant: 'grant',
+  RetireGrant: 'grant',
+  RevokeGrant: 'grant',
+
+  DescribeCustomKeyStores: 'read',
+  DescribeKey: 'read',
+  GetKeyLastUsage: 'read',
+  GetKeyPolicy: 'read',
+  GetKeyRotationStatus: 'read',
+  GetPublicKey: 'read',
+  ListAliases: 'read',
+  ListGrants: 'read',
+  ListKeyPolicies: 'read',
+  ListKeyRotations: 'read',
+  ListKeys: 'read',
+  ListResourceTags: 'read',
+  ListRetirableGrants: 'read',
+};
+
+export interface KmsActionInfo {
+  /** Canonical name without prefix, e.g. `Decrypt`. */
+  name: string;
+  actionClass: ActionClass;
+  /** Whether the action takes a key as its resource, and so can be granted by a key policy at all. */
+  keyResource: boolean;
+  bit: bigint;
+}
+
+/** An action set: one bit per known action, plus FUTURE_BIT for KMS actions AWS adds later. */
+export type ActionSet = bigint;
+
+export const KMS_ACTIONS: readonly KmsActionInfo[] = kmsActionData.actions.map((a, i) => ({
+  name: a.name,
+  actionClass: ACTION_CLASSIFICATION[a.name] ?? 'administration',
+  keyResource: a.keyResource,
+  bit: 1n << BigInt(i),
+}));
+
+/** Stands for every KMS action not in the data file (added after it was generated). */
+export const FUTURE_BIT: ActionSet = 1n << BigInt(KMS_ACTIONS.length);
+export const ALL_KNOWN: ActionSet = (1n << BigInt(KMS_ACTIONS.length)) - 1n;
+/** `kms:*` and `*`: every action, including those AWS adds later. */
+export const ALL_ACTIONS: ActionSet = ALL_KNOWN | FUTURE_BIT;
+export const NO_ACTIONS: ActionSet = 0n;
+
+const byLowerName = new Map(KMS_ACTIONS.map((a) => [a.name.toLowerCase(), a]));
+
+export function actionBit(name: string): ActionSet {
+  return byLowerName.get(name.toLowerCase())?.bit ?? NO_ACTIONS;
+}
+
+/** Actions that take a key as their resource. CreateKey, GenerateRandom, ListKeys and the custom key
+ * store actions do not, so a key policy cannot grant them and they count in no class mask. */
+export const KEY_SCOPED: ActionSet = KMS_ACTIONS.reduce((m, a) => (a.keyResource ? m | a.bit : m), NO_ACTIONS);
+
+function classMask(actionClass: ActionClass): ActionSet {
+  let mask = NO_ACTIONS;
+  for (const a of KMS_ACTIONS) if (a.actionClass === actionClass && a.keyResource) mask |= a.bit;
+  return mask;
+}
+
+/**
+ * Masks per class, over key-scoped actions. An unknown future action could be anything, so FUTURE_BIT
+ * counts as administration and as cryptographic use: a grant of `kms:*` already covers both, so this
+ * only matters for NotAction.
+ */
+export const CLASS_MASKS: Record<ActionClass, ActionSet> = {
+  administration: classMask('administration') | FUTURE_BIT,
+  cryptographic: classMask('cryptographic') | FUTURE_BIT,
+  grant: classMask('grant'),
+  read: classMask('read'),
+};
+
+export const PUT_KEY_POLICY: ActionSet = actionBit('PutKeyPolicy');
+export const CREATE_GRANT: ActionSet = actionBit('CreateGrant');
+
+export type PatternMatch =
+  | { kind: 'kms'; set: ActionSet; known: boolean }
+  | { kind: 'other-service'; set: ActionSet }
+  | { kind: 'invalid'; reason: string };
+
+/** IAM action globbing: `*` any run of characters, `?` one character; case-insensitive. */
+function globToRegExp(glob: string): RegExp {
+  const escaped = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${escaped}$`, 'i');
+}
+
+const patternCache = new Map<string, PatternMatch>();
+const PATTERN_CACHE_LIMIT = 10_000;
+
+/**
+ * Resolve one Action/NotAction entry to the KMS actions it matches.
+ * `*` and `kms:*` also match actions AWS adds later; a narrower wildcard such as `kms:Get*` matches only
+ * the actions known today (a later `Get…` action is unknown to us, so we do not claim it).
+ */
+export function matchActionPattern(pattern: string): PatternMatch {
+  const cached = patternCache.get(pattern);
+  if (cached) return cached;
+  const result = computeMatch(pattern);
+  if (patternCache.size >= PATTERN_CACHE_LIMIT) patternCache.clear();
+  patternCache.set(pattern, result);
+  return result;
+}
+
+function computeMatch(pattern: string): PatternMatch {
+  if (pattern === '*') return { kind: 'kms', set: ALL_ACTIONS, known: true };
+  const colon = pattern.indexOf(':');
+  if (colon <= 0 || colon === pattern.length - 1) {
+    return { kind: 'invalid', reason: `"${pattern}" is not an action: write it as "service:Action", e.g. "kms:Decrypt"` };
+  }
+  const service = pattern.slice(0, colon);
+  const name = pattern.slice(colon + 1);
+  if (!/^[A-Za-z0-9*?-]+$/.test(service) || !/^[A-Za-z0-9*?]+$/.test(name)) {
+    return { kind: 'invalid', reason: `"${pattern}" has characters an action name cannot contain` };
+  }
+  if (!globToRegExp(service).test('kms')) return { kind: 'other-service', set: NO_ACTIONS };
+  if (/^\*+$/.test(name)) return { kind: 'kms', set: ALL_ACTIONS, known: true };
+  const re = globToRegExp(name);
+  let set = NO_ACTIONS;
+  for (const a of KMS_ACTIONS) if (re.test(a.name)) set |= a.bit;
+  return { kind: 'kms', set, known: set !== NO_ACTIONS };
+}
+
+/** Canonical names of the key-scoped actions in a set (plus a marker for actions added later). */
+export function actionNames(set: ActionSet): string[] {
+  const names: string[] = [];
+  for (const a of KMS_ACTIONS) if (a.keyResource && (set & a.bit) !== NO_ACTIONS) names.push(`kms:${a.name}`);
+  if ((set & FUTURE_BIT) !== NO_ACTIONS) names.push('kms:<actions added later>');
+  return names;
+}
+
+/** Short human form of an action set: `kms:*` when it is everything, else the first few names. */
+export function describeActions(set: ActionSet, max = 5): string {
+  if ((set & (KEY_SCOPED | FUTURE_BIT)) === (KEY_SCOPED | FUTURE_BIT)) return 'kms:*, every action including those added later';
+  const names = actionNames(set);
+  if (names.length <= max) return names.join(', ');
+  return `${names.slice(0, max).join(', ')} and ${names.length - max} more`;
+}
+
+export function hasAny(set: ActionSet, mask: ActionSet): boolean {
+  return (set & mask) !== NO_ACTIONS;
+}

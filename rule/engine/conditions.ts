@@ -1,0 +1,216 @@
+/**
+ * Condition operators and condition keys: which conditions narrow *who* may act, which only narrow the
+ * path or the data, and which scope a service principal to the caller's resources.
+ *
+ * Why it matters: a condition such as kms:ViaService lets every principal of the account decrypt as long
+ * as they go through that service; it does not restrict who. aws:PrincipalArn does.
+ * https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html
+ */
+
+const BASE_OPERATORS = new Set([
+  'StringEquals',
+  'StringNotEquals',
+  'StringEqualsIgnoreCase',
+  'StringNotEqualsIgnoreCase',
+  'StringLike',
+  'StringNotLike',
+  'NumericEquals',
+  'NumericNotEquals',
+  'NumericLessThan',
+  'NumericLessThanEquals',
+  'NumericGreaterThan',
+  'NumericGreaterThanEquals',
+  'DateEquals',
+  'DateNotEquals',
+  'DateLessThan',
+  'DateLessThanEquals',
+  'DateGreaterThan',
+  'DateGreaterThanEquals',
+  'Bool',
+  'BinaryEquals',
+  'IpAddress',
+  'NotIpAddress',
+  'ArnEquals',
+  'ArnLike',
+  'ArnNotEquals',
+  'ArnNotLike',
+  'Null',
+]);
+
+/** Operators that match when the value is *not* in the list. */
+const NEGATED = new Set([
+  'StringNotEquals',
+  'StringNotEqualsIgnoreCase',
+  'StringNotLike',
+  'NumericNotEquals',
+  'DateNotEquals',
+  'NotIpAddress',
+  'ArnNotEquals',
+  'ArnNotLike',
+]);
+
+/** Operators that compare strings or ARNs for equality or with wildcards. */
+const MATCHING = new Set(['StringEquals', 'StringEqualsIgnoreCase', 'StringLike', 'ArnEquals', 'ArnLike']);
+const NEGATED_MATCHING = new Set(['StringNotEquals', 'StringNotEqualsIgnoreCase', 'StringNotLike', 'ArnNotEquals', 'ArnNotLike']);
+
+export interface ParsedCondition {
+  /** The operator as written, e.g. `ForAnyValue:StringLikeIfExists`. */
+  operator: string;
+  base: string;
+  qualifier?: 'ForAnyValue' | 'ForAllValues';
+  ifExists: boolean;
+  negated: boolean;
+  /** The key as written, and lower-cased (condition keys are case-insensitive). */
+  key: string;
+  keyLower: string;
+  values: string[];
+  path: string;
+}
+
+export type OperatorParse =
+  | { ok: true; base: string; qualifier?: 'ForAnyValue' | 'ForAllValues'; ifExists: boolean }
+  | { ok: false; reason: string };
+
+export function parseOperator(operator: string): OperatorParse {
+  let rest = operator;
+  let qualifier: 'ForAnyValue' | 'ForAllValues' | undefined;
+  const q = /^(ForAnyValue|ForAllValues):(.*)$/i.exec(rest);
+  if (q) {
+    qualifier = q[1]?.toLowerCase() === 'foranyvalue' ? 'ForAnyValue' : 'ForAllValues';
+    rest = q[2] ?? '';
+  }
+  let ifExists = false;
+  if (rest.endsWith('IfExists') && rest !== 'IfExists') {
+    ifExists = true;
+    rest = rest.slice(0, -'IfExists'.length);
+  }
+  if (!BASE_OPERATORS.has(rest)) {
+    return { ok: false, reason: `unknown condition operator "${operator}" (e.g. StringEquals, ArnLike, Bool, Null)` };
+  }
+  if (rest === 'Null' && (ifExists || qualifier)) {
+    return { ok: false, reason: `"${operator}": the Null operator takes no IfExists suffix or set qualifier` };
+  }
+  return { ok: true, base: rest, ...(qualifier ? { qualifier } : {}), ifExists };
+}
+
+export function isNegatedOperator(base: string): boolean {
+  return NEGATED.has(base);
+}
+
+export type KeyCategory = 'who' | 'service-scope' | 'grant' | 'path-or-data';
+
+/** Keys that identify the calling principal, so a condition on them can narrow who gets access. */
+const WHO_KEYS = new Set([
+  'aws:principalarn',
+  'aws:principalaccount',
+  'kms:calleraccount',
+  'aws:principalorgid',
+  'aws:principalorgpaths',
+  'aws:userid',
+  'aws:username',
+]);
+
+/**
+ * Keys set only when an AWS service calls on behalf of a resource: they scope a service principal to
+ * the caller's account or resource (the confused-deputy guard).
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html
+ */
+const SERVICE_SCOPE_KEYS = new Set(['aws:sourceaccount', 'aws:sourcearn', 'aws:sourceorgid', 'aws:sourceorgpaths']);
+
+export function keyCategory(keyLower: string): KeyCategory {
+  if (WHO_KEYS.has(keyLower) || keyLower.startsWith('aws:principaltag/')) return 'who';
+  if (SERVICE_SCOPE_KEYS.has(keyLower)) return 'service-scope';
+  if (keyLower === 'kms:grantisforawsresource' || keyLower === 'kms:grantoperations') return 'grant';
+  return 'path-or-data';
+}
+
+/**
+ * A bare "*" (or a pattern that still matches every principal of an account or every account) narrows
+ * nothing.
+ */
+export function isBroadValue(keyLower: string, value: string): boolean {
+  if (/^\*+$/.test(value)) return true;
+  switch (keyLower) {
+    case 'aws:principalarn': {
+      const m = /^arn:[^:]*:(iam|sts)::([^:]*):(.*)$/.exec(value);
+      if (!m) return true;
+      const account = m[2] ?? '';
+      const resource = (m[3] ?? '').replace(/^(role|user|assumed-role|federated-user)\//, '');
+      return !/^\d{12}$/.test(account) || resource.startsWith('*') || resource.startsWith('?') || resource === '';
+    }
+    case 'aws:principalaccount':
+    case 'kms:calleraccount':
+      return !/^\d{12}$/.test(value);
+    case 'aws:principalorgid':
+      return !/^o-[a-z0-9]+$/.test(value);
+    case 'aws:principalorgpaths':
+      return !/^o-[a-z0-9]+\//.test(value);
+    default:
+      return value.startsWith('*');
+  }
+}
+
+/**
+ * Does this condition really restrict who may act (Allow side)?
+ * Not when negated ("everyone but"), when …IfExists (absent key passes), when ForAllValues (an absent
+ * or empty key passes vacuously), for Null/Bool/numeric operators, or when a value matches everyone.
+ */
+export function narrowsWho(c: ParsedCondition): boolean {
+  return (
+    keyCategory(c.keyLower) === 'who' &&
+    MATCHING.has(c.base) &&
+    !c.ifExists &&
+    c.qualifier !== 'ForAllValues' &&
+    c.values.length > 0 &&
+    !c.values.some((v) => isBroadValue(c.keyLower, v))
+  );
+}
+
+/**
+ * In a Deny, a negated condition on who ("deny unless the caller is one of these") carves access down to
+ * the listed principals. IfExists only widens a Deny, so it is accepted.
+ */
+export function carvesWho(c: ParsedCondition): boolean {
+  return (
+    keyCategory(c.keyLower) === 'who' &&
+    NEGATED_MATCHING.has(c.base) &&
+    c.qualifier === undefined &&
+    c.values.length > 0 &&
+    !c.values.some((v) => isBroadValue(c.keyLower, v))
+  );
+}
+
+/** A positive condition that scopes a service principal to a source account, resource or organisation. */
+export function scopesService(c: ParsedCondition): boolean {
+  const cat = keyCategory(c.keyLower);
+  const bindsContext = c.keyLower.startsWith('kms:encryptioncontext:');
+  return (
+    (cat === 'service-scope' || bindsContext) &&
+    (MATCHING.has(c.base) || c.base === 'ArnEquals') &&
+    !c.ifExists &&
+    c.qualifier !== 'ForAllValues' &&
+    c.values.length > 0 &&
+    !c.values.some((v) => /^\*+$/.test(v))
+  );
+}
+
+/**
+ * kms:GrantIsForAWSResource "true" lets only AWS services integrated with KMS create grants on a
+ * principal's behalf; a ForAllValues limit on kms:GrantOperations bounds what a grant can allow.
+ * https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-grant-is-for-aws-resource
+ */
+export function constrainsGrants(c: ParsedCondition): boolean {
+  if (c.keyLower === 'kms:grantisforawsresource') {
+    return c.base === 'Bool' && c.values.length > 0 && c.values.every((v) => v.toLowerCase() === 'true');
+  }
+  if (c.keyLower === 'kms:grantoperations') {
+    return c.qualifier === 'ForAllValues' && MATCHING.has(c.base) && !c.values.some((v) => v.includes('*'));
+  }
+  return false;
+}
+
+/** A Deny condition that only ever limits the path ("deny unless via this service"), never who. */
+export function isNegatedPathCondition(c: ParsedCondition): boolean {
+  return keyCategory(c.keyLower) === 'path-or-data' && NEGATED.has(c.base) && c.qualifier === undefined;
+}

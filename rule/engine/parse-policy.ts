@@ -1,0 +1,403 @@
+/**
+ * Parsing and validating a key policy against the IAM policy grammar. Bad input never throws and never
+ * passes: every problem becomes an error with the JSON path and the reason; every statement that is
+ * well-formed is still returned so the rest of the policy is analysed.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_grammar.html
+ */
+import { matchActionPattern, NO_ACTIONS, ALL_ACTIONS, type ActionSet } from './actions';
+import { parseOperator, isNegatedOperator, type ParsedCondition } from './conditions';
+import { parseAwsPrincipal, parseServicePrincipal, namedClass, ANYONE, type PrincipalClass } from './principals';
+import type { Warning } from './types';
+
+export interface ParseError {
+  path: string;
+  reason: string;
+}
+
+export interface PrincipalEntry {
+  principal: PrincipalClass;
+  path: string;
+  /** The value as written. */
+  raw: string;
+}
+
+export interface ParsedStatement {
+  index: number;
+  sid?: string;
+  effect: 'Allow' | 'Deny';
+  path: string;
+  /** True for NotPrincipal. */
+  principalNegated: boolean;
+  principals: PrincipalEntry[];
+  principalPath: string;
+  /** True for NotAction. */
+  actionNegated: boolean;
+  /** The KMS actions the statement covers (NotAction already complemented). */
+  actions: ActionSet;
+  actionPatterns: string[];
+  resourceNegated: boolean;
+  resources: string[];
+  conditions: ParsedCondition[];
+}
+
+export interface ParsedPolicy {
+  version?: string;
+  id?: string;
+  statements: ParsedStatement[];
+}
+
+export interface ParseResult {
+  /** Undefined only when nothing could be read at all (not JSON, not an object, no Statement). */
+  policy?: ParsedPolicy;
+  errors: ParseError[];
+  warnings: Warning[];
+}
+
+const TOP_LEVEL = ['Version', 'Id', 'Statement'];
+const STATEMENT_ELEMENTS = ['Sid', 'Effect', 'Principal', 'NotPrincipal', 'Action', 'NotAction', 'Resource', 'NotResource', 'Condition'];
+const PRINCIPAL_TYPES = ['AWS', 'Service', 'Federated', 'CanonicalUser'];
+
+function typeName(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function key(path: string, name: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? `${path}.${name}` : `${path}[${JSON.stringify(name)}]`;
+}
+
+class Parser {
+  readonly errors: ParseError[] = [];
+  readonly warnings: Warning[] = [];
+
+  error(path: string, reason: string): void {
+    this.errors.push({ path, reason });
+  }
+
+  checkElementNames(obj: Record<string, unknown>, allowed: string[], path: string, where: string): void {
+    for (const name of Object.keys(obj)) {
+      if (allowed.includes(name)) continue;
+      const near = allowed.find((a) => a.toLowerCase() === name.toLowerCase());
+      this.error(
+        key(path, name),
+        near
+          ? `element names are case-sensitive: write "${near}", not "${name}"`
+          : `unknown ${where} element "${name}" (allowed: ${allowed.join(', ')})`,
+      );
+    }
+  }
+
+  /** A string or a non-empty array of strings. */
+  stringList(value: unknown, path: string, what: string): { value: string; path: string }[] | undefined {
+    if (typeof value === 'string') {
+      if (value === '') {
+        this.error(path, `${what} is an empty string`);
+        return undefined;
+      }
+      return [{ value, path }];
+    }
+    if (Array.isArray(value)) {
+      if (value.length === 0) {
+        this.error(path, `${what} is an empty array: list at least one value`);
+        return undefined;
+      }
+      const out: { value: string; path: string }[] = [];
+      let ok = true;
+      value.forEach((v, i) => {
+        if (typeof v !== 'string' || v === '') {
+          this.error(`${path}[${i}]`, `${what} entries must be non-empty strings, found ${typeName(v)}`);
+          ok = false;
+        } else out.push({ value: v, path: `${path}[${i}]` });
+      });
+      return ok ? out : undefined;
+    }
+    this.error(path, `${what} must be a string or an array of strings, found ${typeName(value)}`);
+    return undefined;
+  }
+
+  parse(input: unknown): ParsedPolicy | undefined {
+    let doc = input;
+    if (typeof input === 'string') {
+      try {
+        doc = JSON.parse(input);
+      } catch (e) {
+        this.error('$', `the policy is not valid JSON: ${(e as Error).message}`);
+        return undefined;
+      }
+    }
+    if (!isRecord(doc)) {
+      this.error('$', `a key policy must be a JSON object, found ${typeName(doc)}`);
+      return undefined;
+    }
+    this.checkElementNames(doc, TOP_LEVEL, '$', 'policy');
+    const policy: ParsedPolicy = { statements: [] };
+    if (doc.Version !== undefined) {
+      if (doc.Version === '2012-10-17' || doc.Version === '2008-10-17') policy.version = doc.Version;
+      else this.error('$.Version', `Version must be "2012-10-17" (or the older "2008-10-17"), found ${JSON.stringify(doc.Version)}`);
+    }
+    if (doc.Id !== undefined) {
+      if (typeof doc.Id === 'string') policy.id = doc.Id;
+      else this.error('$.Id', `Id must be a string, found ${typeName(doc.Id)}`);
+    }
+    const st = doc.Statement;
+    if (st === undefined) {
+      this.error('$', 'the policy has no Statement: add a "Statement" array');
+      return policy;
+    }
+    const list: { value: unknown; path: string }[] = Array.isArray(st)
+      ? st.map((value, i) => ({ value, path: `$.Statement[${i}]` }))
+      : [{ value: st, path: '$.Statement' }];
+    if (Array.isArray(st) && st.length === 0) this.error('$.Statement', 'Statement is an empty array');
+    const sids = new Map<string, string>();
+    list.forEach(({ value, path }, index) => {
+      const parsed = this.statement(value, path, index);
+      if (parsed?.sid !== undefined) {
+        const prev = sids.get(parsed.sid);
+        if (prev) this.error(`${path}.Sid`, `Sid "${parsed.sid}" is used twice (also at ${prev}); Sids must be unique`);
+        else sids.set(parsed.sid, `${path}.Sid`);
+      }
+      if (parsed) policy.statements.push(parsed);
+    });
+    return policy;
+  }
+
+  statement(value: unknown, path: string, index: number): ParsedStatement | undefined {
+    if (!isRecord(value)) {
+      this.error(path, `a statement must be an object, found ${typeName(value)}`);
+      return undefined;
+    }
+    const before = this.errors.length;
+    this.checkElementNames(value, STATEMENT_ELEMENTS, path, 'statement');
+
+    let sid: string | undefined;
+    if (value.Sid !== undefined) {
+      if (typeof value.Sid === 'string') sid = value.Sid;
+      else this.error(`${path}.Sid`, `Sid must be a string, found ${typeName(value.Sid)}`);
+    }
+
+    let effect: 'Allow' | 'Deny' | undefined;
+    if (value.Effect === undefined) this.error(path, 'the statement has no Effect: add "Effect": "Allow" or "Deny"');
+    else if (value.Effect === 'Allow' || value.Effect === 'Deny') effect = value.Effect;
+    else this.error(`${path}.Effect`, `Effect must be exactly "Allow" or "Deny", found ${JSON.stringify(value.Effect)}`);
+
+    const principal = this.principalElement(value, path);
+    const action = this.actionElement(value, path);
+    const resource = this.resourceElement(value, path);
+    const conditions = this.conditionElement(value.Condition, `${path}.Condition`);
+
+    if (this.errors.length > before || !effect || !principal || !action || !resource || !conditions) return undefined;
+    return {
+      index,
+      ...(sid !== undefined ? { sid } : {}),
+      effect,
+      path,
+      principalNegated: principal.negated,
+      principals: principal.entries,
+      principalPath: principal.path,
+      actionNegated: action.negated,
+      actions: action.set,
+      actionPatterns: action.patterns,
+      resourceNegated: resource.negated,
+      resources: resource.values,
+      conditions,
+    };
+  }
+
+  principalElement(st: Record<string, unknown>, path: string): { negated: boolean; entries: PrincipalEntry[]; path: string } | undefined {
+    const hasP = st.Principal !== undefined;
+    const hasNP = st.NotPrincipal !== undefined;
+    if (hasP && hasNP) {
+      this.error(path, 'the statement has both Principal and NotPrincipal: keep one');
+      return undefined;
+    }
+    if (!hasP && !hasNP) {
+      this.error(path, 'the statement has no Principal: a key policy statement must name a Principal (or NotPrincipal)');
+      return undefined;
+    }
+    const name = hasP ? 'Principal' : 'NotPrincipal';
+    const value = hasP ? st.Principal : st.NotPrincipal;
+    const ppath = `${path}.${name}`;
+    if (value === '*') return { negated: !hasP, entries: [{ principal: ANYONE, path: ppath, raw: '*' }], path: ppath };
+    if (Array.isArray(value)) {
+      this.error(ppath, `${name} must be "*" or an object such as {"AWS": [...]}, not an array`);
+      return undefined;
+    }
+    if (!isRecord(value)) {
+      this.error(ppath, `${name} must be "*" or an object such as {"AWS": "arn:aws:iam::111122223333:root"}, found ${typeName(value)}`);
+      return undefined;
+    }
+    const keys = Object.keys(value);
+    if (keys.length === 0) {
+      this.error(ppath, `${name} is an empty object: name at least one principal`);
+      return undefined;
+    }
+    this.checkElementNames(value, PRINCIPAL_TYPES, ppath, name);
+    const entries: PrincipalEntry[] = [];
+    let ok = true;
+    for (const type of PRINCIPAL_TYPES) {
+      if (value[type] === undefined) continue;
+      const list = this.stringList(value[type], `${ppath}.${type}`, `${name}.${type}`);
+      if (!list) {
+        ok = false;
+        continue;
+      }
+      for (const { value: v, path: p } of list) {
+        if (type === 'AWS' || type === 'Service') {
+          const parsed = type === 'AWS' ? parseAwsPrincipal(v) : parseServicePrincipal(v);
+          if (parsed.ok) entries.push({ principal: parsed.principal, path: p, raw: v });
+          else {
+            this.error(p, parsed.reason);
+            ok = false;
+          }
+        } else if (type === 'Federated') {
+          entries.push({ principal: namedClass('federated', v, undefined, undefined, `federated identity provider ${v}`), path: p, raw: v });
+        } else {
+          entries.push({ principal: namedClass('canonical-user', v, undefined, undefined, `canonical user ${v}`), path: p, raw: v });
+        }
+      }
+    }
+    if (!ok || keys.some((k) => !PRINCIPAL_TYPES.includes(k))) return undefined;
+    return { negated: !hasP, entries, path: ppath };
+  }
+
+  actionElement(st: Record<string, unknown>, path: string): { negated: boolean; set: ActionSet; patterns: string[] } | undefined {
+    const hasA = st.Action !== undefined;
+    const hasNA = st.NotAction !== undefined;
+    if (hasA && hasNA) {
+      this.error(path, 'the statement has both Action and NotAction: keep one');
+      return undefined;
+    }
+    if (!hasA && !hasNA) {
+      this.error(path, 'the statement has no Action: add "Action" (or "NotAction")');
+      return undefined;
+    }
+    const name = hasA ? 'Action' : 'NotAction';
+    const list = this.stringList(hasA ? st.Action : st.NotAction, `${path}.${name}`, name);
+    if (!list) return undefined;
+    let set: ActionSet = NO_ACTIONS;
+    let ok = true;
+    for (const { value, path: p } of list) {
+      const m = matchActionPattern(value);
+      switch (m.kind) {
+        case 'invalid':
+          this.error(p, m.reason);
+          ok = false;
+          break;
+        case 'other-service':
+          this.warnings.push({ code: 'NON_KMS_ACTION', path: p, message: `"${value}" is not a KMS action; it has no effect in a key policy` });
+          break;
+        case 'kms':
+          if (!m.known) {
+            this.warnings.push({
+              code: 'UNKNOWN_ACTION',
+              path: p,
+              message: `"${value}" matches no KMS action (check the spelling, e.g. "kms:DescribeKey"); it grants nothing`,
+            });
+          }
+          set |= m.set;
+          break;
+      }
+    }
+    if (!ok) return undefined;
+    return { negated: !hasA, set: hasA ? set : ALL_ACTIONS & ~set, patterns: list.map((l) => l.value) };
+  }
+
+  resourceElement(st: Record<string, unknown>, path: string): { negated: boolean; values: string[] } | undefined {
+    const hasR = st.Resource !== undefined;
+    const hasNR = st.NotResource !== undefined;
+    if (hasR && hasNR) {
+      this.error(path, 'the statement has both Resource and NotResource: keep one');
+      return undefined;
+    }
+    if (!hasR && !hasNR) {
+      this.error(path, 'the statement has no Resource: in a key policy use "Resource": "*" (this key)');
+      return undefined;
+    }
+    const name = hasR ? 'Resource' : 'NotResource';
+    const list = this.stringList(hasR ? st.Resource : st.NotResource, `${path}.${name}`, name);
+    if (!list) return undefined;
+    return { negated: !hasR, values: list.map((l) => l.value) };
+  }
+
+  conditionElement(value: unknown, path: string): ParsedCondition[] | undefined {
+    if (value === undefined) return [];
+    if (!isRecord(value)) {
+      this.error(path, `Condition must be an object of operator → {key: value}, found ${typeName(value)}`);
+      return undefined;
+    }
+    const out: ParsedCondition[] = [];
+    let ok = true;
+    for (const [operator, block] of Object.entries(value)) {
+      const opPath = key(path, operator);
+      const op = parseOperator(operator);
+      if (!op.ok) {
+        this.error(opPath, op.reason);
+        ok = false;
+        continue;
+      }
+      if (!isRecord(block)) {
+        this.error(opPath, `the "${operator}" block must be an object of condition key → value, found ${typeName(block)}`);
+        ok = false;
+        continue;
+      }
+      for (const [condKey, raw] of Object.entries(block)) {
+        const kPath = key(opPath, condKey);
+        const values = this.conditionValues(raw, kPath, op.base);
+        if (!values) {
+          ok = false;
+          continue;
+        }
+        out.push({
+          operator,
+          base: op.base,
+          ...(op.qualifier ? { qualifier: op.qualifier } : {}),
+          ifExists: op.ifExists,
+          negated: isNegatedOperator(op.base),
+          key: condKey,
+          keyLower: condKey.toLowerCase(),
+          values,
+          path: kPath,
+        });
+      }
+    }
+    return ok ? out : undefined;
+  }
+
+  conditionValues(raw: unknown, path: string, base: string): string[] | undefined {
+    const items = Array.isArray(raw) ? raw : [raw];
+    if (Array.isArray(raw) && raw.length === 0) {
+      this.error(path, 'a condition value list is empty');
+      return undefined;
+    }
+    const out: string[] = [];
+    for (const [i, item] of items.entries()) {
+      const p = Array.isArray(raw) ? `${path}[${i}]` : path;
+      if (typeof item === 'string') out.push(item);
+      else if (typeof item === 'boolean' || (typeof item === 'number' && Number.isFinite(item))) out.push(String(item));
+      else {
+        this.error(p, `a condition value must be a string, number or boolean, found ${typeName(item)}`);
+        return undefined;
+      }
+    }
+    if (base === 'Bool' || base === 'Null') {
+      const lowered = out.map((v) => v.toLowerCase());
+      if (lowered.some((v) => v !== 'true' && v !== 'false')) {
+        this.error(path, `${base} takes true or false, found ${JSON.stringify(raw)}`);
+        return undefined;
+      }
+      return lowered;
+    }
+    return out;
+  }
+}
+
+export function parsePolicy(input: unknown): ParseResult {
+  const parser = new Parser();
+  const policy = parser.parse(input);
+  return { ...(policy ? { policy } : {}), errors: parser.errors, warnings: parser.warnings };
+}

@@ -1,0 +1,116 @@
+/**
+ * Set relations between principal classes, used to apply who-narrowing conditions and Deny statements.
+ *
+ * "may contain" is deliberately generous where membership cannot be known from the policy alone (which
+ * accounts belong to an organisation, which account a unique id lives in): a Deny then spares the
+ * principal and an Allow keeps it, so uncertainty never removes access from the summary.
+ */
+import {
+  accountClass,
+  accountOfArn,
+  globMatch,
+  namedClass,
+  orgClass,
+  parseAwsPrincipal,
+  type PrincipalClass,
+} from './principals';
+import type { ParsedCondition } from './conditions';
+
+/** Surely every member of `inner` is in `outer`. */
+export function contains(outer: PrincipalClass, inner: PrincipalClass): boolean {
+  if (outer.id === inner.id) return true;
+  switch (outer.kind) {
+    case 'anyone':
+      return true;
+    case 'account':
+      return inner.kind === 'principal' && inner.account === outer.account;
+    case 'organization':
+      return false;
+    case 'principal':
+      return (
+        outer.subtype === 'pattern' &&
+        inner.kind === 'principal' &&
+        inner.subtype !== 'pattern' &&
+        globMatch(outer.name, inner.name)
+      );
+    case 'service':
+      return false;
+  }
+}
+
+/** Some member of `inner` may be in `outer` (membership unknown counts as yes). */
+export function mayContain(outer: PrincipalClass, inner: PrincipalClass): boolean {
+  if (contains(outer, inner)) return true;
+  if (outer.kind === 'organization') return inner.kind === 'account' || inner.kind === 'principal' || inner.kind === 'organization';
+  if (outer.kind === 'account' && inner.kind === 'principal' && inner.account === undefined) return true;
+  if (outer.kind === 'principal' && inner.kind === 'principal' && inner.subtype === 'pattern' && outer.subtype !== 'pattern') {
+    return globMatch(inner.name, outer.name);
+  }
+  return false;
+}
+
+/** The principals a who-condition's values stand for. */
+export function conditionTargets(c: ParsedCondition): PrincipalClass[] {
+  return c.values.map((v) => {
+    switch (c.keyLower) {
+      case 'aws:principalarn': {
+        if (!v.includes('*') && !v.includes('?')) {
+          const parsed = parseAwsPrincipal(v);
+          if (parsed.ok) {
+            const p = parsed.principal;
+            if (p.kind === 'account') return namedClass('root-user', v, p.account, p.partition, `root user of account ${p.account}`);
+            return p;
+          }
+        }
+        return namedClass('pattern', v, accountOfArn(v), undefined, `principals matching ${v}`);
+      }
+      case 'aws:principalaccount':
+      case 'kms:calleraccount':
+        return accountClass(v);
+      case 'aws:principalorgid':
+        return orgClass(v);
+      case 'aws:principalorgpaths':
+        return orgClass(v.split('/')[0] ?? v);
+      case 'aws:userid':
+        return namedClass(v.includes('*') ? 'pattern' : 'unique-id', `userid:${v}`, undefined, undefined, `principals whose aws:userid matches ${v}`);
+      case 'aws:username':
+        return namedClass('username', `username:${v}`, undefined, undefined, `IAM users named ${v}`);
+      default:
+        // aws:PrincipalTag/<key>
+        return namedClass('tagged', `tag:${c.key.slice('aws:PrincipalTag/'.length)}=${v}`, undefined, undefined, `principals tagged ${c.key.slice('aws:PrincipalTag/'.length)}=${v}`);
+    }
+  });
+}
+
+function isGroupWithoutAccount(t: PrincipalClass): boolean {
+  return t.kind === 'principal' && (t.subtype === 'tagged' || t.subtype === 'username') && t.account === undefined;
+}
+
+/**
+ * Narrow class `c` by one condition target. Returns the narrowed class, `c` itself when the condition
+ * cannot narrow it, or undefined when no member of `c` can satisfy the condition.
+ */
+export function narrowTo(c: PrincipalClass, t: PrincipalClass): PrincipalClass | undefined {
+  // Service principals are not IAM identities: principal keys are absent for them. Keep them (fail closed).
+  if (c.kind === 'service') return c;
+  if (isGroupWithoutAccount(t) && t.kind === 'principal') {
+    // Any account can create a user with that name or tag its own principals: no narrowing for anyone.
+    if (c.kind === 'account') {
+      return namedClass(t.subtype, `${c.account}:${t.name}`, c.account, c.partition, `${t.label} in account ${c.account}`);
+    }
+    return c;
+  }
+  if (mayContain(c, t)) return t;
+  if (mayContain(t, c)) return c;
+  return undefined;
+}
+
+/** Classes of `c` that remain after intersecting with any of `targets` (de-duplicated by id). */
+export function narrowByTargets(c: PrincipalClass, targets: PrincipalClass[]): PrincipalClass[] {
+  const out = new Map<string, PrincipalClass>();
+  for (const t of targets) {
+    const n = narrowTo(c, t);
+    if (n) out.set(n.id, n);
+  }
+  return [...out.values()];
+}
