@@ -1,0 +1,50 @@
+/** Validation of the options the commands share. Each error says what is wrong and how to fix it. */
+import { SEVERITIES, type Severity } from '../rule/engine';
+import { UsageError } from './io';
+import type { FailOn } from './report';
+
+export type Format = 'text' | 'json' | 'sarif' | 'html';
+
+export function parseAccountId(value: string | undefined, flag: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d{12}$/.test(value)) throw new UsageError(`${flag}: "${value}" is not a 12-digit AWS account id`);
+  return value;
+}
+
+export function parseAccountList(value: string | undefined, flag: string): string[] {
+  if (value === undefined || value.trim() === '') return [];
+  return value.split(',').map((v) => {
+    const id = v.trim();
+    if (!/^\d{12}$/.test(id)) throw new UsageError(`${flag}: "${id}" is not a 12-digit AWS account id (give a comma-separated list)`);
+    return id;
+  });
+}
+
+export function parseOrgList(value: string | undefined, flag: string): string[] {
+  if (value === undefined || value.trim() === '') return [];
+  return value.split(',').map((v) => {
+    const id = v.trim();
+    if (!/^o-[a-z0-9]{10,32}$/.test(id)) throw new UsageError(`${flag}: "${id}" is not an organisation id such as o-a1b2c3d4e5`);
+    return id;
+  });
+}
+
+export function parseFormat(value: string, allowed: readonly Format[]): Format {
+  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`--format: "${value}" is not one of ${allowed.join(', ')}`);
+  return value as Format;
+}
+
+export function parseFailOn(value: string): FailOn {
+  const v = value.toLowerCase();
+  if (v === 'none') return 'none';
+  if ((SEVERITIES as readonly string[]).includes(v)) return v as Severity;
+  throw new UsageError(`--fail-on: "${value}" is not one of ${[...SEVERITIES, 'none'].join(', ')}`);
+}
+
+export function parsePositiveInt(value: string | undefined, flag: string, fallback: number, max = 1000): number {
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > max) {
+    throw new UsageError(`${flag}: "${value}" must be a whole number from 1 to ${max}`);
+  }
+  return Number(value);
+}

@@ -1,0 +1,123 @@
+/**
+ * SARIF 2.1.0 for code scanning: one rule per check (from the registry), one result per finding, located
+ * at the JSON path's line when the source text is at hand.
+ */
+import { findNodeAtLocation, parseTree } from 'jsonc-parser';
+import type { Log, ReportingDescriptor, Result } from 'sarif';
+import { CHECKS, type Severity } from '../../rule/engine';
+import type { Report, ResultEntry } from '../report';
+
+const LEVEL: Record<Severity, Result.level> = { critical: 'error', high: 'error', medium: 'warning', low: 'note', info: 'note' };
+/** GitHub code scanning reads security-severity as a CVSS-like score. */
+const SCORE: Record<Severity, string> = { critical: '9.5', high: '8.0', medium: '5.5', low: '3.0', info: '1.0' };
+
+/** `$.Statement[1].Principal.AWS[0]` → ['Statement', 1, 'Principal', 'AWS', 0]. */
+export function jsonPathSegments(path: string): (string | number)[] {
+  const out: (string | number)[] = [];
+  const re = /\.([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]/g;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(path)) !== null) {
+    if (m[1] !== undefined) out.push(m[1]);
+    else if (m[2] !== undefined) out.push(Number(m[2]));
+    else if (m[3] !== undefined) out.push(JSON.parse(m[3]) as string);
+  }
+  return out;
+}
+
+export interface LineLocator {
+  (segments: (string | number)[]): { startLine: number; startColumn: number } | undefined;
+}
+
+export function jsonLineLocator(text: string): LineLocator {
+  const tree = parseTree(text);
+  const lineStarts = [0];
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) lineStarts.push(i + 1);
+  return (segments) => {
+    if (!tree) return undefined;
+    // Fall back to the nearest ancestor that exists.
+    for (let n = segments.length; n >= 0; n--) {
+      const node = findNodeAtLocation(tree, segments.slice(0, n));
+      if (!node) continue;
+      const offset = node.parent?.type === 'property' ? node.parent.offset : node.offset;
+      let lo = 0;
+      let hi = lineStarts.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if ((lineStarts[mid] ?? 0) <= offset) lo = mid;
+        else hi = mid - 1;
+      }
+      return { startLine: lo + 1, startColumn: offset - (lineStarts[lo] ?? 0) + 1 };
+    }
+    return undefined;
+  };
+}
+
+function rules(): ReportingDescriptor[] {
+  return CHECKS.map((c) => ({
+    id: c.meta.id,
+    name: c.meta.id
+      .toLowerCase()
+      .split('_')
+      .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+      .join(''),
+    shortDescription: { text: c.meta.title },
+    fullDescription: { text: c.meta.rationale },
+    help: { text: c.meta.remediation },
+    ...(c.meta.references[0] ? { helpUri: c.meta.references[0] } : {}),
+    defaultConfiguration: { level: LEVEL[c.meta.severity] },
+    properties: { 'security-severity': SCORE[c.meta.severity], tags: ['security', 'kms'] },
+  }));
+}
+
+function locate(entry: ResultEntry, path: string, locators: Map<ResultEntry, LineLocator>) {
+  if (entry.sourceText === undefined) return undefined;
+  let locator = locators.get(entry);
+  if (!locator) {
+    locator = entry.sourceLocator ?? jsonLineLocator(entry.sourceText);
+    locators.set(entry, locator);
+  }
+  return locator([...(entry.sourcePathPrefix ?? []), ...jsonPathSegments(path)]);
+}
+
+export function renderSarif(report: Report): string {
+  const locators = new Map<ResultEntry, LineLocator>();
+  const results: Result[] = [];
+  for (const entry of report.results) {
+    const uri = entry.file === '-' ? 'stdin' : entry.file.replace(/\\/g, '/');
+    if (entry.error !== undefined) {
+      results.push({
+        ruleId: 'INVALID_POLICY',
+        level: 'error',
+        message: { text: `${entry.file}: ${entry.error}` },
+        locations: [{ physicalLocation: { artifactLocation: { uri } } }],
+      });
+    }
+    for (const f of entry.findings) {
+      const region = locate(entry, f.path, locators);
+      results.push({
+        ruleId: f.checkId,
+        level: LEVEL[f.severity],
+        message: { text: f.message },
+        locations: [
+          {
+            physicalLocation: { artifactLocation: { uri }, ...(region ? { region } : {}) },
+            logicalLocations: [{ fullyQualifiedName: f.path, kind: 'member' }],
+          },
+        ],
+        partialFingerprints: { checkPath: `${f.checkId}:${f.path}:${f.principals.join(',')}` },
+        properties: { severity: f.severity, principals: f.principals, actions: f.actions, statementIndexes: f.statementIndexes },
+      });
+    }
+  }
+  const log: Log = {
+    version: '2.1.0',
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    runs: [
+      {
+        tool: { driver: { name: report.tool.name, version: report.tool.version, informationUri: 'https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html', rules: rules() } },
+        results,
+      },
+    ],
+  };
+  return JSON.stringify(log, null, 2) + '\n';
+}

@@ -1,0 +1,45 @@
+import { createColors } from 'picocolors';
+import type { Severity } from '../../rule/engine';
+import { countBySeverity, type Report } from '../report';
+
+/** A readable report; coloured only on a terminal (NO_COLOR and FORCE_COLOR are honoured). */
+export function renderText(report: Report, colour: boolean): string {
+  const c = createColors(colour);
+  const sev: Record<Severity, (s: string) => string> = {
+    critical: (s) => c.bold(c.red(s)),
+    high: c.red,
+    medium: c.yellow,
+    low: c.cyan,
+    info: c.dim,
+  };
+  const lines: string[] = [];
+  for (const note of report.notes) lines.push(c.dim(`note: ${note}`), '');
+  for (const r of report.results) {
+    const header = [r.file, ...Object.entries(r.extra ?? {}).filter(([k]) => k === 'logicalId' || k === 'aliases').map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : String(v)}`)].join('  ');
+    if (r.error !== undefined) {
+      lines.push(`${c.red('✖')} ${c.bold(header)}`, `    ${c.red('error')}  ${r.error}`);
+    } else if (r.findings.length === 0) {
+      lines.push(`${c.green('✔')} ${c.bold(header)}  ${c.green('no findings')}`);
+    } else {
+      lines.push(`${c.red('✖')} ${c.bold(header)}  ${r.findings.length} finding${r.findings.length === 1 ? '' : 's'}`);
+    }
+    for (const f of r.findings) {
+      lines.push(`    ${sev[f.severity](f.severity.toUpperCase().padEnd(8))} ${c.bold(f.checkId)}  ${c.dim(f.path)}`);
+      lines.push(`             ${f.message}`);
+    }
+    for (const w of r.warnings) {
+      if (w.code === 'ACCOUNT_UNKNOWN') continue; // said once, in the notes
+      lines.push(`    ${c.magenta('warning ')} ${w.code}  ${c.dim(w.path)}`, `             ${w.message}`);
+    }
+  }
+  const counts = countBySeverity(report.results);
+  const parts = (Object.keys(counts) as Severity[]).filter((s) => counts[s] > 0).map((s) => sev[s](`${counts[s]} ${s}`));
+  const unreadable = report.results.filter((r) => r.error !== undefined).length;
+  lines.push(
+    '',
+    `${report.results.length} input${report.results.length === 1 ? '' : 's'}, ${report.results.filter((r) => r.findings.length > 0).length} with findings` +
+      (parts.length ? ` (${parts.join(', ')})` : '') +
+      (unreadable ? `, ${c.red(`${unreadable} unreadable`)}` : ''),
+  );
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,42 @@
+/** The result model every output format renders. */
+import { SEVERITIES, severityRank, type Finding, type Severity, type Warning } from '../rule/engine';
+
+export interface ResultEntry {
+  /** The path as given on the command line (or "-"), or a display name such as a key ARN. */
+  file: string;
+  findings: Finding[];
+  warnings: Warning[];
+  /** Set when the input could not be read or judged at all. */
+  error?: string;
+  /** The source text, for locating JSON paths (SARIF regions). */
+  sourceText?: string;
+  /** Where the policy sits inside its source document, as a JSON-path prefix (templates). */
+  sourcePathPrefix?: (string | number)[];
+  /** Line locator for non-JSON sources (YAML templates); JSON sources are located from sourceText. */
+  sourceLocator?: (segments: (string | number)[]) => { startLine: number; startColumn: number } | undefined;
+  /** Extra fields carried into JSON output (keyArn, account, region, aliases, logicalId…). */
+  extra?: Record<string, unknown>;
+}
+
+export interface Report {
+  tool: { name: string; version: string };
+  results: ResultEntry[];
+  /** Statements about how the run judged (e.g. that the key's account is unknown). */
+  notes: string[];
+}
+
+export type FailOn = Severity | 'none';
+
+export function countBySeverity(results: readonly ResultEntry[]): Record<Severity, number> {
+  const counts = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+  for (const r of results) for (const f of r.findings) counts[f.severity] += 1;
+  return counts;
+}
+
+/** Exit code: 2 when an input could not be read, else 1 when a finding is at or above failOn, else 0. */
+export function exitCode(report: Report, failOn: FailOn): number {
+  if (report.results.some((r) => r.error !== undefined && r.findings.length === 0)) return 2;
+  if (failOn === 'none') return 0;
+  const threshold = severityRank(failOn);
+  return report.results.some((r) => r.findings.some((f) => severityRank(f.severity) >= threshold)) ? 1 : 0;
+}
