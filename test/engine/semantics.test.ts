@@ -1,0 +1,221 @@
+/**
+ * IAM semantics, one behaviour a row: the exact set of check ids each small policy must produce.
+ */
+import { analyzePolicy, type AnalysisOptions, type CheckId } from '../../rule/engine';
+import {
+  ADMIN_ACTIONS,
+  ADMIN_ROLE,
+  APP_ROLE,
+  FOREIGN,
+  FOREIGN_ROOT,
+  OWN,
+  ROOT,
+  USE_ACTIONS,
+  allow,
+  deny,
+  policy,
+} from '../support/policies';
+
+const opts: AnalysisOptions = { accountId: OWN };
+const checks = (p: unknown, o: AnalysisOptions = opts): CheckId[] => [...new Set(analyzePolicy(p, o).findings.map((f) => f.checkId))].sort();
+
+const split = [allow({ AWS: ADMIN_ROLE }, ['kms:PutKeyPolicy', 'kms:ScheduleKeyDeletion', 'kms:DescribeKey']), allow({ AWS: APP_ROLE }, ['kms:Decrypt', 'kms:Encrypt'])];
+
+describe('principals', () => {
+  it.each<[string, unknown, CheckId[]]>([
+    ['account root ARN with kms:*', policy(allow({ AWS: ROOT }, 'kms:*')), ['ACCOUNT_WIDE_FULL_ACCESS']],
+    ['bare account id with kms:*', policy(allow({ AWS: OWN }, 'kms:*')), ['ACCOUNT_WIDE_FULL_ACCESS']],
+    ['root in another partition', policy(allow({ AWS: `arn:aws-us-gov:iam::${OWN}:root` }, '*')), ['ACCOUNT_WIDE_FULL_ACCESS']],
+    ['root given usage only', policy(allow({ AWS: ROOT }, USE_ACTIONS)), ['ACCOUNT_WIDE_USAGE']],
+    ['root given administration only', policy(allow({ AWS: ROOT }, ['kms:PutKeyPolicy', 'kms:DescribeKey'])), ['ACCOUNT_WIDE_ADMINISTRATION']],
+    ['root given read-only', policy(allow({ AWS: ROOT }, ['kms:DescribeKey', 'kms:GetKeyPolicy'])), []],
+    ['split named roles', policy(...split), []],
+    ['one role with admin and use', policy(allow({ AWS: ADMIN_ROLE }, ['kms:PutKeyPolicy', 'kms:Decrypt'])), ['NO_SEPARATION_OF_DUTIES']],
+    ['assumed-role session with admin and use', policy(allow({ AWS: `arn:aws:sts::${OWN}:assumed-role/Admin/s1` }, ['kms:DisableKey', 'kms:Sign'])), ['NO_SEPARATION_OF_DUTIES']],
+    ['unique id with admin and use', policy(allow({ AWS: 'AROAEXAMPLEID1234567' }, ['kms:DisableKey', 'kms:Sign'])), ['NO_SEPARATION_OF_DUTIES']],
+    ['"*"', policy(allow('*', 'kms:Decrypt')), ['PUBLIC_ACCESS']],
+    ['{"AWS": "*"}', policy(allow({ AWS: '*' }, 'kms:DescribeKey')), ['PUBLIC_ACCESS']],
+    ['foreign root', policy(allow({ AWS: FOREIGN_ROOT }, 'kms:Decrypt')), ['UNTRUSTED_CROSS_ACCOUNT']],
+    ['foreign role', policy(allow({ AWS: `arn:aws:iam::${FOREIGN}:role/Reader` }, 'kms:Decrypt')), ['UNTRUSTED_CROSS_ACCOUNT']],
+    ['foreign bare account id', policy(allow({ AWS: FOREIGN }, 'kms:Decrypt')), ['UNTRUSTED_CROSS_ACCOUNT']],
+    ['service principal without scope', policy(allow({ Service: 'cloudtrail.amazonaws.com' }, 'kms:GenerateDataKey*')), ['UNSCOPED_SERVICE_PRINCIPAL']],
+    ['service principal reading only', policy(allow({ Service: 'cloudtrail.amazonaws.com' }, 'kms:DescribeKey')), []],
+    [
+      'service principal with aws:SourceArn',
+      policy(allow({ Service: 'cloudtrail.amazonaws.com' }, 'kms:GenerateDataKey*', { Condition: { StringEquals: { 'aws:SourceArn': `arn:aws:cloudtrail:us-east-1:${OWN}:trail/t` } } })),
+      [],
+    ],
+    [
+      'service principal bound by encryption context',
+      policy(allow({ Service: 'logs.us-east-1.amazonaws.com' }, ['kms:Encrypt*', 'kms:Decrypt*'], { Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:aws:logs:us-east-1:${OWN}:log-group:*` } } })),
+      [],
+    ],
+  ])('%s', (_n, p, expected) => {
+    expect(checks(p)).toEqual(expected);
+  });
+
+  it('trusts listed accounts and organisations', () => {
+    expect(checks(policy(allow({ AWS: FOREIGN_ROOT }, 'kms:Decrypt')), { accountId: OWN, trustedAccountIds: [FOREIGN] })).toEqual([]);
+    const org = policy(allow('*', 'kms:Decrypt', { Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-abcdef1234' } } }));
+    expect(checks(org)).toEqual(['UNTRUSTED_CROSS_ACCOUNT']);
+    expect(checks(org, { accountId: OWN, trustedOrgIds: ['o-abcdef1234'] })).toEqual([]);
+  });
+
+  it('without the account id, judges every account as the own account and says so', () => {
+    const r = analyzePolicy(policy(allow({ AWS: FOREIGN_ROOT }, 'kms:Decrypt')));
+    expect(r.findings.map((f) => f.checkId)).toEqual(['ACCOUNT_WIDE_USAGE']);
+    expect(r.warnings.map((w) => w.code)).toContain('ACCOUNT_UNKNOWN');
+    expect(r.ownAccountSource).toBe('unknown');
+  });
+
+  it('takes the account from the key ARN', () => {
+    const r = analyzePolicy(policy(allow({ AWS: FOREIGN_ROOT }, 'kms:Decrypt')), { keyArn: `arn:aws:kms:us-east-1:${OWN}:key/1234abcd-12ab-34cd-56ef-1234567890ab` });
+    expect(r.ownAccountSource).toBe('key-arn');
+    expect(r.findings.map((f) => f.checkId)).toEqual(['UNTRUSTED_CROSS_ACCOUNT']);
+  });
+});
+
+describe('actions', () => {
+  it.each<[string, unknown, CheckId[]]>([
+    ['lower-case action names', policy(allow({ AWS: ROOT }, ['kms:decrypt', 'kms:putkeypolicy'])), ['ACCOUNT_WIDE_FULL_ACCESS']],
+    ['NotAction excluding administration', policy(allow({ AWS: ROOT }, undefined as never, { NotAction: ADMIN_ACTIONS })), ['ACCOUNT_WIDE_FULL_ACCESS', 'ALLOW_WITH_NEGATION']],
+    ['unknown actions grant nothing', policy(allow({ AWS: ROOT }, 'kms:Describe')), []],
+    ['seed article: admin role and account-wide use', policy(allow({ AWS: ADMIN_ROLE }, ADMIN_ACTIONS), allow({ AWS: ROOT }, USE_ACTIONS)), ['ACCOUNT_WIDE_USAGE', 'UNCONSTRAINED_GRANT_CREATION']],
+  ])('%s', (_n, p, expected) => {
+    const fixed = JSON.parse(JSON.stringify(p, (k, v: unknown) => (k === 'Action' && v === undefined ? undefined : v))) as unknown;
+    expect(checks(fixed)).toEqual(expected);
+  });
+});
+
+describe('conditions', () => {
+  const useWith = (principal: unknown, condition: unknown) => policy(allow(principal as never, USE_ACTIONS, { Condition: condition as never }));
+  it.each<[string, unknown, CheckId[]]>([
+    ['aws:PrincipalArn narrows the account to one role', useWith({ AWS: ROOT }, { ArnEquals: { 'aws:PrincipalArn': APP_ROLE } }), []],
+    ['condition keys are case-insensitive', useWith({ AWS: ROOT }, { ArnEquals: { 'AWS:principalarn': APP_ROLE } }), []],
+    ['aws:PrincipalArn pattern with a name prefix narrows', useWith({ AWS: ROOT }, { ArnLike: { 'aws:PrincipalArn': `arn:aws:iam::${OWN}:role/app-*` } }), []],
+    ['aws:PrincipalArn "*" narrows nothing', useWith({ AWS: ROOT }, { ArnLike: { 'aws:PrincipalArn': '*' } }), ['ACCOUNT_WIDE_USAGE']],
+    ['aws:PrincipalArn role/* narrows nothing', useWith({ AWS: ROOT }, { ArnLike: { 'aws:PrincipalArn': `arn:aws:iam::${OWN}:role/*` } }), ['ACCOUNT_WIDE_USAGE']],
+    ['negated aws:PrincipalArn narrows nothing', useWith({ AWS: ROOT }, { ArnNotEquals: { 'aws:PrincipalArn': APP_ROLE } }), ['ACCOUNT_WIDE_USAGE']],
+    ['…IfExists narrows nothing', useWith({ AWS: ROOT }, { ArnEqualsIfExists: { 'aws:PrincipalArn': APP_ROLE } }), ['ACCOUNT_WIDE_USAGE']],
+    ['ForAllValues narrows nothing', useWith({ AWS: ROOT }, { 'ForAllValues:StringEquals': { 'aws:PrincipalArn': APP_ROLE } }), ['ACCOUNT_WIDE_USAGE']],
+    ['kms:ViaService does not narrow who', useWith({ AWS: ROOT }, { StringEquals: { 'kms:ViaService': 's3.us-east-1.amazonaws.com' } }), ['ACCOUNT_WIDE_USAGE']],
+    ['encryption context does not narrow who', useWith({ AWS: ROOT }, { StringEquals: { 'kms:EncryptionContext:app': 'x' } }), ['ACCOUNT_WIDE_USAGE']],
+    ['aws:SourceVpce does not narrow who', useWith('*', { StringEquals: { 'aws:SourceVpce': 'vpce-1a2b3c4d' } }), ['PUBLIC_ACCESS']],
+    ['aws:SourceIp does not narrow who', useWith('*', { IpAddress: { 'aws:SourceIp': '203.0.113.0/24' } }), ['PUBLIC_ACCESS']],
+    ['"*" with kms:CallerAccount is the account', useWith('*', { StringEquals: { 'kms:CallerAccount': OWN, 'kms:ViaService': 'ebs.us-east-1.amazonaws.com' } }), ['ACCOUNT_WIDE_USAGE']],
+    ['"*" with aws:PrincipalAccount of another account', useWith('*', { StringEquals: { 'aws:PrincipalAccount': FOREIGN } }), ['UNTRUSTED_CROSS_ACCOUNT']],
+    ['"*" with aws:PrincipalArn of one role', useWith('*', { ArnEquals: { 'aws:PrincipalArn': APP_ROLE } }), []],
+    ['"*" with aws:PrincipalOrgPaths', useWith('*', { 'ForAnyValue:StringLike': { 'aws:PrincipalOrgPaths': 'o-abcdef1234/r-ab12/ou-ab12-11111111/*' } }), ['UNTRUSTED_CROSS_ACCOUNT']],
+    ['"*" with aws:userid of one role', useWith('*', { StringLike: { 'aws:userid': 'AROAEXAMPLEID1234567:*' } }), []],
+    ['account with aws:PrincipalTag', useWith({ AWS: ROOT }, { StringEquals: { 'aws:PrincipalTag/team': 'payments' } }), []],
+    ['"*" with aws:PrincipalTag narrows nothing', useWith('*', { StringEquals: { 'aws:PrincipalTag/team': 'payments' } }), ['PUBLIC_ACCESS']],
+    ['account with aws:username', useWith({ AWS: ROOT }, { StringEquals: { 'aws:username': 'alice' } }), []],
+  ])('%s', (_n, p, expected) => {
+    expect(checks(p)).toEqual(expected);
+  });
+
+  it('marks grants under path conditions as conditional and names the keys', () => {
+    const f = analyzePolicy(useWith({ AWS: ROOT }, { StringEquals: { 'kms:ViaService': 's3.us-east-1.amazonaws.com' } }), opts).findings[0];
+    expect(f?.access).toBe('conditional');
+    expect(f?.conditionKeys).toEqual(['kms:ViaService']);
+    expect(f?.message).toMatch(/not who may reach it/);
+  });
+
+  it.each<[string, unknown, CheckId[]]>([
+    ['CreateGrant without GrantIsForAWSResource', policy(allow({ AWS: APP_ROLE }, ['kms:CreateGrant'])), ['UNCONSTRAINED_GRANT_CREATION']],
+    ['CreateGrant with GrantIsForAWSResource', policy(allow({ AWS: APP_ROLE }, ['kms:CreateGrant'], { Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } } })), []],
+    ['CreateGrant with GrantIsForAWSResource false', policy(allow({ AWS: APP_ROLE }, ['kms:CreateGrant'], { Condition: { Bool: { 'kms:GrantIsForAWSResource': false } } })), ['UNCONSTRAINED_GRANT_CREATION']],
+    ['CreateGrant with a GrantOperations limit', policy(allow({ AWS: APP_ROLE }, ['kms:CreateGrant'], { Condition: { 'ForAllValues:StringEquals': { 'kms:GrantOperations': ['Decrypt'] } } })), []],
+    ['CreateGrant to the account', policy(allow({ AWS: ROOT }, ['kms:CreateGrant', 'kms:ListGrants'])), ['UNCONSTRAINED_GRANT_CREATION']],
+  ])('%s', (_n, p, expected) => {
+    expect(checks(p)).toEqual(expected);
+  });
+});
+
+describe('Deny and Resource', () => {
+  it.each<[string, unknown, CheckId[]]>([
+    ['a Deny to everyone removes the action', policy(allow({ AWS: ROOT }, ['kms:PutKeyPolicy', 'kms:Decrypt', 'kms:CreateGrant']), deny('*', 'kms:Decrypt')), ['ACCOUNT_WIDE_ADMINISTRATION', 'UNCONSTRAINED_GRANT_CREATION']],
+    // kms:* also allows actions AWS adds later, which no list of today's actions can deny.
+    ['denying every known cryptographic action after kms:* still leaves later actions', policy(allow({ AWS: ROOT }, 'kms:*'), deny('*', ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Sign', 'kms:Verify', 'kms:GenerateMac', 'kms:VerifyMac', 'kms:DeriveSharedSecret'])), ['ACCOUNT_WIDE_FULL_ACCESS']],
+    ['a Deny to the account removes it for the account', policy(allow({ AWS: ROOT }, USE_ACTIONS), deny({ AWS: ROOT }, 'kms:*')), []],
+    ['a Deny to one role does not protect the account', policy(allow({ AWS: ROOT }, USE_ACTIONS), deny({ AWS: APP_ROLE }, 'kms:*')), ['ACCOUNT_WIDE_USAGE']],
+    ['a conditional Deny is not relied on', policy(allow({ AWS: ROOT }, USE_ACTIONS), deny('*', 'kms:*', { Condition: { Bool: { 'aws:SecureTransport': 'false' } } })), ['ACCOUNT_WIDE_USAGE']],
+    [
+      'Deny with a negated aws:PrincipalArn carves the account down to the named role',
+      policy(allow({ AWS: ROOT }, USE_ACTIONS), deny('*', USE_ACTIONS, { Condition: { ArnNotEquals: { 'aws:PrincipalArn': APP_ROLE } } })),
+      [],
+    ],
+    [
+      'Deny with NotPrincipal carves the account down to the named role',
+      policy(allow({ AWS: ROOT }, USE_ACTIONS), { Effect: 'Deny', NotPrincipal: { AWS: [APP_ROLE, ROOT] }, Action: USE_ACTIONS, Resource: '*' }),
+      ['ACCOUNT_WIDE_USAGE'],
+    ],
+    [
+      'Deny with NotPrincipal naming only roles carves the account',
+      policy(allow({ AWS: ROOT }, USE_ACTIONS), { Effect: 'Deny', NotPrincipal: { AWS: [APP_ROLE] }, Action: USE_ACTIONS, Resource: '*' }),
+      [],
+    ],
+    [
+      'carving kms:* to one role leaves that role without separation',
+      policy(allow({ AWS: ROOT }, 'kms:*'), deny('*', 'kms:*', { Condition: { ArnNotEquals: { 'aws:PrincipalArn': ADMIN_ROLE } } })),
+      ['NO_SEPARATION_OF_DUTIES', 'UNCONSTRAINED_GRANT_CREATION'],
+    ],
+    [
+      'a Deny with aws:PrincipalAccount not equal to the account fences off everyone else',
+      policy(allow('*', 'kms:Decrypt'), deny('*', 'kms:*', { Condition: { StringNotEquals: { 'aws:PrincipalAccount': OWN } } })),
+      ['ACCOUNT_WIDE_USAGE'],
+    ],
+    ['a Deny whose Resource is another service does nothing', policy(allow({ AWS: ROOT }, USE_ACTIONS), deny({ AWS: ROOT }, 'kms:*', { Resource: 'arn:aws:s3:::bucket/*' })), ['ACCOUNT_WIDE_USAGE']],
+    ['an Allow whose Resource is an S3 ARN is inert', policy(allow({ AWS: ROOT }, 'kms:*', { Resource: 'arn:aws:s3:::bucket' })), []],
+    ['an Allow on a key ARN without the key ARN known applies', policy(allow({ AWS: ROOT }, 'kms:*', { Resource: `arn:aws:kms:us-east-1:${OWN}:key/abc` })), ['ACCOUNT_WIDE_FULL_ACCESS']],
+    ['NotResource naming another service applies', policy(allow({ AWS: ROOT }, 'kms:*', { Resource: undefined as never, NotResource: 'arn:aws:s3:::b' })), ['ACCOUNT_WIDE_FULL_ACCESS']],
+    ['NotResource "*" is inert', policy(allow({ AWS: ROOT }, 'kms:*', { Resource: undefined as never, NotResource: '*' })), []],
+  ])('%s', (_n, p, expected) => {
+    const clean = JSON.parse(JSON.stringify(p)) as unknown;
+    expect(checks(clean)).toEqual(expected);
+  });
+
+  it('applies a Deny on the key ARN only when the key ARN is known', () => {
+    const keyArn = `arn:aws:kms:us-east-1:${OWN}:key/abc`;
+    const p = policy(allow({ AWS: ROOT }, USE_ACTIONS), deny({ AWS: ROOT }, 'kms:*', { Resource: keyArn }));
+    expect(checks(p)).toEqual(['ACCOUNT_WIDE_USAGE']);
+    expect(checks(p, { accountId: OWN, keyArn })).toEqual([]);
+    expect(checks(policy(allow({ AWS: ROOT }, 'kms:*', { Resource: `arn:aws:kms:us-east-1:${OWN}:key/other` })), { accountId: OWN, keyArn })).toEqual([]);
+  });
+
+  it('a negated kms:ViaService Deny leaves access conditional', () => {
+    const r = analyzePolicy(
+      policy(allow({ AWS: ROOT }, USE_ACTIONS), deny('*', USE_ACTIONS, { Condition: { StringNotEquals: { 'kms:ViaService': 's3.us-east-1.amazonaws.com' } } })),
+      opts,
+    );
+    expect(r.findings.map((f) => [f.checkId, f.access])).toEqual([['ACCOUNT_WIDE_USAGE', 'conditional']]);
+  });
+});
+
+describe('findings', () => {
+  it('carry check id, severity, statement, Sid, path, principals, actions and message', () => {
+    const p = policy({ Sid: 'Enable IAM User Permissions', ...allow({ AWS: ROOT }, 'kms:*') });
+    const [f] = analyzePolicy(p, opts).findings;
+    expect(f).toMatchObject({
+      checkId: 'ACCOUNT_WIDE_FULL_ACCESS',
+      severity: 'high',
+      statementIndexes: [0],
+      sids: ['Enable IAM User Permissions'],
+      path: '$.Statement[0].Principal.AWS',
+      principals: [ROOT],
+      access: 'unconditional',
+    });
+    expect(f?.actions).toEqual(expect.arrayContaining(['kms:PutKeyPolicy', 'kms:Decrypt', 'kms:<actions added later>']));
+    expect(f?.message).toContain('Every principal of account 111122223333 may both administer and use');
+    expect(f?.message).toContain('statement 0 ("Enable IAM User Permissions")');
+  });
+
+  it('are sorted most severe first', () => {
+    const r = analyzePolicy(policy(allow({ AWS: ROOT }, USE_ACTIONS), allow('*', 'kms:Decrypt'), allow({ Service: 'sns.amazonaws.com' }, 'kms:Decrypt')), opts);
+    expect(r.findings.map((f) => f.severity)).toEqual(['critical', 'medium', 'medium']);
+  });
+
+  it('leave out disabled checks', () => {
+    expect(checks(policy(allow({ AWS: ROOT }, 'kms:*')), { accountId: OWN, disabledChecks: ['ACCOUNT_WIDE_FULL_ACCESS'] })).toEqual([]);
+  });
+});
