@@ -1,0 +1,137 @@
+/**
+ * The KMS reads the rule makes, each behind the invocation's shared rate limit and retried on throttling.
+ * Reads return outcomes instead of throwing, so one unreadable key never stops a sweep.
+ */
+import {
+  DescribeKeyCommand,
+  GetKeyPolicyCommand,
+  ListKeysCommand,
+  ListResourceTagsCommand,
+  type KMSClient,
+} from '@aws-sdk/client-kms';
+import type { Clock } from '../config/clock';
+import type { TokenBucket } from '../config/rate-limit';
+import type { ReadFailure } from '../config/verdict';
+import { awsErrorName, classifyAwsError } from './errors';
+import { withRetry, type RetryOptions } from './retry';
+
+export type KmsOperation = 'kms:ListKeys' | 'kms:DescribeKey' | 'kms:GetKeyPolicy' | 'kms:ListResourceTags';
+
+export type ReadOutcome<T> =
+  | { ok: true; value: T }
+  | { ok: false; operation: KmsOperation; kind: ReadFailure['kind']; errorName: string; error: unknown };
+
+export interface KeyMetadataFacts {
+  arn?: string;
+  keyManager?: string;
+  keyState?: string;
+}
+
+export interface KmsReaderOptions {
+  kms: KMSClient;
+  limiter: TokenBucket;
+  clock: Clock;
+  retry?: Omit<RetryOptions, 'clock'>;
+  /** Told of every request sent to KMS, retries included (for metrics and benchmarks). */
+  onRequest?: (operation: KmsOperation) => void;
+}
+
+function failureKind(error: unknown): ReadFailure['kind'] {
+  const kind = classifyAwsError(error);
+  switch (kind) {
+    case 'throttling':
+      return 'throttled';
+    case 'access-denied':
+      return 'access-denied';
+    case 'not-found':
+      return 'not-found';
+    case 'invalid-state':
+      return 'invalid-state';
+    case 'unsupported':
+    case 'other':
+      return 'error';
+    default: {
+      const unreachable: never = kind;
+      return unreachable;
+    }
+  }
+}
+
+// ListKeys accepts at most 1000 per page (https://docs.aws.amazon.com/kms/latest/APIReference/API_ListKeys.html).
+const LIST_KEYS_PAGE = 1000;
+
+export class KmsKeyReader {
+  constructor(private readonly options: KmsReaderOptions) {}
+
+  private async call<T>(operation: KmsOperation, send: () => Promise<T>): Promise<T> {
+    return withRetry(
+      async () => {
+        await this.options.limiter.take();
+        this.options.onRequest?.(operation);
+        return send();
+      },
+      { ...this.options.retry, clock: this.options.clock },
+    );
+  }
+
+  private async read<T>(operation: KmsOperation, send: () => Promise<T>): Promise<ReadOutcome<T>> {
+    try {
+      return { ok: true, value: await this.call(operation, send) };
+    } catch (error) {
+      return { ok: false, operation, kind: failureKind(error), errorName: awsErrorName(error), error };
+    }
+  }
+
+  /** Every key of the account and Region. Throws when listing fails: without the list there is no sweep. */
+  async listKeys(): Promise<{ keyId: string; arn?: string }[]> {
+    const keys: { keyId: string; arn?: string }[] = [];
+    let marker: string | undefined;
+    do {
+      const page = await this.call('kms:ListKeys', () =>
+        this.options.kms.send(new ListKeysCommand({ Limit: LIST_KEYS_PAGE, Marker: marker })),
+      );
+      for (const key of page.Keys ?? []) {
+        if (key.KeyId !== undefined) keys.push(key.KeyArn === undefined ? { keyId: key.KeyId } : { keyId: key.KeyId, arn: key.KeyArn });
+      }
+      marker = page.Truncated === true ? page.NextMarker : undefined;
+    } while (marker !== undefined);
+    return keys;
+  }
+
+  async describe(keyId: string): Promise<ReadOutcome<KeyMetadataFacts>> {
+    const outcome = await this.read('kms:DescribeKey', () => this.options.kms.send(new DescribeKeyCommand({ KeyId: keyId })));
+    if (!outcome.ok) return outcome;
+    const metadata = outcome.value.KeyMetadata;
+    const facts: KeyMetadataFacts = {};
+    if (metadata?.Arn !== undefined) facts.arn = metadata.Arn;
+    if (metadata?.KeyManager !== undefined) facts.keyManager = metadata.KeyManager;
+    if (metadata?.KeyState !== undefined) facts.keyState = metadata.KeyState;
+    return { ok: true, value: facts };
+  }
+
+  /** The key policy text. `default` is the only policy name KMS supports. */
+  async policy(keyId: string): Promise<ReadOutcome<string>> {
+    const outcome = await this.read('kms:GetKeyPolicy', () =>
+      this.options.kms.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' })),
+    );
+    if (!outcome.ok) return outcome;
+    // A missing Policy is passed on as empty text: the engine reports it as INVALID_POLICY, never as clean.
+    return { ok: true, value: outcome.value.Policy ?? '' };
+  }
+
+  async tags(keyId: string): Promise<ReadOutcome<Record<string, string>>> {
+    const tags: Record<string, string> = {};
+    let marker: string | undefined;
+    do {
+      const outcome = await this.read('kms:ListResourceTags', () =>
+        this.options.kms.send(new ListResourceTagsCommand({ KeyId: keyId, Marker: marker })),
+      );
+      if (!outcome.ok) return outcome;
+      for (const tag of outcome.value.Tags ?? []) {
+        if (tag.TagKey !== undefined) tags[tag.TagKey] = tag.TagValue ?? '';
+      }
+      marker = outcome.value.Truncated === true ? outcome.value.NextMarker : undefined;
+    } while (marker !== undefined);
+    return { ok: true, value: tags };
+  }
+}

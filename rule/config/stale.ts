@@ -1,0 +1,53 @@
+/**
+ * Clean-up after a sweep, as RDK does: keys the rule evaluated before but that no longer exist would keep
+ * their last verdict forever, so they are reported NOT_APPLICABLE.
+ */
+import { GetComplianceDetailsByConfigRuleCommand, type ConfigServiceClient } from '@aws-sdk/client-config-service';
+import { awsErrorName } from '../aws/errors';
+import { withRetry } from '../aws/retry';
+import type { Clock } from './clock';
+import { KMS_KEY_RESOURCE_TYPE } from './configuration-item';
+import type { RuleLogger } from './operations';
+
+export type StaleLookup = { ok: true; resourceIds: string[] } | { ok: false; errorName: string };
+
+/**
+ * Resource ids of keys with a COMPLIANT or NON_COMPLIANT evaluation under `configRuleName` that are not in
+ * `present`. A lookup that fails is reported, not thrown: the sweep's own evaluations still count.
+ */
+export async function findStaleKeys(
+  config: ConfigServiceClient,
+  configRuleName: string,
+  present: ReadonlySet<string>,
+  clock: Clock,
+  logger: RuleLogger,
+): Promise<StaleLookup> {
+  const stale = new Set<string>();
+  let nextToken: string | undefined;
+  try {
+    do {
+      const page = await withRetry(
+        () =>
+          config.send(
+            new GetComplianceDetailsByConfigRuleCommand({
+              ConfigRuleName: configRuleName,
+              ComplianceTypes: ['COMPLIANT', 'NON_COMPLIANT'],
+              Limit: 100,
+              NextToken: nextToken,
+            }),
+          ),
+        { clock },
+      );
+      for (const result of page.EvaluationResults ?? []) {
+        const qualifier = result.EvaluationResultIdentifier?.EvaluationResultQualifier;
+        const id = qualifier?.ResourceId;
+        if (qualifier?.ResourceType === KMS_KEY_RESOURCE_TYPE && id !== undefined && !present.has(id)) stale.add(id);
+      }
+      nextToken = page.NextToken === '' ? undefined : page.NextToken;
+    } while (nextToken !== undefined);
+  } catch (error) {
+    logger.warn('stale evaluation clean-up skipped: config:GetComplianceDetailsByConfigRule failed', { errorName: awsErrorName(error) });
+    return { ok: false, errorName: awsErrorName(error) };
+  }
+  return { ok: true, resourceIds: [...stale] };
+}

@@ -1,0 +1,255 @@
+/**
+ * The AWS Config custom rule: evaluates the key policy of every KMS key it is told about.
+ *
+ * Config invokes it on configuration changes (the item in the event, or fetched when oversized) and on a
+ * schedule (a sweep of every key). Dependencies come in through createHandler, so tests and benchmarks pass
+ * their own clients, clock, logger and metrics; `handler` is the production wiring.
+ */
+import { GetResourceConfigHistoryCommand, type Evaluation } from '@aws-sdk/client-config-service';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { analyzePolicy } from './engine';
+import { createClientsFactory, type AwsClients, type ClientsFactory } from './aws/clients';
+import { awsErrorName } from './aws/errors';
+import { KmsKeyReader, type KmsOperation } from './aws/kms-reader';
+import { withRetry } from './aws/retry';
+import { systemClock, type Clock } from './config/clock';
+import {
+  apiItemToNotificationItem,
+  isDeletedStatus,
+  keyFactsFromItem,
+  KMS_KEY_RESOURCE_TYPE,
+  type KeyFacts,
+  type NotificationItem,
+} from './config/configuration-item';
+import { ConfigurationItemFetchError, EvaluationDeliveryError, InvalidEventError } from './config/errors';
+import { judgeKey, type Analyzer, type KeyJudge } from './config/evaluate-key';
+import { EvaluationSender, toSdkEvaluation, type RuleEvaluation } from './config/evaluations';
+import { parseRuleEvent, type RuleEvent } from './config/event';
+import { METRIC, type RuleLogger, type RuleMetrics } from './config/operations';
+import { parseRuleParameters, type RuleParameters } from './config/parameters';
+import { TokenBucket } from './config/rate-limit';
+import { findStaleKeys } from './config/stale';
+import { sweep } from './config/sweep';
+import { decideVerdict, type Verdict } from './config/verdict';
+
+/** What the handler needs of the Lambda context. */
+export interface InvocationContext {
+  getRemainingTimeInMillis(): number;
+  awsRequestId?: string;
+}
+
+export interface HandlerDeps {
+  clients: ClientsFactory;
+  clock: Clock;
+  logger: RuleLogger;
+  metrics: RuleMetrics;
+  /** The policy engine. @default analyzePolicy */
+  analyze?: Analyzer;
+  /** Keys judged at once during a sweep. @default 8 */
+  sweepConcurrency?: number;
+  /** Stop starting new keys this long before the Lambda's deadline. @default 30000 */
+  deadlineMarginMs?: number;
+  /** Region when the event's rule ARN carries none. @default process.env.AWS_REGION */
+  defaultRegion?: string;
+  /** Told of every KMS request (benchmarks count them). */
+  onKmsRequest?: (operation: KmsOperation) => void;
+  /** Attempts for throttled KMS calls, the first included. @default 6 */
+  kmsAttempts?: number;
+}
+
+export type RuleHandler = (event: unknown, context: InvocationContext) => Promise<Evaluation[]>;
+
+interface Invocation {
+  event: RuleEvent;
+  params: RuleParameters;
+  clients: AwsClients;
+  judge: KeyJudge;
+  sender: EvaluationSender;
+  counts: Record<Verdict['compliance'], number> & { errors: number };
+}
+
+function record(inv: Invocation, logger: RuleLogger, resourceId: string, verdict: Verdict, at: Date, resourceType = KMS_KEY_RESOURCE_TYPE): void {
+  const evaluation: RuleEvaluation = { resourceType, resourceId, compliance: verdict.compliance, orderingTimestamp: at };
+  if (verdict.annotation !== undefined) evaluation.annotation = verdict.annotation;
+  inv.sender.add(evaluation);
+  inv.counts[verdict.compliance]++;
+  if (verdict.reason === 'unreadable' || verdict.reason === 'analysis-failed') inv.counts.errors++;
+  const fields = { keyId: resourceId, verdict: verdict.compliance, reason: verdict.reason, checkIds: verdict.checkIds };
+  if (verdict.compliance === 'NON_COMPLIANT') logger.info('key evaluated', fields);
+  else logger.debug('key evaluated', fields);
+}
+
+async function evaluateItem(inv: Invocation, logger: RuleLogger, item: NotificationItem): Promise<void> {
+  const at = new Date(item.configurationItemCaptureTime);
+  let verdict: Verdict;
+  if (inv.event.eventLeftScope) verdict = decideVerdict({ kind: 'out-of-scope' }, inv.params);
+  else if (item.resourceType !== KMS_KEY_RESOURCE_TYPE) verdict = decideVerdict({ kind: 'other-resource-type', resourceType: item.resourceType }, inv.params);
+  else if (isDeletedStatus(item.configurationItemStatus)) verdict = decideVerdict({ kind: 'deleted' }, inv.params);
+  else verdict = await judgeKey(keyFactsFromItem(item), inv.judge);
+  record(inv, logger, item.resourceId, verdict, at, item.resourceType);
+}
+
+async function fetchOversizedItem(inv: Invocation, clock: Clock, resourceId: string): Promise<NotificationItem> {
+  try {
+    const history = await withRetry(
+      () => inv.clients.config.send(new GetResourceConfigHistoryCommand({ resourceType: KMS_KEY_RESOURCE_TYPE, resourceId, limit: 1 })),
+      { clock },
+    );
+    const latest = history.configurationItems?.[0];
+    if (latest === undefined) throw new Error('GetResourceConfigHistory returned no configuration item');
+    return apiItemToNotificationItem(latest, 'configurationItems[0]');
+  } catch (cause) {
+    throw new ConfigurationItemFetchError(resourceId, { cause });
+  }
+}
+
+export function createHandler(deps: HandlerDeps): RuleHandler {
+  const { clock, logger, metrics } = deps;
+  const analyze = deps.analyze ?? analyzePolicy;
+  const concurrency = deps.sweepConcurrency ?? 8;
+  const margin = deps.deadlineMarginMs ?? 30_000;
+
+  return async (rawEvent, context) => {
+    const startedAt = clock.now();
+    const stopStartingAt = startedAt + context.getRemainingTimeInMillis() - margin;
+    let kmsRequests = 0;
+    try {
+      const event = parseRuleEvent(rawEvent);
+      const params = parseRuleParameters(event.ruleParameters);
+      const region = event.region ?? deps.defaultRegion ?? process.env.AWS_REGION;
+      if (region === undefined) throw new InvalidEventError('configRuleArn', 'is missing and AWS_REGION is not set: the Region is unknown');
+      const base = { configRuleName: event.configRuleName, accountId: event.accountId, messageType: event.invokingEvent.messageType };
+      logger.info('invocation started', { ...base, testMode: event.testMode });
+
+      const clientScope = { accountId: event.accountId, partition: event.partition, region };
+      const clients = await deps.clients(
+        params.executionRoleName === undefined ? clientScope : { ...clientScope, executionRoleName: params.executionRoleName },
+      );
+      const reader = new KmsKeyReader({
+        kms: clients.kms,
+        limiter: new TokenBucket(params.maxRequestsPerSecond, clock),
+        clock,
+        retry: { attempts: deps.kmsAttempts ?? 6 },
+        onRequest: (operation) => {
+          kmsRequests++;
+          deps.onKmsRequest?.(operation);
+        },
+      });
+      let principal: Promise<string> | undefined;
+      const inv: Invocation = {
+        event,
+        params,
+        clients,
+        judge: { params, accountId: event.accountId, analyze, reader, logger, principal: () => (principal ??= clients.principal()) },
+        sender: new EvaluationSender({ config: clients.config, resultToken: event.resultToken, testMode: event.testMode, clock, logger }),
+        counts: { COMPLIANT: 0, NON_COMPLIANT: 0, NOT_APPLICABLE: 0, errors: 0 },
+      };
+
+      const trigger = event.invokingEvent;
+      switch (trigger.messageType) {
+        case 'ConfigurationItemChangeNotification':
+          await evaluateItem(inv, logger, trigger.configurationItem);
+          break;
+        case 'OversizedConfigurationItemChangeNotification': {
+          const summary = trigger.configurationItemSummary;
+          if (event.eventLeftScope || summary.resourceType !== KMS_KEY_RESOURCE_TYPE || isDeletedStatus(summary.configurationItemStatus)) {
+            // Nothing to fetch: the summary alone decides.
+            await evaluateItem(inv, logger, { ...summary, configuration: null, supplementaryConfiguration: {} });
+            break;
+          }
+          let item: NotificationItem;
+          try {
+            item = await fetchOversizedItem(inv, clock, summary.resourceId);
+          } catch (error) {
+            // Without the item the key is read from KMS directly; it is judged either way, never skipped.
+            logger.warn('oversized item unavailable; reading the key from KMS', { keyId: summary.resourceId, error: String(error) });
+            const facts: KeyFacts = { keyId: summary.resourceId };
+            record(inv, logger, summary.resourceId, await judgeKey(facts, inv.judge), new Date(summary.configurationItemCaptureTime));
+            break;
+          }
+          await evaluateItem(inv, logger, item);
+          break;
+        }
+        case 'ScheduledNotification': {
+          const at = new Date(trigger.notificationCreationTime);
+          const report = await sweep({
+            config: clients.config,
+            kms: reader,
+            judge: inv.judge,
+            clock,
+            logger,
+            concurrency,
+            stopStartingAt,
+            rotationSeed: trigger.notificationCreationTime,
+            onVerdict: (keyId, verdict) => record(inv, logger, keyId, verdict, at),
+          });
+          let cleared = 0;
+          const stale = await findStaleKeys(clients.config, event.configRuleName, new Set(report.listed), clock, logger);
+          if (stale.ok) {
+            for (const id of stale.resourceIds) record(inv, logger, id, decideVerdict({ kind: 'gone' }, params), at);
+            cleared = stale.resourceIds.length;
+          }
+          const durationMs = clock.now() - startedAt;
+          metrics.addMetric(METRIC.sweepDuration, MetricUnit.Milliseconds, durationMs);
+          metrics.addMetric(METRIC.keysNotEvaluated, MetricUnit.Count, report.notEvaluated);
+          metrics.addMetric(METRIC.staleCleared, MetricUnit.Count, cleared);
+          const summary = {
+            ...base,
+            source: report.source,
+            fallbackReason: report.fallbackReason,
+            keysListed: report.listed.length,
+            keysEvaluated: report.evaluated,
+            keysRemaining: report.notEvaluated,
+            staleCleared: cleared,
+            durationMs,
+          };
+          if (report.notEvaluated > 0) logger.warn('sweep stopped at the deadline; remaining keys wait for the next run', summary);
+          else logger.info('sweep finished', summary);
+          break;
+        }
+        default: {
+          const unreachable: never = trigger;
+          throw new Error(`unhandled trigger ${JSON.stringify(unreachable)}`);
+        }
+      }
+
+      const delivery = await inv.sender.close();
+      const c = inv.counts;
+      metrics.addMetric(METRIC.keysEvaluated, MetricUnit.Count, c.COMPLIANT + c.NON_COMPLIANT + c.NOT_APPLICABLE);
+      metrics.addMetric(METRIC.compliant, MetricUnit.Count, c.COMPLIANT);
+      metrics.addMetric(METRIC.nonCompliant, MetricUnit.Count, c.NON_COMPLIANT);
+      metrics.addMetric(METRIC.notApplicable, MetricUnit.Count, c.NOT_APPLICABLE);
+      metrics.addMetric(METRIC.errors, MetricUnit.Count, c.errors + delivery.undelivered.length);
+      logger.info('evaluations sent', {
+        ...base,
+        delivered: delivery.delivered.length,
+        undelivered: delivery.undelivered.length,
+        compliant: c.COMPLIANT,
+        nonCompliant: c.NON_COMPLIANT,
+        notApplicable: c.NOT_APPLICABLE,
+      });
+      if (delivery.undelivered.length > 0) {
+        throw new EvaluationDeliveryError(delivery.undelivered.length, delivery.delivered.length, { cause: delivery.lastError });
+      }
+      return delivery.delivered.map(toSdkEvaluation);
+    } catch (error) {
+      metrics.addMetric(METRIC.invocationFailures, MetricUnit.Count, 1);
+      logger.error('invocation failed', { errorName: awsErrorName(error), message: error instanceof Error ? error.message : String(error) });
+      throw error;
+    } finally {
+      metrics.addMetric(METRIC.kmsRequests, MetricUnit.Count, kmsRequests);
+      metrics.publishStoredMetrics();
+    }
+  };
+}
+
+const SERVICE = 'kms-policy-guard';
+
+/** Production wiring: clients created once per container, Powertools Logger and Metrics (EMF). */
+export const handler: RuleHandler = createHandler({
+  clients: createClientsFactory(),
+  clock: systemClock,
+  logger: new Logger({ serviceName: SERVICE }),
+  metrics: new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'KmsPolicyGuard', serviceName: SERVICE }),
+});

@@ -1,0 +1,30 @@
+/** Builds a handler wired to aws-sdk-client-mock clients, a virtual clock and capturing logger/metrics. */
+import { ConfigServiceClient } from '@aws-sdk/client-config-service';
+import { KMSClient } from '@aws-sdk/client-kms';
+import type { ClientScope } from '../../rule/aws/clients';
+import type { Analyzer } from '../../rule/config/evaluate-key';
+import { createHandler, type HandlerDeps } from '../../rule/handler';
+import { CapturingLogger, CapturingMetrics, REGION, stubAnalyzer, VirtualClock } from './support';
+
+export const RULE_PRINCIPAL = 'arn:aws:iam::111122223333:role/kms-policy-guard-rule';
+
+export function harness(options: { analyze?: Analyzer; deps?: Partial<HandlerDeps> } = {}) {
+  const clock = new VirtualClock();
+  const logger = new CapturingLogger();
+  const metrics = new CapturingMetrics();
+  const scopes: ClientScope[] = [];
+  const kms = new KMSClient({ region: REGION });
+  const config = new ConfigServiceClient({ region: REGION });
+  const handler = createHandler({
+    clients: async (scope) => {
+      scopes.push(scope);
+      return { kms, config, principal: async () => RULE_PRINCIPAL };
+    },
+    clock,
+    logger: logger.asLogger(),
+    metrics: metrics.asMetrics(),
+    analyze: options.analyze ?? stubAnalyzer,
+    ...options.deps,
+  });
+  return { handler, clock, logger, metrics, scopes };
+}

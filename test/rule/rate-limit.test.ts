@@ -1,0 +1,93 @@
+import { runPool, TokenBucket } from '../../rule/config/rate-limit';
+import { withRetry } from '../../rule/aws/retry';
+import { VirtualClock } from './support';
+
+describe('TokenBucket', () => {
+  it('lets through no more than the rate, after the initial burst', async () => {
+    const clock = new VirtualClock(0);
+    const bucket = new TokenBucket(50, clock);
+    const times: number[] = [];
+    await Promise.all(Array.from({ length: 200 }, () => bucket.take().then(() => times.push(clock.now()))));
+    // 200 requests at 50/s with a burst of 10: the last one cannot come before (200 - 10) / 50 s.
+    expect(Math.max(...times)).toBeGreaterThanOrEqual(3800);
+    expect(Math.max(...times)).toBeLessThan(3900);
+    // In any one-second window, at most rate + burst requests.
+    for (const t of times) expect(times.filter((u) => u >= t && u < t + 1000).length).toBeLessThanOrEqual(60);
+  });
+
+  it('rejects a rate that is not positive', () => {
+    expect(() => new TokenBucket(0, new VirtualClock())).toThrow(RangeError);
+  });
+});
+
+describe('runPool', () => {
+  it('never has more than `concurrency` items in flight', async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const result = await runPool(Array.from({ length: 50 }, (_, i) => i), 8, async () => {
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      await new Promise((r) => setTimeout(r, 1));
+      inFlight--;
+    });
+    expect(peak).toBe(8);
+    expect(result).toEqual({ started: 50, notStarted: 0 });
+  });
+
+  it('stops starting items once told to, and finishes those in flight', async () => {
+    const done: number[] = [];
+    const result = await runPool(
+      Array.from({ length: 20 }, (_, i) => i),
+      4,
+      async (i) => {
+        await new Promise((r) => setTimeout(r, 1));
+        done.push(i);
+      },
+      () => done.length < 6,
+    );
+    expect(result.started).toBe(done.length);
+    expect(result.started + result.notStarted).toBe(20);
+    expect(result.notStarted).toBeGreaterThan(0);
+  });
+});
+
+describe('withRetry', () => {
+  const throttle = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+
+  it('retries throttling with growing waits and then succeeds', async () => {
+    const clock = new VirtualClock(0);
+    let calls = 0;
+    const value = await withRetry(
+      async () => {
+        if (++calls < 4) throw throttle;
+        return 'ok';
+      },
+      { clock, random: () => 1, baseDelayMs: 100 },
+    );
+    expect(value).toBe('ok');
+    expect(clock.slept).toBe(100 + 200 + 400);
+  });
+
+  it('does not retry access errors', async () => {
+    let calls = 0;
+    const denied = Object.assign(new Error('denied'), { name: 'AccessDeniedException' });
+    await expect(
+      withRetry(async () => {
+        calls++;
+        throw denied;
+      }, { clock: new VirtualClock() }),
+    ).rejects.toBe(denied);
+    expect(calls).toBe(1);
+  });
+
+  it('gives up after the attempts', async () => {
+    let calls = 0;
+    await expect(
+      withRetry(async () => {
+        calls++;
+        throw throttle;
+      }, { clock: new VirtualClock(), attempts: 3 }),
+    ).rejects.toBe(throttle);
+    expect(calls).toBe(3);
+  });
+});

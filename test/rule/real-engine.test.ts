@@ -1,0 +1,45 @@
+/** The rule end to end with the real policy engine (no stub) on real-shaped events and real policies. */
+import { ConfigServiceClient, PutEvaluationsCommand } from '@aws-sdk/client-config-service';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { mockClient } from 'aws-sdk-client-mock';
+import { analyzePolicy } from '../../rule/engine';
+import { harness } from './handler-harness';
+import { fixtureEvent, lambdaContext, withParameters } from './support';
+
+const configMock = mockClient(ConfigServiceClient);
+mockClient(KMSClient);
+beforeEach(() => {
+  configMock.reset();
+  configMock.on(PutEvaluationsCommand).resolves({});
+});
+
+describe('with the real engine', () => {
+  it('the default key policy (account root, kms:*) is NON_COMPLIANT with ACCOUNT_WIDE_FULL_ACCESS', async () => {
+    const { handler, logger } = harness({ analyze: analyzePolicy });
+    const [evaluation] = await handler(fixtureEvent('change-root-full-access.json'), lambdaContext());
+    expect(evaluation?.ComplianceType).toBe('NON_COMPLIANT');
+    expect(evaluation?.Annotation).toContain('ACCOUNT_WIDE_FULL_ACCESS');
+    expect(evaluation?.Annotation?.length).toBeLessThanOrEqual(256);
+    const logged = logger.entries.find((e) => e.message === 'key evaluated');
+    expect(logged?.fields.checkIds).toContain('ACCOUNT_WIDE_FULL_ACCESS');
+  });
+
+  it('a policy granting named roles only, administration and use split, is COMPLIANT', async () => {
+    const { handler } = harness({ analyze: analyzePolicy });
+    const [evaluation] = await handler(fixtureEvent('change-split-duties.json'), lambdaContext());
+    expect(evaluation).toMatchObject({ ComplianceType: 'COMPLIANT' });
+  });
+
+  it('an unparsable policy is NON_COMPLIANT with INVALID_POLICY', async () => {
+    const { handler } = harness({ analyze: analyzePolicy });
+    const [evaluation] = await handler(fixtureEvent('change-invalid-policy.json'), lambdaContext());
+    expect(evaluation).toMatchObject({ ComplianceType: 'NON_COMPLIANT', Annotation: expect.stringContaining('INVALID_POLICY') });
+  });
+
+  it('DisabledChecks takes the disabled check out of the verdict', async () => {
+    const { handler } = harness({ analyze: analyzePolicy });
+    const event = withParameters(fixtureEvent('change-root-full-access.json'), { DisabledChecks: 'ACCOUNT_WIDE_FULL_ACCESS' });
+    const [evaluation] = await handler(event, lambdaContext());
+    expect(evaluation?.Annotation ?? '').not.toContain('ACCOUNT_WIDE_FULL_ACCESS');
+  });
+});

@@ -1,0 +1,110 @@
+import { parseRuleParameters, type RuleParameters } from '../../rule/config/parameters';
+import { countedFindings, decideVerdict, type PolicyResult, type VerdictSubject } from '../../rule/config/verdict';
+import { finding } from './support';
+
+const defaults = parseRuleParameters({});
+const rootFullAccess = finding({
+  checkId: 'ACCOUNT_WIDE_FULL_ACCESS',
+  severity: 'high',
+  principals: ['arn:aws:iam::111122223333:root'],
+  sids: ['Enable IAM User Permissions'],
+});
+const negation = finding({ checkId: 'ALLOW_WITH_NEGATION', severity: 'low' });
+const invalid = finding({ checkId: 'INVALID_POLICY', severity: 'critical' });
+const analysed = (...findings: ReturnType<typeof finding>[]): PolicyResult => ({ kind: 'analysed', findings });
+const key = (policy: PolicyResult, extra: Partial<Extract<VerdictSubject, { kind: 'key' }>> = {}): VerdictSubject => ({
+  kind: 'key',
+  keyManager: 'CUSTOMER',
+  keyState: 'Enabled',
+  policy,
+  ...extra,
+});
+const withParams = (p: Partial<RuleParameters>): RuleParameters => ({ ...defaults, ...p });
+
+describe('decideVerdict', () => {
+  it.each<[string, VerdictSubject, RuleParameters, string, string]>([
+    ['no findings', key(analysed()), defaults, 'COMPLIANT', 'no-findings'],
+    ['a finding at the default minimum (low)', key(analysed(negation)), defaults, 'NON_COMPLIANT', 'findings'],
+    ['a finding below MinimumSeverity', key(analysed(negation)), withParams({ minimumSeverity: 'medium' }), 'COMPLIANT', 'no-findings'],
+    ['a finding at MinimumSeverity', key(analysed(rootFullAccess)), withParams({ minimumSeverity: 'high' }), 'NON_COMPLIANT', 'findings'],
+    ['a finding of a disabled check', key(analysed(rootFullAccess)), withParams({ disabledChecks: ['ACCOUNT_WIDE_FULL_ACCESS'] }), 'COMPLIANT', 'no-findings'],
+    ['INVALID_POLICY even above the minimum and when "disabled"', key(analysed(invalid)), withParams({ minimumSeverity: 'critical', disabledChecks: ['INVALID_POLICY' as never] }), 'NON_COMPLIANT', 'findings'],
+    ['deleted', { kind: 'deleted' }, defaults, 'NOT_APPLICABLE', 'deleted'],
+    ['out of scope', { kind: 'out-of-scope' }, defaults, 'NOT_APPLICABLE', 'out-of-scope'],
+    ['another resource type', { kind: 'other-resource-type', resourceType: 'AWS::S3::Bucket' }, defaults, 'NOT_APPLICABLE', 'other-resource-type'],
+    ['gone from the account', { kind: 'gone' }, defaults, 'NOT_APPLICABLE', 'gone'],
+    ['pending deletion', key(analysed(rootFullAccess), { keyState: 'PendingDeletion' }), defaults, 'NOT_APPLICABLE', 'pending-deletion'],
+    ['replica pending deletion', key(analysed(rootFullAccess), { keyState: 'PendingReplicaDeletion' }), defaults, 'NOT_APPLICABLE', 'pending-deletion'],
+    ['AWS-managed', key(analysed(rootFullAccess), { keyManager: 'AWS' }), defaults, 'NOT_APPLICABLE', 'aws-managed'],
+    ['AWS-managed, included', key(analysed(rootFullAccess), { keyManager: 'AWS' }), withParams({ includeAwsManagedKeys: true }), 'NON_COMPLIANT', 'findings'],
+    ['disabled key with findings', key(analysed(rootFullAccess), { keyState: 'Disabled' }), defaults, 'NON_COMPLIANT', 'findings'],
+  ])('%s', (_name, subject, params, compliance, reason) => {
+    expect(decideVerdict(subject, params)).toMatchObject({ compliance, reason });
+  });
+
+  it('annotates findings most severe first', () => {
+    const verdict = decideVerdict(key(analysed(negation, rootFullAccess)), defaults);
+    expect(verdict.annotation).toBe(
+      'ACCOUNT_WIDE_FULL_ACCESS arn:aws:iam::111122223333:root (Sid "Enable IAM User Permissions"); ALLOW_WITH_NEGATION',
+    );
+    expect(verdict.checkIds).toEqual(['ACCOUNT_WIDE_FULL_ACCESS', 'ALLOW_WITH_NEGATION']);
+  });
+
+  describe('exemption', () => {
+    const params = withParams({ exemptionTagKey: 'security:exemption' });
+    it('makes a key with findings COMPLIANT and says why', () => {
+      const verdict = decideVerdict(key(analysed(rootFullAccess), { exemption: 'SEC-1234 legacy batch jobs' }), params);
+      expect(verdict.compliance).toBe('COMPLIANT');
+      expect(verdict.reason).toBe('exempt');
+      expect(verdict.annotation).toMatch(/^exempt: SEC-1234 legacy batch jobs \(tag security:exemption; would fail ACCOUNT_WIDE_FULL_ACCESS\)$/);
+    });
+    it('needs a non-empty justification', () => {
+      expect(decideVerdict(key(analysed(rootFullAccess), { exemption: '  ' }), params).compliance).toBe('NON_COMPLIANT');
+    });
+    it('does not cover an unparsable policy', () => {
+      expect(decideVerdict(key(analysed(invalid), { exemption: 'approved' }), params).compliance).toBe('NON_COMPLIANT');
+    });
+    it('does not cover an unreadable policy', () => {
+      const unreadable: PolicyResult = {
+        kind: 'unreadable',
+        failure: { kind: 'access-denied', operation: 'kms:GetKeyPolicy', errorName: 'AccessDeniedException', principal: 'arn:aws:iam::111122223333:role/rule' },
+      };
+      expect(decideVerdict(key(unreadable, { exemption: 'approved' }), params).compliance).toBe('NON_COMPLIANT');
+    });
+  });
+
+  describe('errors are never COMPLIANT', () => {
+    it.each(['access-denied', 'not-found', 'throttled', 'invalid-state', 'error'] as const)('unreadable (%s) is NON_COMPLIANT naming permission and principal', (kind) => {
+      const verdict = decideVerdict(
+        key({
+          kind: 'unreadable',
+          failure: { kind, operation: 'kms:GetKeyPolicy', errorName: 'AccessDeniedException', principal: 'arn:aws:iam::111122223333:role/kms-policy-guard' },
+        }),
+        defaults,
+      );
+      expect(verdict.compliance).toBe('NON_COMPLIANT');
+      expect(verdict.annotation).toContain('kms:GetKeyPolicy');
+      expect(verdict.annotation).toContain('arn:aws:iam::111122223333:role/kms-policy-guard');
+      expect(verdict.annotation?.length).toBeLessThanOrEqual(256);
+    });
+    it('unreadable with unknown key manager is NON_COMPLIANT', () => {
+      const verdict = decideVerdict(
+        { kind: 'key', policy: { kind: 'unreadable', failure: { kind: 'access-denied', operation: 'kms:DescribeKey', errorName: 'AccessDeniedException', principal: 'p' } } },
+        defaults,
+      );
+      expect(verdict.compliance).toBe('NON_COMPLIANT');
+    });
+    it('an analysis failure is NON_COMPLIANT', () => {
+      expect(decideVerdict(key({ kind: 'analysis-failed', errorName: 'TypeError' }), defaults)).toMatchObject({
+        compliance: 'NON_COMPLIANT',
+        reason: 'analysis-failed',
+      });
+    });
+  });
+});
+
+describe('countedFindings', () => {
+  it('keeps INVALID_POLICY whatever the parameters', () => {
+    expect(countedFindings([invalid, negation], { minimumSeverity: 'critical', disabledChecks: [] }).map((f) => f.checkId)).toEqual(['INVALID_POLICY']);
+  });
+});
