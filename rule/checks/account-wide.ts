@@ -7,7 +7,7 @@
  */
 import { CLASS_MASKS } from '../engine/actions';
 import { grantsCovering, type AccessEntry, type Grant } from '../engine/access-summary';
-import { isOwnAccountEntry, type CheckContext } from './check';
+import { isAccountWideEntry, type CheckContext } from './check';
 
 export interface AccountWideAccess {
   entry: AccessEntry;
@@ -17,7 +17,7 @@ export interface AccountWideAccess {
 
 export function accountWideAccess(ctx: CheckContext): AccountWideAccess[] {
   return ctx.summary.entries
-    .filter((e) => isOwnAccountEntry(e, ctx.ownAccount))
+    .filter((e) => isAccountWideEntry(e, ctx))
     .map((entry) => ({
       entry,
       admin: grantsCovering(entry, CLASS_MASKS.administration),
@@ -27,6 +27,6 @@ export function accountWideAccess(ctx: CheckContext): AccountWideAccess[] {
 
 /** Whether a principal class already has full control (and so a separate grant finding adds nothing). */
 export function hasFullAccountWideAccess(ctx: CheckContext, entry: AccessEntry): boolean {
-  if (!isOwnAccountEntry(entry, ctx.ownAccount)) return false;
+  if (!isAccountWideEntry(entry, ctx)) return false;
   return grantsCovering(entry, CLASS_MASKS.administration).length > 0 && grantsCovering(entry, CLASS_MASKS.cryptographic).length > 0;
 }

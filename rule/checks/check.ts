@@ -36,9 +36,16 @@ export interface Check {
   run(ctx: CheckContext): FindingDraft[];
 }
 
-/** True when `entry` is "every principal of the key's own account". Unknown own account: any account. */
-export function isOwnAccountEntry(entry: AccessEntry, ownAccount: string | undefined): boolean {
-  return entry.principal.kind === 'account' && (ownAccount === undefined || entry.principal.account === ownAccount);
+/**
+ * True when `entry` reaches every principal of the key's own account: the own account itself (any
+ * account when the own account is unknown), or a trusted organisation, which the own account belongs to
+ * in any sensible setup. An untrusted organisation is reported as cross-account instead.
+ */
+export function isAccountWideEntry(entry: AccessEntry, ctx: Pick<CheckContext, 'ownAccount' | 'options'>): boolean {
+  const p = entry.principal;
+  if (p.kind === 'account') return ctx.ownAccount === undefined || p.account === ctx.ownAccount;
+  if (p.kind === 'organization') return (ctx.options.trustedOrgIds ?? []).includes(p.orgId);
+  return false;
 }
 
 function statementRef(grants: readonly Grant[]): string {

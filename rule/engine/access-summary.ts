@@ -15,7 +15,7 @@ import {
   type ParsedCondition,
 } from './conditions';
 import type { ParsedPolicy, ParsedStatement } from './parse-policy';
-import { ANYONE, type PrincipalClass } from './principals';
+import { ANYONE, accountClass, type PrincipalClass } from './principals';
 import { conditionTargets, contains, mayContain, narrowByTargets } from './principal-sets';
 import { resourceApplies } from './resources';
 
@@ -120,47 +120,68 @@ function denyRule(st: ParsedStatement): DenyRule | undefined {
     else if (conds.every(isNegatedPathCondition)) mode = 'downgrade';
     else return undefined;
   }
-  const survivors: PrincipalClass[] = carve.flatMap(conditionTargets);
+  const listed: PrincipalClass[] = carve.flatMap(conditionTargets);
   let targets: PrincipalClass[];
   if (st.principalNegated) {
     targets = [ANYONE];
-    survivors.push(...st.principals.map((p) => p.principal));
+    listed.push(...st.principals.map((p) => p.principal));
   } else {
     targets = st.principals.map((p) => p.principal);
   }
+  // A survivor inside another survivor (a role of a spared account) adds nothing: keep the wider one, so
+  // the classes carved out do not depend on which Deny is applied first.
+  const unique = [...new Map(listed.map((p) => [p.id, p])).values()];
+  const survivors = unique.filter((s) => !unique.some((o) => o.id !== s.id && mayContain(o, s) && !mayContain(s, o)));
   return { statementIndex: st.index, targets, survivors, actions: st.actions, mode, conditionKeys: conds.map((c) => c.key) };
 }
 
-function applyDeny(grants: Grant[], deny: DenyRule): Grant[] {
+type DenyOutcome = { kind: 'unchanged' } | { kind: 'split'; parts: Grant[]; carved: Grant[] };
+
+function applyDeny(g: Grant, deny: DenyRule): DenyOutcome {
+  const hit = g.actions & deny.actions;
+  // A Deny applies only to principals it surely covers; one that names a narrower principal than the
+  // grant (a role, against an account-wide grant) leaves the rest of the class with access.
+  if (hit === NO_ACTIONS || !deny.targets.some((t) => contains(t, g.principal))) return { kind: 'unchanged' };
+  if (deny.survivors.some((s) => mayContain(s, g.principal))) return { kind: 'unchanged' };
+  const rest = g.actions & ~deny.actions;
+  const parts: Grant[] = rest !== NO_ACTIONS ? [{ ...g, actions: rest }] : [];
+  if (deny.mode === 'downgrade') {
+    if (g.level === 'conditional' && deny.conditionKeys.every((k) => g.conditionKeys.includes(k))) return { kind: 'unchanged' };
+    parts.push({ ...g, actions: hit, level: 'conditional', conditionKeys: [...new Set([...g.conditionKeys, ...deny.conditionKeys])] });
+    return { kind: 'split', parts, carved: [] };
+  }
+  const carved = deny.survivors
+    .filter((s) => mayContain(g.principal, s) && !g.carvedBy.includes(deny.statementIndex))
+    .map((s) => ({ ...g, principal: s, actions: hit, carvedBy: [...g.carvedBy, deny.statementIndex] }));
+  return { kind: 'split', parts, carved };
+}
+
+/**
+ * Apply every Deny to every grant. A grant carved down to a narrower class goes through all the Denies
+ * again, so the result does not depend on the order of the statements.
+ */
+function applyDenies(grants: Grant[], denies: readonly DenyRule[]): Grant[] {
   const out: Grant[] = [];
-  for (const g of grants) {
-    const hit = g.actions & deny.actions;
-    // A Deny applies only to principals it surely covers; one that names a narrower principal than the
-    // grant (a role, against an account-wide grant) leaves the rest of the class with access.
-    if (hit === NO_ACTIONS || !deny.targets.some((t) => contains(t, g.principal))) {
-      out.push(g);
-      continue;
+  const queue: { grant: Grant; from: number }[] = grants.map((grant) => ({ grant, from: 0 }));
+  while (queue.length > 0) {
+    const item = queue.pop();
+    if (!item) break;
+    let current: Grant[] = [item.grant];
+    for (let i = item.from; i < denies.length && current.length > 0; i++) {
+      const deny = denies[i];
+      if (!deny) continue;
+      const next: Grant[] = [];
+      for (const g of current) {
+        const r = applyDeny(g, deny);
+        if (r.kind === 'unchanged') next.push(g);
+        else {
+          next.push(...r.parts);
+          for (const c of r.carved) queue.push({ grant: c, from: 0 });
+        }
+      }
+      current = next;
     }
-    if (deny.survivors.some((s) => mayContain(s, g.principal))) {
-      out.push(g);
-      continue;
-    }
-    const rest = g.actions & ~deny.actions;
-    if (deny.mode === 'downgrade') {
-      if (rest !== NO_ACTIONS) out.push({ ...g, actions: rest });
-      out.push({
-        ...g,
-        actions: hit,
-        level: 'conditional',
-        conditionKeys: [...new Set([...g.conditionKeys, ...deny.conditionKeys])],
-      });
-      continue;
-    }
-    if (rest !== NO_ACTIONS) out.push({ ...g, actions: rest });
-    for (const s of deny.survivors) {
-      if (!mayContain(g.principal, s)) continue;
-      out.push({ ...g, principal: s, actions: hit, carvedBy: [...g.carvedBy, deny.statementIndex] });
-    }
+    out.push(...current);
   }
   return out;
 }
@@ -177,7 +198,7 @@ export function buildAccessSummary(policy: ParsedPolicy, ownAccount: string | un
       if (rule) denies.push(rule);
     }
   }
-  for (const deny of denies) grants = applyDeny(grants, deny);
+  grants = applyDenies(grants, denies);
 
   const byId = new Map<string, AccessEntry>();
   for (const g of grants) {
@@ -185,6 +206,20 @@ export function buildAccessSummary(policy: ParsedPolicy, ownAccount: string | un
     const entry = byId.get(g.principal.id) ?? { principal: g.principal, grants: [] };
     entry.grants.push(g);
     byId.set(g.principal.id, entry);
+  }
+  // The same account may be written as a bare id or as a root ARN: name it by the partition the policy
+  // uses for that account anywhere, whatever the statement order.
+  const partitions = new Map<string, string>();
+  for (const st of policy.statements) {
+    for (const { principal: p } of st.principals) {
+      if ((p.kind === 'account' || p.kind === 'principal') && p.account && p.partition) {
+        const seen = partitions.get(p.account);
+        if (seen === undefined || p.partition < seen) partitions.set(p.account, p.partition);
+      }
+    }
+  }
+  for (const e of byId.values()) {
+    if (e.principal.kind === 'account') e.principal = accountClass(e.principal.account, partitions.get(e.principal.account));
   }
   const entries = [...byId.values()].sort((a, b) => (a.principal.id < b.principal.id ? -1 : a.principal.id > b.principal.id ? 1 : 0));
   for (const e of entries) e.grants.sort((a, b) => a.statementIndex - b.statementIndex || (a.path < b.path ? -1 : 1));

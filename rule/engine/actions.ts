@@ -35,7 +35,6 @@ export const ACTION_CLASSIFICATION: Readonly<Record<string, ActionClass>> = {
   DisconnectCustomKeyStore: 'administration',
   EnableKey: 'administration',
   EnableKeyRotation: 'administration',
-  GetParametersForImport: 'administration',
   ImportKeyMaterial: 'administration',
   PutKeyPolicy: 'administration',
   ReplicateKey: 'administration',
@@ -72,6 +71,8 @@ export const ACTION_CLASSIFICATION: Readonly<Record<string, ActionClass>> = {
   DescribeKey: 'read',
   GetKeyLastUsage: 'read',
   GetKeyPolicy: 'read',
+  // Returns a wrapping public key and an import token; it changes nothing until ImportKeyMaterial (administration).
+  GetParametersForImport: 'read',
   GetKeyRotationStatus: 'read',
   GetPublicKey: 'read',
   ListAliases: 'read',

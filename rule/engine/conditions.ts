@@ -181,17 +181,35 @@ export function carvesWho(c: ParsedCondition): boolean {
   );
 }
 
+/**
+ * Whether a value ties a service's request to particular resources: a literal account or organisation id,
+ * or an ARN with a literal account, or (for ARNs without an account, such as S3 buckets) a literal
+ * resource name. `arn:aws:logs:*:*:log-group:*` binds nothing.
+ */
+function bindsToOwner(keyLower: string, value: string): boolean {
+  if (/^\*+$/.test(value)) return false;
+  if (keyLower === 'aws:sourceaccount') return /^\d{12}$/.test(value);
+  if (keyLower === 'aws:sourceorgid') return /^o-[a-z0-9]+$/.test(value);
+  if (keyLower === 'aws:sourceorgpaths') return /^o-[a-z0-9]+\//.test(value);
+  const arn = /^arn:[^:]*:[^:]*:[^:]*:([^:]*):(.*)$/.exec(value);
+  if (!arn) return !value.startsWith('*');
+  const account = arn[1] ?? '';
+  if (/^\d{12}$/.test(account)) return true;
+  const resource = (arn[2] ?? '').replace(/^[A-Za-z0-9_-]+[:/]/, '');
+  return resource !== '' && !resource.startsWith('*') && !resource.startsWith('?');
+}
+
 /** A positive condition that scopes a service principal to a source account, resource or organisation. */
 export function scopesService(c: ParsedCondition): boolean {
   const cat = keyCategory(c.keyLower);
   const bindsContext = c.keyLower.startsWith('kms:encryptioncontext:');
   return (
     (cat === 'service-scope' || bindsContext) &&
-    (MATCHING.has(c.base) || c.base === 'ArnEquals') &&
+    MATCHING.has(c.base) &&
     !c.ifExists &&
     c.qualifier !== 'ForAllValues' &&
     c.values.length > 0 &&
-    !c.values.some((v) => /^\*+$/.test(v))
+    c.values.every((v) => bindsToOwner(c.keyLower, v))
   );
 }
 

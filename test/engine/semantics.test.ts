@@ -50,6 +50,21 @@ describe('principals', () => {
       policy(allow({ Service: 'logs.us-east-1.amazonaws.com' }, ['kms:Encrypt*', 'kms:Decrypt*'], { Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:aws:logs:us-east-1:${OWN}:log-group:*` } } })),
       [],
     ],
+    [
+      'service principal bound to any account\'s log groups',
+      policy(allow({ Service: 'logs.us-east-1.amazonaws.com' }, ['kms:Encrypt*', 'kms:Decrypt*'], { Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': 'arn:aws:logs:*:*:log-group:*' } } })),
+      ['UNSCOPED_SERVICE_PRINCIPAL'],
+    ],
+    [
+      'service principal scoped to an S3 bucket by name',
+      policy(allow({ Service: 's3.amazonaws.com' }, ['kms:GenerateDataKey'], { Condition: { ArnEquals: { 'aws:SourceArn': 'arn:aws:s3:::my-bucket' } } })),
+      [],
+    ],
+    [
+      'service principal with a wildcard aws:SourceAccount',
+      policy(allow({ Service: 'sns.amazonaws.com' }, ['kms:Decrypt'], { Condition: { StringLike: { 'aws:SourceAccount': '*' } } })),
+      ['UNSCOPED_SERVICE_PRINCIPAL'],
+    ],
   ])('%s', (_n, p, expected) => {
     expect(checks(p)).toEqual(expected);
   });
@@ -58,7 +73,11 @@ describe('principals', () => {
     expect(checks(policy(allow({ AWS: FOREIGN_ROOT }, 'kms:Decrypt')), { accountId: OWN, trustedAccountIds: [FOREIGN] })).toEqual([]);
     const org = policy(allow('*', 'kms:Decrypt', { Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-abcdef1234' } } }));
     expect(checks(org)).toEqual(['UNTRUSTED_CROSS_ACCOUNT']);
-    expect(checks(org, { accountId: OWN, trustedOrgIds: ['o-abcdef1234'] })).toEqual([]);
+    // Trusted for cross-account access, but every principal of the organisation includes every principal
+    // of the key's own account: the account-wide checks still apply.
+    expect(checks(org, { accountId: OWN, trustedOrgIds: ['o-abcdef1234'] })).toEqual(['ACCOUNT_WIDE_USAGE']);
+    const orgRole = policy(allow({ AWS: `arn:aws:iam::${FOREIGN}:role/Reader` }, 'kms:Decrypt', { Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-abcdef1234' } } }));
+    expect(checks(orgRole, { accountId: OWN, trustedAccountIds: [FOREIGN] })).toEqual([]);
   });
 
   it('without the account id, judges every account as the own account and says so', () => {

@@ -1,0 +1,47 @@
+/**
+ * Real-world key policies (AWS documentation, CDK and Terraform defaults, the seed article) and edge
+ * cases: each must produce exactly the check ids its fixture expects.
+ */
+import { analyzePolicy, CHECK_IDS, CHECKS } from '../../rule/engine';
+import { loadPolicyFixtures } from '../support/fixtures';
+
+const fixtures = loadPolicyFixtures();
+
+describe('policy fixtures', () => {
+  it.each(fixtures.map((f) => [f.name, f] as const))('%s', (_name, f) => {
+    const result = analyzePolicy(f.input, f.options);
+    const got = [...new Set(result.findings.map((x) => x.checkId))].sort();
+    expect(got).toEqual([...f.expected].sort());
+    for (const id of f.nearMissFor) expect(got).not.toContain(id);
+    // Every finding must say where and why.
+    for (const finding of result.findings) {
+      expect(finding.path).toMatch(/^\$/);
+      expect(finding.message.length).toBeGreaterThan(20);
+    }
+  });
+});
+
+describe('check registry', () => {
+  it('lists every check id once, in the declared order', () => {
+    expect(CHECKS.map((c) => c.meta.id).sort()).toEqual([...CHECK_IDS].sort());
+    expect(new Set(CHECKS.map((c) => c.meta.id)).size).toBe(CHECKS.length);
+  });
+
+  it.each(CHECKS.map((c) => [c.meta.id, c] as const))('%s has complete metadata', (_id, c) => {
+    expect(c.meta.title.length).toBeGreaterThan(10);
+    expect(c.meta.rationale.length).toBeGreaterThan(40);
+    expect(c.meta.remediation.length).toBeGreaterThan(20);
+    expect(c.meta.references.length).toBeGreaterThan(0);
+    for (const r of c.meta.references) expect(r).toMatch(/^https:\/\/docs\.aws\.amazon\.com\//);
+  });
+
+  it.each(CHECKS.map((c) => [c.meta.id] as const))('%s has at least three flagged and three clean fixtures', (id) => {
+    const flagged = fixtures.filter((f) => f.expected.includes(id));
+    const clean = fixtures.filter((f) => f.nearMissFor.includes(id));
+    expect({ id, flagged: flagged.length >= 3, clean: clean.length >= 3 }).toEqual({ id, flagged: true, clean: true });
+  });
+
+  it('every fixture source is named', () => {
+    for (const f of fixtures) expect(f.source.trim().length).toBeGreaterThan(3);
+  });
+});

@@ -1,0 +1,202 @@
+/**
+ * Property-based tests of the parser and evaluator (fast-check).
+ */
+import fc from 'fast-check';
+import { analyzePolicy, type AnalysisOptions, type Finding } from '../../rule/engine';
+import { ADMIN_ROLE, APP_ROLE, FOREIGN, FOREIGN_ROOT, OWN, ROOT, type Json } from '../support/policies';
+
+const opts: AnalysisOptions = { accountId: OWN };
+const RUNS = { numRuns: Number(process.env.PROPERTY_RUNS ?? 300) };
+
+const principalPool = fc.constantFrom<Json>(
+  '*',
+  { AWS: '*' },
+  { AWS: ROOT },
+  { AWS: OWN },
+  { AWS: FOREIGN_ROOT },
+  { AWS: ADMIN_ROLE },
+  { AWS: APP_ROLE },
+  { AWS: [ADMIN_ROLE, APP_ROLE] },
+  { AWS: `arn:aws:iam::${FOREIGN}:role/Reader` },
+  { AWS: 'AROAEXAMPLEID1234567' },
+  { Service: 'cloudtrail.amazonaws.com' },
+  { Service: 'logs.us-east-1.amazonaws.com', AWS: ROOT },
+);
+const actionPool = fc.constantFrom<Json>(
+  'kms:*',
+  '*',
+  'kms:Decrypt',
+  ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'],
+  'kms:PutKeyPolicy',
+  ['kms:CreateGrant', 'kms:ListGrants'],
+  'kms:Get*',
+  'kms:DescribeKey',
+  ['kms:ScheduleKeyDeletion', 'kms:Sign'],
+);
+const conditionPool = fc.constantFrom<Json | undefined>(
+  undefined,
+  undefined,
+  { ArnEquals: { 'aws:PrincipalArn': APP_ROLE } },
+  { ArnNotEquals: { 'aws:PrincipalArn': ADMIN_ROLE } },
+  { ArnLike: { 'aws:PrincipalArn': `arn:aws:iam::${OWN}:role/app-*` } },
+  { StringEquals: { 'kms:CallerAccount': OWN } },
+  { StringNotEquals: { 'aws:PrincipalAccount': OWN } },
+  { StringEquals: { 'aws:PrincipalOrgID': 'o-abcdef1234' } },
+  { StringEquals: { 'kms:ViaService': 's3.us-east-1.amazonaws.com' } },
+  { StringNotEquals: { 'kms:ViaService': 's3.us-east-1.amazonaws.com' } },
+  { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+  { StringEquals: { 'aws:SourceAccount': OWN } },
+  { Bool: { 'aws:SecureTransport': 'false' } },
+  { StringEqualsIfExists: { 'aws:PrincipalArn': APP_ROLE } },
+);
+const resourcePool = fc.constantFrom<Json>('*', '*', '*', 'arn:aws:s3:::bucket', `arn:aws:kms:us-east-1:${OWN}:key/abc`);
+
+function statementArb(effect?: 'Allow' | 'Deny') {
+  return fc
+    .record({
+      effect: effect ? fc.constant(effect) : fc.constantFrom('Allow', 'Deny'),
+      principal: principalPool,
+      notPrincipal: fc.boolean(),
+      action: actionPool,
+      notAction: fc.boolean(),
+      condition: conditionPool,
+      resource: resourcePool,
+    })
+    .map((s) => {
+      const st: Record<string, Json> = { Effect: s.effect, Resource: s.resource };
+      // NotPrincipal "*" cannot be written; use the object form.
+      if (s.notPrincipal && s.principal !== '*') st.NotPrincipal = s.principal;
+      else st.Principal = s.principal;
+      st[s.notAction ? 'NotAction' : 'Action'] = s.action;
+      if (s.condition !== undefined) st.Condition = s.condition;
+      return st;
+    });
+}
+
+const policyArb = fc.array(statementArb(), { minLength: 1, maxLength: 6 });
+
+function withSids(statements: Record<string, Json>[]): Record<string, Json>[] {
+  return statements.map((s, i) => ({ Sid: `S${i}`, ...s }));
+}
+
+const asPolicy = (statements: Record<string, Json>[]) => ({ Version: '2012-10-17', Statement: statements });
+
+/** A finding without positions: what it says about who may do what. */
+function essence(f: Finding): string {
+  return JSON.stringify([f.checkId, f.principals, [...f.actions].sort(), f.access, [...f.sids].sort()]);
+}
+
+// --- containment between the principals findings name, for the monotonicity properties ---
+type Who = { kind: 'anyone' } | { kind: 'account'; account: string } | { kind: 'org'; org: string } | { kind: 'service'; name: string } | { kind: 'named'; name: string; account?: string };
+
+function who(p: string): Who {
+  if (p === '*') return { kind: 'anyone' };
+  if (/^\d{12}$/.test(p)) return { kind: 'account', account: p };
+  const root = /^arn:[^:]+:iam::(\d{12}):root$/.exec(p);
+  if (root?.[1]) return { kind: 'account', account: root[1] };
+  if (p.startsWith('o-')) return { kind: 'org', org: p };
+  if (p.endsWith('.amazonaws.com')) return { kind: 'service', name: p };
+  const acct = /^arn:[^:]*:[^:]*:[^:]*:(\d{12}):/.exec(p)?.[1];
+  return { kind: 'named', name: p, ...(acct ? { account: acct } : {}) };
+}
+
+function principalCovers(outer: Who, inner: Who): boolean {
+  if (outer.kind === 'anyone') return true;
+  if (JSON.stringify(outer) === JSON.stringify(inner)) return true;
+  if (outer.kind === 'account') return (inner.kind === 'named' && (inner.account === undefined || inner.account === outer.account)) || (inner.kind === 'account' && inner.account === outer.account);
+  if (outer.kind === 'org') return inner.kind !== 'anyone' && inner.kind !== 'service';
+  if (outer.kind === 'named' && inner.kind === 'named') return outer.name === inner.name;
+  return false;
+}
+
+/** Findings whose access implies the access behind another check (e.g. full control implies any grant). */
+const IMPLIES: Record<string, string[]> = {
+  ACCOUNT_WIDE_FULL_ACCESS: ['ACCOUNT_WIDE_USAGE', 'ACCOUNT_WIDE_ADMINISTRATION', 'NO_SEPARATION_OF_DUTIES', 'UNCONSTRAINED_GRANT_CREATION'],
+  // An organisation may include the key's own account.
+  UNTRUSTED_CROSS_ACCOUNT: ['NO_SEPARATION_OF_DUTIES', 'UNCONSTRAINED_GRANT_CREATION', 'ACCOUNT_WIDE_FULL_ACCESS', 'ACCOUNT_WIDE_USAGE', 'ACCOUNT_WIDE_ADMINISTRATION'],
+};
+
+function covered(f: Finding, by: readonly Finding[]): boolean {
+  const inner = who(f.principals[0] ?? '');
+  return by.some((g) => {
+    const outer = who(g.principals[0] ?? '');
+    if (g.checkId === 'PUBLIC_ACCESS') return true;
+    if (g.checkId !== f.checkId && !(IMPLIES[g.checkId] ?? []).includes(f.checkId)) return false;
+    return principalCovers(outer, inner);
+  });
+}
+
+const ACCESS_CHECKS = (f: Finding) => f.checkId !== 'INVALID_POLICY' && f.checkId !== 'ALLOW_WITH_NEGATION';
+
+describe('properties', () => {
+  it('never throws on arbitrary JSON values or text, and always returns findings as an array', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.jsonValue(), fc.string(), fc.json()), (input) => {
+        const r = analyzePolicy(input, opts);
+        expect(Array.isArray(r.findings)).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('never throws on policy-shaped input with random element values', () => {
+    const element = fc.oneof(fc.jsonValue(), principalPool, actionPool);
+    const st = fc.dictionary(fc.constantFrom('Sid', 'Effect', 'Principal', 'NotPrincipal', 'Action', 'NotAction', 'Resource', 'NotResource', 'Condition', 'Other'), element);
+    fc.assert(
+      fc.property(fc.record({ Version: fc.oneof(fc.constant('2012-10-17'), fc.jsonValue()), Statement: fc.oneof(fc.array(st), st, fc.jsonValue()) }), (doc) => {
+        const r = analyzePolicy(doc, opts);
+        // Anything that is not a valid statement must be reported, never silently dropped.
+        if (!Array.isArray(doc.Statement) && (typeof doc.Statement !== 'object' || doc.Statement === null)) {
+          expect(r.findings.some((f) => f.checkId === 'INVALID_POLICY')).toBe(true);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('is deterministic', () => {
+    fc.assert(
+      fc.property(policyArb, (sts) => {
+        const p = asPolicy(sts);
+        expect(analyzePolicy(p, opts)).toEqual(analyzePolicy(JSON.parse(JSON.stringify(p)), opts));
+      }),
+      RUNS,
+    );
+  });
+
+  it('does not depend on statement order', () => {
+    fc.assert(
+      fc.property(
+        policyArb.chain((sts) => fc.tuple(fc.constant(withSids(sts)), fc.shuffledSubarray(withSids(sts), { minLength: sts.length, maxLength: sts.length }))),
+        ([a, b]) => {
+          const fa = analyzePolicy(asPolicy(a), opts).findings.map(essence).sort();
+          const fb = analyzePolicy(asPolicy(b), opts).findings.map(essence).sort();
+          expect(fb).toEqual(fa);
+        },
+      ),
+      RUNS,
+    );
+  });
+
+  it('adding a Deny never adds an access finding', () => {
+    fc.assert(
+      fc.property(policyArb, statementArb('Deny'), (sts, d) => {
+        const before = analyzePolicy(asPolicy(sts), opts).findings.filter(ACCESS_CHECKS);
+        const after = analyzePolicy(asPolicy([...sts, d]), opts).findings.filter(ACCESS_CHECKS);
+        for (const f of after) expect({ finding: essence(f), covered: covered(f, before) }).toEqual({ finding: essence(f), covered: true });
+      }),
+      RUNS,
+    );
+  });
+
+  it('adding an Allow never removes an access finding', () => {
+    fc.assert(
+      fc.property(policyArb, statementArb('Allow'), (sts, a) => {
+        const before = analyzePolicy(asPolicy(sts), opts).findings.filter(ACCESS_CHECKS);
+        const after = analyzePolicy(asPolicy([...sts, a]), opts).findings.filter(ACCESS_CHECKS);
+        for (const f of before) expect({ finding: essence(f), covered: covered(f, after) }).toEqual({ finding: essence(f), covered: true });
+      }),
+      RUNS,
+    );
+  });
+});
