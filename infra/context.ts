@@ -1,0 +1,96 @@
+/**
+ * Reads the app's settings from CDK context (cdk.json or `-c key=value`), validating them once.
+ * Lists may be JSON arrays (cdk.json) or comma-separated strings (command line).
+ */
+import * as config from 'aws-cdk-lib/aws-config';
+import type { Node } from 'constructs';
+import type { KmsPolicyGuardRuleParameters } from './rule-parameters';
+import type { RemediationSettings } from './settings';
+
+export interface AppSettings {
+  readonly ruleParameters: Omit<KmsPolicyGuardRuleParameters, 'executionRoleName'>;
+  readonly maximumExecutionFrequency?: config.MaximumExecutionFrequency;
+  readonly remediation: RemediationSettings;
+  readonly memberAccountIds: string[];
+  readonly excludedAccountIds: string[];
+  readonly executionRoleName?: string;
+  readonly stackSetCallAs?: 'DELEGATED_ADMIN' | 'SELF';
+}
+
+function list(node: Node, key: string): string[] | undefined {
+  const value: unknown = node.tryGetContext(key);
+  if (value === undefined || value === null || value === '') return undefined;
+  const items = typeof value === 'string' ? value.split(',') : Array.isArray(value) ? value : undefined;
+  if (items === undefined || !items.every((v): v is string => typeof v === 'string')) {
+    throw new Error(`context ${key} must be a list of strings or a comma-separated string`);
+  }
+  const trimmed = items.map((s) => s.trim()).filter((s) => s !== '');
+  return trimmed.length > 0 ? trimmed : undefined;
+}
+
+function text(node: Node, key: string): string | undefined {
+  const value: unknown = node.tryGetContext(key);
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
+    throw new Error(`context ${key} must be a string`);
+  }
+  return String(value);
+}
+
+function bool(node: Node, key: string): boolean | undefined {
+  const value = text(node, key);
+  if (value === undefined) return undefined;
+  if (value === 'true' || value === 'false') return value === 'true';
+  throw new Error(`context ${key} must be true or false, got ${value}`);
+}
+
+function int(node: Node, key: string): number | undefined {
+  const value = text(node, key);
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) throw new Error(`context ${key} must be a whole number, got ${value}`);
+  return Number(value);
+}
+
+const FREQUENCIES: Record<string, config.MaximumExecutionFrequency> = {
+  One_Hour: config.MaximumExecutionFrequency.ONE_HOUR,
+  Three_Hours: config.MaximumExecutionFrequency.THREE_HOURS,
+  Six_Hours: config.MaximumExecutionFrequency.SIX_HOURS,
+  Twelve_Hours: config.MaximumExecutionFrequency.TWELVE_HOURS,
+  TwentyFour_Hours: config.MaximumExecutionFrequency.TWENTY_FOUR_HOURS,
+};
+
+export function readAppSettings(node: Node): AppSettings {
+  const frequencyName = text(node, 'maximumExecutionFrequency');
+  const frequency = frequencyName === undefined ? undefined : FREQUENCIES[frequencyName];
+  if (frequencyName !== undefined && frequency === undefined) {
+    throw new Error(`context maximumExecutionFrequency must be one of ${Object.keys(FREQUENCIES).join(', ')}`);
+  }
+  const callAs = text(node, 'stackSetCallAs');
+  if (callAs !== undefined && callAs !== 'DELEGATED_ADMIN' && callAs !== 'SELF') {
+    throw new Error('context stackSetCallAs must be DELEGATED_ADMIN or SELF');
+  }
+  return {
+    ruleParameters: {
+      trustedAccountIds: list(node, 'trustedAccountIds'),
+      trustedOrgIds: list(node, 'trustedOrgIds'),
+      minimumSeverity: text(node, 'minimumSeverity'),
+      disabledChecks: list(node, 'disabledChecks'),
+      includeAwsManagedKeys: bool(node, 'includeAwsManagedKeys'),
+      exemptionTagKey: text(node, 'exemptionTagKey'),
+      maxRequestsPerSecond: int(node, 'maxRequestsPerSecond'),
+    },
+    maximumExecutionFrequency: frequency,
+    remediation: {
+      adminPrincipalArns: list(node, 'remediationAdminPrincipalArns'),
+      usagePrincipalArns: list(node, 'remediationUsagePrincipalArns'),
+      automatic: bool(node, 'remediationAutomatic'),
+      maximumAutomaticAttempts: int(node, 'remediationMaximumAutomaticAttempts'),
+      retryAttemptSeconds: int(node, 'remediationRetryAttemptSeconds'),
+      dryRun: bool(node, 'remediationDryRun'),
+    },
+    memberAccountIds: list(node, 'memberAccountIds') ?? [],
+    excludedAccountIds: list(node, 'excludedAccountIds') ?? [],
+    executionRoleName: text(node, 'executionRoleName'),
+    stackSetCallAs: callAs,
+  };
+}

@@ -1,0 +1,171 @@
+import { Aws, CfnOutput, CfnParameter, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import * as cfn from 'aws-cdk-lib/aws-cloudformation';
+import * as config from 'aws-cdk-lib/aws-config';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { loadConformancePackTemplate, packInputParameters } from '../conformance-pack';
+import { KmsKeyPolicyRuleFunction } from '../constructs/kms-key-policy-rule';
+import { DEFAULT_EXECUTION_ROLE_NAME, executionRoleTemplate } from '../execution-role-template';
+import type { KmsPolicyGuardRuleParameters } from '../rule-parameters';
+import { rulePackParameters } from '../settings';
+
+export interface KmsPolicyGuardOrganizationStackProps extends StackProps {
+  /**
+   * Rule parameters passed to the organisation conformance pack (ExecutionRoleName is set by this stack).
+   * @default - the rule's defaults
+   */
+  readonly ruleParameters?: Omit<KmsPolicyGuardRuleParameters, 'executionRoleName'>;
+  /**
+   * How often the periodic sweep runs.
+   * @default - the pack's default, TwentyFour_Hours
+   */
+  readonly maximumExecutionFrequency?: config.MaximumExecutionFrequency;
+  /**
+   * Name of the role the StackSet creates in every member account and the central function assumes.
+   * @default 'KmsPolicyGuardExecutionRole'
+   */
+  readonly executionRoleName?: string;
+  /**
+   * Accounts whose Config rules may invoke the central function (one `lambda:InvokeFunction` permission each).
+   * @default - none: no member account can invoke the function yet
+   */
+  readonly memberAccountIds?: readonly string[];
+  /**
+   * Accounts the organisation conformance pack leaves out.
+   * @default - none
+   */
+  readonly excludedAccountIds?: readonly string[];
+  /**
+   * Region the StackSet deploys the (global) IAM role in.
+   * @default - this stack's region
+   */
+  readonly stackSetRegion?: string;
+  /**
+   * Whether the stack is deployed from a delegated administrator (`DELEGATED_ADMIN`) or the management account (`SELF`).
+   * @default 'DELEGATED_ADMIN'
+   */
+  readonly stackSetCallAs?: 'DELEGATED_ADMIN' | 'SELF';
+  /**
+   * Name of the organisation conformance pack.
+   * @default 'kms-policy-guard'
+   */
+  readonly conformancePackName?: string;
+  /**
+   * Log retention of the central function's log group.
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+const ACCOUNT_ID = /^\d{12}$/;
+
+function checkAccountIds(what: string, ids: readonly string[]): void {
+  const bad = ids.filter((id) => !ACCOUNT_ID.test(id));
+  if (bad.length > 0) throw new Error(`${what}: not 12-digit account IDs: ${bad.join(', ')}`);
+}
+
+/**
+ * Organisation roll-out, deployed in the Config delegated administrator account: the central rule function,
+ * the execution role in every member account (service-managed StackSet with auto-deployment), invoke
+ * permissions for the member accounts, the organisation conformance pack, and an organisation-wide
+ * configuration aggregator.
+ */
+export class KmsPolicyGuardOrganizationStack extends Stack {
+  readonly ruleFunction: KmsKeyPolicyRuleFunction;
+  readonly executionRoleStackSet: cfn.CfnStackSet;
+  readonly conformancePack: config.CfnOrganizationConformancePack;
+  readonly aggregator: config.CfnConfigurationAggregator;
+  readonly invokePermissions: lambda.CfnPermission[];
+
+  constructor(scope: Construct, id: string, props: KmsPolicyGuardOrganizationStackProps = {}) {
+    super(scope, id, {
+      description: 'kms-policy-guard: organisation roll-out (central rule function, conformance pack, aggregator)',
+      ...props,
+    });
+    const executionRoleName = props.executionRoleName ?? DEFAULT_EXECUTION_ROLE_NAME;
+    const memberAccountIds = props.memberAccountIds ?? [];
+    const excludedAccountIds = props.excludedAccountIds ?? [];
+    checkAccountIds('memberAccountIds', memberAccountIds);
+    checkAccountIds('excludedAccountIds', excludedAccountIds);
+
+    const targetOus = new CfnParameter(this, 'TargetOrganizationalUnitIds', {
+      type: 'CommaDelimitedList',
+      description: 'Organisational units (ou-… or the root r-…) whose accounts get the execution role',
+    });
+
+    this.ruleFunction = new KmsKeyPolicyRuleFunction(this, 'RuleFunction', {
+      executionRoleName,
+      logRetention: props.logRetention,
+    });
+
+    this.executionRoleStackSet = new cfn.CfnStackSet(this, 'ExecutionRoleStackSet', {
+      stackSetName: 'kms-policy-guard-execution-role',
+      description: 'kms-policy-guard: role the central rule function assumes in each member account',
+      permissionModel: 'SERVICE_MANAGED',
+      autoDeployment: { enabled: true, retainStacksOnAccountRemoval: false },
+      callAs: props.stackSetCallAs ?? 'DELEGATED_ADMIN',
+      capabilities: ['CAPABILITY_NAMED_IAM'],
+      managedExecution: { Active: true },
+      operationPreferences: { failureTolerancePercentage: 10, maxConcurrentPercentage: 25, regionConcurrencyType: 'PARALLEL' },
+      parameters: [{ parameterKey: 'CentralFunctionRoleArn', parameterValue: this.ruleFunction.role.roleArn }],
+      stackInstancesGroup: [
+        {
+          deploymentTargets: { organizationalUnitIds: targetOus.valueAsList },
+          // IAM is global: one region per account, or the named role would collide.
+          regions: [props.stackSetRegion ?? Aws.REGION],
+        },
+      ],
+      templateBody: JSON.stringify(executionRoleTemplate(executionRoleName)),
+    });
+
+    // Config in each member account invokes the central function for the pack's rule. A Lambda permission
+    // for a service principal cannot be scoped to an organisation (PrincipalOrgID only applies to account
+    // principals), hence one permission per account (https://docs.aws.amazon.com/config/latest/developerguide/evaluate-config_develop-rules_nodejs.html).
+    this.invokePermissions = memberAccountIds.map(
+      (accountId) =>
+        new lambda.CfnPermission(this, `ConfigInvoke${accountId}`, {
+          action: 'lambda:InvokeFunction',
+          functionName: this.ruleFunction.function.functionArn,
+          principal: 'config.amazonaws.com',
+          sourceAccount: accountId,
+        }),
+    );
+
+    const template = loadConformancePackTemplate();
+    this.conformancePack = new config.CfnOrganizationConformancePack(this, 'OrganizationConformancePack', {
+      organizationConformancePackName: props.conformancePackName ?? 'kms-policy-guard',
+      templateBody: template.body,
+      conformancePackInputParameters: packInputParameters(template, {
+        KmsPolicyGuardFunctionArn: this.ruleFunction.function.functionArn,
+        ...rulePackParameters({ ...props.ruleParameters, executionRoleName }, props.maximumExecutionFrequency),
+      }),
+      ...(excludedAccountIds.length > 0 ? { excludedAccounts: [...excludedAccountIds] } : {}),
+    });
+    // Roles and permissions first, so the first evaluations can assume the role and invoke the function.
+    this.conformancePack.node.addDependency(this.executionRoleStackSet);
+    for (const permission of this.invokePermissions) this.conformancePack.node.addDependency(permission);
+    this.conformancePack.node.addDependency(this.ruleFunction);
+
+    const aggregatorRole = new iam.Role(this, 'AggregatorRole', {
+      description: 'kms-policy-guard: lets AWS Config read the organisation to aggregate compliance',
+      assumedBy: new iam.ServicePrincipal('config.amazonaws.com'),
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSConfigRoleForOrganizations')],
+    });
+    Validations.of(aggregatorRole).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSConfigRoleForOrganizations]',
+      reason:
+        'AWS documents this managed policy for organisation aggregators; it only allows the Organizations read calls ' +
+        '(DescribeOrganization, ListAccounts, ListAWSServiceAccessForOrganization) that Config needs, and AWS keeps it current.',
+    });
+    this.aggregator = new config.CfnConfigurationAggregator(this, 'OrganizationAggregator', {
+      configurationAggregatorName: 'kms-policy-guard-organization',
+      organizationAggregationSource: { roleArn: aggregatorRole.roleArn, allAwsRegions: true },
+    });
+
+    new CfnOutput(this, 'RuleFunctionArn', { value: this.ruleFunction.function.functionArn });
+    new CfnOutput(this, 'RuleFunctionRoleArn', { value: this.ruleFunction.role.roleArn });
+    new CfnOutput(this, 'AggregatorName', { value: this.aggregator.ref });
+  }
+}

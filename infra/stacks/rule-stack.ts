@@ -1,0 +1,64 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import * as config from 'aws-cdk-lib/aws-config';
+import type { Construct } from 'constructs';
+import { KeyPolicyRemediation } from '../constructs/key-policy-remediation';
+import { KmsKeyPolicyRule, type KmsKeyPolicyRuleProps } from '../constructs/kms-key-policy-rule';
+import { remediationAttached, type RemediationSettings } from '../settings';
+
+export interface KmsPolicyGuardRuleStackProps extends StackProps {
+  /**
+   * Rule parameters, schedule and function settings.
+   * @default - the rule's defaults
+   */
+  readonly rule?: KmsKeyPolicyRuleProps;
+  /**
+   * Remediation settings; the remediation is attached to the rule only when both principal lists are set.
+   * @default - remediation deployed, not attached
+   */
+  readonly remediation?: RemediationSettings;
+}
+
+/** Single account: the custom rule, its function, and the key policy remediation. */
+export class KmsPolicyGuardRuleStack extends Stack {
+  readonly rule: KmsKeyPolicyRule;
+  readonly remediation: KeyPolicyRemediation;
+  readonly remediationConfiguration?: config.CfnRemediationConfiguration;
+
+  constructor(scope: Construct, id: string, props: KmsPolicyGuardRuleStackProps = {}) {
+    super(scope, id, {
+      description: 'kms-policy-guard: AWS Config rule for dangerous KMS key policies (single account)',
+      ...props,
+    });
+    this.rule = new KmsKeyPolicyRule(this, 'KeyPolicyRule', props.rule);
+    this.remediation = new KeyPolicyRemediation(this, 'Remediation');
+
+    const settings = props.remediation;
+    if (settings !== undefined && remediationAttached(settings)) {
+      this.remediationConfiguration = new config.CfnRemediationConfiguration(this, 'RemediationConfiguration', {
+        configRuleName: this.rule.rule.configRuleName,
+        resourceType: 'AWS::KMS::Key',
+        targetType: 'SSM_DOCUMENT',
+        targetId: this.remediation.document.ref,
+        parameters: {
+          KeyId: { ResourceValue: { Value: 'RESOURCE_ID' } },
+          AdminPrincipalArns: { StaticValue: { Values: [settings.adminPrincipalArns?.join(',')] } },
+          UsagePrincipalArns: { StaticValue: { Values: [settings.usagePrincipalArns?.join(',')] } },
+          DryRun: { StaticValue: { Values: [String(settings.dryRun ?? true)] } },
+          AutomationAssumeRole: { StaticValue: { Values: [this.remediation.automationRole.roleArn] } },
+        },
+        automatic: settings.automatic ?? false,
+        maximumAutomaticAttempts: settings.maximumAutomaticAttempts ?? 3,
+        retryAttemptSeconds: settings.retryAttemptSeconds ?? 600,
+        executionControls: { ssmControls: { concurrentExecutionRatePercentage: 10, errorPercentage: 10 } },
+      });
+      this.remediationConfiguration.node.addDependency(this.rule.rule);
+    }
+
+    new CfnOutput(this, 'ConfigRuleName', { value: this.rule.rule.configRuleName });
+    new CfnOutput(this, 'RemediationDocumentName', { value: this.remediation.document.ref });
+    new CfnOutput(this, 'AutomationRoleArn', { value: this.remediation.automationRole.roleArn });
+    if (this.rule.ruleFunction.guard.failureQueue !== undefined) {
+      new CfnOutput(this, 'FailedInvocationsQueueUrl', { value: this.rule.ruleFunction.guard.failureQueue.queueUrl });
+    }
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * Typed errors of the key policy remediation. Each carries a stable `code` so the SSM Automation output and
+ * the logs can be searched, and a message that says what to do next.
+ */
+export type RemediationErrorCode =
+  | 'INVALID_PARAMETER'
+  | 'UNSUPPORTED_KEY'
+  | 'POLICY_UNREADABLE'
+  | 'LOCKOUT_RISK'
+  | 'STILL_ACCOUNT_WIDE'
+  | 'BACKUP_TOO_LARGE'
+  | 'BACKUP_FAILED'
+  | 'APPLY_FAILED';
+
+export class RemediationError extends Error {
+  readonly code: RemediationErrorCode;
+
+  constructor(code: RemediationErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** A parameter of the Automation document (or of a direct invocation) is missing or malformed. */
+export class InvalidParameterError extends RemediationError {
+  readonly parameter: string;
+
+  constructor(parameter: string, message: string) {
+    super('INVALID_PARAMETER', `${parameter}: ${message}`);
+    this.parameter = parameter;
+  }
+}
+
+/** The key cannot be remediated here (for example an AWS managed key, whose policy AWS owns). */
+export class UnsupportedKeyError extends RemediationError {
+  constructor(message: string) {
+    super('UNSUPPORTED_KEY', message);
+  }
+}
+
+/** The current key policy could not be read or is not JSON: nothing is rewritten from a guess. */
+export class PolicyUnreadableError extends RemediationError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('POLICY_UNREADABLE', message, options);
+  }
+}
+
+/** The rewritten policy would leave no principal able to call kms:PutKeyPolicy. */
+export class LockoutRiskError extends RemediationError {
+  constructor(message: string) {
+    super('LOCKOUT_RISK', message);
+  }
+}
+
+/** The engine still reports account-wide access (or an invalid policy) on the rewrite. */
+export class StillAccountWideError extends RemediationError {
+  readonly checkIds: string[];
+
+  constructor(message: string, checkIds: string[]) {
+    super('STILL_ACCOUNT_WIDE', message);
+    this.checkIds = checkIds;
+  }
+}
+
+/** The old policy does not fit in one SSM parameter (Advanced tier holds 8 KB). */
+export class BackupTooLargeError extends RemediationError {
+  constructor(message: string) {
+    super('BACKUP_TOO_LARGE', message);
+  }
+}
+
+/** Writing the backup parameter failed; the key policy was not touched. */
+export class BackupFailedError extends RemediationError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('BACKUP_FAILED', message, options);
+  }
+}
+
+/** PutKeyPolicy failed after the backup was written; KMS kept the previous policy. */
+export class ApplyFailedError extends RemediationError {
+  readonly backupParameterName: string;
+
+  constructor(message: string, backupParameterName: string, options?: { cause?: unknown }) {
+    super('APPLY_FAILED', message, options);
+    this.backupParameterName = backupParameterName;
+  }
+}

@@ -1,0 +1,191 @@
+/**
+ * Remediation Lambda, invoked by the SSM Automation document `KmsPolicyGuard-RemediateKeyPolicy`.
+ *
+ * Order of operations, each step refusing rather than guessing:
+ *   1. validate the parameters (typed InvalidParameterError);
+ *   2. DescribeKey (refuse AWS managed keys, learn the account and ARN) and GetKeyPolicy;
+ *   3. rewrite account-wide grants (remediation/rewrite.ts);
+ *   4. refuse if no principal could call kms:PutKeyPolicy afterwards, or if the engine still reports
+ *      ACCOUNT_WIDE_* or INVALID_POLICY on the rewrite;
+ *   5. dry run (the default): return the diff, write nothing;
+ *   6. back up the current policy to SSM Parameter Store, then PutKeyPolicy with
+ *      BypassPolicyLockoutSafetyCheck false. If PutKeyPolicy fails, KMS keeps the old policy.
+ *
+ * Backups are plain `String` parameters, not SecureString: a key policy is not a secret (anyone allowed
+ * kms:GetKeyPolicy reads it), and SecureString would tie restoring a key policy to another KMS key and
+ * widen this function's KMS permissions. Access is governed by IAM on the parameter path instead.
+ */
+import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient, PutKeyPolicyCommand } from '@aws-sdk/client-kms';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { analyzePolicy } from '../rule/engine';
+import {
+  ApplyFailedError,
+  BackupFailedError,
+  BackupTooLargeError,
+  LockoutRiskError,
+  PolicyUnreadableError,
+  StillAccountWideError,
+  UnsupportedKeyError,
+} from './errors';
+import { lineDiff, prettyJson } from './line-diff';
+import { parseRemediationRequest } from './parameters';
+import { principalsAllowed, rewriteKeyPolicy, toPolicyDocument } from './rewrite';
+
+export const BACKUP_PARAMETER_PREFIX = '/kms-policy-guard/backup';
+/** Standard parameters hold 4 KB, Advanced 8 KB (https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-advanced-parameters.html). */
+export const STANDARD_TIER_MAX_BYTES = 4096;
+export const ADVANCED_TIER_MAX_BYTES = 8192;
+
+export type RemediationLogger = Pick<Logger, 'info' | 'warn' | 'error'>;
+
+export interface RemediationDeps {
+  kms: Pick<KMSClient, 'send'>;
+  ssm: Pick<SSMClient, 'send'>;
+  /** The engine's analysis; injectable for tests. */
+  analyze?: typeof analyzePolicy;
+  now?: () => Date;
+  logger?: RemediationLogger;
+}
+
+interface ResultBase {
+  keyId: string;
+  keyArn: string;
+  /** One line per change made (or that would be made) to the policy. */
+  changes: string[];
+  /** Line diff of the pretty-printed policies (`- ` old, `+ ` new). */
+  diff: string;
+  /** Principals that can call kms:PutKeyPolicy under the new policy. */
+  policyAdministrators: string[];
+}
+
+export type RemediationResult =
+  | { status: 'NO_CHANGE'; keyId: string; keyArn: string; message: string }
+  | (ResultBase & { status: 'DRY_RUN'; newPolicy: string; message: string })
+  | (ResultBase & { status: 'APPLIED'; backupParameterName: string; message: string });
+
+const REFUSED_CHECKS = /^(ACCOUNT_WIDE_|INVALID_POLICY$)/;
+
+/** `/kms-policy-guard/backup/<keyId>/<timestamp>`; colons are not allowed in parameter names, so the ISO time uses dashes. */
+export function backupParameterName(keyId: string, at: Date): string {
+  return `${BACKUP_PARAMETER_PREFIX}/${keyId}/${at.toISOString().replace(/:/g, '-')}`;
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+export function createRemediationHandler(deps: RemediationDeps): (event: unknown) => Promise<RemediationResult> {
+  const analyze = deps.analyze ?? analyzePolicy;
+  const now = deps.now ?? (() => new Date());
+  const logger: RemediationLogger = deps.logger ?? new Logger({ serviceName: 'kms-policy-guard-remediation' });
+
+  return async (event: unknown): Promise<RemediationResult> => {
+    const request = parseRemediationRequest(event);
+
+    const described = await deps.kms.send(new DescribeKeyCommand({ KeyId: request.keyId }));
+    const metadata = described.KeyMetadata;
+    if (metadata?.Arn === undefined || metadata.KeyId === undefined || metadata.AWSAccountId === undefined) {
+      throw new UnsupportedKeyError(`DescribeKey returned no ARN or account for ${request.keyId}`);
+    }
+    if (metadata.KeyManager === 'AWS') {
+      throw new UnsupportedKeyError(`${metadata.Arn} is an AWS managed key; AWS owns its key policy, which cannot be changed`);
+    }
+    const keyId = metadata.KeyId;
+    const keyArn = metadata.Arn;
+
+    const current = await deps.kms.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' }));
+    const currentText = current.Policy;
+    if (currentText === undefined || currentText === '') {
+      throw new PolicyUnreadableError(`GetKeyPolicy returned no policy for ${keyArn}`);
+    }
+    let currentPolicy;
+    try {
+      currentPolicy = toPolicyDocument(currentText);
+    } catch (error) {
+      throw new PolicyUnreadableError(`the key policy of ${keyArn} is not a readable JSON policy: ${errorMessage(error)}`, { cause: error });
+    }
+
+    const rewrite = rewriteKeyPolicy(currentPolicy, {
+      accountId: metadata.AWSAccountId,
+      adminPrincipalArns: request.adminPrincipalArns,
+      usagePrincipalArns: request.usagePrincipalArns,
+    });
+
+    const analysis = analyze(rewrite.policy, { accountId: metadata.AWSAccountId, keyArn });
+    const remaining = analysis.findings.filter((f) => REFUSED_CHECKS.test(f.checkId));
+    if (remaining.length > 0) {
+      const detail = remaining.map((f) => `${f.checkId} at ${f.path}: ${f.message}`).join('; ');
+      throw new StillAccountWideError(
+        `${rewrite.changed ? 'the rewritten' : 'the'} policy of ${keyArn} still grants account-wide access that this ` +
+          `remediation cannot rewrite safely; fix it by hand: ${detail}`,
+        [...new Set(remaining.map((f) => f.checkId))],
+      );
+    }
+    if (!rewrite.changed) {
+      return { status: 'NO_CHANGE', keyId, keyArn, message: `the policy of ${keyArn} has no account-wide grant to rewrite` };
+    }
+
+    const policyAdministrators = principalsAllowed(rewrite.policy, 'kms:PutKeyPolicy', keyArn);
+    if (policyAdministrators.length === 0) {
+      throw new LockoutRiskError(
+        `refusing to rewrite ${keyArn}: afterwards no principal could call kms:PutKeyPolicy (unconditionally), so ` +
+          `nobody could change the key policy again. Include a principal with kms:PutKeyPolicy in AdminPrincipalArns ` +
+          `(the administration part of the grant carries it only if the old account-wide grant did).`,
+      );
+    }
+
+    const newText = JSON.stringify(rewrite.policy, null, 2);
+    const diff = lineDiff(prettyJson(currentPolicy), newText);
+    const base = { keyId, keyArn, changes: rewrite.changes, diff, policyAdministrators };
+
+    if (request.dryRun) {
+      logger.info('dry run: key policy not changed', { keyArn, changes: rewrite.changes });
+      return { ...base, status: 'DRY_RUN', newPolicy: newText, message: `dry run: ${rewrite.changes.length} change(s) would be made; nothing was written` };
+    }
+
+    const size = Buffer.byteLength(currentText, 'utf8');
+    if (size > ADVANCED_TIER_MAX_BYTES) {
+      throw new BackupTooLargeError(
+        `the current policy of ${keyArn} is ${size} bytes, more than an SSM parameter holds (${ADVANCED_TIER_MAX_BYTES}); ` +
+          `back it up elsewhere and apply the dry-run policy by hand`,
+      );
+    }
+    const name = backupParameterName(keyId, now());
+    try {
+      await deps.ssm.send(
+        new PutParameterCommand({
+          Name: name,
+          Value: currentText,
+          Type: 'String',
+          Tier: size > STANDARD_TIER_MAX_BYTES ? 'Advanced' : 'Standard',
+          Overwrite: false,
+          Description: `Key policy of ${keyArn} before kms-policy-guard remediation`.slice(0, 1024),
+        }),
+      );
+    } catch (error) {
+      throw new BackupFailedError(`could not back up the policy of ${keyArn} to ${name}; the key policy was not changed: ${errorMessage(error)}`, {
+        cause: error,
+      });
+    }
+    logger.info('key policy backed up', { keyArn, backupParameterName: name });
+
+    try {
+      await deps.kms.send(
+        new PutKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default', Policy: newText, BypassPolicyLockoutSafetyCheck: false }),
+      );
+    } catch (error) {
+      logger.error('PutKeyPolicy failed; the previous policy stays in place', { keyArn, backupParameterName: name, error: errorMessage(error) });
+      throw new ApplyFailedError(
+        `PutKeyPolicy failed for ${keyArn}; KMS kept the previous policy (backup at ${name}): ${errorMessage(error)}`,
+        name,
+        { cause: error },
+      );
+    }
+    logger.info('key policy rewritten', { keyArn, backupParameterName: name, changes: rewrite.changes });
+    return { ...base, status: 'APPLIED', backupParameterName: name, message: `applied ${rewrite.changes.length} change(s); old policy in ${name}` };
+  };
+}
+
+/** SDK clients are created once per execution environment (https://docs.aws.amazon.com/lambda/latest/dg/best-practices.html). */
+export const handler = createRemediationHandler({ kms: new KMSClient({}), ssm: new SSMClient({}) });

@@ -1,0 +1,74 @@
+/** The conformance pack template itself: what Config accepts, and what the stacks rely on. */
+import { readFileSync } from 'node:fs';
+import { CONFORMANCE_PACK_MAX_BYTES, CONFORMANCE_PACK_TEMPLATE_PATH, loadConformancePackTemplate } from '../../infra/conformance-pack';
+import { RULE_PARAMETER_NAMES } from '../../infra/rule-parameters';
+
+interface Resource {
+  Type: string;
+  Condition?: string;
+  Properties: Record<string, unknown> & {
+    Source?: { Owner: string; SourceIdentifier: unknown; SourceDetails?: { MessageType: string }[] };
+    Scope?: { ComplianceResourceTypes: string[] };
+  };
+}
+
+const pack = loadConformancePackTemplate();
+const resources = pack.document.Resources as Record<string, Resource>;
+const parameters = pack.document.Parameters as Record<string, { Default?: string }>;
+
+describe('conformance-pack/kms-policy-guard-pack.yaml', () => {
+  it('holds only ConfigRule and RemediationConfiguration resources and fits the 51,200-byte limit', () => {
+    expect(new Set(Object.values(resources).map((r) => r.Type))).toEqual(
+      new Set(['AWS::Config::ConfigRule', 'AWS::Config::RemediationConfiguration']),
+    );
+    expect(Buffer.byteLength(readFileSync(CONFORMANCE_PACK_TEMPLATE_PATH, 'utf8'))).toBeLessThan(CONFORMANCE_PACK_MAX_BYTES);
+  });
+
+  it('declares the function ARN and every rule parameter', () => {
+    expect(pack.parameterNames).toContain('KmsPolicyGuardFunctionArn');
+    for (const name of Object.values(RULE_PARAMETER_NAMES)) expect(pack.parameterNames).toContain(name);
+  });
+
+  it('defines the custom rule on AWS::KMS::Key, change-triggered (incl. oversized items) and periodic', () => {
+    const rule = resources.KmsPolicyGuardKeyPolicy;
+    expect(rule?.Properties.Scope?.ComplianceResourceTypes).toEqual(['AWS::KMS::Key']);
+    expect(rule?.Properties.Source?.Owner).toBe('CUSTOM_LAMBDA');
+    expect(rule?.Properties.Source?.SourceIdentifier).toEqual({ Ref: 'KmsPolicyGuardFunctionArn' });
+    expect(rule?.Properties.Source?.SourceDetails?.map((d) => d.MessageType).sort()).toEqual(
+      ['ConfigurationItemChangeNotification', 'OversizedConfigurationItemChangeNotification', 'ScheduledNotification'].sort(),
+    );
+    const input = rule?.Properties.InputParameters as Record<string, unknown>;
+    expect(Object.keys(input).sort()).toEqual(Object.values(RULE_PARAMETER_NAMES).sort());
+  });
+
+  it.each([
+    ['S3_BUCKET_SERVER_SIDE_ENCRYPTION_ENABLED', 'CIS 2.1.1'],
+    ['EC2_EBS_ENCRYPTION_BY_DEFAULT', 'CIS 2.2.1'],
+    ['ENCRYPTED_VOLUMES', 'CIS 2.2.1'],
+    ['RDS_STORAGE_ENCRYPTED', 'CIS 2.3.1'],
+    ['EFS_ENCRYPTED_CHECK', 'CIS 2.4.1'],
+    ['CLOUD_TRAIL_ENCRYPTION_ENABLED', 'CIS 3.7'],
+    ['CMK_BACKING_KEY_ROTATION_ENABLED', 'CIS 3.8'],
+    ['KMS_CMK_NOT_SCHEDULED_FOR_DELETION', 'KMS'],
+  ])('includes the AWS managed rule %s (%s)', (identifier) => {
+    const found = Object.values(resources).filter(
+      (r) => r.Properties.Source?.Owner === 'AWS' && r.Properties.Source.SourceIdentifier === identifier,
+    );
+    expect(found).toHaveLength(1);
+  });
+
+  it('attaches a remediation that is manual and a dry run unless the parameters say otherwise', () => {
+    const remediation = resources.KmsPolicyGuardKeyPolicyRemediation;
+    expect(remediation?.Type).toBe('AWS::Config::RemediationConfiguration');
+    expect(remediation?.Condition).toBe('HasRemediation');
+    expect(remediation?.Properties.ConfigRuleName).toEqual({ Ref: 'KmsPolicyGuardKeyPolicy' });
+    expect(remediation?.Properties.Automatic).toEqual({ Ref: 'RemediationAutomatic' });
+    expect(remediation?.Properties.MaximumAutomaticAttempts).toEqual({ Ref: 'RemediationMaximumAutomaticAttempts' });
+    expect(remediation?.Properties.RetryAttemptSeconds).toEqual({ Ref: 'RemediationRetryAttemptSeconds' });
+    expect(parameters.RemediationAutomatic?.Default).toBe('false');
+    expect(parameters.RemediationDryRun?.Default).toBe('true');
+    const params = remediation?.Properties.Parameters as Record<string, unknown>;
+    expect(Object.keys(params).sort()).toEqual(['AdminPrincipalArns', 'AutomationAssumeRole', 'DryRun', 'KeyId', 'UsagePrincipalArns']);
+    expect(params.KeyId).toEqual({ ResourceValue: { Value: 'RESOURCE_ID' } });
+  });
+});

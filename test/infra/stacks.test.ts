@@ -1,0 +1,286 @@
+import { readFileSync } from 'node:fs';
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { parse } from 'yaml';
+import { CONFORMANCE_PACK_TEMPLATE_PATH } from '../../infra/conformance-pack';
+import { KmsPolicyGuardOrganizationStack } from '../../infra/stacks/organization-stack';
+import { RULE_ACTIONS } from '../../infra/permissions';
+import { ADMIN_ARN, MEMBER_ACCOUNTS, synthesize, USAGE_ARN, type Synthesized } from './app-fixture';
+import { functionRoleId, identityStatements, roleStatements } from './iam';
+
+let synth: Synthesized;
+beforeAll(() => {
+  synth = synthesize();
+});
+
+const packBody = readFileSync(CONFORMANCE_PACK_TEMPLATE_PATH, 'utf8');
+
+function parameterValue(parameters: { ParameterName: string; ParameterValue: unknown }[], name: string): unknown {
+  return parameters.find((p) => p.ParameterName === name)?.ParameterValue;
+}
+
+describe('every stack', () => {
+  const names = ['rule', 'pack', 'organization'] as const;
+
+  it.each(names)('%s: no IAM statement allows "*" or kms:* (or any wildcard action)', (name) => {
+    const statements = identityStatements(synth.templates[name]);
+    expect(statements.length).toBeGreaterThan(0);
+    for (const s of statements) {
+      for (const action of s.actions) {
+        expect({ holder: s.holder, action }).toEqual({ holder: s.holder, action: expect.not.stringMatching(/\*/) });
+      }
+    }
+  });
+
+  it.each(names)('%s: Lambda functions run Node.js 22 on arm64 with their own log group', (name) => {
+    const template = synth.templates[name];
+    const functions = template.findResources('AWS::Lambda::Function');
+    expect(Object.keys(functions).length).toBeGreaterThan(0);
+    template.allResourcesProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      LoggingConfig: Match.objectLike({ LogGroup: Match.anyValue() }),
+    });
+    template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
+  });
+
+  it.each(names)('%s: no role has a managed policy other than the aggregator role', (name) => {
+    const roles = synth.templates[name].findResources('AWS::IAM::Role');
+    const withManaged = Object.entries(roles).filter(([, r]) => (r.Properties as { ManagedPolicyArns?: unknown }).ManagedPolicyArns !== undefined);
+    expect(withManaged.map(([id]) => id).filter((id) => !id.startsWith('AggregatorRole'))).toEqual([]);
+  });
+});
+
+describe('KmsPolicyGuardRule (single account)', () => {
+  it('creates a custom rule scoped to AWS::KMS::Key, change-triggered and periodic, with the input parameters', () => {
+    synth.templates.rule.hasResourceProperties('AWS::Config::ConfigRule', {
+      ConfigRuleName: 'kms-policy-guard-key-policy',
+      Scope: { ComplianceResourceTypes: ['AWS::KMS::Key'] },
+      Source: {
+        Owner: 'CUSTOM_LAMBDA',
+        SourceIdentifier: { 'Fn::GetAtt': [Match.stringLikeRegexp('KeyPolicyRuleFunction'), 'Arn'] },
+        SourceDetails: Match.arrayEquals([
+          { EventSource: 'aws.config', MessageType: 'ConfigurationItemChangeNotification' },
+          { EventSource: 'aws.config', MessageType: 'OversizedConfigurationItemChangeNotification' },
+          { EventSource: 'aws.config', MessageType: 'ScheduledNotification', MaximumExecutionFrequency: 'Six_Hours' },
+        ]),
+      },
+      InputParameters: { TrustedAccountIds: '333333333333', MinimumSeverity: 'medium', DisabledChecks: 'ALLOW_WITH_NEGATION' },
+    });
+  });
+
+  it('gives the rule function exactly the calls the handler makes, and no sts:AssumeRole', () => {
+    const template = synth.templates.rule;
+    const statements = roleStatements(template, functionRoleId(template, 'evaluates KMS key policies'));
+    const actions = statements.flatMap((s) => s.actions).sort();
+    expect(actions).toEqual([...RULE_ACTIONS, 'logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:SendMessage'].sort());
+    const compliance = statements.find((s) => s.actions.includes('config:GetComplianceDetailsByConfigRule'));
+    const ruleId = Object.keys(template.findResources('AWS::Config::ConfigRule'))[0];
+    expect(compliance?.resources).toEqual([{ 'Fn::GetAtt': [ruleId, 'Arn'] }]);
+    const keyReads = statements.find((s) => s.actions.includes('kms:GetKeyPolicy'));
+    expect(JSON.stringify(keyReads?.resources)).toContain(':key/*');
+  });
+
+  it('keeps failed asynchronous invocations in an encrypted queue that refuses plain HTTP', () => {
+    const template = synth.templates.rule;
+    template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1209600 });
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('FailedInvocations'), 'Arn'] } } },
+      MaximumRetryAttempts: 2,
+    });
+  });
+
+  it('deploys the Automation document (schema 0.3, aws:invokeLambdaFunction, dry run by default)', () => {
+    synth.templates.rule.hasResourceProperties('AWS::SSM::Document', {
+      Name: 'KmsPolicyGuard-RemediateKeyPolicy',
+      DocumentType: 'Automation',
+      Content: Match.objectLike({
+        schemaVersion: '0.3',
+        assumeRole: '{{ AutomationAssumeRole }}',
+        parameters: {
+          KeyId: Match.objectLike({ type: 'String' }),
+          AdminPrincipalArns: Match.objectLike({ type: 'String' }),
+          UsagePrincipalArns: Match.objectLike({ type: 'String' }),
+          DryRun: Match.objectLike({ default: 'true', allowedValues: ['true', 'false'] }),
+          AutomationAssumeRole: Match.objectLike({ type: 'String' }),
+        },
+        mainSteps: [
+          Match.objectLike({
+            action: 'aws:invokeLambdaFunction',
+            inputs: Match.objectLike({ FunctionName: { 'Fn::GetAtt': [Match.stringLikeRegexp('RemediationGuard'), 'Arn'] } }),
+          }),
+        ],
+      }),
+    });
+  });
+
+  it('lets the remediation function only read and replace key policies and write backups', () => {
+    const template = synth.templates.rule;
+    const statements = roleStatements(template, functionRoleId(template, 'rewrites account-wide'));
+    expect(statements.flatMap((s) => s.actions).sort()).toEqual(
+      ['kms:DescribeKey', 'kms:GetKeyPolicy', 'kms:PutKeyPolicy', 'logs:CreateLogStream', 'logs:PutLogEvents', 'ssm:PutParameter'].sort(),
+    );
+    const backup = statements.find((s) => s.actions.includes('ssm:PutParameter'));
+    expect(JSON.stringify(backup?.resources)).toContain(':parameter/kms-policy-guard/backup/*');
+  });
+
+  it('attaches the remediation manually, with the principals from context', () => {
+    const ruleId = Object.keys(synth.templates.rule.findResources('AWS::Config::ConfigRule'))[0];
+    synth.templates.rule.hasResourceProperties('AWS::Config::RemediationConfiguration', {
+      ConfigRuleName: { Ref: ruleId },
+      TargetType: 'SSM_DOCUMENT',
+      Automatic: false,
+      MaximumAutomaticAttempts: 3,
+      RetryAttemptSeconds: 600,
+      Parameters: Match.objectLike({
+        KeyId: { ResourceValue: { Value: 'RESOURCE_ID' } },
+        AdminPrincipalArns: { StaticValue: { Values: [ADMIN_ARN] } },
+        UsagePrincipalArns: { StaticValue: { Values: [USAGE_ARN] } },
+        DryRun: { StaticValue: { Values: ['true'] } },
+      }),
+    });
+  });
+
+  it('lets only SSM Automation of this account assume the automation role, to invoke the function', () => {
+    const template = synth.templates.rule;
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [
+          Match.objectLike({
+            Principal: { Service: 'ssm.amazonaws.com' },
+            Condition: Match.objectLike({ StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } }),
+          }),
+        ],
+      },
+    });
+  });
+});
+
+describe('KmsPolicyGuardConformancePack', () => {
+  it('deploys the pack template read from conformance-pack/, unchanged', () => {
+    synth.templates.pack.hasResourceProperties('AWS::Config::ConformancePack', { TemplateBody: packBody });
+  });
+
+  it('wires the function ARN, rule parameters and remediation into pack parameters', () => {
+    const packs = synth.templates.pack.findResources('AWS::Config::ConformancePack');
+    const pack = Object.values(packs)[0] as { Properties: { ConformancePackInputParameters: { ParameterName: string; ParameterValue: unknown }[] } };
+    const params = pack.Properties.ConformancePackInputParameters;
+    expect(parameterValue(params, 'KmsPolicyGuardFunctionArn')).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^RuleFunction/), 'Arn'] });
+    expect(parameterValue(params, 'TrustedAccountIds')).toBe('333333333333');
+    expect(parameterValue(params, 'MinimumSeverity')).toBe('medium');
+    expect(parameterValue(params, 'KmsPolicyGuardMaximumExecutionFrequency')).toBe('Six_Hours');
+    expect(parameterValue(params, 'RemediationDocumentName')).toEqual({ Ref: expect.stringMatching(/^RemediationDocument/) });
+    expect(parameterValue(params, 'RemediationAdminPrincipalArns')).toBe(ADMIN_ARN);
+    expect(parameterValue(params, 'RemediationAutomatic')).toBe('false');
+    expect(parameterValue(params, 'ExecutionRoleName')).toBeUndefined();
+    const declared = Object.keys((parse(packBody) as { Parameters: Record<string, unknown> }).Parameters);
+    for (const p of params) expect(declared).toContain(p.ParameterName);
+  });
+
+  it('lets Config of this account invoke the rule function', () => {
+    synth.templates.pack.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      Principal: 'config.amazonaws.com',
+      SourceAccount: { Ref: 'AWS::AccountId' },
+    });
+  });
+
+  it('scopes compliance reads to the Config rules of the account', () => {
+    const template = synth.templates.pack;
+    const statements = roleStatements(template, functionRoleId(template, 'evaluates KMS key policies'));
+    const compliance = statements.find((s) => s.actions.includes('config:GetComplianceDetailsByConfigRule'));
+    expect(JSON.stringify(compliance?.resources)).toContain(':config-rule/*');
+  });
+});
+
+describe('KmsPolicyGuardOrganization', () => {
+  it('deploys the organisation conformance pack from conformance-pack/ with the execution role name', () => {
+    const template = synth.templates.organization;
+    template.hasResourceProperties('AWS::Config::OrganizationConformancePack', {
+      OrganizationConformancePackName: 'kms-policy-guard',
+      TemplateBody: packBody,
+      ConformancePackInputParameters: Match.arrayWith([
+        { ParameterName: 'KmsPolicyGuardFunctionArn', ParameterValue: { 'Fn::GetAtt': [Match.stringLikeRegexp('^RuleFunction'), 'Arn'] } },
+        { ParameterName: 'ExecutionRoleName', ParameterValue: 'KmsPolicyGuardExecutionRole' },
+      ]),
+    });
+  });
+
+  it('gives the central function only sts:AssumeRole on the execution role (plus logs and its failure queue)', () => {
+    const template = synth.templates.organization;
+    const statements = roleStatements(template, functionRoleId(template, 'evaluates KMS key policies'));
+    expect(statements.flatMap((s) => s.actions).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:SendMessage', 'sts:AssumeRole']);
+    const assume = statements.find((s) => s.actions.includes('sts:AssumeRole'));
+    expect(assume?.resources).toEqual([{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::*:role/KmsPolicyGuardExecutionRole']] }]);
+  });
+
+  it('rolls the execution role out with a service-managed, auto-deploying StackSet trusting the central role', () => {
+    const template = synth.templates.organization;
+    template.hasResourceProperties('AWS::CloudFormation::StackSet', {
+      PermissionModel: 'SERVICE_MANAGED',
+      AutoDeployment: { Enabled: true, RetainStacksOnAccountRemoval: false },
+      Capabilities: ['CAPABILITY_NAMED_IAM'],
+      CallAs: 'DELEGATED_ADMIN',
+      Parameters: [{ ParameterKey: 'CentralFunctionRoleArn', ParameterValue: { 'Fn::GetAtt': [Match.stringLikeRegexp('^RuleFunction'), 'Arn'] } }],
+      StackInstancesGroup: [
+        { DeploymentTargets: { OrganizationalUnitIds: { Ref: 'TargetOrganizationalUnitIds' } }, Regions: [{ Ref: 'AWS::Region' }] },
+      ],
+    });
+    const stackSet = Object.values(template.findResources('AWS::CloudFormation::StackSet'))[0] as { Properties: { TemplateBody: string } };
+    const inner = Template.fromJSON(JSON.parse(stackSet.Properties.TemplateBody) as Record<string, unknown>);
+    inner.hasResourceProperties('AWS::IAM::Role', {
+      RoleName: 'KmsPolicyGuardExecutionRole',
+      AssumeRolePolicyDocument: { Statement: [{ Effect: 'Allow', Principal: { AWS: { Ref: 'CentralFunctionRoleArn' } }, Action: 'sts:AssumeRole' }] },
+    });
+    const actions = identityStatements(inner).flatMap((s) => s.actions);
+    expect([...actions].sort()).toEqual([...RULE_ACTIONS].sort());
+    expect(actions.some((a) => a.includes('*'))).toBe(false);
+  });
+
+  it('lets Config of each member account from context invoke the central function', () => {
+    const permissions = synth.templates.organization.findResources('AWS::Lambda::Permission', {
+      Properties: { Principal: 'config.amazonaws.com', Action: 'lambda:InvokeFunction' },
+    });
+    const accounts = Object.values(permissions).map((p) => (p.Properties as { SourceAccount: string }).SourceAccount);
+    expect(accounts.sort()).toEqual(MEMBER_ACCOUNTS);
+  });
+
+  it('creates an organisation-wide aggregator with the AWSConfigRoleForOrganizations role', () => {
+    const template = synth.templates.organization;
+    template.hasResourceProperties('AWS::Config::ConfigurationAggregator', {
+      OrganizationAggregationSource: { AllAwsRegions: true, RoleArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^AggregatorRole'), 'Arn'] } },
+    });
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'config.amazonaws.com' } })] },
+      ManagedPolicyArns: [
+        { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/service-role/AWSConfigRoleForOrganizations']] },
+      ],
+    });
+  });
+
+  it('refuses member account IDs that are not 12 digits', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    expect(() => new KmsPolicyGuardOrganizationStack(app, 'Bad', { memberAccountIds: ['12345'] })).toThrow(/12-digit/);
+  });
+});
+
+describe('without remediation principals', () => {
+  it('deploys the remediation but attaches it nowhere', () => {
+    const bare = synthesize({ 'aws:cdk:bundling-stacks': [] });
+    bare.templates.rule.resourceCountIs('AWS::Config::RemediationConfiguration', 0);
+    bare.templates.rule.resourceCountIs('AWS::SSM::Document', 1);
+    const pack = Object.values(bare.templates.pack.findResources('AWS::Config::ConformancePack'))[0] as {
+      Properties: { ConformancePackInputParameters: { ParameterName: string }[] };
+    };
+    expect(pack.Properties.ConformancePackInputParameters.map((p) => p.ParameterName)).toEqual(['KmsPolicyGuardFunctionArn']);
+    bare.templates.rule.hasResourceProperties('AWS::Config::ConfigRule', { InputParameters: Match.absent() });
+    bare.templates.organization.resourceCountIs('AWS::Lambda::Permission', 0);
+  });
+});

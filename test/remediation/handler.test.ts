@@ -1,0 +1,254 @@
+import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient, PutKeyPolicyCommand } from '@aws-sdk/client-kms';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { mockClient } from 'aws-sdk-client-mock';
+import type { AnalysisResult } from '../../rule/engine';
+import {
+  ApplyFailedError,
+  BackupFailedError,
+  BackupTooLargeError,
+  InvalidParameterError,
+  LockoutRiskError,
+  PolicyUnreadableError,
+  StillAccountWideError,
+  UnsupportedKeyError,
+} from '../../remediation/errors';
+import { backupParameterName, createRemediationHandler, type RemediationDeps } from '../../remediation/handler';
+import { ACCOUNT, ADMIN, fixtureText, KEY_ARN, KEY_ID, USER } from './fixtures';
+
+const kmsMock = mockClient(KMSClient);
+const ssmMock = mockClient(SSMClient);
+const NOW = new Date('2026-11-29T10:20:30.456Z');
+const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+let calls: string[];
+
+function setUp(policyText: string, keyManager: 'CUSTOMER' | 'AWS' = 'CUSTOMER'): void {
+  kmsMock.reset();
+  ssmMock.reset();
+  calls = [];
+  kmsMock.on(DescribeKeyCommand).callsFake(() => {
+    calls.push('DescribeKey');
+    return { KeyMetadata: { KeyId: KEY_ID, Arn: KEY_ARN, AWSAccountId: ACCOUNT, KeyManager: keyManager } };
+  });
+  kmsMock.on(GetKeyPolicyCommand).callsFake(() => {
+    calls.push('GetKeyPolicy');
+    return { Policy: policyText, PolicyName: 'default' };
+  });
+  kmsMock.on(PutKeyPolicyCommand).callsFake(() => {
+    calls.push('PutKeyPolicy');
+    return {};
+  });
+  ssmMock.on(PutParameterCommand).callsFake(() => {
+    calls.push('PutParameter');
+    return { Version: 1, Tier: 'Standard' };
+  });
+}
+
+function handler(extra: Partial<RemediationDeps> = {}) {
+  return createRemediationHandler({ kms: new KMSClient({}), ssm: new SSMClient({}), now: () => NOW, logger: silent, ...extra });
+}
+
+const event = (overrides: Record<string, unknown> = {}) => ({
+  KeyId: KEY_ID,
+  AdminPrincipalArns: ADMIN,
+  UsagePrincipalArns: USER,
+  ...overrides,
+});
+
+function writes(): string[] {
+  return calls.filter((c) => c === 'PutParameter' || c === 'PutKeyPolicy');
+}
+
+describe('dry run (the default)', () => {
+  it('returns the diff and writes nothing', async () => {
+    setUp(fixtureText('seed-bad-policy'));
+    const result = await handler()(event());
+    expect(result.status).toBe('DRY_RUN');
+    if (result.status !== 'DRY_RUN') throw new Error('unreachable');
+    expect(result.diff).toMatch(new RegExp(`^- +"arn:aws:iam::${ACCOUNT}:root"$`, 'm'));
+    expect(result.diff).toMatch(new RegExp(`^\\+ +"AWS": "${ADMIN}"$`, 'm'));
+    expect(result.diff).toMatch(/^ {4}"Version": "2012-10-17",$/m);
+    expect(result.policyAdministrators).toEqual([ADMIN]);
+    expect(JSON.parse(result.newPolicy)).toHaveProperty('Statement');
+    expect(writes()).toEqual([]);
+    expect(ssmMock.calls()).toHaveLength(0);
+  });
+
+  it.each([undefined, 'true', true, 'TRUE'])('DryRun=%p is a dry run', async (dryRun) => {
+    setUp(fixtureText('console-default-policy'));
+    const result = await handler()(event({ DryRun: dryRun }));
+    expect(result.status).toBe('DRY_RUN');
+    expect(writes()).toEqual([]);
+  });
+});
+
+describe('apply (DryRun=false)', () => {
+  it('backs the old policy up before PutKeyPolicy, which runs with the lockout safety check on', async () => {
+    const oldText = fixtureText('seed-less-bad-policy');
+    setUp(oldText);
+    const result = await handler()(event({ DryRun: 'false' }));
+    expect(calls).toEqual(['DescribeKey', 'GetKeyPolicy', 'PutParameter', 'PutKeyPolicy']);
+    expect(result.status).toBe('APPLIED');
+
+    const backup = ssmMock.commandCalls(PutParameterCommand)[0]?.args[0].input;
+    expect(backup).toMatchObject({
+      Name: `/kms-policy-guard/backup/${KEY_ID}/2026-11-29T10-20-30.456Z`,
+      Value: oldText,
+      Type: 'String',
+      Tier: 'Standard',
+      Overwrite: false,
+    });
+    const put = kmsMock.commandCalls(PutKeyPolicyCommand)[0]?.args[0].input;
+    expect(put?.BypassPolicyLockoutSafetyCheck).toBe(false);
+    expect(put?.KeyId).toBe(KEY_ID);
+    expect(put?.Policy).not.toContain(`${ACCOUNT}:root`);
+    if (result.status === 'APPLIED') expect(result.backupParameterName).toBe(backup?.Name);
+  });
+
+  it('uses the Advanced tier for policies over 4 KB', async () => {
+    const big = JSON.parse(fixtureText('seed-bad-policy')) as { Statement: Record<string, unknown>[] };
+    big.Statement.push({ Sid: 'Padding'.padEnd(4200, 'x'), Effect: 'Deny', Principal: '*', Action: 'kms:Decrypt', Resource: '*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } });
+    setUp(JSON.stringify(big));
+    await handler()(event({ DryRun: false }));
+    expect(ssmMock.commandCalls(PutParameterCommand)[0]?.args[0].input.Tier).toBe('Advanced');
+  });
+
+  it('refuses policies too large for one parameter before writing anything', async () => {
+    const huge = JSON.parse(fixtureText('seed-bad-policy')) as { Statement: Record<string, unknown>[] };
+    huge.Statement.push({ Sid: 'Padding'.padEnd(9000, 'x'), Effect: 'Deny', Principal: '*', Action: 'kms:Decrypt', Resource: '*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } });
+    setUp(JSON.stringify(huge));
+    await expect(handler()(event({ DryRun: false }))).rejects.toBeInstanceOf(BackupTooLargeError);
+    expect(writes()).toEqual([]);
+  });
+
+  it('leaves the old policy in place when PutKeyPolicy fails after the backup', async () => {
+    setUp(fixtureText('seed-bad-policy'));
+    kmsMock.on(PutKeyPolicyCommand).callsFake(() => {
+      calls.push('PutKeyPolicy');
+      throw Object.assign(new Error('The new key policy will not allow you to update the key policy in the future.'), {
+        name: 'MalformedPolicyDocumentException',
+      });
+    });
+    const error = await handler()(event({ DryRun: 'false' })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApplyFailedError);
+    expect((error as ApplyFailedError).backupParameterName).toBe(backupParameterName(KEY_ID, NOW));
+    expect((error as ApplyFailedError).message).toMatch(/kept the previous policy/);
+    // One backup, one failed attempt; nothing retried, nothing deleted.
+    expect(calls).toEqual(['DescribeKey', 'GetKeyPolicy', 'PutParameter', 'PutKeyPolicy']);
+  });
+
+  it('does not touch the key when the backup cannot be written', async () => {
+    setUp(fixtureText('seed-bad-policy'));
+    ssmMock.on(PutParameterCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
+    await expect(handler()(event({ DryRun: 'false' }))).rejects.toBeInstanceOf(BackupFailedError);
+    expect(kmsMock.commandCalls(PutKeyPolicyCommand)).toHaveLength(0);
+  });
+});
+
+describe('refusals', () => {
+  it('refuses a rewrite that would leave nobody able to call kms:PutKeyPolicy', async () => {
+    // Only the account grant exists and it covers usage only: after the rewrite the administrators receive
+    // nothing, so no principal could change the policy again.
+    const policy = {
+      Version: '2012-10-17',
+      Statement: [{ Sid: 'Use', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: ['kms:Encrypt', 'kms:Decrypt'], Resource: '*' }],
+    };
+    setUp(JSON.stringify(policy));
+    const error = await handler()(event({ DryRun: 'false' })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LockoutRiskError);
+    expect((error as Error).message).toMatch(/kms:PutKeyPolicy/);
+    expect(writes()).toEqual([]);
+  });
+
+  it('refuses when a Deny would still block every policy change', async () => {
+    const policy = JSON.parse(fixtureText('seed-bad-policy')) as { Statement: Record<string, unknown>[] };
+    policy.Statement.push({ Effect: 'Deny', Principal: '*', Action: 'kms:PutKeyPolicy', Resource: '*', Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'false' } } });
+    setUp(JSON.stringify(policy));
+    await expect(handler()(event())).rejects.toBeInstanceOf(LockoutRiskError);
+  });
+
+  it('refuses when the engine still reports account-wide access on the rewrite', async () => {
+    setUp(fixtureText('seed-bad-policy'));
+    const analyze = (): AnalysisResult =>
+      ({
+        findings: [
+          {
+            checkId: 'ACCOUNT_WIDE_USAGE',
+            severity: 'high',
+            title: 'Account-wide usage',
+            message: 'every principal of the account can decrypt',
+            statementIndexes: [1],
+            sids: [undefined],
+            path: '$.Statement[1]',
+            principals: [`account:${ACCOUNT}`],
+            actions: ['kms:Decrypt'],
+          },
+        ],
+        warnings: [],
+      }) as unknown as AnalysisResult;
+    const error = await handler({ analyze })(event({ DryRun: 'false' })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StillAccountWideError);
+    expect((error as StillAccountWideError).checkIds).toEqual(['ACCOUNT_WIDE_USAGE']);
+    expect(writes()).toEqual([]);
+  });
+
+  it('refuses AWS managed keys', async () => {
+    setUp(fixtureText('seed-bad-policy'), 'AWS');
+    await expect(handler()(event())).rejects.toBeInstanceOf(UnsupportedKeyError);
+    expect(kmsMock.commandCalls(GetKeyPolicyCommand)).toHaveLength(0);
+  });
+
+  it('refuses a policy that is not JSON', async () => {
+    setUp('{"Statement": [');
+    await expect(handler()(event())).rejects.toBeInstanceOf(PolicyUnreadableError);
+  });
+
+  it('reports NO_CHANGE for a policy without account-wide grants', async () => {
+    const policy = JSON.parse(fixtureText('console-default-policy')) as { Statement: unknown[] };
+    policy.Statement.shift();
+    setUp(JSON.stringify(policy));
+    const result = await handler()(event({ DryRun: 'false' }));
+    expect(result.status).toBe('NO_CHANGE');
+    expect(writes()).toEqual([]);
+  });
+});
+
+describe('parameters', () => {
+  it.each([
+    [{ AdminPrincipalArns: '' }, 'AdminPrincipalArns', /empty/],
+    [{ UsagePrincipalArns: [] }, 'UsagePrincipalArns', /empty/],
+    [{ UsagePrincipalArns: undefined }, 'UsagePrincipalArns', /required/],
+    [{ AdminPrincipalArns: 'not-an-arn' }, 'AdminPrincipalArns', /not an IAM role or user ARN/],
+    [{ AdminPrincipalArns: `arn:aws:iam::${ACCOUNT}:root` }, 'AdminPrincipalArns', /account principal/],
+    [{ UsagePrincipalArns: ACCOUNT }, 'UsagePrincipalArns', /account principal/],
+    [{ UsagePrincipalArns: 'arn:aws:iam::111122223333:role/*' }, 'UsagePrincipalArns', /not an IAM role/],
+    [{ KeyId: '' }, 'KeyId', /required/],
+    [{ KeyId: 'alias/my-key' }, 'KeyId', /alias/],
+    [{ KeyId: 'nope' }, 'KeyId', /not a KMS key ID/],
+    [{ DryRun: 'maybe' }, 'DryRun', /true or false/],
+  ])('%p is refused with a typed error naming %s', async (overrides, parameter, message) => {
+    setUp(fixtureText('seed-bad-policy'));
+    const error = await handler()(event(overrides)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidParameterError);
+    expect((error as InvalidParameterError).parameter).toBe(parameter);
+    expect((error as Error).message).toMatch(message);
+    expect(calls).toEqual([]);
+  });
+
+  it('accepts comma-separated strings and lists, and key ARNs', async () => {
+    setUp(fixtureText('seed-bad-policy'));
+    const second = `arn:aws:iam::${ACCOUNT}:user/alice`;
+    const result = await handler()(event({ KeyId: KEY_ARN, AdminPrincipalArns: `${ADMIN}, ${second}`, UsagePrincipalArns: [USER, USER] }));
+    expect(result.status).toBe('DRY_RUN');
+    if (result.status === 'DRY_RUN') {
+      const policy = JSON.parse(result.newPolicy) as { Statement: { Principal: unknown }[] };
+      expect(policy.Statement[0]?.Principal).toEqual({ AWS: [ADMIN, second] });
+      expect(policy.Statement[1]?.Principal).toEqual({ AWS: USER });
+    }
+    expect(kmsMock.commandCalls(DescribeKeyCommand)[0]?.args[0].input.KeyId).toBe(KEY_ARN);
+  });
+
+  it('refuses an event that is not an object', async () => {
+    await expect(handler()('KeyId=abc')).rejects.toBeInstanceOf(InvalidParameterError);
+  });
+});
