@@ -1,4 +1,4 @@
-import { CLASS_MASKS } from '../engine/actions';
+import { CLASS_MASKS, union } from '../engine/actions';
 import { accountWideAccess } from './account-wide';
 import { draftFromGrants, unionActions, type Check, type CheckMeta } from './check';
 
@@ -23,7 +23,7 @@ export const accountWideFullAccess: Check = {
       .filter((a) => a.admin.length > 0 && a.use.length > 0)
       .map(({ entry, admin, use }) => {
         const grants = [...new Set([...admin, ...use])];
-        const actions = unionActions(grants, CLASS_MASKS.administration | CLASS_MASKS.cryptographic);
+        const actions = unionActions(grants, union(CLASS_MASKS.administration, CLASS_MASKS.cryptographic));
         return draftFromGrants(entry.principal, grants, actions, 'may both administer and use this key through IAM policies alone');
       });
   },

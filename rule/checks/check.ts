@@ -2,7 +2,7 @@
  * What a check is: its metadata, declared beside it, and a query over the access summary.
  */
 import type { AccessEntry, AccessSummary, Grant } from '../engine/access-summary';
-import { actionNames, describeActions, type ActionSet } from '../engine/actions';
+import { ALL_ACTIONS, NO_ACTIONS, actionNames, describeActions, intersect, union, type ActionSet } from '../engine/actions';
 import type { ParseError, ParsedPolicy } from '../engine/parse-policy';
 import type { PrincipalClass } from '../engine/principals';
 import type { AnalysisOptions, CheckId, Finding, Severity } from '../engine/types';
@@ -81,8 +81,10 @@ export function draftFromGrants(
   const unconditional = sorted.some((g) => g.level === 'unconditional');
   const conditionKeys = [...new Set(sorted.flatMap((g) => g.conditionKeys))];
   // Name the whole grant ("kms:*") when the statements grant everything, not just the part this check is about.
-  const granted = sorted.reduce((set, g) => set | g.actions, 0n);
-  const shown = describeActions(granted).startsWith('kms:*') ? describeActions(granted) : describeActions(actions);
+  const granted = sorted.reduce((set, g) => union(set, g.actions), NO_ACTIONS);
+  const viaAll = granted === ALL_ACTIONS;
+  const names = actionNames(actions);
+  const shown = viaAll && names.length > 10 ? describeActions(granted) : `${describeActions(actions)}${viaAll ? ', through kms:*' : ''}`;
   return {
     message: `${capitalise(principal.label)} ${what} (${shown}), granted by ${statementRef(sorted)}${carveNote(sorted)}.${conditionNote(sorted)}`,
     statementIndexes,
@@ -115,7 +117,7 @@ export function capitalise(s: string): string {
 }
 
 export function unionActions(grants: readonly Grant[], mask: ActionSet): ActionSet {
-  let set = 0n;
-  for (const g of grants) set |= g.actions & mask;
+  let set = NO_ACTIONS;
+  for (const g of grants) set = union(set, intersect(g.actions, mask));
   return set;
 }

@@ -1,4 +1,4 @@
-import { CLASS_MASKS } from '../engine/actions';
+import { CLASS_MASKS, union } from '../engine/actions';
 import { grantsCovering } from '../engine/access-summary';
 import { draftFromGrants, unionActions, type Check, type CheckMeta } from './check';
 
@@ -26,7 +26,7 @@ export const noSeparationOfDuties: Check = {
           draftFromGrants(
             e.principal,
             grants,
-            unionActions(grants, CLASS_MASKS.administration | CLASS_MASKS.cryptographic),
+            unionActions(grants, union(CLASS_MASKS.administration, CLASS_MASKS.cryptographic)),
             'may both administer and use this key',
           ),
         ];

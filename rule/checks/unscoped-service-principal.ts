@@ -1,4 +1,4 @@
-import { CLASS_MASKS, CREATE_GRANT } from '../engine/actions';
+import { CLASS_MASKS, CREATE_GRANT, union } from '../engine/actions';
 import { grantsCovering } from '../engine/access-summary';
 import { draftFromGrants, unionActions, type Check, type CheckMeta } from './check';
 
@@ -16,7 +16,7 @@ export const meta = {
   ],
 } as const satisfies CheckMeta;
 
-const USE = CLASS_MASKS.cryptographic | CREATE_GRANT;
+const USE = union(CLASS_MASKS.cryptographic, CREATE_GRANT);
 
 export const unscopedServicePrincipal: Check = {
   meta,

@@ -5,7 +5,7 @@
  * Evaluation follows IAM's logic for a resource policy: an explicit Deny overrides any Allow; otherwise
  * an Allow grants. https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
  */
-import { ACTION_CLASSES, CLASS_MASKS, NO_ACTIONS, hasAny, type ActionClass, type ActionSet } from './actions';
+import { ACTION_CLASSES, CLASS_MASKS, NO_ACTIONS, hasAny, intersect, minus, union, type ActionClass, type ActionSet } from './actions';
 import {
   carvesWho,
   constrainsGrants,
@@ -16,7 +16,7 @@ import {
 } from './conditions';
 import type { ParsedPolicy, ParsedStatement } from './parse-policy';
 import { ANYONE, accountClass, type PrincipalClass } from './principals';
-import { conditionTargets, contains, mayContain, narrowByTargets } from './principal-sets';
+import { conditionTargets, contains, mayContain, narrowByTargets, within } from './principal-sets';
 import { resourceApplies } from './resources';
 
 export type AccessLevel = 'none' | 'conditional' | 'unconditional';
@@ -73,16 +73,25 @@ interface DenyRule {
 function grantsForAllow(st: ParsedStatement): Grant[] {
   const base: { principal: PrincipalClass; path: string }[] = st.principalNegated
     ? [{ principal: ANYONE, path: st.principalPath }]
-    : st.principals.map((p) => ({ principal: p.principal, path: p.path }));
-  const narrowing = st.conditions.filter(narrowsWho);
-  const limiting = st.conditions.filter((c) => !narrowsWho(c));
+    : st.principals;
+  // Per statement, once: which conditions narrow who, and what they narrow to.
+  const narrowing: { key: string; targets: PrincipalClass[] }[] = [];
+  const limitingKeys: string[] = [];
+  let grantConstrained = false;
+  let serviceScoped = false;
+  for (const c of st.conditions) {
+    if (narrowsWho(c)) narrowing.push({ key: c.key, targets: conditionTargets(c) });
+    else limitingKeys.push(c.key);
+    if (!grantConstrained && constrainsGrants(c)) grantConstrained = true;
+    if (!serviceScoped && scopesService(c)) serviceScoped = true;
+  }
+  const narrowedBy = narrowing.map((n) => n.key);
   const grants: Grant[] = [];
   for (const { principal, path } of base) {
     let classes: { cls: PrincipalClass; unchangedBy: string[] }[] = [{ cls: principal, unchangedBy: [] }];
     for (const cond of narrowing) {
-      const targets = conditionTargets(cond);
       classes = classes.flatMap(({ cls, unchangedBy }) =>
-        narrowByTargets(cls, targets).map((n) => ({
+        narrowByTargets(cls, cond.targets).map((n) => ({
           cls: n,
           // The condition applied but could not narrow this class: it still limits the grant.
           unchangedBy: n.id === cls.id ? [...unchangedBy, cond.key] : unchangedBy,
@@ -90,21 +99,22 @@ function grantsForAllow(st: ParsedStatement): Grant[] {
       );
     }
     for (const { cls, unchangedBy } of classes) {
-      const conditionKeys = [...new Set([...limiting.map((c) => c.key), ...unchangedBy])];
-      grants.push({
+      const conditionKeys = unchangedBy.length === 0 ? limitingKeys : [...new Set([...limitingKeys, ...unchangedBy])];
+      const grant: Grant = {
         statementIndex: st.index,
-        ...(st.sid !== undefined ? { sid: st.sid } : {}),
         path,
         principal: cls,
         actions: st.actions,
         level: conditionKeys.length > 0 ? 'conditional' : 'unconditional',
         conditionKeys,
-        narrowedBy: cls.id === principal.id ? [] : narrowing.map((c) => c.key),
-        grantConstrained: st.conditions.some(constrainsGrants),
-        serviceScoped: st.conditions.some(scopesService),
+        narrowedBy: cls.id === principal.id ? [] : narrowedBy,
+        grantConstrained,
+        serviceScoped,
         viaNotPrincipal: st.principalNegated,
         carvedBy: [],
-      });
+      };
+      if (st.sid !== undefined) grant.sid = st.sid;
+      grants.push(grant);
     }
   }
   return grants;
@@ -135,53 +145,106 @@ function denyRule(st: ParsedStatement): DenyRule | undefined {
   return { statementIndex: st.index, targets, survivors, actions: st.actions, mode, conditionKeys: conds.map((c) => c.key) };
 }
 
-type DenyOutcome = { kind: 'unchanged' } | { kind: 'split'; parts: Grant[]; carved: Grant[] };
+/** Whether a Deny reaches every principal of `cls` (it names them and spares none of them). */
+function denyCovers(deny: DenyRule, cls: PrincipalClass): boolean {
+  return deny.targets.some((t) => contains(t, cls)) && !deny.survivors.some((s) => mayContain(s, cls));
+}
 
-function applyDeny(g: Grant, deny: DenyRule): DenyOutcome {
-  const hit = g.actions & deny.actions;
-  // A Deny applies only to principals it surely covers; one that names a narrower principal than the
-  // grant (a role, against an account-wide grant) leaves the rest of the class with access.
-  if (hit === NO_ACTIONS || !deny.targets.some((t) => contains(t, g.principal))) return { kind: 'unchanged' };
-  if (deny.survivors.some((s) => mayContain(s, g.principal))) return { kind: 'unchanged' };
-  const rest = g.actions & ~deny.actions;
-  const parts: Grant[] = rest !== NO_ACTIONS ? [{ ...g, actions: rest }] : [];
-  if (deny.mode === 'downgrade') {
-    if (g.level === 'conditional' && deny.conditionKeys.every((k) => g.conditionKeys.includes(k))) return { kind: 'unchanged' };
-    parts.push({ ...g, actions: hit, level: 'conditional', conditionKeys: [...new Set([...g.conditionKeys, ...deny.conditionKeys])] });
-    return { kind: 'split', parts, carved: [] };
-  }
-  const carved = deny.survivors
-    .filter((s) => mayContain(g.principal, s) && !g.carvedBy.includes(deny.statementIndex))
-    .map((s) => ({ ...g, principal: s, actions: hit, carvedBy: [...g.carvedBy, deny.statementIndex] }));
-  return { kind: 'split', parts, carved };
+interface Atom {
+  cls: PrincipalClass;
+  /** Classes of Allow statements this class was carved out of by a Deny that spares it. */
+  parents: Set<string>;
 }
 
 /**
- * Apply every Deny to every grant. A grant carved down to a narrower class goes through all the Denies
- * again, so the result does not depend on the order of the statements.
+ * The principal classes to report: every class an Allow names, plus every principal a Deny spares inside
+ * such a class (the Deny "carves" the wider grant down to it). Each is then evaluated against every
+ * statement independently, so the result cannot depend on the order of the statements.
  */
-function applyDenies(grants: Grant[], denies: readonly DenyRule[]): Grant[] {
-  const out: Grant[] = [];
-  const queue: { grant: Grant; from: number }[] = grants.map((grant) => ({ grant, from: 0 }));
-  while (queue.length > 0) {
-    const item = queue.pop();
-    if (!item) break;
-    let current: Grant[] = [item.grant];
-    for (let i = item.from; i < denies.length && current.length > 0; i++) {
-      const deny = denies[i];
-      if (!deny) continue;
-      const next: Grant[] = [];
-      for (const g of current) {
-        const r = applyDeny(g, deny);
-        if (r.kind === 'unchanged') next.push(g);
-        else {
-          next.push(...r.parts);
-          for (const c of r.carved) queue.push({ grant: c, from: 0 });
-        }
+function principalAtoms(grants: readonly Grant[], denies: readonly DenyRule[]): Atom[] {
+  const atoms = new Map<string, Atom>();
+  for (const g of grants) if (!atoms.has(g.principal.id)) atoms.set(g.principal.id, { cls: g.principal, parents: new Set() });
+  const allowClasses = [...atoms.values()].map((a) => a.cls);
+  for (const deny of denies) {
+    for (const s of deny.survivors) {
+      for (const c of allowClasses) {
+        if (c.id === s.id || contains(s, c) || !mayContain(c, s)) continue;
+        const carved = within(c, s);
+        const atom = atoms.get(carved.id) ?? { cls: carved, parents: new Set<string>() };
+        atom.parents.add(c.id);
+        atoms.set(carved.id, atom);
       }
-      current = next;
     }
-    out.push(...current);
+  }
+  return [...atoms.values()];
+}
+
+interface Part {
+  actions: ActionSet;
+  level: 'conditional' | 'unconditional';
+  conditionKeys: string[];
+}
+
+/** What grant `g` still gives the principals of `cls` once every Deny that reaches them is applied. */
+function effectiveParts(g: Grant, cls: PrincipalClass, denies: readonly DenyRule[]): { parts: Part[]; deniedBy: number[] } {
+  let kept = g.actions;
+  let downgraded = NO_ACTIONS;
+  const downgradeKeys: string[] = [];
+  const deniedBy: number[] = [];
+  for (const deny of denies) {
+    const hit = intersect(kept, deny.actions);
+    if (hit === NO_ACTIONS || !denyCovers(deny, cls)) continue;
+    deniedBy.push(deny.statementIndex);
+    kept = minus(kept, deny.actions);
+    if (deny.mode === 'downgrade') {
+      downgraded = union(downgraded, hit);
+      downgradeKeys.push(...deny.conditionKeys);
+    }
+  }
+  // A removing Deny also removes what another Deny had only downgraded.
+  for (const deny of denies) {
+    if (deny.mode === 'remove' && denyCovers(deny, cls)) downgraded = minus(downgraded, deny.actions);
+  }
+  const parts: Part[] = [];
+  if (kept !== NO_ACTIONS) parts.push({ actions: kept, level: g.level, conditionKeys: g.conditionKeys });
+  if (downgraded !== NO_ACTIONS) {
+    parts.push({ actions: downgraded, level: 'conditional', conditionKeys: [...new Set([...g.conditionKeys, ...downgradeKeys])] });
+  }
+  return { parts, deniedBy };
+}
+
+const LEVEL_RANK = { conditional: 1, unconditional: 2 } as const;
+
+/** Every part of `inner` is available in `outer` at the same or a stronger level. */
+function coveredBy(inner: readonly Part[], outer: readonly Part[]): boolean {
+  return inner.every((p) => {
+    let available = NO_ACTIONS;
+    for (const o of outer) if (LEVEL_RANK[o.level] >= LEVEL_RANK[p.level]) available = union(available, o.actions);
+    return minus(p.actions, available) === NO_ACTIONS;
+  });
+}
+
+/**
+ * Apply every Deny to every grant, for every principal class (see principalAtoms). A principal inside a
+ * wider class is reported on its own only where it keeps more than the class does.
+ */
+function applyDenies(grants: readonly Grant[], denies: readonly DenyRule[]): Grant[] {
+  if (denies.length === 0) return [...grants];
+  const out: Grant[] = [];
+  const ownParts = new Map<Grant, Part[]>();
+  for (const g of grants) ownParts.set(g, effectiveParts(g, g.principal, denies).parts);
+  for (const atom of principalAtoms(grants, denies)) {
+    for (const g of grants) {
+      const own = g.principal.id === atom.cls.id;
+      if (!own && !contains(g.principal, atom.cls) && !atom.parents.has(g.principal.id)) continue;
+      const parentParts = ownParts.get(g) ?? [];
+      const { parts, deniedBy } = own ? { parts: parentParts, deniedBy: [] as number[] } : effectiveParts(g, atom.cls, denies);
+      if (!own && coveredBy(parts, parentParts)) continue;
+      const carvedBy = own
+        ? []
+        : denies.filter((d) => !deniedBy.includes(d.statementIndex) && hasAny(g.actions, d.actions) && denyCovers(d, g.principal)).map((d) => d.statementIndex);
+      for (const p of parts) out.push({ ...g, principal: atom.cls, actions: p.actions, level: p.level, conditionKeys: p.conditionKeys, carvedBy });
+    }
   }
   return out;
 }

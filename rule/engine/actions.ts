@@ -90,25 +90,49 @@ export interface KmsActionInfo {
   actionClass: ActionClass;
   /** Whether the action takes a key as its resource, and so can be granted by a key policy at all. */
   keyResource: boolean;
-  bit: bigint;
+  /** The action's bit; 0 for actions a key policy cannot grant (they take no key). */
+  bit: ActionSet;
 }
 
-/** An action set: one bit per known action, plus FUTURE_BIT for KMS actions AWS adds later. */
-export type ActionSet = bigint;
+/**
+ * An action set: one bit per key-scoped action, plus FUTURE_BIT for KMS actions AWS adds later. Stored
+ * in a plain number (up to 53 exact bits) rather than a bigint: the analysis combines sets constantly,
+ * and bigint operations allocate on the heap.
+ */
+export type ActionSet = number;
 
-export const KMS_ACTIONS: readonly KmsActionInfo[] = kmsActionData.actions.map((a, i) => ({
+const TWO32 = 4294967296;
+const hi = (a: ActionSet): number => Math.floor(a / TWO32);
+
+export function union(a: ActionSet, b: ActionSet): ActionSet {
+  return ((hi(a) | hi(b)) >>> 0) * TWO32 + (((a >>> 0) | (b >>> 0)) >>> 0);
+}
+
+export function intersect(a: ActionSet, b: ActionSet): ActionSet {
+  return ((hi(a) & hi(b)) >>> 0) * TWO32 + (((a >>> 0) & (b >>> 0)) >>> 0);
+}
+
+/** a without b. */
+export function minus(a: ActionSet, b: ActionSet): ActionSet {
+  return ((hi(a) & ~hi(b)) >>> 0) * TWO32 + (((a >>> 0) & ~(b >>> 0)) >>> 0);
+}
+
+let nextBit = 0;
+export const KMS_ACTIONS: readonly KmsActionInfo[] = kmsActionData.actions.map((a) => ({
   name: a.name,
   actionClass: ACTION_CLASSIFICATION[a.name] ?? 'administration',
   keyResource: a.keyResource,
-  bit: 1n << BigInt(i),
+  bit: a.keyResource ? 2 ** nextBit++ : 0,
 }));
+if (nextBit > 52) throw new Error(`${nextBit} key-scoped KMS actions no longer fit an ActionSet number: widen ActionSet`);
 
 /** Stands for every KMS action not in the data file (added after it was generated). */
-export const FUTURE_BIT: ActionSet = 1n << BigInt(KMS_ACTIONS.length);
-export const ALL_KNOWN: ActionSet = (1n << BigInt(KMS_ACTIONS.length)) - 1n;
+export const FUTURE_BIT: ActionSet = 2 ** nextBit;
+/** Every key-scoped action known today. */
+export const KEY_SCOPED: ActionSet = 2 ** nextBit - 1;
 /** `kms:*` and `*`: every action, including those AWS adds later. */
-export const ALL_ACTIONS: ActionSet = ALL_KNOWN | FUTURE_BIT;
-export const NO_ACTIONS: ActionSet = 0n;
+export const ALL_ACTIONS: ActionSet = union(KEY_SCOPED, FUTURE_BIT);
+export const NO_ACTIONS: ActionSet = 0;
 
 const byLowerName = new Map(KMS_ACTIONS.map((a) => [a.name.toLowerCase(), a]));
 
@@ -116,24 +140,26 @@ export function actionBit(name: string): ActionSet {
   return byLowerName.get(name.toLowerCase())?.bit ?? NO_ACTIONS;
 }
 
-/** Actions that take a key as their resource. CreateKey, GenerateRandom, ListKeys and the custom key
- * store actions do not, so a key policy cannot grant them and they count in no class mask. */
-export const KEY_SCOPED: ActionSet = KMS_ACTIONS.reduce((m, a) => (a.keyResource ? m | a.bit : m), NO_ACTIONS);
+/** Whether a name is a KMS action at all (including those that take no key). */
+export function isKmsAction(name: string): boolean {
+  return byLowerName.has(name.toLowerCase());
+}
 
 function classMask(actionClass: ActionClass): ActionSet {
   let mask = NO_ACTIONS;
-  for (const a of KMS_ACTIONS) if (a.actionClass === actionClass && a.keyResource) mask |= a.bit;
+  for (const a of KMS_ACTIONS) if (a.actionClass === actionClass) mask = union(mask, a.bit);
   return mask;
 }
 
 /**
- * Masks per class, over key-scoped actions. An unknown future action could be anything, so FUTURE_BIT
- * counts as administration and as cryptographic use: a grant of `kms:*` already covers both, so this
- * only matters for NotAction.
+ * Masks per class, over key-scoped actions (CreateKey, GenerateRandom, ListKeys and the custom key
+ * store actions take no key, so a key policy cannot grant them). An unknown future action could be
+ * anything, so FUTURE_BIT counts as administration and as cryptographic use: a grant of `kms:*` already
+ * covers both, so this only matters for NotAction.
  */
 export const CLASS_MASKS: Record<ActionClass, ActionSet> = {
-  administration: classMask('administration') | FUTURE_BIT,
-  cryptographic: classMask('cryptographic') | FUTURE_BIT,
+  administration: union(classMask('administration'), FUTURE_BIT),
+  cryptographic: union(classMask('cryptographic'), FUTURE_BIT),
   grant: classMask('grant'),
   read: classMask('read'),
 };
@@ -184,26 +210,41 @@ function computeMatch(pattern: string): PatternMatch {
   if (/^\*+$/.test(name)) return { kind: 'kms', set: ALL_ACTIONS, known: true };
   const re = globToRegExp(name);
   let set = NO_ACTIONS;
-  for (const a of KMS_ACTIONS) if (re.test(a.name)) set |= a.bit;
-  return { kind: 'kms', set, known: set !== NO_ACTIONS };
+  let known = false;
+  for (const a of KMS_ACTIONS) {
+    if (re.test(a.name)) {
+      set = union(set, a.bit);
+      known = true;
+    }
+  }
+  return { kind: 'kms', set, known };
 }
+
+// The same few sets recur across policies (kms:*, the usual admin and user lists): name each once.
+const namesCache = new Map<ActionSet, readonly string[]>();
 
 /** Canonical names of the key-scoped actions in a set (plus a marker for actions added later). */
 export function actionNames(set: ActionSet): string[] {
-  const names: string[] = [];
-  for (const a of KMS_ACTIONS) if (a.keyResource && (set & a.bit) !== NO_ACTIONS) names.push(`kms:${a.name}`);
-  if ((set & FUTURE_BIT) !== NO_ACTIONS) names.push('kms:<actions added later>');
-  return names;
+  let names = namesCache.get(set);
+  if (names === undefined) {
+    const out: string[] = [];
+    for (const a of KMS_ACTIONS) if (a.keyResource && hasAny(set, a.bit)) out.push(`kms:${a.name}`);
+    if (hasAny(set, FUTURE_BIT)) out.push('kms:<actions added later>');
+    if (namesCache.size >= PATTERN_CACHE_LIMIT) namesCache.clear();
+    namesCache.set(set, out);
+    names = out;
+  }
+  return [...names];
 }
 
 /** Short human form of an action set: `kms:*` when it is everything, else the first few names. */
 export function describeActions(set: ActionSet, max = 5): string {
-  if ((set & (KEY_SCOPED | FUTURE_BIT)) === (KEY_SCOPED | FUTURE_BIT)) return 'kms:*, every action including those added later';
-  const names = actionNames(set);
+  if (intersect(set, ALL_ACTIONS) === ALL_ACTIONS) return 'kms:*, every action including those added later';
+  const names = namesCache.get(set) ?? actionNames(set);
   if (names.length <= max) return names.join(', ');
   return `${names.slice(0, max).join(', ')} and ${names.length - max} more`;
 }
 
 export function hasAny(set: ActionSet, mask: ActionSet): boolean {
-  return (set & mask) !== NO_ACTIONS;
+  return intersect(set, mask) !== NO_ACTIONS;
 }

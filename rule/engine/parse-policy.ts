@@ -4,7 +4,7 @@
  * well-formed is still returned so the rest of the policy is analysed.
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_grammar.html
  */
-import { matchActionPattern, NO_ACTIONS, ALL_ACTIONS, type ActionSet } from './actions';
+import { matchActionPattern, minus, union, NO_ACTIONS, ALL_ACTIONS, type ActionSet } from './actions';
 import { parseOperator, isNegatedOperator, type ParsedCondition } from './conditions';
 import { parseAwsPrincipal, parseServicePrincipal, namedClass, ANYONE, type PrincipalClass } from './principals';
 import type { Warning } from './types';
@@ -299,12 +299,12 @@ class Parser {
               message: `"${value}" matches no KMS action (check the spelling, e.g. "kms:DescribeKey"); it grants nothing`,
             });
           }
-          set |= m.set;
+          set = union(set, m.set);
           break;
       }
     }
     if (!ok) return undefined;
-    return { negated: !hasA, set: hasA ? set : ALL_ACTIONS & ~set, patterns: list.map((l) => l.value) };
+    return { negated: !hasA, set: hasA ? set : minus(ALL_ACTIONS, set), patterns: list.map((l) => l.value) };
   }
 
   resourceElement(st: Record<string, unknown>, path: string): { negated: boolean; values: string[] } | undefined {

@@ -27,12 +27,10 @@ export function contains(outer: PrincipalClass, inner: PrincipalClass): boolean 
     case 'organization':
       return false;
     case 'principal':
-      return (
-        outer.subtype === 'pattern' &&
-        inner.kind === 'principal' &&
-        inner.subtype !== 'pattern' &&
-        globMatch(outer.name, inner.name)
-      );
+      if (inner.kind !== 'principal') return false;
+      // The same principal, with or without the account it was found to belong to.
+      if (outer.name === inner.name) return outer.account === undefined || outer.account === inner.account;
+      return outer.subtype === 'pattern' && inner.subtype !== 'pattern' && globMatch(outer.name, inner.name);
     case 'service':
       return false;
   }
@@ -42,7 +40,11 @@ export function contains(outer: PrincipalClass, inner: PrincipalClass): boolean 
 export function mayContain(outer: PrincipalClass, inner: PrincipalClass): boolean {
   if (contains(outer, inner)) return true;
   if (outer.kind === 'organization') return inner.kind === 'account' || inner.kind === 'principal' || inner.kind === 'organization';
-  if (outer.kind === 'account' && inner.kind === 'principal' && inner.account === undefined) return true;
+  // A principal known only by an identifier without an account (aws:userid, a tag, a user name) may be in
+  // any account. A unique id written in the Principal element is different: IAM shows it there in place of
+  // an ARN once the role or user was deleted, and no principal created later can match it.
+  // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-unique-ids
+  if (outer.kind === 'account' && inner.kind === 'principal' && inner.account === undefined) return inner.subtype !== 'unique-id';
   if (outer.kind === 'principal' && inner.kind === 'principal' && inner.subtype === 'pattern' && outer.subtype !== 'pattern') {
     return globMatch(inner.name, outer.name);
   }
@@ -72,7 +74,7 @@ export function conditionTargets(c: ParsedCondition): PrincipalClass[] {
       case 'aws:principalorgpaths':
         return orgClass(v.split('/')[0] ?? v);
       case 'aws:userid':
-        return namedClass(v.includes('*') ? 'pattern' : 'unique-id', `userid:${v}`, undefined, undefined, `principals whose aws:userid matches ${v}`);
+        return namedClass(v.includes('*') ? 'pattern' : 'userid', `userid:${v}`, undefined, undefined, `principals whose aws:userid matches ${v}`);
       case 'aws:username':
         return namedClass('username', `username:${v}`, undefined, undefined, `IAM users named ${v}`);
       default:
@@ -100,9 +102,20 @@ export function narrowTo(c: PrincipalClass, t: PrincipalClass): PrincipalClass |
     }
     return c;
   }
-  if (mayContain(c, t)) return t;
+  if (mayContain(c, t)) return within(c, t);
   if (mayContain(t, c)) return c;
   return undefined;
+}
+
+/**
+ * `inner` as a part of `outer`: a principal whose account is unknown (a unique id), taken out of an
+ * account's class, can only be that account's principal.
+ */
+export function within(outer: PrincipalClass, inner: PrincipalClass): PrincipalClass {
+  if (outer.kind === 'account' && inner.kind === 'principal' && inner.account === undefined) {
+    return { ...inner, account: outer.account, id: `${inner.id}@${outer.account}`, label: `${inner.label} (of account ${outer.account})` };
+  }
+  return inner;
 }
 
 /** Classes of `c` that remain after intersecting with any of `targets` (de-duplicated by id). */

@@ -21,6 +21,7 @@ export type NamedSubtype =
   | 'assumed-role'
   | 'federated-user'
   | 'unique-id'
+  | 'userid'
   | 'federated'
   | 'canonical-user'
   | 'pattern'
@@ -62,7 +63,7 @@ const SUBTYPE_LABELS: Partial<Record<NamedSubtype, string>> = {
   user: 'user',
   'assumed-role': 'assumed-role session',
   'federated-user': 'federated user',
-  'unique-id': 'principal with unique id',
+  'unique-id': 'deleted principal with unique id',
 };
 
 export function namedClass(
