@@ -1,16 +1,23 @@
 /**
  * kms-policy-guard command line. Exit codes: 0 nothing at or above --fail-on, 1 findings, 2 usage or
- * I/O error.
+ * I/O error, or an input (file, template, key) that could not be read or judged.
  */
 import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { systemClock, type Clock } from '../rule/config/clock';
+import { createScanAws, type ScanAws, type ScanAwsOptions } from './aws/scan-aws';
 import { runCheck } from './commands/check';
+import { runCheckTemplate } from './commands/check-template';
+import { runScan, scanReport, ScanSetupError } from './commands/scan';
 import { processIo, UsageError, type CliIo } from './io';
-import { parseAccountId, parseAccountList, parseFailOn, parseFormat, parseOrgList, type Format } from './options';
+import { parseAccountId, parseAccountList, parseFailOn, parseFormat, parseOrgList, parsePositiveInt, type Format } from './options';
+import { renderHtml } from './output/html';
 import { renderJson } from './output/json';
 import { renderSarif } from './output/sarif';
 import { renderText } from './output/text';
+import { NO_PROGRESS, terminalProgress, type Progress } from './progress';
 import { exitCode, type FailOn, type Report } from './report';
 
 const pkg = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { name: string; version: string };
@@ -25,9 +32,38 @@ export function render(report: Report, format: Format, io: CliIo): string {
     case 'text':
       return renderText(report, io.isTty && !io.env.NO_COLOR ? true : Boolean(io.env.FORCE_COLOR && io.env.FORCE_COLOR !== '0'));
     case 'html':
-      throw new UsageError('--format html is available for scan and check-template reports only');
+      return renderHtml(report);
   }
 }
+
+/** What main() builds by default; tests replace parts. */
+export interface CliDeps {
+  scanAws?: (options: ScanAwsOptions) => ScanAws;
+  clock?: Clock;
+  /** Where the scan's progress bar is drawn when the CLI runs in a terminal. @default process.stderr */
+  progressStream?: NodeJS.WritableStream;
+}
+
+/** Print the report, or write it to --output (and say so on stderr). */
+async function emit(report: Report, format: Format, output: string | undefined, io: CliIo): Promise<void> {
+  const text = render(report, format, output === undefined ? io : { ...io, isTty: false });
+  if (output === undefined) {
+    io.stdout(text);
+    return;
+  }
+  try {
+    await writeFile(output, text, 'utf8');
+  } catch (e) {
+    throw new UsageError(`--output: cannot write ${output}: ${(e as Error).message}`);
+  }
+  io.stderr(`kms-policy-guard: report written to ${output}\n`);
+}
+
+function reportErrors(report: Report, io: CliIo): void {
+  for (const r of report.results) if (r.error !== undefined) io.stderr(`kms-policy-guard: ${r.file}: ${r.error}\n`);
+}
+
+const REPORT_FORMATS: Format[] = ['text', 'json', 'sarif', 'html'];
 
 interface CheckFlags {
   accountId?: string;
@@ -37,8 +73,51 @@ interface CheckFlags {
   failOn: string;
 }
 
+interface ScanFlags {
+  profile?: string;
+  regions?: string;
+  includeAwsManaged?: boolean;
+  concurrency?: string;
+  maxRps?: string;
+  roleName?: string;
+  accounts?: string;
+  trustedAccounts?: string;
+  trustedOrgIds?: string;
+  format: string;
+  output?: string;
+  failOn: string;
+}
+
+interface CheckTemplateFlags {
+  accountId?: string;
+  region?: string;
+  trustedAccounts?: string;
+  trustedOrgIds?: string;
+  format: string;
+  output?: string;
+  failOn: string;
+}
+
+const REGION_NAME = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+
+function parseRegions(value: string | undefined): string[] | 'all' | 'default' {
+  if (value === undefined) return 'default';
+  if (value.trim() === 'all') return 'all';
+  const regions = value.split(',').map((r) => r.trim());
+  for (const r of regions) {
+    if (!REGION_NAME.test(r)) throw new UsageError(`--regions: "${r}" is not a Region name such as eu-west-1 (or give all)`);
+  }
+  return [...new Set(regions)];
+}
+
+function parseAccounts(value: string | undefined): string[] | 'all' | undefined {
+  if (value === undefined) return undefined;
+  if (value.trim() === 'all') return 'all';
+  return parseAccountList(value, '--accounts');
+}
+
 /** Run the CLI; resolves to the exit code. Never calls process.exit, so tests can drive it. */
-export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+export async function main(argv: readonly string[], io: CliIo = processIo(), deps: CliDeps = {}): Promise<number> {
   let code = 0;
   const program = new Command()
     .name('kms-policy-guard')
@@ -75,7 +154,102 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
       );
       io.stdout(render(report, format, io));
       code = exitCode(report, failOn);
-      for (const r of report.results) if (r.error !== undefined) io.stderr(`kms-policy-guard: ${r.file}: ${r.error}\n`);
+      reportErrors(report, io);
+    });
+
+  program
+    .command('scan')
+    .description("Read the KMS keys of live accounts (the AWS SDK's credential chain) and judge their key policies.")
+    .option('--profile <name>', 'named profile from the shared AWS config files')
+    .option('--regions <list>', 'comma-separated Regions, or all (every Region enabled for the account); default: the profile or AWS_REGION Region')
+    .option('--include-aws-managed', 'also judge AWS-managed keys and keys pending deletion (skipped by default)')
+    .option('--concurrency <n>', 'keys read at once, across accounts and Regions', '10')
+    .option('--max-rps <n>', 'KMS requests per second, per account and Region', '100')
+    .option('--role-name <name>', 'organisation scan: role to assume in each account (needs --accounts)')
+    .option('--accounts <ids>', 'organisation scan: comma-separated account ids, or all (Organizations ListAccounts)')
+    .option('--trusted-accounts <ids>', 'comma-separated accounts whose principals may act on keys')
+    .option('--trusted-org-ids <ids>', 'comma-separated organisation ids (o-…) whose principals may act on keys')
+    .addOption(new Option('--format <format>', 'output format').choices(REPORT_FORMATS).default('text'))
+    .option('--output <file>', 'write the report to this file instead of standard output')
+    .option('--fail-on <severity>', 'exit 1 when a finding is at or above: critical, high, medium, low, info, none', 'low')
+    .action(async (flags: ScanFlags) => {
+      const format = parseFormat(flags.format, REPORT_FORMATS);
+      const failOn = parseFailOn(flags.failOn);
+      const accounts = parseAccounts(flags.accounts);
+      if (accounts !== undefined && flags.roleName === undefined) {
+        throw new UsageError('--accounts needs --role-name: the role to assume in each account');
+      }
+      if (flags.roleName !== undefined && !/^[\w+=,.@/-]{1,64}$/.test(flags.roleName)) {
+        throw new UsageError(`--role-name: "${flags.roleName}" is not an IAM role name`);
+      }
+      const aws = (deps.scanAws ?? createScanAws)(flags.profile === undefined ? {} : { profile: flags.profile });
+      // A progress bar only in a terminal: piped or redirected output stays clean for scripts.
+      const progress: Progress = io.isTty ? terminalProgress('scanning', deps.progressStream) : NO_PROGRESS;
+      let scan;
+      try {
+        scan = await runScan(
+          {
+            regions: parseRegions(flags.regions),
+            ...(flags.roleName !== undefined ? { roleName: flags.roleName, accounts: accounts ?? 'all' } : {}),
+            includeAwsManaged: flags.includeAwsManaged === true,
+            concurrency: parsePositiveInt(flags.concurrency, '--concurrency', 10, 256),
+            maxRps: parsePositiveInt(flags.maxRps, '--max-rps', 100, 100000),
+            analysis: {
+              trustedAccountIds: parseAccountList(flags.trustedAccounts, '--trusted-accounts'),
+              trustedOrgIds: parseOrgList(flags.trustedOrgIds, '--trusted-org-ids'),
+            },
+          },
+          { aws, clock: deps.clock ?? systemClock, progress },
+        );
+      } catch (e) {
+        if (e instanceof ScanSetupError) throw new UsageError(`scan: ${e.message}`);
+        throw e;
+      }
+      const report = scanReport(scan, TOOL);
+      await emit(report, format, flags.output, io);
+      const s = scan.stats;
+      io.stderr(
+        `kms-policy-guard: ${s.analysed} key${s.analysed === 1 ? '' : 's'} judged in ${s.targets} account/Region pair${s.targets === 1 ? '' : 's'}` +
+          (s.unreadable ? `, ${s.unreadable} unreadable` : '') +
+          (s.skippedAwsManaged + s.skippedPendingDeletion ? `, ${s.skippedAwsManaged + s.skippedPendingDeletion} skipped` : '') +
+          '\n',
+      );
+      code = exitCode(report, failOn);
+      reportErrors(report, io);
+    });
+
+  program
+    .command('check-template')
+    .description('Judge the key policies of CloudFormation templates (JSON, YAML), cdk.out directories and Terraform plan JSON.')
+    .argument('<paths...>', 'template files, directories (cdk.out or a folder of templates) or -')
+    .option('--account-id <id>', "the account the stack deploys to (AWS::AccountId); without it a placeholder account is used")
+    .option('--region <region>', 'the Region the stack deploys to (AWS::Region); default: the CDK stack\'s Region, else us-east-1')
+    .option('--trusted-accounts <ids>', 'comma-separated accounts whose principals may act on keys')
+    .option('--trusted-org-ids <ids>', 'comma-separated organisation ids (o-…) whose principals may act on keys')
+    .addOption(new Option('--format <format>', 'output format').choices(REPORT_FORMATS).default('text'))
+    .option('--output <file>', 'write the report to this file instead of standard output')
+    .option('--fail-on <severity>', 'exit 1 when a finding is at or above: critical, high, medium, low, info, none', 'low')
+    .action(async (paths: string[], flags: CheckTemplateFlags) => {
+      const format = parseFormat(flags.format, REPORT_FORMATS);
+      const failOn = parseFailOn(flags.failOn);
+      const accountId = parseAccountId(flags.accountId, '--account-id');
+      if (flags.region !== undefined && !REGION_NAME.test(flags.region)) throw new UsageError(`--region: "${flags.region}" is not a Region name such as eu-west-1`);
+      const report = await runCheckTemplate(
+        {
+          paths,
+          ...(flags.region !== undefined ? { region: flags.region } : {}),
+          ...(accountId !== undefined ? { accountId } : {}),
+          analysis: {
+            trustedAccountIds: parseAccountList(flags.trustedAccounts, '--trusted-accounts'),
+            trustedOrgIds: parseOrgList(flags.trustedOrgIds, '--trusted-org-ids'),
+          },
+        },
+        io,
+        TOOL,
+      );
+      await emit(report, format, flags.output, io);
+      code = exitCode(report, failOn);
+      reportErrors(report, io);
     });
 
   try {

@@ -1,11 +1,23 @@
 /** The result model every output format renders. */
-import { SEVERITIES, severityRank, type Finding, type Severity, type Warning } from '../rule/engine';
+import { SEVERITIES, severityRank, type accessMatrix, type Finding, type Severity, type Warning } from '../rule/engine';
+
+/** Warnings the CLI adds to the engine's, e.g. about template values it could not resolve. */
+export interface ReportWarning extends Omit<Warning, 'code'> {
+  code: Warning['code'] | 'UNRESOLVED_VALUE' | 'DEFAULT_KEY_POLICY' | 'ALIASES_UNLISTED';
+}
+
+/** Who may do what on one key, for the HTML report: the engine's access matrix and the statements behind it. */
+export interface AccessDetails {
+  matrix: ReturnType<typeof accessMatrix>;
+  /** The policy's statements as analysed (after template values were resolved), in order. */
+  statements: { index: number; sid?: string; json: unknown }[];
+}
 
 export interface ResultEntry {
   /** The path as given on the command line (or "-"), or a display name such as a key ARN. */
   file: string;
   findings: Finding[];
-  warnings: Warning[];
+  warnings: (Warning | ReportWarning)[];
   /** Set when the input could not be read or judged at all. */
   error?: string;
   /** The source text, for locating JSON paths (SARIF regions). */
@@ -16,6 +28,8 @@ export interface ResultEntry {
   sourceLocator?: (segments: (string | number)[]) => { startLine: number; startColumn: number } | undefined;
   /** Extra fields carried into JSON output (keyArn, account, region, aliases, logicalId…). */
   extra?: Record<string, unknown>;
+  /** The access matrix and statements, when the policy was analysed (scan and check-template). */
+  access?: AccessDetails;
 }
 
 export interface Report {

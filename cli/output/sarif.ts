@@ -11,10 +11,13 @@ const LEVEL: Record<Severity, Result.level> = { critical: 'error', high: 'error'
 /** GitHub code scanning reads security-severity as a CVSS-like score. */
 const SCORE: Record<Severity, string> = { critical: '9.5', high: '8.0', medium: '5.5', low: '3.0', info: '1.0' };
 
-/** `$.Statement[1].Principal.AWS[0]` → ['Statement', 1, 'Principal', 'AWS', 0]. */
+/**
+ * `$.Statement[1].Principal.AWS[0]` → ['Statement', 1, 'Principal', 'AWS', 0]. A path may also start at a
+ * document's root without `$` (`Resources.Key.Properties.KeyPolicy.Statement[0]`, from check-template).
+ */
 export function jsonPathSegments(path: string): (string | number)[] {
   const out: (string | number)[] = [];
-  const re = /\.([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]/g;
+  const re = /(?:^|\.)([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]/g;
   let m: RegExpExecArray | null;
   while ((m = re.exec(path)) !== null) {
     if (m[1] !== undefined) out.push(m[1]);

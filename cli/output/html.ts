@@ -1,0 +1,235 @@
+/**
+ * One self-contained HTML file: inline CSS and a few lines of inline JS, no network (a Content Security
+ * Policy forbids any fetch), every value HTML-escaped. A summary (keys by verdict, findings by check), then
+ * per key its findings, an access matrix (principal classes × action classes, coloured none / conditional /
+ * unconditional, each cell linking to the statements behind it) and the statements themselves.
+ */
+import { ACTION_CLASSES, ACTION_CLASS_LABELS, CHECKS, SEVERITIES, severityRank, type Severity } from '../../rule/engine';
+import type { Report, ResultEntry } from '../report';
+
+export type Verdict = Severity | 'unreadable' | 'clean';
+const VERDICTS: readonly Verdict[] = ['unreadable', ...SEVERITIES, 'clean'];
+const VERDICT_LABELS: Record<Verdict, string> = {
+  unreadable: 'Unreadable',
+  critical: 'Critical',
+  high: 'High',
+  medium: 'Medium',
+  low: 'Low',
+  info: 'Info',
+  clean: 'No findings',
+};
+
+export function escapeHtml(value: unknown): string {
+  return String(value).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** The key's verdict: unreadable, else its most severe finding, else clean. */
+export function verdictOf(entry: ResultEntry): Verdict {
+  if (entry.error !== undefined && entry.findings.length === 0) return 'unreadable';
+  let worst: Severity | undefined;
+  for (const f of entry.findings) if (worst === undefined || severityRank(f.severity) > severityRank(worst)) worst = f.severity;
+  return worst ?? 'clean';
+}
+
+function titleOf(entry: ResultEntry): string {
+  const extra = entry.extra ?? {};
+  if (typeof extra.keyArn === 'string') return extra.keyArn;
+  if (typeof extra.logicalId === 'string') return `${extra.logicalId} — ${entry.file}`;
+  return entry.file;
+}
+
+function facts(entry: ResultEntry): [string, string][] {
+  const extra = entry.extra ?? {};
+  const labels: [string, string][] = [
+    ['account', 'Account'],
+    ['region', 'Region'],
+    ['aliases', 'Aliases'],
+    ['keyManager', 'Key manager'],
+    ['keyState', 'Key state'],
+    ['template', 'Template'],
+    ['stack', 'Stack'],
+    ['logicalId', 'Logical id'],
+    ['resourceType', 'Resource type'],
+    ['policyPath', 'Policy path'],
+    ['cdkPath', 'CDK path'],
+  ];
+  const out: [string, string][] = [];
+  for (const [key, label] of labels) {
+    const v = extra[key];
+    if (v === undefined || (Array.isArray(v) && v.length === 0)) continue;
+    out.push([label, Array.isArray(v) ? v.map(String).join(', ') : String(v)]);
+  }
+  return out;
+}
+
+function statementAnchor(keyIndex: number, statementIndex: number): string {
+  return `key-${keyIndex}-s${statementIndex}`;
+}
+
+function statementLinks(keyIndex: number, indexes: readonly number[]): string {
+  return indexes.map((i) => `<a href="#${statementAnchor(keyIndex, i)}">#${i}</a>`).join(' ');
+}
+
+function findingsTable(entry: ResultEntry, k: number): string {
+  if (entry.findings.length === 0) return entry.error === undefined ? '<p class="none">No findings.</p>' : '';
+  const rows = entry.findings
+    .map(
+      (f) => `<tr>
+  <td><span class="sev sev-${escapeHtml(f.severity)}">${escapeHtml(f.severity)}</span></td>
+  <td><code>${escapeHtml(f.checkId)}</code><div class="muted">${escapeHtml(f.title)}</div></td>
+  <td>${escapeHtml(f.message)}<div class="muted path"><code>${escapeHtml(f.path)}</code></div></td>
+  <td class="links">${statementLinks(k, f.statementIndexes)}</td>
+</tr>`,
+    )
+    .join('\n');
+  return `<table class="findings"><thead><tr><th>Severity</th><th>Check</th><th>What and where</th><th>Statements</th></tr></thead><tbody>
+${rows}
+</tbody></table>`;
+}
+
+function matrixTable(entry: ResultEntry, k: number): string {
+  const access = entry.access;
+  if (access === undefined) return '';
+  if (access.matrix.length === 0) return '<p class="none">No principal gets access through this policy (or it could not be read).</p>';
+  const head = ACTION_CLASSES.map((c) => `<th scope="col">${escapeHtml(ACTION_CLASS_LABELS[c])}</th>`).join('');
+  const rows = access.matrix
+    .map((row) => {
+      const cells = ACTION_CLASSES.map((c) => {
+        const cell = row.cells[c];
+        const links = cell.statementIndexes.length ? `<span class="links">${statementLinks(k, cell.statementIndexes)}</span>` : '';
+        return `<td class="cell level-${escapeHtml(cell.level)}" data-action-class="${escapeHtml(c)}" title="${escapeHtml(`${row.principal.label}: ${ACTION_CLASS_LABELS[c]} — ${cell.level}`)}"><span class="level">${escapeHtml(cell.level)}</span>${links}</td>`;
+      }).join('');
+      return `<tr><th scope="row">${escapeHtml(row.principal.label)}</th>${cells}</tr>`;
+    })
+    .join('\n');
+  return `<table class="matrix"><thead><tr><th scope="col">Principal</th>${head}</tr></thead><tbody>
+${rows}
+</tbody></table>`;
+}
+
+function statements(entry: ResultEntry, k: number): string {
+  const list = entry.access?.statements ?? [];
+  if (list.length === 0) return '';
+  return list
+    .map(
+      (s) => `<div class="stmt" id="${statementAnchor(k, s.index)}"><div class="stmt-head">Statement #${s.index}${s.sid !== undefined ? ` · Sid <code>${escapeHtml(s.sid)}</code>` : ''}</div><pre>${escapeHtml(JSON.stringify(s.json, null, 2))}</pre></div>`,
+    )
+    .join('\n');
+}
+
+function keySection(entry: ResultEntry, k: number): string {
+  const verdict = verdictOf(entry);
+  const title = titleOf(entry);
+  const dl = facts(entry)
+    .map(([label, v]) => `<dt>${escapeHtml(label)}</dt><dd>${escapeHtml(v)}</dd>`)
+    .join('');
+  const warnings = entry.warnings.length
+    ? `<details class="warnings"><summary>${entry.warnings.length} warning${entry.warnings.length === 1 ? '' : 's'}</summary><ul>${entry.warnings
+        .map((w) => `<li><code>${escapeHtml(w.code)}</code> <code class="path">${escapeHtml(w.path)}</code> ${escapeHtml(w.message)}</li>`)
+        .join('')}</ul></details>`
+    : '';
+  const stmts = statements(entry, k);
+  return `<article class="key" id="key-${k}" data-verdict="${escapeHtml(verdict)}" data-search="${escapeHtml(`${title} ${entry.file} ${JSON.stringify(entry.extra ?? {})}`.toLowerCase())}">
+<h3><span class="verdict verdict-${escapeHtml(verdict)}">${escapeHtml(VERDICT_LABELS[verdict])}</span> <span class="name">${escapeHtml(title)}</span></h3>
+${dl ? `<dl>${dl}</dl>` : ''}
+${entry.error !== undefined ? `<p class="error">${escapeHtml(entry.error)}</p>` : ''}
+${findingsTable(entry, k)}
+${entry.access ? `<h4>Access matrix</h4>${matrixTable(entry, k)}` : ''}
+${stmts ? `<details class="statements" open><summary>Statements</summary>${stmts}</details>` : ''}
+${warnings}
+</article>`;
+}
+
+function summary(report: Report): string {
+  const byVerdict = new Map<Verdict, number>(VERDICTS.map((v) => [v, 0]));
+  for (const r of report.results) byVerdict.set(verdictOf(r), (byVerdict.get(verdictOf(r)) ?? 0) + 1);
+  const cards = VERDICTS.map(
+    (v) => `<button type="button" class="card verdict-${v}" data-filter="${v}" aria-pressed="false"><span class="count">${byVerdict.get(v) ?? 0}</span><span>${escapeHtml(VERDICT_LABELS[v])}</span></button>`,
+  ).join('');
+  const rows = CHECKS.map((c) => {
+    const keys = report.results.filter((r) => r.findings.some((f) => f.checkId === c.meta.id)).length;
+    const findings = report.results.reduce((n, r) => n + r.findings.filter((f) => f.checkId === c.meta.id).length, 0);
+    return `<tr class="${keys ? '' : 'zero'}"><td><code>${escapeHtml(c.meta.id)}</code></td><td>${escapeHtml(c.meta.title)}</td><td><span class="sev sev-${escapeHtml(c.meta.severity)}">${escapeHtml(c.meta.severity)}</span></td><td class="num">${keys}</td><td class="num">${findings}</td></tr>`;
+  }).join('\n');
+  const notes = report.notes.length ? `<ul class="notes">${report.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>` : '';
+  return `<section id="summary"><h2>Summary</h2>
+<p>${report.results.length} key${report.results.length === 1 ? '' : 's'} (or inputs) judged. Select a verdict to show only those keys.</p>
+<div class="cards">${cards}</div>
+${notes}
+<h3>By check</h3>
+<table class="by-check"><thead><tr><th>Check</th><th>Title</th><th>Severity</th><th>Keys</th><th>Findings</th></tr></thead><tbody>
+${rows}
+</tbody></table></section>`;
+}
+
+const CSS = `
+:root{--fg:#1f2328;--muted:#59636e;--line:#d1d9e0;--bg:#fff;--soft:#f6f8fa;--none:#eef1f4;--cond:#fff1c2;--cond-b:#d4a72c;--uncond:#ffd5d5;--uncond-b:#cf222e}
+*{box-sizing:border-box}body{margin:0;font:14px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg)}
+header,main{max-width:1200px;margin:0 auto;padding:16px 24px}header{border-bottom:1px solid var(--line)}h1{font-size:22px;margin:0 0 4px}
+h2{font-size:18px;margin:24px 0 8px}h3{font-size:15px;margin:0 0 8px}h4{font-size:14px;margin:16px 0 6px}.muted{color:var(--muted);font-size:12px}
+code,pre{font:12px/1.45 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}table{border-collapse:collapse;width:100%;margin:4px 0 8px}
+th,td{border:1px solid var(--line);padding:6px 8px;text-align:left;vertical-align:top}thead th{background:var(--soft)}td.num{text-align:right}
+tr.zero td{color:var(--muted)}.cards{display:flex;flex-wrap:wrap;gap:8px;margin:8px 0}
+.card{display:flex;flex-direction:column;align-items:flex-start;min-width:110px;padding:8px 12px;border:1px solid var(--line);border-radius:8px;background:var(--soft);cursor:pointer;font:inherit;color:inherit}
+.card .count{font-size:22px;font-weight:600}.card[aria-pressed="true"]{outline:2px solid #0969da}
+.verdict{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600;border:1px solid var(--line)}
+.verdict-critical,.sev-critical{background:#8b0000;color:#fff}.verdict-high,.sev-high{background:#cf222e;color:#fff}.verdict-medium,.sev-medium{background:#d4a72c;color:#1f2328}
+.verdict-low,.sev-low{background:#54aeff;color:#1f2328}.verdict-info,.sev-info{background:#d1d9e0;color:#1f2328}.verdict-clean{background:#1a7f37;color:#fff}.verdict-unreadable{background:#6e40c9;color:#fff}
+.card.verdict-critical .count,.card.verdict-high .count{color:inherit}
+.sev{display:inline-block;padding:0 6px;border-radius:4px;font-size:12px;font-weight:600;text-transform:uppercase}
+.controls{position:sticky;top:0;background:var(--bg);padding:8px 0;border-bottom:1px solid var(--line);z-index:1}
+.controls input{width:100%;max-width:480px;padding:6px 8px;border:1px solid var(--line);border-radius:6px;font:inherit}
+article.key{border:1px solid var(--line);border-radius:8px;padding:12px 16px;margin:12px 0}article.key[hidden]{display:none}
+.name{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:13px;word-break:break-all}
+dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:4px 0 8px}dt{color:var(--muted)}dd{margin:0;word-break:break-all}
+.error{background:#fbefff;border:1px solid #6e40c9;padding:6px 10px;border-radius:6px}.none{color:var(--muted)}
+table.matrix th[scope=row]{font-weight:normal;max-width:360px;word-break:break-all}
+td.cell{min-width:120px}td.cell .level{font-weight:600;display:block}td.cell .links a{margin-right:4px}
+.level-none{background:var(--none);color:var(--muted)}.level-conditional{background:var(--cond);border-left:4px solid var(--cond-b)}.level-unconditional{background:var(--uncond);border-left:4px solid var(--uncond-b)}
+.legend span{display:inline-block;padding:2px 8px;margin-right:6px;border-radius:4px}
+.stmt{margin:8px 0;border:1px solid var(--line);border-radius:6px}.stmt-head{background:var(--soft);padding:4px 8px;border-bottom:1px solid var(--line)}
+.stmt pre{margin:0;padding:8px;overflow:auto;max-height:360px}.stmt:target{outline:3px solid #0969da}
+details summary{cursor:pointer;margin:8px 0 4px;font-weight:600}ul.notes li{color:var(--muted)}a{color:#0969da}
+`;
+
+// Filters keys by verdict (summary cards) and by text; no network, no external code.
+const SCRIPT = `
+(function(){
+  var keys=[].slice.call(document.querySelectorAll('article.key'));
+  var cards=[].slice.call(document.querySelectorAll('.card[data-filter]'));
+  var input=document.getElementById('filter');var verdict=null;
+  function apply(){var q=(input.value||'').toLowerCase();var shown=0;
+    keys.forEach(function(k){var ok=(!verdict||k.getAttribute('data-verdict')===verdict)&&(!q||k.getAttribute('data-search').indexOf(q)>=0);k.hidden=!ok;if(ok)shown++;});
+    document.getElementById('shown').textContent=shown+' of '+keys.length+' shown';}
+  cards.forEach(function(c){c.addEventListener('click',function(){var v=c.getAttribute('data-filter');verdict=verdict===v?null:v;
+    cards.forEach(function(o){o.setAttribute('aria-pressed',String(o.getAttribute('data-filter')===verdict));});apply();});});
+  input.addEventListener('input',apply);apply();
+})();
+`;
+
+export function renderHtml(report: Report): string {
+  const sections = report.results.map((r, i) => keySection(r, i)).join('\n');
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
+<link rel="icon" href="data:,">
+<title>KMS key policy report</title>
+<style>${CSS}</style>
+</head>
+<body>
+<header><h1>KMS key policy report</h1><div class="muted">${escapeHtml(report.tool.name)} ${escapeHtml(report.tool.version)}</div></header>
+<main>
+${summary(report)}
+<h2>Keys</h2>
+<div class="controls"><input id="filter" type="search" placeholder="Filter by ARN, alias, account, template, logical id…" aria-label="Filter keys"> <span id="shown" class="muted"></span>
+<div class="legend muted">Access: <span class="level-none">none</span><span class="level-conditional">conditional</span><span class="level-unconditional">unconditional</span> · a cell's #n links to statement n</div></div>
+${sections || '<p class="none">Nothing was judged.</p>'}
+</main>
+<script>${SCRIPT}</script>
+</body>
+</html>
+`;
+}

@@ -1,0 +1,267 @@
+/**
+ * Resolves CloudFormation intrinsic functions in a key policy as far as the template alone allows: pseudo
+ * parameters, parameter defaults, mappings, conditions on those, and Fn::Sub / Fn::Join / Fn::Select /
+ * Fn::Split over them. What depends on deployment (Fn::GetAtt, Fn::ImportValue, a parameter without a
+ * Default, a resource's physical name) becomes an `Unresolved` value; key-policy.ts then decides, by where
+ * it sits in the policy, what it is judged as.
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/intrinsic-function-reference.html
+ */
+
+/** Marks, inside a partly resolved string, the part that is known only at deployment. */
+export const HOLE = '\u0000';
+
+/** A value the template alone does not determine. */
+export class Unresolved {
+  constructor(
+    /** What could not be resolved, for a person: e.g. `Fn::ImportValue SharedKeyAdminArn`. */
+    readonly reason: string,
+    /** The string with the unknown parts as HOLE, when the rest is known (e.g. an ARN with an unknown name). */
+    readonly partial?: string,
+  ) {}
+}
+
+/** AWS::NoValue: the property or list item is removed. */
+export const NO_VALUE: unique symbol = Symbol('AWS::NoValue');
+
+export interface TemplateContext {
+  accountId: string;
+  partition: string;
+  region: string;
+  urlSuffix: string;
+  parameters: Record<string, unknown>;
+  resources: Record<string, unknown>;
+  mappings: Record<string, unknown>;
+  conditions: Record<string, unknown>;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function resourceType(ctx: TemplateContext, logicalId: string): string | undefined {
+  const r = ctx.resources[logicalId];
+  return isRecord(r) && typeof r.Type === 'string' ? r.Type : undefined;
+}
+
+function resolveRef(name: unknown, ctx: TemplateContext): unknown {
+  if (typeof name !== 'string') return new Unresolved('Ref with a non-string argument');
+  switch (name) {
+    case 'AWS::AccountId':
+      return ctx.accountId;
+    case 'AWS::Partition':
+      return ctx.partition;
+    case 'AWS::Region':
+      return ctx.region;
+    case 'AWS::URLSuffix':
+      return ctx.urlSuffix;
+    case 'AWS::NoValue':
+      return NO_VALUE;
+    case 'AWS::NotificationARNs':
+      return [];
+    case 'AWS::StackName':
+    case 'AWS::StackId':
+      return new Unresolved(`Ref ${name}`, HOLE);
+  }
+  const parameter = ctx.parameters[name];
+  if (isRecord(parameter)) {
+    if (!('Default' in parameter)) return new Unresolved(`Ref ${name}: the parameter has no Default`);
+    const type = typeof parameter.Type === 'string' ? parameter.Type : 'String';
+    const value = parameter.Default;
+    // List parameters are given as comma-separated strings and resolve to lists.
+    if ((type === 'CommaDelimitedList' || type.startsWith('List<')) && typeof value === 'string') return value.split(',').map((v) => v.trim());
+    return typeof value === 'number' ? String(value) : value;
+  }
+  if (name in ctx.resources) return new Unresolved(`Ref ${name}: the resource's physical id is known only after deployment`, HOLE);
+  return new Unresolved(`Ref ${name}: no such parameter or resource in the template`);
+}
+
+/** The ARN a resource of this template will have, with its generated name unknown. */
+function arnOf(ctx: TemplateContext, logicalId: string): string | undefined {
+  const type = resourceType(ctx, logicalId);
+  if (type === undefined) return undefined;
+  const p = ctx.partition;
+  switch (type) {
+    case 'AWS::IAM::Role':
+      return `arn:${p}:iam::${ctx.accountId}:role/${HOLE}`;
+    case 'AWS::IAM::User':
+      return `arn:${p}:iam::${ctx.accountId}:user/${HOLE}`;
+    default: {
+      const service = type.split('::')[1]?.toLowerCase() ?? 'unknown';
+      return `arn:${p}:${service}:${ctx.region}:${ctx.accountId}:${HOLE}`;
+    }
+  }
+}
+
+function resolveGetAtt(args: unknown, ctx: TemplateContext): unknown {
+  let logicalId: unknown;
+  let attribute: unknown;
+  if (typeof args === 'string') [logicalId, attribute] = [args.slice(0, args.indexOf('.')), args.slice(args.indexOf('.') + 1)];
+  else if (Array.isArray(args)) [logicalId, attribute] = [args[0], resolveValue(args[1], ctx)];
+  if (typeof logicalId !== 'string' || typeof attribute !== 'string') return new Unresolved('Fn::GetAtt with malformed arguments');
+  const reason = `Fn::GetAtt ${logicalId}.${attribute}`;
+  if (attribute === 'Arn') {
+    const arn = arnOf(ctx, logicalId);
+    if (arn !== undefined) return new Unresolved(`${reason}: the resource's name is known only after deployment`, arn);
+  }
+  return new Unresolved(`${reason}: known only after deployment`);
+}
+
+function joinParts(parts: unknown[], delimiter: string, reasons: string[]): string {
+  return parts
+    .map((part) => {
+      if (part instanceof Unresolved) {
+        reasons.push(part.reason);
+        return part.partial ?? HOLE;
+      }
+      return typeof part === 'string' || typeof part === 'number' || typeof part === 'boolean' ? String(part) : HOLE;
+    })
+    .join(delimiter);
+}
+
+function stringResult(value: string, reasons: string[]): unknown {
+  return value.includes(HOLE) ? new Unresolved(reasons.length ? reasons.join('; ') : 'a value known only after deployment', value) : value;
+}
+
+function resolveSub(args: unknown, ctx: TemplateContext): unknown {
+  const [template, vars] = Array.isArray(args) ? [args[0], args[1]] : [args, {}];
+  if (typeof template !== 'string') return new Unresolved('Fn::Sub with a non-string template');
+  const variables = isRecord(vars) ? vars : {};
+  const reasons: string[] = [];
+  const out = template.replace(/\$\{([^}]*)\}/g, (_match, name: string) => {
+    // ${!Literal} writes ${Literal}.
+    if (name.startsWith('!')) return `\${${name.slice(1)}}`;
+    const key = name.trim();
+    let value: unknown;
+    if (key in variables) value = resolveValue(variables[key], ctx);
+    else if (key.includes('.') && !key.startsWith('AWS::')) value = resolveGetAtt(key, ctx);
+    else value = resolveRef(key, ctx);
+    return joinParts([value], '', reasons);
+  });
+  return stringResult(out, reasons);
+}
+
+function resolveIntrinsic(name: string, args: unknown, ctx: TemplateContext): unknown {
+  switch (name) {
+    case 'Ref':
+      return resolveRef(args, ctx);
+    case 'Fn::GetAtt':
+      return resolveGetAtt(args, ctx);
+    case 'Fn::Sub':
+      return resolveSub(args, ctx);
+    case 'Fn::Join': {
+      if (!Array.isArray(args) || typeof args[0] !== 'string') return new Unresolved('Fn::Join with malformed arguments');
+      const list = resolveValue(args[1], ctx);
+      if (list instanceof Unresolved) return new Unresolved(`Fn::Join over ${list.reason}`);
+      if (!Array.isArray(list)) return new Unresolved('Fn::Join of something that is not a list');
+      const reasons: string[] = [];
+      return stringResult(joinParts(list, args[0], reasons), reasons);
+    }
+    case 'Fn::Select': {
+      if (!Array.isArray(args)) return new Unresolved('Fn::Select with malformed arguments');
+      const index = resolveValue(args[0], ctx);
+      const list = resolveValue(args[1], ctx);
+      if (list instanceof Unresolved) return new Unresolved(`Fn::Select from ${list.reason}`);
+      const i = Number(index);
+      if (!Array.isArray(list) || !Number.isInteger(i) || i < 0 || i >= list.length) return new Unresolved('Fn::Select out of range');
+      return list[i];
+    }
+    case 'Fn::Split': {
+      if (!Array.isArray(args) || typeof args[0] !== 'string') return new Unresolved('Fn::Split with malformed arguments');
+      const text = resolveValue(args[1], ctx);
+      if (typeof text !== 'string') return new Unresolved(`Fn::Split of ${text instanceof Unresolved ? text.reason : 'a non-string'}`);
+      return text.split(args[0]);
+    }
+    case 'Fn::FindInMap': {
+      if (!Array.isArray(args) || args.length < 3) return new Unresolved('Fn::FindInMap with malformed arguments');
+      const [map, top, second] = args.slice(0, 3).map((a) => resolveValue(a, ctx));
+      if (typeof map !== 'string' || typeof top !== 'string' || typeof second !== 'string') return new Unresolved('Fn::FindInMap with keys known only after deployment');
+      const m = ctx.mappings[map];
+      const level = isRecord(m) ? m[top] : undefined;
+      if (!isRecord(level) || !(second in level)) return new Unresolved(`Fn::FindInMap ${map}.${top}.${second}: no such entry`);
+      return resolveValue(level[second], ctx);
+    }
+    case 'Fn::If': {
+      if (!Array.isArray(args) || typeof args[0] !== 'string') return new Unresolved('Fn::If with malformed arguments');
+      const holds = evaluateCondition({ Condition: args[0] }, ctx, 0);
+      if (holds === undefined) return new Unresolved(`Fn::If ${args[0]}: the condition depends on values known only at deployment`);
+      return resolveValue(holds ? args[1] : args[2], ctx);
+    }
+    case 'Fn::Base64': {
+      const text = resolveValue(args, ctx);
+      return typeof text === 'string' ? Buffer.from(text, 'utf8').toString('base64') : new Unresolved('Fn::Base64 of a value known only after deployment');
+    }
+    case 'Fn::ToJsonString': {
+      const value = resolveValue(args, ctx);
+      return containsUnresolved(value) ? new Unresolved('Fn::ToJsonString of values known only after deployment') : JSON.stringify(value);
+    }
+    case 'Fn::Length': {
+      const value = resolveValue(args, ctx);
+      return Array.isArray(value) ? value.length : new Unresolved('Fn::Length of a value known only after deployment');
+    }
+    case 'Fn::ImportValue': {
+      const exportName = resolveValue(args, ctx);
+      return new Unresolved(`Fn::ImportValue ${typeof exportName === 'string' ? exportName : '(computed name)'}: another stack's output`);
+    }
+    default:
+      return new Unresolved(`${name}: not resolved before deployment`);
+  }
+}
+
+/** true / false when the condition can be decided from the template, undefined otherwise. */
+export function evaluateCondition(expr: unknown, ctx: TemplateContext, depth: number): boolean | undefined {
+  if (depth > 50) return undefined;
+  if (typeof expr === 'boolean') return expr;
+  if (!isRecord(expr)) return undefined;
+  const [name, args] = Object.entries(expr)[0] ?? [];
+  switch (name) {
+    case 'Condition':
+      return typeof args === 'string' && args in ctx.conditions ? evaluateCondition(ctx.conditions[args], ctx, depth + 1) : undefined;
+    case 'Fn::Equals': {
+      if (!Array.isArray(args) || args.length !== 2) return undefined;
+      const [a, b] = args.map((x) => resolveValue(x, ctx));
+      if (containsUnresolved(a) || containsUnresolved(b)) return undefined;
+      return JSON.stringify(a) === JSON.stringify(b);
+    }
+    case 'Fn::Not': {
+      const v = Array.isArray(args) ? evaluateCondition(args[0], ctx, depth + 1) : undefined;
+      return v === undefined ? undefined : !v;
+    }
+    case 'Fn::And':
+    case 'Fn::Or': {
+      if (!Array.isArray(args)) return undefined;
+      const values = args.map((a) => evaluateCondition(a, ctx, depth + 1));
+      if (name === 'Fn::And') return values.includes(false) ? false : values.includes(undefined) ? undefined : true;
+      return values.includes(true) ? true : values.includes(undefined) ? undefined : false;
+    }
+    default:
+      return undefined;
+  }
+}
+
+function intrinsicName(value: Record<string, unknown>): string | undefined {
+  const keys = Object.keys(value);
+  const key = keys[0];
+  return keys.length === 1 && key !== undefined && (key === 'Ref' || key.startsWith('Fn::')) ? key : undefined;
+}
+
+/** Resolve every intrinsic in `value`. Unresolved values stay in place as `Unresolved`. */
+export function resolveValue(value: unknown, ctx: TemplateContext, depth = 0): unknown {
+  if (depth > 100) return new Unresolved('intrinsic functions nested deeper than 100 levels');
+  if (Array.isArray(value)) return value.map((v) => resolveValue(v, ctx, depth + 1)).filter((v) => v !== NO_VALUE);
+  if (!isRecord(value)) return value;
+  const name = intrinsicName(value);
+  if (name !== undefined) return resolveIntrinsic(name, value[name], ctx);
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    const r = resolveValue(v, ctx, depth + 1);
+    if (r !== NO_VALUE) out[k] = r;
+  }
+  return out;
+}
+
+export function containsUnresolved(value: unknown): boolean {
+  if (value instanceof Unresolved) return true;
+  if (Array.isArray(value)) return value.some(containsUnresolved);
+  if (isRecord(value)) return Object.values(value).some(containsUnresolved);
+  return false;
+}

@@ -1,0 +1,218 @@
+/**
+ * Finding the key policies in infrastructure code: CloudFormation templates (JSON or YAML, and the
+ * `*.template.json` files of a cdk.out cloud assembly) and Terraform plans in JSON (`terraform show -json`).
+ * Each key becomes a `TemplateKey`: where it is, and its policy as written (or why it has none to read).
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { jsonLineLocator, type LineLocator } from '../output/sarif';
+import { parseCfnYaml } from './cfn-yaml';
+
+export const CFN_KEY_TYPES = ['AWS::KMS::Key', 'AWS::KMS::ReplicaKey'] as const;
+export const TF_KEY_TYPES = ['aws_kms_key', 'aws_kms_replica_key', 'aws_kms_key_policy'] as const;
+
+/** A document read from a path, parsed, with what the CDK manifest says of its environment. */
+export interface SourceDocument {
+  file: string;
+  text: string;
+  value: unknown;
+  locate: LineLocator;
+  /** From a cdk.out manifest: the stack's account and Region when the stack is environment-specific. */
+  environment?: { account?: string; region?: string; stack: string };
+}
+
+export type DocumentKind = 'cloudformation' | 'terraform-plan' | 'other';
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function documentKind(value: unknown): DocumentKind {
+  if (!isRecord(value)) return 'other';
+  if ('planned_values' in value || ('resource_changes' in value && 'format_version' in value)) return 'terraform-plan';
+  if (isRecord(value.Resources)) return 'cloudformation';
+  return 'other';
+}
+
+/** Parse JSON, or YAML with CloudFormation's short-form tags. Throws with a readable message. */
+export function parseDocument(file: string, text: string): Pick<SourceDocument, 'value' | 'locate'> {
+  const yamlName = /\.(ya?ml)$/i.test(file);
+  if (!yamlName) {
+    try {
+      return { value: JSON.parse(text) as unknown, locate: jsonLineLocator(text) };
+    } catch (e) {
+      // .template files and stdin may be YAML; a .json file must be JSON.
+      if (/\.json$/i.test(file)) throw new Error(`not valid JSON: ${(e as Error).message}`);
+    }
+  }
+  const parsed = parseCfnYaml(text);
+  return { value: parsed.value, locate: parsed.locate };
+}
+
+/** A cdk.out directory: a cloud assembly manifest next to the templates. */
+export async function isCloudAssembly(dir: string): Promise<boolean> {
+  try {
+    return (await stat(join(dir, 'manifest.json'))).isFile();
+  } catch {
+    return false;
+  }
+}
+
+export interface AssemblyTemplate {
+  file: string;
+  environment: { account?: string; region?: string; stack: string };
+}
+
+/**
+ * The stack templates a cloud assembly lists (nested assemblies of CDK stages included), with each stack's
+ * environment (`aws://account/region`, where `unknown-account` means environment-agnostic).
+ */
+export async function assemblyTemplates(dir: string, depth = 0): Promise<AssemblyTemplate[]> {
+  const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as unknown;
+  const artifacts = isRecord(manifest) && isRecord(manifest.artifacts) ? manifest.artifacts : {};
+  const out: AssemblyTemplate[] = [];
+  for (const [name, artifact] of Object.entries(artifacts)) {
+    if (!isRecord(artifact) || !isRecord(artifact.properties)) continue;
+    if (artifact.type === 'aws:cloudformation:stack' && typeof artifact.properties.templateFile === 'string') {
+      const env = typeof artifact.environment === 'string' ? /^aws:\/\/([^/]+)\/(.+)$/.exec(artifact.environment) : null;
+      const account = env?.[1];
+      const region = env?.[2];
+      out.push({
+        file: join(dir, artifact.properties.templateFile),
+        environment: {
+          stack: typeof artifact.displayName === 'string' ? artifact.displayName : name,
+          ...(account !== undefined && /^\d{12}$/.test(account) ? { account } : {}),
+          ...(region !== undefined && region !== 'unknown-region' ? { region } : {}),
+        },
+      });
+    } else if (artifact.type === 'cdk:cloud-assembly' && typeof artifact.properties.directoryName === 'string' && depth < 10) {
+      out.push(...(await assemblyTemplates(join(dir, artifact.properties.directoryName), depth + 1)));
+    }
+  }
+  return out.sort((a, b) => (a.file < b.file ? -1 : 1));
+}
+
+/** Where a key policy sits and what is known of it. */
+export interface TemplateKey {
+  /** CloudFormation logical id, or the Terraform resource address. */
+  logicalId: string;
+  resourceType: string;
+  /** Path from the document root to the policy (or to the resource, when it has none). */
+  policyPath: (string | number)[];
+  policy: { kind: 'written'; value: unknown } | { kind: 'default' } | { kind: 'unknown'; reason: string };
+  /** The CDK construct path, when the template says (aws:cdk:path metadata). */
+  cdkPath?: string;
+}
+
+export function cloudFormationKeys(template: Record<string, unknown>): TemplateKey[] {
+  const resources = isRecord(template.Resources) ? template.Resources : {};
+  const keys: TemplateKey[] = [];
+  for (const [logicalId, resource] of Object.entries(resources)) {
+    if (!isRecord(resource) || !(CFN_KEY_TYPES as readonly unknown[]).includes(resource.Type)) continue;
+    const properties = isRecord(resource.Properties) ? resource.Properties : {};
+    const cdkPath = isRecord(resource.Metadata) && typeof resource.Metadata['aws:cdk:path'] === 'string' ? resource.Metadata['aws:cdk:path'] : undefined;
+    const written = 'KeyPolicy' in properties;
+    keys.push({
+      logicalId,
+      resourceType: resource.Type as string,
+      policyPath: written ? ['Resources', logicalId, 'Properties', 'KeyPolicy'] : ['Resources', logicalId],
+      policy: written ? { kind: 'written', value: properties.KeyPolicy } : { kind: 'default' },
+      ...(cdkPath !== undefined ? { cdkPath } : {}),
+    });
+  }
+  return keys;
+}
+
+interface TfResource {
+  address: string;
+  type: string;
+  values: Record<string, unknown> | undefined;
+  path: (string | number)[];
+}
+
+function moduleResources(module: unknown, path: (string | number)[], out: TfResource[], depth = 0): void {
+  if (!isRecord(module) || depth > 50) return;
+  if (Array.isArray(module.resources)) {
+    module.resources.forEach((r, i) => {
+      if (isRecord(r) && typeof r.address === 'string' && typeof r.type === 'string' && r.mode !== 'data') {
+        out.push({ address: r.address, type: r.type, values: isRecord(r.values) ? r.values : undefined, path: [...path, 'resources', i, 'values'] });
+      }
+    });
+  }
+  if (Array.isArray(module.child_modules)) module.child_modules.forEach((m, i) => moduleResources(m, [...path, 'child_modules', i], out, depth + 1));
+}
+
+/**
+ * Key policies of a Terraform plan: `planned_values` (root and child modules) first, then any
+ * `resource_changes[].change.after` not already seen. A policy Terraform only learns at apply time is
+ * reported as unknown, never as clean.
+ */
+export function terraformKeys(plan: Record<string, unknown>): TemplateKey[] {
+  const found: TfResource[] = [];
+  moduleResources(isRecord(plan.planned_values) ? plan.planned_values.root_module : undefined, ['planned_values', 'root_module'], found);
+  const unknownPolicy = new Set<string>();
+  if (Array.isArray(plan.resource_changes)) {
+    const seen = new Set(found.map((r) => r.address));
+    plan.resource_changes.forEach((rc, i) => {
+      if (!isRecord(rc) || typeof rc.address !== 'string' || typeof rc.type !== 'string' || !isRecord(rc.change)) return;
+      const afterUnknown = rc.change.after_unknown;
+      if (isRecord(afterUnknown) && afterUnknown.policy === true) unknownPolicy.add(rc.address);
+      const actions = Array.isArray(rc.change.actions) ? rc.change.actions : [];
+      if (seen.has(rc.address) || rc.mode === 'data' || (actions.length === 1 && actions[0] === 'delete')) return;
+      found.push({ address: rc.address, type: rc.type, values: isRecord(rc.change.after) ? rc.change.after : undefined, path: ['resource_changes', i, 'change', 'after'] });
+    });
+  }
+  return found
+    .filter((r) => (TF_KEY_TYPES as readonly string[]).includes(r.type))
+    .map((r): TemplateKey => {
+      const policy = r.values?.policy;
+      const base = { logicalId: r.address, resourceType: r.type };
+      if (typeof policy === 'string' && policy !== '') return { ...base, policyPath: [...r.path, 'policy'], policy: { kind: 'written', value: policy } };
+      // `policy` is optional and computed on aws_kms_key, so an omitted argument also shows as unknown in the
+      // plan; the configuration tells the two apart. Only a key whose configuration sets no policy gets KMS's
+      // default policy; one whose policy is computed at apply is unknown.
+      const configured = policyConfigured(plan, r.address);
+      if (r.type === 'aws_kms_key_policy' || configured === true || (configured === undefined && unknownPolicy.has(r.address))) {
+        return { ...base, policyPath: r.path, policy: { kind: 'unknown', reason: 'the policy is known only after terraform apply (it is computed from values Terraform reads or creates during apply)' } };
+      }
+      return { ...base, policyPath: r.path, policy: { kind: 'default' } };
+    });
+}
+
+/**
+ * Whether the configuration sets `policy` on the resource at `address` (module.a.module.b.type.name[index]):
+ * true / false, or undefined when the plan carries no configuration for it.
+ */
+function policyConfigured(plan: Record<string, unknown>, address: string): boolean | undefined {
+  const parts = address.replace(/\[[^\]]*\]/g, '').split('.');
+  let module: unknown = isRecord(plan.configuration) ? plan.configuration.root_module : undefined;
+  while (parts[0] === 'module' && parts.length > 2) {
+    const name = parts[1] as string;
+    parts.splice(0, 2);
+    const call = isRecord(module) && isRecord(module.module_calls) ? module.module_calls[name] : undefined;
+    module = isRecord(call) ? call.module : undefined;
+  }
+  if (!isRecord(module) || !Array.isArray(module.resources)) return undefined;
+  const local = parts.join('.');
+  const resource = module.resources.find((r) => isRecord(r) && r.address === local);
+  if (!isRecord(resource) || !isRecord(resource.expressions)) return undefined;
+  return 'policy' in resource.expressions;
+}
+
+/** The account of `data.aws_caller_identity` when the plan read it, i.e. the account Terraform deploys to. */
+export function terraformAccount(plan: Record<string, unknown>): string | undefined {
+  const found: TfResource[] = [];
+  const collect = (module: unknown) => {
+    if (!isRecord(module)) return;
+    for (const r of Array.isArray(module.resources) ? module.resources : []) {
+      if (isRecord(r) && r.type === 'aws_caller_identity' && isRecord(r.values)) found.push({ address: String(r.address), type: r.type, values: r.values, path: [] });
+    }
+    for (const m of Array.isArray(module.child_modules) ? module.child_modules : []) collect(m);
+  };
+  for (const state of [plan.prior_state, plan.planned_values]) {
+    if (!isRecord(state)) continue;
+    collect(isRecord(state.values) ? state.values.root_module : state.root_module);
+  }
+  const account = found.map((r) => r.values?.account_id).find((a): a is string => typeof a === 'string' && /^\d{12}$/.test(a));
+  return account;
+}
