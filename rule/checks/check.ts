@@ -64,8 +64,9 @@ function conditionNote(grants: readonly Grant[]): string {
 }
 
 function carveNote(grants: readonly Grant[]): string {
-  const carved = [...new Set(grants.flatMap((g) => g.carvedBy))];
-  return carved.length > 0 ? ` (what remains after the Deny in statement ${carved.join(', ')})` : '';
+  if (grants.every((g) => g.carvedBy.length === 0)) return '';
+  const carved = [...new Set(grants.flatMap((g) => g.carvedBy))].sort((a, b) => a - b);
+  return ` (what remains after the Deny in statement ${carved.join(', ')})`;
 }
 
 /** Build a finding from the grants behind it. */

@@ -255,7 +255,7 @@ export function buildAccessSummary(policy: ParsedPolicy, ownAccount: string | un
   for (const st of policy.statements) {
     const applies = resourceApplies(st.resources, st.resourceNegated, keyArn);
     if (st.effect === 'Allow') {
-      if (applies !== 'no') grants.push(...grantsForAllow(st));
+      if (applies !== 'no') for (const g of grantsForAllow(st)) grants.push(g);
     } else if (applies === 'yes') {
       const rule = denyRule(st);
       if (rule) denies.push(rule);
@@ -266,12 +266,28 @@ export function buildAccessSummary(policy: ParsedPolicy, ownAccount: string | un
   const byId = new Map<string, AccessEntry>();
   for (const g of grants) {
     if (g.actions === NO_ACTIONS) continue;
-    const entry = byId.get(g.principal.id) ?? { principal: g.principal, grants: [] };
-    entry.grants.push(g);
-    byId.set(g.principal.id, entry);
+    const entry = byId.get(g.principal.id);
+    if (entry) entry.grants.push(g);
+    else byId.set(g.principal.id, { principal: g.principal, grants: [g] });
   }
   // The same account may be written as a bare id or as a root ARN: name it by the partition the policy
   // uses for that account anywhere, whatever the statement order.
+  let partitions: Map<string, string> | undefined;
+  for (const e of byId.values()) {
+    if (e.principal.kind !== 'account') continue;
+    partitions ??= accountPartitions(policy);
+    const partition = partitions.get(e.principal.account);
+    if (e.principal.partition !== partition) e.principal = accountClass(e.principal.account, partition);
+  }
+  const entries = [...byId.values()];
+  if (entries.length > 1) entries.sort((a, b) => (a.principal.id < b.principal.id ? -1 : a.principal.id > b.principal.id ? 1 : 0));
+  for (const e of entries) if (e.grants.length > 1) e.grants.sort((a, b) => a.statementIndex - b.statementIndex || (a.path < b.path ? -1 : 1));
+  const summary: AccessSummary = { entries };
+  if (ownAccount) summary.ownAccount = ownAccount;
+  return summary;
+}
+
+function accountPartitions(policy: ParsedPolicy): Map<string, string> {
   const partitions = new Map<string, string>();
   for (const st of policy.statements) {
     for (const { principal: p } of st.principals) {
@@ -281,12 +297,7 @@ export function buildAccessSummary(policy: ParsedPolicy, ownAccount: string | un
       }
     }
   }
-  for (const e of byId.values()) {
-    if (e.principal.kind === 'account') e.principal = accountClass(e.principal.account, partitions.get(e.principal.account));
-  }
-  const entries = [...byId.values()].sort((a, b) => (a.principal.id < b.principal.id ? -1 : a.principal.id > b.principal.id ? 1 : 0));
-  for (const e of entries) e.grants.sort((a, b) => a.statementIndex - b.statementIndex || (a.path < b.path ? -1 : 1));
-  return { entries, ...(ownAccount ? { ownAccount } : {}) };
+  return partitions;
 }
 
 /** Grants of an entry that cover any action of `mask`. */

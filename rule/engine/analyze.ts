@@ -37,7 +37,7 @@ function compareFindings(a: Finding, b: Finding): number {
 /** Analyse one key policy, given as JSON text or an already-parsed value. Never throws. */
 export function analyzePolicy(input: unknown, options: AnalysisOptions = {}): AnalysisResult {
   const parsed = parsePolicy(input);
-  const warnings: Warning[] = [...parsed.warnings];
+  const warnings: Warning[] = parsed.warnings;
 
   let ownAccount: string | undefined;
   let ownAccountSource: AnalysisResult['ownAccountSource'] = 'unknown';
@@ -59,11 +59,11 @@ export function analyzePolicy(input: unknown, options: AnalysisOptions = {}): An
 
   const summary = parsed.policy ? buildAccessSummary(parsed.policy, ownAccount, options.keyArn) : { entries: [] };
   const ctx: CheckContext = { policy: parsed.policy, parseErrors: parsed.errors, summary, options, ownAccount };
-  const disabled = new Set(options.disabledChecks ?? []);
+  const disabled = options.disabledChecks && options.disabledChecks.length > 0 ? new Set(options.disabledChecks) : undefined;
 
   const findings: Finding[] = [];
   for (const check of CHECKS) {
-    if (disabled.has(check.meta.id)) continue;
+    if (disabled?.has(check.meta.id)) continue;
     let drafts: FindingDraft[];
     try {
       drafts = check.run(ctx);
@@ -80,15 +80,14 @@ export function analyzePolicy(input: unknown, options: AnalysisOptions = {}): An
         },
       ];
     }
-    for (const d of drafts) findings.push({ checkId: check.meta.id, severity: check.meta.severity, title: check.meta.title, ...d });
+    for (const d of drafts) {
+      const finding: Finding = Object.assign({ checkId: check.meta.id, severity: check.meta.severity, title: check.meta.title }, d);
+      findings.push(finding);
+    }
   }
-  findings.sort(compareFindings);
-  return {
-    findings,
-    warnings,
-    summary,
-    ...(parsed.policy ? { policy: parsed.policy } : {}),
-    ...(ownAccount ? { ownAccount } : {}),
-    ownAccountSource,
-  };
+  if (findings.length > 1) findings.sort(compareFindings);
+  const result: AnalysisResult = { findings, warnings, summary, ownAccountSource };
+  if (parsed.policy) result.policy = parsed.policy;
+  if (ownAccount) result.ownAccount = ownAccount;
+  return result;
 }

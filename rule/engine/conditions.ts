@@ -72,7 +72,19 @@ export type OperatorParse =
   | { ok: true; base: string; qualifier?: 'ForAnyValue' | 'ForAllValues'; ifExists: boolean }
   | { ok: false; reason: string };
 
+const operatorCache = new Map<string, OperatorParse>();
+
 export function parseOperator(operator: string): OperatorParse {
+  let r = operatorCache.get(operator);
+  if (r === undefined) {
+    r = computeOperator(operator);
+    if (operatorCache.size >= 1_000) operatorCache.clear();
+    operatorCache.set(operator, r);
+  }
+  return r;
+}
+
+function computeOperator(operator: string): OperatorParse {
   let rest = operator;
   let qualifier: 'ForAnyValue' | 'ForAllValues' | undefined;
   const q = /^(ForAnyValue|ForAllValues):(.*)$/i.exec(rest);

@@ -9,6 +9,11 @@ import { parseOperator, isNegatedOperator, type ParsedCondition } from './condit
 import { parseAwsPrincipal, parseServicePrincipal, namedClass, ANYONE, type PrincipalClass } from './principals';
 import type { Warning } from './types';
 
+/** The path of entry `i` of an element that may be written as one string or as an array. */
+function at(path: string, raw: unknown, i: number): string {
+  return Array.isArray(raw) ? `${path}[${i}]` : path;
+}
+
 export interface ParseError {
   path: string;
   reason: string;
@@ -53,9 +58,10 @@ export interface ParseResult {
   warnings: Warning[];
 }
 
-const TOP_LEVEL = ['Version', 'Id', 'Statement'];
-const STATEMENT_ELEMENTS = ['Sid', 'Effect', 'Principal', 'NotPrincipal', 'Action', 'NotAction', 'Resource', 'NotResource', 'Condition'];
+const TOP_LEVEL: ReadonlySet<string> = new Set(['Version', 'Id', 'Statement']);
+const STATEMENT_ELEMENTS: ReadonlySet<string> = new Set(['Sid', 'Effect', 'Principal', 'NotPrincipal', 'Action', 'NotAction', 'Resource', 'NotResource', 'Condition']);
 const PRINCIPAL_TYPES = ['AWS', 'Service', 'Federated', 'CanonicalUser'];
+const PRINCIPAL_TYPE_SET: ReadonlySet<string> = new Set(PRINCIPAL_TYPES);
 
 function typeName(v: unknown): string {
   if (v === null) return 'null';
@@ -67,8 +73,10 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
 function key(path: string, name: string): string {
-  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? `${path}.${name}` : `${path}[${JSON.stringify(name)}]`;
+  return IDENTIFIER.test(name) ? `${path}.${name}` : `${path}[${JSON.stringify(name)}]`;
 }
 
 class Parser {
@@ -79,42 +87,44 @@ class Parser {
     this.errors.push({ path, reason });
   }
 
-  checkElementNames(obj: Record<string, unknown>, allowed: string[], path: string, where: string): void {
-    for (const name of Object.keys(obj)) {
-      if (allowed.includes(name)) continue;
-      const near = allowed.find((a) => a.toLowerCase() === name.toLowerCase());
+  checkElementNames(obj: Record<string, unknown>, allowed: ReadonlySet<string>, path: string, where: string): void {
+    for (const name in obj) {
+      if (allowed.has(name)) continue;
+      const near = [...allowed].find((a) => a.toLowerCase() === name.toLowerCase());
       this.error(
         key(path, name),
         near
           ? `element names are case-sensitive: write "${near}", not "${name}"`
-          : `unknown ${where} element "${name}" (allowed: ${allowed.join(', ')})`,
+          : `unknown ${where} element "${name}" (allowed: ${[...allowed].join(', ')})`,
       );
     }
   }
 
-  /** A string or a non-empty array of strings. */
-  stringList(value: unknown, path: string, what: string): { value: string; path: string }[] | undefined {
+  /**
+   * A string or a non-empty array of strings. Returns the strings; `at(path, i)` gives an entry's path when
+   * one is needed (most entries never need one).
+   */
+  stringList(value: unknown, path: string, what: string): string[] | undefined {
     if (typeof value === 'string') {
       if (value === '') {
         this.error(path, `${what} is an empty string`);
         return undefined;
       }
-      return [{ value, path }];
+      return [value];
     }
     if (Array.isArray(value)) {
       if (value.length === 0) {
         this.error(path, `${what} is an empty array: list at least one value`);
         return undefined;
       }
-      const out: { value: string; path: string }[] = [];
-      let ok = true;
-      value.forEach((v, i) => {
+      for (let i = 0; i < value.length; i++) {
+        const v: unknown = value[i];
         if (typeof v !== 'string' || v === '') {
           this.error(`${path}[${i}]`, `${what} entries must be non-empty strings, found ${typeName(v)}`);
-          ok = false;
-        } else out.push({ value: v, path: `${path}[${i}]` });
-      });
-      return ok ? out : undefined;
+          return undefined;
+        }
+      }
+      return value as string[];
     }
     this.error(path, `${what} must be a string or an array of strings, found ${typeName(value)}`);
     return undefined;
@@ -188,12 +198,11 @@ class Parser {
     const principal = this.principalElement(value, path);
     const action = this.actionElement(value, path);
     const resource = this.resourceElement(value, path);
-    const conditions = this.conditionElement(value.Condition, `${path}.Condition`);
+    const conditions = value.Condition === undefined ? [] : this.conditionElement(value.Condition, `${path}.Condition`);
 
     if (this.errors.length > before || !effect || !principal || !action || !resource || !conditions) return undefined;
-    return {
+    const parsed: ParsedStatement = {
       index,
-      ...(sid !== undefined ? { sid } : {}),
       effect,
       path,
       principalNegated: principal.negated,
@@ -206,6 +215,8 @@ class Parser {
       resources: resource.values,
       conditions,
     };
+    if (sid !== undefined) parsed.sid = sid;
+    return parsed;
   }
 
   principalElement(st: Record<string, unknown>, path: string): { negated: boolean; entries: PrincipalEntry[]; path: string } | undefined {
@@ -236,17 +247,20 @@ class Parser {
       this.error(ppath, `${name} is an empty object: name at least one principal`);
       return undefined;
     }
-    this.checkElementNames(value, PRINCIPAL_TYPES, ppath, name);
+    this.checkElementNames(value, PRINCIPAL_TYPE_SET, ppath, name);
     const entries: PrincipalEntry[] = [];
     let ok = true;
     for (const type of PRINCIPAL_TYPES) {
       if (value[type] === undefined) continue;
-      const list = this.stringList(value[type], `${ppath}.${type}`, `${name}.${type}`);
+      const tpath = `${ppath}.${type}`;
+      const list = this.stringList(value[type], tpath, `${name}.${type}`);
       if (!list) {
         ok = false;
         continue;
       }
-      for (const { value: v, path: p } of list) {
+      for (let i = 0; i < list.length; i++) {
+        const v = list[i] as string;
+        const p = at(tpath, value[type], i);
         if (type === 'AWS' || type === 'Service') {
           const parsed = type === 'AWS' ? parseAwsPrincipal(v) : parseServicePrincipal(v);
           if (parsed.ok) entries.push({ principal: parsed.principal, path: p, raw: v });
@@ -261,7 +275,7 @@ class Parser {
         }
       }
     }
-    if (!ok || keys.some((k) => !PRINCIPAL_TYPES.includes(k))) return undefined;
+    if (!ok || keys.some((k) => !PRINCIPAL_TYPE_SET.has(k))) return undefined;
     return { negated: !hasP, entries, path: ppath };
   }
 
@@ -277,12 +291,16 @@ class Parser {
       return undefined;
     }
     const name = hasA ? 'Action' : 'NotAction';
-    const list = this.stringList(hasA ? st.Action : st.NotAction, `${path}.${name}`, name);
+    const raw = hasA ? st.Action : st.NotAction;
+    const apath = `${path}.${name}`;
+    const list = this.stringList(raw, apath, name);
     if (!list) return undefined;
     let set: ActionSet = NO_ACTIONS;
     let ok = true;
-    for (const { value, path: p } of list) {
+    for (let i = 0; i < list.length; i++) {
+      const value = list[i] as string;
       const m = matchActionPattern(value);
+      const p = m.kind === 'kms' && m.known ? '' : at(apath, raw, i);
       switch (m.kind) {
         case 'invalid':
           this.error(p, m.reason);
@@ -304,7 +322,7 @@ class Parser {
       }
     }
     if (!ok) return undefined;
-    return { negated: !hasA, set: hasA ? set : minus(ALL_ACTIONS, set), patterns: list.map((l) => l.value) };
+    return { negated: !hasA, set: hasA ? set : minus(ALL_ACTIONS, set), patterns: list };
   }
 
   resourceElement(st: Record<string, unknown>, path: string): { negated: boolean; values: string[] } | undefined {
@@ -321,7 +339,7 @@ class Parser {
     const name = hasR ? 'Resource' : 'NotResource';
     const list = this.stringList(hasR ? st.Resource : st.NotResource, `${path}.${name}`, name);
     if (!list) return undefined;
-    return { negated: !hasR, values: list.map((l) => l.value) };
+    return { negated: !hasR, values: list };
   }
 
   conditionElement(value: unknown, path: string): ParsedCondition[] | undefined {
@@ -332,7 +350,8 @@ class Parser {
     }
     const out: ParsedCondition[] = [];
     let ok = true;
-    for (const [operator, block] of Object.entries(value)) {
+    for (const operator in value) {
+      const block = value[operator];
       const opPath = key(path, operator);
       const op = parseOperator(operator);
       if (!op.ok) {
@@ -345,24 +364,26 @@ class Parser {
         ok = false;
         continue;
       }
-      for (const [condKey, raw] of Object.entries(block)) {
+      for (const condKey in block) {
+        const raw = block[condKey];
         const kPath = key(opPath, condKey);
         const values = this.conditionValues(raw, kPath, op.base);
         if (!values) {
           ok = false;
           continue;
         }
-        out.push({
+        const cond: ParsedCondition = {
           operator,
           base: op.base,
-          ...(op.qualifier ? { qualifier: op.qualifier } : {}),
           ifExists: op.ifExists,
           negated: isNegatedOperator(op.base),
           key: condKey,
           keyLower: condKey.toLowerCase(),
           values,
           path: kPath,
-        });
+        };
+        if (op.qualifier) cond.qualifier = op.qualifier;
+        out.push(cond);
       }
     }
     return ok ? out : undefined;
@@ -399,5 +420,7 @@ class Parser {
 export function parsePolicy(input: unknown): ParseResult {
   const parser = new Parser();
   const policy = parser.parse(input);
-  return { ...(policy ? { policy } : {}), errors: parser.errors, warnings: parser.warnings };
+  const result: ParseResult = { errors: parser.errors, warnings: parser.warnings };
+  if (policy) result.policy = policy;
+  return result;
 }

@@ -48,13 +48,9 @@ export type PrincipalClass =
 export const ANYONE: PrincipalClass = { kind: 'anyone', id: 'anyone', label: 'anyone (any account, or anonymous)' };
 
 export function accountClass(account: string, partition?: string): PrincipalClass {
-  return {
-    kind: 'account',
-    id: `account:${account}`,
-    label: `every principal of account ${account}`,
-    account,
-    ...(partition ? { partition } : {}),
-  };
+  const cls: PrincipalClass = { kind: 'account', id: `account:${account}`, label: `every principal of account ${account}`, account };
+  if (partition) cls.partition = partition;
+  return cls;
 }
 
 const SUBTYPE_LABELS: Partial<Record<NamedSubtype, string>> = {
@@ -73,15 +69,16 @@ export function namedClass(
   partition?: string,
   label?: string,
 ): PrincipalClass {
-  return {
+  const cls: PrincipalClass = {
     kind: 'principal',
     id: `principal:${name}`,
     label: label ?? `${SUBTYPE_LABELS[subtype] ?? 'principal'} ${name}`,
     subtype,
     name,
-    ...(account ? { account } : {}),
-    ...(partition ? { partition } : {}),
   };
+  if (account) cls.account = account;
+  if (partition) cls.partition = partition;
+  return cls;
 }
 
 export function orgClass(orgId: string): PrincipalClass {
@@ -99,8 +96,20 @@ const ACCOUNT_ID = /^\d{12}$/;
 const PARTITIONS = /^aws(-cn|-us-gov|-iso|-iso-b|-iso-e|-iso-f|-eusc)?$/;
 const UNIQUE_ID = /^(AROA|AIDA|AGPA|ANPA|ANVA|AIPA|ASIA|AKIA)[A-Z0-9]{12,}$/;
 
-/** Classify one value of `Principal.AWS`. */
+const awsPrincipalCache = new Map<string, PrincipalParse>();
+
+/** Classify one value of `Principal.AWS`. The result is shared: treat it as read-only. */
 export function parseAwsPrincipal(value: string): PrincipalParse {
+  let r = awsPrincipalCache.get(value);
+  if (r === undefined) {
+    r = classifyAwsPrincipal(value);
+    if (awsPrincipalCache.size >= 10_000) awsPrincipalCache.clear();
+    awsPrincipalCache.set(value, r);
+  }
+  return r;
+}
+
+function classifyAwsPrincipal(value: string): PrincipalParse {
   if (value === '*') return { ok: true, principal: ANYONE };
   if (ACCOUNT_ID.test(value)) return { ok: true, principal: accountClass(value) };
   if (UNIQUE_ID.test(value)) return { ok: true, principal: namedClass('unique-id', value) };

@@ -1,0 +1,111 @@
+/**
+ * npm run bench: analysis throughput against JSON.parse of the same texts, measured in one run.
+ * Target: analysis at most 5x the JSON.parse time. Run through bench/run.ts, which bundles it with
+ * esbuild as the Lambda package is; `tsx bench/analysis.bench.ts` works too, slowed by tsx's module shims.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { analyzePolicy } from '../rule/engine';
+
+const ROOT = process.env.BENCH_REPO_ROOT ?? join(__dirname, '..');
+const TARGET_RATIO = 5;
+const POLICIES = Number(process.env.BENCH_POLICIES ?? 2000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
+
+function corpus(): string[] {
+  const out: string[] = [];
+  const fixtureDir = join(ROOT, 'test', 'fixtures', 'policies');
+  for (const f of readdirSync(fixtureDir).filter((x) => x.endsWith('.json'))) {
+    const doc = JSON.parse(readFileSync(join(fixtureDir, f), 'utf8')) as { policy?: unknown; policyText?: string };
+    out.push(doc.policy !== undefined ? JSON.stringify(doc.policy, null, 2) : (doc.policyText ?? ''));
+  }
+  for (const f of readdirSync(join(ROOT, 'examples')).filter((x) => x.endsWith('.json'))) out.push(readFileSync(join(ROOT, 'examples', f), 'utf8'));
+  return out;
+}
+
+/** Deterministic pseudo-random mixtures of real statements, so the set is large and varied. */
+function mixtures(base: string[], count: number): string[] {
+  const statements: unknown[] = [];
+  for (const text of base) {
+    try {
+      const doc = JSON.parse(text) as { Statement?: unknown };
+      if (Array.isArray(doc.Statement)) statements.push(...(doc.Statement as unknown[]));
+    } catch {
+      // malformed fixtures stay in the base set only
+    }
+  }
+  let seed = 42;
+  const rand = () => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed / 0x7fffffff;
+  };
+  const out: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const n = 1 + Math.floor(rand() * 8);
+    const picked = Array.from({ length: n }, () => statements[Math.floor(rand() * statements.length)]);
+    out.push(JSON.stringify({ Version: '2012-10-17', Id: `mix-${i}`, Statement: picked }, null, 2));
+  }
+  return out;
+}
+
+function timeIt(fn: () => void): number {
+  const start = process.hrtime.bigint();
+  fn();
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? 0;
+}
+
+// Only texts that parse, so JSON.parse and the analysis do the same work; malformed input is tested elsewhere.
+const base = corpus().filter((t) => {
+  try {
+    JSON.parse(t);
+    return true;
+  } catch {
+    return false;
+  }
+});
+const texts = [...base, ...mixtures(base, Math.max(0, POLICIES - base.length))];
+const bytes = texts.reduce((n, t) => n + t.length, 0);
+let peakRss = process.memoryUsage().rss;
+let peakHeap = process.memoryUsage().heapUsed;
+const sample = () => {
+  const m = process.memoryUsage();
+  peakRss = Math.max(peakRss, m.rss);
+  peakHeap = Math.max(peakHeap, m.heapUsed);
+};
+
+// Warm up both paths so the JIT has compiled them before timing.
+let sink = 0;
+for (const t of texts) sink += analyzePolicy(t, { accountId: '111122223333' }).findings.length;
+for (const t of texts) sink += JSON.stringify(JSON.parse(t)).length > 0 ? 1 : 0;
+
+const parseTimes: number[] = [];
+const analyseTimes: number[] = [];
+for (let r = 0; r < ROUNDS; r++) {
+  parseTimes.push(
+    timeIt(() => {
+      for (const t of texts) sink += (JSON.parse(t) as object) ? 1 : 0;
+    }),
+  );
+  analyseTimes.push(
+    timeIt(() => {
+      for (const t of texts) sink += analyzePolicy(t, { accountId: '111122223333' }).findings.length;
+    }),
+  );
+  sample();
+}
+
+const parseMs = median(parseTimes);
+const analyseMs = median(analyseTimes);
+const ratio = analyseMs / parseMs;
+console.log(`policies analysed:        ${texts.length} (${base.length} fixtures and examples, ${texts.length - base.length} generated mixtures; ${(bytes / 1024).toFixed(0)} KiB)`);
+console.log(`rounds (median reported): ${ROUNDS}`);
+console.log(`JSON.parse:               ${parseMs.toFixed(1)} ms  (${Math.round(texts.length / (parseMs / 1000))} policies/s)`);
+console.log(`analyzePolicy:            ${analyseMs.toFixed(1)} ms  (${Math.round(texts.length / (analyseMs / 1000))} policies/s)`);
+console.log(`ratio analysis/JSON.parse: ${ratio.toFixed(2)}x  (target <= ${TARGET_RATIO}x: ${ratio <= TARGET_RATIO ? 'met' : 'NOT met'})`);
+console.log(`peak memory:              rss ${(peakRss / 2 ** 20).toFixed(0)} MiB, heap used ${(peakHeap / 2 ** 20).toFixed(0)} MiB`);
+if (sink < 0) console.log(sink);
