@@ -124,7 +124,7 @@ function keySection(entry: ResultEntry, k: number): string {
     .map(([label, v]) => `<dt>${escapeHtml(label)}</dt><dd>${escapeHtml(v)}</dd>`)
     .join('');
   const warnings = entry.warnings.length
-    ? `<details class="warnings"><summary>${entry.warnings.length} warning${entry.warnings.length === 1 ? '' : 's'}</summary><ul>${entry.warnings
+    ? `<details class="warnings"${entry.warnings.some((w) => w.code === 'UNRESOLVED_VALUE' || w.code === 'DEFAULT_KEY_POLICY') ? ' open' : ''}><summary>${entry.warnings.length} warning${entry.warnings.length === 1 ? '' : 's'}</summary><ul>${entry.warnings
         .map((w) => `<li><code>${escapeHtml(w.code)}</code> <code class="path">${escapeHtml(w.path)}</code> ${escapeHtml(w.message)}</li>`)
         .join('')}</ul></details>`
     : '';
@@ -187,7 +187,7 @@ table.matrix th[scope=row]{font-weight:normal;max-width:360px;word-break:break-a
 td.cell{min-width:120px}td.cell .level{font-weight:600;display:block}td.cell .links a{margin-right:4px}
 .level-none{background:var(--none);color:var(--muted)}.level-conditional{background:var(--cond);border-left:4px solid var(--cond-b)}.level-unconditional{background:var(--uncond);border-left:4px solid var(--uncond-b)}
 .legend span{display:inline-block;padding:2px 8px;margin-right:6px;border-radius:4px}
-.stmt{margin:8px 0;border:1px solid var(--line);border-radius:6px}.stmt-head{background:var(--soft);padding:4px 8px;border-bottom:1px solid var(--line)}
+.stmt{margin:8px 0;border:1px solid var(--line);border-radius:6px;scroll-margin-top:110px}article.key{scroll-margin-top:110px}.stmt-head{background:var(--soft);padding:4px 8px;border-bottom:1px solid var(--line)}
 .stmt pre{margin:0;padding:8px;overflow:auto;max-height:360px}.stmt:target{outline:3px solid #0969da}
 details summary{cursor:pointer;margin:8px 0 4px;font-weight:600}ul.notes li{color:var(--muted)}a{color:#0969da}
 `;

@@ -1,0 +1,142 @@
+/**
+ * The HTML report in a real browser: Debian's chromium (installed by .ci/install-chromium.sh), driven by
+ * playwright-core. Locally the browser part is skipped with a reason when chromium is missing; under CI it fails.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
+import { escapeHtml, renderHtml } from '../../cli/output/html';
+import type { Report } from '../../cli/report';
+import { runCli } from '../support/cli';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const FIXTURES = join(__dirname, '..', 'fixtures', 'templates');
+const OUTPUT = join(__dirname, '..', 'output');
+
+describe('HTML report (no browser)', () => {
+  it('escapes every value and stays self-contained', () => {
+    const hostile = '"><img src=x onerror=alert(1)><script>alert(2)</script>';
+    const report: Report = {
+      tool: { name: 'kms-policy-guard', version: '0.0.0' },
+      notes: [hostile],
+      results: [{ file: hostile, findings: [], warnings: [{ code: 'UNKNOWN_ACTION', path: hostile, message: hostile }], error: hostile, extra: { aliases: [hostile], account: hostile } }],
+    };
+    const html = renderHtml(report);
+    expect(html).not.toContain('<img src=x');
+    expect(html).not.toContain('<script>alert');
+    expect(html).toContain(escapeHtml(hostile));
+    // Nothing is loaded from anywhere: no src/href to another origin, and a CSP that forbids it.
+    expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
+    expect(html).toContain(`default-src 'none'`);
+  });
+});
+
+const haveChromium = existsSync(CHROMIUM);
+const describeBrowser = haveChromium || process.env.CI === 'true' ? describe : describe.skip;
+if (!haveChromium && process.env.CI !== 'true') {
+  // Skipped on purpose: the browser test needs Debian's chromium; run `bash .ci/install-chromium.sh`.
+  console.warn(`html-report browser test skipped: ${CHROMIUM} not found (run bash .ci/install-chromium.sh)`);
+}
+
+describeBrowser('HTML report in headless Chromium', () => {
+  let browser: Browser;
+  let reportFile: string;
+
+  beforeAll(async () => {
+    if (!haveChromium) throw new Error(`${CHROMIUM} is missing: run bash .ci/install-chromium.sh (CI=true requires the browser test)`);
+    // A template whose file name would be markup if it were not escaped, and one that cannot be judged.
+    const dir = mkdtempSync(join(tmpdir(), 'kpg-html-'));
+    const hostileName = join(dir, 'x"><img src=y onerror=alert(1)>.yaml');
+    writeFileSync(hostileName, readFileSync(join(FIXTURES, 'cloudformation', 'kms-key-for-service.yaml')));
+    writeFileSync(join(dir, 'imported.yaml'), 'Resources:\n  Key:\n    Type: AWS::KMS::Key\n    Properties:\n      KeyPolicy: !ImportValue shared-policy\n');
+    mkdirSync(OUTPUT, { recursive: true });
+    reportFile = join(OUTPUT, 'html-report.html');
+    const r = await runCli([
+      'check-template',
+      '--account-id',
+      '111122223333',
+      '--format',
+      'html',
+      '--output',
+      reportFile,
+      join(FIXTURES, 'cloudformation'),
+      join(FIXTURES, 'cdk-assembly'),
+      hostileName,
+      join(dir, 'imported.yaml'),
+    ]);
+    expect(r.code).toBe(2);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('renders the summary, the matrices and the statements, with no console errors and no network', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors: string[] = [];
+    const requests: string[] = [];
+    const dialogs: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('request', (req) => {
+      if (!req.url().startsWith('file:') && !req.url().startsWith('data:')) requests.push(req.url());
+    });
+    page.on('dialog', (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
+    await page.goto(pathToFileURL(reportFile).href);
+
+    await expect(page.locator('h1').textContent()).resolves.toBe('KMS key policy report');
+    const keys = page.locator('article.key');
+    await expect(keys.count()).resolves.toBe(9);
+    await expect(page.locator('.card[data-filter="high"] .count').textContent()).resolves.toBe('8');
+    await expect(page.locator('.card[data-filter="unreadable"] .count').textContent()).resolves.toBe('1');
+    await expect(page.locator('table.by-check tr', { hasText: 'UNTRUSTED_CROSS_ACCOUNT' }).locator('td.num').first().textContent()).resolves.toBe('4');
+
+    // myReplicaKey: the unresolved Fn::ImportValue principal is an unknown account that may use, not administer, the key.
+    const replica = page.locator('article.key', { hasText: 'myReplicaKey' });
+    const unknownRow = replica.locator('table.matrix tr', { hasText: 'every principal of account 999999999999' });
+    await expect(unknownRow.locator('td[data-action-class="cryptographic"]').getAttribute('class')).resolves.toBe('cell level-unconditional');
+    await expect(unknownRow.locator('td[data-action-class="administration"]').getAttribute('class')).resolves.toBe('cell level-none');
+    // AppKey: CloudWatch Logs may use the key only under its encryption-context condition.
+    const logsRow = page.locator('article.key', { hasText: 'AppKey' }).locator('table.matrix tr', { hasText: 'logs.' });
+    await expect(logsRow.locator('td[data-action-class="cryptographic"]').getAttribute('class')).resolves.toBe('cell level-conditional');
+    const classes = await page.locator('td.cell').evaluateAll((cells) => [...new Set(cells.map((c) => c.className))].sort());
+    expect(classes).toEqual(['cell level-conditional', 'cell level-none', 'cell level-unconditional']);
+
+    // A cell links to the statement behind it.
+    await unknownRow.locator('td[data-action-class="cryptographic"] a').first().click();
+    const hash = await page.evaluate(() => location.hash);
+    expect(hash).toMatch(/^#key-\d+-s1$/);
+    await expect(page.locator(`${hash} .stmt-head`).textContent()).resolves.toContain('Statement #1 · Sid Analytics reads in this Region');
+    await expect(page.locator(`${hash} pre`).textContent()).resolves.toContain(`"arn:aws:iam::999999999999:root"`);
+
+    // The hostile file name is shown as text.
+    await expect(page.locator('img').count()).resolves.toBe(0);
+    await expect(page.getByText('x"><img src=y onerror=alert(1)>.yaml', { exact: false }).first().isVisible()).resolves.toBe(true);
+
+    // The summary cards filter the keys.
+    await page.locator('.card[data-filter="unreadable"]').click();
+    await expect(page.locator('article.key:not([hidden])').count()).resolves.toBe(1);
+    await expect(page.locator('#shown').textContent()).resolves.toBe('1 of 9 shown');
+    await page.locator('.card[data-filter="unreadable"]').click();
+    await page.locator('#filter').fill('sharedstack');
+    await expect(page.locator('article.key:not([hidden])').count()).resolves.toBe(1);
+    await page.locator('#filter').fill('');
+
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: join(OUTPUT, 'html-report.png') });
+    await page.screenshot({ path: join(OUTPUT, 'html-report-full.png'), fullPage: true });
+    expect(errors).toEqual([]);
+    expect(requests).toEqual([]);
+    expect(dialogs).toEqual([]);
+    await page.close();
+  });
+});
