@@ -113,7 +113,7 @@ describeBrowser('HTML report in headless Chromium', () => {
 
     // A cell links to the statement behind it.
     await unknownRow.locator('td[data-action-class="cryptographic"] a').first().click();
-    const hash = await page.evaluate(() => location.hash);
+    const hash = await page.evaluate<string>('location.hash');
     expect(hash).toMatch(/^#key-\d+-s1$/);
     await expect(page.locator(`${hash} .stmt-head`).textContent()).resolves.toContain('Statement #1 · Sid Analytics reads in this Region');
     await expect(page.locator(`${hash} pre`).textContent()).resolves.toContain(`"arn:aws:iam::999999999999:root"`);
@@ -131,7 +131,7 @@ describeBrowser('HTML report in headless Chromium', () => {
     await expect(page.locator('article.key:not([hidden])').count()).resolves.toBe(1);
     await page.locator('#filter').fill('');
 
-    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.evaluate('window.scrollTo(0, 0)');
     await page.screenshot({ path: join(OUTPUT, 'html-report.png') });
     await page.screenshot({ path: join(OUTPUT, 'html-report-full.png'), fullPage: true });
     expect(errors).toEqual([]);
