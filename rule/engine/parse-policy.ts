@@ -219,21 +219,31 @@ class Parser {
     return parsed;
   }
 
+  /**
+   * Exactly one of an element and its negated twin (Principal/NotPrincipal, Action/NotAction,
+   * Resource/NotResource) must be present.
+   */
+  oneOf(st: Record<string, unknown>, path: string, name: string, missing: string): { name: string; value: unknown; negated: boolean } | undefined {
+    const notName = `Not${name}`;
+    const has = st[name] !== undefined;
+    const hasNot = st[notName] !== undefined;
+    if (has && hasNot) {
+      this.error(path, `the statement has both ${name} and ${notName}: keep one`);
+      return undefined;
+    }
+    if (!has && !hasNot) {
+      this.error(path, missing);
+      return undefined;
+    }
+    return has ? { name, value: st[name], negated: false } : { name: notName, value: st[notName], negated: true };
+  }
+
   principalElement(st: Record<string, unknown>, path: string): { negated: boolean; entries: PrincipalEntry[]; path: string } | undefined {
-    const hasP = st.Principal !== undefined;
-    const hasNP = st.NotPrincipal !== undefined;
-    if (hasP && hasNP) {
-      this.error(path, 'the statement has both Principal and NotPrincipal: keep one');
-      return undefined;
-    }
-    if (!hasP && !hasNP) {
-      this.error(path, 'the statement has no Principal: a key policy statement must name a Principal (or NotPrincipal)');
-      return undefined;
-    }
-    const name = hasP ? 'Principal' : 'NotPrincipal';
-    const value = hasP ? st.Principal : st.NotPrincipal;
+    const el = this.oneOf(st, path, 'Principal', 'the statement has no Principal: a key policy statement must name a Principal (or NotPrincipal)');
+    if (!el) return undefined;
+    const { name, value, negated } = el;
     const ppath = `${path}.${name}`;
-    if (value === '*') return { negated: !hasP, entries: [{ principal: ANYONE, path: ppath, raw: '*' }], path: ppath };
+    if (value === '*') return { negated, entries: [{ principal: ANYONE, path: ppath, raw: '*' }], path: ppath };
     if (Array.isArray(value)) {
       this.error(ppath, `${name} must be "*" or an object such as {"AWS": [...]}, not an array`);
       return undefined;
@@ -276,22 +286,13 @@ class Parser {
       }
     }
     if (!ok || keys.some((k) => !PRINCIPAL_TYPE_SET.has(k))) return undefined;
-    return { negated: !hasP, entries, path: ppath };
+    return { negated, entries, path: ppath };
   }
 
   actionElement(st: Record<string, unknown>, path: string): { negated: boolean; set: ActionSet; patterns: string[] } | undefined {
-    const hasA = st.Action !== undefined;
-    const hasNA = st.NotAction !== undefined;
-    if (hasA && hasNA) {
-      this.error(path, 'the statement has both Action and NotAction: keep one');
-      return undefined;
-    }
-    if (!hasA && !hasNA) {
-      this.error(path, 'the statement has no Action: add "Action" (or "NotAction")');
-      return undefined;
-    }
-    const name = hasA ? 'Action' : 'NotAction';
-    const raw = hasA ? st.Action : st.NotAction;
+    const el = this.oneOf(st, path, 'Action', 'the statement has no Action: add "Action" (or "NotAction")');
+    if (!el) return undefined;
+    const { name, value: raw, negated } = el;
     const apath = `${path}.${name}`;
     const list = this.stringList(raw, apath, name);
     if (!list) return undefined;
@@ -322,24 +323,15 @@ class Parser {
       }
     }
     if (!ok) return undefined;
-    return { negated: !hasA, set: hasA ? set : minus(ALL_ACTIONS, set), patterns: list };
+    return { negated, set: negated ? minus(ALL_ACTIONS, set) : set, patterns: list };
   }
 
   resourceElement(st: Record<string, unknown>, path: string): { negated: boolean; values: string[] } | undefined {
-    const hasR = st.Resource !== undefined;
-    const hasNR = st.NotResource !== undefined;
-    if (hasR && hasNR) {
-      this.error(path, 'the statement has both Resource and NotResource: keep one');
-      return undefined;
-    }
-    if (!hasR && !hasNR) {
-      this.error(path, 'the statement has no Resource: in a key policy use "Resource": "*" (this key)');
-      return undefined;
-    }
-    const name = hasR ? 'Resource' : 'NotResource';
-    const list = this.stringList(hasR ? st.Resource : st.NotResource, `${path}.${name}`, name);
+    const el = this.oneOf(st, path, 'Resource', 'the statement has no Resource: in a key policy use "Resource": "*" (this key)');
+    if (!el) return undefined;
+    const list = this.stringList(el.value, `${path}.${el.name}`, el.name);
     if (!list) return undefined;
-    return { negated: !hasR, values: list };
+    return { negated: el.negated, values: list };
   }
 
   conditionElement(value: unknown, path: string): ParsedCondition[] | undefined {
