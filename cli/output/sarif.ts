@@ -88,11 +88,13 @@ export function renderSarif(report: Report): string {
   for (const entry of report.results) {
     const uri = entry.file === '-' ? 'stdin' : entry.file.replace(/\\/g, '/');
     if (entry.error !== undefined) {
+      // A template key that could not be judged is located at its policy (or resource) when the source is known.
+      const region = entry.sourcePathPrefix !== undefined ? locate(entry, '$', locators) : undefined;
       results.push({
         ruleId: 'INVALID_POLICY',
         level: 'error',
         message: { text: `${entry.file}: ${entry.error}` },
-        locations: [{ physicalLocation: { artifactLocation: { uri } } }],
+        locations: [{ physicalLocation: { artifactLocation: { uri }, ...(region ? { region } : {}) } }],
       });
     }
     for (const f of entry.findings) {

@@ -1,0 +1,158 @@
+/**
+ * `scan` against a local AWS API (moto_server): keys created with the policies of the fixture corpus
+ * (test/fixtures/policies, account 111122223333 rewritten to moto's account 123456789012) come back with the
+ * fixture's expected check ids; a key pending deletion is skipped; a key whose GetKeyPolicy fails (a failure
+ * injected by client middleware) is unreadable and the scan goes on.
+ *
+ * The AWS documentation's example policies name "this key" as key/1234abcd-12ab-34cd-56ef-1234567890ab; that
+ * ARN is replaced by the created key's own (PutKeyPolicy after CreateKey), since the scanner knows each key's
+ * ARN and a statement naming another key does not apply to it. Other key ids stay: they mean another key.
+ *
+ * moto applies a little of the key policy itself: it refuses DescribeKey when a Deny statement names
+ * kms:DescribeKey (or kms:*, kms:Describe*) on Resource "*", whoever the principal, and fails on a policy whose
+ * Statement is a single object. Those keys are unreadable to the scanner, as they would be to a principal a
+ * real key policy denies, so they are expected as unreadable (kms:DescribeKey), never as clean.
+ */
+import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand, KMSClient, PutKeyPolicyCommand, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
+import { createScanAws, type ScanAws } from '../../cli/aws/scan-aws';
+import type { CliIo } from '../../cli/io';
+import { main } from '../../cli/main';
+import { runCli } from '../support/cli';
+import { loadPolicyFixtures } from '../support/fixtures';
+import { describeWithMoto, MOTO_CREDENTIALS, MOTO_REGION, motoClientConfig, startMoto, type MotoServer } from '../support/moto';
+
+const FIXTURE_ACCOUNT = '111122223333';
+const MOTO_ACCOUNT = '123456789012';
+const THIS_KEY = `arn:aws:kms:${MOTO_REGION}:${MOTO_ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+
+/** Fixtures judged with only their account: no trusted accounts or organisations, no other options. */
+const FIXTURES = loadPolicyFixtures().filter(
+  (f) =>
+    typeof f.input === 'object' &&
+    f.options.accountId === FIXTURE_ACCOUNT &&
+    (f.options.trustedAccountIds ?? []).length === 0 &&
+    (f.options.trustedOrgIds ?? []).length === 0 &&
+    f.options.keyArn === undefined &&
+    f.options.disabledChecks === undefined &&
+    !JSON.stringify(f.input).includes(MOTO_ACCOUNT),
+);
+
+interface JsonOut {
+  results: { file: string; keyArn?: string; account?: string; region?: string; aliases?: string[]; error?: string; findings: { checkId: string }[] }[];
+  notes: string[];
+}
+
+const unique = (ids: readonly string[]) => [...new Set(ids)].sort();
+
+describeWithMoto('scan against moto', () => {
+  let moto: MotoServer;
+  let kms: KMSClient;
+  const nameOfKey = new Map<string, string>();
+  /** Fixtures whose keys moto refuses to describe. */
+  const refused = new Set<string>();
+  let pendingKeyArn = '';
+  let failingKeyId = '';
+  const savedEnv = { ...process.env };
+
+  beforeAll(async () => {
+    moto = await startMoto();
+    kms = new KMSClient(motoClientConfig(moto.endpoint));
+    for (const f of FIXTURES) {
+      const text = JSON.stringify(f.input).split(FIXTURE_ACCOUNT).join(MOTO_ACCOUNT);
+      const created = await kms.send(new CreateKeyCommand({ Policy: text, Description: f.name }));
+      const arn = created.KeyMetadata?.Arn as string;
+      if (text.includes(THIS_KEY)) await kms.send(new PutKeyPolicyCommand({ KeyId: arn, PolicyName: 'default', Policy: text.split(THIS_KEY).join(arn) }));
+      nameOfKey.set(arn, f.name);
+      await kms.send(new DescribeKeyCommand({ KeyId: arn })).catch(() => refused.add(f.name));
+    }
+    const [first] = [...nameOfKey.keys()];
+    await kms.send(new CreateAliasCommand({ AliasName: 'alias/first-fixture', TargetKeyId: first }));
+    const pending = await kms.send(new CreateKeyCommand({ Description: 'pending deletion' }));
+    pendingKeyArn = pending.KeyMetadata?.Arn as string;
+    await kms.send(new ScheduleKeyDeletionCommand({ KeyId: pending.KeyMetadata?.KeyId, PendingWindowInDays: 7 }));
+    const failing = await kms.send(new CreateKeyCommand({ Description: 'GetKeyPolicy denied' }));
+    failingKeyId = failing.KeyMetadata?.KeyId as string;
+  });
+
+  afterAll(async () => {
+    process.env = savedEnv;
+    await moto?.stop();
+  });
+
+  /** The CLI's own AWS wiring pointed at moto, with GetKeyPolicy of one key denied by a middleware. */
+  function scanAwsWithFailure(): ScanAws {
+    const aws = createScanAws({ settings: { endpoint: moto.endpoint, credentials: MOTO_CREDENTIALS, maxAttempts: 1 } });
+    const patched = new WeakSet<KMSClient>();
+    return {
+      ...aws,
+      kms: async (target, partition) => {
+        const client = await aws.kms(target, partition);
+        if (!patched.has(client)) {
+          patched.add(client);
+          client.middlewareStack.add(
+            (next, context) => async (args) => {
+              const input = args.input as { KeyId?: string };
+              if (context.commandName === 'GetKeyPolicyCommand' && input.KeyId === failingKeyId) {
+                throw Object.assign(new Error('User is not authorized to perform: kms:GetKeyPolicy'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } });
+              }
+              return next(args);
+            },
+            { step: 'initialize', name: 'denyOneGetKeyPolicy' },
+          );
+        }
+        return client;
+      },
+    };
+  }
+
+  async function scan(args: string[]): Promise<{ code: number; out: JsonOut; stderr: string }> {
+    let stdout = '';
+    let stderr = '';
+    const io: CliIo = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), readStdin: async () => '', isTty: false, env: {} };
+    const code = await main(['scan', '--regions', MOTO_REGION, '--format', 'json', ...args], io, { scanAws: () => scanAwsWithFailure() });
+    return { code, out: JSON.parse(stdout) as JsonOut, stderr };
+  }
+
+  it('returns the expected check ids for every fixture policy', async () => {
+    const { out } = await scan(['--concurrency', '8']);
+    const judged = out.results.filter((r) => nameOfKey.has(r.file));
+    expect(judged).toHaveLength(FIXTURES.length);
+    const expected = Object.fromEntries(FIXTURES.map((f) => [f.name, refused.has(f.name) ? 'unreadable: kms:DescribeKey' : unique(f.expected)]));
+    const got = Object.fromEntries(
+      judged.map((r) => [nameOfKey.get(r.file), r.error !== undefined ? r.error.split(' failed')[0] : unique(r.findings.map((x) => x.checkId))]),
+    );
+    expect(got).toEqual(expected);
+    expect(refused.size).toBeLessThan(FIXTURES.length / 10);
+    for (const r of judged) expect(r).toMatchObject({ account: MOTO_ACCOUNT, region: MOTO_REGION });
+    expect(out.results.find((r) => r.aliases?.includes('alias/first-fixture'))).toBeDefined();
+  });
+
+  it('skips the key pending deletion and reports the denied key as unreadable, exit 2', async () => {
+    const { code, out, stderr } = await scan([]);
+    expect(code).toBe(2);
+    expect(out.results.some((r) => r.file === pendingKeyArn)).toBe(false);
+    expect(out.notes).toContain('skipped 1 key pending deletion; pass --include-aws-managed to judge them too');
+    const denied = out.results.find((r) => r.file.endsWith(`/${failingKeyId}`));
+    expect(denied?.error).toMatch(/^unreadable: kms:GetKeyPolicy failed with AccessDeniedException/);
+    expect(denied?.findings).toEqual([]);
+    expect(stderr).toContain(`${FIXTURES.length - refused.size} keys judged in 1 account/Region pair, ${refused.size + 1} unreadable, 1 skipped`);
+
+    const all = await scan(['--include-aws-managed']);
+    expect(all.out.results.some((r) => r.file === pendingKeyArn)).toBe(true);
+  });
+
+  it('honours AWS_ENDPOINT_URL and the credential chain from the environment, with no injection', async () => {
+    process.env.AWS_ENDPOINT_URL = moto.endpoint;
+    process.env.AWS_ACCESS_KEY_ID = MOTO_CREDENTIALS.accessKeyId;
+    process.env.AWS_SECRET_ACCESS_KEY = MOTO_CREDENTIALS.secretAccessKey;
+    process.env.AWS_SESSION_TOKEN = MOTO_CREDENTIALS.sessionToken;
+    process.env.AWS_REGION = MOTO_REGION;
+    delete process.env.AWS_PROFILE;
+    const r = await runCli(['scan', '--format', 'json']);
+    const out = JSON.parse(r.stdout) as JsonOut;
+    // The failing key is readable here (no middleware): every fixture key moto describes, plus it.
+    expect(out.results.filter((x) => x.error === undefined)).toHaveLength(FIXTURES.length - refused.size + 1);
+    // Findings make it 1; a key moto refuses to describe makes it 2.
+    expect(r.code).toBe(refused.size > 0 ? 2 : 1);
+  });
+});
