@@ -11,8 +11,8 @@ import { isAccountWideEntry, type CheckContext } from './check';
 
 export interface AccountWideAccess {
   entry: AccessEntry;
-  admin: Grant[];
-  use: Grant[];
+  admin: readonly Grant[];
+  use: readonly Grant[];
 }
 
 export function accountWideAccess(ctx: CheckContext): AccountWideAccess[] {

@@ -48,13 +48,17 @@ export function isAccountWideEntry(entry: AccessEntry, ctx: Pick<CheckContext, '
   return false;
 }
 
-function statementRef(grants: readonly Grant[]): string {
-  const seen = new Map<number, string | undefined>();
-  for (const g of grants) seen.set(g.statementIndex, g.sid);
-  return [...seen.entries()]
-    .sort((a, b) => a[0] - b[0])
-    .map(([i, sid]) => (sid ? `statement ${i} ("${sid}")` : `statement ${i}`))
-    .join(', ');
+/** `statement 0 ("Sid"), statement 2`, from grants sorted by statement index. */
+function statementRef(sorted: readonly Grant[]): string {
+  let out = '';
+  let last = -1;
+  for (const g of sorted) {
+    if (g.statementIndex === last) continue;
+    last = g.statementIndex;
+    if (out) out += ', ';
+    out += g.sid ? `statement ${g.statementIndex} ("${g.sid}")` : `statement ${g.statementIndex}`;
+  }
+  return out;
 }
 
 function conditionNote(grants: readonly Grant[]): string {

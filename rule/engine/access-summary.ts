@@ -51,6 +51,8 @@ export interface AccessCell {
 export interface AccessEntry {
   principal: PrincipalClass;
   grants: Grant[];
+  /** Every action any of the grants covers (a quick test before looking at grants one by one). */
+  actions: ActionSet;
 }
 
 export interface AccessSummary {
@@ -88,6 +90,10 @@ function grantsForAllow(st: ParsedStatement): Grant[] {
   const narrowedBy = narrowing.map((n) => n.key);
   const grants: Grant[] = [];
   for (const { principal, path } of base) {
+    if (narrowing.length === 0) {
+      grants.push(makeGrant(st, path, principal, principal, limitingKeys, narrowedBy, grantConstrained, serviceScoped));
+      continue;
+    }
     let classes: { cls: PrincipalClass; unchangedBy: string[] }[] = [{ cls: principal, unchangedBy: [] }];
     for (const cond of narrowing) {
       classes = classes.flatMap(({ cls, unchangedBy }) =>
@@ -100,24 +106,37 @@ function grantsForAllow(st: ParsedStatement): Grant[] {
     }
     for (const { cls, unchangedBy } of classes) {
       const conditionKeys = unchangedBy.length === 0 ? limitingKeys : [...new Set([...limitingKeys, ...unchangedBy])];
-      const grant: Grant = {
-        statementIndex: st.index,
-        path,
-        principal: cls,
-        actions: st.actions,
-        level: conditionKeys.length > 0 ? 'conditional' : 'unconditional',
-        conditionKeys,
-        narrowedBy: cls.id === principal.id ? [] : narrowedBy,
-        grantConstrained,
-        serviceScoped,
-        viaNotPrincipal: st.principalNegated,
-        carvedBy: [],
-      };
-      if (st.sid !== undefined) grant.sid = st.sid;
-      grants.push(grant);
+      grants.push(makeGrant(st, path, principal, cls, conditionKeys, narrowedBy, grantConstrained, serviceScoped));
     }
   }
   return grants;
+}
+
+function makeGrant(
+  st: ParsedStatement,
+  path: string,
+  written: PrincipalClass,
+  cls: PrincipalClass,
+  conditionKeys: string[],
+  narrowedBy: string[],
+  grantConstrained: boolean,
+  serviceScoped: boolean,
+): Grant {
+  const grant: Grant = {
+    statementIndex: st.index,
+    path,
+    principal: cls,
+    actions: st.actions,
+    level: conditionKeys.length > 0 ? 'conditional' : 'unconditional',
+    conditionKeys,
+    narrowedBy: cls.id === written.id ? [] : narrowedBy,
+    grantConstrained,
+    serviceScoped,
+    viaNotPrincipal: st.principalNegated,
+    carvedBy: [],
+  };
+  if (st.sid !== undefined) grant.sid = st.sid;
+  return grant;
 }
 
 /** How a Deny statement acts, or undefined when its conditions make it unreliable (fail closed). */
@@ -267,8 +286,10 @@ export function buildAccessSummary(policy: ParsedPolicy, ownAccount: string | un
   for (const g of grants) {
     if (g.actions === NO_ACTIONS) continue;
     const entry = byId.get(g.principal.id);
-    if (entry) entry.grants.push(g);
-    else byId.set(g.principal.id, { principal: g.principal, grants: [g] });
+    if (entry) {
+      entry.grants.push(g);
+      entry.actions = union(entry.actions, g.actions);
+    } else byId.set(g.principal.id, { principal: g.principal, grants: [g], actions: g.actions });
   }
   // The same account may be written as a bare id or as a root ARN: name it by the partition the policy
   // uses for that account anywhere, whatever the statement order.
@@ -301,7 +322,10 @@ function accountPartitions(policy: ParsedPolicy): Map<string, string> {
 }
 
 /** Grants of an entry that cover any action of `mask`. */
-export function grantsCovering(entry: AccessEntry, mask: ActionSet): Grant[] {
+const NO_GRANTS: readonly Grant[] = Object.freeze([]);
+
+export function grantsCovering(entry: AccessEntry, mask: ActionSet): readonly Grant[] {
+  if (!hasAny(entry.actions, mask)) return NO_GRANTS;
   return entry.grants.filter((g) => hasAny(g.actions, mask));
 }
 

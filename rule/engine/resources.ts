@@ -14,7 +14,7 @@ import { globMatch } from './principals';
 export type Match = 'yes' | 'no' | 'unknown';
 
 function matchOne(pattern: string, keyArn: string | undefined): Match {
-  if (/^\*+$/.test(pattern)) return 'yes';
+  if (pattern === '*' || /^\*+$/.test(pattern)) return 'yes';
   const m = /^arn:([^:]*):([^:]*):/.exec(pattern);
   if (!m) return 'unknown';
   const service = m[2] ?? '';
