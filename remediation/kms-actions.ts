@@ -12,6 +12,7 @@
  * (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html)
  */
 import { KMS_ACTIONS, type ActionClass } from '../rule/engine';
+import { globMatch } from '../rule/engine/glob';
 
 export type KeyActionRole = 'administration' | 'usage' | 'shared';
 
@@ -49,11 +50,7 @@ export function actionRole(action: KeyPolicyAction): KeyActionRole {
  * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_action.html).
  */
 export function actionPatternMatches(pattern: string, action: string): boolean {
-  const source = pattern
-    .split('')
-    .map((ch) => (ch === '*' ? '.*' : ch === '?' ? '.' : ch.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
-    .join('');
-  return new RegExp(`^${source}$`, 'i').test(action);
+  return globMatch(pattern, action, true);
 }
 
 /** The known key actions matched by at least one of the patterns. */

@@ -1,4 +1,4 @@
-import { CLASS_MASKS } from '../engine/actions';
+import { CLASS_MASKS, PUT_KEY_POLICY, hasAny } from '../engine/actions';
 import { accountWideAccess } from './account-wide';
 import { draftFromGrants, unionActions, type Check, type CheckMeta } from './check';
 
@@ -17,8 +17,12 @@ export const accountWideAdministration: Check = {
   run(ctx) {
     return accountWideAccess(ctx)
       .filter((a) => a.admin.length > 0 && a.use.length === 0)
-      .map(({ entry, admin }) =>
-        draftFromGrants(entry.principal, admin, unionActions(admin, CLASS_MASKS.administration), 'may administer this key through IAM policies alone'),
-      );
+      .map(({ entry, admin }) => {
+        const actions = unionActions(admin, CLASS_MASKS.administration);
+        const what = hasAny(actions, PUT_KEY_POLICY)
+          ? 'may administer this key through IAM policies alone, including kms:PutKeyPolicy, which lets them grant themselves any use of it'
+          : 'may administer this key through IAM policies alone';
+        return draftFromGrants(entry.principal, admin, actions, what);
+      });
   },
 };

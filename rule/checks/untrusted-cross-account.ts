@@ -23,13 +23,31 @@ function untrusted(ctx: CheckContext, e: AccessEntry): boolean {
     case 'account':
       return !trustedAccounts.has(p.account);
     case 'principal':
-      return p.account !== undefined && !trustedAccounts.has(p.account);
+      if (p.account !== undefined) return !trustedAccounts.has(p.account);
+      // A role or user deleted since (its unique id in Principal) can no longer act. Any other principal
+      // whose account the policy does not say (an aws:userid pattern, a federated identity) may be foreign.
+      return p.subtype !== 'unique-id' && p.subtype !== 'tagged' && p.subtype !== 'username';
     case 'organization':
       return !(ctx.options.trustedOrgIds ?? []).includes(p.orgId);
-    case 'anyone':
     case 'service':
+      // A service scoped to act for another account's resources works for that account.
+      return e.grants.some((g) => g.sourceAccounts.some((a) => !trustedAccounts.has(a)));
+    case 'anyone':
       return false;
   }
+}
+
+function whyUntrusted(ctx: CheckContext, e: AccessEntry): string {
+  const p = e.principal;
+  if (p.kind === 'service') {
+    const trusted = new Set([ctx.ownAccount, ...(ctx.options.trustedAccountIds ?? [])]);
+    const foreign = [...new Set(e.grants.flatMap((g) => g.sourceAccounts))].filter((a) => !trusted.has(a));
+    return `may act on this key on behalf of resources of account ${foreign.join(', ')}, which is not trusted`;
+  }
+  if (p.kind === 'principal' && p.account === undefined) {
+    return 'may act on this key, and the policy does not say which account it belongs to, so it is judged as possibly foreign';
+  }
+  return 'may act on this key from outside the trusted accounts';
 }
 
 export const untrustedCrossAccount: Check = {
@@ -37,6 +55,6 @@ export const untrustedCrossAccount: Check = {
   run(ctx) {
     return ctx.summary.entries
       .filter((e) => untrusted(ctx, e))
-      .map((e) => draftFromGrants(e.principal, e.grants, unionActions(e.grants, ALL_ACTIONS), 'may act on this key from outside the trusted accounts'));
+      .map((e) => draftFromGrants(e.principal, e.grants, unionActions(e.grants, ALL_ACTIONS), whyUntrusted(ctx, e)));
   },
 };

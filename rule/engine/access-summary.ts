@@ -7,15 +7,17 @@
  */
 import { ACTION_CLASSES, CLASS_MASKS, NO_ACTIONS, hasAny, intersect, minus, union, type ActionClass, type ActionSet } from './actions';
 import {
+  boundAccounts,
   carvesWho,
   constrainsGrants,
+  isServiceSourceCondition,
   isNegatedPathCondition,
   narrowsWho,
   scopesService,
   type ParsedCondition,
 } from './conditions';
 import type { ParsedPolicy, ParsedStatement } from './parse-policy';
-import { ANYONE, accountClass, type PrincipalClass } from './principals';
+import { ANYONE, ANY_SERVICE, accountClass, type PrincipalClass } from './principals';
 import { conditionTargets, contains, mayContain, narrowByTargets, within } from './principal-sets';
 import { resourceApplies } from './resources';
 
@@ -37,6 +39,8 @@ export interface Grant {
   grantConstrained: boolean;
   /** A service principal is scoped by aws:SourceAccount / aws:SourceArn / an encryption-context binding. */
   serviceScoped: boolean;
+  /** Accounts the scoping conditions bind the service to (it acts on behalf of their resources). */
+  sourceAccounts: string[];
   /** Granted through NotPrincipal ("everyone except …"). */
   viaNotPrincipal: boolean;
   /** Deny statements that carved a broader grant down to this class. */
@@ -88,10 +92,14 @@ function grantsForAllow(st: ParsedStatement): Grant[] {
     if (!serviceScoped && scopesService(c)) serviceScoped = true;
   }
   const narrowedBy = narrowing.map((n) => n.key);
+  const sourceAccounts = serviceScoped ? [...new Set(st.conditions.filter(scopesService).flatMap(boundAccounts))] : [];
+  const onlyServices = !st.principalNegated && st.conditions.some(isServiceSourceCondition);
   const grants: Grant[] = [];
-  for (const { principal, path } of base) {
+  for (const written of base) {
+    const path = written.path;
+    const principal = onlyServices && written.principal.kind === 'anyone' ? ANY_SERVICE : written.principal;
     if (narrowing.length === 0) {
-      grants.push(makeGrant(st, path, principal, principal, limitingKeys, narrowedBy, grantConstrained, serviceScoped));
+      grants.push(makeGrant(st, path, principal, principal, limitingKeys, narrowedBy, grantConstrained, serviceScoped, sourceAccounts));
       continue;
     }
     let classes: { cls: PrincipalClass; unchangedBy: string[] }[] = [{ cls: principal, unchangedBy: [] }];
@@ -106,7 +114,7 @@ function grantsForAllow(st: ParsedStatement): Grant[] {
     }
     for (const { cls, unchangedBy } of classes) {
       const conditionKeys = unchangedBy.length === 0 ? limitingKeys : [...new Set([...limitingKeys, ...unchangedBy])];
-      grants.push(makeGrant(st, path, principal, cls, conditionKeys, narrowedBy, grantConstrained, serviceScoped));
+      grants.push(makeGrant(st, path, principal, cls, conditionKeys, narrowedBy, grantConstrained, serviceScoped, sourceAccounts));
     }
   }
   return grants;
@@ -121,6 +129,7 @@ function makeGrant(
   narrowedBy: string[],
   grantConstrained: boolean,
   serviceScoped: boolean,
+  sourceAccounts: string[],
 ): Grant {
   const grant: Grant = {
     statementIndex: st.index,
@@ -132,6 +141,7 @@ function makeGrant(
     narrowedBy: cls.id === written.id ? [] : narrowedBy,
     grantConstrained,
     serviceScoped,
+    sourceAccounts,
     viaNotPrincipal: st.principalNegated,
     carvedBy: [],
   };
@@ -160,7 +170,7 @@ function denyRule(st: ParsedStatement): DenyRule | undefined {
   // A survivor inside another survivor (a role of a spared account) adds nothing: keep the wider one, so
   // the classes carved out do not depend on which Deny is applied first.
   const unique = [...new Map(listed.map((p) => [p.id, p])).values()];
-  const survivors = unique.filter((s) => !unique.some((o) => o.id !== s.id && mayContain(o, s) && !mayContain(s, o)));
+  const survivors = unique.filter((s) => !unique.some((o) => o.id !== s.id && contains(o, s) && !contains(s, o)));
   return { statementIndex: st.index, targets, survivors, actions: st.actions, mode, conditionKeys: conds.map((c) => c.key) };
 }
 

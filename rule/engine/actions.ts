@@ -6,6 +6,7 @@
  * classification below is our own. Every action in the data file must appear in it (a test enforces that).
  */
 import kmsActionData from './data/kms-actions.json';
+import { globMatch } from './glob';
 
 export const ACTION_CLASSES = ['administration', 'cryptographic', 'grant', 'read'] as const;
 export type ActionClass = (typeof ACTION_CLASSES)[number];
@@ -172,12 +173,6 @@ export type PatternMatch =
   | { kind: 'other-service'; set: ActionSet }
   | { kind: 'invalid'; reason: string };
 
-/** IAM action globbing: `*` any run of characters, `?` one character; case-insensitive. */
-function globToRegExp(glob: string): RegExp {
-  const escaped = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${escaped}$`, 'i');
-}
-
 const patternCache = new Map<string, PatternMatch>();
 const PATTERN_CACHE_LIMIT = 10_000;
 
@@ -206,13 +201,12 @@ function computeMatch(pattern: string): PatternMatch {
   if (!/^[A-Za-z0-9*?-]+$/.test(service) || !/^[A-Za-z0-9*?]+$/.test(name)) {
     return { kind: 'invalid', reason: `"${pattern}" has characters an action name cannot contain` };
   }
-  if (!globToRegExp(service).test('kms')) return { kind: 'other-service', set: NO_ACTIONS };
+  if (!globMatch(service, 'kms', true)) return { kind: 'other-service', set: NO_ACTIONS };
   if (/^\*+$/.test(name)) return { kind: 'kms', set: ALL_ACTIONS, known: true };
-  const re = globToRegExp(name);
   let set = NO_ACTIONS;
   let known = false;
   for (const a of KMS_ACTIONS) {
-    if (re.test(a.name)) {
+    if (globMatch(name, a.name, true)) {
       set = union(set, a.bit);
       known = true;
     }

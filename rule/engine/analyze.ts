@@ -35,7 +35,33 @@ function compareFindings(a: Finding, b: Finding): number {
 }
 
 /** Analyse one key policy, given as JSON text or an already-parsed value. Never throws. */
-export function analyzePolicy(input: unknown, options: AnalysisOptions = {}): AnalysisResult {
+export function analyzePolicy(input: unknown, options?: AnalysisOptions | null): AnalysisResult {
+  try {
+    return analyze(input, options ?? {});
+  } catch (e) {
+    // Fail closed: whatever went wrong, the policy is reported as not judged, never as clean.
+    return {
+      findings: [
+        {
+          checkId: 'INVALID_POLICY',
+          severity: 'critical',
+          title: 'The key policy cannot be parsed or breaks the policy grammar',
+          message: `$: the policy could not be analysed (${e instanceof Error ? e.message : 'unknown error'}); it is reported until it can be.`,
+          statementIndexes: [],
+          sids: [],
+          path: '$',
+          principals: [],
+          actions: [],
+        },
+      ],
+      warnings: [],
+      summary: { entries: [] },
+      ownAccountSource: 'unknown',
+    };
+  }
+}
+
+function analyze(input: unknown, options: AnalysisOptions): AnalysisResult {
   const parsed = parsePolicy(input);
   const warnings: Warning[] = parsed.warnings;
 

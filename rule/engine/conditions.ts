@@ -8,6 +8,8 @@
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html
  */
 
+import { onlyWildcards } from './glob';
+
 const BASE_OPERATORS = new Set([
   'StringEquals',
   'StringNotEquals',
@@ -138,18 +140,17 @@ export function keyCategory(keyLower: string): KeyCategory {
 }
 
 /**
- * A bare "*" (or a pattern that still matches every principal of an account or every account) narrows
- * nothing.
+ * A value that still matches every principal of every account narrows nothing: a bare "*" or "?*", an
+ * aws:PrincipalArn whose account is a wildcard (anyone can create a role of that name in their own
+ * account), an aws:userid that is not a unique id or an account id. A pattern whose account is literal
+ * (`arn:aws:iam::111122223333:role/*`) does narrow: to that account (see conditionTargets).
  */
 export function isBroadValue(keyLower: string, value: string): boolean {
-  if (/^\*+$/.test(value)) return true;
+  if (onlyWildcards(value)) return true;
   switch (keyLower) {
     case 'aws:principalarn': {
       const m = /^arn:[^:]*:(iam|sts)::([^:]*):(.*)$/.exec(value);
-      if (!m) return true;
-      const account = m[2] ?? '';
-      const resource = (m[3] ?? '').replace(/^(role|user|assumed-role|federated-user)\//, '');
-      return !/^\d{12}$/.test(account) || resource.startsWith('*') || resource.startsWith('?') || resource === '';
+      return !m || !/^\d{12}$/.test(m[2] ?? '');
     }
     case 'aws:principalaccount':
     case 'kms:calleraccount':
@@ -158,10 +159,16 @@ export function isBroadValue(keyLower: string, value: string): boolean {
       return !/^o-[a-z0-9]+$/.test(value);
     case 'aws:principalorgpaths':
       return !/^o-[a-z0-9]+\//.test(value);
+    case 'aws:userid':
+      // AROA…:session (a role's sessions), AIDA… (a user), 111122223333 (a root user) or
+      // 111122223333:name (a federated user); anything else may match principals of any account.
+      return !(UNIQUE_ID_VALUE.test(value) || /^\d{12}(:.*)?$/.test(value));
     default:
-      return value.startsWith('*');
+      return false;
   }
 }
+
+const UNIQUE_ID_VALUE = /^(AROA|AIDA|AGPA|ANPA|ANVA|AIPA|ASIA)[A-Z0-9]{12,}(:.*)?$/;
 
 /**
  * Does this condition really restrict who may act (Allow side)?
@@ -194,21 +201,34 @@ export function carvesWho(c: ParsedCondition): boolean {
 }
 
 /**
- * Whether a value ties a service's request to particular resources: a literal account or organisation id,
- * or an ARN with a literal account, or (for ARNs without an account, such as S3 buckets) a literal
- * resource name. `arn:aws:logs:*:*:log-group:*` binds nothing.
+ * Whether a value ties a service's request to one owner: a literal account or organisation id, or an ARN
+ * with a literal account. An S3 bucket ARN has no account, but bucket names are global, so a literal
+ * bucket name binds too. A name without an account (`arn:aws:logs:us-east-1:*:log-group:app`) binds
+ * nothing: any account can create a log group of that name.
  */
 function bindsToOwner(keyLower: string, value: string): boolean {
-  if (/^\*+$/.test(value)) return false;
+  if (onlyWildcards(value)) return false;
   if (keyLower === 'aws:sourceaccount') return /^\d{12}$/.test(value);
   if (keyLower === 'aws:sourceorgid') return /^o-[a-z0-9]+$/.test(value);
   if (keyLower === 'aws:sourceorgpaths') return /^o-[a-z0-9]+\//.test(value);
-  const arn = /^arn:[^:]*:[^:]*:[^:]*:([^:]*):(.*)$/.exec(value);
-  if (!arn) return !value.startsWith('*');
-  const account = arn[1] ?? '';
+  const arn = /^arn:[^:]*:([^:]*):[^:]*:([^:]*):(.+)$/.exec(value);
+  if (!arn) return false;
+  const [, service = '', account = '', resource = ''] = arn;
   if (/^\d{12}$/.test(account)) return true;
-  const resource = (arn[2] ?? '').replace(/^[A-Za-z0-9_-]+[:/]/, '');
-  return resource !== '' && !resource.startsWith('*') && !resource.startsWith('?');
+  return account === '' && service === 's3' && !/^[*?]/.test(resource);
+}
+
+/** Accounts a scoping condition binds a service to (for the cross-account check). */
+export function boundAccounts(c: ParsedCondition): string[] {
+  const out: string[] = [];
+  for (const v of c.values) {
+    if (/^\d{12}$/.test(v)) out.push(v);
+    else {
+      const account = /^arn:[^:]*:[^:]*:[^:]*:(\d{12}):/.exec(v)?.[1];
+      if (account) out.push(account);
+    }
+  }
+  return out;
 }
 
 /** A positive condition that scopes a service principal to a source account, resource or organisation. */
@@ -238,6 +258,11 @@ export function constrainsGrants(c: ParsedCondition): boolean {
     return c.qualifier === 'ForAllValues' && MATCHING.has(c.base) && !c.values.some((v) => v.includes('*'));
   }
   return false;
+}
+
+/** A positive aws:SourceAccount / aws:SourceArn / aws:SourceOrgID condition: only AWS services send them. */
+export function isServiceSourceCondition(c: ParsedCondition): boolean {
+  return keyCategory(c.keyLower) === 'service-scope' && scopesService(c);
 }
 
 /** A Deny condition that only ever limits the path ("deny unless via this service"), never who. */

@@ -63,6 +63,17 @@ const STATEMENT_ELEMENTS: ReadonlySet<string> = new Set(['Sid', 'Effect', 'Princ
 const PRINCIPAL_TYPES = ['AWS', 'Service', 'Federated', 'CanonicalUser'];
 const PRINCIPAL_TYPE_SET: ReadonlySet<string> = new Set(PRINCIPAL_TYPES);
 
+/** A value for an error message; never throws (bigints, cycles), and long values are cut. */
+function shown(v: unknown): string {
+  try {
+    const text = JSON.stringify(v);
+    if (text === undefined) return typeName(v);
+    return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+  } catch {
+    return typeName(v);
+  }
+}
+
 function typeName(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
@@ -148,7 +159,7 @@ class Parser {
     const policy: ParsedPolicy = { statements: [] };
     if (doc.Version !== undefined) {
       if (doc.Version === '2012-10-17' || doc.Version === '2008-10-17') policy.version = doc.Version;
-      else this.error('$.Version', `Version must be "2012-10-17" (or the older "2008-10-17"), found ${JSON.stringify(doc.Version)}`);
+      else this.error('$.Version', `Version must be "2012-10-17" (or the older "2008-10-17"), found ${shown(doc.Version)}`);
     }
     if (doc.Id !== undefined) {
       if (typeof doc.Id === 'string') policy.id = doc.Id;
@@ -193,7 +204,7 @@ class Parser {
     let effect: 'Allow' | 'Deny' | undefined;
     if (value.Effect === undefined) this.error(path, 'the statement has no Effect: add "Effect": "Allow" or "Deny"');
     else if (value.Effect === 'Allow' || value.Effect === 'Deny') effect = value.Effect;
-    else this.error(`${path}.Effect`, `Effect must be exactly "Allow" or "Deny", found ${JSON.stringify(value.Effect)}`);
+    else this.error(`${path}.Effect`, `Effect must be exactly "Allow" or "Deny", found ${shown(value.Effect)}`);
 
     const principal = this.principalElement(value, path);
     const action = this.actionElement(value, path);
@@ -400,7 +411,7 @@ class Parser {
     if (base === 'Bool' || base === 'Null') {
       const lowered = out.map((v) => v.toLowerCase());
       if (lowered.some((v) => v !== 'true' && v !== 'false')) {
-        this.error(path, `${base} takes true or false, found ${JSON.stringify(raw)}`);
+        this.error(path, `${base} takes true or false, found ${shown(raw)}`);
         return undefined;
       }
       return lowered;

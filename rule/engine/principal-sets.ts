@@ -39,6 +39,8 @@ export function contains(outer: PrincipalClass, inner: PrincipalClass): boolean 
 /** Some member of `inner` may be in `outer` (membership unknown counts as yes). */
 export function mayContain(outer: PrincipalClass, inner: PrincipalClass): boolean {
   if (contains(outer, inner)) return true;
+  // Any account can tag its own principals or name a user so: such a group may hold anyone.
+  if (isGroupWithoutAccount(outer) && inner.kind === 'anyone') return true;
   if (outer.kind === 'organization') return inner.kind === 'account' || inner.kind === 'principal' || inner.kind === 'organization';
   // A principal known only by an identifier without an account (aws:userid, a tag, a user name) may be in
   // any account. A unique id written in the Principal element is different: IAM shows it there in place of
@@ -64,7 +66,10 @@ export function conditionTargets(c: ParsedCondition): PrincipalClass[] {
             return p;
           }
         }
-        return namedClass('pattern', v, accountOfArn(v), undefined, `principals matching ${v}`);
+        const account = accountOfArn(v);
+        // `…:role/*`, `…:*`, `…:role*`: every role (or principal) of that account, so the account itself.
+        if (account && matchesWholeAccount(v)) return accountClass(account, /^arn:([^:]*):/.exec(v)?.[1]);
+        return namedClass('pattern', v, account, undefined, `principals matching ${v}`);
       }
       case 'aws:principalaccount':
       case 'kms:calleraccount':
@@ -73,8 +78,11 @@ export function conditionTargets(c: ParsedCondition): PrincipalClass[] {
         return orgClass(v);
       case 'aws:principalorgpaths':
         return orgClass(v.split('/')[0] ?? v);
-      case 'aws:userid':
-        return namedClass(v.includes('*') ? 'pattern' : 'userid', `userid:${v}`, undefined, undefined, `principals whose aws:userid matches ${v}`);
+      case 'aws:userid': {
+        // A root user's aws:userid is the account id; a federated user's is "account:name".
+        const account = /^(\d{12})(:|$)/.exec(v)?.[1];
+        return namedClass(v.includes('*') || v.includes('?') ? 'pattern' : 'userid', `userid:${v}`, account, undefined, `principals whose aws:userid matches ${v}`);
+      }
       case 'aws:username':
         return namedClass('username', `username:${v}`, undefined, undefined, `IAM users named ${v}`);
       default:
@@ -82,6 +90,17 @@ export function conditionTargets(c: ParsedCondition): PrincipalClass[] {
         return namedClass('tagged', `tag:${c.key.slice('aws:PrincipalTag/'.length)}=${v}`, undefined, undefined, `principals tagged ${c.key.slice('aws:PrincipalTag/'.length)}=${v}`);
     }
   });
+}
+
+/**
+ * Whether an aws:PrincipalArn pattern with a literal account matches every role or user of it: the part
+ * after the resource type is made of wildcards only, or the resource type itself is a wildcard.
+ */
+function matchesWholeAccount(arnPattern: string): boolean {
+  const resource = /^arn:[^:]*:(?:iam|sts)::\d{12}:(.*)$/.exec(arnPattern)?.[1] ?? '';
+  const typed = /^(role|user|assumed-role|federated-user)\/(.*)$/.exec(resource);
+  if (!typed) return resource !== 'root';
+  return /^[*?/]*$/.test(typed[2] ?? '');
 }
 
 function isGroupWithoutAccount(t: PrincipalClass): boolean {

@@ -85,6 +85,13 @@ export function orgClass(orgId: string): PrincipalClass {
   return { kind: 'organization', id: `organization:${orgId}`, label: `principals of organisation ${orgId}`, orgId };
 }
 
+/**
+ * "*" limited by aws:SourceAccount / aws:SourceArn / aws:SourceOrgID: those keys are set only when an AWS
+ * service calls on behalf of a resource, so no IAM principal and no anonymous caller can match.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-sourceaccount
+ */
+export const ANY_SERVICE: PrincipalClass = { kind: 'service', id: 'service:*', label: 'any AWS service principal', service: '*' };
+
 export function serviceClass(service: string): PrincipalClass {
   const s = service.toLowerCase();
   return { kind: 'service', id: `service:${s}`, label: `service ${s}`, service: s };
@@ -154,9 +161,4 @@ export function accountOfArn(arn: string): string | undefined {
   return m?.[1];
 }
 
-/** IAM-style glob for ARN patterns (ArnLike / StringLike): `*` and `?`. Case-sensitive like ArnLike. */
-export function globMatch(pattern: string, value: string, ignoreCase = false): boolean {
-  if (!pattern.includes('*') && !pattern.includes('?')) return ignoreCase ? pattern.toLowerCase() === value.toLowerCase() : pattern === value;
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, ignoreCase ? 'i' : '');
-  return re.test(value);
-}
+export { globMatch } from './glob';

@@ -61,6 +61,21 @@ describe('principals', () => {
       [],
     ],
     [
+      'service principal bound to a log-group name in any account',
+      policy(allow({ Service: 'logs.us-east-1.amazonaws.com' }, ['kms:Decrypt'], { Condition: { ArnLike: { 'aws:SourceArn': 'arn:aws:logs:us-east-1:*:log-group:app' } } })),
+      ['UNSCOPED_SERVICE_PRINCIPAL'],
+    ],
+    [
+      'service principal bound to a truncated ARN',
+      policy(allow({ Service: 'logs.us-east-1.amazonaws.com' }, ['kms:Decrypt'], { Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': 'arn:aws:logs:*' } } })),
+      ['UNSCOPED_SERVICE_PRINCIPAL'],
+    ],
+    [
+      'service principal acting for a foreign account',
+      policy(allow({ Service: 'logs.us-east-1.amazonaws.com' }, ['kms:Decrypt'], { Condition: { StringEquals: { 'aws:SourceAccount': FOREIGN } } })),
+      ['UNTRUSTED_CROSS_ACCOUNT'],
+    ],
+    [
       'service principal with a wildcard aws:SourceAccount',
       policy(allow({ Service: 'sns.amazonaws.com' }, ['kms:Decrypt'], { Condition: { StringLike: { 'aws:SourceAccount': '*' } } })),
       ['UNSCOPED_SERVICE_PRINCIPAL'],
@@ -125,7 +140,31 @@ describe('conditions', () => {
     ['"*" with aws:PrincipalAccount of another account', useWith('*', { StringEquals: { 'aws:PrincipalAccount': FOREIGN } }), ['UNTRUSTED_CROSS_ACCOUNT']],
     ['"*" with aws:PrincipalArn of one role', useWith('*', { ArnEquals: { 'aws:PrincipalArn': APP_ROLE } }), []],
     ['"*" with aws:PrincipalOrgPaths', useWith('*', { 'ForAnyValue:StringLike': { 'aws:PrincipalOrgPaths': 'o-abcdef1234/r-ab12/ou-ab12-11111111/*' } }), ['UNTRUSTED_CROSS_ACCOUNT']],
-    ['"*" with aws:userid of one role', useWith('*', { StringLike: { 'aws:userid': 'AROAEXAMPLEID1234567:*' } }), []],
+    // The policy does not say which account the role is in: judged as possibly foreign (fail closed).
+    ['"*" with aws:userid of one role of an unnamed account', useWith('*', { StringLike: { 'aws:userid': 'AROAEXAMPLEID1234567:*' } }), ['UNTRUSTED_CROSS_ACCOUNT']],
+    ['account with aws:userid of one role', useWith({ AWS: ROOT }, { StringLike: { 'aws:userid': 'AROAEXAMPLEID1234567:*' } }), []],
+    ['"*" with aws:userid of a foreign root user', useWith('*', { StringEquals: { 'aws:userid': FOREIGN } }), ['UNTRUSTED_CROSS_ACCOUNT']],
+    // Wildcard values that still match everyone narrow nothing.
+    ['"*" with aws:userid "?*"', useWith('*', { StringLike: { 'aws:userid': '?*' } }), ['PUBLIC_ACCESS']],
+    ['"*" with aws:userid "AROA*"', useWith('*', { StringLike: { 'aws:userid': 'AROA*' } }), ['PUBLIC_ACCESS']],
+    ['account with aws:username "?*"', useWith({ AWS: ROOT }, { StringLike: { 'aws:username': '?*' } }), ['ACCOUNT_WIDE_USAGE']],
+    ['"*" with aws:PrincipalArn role* of the account', useWith('*', { ArnLike: { 'aws:PrincipalArn': `arn:aws:iam::${OWN}:role*` } }), ['ACCOUNT_WIDE_USAGE']],
+    ['"*" with aws:PrincipalArn rol?/* of the account', useWith('*', { ArnLike: { 'aws:PrincipalArn': `arn:aws:iam::${OWN}:rol?/*` } }), ['ACCOUNT_WIDE_USAGE']],
+    ['"*" with aws:PrincipalArn of any account', useWith('*', { ArnLike: { 'aws:PrincipalArn': 'arn:aws:iam::*:role/Admin' } }), ['PUBLIC_ACCESS']],
+    ['"*" with aws:PrincipalArn role/* of a foreign account', useWith('*', { ArnLike: { 'aws:PrincipalArn': `arn:aws:iam::${FOREIGN}:role/*` } }), ['UNTRUSTED_CROSS_ACCOUNT']],
+    [
+      '"*" with aws:PrincipalArn of the account\'s SSO administrator roles',
+      useWith('*', { ArnLike: { 'aws:PrincipalArn': `arn:aws:iam::${OWN}:role/aws-reserved/sso.amazonaws.com/*AWSReservedSSO_AdministratorAccess_*` } }),
+      [],
+    ],
+    [
+      'account root with aws:PrincipalArn of the SSO administrator roles',
+      useWith({ AWS: ROOT }, { ArnLike: { 'aws:PrincipalArn': `arn:aws:iam::${OWN}:role/*AWSReservedSSO_AdministratorAccess_*` } }),
+      [],
+    ],
+    // aws:SourceAccount is only ever set when an AWS service calls for a resource.
+    ['"*" with aws:SourceAccount of the account', useWith('*', { StringEquals: { 'aws:SourceAccount': OWN } }), []],
+    ['"*" with aws:SourceAccount of a foreign account', useWith('*', { StringEquals: { 'aws:SourceAccount': FOREIGN } }), ['UNTRUSTED_CROSS_ACCOUNT']],
     ['account with aws:PrincipalTag', useWith({ AWS: ROOT }, { StringEquals: { 'aws:PrincipalTag/team': 'payments' } }), []],
     ['"*" with aws:PrincipalTag narrows nothing', useWith('*', { StringEquals: { 'aws:PrincipalTag/team': 'payments' } }), ['PUBLIC_ACCESS']],
     ['account with aws:username', useWith({ AWS: ROOT }, { StringEquals: { 'aws:username': 'alice' } }), []],
@@ -192,6 +231,19 @@ describe('Deny and Resource', () => {
   ])('%s', (_n, p, expected) => {
     const clean = JSON.parse(JSON.stringify(p)) as unknown;
     expect(checks(clean)).toEqual(expected);
+  });
+
+  it.each<[string, unknown, CheckId[]]>([
+    ['a Deny sparing a tag anyone can set does not protect', policy(allow('*', 'kms:Decrypt'), deny('*', 'kms:*', { Condition: { StringNotEquals: { 'aws:PrincipalTag/team': 'sec' } } })), ['PUBLIC_ACCESS']],
+    ['a Deny sparing a user name anyone can create does not protect', policy(allow('*', 'kms:Decrypt'), deny('*', 'kms:*', { Condition: { StringNotEquals: { 'aws:username': 'alice' } } })), ['PUBLIC_ACCESS']],
+    ['a Deny sparing aws:userid "AROA*" does not protect', policy(allow('*', 'kms:Decrypt'), deny('*', 'kms:*', { Condition: { StringNotLike: { 'aws:userid': 'AROA*' } } })), ['PUBLIC_ACCESS']],
+    [
+      'a Deny sparing the account and an organisation keeps the account in view',
+      policy(allow('*', 'kms:*'), deny('*', 'kms:*', { Condition: { StringNotEquals: { 'aws:PrincipalAccount': OWN, 'aws:PrincipalOrgID': 'o-abc1234567' } } })),
+      ['ACCOUNT_WIDE_FULL_ACCESS', 'UNCONSTRAINED_GRANT_CREATION', 'UNTRUSTED_CROSS_ACCOUNT'],
+    ],
+  ])('%s', (_n, p, expected) => {
+    expect(checks(p)).toEqual(expected);
   });
 
   it('applies a Deny on the key ARN only when the key ARN is known', () => {
