@@ -15,7 +15,19 @@ export interface AccountWideAccess {
   use: readonly Grant[];
 }
 
+// Three checks and the grant check ask the same question of the same summary: answer it once.
+const memo = new WeakMap<CheckContext, AccountWideAccess[]>();
+
 export function accountWideAccess(ctx: CheckContext): AccountWideAccess[] {
+  let answer = memo.get(ctx);
+  if (!answer) {
+    answer = computeAccountWideAccess(ctx);
+    memo.set(ctx, answer);
+  }
+  return answer;
+}
+
+function computeAccountWideAccess(ctx: CheckContext): AccountWideAccess[] {
   return ctx.summary.entries
     .filter((e) => isAccountWideEntry(e, ctx))
     .map((entry) => ({
@@ -27,6 +39,5 @@ export function accountWideAccess(ctx: CheckContext): AccountWideAccess[] {
 
 /** Whether a principal class already has full control (and so a separate grant finding adds nothing). */
 export function hasFullAccountWideAccess(ctx: CheckContext, entry: AccessEntry): boolean {
-  if (!isAccountWideEntry(entry, ctx)) return false;
-  return grantsCovering(entry, CLASS_MASKS.administration).length > 0 && grantsCovering(entry, CLASS_MASKS.cryptographic).length > 0;
+  return accountWideAccess(ctx).some((a) => a.entry === entry && a.admin.length > 0 && a.use.length > 0);
 }

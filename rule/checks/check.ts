@@ -61,9 +61,7 @@ function statementRef(sorted: readonly Grant[]): string {
   return out;
 }
 
-function conditionNote(grants: readonly Grant[]): string {
-  if (grants.some((g) => g.level === 'unconditional')) return '';
-  const keys = [...new Set(grants.flatMap((g) => g.conditionKeys))];
+function conditionNote(keys: readonly string[]): string {
   return ` Only under conditions on ${keys.join(', ')}, which limit how the key is reached, not who may reach it.`;
 }
 
@@ -73,33 +71,50 @@ function carveNote(grants: readonly Grant[]): string {
   return ` (what remains after the Deny in statement ${carved.join(', ')})`;
 }
 
-/** Build a finding from the grants behind it. */
+function byStatement(grants: readonly Grant[]): readonly Grant[] {
+  for (let i = 1; i < grants.length; i++) {
+    if ((grants[i - 1]?.statementIndex ?? 0) > (grants[i]?.statementIndex ?? 0)) return [...grants].sort((a, b) => a.statementIndex - b.statementIndex);
+  }
+  return grants;
+}
+
+/** Build a finding from the grants behind it (an entry's grants are already in statement order). */
 export function draftFromGrants(
   principal: PrincipalClass,
-  grants: readonly Grant[],
+  grantsIn: readonly Grant[],
   actions: ActionSet,
   what: string,
 ): FindingDraft {
-  const sorted = [...grants].sort((a, b) => a.statementIndex - b.statementIndex);
-  const statementIndexes = [...new Set(sorted.map((g) => g.statementIndex))];
-  const sids = statementIndexes.map((i) => sorted.find((g) => g.statementIndex === i)?.sid);
-  const unconditional = sorted.some((g) => g.level === 'unconditional');
-  const conditionKeys = [...new Set(sorted.flatMap((g) => g.conditionKeys))];
+  const grants = byStatement(grantsIn);
+  const statementIndexes: number[] = [];
+  const sids: (string | undefined)[] = [];
+  const conditionKeys: string[] = [];
+  let unconditional = false;
+  let granted = NO_ACTIONS;
+  for (const g of grants) {
+    if (statementIndexes[statementIndexes.length - 1] !== g.statementIndex) {
+      statementIndexes.push(g.statementIndex);
+      sids.push(g.sid);
+    }
+    if (g.level === 'unconditional') unconditional = true;
+    for (const k of g.conditionKeys) if (!conditionKeys.includes(k)) conditionKeys.push(k);
+    granted = union(granted, g.actions);
+  }
   // Name the whole grant ("kms:*") when the statements grant everything, not just the part this check is about.
-  const granted = sorted.reduce((set, g) => union(set, g.actions), NO_ACTIONS);
   const viaAll = granted === ALL_ACTIONS;
   const names = actionNames(actions);
   const shown = viaAll && names.length > 10 ? describeActions(granted) : `${describeActions(actions)}${viaAll ? ', through kms:*' : ''}`;
-  return {
-    message: `${capitalise(principal.label)} ${what} (${shown}), granted by ${statementRef(sorted)}${carveNote(sorted)}.${conditionNote(sorted)}`,
+  const draft: FindingDraft = {
+    message: `${capitalise(principal.label)} ${what} (${shown}), granted by ${statementRef(grants)}${carveNote(grants)}.${unconditional ? '' : conditionNote(conditionKeys)}`,
     statementIndexes,
     sids,
-    path: sorted[0]?.path ?? '$',
+    path: grants[0]?.path ?? '$',
     principals: [principalName(principal)],
-    actions: actionNames(actions),
+    actions: names,
     access: unconditional ? 'unconditional' : 'conditional',
-    ...(conditionKeys.length > 0 ? { conditionKeys } : {}),
   };
+  if (conditionKeys.length > 0) draft.conditionKeys = conditionKeys;
+  return draft;
 }
 
 export function principalName(p: PrincipalClass): string {

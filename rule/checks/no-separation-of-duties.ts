@@ -21,7 +21,7 @@ export const noSeparationOfDuties: Check = {
         const admin = grantsCovering(e, CLASS_MASKS.administration);
         const use = grantsCovering(e, CLASS_MASKS.cryptographic);
         if (admin.length === 0 || use.length === 0) return [];
-        const grants = [...new Set([...admin, ...use])];
+        const grants = grantsCovering(e, union(CLASS_MASKS.administration, CLASS_MASKS.cryptographic));
         return [
           draftFromGrants(
             e.principal,

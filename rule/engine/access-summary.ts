@@ -10,7 +10,7 @@ import {
   boundAccounts,
   carvesWho,
   constrainsGrants,
-  isServiceSourceCondition,
+  isServiceSourceKey,
   isNegatedPathCondition,
   narrowsWho,
   scopesService,
@@ -76,24 +76,33 @@ interface DenyRule {
   conditionKeys: string[];
 }
 
+// Shared empty lists for the common grant without conditions (never mutated: lists are rebuilt, not pushed to).
+const NONE: string[] = [];
+const NO_INDEXES: number[] = [];
+
 function grantsForAllow(st: ParsedStatement): Grant[] {
   const base: { principal: PrincipalClass; path: string }[] = st.principalNegated
     ? [{ principal: ANYONE, path: st.principalPath }]
     : st.principals;
   // Per statement, once: which conditions narrow who, and what they narrow to.
   const narrowing: { key: string; targets: PrincipalClass[] }[] = [];
-  const limitingKeys: string[] = [];
+  let limitingKeys: string[] = NONE;
   let grantConstrained = false;
   let serviceScoped = false;
+  let onlyServices = false;
+  let sourceAccounts: string[] = NONE;
   for (const c of st.conditions) {
     if (narrowsWho(c)) narrowing.push({ key: c.key, targets: conditionTargets(c) });
-    else limitingKeys.push(c.key);
+    else limitingKeys = limitingKeys === NONE ? [c.key] : [...limitingKeys, c.key];
     if (!grantConstrained && constrainsGrants(c)) grantConstrained = true;
-    if (!serviceScoped && scopesService(c)) serviceScoped = true;
+    if (scopesService(c)) {
+      serviceScoped = true;
+      sourceAccounts = sourceAccounts.concat(boundAccounts(c));
+      if (!st.principalNegated && isServiceSourceKey(c)) onlyServices = true;
+    }
   }
-  const narrowedBy = narrowing.map((n) => n.key);
-  const sourceAccounts = serviceScoped ? [...new Set(st.conditions.filter(scopesService).flatMap(boundAccounts))] : [];
-  const onlyServices = !st.principalNegated && st.conditions.some(isServiceSourceCondition);
+  const narrowedBy = narrowing.length === 0 ? NONE : narrowing.map((n) => n.key);
+  if (sourceAccounts.length > 1) sourceAccounts = [...new Set(sourceAccounts)];
   const grants: Grant[] = [];
   for (const written of base) {
     const path = written.path;
@@ -138,12 +147,12 @@ function makeGrant(
     actions: st.actions,
     level: conditionKeys.length > 0 ? 'conditional' : 'unconditional',
     conditionKeys,
-    narrowedBy: cls.id === written.id ? [] : narrowedBy,
+    narrowedBy: cls.id === written.id ? NONE : narrowedBy,
     grantConstrained,
     serviceScoped,
     sourceAccounts,
     viaNotPrincipal: st.principalNegated,
-    carvedBy: [],
+    carvedBy: NO_INDEXES,
   };
   if (st.sid !== undefined) grant.sid = st.sid;
   return grant;
@@ -279,7 +288,16 @@ function applyDenies(grants: readonly Grant[], denies: readonly DenyRule[]): Gra
 }
 
 export function buildAccessSummary(policy: ParsedPolicy, ownAccount: string | undefined, keyArn: string | undefined): AccessSummary {
-  let grants: Grant[] = [];
+  const { grants, denies } = statementEffects(policy, keyArn);
+  const entries = groupByPrincipal(applyDenies(grants, denies), policy);
+  const summary: AccessSummary = { entries };
+  if (ownAccount) summary.ownAccount = ownAccount;
+  return summary;
+}
+
+/** The grants of the Allow statements and the rules of the Deny statements that apply to this key. */
+function statementEffects(policy: ParsedPolicy, keyArn: string | undefined): { grants: Grant[]; denies: DenyRule[] } {
+  const grants: Grant[] = [];
   const denies: DenyRule[] = [];
   for (const st of policy.statements) {
     const applies = resourceApplies(st.resources, st.resourceNegated, keyArn);
@@ -290,32 +308,48 @@ export function buildAccessSummary(policy: ParsedPolicy, ownAccount: string | un
       if (rule) denies.push(rule);
     }
   }
-  grants = applyDenies(grants, denies);
+  return { grants, denies };
+}
 
-  const byId = new Map<string, AccessEntry>();
+/** One entry per principal class, sorted by id so the summary does not depend on statement order. */
+function groupByPrincipal(grants: readonly Grant[], policy: ParsedPolicy): AccessEntry[] {
+  // A policy names a handful of principal classes: a linear search beats a map here.
+  const entries: AccessEntry[] = [];
   for (const g of grants) {
     if (g.actions === NO_ACTIONS) continue;
-    const entry = byId.get(g.principal.id);
+    const id = g.principal.id;
+    let entry: AccessEntry | undefined;
+    for (const e of entries) {
+      if (e.principal.id === id) {
+        entry = e;
+        break;
+      }
+    }
     if (entry) {
       entry.grants.push(g);
       entry.actions = union(entry.actions, g.actions);
-    } else byId.set(g.principal.id, { principal: g.principal, grants: [g], actions: g.actions });
+    } else entries.push({ principal: g.principal, grants: [g], actions: g.actions });
   }
   // The same account may be written as a bare id or as a root ARN: name it by the partition the policy
   // uses for that account anywhere, whatever the statement order.
   let partitions: Map<string, string> | undefined;
-  for (const e of byId.values()) {
+  for (const e of entries) {
     if (e.principal.kind !== 'account') continue;
     partitions ??= accountPartitions(policy);
     const partition = partitions.get(e.principal.account);
     if (e.principal.partition !== partition) e.principal = accountClass(e.principal.account, partition);
   }
-  const entries = [...byId.values()];
-  if (entries.length > 1) entries.sort((a, b) => (a.principal.id < b.principal.id ? -1 : a.principal.id > b.principal.id ? 1 : 0));
-  for (const e of entries) if (e.grants.length > 1) e.grants.sort((a, b) => a.statementIndex - b.statementIndex || (a.path < b.path ? -1 : 1));
-  const summary: AccessSummary = { entries };
-  if (ownAccount) summary.ownAccount = ownAccount;
-  return summary;
+  // Insertion sort: few entries, and Array.prototype.sort allocates. Grants are already in statement order.
+  for (let i = 1; i < entries.length; i++) {
+    const e = entries[i] as AccessEntry;
+    let j = i - 1;
+    while (j >= 0 && (entries[j] as AccessEntry).principal.id > e.principal.id) {
+      entries[j + 1] = entries[j] as AccessEntry;
+      j--;
+    }
+    entries[j + 1] = e;
+  }
+  return entries;
 }
 
 function accountPartitions(policy: ParsedPolicy): Map<string, string> {

@@ -24,12 +24,16 @@ export interface AnalysisResult {
 
 const CHECK_ORDER = new Map(CHECKS.map((c, i) => [c.meta.id, i]));
 
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 function compareFindings(a: Finding, b: Finding): number {
   return (
     severityRank(b.severity) - severityRank(a.severity) ||
     (CHECK_ORDER.get(a.checkId) ?? 0) - (CHECK_ORDER.get(b.checkId) ?? 0) ||
     (a.statementIndexes[0] ?? -1) - (b.statementIndexes[0] ?? -1) ||
-    (a.principals.join() < b.principals.join() ? -1 : a.principals.join() > b.principals.join() ? 1 : 0) ||
+    compareText(a.principals[0] ?? '', b.principals[0] ?? '') ||
     (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)
   );
 }

@@ -66,6 +66,8 @@ export interface ParsedCondition {
   /** The key as written, and lower-cased (condition keys are case-insensitive). */
   key: string;
   keyLower: string;
+  /** What the key says about the request (computed once, at parse time). */
+  category: KeyCategory;
   values: string[];
   path: string;
 }
@@ -177,7 +179,7 @@ const UNIQUE_ID_VALUE = /^(AROA|AIDA|AGPA|ANPA|ANVA|AIPA|ASIA)[A-Z0-9]{12,}(:.*)
  */
 export function narrowsWho(c: ParsedCondition): boolean {
   return (
-    keyCategory(c.keyLower) === 'who' &&
+    c.category === 'who' &&
     MATCHING.has(c.base) &&
     !c.ifExists &&
     c.qualifier !== 'ForAllValues' &&
@@ -192,7 +194,7 @@ export function narrowsWho(c: ParsedCondition): boolean {
  */
 export function carvesWho(c: ParsedCondition): boolean {
   return (
-    keyCategory(c.keyLower) === 'who' &&
+    c.category === 'who' &&
     NEGATED_MATCHING.has(c.base) &&
     c.qualifier === undefined &&
     c.values.length > 0 &&
@@ -233,7 +235,7 @@ export function boundAccounts(c: ParsedCondition): string[] {
 
 /** A positive condition that scopes a service principal to a source account, resource or organisation. */
 export function scopesService(c: ParsedCondition): boolean {
-  const cat = keyCategory(c.keyLower);
+  const cat = c.category;
   const bindsContext = c.keyLower.startsWith('kms:encryptioncontext:');
   return (
     (cat === 'service-scope' || bindsContext) &&
@@ -260,12 +262,12 @@ export function constrainsGrants(c: ParsedCondition): boolean {
   return false;
 }
 
-/** A positive aws:SourceAccount / aws:SourceArn / aws:SourceOrgID condition: only AWS services send them. */
-export function isServiceSourceCondition(c: ParsedCondition): boolean {
-  return keyCategory(c.keyLower) === 'service-scope' && scopesService(c);
+/** aws:SourceAccount / aws:SourceArn / aws:SourceOrgID: keys that only AWS services send. */
+export function isServiceSourceKey(c: ParsedCondition): boolean {
+  return c.category === 'service-scope';
 }
 
 /** A Deny condition that only ever limits the path ("deny unless via this service"), never who. */
 export function isNegatedPathCondition(c: ParsedCondition): boolean {
-  return keyCategory(c.keyLower) === 'path-or-data' && NEGATED.has(c.base) && c.qualifier === undefined;
+  return c.category === 'path-or-data' && NEGATED.has(c.base) && c.qualifier === undefined;
 }

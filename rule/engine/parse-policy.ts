@@ -5,7 +5,7 @@
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_grammar.html
  */
 import { matchActionPattern, minus, union, NO_ACTIONS, ALL_ACTIONS, type ActionSet } from './actions';
-import { parseOperator, isNegatedOperator, type ParsedCondition } from './conditions';
+import { keyCategory, parseOperator, isNegatedOperator, type ParsedCondition } from './conditions';
 import { parseAwsPrincipal, parseServicePrincipal, namedClass, ANYONE, type PrincipalClass } from './principals';
 import type { Warning } from './types';
 
@@ -115,29 +115,25 @@ class Parser {
    * A string or a non-empty array of strings. Returns the strings; `at(path, i)` gives an entry's path when
    * one is needed (most entries never need one).
    */
-  stringList(value: unknown, path: string, what: string): string[] | undefined {
+  stringList(value: unknown, path: string, element: string, sub?: string): string[] | undefined {
+    if (typeof value === 'string' && value !== '') return [value];
+    if (Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string' && v !== '')) return value as string[];
+    return this.badStringList(value, path, sub === undefined ? element : `${element}.${sub}`);
+  }
+
+  /** The error for a value that is not a string or a non-empty array of non-empty strings. */
+  badStringList(value: unknown, path: string, what: string): undefined {
     if (typeof value === 'string') {
-      if (value === '') {
-        this.error(path, `${what} is an empty string`);
-        return undefined;
+      this.error(path, `${what} is an empty string`);
+    } else if (Array.isArray(value)) {
+      if (value.length === 0) this.error(path, `${what} is an empty array: list at least one value`);
+      else {
+        const i = value.findIndex((v) => typeof v !== 'string' || v === '');
+        this.error(`${path}[${i}]`, `${what} entries must be non-empty strings, found ${typeName(value[i])}`);
       }
-      return [value];
+    } else {
+      this.error(path, `${what} must be a string or an array of strings, found ${typeName(value)}`);
     }
-    if (Array.isArray(value)) {
-      if (value.length === 0) {
-        this.error(path, `${what} is an empty array: list at least one value`);
-        return undefined;
-      }
-      for (let i = 0; i < value.length; i++) {
-        const v: unknown = value[i];
-        if (typeof v !== 'string' || v === '') {
-          this.error(`${path}[${i}]`, `${what} entries must be non-empty strings, found ${typeName(v)}`);
-          return undefined;
-        }
-      }
-      return value as string[];
-    }
-    this.error(path, `${what} must be a string or an array of strings, found ${typeName(value)}`);
     return undefined;
   }
 
@@ -263,8 +259,13 @@ class Parser {
       this.error(ppath, `${name} must be "*" or an object such as {"AWS": "arn:aws:iam::111122223333:root"}, found ${typeName(value)}`);
       return undefined;
     }
-    const keys = Object.keys(value);
-    if (keys.length === 0) {
+    let count = 0;
+    let unknownType = false;
+    for (const k in value) {
+      count++;
+      if (!PRINCIPAL_TYPE_SET.has(k)) unknownType = true;
+    }
+    if (count === 0) {
       this.error(ppath, `${name} is an empty object: name at least one principal`);
       return undefined;
     }
@@ -274,7 +275,7 @@ class Parser {
     for (const type of PRINCIPAL_TYPES) {
       if (value[type] === undefined) continue;
       const tpath = `${ppath}.${type}`;
-      const list = this.stringList(value[type], tpath, `${name}.${type}`);
+      const list = this.stringList(value[type], tpath, name, type);
       if (!list) {
         ok = false;
         continue;
@@ -296,7 +297,7 @@ class Parser {
         }
       }
     }
-    if (!ok || keys.some((k) => !PRINCIPAL_TYPE_SET.has(k))) return undefined;
+    if (!ok || unknownType) return undefined;
     return { negated, entries, path: ppath };
   }
 
@@ -375,13 +376,15 @@ class Parser {
           ok = false;
           continue;
         }
+        const keyLower = condKey.toLowerCase();
         const cond: ParsedCondition = {
           operator,
           base: op.base,
           ifExists: op.ifExists,
           negated: isNegatedOperator(op.base),
           key: condKey,
-          keyLower: condKey.toLowerCase(),
+          keyLower,
+          category: keyCategory(keyLower),
           values,
           path: kPath,
         };

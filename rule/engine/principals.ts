@@ -147,7 +147,20 @@ function classifyAwsPrincipal(value: string): PrincipalParse {
   return { ok: false, reason: `"${value}" is not an assumed-role or federated-user session ARN` };
 }
 
+const servicePrincipalCache = new Map<string, PrincipalParse>();
+
+/** Classify one value of `Principal.Service`. The result is shared: treat it as read-only. */
 export function parseServicePrincipal(value: string): PrincipalParse {
+  let r = servicePrincipalCache.get(value);
+  if (r === undefined) {
+    r = classifyServicePrincipal(value);
+    if (servicePrincipalCache.size >= 10_000) servicePrincipalCache.clear();
+    servicePrincipalCache.set(value, r);
+  }
+  return r;
+}
+
+function classifyServicePrincipal(value: string): PrincipalParse {
   if (value === '*') return { ok: false, reason: 'a Service principal cannot be "*"; name the service, e.g. "logs.amazonaws.com"' };
   if (!/^[a-z0-9.-]+\.(amazonaws\.com(\.cn)?|amazon\.com|aws\.internal|c2s\.ic\.gov|sc2s\.sgov\.gov)$/i.test(value)) {
     return { ok: false, reason: `"${value}" is not a service principal name such as "cloudtrail.amazonaws.com"` };

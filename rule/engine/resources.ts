@@ -25,6 +25,7 @@ function matchOne(pattern: string, keyArn: string | undefined): Match {
 
 /** Whether the statement's resource element covers the key. */
 export function resourceApplies(values: readonly string[], negated: boolean, keyArn: string | undefined): Match {
+  if (values.length === 1 && values[0] === '*') return negated ? 'no' : 'yes';
   let any: Match = 'no';
   for (const v of values) {
     const r = matchOne(v, keyArn);
