@@ -8,6 +8,7 @@ export type RemediationErrorCode =
   | 'POLICY_UNREADABLE'
   | 'LOCKOUT_RISK'
   | 'STILL_ACCOUNT_WIDE'
+  | 'NEW_FINDINGS'
   | 'BACKUP_TOO_LARGE'
   | 'BACKUP_FAILED'
   | 'APPLY_FAILED';
@@ -50,6 +51,16 @@ export class PolicyUnreadableError extends RemediationError {
 export class LockoutRiskError extends RemediationError {
   constructor(message: string) {
     super('LOCKOUT_RISK', message);
+  }
+}
+
+/** The rewrite would grant access the old policy did not (for example to a principal of another account). */
+export class NewFindingsError extends RemediationError {
+  readonly checkIds: string[];
+
+  constructor(message: string, checkIds: string[]) {
+    super('NEW_FINDINGS', message);
+    this.checkIds = checkIds;
   }
 }
 

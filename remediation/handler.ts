@@ -5,8 +5,10 @@
  *   1. validate the parameters (typed InvalidParameterError);
  *   2. DescribeKey (refuse AWS managed keys, learn the account and ARN) and GetKeyPolicy;
  *   3. rewrite account-wide grants (remediation/rewrite.ts);
- *   4. refuse if no principal could call kms:PutKeyPolicy afterwards, or if the engine still reports
- *      ACCOUNT_WIDE_* or INVALID_POLICY on the rewrite;
+ *   4. refuse if no principal could call kms:PutKeyPolicy afterwards, if the caller itself could not (KMS
+ *      then rejects the policy: BypassPolicyLockoutSafetyCheck stays false), if the engine still reports
+ *      ACCOUNT_WIDE_* or INVALID_POLICY on the rewrite, or if the rewrite brings a finding the old policy did
+ *      not have (a principal of another account, say);
  *   5. dry run (the default): return the diff, write nothing;
  *   6. back up the current policy to SSM Parameter Store, then PutKeyPolicy with
  *      BypassPolicyLockoutSafetyCheck false. If PutKeyPolicy fails, KMS keeps the old policy.
@@ -17,13 +19,16 @@
  */
 import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient, PutKeyPolicyCommand } from '@aws-sdk/client-kms';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { analyzePolicy } from '../rule/engine';
+import { analyzePolicy, type Finding } from '../rule/engine';
 import {
   ApplyFailedError,
   BackupFailedError,
   BackupTooLargeError,
+  InvalidParameterError,
   LockoutRiskError,
+  NewFindingsError,
   PolicyUnreadableError,
   StillAccountWideError,
   UnsupportedKeyError,
@@ -42,6 +47,8 @@ export type RemediationLogger = Pick<Logger, 'info' | 'warn' | 'error'>;
 export interface RemediationDeps {
   kms: Pick<KMSClient, 'send'>;
   ssm: Pick<SSMClient, 'send'>;
+  /** Tells who the function runs as (GetCallerIdentity needs no permission). */
+  sts: Pick<STSClient, 'send'>;
   /** The engine's analysis; injectable for tests. */
   analyze?: typeof analyzePolicy;
   now?: () => Date;
@@ -71,6 +78,50 @@ export function backupParameterName(keyId: string, at: Date): string {
   return `${BACKUP_PARAMETER_PREFIX}/${keyId}/${at.toISOString().replace(/:/g, '-')}`;
 }
 
+/** The principal a key policy would name for the caller: a role (from its session ARN) or a user. */
+export function callerPrincipal(callerArn: string): { account: string; type: 'role' | 'user'; name: string } | undefined {
+  const session = /^arn:[^:]+:sts::(\d{12}):assumed-role\/([^/]+)\/.+$/.exec(callerArn);
+  if (session) return { account: session[1] ?? '', type: 'role', name: session[2] ?? '' };
+  const user = /^arn:[^:]+:(?:iam|sts)::(\d{12}):user\/(?:.*\/)?([^/]+)$/.exec(callerArn);
+  if (user) return { account: user[1] ?? '', type: 'user', name: user[2] ?? '' };
+  return undefined;
+}
+
+/** Whether one of the principal ARNs is the caller (a session ARN carries no role path, so match by name). */
+export function namesCaller(arns: readonly string[], caller: { account: string; type: 'role' | 'user'; name: string }): boolean {
+  return arns.some((arn) => {
+    const m = /^arn:[^:]+:iam::(\d{12}):(role|user)\/(?:.*\/)?([^/]+)$/.exec(arn);
+    return m !== null && m[1] === caller.account && m[2] === caller.type && m[3] === caller.name;
+  });
+}
+
+function accountOfPrincipal(principal: string): string | undefined {
+  if (/^\d{12}$/.test(principal)) return principal;
+  return /^arn:[^:]*:[^:]*:[^:]*:(\d{12}):/.exec(principal)?.[1];
+}
+
+/**
+ * Findings of the rewrite that the old policy did not already imply: the same check on the same principal,
+ * or on the account that principal belongs to (a role of an account with account-wide access already had
+ * that access), or a finding on that account whose access covers the new one.
+ */
+function newFindings(before: readonly Finding[], after: readonly Finding[]): Finding[] {
+  const implies: Record<string, readonly string[]> = {
+    ACCOUNT_WIDE_FULL_ACCESS: ['ACCOUNT_WIDE_USAGE', 'ACCOUNT_WIDE_ADMINISTRATION', 'NO_SEPARATION_OF_DUTIES', 'UNCONSTRAINED_GRANT_CREATION'],
+  };
+  return after.filter((f) => {
+    const who = f.principals[0] ?? '';
+    const account = accountOfPrincipal(who);
+    return !before.some((g) => {
+      if (g.checkId !== f.checkId && !(implies[g.checkId] ?? []).includes(f.checkId)) return false;
+      const was = g.principals[0] ?? '';
+      if (was === who) return true;
+      const wasAccount = /^\d{12}$/.test(was) || /:root$/.test(was) ? accountOfPrincipal(was) : undefined;
+      return wasAccount !== undefined && wasAccount === account;
+    });
+  });
+}
+
 function errorMessage(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
@@ -93,6 +144,20 @@ export function createRemediationHandler(deps: RemediationDeps): (event: unknown
     }
     const keyId = metadata.KeyId;
     const keyArn = metadata.Arn;
+    const accountId = metadata.AWSAccountId;
+    for (const [parameter, arns] of [
+      ['AdminPrincipalArns', request.adminPrincipalArns],
+      ['UsagePrincipalArns', request.usagePrincipalArns],
+    ] as const) {
+      for (const arn of arns) {
+        if (accountOfPrincipal(arn) !== accountId) {
+          throw new InvalidParameterError(
+            parameter,
+            `"${arn}" belongs to another account than the key (${accountId}); the remediation only names principals of the key's own account`,
+          );
+        }
+      }
+    }
 
     const current = await deps.kms.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' }));
     const currentText = current.Policy;
@@ -107,12 +172,12 @@ export function createRemediationHandler(deps: RemediationDeps): (event: unknown
     }
 
     const rewrite = rewriteKeyPolicy(currentPolicy, {
-      accountId: metadata.AWSAccountId,
+      accountId,
       adminPrincipalArns: request.adminPrincipalArns,
       usagePrincipalArns: request.usagePrincipalArns,
     });
 
-    const analysis = analyze(rewrite.policy, { accountId: metadata.AWSAccountId, keyArn });
+    const analysis = analyze(rewrite.policy, { accountId, keyArn });
     const remaining = analysis.findings.filter((f) => REFUSED_CHECKS.test(f.checkId));
     if (remaining.length > 0) {
       const detail = remaining.map((f) => `${f.checkId} at ${f.path}: ${f.message}`).join('; ');
@@ -125,6 +190,14 @@ export function createRemediationHandler(deps: RemediationDeps): (event: unknown
     if (!rewrite.changed) {
       return { status: 'NO_CHANGE', keyId, keyArn, message: `the policy of ${keyArn} has no account-wide grant to rewrite` };
     }
+    const added = newFindings(analyze(currentPolicy, { accountId, keyArn }).findings, analysis.findings);
+    if (added.length > 0) {
+      throw new NewFindingsError(
+        `refusing to rewrite ${keyArn}: the new policy would bring findings the old one did not have: ` +
+          added.map((f) => `${f.checkId} (${f.message})`).join('; '),
+        [...new Set(added.map((f) => f.checkId))],
+      );
+    }
 
     const policyAdministrators = principalsAllowed(rewrite.policy, 'kms:PutKeyPolicy', keyArn);
     if (policyAdministrators.length === 0) {
@@ -132,6 +205,19 @@ export function createRemediationHandler(deps: RemediationDeps): (event: unknown
         `refusing to rewrite ${keyArn}: afterwards no principal could call kms:PutKeyPolicy (unconditionally), so ` +
           `nobody could change the key policy again. Include a principal with kms:PutKeyPolicy in AdminPrincipalArns ` +
           `(the administration part of the grant carries it only if the old account-wide grant did).`,
+      );
+    }
+
+    // KMS accepts a new key policy only if the principal sending it could still change it afterwards
+    // (https://docs.aws.amazon.com/kms/latest/APIReference/API_PutKeyPolicy.html, BypassPolicyLockoutSafetyCheck).
+    const callerArn = (await deps.sts.send(new GetCallerIdentityCommand({}))).Arn ?? '';
+    const caller = callerPrincipal(callerArn);
+    if (caller === undefined || !namesCaller(policyAdministrators, caller)) {
+      const named = caller ? `arn:aws:iam::${caller.account}:${caller.type}/${caller.name}` : callerArn;
+      throw new LockoutRiskError(
+        `refusing to rewrite ${keyArn}: the remediation runs as ${named || 'an unknown principal'}, and the rewritten policy ` +
+          `would not let it call kms:PutKeyPolicy, so KMS would reject the change. Add that ${caller?.type ?? 'principal'} ` +
+          `(with its path) to AdminPrincipalArns.`,
       );
     }
 
@@ -188,4 +274,4 @@ export function createRemediationHandler(deps: RemediationDeps): (event: unknown
 }
 
 /** SDK clients are created once per execution environment (https://docs.aws.amazon.com/lambda/latest/dg/best-practices.html). */
-export const handler = createRemediationHandler({ kms: new KMSClient({}), ssm: new SSMClient({}) });
+export const handler = createRemediationHandler({ kms: new KMSClient({}), ssm: new SSMClient({}), sts: new STSClient({}) });

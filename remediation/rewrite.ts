@@ -174,6 +174,40 @@ function withPrincipal(statement: PolicyStatement, principal: JsonValue, actions
   return out;
 }
 
+/** Grant actions a key user needs to use the key with integrated AWS services. */
+const ATTACHMENT_ACTIONS: readonly KeyPolicyAction[] = ['kms:CreateGrant', 'kms:ListGrants', 'kms:RevokeGrant'];
+
+/** The statement allows grants only for AWS resources: `"Bool": {"kms:GrantIsForAWSResource": true}`. */
+function grantsOnlyForAwsResources(statement: PolicyStatement): boolean {
+  const condition = statement.Condition;
+  if (!isObject(condition)) return false;
+  for (const [operator, block] of Object.entries(condition)) {
+    if (!/^Bool$/i.test(operator) || !isObject(block)) continue;
+    for (const [key, value] of Object.entries(block)) {
+      if (key.toLowerCase() !== 'kms:grantisforawsresource') continue;
+      const values = asArray(value);
+      if (values.length > 0 && values.every((v) => v === true || (typeof v === 'string' && v.toLowerCase() === 'true'))) return true;
+    }
+  }
+  return false;
+}
+
+/** The console default's "Allow attachment of persistent resources" statement, for the given users. */
+function attachmentStatement(from: PolicyStatement, users: readonly string[], sid: string): PolicyStatement {
+  const statement: PolicyStatement = {
+    Sid: sid,
+    Effect: 'Allow',
+    Principal: principalElement(users),
+    Action: [...ATTACHMENT_ACTIONS],
+    Resource: from.Resource ?? '*',
+  };
+  const condition: { [key: string]: JsonValue } = isObject(from.Condition) ? structuredClone(from.Condition) : {};
+  const bool = isObject(condition.Bool) ? condition.Bool : {};
+  condition.Bool = { ...bool, 'kms:GrantIsForAWSResource': 'true' };
+  statement.Condition = condition;
+  return statement;
+}
+
 /**
  * Rewrite account-wide Allow statements of the key's own account. A statement whose actions are all on one
  * side (only administration, or only usage) keeps its Action element verbatim and gets the named
@@ -200,9 +234,13 @@ export function rewriteKeyPolicy(policy: unknown, options: RewriteOptions): Rewr
     }
 
     const { known, unknownKms, nonKms } = statementActions(statement);
-    const admin = known.filter((a) => actionRole(a) === 'administration');
-    const usage = known.filter((a) => actionRole(a) === 'usage');
-    const shared = known.filter((a) => actionRole(a) === 'shared');
+    // Grants limited to AWS resources are what key users need to use the key through EBS, RDS and the like:
+    // the console's default policy gives them to the key users ("Allow attachment of persistent resources").
+    const forAwsResources = grantsOnlyForAwsResources(statement);
+    const sideOf = (a: KeyPolicyAction) => (forAwsResources && ATTACHMENT_ACTIONS.includes(a) ? 'usage' : actionRole(a));
+    const admin = known.filter((a) => sideOf(a) === 'administration');
+    const usage = known.filter((a) => sideOf(a) === 'usage');
+    const shared = known.filter((a) => sideOf(a) === 'shared');
     const adminSide = admin.length > 0 || unknownKms.length > 0 || (usage.length === 0 && shared.length > 0);
     const usageSide = usage.length > 0;
 
@@ -214,13 +252,20 @@ export function rewriteKeyPolicy(policy: unknown, options: RewriteOptions): Rewr
       // Mixed grant: list the concrete actions on each side. Wildcards cannot be kept, because kms:* for the
       // administrators would hand them the usage actions too.
       const base = typeof statement.Sid === 'string' && statement.Sid !== '' ? statement.Sid : `KmsPolicyGuard${index}`;
-      const adminActions = [...admin, ...shared, ...unknownKms].sort();
+      // kms:CreateGrant without a condition would let administrators hand themselves usage through a grant:
+      // it moves to the users, limited to grants for AWS resources, as in the console's default policy.
+      const createGrant = admin.includes('kms:CreateGrant') && !forAwsResources;
+      const adminActions = [...admin.filter((a) => !createGrant || a !== 'kms:CreateGrant'), ...shared, ...unknownKms].sort();
       const usageActions = [...usage, ...shared].sort();
       out.push(withPrincipal(statement, principalElement(options.adminPrincipalArns), adminActions, uniqueSid(`${base} administration`, taken)));
       out.push(withPrincipal(statement, principalElement(options.usagePrincipalArns), usageActions, uniqueSid(`${base} usage`, taken)));
+      if (createGrant) {
+        out.push(attachmentStatement(statement, options.usagePrincipalArns, uniqueSid(`${base} attachment of persistent resources`, taken)));
+      }
       changes.push(
         `${label}: ${what} split into ${adminActions.length} administration actions for ${options.adminPrincipalArns.join(', ')} ` +
-          `and ${usageActions.length} usage actions for ${options.usagePrincipalArns.join(', ')}`,
+          `and ${usageActions.length} usage actions for ${options.usagePrincipalArns.join(', ')}` +
+          (createGrant ? `; kms:CreateGrant, ListGrants and RevokeGrant for the users, only for AWS resources (kms:GrantIsForAWSResource)` : ''),
       );
       return;
     }

@@ -103,8 +103,11 @@ export class KeyPolicyRemediation extends Construct {
   }
 
   private documentContent(): Record<string, unknown> {
+    // The function's own role joins the administrators: KMS accepts a new key policy only if the principal
+    // sending it could still change it (PutKeyPolicy with BypassPolicyLockoutSafetyCheck false). Its IAM
+    // policy still limits it to reading and replacing key policies.
     const payload =
-      '{"KeyId":"{{ KeyId }}","AdminPrincipalArns":"{{ AdminPrincipalArns }}",' +
+      `{"KeyId":"{{ KeyId }}","AdminPrincipalArns":"{{ AdminPrincipalArns }},${this.guard.role.roleArn}",` +
       '"UsagePrincipalArns":"{{ UsagePrincipalArns }}","DryRun":"{{ DryRun }}"}';
     return {
       schemaVersion: '0.3',
@@ -124,8 +127,8 @@ export class KeyPolicyRemediation extends Construct {
         AdminPrincipalArns: {
           type: 'String',
           description:
-            'Comma-separated IAM role or user ARNs that receive the administration part of account-wide grants. Include one that ' +
-            'keeps kms:PutKeyPolicy, or the remediation refuses.',
+            'Comma-separated IAM role or user ARNs that receive the administration part of account-wide grants. The remediation ' +
+            "function's own role is added to them, since KMS only accepts a policy its sender can still change.",
           allowedPattern: PRINCIPAL_LIST_PATTERN,
         },
         UsagePrincipalArns: {

@@ -17,19 +17,25 @@ describeWithMoto('remediation against moto (KMS + SSM Parameter Store)', () => {
   let kms: KMSClient;
   let ssm: SSMClient;
   let account: string;
+  let sts: STSClient;
+  /** moto's caller, as a key policy names it: the remediation must keep it able to change the policy. */
+  let callerPrincipal: string;
 
   beforeAll(async () => {
     moto = await startMoto();
     kms = new KMSClient(motoClientConfig(moto.endpoint));
     ssm = new SSMClient(motoClientConfig(moto.endpoint));
-    const identity = await new STSClient(motoClientConfig(moto.endpoint)).send(new GetCallerIdentityCommand({}));
+    sts = new STSClient(motoClientConfig(moto.endpoint));
+    const identity = await sts.send(new GetCallerIdentityCommand({}));
     account = identity.Account ?? '123456789012';
+    const name = /:user\/(.+)$/.exec(identity.Arn ?? '')?.[1] ?? 'moto';
+    callerPrincipal = `arn:aws:iam::${account}:user/${name}`;
   });
   afterAll(async () => {
     await moto.stop();
   });
 
-  const admin = () => `arn:aws:iam::${account}:role/KeyAdmin`;
+  const admin = () => `arn:aws:iam::${account}:role/KeyAdmin,${callerPrincipal}`;
   const user = () => `arn:aws:iam::${account}:role/KeyUser`;
 
   async function createKey(name: FixtureName): Promise<{ keyId: string; policy: string }> {
@@ -51,7 +57,7 @@ describeWithMoto('remediation against moto (KMS + SSM Parameter Store)', () => {
 
   it('dry run leaves the key policy and Parameter Store untouched', async () => {
     const { keyId, policy } = await createKey('seed-bad-policy');
-    const handler = createRemediationHandler({ kms, ssm, logger: silent });
+    const handler = createRemediationHandler({ kms, ssm, sts, logger: silent });
     const result = await handler({ KeyId: keyId, AdminPrincipalArns: admin(), UsagePrincipalArns: user() });
     expect(result.status).toBe('DRY_RUN');
     expect(await currentPolicy(keyId)).toBe(policy);
@@ -60,7 +66,7 @@ describeWithMoto('remediation against moto (KMS + SSM Parameter Store)', () => {
 
   it('apply backs up the old policy, then writes a policy without account-wide grants', async () => {
     const { keyId, policy } = await createKey('console-default-policy');
-    const handler = createRemediationHandler({ kms, ssm, logger: silent });
+    const handler = createRemediationHandler({ kms, ssm, sts, logger: silent });
     const result = await handler({ KeyId: keyId, AdminPrincipalArns: admin(), UsagePrincipalArns: user(), DryRun: 'false' });
     expect(result.status).toBe('APPLIED');
     if (result.status !== 'APPLIED') return;
@@ -85,7 +91,7 @@ describeWithMoto('remediation against moto (KMS + SSM Parameter Store)', () => {
       },
       { step: 'initialize', name: 'failPutKeyPolicy' },
     );
-    const handler = createRemediationHandler({ kms: failingKms, ssm, logger: silent });
+    const handler = createRemediationHandler({ kms: failingKms, ssm, sts, logger: silent });
     const error = await handler({ KeyId: keyId, AdminPrincipalArns: admin(), UsagePrincipalArns: user(), DryRun: false }).catch(
       (e: unknown) => e,
     );

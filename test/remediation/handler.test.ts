@@ -1,5 +1,6 @@
 import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient, PutKeyPolicyCommand } from '@aws-sdk/client-kms';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { AnalysisResult } from '../../rule/engine';
 import {
@@ -8,6 +9,7 @@ import {
   BackupTooLargeError,
   InvalidParameterError,
   LockoutRiskError,
+  NewFindingsError,
   PolicyUnreadableError,
   StillAccountWideError,
   UnsupportedKeyError,
@@ -17,6 +19,9 @@ import { ACCOUNT, ADMIN, fixtureText, KEY_ARN, KEY_ID, USER } from './fixtures';
 
 const kmsMock = mockClient(KMSClient);
 const ssmMock = mockClient(SSMClient);
+const stsMock = mockClient(STSClient);
+/** The function runs as the key administrator role, which the rewrite keeps able to change the policy. */
+const CALLER_ARN = `arn:aws:sts::${ACCOUNT}:assumed-role/KeyAdmin/remediation-session`;
 const NOW = new Date('2026-11-29T10:20:30.456Z');
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -25,6 +30,8 @@ let calls: string[];
 function setUp(policyText: string, keyManager: 'CUSTOMER' | 'AWS' = 'CUSTOMER'): void {
   kmsMock.reset();
   ssmMock.reset();
+  stsMock.reset();
+  stsMock.on(GetCallerIdentityCommand).resolves({ Arn: CALLER_ARN, Account: ACCOUNT });
   calls = [];
   kmsMock.on(DescribeKeyCommand).callsFake(() => {
     calls.push('DescribeKey');
@@ -45,7 +52,7 @@ function setUp(policyText: string, keyManager: 'CUSTOMER' | 'AWS' = 'CUSTOMER'):
 }
 
 function handler(extra: Partial<RemediationDeps> = {}) {
-  return createRemediationHandler({ kms: new KMSClient({}), ssm: new SSMClient({}), now: () => NOW, logger: silent, ...extra });
+  return createRemediationHandler({ kms: new KMSClient({}), ssm: new SSMClient({}), sts: new STSClient({}), now: () => NOW, logger: silent, ...extra });
 }
 
 const event = (overrides: Record<string, unknown> = {}) => ({
@@ -86,6 +93,8 @@ describe('apply (DryRun=false)', () => {
   it('backs the old policy up before PutKeyPolicy, which runs with the lockout safety check on', async () => {
     const oldText = fixtureText('seed-less-bad-policy');
     setUp(oldText);
+    // That policy's own administrator role (which keeps kms:PutKeyPolicy) runs the remediation.
+    stsMock.on(GetCallerIdentityCommand).resolves({ Arn: `arn:aws:sts::${ACCOUNT}:assumed-role/KMSAdminRole/s`, Account: ACCOUNT });
     const result = await handler()(event({ DryRun: 'false' }));
     expect(calls).toEqual(['DescribeKey', 'GetKeyPolicy', 'PutParameter', 'PutKeyPolicy']);
     expect(result.status).toBe('APPLIED');
@@ -250,5 +259,49 @@ describe('parameters', () => {
 
   it('refuses an event that is not an object', async () => {
     await expect(handler()('KeyId=abc')).rejects.toBeInstanceOf(InvalidParameterError);
+  });
+});
+
+describe('refusals that keep the key manageable and the access narrow', () => {
+  it('refuses when the rewrite would not let the remediation itself change the policy (KMS would reject it)', async () => {
+    setUp(fixtureText('seed-bad-policy'));
+    stsMock.on(GetCallerIdentityCommand).resolves({ Arn: `arn:aws:sts::${ACCOUNT}:assumed-role/RemediationFunctionRole/s`, Account: ACCOUNT });
+    const error = await handler()(event({ DryRun: 'false' })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LockoutRiskError);
+    expect((error as Error).message).toContain(`arn:aws:iam::${ACCOUNT}:role/RemediationFunctionRole`);
+    expect(writes()).toEqual([]);
+  });
+
+  it('accepts the remediation role when it is named with a path among the administrators', async () => {
+    setUp(fixtureText('seed-bad-policy'));
+    stsMock.on(GetCallerIdentityCommand).resolves({ Arn: `arn:aws:sts::${ACCOUNT}:assumed-role/Remediator/s`, Account: ACCOUNT });
+    const result = await handler()(event({ DryRun: 'false', AdminPrincipalArns: `${ADMIN},arn:aws:iam::${ACCOUNT}:role/service/Remediator` }));
+    expect(result.status).toBe('APPLIED');
+    expect(writes()).toEqual(['PutParameter', 'PutKeyPolicy']);
+  });
+
+  it('refuses principals of another account before reading anything else', async () => {
+    setUp(fixtureText('seed-bad-policy'));
+    const error = await handler()(event({ DryRun: 'false', AdminPrincipalArns: 'arn:aws:iam::999999999999:role/Admin' })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidParameterError);
+    expect((error as Error).message).toMatch(/^AdminPrincipalArns: .*999999999999.*another account/);
+    expect(writes()).toEqual([]);
+  });
+
+  it('refuses a rewrite that brings a finding the old policy did not have', async () => {
+    setUp(fixtureText('seed-bad-policy'));
+    const analyze = (policy: unknown, options?: unknown) => {
+      const real = jest.requireActual<typeof import('../../rule/engine')>('../../rule/engine').analyzePolicy(policy, options as never);
+      const text = JSON.stringify(policy);
+      // Pretend the rewrite exposed the key publicly: the old policy had no such finding.
+      if (text.includes('administration')) {
+        return { ...real, findings: [...real.findings, { ...real.findings[0], checkId: 'PUBLIC_ACCESS', severity: 'critical', principals: ['*'] } as AnalysisResult['findings'][number]] };
+      }
+      return real;
+    };
+    const error = await handler({ analyze: analyze as RemediationDeps['analyze'] })(event({ DryRun: 'false' })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NewFindingsError);
+    expect((error as NewFindingsError).checkIds).toEqual(['PUBLIC_ACCESS']);
+    expect(writes()).toEqual([]);
   });
 });

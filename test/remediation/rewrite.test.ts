@@ -44,9 +44,16 @@ describe('rewriteKeyPolicy on real policies', () => {
   it('seed "bad-policy" (root, kms:*): split into an administration and a usage statement', () => {
     const { policy, changes } = rewriteKeyPolicy(fixture('seed-bad-policy'), options);
     expect(policy.Id).toBe('bad-policy');
-    expect(policy.Statement).toHaveLength(2);
+    expect(policy.Statement).toHaveLength(3);
     const admin = bySid(policy.Statement, 'Allow key access administration');
     const usage = bySid(policy.Statement, 'Allow key access usage');
+    const attachment = bySid(policy.Statement, 'Allow key access attachment of persistent resources');
+    // Unconditioned CreateGrant would let administrators grant themselves Decrypt: users get grants for AWS
+    // resources only, as in the console's default policy.
+    expect(actionsOf(admin)).not.toContain('kms:CreateGrant');
+    expect(attachment?.Principal).toEqual({ AWS: USER });
+    expect(actionsOf(attachment)).toEqual(['kms:CreateGrant', 'kms:ListGrants', 'kms:RevokeGrant']);
+    expect(attachment?.Condition).toEqual({ Bool: { 'kms:GrantIsForAWSResource': 'true' } });
     expect(admin?.Principal).toEqual({ AWS: ADMIN });
     expect(usage?.Principal).toEqual({ AWS: USER });
     expect(actionsOf(admin)).toEqual(expect.arrayContaining(['kms:PutKeyPolicy', 'kms:ScheduleKeyDeletion', 'kms:DescribeKey']));
@@ -72,16 +79,39 @@ describe('rewriteKeyPolicy on real policies', () => {
     expect(policy.Statement.map((s) => s.Sid)).toEqual([
       'Enable IAM User Permissions administration',
       'Enable IAM User Permissions usage',
+      'Enable IAM User Permissions attachment of persistent resources',
       'Allow access for Key Administrators',
       'Allow use of the key',
       'Allow attachment of persistent resources',
     ]);
-    expect(policy.Statement.slice(2)).toEqual(original.Statement.slice(1));
+    expect(policy.Statement.slice(3)).toEqual(original.Statement.slice(1));
   });
 
   it('CDK default (no Sid): generated Sids', () => {
     const { policy } = rewriteKeyPolicy(fixture('cdk-default-policy'), options);
-    expect(policy.Statement.map((s) => s.Sid)).toEqual(['KmsPolicyGuard0 administration', 'KmsPolicyGuard0 usage']);
+    expect(policy.Statement.map((s) => s.Sid)).toEqual([
+      'KmsPolicyGuard0 administration',
+      'KmsPolicyGuard0 usage',
+      'KmsPolicyGuard0 attachment of persistent resources',
+    ]);
+  });
+
+  it('an account-wide grant for AWS resources goes to the users, not the administrators', () => {
+    const original = {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'Grants',
+          Effect: 'Allow',
+          Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+          Action: ['kms:CreateGrant', 'kms:ListGrants', 'kms:RevokeGrant'],
+          Resource: '*',
+          Condition: { Bool: { 'kms:GrantIsForAWSResource': true } },
+        },
+      ],
+    };
+    const { policy } = rewriteKeyPolicy(original, options);
+    expect(policy.Statement).toEqual([{ ...original.Statement[0], Principal: { AWS: USER } }]);
   });
 
   it('"*" narrowed to the account by kms:CallerAccount: principal replaced, conditions kept', () => {
