@@ -66,6 +66,10 @@ function resolveRef(name: unknown, ctx: TemplateContext): unknown {
   if (isRecord(parameter)) {
     if (!('Default' in parameter)) return new Unresolved(`Ref ${name}: the parameter has no Default`);
     const type = typeof parameter.Type === 'string' ? parameter.Type : 'String';
+    // An SSM parameter type's Default is the name of a Parameter Store entry, read at deployment.
+    if (type.startsWith('AWS::SSM::Parameter::Value<')) {
+      return new Unresolved(`Ref ${name}: the value is read from Parameter Store (${String(parameter.Default)}) at deployment`);
+    }
     const value = parameter.Default;
     // List parameters are given as comma-separated strings and resolve to lists.
     if ((type === 'CommaDelimitedList' || type.startsWith('List<')) && typeof value === 'string') return value.split(',').map((v) => v.trim());

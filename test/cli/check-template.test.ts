@@ -166,7 +166,12 @@ describe('resolving intrinsics', () => {
     partition: 'aws',
     region: 'eu-west-1',
     urlSuffix: 'amazonaws.com',
-    parameters: { Env: { Type: 'String', Default: 'prod' }, Names: { Type: 'CommaDelimitedList', Default: 'a, b' }, NoDefault: { Type: 'String' } },
+    parameters: {
+      Env: { Type: 'String', Default: 'prod' },
+      Names: { Type: 'CommaDelimitedList', Default: 'a, b' },
+      NoDefault: { Type: 'String' },
+      FromSsm: { Type: 'AWS::SSM::Parameter::Value<String>', Default: '/org/kms/admin-arn' },
+    },
     resources: { Role: { Type: 'AWS::IAM::Role' }, Bucket: { Type: 'AWS::S3::Bucket' } },
     mappings: { Accounts: { prod: { Audit: '555566667777' } } },
     conditions: { IsProd: { 'Fn::Equals': [{ Ref: 'Env' }, 'prod'] }, Unknown: { 'Fn::Equals': [{ Ref: 'NoDefault' }, 'x'] } },
@@ -190,6 +195,7 @@ describe('resolving intrinsics', () => {
 
   it.each([
     [{ Ref: 'NoDefault' }, 'Ref NoDefault: the parameter has no Default', undefined],
+    [{ Ref: 'FromSsm' }, 'Ref FromSsm: the value is read from Parameter Store (/org/kms/admin-arn) at deployment', undefined],
     [{ 'Fn::GetAtt': ['Role', 'Arn'] }, 'Fn::GetAtt Role.Arn', `arn:aws:iam::111122223333:role/${HOLE}`],
     [{ 'Fn::GetAtt': ['Bucket', 'Arn'] }, 'Fn::GetAtt Bucket.Arn', `arn:aws:s3:eu-west-1:111122223333:${HOLE}`],
     [{ 'Fn::Sub': 'arn:aws:iam::${AWS::AccountId}:role/${NoDefault}' }, 'Ref NoDefault', `arn:aws:iam::111122223333:role/${HOLE}`],
