@@ -7,6 +7,7 @@
  */
 import kmsActionData from './data/kms-actions.json';
 import { globMatch } from './glob';
+import { memoize } from './memo';
 
 export const ACTION_CLASSES = ['administration', 'cryptographic', 'grant', 'read'] as const;
 export type ActionClass = (typeof ACTION_CLASSES)[number];
@@ -173,22 +174,14 @@ export type PatternMatch =
   | { kind: 'other-service'; set: ActionSet }
   | { kind: 'invalid'; reason: string };
 
-const patternCache = new Map<string, PatternMatch>();
-const PATTERN_CACHE_LIMIT = 10_000;
+const CACHE_LIMIT = 10_000;
 
 /**
  * Resolve one Action/NotAction entry to the KMS actions it matches.
  * `*` and `kms:*` also match actions AWS adds later; a narrower wildcard such as `kms:Get*` matches only
  * the actions known today (a later `Get…` action is unknown to us, so we do not claim it).
  */
-export function matchActionPattern(pattern: string): PatternMatch {
-  const cached = patternCache.get(pattern);
-  if (cached) return cached;
-  const result = computeMatch(pattern);
-  if (patternCache.size >= PATTERN_CACHE_LIMIT) patternCache.clear();
-  patternCache.set(pattern, result);
-  return result;
-}
+export const matchActionPattern: (pattern: string) => PatternMatch = memoize(computeMatch, CACHE_LIMIT);
 
 function computeMatch(pattern: string): PatternMatch {
   if (pattern === '*') return { kind: 'kms', set: ALL_ACTIONS, known: true };
@@ -214,27 +207,23 @@ function computeMatch(pattern: string): PatternMatch {
   return { kind: 'kms', set, known };
 }
 
-// The same few sets recur across policies (kms:*, the usual admin and user lists): name each once.
-const namesCache = new Map<ActionSet, readonly string[]>();
-
 /** Canonical names of the key-scoped actions in a set (plus a marker for actions added later). */
 export function actionNames(set: ActionSet): string[] {
-  let names = namesCache.get(set);
-  if (names === undefined) {
-    const out: string[] = [];
-    for (const a of KMS_ACTIONS) if (a.keyResource && hasAny(set, a.bit)) out.push(`kms:${a.name}`);
-    if (hasAny(set, FUTURE_BIT)) out.push('kms:<actions added later>');
-    if (namesCache.size >= PATTERN_CACHE_LIMIT) namesCache.clear();
-    namesCache.set(set, out);
-    names = out;
-  }
-  return [...names];
+  return [...namesOf(set)];
 }
+
+// The same few sets recur across policies (kms:*, the usual admin and user lists): name each once.
+const namesOf = memoize((set: ActionSet): readonly string[] => {
+  const out: string[] = [];
+  for (const a of KMS_ACTIONS) if (a.keyResource && hasAny(set, a.bit)) out.push(`kms:${a.name}`);
+  if (hasAny(set, FUTURE_BIT)) out.push('kms:<actions added later>');
+  return out;
+}, CACHE_LIMIT);
 
 /** Short human form of an action set: `kms:*` when it is everything, else the first few names. */
 export function describeActions(set: ActionSet, max = 5): string {
   if (intersect(set, ALL_ACTIONS) === ALL_ACTIONS) return 'kms:*, every action including those added later';
-  const names = namesCache.get(set) ?? actionNames(set);
+  const names = namesOf(set);
   if (names.length <= max) return names.join(', ');
   return `${names.slice(0, max).join(', ')} and ${names.length - max} more`;
 }

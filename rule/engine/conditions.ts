@@ -9,6 +9,7 @@
  */
 
 import { onlyWildcards } from './glob';
+import { memoize } from './memo';
 
 const BASE_OPERATORS = new Set([
   'StringEquals',
@@ -76,17 +77,7 @@ export type OperatorParse =
   | { ok: true; base: string; qualifier?: 'ForAnyValue' | 'ForAllValues'; ifExists: boolean }
   | { ok: false; reason: string };
 
-const operatorCache = new Map<string, OperatorParse>();
-
-export function parseOperator(operator: string): OperatorParse {
-  let r = operatorCache.get(operator);
-  if (r === undefined) {
-    r = computeOperator(operator);
-    if (operatorCache.size >= 1_000) operatorCache.clear();
-    operatorCache.set(operator, r);
-  }
-  return r;
-}
+export const parseOperator: (operator: string) => OperatorParse = memoize(computeOperator, 1_000);
 
 function computeOperator(operator: string): OperatorParse {
   let rest = operator;

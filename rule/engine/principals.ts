@@ -11,6 +11,8 @@
  *   https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-unique-ids
  */
 
+import { memoize } from './memo';
+
 export type PrincipalKind = 'anyone' | 'account' | 'principal' | 'organization' | 'service';
 
 export type NamedSubtype =
@@ -103,18 +105,8 @@ const ACCOUNT_ID = /^\d{12}$/;
 const PARTITIONS = /^aws(-cn|-us-gov|-iso|-iso-b|-iso-e|-iso-f|-eusc)?$/;
 const UNIQUE_ID = /^(AROA|AIDA|AGPA|ANPA|ANVA|AIPA|ASIA|AKIA)[A-Z0-9]{12,}$/;
 
-const awsPrincipalCache = new Map<string, PrincipalParse>();
-
 /** Classify one value of `Principal.AWS`. The result is shared: treat it as read-only. */
-export function parseAwsPrincipal(value: string): PrincipalParse {
-  let r = awsPrincipalCache.get(value);
-  if (r === undefined) {
-    r = classifyAwsPrincipal(value);
-    if (awsPrincipalCache.size >= 10_000) awsPrincipalCache.clear();
-    awsPrincipalCache.set(value, r);
-  }
-  return r;
-}
+export const parseAwsPrincipal: (value: string) => PrincipalParse = memoize(classifyAwsPrincipal, 10_000);
 
 function classifyAwsPrincipal(value: string): PrincipalParse {
   if (value === '*') return { ok: true, principal: ANYONE };
@@ -147,18 +139,8 @@ function classifyAwsPrincipal(value: string): PrincipalParse {
   return { ok: false, reason: `"${value}" is not an assumed-role or federated-user session ARN` };
 }
 
-const servicePrincipalCache = new Map<string, PrincipalParse>();
-
 /** Classify one value of `Principal.Service`. The result is shared: treat it as read-only. */
-export function parseServicePrincipal(value: string): PrincipalParse {
-  let r = servicePrincipalCache.get(value);
-  if (r === undefined) {
-    r = classifyServicePrincipal(value);
-    if (servicePrincipalCache.size >= 10_000) servicePrincipalCache.clear();
-    servicePrincipalCache.set(value, r);
-  }
-  return r;
-}
+export const parseServicePrincipal: (value: string) => PrincipalParse = memoize(classifyServicePrincipal, 10_000);
 
 function classifyServicePrincipal(value: string): PrincipalParse {
   if (value === '*') return { ok: false, reason: 'a Service principal cannot be "*"; name the service, e.g. "logs.amazonaws.com"' };
