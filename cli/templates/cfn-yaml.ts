@@ -64,6 +64,22 @@ function toValue(node: unknown, doc: Document, depth = 0): unknown {
   return { [intrinsic]: value };
 }
 
+/** The branch of an `!If [condition, a, b]` node (or `{"Fn::If": …}`) that has `seg`, if `node` is one. */
+function ifBranchWith(node: unknown, seg: string | number): Node | undefined {
+  let args: unknown = undefined;
+  if (longName((node as Node | null)?.tag) === 'Fn::If') args = node;
+  else if (isMap(node) && node.items.length === 1) {
+    const pair = node.items[0];
+    if (isPair(pair) && isScalar(pair.key) && pair.key.value === 'Fn::If') args = pair.value;
+  }
+  if (!isSeq(args) || seg === 'Fn::If') return undefined;
+  for (const candidate of args.items.slice(1)) {
+    if (isMap(candidate) && candidate.items.some((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg))) return candidate;
+    if (isSeq(candidate) && typeof seg === 'number' && candidate.items[seg] !== undefined) return candidate;
+  }
+  return undefined;
+}
+
 export function parseCfnYaml(text: string): ParsedYaml {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { customTags: TAGS, lineCounter, uniqueKeys: false, prettyErrors: true });
@@ -81,6 +97,12 @@ export function parseCfnYaml(text: string): ParsedYaml {
       if (isAlias(node)) node = node.resolve(doc);
       // {"Fn::Sub": …} has no node of its own in YAML: the tagged node stands for it.
       if (longName((node as Node | null)?.tag) === seg) continue;
+      // A value chosen by !If: the path continues in the branch that has the next element.
+      const branch = ifBranchWith(node, seg);
+      if (branch !== undefined) {
+        offset = branch.range?.[0] ?? offset;
+        node = branch;
+      }
       if (isMap(node)) {
         const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
         if (pair === undefined) break;

@@ -158,6 +158,24 @@ describe('CloudFormation YAML short forms', () => {
     expect(locate(['Resources', 'Key', 'Properties', 'KeyPolicy', 'Statement', 0, 'Principal', 'AWS', 'Fn::Sub'])?.startLine).toBe(7);
     expect(locate(['Resources', 'Key', 'Properties', 'KeyPolicy', 'Statement', 3])?.startLine).toBe(5);
   });
+
+  it('follows a statement chosen by !If into the branch that holds it', () => {
+    const text = [
+      'Resources:',
+      '  Key:',
+      '    Properties:',
+      '      KeyPolicy:',
+      '        Statement:',
+      '          - !If',
+      '            - IsProd',
+      '            - Effect: Allow',
+      "              Principal: '*'",
+      '            - !Ref AWS::NoValue',
+      '',
+    ].join('\n');
+    const { locate } = parseCfnYaml(text);
+    expect(locate(['Resources', 'Key', 'Properties', 'KeyPolicy', 'Statement', 0, 'Principal'])?.startLine).toBe(9);
+  });
 });
 
 describe('resolving intrinsics', () => {
