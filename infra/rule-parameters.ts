@@ -36,7 +36,7 @@ export interface KmsPolicyGuardRuleParameters {
    */
   readonly exemptionTagKey?: string;
   /**
-   * Cap on KMS requests per second during a periodic sweep.
+   * Cap on KMS requests per second during a periodic sweep, from 1 to 1000 (the rule refuses other values).
    * @default - the rule's default, 50
    */
   readonly maxRequestsPerSecond?: number;

@@ -24,7 +24,7 @@ import {
 } from './config/configuration-item';
 import { ConfigurationItemFetchError, EvaluationDeliveryError, InvalidEventError } from './config/errors';
 import { judgeKey, type Analyzer, type KeyJudge } from './config/evaluate-key';
-import { EvaluationSender, toSdkEvaluation, type RuleEvaluation } from './config/evaluations';
+import { EvaluationSender, toSdkEvaluation, type DeliveryReport, type RuleEvaluation } from './config/evaluations';
 import { parseRuleEvent, type RuleEvent } from './config/event';
 import { METRIC, type RuleLogger, type RuleMetrics } from './config/operations';
 import { parseRuleParameters, type RuleParameters } from './config/parameters';
@@ -64,6 +64,7 @@ interface Invocation {
   event: RuleEvent;
   params: RuleParameters;
   clients: AwsClients;
+  reader: KmsKeyReader;
   judge: KeyJudge;
   sender: EvaluationSender;
   counts: Record<Verdict['compliance'], number> & { errors: number };
@@ -104,6 +105,95 @@ async function fetchOversizedItem(inv: Invocation, clock: Clock, resourceId: str
   }
 }
 
+interface TriggerContext {
+  clock: Clock;
+  logger: RuleLogger;
+  metrics: RuleMetrics;
+  concurrency: number;
+  startedAt: number;
+  stopStartingAt: number;
+  base: Record<string, unknown>;
+}
+
+/** Judges what the event is about; every verdict goes to the invocation's sender as soon as it is made. */
+async function runTrigger(inv: Invocation, ctx: TriggerContext): Promise<void> {
+  const { clock, logger, metrics } = ctx;
+  const { event, params, clients } = inv;
+  const trigger = event.invokingEvent;
+  switch (trigger.messageType) {
+    case 'ConfigurationItemChangeNotification':
+      await evaluateItem(inv, logger, trigger.configurationItem);
+      return;
+    case 'OversizedConfigurationItemChangeNotification': {
+      const summary = trigger.configurationItemSummary;
+      if (event.eventLeftScope || summary.resourceType !== KMS_KEY_RESOURCE_TYPE || isDeletedStatus(summary.configurationItemStatus)) {
+        // Nothing to fetch: the summary alone decides.
+        await evaluateItem(inv, logger, { ...summary, configuration: null, supplementaryConfiguration: {} });
+        return;
+      }
+      let item: NotificationItem;
+      try {
+        item = await fetchOversizedItem(inv, clock, summary.resourceId);
+      } catch (error) {
+        // Without the item the key is read from KMS directly; it is judged either way, never skipped.
+        logger.warn('oversized item unavailable; reading the key from KMS', { keyId: summary.resourceId, error: String(error) });
+        const facts: KeyFacts = { keyId: summary.resourceId };
+        record(inv, logger, summary.resourceId, await judgeKey(facts, inv.judge), new Date(summary.configurationItemCaptureTime));
+        return;
+      }
+      await evaluateItem(inv, logger, item);
+      return;
+    }
+    case 'ScheduledNotification': {
+      const at = new Date(trigger.notificationCreationTime);
+      const report = await sweep({
+        config: clients.config,
+        kms: inv.reader,
+        judge: inv.judge,
+        clock,
+        logger,
+        concurrency: ctx.concurrency,
+        stopStartingAt: ctx.stopStartingAt,
+        rotationSeed: trigger.notificationCreationTime,
+        onVerdict: (keyId, verdict) => record(inv, logger, keyId, verdict, at),
+      });
+      // The clean-up stops at the same time as the sweep, so what was judged is sent before the deadline.
+      const stale = await findStaleKeys(clients.config, event.configRuleName, new Set(report.listed), clock, logger, {
+        stopAt: ctx.stopStartingAt,
+      });
+      let cleared = 0;
+      if (stale.ok) {
+        for (const id of stale.resourceIds) record(inv, logger, id, decideVerdict({ kind: 'gone' }, params), at);
+        cleared = stale.resourceIds.length;
+      }
+      const cutShort = stale.ok && !stale.complete;
+      const durationMs = clock.now() - ctx.startedAt;
+      metrics.addMetric(METRIC.sweepDuration, MetricUnit.Milliseconds, durationMs);
+      metrics.addMetric(METRIC.keysNotEvaluated, MetricUnit.Count, report.notEvaluated);
+      metrics.addMetric(METRIC.staleCleared, MetricUnit.Count, cleared);
+      metrics.addMetric(METRIC.staleCleanupCutShort, MetricUnit.Count, cutShort ? 1 : 0);
+      const summary = {
+        ...ctx.base,
+        source: report.source,
+        fallbackReason: report.fallbackReason,
+        keysListed: report.listed.length,
+        keysEvaluated: report.evaluated,
+        keysRemaining: report.notEvaluated,
+        staleCleared: cleared,
+        staleCleanupCutShort: cutShort,
+        durationMs,
+      };
+      if (report.notEvaluated > 0) logger.warn('sweep stopped at the deadline; remaining keys wait for the next run', summary);
+      else logger.info('sweep finished', summary);
+      return;
+    }
+    default: {
+      const unreachable: never = trigger;
+      throw new Error(`unhandled trigger ${JSON.stringify(unreachable)}`);
+    }
+  }
+}
+
 export function createHandler(deps: HandlerDeps): RuleHandler {
   const { clock, logger, metrics } = deps;
   const analyze = deps.analyze ?? analyzePolicy;
@@ -141,94 +231,34 @@ export function createHandler(deps: HandlerDeps): RuleHandler {
         event,
         params,
         clients,
+        reader,
         judge: { params, accountId: event.accountId, analyze, reader, logger, principal: () => (principal ??= clients.principal()) },
         sender: new EvaluationSender({ config: clients.config, resultToken: event.resultToken, testMode: event.testMode, clock, logger }),
         counts: { COMPLIANT: 0, NON_COMPLIANT: 0, NOT_APPLICABLE: 0, errors: 0 },
       };
 
-      const trigger = event.invokingEvent;
-      switch (trigger.messageType) {
-        case 'ConfigurationItemChangeNotification':
-          await evaluateItem(inv, logger, trigger.configurationItem);
-          break;
-        case 'OversizedConfigurationItemChangeNotification': {
-          const summary = trigger.configurationItemSummary;
-          if (event.eventLeftScope || summary.resourceType !== KMS_KEY_RESOURCE_TYPE || isDeletedStatus(summary.configurationItemStatus)) {
-            // Nothing to fetch: the summary alone decides.
-            await evaluateItem(inv, logger, { ...summary, configuration: null, supplementaryConfiguration: {} });
-            break;
-          }
-          let item: NotificationItem;
-          try {
-            item = await fetchOversizedItem(inv, clock, summary.resourceId);
-          } catch (error) {
-            // Without the item the key is read from KMS directly; it is judged either way, never skipped.
-            logger.warn('oversized item unavailable; reading the key from KMS', { keyId: summary.resourceId, error: String(error) });
-            const facts: KeyFacts = { keyId: summary.resourceId };
-            record(inv, logger, summary.resourceId, await judgeKey(facts, inv.judge), new Date(summary.configurationItemCaptureTime));
-            break;
-          }
-          await evaluateItem(inv, logger, item);
-          break;
-        }
-        case 'ScheduledNotification': {
-          const at = new Date(trigger.notificationCreationTime);
-          const report = await sweep({
-            config: clients.config,
-            kms: reader,
-            judge: inv.judge,
-            clock,
-            logger,
-            concurrency,
-            stopStartingAt,
-            rotationSeed: trigger.notificationCreationTime,
-            onVerdict: (keyId, verdict) => record(inv, logger, keyId, verdict, at),
-          });
-          let cleared = 0;
-          const stale = await findStaleKeys(clients.config, event.configRuleName, new Set(report.listed), clock, logger);
-          if (stale.ok) {
-            for (const id of stale.resourceIds) record(inv, logger, id, decideVerdict({ kind: 'gone' }, params), at);
-            cleared = stale.resourceIds.length;
-          }
-          const durationMs = clock.now() - startedAt;
-          metrics.addMetric(METRIC.sweepDuration, MetricUnit.Milliseconds, durationMs);
-          metrics.addMetric(METRIC.keysNotEvaluated, MetricUnit.Count, report.notEvaluated);
-          metrics.addMetric(METRIC.staleCleared, MetricUnit.Count, cleared);
-          const summary = {
-            ...base,
-            source: report.source,
-            fallbackReason: report.fallbackReason,
-            keysListed: report.listed.length,
-            keysEvaluated: report.evaluated,
-            keysRemaining: report.notEvaluated,
-            staleCleared: cleared,
-            durationMs,
-          };
-          if (report.notEvaluated > 0) logger.warn('sweep stopped at the deadline; remaining keys wait for the next run', summary);
-          else logger.info('sweep finished', summary);
-          break;
-        }
-        default: {
-          const unreachable: never = trigger;
-          throw new Error(`unhandled trigger ${JSON.stringify(unreachable)}`);
-        }
+      // Whatever happens while judging, the evaluations already made are sent before the invocation ends or
+      // fails: a sweep that throws half-way still saves the keys it judged.
+      let delivery: DeliveryReport;
+      try {
+        await runTrigger(inv, { clock, logger, metrics, concurrency, startedAt, stopStartingAt, base });
+      } finally {
+        delivery = await inv.sender.close();
+        const c = inv.counts;
+        metrics.addMetric(METRIC.keysEvaluated, MetricUnit.Count, c.COMPLIANT + c.NON_COMPLIANT + c.NOT_APPLICABLE);
+        metrics.addMetric(METRIC.compliant, MetricUnit.Count, c.COMPLIANT);
+        metrics.addMetric(METRIC.nonCompliant, MetricUnit.Count, c.NON_COMPLIANT);
+        metrics.addMetric(METRIC.notApplicable, MetricUnit.Count, c.NOT_APPLICABLE);
+        metrics.addMetric(METRIC.errors, MetricUnit.Count, c.errors + delivery.undelivered.length);
+        logger.info('evaluations sent', {
+          ...base,
+          delivered: delivery.delivered.length,
+          undelivered: delivery.undelivered.length,
+          compliant: c.COMPLIANT,
+          nonCompliant: c.NON_COMPLIANT,
+          notApplicable: c.NOT_APPLICABLE,
+        });
       }
-
-      const delivery = await inv.sender.close();
-      const c = inv.counts;
-      metrics.addMetric(METRIC.keysEvaluated, MetricUnit.Count, c.COMPLIANT + c.NON_COMPLIANT + c.NOT_APPLICABLE);
-      metrics.addMetric(METRIC.compliant, MetricUnit.Count, c.COMPLIANT);
-      metrics.addMetric(METRIC.nonCompliant, MetricUnit.Count, c.NON_COMPLIANT);
-      metrics.addMetric(METRIC.notApplicable, MetricUnit.Count, c.NOT_APPLICABLE);
-      metrics.addMetric(METRIC.errors, MetricUnit.Count, c.errors + delivery.undelivered.length);
-      logger.info('evaluations sent', {
-        ...base,
-        delivered: delivery.delivered.length,
-        undelivered: delivery.undelivered.length,
-        compliant: c.COMPLIANT,
-        nonCompliant: c.NON_COMPLIANT,
-        notApplicable: c.NOT_APPLICABLE,
-      });
       if (delivery.undelivered.length > 0) {
         throw new EvaluationDeliveryError(delivery.undelivered.length, delivery.delivered.length, { cause: delivery.lastError });
       }

@@ -7,6 +7,9 @@ import { executionRoleArnPattern, RULE_PERMISSIONS, type ArnParts } from '../per
 import { toInputParameters, type KmsPolicyGuardRuleParameters } from '../rule-parameters';
 import { GuardFunction } from './guard-function';
 
+/** Default timeout of the rule's function: Lambda's maximum, which docs/config-rule.md assumes for sweeps. */
+export const DEFAULT_RULE_FUNCTION_TIMEOUT = Duration.minutes(15);
+
 /** Props of the rule's Lambda function. */
 export interface KmsKeyPolicyRuleFunctionProps {
   /**
@@ -21,8 +24,8 @@ export interface KmsKeyPolicyRuleFunctionProps {
    */
   readonly logRetention?: logs.RetentionDays;
   /**
-   * Function timeout; a periodic sweep reads every key of the account.
-   * @default Duration.minutes(5)
+   * Function timeout; a periodic sweep reads every key of the account and stops starting keys 30 s before it.
+   * @default Duration.minutes(15) - Lambda's maximum, so a sweep covers as many keys as one run can
    */
   readonly timeout?: Duration;
   /**
@@ -52,7 +55,7 @@ export class KmsKeyPolicyRuleFunction extends Construct {
       entry: props.entry ?? 'rule/handler.ts',
       description: 'kms-policy-guard: evaluates KMS key policies for AWS Config',
       logRetention: props.logRetention,
-      timeout: props.timeout ?? Duration.minutes(5),
+      timeout: props.timeout ?? DEFAULT_RULE_FUNCTION_TIMEOUT,
       memorySize: props.memorySize ?? 512,
       asyncFailureQueue: true,
     });
@@ -163,7 +166,7 @@ export interface KmsKeyPolicyRuleProps extends KmsPolicyGuardRuleParameters {
   readonly logRetention?: logs.RetentionDays;
   /**
    * Function timeout.
-   * @default Duration.minutes(5)
+   * @default Duration.minutes(15) - Lambda's maximum, so a sweep covers as many keys as one run can
    */
   readonly timeout?: Duration;
 }

@@ -2,6 +2,10 @@
  * AWS clients for one invocation. Created once per Region at module scope and reused while the Lambda
  * environment is warm; with ExecutionRoleName, created per assumed role and kept until the credentials near
  * expiry. Only the clients and commands the rule uses are imported, to keep the bundle small.
+ *
+ * The KMS and Config clients make a single attempt per call (`maxAttempts: 1`): the SDK's own retries would
+ * bypass the rate limit and the request count, so the callers retry with withRetry (rule/aws/retry.ts), each
+ * attempt taking a token of the invocation's rate limit.
  */
 import { ConfigServiceClient } from '@aws-sdk/client-config-service';
 import { KMSClient } from '@aws-sdk/client-kms';
@@ -38,8 +42,12 @@ export interface StaticCredentials {
 export interface ClientSettings {
   endpoint?: string;
   credentials?: StaticCredentials;
+  /** SDK attempts per call of the STS client. KMS and Config clients always make one (see above). */
   maxAttempts?: number;
 }
+
+/** SDK attempts per KMS or Config call: one, the callers retry through their rate limit. */
+export const SDK_MAX_ATTEMPTS = 1;
 
 export interface ClientsFactoryOptions {
   settings?: ClientSettings;
@@ -87,8 +95,8 @@ export function createClientsFactory(options: ClientsFactoryOptions = {}): Clien
     if (clients === undefined) {
       let identity: Promise<string> | undefined;
       clients = {
-        kms: new KMSClient({ region, ...settings }),
-        config: new ConfigServiceClient({ region, ...settings }),
+        kms: new KMSClient({ region, ...settings, maxAttempts: SDK_MAX_ATTEMPTS }),
+        config: new ConfigServiceClient({ region, ...settings, maxAttempts: SDK_MAX_ATTEMPTS }),
         principal: () => {
           identity ??= stsFor(region)
             .send(new GetCallerIdentityCommand({}))
@@ -126,7 +134,7 @@ export function createClientsFactory(options: ClientsFactoryOptions = {}): Clien
     } catch (cause) {
       throw new AssumeRoleError(roleArn, { cause });
     }
-    const clientSettings = { region: scope.region, ...settings, credentials };
+    const clientSettings = { region: scope.region, ...settings, credentials, maxAttempts: SDK_MAX_ATTEMPTS };
     const clients: AwsClients = {
       kms: new KMSClient(clientSettings),
       config: new ConfigServiceClient(clientSettings),

@@ -53,3 +53,30 @@ export function classifyAwsError(error: unknown): AwsErrorKind {
 export function isThrottling(error: unknown): boolean {
   return classifyAwsError(error) === 'throttling';
 }
+
+// What the SDK's standard retry strategy treats as transient besides throttling
+// (https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html): server errors, timeouts and
+// dropped connections. The rule's clients make one attempt per call, so the rule retries these itself.
+const TRANSIENT = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'KMSInternalException', 'InternalFailure', 'ServiceUnavailable']);
+const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/** A server-side or network failure that may well succeed when repeated (5xx, timeouts, resets). */
+export function isTransient(error: unknown, depth = 0): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const name = awsErrorName(error);
+  if (name === 'AbortError') return false;
+  const status = httpStatus(error);
+  if (status !== undefined && status >= 500 && status <= 599) return true;
+  if (TRANSIENT.has(name)) return true;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && NETWORK_CODES.has(code)) return true;
+  const metadata = (error as { $metadata?: { clockSkewCorrected?: unknown } }).$metadata;
+  if (metadata?.clockSkewCorrected === true) return true;
+  const cause = (error as { cause?: unknown }).cause;
+  return cause !== undefined && depth < 5 && isTransient(cause, depth + 1);
+}
+
+/** Worth repeating after a wait: throttling or a transient failure. Access and validation errors are not. */
+export function isRetryable(error: unknown): boolean {
+  return isThrottling(error) || isTransient(error);
+}

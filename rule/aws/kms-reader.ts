@@ -1,6 +1,8 @@
 /**
- * The KMS reads the rule makes, each behind the invocation's shared rate limit and retried on throttling.
- * Reads return outcomes instead of throwing, so one unreadable key never stops a sweep.
+ * The KMS reads the rule makes, each behind the invocation's shared rate limit and retried on throttling and
+ * transient failures. Reads return outcomes instead of throwing, so one unreadable key never stops a sweep.
+ * The one exception: a read given `notAfter` whose first request could only be made after that time throws
+ * DeadlineReachedError before sending anything, so the sweep can leave the key for the next run.
  */
 import {
   DescribeKeyCommand,
@@ -10,6 +12,7 @@ import {
   type KMSClient,
 } from '@aws-sdk/client-kms';
 import type { Clock } from '../config/clock';
+import { DeadlineReachedError } from '../config/errors';
 import type { TokenBucket } from '../config/rate-limit';
 import type { ReadFailure } from '../config/verdict';
 import { awsErrorName, classifyAwsError } from './errors';
@@ -25,6 +28,11 @@ export interface KeyMetadataFacts {
   arn?: string;
   keyManager?: string;
   keyState?: string;
+}
+
+export interface ReadOptions {
+  /** Time (ms since the epoch) by which the first request must be able to go out, or DeadlineReachedError. */
+  notAfter?: number;
 }
 
 export interface KmsReaderOptions {
@@ -63,10 +71,14 @@ const LIST_KEYS_PAGE = 1000;
 export class KmsKeyReader {
   constructor(private readonly options: KmsReaderOptions) {}
 
-  private async call<T>(operation: KmsOperation, send: () => Promise<T>): Promise<T> {
+  /** `notAfter` bounds the wait for the first attempt only: once a request went out, retries may follow. */
+  private async call<T>(operation: KmsOperation, send: () => Promise<T>, notAfter?: number): Promise<T> {
+    let firstAttempt = true;
     return withRetry(
       async () => {
-        await this.options.limiter.take();
+        const bound = firstAttempt ? notAfter : undefined;
+        firstAttempt = false;
+        if (!(await this.options.limiter.take(bound))) throw new DeadlineReachedError(operation);
         this.options.onRequest?.(operation);
         return send();
       },
@@ -74,10 +86,11 @@ export class KmsKeyReader {
     );
   }
 
-  private async read<T>(operation: KmsOperation, send: () => Promise<T>): Promise<ReadOutcome<T>> {
+  private async read<T>(operation: KmsOperation, send: () => Promise<T>, notAfter?: number): Promise<ReadOutcome<T>> {
     try {
-      return { ok: true, value: await this.call(operation, send) };
+      return { ok: true, value: await this.call(operation, send, notAfter) };
     } catch (error) {
+      if (error instanceof DeadlineReachedError) throw error;
       return { ok: false, operation, kind: failureKind(error), errorName: awsErrorName(error), error };
     }
   }
@@ -98,8 +111,13 @@ export class KmsKeyReader {
     return keys;
   }
 
-  async describe(keyId: string): Promise<ReadOutcome<KeyMetadataFacts>> {
-    const outcome = await this.read('kms:DescribeKey', () => this.options.kms.send(new DescribeKeyCommand({ KeyId: keyId })));
+  /** Metadata of a key. With `notAfter`, throws DeadlineReachedError when the request could not go out by then. */
+  async describe(keyId: string, options: ReadOptions = {}): Promise<ReadOutcome<KeyMetadataFacts>> {
+    const outcome = await this.read(
+      'kms:DescribeKey',
+      () => this.options.kms.send(new DescribeKeyCommand({ KeyId: keyId })),
+      options.notAfter,
+    );
     if (!outcome.ok) return outcome;
     const metadata = outcome.value.KeyMetadata;
     const facts: KeyMetadataFacts = {};
@@ -109,10 +127,12 @@ export class KmsKeyReader {
     return { ok: true, value: facts };
   }
 
-  /** The key policy text. `default` is the only policy name KMS supports. */
-  async policy(keyId: string): Promise<ReadOutcome<string>> {
-    const outcome = await this.read('kms:GetKeyPolicy', () =>
-      this.options.kms.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' })),
+  /** The key policy text. `default` is the only policy name KMS supports. `notAfter` as for describe. */
+  async policy(keyId: string, options: ReadOptions = {}): Promise<ReadOutcome<string>> {
+    const outcome = await this.read(
+      'kms:GetKeyPolicy',
+      () => this.options.kms.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' })),
+      options.notAfter,
     );
     if (!outcome.ok) return outcome;
     // A missing Policy is passed on as empty text: the engine reports it as INVALID_POLICY, never as clean.

@@ -8,10 +8,18 @@ import { severityRank, type Finding } from '../engine';
 export const MAX_ANNOTATION_LENGTH = 256;
 const ELLIPSIS = '…';
 
-/** Cuts `text` to `limit` characters, ending with an ellipsis when cut. Counts UTF-16 code units, as Config does. */
+const isHighSurrogate = (code: number): boolean => code >= 0xd800 && code <= 0xdbff;
+
+/**
+ * Cuts `text` to `limit` characters, ending with an ellipsis when cut. Counts UTF-16 code units, never more than
+ * Config's count of characters, and cuts on a code-point boundary: a character outside the Basic Multilingual
+ * Plane (a surrogate pair) is kept whole or dropped whole, never halved into a lone surrogate.
+ */
 export function clip(text: string, limit: number = MAX_ANNOTATION_LENGTH): string {
   if (text.length <= limit) return text;
-  return text.slice(0, Math.max(0, limit - ELLIPSIS.length)) + ELLIPSIS;
+  let end = Math.max(0, limit - ELLIPSIS.length);
+  if (end > 0 && isHighSurrogate(text.charCodeAt(end - 1))) end--;
+  return text.slice(0, end) + ELLIPSIS;
 }
 
 function moreMarker(count: number): string {

@@ -71,3 +71,14 @@ export class AssumeRoleError extends Error {
     super(`could not assume ${roleArn} with sts:AssumeRole`, options);
   }
 }
+
+/**
+ * A key's first KMS request could only be made after the invocation's stop time, so the key was not started.
+ * Control flow within a sweep (the key waits for the next run), never the outcome of an invocation.
+ */
+export class DeadlineReachedError extends Error {
+  override readonly name = 'DeadlineReachedError';
+  constructor(readonly operation: string) {
+    super(`${operation} would have to wait past the invocation's stop time; the key was not started`);
+  }
+}

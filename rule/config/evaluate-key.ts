@@ -1,14 +1,17 @@
 /**
  * Judges one KMS key: completes what the configuration item did not say from KMS (metadata, policy, tags),
- * runs the engine, and hands the result to the verdict function. Never throws: every failure becomes a
- * NON_COMPLIANT verdict that says what was missing.
+ * runs the engine, and hands the result to the verdict function. Never throws for a key it started: every
+ * failure — a read, the engine, or turning its result into a verdict and annotation — becomes a NON_COMPLIANT
+ * verdict that says what went wrong. The only exception is DeadlineReachedError, thrown before anything was
+ * sent when the key's first KMS request could not go out by `notAfter`: the key was not started.
  */
 import type { AnalysisOptions, AnalysisResult } from '../engine';
 import type { KmsKeyReader, ReadOutcome } from '../aws/kms-reader';
 import { awsErrorName } from '../aws/errors';
+import { DeadlineReachedError } from './errors';
 import type { KeyFacts } from './configuration-item';
 import type { RuleParameters } from './parameters';
-import { countedFindings, decideVerdict, type PolicyResult, type ReadFailure, type Verdict } from './verdict';
+import { analysisFailedAnnotation, countedFindings, decideVerdict, type PolicyResult, type ReadFailure, type Verdict } from './verdict';
 import type { RuleLogger } from './operations';
 
 /** The engine as the rule uses it: only the findings matter for a verdict. */
@@ -37,8 +40,45 @@ function accountOf(arn: string | undefined, fallback: string): string {
   return account !== undefined && /^\d{12}$/.test(account) ? account : fallback;
 }
 
-export async function judgeKey(input: KeyFacts, judge: KeyJudge): Promise<Verdict> {
+export interface JudgeOptions {
+  /**
+   * Time (ms since the epoch) by which the key's first KMS request must be able to go out under the rate limit;
+   * otherwise DeadlineReachedError is thrown and nothing is sent. Later requests of a started key are not bound.
+   */
+  notAfter?: number;
+}
+
+/** The verdict for a key whose judging failed in an unexpected way: never COMPLIANT, never skipped. */
+export function judgingFailedVerdict(errorName: string): Verdict {
+  return {
+    compliance: 'NON_COMPLIANT',
+    reason: 'analysis-failed',
+    annotation: analysisFailedAnnotation(errorName),
+    checkIds: [],
+  };
+}
+
+export async function judgeKey(input: KeyFacts, judge: KeyJudge, options: JudgeOptions = {}): Promise<Verdict> {
+  try {
+    return await judgeKeyUnguarded(input, judge, options);
+  } catch (error) {
+    if (error instanceof DeadlineReachedError) throw error;
+    // Anything that throws after the reads (the engine's result turned into a verdict and annotation) is a
+    // defect; the key is reported, not dropped, and the sweep goes on.
+    judge.logger.error('key could not be judged', { keyId: input.keyId, errorName: awsErrorName(error), error: String(error) });
+    return judgingFailedVerdict(awsErrorName(error));
+  }
+}
+
+async function judgeKeyUnguarded(input: KeyFacts, judge: KeyJudge, options: JudgeOptions): Promise<Verdict> {
   const facts: KeyFacts = { ...input };
+  // Only the key's first KMS request is bound by notAfter.
+  let notAfter = options.notAfter;
+  const firstRead = (): { notAfter?: number } => {
+    const bound = notAfter;
+    notAfter = undefined;
+    return bound === undefined ? {} : { notAfter: bound };
+  };
   const { params } = judge;
   const unreadable = async (outcome: Extract<ReadOutcome<unknown>, { ok: false }>): Promise<Verdict> => {
     judge.logger.warn('key could not be read', {
@@ -50,7 +90,7 @@ export async function judgeKey(input: KeyFacts, judge: KeyJudge): Promise<Verdic
   };
 
   if (facts.keyManager === undefined || facts.keyState === undefined) {
-    const described = await judge.reader.describe(facts.keyId);
+    const described = await judge.reader.describe(facts.keyId, firstRead());
     if (!described.ok) return unreadable(described);
     facts.arn ??= described.value.arn;
     facts.keyManager ??= described.value.keyManager;
@@ -62,7 +102,7 @@ export async function judgeKey(input: KeyFacts, judge: KeyJudge): Promise<Verdic
   if (early.compliance === 'NOT_APPLICABLE') return early;
 
   if (facts.policy === undefined) {
-    const read = await judge.reader.policy(facts.keyId);
+    const read = await judge.reader.policy(facts.keyId, firstRead());
     if (!read.ok) return unreadable(read);
     facts.policy = read.value;
   }

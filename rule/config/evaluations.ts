@@ -1,11 +1,12 @@
 /**
  * Delivers evaluations with PutEvaluations: at most 100 per call
  * (https://docs.aws.amazon.com/config/latest/APIReference/API_PutEvaluations.html), sent as soon as a batch is
- * full so a long sweep saves its progress as it goes. Throttled calls are retried with backoff, and so are
- * the evaluations Config lists in FailedEvaluations.
+ * full so a long sweep saves its progress as it goes. Throttled calls and transient failures are retried with
+ * backoff, and so are the evaluations Config lists in FailedEvaluations. A batch Config rejects as invalid is
+ * resent one evaluation at a time, so one bad evaluation does not cost the others their delivery.
  */
 import { PutEvaluationsCommand, type ConfigServiceClient, type Evaluation } from '@aws-sdk/client-config-service';
-import { awsErrorName, isThrottling } from '../aws/errors';
+import { awsErrorName, isRetryable } from '../aws/errors';
 import type { Clock } from './clock';
 import type { RuleLogger } from './operations';
 import type { ComplianceType } from './verdict';
@@ -52,6 +53,9 @@ export interface DeliveryReport {
   lastError?: unknown;
 }
 
+/** Errors saying the request was invalid: possibly because of one evaluation of the batch. */
+const VALIDATION_ERRORS = new Set(['InvalidParameterValueException', 'ValidationException']);
+
 const key = (e: { ComplianceResourceType?: string; ComplianceResourceId?: string }): string =>
   `${e.ComplianceResourceType ?? ''}|${e.ComplianceResourceId ?? ''}`;
 
@@ -87,7 +91,7 @@ export class EvaluationSender {
     return Math.round((this.options.random ?? Math.random)() * Math.min(cap, base * 2 ** (attempt - 1)));
   }
 
-  private async sendBatch(batch: RuleEvaluation[]): Promise<void> {
+  private async sendBatch(batch: RuleEvaluation[], splitOnValidationError = true): Promise<void> {
     const attempts = this.options.attempts ?? 6;
     let pending = batch;
     for (let attempt = 1; pending.length > 0; attempt++) {
@@ -110,14 +114,24 @@ export class EvaluationSender {
         this.options.logger.warn('PutEvaluations returned failed evaluations', { failed: pending.length, attempt });
         this.report.lastError = new Error(`${pending.length} evaluation(s) listed in FailedEvaluations`);
       } catch (error) {
-        const retryable = isThrottling(error);
+        const retryable = isRetryable(error);
         this.options.logger.warn('PutEvaluations failed', { errorName: awsErrorName(error), attempt, retryable, evaluations: pending.length });
         this.report.lastError = error;
+        if (!retryable && splitOnValidationError && pending.length > 1 && VALIDATION_ERRORS.has(awsErrorName(error))) {
+          // Find the evaluation(s) Config refuses: each is sent alone, and only those refused stay undelivered.
+          this.options.logger.warn('PutEvaluations rejected the batch; sending its evaluations one by one', { evaluations: pending.length });
+          for (const evaluation of pending) await this.sendBatch([evaluation], false);
+          return;
+        }
         if (!retryable) break;
       }
       if (attempt >= attempts) break;
       await this.options.clock.sleep(this.delay(attempt));
     }
-    if (pending.length > 0) this.report.undelivered.push(...pending);
+    if (pending.length === 0) return;
+    if (!splitOnValidationError) {
+      this.options.logger.warn('evaluation not delivered', { resourceId: pending[0]?.resourceId, errorName: awsErrorName(this.report.lastError) });
+    }
+    this.report.undelivered.push(...pending);
   }
 }

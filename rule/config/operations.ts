@@ -17,6 +17,8 @@ export const METRIC = {
   errors: 'EvaluationErrors',
   keysNotEvaluated: 'KeysNotEvaluated',
   staleCleared: 'StaleEvaluationsCleared',
+  /** 1 when the stale clean-up stopped at the deadline before its last page, else 0 (sweeps only). */
+  staleCleanupCutShort: 'StaleCleanupCutShort',
   kmsRequests: 'KmsRequests',
   sweepDuration: 'SweepDuration',
   invocationFailures: 'InvocationFailures',

@@ -18,13 +18,20 @@ export interface RuleParameters {
   includeAwsManagedKeys: boolean;
   /** Tag key whose non-empty value exempts a key, the value being the justification. @default undefined */
   exemptionTagKey?: string;
-  /** Cap on KMS requests per second during a sweep, shared by all calls. @default 50 */
+  /** Cap on KMS requests per second during a sweep, shared by all calls; 1 to 1000. @default 50 */
   maxRequestsPerSecond: number;
   /** Role to assume in the event's account for every KMS and Config call (organisation deployment). @default undefined */
   executionRoleName?: string;
 }
 
 export const DEFAULT_MAX_REQUESTS_PER_SECOND = 50;
+/**
+ * Bounds of MaxRequestsPerSecond. Below 1 request per second a sweep cannot get through even a few hundred keys
+ * in a 15-minute Lambda; the upper bound keeps a slip of the keyboard from spending the account's shared KMS
+ * request quota (https://docs.aws.amazon.com/kms/latest/developerguide/requests-per-second.html).
+ */
+export const MIN_REQUESTS_PER_SECOND = 1;
+export const MAX_REQUESTS_PER_SECOND = 1000;
 
 export const PARAMETER_NAMES = [
   'TrustedAccountIds',
@@ -62,8 +69,29 @@ function scalar(name: ParameterName, value: unknown): string {
 
 const ACCOUNT_ID = /^\d{12}$/;
 const ORG_ID = /^o-[a-z0-9]{10,32}$/;
-// IAM role names, optionally with a path (https://docs.aws.amazon.com/IAM/latest/APIReference/API_Role.html).
+// IAM role names, optionally with a path (https://docs.aws.amazon.com/IAM/latest/APIReference/API_Role.html):
+// a name of at most 64 characters, a path (with its leading and trailing "/") of at most 512.
 const ROLE_NAME = /^(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
+const MAX_ROLE_NAME_LENGTH = 64;
+const MAX_ROLE_PATH_LENGTH = 512;
+const ROLE_ARN = /^arn:[^:]*:iam::[^:]*:role\/(.*)$/;
+
+/** Checks ExecutionRoleName (leading "/" already removed) and returns why it is unusable, if it is. */
+function roleNameProblem(role: string): string | undefined {
+  const arn = ROLE_ARN.exec(role);
+  if (arn !== null || role.startsWith('arn:')) {
+    const example = arn?.[1] !== undefined && arn[1] !== '' ? arn[1] : 'audit/KmsPolicyGuardAudit';
+    return `"${role}" is an ARN: give the role name (and path), not the ARN, e.g. "${example}"`;
+  }
+  const slash = role.lastIndexOf('/');
+  const name = role.slice(slash + 1);
+  // The IAM path includes its leading and trailing "/": "audit/x/Name" has the path "/audit/x/".
+  const pathLength = slash < 0 ? 1 : slash + 2;
+  if (name.length > MAX_ROLE_NAME_LENGTH) return `role name "${name.slice(0, 20)}…" is ${name.length} characters long; IAM allows at most ${MAX_ROLE_NAME_LENGTH}`;
+  if (pathLength > MAX_ROLE_PATH_LENGTH) return `the role path is ${pathLength} characters long; IAM allows at most ${MAX_ROLE_PATH_LENGTH}`;
+  if (!ROLE_NAME.test(role)) return `"${role}" is not an IAM role name (optionally with a path, e.g. "audit/KmsPolicyGuardAudit")`;
+  return undefined;
+}
 const TAG_KEY = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
 
 export function parseRuleParameters(raw: Record<string, unknown>): RuleParameters {
@@ -125,16 +153,20 @@ export function parseRuleParameters(raw: Record<string, unknown>): RuleParameter
       }
       case 'MaxRequestsPerSecond': {
         const text = scalar(name, value);
-        const rate = Number(text);
-        if (!Number.isFinite(rate) || rate <= 0 || rate > 10000) {
-          throw new InvalidParameterError(name, `must be a number between 0 (exclusive) and 10000, got "${text}"`);
+        const rate = text === '' ? Number.NaN : Number(text);
+        if (!Number.isFinite(rate) || rate < MIN_REQUESTS_PER_SECOND || rate > MAX_REQUESTS_PER_SECOND) {
+          throw new InvalidParameterError(
+            name,
+            `must be a number of requests per second from ${MIN_REQUESTS_PER_SECOND} to ${MAX_REQUESTS_PER_SECOND} (decimals allowed), got "${text}"`,
+          );
         }
         params.maxRequestsPerSecond = rate;
         break;
       }
       case 'ExecutionRoleName': {
         const role = scalar(name, value).replace(/^\/+/, '');
-        if (!ROLE_NAME.test(role)) throw new InvalidParameterError(name, `"${role}" is not an IAM role name`);
+        const problem = roleNameProblem(role);
+        if (problem !== undefined) throw new InvalidParameterError(name, problem);
         params.executionRoleName = role;
         break;
       }

@@ -4,11 +4,17 @@ import type { Clock } from './clock';
  * A token bucket shared by every KMS call of one invocation, so a sweep never asks more of the account's
  * shared KMS request quota than `ratePerSecond` (https://docs.aws.amazon.com/kms/latest/developerguide/requests-per-second.html).
  * Waiters are served in arrival order.
+ *
+ * A waiter may give a time it must not wait beyond (`notAfter`): when its token would only come later, it is
+ * refused at once (take resolves false) and consumes nothing, so a sweep does not start a key whose first
+ * request could only be made after its stop time.
  */
 export class TokenBucket {
   private tokens: number;
   private last: number;
-  private queue: Promise<void> = Promise.resolve();
+  private queue: Promise<unknown> = Promise.resolve();
+  /** Waiters queued and not yet served or refused. */
+  private waiting = 0;
 
   constructor(
     private readonly ratePerSecond: number,
@@ -20,11 +26,24 @@ export class TokenBucket {
     this.last = clock.now();
   }
 
-  /** Resolves when one request may be made. */
-  take(): Promise<void> {
-    const turn = this.queue.then(() => this.waitForToken());
+  /**
+   * Resolves true when one request may be made. With `notAfter` (ms since the epoch), resolves false instead,
+   * without waiting, when the token would only be available after that time.
+   */
+  take(notAfter?: number): Promise<boolean> {
+    // Those queued ahead each need a token first: refuse at once when even the earliest turn comes too late.
+    if (notAfter !== undefined && this.earliestTokenAt(this.waiting + 1) > notAfter) return Promise.resolve(false);
+    this.waiting++;
+    const turn = this.queue.then(() => this.waitForToken(notAfter)).finally(() => this.waiting--);
     this.queue = turn;
     return turn;
+  }
+
+  /** When the `n`-th token from now would be available, at the configured rate. */
+  private earliestTokenAt(n: number): number {
+    const now = this.clock.now();
+    const available = Math.min(this.burst, this.tokens + (Math.max(0, now - this.last) * this.ratePerSecond) / 1000);
+    return now + (Math.max(0, n - available) * 1000) / this.ratePerSecond;
   }
 
   private refill(): void {
@@ -34,33 +53,37 @@ export class TokenBucket {
     this.tokens = Math.min(this.burst, this.tokens + (elapsed * this.ratePerSecond) / 1000);
   }
 
-  private async waitForToken(): Promise<void> {
+  private async waitForToken(notAfter: number | undefined): Promise<boolean> {
     this.refill();
+    if (notAfter !== undefined && this.earliestTokenAt(1) > notAfter) return false;
     while (this.tokens < 1) {
       const waitMs = Math.ceil(((1 - this.tokens) * 1000) / this.ratePerSecond);
       await this.clock.sleep(Math.max(1, waitMs));
       this.refill();
     }
     this.tokens -= 1;
+    return true;
   }
 }
 
 export interface PoolResult {
   /** Items whose work was started (and finished). */
   started: number;
-  /** Items never started because `shouldStart` said stop. */
+  /** Items never started because `shouldStart` said stop, or whose work declined to start. */
   notStarted: number;
 }
 
 /**
  * Runs `work` over `items` with at most `concurrency` in flight. Before each item starts, `shouldStart()` is
- * asked; once it says no, no further item starts, and the ones in flight finish. `work` must not throw:
- * callers turn failures into outcomes (a key that fails is still evaluated, as NON_COMPLIANT).
+ * asked; once it says no, no further item starts, and the ones in flight finish. `work` may resolve `false` to
+ * say it did not start the item after all (e.g. its first request would come too late): the item counts as
+ * not started and no further item starts. `work` must not throw: callers turn failures into outcomes (a key
+ * that fails is still evaluated, as NON_COMPLIANT).
  */
 export async function runPool<T>(
   items: readonly T[],
   concurrency: number,
-  work: (item: T, index: number) => Promise<void>,
+  work: (item: T, index: number) => Promise<void | boolean>,
   shouldStart: () => boolean = () => true,
 ): Promise<PoolResult> {
   let next = 0;
@@ -74,7 +97,10 @@ export async function runPool<T>(
       }
       const index = next++;
       started++;
-      await work(items[index] as T, index);
+      if ((await work(items[index] as T, index)) === false) {
+        started--;
+        stopped = true;
+      }
     }
   };
   const workers = Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, () => worker());

@@ -1,6 +1,10 @@
 /**
  * Clean-up after a sweep, as RDK does: keys the rule evaluated before but that no longer exist would keep
  * their last verdict forever, so they are reported NOT_APPLICABLE.
+ *
+ * The clean-up is bounded by the sweep's stop time: no page is asked for after it, so the evaluations already
+ * made are sent before the Lambda's deadline. Keys found on the pages read are still cleared; the rest wait for
+ * the next sweep.
  */
 import { GetComplianceDetailsByConfigRuleCommand, type ConfigServiceClient } from '@aws-sdk/client-config-service';
 import { awsErrorName } from '../aws/errors';
@@ -9,7 +13,20 @@ import type { Clock } from './clock';
 import { KMS_KEY_RESOURCE_TYPE } from './configuration-item';
 import type { RuleLogger } from './operations';
 
-export type StaleLookup = { ok: true; resourceIds: string[] } | { ok: false; errorName: string };
+export type StaleLookup =
+  | {
+      ok: true;
+      resourceIds: string[];
+      /** False when the stop time came before the last page: only the pages read were looked at. */
+      complete: boolean;
+      pagesRead: number;
+    }
+  | { ok: false; errorName: string };
+
+export interface StaleOptions {
+  /** Absolute time (ms since epoch) after which no further page is requested. */
+  stopAt: number;
+}
 
 /**
  * Resource ids of keys with a COMPLIANT or NON_COMPLIANT evaluation under `configRuleName` that are not in
@@ -21,11 +38,20 @@ export async function findStaleKeys(
   present: ReadonlySet<string>,
   clock: Clock,
   logger: RuleLogger,
+  options: StaleOptions,
 ): Promise<StaleLookup> {
   const stale = new Set<string>();
   let nextToken: string | undefined;
+  let pagesRead = 0;
   try {
     do {
+      if (clock.now() >= options.stopAt) {
+        logger.warn('stale evaluation clean-up cut short at the deadline; the rest waits for the next sweep', {
+          pagesRead,
+          staleFound: stale.size,
+        });
+        return { ok: true, resourceIds: [...stale], complete: false, pagesRead };
+      }
       const page = await withRetry(
         () =>
           config.send(
@@ -38,6 +64,7 @@ export async function findStaleKeys(
           ),
         { clock },
       );
+      pagesRead++;
       for (const result of page.EvaluationResults ?? []) {
         const qualifier = result.EvaluationResultIdentifier?.EvaluationResultQualifier;
         const id = qualifier?.ResourceId;
@@ -49,5 +76,5 @@ export async function findStaleKeys(
     logger.warn('stale evaluation clean-up skipped: config:GetComplianceDetailsByConfigRule failed', { errorName: awsErrorName(error) });
     return { ok: false, errorName: awsErrorName(error) };
   }
-  return { ok: true, resourceIds: [...stale] };
+  return { ok: true, resourceIds: [...stale], complete: true, pagesRead };
 }

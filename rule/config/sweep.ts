@@ -6,9 +6,13 @@
  * reads KMS directly (ListKeys, DescribeKey, GetKeyPolicy) with bounded concurrency, all calls sharing the
  * invocation's rate limit.
  *
- * No new key is started once the deadline passes (about 30 s before the Lambda's end); evaluations already
- * made are still sent, and the keys left over are counted. Each run starts at a different point of the list,
- * so in accounts too large for one run every key is reached over successive runs.
+ * No new key is started once the deadline passes (about 30 s before the Lambda's end), nor a key whose first
+ * KMS request could only go out after it under the rate limit; evaluations already made are still sent, and
+ * the keys left over are counted. Each run starts at a different point of the list, so in accounts too large
+ * for one run every key is reached over successive runs.
+ *
+ * An item Config returns as deleted (ResourceDeleted, ResourceDeletedNotRecorded: the key went between the
+ * listing and the fetch) is NOT_APPLICABLE at once; KMS is not asked about it.
  */
 import {
   BatchGetResourceConfigCommand,
@@ -21,11 +25,12 @@ import { awsErrorName, classifyAwsError } from '../aws/errors';
 import type { KmsKeyReader } from '../aws/kms-reader';
 import { withRetry } from '../aws/retry';
 import type { Clock } from './clock';
-import { apiItemToNotificationItem, keyFactsFromItem, KMS_KEY_RESOURCE_TYPE, type KeyFacts } from './configuration-item';
+import { apiItemToNotificationItem, isDeletedStatus, keyFactsFromItem, KMS_KEY_RESOURCE_TYPE, type ItemStatus, type KeyFacts } from './configuration-item';
+import { DeadlineReachedError } from './errors';
 import { judgeKey, type KeyJudge } from './evaluate-key';
 import type { RuleLogger } from './operations';
 import { runPool } from './rate-limit';
-import type { Verdict } from './verdict';
+import { decideVerdict, type Verdict } from './verdict';
 
 export interface SweepDeps {
   config: ConfigServiceClient;
@@ -35,7 +40,10 @@ export interface SweepDeps {
   logger: RuleLogger;
   /** Keys judged at once. @default 8 */
   concurrency: number;
-  /** Absolute time (ms since epoch) after which no new key is started. */
+  /**
+   * Absolute time (ms since epoch) after which no new key is started; a key whose first KMS request could
+   * only go out later (waiting for the rate limit) is not started either.
+   */
   stopStartingAt: number;
   /** Called with each verdict as soon as it is made. */
   onVerdict: (keyId: string, verdict: Verdict) => void;
@@ -127,7 +135,16 @@ async function judgeAll(entries: KeyFacts[], deps: SweepDeps): Promise<{ started
     entries,
     deps.concurrency,
     async (facts) => {
-      deps.onVerdict(facts.keyId, await judgeKey(facts, deps.judge));
+      let verdict: Verdict;
+      try {
+        verdict = await judgeKey(facts, deps.judge, { notAfter: deps.stopStartingAt });
+      } catch (error) {
+        // Its first request would have come after the stop time: the key waits for the next run.
+        if (error instanceof DeadlineReachedError) return false;
+        throw error;
+      }
+      deps.onVerdict(facts.keyId, verdict);
+      return true;
     },
     () => deps.clock.now() < deps.stopStartingAt,
   );
@@ -144,6 +161,12 @@ export async function sweep(deps: SweepDeps): Promise<SweepReport> {
       const { items, missing } = await fetchBatch(chunk, deps);
       const facts: KeyFacts[] = [];
       for (const item of items) {
+        if (item.resourceId !== undefined && isDeletedStatus(item.configurationItemStatus as ItemStatus)) {
+          // Deleted since it was listed: nothing to read, in Config or in KMS.
+          deps.onVerdict(item.resourceId, decideVerdict({ kind: 'deleted' }, deps.judge.params));
+          evaluated++;
+          continue;
+        }
         try {
           facts.push(keyFactsFromItem(apiItemToNotificationItem(item, 'baseConfigurationItem')));
         } catch (error) {
@@ -155,7 +178,8 @@ export async function sweep(deps: SweepDeps): Promise<SweepReport> {
       const result = await judgeAll(facts, deps);
       evaluated += result.started;
       if (result.notStarted > 0) {
-        return { source: 'config', listed: recorded.ids, evaluated, notEvaluated: ids.length - offset - result.started };
+        // Every key of the earlier chunks and the deleted ones of this chunk were evaluated.
+        return { source: 'config', listed: recorded.ids, evaluated, notEvaluated: Math.max(0, ids.length - evaluated) };
       }
     }
     return { source: 'config', listed: recorded.ids, evaluated, notEvaluated: Math.max(0, ids.length - offset) };

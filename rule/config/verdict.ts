@@ -97,13 +97,21 @@ export function unreadableAnnotation(failure: ReadFailure): string {
     case 'throttled':
       return clip(`${what} Still throttled after retries; lower MaxRequestsPerSecond or rerun. Needs ${failure.operation} for ${failure.principal}.`);
     case 'invalid-state':
+      // Not a permission problem: the key's state does not allow the call (e.g. pending import).
+      return clip(`${what} The key's state does not allow this call; not a missing permission. Retried on the next evaluation.`);
     case 'error':
-      return clip(`${what} ${failure.principal} needs ${failure.operation} on this key; see the rule's logs.`);
+      // A service or network failure that outlasted the retries: not a permission problem either.
+      return clip(`${what} A service error, not a missing permission; retried on the next evaluation (see the rule's logs).`);
     default: {
       const unreachable: never = failure.kind;
       return clip(`${what} (${String(unreachable)})`);
     }
   }
+}
+
+/** Annotation of a key whose policy the rule could not analyse (engine or verdict failure). */
+export function analysisFailedAnnotation(errorName: string): string {
+  return clip(`The key policy could not be analysed: ${errorName}; see the rule's logs.`);
 }
 
 export function decideVerdict(subject: VerdictSubject, params: RuleParameters): Verdict {
@@ -147,7 +155,7 @@ export function decideVerdict(subject: VerdictSubject, params: RuleParameters): 
       return {
         compliance: 'NON_COMPLIANT',
         reason: 'analysis-failed',
-        annotation: clip(`The key policy could not be analysed (${policy.errorName}); see the rule's logs.`),
+        annotation: analysisFailedAnnotation(policy.errorName),
         checkIds: [],
       };
     case 'analysed':

@@ -44,6 +44,14 @@ describe('every stack', () => {
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
   });
 
+  it.each(names)('%s: the rule function gets the 15-minute timeout a sweep is planned for', (name) => {
+    const functions = synth.templates[name].findResources('AWS::Lambda::Function', {
+      Properties: { Description: 'kms-policy-guard: evaluates KMS key policies for AWS Config' },
+    });
+    const timeouts = Object.values(functions).map((f) => (f.Properties as { Timeout?: number }).Timeout);
+    expect(timeouts).toEqual([900]);
+  });
+
   it.each(names)('%s: no role has a managed policy other than the aggregator role', (name) => {
     const roles = synth.templates[name].findResources('AWS::IAM::Role');
     const withManaged = Object.entries(roles).filter(([, r]) => (r.Properties as { ManagedPolicyArns?: unknown }).ManagedPolicyArns !== undefined);

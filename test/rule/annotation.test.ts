@@ -3,6 +3,11 @@ import { clip, describeFinding, findingsAnnotation, joinWithinLimit, MAX_ANNOTAT
 import { CHECK_IDS, SEVERITIES } from '../../rule/engine';
 import { finding } from './support';
 
+/** True when the text holds a high surrogate not followed by a low one, or a low one not preceded by a high one. */
+function hasLoneSurrogate(text: string): boolean {
+  return /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(text);
+}
+
 describe('annotations', () => {
   it('names check id, principal and Sid', () => {
     expect(
@@ -46,6 +51,25 @@ describe('annotations', () => {
     expect(text.length).toBeLessThanOrEqual(MAX_ANNOTATION_LENGTH);
     expect(text.length).toBe(MAX_ANNOTATION_LENGTH);
     expect(text.endsWith('x… …[+1 more]')).toBe(true);
+  });
+
+  it('never cuts a surrogate pair in two', () => {
+    // U+2000B is one character, two UTF-16 code units; 252 + 3 × 2 = 258 units, so the cut falls inside the second.
+    const text = clip(`${'a'.repeat(252)}${'\u{2000B}'.repeat(3)}`);
+    expect(text).toBe(`${'a'.repeat(252)}\u{2000B}…`);
+    expect(text.length).toBe(255);
+    expect(hasLoneSurrogate(text)).toBe(false);
+  });
+
+  it('cuts on a code-point boundary and stays within 256 code units (property)', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 400 }), fc.integer({ min: 2, max: 300 }), (input, limit) => {
+        const text = clip(input, limit);
+        expect(text.length).toBeLessThanOrEqual(Math.max(limit, 1));
+        if (!hasLoneSurrogate(input)) expect(hasLoneSurrogate(text)).toBe(false);
+        if (input.length > limit) expect(input.startsWith(text.slice(0, -1))).toBe(true);
+      }),
+    );
   });
 
   it('clip leaves short text alone', () => {

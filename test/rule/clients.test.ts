@@ -1,10 +1,65 @@
-import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { PutEvaluationsCommand } from '@aws-sdk/client-config-service';
+import { DescribeKeyCommand } from '@aws-sdk/client-kms';
+import { AssumeRoleCommand, AssumeRoleWithWebIdentityCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
-import { createClientsFactory, roleArnFromCaller, UNKNOWN_PRINCIPAL } from '../../rule/aws/clients';
+import { createClientsFactory, roleArnFromCaller, UNKNOWN_PRINCIPAL, type AwsClients } from '../../rule/aws/clients';
 import { AssumeRoleError } from '../../rule/config/errors';
 
 const stsMock = mockClient(STSClient);
 beforeEach(() => stsMock.reset());
+
+class HostCaptured extends Error {}
+
+/**
+ * The host an STS client sends its requests to, as its own middleware stack and configuration resolve it
+ * (endpoint parameters such as useGlobalEndpoint included). The request is stopped once built: nothing is
+ * signed or sent, and the client itself is left unchanged.
+ */
+async function requestHost(client: STSClient): Promise<string> {
+  const stack = client.middlewareStack.clone();
+  let host: string | undefined;
+  stack.add(
+    () => async (args) => {
+      host = (args.request as { hostname?: string }).hostname;
+      throw new HostCaptured();
+    },
+    { step: 'build', name: 'captureHost' },
+  );
+  // AssumeRoleWithWebIdentity is unsigned at regional endpoints, so no credentials are looked for (the global
+  // endpoint's rules ask for SigV4: clients checked against it need credentials). STS resolves one endpoint for
+  // every operation of a client.
+  const input = { RoleArn: 'arn:aws:iam::111122223333:role/probe', RoleSessionName: 'probe', WebIdentityToken: 'token' };
+  const handler = new AssumeRoleWithWebIdentityCommand(input).resolveMiddleware(stack, client.config, {});
+  await expect(handler({ input })).rejects.toBeInstanceOf(HostCaptured);
+  if (host === undefined) throw new Error('no request was built');
+  return host;
+}
+
+/** Sends one call of each client through a fake HTTP handler that always answers ThrottlingException. */
+async function httpAttemptsWhenThrottled(clients: AwsClients): Promise<{ kms: number; config: number }> {
+  const attempts = { kms: 0, config: 0 };
+  const throttled = (count: () => void) => ({
+    handle: async () => {
+      count();
+      return {
+        response: {
+          statusCode: 400,
+          headers: { 'content-type': 'application/x-amz-json-1.1' },
+          body: new TextEncoder().encode(JSON.stringify({ __type: 'ThrottlingException', message: 'Rate exceeded' })),
+        },
+      };
+    },
+  });
+  (clients.kms.config as { requestHandler: unknown }).requestHandler = throttled(() => attempts.kms++);
+  (clients.config.config as { requestHandler: unknown }).requestHandler = throttled(() => attempts.config++);
+  await expect(clients.kms.send(new DescribeKeyCommand({ KeyId: 'k' }))).rejects.toMatchObject({ name: 'ThrottlingException' });
+  await expect(clients.config.send(new PutEvaluationsCommand({ ResultToken: 't', Evaluations: [] }))).rejects.toMatchObject({
+    name: 'ThrottlingException',
+  });
+  return attempts;
+}
+
+const STATIC = { credentials: { accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 'secret' } };
 
 const scope = { accountId: '444455556666', partition: 'aws-us-gov', region: 'us-gov-west-1' };
 const expiration = new Date('2026-11-21T04:00:00Z');
@@ -27,11 +82,39 @@ describe('clients factory', () => {
       expect(await client.config.region()).toBe('us-gov-west-1');
     }
     expect(await clients.principal()).toBe('arn:aws-us-gov:iam::444455556666:role/KmsPolicyGuardAudit');
-    // The STS client that assumed the role is regional.
+    // The STS client that assumed the role calls the regional endpoint, as its own configuration resolves it.
     const stsClient = stsMock.commandCalls(AssumeRoleCommand)[0]?.thisValue as STSClient;
     expect(await stsClient.config.region()).toBe('us-gov-west-1');
-    const endpoint = await stsClient.config.endpointProvider({ Region: 'us-gov-west-1', UseGlobalEndpoint: false, UseFIPS: false, UseDualStack: false });
-    expect(endpoint.url.hostname).toBe('sts.us-gov-west-1.amazonaws.com');
+    expect(await requestHost(stsClient)).toBe('sts.us-gov-west-1.amazonaws.com');
+  });
+
+  it('calls STS at the regional endpoint even in Regions that also have the global one', async () => {
+    stsMock.on(GetCallerIdentityCommand).resolves({ Arn: 'arn:aws:sts::111122223333:assumed-role/fn/fn' });
+    const clients = await createClientsFactory({ settings: STATIC })({ accountId: '111122223333', partition: 'aws', region: 'us-east-1' });
+    await clients.principal();
+    const stsClient = stsMock.commandCalls(GetCallerIdentityCommand)[0]?.thisValue as STSClient;
+    expect(await requestHost(stsClient)).toBe('sts.us-east-1.amazonaws.com');
+    // The check tells the two apart: a client set to the global endpoint would be caught.
+    expect(await requestHost(new STSClient({ region: 'us-east-1', useGlobalEndpoint: true, ...STATIC }))).toBe('sts.amazonaws.com');
+  });
+
+  it('builds KMS and Config clients that make one attempt per call (the rule retries through its rate limit)', async () => {
+    const factory = createClientsFactory({ settings: { ...STATIC, maxAttempts: 5 } });
+    const own = await factory({ accountId: '111122223333', partition: 'aws', region: 'eu-west-1' });
+    expect(await own.kms.config.maxAttempts()).toBe(1);
+    expect(await own.config.config.maxAttempts()).toBe(1);
+    expect(await httpAttemptsWhenThrottled(own)).toEqual({ kms: 1, config: 1 });
+  });
+
+  it('builds assumed-role KMS and Config clients that make one attempt per call', async () => {
+    stsMock.on(AssumeRoleCommand).resolves({
+      Credentials: { AccessKeyId: 'ASIAEXAMPLE', SecretAccessKey: 'secret', SessionToken: 'token', Expiration: expiration },
+    });
+    const factory = createClientsFactory({ now: () => Date.parse('2026-11-21T03:00:00Z') });
+    const assumed = await factory({ ...scope, executionRoleName: 'Audit' });
+    expect(await assumed.kms.config.maxAttempts()).toBe(1);
+    expect(await assumed.config.config.maxAttempts()).toBe(1);
+    expect(await httpAttemptsWhenThrottled(assumed)).toEqual({ kms: 1, config: 1 });
   });
 
   it('reuses assumed-role clients until the credentials near expiry', async () => {

@@ -73,6 +73,36 @@ describe('EvaluationSender', () => {
     expect(clock.slept).toBe(200 + 400);
   });
 
+  it('retries server errors (5xx) like throttling', async () => {
+    const clock = new VirtualClock(0);
+    const unavailable = Object.assign(new Error('Service Unavailable'), { name: 'ServiceUnavailableException', $metadata: { httpStatusCode: 503 } });
+    configMock.on(PutEvaluationsCommand).rejectsOnce(unavailable).resolves({});
+    const s = sender(clock);
+    for (const e of evaluations(3)) s.add(e);
+    const report = await s.close();
+    expect(report.delivered).toHaveLength(3);
+    expect(configMock.commandCalls(PutEvaluationsCommand)).toHaveLength(2);
+  });
+
+  it.each(['InvalidParameterValueException', 'ValidationException'])(
+    'resends a batch rejected with %s one evaluation at a time; only the bad one stays undelivered',
+    async (errorName) => {
+      const invalid = Object.assign(new Error('invalid evaluation'), { name: errorName, $metadata: { httpStatusCode: 400 } });
+      configMock.on(PutEvaluationsCommand).callsFake(async (input: { Evaluations?: Evaluation[] }) => {
+        if ((input.Evaluations ?? []).some((e) => e.ComplianceResourceId === 'key-3')) throw invalid;
+        return { FailedEvaluations: [] };
+      });
+      const s = sender();
+      for (const e of evaluations(5)) s.add(e);
+      const report = await s.close();
+      expect(report.delivered.map((e) => e.resourceId).sort()).toEqual(['key-0', 'key-1', 'key-2', 'key-4']);
+      expect(report.undelivered.map((e) => e.resourceId)).toEqual(['key-3']);
+      expect(report.lastError).toBe(invalid);
+      // The batch once, then each of its evaluations alone; the bad one is not retried.
+      expect(sentEvaluations().map((b) => b.length)).toEqual([5, 1, 1, 1, 1, 1]);
+    },
+  );
+
   it('reports what it could not deliver instead of throwing', async () => {
     configMock.on(PutEvaluationsCommand).rejects(Object.assign(new Error('bad token'), { name: 'InvalidResultTokenException' }));
     const s = sender();

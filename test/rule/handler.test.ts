@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-config-service';
 import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient, ListKeysCommand, ListResourceTagsCommand } from '@aws-sdk/client-kms';
 import { mockClient } from 'aws-sdk-client-mock';
+import type { Analyzer } from '../../rule/config/evaluate-key';
 import { EvaluationDeliveryError, InvalidEventError, InvalidParameterError, UnknownMessageTypeError } from '../../rule/config/errors';
 import { harness, RULE_PRINCIPAL } from './handler-harness';
 import { ACCOUNT, fixtureEvent, fixtureJson, lambdaContext, withParameters } from './support';
@@ -86,6 +87,21 @@ describe('change notifications', () => {
     expect(evaluation?.Annotation).toMatch(annotation);
     expect(evaluation?.Annotation).toContain(RULE_PRINCIPAL);
     expect(metrics.sum('EvaluationErrors')).toBe(1);
+  });
+
+  it.each([
+    ['KMSInternalException', 500, /kms:GetKeyPolicy failed with KMSInternalException\. A service error, not a missing permission; retried on the next evaluation/],
+    ['KMSInvalidStateException', 400, /kms:GetKeyPolicy failed with KMSInvalidStateException\. The key's state does not allow this call; not a missing permission\. Retried on the next evaluation/],
+  ])('a read failing with %s is NON_COMPLIANT without claiming a missing permission', async (name, status, annotation) => {
+    kmsMock.on(GetKeyPolicyCommand).rejects(Object.assign(new Error('nope'), { name, $metadata: { httpStatusCode: status } }));
+    const { handler } = harness();
+    const [evaluation] = await handler(fixtureEvent('unreadable-policy.json'), lambdaContext());
+    expect(evaluation?.ComplianceType).toBe('NON_COMPLIANT');
+    expect(evaluation?.Annotation).toMatch(annotation);
+    expect(evaluation?.Annotation).not.toMatch(/Grant|needs/);
+    expect(evaluation?.Annotation).not.toContain(RULE_PRINCIPAL);
+    // A server error is retried within the invocation first; a state error is not.
+    expect(kmsMock.commandCalls(GetKeyPolicyCommand)).toHaveLength(status === 500 ? 6 : 1);
   });
 
   it('an unparsable policy is NON_COMPLIANT (INVALID_POLICY)', async () => {
@@ -292,6 +308,52 @@ describe('scheduled sweeps', () => {
     const sent = await handler(event, lambdaContext());
     expect(kmsMock.commandCalls(ListResourceTagsCommand).map((c) => c.args[0].input.KeyId)).toEqual(['bad']);
     expect(sent.find((e) => e.ComplianceResourceId === 'bad')).toMatchObject({ ComplianceType: 'COMPLIANT', Annotation: expect.stringMatching(/^exempt: SEC-9 vendor escrow key/) });
+  });
+
+  it('an item Config returns as deleted is NOT_APPLICABLE, without asking KMS', async () => {
+    configMock.on(ListDiscoveredResourcesCommand).resolves({
+      resourceIdentifiers: ['k-del', 'k-gone-unrecorded', 'k-role'].map((resourceId) => ({ resourceType: 'AWS::KMS::Key', resourceId })),
+    });
+    configMock.on(BatchGetResourceConfigCommand).resolves({
+      baseConfigurationItems: [
+        { resourceType: 'AWS::KMS::Key', resourceId: 'k-del', configurationItemStatus: 'ResourceDeleted', configurationItemCaptureTime: new Date('2026-11-21T02:00:00Z'), supplementaryConfiguration: {} },
+        { resourceType: 'AWS::KMS::Key', resourceId: 'k-gone-unrecorded', configurationItemStatus: 'ResourceDeletedNotRecorded', configurationItemCaptureTime: new Date('2026-11-21T02:00:00Z') },
+        baseItem('k-role', 'CUSTOMER', ROLE_POLICY),
+      ],
+    });
+    configMock.on(GetComplianceDetailsByConfigRuleCommand).resolves({});
+    kmsMock.on(DescribeKeyCommand).rejects(Object.assign(new Error('does not exist'), { name: 'NotFoundException' }));
+    const { handler, logger } = harness();
+    const sent = await handler(fixtureEvent('scheduled.json'), lambdaContext());
+    expect(Object.fromEntries(sent.map((e) => [e.ComplianceResourceId, [e.ComplianceType, e.Annotation]]))).toEqual({
+      'k-del': ['NOT_APPLICABLE', 'The key was deleted.'],
+      'k-gone-unrecorded': ['NOT_APPLICABLE', 'The key was deleted.'],
+      'k-role': ['COMPLIANT', undefined],
+    });
+    expect(kmsCalls()).toBe(0);
+    expect(logger.entries).toContainEqual(expect.objectContaining({ message: 'sweep finished', fields: expect.objectContaining({ keysEvaluated: 3, keysRemaining: 0 }) }));
+  });
+
+  it('a key whose findings cannot be turned into a verdict is NON_COMPLIANT; the sweep goes on and every evaluation is sent', async () => {
+    configMock.on(ListDiscoveredResourcesCommand).resolves({});
+    configMock.on(GetComplianceDetailsByConfigRuleCommand).resolves({});
+    const ids = Array.from({ length: 150 }, (_, i) => `k${String(i).padStart(3, '0')}`);
+    kmsMock.on(ListKeysCommand).resolves({ Keys: ids.map((KeyId) => ({ KeyId })) });
+    kmsMock.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: 'k', KeyManager: 'CUSTOMER', KeyState: 'Enabled' } });
+    kmsMock.on(GetKeyPolicyCommand).callsFake(async ({ KeyId }: { KeyId: string }) => ({ Policy: KeyId }));
+    // Findings the annotation cannot describe (no sids, no principals), and a result without findings at all:
+    // the engine did not throw, the verdict code would.
+    const malformed: Record<string, unknown> = { k140: { findings: [{ checkId: 'PUBLIC_ACCESS', severity: 'critical' }] }, k141: {} };
+    const analyze: Analyzer = (policy) => (malformed[String(policy)] ?? { findings: [] }) as ReturnType<Analyzer>;
+    const { handler, metrics } = harness({ analyze });
+    const sent = await handler(fixtureEvent('scheduled.json'), lambdaContext());
+    expect(sent).toHaveLength(150);
+    const byId = new Map(sent.map((e) => [e.ComplianceResourceId, e]));
+    for (const id of ['k140', 'k141']) {
+      expect(byId.get(id)).toMatchObject({ ComplianceType: 'NON_COMPLIANT', Annotation: expect.stringMatching(/^The key policy could not be analysed: TypeError/) });
+    }
+    expect(sent.filter((e) => e.ComplianceType === 'COMPLIANT')).toHaveLength(148);
+    expect(metrics.sum('EvaluationErrors')).toBe(2);
   });
 
   it('stops starting keys ~30 s before the deadline, sends what it has and logs what remains', async () => {

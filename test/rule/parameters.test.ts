@@ -58,6 +58,51 @@ describe('parseRuleParameters', () => {
     expect(parse).toThrow(message);
   });
 
+  it.each(['0.01', '0.5', '0.999', '1000.5', '1001', '-5', 'Infinity', ' '])(
+    'rejects MaxRequestsPerSecond=%s, naming the parameter and the range',
+    (value) => {
+      const parse = () => parseRuleParameters({ MaxRequestsPerSecond: value });
+      expect(parse).toThrow(InvalidParameterError);
+      expect(parse).toThrow(/MaxRequestsPerSecond: must be a number of requests per second from 1 to 1000/);
+    },
+  );
+
+  it.each([
+    ['1', 1],
+    ['1.5', 1.5],
+    ['1000', 1000],
+    [' 250 ', 250],
+  ])('accepts MaxRequestsPerSecond=%s', (value, rate) => {
+    expect(parseRuleParameters({ MaxRequestsPerSecond: value }).maxRequestsPerSecond).toBe(rate);
+  });
+
+  it.each([
+    ['arn:aws:iam::123456789012:role/audit/KmsPolicyGuardAudit', 'e.g. "audit/KmsPolicyGuardAudit"'],
+    ['arn:aws-us-gov:iam::123456789012:role/Audit', 'e.g. "Audit"'],
+    ['arn:aws:sts::123456789012:assumed-role/Audit/session', 'e.g. "audit/KmsPolicyGuardAudit"'],
+  ])('rejects the ARN %s in ExecutionRoleName, asking for the role name', (value, example) => {
+    const parse = () => parseRuleParameters({ ExecutionRoleName: value });
+    expect(parse).toThrow(InvalidParameterError);
+    expect(parse).toThrow('give the role name (and path), not the ARN');
+    expect(parse).toThrow(example);
+  });
+
+  it('takes ExecutionRoleName names up to 64 characters and paths up to 512', () => {
+    expect(parseRuleParameters({ ExecutionRoleName: 'n'.repeat(64) }).executionRoleName).toBe('n'.repeat(64));
+    // IAM counts the path with its leading and trailing "/": "/" + 510 characters + "/" = 512.
+    const path512 = `${'p'.repeat(510)}/Audit`;
+    expect(parseRuleParameters({ ExecutionRoleName: path512 }).executionRoleName).toBe(path512);
+    expect(parseRuleParameters({ ExecutionRoleName: `/${path512}` }).executionRoleName).toBe(path512);
+  });
+
+  it.each([
+    ['a name over 64 characters', 'n'.repeat(65), /ExecutionRoleName: role name "n+…" is 65 characters long; IAM allows at most 64/],
+    ['a path over 512 characters', `${'p'.repeat(511)}/Audit`, /ExecutionRoleName: the role path is 513 characters long; IAM allows at most 512/],
+    ['a very long path', `${'x'.repeat(600)}/Audit`, /the role path is 602 characters long/],
+  ])('rejects ExecutionRoleName with %s', (_name, value, message) => {
+    expect(() => parseRuleParameters({ ExecutionRoleName: value })).toThrow(message);
+  });
+
   it('rejects values of the wrong JSON type', () => {
     expect(() => parseRuleParameters({ MinimumSeverity: { level: 'high' } })).toThrow(/MinimumSeverity: must be a string/);
   });

@@ -15,6 +15,37 @@ describe('TokenBucket', () => {
     for (const t of times) expect(times.filter((u) => u >= t && u < t + 1000).length).toBeLessThanOrEqual(60);
   });
 
+  it('refuses at once, consuming nothing, a waiter whose token would come after its notAfter', async () => {
+    const clock = new VirtualClock(0);
+    const bucket = new TokenBucket(1, clock, 1);
+    expect(await bucket.take(0)).toBe(true); // the burst token, at once
+    // The next token comes at 1000 ms: too late for 999, in time for 1000.
+    expect(await bucket.take(999)).toBe(false);
+    expect(clock.slept).toBe(0);
+    expect(await bucket.take(1000)).toBe(true);
+    expect(clock.now()).toBe(1000);
+  });
+
+  it('counts the waiters queued ahead when deciding', async () => {
+    const clock = new VirtualClock(0);
+    const bucket = new TokenBucket(1, clock, 1);
+    const ahead = [bucket.take(), bucket.take(), bucket.take()]; // tokens at 0, 1000 and 2000 ms
+    // The fourth token cannot come before 3000 ms.
+    const late = bucket.take(2500);
+    const inTime = bucket.take(3000);
+    expect(await Promise.all(ahead)).toEqual([true, true, true]);
+    expect(await late).toBe(false);
+    expect(await inTime).toBe(true);
+    expect(clock.now()).toBe(3000);
+  });
+
+  it('without notAfter, always waits for its token', async () => {
+    const clock = new VirtualClock(0);
+    const bucket = new TokenBucket(1, clock, 1);
+    expect(await Promise.all([bucket.take(), bucket.take()])).toEqual([true, true]);
+    expect(clock.now()).toBe(1000);
+  });
+
   it('rejects a rate that is not positive', () => {
     expect(() => new TokenBucket(0, new VirtualClock())).toThrow(RangeError);
   });
@@ -32,6 +63,17 @@ describe('runPool', () => {
     });
     expect(peak).toBe(8);
     expect(result).toEqual({ started: 50, notStarted: 0 });
+  });
+
+  it('counts an item whose work declines to start as not started, and starts no further item', async () => {
+    const done: number[] = [];
+    const result = await runPool(Array.from({ length: 10 }, (_, i) => i), 1, async (i) => {
+      if (i === 4) return false;
+      done.push(i);
+      return true;
+    });
+    expect(done).toEqual([0, 1, 2, 3]);
+    expect(result).toEqual({ started: 4, notStarted: 6 });
   });
 
   it('stops starting items once told to, and finishes those in flight', async () => {
@@ -66,6 +108,23 @@ describe('withRetry', () => {
     );
     expect(value).toBe('ok');
     expect(clock.slept).toBe(100 + 200 + 400);
+  });
+
+  it.each([
+    ['a 5xx', Object.assign(new Error('internal'), { name: 'KMSInternalException', $metadata: { httpStatusCode: 500 } })],
+    ['a dropped connection', Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })],
+    ['a timeout', Object.assign(new Error('timed out'), { name: 'TimeoutError' })],
+  ])('retries %s (the clients make one attempt, so nothing else would)', async (_name, transient) => {
+    let calls = 0;
+    const value = await withRetry(
+      async () => {
+        if (++calls < 3) throw transient;
+        return 'ok';
+      },
+      { clock: new VirtualClock(), random: () => 0 },
+    );
+    expect(value).toBe('ok');
+    expect(calls).toBe(3);
   });
 
   it('does not retry access errors', async () => {

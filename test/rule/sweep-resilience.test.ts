@@ -1,7 +1,8 @@
 /**
- * A sweep under pressure: KMS throttles a third of the calls (some more than once), PutEvaluations is
- * throttled and reports failed evaluations, and some keys deny access. Every other key must still get its
- * evaluation, and the denied ones must be NON_COMPLIANT with a reason, never skipped and never COMPLIANT.
+ * A sweep under pressure: KMS throttles a third of the calls (some more than once, one key beyond the retry
+ * budget), PutEvaluations is throttled and reports failed evaluations, and some keys deny access. Every other
+ * key must still get its evaluation, and the denied and throttled ones must be NON_COMPLIANT with a reason,
+ * never skipped and never COMPLIANT.
  */
 import {
   ConfigServiceClient,
@@ -21,6 +22,8 @@ const configMock = mockClient(ConfigServiceClient);
 const KEYS = Array.from({ length: 300 }, (_, i) => `key-${String(i).padStart(3, '0')}`);
 const DENIED_POLICY = new Set(['key-017', 'key-042', 'key-199']);
 const DENIED_DESCRIBE = new Set(['key-123']);
+// Throttled on every attempt: an odd key, whose policy alone would be COMPLIANT.
+const THROTTLED_FOREVER = 'key-251';
 const throttle = () => Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } });
 const denied = () => Object.assign(new Error('not authorized'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } });
 const policyFor = (i: number) =>
@@ -43,7 +46,7 @@ function flaky(): (op: string, key: string, times: number) => boolean {
   };
 }
 
-it('every key not denied gets its evaluation despite throttling; denied keys are NON_COMPLIANT with a reason', async () => {
+it('every key not denied gets its evaluation despite throttling; denied and still-throttled keys are NON_COMPLIANT with a reason', async () => {
   const shouldThrottle = flaky();
   configMock.on(ListDiscoveredResourcesCommand).rejects(Object.assign(new Error('throttled'), { name: 'ThrottlingException' }));
   configMock.on(GetComplianceDetailsByConfigRuleCommand).resolves({});
@@ -66,6 +69,7 @@ it('every key not denied gets its evaluation despite throttling; denied keys are
     return { KeyMetadata: { KeyId, KeyManager: 'CUSTOMER', KeyState: 'Enabled' } };
   });
   kmsMock.on(GetKeyPolicyCommand).callsFake(async ({ KeyId }: { KeyId: string }) => {
+    if (KeyId === THROTTLED_FOREVER) throw throttle();
     const i = Number(KeyId.slice(4));
     if (i % 3 === 1 && shouldThrottle('GetKeyPolicy', KeyId, 2)) throw throttle();
     if (DENIED_POLICY.has(KeyId)) throw denied();
@@ -87,6 +91,9 @@ it('every key not denied gets its evaluation despite throttling; denied keys are
     } else if (DENIED_DESCRIBE.has(id)) {
       expect(e.ComplianceType).toBe('NON_COMPLIANT');
       expect(e.Annotation).toContain('kms:DescribeKey');
+    } else if (id === THROTTLED_FOREVER) {
+      expect(e.ComplianceType).toBe('NON_COMPLIANT');
+      expect(e.Annotation).toMatch(/^Key policy could not be judged: kms:GetKeyPolicy failed with ThrottlingException\. Still throttled after retries/);
     } else {
       expect(e.ComplianceType).toBe(i % 2 === 0 ? 'NON_COMPLIANT' : 'COMPLIANT');
     }
@@ -95,5 +102,8 @@ it('every key not denied gets its evaluation despite throttling; denied keys are
   const putCalls = configMock.commandCalls(PutEvaluationsCommand);
   expect(putCalls.length).toBeGreaterThan(Math.ceil(KEYS.length / 100));
   expect(putCalls.every((c) => (c.args[0].input.Evaluations ?? []).length <= 100)).toBe(true);
-  expect(metrics.sum('EvaluationErrors')).toBe(DENIED_POLICY.size + DENIED_DESCRIBE.size);
+  // The stuck key was tried as often as the retry budget allows (6 attempts), each through the rate limit.
+  const stuckCalls = kmsMock.commandCalls(GetKeyPolicyCommand).filter((c) => c.args[0].input.KeyId === THROTTLED_FOREVER);
+  expect(stuckCalls).toHaveLength(6);
+  expect(metrics.sum('EvaluationErrors')).toBe(DENIED_POLICY.size + DENIED_DESCRIBE.size + 1);
 });

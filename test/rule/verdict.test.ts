@@ -1,5 +1,5 @@
 import { parseRuleParameters, type RuleParameters } from '../../rule/config/parameters';
-import { countedFindings, decideVerdict, type PolicyResult, type VerdictSubject } from '../../rule/config/verdict';
+import { countedFindings, decideVerdict, type PolicyResult, type ReadFailure, type VerdictSubject } from '../../rule/config/verdict';
 import { finding } from './support';
 
 const defaults = parseRuleParameters({});
@@ -61,6 +61,13 @@ describe('decideVerdict', () => {
     it('needs a non-empty justification', () => {
       expect(decideVerdict(key(analysed(rootFullAccess), { exemption: '  ' }), params).compliance).toBe('NON_COMPLIANT');
     });
+    it('cuts a long justification without splitting a character outside the BMP', () => {
+      const verdict = decideVerdict(key(analysed(rootFullAccess), { exemption: `${'a'.repeat(246)}${'\u{2000B}'.repeat(3)}` }), params);
+      const annotation = verdict.annotation ?? '';
+      expect(annotation.length).toBeLessThanOrEqual(256);
+      expect(annotation).toMatch(/a\u{2000B}*…$/u);
+      expect(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])/.test(annotation)).toBe(false);
+    });
     it('does not cover an unparsable policy', () => {
       expect(decideVerdict(key(analysed(invalid), { exemption: 'approved' }), params).compliance).toBe('NON_COMPLIANT');
     });
@@ -74,17 +81,31 @@ describe('decideVerdict', () => {
   });
 
   describe('errors are never COMPLIANT', () => {
-    it.each(['access-denied', 'not-found', 'throttled', 'invalid-state', 'error'] as const)('unreadable (%s) is NON_COMPLIANT naming permission and principal', (kind) => {
-      const verdict = decideVerdict(
-        key({
-          kind: 'unreadable',
-          failure: { kind, operation: 'kms:GetKeyPolicy', errorName: 'AccessDeniedException', principal: 'arn:aws:iam::111122223333:role/kms-policy-guard' },
-        }),
-        defaults,
-      );
+    const unreadable = (kind: ReadFailure['kind'], errorName: string): VerdictSubject =>
+      key({ kind: 'unreadable', failure: { kind, operation: 'kms:GetKeyPolicy', errorName, principal: 'arn:aws:iam::111122223333:role/kms-policy-guard' } });
+
+    it.each([
+      ['access-denied', 'AccessDeniedException'],
+      ['not-found', 'NotFoundException'],
+      ['throttled', 'ThrottlingException'],
+    ] as const)('unreadable (%s) is NON_COMPLIANT naming permission and principal', (kind, errorName) => {
+      const verdict = decideVerdict(unreadable(kind, errorName), defaults);
       expect(verdict.compliance).toBe('NON_COMPLIANT');
-      expect(verdict.annotation).toContain('kms:GetKeyPolicy');
+      expect(verdict.annotation).toContain(`kms:GetKeyPolicy failed with ${errorName}`);
       expect(verdict.annotation).toContain('arn:aws:iam::111122223333:role/kms-policy-guard');
+      expect(verdict.annotation?.length).toBeLessThanOrEqual(256);
+    });
+
+    it.each([
+      ['error', 'KMSInternalException'],
+      ['invalid-state', 'KMSInvalidStateException'],
+    ] as const)('unreadable (%s) is NON_COMPLIANT, names the error and does not claim a missing permission', (kind, errorName) => {
+      const verdict = decideVerdict(unreadable(kind, errorName), defaults);
+      expect(verdict.compliance).toBe('NON_COMPLIANT');
+      expect(verdict.annotation).toContain(`kms:GetKeyPolicy failed with ${errorName}.`);
+      expect(verdict.annotation).toContain('not a missing permission');
+      expect(verdict.annotation).toMatch(/retried on the next evaluation/i);
+      expect(verdict.annotation).not.toMatch(/Grant|needs|arn:aws:iam/);
       expect(verdict.annotation?.length).toBeLessThanOrEqual(256);
     });
     it('unreadable with unknown key manager is NON_COMPLIANT', () => {
@@ -98,6 +119,7 @@ describe('decideVerdict', () => {
       expect(decideVerdict(key({ kind: 'analysis-failed', errorName: 'TypeError' }), defaults)).toMatchObject({
         compliance: 'NON_COMPLIANT',
         reason: 'analysis-failed',
+        annotation: "The key policy could not be analysed: TypeError; see the rule's logs.",
       });
     });
   });
