@@ -3,6 +3,7 @@
  */
 import type { AccessEntry, AccessSummary, Grant } from '../engine/access-summary';
 import { ALL_ACTIONS, NO_ACTIONS, actionNames, describeActions, intersect, union, type ActionSet } from '../engine/actions';
+import { memoize } from '../engine/memo';
 import type { ParseError, ParsedPolicy } from '../engine/parse-policy';
 import type { PrincipalClass } from '../engine/principals';
 import type { AnalysisOptions, CheckId, Finding, Severity } from '../engine/types';
@@ -132,9 +133,7 @@ export function principalName(p: PrincipalClass): string {
   }
 }
 
-export function capitalise(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
-}
+export const capitalise: (s: string) => string = memoize((s: string) => s.charAt(0).toUpperCase() + s.slice(1), 10_000);
 
 export function unionActions(grants: readonly Grant[], mask: ActionSet): ActionSet {
   let set = NO_ACTIONS;

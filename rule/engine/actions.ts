@@ -221,12 +221,17 @@ const namesOf = memoize((set: ActionSet): readonly string[] => {
 }, CACHE_LIMIT);
 
 /** Short human form of an action set: `kms:*` when it is everything, else the first few names. */
-export function describeActions(set: ActionSet, max = 5): string {
+export function describeActions(set: ActionSet): string {
+  return describe(set);
+}
+
+const describe = memoize((set: ActionSet): string => {
+  const max = 5;
   if (intersect(set, ALL_ACTIONS) === ALL_ACTIONS) return 'kms:*, every action including those added later';
   const names = namesOf(set);
   if (names.length <= max) return names.join(', ');
   return `${names.slice(0, max).join(', ')} and ${names.length - max} more`;
-}
+}, CACHE_LIMIT);
 
 export function hasAny(set: ActionSet, mask: ActionSet): boolean {
   return intersect(set, mask) !== NO_ACTIONS;

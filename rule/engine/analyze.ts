@@ -111,7 +111,19 @@ function analyze(input: unknown, options: AnalysisOptions): AnalysisResult {
       ];
     }
     for (const d of drafts) {
-      const finding: Finding = Object.assign({ checkId: check.meta.id, severity: check.meta.severity, title: check.meta.title }, d);
+      const finding: Finding = {
+        checkId: check.meta.id,
+        severity: check.meta.severity,
+        title: check.meta.title,
+        message: d.message,
+        statementIndexes: d.statementIndexes,
+        sids: d.sids,
+        path: d.path,
+        principals: d.principals,
+        actions: d.actions,
+      };
+      if (d.access !== undefined) finding.access = d.access;
+      if (d.conditionKeys !== undefined) finding.conditionKeys = d.conditionKeys;
       findings.push(finding);
     }
   }

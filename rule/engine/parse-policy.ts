@@ -61,6 +61,7 @@ export interface ParseResult {
 const TOP_LEVEL: ReadonlySet<string> = new Set(['Version', 'Id', 'Statement']);
 const STATEMENT_ELEMENTS: ReadonlySet<string> = new Set(['Sid', 'Effect', 'Principal', 'NotPrincipal', 'Action', 'NotAction', 'Resource', 'NotResource', 'Condition']);
 const PRINCIPAL_TYPES = ['AWS', 'Service', 'Federated', 'CanonicalUser'];
+const NEGATED_ELEMENT = { Principal: 'NotPrincipal', Action: 'NotAction', Resource: 'NotResource' } as const;
 const PRINCIPAL_TYPE_SET: ReadonlySet<string> = new Set(PRINCIPAL_TYPES);
 
 /** A value for an error message; never throws (bigints, cycles), and long values are cut. */
@@ -230,8 +231,13 @@ class Parser {
    * Exactly one of an element and its negated twin (Principal/NotPrincipal, Action/NotAction,
    * Resource/NotResource) must be present.
    */
-  oneOf(st: Record<string, unknown>, path: string, name: string, missing: string): { name: string; value: unknown; negated: boolean } | undefined {
-    const notName = `Not${name}`;
+  oneOf(
+    st: Record<string, unknown>,
+    path: string,
+    name: 'Principal' | 'Action' | 'Resource',
+    missing: string,
+  ): { name: string; value: unknown; negated: boolean } | undefined {
+    const notName = NEGATED_ELEMENT[name];
     const has = st[name] !== undefined;
     const hasNot = st[notName] !== undefined;
     if (has && hasNot) {
