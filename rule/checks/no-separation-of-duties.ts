@@ -1,6 +1,6 @@
 import { CLASS_MASKS, union } from '../engine/actions';
 import { grantsCovering } from '../engine/access-summary';
-import { draftFromGrants, unionActions, type Check, type CheckMeta } from './check';
+import { draftFromGrants, unionActions, type Check, type CheckMeta, type FindingDraft } from './check';
 
 export const meta = {
   id: 'NO_SEPARATION_OF_DUTIES',
@@ -15,21 +15,14 @@ export const meta = {
 export const noSeparationOfDuties: Check = {
   meta,
   run(ctx) {
-    return ctx.summary.entries
-      .filter((e) => e.principal.kind === 'principal')
-      .flatMap((e) => {
-        const admin = grantsCovering(e, CLASS_MASKS.administration);
-        const use = grantsCovering(e, CLASS_MASKS.cryptographic);
-        if (admin.length === 0 || use.length === 0) return [];
-        const grants = grantsCovering(e, union(CLASS_MASKS.administration, CLASS_MASKS.cryptographic));
-        return [
-          draftFromGrants(
-            e.principal,
-            grants,
-            unionActions(grants, union(CLASS_MASKS.administration, CLASS_MASKS.cryptographic)),
-            'may both administer and use this key',
-          ),
-        ];
-      });
+    const drafts: FindingDraft[] = [];
+    for (const e of ctx.summary.entries) {
+      if (e.principal.kind !== 'principal') continue;
+      if (grantsCovering(e, CLASS_MASKS.administration).length === 0 || grantsCovering(e, CLASS_MASKS.cryptographic).length === 0) continue;
+      const both = union(CLASS_MASKS.administration, CLASS_MASKS.cryptographic);
+      const grants = grantsCovering(e, both);
+      drafts.push(draftFromGrants(e.principal, grants, unionActions(grants, both), 'may both administer and use this key'));
+    }
+    return drafts;
   },
 };

@@ -1,7 +1,7 @@
 import { CREATE_GRANT } from '../engine/actions';
 import { grantsCovering } from '../engine/access-summary';
 import { hasFullAccountWideAccess } from './account-wide';
-import { draftFromGrants, type Check, type CheckMeta } from './check';
+import { draftFromGrants, type Check, type CheckMeta, type FindingDraft } from './check';
 
 export const meta = {
   id: 'UNCONSTRAINED_GRANT_CREATION',
@@ -20,13 +20,15 @@ export const meta = {
 export const unconstrainedGrantCreation: Check = {
   meta,
   run(ctx) {
-    return ctx.summary.entries.flatMap((e) => {
+    const drafts: FindingDraft[] = [];
+    for (const e of ctx.summary.entries) {
       // Service principals are judged by UNSCOPED_SERVICE_PRINCIPAL; anyone by PUBLIC_ACCESS; an account
       // that may administer and use the key already has more than any grant could give it.
-      if (e.principal.kind === 'service' || e.principal.kind === 'anyone' || hasFullAccountWideAccess(ctx, e)) return [];
+      if (e.principal.kind === 'service' || e.principal.kind === 'anyone' || hasFullAccountWideAccess(ctx, e)) continue;
       const loose = grantsCovering(e, CREATE_GRANT).filter((g) => !g.grantConstrained);
-      if (loose.length === 0) return [];
-      return [draftFromGrants(e.principal, loose, CREATE_GRANT, 'may create grants on this key for any grantee and operation')];
-    });
+      if (loose.length === 0) continue;
+      drafts.push(draftFromGrants(e.principal, loose, CREATE_GRANT, 'may create grants on this key for any grantee and operation'));
+    }
+    return drafts;
   },
 };

@@ -1,6 +1,6 @@
 import { CLASS_MASKS, CREATE_GRANT, union } from '../engine/actions';
 import { grantsCovering } from '../engine/access-summary';
-import { draftFromGrants, unionActions, type Check, type CheckMeta } from './check';
+import { draftFromGrants, unionActions, type Check, type CheckMeta, type FindingDraft } from './check';
 
 export const meta = {
   id: 'UNSCOPED_SERVICE_PRINCIPAL',
@@ -21,12 +21,13 @@ const USE = union(CLASS_MASKS.cryptographic, CREATE_GRANT);
 export const unscopedServicePrincipal: Check = {
   meta,
   run(ctx) {
-    return ctx.summary.entries
-      .filter((e) => e.principal.kind === 'service')
-      .flatMap((e) => {
-        const loose = grantsCovering(e, USE).filter((g) => !g.serviceScoped);
-        if (loose.length === 0) return [];
-        return [draftFromGrants(e.principal, loose, unionActions(loose, USE), 'may use this key on behalf of any account')];
-      });
+    const drafts: FindingDraft[] = [];
+    for (const e of ctx.summary.entries) {
+      if (e.principal.kind !== 'service') continue;
+      const loose = grantsCovering(e, USE).filter((g) => !g.serviceScoped);
+      if (loose.length === 0) continue;
+      drafts.push(draftFromGrants(e.principal, loose, unionActions(loose, USE), 'may use this key on behalf of any account'));
+    }
+    return drafts;
   },
 };

@@ -190,8 +190,8 @@ function denyCovers(deny: DenyRule, cls: PrincipalClass): boolean {
 
 interface Atom {
   cls: PrincipalClass;
-  /** Classes of Allow statements this class was carved out of by a Deny that spares it. */
-  parents: Set<string>;
+  /** Ids of the classes of Allow statements this class was carved out of by a Deny that spares it. */
+  parents: string[];
 }
 
 /**
@@ -201,15 +201,15 @@ interface Atom {
  */
 function principalAtoms(grants: readonly Grant[], denies: readonly DenyRule[]): Atom[] {
   const atoms = new Map<string, Atom>();
-  for (const g of grants) if (!atoms.has(g.principal.id)) atoms.set(g.principal.id, { cls: g.principal, parents: new Set() });
+  for (const g of grants) if (!atoms.has(g.principal.id)) atoms.set(g.principal.id, { cls: g.principal, parents: [] });
   const allowClasses = [...atoms.values()].map((a) => a.cls);
   for (const deny of denies) {
     for (const s of deny.survivors) {
       for (const c of allowClasses) {
         if (c.id === s.id || contains(s, c) || !mayContain(c, s)) continue;
         const carved = within(c, s);
-        const atom = atoms.get(carved.id) ?? { cls: carved, parents: new Set<string>() };
-        atom.parents.add(c.id);
+        const atom = atoms.get(carved.id) ?? { cls: carved, parents: [] };
+        if (!atom.parents.includes(c.id)) atom.parents.push(c.id);
         atoms.set(carved.id, atom);
       }
     }
@@ -274,7 +274,7 @@ function applyDenies(grants: readonly Grant[], denies: readonly DenyRule[]): Gra
   for (const atom of principalAtoms(grants, denies)) {
     for (const g of grants) {
       const own = g.principal.id === atom.cls.id;
-      if (!own && !contains(g.principal, atom.cls) && !atom.parents.has(g.principal.id)) continue;
+      if (!own && !contains(g.principal, atom.cls) && !atom.parents.includes(g.principal.id)) continue;
       const parentParts = ownParts.get(g) ?? [];
       const { parts, deniedBy } = own ? { parts: parentParts, deniedBy: [] as number[] } : effectiveParts(g, atom.cls, denies);
       if (!own && coveredBy(parts, parentParts)) continue;

@@ -127,7 +127,16 @@ function analyze(input: unknown, options: AnalysisOptions): AnalysisResult {
       findings.push(finding);
     }
   }
-  if (findings.length > 1) findings.sort(compareFindings);
+  // Insertion sort: a policy has a few findings, and Array.prototype.sort allocates.
+  for (let i = 1; i < findings.length; i++) {
+    const f = findings[i] as Finding;
+    let j = i - 1;
+    while (j >= 0 && compareFindings(findings[j] as Finding, f) > 0) {
+      findings[j + 1] = findings[j] as Finding;
+      j--;
+    }
+    findings[j + 1] = f;
+  }
   const result: AnalysisResult = { findings, warnings, summary, ownAccountSource };
   if (parsed.policy) result.policy = parsed.policy;
   if (ownAccount) result.ownAccount = ownAccount;
