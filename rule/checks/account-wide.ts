@@ -13,6 +13,12 @@ export interface AccountWideAccess {
   entry: AccessEntry;
   admin: readonly Grant[];
   use: readonly Grant[];
+  /**
+   * Every principal of another account the options trust. Using the key from a trusted account is the
+   * documented way to share it, so only administration counts against such an account: with
+   * kms:PutKeyPolicy every identity of that account could take the key over.
+   */
+  trustedForeign: boolean;
 }
 
 // Three checks and the grant check ask the same question of the same summary: answer it once.
@@ -28,13 +34,20 @@ export function accountWideAccess(ctx: CheckContext): AccountWideAccess[] {
 }
 
 function computeAccountWideAccess(ctx: CheckContext): AccountWideAccess[] {
-  return ctx.summary.entries
-    .filter((e) => isAccountWideEntry(e, ctx))
-    .map((entry) => ({
+  const trusted = ctx.options.trustedAccountIds ?? [];
+  const out: AccountWideAccess[] = [];
+  for (const entry of ctx.summary.entries) {
+    const p = entry.principal;
+    const trustedForeign = p.kind === 'account' && ctx.ownAccount !== undefined && p.account !== ctx.ownAccount && trusted.includes(p.account);
+    if (!trustedForeign && !isAccountWideEntry(entry, ctx)) continue;
+    out.push({
       entry,
       admin: grantsCovering(entry, CLASS_MASKS.administration),
       use: grantsCovering(entry, CLASS_MASKS.cryptographic),
-    }));
+      trustedForeign,
+    });
+  }
+  return out;
 }
 
 /** Whether a principal class already has full control (and so a separate grant finding adds nothing). */

@@ -95,6 +95,13 @@ describe('principals', () => {
     expect(checks(orgRole, { accountId: OWN, trustedAccountIds: [FOREIGN] })).toEqual([]);
   });
 
+  it('lets a trusted account use the key, but not administer it', () => {
+    const trusted = { accountId: OWN, trustedAccountIds: [FOREIGN] };
+    expect(checks(policy(allow({ AWS: FOREIGN_ROOT }, ['kms:Decrypt', 'kms:DescribeKey'])), trusted)).toEqual([]);
+    expect(checks(policy(allow({ AWS: FOREIGN_ROOT }, 'kms:*')), trusted)).toEqual(['ACCOUNT_WIDE_FULL_ACCESS']);
+    expect(checks(policy(allow({ AWS: FOREIGN_ROOT }, 'kms:PutKeyPolicy')), trusted)).toEqual(['ACCOUNT_WIDE_ADMINISTRATION']);
+  });
+
   it('without the account id, judges every account as the own account and says so', () => {
     const r = analyzePolicy(policy(allow({ AWS: FOREIGN_ROOT }, 'kms:Decrypt')));
     expect(r.findings.map((f) => f.checkId)).toEqual(['ACCOUNT_WIDE_USAGE']);
