@@ -10,6 +10,7 @@ import {
   boundAccounts,
   carvesWho,
   constrainsGrants,
+  callerIsAwsService,
   isServiceSourceKey,
   isNegatedPathCondition,
   narrowsWho,
@@ -100,6 +101,7 @@ function grantsForAllow(st: ParsedStatement): Grant[] {
       sourceAccounts = sourceAccounts.concat(boundAccounts(c));
       if (!st.principalNegated && isServiceSourceKey(c)) onlyServices = true;
     }
+    if (!st.principalNegated && callerIsAwsService(c)) onlyServices = true;
   }
   const narrowedBy = narrowing.length === 0 ? NONE : narrowing.map((n) => n.key);
   if (sourceAccounts.length > 1) sourceAccounts = [...new Set(sourceAccounts)];

@@ -253,6 +253,14 @@ export function constrainsGrants(c: ParsedCondition): boolean {
   return false;
 }
 
+/**
+ * `"Bool": {"aws:PrincipalIsAWSService": "true"}`: only a service principal can match.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalisawsservice
+ */
+export function callerIsAwsService(c: ParsedCondition): boolean {
+  return c.keyLower === 'aws:principalisawsservice' && c.base === 'Bool' && !c.ifExists && c.values.length > 0 && c.values.every((v) => v === 'true');
+}
+
 /** aws:SourceAccount / aws:SourceArn / aws:SourceOrgID: keys that only AWS services send. */
 export function isServiceSourceKey(c: ParsedCondition): boolean {
   return c.category === 'service-scope';

@@ -172,6 +172,9 @@ describe('conditions', () => {
     // aws:SourceAccount is only ever set when an AWS service calls for a resource.
     ['"*" with aws:SourceAccount of the account', useWith('*', { StringEquals: { 'aws:SourceAccount': OWN } }), []],
     ['"*" with aws:SourceAccount of a foreign account', useWith('*', { StringEquals: { 'aws:SourceAccount': FOREIGN } }), ['UNTRUSTED_CROSS_ACCOUNT']],
+    // Only services can match, but nothing says on whose behalf.
+    ['"*" with aws:PrincipalIsAWSService true', useWith('*', { Bool: { 'aws:PrincipalIsAWSService': 'true' } }), ['UNSCOPED_SERVICE_PRINCIPAL']],
+    ['"*" with aws:PrincipalIsAWSService false', useWith('*', { Bool: { 'aws:PrincipalIsAWSService': 'false' } }), ['PUBLIC_ACCESS']],
     ['account with aws:PrincipalTag', useWith({ AWS: ROOT }, { StringEquals: { 'aws:PrincipalTag/team': 'payments' } }), []],
     ['"*" with aws:PrincipalTag narrows nothing', useWith('*', { StringEquals: { 'aws:PrincipalTag/team': 'payments' } }), ['PUBLIC_ACCESS']],
     ['account with aws:username', useWith({ AWS: ROOT }, { StringEquals: { 'aws:username': 'alice' } }), []],
