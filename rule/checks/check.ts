@@ -118,7 +118,7 @@ export function draftFromGrants(
   return draft;
 }
 
-export function principalName(p: PrincipalClass): string {
+function principalName(p: PrincipalClass): string {
   switch (p.kind) {
     case 'anyone':
       return '*';
@@ -133,7 +133,7 @@ export function principalName(p: PrincipalClass): string {
   }
 }
 
-export const capitalise: (s: string) => string = memoize((s: string) => s.charAt(0).toUpperCase() + s.slice(1), 10_000);
+const capitalise: (s: string) => string = memoize((s: string) => s.charAt(0).toUpperCase() + s.slice(1), 10_000);
 
 export function unionActions(grants: readonly Grant[], mask: ActionSet): ActionSet {
   let set = NO_ACTIONS;

@@ -375,12 +375,12 @@ export function grantsCovering(entry: AccessEntry, mask: ActionSet): readonly Gr
   return entry.grants.filter((g) => hasAny(g.actions, mask));
 }
 
-export function levelOf(grants: readonly Grant[]): AccessLevel {
+function levelOf(grants: readonly Grant[]): AccessLevel {
   if (grants.length === 0) return 'none';
   return grants.some((g) => g.level === 'unconditional') ? 'unconditional' : 'conditional';
 }
 
-export function accessCell(entry: AccessEntry, actionClass: ActionClass): AccessCell {
+function accessCell(entry: AccessEntry, actionClass: ActionClass): AccessCell {
   const gs = grantsCovering(entry, CLASS_MASKS[actionClass]);
   return { level: levelOf(gs), statementIndexes: [...new Set(gs.map((g) => g.statementIndex))].sort((a, b) => a - b) };
 }

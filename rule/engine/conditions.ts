@@ -138,7 +138,7 @@ export function keyCategory(keyLower: string): KeyCategory {
  * account), an aws:userid that is not a unique id or an account id. A pattern whose account is literal
  * (`arn:aws:iam::111122223333:role/*`) does narrow: to that account (see conditionTargets).
  */
-export function isBroadValue(keyLower: string, value: string): boolean {
+function isBroadValue(keyLower: string, value: string): boolean {
   if (onlyWildcards(value)) return true;
   switch (keyLower) {
     case 'aws:principalarn': {

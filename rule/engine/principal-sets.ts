@@ -111,7 +111,7 @@ function isGroupWithoutAccount(t: PrincipalClass): boolean {
  * Narrow class `c` by one condition target. Returns the narrowed class, `c` itself when the condition
  * cannot narrow it, or undefined when no member of `c` can satisfy the condition.
  */
-export function narrowTo(c: PrincipalClass, t: PrincipalClass): PrincipalClass | undefined {
+function narrowTo(c: PrincipalClass, t: PrincipalClass): PrincipalClass | undefined {
   // Service principals are not IAM identities: principal keys are absent for them. Keep them (fail closed).
   if (c.kind === 'service') return c;
   if (isGroupWithoutAccount(t) && t.kind === 'principal') {
