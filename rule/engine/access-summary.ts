@@ -46,6 +46,8 @@ export interface Grant {
   viaNotPrincipal: boolean;
   /** Deny statements that carved a broader grant down to this class. */
   carvedBy: number[];
+  /** Deny statements that leave this grant only conditionally (a Deny unless through a given path). */
+  limitedBy: number[];
 }
 
 export interface AccessCell {
@@ -155,6 +157,7 @@ function makeGrant(
     sourceAccounts,
     viaNotPrincipal: st.principalNegated,
     carvedBy: NO_INDEXES,
+    limitedBy: NO_INDEXES,
   };
   if (st.sid !== undefined) grant.sid = st.sid;
   return grant;
@@ -223,6 +226,7 @@ interface Part {
   actions: ActionSet;
   level: 'conditional' | 'unconditional';
   conditionKeys: string[];
+  limitedBy: number[];
 }
 
 /** What grant `g` still gives the principals of `cls` once every Deny that reaches them is applied. */
@@ -231,6 +235,7 @@ function effectiveParts(g: Grant, cls: PrincipalClass, denies: readonly DenyRule
   let downgraded = NO_ACTIONS;
   const downgradeKeys: string[] = [];
   const deniedBy: number[] = [];
+  const limitedBy: number[] = [];
   for (const deny of denies) {
     const hit = intersect(kept, deny.actions);
     if (hit === NO_ACTIONS || !denyCovers(deny, cls)) continue;
@@ -239,6 +244,7 @@ function effectiveParts(g: Grant, cls: PrincipalClass, denies: readonly DenyRule
     if (deny.mode === 'downgrade') {
       downgraded = union(downgraded, hit);
       downgradeKeys.push(...deny.conditionKeys);
+      limitedBy.push(deny.statementIndex);
     }
   }
   // A removing Deny also removes what another Deny had only downgraded.
@@ -246,9 +252,14 @@ function effectiveParts(g: Grant, cls: PrincipalClass, denies: readonly DenyRule
     if (deny.mode === 'remove' && denyCovers(deny, cls)) downgraded = minus(downgraded, deny.actions);
   }
   const parts: Part[] = [];
-  if (kept !== NO_ACTIONS) parts.push({ actions: kept, level: g.level, conditionKeys: g.conditionKeys });
+  if (kept !== NO_ACTIONS) parts.push({ actions: kept, level: g.level, conditionKeys: g.conditionKeys, limitedBy: g.limitedBy });
   if (downgraded !== NO_ACTIONS) {
-    parts.push({ actions: downgraded, level: 'conditional', conditionKeys: [...new Set([...g.conditionKeys, ...downgradeKeys])] });
+    parts.push({
+      actions: downgraded,
+      level: 'conditional',
+      conditionKeys: [...new Set([...g.conditionKeys, ...downgradeKeys])],
+      limitedBy: [...g.limitedBy, ...limitedBy],
+    });
   }
   return { parts, deniedBy };
 }
@@ -283,7 +294,9 @@ function applyDenies(grants: readonly Grant[], denies: readonly DenyRule[]): Gra
       const carvedBy = own
         ? []
         : denies.filter((d) => !deniedBy.includes(d.statementIndex) && hasAny(g.actions, d.actions) && denyCovers(d, g.principal)).map((d) => d.statementIndex);
-      for (const p of parts) out.push({ ...g, principal: atom.cls, actions: p.actions, level: p.level, conditionKeys: p.conditionKeys, carvedBy });
+      for (const p of parts) {
+        out.push({ ...g, principal: atom.cls, actions: p.actions, level: p.level, conditionKeys: p.conditionKeys, carvedBy, limitedBy: p.limitedBy });
+      }
     }
   }
   return out;
@@ -382,7 +395,14 @@ function levelOf(grants: readonly Grant[]): AccessLevel {
 
 function accessCell(entry: AccessEntry, actionClass: ActionClass): AccessCell {
   const gs = grantsCovering(entry, CLASS_MASKS[actionClass]);
-  return { level: levelOf(gs), statementIndexes: [...new Set(gs.map((g) => g.statementIndex))].sort((a, b) => a - b) };
+  // The statements behind a cell: the Allows that grant it and the Denies that carve or limit it.
+  const indexes = new Set<number>();
+  for (const g of gs) {
+    indexes.add(g.statementIndex);
+    for (const i of g.carvedBy) indexes.add(i);
+    for (const i of g.limitedBy) indexes.add(i);
+  }
+  return { level: levelOf(gs), statementIndexes: [...indexes].sort((a, b) => a - b) };
 }
 
 /** The principal-class × action-class matrix, for reports. */

@@ -1,7 +1,7 @@
 /**
  * IAM semantics, one behaviour a row: the exact set of check ids each small policy must produce.
  */
-import { analyzePolicy, type AnalysisOptions, type CheckId } from '../../rule/engine';
+import { accessMatrix, analyzePolicy, type AnalysisOptions, type CheckId } from '../../rule/engine';
 import {
   ADMIN_ACTIONS,
   ADMIN_ROLE,
@@ -270,6 +270,21 @@ describe('Deny and Resource', () => {
       opts,
     );
     expect(r.findings.map((f) => [f.checkId, f.access])).toEqual([['ACCOUNT_WIDE_USAGE', 'conditional']]);
+  });
+});
+
+describe('access matrix', () => {
+  it('links a cell to the Deny that leaves it conditional', () => {
+    const r = analyzePolicy(policy(allow({ AWS: APP_ROLE }, 'kms:Decrypt'), deny('*', 'kms:*', { Condition: { StringNotEquals: { 'aws:SourceVpce': 'vpce-1a2b3c4d' } } })), opts);
+    const [row] = accessMatrix(r.summary);
+    expect(row?.cells.cryptographic).toEqual({ level: 'conditional', statementIndexes: [0, 1] });
+    expect(row?.cells.administration).toEqual({ level: 'none', statementIndexes: [] });
+  });
+
+  it('links a carved-out principal to the Deny that carved it', () => {
+    const r = analyzePolicy(policy(allow({ AWS: ROOT }, USE_ACTIONS), { Effect: 'Deny', NotPrincipal: { AWS: APP_ROLE }, Action: USE_ACTIONS, Resource: '*' }), opts);
+    const rows = accessMatrix(r.summary);
+    expect(rows.map((x) => [x.principal.id, x.cells.cryptographic])).toEqual([[`principal:${APP_ROLE}`, { level: 'unconditional', statementIndexes: [0, 1] }]]);
   });
 });
 
