@@ -69,7 +69,7 @@ function latencyAws(keys: number): ScanAws {
     defaultRegion: async () => REGION,
     callerIdentity: async () => ({ account: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:role/Auditor`, partition: 'aws' }),
     enabledRegions: async () => [REGION],
-    organizationAccounts: async () => [ACCOUNT],
+    organizationAccounts: async () => ({ active: [ACCOUNT], skipped: [] }),
     kms: async () => kms,
   };
 }

@@ -10,7 +10,7 @@ import { systemClock, type Clock } from '../rule/config/clock';
 import { createScanAws, type ScanAws, type ScanAwsOptions } from './aws/scan-aws';
 import { runCheck } from './commands/check';
 import { runCheckTemplate } from './commands/check-template';
-import { runScan, scanReport, ScanSetupError } from './commands/scan';
+import { runScan, scanReport, scanSummary, ScanSetupError } from './commands/scan';
 import { processIo, UsageError, type CliIo } from './io';
 import { parseAccountId, parseAccountList, parseFailOn, parseFormat, parseOrgList, parsePositiveInt, type Format } from './options';
 import { renderHtml } from './output/html';
@@ -113,7 +113,8 @@ function parseRegions(value: string | undefined): string[] | 'all' | 'default' {
 function parseAccounts(value: string | undefined): string[] | 'all' | undefined {
   if (value === undefined) return undefined;
   if (value.trim() === 'all') return 'all';
-  return parseAccountList(value, '--accounts');
+  // The same account given twice is scanned once.
+  return [...new Set(parseAccountList(value, '--accounts'))];
 }
 
 /** Run the CLI; resolves to the exit code. Never calls process.exit, so tests can drive it. */
@@ -161,10 +162,10 @@ export async function main(argv: readonly string[], io: CliIo = processIo(), dep
     .command('scan')
     .description("Read the KMS keys of live accounts (the AWS SDK's credential chain) and judge their key policies.")
     .option('--profile <name>', 'named profile from the shared AWS config files')
-    .option('--regions <list>', 'comma-separated Regions, or all (every Region enabled for the account); default: the profile or AWS_REGION Region')
+    .option('--regions <list>', 'comma-separated Regions, or all (every Region enabled for the account; in an organisation scan, for each account); default: the profile or AWS_REGION Region')
     .option('--include-aws-managed', 'also judge AWS-managed keys and keys pending deletion (skipped by default)')
     .option('--concurrency <n>', 'keys read at once, across accounts and Regions', '10')
-    .option('--max-rps <n>', 'KMS requests per second, per account and Region', '100')
+    .option('--max-rps <n>', 'KMS requests per second, per account and Region, after a starting burst of up to min(n, 10) requests', '100')
     .option('--role-name <name>', 'organisation scan: role to assume in each account (needs --accounts)')
     .option('--accounts <ids>', 'organisation scan: comma-separated account ids, or all (Organizations ListAccounts)')
     .option('--trusted-accounts <ids>', 'comma-separated accounts whose principals may act on keys')
@@ -207,13 +208,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo(), dep
       }
       const report = scanReport(scan, TOOL);
       await emit(report, format, flags.output, io);
-      const s = scan.stats;
-      io.stderr(
-        `kms-policy-guard: ${s.analysed} key${s.analysed === 1 ? '' : 's'} judged in ${s.targets} account/Region pair${s.targets === 1 ? '' : 's'}` +
-          (s.unreadable ? `, ${s.unreadable} unreadable` : '') +
-          (s.skippedAwsManaged + s.skippedPendingDeletion ? `, ${s.skippedAwsManaged + s.skippedPendingDeletion} skipped` : '') +
-          '\n',
-      );
+      io.stderr(`kms-policy-guard: ${scanSummary(scan.stats)}\n`);
       code = exitCode(report, failOn);
       reportErrors(report, io);
     });

@@ -30,6 +30,11 @@ export interface ResultEntry {
   extra?: Record<string, unknown>;
   /** The access matrix and statements, when the policy was analysed (scan and check-template). */
   access?: AccessDetails;
+  /**
+   * Set on a scan entry that is not a key: an account and Region whose keys could not be listed, or an
+   * account whose enabled Regions could not be listed (`--regions all`). Summaries count these apart from keys.
+   */
+  unlisted?: 'account-region' | 'account';
 }
 
 export interface Report {

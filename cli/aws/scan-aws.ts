@@ -28,15 +28,33 @@ export interface ScanTarget {
   roleName?: string;
 }
 
+/** A member account of an organisation scan, entered through `roleName`. */
+export interface AssumedAccount {
+  account: string;
+  roleName: string;
+  partition: string;
+}
+
+/** The accounts of the organisation: the active ones, and those passed over with their state. */
+export interface OrganizationAccounts {
+  /** ACTIVE accounts, sorted. */
+  active: string[];
+  /** Accounts in any other state (SUSPENDED, PENDING_CLOSURE…), sorted by id: AssumeRole cannot enter them. */
+  skipped: { account: string; state: string }[];
+}
+
 /** Everything `scan` asks of AWS besides the key reads themselves; injectable for tests. */
 export interface ScanAws {
   /** The Region of the credential chain or profile (AWS_REGION, the profile's `region`), if any. */
   defaultRegion(): Promise<string | undefined>;
   callerIdentity(region: string): Promise<CallerIdentity>;
-  /** Regions enabled for the caller's account (EC2 DescribeRegions). */
-  enabledRegions(region: string): Promise<string[]>;
-  /** Active accounts of the caller's organisation (Organizations ListAccounts, every page). */
-  organizationAccounts(region: string): Promise<string[]>;
+  /**
+   * Regions enabled for an account (EC2 DescribeRegions, called in `region`): the caller's own, or with
+   * `assumed`, the member account's, asked with the credentials of the role assumed there.
+   */
+  enabledRegions(region: string, assumed?: AssumedAccount): Promise<string[]>;
+  /** Accounts of the caller's organisation (Organizations ListAccounts, every page). */
+  organizationAccounts(region: string): Promise<OrganizationAccounts>;
   /** A KMS client for the target: the caller's own credentials, or the target's assumed role. */
   kms(target: ScanTarget, partition: string): Promise<KMSClient>;
 }
@@ -86,8 +104,18 @@ export function createScanAws(options: ScanAwsOptions = {}): ScanAws {
       if (r.Account === undefined || r.Arn === undefined) throw new Error('sts:GetCallerIdentity returned no account');
       return { account: r.Account, arn: r.Arn, partition: partitionOf(r.Arn) };
     },
-    async enabledRegions(region) {
-      const ec2 = new EC2Client({ ...base, region });
+    async enabledRegions(region, assumed) {
+      let ec2: EC2Client;
+      if (assumed === undefined) {
+        ec2 = new EC2Client({ ...base, region });
+      } else {
+        // The factory assumes the role (and caches the credentials for the KMS reads in this Region); its KMS
+        // client carries the assumed credentials, which EC2 uses too. A failed AssumeRole throws
+        // AssumeRoleError with the STS error as its cause.
+        const clients = await (await factoryFor(region))({ accountId: assumed.account, partition: assumed.partition, region, executionRoleName: assumed.roleName });
+        const credentials = await clients.kms.config.credentials();
+        ec2 = new EC2Client({ ...options.settings, region, credentials });
+      }
       // Without AllRegions only the Regions enabled for the account are listed (opt-in Regions included
       // once opted in): https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeRegions.html
       const r = await ec2.send(new DescribeRegionsCommand({}));
@@ -95,17 +123,24 @@ export function createScanAws(options: ScanAwsOptions = {}): ScanAws {
     },
     async organizationAccounts(region) {
       const org = new OrganizationsClient({ ...base, region });
-      const accounts: string[] = [];
+      const active = new Set<string>();
+      const skipped = new Map<string, string>();
       let token: string | undefined;
       do {
         const page = await org.send(new ListAccountsCommand({ NextToken: token }));
         for (const a of page.Accounts ?? []) {
+          if (a.Id === undefined) continue;
           // Suspended and closing accounts cannot be entered with AssumeRole.
-          if (a.Id !== undefined && (a.State ?? a.Status) === 'ACTIVE') accounts.push(a.Id);
+          const state = a.State ?? a.Status ?? 'UNKNOWN';
+          if (state === 'ACTIVE') active.add(a.Id);
+          else skipped.set(a.Id, state);
         }
         token = page.NextToken;
       } while (token !== undefined);
-      return accounts.sort();
+      return {
+        active: [...active].sort(),
+        skipped: [...skipped].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([account, state]) => ({ account, state })),
+      };
     },
     async kms(target, partition) {
       const clients = await (await factoryFor(target.region))({

@@ -5,17 +5,23 @@
  * GetKeyPolicy through the Config rule's KmsKeyReader (rule/aws/kms-reader.ts), so every call shares a
  * token-bucket rate limit per account and Region (KMS request quotas are per account and Region:
  * https://docs.aws.amazon.com/kms/latest/developerguide/requests-per-second.html) and throttling is retried
- * with backoff. Keys are judged with at most `concurrency` in flight across all accounts and Regions.
+ * with backoff. Keys are judged with at most `concurrency` in flight across all accounts and Regions, taken
+ * from the account/Region pairs in turn, so every pair reads under its own rate limit at the same time
+ * instead of one pair's limit holding up the rest; the output is sorted by account, Region and key.
  *
  * A key whose reads fail is reported as unreadable (an error entry: never clean, and the exit code says
- * so); the scan goes on with the others. AWS-managed keys (KeyManager AWS: their policies are AWS's to
- * set) and keys pending deletion are skipped unless asked, and the number skipped is said.
+ * so); the scan goes on with the others. So is an account and Region whose keys cannot be listed, and, for
+ * `--regions all` in an organisation scan, an account whose enabled Regions cannot be listed. AWS-managed
+ * keys (KeyManager AWS: their policies are AWS's to set) and keys pending deletion are skipped unless asked,
+ * and the number skipped is said.
  */
 import { analyzePolicy, type AnalysisOptions } from '../../rule/engine';
-import { awsErrorName } from '../../rule/aws/errors';
+import { awsErrorName, classifyAwsError } from '../../rule/aws/errors';
 import { KmsKeyReader, type ReadOutcome } from '../../rule/aws/kms-reader';
 import type { Clock } from '../../rule/config/clock';
+import { AssumeRoleError } from '../../rule/config/errors';
 import { runPool, TokenBucket } from '../../rule/config/rate-limit';
+import type { ReadFailure } from '../../rule/config/verdict';
 import { accessDetails } from '../access';
 import { listAliasesByKey } from '../aws/aliases';
 import type { CallerIdentity, ScanAws, ScanTarget } from '../aws/scan-aws';
@@ -24,7 +30,10 @@ import { NO_PROGRESS, type Progress } from '../progress';
 import type { Report, ResultEntry } from '../report';
 
 export interface ScanOptions {
-  /** Explicit Regions, `all` (every Region enabled for the caller's account), or the chain's default Region. */
+  /**
+   * Explicit Regions, `all` (every Region enabled for the account: the caller's, or in an organisation scan
+   * each member account's own), or the chain's default Region.
+   */
   regions: string[] | 'all' | 'default';
   /** Organisation scan: the role to assume in each account. */
   roleName?: string;
@@ -46,12 +55,22 @@ export interface ScanDeps {
 }
 
 export interface ScanStats {
+  /** Account/Region pairs the scan set out to read. */
   targets: number;
+  /** Keys listed, in the pairs that could be listed. */
   listed: number;
+  /** Keys whose policy was read and judged. */
   analysed: number;
+  /** Keys whose DescribeKey or GetKeyPolicy failed: not judged. */
   unreadable: number;
+  /** Account/Region pairs whose keys could not be listed (role not assumed, ListKeys failed). */
+  unlistedPairs: number;
+  /** Accounts whose enabled Regions could not be listed (`--regions all` in an organisation scan). */
+  unlistedAccounts: number;
   skippedAwsManaged: number;
   skippedPendingDeletion: number;
+  /** Organisation accounts passed over because they are not ACTIVE (`--accounts all`). */
+  skippedAccounts: number;
 }
 
 export interface ScanResult {
@@ -82,10 +101,66 @@ function accountOfArn(arn: string | undefined): string | undefined {
   return account !== undefined && /^\d{12}$/.test(account) ? account : undefined;
 }
 
-function describeError(e: unknown): string {
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** The error and the errors it wraps (`cause`), outermost first. */
+function causeChain(e: unknown): unknown[] {
+  const chain = [e];
+  let current = e;
+  while (chain.length < 8 && typeof current === 'object' && current !== null && 'cause' in current) {
+    const cause = (current as { cause?: unknown }).cause;
+    if (cause === undefined || cause === null || chain.includes(cause)) break;
+    chain.push(cause);
+    current = cause;
+  }
+  return chain;
+}
+
+/** The service's error code (`AccessDenied`, `RegionDisabledException`…), or a system error's code. */
+function errorCode(e: unknown): string {
   const name = awsErrorName(e);
-  const message = e instanceof Error ? e.message : String(e);
-  return message && message !== name ? `${name}: ${message}` : name;
+  if (name !== 'Error' || typeof e !== 'object' || e === null) return name;
+  const { code, Code } = e as { code?: unknown; Code?: unknown };
+  const found = typeof Code === 'string' ? Code : code;
+  return typeof found === 'string' && found !== '' ? found : name;
+}
+
+/** The innermost error of a `cause` chain: the one AWS returned, under any wrappers. */
+function rootCause(e: unknown): unknown {
+  const chain = causeChain(e);
+  return chain[chain.length - 1];
+}
+
+/**
+ * `<code>: <message>[: <message of the cause>…]`, where the code is the innermost error's: a wrapper such as
+ * AssumeRoleError says what was attempted, its cause what STS answered.
+ */
+export function describeError(e: unknown): string {
+  const chain = causeChain(e);
+  const code = errorCode(chain[chain.length - 1]);
+  const messages: string[] = [];
+  for (const x of chain) {
+    const message = (x instanceof Error ? x.message : typeof x === 'string' ? x : '').trim();
+    if (message !== '' && message !== code && !messages.includes(message)) messages.push(message);
+  }
+  return messages.length > 0 ? `${code}: ${messages.join(': ')}` : code;
+}
+
+function failureKind(e: unknown): ReadFailure['kind'] {
+  switch (classifyAwsError(e)) {
+    case 'throttling':
+      return 'throttled';
+    case 'access-denied':
+      return 'access-denied';
+    case 'not-found':
+      return 'not-found';
+    case 'invalid-state':
+      return 'invalid-state';
+    default:
+      return 'error';
+  }
 }
 
 async function setupStep<T>(what: string, run: () => Promise<T>): Promise<T> {
@@ -94,6 +169,36 @@ async function setupStep<T>(what: string, run: () => Promise<T>): Promise<T> {
   } catch (e) {
     throw new ScanSetupError(`${what} failed (${describeError(e)})`, { cause: e });
   }
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * The keys in the order they are read: sorted by account, Region and key id within each account/Region
+ * pair, and taken from the pairs in turn (round-robin). Each pair has its own rate limit, so a pool that
+ * takes the next key from the next pair keeps every pair busy, instead of filling all its slots with the
+ * first pair's keys and waiting on that pair's limit while the others sit idle.
+ */
+export function interleaveByTarget<T extends { keyId: string; target: ScanTarget }>(keys: readonly T[]): T[] {
+  const groups = new Map<string, T[]>();
+  for (const key of keys) {
+    const id = `${key.target.account}\u0000${key.target.region}`;
+    const group = groups.get(id);
+    if (group === undefined) groups.set(id, [key]);
+    else group.push(key);
+  }
+  const ordered = [...groups.values()].sort((a, b) => cmp((a[0] as T).target.account, (b[0] as T).target.account) || cmp((a[0] as T).target.region, (b[0] as T).target.region));
+  for (const group of ordered) group.sort((a, b) => cmp(a.keyId, b.keyId));
+  const out: T[] = [];
+  for (let i = 0; out.length < keys.length; i++) {
+    for (const group of ordered) {
+      const key = group[i];
+      if (key !== undefined) out.push(key);
+    }
+  }
+  return out;
 }
 
 export async function runScan(options: ScanOptions, deps: ScanDeps): Promise<ScanResult> {
@@ -106,36 +211,97 @@ export async function runScan(options: ScanOptions, deps: ScanDeps): Promise<Sca
     throw new UsageError('no AWS Region: pass --regions (e.g. --regions us-east-1 or --regions all), or set AWS_REGION or a region in the profile');
   }
   const identity: CallerIdentity = await setupStep('sts:GetCallerIdentity (are AWS credentials configured?)', () => aws.callerIdentity(homeRegion));
-  const regions =
-    options.regions === 'all'
-      ? await setupStep('ec2:DescribeRegions (for --regions all)', () => aws.enabledRegions(homeRegion))
-      : options.regions === 'default'
-        ? [homeRegion]
-        : options.regions;
-  let accounts: string[] = [identity.account];
-  if (options.roleName !== undefined) {
-    const wanted = options.accounts ?? 'all';
-    accounts = wanted === 'all' ? await setupStep('organizations:ListAccounts (for --accounts all)', () => aws.organizationAccounts(homeRegion)) : wanted;
-  }
-  const targets: ScanTarget[] = accounts.flatMap((account) =>
-    regions.map((region) => (options.roleName === undefined ? { account, region } : { account, region, roleName: options.roleName })),
-  );
 
   const results: ResultEntry[] = [];
   const notes: string[] = [];
-  const stats: ScanStats = { targets: targets.length, listed: 0, analysed: 0, unreadable: 0, skippedAwsManaged: 0, skippedPendingDeletion: 0 };
-  const keys: ListedKey[] = [];
+  const stats: ScanStats = {
+    targets: 0,
+    listed: 0,
+    analysed: 0,
+    unreadable: 0,
+    unlistedPairs: 0,
+    unlistedAccounts: 0,
+    skippedAwsManaged: 0,
+    skippedPendingDeletion: 0,
+    skippedAccounts: 0,
+  };
 
-  const targetFailure = (target: ScanTarget, what: string, e: unknown) => {
-    stats.unreadable += 1;
+  /**
+   * An account/Region pair (or, with region null, an account) whose keys could not be listed. The entry has
+   * a key entry's fields, with keyArn null and no aliases, so every result has the same shape.
+   */
+  const listingFailure = (account: string, region: string | null, operation: string, what: string, e: unknown, consequence: string): void => {
+    if (region === null) stats.unlistedAccounts += 1;
+    else stats.unlistedPairs += 1;
     results.push({
-      file: `${target.account}/${target.region}`,
+      file: region === null ? account : `${account}/${region}`,
       findings: [],
       warnings: [],
-      error: `${what} failed (${describeError(e)}); the keys of account ${target.account} in ${target.region} were not judged`,
-      extra: { account: target.account, region: target.region },
+      error: `${what} failed (${describeError(e)}); ${consequence}`,
+      extra: { keyArn: null, account, region, aliases: [], unreadable: { operation, errorName: errorCode(rootCause(e)), kind: failureKind(rootCause(e)) } },
+      unlisted: region === null ? 'account' : 'account-region',
     });
   };
+
+  const roleName = options.roleName;
+  let accounts: string[] = [identity.account];
+  if (roleName !== undefined) {
+    const wanted = options.accounts ?? 'all';
+    if (wanted === 'all') {
+      const org = await setupStep('organizations:ListAccounts (for --accounts all)', () => aws.organizationAccounts(homeRegion));
+      accounts = org.active;
+      stats.skippedAccounts = org.skipped.length;
+      if (org.skipped.length > 0) {
+        notes.push(
+          `skipped ${plural(org.skipped.length, 'account')} of the organisation that ${org.skipped.length === 1 ? 'is' : 'are'} not ACTIVE (sts:AssumeRole cannot enter suspended or closing accounts): ` +
+            org.skipped.map((a) => `${a.account} (${a.state})`).join(', '),
+        );
+      }
+    } else {
+      // The same account given twice is scanned once.
+      accounts = [...new Set(wanted)];
+    }
+  }
+
+  const targets: ScanTarget[] = [];
+  const addTargets = (account: string, regions: readonly string[]) => {
+    for (const region of new Set(regions)) targets.push(roleName === undefined ? { account, region } : { account, region, roleName });
+  };
+  if (options.regions === 'all' && roleName !== undefined) {
+    // Each member account has its own opt-in Regions: ask each, with the role assumed there.
+    const regionsOf = new Map<string, string[]>();
+    await runPool(accounts, options.concurrency, async (account) => {
+      try {
+        regionsOf.set(account, await aws.enabledRegions(homeRegion, { account, roleName, partition: identity.partition }));
+      } catch (e) {
+        const assume = e instanceof AssumeRoleError;
+        listingFailure(
+          account,
+          null,
+          assume ? 'sts:AssumeRole' : 'ec2:DescribeRegions',
+          assume ? `sts:AssumeRole of role ${roleName} (in ${homeRegion}, for --regions all)` : `ec2:DescribeRegions (in ${homeRegion}, for --regions all)`,
+          e,
+          `the Regions enabled in account ${account} are unknown, so none of its keys were judged`,
+        );
+      }
+    });
+    for (const account of accounts) {
+      const regions = regionsOf.get(account);
+      if (regions !== undefined) addTargets(account, regions);
+    }
+  } else {
+    const regions =
+      options.regions === 'all'
+        ? await setupStep('ec2:DescribeRegions (for --regions all)', () => aws.enabledRegions(homeRegion))
+        : options.regions === 'default'
+          ? [homeRegion]
+          : options.regions;
+    for (const account of accounts) addTargets(account, regions);
+  }
+  stats.targets = targets.length;
+
+  const keys: ListedKey[] = [];
+  const notJudged = (target: ScanTarget) => `the keys of account ${target.account} in ${target.region} were not judged`;
 
   // Listing: one account and Region at a time per worker, so a large organisation lists in parallel too.
   await runPool(targets, options.concurrency, async (target) => {
@@ -143,7 +309,8 @@ export async function runScan(options: ScanOptions, deps: ScanDeps): Promise<Sca
     try {
       kms = await aws.kms(target, identity.partition);
     } catch (e) {
-      targetFailure(target, target.roleName === undefined ? 'creating the KMS client' : `sts:AssumeRole of role ${target.roleName}`, e);
+      if (target.roleName === undefined) listingFailure(target.account, target.region, 'kms client', 'creating the KMS client', e, notJudged(target));
+      else listingFailure(target.account, target.region, 'sts:AssumeRole', `sts:AssumeRole of role ${target.roleName}`, e, notJudged(target));
       return;
     }
     const limiter = new TokenBucket(options.maxRps, clock);
@@ -152,7 +319,7 @@ export async function runScan(options: ScanOptions, deps: ScanDeps): Promise<Sca
     try {
       listed = await reader.listKeys();
     } catch (e) {
-      targetFailure(target, 'kms:ListKeys', e);
+      listingFailure(target.account, target.region, 'kms:ListKeys', 'kms:ListKeys', e, notJudged(target));
       return;
     }
     let aliases = new Map<string, string[]>();
@@ -165,10 +332,10 @@ export async function runScan(options: ScanOptions, deps: ScanDeps): Promise<Sca
     for (const k of listed) keys.push({ ...k, target, reader, aliases: aliases.get(k.keyId) ?? [] });
   });
 
-  keys.sort((a, b) => cmp(a.target.account, b.target.account) || cmp(a.target.region, b.target.region) || cmp(a.keyId, b.keyId));
-  progress.start(keys.length);
+  const queue = interleaveByTarget(keys);
+  progress.start(queue.length);
   try {
-    await runPool(keys, options.concurrency, async (key) => {
+    await runPool(queue, options.concurrency, async (key) => {
       try {
         const entry = await judgeKey(key, options, stats);
         if (entry !== undefined) results.push(entry);
@@ -181,8 +348,8 @@ export async function runScan(options: ScanOptions, deps: ScanDeps): Promise<Sca
   }
 
   const skipped: string[] = [];
-  if (stats.skippedAwsManaged > 0) skipped.push(`${stats.skippedAwsManaged} AWS-managed key${stats.skippedAwsManaged === 1 ? '' : 's'}`);
-  if (stats.skippedPendingDeletion > 0) skipped.push(`${stats.skippedPendingDeletion} key${stats.skippedPendingDeletion === 1 ? '' : 's'} pending deletion`);
+  if (stats.skippedAwsManaged > 0) skipped.push(plural(stats.skippedAwsManaged, 'AWS-managed key'));
+  if (stats.skippedPendingDeletion > 0) skipped.push(`${plural(stats.skippedPendingDeletion, 'key')} pending deletion`);
   if (skipped.length > 0) notes.push(`skipped ${skipped.join(' and ')}; pass --include-aws-managed to judge them too`);
 
   notes.sort();
@@ -190,18 +357,17 @@ export async function runScan(options: ScanOptions, deps: ScanDeps): Promise<Sca
   return { results, notes, stats };
 }
 
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 async function judgeKey(key: ListedKey, options: ScanOptions, stats: ScanStats): Promise<ResultEntry | undefined> {
   const { target } = key;
   let arn = key.arn ?? `arn:aws:kms:${target.region}:${target.account}:key/${key.keyId}`;
+  // What DescribeKey said, kept on the entry even when GetKeyPolicy then fails.
+  let facts: Record<string, unknown> = {};
   const extra = (more: Record<string, unknown> = {}): Record<string, unknown> => ({
     keyArn: arn,
     account: accountOfArn(arn) ?? target.account,
     region: target.region,
     aliases: key.aliases,
+    ...facts,
     ...more,
   });
   const unreadable = (outcome: Extract<ReadOutcome<unknown>, { ok: false }>): ResultEntry => {
@@ -219,6 +385,7 @@ async function judgeKey(key: ListedKey, options: ScanOptions, stats: ScanStats):
   if (!described.ok) return unreadable(described);
   const { keyManager, keyState } = described.value;
   if (described.value.arn !== undefined) arn = described.value.arn;
+  facts = { ...(keyManager !== undefined ? { keyManager } : {}), ...(keyState !== undefined ? { keyState } : {}) };
   if (!options.includeAwsManaged) {
     if (keyManager === 'AWS') {
       stats.skippedAwsManaged += 1;
@@ -240,9 +407,23 @@ async function judgeKey(key: ListedKey, options: ScanOptions, stats: ScanStats):
     findings: analysis.findings,
     warnings: analysis.warnings,
     sourceText: read.value,
-    extra: extra({ ...(keyManager !== undefined ? { keyManager } : {}), ...(keyState !== undefined ? { keyState } : {}) }),
+    extra: extra(),
     access: accessDetails(analysis, read.value),
   };
+}
+
+/**
+ * One line for stderr: keys judged and unreadable, and apart from them the account/Region pairs (and
+ * accounts) that could not be listed, which are no keys and were not judged.
+ */
+export function scanSummary(s: ScanStats): string {
+  const parts = [`${plural(s.analysed, 'key')} judged in ${plural(s.targets - s.unlistedPairs, 'account/Region pair')}`];
+  if (s.unreadable > 0) parts.push(plural(s.unreadable, 'unreadable key'));
+  if (s.unlistedPairs > 0) parts.push(`${plural(s.unlistedPairs, 'account/Region pair')} could not be listed`);
+  if (s.unlistedAccounts > 0) parts.push(`${plural(s.unlistedAccounts, 'account')} whose Regions could not be listed`);
+  if (s.skippedAwsManaged + s.skippedPendingDeletion > 0) parts.push(`${s.skippedAwsManaged + s.skippedPendingDeletion} skipped`);
+  if (s.skippedAccounts > 0) parts.push(`${plural(s.skippedAccounts, 'account')} skipped (not ACTIVE)`);
+  return parts.join(', ');
 }
 
 /** The scan as a report every output format renders. */

@@ -7,9 +7,10 @@
 import { ACTION_CLASSES, ACTION_CLASS_LABELS, CHECKS, SEVERITIES, severityRank, type Severity } from '../../rule/engine';
 import type { Report, ResultEntry } from '../report';
 
-export type Verdict = Severity | 'unreadable' | 'clean';
-const VERDICTS: readonly Verdict[] = ['unreadable', ...SEVERITIES, 'clean'];
+export type Verdict = Severity | 'unreadable' | 'unlisted' | 'clean';
+const VERDICTS: readonly Verdict[] = ['unlisted', 'unreadable', ...SEVERITIES, 'clean'];
 const VERDICT_LABELS: Record<Verdict, string> = {
+  unlisted: 'Not listed',
   unreadable: 'Unreadable',
   critical: 'Critical',
   high: 'High',
@@ -23,8 +24,12 @@ export function escapeHtml(value: unknown): string {
   return String(value).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-/** The key's verdict: unreadable, else its most severe finding, else clean. */
+/**
+ * The key's verdict: unlisted for a scan entry that is no key (an account and Region, or an account, whose
+ * keys could not be listed), unreadable, else its most severe finding, else clean.
+ */
 export function verdictOf(entry: ResultEntry): Verdict {
+  if (entry.unlisted !== undefined) return 'unlisted';
   if (entry.error !== undefined && entry.findings.length === 0) return 'unreadable';
   let worst: Severity | undefined;
   for (const f of entry.findings) if (worst === undefined || severityRank(f.severity) > severityRank(worst)) worst = f.severity;
@@ -56,7 +61,7 @@ function facts(entry: ResultEntry): [string, string][] {
   const out: [string, string][] = [];
   for (const [key, label] of labels) {
     const v = extra[key];
-    if (v === undefined || (Array.isArray(v) && v.length === 0)) continue;
+    if (v === undefined || v === null || (Array.isArray(v) && v.length === 0)) continue;
     out.push([label, Array.isArray(v) ? v.map(String).join(', ') : String(v)]);
   }
   return out;
@@ -140,10 +145,38 @@ ${warnings}
 </article>`;
 }
 
+function count(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/**
+ * "N keys judged, M unreadable keys, K account/Region pairs could not be listed": only keys whose policy was
+ * judged count as judged; failures are counted apart, and pairs or accounts that could not be listed apart
+ * from keys.
+ */
+export function countsLine(report: Report): string {
+  let judged = 0;
+  let unreadable = 0;
+  let pairs = 0;
+  let accounts = 0;
+  for (const r of report.results) {
+    if (r.unlisted === 'account-region') pairs += 1;
+    else if (r.unlisted === 'account') accounts += 1;
+    else if (verdictOf(r) === 'unreadable') unreadable += 1;
+    else judged += 1;
+  }
+  const parts = [`${count(judged, 'key')} judged`];
+  if (unreadable > 0) parts.push(count(unreadable, 'unreadable key'));
+  if (pairs > 0) parts.push(`${count(pairs, 'account/Region pair')} could not be listed`);
+  if (accounts > 0) parts.push(`${count(accounts, 'account')} whose Regions could not be listed`);
+  return `${parts.join(', ')}.`;
+}
+
 function summary(report: Report): string {
   const byVerdict = new Map<Verdict, number>(VERDICTS.map((v) => [v, 0]));
   for (const r of report.results) byVerdict.set(verdictOf(r), (byVerdict.get(verdictOf(r)) ?? 0) + 1);
-  const cards = VERDICTS.map(
+  // "Not listed" only shows when a scan could not list an account or Region; other reports have no such entries.
+  const cards = VERDICTS.filter((v) => v !== 'unlisted' || (byVerdict.get(v) ?? 0) > 0).map(
     (v) => `<button type="button" class="card verdict-${v}" data-filter="${v}" aria-pressed="false"><span class="count">${byVerdict.get(v) ?? 0}</span><span>${escapeHtml(VERDICT_LABELS[v])}</span></button>`,
   ).join('');
   const rows = CHECKS.map((c) => {
@@ -153,7 +186,7 @@ function summary(report: Report): string {
   }).join('\n');
   const notes = report.notes.length ? `<ul class="notes">${report.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>` : '';
   return `<section id="summary"><h2>Summary</h2>
-<p>${report.results.length} key${report.results.length === 1 ? '' : 's'} (or inputs) judged. Select a verdict to show only those keys.</p>
+<p>${escapeHtml(countsLine(report))} Select a verdict to show only those entries.</p>
 <div class="cards">${cards}</div>
 ${notes}
 <h3>By check</h3>
@@ -174,7 +207,7 @@ tr.zero td{color:var(--muted)}.cards{display:flex;flex-wrap:wrap;gap:8px;margin:
 .card .count{font-size:22px;font-weight:600}.card[aria-pressed="true"]{outline:2px solid #0969da}
 .verdict{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600;border:1px solid var(--line)}
 .verdict-critical,.sev-critical{background:#8b0000;color:#fff}.verdict-high,.sev-high{background:#cf222e;color:#fff}.verdict-medium,.sev-medium{background:#d4a72c;color:#1f2328}
-.verdict-low,.sev-low{background:#54aeff;color:#1f2328}.verdict-info,.sev-info{background:#d1d9e0;color:#1f2328}.verdict-clean{background:#1a7f37;color:#fff}.verdict-unreadable{background:#6e40c9;color:#fff}
+.verdict-low,.sev-low{background:#54aeff;color:#1f2328}.verdict-info,.sev-info{background:#d1d9e0;color:#1f2328}.verdict-clean{background:#1a7f37;color:#fff}.verdict-unreadable{background:#6e40c9;color:#fff}.verdict-unlisted{background:#57606a;color:#fff}
 .card.verdict-critical .count,.card.verdict-high .count{color:inherit}
 .sev{display:inline-block;padding:0 6px;border-radius:4px;font-size:12px;font-weight:600;text-transform:uppercase}
 .controls{position:sticky;top:0;background:var(--bg);padding:8px 0;border-bottom:1px solid var(--line);z-index:1}

@@ -32,6 +32,36 @@ describe('HTML report (no browser)', () => {
     expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
     expect(html).toContain(`default-src 'none'`);
   });
+
+  it('counts keys judged, unreadable keys and what a scan could not list apart', () => {
+    const failed = (file: string, region: string | null, unlisted: 'account-region' | 'account') => ({
+      file,
+      findings: [],
+      warnings: [],
+      error: `${file} failed`,
+      extra: { keyArn: null, account: '222222222222', region, aliases: [] },
+      unlisted,
+    });
+    const report: Report = {
+      tool: { name: 'kms-policy-guard', version: '0.0.0' },
+      notes: [],
+      results: [
+        { file: 'arn:aws:kms:eu-west-1:111122223333:key/a', findings: [], warnings: [], extra: { keyArn: 'arn:aws:kms:eu-west-1:111122223333:key/a' } },
+        { file: 'arn:aws:kms:eu-west-1:111122223333:key/b', findings: [], warnings: [], error: 'unreadable: kms:GetKeyPolicy failed', extra: {} },
+        failed('222222222222/eu-west-1', 'eu-west-1', 'account-region'),
+        failed('222222222222/us-east-1', 'us-east-1', 'account-region'),
+        failed('333333333333', null, 'account'),
+      ],
+    };
+    const html = renderHtml(report);
+    expect(html).toContain('<p>1 key judged, 1 unreadable key, 2 account/Region pairs could not be listed, 1 account whose Regions could not be listed. ');
+    expect(html).toContain('data-filter="unlisted" aria-pressed="false"><span class="count">3</span><span>Not listed</span>');
+    expect(html).toContain('data-filter="unreadable" aria-pressed="false"><span class="count">1</span>');
+    // An account whose Regions are unknown shows no Region (not "null").
+    expect(html).not.toContain('<dd>null</dd>');
+    // Reports without such entries (check-template) show no "Not listed" card.
+    expect(renderHtml({ ...report, results: report.results.slice(0, 2) })).not.toContain('data-filter="unlisted"');
+  });
 });
 
 const haveChromium = existsSync(CHROMIUM);

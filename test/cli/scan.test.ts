@@ -8,8 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createScanAws } from '../../cli/aws/scan-aws';
+import { describeError } from '../../cli/commands/scan';
 import type { CliIo } from '../../cli/io';
 import { main } from '../../cli/main';
+import type { Clock } from '../../rule/config/clock';
+import { AssumeRoleError } from '../../rule/config/errors';
 import { runCli } from '../support/cli';
 import { APP_ROLE, FOREIGN_ROOT, OWN, ROOT, allow, policy } from '../support/policies';
 
@@ -59,9 +62,59 @@ function standardKms(account = OWN): void {
 }
 
 interface JsonOut {
-  results: { file: string; keyArn?: string; account?: string; region?: string; aliases?: string[]; error?: string; findings: { checkId: string }[]; unreadable?: { operation: string; errorName: string } }[];
+  results: {
+    file: string;
+    keyArn?: string | null;
+    account?: string;
+    region?: string | null;
+    aliases?: string[];
+    keyManager?: string;
+    keyState?: string;
+    error?: string;
+    findings: { checkId: string }[];
+    unreadable?: { operation: string; errorName: string; kind: string };
+  }[];
   summary: { inputs: number; unreadable: number };
   notes: string[];
+}
+
+/** Runs `body` with AWS_REGION set (the SDK reads the chain's Region from the process environment). */
+async function withRegionEnv<T>(region: string, body: () => Promise<T>): Promise<T> {
+  const saved = process.env.AWS_REGION;
+  process.env.AWS_REGION = region;
+  try {
+    return await body();
+  } finally {
+    if (saved === undefined) delete process.env.AWS_REGION;
+    else process.env.AWS_REGION = saved;
+  }
+}
+
+/** Assumed-role credentials that name their account, so fakes can tell which account a client acts in. */
+function assumeRoleNamingAccount(failing: Record<string, string> = {}): void {
+  sts.on(AssumeRoleCommand).callsFake(async (input: { RoleArn: string }) => {
+    const account = input.RoleArn.split(':')[4] as string;
+    const error = failing[account];
+    if (error !== undefined) throw awsError(error);
+    return { Credentials: { AccessKeyId: `AKIA${account}`, SecretAccessKey: 's', SessionToken: 't', Expiration: new Date(Date.now() + 3600_000) } };
+  });
+}
+const accountOfClient = async (getClient: () => { config: { credentials: () => Promise<{ accessKeyId: string }> } }) =>
+  (await getClient().config.credentials()).accessKeyId.slice(4);
+
+/** One key, key-root, in every account and Region of an organisation scan (clients made by assumeRoleNamingAccount). */
+function orgKms(): void {
+  // getClient() names the client of the latest call, so it is read before anything is awaited.
+  kms.on(ListKeysCommand).callsFake(async (_input, getClient) => {
+    const client = getClient();
+    const [account, region] = [await accountOfClient(() => client), await client.config.region()];
+    return { Keys: [{ KeyId: 'key-root', KeyArn: arn('key-root', account, region) }], Truncated: false };
+  });
+  kms.on(DescribeKeyCommand).callsFake(async (_input, getClient) => {
+    const client = getClient();
+    const [account, region] = [await accountOfClient(() => client), await client.config.region()];
+    return { KeyMetadata: { Arn: arn('key-root', account, region), KeyManager: 'CUSTOMER', KeyState: 'Enabled' } };
+  });
 }
 
 beforeEach(() => {
@@ -111,10 +164,16 @@ describe('scan', () => {
     const clean = out.results.find((x) => x.keyArn === arn('key-clean'));
     expect(clean?.error).toMatch(/^unreadable: kms:GetKeyPolicy failed with AccessDeniedException/);
     expect(clean?.unreadable).toMatchObject({ operation: 'kms:GetKeyPolicy', errorName: 'AccessDeniedException' });
-    expect(out.results.find((x) => x.keyArn === arn('key-foreign'))?.unreadable).toMatchObject({ operation: 'kms:DescribeKey', errorName: 'NotFoundException' });
+    // DescribeKey answered before GetKeyPolicy failed: what it said stays on the entry.
+    expect(clean).toMatchObject({ keyManager: 'CUSTOMER', keyState: 'Enabled', account: OWN, region: REGION, aliases: [] });
+    const foreign = out.results.find((x) => x.keyArn === arn('key-foreign'));
+    expect(foreign?.unreadable).toMatchObject({ operation: 'kms:DescribeKey', errorName: 'NotFoundException' });
+    expect(foreign).not.toHaveProperty('keyManager');
     expect(out.results.find((x) => x.keyArn === arn('key-root'))?.findings.map((f) => f.checkId)).toEqual(['ACCOUNT_WIDE_FULL_ACCESS']);
     expect(out.summary.unreadable).toBe(2);
     expect(r.stderr).toContain(`${arn('key-clean')}: unreadable`);
+    // Failures are not counted as judged.
+    expect(r.stderr).toContain('kms-policy-guard: 1 key judged in 1 account/Region pair, 2 unreadable keys, 2 skipped\n');
     // Even with --fail-on none, an unreadable key is not a pass.
     expect((await runCli(['scan', '--regions', REGION, '--fail-on', 'none'])).code).toBe(2);
   });
@@ -136,19 +195,26 @@ describe('scan', () => {
       KeyMetadata: { KeyId: input.KeyId, Arn: arn(input.KeyId, OWN, await getClient().config.region()), KeyManager: 'CUSTOMER', KeyState: 'Enabled' },
     }));
     ec2.on(DescribeRegionsCommand).resolves({ Regions: [{ RegionName: 'us-east-1' }, { RegionName: REGION }] });
-    // The SDK reads the Region of the credential chain from the process environment.
-    const saved = process.env.AWS_REGION;
-    process.env.AWS_REGION = REGION;
-    const r = await runCli(['scan', '--regions', 'all', '--format', 'json']).finally(() => {
-      if (saved === undefined) delete process.env.AWS_REGION;
-      else process.env.AWS_REGION = saved;
-    });
+    const r = await withRegionEnv(REGION, () => runCli(['scan', '--regions', 'all', '--format', 'json']));
     expect(ec2.commandCalls(DescribeRegionsCommand)[0]?.args[0].input).toEqual({});
     const out = JSON.parse(r.stdout) as JsonOut;
     expect(out.results.map((x) => [x.file, x.error === undefined ? 'judged' : x.error.split(' (')[0]])).toEqual([
       [arn('key-root'), 'judged'],
       [`${OWN}/us-east-1`, 'kms:ListKeys failed'],
     ]);
+    // The same shape as a key entry: no key, so keyArn null and no aliases.
+    expect(out.results[1]).toEqual({
+      file: `${OWN}/us-east-1`,
+      keyArn: null,
+      account: OWN,
+      region: 'us-east-1',
+      aliases: [],
+      unreadable: { operation: 'kms:ListKeys', errorName: 'AccessDeniedException', kind: 'access-denied' },
+      error: `kms:ListKeys failed (AccessDeniedException: AccessDeniedException (test)); the keys of account ${OWN} in us-east-1 were not judged`,
+      findings: [],
+      warnings: [],
+    });
+    expect(r.stderr).toContain('kms-policy-guard: 1 key judged in 1 account/Region pair, 1 account/Region pair could not be listed\n');
     expect(r.code).toBe(2);
   });
 
@@ -186,7 +252,14 @@ describe('scan', () => {
       ['444444444444', arn('key-root', '444444444444'), ['ACCOUNT_WIDE_FULL_ACCESS']],
       ['555555555555', `555555555555/${REGION}`, 'error'],
     ]);
-    expect(out.results[2]?.error).toContain('sts:AssumeRole of role KmsPolicyGuardAudit failed');
+    // The error names what STS said, not only that the role could not be assumed.
+    expect(out.results[2]?.error).toContain('sts:AssumeRole of role KmsPolicyGuardAudit failed (AccessDenied: could not assume arn:aws:iam::555555555555:role/KmsPolicyGuardAudit');
+    expect(out.results[2]?.unreadable).toEqual({ operation: 'sts:AssumeRole', errorName: 'AccessDenied', kind: 'access-denied' });
+    // The account passed over is said, with its state.
+    expect(out.notes).toEqual([
+      'skipped 1 account of the organisation that is not ACTIVE (sts:AssumeRole cannot enter suspended or closing accounts): 333333333333 (SUSPENDED)',
+    ]);
+    expect(r.stderr).toContain('1 account skipped (not ACTIVE)');
     expect(r.code).toBe(2);
   });
 
@@ -242,6 +315,200 @@ describe('scan', () => {
     drawn.length = 0;
     await main(['scan', '--regions', REGION], io(false), { progressStream: stream });
     expect(drawn).toEqual([]);
+  });
+});
+
+describe('scan across Regions and accounts', () => {
+  /** A clock whose sleeps pass at once (and move time on), so rate limits cost no real time. */
+  function instantClock(): Clock {
+    let now = Date.UTC(2030, 0, 1);
+    return {
+      now: () => now,
+      sleep: async (ms) => {
+        now += ms;
+        await new Promise((resolve) => setImmediate(resolve));
+      },
+    };
+  }
+
+  /** Each Region has keys k0…k{n-1}, all with the same clean policy. */
+  function keysPerRegion(n: number): void {
+    const ids = Array.from({ length: n }, (_, i) => `k${i}`);
+    kms.on(ListKeysCommand).callsFake(async (_input, getClient) => {
+      const region = await getClient().config.region();
+      return { Keys: ids.map((id) => ({ KeyId: id, KeyArn: arn(id, OWN, region) })), Truncated: false };
+    });
+    kms.on(DescribeKeyCommand).callsFake(async (input: { KeyId: string }, getClient) => ({
+      KeyMetadata: { KeyId: input.KeyId, Arn: arn(input.KeyId, OWN, await getClient().config.region()), KeyManager: 'CUSTOMER', KeyState: 'Enabled' },
+    }));
+    kms.on(GetKeyPolicyCommand).resolves({ Policy: POLICIES['key-clean'] });
+  }
+
+  it('reads the keys of two Regions side by side, each under its own --max-rps, and still sorts the output', async () => {
+    keysPerRegion(6);
+    let stdout = '';
+    const io: CliIo = { stdout: (t) => void (stdout += t), stderr: () => {}, readStdin: async () => '', isTty: false, env: {} };
+    const code = await main(['scan', '--regions', 'us-east-1,eu-west-1', '--max-rps', '1', '--concurrency', '4', '--format', 'json'], io, { clock: instantClock() });
+    expect(code).toBe(0);
+
+    // The key reads in the order they were sent, with the Region of the client that sent them.
+    const reads: string[] = [];
+    for (const call of kms.calls()) {
+      const command = call.args[0] as { constructor: { name: string } };
+      if (command.constructor.name !== 'DescribeKeyCommand' && command.constructor.name !== 'GetKeyPolicyCommand') continue;
+      reads.push(await (call.thisValue as KMSClient).config.region());
+    }
+    expect(reads).toHaveLength(24);
+    // Both Regions are read from the start: one Region's rate limit does not hold up the other...
+    expect(new Set(reads.slice(0, 2))).toEqual(new Set(['eu-west-1', 'us-east-1']));
+    // ...and they take turns all the way through (never more than the pool's 4 reads of one Region in a row).
+    let run = 1;
+    for (let i = 1; i < reads.length; i++) {
+      run = reads[i] === reads[i - 1] ? run + 1 : 1;
+      expect(run).toBeLessThanOrEqual(4);
+    }
+    // The output order stays account, Region, key id.
+    const out = JSON.parse(stdout) as JsonOut;
+    expect(out.results.map((x) => x.keyArn)).toEqual([
+      ...['k0', 'k1', 'k2', 'k3', 'k4', 'k5'].map((id) => arn(id, OWN, 'eu-west-1')),
+      ...['k0', 'k1', 'k2', 'k3', 'k4', 'k5'].map((id) => arn(id, OWN, 'us-east-1')),
+    ]);
+  });
+
+  it('with --regions all in an organisation scan, lists the Regions enabled in each account with its assumed role', async () => {
+    assumeRoleNamingAccount({ '555555555555': 'AccessDenied' });
+    const enabled: Record<string, string[]> = { '222222222222': ['eu-west-1', 'us-east-1'], '333333333333': ['ap-south-1'] };
+    ec2.on(DescribeRegionsCommand).callsFake(async (_input, getClient) => {
+      const client = getClient();
+      const account = await accountOfClient(() => client);
+      if (account === '444444444444') throw awsError('UnauthorizedOperation');
+      return { Regions: (enabled[account] ?? []).map((RegionName) => ({ RegionName })) };
+    });
+    orgKms();
+
+    const r = await withRegionEnv(REGION, () =>
+      runCli(['scan', '--regions', 'all', '--role-name', 'Audit', '--accounts', '222222222222,333333333333,444444444444,555555555555', '--format', 'json']),
+    );
+    // DescribeRegions was asked once per account that could be entered, each time as that account's role.
+    const asked = await Promise.all(ec2.commandCalls(DescribeRegionsCommand).map((c) => (c.thisValue as EC2Client).config.credentials().then((x) => x.accessKeyId)));
+    expect(asked.sort()).toEqual(['AKIA222222222222', 'AKIA333333333333', 'AKIA444444444444']);
+    const listed = await Promise.all(
+      kms.commandCalls(ListKeysCommand).map(async (c) => `${await accountOfClient(() => c.thisValue as KMSClient)}/${await (c.thisValue as KMSClient).config.region()}`),
+    );
+    expect(listed.sort()).toEqual(['222222222222/eu-west-1', '222222222222/us-east-1', '333333333333/ap-south-1']);
+
+    const out = JSON.parse(r.stdout) as JsonOut;
+    expect(out.results.map((x) => x.file)).toEqual([
+      arn('key-root', '222222222222', 'eu-west-1'),
+      arn('key-root', '222222222222', 'us-east-1'),
+      arn('key-root', '333333333333', 'ap-south-1'),
+      '444444444444',
+      '555555555555',
+    ]);
+    expect(out.results[3]).toMatchObject({
+      keyArn: null,
+      account: '444444444444',
+      region: null,
+      aliases: [],
+      unreadable: { operation: 'ec2:DescribeRegions', errorName: 'UnauthorizedOperation', kind: 'access-denied' },
+    });
+    expect(out.results[3]?.error).toBe(
+      `ec2:DescribeRegions (in ${REGION}, for --regions all) failed (UnauthorizedOperation: UnauthorizedOperation (test)); the Regions enabled in account 444444444444 are unknown, so none of its keys were judged`,
+    );
+    expect(out.results[4]?.unreadable).toEqual({ operation: 'sts:AssumeRole', errorName: 'AccessDenied', kind: 'access-denied' });
+    expect(out.results[4]?.error).toContain(`sts:AssumeRole of role Audit (in ${REGION}, for --regions all) failed (AccessDenied: could not assume arn:aws:iam::555555555555:role/Audit`);
+    expect(r.stderr).toContain('kms-policy-guard: 3 keys judged in 3 account/Region pairs, 2 accounts whose Regions could not be listed\n');
+    expect(r.code).toBe(2);
+  });
+
+  it('scans an account given twice in --accounts (and a Region given twice) once', async () => {
+    assumeRoleNamingAccount();
+    orgKms();
+    const r = await runCli(['scan', '--regions', `${REGION},${REGION}`, '--role-name', 'Audit', '--accounts', '222222222222,444444444444,222222222222', '--format', 'json']);
+    expect(sts.commandCalls(AssumeRoleCommand).map((c) => c.args[0].input.RoleArn).sort()).toEqual([
+      'arn:aws:iam::222222222222:role/Audit',
+      'arn:aws:iam::444444444444:role/Audit',
+    ]);
+    expect(kms.commandCalls(ListKeysCommand, { Marker: undefined })).toHaveLength(2);
+    expect((JSON.parse(r.stdout) as JsonOut).results.map((x) => x.file)).toEqual([arn('key-root', '222222222222'), arn('key-root', '444444444444')]);
+    expect(r.stderr).toContain('kms-policy-guard: 2 keys judged in 2 account/Region pairs\n');
+  });
+
+  it('names the STS error code when the role cannot be assumed', async () => {
+    sts.on(AssumeRoleCommand).rejects(awsError('RegionDisabledException'));
+    const r = await runCli(['scan', '--regions', REGION, '--role-name', 'Audit', '--accounts', '222222222222', '--format', 'json']);
+    const [entry] = (JSON.parse(r.stdout) as JsonOut).results;
+    expect(entry?.error).toBe(
+      `sts:AssumeRole of role Audit failed (RegionDisabledException: could not assume arn:aws:iam::222222222222:role/Audit with sts:AssumeRole: RegionDisabledException (test)); the keys of account 222222222222 in ${REGION} were not judged`,
+    );
+    expect(entry?.unreadable?.errorName).toBe('RegionDisabledException');
+    expect(r.stderr).toContain('222222222222/eu-west-1: sts:AssumeRole of role Audit failed (RegionDisabledException:');
+  });
+
+  it('describes an error by the code of its innermost cause', () => {
+    const sdk = Object.assign(new Error('User: arn:aws:sts::111122223333:assumed-role/Auditor/s is not authorized to perform: sts:AssumeRole'), { name: 'AccessDenied' });
+    expect(describeError(new AssumeRoleError('arn:aws:iam::222222222222:role/Audit', { cause: sdk }))).toBe(
+      'AccessDenied: could not assume arn:aws:iam::222222222222:role/Audit with sts:AssumeRole: User: arn:aws:sts::111122223333:assumed-role/Auditor/s is not authorized to perform: sts:AssumeRole',
+    );
+    expect(describeError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }))).toBe('ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:1');
+    expect(describeError(awsError('ThrottlingException'))).toBe('ThrottlingException: ThrottlingException (test)');
+  });
+
+  it('reads every page of ListAliases', async () => {
+    kms.on(ListAliasesCommand).callsFake(async (input: { Marker?: string }) =>
+      input.Marker === undefined
+        ? { Aliases: [{ AliasName: 'alias/root-a', TargetKeyId: 'key-root' }], Truncated: true, NextMarker: 'page-2' }
+        : { Aliases: [{ AliasName: 'alias/clean', TargetKeyId: 'key-clean' }, { AliasName: 'alias/root-b', TargetKeyId: 'key-root' }], Truncated: false },
+    );
+    const out = JSON.parse((await runCli(['scan', '--regions', REGION, '--format', 'json'])).stdout) as JsonOut;
+    expect(kms.commandCalls(ListAliasesCommand).map((c) => c.args[0].input.Marker)).toEqual([undefined, 'page-2']);
+    expect(out.results.map((x) => [x.keyArn, x.aliases])).toEqual([
+      [arn('key-clean'), ['alias/clean']],
+      [arn('key-foreign'), []],
+      [arn('key-root'), ['alias/root-a', 'alias/root-b']],
+    ]);
+    expect(out.notes).not.toContainEqual(expect.stringContaining('aliases'));
+  });
+
+  it('renders an HTML report with the access matrix, the unreadable key and the Region that could not be listed, counted apart', async () => {
+    kms.on(ListKeysCommand).callsFake(async (_input, getClient) => {
+      const region = await getClient().config.region();
+      if (region === 'us-east-1') throw awsError('AccessDeniedException');
+      return { Keys: ['key-root', 'key-clean'].map((id) => ({ KeyId: id, KeyArn: arn(id) })), Truncated: false };
+    });
+    kms.on(GetKeyPolicyCommand, { KeyId: 'key-clean' }).rejects(awsError('AccessDeniedException'));
+    const r = await runCli(['scan', '--regions', `${REGION},us-east-1`, '--format', 'html']);
+    const html = r.stdout;
+    expect(r.code).toBe(2);
+    expect(html).toContain('<p>1 key judged, 1 unreadable key, 1 account/Region pair could not be listed. Select a verdict');
+    const card = (verdict: string) => new RegExp(`data-filter="${verdict}" aria-pressed="false"><span class="count">(\\d+)<`).exec(html)?.[1];
+    expect([card('unlisted'), card('unreadable'), card('high'), card('clean')]).toEqual(['1', '1', '1', '0']);
+
+    const articles = html.split('<article class="key"').slice(1);
+    expect(articles).toHaveLength(3);
+    const [clean, root, unlisted] = articles as [string, string, string];
+    // The judged key: its finding and its access matrix (the account root may administer it unconditionally).
+    expect(root).toContain('data-verdict="high"');
+    expect(root).toContain(arn('key-root'));
+    expect(root).toContain('ACCOUNT_WIDE_FULL_ACCESS');
+    expect(root).toContain('<h4>Access matrix</h4><table class="matrix">');
+    expect(root).toMatch(/<td class="cell level-unconditional" data-action-class="administration"[^>]*>/);
+    // The unreadable key: the operation and error code, what DescribeKey said, and no matrix.
+    expect(clean).toContain('data-verdict="unreadable"');
+    expect(clean).toContain('unreadable: kms:GetKeyPolicy failed with AccessDeniedException');
+    expect(clean).toContain('<dt>Key state</dt><dd>Enabled</dd>');
+    expect(clean).not.toContain('table class="matrix"');
+    // The Region that could not be listed: its own verdict, no key.
+    expect(unlisted).toContain('data-verdict="unlisted"');
+    expect(unlisted).toContain(`<span class="name">${OWN}/us-east-1</span>`);
+    expect(unlisted).toContain(`<dt>Account</dt><dd>${OWN}</dd><dt>Region</dt><dd>us-east-1</dd></dl>`);
+    expect(unlisted).toContain('kms:ListKeys failed (AccessDeniedException');
+  });
+
+  it('says in --help that --max-rps allows a starting burst', async () => {
+    const r = await runCli(['scan', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.replace(/\s+/g, ' ')).toContain('KMS requests per second, per account and Region, after a starting burst of up to min(n, 10) requests');
   });
 });
 

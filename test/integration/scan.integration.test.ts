@@ -135,7 +135,8 @@ describeWithMoto('scan against moto', () => {
     const denied = out.results.find((r) => r.file.endsWith(`/${failingKeyId}`));
     expect(denied?.error).toMatch(/^unreadable: kms:GetKeyPolicy failed with AccessDeniedException/);
     expect(denied?.findings).toEqual([]);
-    expect(stderr).toContain(`${FIXTURES.length - refused.size} keys judged in 1 account/Region pair, ${refused.size + 1} unreadable, 1 skipped`);
+    const unreadable = refused.size + 1;
+    expect(stderr).toContain(`${FIXTURES.length - refused.size} keys judged in 1 account/Region pair, ${unreadable} unreadable key${unreadable === 1 ? '' : 's'}, 1 skipped`);
 
     const all = await scan(['--include-aws-managed']);
     expect(all.out.results.some((r) => r.file === pendingKeyArn)).toBe(true);
