@@ -4,10 +4,10 @@ import { draftFromGrants, unionActions, type Check, type CheckMeta, type Finding
 
 export const meta = {
   id: 'UNSCOPED_SERVICE_PRINCIPAL',
-  title: 'A service principal may use the key for any caller',
+  title: 'A service principal may use or administer the key for any caller',
   severity: 'medium',
   rationale:
-    'An AWS service principal may use the key without aws:SourceAccount, aws:SourceArn, aws:SourceOrgID or an encryption-context condition bound to your resources. The service acts for every customer, so another account can make it use your key on their behalf (the confused deputy).',
+    'An AWS service principal may use (or administer) the key without aws:SourceAccount, aws:SourceArn, aws:SourceOrgID or an encryption-context condition bound to your resources. The service acts for every customer, so another account can make it use your key on their behalf (the confused deputy).',
   remediation:
     'Add aws:SourceAccount (and ideally aws:SourceArn) conditions naming your account and resources, or bind kms:EncryptionContext:<service key> to your resource ARNs.',
   references: [
@@ -16,7 +16,8 @@ export const meta = {
   ],
 } as const satisfies CheckMeta;
 
-const USE = union(CLASS_MASKS.cryptographic, CREATE_GRANT);
+// Using the key, handing out grants, or administering it: none of it should be open to every caller of a service.
+const USE = union(union(CLASS_MASKS.cryptographic, CREATE_GRANT), CLASS_MASKS.administration);
 
 export const unscopedServicePrincipal: Check = {
   meta,
@@ -26,7 +27,7 @@ export const unscopedServicePrincipal: Check = {
       if (e.principal.kind !== 'service') continue;
       const loose = grantsCovering(e, USE).filter((g) => !g.serviceScoped);
       if (loose.length === 0) continue;
-      drafts.push(draftFromGrants(e.principal, loose, unionActions(loose, USE), 'may use this key on behalf of any account'));
+      drafts.push(draftFromGrants(e.principal, loose, unionActions(loose, USE), 'may use or administer this key on behalf of any account'));
     }
     return drafts;
   },

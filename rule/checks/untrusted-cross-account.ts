@@ -25,13 +25,16 @@ function untrusted(ctx: CheckContext, e: AccessEntry): boolean {
     case 'principal':
       if (p.account !== undefined) return !trustedAccounts.has(p.account);
       // A role or user deleted since (its unique id in Principal) can no longer act. Any other principal
-      // whose account the policy does not say (an aws:userid pattern, a federated identity) may be foreign.
-      return p.subtype !== 'unique-id' && p.subtype !== 'tagged' && p.subtype !== 'username';
+      // whose account the policy does not say (an aws:userid pattern, a federated identity, principals of
+      // any account carrying a tag) may be foreign.
+      return p.subtype !== 'unique-id';
     case 'organization':
       return !(ctx.options.trustedOrgIds ?? []).includes(p.orgId);
     case 'service':
-      // A service scoped to act for another account's resources works for that account.
-      return e.grants.some((g) => g.sourceAccounts.some((a) => !trustedAccounts.has(a)));
+      // A service scoped to act for another account's (or organisation's) resources works for it.
+      return e.grants.some(
+        (g) => g.sourceAccounts.some((a) => !trustedAccounts.has(a)) || g.sourceOrganizations.some((o) => !(ctx.options.trustedOrgIds ?? []).includes(o)),
+      );
     case 'anyone':
       return false;
   }
@@ -41,8 +44,11 @@ function whyUntrusted(ctx: CheckContext, e: AccessEntry): string {
   const p = e.principal;
   if (p.kind === 'service') {
     const trusted = new Set([ctx.ownAccount, ...(ctx.options.trustedAccountIds ?? [])]);
-    const foreign = [...new Set(e.grants.flatMap((g) => g.sourceAccounts))].filter((a) => !trusted.has(a));
-    return `may act on this key on behalf of resources of account ${foreign.join(', ')}, which is not trusted`;
+    const foreign = [
+      ...[...new Set(e.grants.flatMap((g) => g.sourceAccounts))].filter((a) => !trusted.has(a)).map((a) => `account ${a}`),
+      ...[...new Set(e.grants.flatMap((g) => g.sourceOrganizations))].filter((o) => !(ctx.options.trustedOrgIds ?? []).includes(o)).map((o) => `organisation ${o}`),
+    ];
+    return `may act on this key on behalf of resources of ${foreign.join(', ')}, which ${foreign.length === 1 ? 'is' : 'are'} not trusted`;
   }
   if (p.kind === 'principal' && p.account === undefined) {
     return 'may act on this key, and the policy does not say which account it belongs to, so it is judged as possibly foreign';

@@ -8,6 +8,7 @@
 import { ACTION_CLASSES, CLASS_MASKS, NO_ACTIONS, hasAny, intersect, minus, union, type ActionClass, type ActionSet } from './actions';
 import {
   boundAccounts,
+  boundOrganizations,
   carvesWho,
   constrainsGrants,
   callerIsAwsService,
@@ -19,7 +20,7 @@ import {
 } from './conditions';
 import type { ParsedPolicy, ParsedStatement } from './parse-policy';
 import { ANYONE, ANY_SERVICE, accountClass, type PrincipalClass } from './principals';
-import { conditionTargets, contains, mayContain, narrowByTargets, within } from './principal-sets';
+import { conditionTargets, contains, mayContain, narrowByTargets, spares, within } from './principal-sets';
 import { resourceApplies } from './resources';
 
 export type AccessLevel = 'none' | 'conditional' | 'unconditional';
@@ -42,6 +43,8 @@ export interface Grant {
   serviceScoped: boolean;
   /** Accounts the scoping conditions bind the service to (it acts on behalf of their resources). */
   sourceAccounts: string[];
+  /** Organisations the scoping conditions bind the service to. */
+  sourceOrganizations: string[];
   /** Granted through NotPrincipal ("everyone except …"). */
   viaNotPrincipal: boolean;
   /** Deny statements that carved a broader grant down to this class. */
@@ -79,6 +82,23 @@ interface DenyRule {
   conditionKeys: string[];
 }
 
+function narrowingRank(c: ParsedCondition): number {
+  switch (c.keyLower) {
+    case 'aws:principalaccount':
+    case 'kms:calleraccount':
+    case 'aws:principalorgid':
+    case 'aws:principalorgpaths':
+      return 0;
+    case 'aws:principalarn':
+    case 'aws:principalservicename':
+      return 1;
+    case 'aws:userid':
+      return 2;
+    default:
+      return 3;
+  }
+}
+
 // Shared empty lists for the common grant without conditions (never mutated: lists are rebuilt, not pushed to).
 const NONE: string[] = [];
 const NO_INDEXES: number[] = [];
@@ -88,23 +108,28 @@ function grantsForAllow(st: ParsedStatement): Grant[] {
     ? [{ principal: ANYONE, path: st.principalPath }]
     : st.principals;
   // Per statement, once: which conditions narrow who, and what they narrow to.
-  const narrowing: { key: string; targets: PrincipalClass[] }[] = [];
+  const narrowing: { key: string; targets: PrincipalClass[]; rank: number }[] = [];
   let limitingKeys: string[] = NONE;
   let grantConstrained = false;
   let serviceScoped = false;
   let onlyServices = false;
   let sourceAccounts: string[] = NONE;
+  let sourceOrganizations: string[] = NONE;
   for (const c of st.conditions) {
-    if (narrowsWho(c)) narrowing.push({ key: c.key, targets: conditionTargets(c) });
+    if (narrowsWho(c)) narrowing.push({ key: c.key, targets: conditionTargets(c), rank: narrowingRank(c) });
     else limitingKeys = limitingKeys === NONE ? [c.key] : [...limitingKeys, c.key];
     if (!grantConstrained && constrainsGrants(c)) grantConstrained = true;
     if (scopesService(c)) {
       serviceScoped = true;
       sourceAccounts = sourceAccounts.concat(boundAccounts(c));
+      sourceOrganizations = sourceOrganizations.concat(boundOrganizations(c));
       if (!st.principalNegated && isServiceSourceKey(c)) onlyServices = true;
     }
     if (!st.principalNegated && callerIsAwsService(c)) onlyServices = true;
   }
+  // Conditions are ANDed, so their order must not matter: narrow by account and organisation first, then by
+  // ARN or service, then by the identifiers that name no account.
+  if (narrowing.length > 1) narrowing.sort((a, b) => a.rank - b.rank || (a.key.toLowerCase() < b.key.toLowerCase() ? -1 : a.key.toLowerCase() > b.key.toLowerCase() ? 1 : 0));
   const narrowedBy = narrowing.length === 0 ? NONE : narrowing.map((n) => n.key);
   if (sourceAccounts.length > 1) sourceAccounts = [...new Set(sourceAccounts)];
   const grants: Grant[] = [];
@@ -112,7 +137,7 @@ function grantsForAllow(st: ParsedStatement): Grant[] {
     const path = written.path;
     const principal = onlyServices && written.principal.kind === 'anyone' ? ANY_SERVICE : written.principal;
     if (narrowing.length === 0) {
-      grants.push(makeGrant(st, path, principal, principal, limitingKeys, narrowedBy, grantConstrained, serviceScoped, sourceAccounts));
+      grants.push(makeGrant(st, path, principal, principal, limitingKeys, narrowedBy, grantConstrained, serviceScoped, sourceAccounts, sourceOrganizations));
       continue;
     }
     let classes: { cls: PrincipalClass; unchangedBy: string[] }[] = [{ cls: principal, unchangedBy: [] }];
@@ -127,7 +152,7 @@ function grantsForAllow(st: ParsedStatement): Grant[] {
     }
     for (const { cls, unchangedBy } of classes) {
       const conditionKeys = unchangedBy.length === 0 ? limitingKeys : [...new Set([...limitingKeys, ...unchangedBy])];
-      grants.push(makeGrant(st, path, principal, cls, conditionKeys, narrowedBy, grantConstrained, serviceScoped, sourceAccounts));
+      grants.push(makeGrant(st, path, principal, cls, conditionKeys, narrowedBy, grantConstrained, serviceScoped, sourceAccounts, sourceOrganizations));
     }
   }
   return grants;
@@ -143,6 +168,7 @@ function makeGrant(
   grantConstrained: boolean,
   serviceScoped: boolean,
   sourceAccounts: string[],
+  sourceOrganizations: string[],
 ): Grant {
   const grant: Grant = {
     statementIndex: st.index,
@@ -155,6 +181,7 @@ function makeGrant(
     grantConstrained,
     serviceScoped,
     sourceAccounts,
+    sourceOrganizations,
     viaNotPrincipal: st.principalNegated,
     carvedBy: NO_INDEXES,
     limitedBy: NO_INDEXES,
@@ -190,12 +217,12 @@ function denyRule(st: ParsedStatement): DenyRule | undefined {
 
 /** Whether a Deny reaches every principal of `cls` (it names them and spares none of them). */
 function denyCovers(deny: DenyRule, cls: PrincipalClass): boolean {
-  return deny.targets.some((t) => contains(t, cls)) && !deny.survivors.some((s) => mayContain(s, cls));
+  return deny.targets.some((t) => contains(t, cls)) && !deny.survivors.some((s) => spares(s, cls));
 }
 
 interface Atom {
   cls: PrincipalClass;
-  /** Ids of the classes of Allow statements this class was carved out of by a Deny that spares it. */
+  /** Ids of the classes this class was carved out of by a Deny that spares it (all ancestors, once built). */
   parents: string[];
 }
 
@@ -204,22 +231,55 @@ interface Atom {
  * such a class (the Deny "carves" the wider grant down to it). Each is then evaluated against every
  * statement independently, so the result cannot depend on the order of the statements.
  */
-function principalAtoms(grants: readonly Grant[], denies: readonly DenyRule[]): Atom[] {
+/** More principal classes than any real policy yields: past it, carving is given up (fail closed). */
+const MAX_ATOMS = 500;
+
+function principalAtoms(grants: readonly Grant[], denies: readonly DenyRule[]): Atom[] | undefined {
   const atoms = new Map<string, Atom>();
   for (const g of grants) if (!atoms.has(g.principal.id)) atoms.set(g.principal.id, { cls: g.principal, parents: [] });
-  const allowClasses = [...atoms.values()].map((a) => a.cls);
-  for (const deny of denies) {
-    for (const s of deny.survivors) {
-      for (const c of allowClasses) {
-        if (c.id === s.id || contains(s, c) || !mayContain(c, s)) continue;
-        const carved = within(c, s);
-        const atom = atoms.get(carved.id) ?? { cls: carved, parents: [] };
-        if (!atom.parents.includes(c.id)) atom.parents.push(c.id);
-        atoms.set(carved.id, atom);
+  // Carve from the Allow classes and from what was carved already, until nothing new appears: two Denies
+  // sparing an account and a tag leave the tagged principals of that account.
+  let frontier = [...atoms.values()];
+  while (frontier.length > 0) {
+    const next: Atom[] = [];
+    for (const deny of denies) {
+      for (const s of deny.survivors) {
+        for (const from of frontier) {
+          const c = from.cls;
+          if (c.id === s.id || contains(s, c) || !mayContain(c, s)) continue;
+          const carved = within(c, s);
+          let atom = atoms.get(carved.id);
+          if (!atom) {
+            atom = { cls: carved, parents: [] };
+            atoms.set(carved.id, atom);
+            next.push(atom);
+            if (atoms.size > MAX_ATOMS) return undefined;
+          }
+          if (!atom.parents.includes(c.id)) atom.parents.push(c.id);
+        }
       }
     }
+    frontier = next;
   }
-  return [...atoms.values()];
+  // A class carved out of a carved class lies inside all of that one's ancestors too. Computed once the
+  // graph is complete, so the order in which classes were found does not matter.
+  const ancestors = new Map<string, string[]>();
+  const visit = (id: string, seen: Set<string>): void => {
+    const atom = atoms.get(id);
+    if (!atom) return;
+    for (const p of atom.parents) {
+      if (seen.has(p)) continue;
+      seen.add(p);
+      visit(p, seen);
+    }
+  };
+  for (const atom of atoms.values()) {
+    const seen = new Set<string>();
+    visit(atom.cls.id, seen);
+    seen.delete(atom.cls.id);
+    ancestors.set(atom.cls.id, [...seen]);
+  }
+  return [...atoms.values()].map((a) => ({ cls: a.cls, parents: ancestors.get(a.cls.id) ?? [] }));
 }
 
 interface Part {
@@ -284,7 +344,10 @@ function applyDenies(grants: readonly Grant[], denies: readonly DenyRule[]): Gra
   const out: Grant[] = [];
   const ownParts = new Map<Grant, Part[]>();
   for (const g of grants) ownParts.set(g, effectiveParts(g, g.principal, denies).parts);
-  for (const atom of principalAtoms(grants, denies)) {
+  const atoms = principalAtoms(grants, denies);
+  // Too many classes to carve: rely on no Deny at all rather than on a partial answer.
+  if (atoms === undefined) return [...grants];
+  for (const atom of atoms) {
     for (const g of grants) {
       const own = g.principal.id === atom.cls.id;
       if (!own && !contains(g.principal, atom.cls) && !atom.parents.includes(g.principal.id)) continue;

@@ -110,6 +110,8 @@ export type KeyCategory = 'who' | 'service-scope' | 'grant' | 'path-or-data';
 /** Keys that identify the calling principal, so a condition on them can narrow who gets access. */
 const WHO_KEYS = new Set([
   'aws:principalarn',
+  // Set only when a service principal calls: it names the service.
+  'aws:principalservicename',
   'aws:principalaccount',
   'kms:calleraccount',
   'aws:principalorgid',
@@ -152,6 +154,8 @@ function isBroadValue(keyLower: string, value: string): boolean {
       return !/^o-[a-z0-9]+$/.test(value);
     case 'aws:principalorgpaths':
       return !/^o-[a-z0-9]+\//.test(value);
+    case 'aws:principalservicename':
+      return /[*?]/.test(value);
     case 'aws:userid':
       // AROA…:session (a role's sessions), AIDA… (a user), 111122223333 (a root user) or
       // 111122223333:name (a federated user); anything else may match principals of any account.
@@ -209,6 +213,12 @@ function bindsToOwner(keyLower: string, value: string): boolean {
   const [, service = '', account = '', resource = ''] = arn;
   if (/^\d{12}$/.test(account)) return true;
   return account === '' && service === 's3' && !/^[*?]/.test(resource);
+}
+
+/** Organisations a scoping condition binds a service to (aws:SourceOrgID, aws:SourceOrgPaths). */
+export function boundOrganizations(c: ParsedCondition): string[] {
+  if (c.keyLower !== 'aws:sourceorgid' && c.keyLower !== 'aws:sourceorgpaths') return [];
+  return c.values.map((v) => /^(o-[a-z0-9]+)/.exec(v)?.[1]).filter((o): o is string => o !== undefined);
 }
 
 /** Accounts a scoping condition binds a service to (for the cross-account check). */

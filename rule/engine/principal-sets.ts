@@ -12,6 +12,7 @@ import {
   namedClass,
   orgClass,
   parseAwsPrincipal,
+  serviceClass,
   type PrincipalClass,
 } from './principals';
 import type { ParsedCondition } from './conditions';
@@ -28,27 +29,50 @@ export function contains(outer: PrincipalClass, inner: PrincipalClass): boolean 
       return false;
     case 'principal':
       if (inner.kind !== 'principal') return false;
-      // The same principal, with or without the account it was found to belong to.
+      // The same principal or group, with or without the account it was found to belong to.
       if (outer.name === inner.name) return outer.account === undefined || outer.account === inner.account;
       return outer.subtype === 'pattern' && inner.subtype !== 'pattern' && globMatch(outer.name, inner.name);
     case 'service':
-      return false;
+      // "Any AWS service principal" holds every named service.
+      return outer.service === '*' && inner.kind === 'service';
   }
+}
+
+/** Literal text before the first and after the last wildcard of an IAM pattern. */
+function literalEnds(pattern: string): { prefix: string; suffix: string } {
+  const first = pattern.search(/[*?]/);
+  if (first < 0) return { prefix: pattern, suffix: pattern };
+  let last = pattern.length - 1;
+  while (last >= 0 && pattern[last] !== '*' && pattern[last] !== '?') last--;
+  return { prefix: pattern.slice(0, first), suffix: pattern.slice(last + 1) };
+}
+
+/**
+ * Whether two ARN patterns may match a common principal. Compatible literal prefixes and suffixes are
+ * taken as an overlap: that can only keep more access in view.
+ */
+function patternsMayOverlap(a: string, b: string): boolean {
+  const x = literalEnds(a);
+  const y = literalEnds(b);
+  const prefixesAgree = x.prefix.startsWith(y.prefix) || y.prefix.startsWith(x.prefix);
+  const suffixesAgree = x.suffix.endsWith(y.suffix) || y.suffix.endsWith(x.suffix);
+  return prefixesAgree && suffixesAgree;
 }
 
 /** Some member of `inner` may be in `outer` (membership unknown counts as yes). */
 export function mayContain(outer: PrincipalClass, inner: PrincipalClass): boolean {
   if (contains(outer, inner)) return true;
   // Any account can tag its own principals or name a user so: such a group may hold anyone.
-  if (isGroupWithoutAccount(outer) && inner.kind === 'anyone') return true;
+  if (isForgeableGroup(outer) && outer.kind === 'principal' && outer.account === undefined && inner.kind === 'anyone') return true;
   if (outer.kind === 'organization') return inner.kind === 'account' || inner.kind === 'principal' || inner.kind === 'organization';
   // A principal known only by an identifier without an account (aws:userid, a tag, a user name) may be in
   // any account. A unique id written in the Principal element is different: IAM shows it there in place of
   // an ARN once the role or user was deleted, and no principal created later can match it.
   // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-unique-ids
   if (outer.kind === 'account' && inner.kind === 'principal' && inner.account === undefined) return inner.subtype !== 'unique-id';
-  if (outer.kind === 'principal' && inner.kind === 'principal' && inner.subtype === 'pattern' && outer.subtype !== 'pattern') {
-    return globMatch(inner.name, outer.name);
+  if (outer.kind === 'principal' && inner.kind === 'principal') {
+    if (inner.subtype === 'pattern' && outer.subtype !== 'pattern') return globMatch(inner.name, outer.name);
+    if (inner.subtype === 'pattern' && outer.subtype === 'pattern') return patternsMayOverlap(outer.name, inner.name);
   }
   return false;
 }
@@ -78,6 +102,8 @@ export function conditionTargets(c: ParsedCondition): PrincipalClass[] {
         return orgClass(v);
       case 'aws:principalorgpaths':
         return orgClass(v.split('/')[0] ?? v);
+      case 'aws:principalservicename':
+        return serviceClass(v);
       case 'aws:userid': {
         // A root user's aws:userid is the account id; a federated user's is "account:name".
         const account = /^(\d{12})(:|$)/.exec(v)?.[1];
@@ -103,33 +129,60 @@ function matchesWholeAccount(arnPattern: string): boolean {
   return /^[*?/]*$/.test(typed[2] ?? '');
 }
 
-function isGroupWithoutAccount(t: PrincipalClass): boolean {
-  return t.kind === 'principal' && (t.subtype === 'tagged' || t.subtype === 'username') && t.account === undefined;
+/**
+ * Whether a Deny that spares `survivor` spares every principal of `cls`. Where `cls` merely overlaps it,
+ * the overlap is carved out as a class of its own (principalAtoms), so `cls` itself is not spared; where
+ * `cls` may lie wholly inside it (an account inside an organisation), it is (fail closed). A tag or user
+ * name spans accounts, so such a group is never taken to lie inside one account.
+ */
+export function spares(survivor: PrincipalClass, cls: PrincipalClass): boolean {
+  if (contains(survivor, cls)) return true;
+  // Anyone can tag a principal of their own account or name a user so: sparing such a group spares anyone.
+  if (cls.kind === 'anyone' && isForgeableGroup(survivor) && survivor.kind === 'principal' && survivor.account === undefined) return true;
+  if (isForgeableGroup(cls) && cls.kind === 'principal' && cls.account === undefined) return false;
+  return mayContain(survivor, cls) && !mayContain(cls, survivor);
+}
+
+/** A group any account can join by tagging its own principals or naming a user so. */
+function isForgeableGroup(t: PrincipalClass): boolean {
+  return t.kind === 'principal' && (t.subtype === 'tagged' || t.subtype === 'username');
+}
+
+/** A class defined by an identifier that names no account: a tag, a user name, an aws:userid value. */
+function isAccountlessGroup(t: PrincipalClass): boolean {
+  return t.kind === 'principal' && t.account === undefined && (isForgeableGroup(t) || t.subtype === 'userid' || t.name.startsWith('userid:'));
 }
 
 /**
  * Narrow class `c` by one condition target. Returns the narrowed class, `c` itself when the condition
- * cannot narrow it, or undefined when no member of `c` can satisfy the condition.
+ * cannot narrow it, or undefined when no member of `c` can satisfy the condition. Where the true answer is
+ * an intersection the model cannot name (a role that must also carry a tag), the more concrete of the two
+ * is kept: a superset, so access is never lost.
  */
 function narrowTo(c: PrincipalClass, t: PrincipalClass): PrincipalClass | undefined {
-  // Service principals are not IAM identities: principal keys are absent for them. Keep them (fail closed).
-  if (c.kind === 'service') return c;
-  if (isGroupWithoutAccount(t) && t.kind === 'principal') {
-    // Any account can create a user with that name or tag its own principals: no narrowing for anyone.
-    if (c.kind === 'account') {
-      return namedClass(t.subtype, `${c.account}:${t.name}`, c.account, c.partition, `${t.label} in account ${c.account}`);
-    }
-    return c;
+  // Service principals are not IAM identities: principal keys are absent for them. Keep them (fail closed),
+  // unless the condition names services.
+  if (c.kind === 'service') return t.kind === 'service' ? narrowService(c, t) : c;
+  if (t.kind === 'service') return c.kind === 'anyone' ? t : undefined;
+  if (isAccountlessGroup(t)) {
+    // Any account can tag its principals or name a user so: a tag or user name narrows nobody for anyone.
+    if (isForgeableGroup(t) && (c.kind === 'anyone' || c.kind === 'organization')) return c;
+    if (c.kind === 'account') return within(c, t);
+    if (c.kind === 'principal') return c;
+    return t;
   }
   if (mayContain(c, t)) return within(c, t);
   if (mayContain(t, c)) return c;
+  // A group inside an account, met by a principal of that account: keep the principal.
+  if (c.kind === 'principal' && t.kind === 'principal' && c.account !== undefined && c.account === t.account) return t;
   return undefined;
 }
 
-/**
- * `inner` as a part of `outer`: a principal whose account is unknown (a unique id), taken out of an
- * account's class, can only be that account's principal.
- */
+function narrowService(c: Extract<PrincipalClass, { kind: 'service' }>, t: Extract<PrincipalClass, { kind: 'service' }>): PrincipalClass | undefined {
+  if (c.service === '*') return t;
+  return t.service === '*' || t.service === c.service ? c : undefined;
+}
+
 export function within(outer: PrincipalClass, inner: PrincipalClass): PrincipalClass {
   if (outer.kind === 'account' && inner.kind === 'principal' && inner.account === undefined) {
     return { ...inner, account: outer.account, id: `${inner.id}@${outer.account}`, label: `${inner.label} (of account ${outer.account})` };

@@ -3,6 +3,7 @@
  */
 import fc from 'fast-check';
 import { analyzePolicy, type AnalysisOptions, type Finding } from '../../rule/engine';
+import { globMatch } from '../../rule/engine/glob';
 import { ADMIN_ROLE, APP_ROLE, FOREIGN, FOREIGN_ROOT, OWN, ROOT, type Json } from '../support/policies';
 
 const opts: AnalysisOptions = { accountId: OWN };
@@ -48,6 +49,14 @@ const conditionPool = fc.constantFrom<Json | undefined>(
   { StringEquals: { 'aws:SourceAccount': OWN } },
   { Bool: { 'aws:SecureTransport': 'false' } },
   { StringEqualsIfExists: { 'aws:PrincipalArn': APP_ROLE } },
+  { StringEquals: { 'aws:PrincipalTag/team': 'x' } },
+  { StringNotEquals: { 'aws:PrincipalTag/team': 'x' } },
+  { StringLike: { 'aws:userid': 'AROAJQABLZS4A3QDU576Q:*' } },
+  { Bool: { 'aws:PrincipalIsAWSService': 'true' } },
+  { StringEquals: { 'aws:SourceOrgID': 'o-foreign123' } },
+  { StringEquals: { 'aws:PrincipalAccount': OWN, 'aws:PrincipalTag/team': 'x' } },
+  { ArnLike: { 'aws:PrincipalArn': `arn:aws:iam::${FOREIGN}:role/partner-*` }, StringEquals: { 'aws:PrincipalTag/team': 'x' } },
+  { ArnNotLike: { 'aws:PrincipalArn': `arn:aws:iam::${FOREIGN}:role/partner-prod-*` } },
 );
 const resourcePool = fc.constantFrom<Json>('*', '*', '*', 'arn:aws:s3:::bucket', `arn:aws:kms:us-east-1:${OWN}:key/abc`);
 
@@ -105,7 +114,8 @@ function principalCovers(outer: Who, inner: Who): boolean {
   if (JSON.stringify(outer) === JSON.stringify(inner)) return true;
   if (outer.kind === 'account') return (inner.kind === 'named' && (inner.account === undefined || inner.account === outer.account)) || (inner.kind === 'account' && inner.account === outer.account);
   if (outer.kind === 'org') return inner.kind !== 'anyone' && inner.kind !== 'service';
-  if (outer.kind === 'named' && inner.kind === 'named') return outer.name === inner.name;
+  // A pattern holds every principal, and every narrower pattern, it matches literally (partner-* ⊇ partner-prod-*).
+  if (outer.kind === 'named' && inner.kind === 'named') return outer.name === inner.name || globMatch(outer.name, inner.name);
   return false;
 }
 
@@ -174,6 +184,33 @@ describe('properties', () => {
           expect(fb).toEqual(fa);
         },
       ),
+      RUNS,
+    );
+  });
+
+  it('does not depend on the order of condition operators and keys', () => {
+    const entry = fc.constantFrom<[string, string, Json]>(
+      ['StringEquals', 'aws:PrincipalAccount', OWN],
+      ['StringEquals', 'aws:PrincipalTag/team', 'x'],
+      ['ArnLike', 'aws:PrincipalArn', `arn:aws:iam::${FOREIGN}:role/partner-*`],
+      ['ArnEquals', 'aws:PrincipalArn', ADMIN_ROLE],
+      ['StringLike', 'aws:userid', 'AROAJQABLZS4A3QDU576Q:*'],
+      ['StringEquals', 'aws:PrincipalOrgID', 'o-abcdef1234'],
+      ['StringEquals', 'kms:ViaService', 's3.us-east-1.amazonaws.com'],
+      ['StringEquals', 'aws:username', 'alice'],
+    );
+    const conditionOf = (entries: [string, string, Json][]) => {
+      const out: Record<string, Record<string, Json>> = {};
+      for (const [op, key, value] of entries) (out[op] ??= {})[key] = value;
+      return out;
+    };
+    fc.assert(
+      fc.property(principalPool, actionPool, fc.uniqueArray(entry, { minLength: 2, maxLength: 4, selector: (e) => `${e[0]} ${e[1]}` }), (principal, action, entries) => {
+        const st = (c: Record<string, Record<string, Json>>) => asPolicy([{ Effect: 'Allow', Principal: principal, Action: action, Resource: '*', Condition: c as Json }]);
+        const a = analyzePolicy(st(conditionOf(entries)), opts).findings.map(essence).sort();
+        const b = analyzePolicy(st(conditionOf([...entries].reverse())), opts).findings.map(essence).sort();
+        expect(b).toEqual(a);
+      }),
       RUNS,
     );
   });

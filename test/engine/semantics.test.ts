@@ -273,6 +273,93 @@ describe('Deny and Resource', () => {
   });
 });
 
+describe('several conditions on who (ANDed, in any order)', () => {
+  const partnerRoles = `arn:aws:iam::${FOREIGN}:role/partner-*`;
+  const cases: [string, Record<string, unknown>, unknown, CheckId[]][] = [
+    [
+      'a tag and a role pattern of a foreign account',
+      allow({ AWS: FOREIGN_ROOT }, ['kms:Decrypt', 'kms:PutKeyPolicy'], {}),
+      { StringEquals: { 'aws:PrincipalTag/team': 'kms-users' }, ArnLike: { 'aws:PrincipalArn': partnerRoles } },
+      ['NO_SEPARATION_OF_DUTIES', 'UNTRUSTED_CROSS_ACCOUNT'],
+    ],
+    [
+      'a foreign role pinned by its unique id',
+      allow({ AWS: `arn:aws:iam::${FOREIGN}:role/Partner` }, ['kms:Decrypt'], {}),
+      { StringLike: { 'aws:userid': 'AROAJQABLZS4A3QDU576Q:*' } },
+      ['UNTRUSTED_CROSS_ACCOUNT'],
+    ],
+    [
+      'the account, a tag and one role',
+      allow({ AWS: ROOT }, 'kms:*', {}),
+      { StringEquals: { 'aws:PrincipalTag/team': 'x', 'aws:PrincipalArn': ADMIN_ROLE } },
+      ['NO_SEPARATION_OF_DUTIES', 'UNCONSTRAINED_GRANT_CREATION'],
+    ],
+    ['"*", the account and a tag', allow('*', 'kms:Decrypt', {}), { StringEquals: { 'aws:PrincipalAccount': OWN, 'aws:PrincipalTag/team': 'x' } }, []],
+    [
+      '"*", the account and one role session id',
+      allow('*', 'kms:*', {}),
+      { StringEquals: { 'aws:PrincipalAccount': OWN }, StringLike: { 'aws:userid': 'AROAJQABLZS4A3QDU576Q:*' } },
+      ['NO_SEPARATION_OF_DUTIES', 'UNCONSTRAINED_GRANT_CREATION'],
+    ],
+  ];
+  it.each(cases)('%s', (_n, statement, condition, expected) => {
+    const forward = policy({ ...statement, Condition: condition as never });
+    const reversed = policy({ ...statement, Condition: Object.fromEntries(Object.entries(condition as Record<string, Record<string, unknown>>).reverse().map(([op, block]) => [op, Object.fromEntries(Object.entries(block).reverse())])) as never });
+    expect(checks(forward)).toEqual(expected);
+    expect(checks(reversed)).toEqual(expected);
+  });
+
+  it('keeps the partner roles a Deny spares with an overlapping pattern', () => {
+    const p = policy(
+      allow({ AWS: '*' }, 'kms:*', { Condition: { ArnLike: { 'aws:PrincipalArn': partnerRoles } } }),
+      deny('*', 'kms:*', { Condition: { ArnNotLike: { 'aws:PrincipalArn': [`arn:aws:iam::${FOREIGN}:role/partner-prod-*`, `arn:aws:iam::${OWN}:role/*`] } } }),
+    );
+    expect(checks(p)).toContain('UNTRUSTED_CROSS_ACCOUNT');
+  });
+
+  it('does not let a Deny sparing a tag remove an Allow to that tag', () => {
+    const tag = { 'aws:PrincipalTag/team': 'kms-users' };
+    const p = policy(allow({ AWS: FOREIGN_ROOT }, 'kms:*', { Condition: { StringEquals: tag } }), deny('*', 'kms:*', { Condition: { StringNotEquals: tag } }));
+    expect(checks(p)).toEqual(['NO_SEPARATION_OF_DUTIES', 'UNCONSTRAINED_GRANT_CREATION', 'UNTRUSTED_CROSS_ACCOUNT']);
+  });
+
+  it('flags tagged principals a Deny leaves to any account', () => {
+    const p = policy(
+      allow('*', 'kms:*'),
+      deny('*', 'kms:*', { Condition: { StringNotEquals: { 'aws:PrincipalTag/team': 'kms-users' } } }),
+      deny('*', 'kms:*', { Condition: { StringNotEquals: { 'aws:PrincipalAccount': FOREIGN } } }),
+    );
+    expect(checks(p)).toContain('UNTRUSTED_CROSS_ACCOUNT');
+  });
+});
+
+describe('service principals', () => {
+  it('"*" limited by aws:PrincipalServiceName is that service, not anyone', () => {
+    const p = policy(allow('*', ['kms:Encrypt', 'kms:GenerateDataKey*'], { Condition: { StringEquals: { 'aws:PrincipalServiceName': 'cloudtrail.amazonaws.com' } } }));
+    const r = analyzePolicy(p, opts);
+    expect(r.findings.map((f) => [f.checkId, f.principals])).toEqual([['UNSCOPED_SERVICE_PRINCIPAL', ['cloudtrail.amazonaws.com']]]);
+  });
+
+  it('a Deny sparing one service keeps that service out of "any service"', () => {
+    const p = policy(
+      allow('*', 'kms:*', { Condition: { StringEquals: { 'aws:SourceAccount': FOREIGN } } }),
+      { Effect: 'Deny', NotPrincipal: { Service: 'logs.amazonaws.com' }, Action: 'kms:*', Resource: '*' },
+    );
+    const r = analyzePolicy(p, opts);
+    expect(r.findings.map((f) => [f.checkId, f.principals])).toEqual([['UNTRUSTED_CROSS_ACCOUNT', ['logs.amazonaws.com']]]);
+  });
+
+  it('flags a service principal that may administer the key without scope', () => {
+    expect(checks(policy(allow({ Service: 'logs.amazonaws.com' }, ['kms:PutKeyPolicy', 'kms:ScheduleKeyDeletion'])))).toEqual(['UNSCOPED_SERVICE_PRINCIPAL']);
+  });
+
+  it('judges a service scoped to an untrusted organisation as cross-account', () => {
+    const p = policy(allow({ Service: 'logs.amazonaws.com' }, 'kms:Decrypt', { Condition: { StringEquals: { 'aws:SourceOrgID': 'o-foreign123' } } }));
+    expect(checks(p, { accountId: OWN, trustedOrgIds: ['o-mine12345'] })).toEqual(['UNTRUSTED_CROSS_ACCOUNT']);
+    expect(checks(p, { accountId: OWN, trustedOrgIds: ['o-foreign123'] })).toEqual([]);
+  });
+});
+
 describe('access matrix', () => {
   it('links a cell to the Deny that leaves it conditional', () => {
     const r = analyzePolicy(policy(allow({ AWS: APP_ROLE }, 'kms:Decrypt'), deny('*', 'kms:*', { Condition: { StringNotEquals: { 'aws:SourceVpce': 'vpce-1a2b3c4d' } } })), opts);
