@@ -1,5 +1,4 @@
 import { CLASS_MASKS, union } from '../engine/actions';
-import { grantsCovering } from '../engine/access-summary';
 import { accountWideAccess } from './account-wide';
 import { draftFromGrants, unionActions, type Check, type CheckMeta } from './check';
 
@@ -22,8 +21,8 @@ export const accountWideFullAccess: Check = {
   run(ctx) {
     return accountWideAccess(ctx)
       .filter((a) => a.admin.length > 0 && a.use.length > 0)
-      .map(({ entry }) => {
-        const grants = grantsCovering(entry, union(CLASS_MASKS.administration, CLASS_MASKS.cryptographic));
+      .map(({ entry, admin, use }) => {
+        const grants = [...new Set([...admin, ...use])].sort((a, b) => a.statementIndex - b.statementIndex);
         const actions = unionActions(grants, union(CLASS_MASKS.administration, CLASS_MASKS.cryptographic));
         return draftFromGrants(entry.principal, grants, actions, 'may both administer and use this key through IAM policies alone');
       });

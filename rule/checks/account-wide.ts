@@ -5,8 +5,8 @@
  * IAM: any identity of that account whose IAM policy allows the action may perform it.
  * https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#key-policy-default-allow-root-enable-iam
  */
-import { CLASS_MASKS } from '../engine/actions';
-import { grantsCovering, type AccessEntry, type Grant } from '../engine/access-summary';
+import { CLASS_MASKS, hasAny } from '../engine/actions';
+import type { AccessEntry, Grant } from '../engine/access-summary';
 import { isAccountWideEntry, type CheckContext } from './check';
 
 export interface AccountWideAccess {
@@ -35,19 +35,33 @@ export function accountWideAccess(ctx: CheckContext): AccountWideAccess[] {
 
 function computeAccountWideAccess(ctx: CheckContext): AccountWideAccess[] {
   const trusted = ctx.options.trustedAccountIds ?? [];
+  const own: AccessEntry[] = [];
+  const orgs: AccessEntry[] = [];
   const out: AccountWideAccess[] = [];
   for (const entry of ctx.summary.entries) {
     const p = entry.principal;
     const trustedForeign = p.kind === 'account' && ctx.ownAccount !== undefined && p.account !== ctx.ownAccount && trusted.includes(p.account);
-    if (!trustedForeign && !isAccountWideEntry(entry, ctx)) continue;
-    out.push({
-      entry,
-      admin: grantsCovering(entry, CLASS_MASKS.administration),
-      use: grantsCovering(entry, CLASS_MASKS.cryptographic),
-      trustedForeign,
-    });
+    if (trustedForeign) out.push(access(entry, entry.grants, true));
+    else if (isAccountWideEntry(entry, ctx)) (p.kind === 'organization' ? orgs : own).push(entry);
   }
+  if (own.length === 0) {
+    for (const entry of orgs) out.push(access(entry, entry.grants, false));
+    return out;
+  }
+  // Every principal of the account is also a principal of a trusted organisation: what the organisation
+  // may do adds to what the account may do (use through one, administration through the other is full access).
+  const orgGrants = orgs.flatMap((e) => e.grants);
+  for (const entry of own) out.push(access(entry, [...entry.grants, ...orgGrants].sort((a, b) => a.statementIndex - b.statementIndex), false));
   return out;
+}
+
+function access(entry: AccessEntry, grants: readonly Grant[], trustedForeign: boolean): AccountWideAccess {
+  return {
+    entry,
+    admin: grants.filter((g) => hasAny(g.actions, CLASS_MASKS.administration)),
+    use: grants.filter((g) => hasAny(g.actions, CLASS_MASKS.cryptographic)),
+    trustedForeign,
+  };
 }
 
 /** Whether a principal class already has full control (and so a separate grant finding adds nothing). */

@@ -3,6 +3,7 @@
  */
 import type { AccessEntry, AccessSummary, Grant } from '../engine/access-summary';
 import { ALL_ACTIONS, NO_ACTIONS, actionNames, describeActions, intersect, union, type ActionSet } from '../engine/actions';
+import { RESOURCE_ORG, keyCategory } from '../engine/conditions';
 import { memoize } from '../engine/memo';
 import type { ParseError, ParsedPolicy } from '../engine/parse-policy';
 import type { PrincipalClass } from '../engine/principals';
@@ -45,7 +46,7 @@ export interface Check {
 export function isAccountWideEntry(entry: AccessEntry, ctx: Pick<CheckContext, 'ownAccount' | 'options'>): boolean {
   const p = entry.principal;
   if (p.kind === 'account') return ctx.ownAccount === undefined || p.account === ctx.ownAccount;
-  if (p.kind === 'organization') return (ctx.options.trustedOrgIds ?? []).includes(p.orgId);
+  if (p.kind === 'organization') return p.orgId === RESOURCE_ORG || (ctx.options.trustedOrgIds ?? []).includes(p.orgId);
   return false;
 }
 
@@ -63,7 +64,10 @@ function statementRef(sorted: readonly Grant[]): string {
 }
 
 function conditionNote(keys: readonly string[]): string {
-  return ` Only under conditions on ${keys.join(', ')}, which limit how the key is reached, not who may reach it.`;
+  const aboutWho = keys.some((k) => keyCategory(k.toLowerCase()) === 'who');
+  return aboutWho
+    ? ` Only under conditions on ${keys.join(', ')}.`
+    : ` Only under conditions on ${keys.join(', ')}, which limit how the key is reached, not who may reach it.`;
 }
 
 function carveNote(grants: readonly Grant[]): string {

@@ -1,5 +1,5 @@
-import { CLASS_MASKS, union } from '../engine/actions';
-import { grantsCovering } from '../engine/access-summary';
+import { CLASS_MASKS, hasAny, union } from '../engine/actions';
+import { contains } from '../engine/principal-sets';
 import { draftFromGrants, unionActions, type Check, type CheckMeta, type FindingDraft } from './check';
 
 export const meta = {
@@ -16,11 +16,17 @@ export const noSeparationOfDuties: Check = {
   meta,
   run(ctx) {
     const drafts: FindingDraft[] = [];
-    for (const e of ctx.summary.entries) {
-      if (e.principal.kind !== 'principal') continue;
-      if (grantsCovering(e, CLASS_MASKS.administration).length === 0 || grantsCovering(e, CLASS_MASKS.cryptographic).length === 0) continue;
-      const both = union(CLASS_MASKS.administration, CLASS_MASKS.cryptographic);
-      const grants = grantsCovering(e, both);
+    const both = union(CLASS_MASKS.administration, CLASS_MASKS.cryptographic);
+    const named = ctx.summary.entries.filter((e) => e.principal.kind === 'principal');
+    // Only patterns and roles (which hold their sessions) can hold another named principal.
+    const wide = named.filter((e) => e.principal.kind === 'principal' && (e.principal.subtype === 'pattern' || e.principal.subtype === 'role'));
+    for (const e of named) {
+      // What a principal may do includes what the patterns (and, for a session, the role) holding it may do.
+      const holders = wide.filter((o) => o !== e && contains(o.principal, e.principal));
+      const grants = [...e.grants, ...holders.flatMap((o) => o.grants)]
+        .filter((g) => hasAny(g.actions, both))
+        .sort((a, b) => a.statementIndex - b.statementIndex);
+      if (!grants.some((g) => hasAny(g.actions, CLASS_MASKS.administration)) || !grants.some((g) => hasAny(g.actions, CLASS_MASKS.cryptographic))) continue;
       drafts.push(draftFromGrants(e.principal, grants, unionActions(grants, both), 'may both administer and use this key'));
     }
     return drafts;

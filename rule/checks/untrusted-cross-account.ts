@@ -1,5 +1,6 @@
 import { ALL_ACTIONS } from '../engine/actions';
 import type { AccessEntry } from '../engine/access-summary';
+import { RESOURCE_ORG } from '../engine/conditions';
 import { draftFromGrants, unionActions, type Check, type CheckContext, type CheckMeta } from './check';
 
 export const meta = {
@@ -19,6 +20,10 @@ function untrusted(ctx: CheckContext, e: AccessEntry): boolean {
   if (own === undefined) return false;
   const trustedAccounts = new Set([own, ...(ctx.options.trustedAccountIds ?? [])]);
   const p = e.principal;
+  // Members of a trusted organisation are trusted, wherever their account.
+  const trustedOrgs = [RESOURCE_ORG, ...(ctx.options.trustedOrgIds ?? [])];
+  const inTrustedOrg = (orgs: readonly string[] | undefined) => orgs !== undefined && orgs.length > 0 && orgs.every((o) => trustedOrgs.includes(o));
+  if ((p.kind === 'account' || p.kind === 'principal') && e.grants.every((g) => inTrustedOrg(g.memberOf))) return false;
   switch (p.kind) {
     case 'account':
       return !trustedAccounts.has(p.account);
@@ -29,7 +34,7 @@ function untrusted(ctx: CheckContext, e: AccessEntry): boolean {
       // any account carrying a tag) may be foreign.
       return p.subtype !== 'unique-id';
     case 'organization':
-      return !(ctx.options.trustedOrgIds ?? []).includes(p.orgId);
+      return !trustedOrgs.includes(p.orgId);
     case 'service':
       // A service scoped to act for another account's (or organisation's) resources works for it.
       return e.grants.some(

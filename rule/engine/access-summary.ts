@@ -7,6 +7,8 @@
  */
 import { ACTION_CLASSES, CLASS_MASKS, NO_ACTIONS, hasAny, intersect, minus, union, type ActionClass, type ActionSet } from './actions';
 import {
+  RESOURCE_ACCOUNT,
+  RESOURCE_ORG,
   boundAccounts,
   boundOrganizations,
   carvesWho,
@@ -43,8 +45,10 @@ export interface Grant {
   serviceScoped: boolean;
   /** Accounts the scoping conditions bind the service to (it acts on behalf of their resources). */
   sourceAccounts: string[];
-  /** Organisations the scoping conditions bind the service to. */
+  /** Organisations the service is bound to act for. */
   sourceOrganizations: string[];
+  /** Organisations the principal must be a member of (an aws:PrincipalOrgID condition on an account or role). */
+  memberOf?: string[];
   /** Granted through NotPrincipal ("everyone except …"). */
   viaNotPrincipal: boolean;
   /** Deny statements that carved a broader grant down to this class. */
@@ -82,6 +86,13 @@ interface DenyRule {
   conditionKeys: string[];
 }
 
+/** The most principal classes one statement's principals are narrowed into (see grantsForAllow). */
+const MAX_NARROWED_CLASSES = 2_000;
+
+function isOrgKey(c: ParsedCondition): boolean {
+  return c.keyLower === 'aws:principalorgid' || c.keyLower === 'aws:principalorgpaths';
+}
+
 function narrowingRank(c: ParsedCondition): number {
   switch (c.keyLower) {
     case 'aws:principalaccount':
@@ -103,12 +114,12 @@ function narrowingRank(c: ParsedCondition): number {
 const NONE: string[] = [];
 const NO_INDEXES: number[] = [];
 
-function grantsForAllow(st: ParsedStatement): Grant[] {
+function grantsForAllow(st: ParsedStatement, ownAccount: string | undefined): Grant[] {
   const base: { principal: PrincipalClass; path: string }[] = st.principalNegated
     ? [{ principal: ANYONE, path: st.principalPath }]
     : st.principals;
   // Per statement, once: which conditions narrow who, and what they narrow to.
-  const narrowing: { key: string; targets: PrincipalClass[]; rank: number }[] = [];
+  const narrowing: { key: string; targets: PrincipalClass[]; rank: number; order: string; orgs: string[] }[] = [];
   let limitingKeys: string[] = NONE;
   let grantConstrained = false;
   let serviceScoped = false;
@@ -116,7 +127,10 @@ function grantsForAllow(st: ParsedStatement): Grant[] {
   let sourceAccounts: string[] = NONE;
   let sourceOrganizations: string[] = NONE;
   for (const c of st.conditions) {
-    if (narrowsWho(c)) narrowing.push({ key: c.key, targets: conditionTargets(c), rank: narrowingRank(c) });
+    if (narrowsWho(c)) {
+      const targets = conditionTargets(c).map((t) => (t.kind === 'account' && t.account === RESOURCE_ACCOUNT && ownAccount ? accountClass(ownAccount) : t));
+      narrowing.push({ key: c.key, targets, rank: narrowingRank(c), order: `${c.keyLower} ${c.operator} ${c.values.join(',')}`, orgs: isOrgKey(c) ? c.values : NONE });
+    }
     else limitingKeys = limitingKeys === NONE ? [c.key] : [...limitingKeys, c.key];
     if (!grantConstrained && constrainsGrants(c)) grantConstrained = true;
     if (scopesService(c)) {
@@ -129,10 +143,12 @@ function grantsForAllow(st: ParsedStatement): Grant[] {
   }
   // Conditions are ANDed, so their order must not matter: narrow by account and organisation first, then by
   // ARN or service, then by the identifiers that name no account.
-  if (narrowing.length > 1) narrowing.sort((a, b) => a.rank - b.rank || (a.key.toLowerCase() < b.key.toLowerCase() ? -1 : a.key.toLowerCase() > b.key.toLowerCase() ? 1 : 0));
+  if (narrowing.length > 1) narrowing.sort((a, b) => a.rank - b.rank || (a.order < b.order ? -1 : a.order > b.order ? 1 : 0));
   const narrowedBy = narrowing.length === 0 ? NONE : narrowing.map((n) => n.key);
   if (sourceAccounts.length > 1) sourceAccounts = [...new Set(sourceAccounts)];
   const grants: Grant[] = [];
+  // At most MAX_NARROWED_CLASSES classes per statement, shared among its written principals.
+  const narrowedCap = Math.max(16, Math.floor(MAX_NARROWED_CLASSES / Math.max(1, base.length)));
   for (const written of base) {
     const path = written.path;
     const principal = onlyServices && written.principal.kind === 'anyone' ? ANY_SERVICE : written.principal;
@@ -140,19 +156,34 @@ function grantsForAllow(st: ParsedStatement): Grant[] {
       grants.push(makeGrant(st, path, principal, principal, limitingKeys, narrowedBy, grantConstrained, serviceScoped, sourceAccounts, sourceOrganizations));
       continue;
     }
-    let classes: { cls: PrincipalClass; unchangedBy: string[] }[] = [{ cls: principal, unchangedBy: [] }];
+    let classes: { cls: PrincipalClass; unchangedBy: string[]; orgs: string[] }[] = [{ cls: principal, unchangedBy: [], orgs: NONE }];
     for (const cond of narrowing) {
-      classes = classes.flatMap(({ cls, unchangedBy }) =>
-        narrowByTargets(cls, cond.targets).map((n) => ({
-          cls: n,
-          // The condition applied but could not narrow this class: it still limits the grant.
-          unchangedBy: n.id === cls.id ? [...unchangedBy, cond.key] : unchangedBy,
-        })),
+      const next = classes.flatMap(({ cls, unchangedBy, orgs }) =>
+        narrowByTargets(cls, cond.targets).map((n) => {
+          const unchanged = n.id === cls.id && !cond.targets.some((t) => contains(t, n));
+          return {
+            cls: n,
+            // The condition applied but could not narrow this class (and not every member satisfies it): it
+            // still limits the grant. An organisation condition that could not narrow an account or a
+            // principal still says which organisation its members must belong to.
+            unchangedBy: unchanged ? [...unchangedBy, cond.key] : unchangedBy,
+            orgs: unchanged && cond.orgs.length > 0 ? [...orgs, ...cond.orgs] : orgs,
+          };
+        }),
       );
+      // Long lists on several keys multiply into more classes than a report can use: stop narrowing there
+      // and keep the wider classes, marked conditional (a superset, so no access is lost).
+      if (next.length > narrowedCap) {
+        classes = classes.map((c) => ({ ...c, unchangedBy: [...c.unchangedBy, cond.key] }));
+        continue;
+      }
+      classes = next;
     }
-    for (const { cls, unchangedBy } of classes) {
+    for (const { cls, unchangedBy, orgs } of classes) {
       const conditionKeys = unchangedBy.length === 0 ? limitingKeys : [...new Set([...limitingKeys, ...unchangedBy])];
-      grants.push(makeGrant(st, path, principal, cls, conditionKeys, narrowedBy, grantConstrained, serviceScoped, sourceAccounts, sourceOrganizations));
+      const grant = makeGrant(st, path, principal, cls, conditionKeys, narrowedBy, grantConstrained, serviceScoped, sourceAccounts, sourceOrganizations);
+      if (orgs.length > 0) grant.memberOf = orgs.map((o) => (o === RESOURCE_ORG ? o : o.split('/')[0] ?? o));
+      grants.push(grant);
     }
   }
   return grants;
@@ -366,7 +397,7 @@ function applyDenies(grants: readonly Grant[], denies: readonly DenyRule[]): Gra
 }
 
 export function buildAccessSummary(policy: ParsedPolicy, ownAccount: string | undefined, keyArn: string | undefined): AccessSummary {
-  const { grants, denies } = statementEffects(policy, keyArn);
+  const { grants, denies } = statementEffects(policy, keyArn, ownAccount);
   const entries = groupByPrincipal(applyDenies(grants, denies), policy);
   const summary: AccessSummary = { entries };
   if (ownAccount) summary.ownAccount = ownAccount;
@@ -374,13 +405,13 @@ export function buildAccessSummary(policy: ParsedPolicy, ownAccount: string | un
 }
 
 /** The grants of the Allow statements and the rules of the Deny statements that apply to this key. */
-function statementEffects(policy: ParsedPolicy, keyArn: string | undefined): { grants: Grant[]; denies: DenyRule[] } {
+function statementEffects(policy: ParsedPolicy, keyArn: string | undefined, ownAccount: string | undefined): { grants: Grant[]; denies: DenyRule[] } {
   const grants: Grant[] = [];
   const denies: DenyRule[] = [];
   for (const st of policy.statements) {
     const applies = resourceApplies(st.resources, st.resourceNegated, keyArn);
     if (st.effect === 'Allow') {
-      if (applies !== 'no') for (const g of grantsForAllow(st)) grants.push(g);
+      if (applies !== 'no') for (const g of grantsForAllow(st, ownAccount)) grants.push(g);
     } else if (applies === 'yes') {
       const rule = denyRule(st);
       if (rule) denies.push(rule);

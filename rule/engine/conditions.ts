@@ -149,9 +149,9 @@ function isBroadValue(keyLower: string, value: string): boolean {
     }
     case 'aws:principalaccount':
     case 'kms:calleraccount':
-      return !/^\d{12}$/.test(value);
+      return !/^\d{12}$/.test(value) && value !== RESOURCE_ACCOUNT;
     case 'aws:principalorgid':
-      return !/^o-[a-z0-9]+$/.test(value);
+      return !/^o-[a-z0-9]+$/.test(value) && value !== RESOURCE_ORG;
     case 'aws:principalorgpaths':
       return !/^o-[a-z0-9]+\//.test(value);
     case 'aws:principalservicename':
@@ -164,6 +164,13 @@ function isBroadValue(keyLower: string, value: string): boolean {
       return false;
   }
 }
+
+/**
+ * Policy variables for the key's own account and organisation: in a key policy they resolve to the key's.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-resourceaccount
+ */
+export const RESOURCE_ACCOUNT = '${aws:ResourceAccount}';
+export const RESOURCE_ORG = '${aws:ResourceOrgID}';
 
 const UNIQUE_ID_VALUE = /^(AROA|AIDA|AGPA|ANPA|ANVA|AIPA|ASIA)[A-Z0-9]{12,}(:.*)?$/;
 

@@ -6,7 +6,7 @@
  */
 import { matchActionPattern, minus, union, NO_ACTIONS, ALL_ACTIONS, type ActionSet } from './actions';
 import { keyCategory, parseOperator, isNegatedOperator, type ParsedCondition } from './conditions';
-import { parseAwsPrincipal, parseServicePrincipal, namedClass, ANYONE, type PrincipalClass } from './principals';
+import { accountOfArn, parseAwsPrincipal, parseServicePrincipal, namedClass, ANYONE, type PrincipalClass } from './principals';
 import type { Warning } from './types';
 
 /** The path of entry `i` of an element that may be written as one string or as an array. */
@@ -297,7 +297,8 @@ class Parser {
             ok = false;
           }
         } else if (type === 'Federated') {
-          entries.push({ principal: namedClass('federated', v, undefined, undefined, `federated identity provider ${v}`), path: p, raw: v });
+          // An IAM identity provider's ARN names its account; a web identity provider (cognito…) none.
+          entries.push({ principal: namedClass('federated', v, accountOfArn(v), undefined, `federated identity provider ${v}`), path: p, raw: v });
         } else {
           entries.push({ principal: namedClass('canonical-user', v, undefined, undefined, `canonical user ${v}`), path: p, raw: v });
         }

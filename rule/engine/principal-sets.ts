@@ -15,7 +15,7 @@ import {
   serviceClass,
   type PrincipalClass,
 } from './principals';
-import type { ParsedCondition } from './conditions';
+import { RESOURCE_ORG, type ParsedCondition } from './conditions';
 
 /** Surely every member of `inner` is in `outer`. */
 export function contains(outer: PrincipalClass, inner: PrincipalClass): boolean {
@@ -31,11 +31,25 @@ export function contains(outer: PrincipalClass, inner: PrincipalClass): boolean 
       if (inner.kind !== 'principal') return false;
       // The same principal or group, with or without the account it was found to belong to.
       if (outer.name === inner.name) return outer.account === undefined || outer.account === inner.account;
-      return outer.subtype === 'pattern' && inner.subtype !== 'pattern' && globMatch(outer.name, inner.name);
+      if (outer.subtype === 'role' && inner.subtype === 'assumed-role') return isSessionOf(inner.name, outer.name);
+      return outer.subtype === 'pattern' && inner.subtype !== 'pattern' && (globMatch(outer.name, inner.name) || sessionMatches(outer.name, inner.name));
     case 'service':
       // "Any AWS service principal" holds every named service.
       return outer.service === '*' && inner.kind === 'service';
   }
+}
+
+/** `arn:P:sts::A:assumed-role/NAME/session` is a session of `arn:P:iam::A:role/[path/]NAME`. */
+function isSessionOf(session: string, role: string): boolean {
+  const s = /^arn:([^:]+):sts::(\d{12}):assumed-role\/([^/]+)\//.exec(session);
+  const r = /^arn:([^:]+):iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(role);
+  return s !== null && r !== null && s[1] === r[1] && s[2] === r[2] && s[3] === r[3];
+}
+
+/** An ARN pattern on roles (`…:role/Adm*`) also holds the sessions of the roles it matches. */
+function sessionMatches(pattern: string, session: string): boolean {
+  const s = /^arn:([^:]+):sts::(\d{12}):assumed-role\/([^/]+)\//.exec(session);
+  return s !== null && globMatch(pattern, `arn:${s[1]}:iam::${s[2]}:role/${s[3]}`);
 }
 
 /** Literal text before the first and after the last wildcard of an IAM pattern. */
@@ -99,7 +113,7 @@ export function conditionTargets(c: ParsedCondition): PrincipalClass[] {
       case 'kms:calleraccount':
         return accountClass(v);
       case 'aws:principalorgid':
-        return orgClass(v);
+        return v === RESOURCE_ORG ? orgClass(RESOURCE_ORG, "the key owner's organisation") : orgClass(v);
       case 'aws:principalorgpaths':
         return orgClass(v.split('/')[0] ?? v);
       case 'aws:principalservicename':
@@ -171,6 +185,9 @@ function narrowTo(c: PrincipalClass, t: PrincipalClass): PrincipalClass | undefi
     if (c.kind === 'principal') return c;
     return t;
   }
+  // The narrower of the two when one surely holds the other, whichever order the conditions came in.
+  if (contains(t, c)) return c;
+  if (contains(c, t)) return within(c, t);
   if (mayContain(c, t)) return within(c, t);
   if (mayContain(t, c)) return c;
   // A group inside an account, met by a principal of that account: keep the principal.

@@ -83,8 +83,8 @@ export function namedClass(
   return cls;
 }
 
-export function orgClass(orgId: string): PrincipalClass {
-  return { kind: 'organization', id: `organization:${orgId}`, label: `principals of organisation ${orgId}`, orgId };
+export function orgClass(orgId: string, name?: string): PrincipalClass {
+  return { kind: 'organization', id: `organization:${orgId}`, label: `principals of ${name ?? `organisation ${orgId}`}`, orgId };
 }
 
 /**

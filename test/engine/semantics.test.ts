@@ -333,6 +333,68 @@ describe('several conditions on who (ANDed, in any order)', () => {
   });
 });
 
+describe('third review', () => {
+  it('narrows a long list of accounts in one condition', () => {
+    const accounts = Array.from({ length: 200 }, (_, i) => String(100000000000 + i));
+    const r = analyzePolicy(policy(allow('*', 'kms:Decrypt', { Condition: { StringEquals: { 'aws:PrincipalAccount': accounts } } })), opts);
+    expect(r.summary.entries.map((e) => e.principal.kind)).toEqual(accounts.map(() => 'account'));
+    expect(new Set(r.findings.map((f) => f.checkId))).toEqual(new Set(['UNTRUSTED_CROSS_ACCOUNT']));
+  });
+
+  it('stays bounded when long lists on several keys multiply', () => {
+    const accounts = Array.from({ length: 150 }, (_, i) => String(100000000000 + i));
+    const tags = Array.from({ length: 150 }, (_, i) => String(i));
+    const r = analyzePolicy(policy(allow({ AWS: accounts }, 'kms:Decrypt', { Condition: { StringEquals: { 'aws:PrincipalTag/t': tags } } })), opts);
+    expect(r.summary.entries.length).toBeLessThanOrEqual(2_000);
+    expect(r.findings.map((f) => f.checkId)).toContain('UNTRUSTED_CROSS_ACCOUNT');
+  });
+
+  it('adds use through a trusted organisation to administration through the account', () => {
+    const p = policy(
+      allow('*', USE_ACTIONS, { Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-abc1234567' } } }),
+      allow({ AWS: ROOT }, ['kms:PutKeyPolicy', 'kms:ScheduleKeyDeletion']),
+    );
+    expect(checks(p, { accountId: OWN, trustedOrgIds: ['o-abc1234567'] })).toEqual(['ACCOUNT_WIDE_FULL_ACCESS']);
+  });
+
+  const SESSION = `arn:aws:sts::${OWN}:assumed-role/KeyAdmin/s1`;
+  it.each([
+    ['a role pattern', { AWS: ROOT }, { ArnLike: { 'aws:PrincipalArn': `arn:aws:iam::${OWN}:role/KeyAdm*` } }, ADMIN_ROLE],
+    // The session holds the role's administration and its own use.
+    ['one of its sessions', { AWS: SESSION }, undefined, SESSION],
+  ])('sees a role that administers and uses the key through %s', (_n, principal, condition, flagged) => {
+    const p = policy(allow({ AWS: ADMIN_ROLE }, ['kms:PutKeyPolicy']), allow(principal as never, ['kms:Decrypt'], condition ? { Condition: condition as never } : {}));
+    const r = analyzePolicy(p, opts);
+    expect(r.findings.filter((f) => f.checkId === 'NO_SEPARATION_OF_DUTIES').map((f) => f.principals)).toEqual([[flagged]]);
+  });
+
+  it('gives the same class and level whichever order two conditions on aws:PrincipalArn come in', () => {
+    const one = { StringEquals: { 'aws:PrincipalArn': APP_ROLE } };
+    const all = { ArnLike: { 'aws:PrincipalArn': `arn:aws:iam::${OWN}:role/*` } };
+    const a = analyzePolicy(policy(allow('*', 'kms:Decrypt', { Condition: { ...one, ...all } })), opts).summary.entries;
+    const b = analyzePolicy(policy(allow('*', 'kms:Decrypt', { Condition: { ...all, ...one } })), opts).summary.entries;
+    expect(a.map((e) => [e.principal.id, e.grants.map((g) => g.level)])).toEqual([[`principal:${APP_ROLE}`, ['unconditional']]]);
+    expect(b.map((e) => [e.principal.id, e.grants.map((g) => g.level)])).toEqual(a.map((e) => [e.principal.id, e.grants.map((g) => g.level)]));
+  });
+
+  it('reads ${aws:ResourceAccount} and ${aws:ResourceOrgID} as the key owner\'s', () => {
+    expect(checks(policy(allow('*', USE_ACTIONS, { Condition: { StringEquals: { 'aws:PrincipalAccount': '${aws:ResourceAccount}' } } })))).toEqual(['ACCOUNT_WIDE_USAGE']);
+    expect(checks(policy(allow('*', USE_ACTIONS, { Condition: { StringEquals: { 'aws:PrincipalOrgID': '${aws:ResourceOrgID}' } } })))).toEqual(['ACCOUNT_WIDE_USAGE']);
+  });
+
+  it('trusts a foreign account limited to a trusted organisation', () => {
+    const p = policy(allow({ AWS: FOREIGN_ROOT }, 'kms:Decrypt', { Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-abc1234567' } } }));
+    expect(checks(p, { accountId: OWN, trustedOrgIds: ['o-abc1234567'] })).toEqual([]);
+    expect(checks(p)).toEqual(['UNTRUSTED_CROSS_ACCOUNT']);
+    expect(analyzePolicy(p, opts).findings[0]?.message).not.toContain('not who may reach it');
+  });
+
+  it('reads the account of an IAM identity provider', () => {
+    expect(checks(policy(allow({ Federated: `arn:aws:iam::${OWN}:saml-provider/Okta` }, 'kms:Decrypt')))).toEqual([]);
+    expect(checks(policy(allow({ Federated: `arn:aws:iam::${FOREIGN}:saml-provider/Okta` }, 'kms:Decrypt')))).toEqual(['UNTRUSTED_CROSS_ACCOUNT']);
+  });
+});
+
 describe('service principals', () => {
   it('"*" limited by aws:PrincipalServiceName is that service, not anyone', () => {
     const p = policy(allow('*', ['kms:Encrypt', 'kms:GenerateDataKey*'], { Condition: { StringEquals: { 'aws:PrincipalServiceName': 'cloudtrail.amazonaws.com' } } }));
