@@ -16,12 +16,11 @@
  * and the number skipped is said.
  */
 import { analyzePolicy, type AnalysisOptions } from '../../rule/engine';
-import { awsErrorName, classifyAwsError } from '../../rule/aws/errors';
-import { KmsKeyReader, type ReadOutcome } from '../../rule/aws/kms-reader';
+import { awsErrorName } from '../../rule/aws/errors';
+import { KmsKeyReader, failureKind, type ReadOutcome } from '../../rule/aws/kms-reader';
 import type { Clock } from '../../rule/config/clock';
 import { AssumeRoleError } from '../../rule/config/errors';
 import { runPool, TokenBucket } from '../../rule/config/rate-limit';
-import type { ReadFailure } from '../../rule/config/verdict';
 import { accessDetails } from '../access';
 import { listAliasesByKey } from '../aws/aliases';
 import type { CallerIdentity, ScanAws, ScanTarget } from '../aws/scan-aws';
@@ -148,20 +147,6 @@ export function describeError(e: unknown): string {
   return messages.length > 0 ? `${code}: ${messages.join(': ')}` : code;
 }
 
-function failureKind(e: unknown): ReadFailure['kind'] {
-  switch (classifyAwsError(e)) {
-    case 'throttling':
-      return 'throttled';
-    case 'access-denied':
-      return 'access-denied';
-    case 'not-found':
-      return 'not-found';
-    case 'invalid-state':
-      return 'invalid-state';
-    default:
-      return 'error';
-  }
-}
 
 async function setupStep<T>(what: string, run: () => Promise<T>): Promise<T> {
   try {

@@ -44,7 +44,8 @@ export interface KmsReaderOptions {
   onRequest?: (operation: KmsOperation) => void;
 }
 
-function failureKind(error: unknown): ReadFailure['kind'] {
+/** The kind of read failure an AWS error stands for. */
+export function failureKind(error: unknown): ReadFailure['kind'] {
   const kind = classifyAwsError(error);
   switch (kind) {
     case 'throttling':
