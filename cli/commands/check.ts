@@ -36,7 +36,12 @@ export function notAKeyPolicy(text: string): string | undefined {
     doc = JSON.parse(text);
   } catch {
     const errors: ParseError[] = [];
-    doc = parseJsonc(text, errors, { allowTrailingComma: true, disallowComments: false, allowEmptyContent: false });
+    try {
+      doc = parseJsonc(text, errors, { allowTrailingComma: true, disallowComments: false, allowEmptyContent: false });
+    } catch {
+      // jsonc-parser recurses once per nesting level; too deep to look at is judged (and reported).
+      return undefined;
+    }
     if (errors.length > 0) return undefined;
     withComments = true;
   }

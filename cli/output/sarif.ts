@@ -33,7 +33,13 @@ export interface LineLocator {
 }
 
 export function jsonLineLocator(text: string): LineLocator {
-  const tree = parseTree(text);
+  let tree: ReturnType<typeof parseTree>;
+  try {
+    tree = parseTree(text);
+  } catch {
+    // jsonc-parser recurses once per nesting level: a hostile document too deep for it gets no lines.
+    tree = undefined;
+  }
   const lineStarts = [0];
   for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) lineStarts.push(i + 1);
   return (segments) => {

@@ -210,6 +210,8 @@ describe('check: JSON files that are not key policies', () => {
     ['a policy with comments is judged: not JSON, exit 2', { 'c.json': `// prod key\n${GOOD}` }, { code: 2, results: { 'c.json': 'INVALID_POLICY' }, skipped: [] }],
     ['a file that is not even JSON with comments is judged: exit 2', { 'good.json': GOOD, 'junk.json': 'not json at all' }, { code: 2, results: { 'good.json': 'clean', 'junk.json': 'INVALID_POLICY' }, skipped: [] }],
     ['an empty file is judged: exit 2', { 'good.json': GOOD, 'empty.json': '' }, { code: 2, results: { 'empty.json': 'INVALID_POLICY', 'good.json': 'clean' }, skipped: [] }],
+    // jsonc-parser recurses per level: 10^5 open brackets once overflowed its stack and ended the whole run.
+    ['deeply nested, unclosed arrays are judged, the rest too', { 'good.json': GOOD, 'deep.json': '['.repeat(100_000) }, { code: 2, results: { 'deep.json': 'INVALID_POLICY', 'good.json': 'clean' }, skipped: [] }],
     ['a folder where nothing is a key policy is an error, not clean', { 'package.json': PACKAGE }, { code: 2, results: { '.': 'error' }, skipped: ['package.json'] }],
   ];
 
@@ -243,6 +245,16 @@ describe('check: JSON files that are not key policies', () => {
     expect(json(r).skipped).toEqual([]);
     expect(r.code).toBe(2);
   });
+});
+
+it('SARIF of a deeply nested policy is written, without a line for what cannot be located', async () => {
+  // The policy parses (JSON.parse does not recurse) but the SARIF line locator's parser does.
+  const dirs = build({ 'deep.json': `{"Version": "2012-10-17", "Id": ${'['.repeat(100_000)}${']'.repeat(100_000)}, "Statement": []}` });
+  const r = await runCli(['check', '--format', 'sarif', join(dirs.root, 'deep.json')]);
+  expect(r.stderr).not.toMatch(/unexpected error/);
+  expect((JSON.parse(r.stdout) as Log).runs[0]?.results?.map((x) => x.ruleId)).toContain('INVALID_POLICY');
+  // Id and Statement break the grammar below the root: ordinary findings.
+  expect(r.code).toBe(1);
 });
 
 describe('check: a folder that cannot be read', () => {
