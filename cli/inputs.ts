@@ -36,7 +36,11 @@ export const NODE_INPUT_FS: InputFs = {
 };
 
 export interface ReadOptions {
-  /** Also read symbolic links that lead outside the folder being walked. @default false */
+  /**
+   * Also read symbolic links that lead outside the folder being walked. A command that offers the choice
+   * (`--follow-symlinks`) passes a boolean; left undefined, links outside are not read and the error does
+   * not suggest the flag.
+   */
   followSymlinks?: boolean;
   /** @default NODE_INPUT_FS */
   fs?: InputFs;
@@ -95,7 +99,7 @@ export async function readInputs(paths: readonly string[], io: CliIo, extensions
     }
     let entries: WalkEntry[];
     try {
-      entries = await walk(fs, path, extensions, options.followSymlinks === true);
+      entries = await walk(fs, path, extensions, options.followSymlinks);
     } catch (e) {
       out.push({ file: path, error: `cannot read: ${ioMessage(e)}` });
       continue;
@@ -123,7 +127,7 @@ function comparePaths(a: string, b: string): number {
  * The files to read below `root`, and the paths that could not be walked. Real folders are walked first and
  * links after, so a file reached both ways is named by its real path.
  */
-async function walk(fs: InputFs, root: string, extensions: readonly string[], followSymlinks: boolean): Promise<WalkEntry[]> {
+async function walk(fs: InputFs, root: string, extensions: readonly string[], followSymlinks: boolean | undefined): Promise<WalkEntry[]> {
   const realRoot = await fs.realpath(root);
   const inside = (real: string) => real === realRoot || real.startsWith(realRoot.endsWith(sep) ? realRoot : realRoot + sep);
   const wanted = (name: string) => extensions.some((x) => name.toLowerCase().endsWith(x));
@@ -177,10 +181,10 @@ async function walk(fs: InputFs, root: string, extensions: readonly string[], fo
       continue;
     }
     if (!s.isDirectory() && !wanted(basename(link))) continue;
-    if (!inside(target) && !followSymlinks) {
+    if (!inside(target) && followSymlinks !== true) {
       out.push({
         file: link,
-        error: `not read: a symbolic link to ${target}, outside the folder being walked (${root}); name that file on the command line, or pass --follow-symlinks, to judge it`,
+        error: `not read: a symbolic link to ${target}, outside the folder being walked (${root}); name that file on the command line${followSymlinks === false ? ', or pass --follow-symlinks,' : ''} to judge it`,
       });
       continue;
     }

@@ -191,6 +191,22 @@ describe('check: what a directory walk reads', () => {
   });
 });
 
+describe('check-template walks folders by the same rules', () => {
+  const TEMPLATE = JSON.stringify({ Resources: { Key: { Type: 'AWS::KMS::Key', Properties: { KeyPolicy: JSON.parse(ROOT_KMS_ALL) as unknown } } } });
+  it('reads dot-folders and does not read a link outside (it has no --follow-symlinks: the error does not offer it)', async () => {
+    const dirs = build({ '.infra/stack.json': TEMPLATE, 'out.json': { link: '../outside/stack.json' } }, { 'stack.json': TEMPLATE });
+    const r = await runCli(['check-template', '--format', 'json', '--account-id', OWN, dirs.root]);
+    const out = json(r);
+    expect(out.results.map((x) => [x.file.slice(dirs.root.length + 1), x.error === undefined ? x.findings.map((f) => f.checkId).join(',') : 'error'])).toEqual([
+      ['out.json', 'error'],
+      ['.infra/stack.json', 'ACCOUNT_WIDE_FULL_ACCESS'],
+    ]);
+    expect(out.results[0]?.error).toMatch(/outside the folder being walked/);
+    expect(out.results[0]?.error).not.toMatch(/--follow-symlinks/);
+    expect(r.code).toBe(2);
+  });
+});
+
 describe('check: JSON files that are not key policies', () => {
   const PACKAGE = JSON.stringify({ name: 'x', version: '1.0.0', scripts: {} });
   const TSCONFIG = '{\n  // comments and trailing commas, as tsconfig allows\n  "compilerOptions": { "strict": true, },\n}\n';
