@@ -1,12 +1,53 @@
 /**
- * Reading policy files: a PATH is a file, a directory (every *.json below it) or "-" for stdin.
- * A path that cannot be read becomes an error entry; the others are still read.
+ * Reading policy files: a PATH is a file, a folder (every file with a given extension below it) or "-" for
+ * stdin. A path that cannot be read becomes an error entry; the others are still read.
+ *
+ * The walk of a folder goes into every subfolder, dot-folders included, except `.git` and `node_modules`.
+ * Symbolic links are followed when their target lies inside the folder being walked, and each real file or
+ * folder is taken once (a link to something already walked, or a loop back to a parent, adds nothing). A
+ * link leading outside is not read, unless `followSymlinks`: in CI a checked-out repository could point one
+ * at the runner's credentials. It is reported as an input that was not read, so the run is never clean.
+ * Special files (named pipes, sockets, devices) found in a walk are reported and never opened: reading a
+ * named pipe blocks until something writes to it.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import type { Dirent, Stats } from 'node:fs';
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { basename, join, sep } from 'node:path';
 import type { CliIo } from './io';
 
-export type PolicyInput = { file: string; text: string } | { file: string; error: string };
+export type PolicyInput =
+  /** `root`: the folder given on the command line, when the file was found by walking it. */
+  | { file: string; text: string; root?: string }
+  | { file: string; error: string; root?: string };
+
+/** The file system calls the walk makes; tests replace some to make them fail. */
+export interface InputFs {
+  stat(path: string): Promise<Stats>;
+  realpath(path: string): Promise<string>;
+  readdir(path: string): Promise<Dirent[]>;
+  readFile(path: string): Promise<string>;
+}
+
+export const NODE_INPUT_FS: InputFs = {
+  stat: (p) => stat(p),
+  realpath: (p) => realpath(p),
+  readdir: (p) => readdir(p, { withFileTypes: true }),
+  readFile: (p) => readFile(p, 'utf8'),
+};
+
+export interface ReadOptions {
+  /**
+   * Also read symbolic links that lead outside the folder being walked. A command that offers the choice
+   * (`--follow-symlinks`) passes a boolean; left undefined, links outside are not read and the error does
+   * not suggest the flag.
+   */
+  followSymlinks?: boolean;
+  /** @default NODE_INPUT_FS */
+  fs?: InputFs;
+}
+
+/** Folders a walk never enters (their names are matched, whatever they are). */
+export const UNWALKED_FOLDERS: ReadonlySet<string> = new Set(['.git', 'node_modules']);
 
 function ioMessage(e: unknown): string {
   const err = e as NodeJS.ErrnoException;
@@ -18,12 +59,22 @@ function ioMessage(e: unknown): string {
       return 'permission denied';
     case 'EISDIR':
       return 'is a directory';
+    case 'ELOOP':
+      return 'too many levels of symbolic links (a link cycle)';
     default:
       return err.message ?? String(e);
   }
 }
 
-export async function readInputs(paths: readonly string[], io: CliIo, extensions = ['.json']): Promise<PolicyInput[]> {
+function special(s: Dirent | Stats): string {
+  if (s.isFIFO()) return 'a named pipe';
+  if (s.isSocket()) return 'a socket';
+  if (s.isBlockDevice() || s.isCharacterDevice()) return 'a device';
+  return 'not a regular file';
+}
+
+export async function readInputs(paths: readonly string[], io: CliIo, extensions: readonly string[] = ['.json'], options: ReadOptions = {}): Promise<PolicyInput[]> {
+  const fs = options.fs ?? NODE_INPUT_FS;
   const out: PolicyInput[] = [];
   for (const path of paths) {
     if (path === '-') {
@@ -34,37 +85,119 @@ export async function readInputs(paths: readonly string[], io: CliIo, extensions
       }
       continue;
     }
+    let isFolder: boolean;
     try {
-      const s = await stat(path);
-      if (s.isDirectory()) {
-        const files = await listFiles(path, extensions);
-        if (files.length === 0) out.push({ file: path, error: `no ${extensions.join('/')} files below this directory` });
-        for (const f of files) out.push(await readOne(f));
-      } else out.push(await readOne(path));
+      isFolder = (await fs.stat(path)).isDirectory();
     } catch (e) {
       out.push({ file: path, error: `cannot read: ${ioMessage(e)}` });
+      continue;
     }
+    // A file named on the command line is read whatever it is (a pipe from `<(aws kms get-key-policy …)` too).
+    if (!isFolder) {
+      out.push(await readOne(fs, path));
+      continue;
+    }
+    let entries: WalkEntry[];
+    try {
+      entries = await walk(fs, path, extensions, options.followSymlinks);
+    } catch (e) {
+      out.push({ file: path, error: `cannot read: ${ioMessage(e)}` });
+      continue;
+    }
+    if (entries.length === 0) out.push({ file: path, error: `no ${extensions.join('/')} files below this directory` });
+    for (const entry of entries) out.push({ ...('error' in entry ? entry : await readOne(fs, entry.file)), root: path });
   }
   return out;
 }
 
-async function listFiles(dir: string, extensions: readonly string[]): Promise<string[]> {
-  const out: string[] = [];
-  const entries = await readdir(dir, { withFileTypes: true });
-  entries.sort((a, b) => (a.name < b.name ? -1 : 1));
-  for (const e of entries) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) {
-      if (e.name === 'node_modules' || e.name.startsWith('.')) continue;
-      out.push(...(await listFiles(p, extensions)));
-    } else if (e.isFile() && extensions.some((x) => e.name.toLowerCase().endsWith(x))) out.push(p);
+type WalkEntry = { file: string } | { file: string; error: string };
+
+/** Path order, segment by segment, so a folder's files stay together whatever characters follow its name. */
+function comparePaths(a: string, b: string): number {
+  const x = a.split(sep);
+  const y = b.split(sep);
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const [p, q] = [x[i] ?? '', y[i] ?? ''];
+    if (p !== q) return p < q ? -1 : 1;
   }
-  return out;
+  return x.length - y.length;
 }
 
-async function readOne(file: string): Promise<PolicyInput> {
+/**
+ * The files to read below `root`, and the paths that could not be walked. Real folders are walked first and
+ * links after, so a file reached both ways is named by its real path.
+ */
+async function walk(fs: InputFs, root: string, extensions: readonly string[], followSymlinks: boolean | undefined): Promise<WalkEntry[]> {
+  const realRoot = await fs.realpath(root);
+  const inside = (real: string) => real === realRoot || real.startsWith(realRoot.endsWith(sep) ? realRoot : realRoot + sep);
+  const wanted = (name: string) => extensions.some((x) => name.toLowerCase().endsWith(x));
+  const taken = new Set<string>();
+  const out: WalkEntry[] = [];
+  const links: string[] = [];
+
+  const takeFile = (file: string, real: string) => {
+    if (taken.has(real)) return;
+    taken.add(real);
+    out.push({ file });
+  };
+
+  const folder = async (path: string, real: string): Promise<void> => {
+    if (taken.has(real)) return;
+    taken.add(real);
+    let entries: Dirent[];
+    try {
+      entries = await fs.readdir(path);
+    } catch (e) {
+      out.push({ file: path, error: `cannot read this folder: ${ioMessage(e)}` });
+      return;
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const e of entries) {
+      if (UNWALKED_FOLDERS.has(e.name)) continue;
+      const p = join(path, e.name);
+      if (e.isSymbolicLink()) links.push(p);
+      else if (e.isDirectory()) await folder(p, join(real, e.name));
+      else if (!wanted(e.name)) continue;
+      else if (e.isFile()) takeFile(p, join(real, e.name));
+      else out.push({ file: p, error: `not read: ${special(e)}, not a regular file` });
+    }
+  };
+
+  await folder(root, realRoot);
+  // Links found while following links are appended, and followed in turn.
+  for (let i = 0; i < links.length; i++) {
+    const link = links[i] as string;
+    let target: string;
+    let s: Stats;
+    try {
+      target = await fs.realpath(link);
+      s = await fs.stat(target);
+    } catch (e) {
+      // A dangling link is reported when its name is one the walk reads; other failures (a cycle, a
+      // permission) could hide a folder, so they are always reported.
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || wanted(basename(link))) {
+        out.push({ file: link, error: `cannot follow this symbolic link: ${ioMessage(e)}` });
+      }
+      continue;
+    }
+    if (!s.isDirectory() && !wanted(basename(link))) continue;
+    if (!inside(target) && followSymlinks !== true) {
+      out.push({
+        file: link,
+        error: `not read: a symbolic link to ${target}, outside the folder being walked (${root}); name that file on the command line${followSymlinks === false ? ', or pass --follow-symlinks,' : ''} to judge it`,
+      });
+      continue;
+    }
+    if (s.isDirectory()) await folder(link, target);
+    else if (s.isFile()) takeFile(link, target);
+    else out.push({ file: link, error: `not read: a symbolic link to ${special(s)}, not a regular file` });
+  }
+  return out.sort((a, b) => comparePaths(a.file, b.file));
+}
+
+async function readOne(fs: InputFs, file: string): Promise<PolicyInput> {
   try {
-    return { file, text: await readFile(file, 'utf8') };
+    return { file, text: await fs.readFile(file) };
   } catch (e) {
     return { file, error: `cannot read: ${ioMessage(e)}` };
   }

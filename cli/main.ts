@@ -1,6 +1,6 @@
 /**
  * kms-policy-guard command line. Exit codes: 0 nothing at or above --fail-on, 1 findings, 2 usage or
- * I/O error, or an input (file, template, key) that could not be read or judged.
+ * I/O error, or an input (file, template, key) that could not be read, parsed or judged.
  */
 import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
@@ -11,11 +11,13 @@ import { createScanAws, type ScanAws, type ScanAwsOptions } from './aws/scan-aws
 import { runCheck } from './commands/check';
 import { runCheckTemplate } from './commands/check-template';
 import { runScan, scanReport, scanSummary, ScanSetupError } from './commands/scan';
+import type { InputFs } from './inputs';
 import { processIo, UsageError, type CliIo } from './io';
 import { parseAccountId, parseAccountList, parseFailOn, parseFormat, parseOrgList, parsePositiveInt, type Format } from './options';
 import { renderHtml } from './output/html';
 import { renderJson } from './output/json';
 import { renderSarif } from './output/sarif';
+import { terminalSafe } from './output/safe-text';
 import { renderText } from './output/text';
 import { NO_PROGRESS, terminalProgress, type Progress } from './progress';
 import { exitCode, type FailOn, type Report } from './report';
@@ -42,6 +44,8 @@ export interface CliDeps {
   clock?: Clock;
   /** Where the scan's progress bar is drawn when the CLI runs in a terminal. @default process.stderr */
   progressStream?: NodeJS.WritableStream;
+  /** The file system `check` reads. @default the real one */
+  inputFs?: InputFs;
 }
 
 /** Print the report, or write it to --output (and say so on stderr). */
@@ -60,7 +64,7 @@ async function emit(report: Report, format: Format, output: string | undefined, 
 }
 
 function reportErrors(report: Report, io: CliIo): void {
-  for (const r of report.results) if (r.error !== undefined) io.stderr(`kms-policy-guard: ${r.file}: ${r.error}\n`);
+  for (const r of report.results) if (r.error !== undefined) io.stderr(`kms-policy-guard: ${terminalSafe(`${r.file}: ${r.error}`)}\n`);
 }
 
 const REPORT_FORMATS: Format[] = ['text', 'json', 'sarif', 'html'];
@@ -71,6 +75,7 @@ interface CheckFlags {
   trustedOrgIds?: string;
   format: string;
   failOn: string;
+  followSymlinks?: boolean;
 }
 
 interface ScanFlags {
@@ -130,13 +135,14 @@ export async function main(argv: readonly string[], io: CliIo = processIo(), dep
 
   program
     .command('check')
-    .description('Analyse key-policy JSON files, directories (every *.json below) or - for stdin.')
+    .description('Analyse key-policy JSON files, directories (every *.json key policy below, dot-folders included, not .git or node_modules) or - for stdin.')
     .argument('<paths...>', 'files, directories or -')
     .option('--account-id <id>', "the key's own account (tells own-account from cross-account principals)")
     .option('--trusted-accounts <ids>', 'comma-separated accounts whose principals may act on keys')
     .option('--trusted-org-ids <ids>', 'comma-separated organisation ids (o-…) whose principals may act on keys')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'sarif']).default('text'))
     .option('--fail-on <severity>', 'exit 1 when a finding is at or above: critical, high, medium, low, info, none', 'low')
+    .option('--follow-symlinks', 'in a directory, also read symbolic links that lead outside it (not read by default, and reported)')
     .action(async (paths: string[], flags: CheckFlags) => {
       const format = parseFormat(flags.format, ['text', 'json', 'sarif']);
       const failOn: FailOn = parseFailOn(flags.failOn);
@@ -144,6 +150,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo(), dep
       const report = await runCheck(
         {
           paths,
+          followSymlinks: flags.followSymlinks === true,
+          ...(deps.inputFs ? { fs: deps.inputFs } : {}),
           analysis: {
             ...(accountId ? { accountId } : {}),
             trustedAccountIds: parseAccountList(flags.trustedAccounts, '--trusted-accounts'),

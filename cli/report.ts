@@ -37,9 +37,17 @@ export interface ResultEntry {
   unlisted?: 'account-region' | 'account';
 }
 
+/** A file a folder walk found and passed over, e.g. a package.json that is not a key policy. */
+export interface SkippedInput {
+  file: string;
+  reason: string;
+}
+
 export interface Report {
   tool: { name: string; version: string };
   results: ResultEntry[];
+  /** Files found in a walk and not judged because they are not key policies (commands that walk set it). */
+  skipped?: SkippedInput[];
   /** Statements about how the run judged (e.g. that the key's account is unknown). */
   notes: string[];
 }
@@ -52,9 +60,24 @@ export function countBySeverity(results: readonly ResultEntry[]): Record<Severit
   return counts;
 }
 
-/** Exit code: 2 when an input could not be read, else 1 when a finding is at or above failOn, else 0. */
+/**
+ * Whether the entry's policy could not be parsed: the document as a whole could not be read as a policy (not
+ * JSON, JSON but not an object, an object without Statement, or the analysis could not run). The engine
+ * reports these as an INVALID_POLICY finding at the policy's root: `$`, or for a template key whose policy
+ * paths are rebased onto the template, the policy's own path (`policyPath`). A grammar violation inside
+ * the document (a statement, an element, Version) is located below the root and is an ordinary finding.
+ */
+export function cannotBeParsed(entry: ResultEntry): boolean {
+  const policyPath = entry.extra?.policyPath;
+  return entry.findings.some((f) => f.checkId === 'INVALID_POLICY' && (f.path === '$' || (typeof policyPath === 'string' && f.path === policyPath)));
+}
+
+/**
+ * Exit code: 2 when an input could not be read or its policy could not be parsed (whatever failOn says),
+ * else 1 when a finding is at or above failOn, else 0.
+ */
 export function exitCode(report: Report, failOn: FailOn): number {
-  if (report.results.some((r) => r.error !== undefined && r.findings.length === 0)) return 2;
+  if (report.results.some((r) => (r.error !== undefined && r.findings.length === 0) || cannotBeParsed(r))) return 2;
   if (failOn === 'none') return 0;
   const threshold = severityRank(failOn);
   return report.results.some((r) => r.findings.some((f) => severityRank(f.severity) >= threshold)) ? 1 : 0;

@@ -1,31 +1,102 @@
 /** `check`: analyse key-policy files, directories of them, or stdin. */
+import { parse as parseJsonc, type ParseError } from 'jsonc-parser';
 import { analyzePolicy, type AnalysisOptions } from '../../rule/engine';
-import { readInputs, unwrapPolicyText } from '../inputs';
+import { readInputs, unwrapPolicyText, type InputFs } from '../inputs';
 import type { CliIo } from '../io';
-import type { Report, ResultEntry } from '../report';
+import type { Report, ResultEntry, SkippedInput } from '../report';
 
 export interface CheckCommandOptions {
   analysis: AnalysisOptions;
   paths: string[];
+  /** Also read symbolic links that lead outside a folder being walked. @default false */
+  followSymlinks?: boolean;
+  /** @default the real file system */
+  fs?: InputFs;
 }
 
 export const ACCOUNT_UNKNOWN_NOTE =
   "no --account-id given: the key's own account and other accounts cannot be told apart, so every account principal was judged as the key's own account (account-wide checks apply) and no cross-account finding was made. Pass --account-id to judge cross-account access.";
 
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Why a file found in a walk is not a key policy, or undefined when it is judged. A key policy has a
+ * top-level `Statement` or `Version` (or is get-key-policy's `{"Policy": "…"}`); `Statement` in any letter
+ * case counts, so a misspelt policy is judged and named rather than passed over. A file that is not JSON
+ * but is JSON with comments or trailing commas (tsconfig.json, .vscode settings…) is looked at the same
+ * way; a file that is not even that cannot be told apart from a broken policy, so it is judged (and is an
+ * INVALID_POLICY that exits 2).
+ */
+export function notAKeyPolicy(text: string): string | undefined {
+  let doc: unknown;
+  let withComments = false;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    const errors: ParseError[] = [];
+    try {
+      doc = parseJsonc(text, errors, { allowTrailingComma: true, disallowComments: false, allowEmptyContent: false });
+    } catch {
+      // jsonc-parser recurses once per nesting level; too deep to look at is judged (and reported).
+      return undefined;
+    }
+    if (errors.length > 0) return undefined;
+    withComments = true;
+  }
+  const what = withComments ? 'JSON with comments or trailing commas' : 'JSON';
+  if (!isRecord(doc)) return `not a key policy: ${what} whose top level is ${Array.isArray(doc) ? 'an array' : doc === null ? 'null' : `a ${typeof doc}`}, not an object`;
+  const keys = Object.keys(doc);
+  if (keys.some((k) => k === 'Version' || k === 'Policy' || k.toLowerCase() === 'statement')) return undefined;
+  if ('Resources' in doc || 'AWSTemplateFormatVersion' in doc) return 'not a key policy: a CloudFormation template (check-template judges the key policies in it)';
+  if ('planned_values' in doc || 'resource_changes' in doc) return 'not a key policy: a Terraform plan (check-template judges the key policies in it)';
+  return `not a key policy: ${what} with no top-level Statement or Version`;
+}
+
 export async function runCheck(opts: CheckCommandOptions, io: CliIo, tool: Report['tool']): Promise<Report> {
-  const inputs = await readInputs(opts.paths, io);
-  const results: ResultEntry[] = inputs.map((input) => {
-    if ('error' in input) return { file: input.file, findings: [], warnings: [], error: input.error };
+  const inputs = await readInputs(opts.paths, io, ['.json'], { followSymlinks: opts.followSymlinks === true, ...(opts.fs ? { fs: opts.fs } : {}) });
+  const results: ResultEntry[] = [];
+  const skipped: SkippedInput[] = [];
+  /** Per folder walked: how many of its files were judged or reported, and how many skipped. */
+  const folders = new Map<string, { results: number; skipped: number }>();
+  for (const input of inputs) {
+    const folder = input.root === undefined ? undefined : (folders.get(input.root) ?? { results: 0, skipped: 0 });
+    if (folder !== undefined && input.root !== undefined) folders.set(input.root, folder);
+    if ('error' in input) {
+      results.push({ file: input.file, findings: [], warnings: [], error: input.error });
+      if (folder) folder.results += 1;
+      continue;
+    }
+    // Only files found in a walk may be passed over: a file named on the command line is always judged.
+    const reason = folder ? notAKeyPolicy(input.text) : undefined;
+    if (folder && reason !== undefined) {
+      skipped.push({ file: input.file, reason });
+      folder.skipped += 1;
+      continue;
+    }
+    if (folder) folder.results += 1;
     const { text, unwrapped } = unwrapPolicyText(input.text);
     const r = analyzePolicy(text, opts.analysis);
-    return {
+    results.push({
       file: input.file,
       findings: r.findings,
       warnings: r.warnings,
       // Paths in an unwrapped {"Policy": "..."} document point into the inner string: no line to show.
       ...(unwrapped ? {} : { sourceText: input.text }),
-    };
-  });
+    });
+  }
+  // A folder where nothing was a key policy judged nothing: that is not a clean result.
+  for (const [root, n] of folders) {
+    if (n.results === 0 && n.skipped > 0) {
+      results.push({
+        file: root,
+        findings: [],
+        warnings: [],
+        error: `no key policy below this folder: the ${n.skipped} .json file${n.skipped === 1 ? ' found is' : 's found are'} not key policies (listed as skipped); name a file on the command line to judge it anyway`,
+      });
+    }
+  }
   const notes = opts.analysis.accountId === undefined ? [ACCOUNT_UNKNOWN_NOTE] : [];
-  return { tool, results, notes };
+  return { tool, results, skipped, notes };
 }

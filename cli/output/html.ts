@@ -6,6 +6,7 @@
  */
 import { ACTION_CLASSES, ACTION_CLASS_LABELS, CHECKS, SEVERITIES, severityRank, type Severity } from '../../rule/engine';
 import type { Report, ResultEntry } from '../report';
+import { htmlSafe } from './safe-text';
 
 export type Verdict = Severity | 'unreadable' | 'unlisted' | 'clean';
 const VERDICTS: readonly Verdict[] = ['unlisted', 'unreadable', ...SEVERITIES, 'clean'];
@@ -20,8 +21,9 @@ const VERDICT_LABELS: Record<Verdict, string> = {
   clean: 'No findings',
 };
 
+/** HTML-escaped, with control characters and bidirectional overrides shown as visible `\uXXXX` (see safe-text.ts). */
 export function escapeHtml(value: unknown): string {
-  return String(value).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  return htmlSafe(String(value)).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 /**
@@ -185,10 +187,15 @@ function summary(report: Report): string {
     return `<tr class="${keys ? '' : 'zero'}"><td><code>${escapeHtml(c.meta.id)}</code></td><td>${escapeHtml(c.meta.title)}</td><td><span class="sev sev-${escapeHtml(c.meta.severity)}">${escapeHtml(c.meta.severity)}</span></td><td class="num">${keys}</td><td class="num">${findings}</td></tr>`;
   }).join('\n');
   const notes = report.notes.length ? `<ul class="notes">${report.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>` : '';
+  const skipped = report.skipped ?? [];
+  const skippedList = skipped.length
+    ? `<details class="skipped"><summary>${count(skipped.length, 'file')} skipped (not key policies)</summary><ul>${skipped.map((s) => `<li><code>${escapeHtml(s.file)}</code> ${escapeHtml(s.reason)}</li>`).join('')}</ul></details>`
+    : '';
   return `<section id="summary"><h2>Summary</h2>
 <p>${escapeHtml(countsLine(report))} Select a verdict to show only those entries.</p>
 <div class="cards">${cards}</div>
 ${notes}
+${skippedList}
 <h3>By check</h3>
 <table class="by-check"><thead><tr><th>Check</th><th>Title</th><th>Severity</th><th>Keys</th><th>Findings</th></tr></thead><tbody>
 ${rows}

@@ -1,7 +1,11 @@
 import type { Report } from '../report';
 import { countBySeverity } from '../report';
+import { jsonSafe } from './safe-text';
 
-/** `{"results":[{"file": …, "findings": […]}], …}`: stable field names for scripts. */
+/**
+ * `{"results":[{"file": …, "findings": […]}], …}`: stable field names for scripts. Files a folder walk passed
+ * over (not key policies) are listed apart, under `skipped`, never as results without findings.
+ */
 export function renderJson(report: Report): string {
   const results = report.results.map((r) => ({
     file: r.file,
@@ -11,20 +15,24 @@ export function renderJson(report: Report): string {
     warnings: r.warnings,
   }));
   return (
-    JSON.stringify(
-      {
-        tool: report.tool,
-        results,
-        summary: {
-          inputs: report.results.length,
-          withFindings: report.results.filter((r) => r.findings.length > 0).length,
-          unreadable: report.results.filter((r) => r.error !== undefined).length,
-          findingsBySeverity: countBySeverity(report.results),
+    jsonSafe(
+      JSON.stringify(
+        {
+          tool: report.tool,
+          results,
+          ...(report.skipped !== undefined ? { skipped: report.skipped.map((s) => ({ file: s.file, reason: s.reason })) } : {}),
+          summary: {
+            inputs: report.results.length,
+            withFindings: report.results.filter((r) => r.findings.length > 0).length,
+            unreadable: report.results.filter((r) => r.error !== undefined).length,
+            ...(report.skipped !== undefined ? { skipped: report.skipped.length } : {}),
+            findingsBySeverity: countBySeverity(report.results),
+          },
+          notes: report.notes,
         },
-        notes: report.notes,
-      },
-      null,
-      2,
+        null,
+        2,
+      ),
     ) + '\n'
   );
 }

@@ -3,9 +3,10 @@
  * at the JSON path's line when the source text is at hand.
  */
 import { findNodeAtLocation, parseTree } from 'jsonc-parser';
-import type { Log, ReportingDescriptor, Result } from 'sarif';
+import type { Invocation, Log, ReportingDescriptor, Result } from 'sarif';
 import { CHECKS, type Severity } from '../../rule/engine';
 import type { Report, ResultEntry } from '../report';
+import { jsonSafe, terminalSafe, uriSafe } from './safe-text';
 
 const LEVEL: Record<Severity, Result.level> = { critical: 'error', high: 'error', medium: 'warning', low: 'note', info: 'note' };
 /** GitHub code scanning reads security-severity as a CVSS-like score. */
@@ -32,7 +33,13 @@ export interface LineLocator {
 }
 
 export function jsonLineLocator(text: string): LineLocator {
-  const tree = parseTree(text);
+  let tree: ReturnType<typeof parseTree>;
+  try {
+    tree = parseTree(text);
+  } catch {
+    // jsonc-parser recurses once per nesting level: a hostile document too deep for it gets no lines.
+    tree = undefined;
+  }
   const lineStarts = [0];
   for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) lineStarts.push(i + 1);
   return (segments) => {
@@ -82,18 +89,43 @@ function locate(entry: ResultEntry, path: string, locators: Map<ResultEntry, Lin
   return locator([...(entry.sourcePathPrefix ?? []), ...jsonPathSegments(path)]);
 }
 
+/**
+ * Viewers print `message.text` as it is (code scanning annotations, terminal SARIF readers), so the
+ * policy-derived strings in it are escaped as in the text report; file names are percent-encoded in URIs.
+ */
+function artifactUri(file: string): string {
+  return file === '-' ? 'stdin' : uriSafe(file.replace(/\\/g, '/'));
+}
+
+/** Files a folder walk passed over (not key policies): notes of the run, not results. */
+function skippedNotifications(report: Report): Invocation[] {
+  const skipped = report.skipped ?? [];
+  if (skipped.length === 0) return [];
+  return [
+    {
+      executionSuccessful: true,
+      toolExecutionNotifications: skipped.map((s) => ({
+        level: 'note',
+        descriptor: { id: 'SKIPPED_NOT_A_KEY_POLICY' },
+        message: { text: `skipped: ${terminalSafe(s.reason)}` },
+        locations: [{ physicalLocation: { artifactLocation: { uri: artifactUri(s.file) } } }],
+      })),
+    },
+  ];
+}
+
 export function renderSarif(report: Report): string {
   const locators = new Map<ResultEntry, LineLocator>();
   const results: Result[] = [];
   for (const entry of report.results) {
-    const uri = entry.file === '-' ? 'stdin' : entry.file.replace(/\\/g, '/');
+    const uri = artifactUri(entry.file);
     if (entry.error !== undefined) {
       // A template key that could not be judged is located at its policy (or resource) when the source is known.
       const region = entry.sourcePathPrefix !== undefined ? locate(entry, '$', locators) : undefined;
       results.push({
         ruleId: 'INVALID_POLICY',
         level: 'error',
-        message: { text: `${entry.file}: ${entry.error}` },
+        message: { text: terminalSafe(`${entry.file}: ${entry.error}`) },
         locations: [{ physicalLocation: { artifactLocation: { uri }, ...(region ? { region } : {}) } }],
       });
     }
@@ -102,11 +134,11 @@ export function renderSarif(report: Report): string {
       results.push({
         ruleId: f.checkId,
         level: LEVEL[f.severity],
-        message: { text: f.message },
+        message: { text: terminalSafe(f.message) },
         locations: [
           {
             physicalLocation: { artifactLocation: { uri }, ...(region ? { region } : {}) },
-            logicalLocations: [{ fullyQualifiedName: f.path, kind: 'member' }],
+            logicalLocations: [{ fullyQualifiedName: terminalSafe(f.path), kind: 'member' }],
           },
         ],
         partialFingerprints: { checkPath: `${f.checkId}:${f.path}:${f.principals.join(',')}` },
@@ -114,6 +146,7 @@ export function renderSarif(report: Report): string {
       });
     }
   }
+  const invocations = skippedNotifications(report);
   const log: Log = {
     version: '2.1.0',
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
@@ -121,8 +154,9 @@ export function renderSarif(report: Report): string {
       {
         tool: { driver: { name: report.tool.name, version: report.tool.version, informationUri: 'https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html', rules: rules() } },
         results,
+        ...(invocations.length > 0 ? { invocations } : {}),
       },
     ],
   };
-  return JSON.stringify(log, null, 2) + '\n';
+  return jsonSafe(JSON.stringify(log, null, 2)) + '\n';
 }

@@ -1,8 +1,13 @@
 import { createColors } from 'picocolors';
 import type { Severity } from '../../rule/engine';
 import { countBySeverity, type Report } from '../report';
+import { terminalSafe as t } from './safe-text';
 
-/** A readable report; coloured only on a terminal (NO_COLOR and FORCE_COLOR are honoured). */
+/**
+ * A readable report; coloured only on a terminal (NO_COLOR and FORCE_COLOR are honoured). Every string that
+ * comes from a policy, a file name or AWS is passed through terminalSafe: no control character or
+ * bidirectional override of theirs reaches the terminal.
+ */
 export function renderText(report: Report, colour: boolean): string {
   const c = createColors(colour);
   const sev: Record<Severity, (s: string) => string> = {
@@ -13,25 +18,30 @@ export function renderText(report: Report, colour: boolean): string {
     info: c.dim,
   };
   const lines: string[] = [];
-  for (const note of report.notes) lines.push(c.dim(`note: ${note}`), '');
+  for (const note of report.notes) lines.push(c.dim(`note: ${t(note)}`), '');
   for (const r of report.results) {
-    const header = [r.file, ...Object.entries(r.extra ?? {}).filter(([k]) => k === 'logicalId' || k === 'aliases').map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : String(v)}`)].join('  ');
+    const header = t(
+      [r.file, ...Object.entries(r.extra ?? {}).filter(([k]) => k === 'logicalId' || k === 'aliases').map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : String(v)}`)].join('  '),
+    );
     if (r.error !== undefined) {
-      lines.push(`${c.red('✖')} ${c.bold(header)}`, `    ${c.red('error')}  ${r.error}`);
+      lines.push(`${c.red('✖')} ${c.bold(header)}`, `    ${c.red('error')}  ${t(r.error)}`);
     } else if (r.findings.length === 0) {
       lines.push(`${c.green('✔')} ${c.bold(header)}  ${c.green('no findings')}`);
     } else {
       lines.push(`${c.red('✖')} ${c.bold(header)}  ${r.findings.length} finding${r.findings.length === 1 ? '' : 's'}`);
     }
     for (const f of r.findings) {
-      lines.push(`    ${sev[f.severity](f.severity.toUpperCase().padEnd(8))} ${c.bold(f.checkId)}  ${c.dim(f.path)}`);
-      lines.push(`             ${f.message}`);
+      lines.push(`    ${sev[f.severity](f.severity.toUpperCase().padEnd(8))} ${c.bold(t(f.checkId))}  ${c.dim(t(f.path))}`);
+      lines.push(`             ${t(f.message)}`);
     }
     for (const w of r.warnings) {
       if (w.code === 'ACCOUNT_UNKNOWN') continue; // said once, in the notes
-      lines.push(`    ${c.magenta('warning ')} ${w.code}  ${c.dim(w.path)}`, `             ${w.message}`);
+      lines.push(`    ${c.magenta('warning ')} ${t(w.code)}  ${c.dim(t(w.path))}`, `             ${t(w.message)}`);
     }
   }
+  const skipped = report.skipped ?? [];
+  if (skipped.length > 0) lines.push('');
+  for (const s of skipped) lines.push(`${c.dim('○ skipped')}  ${t(s.file)}  ${c.dim(t(s.reason))}`);
   const counts = countBySeverity(report.results);
   const parts = (Object.keys(counts) as Severity[]).filter((s) => counts[s] > 0).map((s) => sev[s](`${counts[s]} ${s}`));
   const unreadable = report.results.filter((r) => r.error !== undefined).length;
@@ -39,7 +49,8 @@ export function renderText(report: Report, colour: boolean): string {
     '',
     `${report.results.length} input${report.results.length === 1 ? '' : 's'}, ${report.results.filter((r) => r.findings.length > 0).length} with findings` +
       (parts.length ? ` (${parts.join(', ')})` : '') +
-      (unreadable ? `, ${c.red(`${unreadable} unreadable`)}` : ''),
+      (unreadable ? `, ${c.red(`${unreadable} unreadable`)}` : '') +
+      (skipped.length ? `, ${skipped.length} skipped (not key policies)` : ''),
   );
   return lines.join('\n') + '\n';
 }

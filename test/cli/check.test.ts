@@ -51,7 +51,8 @@ describe('check command', () => {
     const out = JSON.parse(r.stdout) as JsonOut;
     expect(out.results[0]?.findings.map((f) => f.checkId)).toEqual(['INVALID_POLICY']);
     expect(out.results[1]?.findings.map((f) => f.checkId)).toEqual(['ACCOUNT_WIDE_FULL_ACCESS']);
-    expect(r.code).toBe(1);
+    // A file that cannot be parsed exits 2 (not 1), whatever --fail-on says.
+    expect(r.code).toBe(2);
   });
 
   it('reports an unreadable path, checks the rest, and exits 2', async () => {
