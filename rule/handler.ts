@@ -232,6 +232,7 @@ export function createHandler(deps: HandlerDeps): RuleHandler {
       const clientScope = { accountId: event.accountId, partition: event.partition, region };
       const clients = await deps.clients(
         params.executionRoleName === undefined ? clientScope : { ...clientScope, executionRoleName: params.executionRoleName },
+        work.deadline.signal === undefined ? {} : { abortSignal: work.deadline.signal },
       );
       const reader = new KmsKeyReader({
         kms: clients.kms,

@@ -70,7 +70,8 @@ export interface ClientScope {
   executionRoleName?: string;
 }
 
-export type ClientsFactory = (scope: ClientScope) => Promise<AwsClients>;
+/** With `abortSignal`, an AssumeRole still in flight when the signal fires is abandoned (AssumeRoleError). */
+export type ClientsFactory = (scope: ClientScope, options?: { abortSignal?: AbortSignal }) => Promise<AwsClients>;
 
 /** Static credentials, as the SDK accepts them. */
 export interface StaticCredentials {
@@ -189,7 +190,7 @@ export function createClientsFactory(options: ClientsFactoryOptions = {}): Clien
     return clients;
   };
 
-  return async (scope) => {
+  return async (scope, callOptions) => {
     if (scope.executionRoleName === undefined) return ownClients(scope.region);
     const roleArn = executionRoleArn({ ...scope, executionRoleName: scope.executionRoleName });
     const cacheKey = `${roleArn}|${scope.region}`;
@@ -200,6 +201,7 @@ export function createClientsFactory(options: ClientsFactoryOptions = {}): Clien
     try {
       const response = await stsFor(scope.region).send(
         new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'kms-policy-guard' }),
+        callOptions?.abortSignal === undefined ? {} : { abortSignal: callOptions.abortSignal },
       );
       const c = response.Credentials;
       if (c?.AccessKeyId === undefined || c.SecretAccessKey === undefined) throw new Error('AssumeRole returned no credentials');

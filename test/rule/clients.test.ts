@@ -126,6 +126,13 @@ describe('clients factory', () => {
     expect(await httpAttemptsWhenThrottled(assumed)).toEqual({ kms: 1, config: 1 });
   });
 
+  it('gives AssumeRole the abort signal it is called with, so a hung STS call ends with the invocation', async () => {
+    stsMock.on(AssumeRoleCommand).resolves({ Credentials: { AccessKeyId: 'A', SecretAccessKey: 'S', SessionToken: 'T', Expiration: expiration } });
+    const controller = new AbortController();
+    await createClientsFactory({ now: () => Date.parse('2026-11-21T03:00:00Z') })({ ...scope, executionRoleName: 'Audit' }, { abortSignal: controller.signal });
+    expect((stsMock.commandCalls(AssumeRoleCommand)[0]?.args as unknown[])[1]).toEqual({ abortSignal: controller.signal });
+  });
+
   it('reuses assumed-role clients until the credentials near expiry', async () => {
     stsMock.on(AssumeRoleCommand).resolves({
       Credentials: { AccessKeyId: 'A', SecretAccessKey: 'S', SessionToken: 'T', Expiration: expiration },
