@@ -14,6 +14,7 @@ import { runScan, scanReport, scanSummary, ScanSetupError } from './commands/sca
 import type { InputFs } from './inputs';
 import { processIo, UsageError, type CliIo } from './io';
 import { parseAccountId, parseAccountList, parseFailOn, parseFormat, parseOrgList, parsePositiveInt, type Format } from './options';
+import { parseTimeout, TIMEOUT_SECONDS } from './options';
 import { renderHtml } from './output/html';
 import { renderJson } from './output/json';
 import { renderSarif } from './output/sarif';
@@ -84,6 +85,7 @@ interface ScanFlags {
   includeAwsManaged?: boolean;
   concurrency?: string;
   maxRps?: string;
+  timeout?: string;
   roleName?: string;
   accounts?: string;
   trustedAccounts?: string;
@@ -174,6 +176,11 @@ export async function main(argv: readonly string[], io: CliIo = processIo(), dep
     .option('--include-aws-managed', 'also judge AWS-managed keys and keys pending deletion (skipped by default)')
     .option('--concurrency <n>', 'keys read at once, across accounts and Regions', '10')
     .option('--max-rps <n>', 'KMS requests per second, per account and Region, after a starting burst of up to min(n, 10) requests', '100')
+    .option(
+      '--timeout <seconds>',
+      'give up on an AWS request that has not answered after this many seconds (tried twice, then the key, Region or account is reported unreadable)',
+      String(TIMEOUT_SECONDS.default),
+    )
     .option('--role-name <name>', 'organisation scan: role to assume in each account (needs --accounts)')
     .option('--accounts <ids>', 'organisation scan: comma-separated account ids, or all (Organizations ListAccounts)')
     .option('--trusted-accounts <ids>', 'comma-separated accounts whose principals may act on keys')
@@ -191,7 +198,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo(), dep
       if (flags.roleName !== undefined && !/^[\w+=,.@/-]{1,64}$/.test(flags.roleName)) {
         throw new UsageError(`--role-name: "${flags.roleName}" is not an IAM role name`);
       }
-      const aws = (deps.scanAws ?? createScanAws)(flags.profile === undefined ? {} : { profile: flags.profile });
+      const timeouts = parseTimeout(flags.timeout, '--timeout');
+      const aws = (deps.scanAws ?? createScanAws)({ ...(flags.profile === undefined ? {} : { profile: flags.profile }), settings: { timeouts } });
       // A progress bar only in a terminal: piped or redirected output stays clean for scripts.
       const progress: Progress = io.isTty ? terminalProgress('scanning', deps.progressStream) : NO_PROGRESS;
       let scan;

@@ -1,4 +1,5 @@
 /** Validation of the options the commands share. Each error says what is wrong and how to fix it. */
+import { DEFAULT_AWS_TIMEOUTS, type AwsTimeouts } from '../rule/aws/clients';
 import { SEVERITIES, type Severity } from '../rule/engine';
 import { UsageError } from './io';
 import type { FailOn } from './report';
@@ -47,4 +48,20 @@ export function parsePositiveInt(value: string | undefined, flag: string, fallba
     throw new UsageError(`${flag}: "${value}" must be a whole number from 1 to ${max}`);
   }
   return Number(value);
+}
+
+/** Bounds of --timeout, in seconds: below 0.1 s even a healthy endpoint times out; an hour is no bound at all. */
+export const TIMEOUT_SECONDS = { min: 0.1, max: 3600, default: 10 } as const;
+
+/**
+ * `--timeout SECONDS`: how long one AWS request may go unanswered. Returns the client timeouts: the whole
+ * request gets SECONDS, opening the connection at most DEFAULT_AWS_TIMEOUTS' connection timeout.
+ */
+export function parseTimeout(value: string | undefined, flag: string): AwsTimeouts {
+  const seconds = value === undefined ? TIMEOUT_SECONDS.default : /^\d+(\.\d+)?$/.test(value) ? Number(value) : Number.NaN;
+  if (!(seconds >= TIMEOUT_SECONDS.min && seconds <= TIMEOUT_SECONDS.max)) {
+    throw new UsageError(`${flag}: "${value ?? ''}" must be a number of seconds from ${TIMEOUT_SECONDS.min} to ${TIMEOUT_SECONDS.max}`);
+  }
+  const ms = Math.round(seconds * 1000);
+  return { connectionTimeoutMs: Math.min(DEFAULT_AWS_TIMEOUTS.connectionTimeoutMs, ms), requestTimeoutMs: ms };
 }

@@ -12,7 +12,7 @@ import { analyzePolicy } from './engine';
 import { createClientsFactory, type AwsClients, type ClientsFactory } from './aws/clients';
 import { awsErrorName } from './aws/errors';
 import { KmsKeyReader, type KmsOperation } from './aws/kms-reader';
-import { withRetry } from './aws/retry';
+import { withRetry, type CallDeadline } from './aws/retry';
 import { systemClock, type Clock } from './config/clock';
 import {
   apiItemToNotificationItem,
@@ -22,7 +22,7 @@ import {
   type KeyFacts,
   type NotificationItem,
 } from './config/configuration-item';
-import { ConfigurationItemFetchError, EvaluationDeliveryError, InvalidEventError } from './config/errors';
+import { ConfigurationItemFetchError, EvaluationDeliveryError, InvalidEventError, InvocationDeadlineError } from './config/errors';
 import { judgeKey, type Analyzer, type KeyJudge } from './config/evaluate-key';
 import { EvaluationSender, toSdkEvaluation, type DeliveryReport, type RuleEvaluation } from './config/evaluations';
 import { parseRuleEvent, type RuleEvent } from './config/event';
@@ -50,6 +50,12 @@ export interface HandlerDeps {
   sweepConcurrency?: number;
   /** Stop starting new keys this long before the Lambda's deadline. @default 30000 */
   deadlineMarginMs?: number;
+  /**
+   * Time kept for sending the evaluations: every other AWS call (KMS reads, Config reads, STS) is abandoned
+   * this long before the Lambda's deadline, whatever its state, so a call that hangs cannot eat it. At most
+   * deadlineMarginMs. @default 10000
+   */
+  flushReserveMs?: number;
   /** Region when the event's rule ARN carries none. @default process.env.AWS_REGION */
   defaultRegion?: string;
   /** Told of every KMS request (benchmarks count them). */
@@ -61,6 +67,8 @@ export interface HandlerDeps {
 export type RuleHandler = (event: unknown, context: InvocationContext) => Promise<Evaluation[]>;
 
 interface Invocation {
+  /** Bound of every call but PutEvaluations. */
+  work: CallDeadline;
   event: RuleEvent;
   params: RuleParameters;
   clients: AwsClients;
@@ -94,8 +102,8 @@ async function evaluateItem(inv: Invocation, logger: RuleLogger, item: Notificat
 async function fetchOversizedItem(inv: Invocation, clock: Clock, resourceId: string): Promise<NotificationItem> {
   try {
     const history = await withRetry(
-      () => inv.clients.config.send(new GetResourceConfigHistoryCommand({ resourceType: KMS_KEY_RESOURCE_TYPE, resourceId, limit: 1 })),
-      { clock },
+      (attempt) => inv.clients.config.send(new GetResourceConfigHistoryCommand({ resourceType: KMS_KEY_RESOURCE_TYPE, resourceId, limit: 1 }), attempt),
+      { clock, deadline: inv.work },
     );
     const latest = history.configurationItems?.[0];
     if (latest === undefined) throw new Error('GetResourceConfigHistory returned no configuration item');
@@ -154,12 +162,14 @@ async function runTrigger(inv: Invocation, ctx: TriggerContext): Promise<void> {
         logger,
         concurrency: ctx.concurrency,
         stopStartingAt: ctx.stopStartingAt,
+        deadline: inv.work,
         rotationSeed: trigger.notificationCreationTime,
         onVerdict: (keyId, verdict) => record(inv, logger, keyId, verdict, at),
       });
       // The clean-up stops at the same time as the sweep, so what was judged is sent before the deadline.
       const stale = await findStaleKeys(clients.config, event.configRuleName, new Set(report.listed), clock, logger, {
         stopAt: ctx.stopStartingAt,
+        deadline: inv.work,
       });
       let cleared = 0;
       if (stale.ok) {
@@ -199,10 +209,17 @@ export function createHandler(deps: HandlerDeps): RuleHandler {
   const analyze = deps.analyze ?? analyzePolicy;
   const concurrency = deps.sweepConcurrency ?? 8;
   const margin = deps.deadlineMarginMs ?? 30_000;
+  const reserve = Math.max(0, Math.min(deps.flushReserveMs ?? 10_000, margin));
 
   return async (rawEvent, context) => {
     const startedAt = clock.now();
-    const stopStartingAt = startedAt + context.getRemainingTimeInMillis() - margin;
+    const deadlineAt = startedAt + context.getRemainingTimeInMillis();
+    const stopStartingAt = deadlineAt - margin;
+    // Two hard stops, each an abort signal given to every call's send(): the work calls end `reserve` before
+    // the deadline, PutEvaluations shortly before it, leaving time to return (a Lambda killed at its timeout
+    // loses what it had not sent).
+    const work = deadlineSignal(deadlineAt - reserve, clock);
+    const flush = deadlineSignal(deadlineAt - Math.min(1000, reserve / 2), clock);
     let kmsRequests = 0;
     try {
       const event = parseRuleEvent(rawEvent);
@@ -215,25 +232,43 @@ export function createHandler(deps: HandlerDeps): RuleHandler {
       const clientScope = { accountId: event.accountId, partition: event.partition, region };
       const clients = await deps.clients(
         params.executionRoleName === undefined ? clientScope : { ...clientScope, executionRoleName: params.executionRoleName },
+        work.deadline.signal === undefined ? {} : { abortSignal: work.deadline.signal },
       );
       const reader = new KmsKeyReader({
         kms: clients.kms,
         limiter: new TokenBucket(params.maxRequestsPerSecond, clock),
         clock,
         retry: { attempts: deps.kmsAttempts ?? 6 },
+        deadline: work.deadline,
         onRequest: (operation) => {
           kmsRequests++;
           deps.onKmsRequest?.(operation);
         },
       });
       let principal: Promise<string> | undefined;
+      const workSignal = work.deadline.signal;
       const inv: Invocation = {
+        work: work.deadline,
         event,
         params,
         clients,
         reader,
-        judge: { params, accountId: event.accountId, analyze, reader, logger, principal: () => (principal ??= clients.principal()) },
-        sender: new EvaluationSender({ config: clients.config, resultToken: event.resultToken, testMode: event.testMode, clock, logger }),
+        judge: {
+          params,
+          accountId: event.accountId,
+          analyze,
+          reader,
+          logger,
+          principal: () => (principal ??= clients.principal(workSignal === undefined ? {} : { abortSignal: workSignal })),
+        },
+        sender: new EvaluationSender({
+          config: clients.config,
+          resultToken: event.resultToken,
+          testMode: event.testMode,
+          clock,
+          logger,
+          deadline: flush.deadline,
+        }),
         counts: { COMPLIANT: 0, NON_COMPLIANT: 0, NOT_APPLICABLE: 0, errors: 0 },
       };
 
@@ -268,10 +303,23 @@ export function createHandler(deps: HandlerDeps): RuleHandler {
       logger.error('invocation failed', { errorName: awsErrorName(error), message: error instanceof Error ? error.message : String(error) });
       throw error;
     } finally {
+      work.clear();
+      flush.clear();
       metrics.addMetric(METRIC.kmsRequests, MetricUnit.Count, kmsRequests);
       metrics.publishStoredMetrics();
     }
   };
+}
+
+/**
+ * A deadline at `at` (on `clock`) whose signal fires then in real time. The timer is cleared when the
+ * invocation ends, so none outlives it in a warm Lambda environment.
+ */
+function deadlineSignal(at: number, clock: Clock): { deadline: CallDeadline; clear(): void } {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new InvocationDeadlineError()), Math.max(0, at - clock.now()));
+  timer.unref();
+  return { deadline: { at, signal: controller.signal }, clear: () => clearTimeout(timer) };
 }
 
 const SERVICE = 'kms-policy-guard';

@@ -7,12 +7,14 @@
  *
  * Organisation scans assume `arn:<partition>:iam::<account>:role/<roleName>` in each account through the
  * Config rule's client factory (rule/aws/clients.ts), which caches the credentials per account and Region.
+ * Every client has the timeouts of `settings.timeouts` (`--timeout`), DEFAULT_AWS_TIMEOUTS without it, and
+ * errors without an HTTP answer name the endpoint that did not answer.
  */
 import { DescribeRegionsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import type { KMSClient } from '@aws-sdk/client-kms';
 import { ListAccountsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { createClientsFactory, type ClientSettings, type ClientsFactory } from '../../rule/aws/clients';
+import { createClientsFactory, nameEndpointInNetworkErrors, sdkClientConfig, type ClientSettings, type ClientsFactory } from '../../rule/aws/clients';
 
 export interface CallerIdentity {
   account: string;
@@ -62,7 +64,7 @@ export interface ScanAws {
 export interface ScanAwsOptions {
   /** Named profile of the shared config files. */
   profile?: string;
-  /** Passed to every client; tests use it to point at moto. */
+  /** Passed to every client (timeouts included); tests use it to point at moto. */
   settings?: ClientSettings;
 }
 
@@ -71,14 +73,14 @@ function partitionOf(arn: string): string {
 }
 
 export function createScanAws(options: ScanAwsOptions = {}): ScanAws {
-  const base = { ...(options.profile !== undefined ? { profile: options.profile } : {}), ...options.settings };
+  const base = { ...(options.profile !== undefined ? { profile: options.profile } : {}), ...sdkClientConfig(options.settings ?? {}) };
   let settings: Promise<ClientSettings> | undefined;
   // A profile is resolved once to credentials that every client shares (and that AssumeRole starts from);
   // without one, each client resolves the default chain itself.
   const resolvedSettings = (region: string): Promise<ClientSettings> => {
     settings ??= (async () => {
       if (options.profile === undefined || options.settings?.credentials !== undefined) return { ...options.settings };
-      const credentials = await new STSClient({ region, profile: options.profile }).config.credentials();
+      const credentials = await new STSClient({ ...base, region }).config.credentials();
       return { ...options.settings, credentials };
     })();
     return settings;
@@ -99,7 +101,7 @@ export function createScanAws(options: ScanAwsOptions = {}): ScanAws {
       }
     },
     async callerIdentity(region) {
-      const sts = new STSClient({ ...base, region });
+      const sts = nameEndpointInNetworkErrors(new STSClient({ ...base, region }));
       const r = await sts.send(new GetCallerIdentityCommand({}));
       if (r.Account === undefined || r.Arn === undefined) throw new Error('sts:GetCallerIdentity returned no account');
       return { account: r.Account, arn: r.Arn, partition: partitionOf(r.Arn) };
@@ -107,14 +109,14 @@ export function createScanAws(options: ScanAwsOptions = {}): ScanAws {
     async enabledRegions(region, assumed) {
       let ec2: EC2Client;
       if (assumed === undefined) {
-        ec2 = new EC2Client({ ...base, region });
+        ec2 = nameEndpointInNetworkErrors(new EC2Client({ ...base, region }));
       } else {
         // The factory assumes the role (and caches the credentials for the KMS reads in this Region); its KMS
         // client carries the assumed credentials, which EC2 uses too. A failed AssumeRole throws
         // AssumeRoleError with the STS error as its cause.
         const clients = await (await factoryFor(region))({ accountId: assumed.account, partition: assumed.partition, region, executionRoleName: assumed.roleName });
         const credentials = await clients.kms.config.credentials();
-        ec2 = new EC2Client({ ...options.settings, region, credentials });
+        ec2 = nameEndpointInNetworkErrors(new EC2Client({ ...sdkClientConfig(options.settings ?? {}), region, credentials }));
       }
       // Without AllRegions only the Regions enabled for the account are listed (opt-in Regions included
       // once opted in): https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeRegions.html
@@ -122,7 +124,7 @@ export function createScanAws(options: ScanAwsOptions = {}): ScanAws {
       return (r.Regions ?? []).flatMap((x) => (x.RegionName === undefined ? [] : [x.RegionName])).sort();
     },
     async organizationAccounts(region) {
-      const org = new OrganizationsClient({ ...base, region });
+      const org = nameEndpointInNetworkErrors(new OrganizationsClient({ ...base, region }));
       const active = new Set<string>();
       const skipped = new Map<string, string>();
       let token: string | undefined;

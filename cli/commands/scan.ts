@@ -9,6 +9,11 @@
  * from the account/Region pairs in turn, so every pair reads under its own rate limit at the same time
  * instead of one pair's limit holding up the rest; the output is sorted by account, Region and key.
  *
+ * A key that a read answers NotFoundException for, and that a second DescribeKey (after a short wait: KMS is
+ * eventually consistent right after CreateKey) confirms gone, was deleted during the scan: it is left out and
+ * named in a note, not reported unreadable. A scan that finds no account or Region to read fails (exit 2)
+ * instead of passing with 0 keys judged.
+ *
  * A key whose reads fail is reported as unreadable (an error entry: never clean, and the exit code says
  * so); the scan goes on with the others. So is an account and Region whose keys cannot be listed, and, for
  * `--regions all` in an organisation scan, an account whose enabled Regions cannot be listed. AWS-managed
@@ -70,6 +75,8 @@ export interface ScanStats {
   skippedPendingDeletion: number;
   /** Organisation accounts passed over because they are not ACTIVE (`--accounts all`). */
   skippedAccounts: number;
+  /** Keys listed, then found deleted when read (NotFoundException, confirmed by a second DescribeKey). */
+  gone: number;
 }
 
 export interface ScanResult {
@@ -209,6 +216,7 @@ export async function runScan(options: ScanOptions, deps: ScanDeps): Promise<Sca
     skippedAwsManaged: 0,
     skippedPendingDeletion: 0,
     skippedAccounts: 0,
+    gone: 0,
   };
 
   /**
@@ -241,6 +249,10 @@ export async function runScan(options: ScanOptions, deps: ScanDeps): Promise<Sca
           `skipped ${plural(org.skipped.length, 'account')} of the organisation that ${org.skipped.length === 1 ? 'is' : 'are'} not ACTIVE (sts:AssumeRole cannot enter suspended or closing accounts): ` +
             org.skipped.map((a) => `${a.account} (${a.state})`).join(', '),
         );
+      }
+      if (accounts.length === 0) {
+        const skipped = org.skipped.length === 0 ? '' : ` (${org.skipped.length} not ACTIVE: ${org.skipped.map((a) => `${a.account} (${a.state})`).join(', ')})`;
+        throw new ScanSetupError(`no account to scan: organizations:ListAccounts found no ACTIVE account${skipped}`);
       }
     } else {
       // The same account given twice is scanned once.
@@ -284,6 +296,11 @@ export async function runScan(options: ScanOptions, deps: ScanDeps): Promise<Sca
     for (const account of accounts) addTargets(account, regions);
   }
   stats.targets = targets.length;
+  // Nothing to read is no pass: a gate fed "0 keys judged" would go green. Accounts whose Regions could not
+  // be listed are reported as errors already (exit 2).
+  if (targets.length === 0 && stats.unlistedAccounts === 0) {
+    throw new ScanSetupError(`no Region to scan: ec2:DescribeRegions listed no Region enabled for ${roleName === undefined ? 'the account' : 'any account scanned'}`);
+  }
 
   const keys: ListedKey[] = [];
   const notJudged = (target: ScanTarget) => `the keys of account ${target.account} in ${target.region} were not judged`;
@@ -318,12 +335,14 @@ export async function runScan(options: ScanOptions, deps: ScanDeps): Promise<Sca
   });
 
   const queue = interleaveByTarget(keys);
+  const gone: string[] = [];
   progress.start(queue.length);
   try {
     await runPool(queue, options.concurrency, async (key) => {
       try {
         const entry = await judgeKey(key, options, stats);
-        if (entry !== undefined) results.push(entry);
+        if (entry === 'gone') gone.push(key.arn ?? `arn:aws:kms:${key.target.region}:${key.target.account}:key/${key.keyId}`);
+        else if (entry !== undefined) results.push(entry);
       } finally {
         progress.increment();
       }
@@ -336,13 +355,42 @@ export async function runScan(options: ScanOptions, deps: ScanDeps): Promise<Sca
   if (stats.skippedAwsManaged > 0) skipped.push(plural(stats.skippedAwsManaged, 'AWS-managed key'));
   if (stats.skippedPendingDeletion > 0) skipped.push(`${plural(stats.skippedPendingDeletion, 'key')} pending deletion`);
   if (skipped.length > 0) notes.push(`skipped ${skipped.join(' and ')}; pass --include-aws-managed to judge them too`);
+  if (gone.length > 0) {
+    stats.gone = gone.length;
+    const one = gone.length === 1;
+    notes.push(
+      `${plural(gone.length, 'key')} ${one ? 'was' : 'were'} deleted while the scan read ${one ? 'it' : 'them'} (NotFoundException, confirmed by kms:DescribeKey), so not judged: ${gone.sort().join(', ')}`,
+    );
+  }
 
   notes.sort();
   results.sort((a, b) => cmp(String(a.extra?.account ?? ''), String(b.extra?.account ?? '')) || cmp(String(a.extra?.region ?? ''), String(b.extra?.region ?? '')) || cmp(a.file, b.file));
   return { results, notes, stats };
 }
 
-async function judgeKey(key: ListedKey, options: ScanOptions, stats: ScanStats): Promise<ResultEntry | undefined> {
+/** Why a read failed, and what to do about it, for the entry's error. */
+function unreadableAdvice(outcome: Extract<ReadOutcome<unknown>, { ok: false }>): string {
+  switch (outcome.kind) {
+    case 'access-denied':
+    case 'not-found':
+      return `grant ${outcome.operation} to the scanning principal`;
+    case 'timeout':
+      return 'the endpoint did not answer in time (see --timeout); not a missing permission';
+    case 'throttled':
+      return 'still throttled after retries; lower --max-rps or rerun';
+    case 'invalid-state':
+      return "the key's state does not allow this call; not a missing permission";
+    case 'error':
+      return 'a service or network error; not a missing permission';
+    default: {
+      const unreachable: never = outcome.kind;
+      return String(unreachable);
+    }
+  }
+}
+
+/** The entry of a key, `gone` when it was deleted during the scan, undefined when skipped. */
+async function judgeKey(key: ListedKey, options: ScanOptions, stats: ScanStats): Promise<ResultEntry | 'gone' | undefined> {
   const { target } = key;
   let arn = key.arn ?? `arn:aws:kms:${target.region}:${target.account}:key/${key.keyId}`;
   // What DescribeKey said, kept on the entry even when GetKeyPolicy then fails.
@@ -361,12 +409,18 @@ async function judgeKey(key: ListedKey, options: ScanOptions, stats: ScanStats):
       file: arn,
       findings: [],
       warnings: [],
-      error: `unreadable: ${outcome.operation} failed with ${outcome.errorName}; the key policy was not judged (grant ${outcome.operation} to the scanning principal)`,
+      error: `unreadable: ${outcome.operation} failed with ${outcome.errorName}; the key policy was not judged (${unreadableAdvice(outcome)})`,
       extra: extra({ unreadable: { operation: outcome.operation, errorName: outcome.errorName, kind: outcome.kind } }),
     };
   };
 
-  const described = await key.reader.describe(key.keyId);
+  let described = await key.reader.describe(key.keyId);
+  if (!described.ok && described.kind === 'not-found') {
+    // Deleted since ListKeys, or so new that KMS does not know it everywhere yet: ask again before deciding.
+    const confirmation = await key.reader.confirmGone(key.keyId);
+    if (confirmation.gone) return 'gone';
+    if (confirmation.described.ok) described = confirmation.described;
+  }
   if (!described.ok) return unreadable(described);
   const { keyManager, keyState } = described.value;
   if (described.value.arn !== undefined) arn = described.value.arn;
@@ -383,6 +437,17 @@ async function judgeKey(key: ListedKey, options: ScanOptions, stats: ScanStats):
   }
 
   const read = await key.reader.policy(key.keyId);
+  if (!read.ok && read.kind === 'not-found') {
+    // Not a missing permission (that is AccessDeniedException) unless DescribeKey still finds the key: then
+    // it stays unreadable, failing closed.
+    const confirmation = await key.reader.confirmGone(key.keyId);
+    if (confirmation.gone) return 'gone';
+    const state = confirmation.described.ok ? confirmation.described.value.keyState : undefined;
+    if (!options.includeAwsManaged && state !== undefined && PENDING_DELETION.has(state)) {
+      stats.skippedPendingDeletion += 1;
+      return undefined;
+    }
+  }
   if (!read.ok) return unreadable(read);
   const account = accountOfArn(arn) ?? target.account;
   const analysis = analyzePolicy(read.value, { ...options.analysis, accountId: account, keyArn: arn });
@@ -408,6 +473,7 @@ export function scanSummary(s: ScanStats): string {
   if (s.unlistedAccounts > 0) parts.push(`${plural(s.unlistedAccounts, 'account')} whose Regions could not be listed`);
   if (s.skippedAwsManaged + s.skippedPendingDeletion > 0) parts.push(`${s.skippedAwsManaged + s.skippedPendingDeletion} skipped`);
   if (s.skippedAccounts > 0) parts.push(`${plural(s.skippedAccounts, 'account')} skipped (not ACTIVE)`);
+  if (s.gone > 0) parts.push(`${s.gone} deleted during the scan`);
   return parts.join(', ');
 }
 

@@ -6,17 +6,59 @@
  * The KMS and Config clients make a single attempt per call (`maxAttempts: 1`): the SDK's own retries would
  * bypass the rate limit and the request count, so the callers retry with withRetry (rule/aws/retry.ts), each
  * attempt taking a token of the invocation's rate limit.
+ *
+ * Every client, STS included, has connection and request timeouts (DEFAULT_AWS_TIMEOUTS): without them an
+ * endpoint that accepts the connection and never answers holds a call for the SDK's 300 s socket default,
+ * past any Lambda deadline. Errors that come without an HTTP answer (timeouts, refused or reset connections)
+ * name the endpoint they were sent to.
  */
 import { ConfigServiceClient } from '@aws-sdk/client-config-service';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { AssumeRoleError } from '../config/errors';
 
+/** How long an AWS call may wait for the network, per attempt. */
+export interface AwsTimeouts {
+  /** To open the TCP (and TLS) connection. */
+  connectionTimeoutMs: number;
+  /** For the whole request, from sending it to the answer's headers; also the longest silence while reading the body. */
+  requestTimeoutMs: number;
+}
+
+/**
+ * The timeouts of every AWS client the project makes (the rule, `scan`, and the remediation Lambda may reuse
+ * them). KMS and Config answer reads in well under a second; 10 s per attempt leaves room for a slow answer
+ * while a Lambda invocation with a 30 s stop margin can still retry once and send its evaluations.
+ */
+export const DEFAULT_AWS_TIMEOUTS: Readonly<AwsTimeouts> = Object.freeze({ connectionTimeoutMs: 3_000, requestTimeoutMs: 10_000 });
+
+/**
+ * The SDK v3 `requestHandler` options (@smithy/node-http-handler) for `timeouts`. In the installed handler,
+ * `requestTimeout` alone only logs a warning when exceeded; `throwOnRequestTimeout` makes it fail the call with
+ * TimeoutError. `socketTimeout` bounds the silence while the answer's body is read, after its headers came.
+ */
+export function requestHandlerOptions(timeouts: AwsTimeouts = DEFAULT_AWS_TIMEOUTS): {
+  connectionTimeout: number;
+  requestTimeout: number;
+  throwOnRequestTimeout: true;
+  socketTimeout: number;
+} {
+  return {
+    connectionTimeout: timeouts.connectionTimeoutMs,
+    requestTimeout: timeouts.requestTimeoutMs,
+    throwOnRequestTimeout: true,
+    socketTimeout: timeouts.requestTimeoutMs,
+  };
+}
+
 export interface AwsClients {
   kms: KMSClient;
   config: ConfigServiceClient;
-  /** ARN of the principal the calls are made as; named in annotations when a permission is missing. */
-  principal(): Promise<string>;
+  /**
+   * ARN of the principal the calls are made as; named in annotations when a permission is missing. With
+   * `abortSignal`, the lookup is abandoned (and UNKNOWN_PRINCIPAL given) when the signal fires.
+   */
+  principal(options?: { abortSignal?: AbortSignal }): Promise<string>;
 }
 
 export interface ClientScope {
@@ -28,7 +70,8 @@ export interface ClientScope {
   executionRoleName?: string;
 }
 
-export type ClientsFactory = (scope: ClientScope) => Promise<AwsClients>;
+/** With `abortSignal`, an AssumeRole still in flight when the signal fires is abandoned (AssumeRoleError). */
+export type ClientsFactory = (scope: ClientScope, options?: { abortSignal?: AbortSignal }) => Promise<AwsClients>;
 
 /** Static credentials, as the SDK accepts them. */
 export interface StaticCredentials {
@@ -44,6 +87,43 @@ export interface ClientSettings {
   credentials?: StaticCredentials;
   /** SDK attempts per call of the STS client. KMS and Config clients always make one (see above). */
   maxAttempts?: number;
+  /** @default DEFAULT_AWS_TIMEOUTS */
+  timeouts?: AwsTimeouts;
+}
+
+/** Client configuration for `settings`: everything but `timeouts` as given, the timeouts as a request handler. */
+export function sdkClientConfig(settings: ClientSettings): Omit<ClientSettings, 'timeouts'> & { requestHandler: ReturnType<typeof requestHandlerOptions> } {
+  const { timeouts, ...rest } = settings;
+  return { ...rest, requestHandler: requestHandlerOptions(timeouts ?? DEFAULT_AWS_TIMEOUTS) };
+}
+
+interface WithMiddleware {
+  middlewareStack: { add: (middleware: never, options: { step: 'finalizeRequest'; name: string; priority: 'low' }) => void };
+}
+
+/**
+ * Appends `(endpoint host:port)` to the message of an error that came without an HTTP answer (a timeout, a
+ * refused or reset connection), so a person sees which endpoint did not answer; the error's name (and so its
+ * classification) is unchanged.
+ */
+export function nameEndpointInNetworkErrors<C extends WithMiddleware>(client: C): C {
+  const middleware =
+    (next: (args: { request: unknown }) => Promise<unknown>) =>
+    async (args: { request: unknown }): Promise<unknown> => {
+      try {
+        return await next(args);
+      } catch (error) {
+        const request = args.request as { hostname?: unknown; port?: unknown } | undefined;
+        const status = (error as { $metadata?: { httpStatusCode?: unknown } } | null)?.$metadata?.httpStatusCode;
+        if (error instanceof Error && status === undefined && typeof request?.hostname === 'string') {
+          const endpoint = typeof request.port === 'number' ? `${request.hostname}:${request.port}` : request.hostname;
+          if (!error.message.includes(endpoint)) error.message = `${error.message} (endpoint ${endpoint})`;
+        }
+        throw error;
+      }
+    };
+  client.middlewareStack.add(middleware as never, { step: 'finalizeRequest', name: 'nameEndpointInNetworkErrors', priority: 'low' });
+  return client;
 }
 
 /** SDK attempts per KMS or Config call: one, the callers retry through their rate limit. */
@@ -73,7 +153,7 @@ export function executionRoleArn(scope: ClientScope & { executionRoleName: strin
 const CREDENTIAL_MARGIN_MS = 16 * 60 * 1000;
 
 export function createClientsFactory(options: ClientsFactoryOptions = {}): ClientsFactory {
-  const settings = options.settings ?? {};
+  const settings = sdkClientConfig(options.settings ?? {});
   const now = options.now ?? Date.now;
   const own = new Map<string, AwsClients>();
   const assumed = new Map<string, { clients: AwsClients; expiresAt: number }>();
@@ -84,7 +164,7 @@ export function createClientsFactory(options: ClientsFactoryOptions = {}): Clien
   const stsFor = (region: string): STSClient => {
     let client = sts.get(region);
     if (client === undefined) {
-      client = new STSClient({ region, ...settings });
+      client = nameEndpointInNetworkErrors(new STSClient({ region, ...settings }));
       sts.set(region, client);
     }
     return client;
@@ -95,11 +175,11 @@ export function createClientsFactory(options: ClientsFactoryOptions = {}): Clien
     if (clients === undefined) {
       let identity: Promise<string> | undefined;
       clients = {
-        kms: new KMSClient({ region, ...settings, maxAttempts: SDK_MAX_ATTEMPTS }),
-        config: new ConfigServiceClient({ region, ...settings, maxAttempts: SDK_MAX_ATTEMPTS }),
-        principal: () => {
+        kms: nameEndpointInNetworkErrors(new KMSClient({ region, ...settings, maxAttempts: SDK_MAX_ATTEMPTS })),
+        config: nameEndpointInNetworkErrors(new ConfigServiceClient({ region, ...settings, maxAttempts: SDK_MAX_ATTEMPTS })),
+        principal: (options) => {
           identity ??= stsFor(region)
-            .send(new GetCallerIdentityCommand({}))
+            .send(new GetCallerIdentityCommand({}), options?.abortSignal === undefined ? {} : { abortSignal: options.abortSignal })
             .then((r) => (r.Arn === undefined ? UNKNOWN_PRINCIPAL : roleArnFromCaller(r.Arn)))
             .catch(() => UNKNOWN_PRINCIPAL);
           return identity;
@@ -110,7 +190,7 @@ export function createClientsFactory(options: ClientsFactoryOptions = {}): Clien
     return clients;
   };
 
-  return async (scope) => {
+  return async (scope, callOptions) => {
     if (scope.executionRoleName === undefined) return ownClients(scope.region);
     const roleArn = executionRoleArn({ ...scope, executionRoleName: scope.executionRoleName });
     const cacheKey = `${roleArn}|${scope.region}`;
@@ -121,6 +201,7 @@ export function createClientsFactory(options: ClientsFactoryOptions = {}): Clien
     try {
       const response = await stsFor(scope.region).send(
         new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'kms-policy-guard' }),
+        callOptions?.abortSignal === undefined ? {} : { abortSignal: callOptions.abortSignal },
       );
       const c = response.Credentials;
       if (c?.AccessKeyId === undefined || c.SecretAccessKey === undefined) throw new Error('AssumeRole returned no credentials');
@@ -136,8 +217,8 @@ export function createClientsFactory(options: ClientsFactoryOptions = {}): Clien
     }
     const clientSettings = { region: scope.region, ...settings, credentials, maxAttempts: SDK_MAX_ATTEMPTS };
     const clients: AwsClients = {
-      kms: new KMSClient(clientSettings),
-      config: new ConfigServiceClient(clientSettings),
+      kms: nameEndpointInNetworkErrors(new KMSClient(clientSettings)),
+      config: nameEndpointInNetworkErrors(new ConfigServiceClient(clientSettings)),
       principal: () => Promise.resolve(roleArn),
     };
     assumed.set(cacheKey, { clients, expiresAt });

@@ -12,11 +12,11 @@ import {
   type KMSClient,
 } from '@aws-sdk/client-kms';
 import type { Clock } from '../config/clock';
-import { DeadlineReachedError } from '../config/errors';
+import { DeadlineReachedError, InvocationDeadlineError } from '../config/errors';
 import type { TokenBucket } from '../config/rate-limit';
 import type { ReadFailure } from '../config/verdict';
 import { awsErrorName, classifyAwsError } from './errors';
-import { withRetry, type RetryOptions } from './retry';
+import { isTimeout, withRetry, type CallDeadline, type RetryOptions } from './retry';
 
 export type KmsOperation = 'kms:ListKeys' | 'kms:DescribeKey' | 'kms:GetKeyPolicy' | 'kms:ListResourceTags';
 
@@ -39,13 +39,19 @@ export interface KmsReaderOptions {
   kms: KMSClient;
   limiter: TokenBucket;
   clock: Clock;
-  retry?: Omit<RetryOptions, 'clock'>;
+  retry?: Omit<RetryOptions, 'clock' | 'deadline'>;
+  /**
+   * The time every read must be over by (the Lambda invocation's): no request, rate-limit wait or retry wait
+   * goes past it, and a request in flight then is aborted. The read then fails as a timeout.
+   */
+  deadline?: CallDeadline;
   /** Told of every request sent to KMS, retries included (for metrics and benchmarks). */
   onRequest?: (operation: KmsOperation) => void;
 }
 
 /** The kind of read failure an AWS error stands for. */
 export function failureKind(error: unknown): ReadFailure['kind'] {
+  if (error instanceof InvocationDeadlineError || isTimeout(error)) return 'timeout';
   const kind = classifyAwsError(error);
   switch (kind) {
     case 'throttling':
@@ -73,21 +79,31 @@ export class KmsKeyReader {
   constructor(private readonly options: KmsReaderOptions) {}
 
   /** `notAfter` bounds the wait for the first attempt only: once a request went out, retries may follow. */
-  private async call<T>(operation: KmsOperation, send: () => Promise<T>, notAfter?: number): Promise<T> {
+  private async call<T>(
+    operation: KmsOperation,
+    send: (options: { abortSignal?: AbortSignal }) => Promise<T>,
+    notAfter?: number,
+  ): Promise<T> {
     let firstAttempt = true;
+    const { deadline } = this.options;
     return withRetry(
-      async () => {
-        const bound = firstAttempt ? notAfter : undefined;
+      async (attempt) => {
+        const first = firstAttempt;
         firstAttempt = false;
-        if (!(await this.options.limiter.take(bound))) throw new DeadlineReachedError(operation);
+        // The first request of a key may not wait past `notAfter`; none may wait for its token past the deadline.
+        const bound = first && notAfter !== undefined ? notAfter : deadline?.at;
+        if (!(await this.options.limiter.take(bound))) {
+          if (first && notAfter !== undefined) throw new DeadlineReachedError(operation);
+          throw new InvocationDeadlineError();
+        }
         this.options.onRequest?.(operation);
-        return send();
+        return send(attempt.abortSignal === undefined ? {} : { abortSignal: attempt.abortSignal });
       },
-      { ...this.options.retry, clock: this.options.clock },
+      { ...this.options.retry, clock: this.options.clock, ...(deadline !== undefined ? { deadline } : {}) },
     );
   }
 
-  private async read<T>(operation: KmsOperation, send: () => Promise<T>, notAfter?: number): Promise<ReadOutcome<T>> {
+  private async read<T>(operation: KmsOperation, send: (options: { abortSignal?: AbortSignal }) => Promise<T>, notAfter?: number): Promise<ReadOutcome<T>> {
     try {
       return { ok: true, value: await this.call(operation, send, notAfter) };
     } catch (error) {
@@ -101,9 +117,7 @@ export class KmsKeyReader {
     const keys: { keyId: string; arn?: string }[] = [];
     let marker: string | undefined;
     do {
-      const page = await this.call('kms:ListKeys', () =>
-        this.options.kms.send(new ListKeysCommand({ Limit: LIST_KEYS_PAGE, Marker: marker })),
-      );
+      const page = await this.call('kms:ListKeys', (o) => this.options.kms.send(new ListKeysCommand({ Limit: LIST_KEYS_PAGE, Marker: marker }), o));
       for (const key of page.Keys ?? []) {
         if (key.KeyId !== undefined) keys.push(key.KeyArn === undefined ? { keyId: key.KeyId } : { keyId: key.KeyId, arn: key.KeyArn });
       }
@@ -116,11 +130,11 @@ export class KmsKeyReader {
   async describe(keyId: string, options: ReadOptions = {}): Promise<ReadOutcome<KeyMetadataFacts>> {
     const outcome = await this.read(
       'kms:DescribeKey',
-      () => this.options.kms.send(new DescribeKeyCommand({ KeyId: keyId })),
+      (o) => this.options.kms.send(new DescribeKeyCommand({ KeyId: keyId }), o),
       options.notAfter,
     );
     if (!outcome.ok) return outcome;
-    const metadata = outcome.value.KeyMetadata;
+    const metadata = outcome.value?.KeyMetadata;
     const facts: KeyMetadataFacts = {};
     if (metadata?.Arn !== undefined) facts.arn = metadata.Arn;
     if (metadata?.KeyManager !== undefined) facts.keyManager = metadata.KeyManager;
@@ -132,7 +146,7 @@ export class KmsKeyReader {
   async policy(keyId: string, options: ReadOptions = {}): Promise<ReadOutcome<string>> {
     const outcome = await this.read(
       'kms:GetKeyPolicy',
-      () => this.options.kms.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' })),
+      (o) => this.options.kms.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' }), o),
       options.notAfter,
     );
     if (!outcome.ok) return outcome;
@@ -144,8 +158,8 @@ export class KmsKeyReader {
     const tags: Record<string, string> = {};
     let marker: string | undefined;
     do {
-      const outcome = await this.read('kms:ListResourceTags', () =>
-        this.options.kms.send(new ListResourceTagsCommand({ KeyId: keyId, Marker: marker })),
+      const outcome = await this.read('kms:ListResourceTags', (o) =>
+        this.options.kms.send(new ListResourceTagsCommand({ KeyId: keyId, Marker: marker }), o),
       );
       if (!outcome.ok) return outcome;
       for (const tag of outcome.value.Tags ?? []) {
@@ -155,4 +169,26 @@ export class KmsKeyReader {
     } while (marker !== undefined);
     return { ok: true, value: tags };
   }
+
+  /**
+   * Whether a key a read just answered NotFoundException for is really gone. KMS is eventually consistent: a key
+   * can be briefly unknown to reads right after CreateKey
+   * (https://docs.aws.amazon.com/kms/latest/developerguide/accessing-kms.html#programming-eventual-consistency),
+   * so DescribeKey is asked again after a short wait. Only a second NotFoundException says the key is gone; any
+   * other answer (metadata, or another failure) is returned for the caller to judge, failing closed.
+   */
+  async confirmGone(keyId: string): Promise<{ gone: true } | { gone: false; described: ReadOutcome<KeyMetadataFacts> }> {
+    const { deadline, clock } = this.options;
+    // No wait that would end past the deadline: the key is then left as unreadable, as before.
+    if (deadline !== undefined && clock.now() + NOT_FOUND_CONFIRMATION_WAIT_MS >= deadline.at) {
+      return { gone: false, described: { ok: false, operation: 'kms:DescribeKey', kind: 'timeout', errorName: 'InvocationDeadlineError', error: new InvocationDeadlineError() } };
+    }
+    await clock.sleep(NOT_FOUND_CONFIRMATION_WAIT_MS);
+    const described = await this.describe(keyId);
+    if (!described.ok && described.kind === 'not-found') return { gone: true };
+    return { gone: false, described };
+  }
 }
+
+/** How long to wait before asking DescribeKey whether a key a read did not find is really gone. */
+export const NOT_FOUND_CONFIRMATION_WAIT_MS = 1000;

@@ -82,3 +82,14 @@ export class DeadlineReachedError extends Error {
     super(`${operation} would have to wait past the invocation's stop time; the key was not started`);
   }
 }
+
+/**
+ * A call could not finish before the invocation's deadline: its request was aborted, or its next attempt (or
+ * the wait before it) would have ended past the deadline. The evaluations already made are still sent.
+ */
+export class InvocationDeadlineError extends Error {
+  override readonly name = 'InvocationDeadlineError';
+  constructor(options?: { cause?: unknown }) {
+    super("the call did not answer before the invocation's deadline and was abandoned", options);
+  }
+}

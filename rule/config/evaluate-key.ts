@@ -18,7 +18,7 @@ import type { RuleLogger } from './operations';
 export type Analyzer = (policy: unknown, options: AnalysisOptions) => Pick<AnalysisResult, 'findings'>;
 
 /** The KMS reads a key may need; KmsKeyReader provides them. */
-export type KeyReader = Pick<KmsKeyReader, 'describe' | 'policy' | 'tags'>;
+export type KeyReader = Pick<KmsKeyReader, 'describe' | 'policy' | 'tags' | 'confirmGone'>;
 
 export interface KeyJudge {
   params: RuleParameters;
@@ -89,8 +89,19 @@ async function judgeKeyUnguarded(input: KeyFacts, judge: KeyJudge, options: Judg
     return decideVerdict({ kind: 'key', ...metadata(facts), policy: { kind: 'unreadable', failure: await failure(outcome, judge) } }, params);
   };
 
+  const gone = (outcome: Extract<ReadOutcome<unknown>, { ok: false }>): Verdict => {
+    judge.logger.info('key deleted since it was listed; NOT_APPLICABLE', { keyId: facts.keyId, operation: outcome.operation });
+    return decideVerdict({ kind: 'gone' }, params);
+  };
+
   if (facts.keyManager === undefined || facts.keyState === undefined) {
-    const described = await judge.reader.describe(facts.keyId, firstRead());
+    let described = await judge.reader.describe(facts.keyId, firstRead());
+    if (!described.ok && described.kind === 'not-found') {
+      // Deleted since it was listed, or created so recently that KMS does not know it everywhere yet.
+      const confirmation = await judge.reader.confirmGone(facts.keyId);
+      if (confirmation.gone) return gone(described);
+      if (confirmation.described.ok) described = confirmation.described;
+    }
     if (!described.ok) return unreadable(described);
     facts.arn ??= described.value.arn;
     facts.keyManager ??= described.value.keyManager;
@@ -103,6 +114,18 @@ async function judgeKeyUnguarded(input: KeyFacts, judge: KeyJudge, options: Judg
 
   if (facts.policy === undefined) {
     const read = await judge.reader.policy(facts.keyId, firstRead());
+    if (!read.ok && read.kind === 'not-found') {
+      // No missing permission (that is AccessDeniedException): the key went away, unless DescribeKey still
+      // finds it. Then it is judged on what DescribeKey says (pending deletion is NOT_APPLICABLE), else it
+      // stays unreadable: fail closed.
+      const confirmation = await judge.reader.confirmGone(facts.keyId);
+      if (confirmation.gone) return gone(read);
+      if (confirmation.described.ok) {
+        const now = { ...facts, keyManager: confirmation.described.value.keyManager ?? facts.keyManager, keyState: confirmation.described.value.keyState ?? facts.keyState };
+        const stillApplicable = decideVerdict({ kind: 'key', ...metadata(now), policy: { kind: 'analysed', findings: [] } }, params);
+        if (stillApplicable.compliance === 'NOT_APPLICABLE') return stillApplicable;
+      }
+    }
     if (!read.ok) return unreadable(read);
     facts.policy = read.value;
   }

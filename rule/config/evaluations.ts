@@ -7,7 +7,9 @@
  */
 import { PutEvaluationsCommand, type ConfigServiceClient, type Evaluation } from '@aws-sdk/client-config-service';
 import { awsErrorName, isRetryable } from '../aws/errors';
+import type { CallDeadline } from '../aws/retry';
 import type { Clock } from './clock';
+import { InvocationDeadlineError } from './errors';
 import type { RuleLogger } from './operations';
 import type { ComplianceType } from './verdict';
 
@@ -44,6 +46,11 @@ export interface SenderOptions {
   baseDelayMs?: number;
   maxDelayMs?: number;
   random?: () => number;
+  /**
+   * The time by which delivery must be over (shortly before the Lambda's deadline): no call or retry wait
+   * starts that would end later, and a call still in flight then is aborted. What is left is undelivered.
+   */
+  deadline?: CallDeadline;
 }
 
 export interface DeliveryReport {
@@ -93,8 +100,14 @@ export class EvaluationSender {
 
   private async sendBatch(batch: RuleEvaluation[], splitOnValidationError = true): Promise<void> {
     const attempts = this.options.attempts ?? 6;
+    const { deadline, clock } = this.options;
+    const sendOptions = deadline?.signal === undefined ? {} : { abortSignal: deadline.signal };
     let pending = batch;
     for (let attempt = 1; pending.length > 0; attempt++) {
+      if (deadline !== undefined && (clock.now() >= deadline.at || deadline.signal?.aborted === true)) {
+        this.report.lastError = new InvocationDeadlineError({ cause: this.report.lastError });
+        break;
+      }
       try {
         const response = await this.options.config.send(
           new PutEvaluationsCommand({
@@ -102,6 +115,7 @@ export class EvaluationSender {
             ResultToken: this.options.resultToken,
             TestMode: this.options.testMode,
           }),
+          sendOptions,
         );
         const failed = new Set((response.FailedEvaluations ?? []).map(key));
         const stillPending: RuleEvaluation[] = [];
@@ -113,7 +127,8 @@ export class EvaluationSender {
         if (pending.length === 0) return;
         this.options.logger.warn('PutEvaluations returned failed evaluations', { failed: pending.length, attempt });
         this.report.lastError = new Error(`${pending.length} evaluation(s) listed in FailedEvaluations`);
-      } catch (error) {
+      } catch (caught) {
+        const error = deadline?.signal?.aborted === true ? new InvocationDeadlineError({ cause: caught }) : caught;
         const retryable = isRetryable(error);
         this.options.logger.warn('PutEvaluations failed', { errorName: awsErrorName(error), attempt, retryable, evaluations: pending.length });
         this.report.lastError = error;
@@ -126,7 +141,10 @@ export class EvaluationSender {
         if (!retryable) break;
       }
       if (attempt >= attempts) break;
-      await this.options.clock.sleep(this.delay(attempt));
+      const delay = this.delay(attempt);
+      // A wait that would end past the deadline gains nothing; the rest is reported undelivered now.
+      if (deadline !== undefined && clock.now() + delay >= deadline.at) break;
+      await clock.sleep(delay);
     }
     if (pending.length === 0) return;
     if (!splitOnValidationError) {

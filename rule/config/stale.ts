@@ -8,7 +8,7 @@
  */
 import { GetComplianceDetailsByConfigRuleCommand, type ConfigServiceClient } from '@aws-sdk/client-config-service';
 import { awsErrorName } from '../aws/errors';
-import { withRetry } from '../aws/retry';
+import { withRetry, type CallDeadline } from '../aws/retry';
 import type { Clock } from './clock';
 import { KMS_KEY_RESOURCE_TYPE } from './configuration-item';
 import type { RuleLogger } from './operations';
@@ -26,6 +26,8 @@ export type StaleLookup =
 export interface StaleOptions {
   /** Absolute time (ms since epoch) after which no further page is requested. */
   stopAt: number;
+  /** When a page being read must be over (the invocation's): a hung call is abandoned then. */
+  deadline?: CallDeadline;
 }
 
 /**
@@ -53,7 +55,7 @@ export async function findStaleKeys(
         return { ok: true, resourceIds: [...stale], complete: false, pagesRead };
       }
       const page = await withRetry(
-        () =>
+        (attempt) =>
           config.send(
             new GetComplianceDetailsByConfigRuleCommand({
               ConfigRuleName: configRuleName,
@@ -61,8 +63,9 @@ export async function findStaleKeys(
               Limit: 100,
               NextToken: nextToken,
             }),
+            attempt,
           ),
-        { clock },
+        { clock, ...(options.deadline !== undefined ? { deadline: options.deadline } : {}) },
       );
       pagesRead++;
       for (const result of page.EvaluationResults ?? []) {

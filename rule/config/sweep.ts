@@ -23,7 +23,7 @@ import {
 } from '@aws-sdk/client-config-service';
 import { awsErrorName, classifyAwsError } from '../aws/errors';
 import type { KmsKeyReader } from '../aws/kms-reader';
-import { withRetry } from '../aws/retry';
+import { withRetry, type CallDeadline } from '../aws/retry';
 import type { Clock } from './clock';
 import { apiItemToNotificationItem, isDeletedStatus, keyFactsFromItem, KMS_KEY_RESOURCE_TYPE, type ItemStatus, type KeyFacts } from './configuration-item';
 import { DeadlineReachedError } from './errors';
@@ -45,6 +45,8 @@ export interface SweepDeps {
    * only go out later (waiting for the rate limit) is not started either.
    */
   stopStartingAt: number;
+  /** When every Config call must be over (the invocation's), so a hung call cannot hold the sweep. */
+  deadline?: CallDeadline;
   /** Called with each verdict as soon as it is made. */
   onVerdict: (keyId: string, verdict: Verdict) => void;
   /** Seed for the starting point of the list (e.g. the notification time). */
@@ -88,11 +90,12 @@ async function listRecordedKeys(deps: SweepDeps): Promise<Listing> {
   try {
     do {
       const page = await withRetry(
-        () =>
+        (attempt) =>
           deps.config.send(
             new ListDiscoveredResourcesCommand({ resourceType: KMS_KEY_RESOURCE_TYPE, limit: BATCH, nextToken }),
+            attempt,
           ),
-        { clock: deps.clock },
+        { clock: deps.clock, ...(deps.deadline !== undefined ? { deadline: deps.deadline } : {}) },
       );
       for (const r of page.resourceIdentifiers ?? []) {
         // Deleted resources are listed only on request; skip any that slip through.
@@ -112,8 +115,9 @@ async function fetchBatch(ids: string[], deps: SweepDeps): Promise<{ items: Base
   let keys: ResourceKey[] = ids.map((resourceId) => ({ resourceType: KMS_KEY_RESOURCE_TYPE, resourceId }));
   for (let attempt = 1; keys.length > 0 && attempt <= 4; attempt++) {
     try {
-      const page = await withRetry(() => deps.config.send(new BatchGetResourceConfigCommand({ resourceKeys: keys })), {
+      const page = await withRetry((attempt) => deps.config.send(new BatchGetResourceConfigCommand({ resourceKeys: keys }), attempt), {
         clock: deps.clock,
+        ...(deps.deadline !== undefined ? { deadline: deps.deadline } : {}),
       });
       items.push(...(page.baseConfigurationItems ?? []));
       keys = page.unprocessedResourceKeys ?? [];
@@ -124,7 +128,9 @@ async function fetchBatch(ids: string[], deps: SweepDeps): Promise<{ items: Base
       });
       break;
     }
-    if (keys.length > 0) await deps.clock.sleep(100 * 2 ** attempt);
+    const wait = 100 * 2 ** attempt;
+    if (keys.length > 0 && deps.deadline !== undefined && deps.clock.now() + wait >= deps.deadline.at) break;
+    if (keys.length > 0) await deps.clock.sleep(wait);
   }
   const returned = new Set(items.map((i) => i.resourceId));
   return { items, missing: ids.filter((id) => !returned.has(id)) };

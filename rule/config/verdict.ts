@@ -18,7 +18,8 @@ export type ComplianceType = 'COMPLIANT' | 'NON_COMPLIANT' | 'NOT_APPLICABLE';
 
 /** Why a key's policy could not be judged. */
 export interface ReadFailure {
-  kind: 'access-denied' | 'not-found' | 'throttled' | 'invalid-state' | 'error';
+  /** `timeout`: no answer within the client's request timeout, or before the invocation's deadline. */
+  kind: 'access-denied' | 'not-found' | 'throttled' | 'invalid-state' | 'timeout' | 'error';
   /** The IAM action that failed, e.g. `kms:GetKeyPolicy`. */
   operation: string;
   /** The service's error code, e.g. `AccessDeniedException`. */
@@ -99,6 +100,13 @@ export function unreadableAnnotation(failure: ReadFailure): string {
     case 'invalid-state':
       // Not a permission problem: the key's state does not allow the call (e.g. pending import).
       return clip(`${what} The key's state does not allow this call; not a missing permission. Retried on the next evaluation.`);
+    case 'timeout': {
+      // The endpoint did not answer: a network or service problem, not a permission one.
+      const when = failure.errorName === 'InvocationDeadlineError' ? "before the invocation's deadline" : `in time (${failure.errorName})`;
+      return clip(
+        `Key policy could not be judged: ${failure.operation} did not answer ${when}. Not a missing permission; retried on the next evaluation (see the rule's logs).`,
+      );
+    }
     case 'error':
       // A service or network failure that outlasted the retries: not a permission problem either.
       return clip(`${what} A service error, not a missing permission; retried on the next evaluation (see the rule's logs).`);

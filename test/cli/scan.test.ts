@@ -157,7 +157,7 @@ describe('scan', () => {
 
   it('reports a key whose GetKeyPolicy or DescribeKey fails as unreadable, never clean, goes on, and exits 2', async () => {
     kms.on(GetKeyPolicyCommand, { KeyId: 'key-clean' }).rejects(awsError('AccessDeniedException'));
-    kms.on(DescribeKeyCommand, { KeyId: 'key-foreign' }).rejects(awsError('NotFoundException'));
+    kms.on(DescribeKeyCommand, { KeyId: 'key-foreign' }).rejects(awsError('AccessDeniedException'));
     const r = await runCli(['scan', '--regions', REGION, '--format', 'json']);
     expect(r.code).toBe(2);
     const out = JSON.parse(r.stdout) as JsonOut;
@@ -167,7 +167,7 @@ describe('scan', () => {
     // DescribeKey answered before GetKeyPolicy failed: what it said stays on the entry.
     expect(clean).toMatchObject({ keyManager: 'CUSTOMER', keyState: 'Enabled', account: OWN, region: REGION, aliases: [] });
     const foreign = out.results.find((x) => x.keyArn === arn('key-foreign'));
-    expect(foreign?.unreadable).toMatchObject({ operation: 'kms:DescribeKey', errorName: 'NotFoundException' });
+    expect(foreign?.unreadable).toMatchObject({ operation: 'kms:DescribeKey', errorName: 'AccessDeniedException' });
     expect(foreign).not.toHaveProperty('keyManager');
     expect(out.results.find((x) => x.keyArn === arn('key-root'))?.findings.map((f) => f.checkId)).toEqual(['ACCOUNT_WIDE_FULL_ACCESS']);
     expect(out.summary.unreadable).toBe(2);
@@ -530,5 +530,130 @@ describe('scan credentials', () => {
     } finally {
       process.env = saved;
     }
+  });
+});
+
+describe('scan: keys deleted while the scan reads them', () => {
+  /** A clock whose sleeps pass at once, so the wait before the second DescribeKey costs no real time. */
+  const clock: Clock = { now: () => Date.now(), sleep: async () => undefined };
+  const scanJson = async (args: string[] = []) => {
+    let stdout = '';
+    let stderr = '';
+    const io: CliIo = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), readStdin: async () => '', isTty: false, env: {} };
+    const code = await main(['scan', '--regions', REGION, '--format', 'json', ...args], io, { clock });
+    return { code, out: JSON.parse(stdout) as JsonOut, stderr };
+  };
+  const found = { KeyMetadata: { KeyId: 'key-clean', Arn: arn('key-clean'), KeyManager: 'CUSTOMER' as const, KeyState: 'Enabled' as const } };
+
+  it.each([
+    ['GetKeyPolicy, then DescribeKey, NotFoundException: gone, skipped with a note', 'policy', [found, awsError('NotFoundException')], 'gone'],
+    ['DescribeKey NotFoundException twice: gone, skipped with a note', 'describe', [awsError('NotFoundException'), awsError('NotFoundException')], 'gone'],
+    ['DescribeKey NotFoundException once, then found (just created): judged', 'describe', [awsError('NotFoundException'), found], 'judged'],
+    ['GetKeyPolicy NotFoundException but DescribeKey finds the key: unreadable, fail closed', 'policy', [found, found], 'unreadable'],
+    ['GetKeyPolicy NotFoundException and DescribeKey denied: unreadable, fail closed', 'policy', [found, awsError('AccessDeniedException')], 'unreadable'],
+  ])('%s', async (_case, failing, describeAnswers, outcome) => {
+    let describeCalls = 0;
+    kms.on(DescribeKeyCommand, { KeyId: 'key-clean' }).callsFake(async () => {
+      const answer = describeAnswers[Math.min(describeCalls++, describeAnswers.length - 1)];
+      if (answer instanceof Error) throw answer;
+      return answer;
+    });
+    if (failing === 'policy') kms.on(GetKeyPolicyCommand, { KeyId: 'key-clean' }).rejects(awsError('NotFoundException'));
+
+    const { code, out, stderr } = await scanJson();
+
+    const entry = out.results.find((x) => x.file === arn('key-clean'));
+    expect(describeCalls).toBe(2);
+    switch (outcome) {
+      case 'gone':
+        expect(entry).toBeUndefined();
+        expect(out.notes).toContain(`1 key was deleted while the scan read it (NotFoundException, confirmed by kms:DescribeKey), so not judged: ${arn('key-clean')}`);
+        expect(stderr).toContain('1 deleted during the scan');
+        // The deleted key is not an error: findings decide the exit code (key-root has one).
+        expect(code).toBe(1);
+        break;
+      case 'judged':
+        expect(entry?.error).toBeUndefined();
+        expect(entry?.findings).toEqual([]);
+        break;
+      case 'unreadable':
+        expect(entry?.error).toMatch(/^unreadable: kms:GetKeyPolicy failed with NotFoundException/);
+        expect(code).toBe(2);
+        break;
+    }
+  });
+});
+
+describe('scan: nothing to scan is not a pass', () => {
+  it.each([
+    [
+      'an organisation whose accounts are all suspended',
+      () => org.on(ListAccountsCommand).resolves({ Accounts: [{ Id: '333333333333', State: 'SUSPENDED' }] }),
+      ['--role-name', 'Audit', '--accounts', 'all', '--regions', REGION],
+      'scan: no account to scan: organizations:ListAccounts found no ACTIVE account (1 not ACTIVE: 333333333333 (SUSPENDED))',
+    ],
+    [
+      'an organisation with no account listed',
+      () => org.on(ListAccountsCommand).resolves({ Accounts: [] }),
+      ['--role-name', 'Audit', '--accounts', 'all', '--regions', REGION],
+      'scan: no account to scan: organizations:ListAccounts found no ACTIVE account',
+    ],
+    [
+      '--regions all with no Region enabled',
+      () => ec2.on(DescribeRegionsCommand).resolves({ Regions: [] }),
+      ['--regions', 'all'],
+      'scan: no Region to scan: ec2:DescribeRegions listed no Region enabled for the account',
+    ],
+    [
+      '--regions all in an organisation whose accounts enable no Region',
+      () => {
+        assumeRoleNamingAccount();
+        ec2.on(DescribeRegionsCommand).resolves({ Regions: [] });
+      },
+      ['--role-name', 'Audit', '--accounts', '222222222222', '--regions', 'all'],
+      'scan: no Region to scan: ec2:DescribeRegions listed no Region enabled for any account scanned',
+    ],
+  ])('%s exits 2 saying so', async (_case, arrange, args, message) => {
+    arrange();
+    const r = await withRegionEnv(REGION, () => runCli(['scan', '--format', 'json', ...args]));
+    expect(r.stderr).toContain(`kms-policy-guard: ${message}`);
+    expect(r.code).toBe(2);
+    expect(kms.commandCalls(ListKeysCommand)).toHaveLength(0);
+  });
+});
+
+describe('scan --timeout', () => {
+  it.each([
+    ['0', '--timeout: "0" must be a number of seconds from 0.1 to 3600'],
+    ['-5', '--timeout: "-5" must be a number of seconds from 0.1 to 3600'],
+    ['ten', '--timeout: "ten" must be a number of seconds from 0.1 to 3600'],
+    ['3601', '--timeout: "3601" must be a number of seconds from 0.1 to 3600'],
+    ['1e3', '--timeout: "1e3" must be a number of seconds from 0.1 to 3600'],
+  ])('rejects --timeout %s at parse, before any AWS call', async (value, message) => {
+    const r = await runCli(['scan', '--regions', REGION, `--timeout=${value}`]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
+    expect(sts.calls()).toHaveLength(0);
+  });
+
+  it.each([
+    [[], { connectionTimeoutMs: 3000, requestTimeoutMs: 10_000 }],
+    [['--timeout', '2.5'], { connectionTimeoutMs: 2500, requestTimeoutMs: 2500 }],
+    [['--timeout', '30'], { connectionTimeoutMs: 3000, requestTimeoutMs: 30_000 }],
+  ])('passes %j to every AWS client as %j', async (args, timeouts) => {
+    const seen: unknown[] = [];
+    const io: CliIo = { stdout: () => undefined, stderr: () => undefined, readStdin: async () => '', isTty: false, env: {} };
+    await main(['scan', '--regions', REGION, ...args], io, {
+      scanAws: (options) => {
+        seen.push(options.settings?.timeouts);
+        return createScanAws(options);
+      },
+    });
+    expect(seen).toEqual([timeouts]);
+  });
+
+  it('documents the flag and its default in --help', async () => {
+    const r = await runCli(['scan', '--help']);
+    expect(r.stdout.replace(/\s+/g, ' ')).toContain('--timeout <seconds> give up on an AWS request that has not answered after this many seconds (tried twice, then the key, Region or account is reported unreadable) (default: "10")');
   });
 });

@@ -1,8 +1,17 @@
 import { PutEvaluationsCommand } from '@aws-sdk/client-config-service';
+import { ListKeysCommand } from '@aws-sdk/client-kms';
 import { DescribeKeyCommand } from '@aws-sdk/client-kms';
 import { AssumeRoleCommand, AssumeRoleWithWebIdentityCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
-import { createClientsFactory, roleArnFromCaller, UNKNOWN_PRINCIPAL, type AwsClients } from '../../rule/aws/clients';
+import {
+  createClientsFactory,
+  DEFAULT_AWS_TIMEOUTS,
+  roleArnFromCaller,
+  sdkClientConfig,
+  UNKNOWN_PRINCIPAL,
+  type AwsClients,
+} from '../../rule/aws/clients';
+import { startBlackHole, type BlackHole } from '../support/black-hole';
 import { AssumeRoleError } from '../../rule/config/errors';
 
 const stsMock = mockClient(STSClient);
@@ -117,6 +126,13 @@ describe('clients factory', () => {
     expect(await httpAttemptsWhenThrottled(assumed)).toEqual({ kms: 1, config: 1 });
   });
 
+  it('gives AssumeRole the abort signal it is called with, so a hung STS call ends with the invocation', async () => {
+    stsMock.on(AssumeRoleCommand).resolves({ Credentials: { AccessKeyId: 'A', SecretAccessKey: 'S', SessionToken: 'T', Expiration: expiration } });
+    const controller = new AbortController();
+    await createClientsFactory({ now: () => Date.parse('2026-11-21T03:00:00Z') })({ ...scope, executionRoleName: 'Audit' }, { abortSignal: controller.signal });
+    expect((stsMock.commandCalls(AssumeRoleCommand)[0]?.args as unknown[])[1]).toEqual({ abortSignal: controller.signal });
+  });
+
   it('reuses assumed-role clients until the credentials near expiry', async () => {
     stsMock.on(AssumeRoleCommand).resolves({
       Credentials: { AccessKeyId: 'A', SecretAccessKey: 'S', SessionToken: 'T', Expiration: expiration },
@@ -157,4 +173,44 @@ describe('clients factory', () => {
     expect(roleArnFromCaller('arn:aws:sts::111122223333:assumed-role/R/s')).toBe('arn:aws:iam::111122223333:role/R');
     expect(roleArnFromCaller('arn:aws:iam::111122223333:user/u')).toBe('arn:aws:iam::111122223333:user/u');
   });
+});
+
+describe('client timeouts', () => {
+  let hole: BlackHole;
+  beforeAll(async () => {
+    hole = await startBlackHole();
+  });
+  afterAll(async () => {
+    await hole.close();
+  });
+
+  it('turns the timeouts into request handler options that fail the call (not only warn) when exceeded', () => {
+    expect(sdkClientConfig({ endpoint: 'http://127.0.0.1:1' })).toEqual({
+      endpoint: 'http://127.0.0.1:1',
+      requestHandler: { connectionTimeout: 3000, requestTimeout: 10_000, throwOnRequestTimeout: true, socketTimeout: 10_000 },
+    });
+    expect(DEFAULT_AWS_TIMEOUTS).toEqual({ connectionTimeoutMs: 3000, requestTimeoutMs: 10_000 });
+    expect(sdkClientConfig({ timeouts: { connectionTimeoutMs: 5, requestTimeoutMs: 7 } }).requestHandler).toMatchObject({ connectionTimeout: 5, requestTimeout: 7 });
+  });
+
+  it.each([
+    ['own credentials', undefined],
+    ['an assumed role', 'Audit'],
+  ])('KMS and Config clients (%s) give up on an endpoint that never answers, naming it', async (_case, executionRoleName) => {
+    stsMock.on(AssumeRoleCommand).resolves({ Credentials: { AccessKeyId: 'A', SecretAccessKey: 'S', SessionToken: 'T', Expiration: expiration } });
+    const factory = createClientsFactory({
+      settings: { ...STATIC, endpoint: hole.endpoint, timeouts: { connectionTimeoutMs: 200, requestTimeoutMs: 300 } },
+      now: () => Date.parse('2026-11-21T03:00:00Z'),
+    });
+    const base = { accountId: '111122223333', partition: 'aws', region: 'us-east-1' };
+    const clients = await factory(executionRoleName === undefined ? base : { ...base, executionRoleName });
+    const before = hole.connections();
+    await expect(clients.kms.send(new ListKeysCommand({}))).rejects.toMatchObject({ name: 'TimeoutError', message: expect.stringContaining(`(endpoint ${hole.hostPort})`) });
+    await expect(clients.config.send(new PutEvaluationsCommand({ ResultToken: 't', Evaluations: [] }))).rejects.toMatchObject({
+      name: 'TimeoutError',
+      message: expect.stringContaining(hole.hostPort),
+    });
+    // Both requests reached the listener: the timeout is the request's, not a refused connection.
+    expect(hole.connections() - before).toBe(2);
+  }, 15_000);
 });

@@ -113,4 +113,31 @@ describe('EvaluationSender', () => {
     // Not retried: a bad token does not get better.
     expect(configMock.commandCalls(PutEvaluationsCommand)).toHaveLength(2);
   });
+
+  it('stops retrying at its deadline and reports what it could not send, passing the deadline signal to each call', async () => {
+    configMock.on(PutEvaluationsCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    const clock = new VirtualClock(0);
+    const controller = new AbortController();
+    const s = new EvaluationSender({
+      config: new ConfigServiceClient({ region: 'us-east-2' }),
+      resultToken: 'token-1',
+      testMode: false,
+      clock,
+      logger: new CapturingLogger().asLogger(),
+      random: () => 1,
+      baseDelayMs: 200,
+      deadline: { at: 1000, signal: controller.signal },
+    });
+    s.add(evaluations(1)[0] as RuleEvaluation);
+    const report = await s.close();
+    // Attempts at 0, 200 and 600 ms; the next wait (800 ms) would end past 1 s.
+    expect(configMock.commandCalls(PutEvaluationsCommand)).toHaveLength(3);
+    expect(configMock.commandCalls(PutEvaluationsCommand).map((c) => ((c.args as unknown[])[1] as { abortSignal?: AbortSignal } | undefined)?.abortSignal)).toEqual([
+      controller.signal,
+      controller.signal,
+      controller.signal,
+    ]);
+    expect(clock.now()).toBe(600);
+    expect(report.undelivered).toHaveLength(1);
+  });
 });

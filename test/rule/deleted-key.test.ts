@@ -1,0 +1,86 @@
+/**
+ * A key deleted between the event (or the listing) and the read: KMS answers NotFoundException. That is no
+ * missing permission, and the key is not the rule's business any more, but KMS is eventually consistent right
+ * after CreateKey (a new key can be briefly unknown to a read), so the rule asks DescribeKey a second time,
+ * after a short wait, before calling the key gone. Anything else fails closed, as for any unreadable key.
+ */
+import { ConfigServiceClient, GetComplianceDetailsByConfigRuleCommand, ListDiscoveredResourcesCommand, PutEvaluationsCommand } from '@aws-sdk/client-config-service';
+import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient, ListKeysCommand, type KeyState } from '@aws-sdk/client-kms';
+import { mockClient } from 'aws-sdk-client-mock';
+import { harness, RULE_PRINCIPAL } from './handler-harness';
+import { ACCOUNT, fixtureEvent, lambdaContext } from './support';
+
+const kmsMock = mockClient(KMSClient);
+const configMock = mockClient(ConfigServiceClient);
+const KEY = '6f1c3e2a-4b5d-4e8f-9a0b-1c2d3e4f5a6b';
+const POLICY = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/App` }, Action: 'kms:Decrypt', Resource: '*' }],
+});
+const awsError = (name: string) => Object.assign(new Error(`${name} (test)`), { name, $metadata: { httpStatusCode: 400 } });
+const metadata = (state: KeyState) => ({ KeyMetadata: { KeyId: KEY, KeyManager: 'CUSTOMER' as const, KeyState: state } });
+
+beforeEach(() => {
+  kmsMock.reset();
+  configMock.reset();
+  configMock.on(PutEvaluationsCommand).resolves({ FailedEvaluations: [] });
+});
+
+describe('GetKeyPolicy answers NotFoundException (a change event whose item has no policy)', () => {
+  it.each([
+    ['DescribeKey confirms the key is gone', awsError('NotFoundException'), 'NOT_APPLICABLE', /^The key no longer exists in this account and Region/],
+    ['DescribeKey finds the key (eventual consistency)', metadata('Enabled'), 'NON_COMPLIANT', /^Key policy could not be judged: kms:GetKeyPolicy failed with NotFoundException\./],
+    ['DescribeKey is denied', awsError('AccessDeniedException'), 'NON_COMPLIANT', /^Key policy could not be judged: kms:GetKeyPolicy failed with NotFoundException\./],
+    ['DescribeKey fails otherwise', Object.assign(awsError('KMSInternalException'), { $metadata: { httpStatusCode: 500 } }), 'NON_COMPLIANT', /kms:GetKeyPolicy failed with NotFoundException/],
+    ['DescribeKey says the key is pending deletion', metadata('PendingDeletion'), 'NOT_APPLICABLE', /^The key is in state PendingDeletion/],
+  ])('%s', async (_case, describeAnswer, compliance, annotation) => {
+    kmsMock.on(GetKeyPolicyCommand).rejects(awsError('NotFoundException'));
+    if (describeAnswer instanceof Error) kmsMock.on(DescribeKeyCommand).rejects(describeAnswer);
+    else kmsMock.on(DescribeKeyCommand).resolves(describeAnswer);
+    const { handler, clock } = harness();
+    const started = clock.now();
+
+    const [evaluation] = await handler(fixtureEvent('unreadable-policy.json'), lambdaContext());
+
+    expect(evaluation).toMatchObject({ ComplianceResourceId: KEY, ComplianceType: compliance, Annotation: expect.stringMatching(annotation) });
+    // The second read went out, after a wait that gives a just-created key time to become visible.
+    expect(kmsMock.commandCalls(DescribeKeyCommand)[0]?.args[0].input).toEqual({ KeyId: KEY });
+    expect(clock.now() - started).toBeGreaterThanOrEqual(1000);
+    if (compliance === 'NOT_APPLICABLE') expect(evaluation?.Annotation).not.toContain('Grant');
+    else expect(evaluation?.Annotation).toContain(RULE_PRINCIPAL);
+  });
+
+  it('does not ask again for other failures', async () => {
+    kmsMock.on(GetKeyPolicyCommand).rejects(awsError('AccessDeniedException'));
+    const { handler } = harness();
+    const [evaluation] = await handler(fixtureEvent('unreadable-policy.json'), lambdaContext());
+    expect(evaluation?.ComplianceType).toBe('NON_COMPLIANT');
+    expect(kmsMock.commandCalls(DescribeKeyCommand)).toHaveLength(0);
+  });
+});
+
+describe('DescribeKey answers NotFoundException in a sweep over KMS', () => {
+  beforeEach(() => {
+    configMock.on(ListDiscoveredResourcesCommand).resolves({});
+    configMock.on(GetComplianceDetailsByConfigRuleCommand).resolves({});
+    kmsMock.on(ListKeysCommand).resolves({ Keys: [{ KeyId: KEY }] });
+    kmsMock.on(GetKeyPolicyCommand).resolves({ Policy: POLICY });
+  });
+
+  it.each([
+    ['twice: the key is gone', [awsError('NotFoundException'), awsError('NotFoundException')], 'NOT_APPLICABLE', 0],
+    ['once, then the key is found: it is judged', [awsError('NotFoundException'), metadata('Enabled')], 'COMPLIANT', 1],
+  ])('%s', async (_case, answers, compliance, policyReads) => {
+    let call = 0;
+    kmsMock.on(DescribeKeyCommand).callsFake(async () => {
+      const answer = answers[Math.min(call++, answers.length - 1)];
+      if (answer instanceof Error) throw answer;
+      return answer;
+    });
+    const { handler } = harness();
+    const sent = await handler(fixtureEvent('scheduled.json'), lambdaContext());
+    expect(sent).toEqual([expect.objectContaining({ ComplianceResourceId: KEY, ComplianceType: compliance })]);
+    expect(kmsMock.commandCalls(DescribeKeyCommand)).toHaveLength(2);
+    expect(kmsMock.commandCalls(GetKeyPolicyCommand)).toHaveLength(policyReads);
+  });
+});
