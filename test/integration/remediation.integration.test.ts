@@ -35,8 +35,8 @@ describeWithMoto('remediation against moto (KMS + SSM Parameter Store)', () => {
     await moto.stop();
   });
 
-  const admin = () => `arn:aws:iam::${account}:role/KeyAdmin,${callerPrincipal}`;
-  const user = () => `arn:aws:iam::${account}:role/KeyUser`;
+  /** The principals fixed at deployment; moto's caller stands for the function's own role. */
+  const principals = () => ({ admin: [`arn:aws:iam::${account}:role/KeyAdmin`, callerPrincipal], usage: [`arn:aws:iam::${account}:role/KeyUser`] });
 
   async function createKey(name: FixtureName): Promise<{ keyId: string; policy: string }> {
     const policy = fixtureText(name).replaceAll('111122223333', account);
@@ -57,8 +57,8 @@ describeWithMoto('remediation against moto (KMS + SSM Parameter Store)', () => {
 
   it('dry run leaves the key policy and Parameter Store untouched', async () => {
     const { keyId, policy } = await createKey('seed-bad-policy');
-    const handler = createRemediationHandler({ kms, ssm, sts, logger: silent });
-    const result = await handler({ KeyId: keyId, AdminPrincipalArns: admin(), UsagePrincipalArns: user() });
+    const handler = createRemediationHandler({ kms, ssm, sts, principals: principals(), logger: silent });
+    const result = await handler({ KeyId: keyId });
     expect(result.status).toBe('DRY_RUN');
     expect(await currentPolicy(keyId)).toBe(policy);
     expect(await backups(keyId)).toEqual([]);
@@ -66,8 +66,8 @@ describeWithMoto('remediation against moto (KMS + SSM Parameter Store)', () => {
 
   it('apply backs up the old policy, then writes a policy without account-wide grants', async () => {
     const { keyId, policy } = await createKey('console-default-policy');
-    const handler = createRemediationHandler({ kms, ssm, sts, logger: silent });
-    const result = await handler({ KeyId: keyId, AdminPrincipalArns: admin(), UsagePrincipalArns: user(), DryRun: 'false' });
+    const handler = createRemediationHandler({ kms, ssm, sts, principals: principals(), logger: silent });
+    const result = await handler({ KeyId: keyId, DryRun: 'false' });
     expect(result.status).toBe('APPLIED');
     if (result.status !== 'APPLIED') return;
 
@@ -91,8 +91,8 @@ describeWithMoto('remediation against moto (KMS + SSM Parameter Store)', () => {
       },
       { step: 'initialize', name: 'failPutKeyPolicy' },
     );
-    const handler = createRemediationHandler({ kms: failingKms, ssm, sts, logger: silent });
-    const error = await handler({ KeyId: keyId, AdminPrincipalArns: admin(), UsagePrincipalArns: user(), DryRun: false }).catch(
+    const handler = createRemediationHandler({ kms: failingKms, ssm, sts, principals: principals(), logger: silent });
+    const error = await handler({ KeyId: keyId, DryRun: false }).catch(
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(ApplyFailedError);
