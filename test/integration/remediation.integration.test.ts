@@ -1,10 +1,10 @@
 /**
  * The remediation Lambda against a local AWS API (moto_server): real KMS keys and SSM parameters.
  */
-import { CreateKeyCommand, GetKeyPolicyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { CreateKeyCommand, GetKeyPolicyCommand, KMSClient, PutKeyPolicyCommand } from '@aws-sdk/client-kms';
 import { GetParameterCommand, GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { ApplyFailedError } from '../../remediation/errors';
+import { ApplyFailedError, InvalidParameterError, PolicyChangedError } from '../../remediation/errors';
 import { createRemediationHandler } from '../../remediation/handler';
 import { analyzePolicy } from '../../rule/engine';
 import { fixtureText, type FixtureName } from '../remediation/fixtures';
@@ -101,5 +101,38 @@ describeWithMoto('remediation against moto (KMS + SSM Parameter Store)', () => {
     expect(saved).toHaveLength(1);
     expect(saved[0]?.Value).toBe(policy);
     expect(saved[0]?.Name).toBe((error as ApplyFailedError).backupParameterName);
+  });
+
+  it('a policy changed by someone else between the two reads is neither overwritten nor backed up', async () => {
+    const { keyId, policy } = await createKey('seed-bad-policy');
+    const theirs = JSON.parse(policy) as { Statement: unknown[] };
+    theirs.Statement.push({ Sid: 'Added meanwhile', Effect: 'Allow', Principal: { AWS: callerPrincipal }, Action: 'kms:DescribeKey', Resource: '*' });
+    const theirsText = JSON.stringify(theirs);
+    const racingKms = new KMSClient(motoClientConfig(moto.endpoint));
+    let reads = 0;
+    racingKms.middlewareStack.add(
+      (next, context) => async (args) => {
+        // Someone else writes the policy right before the remediation's second read.
+        if (context.commandName === 'GetKeyPolicyCommand' && ++reads === 2) {
+          await kms.send(new PutKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default', Policy: theirsText }));
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'concurrentWriter' },
+    );
+    const handler = createRemediationHandler({ kms: racingKms, ssm, sts, principals: principals(), logger: silent });
+    const error = await handler({ KeyId: keyId, DryRun: 'false' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PolicyChangedError);
+    expect(await currentPolicy(keyId)).toBe(theirsText);
+    expect(await backups(keyId)).toEqual([]);
+  });
+
+  it('an event naming principals is refused and the key is left alone', async () => {
+    const { keyId, policy } = await createKey('seed-bad-policy');
+    const handler = createRemediationHandler({ kms, ssm, sts, principals: principals(), logger: silent });
+    const error = await handler({ KeyId: keyId, DryRun: 'false', AdminPrincipalArns: `arn:aws:iam::${account}:role/Attacker` }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidParameterError);
+    expect(await currentPolicy(keyId)).toBe(policy);
+    expect(await backups(keyId)).toEqual([]);
   });
 });
