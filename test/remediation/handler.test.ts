@@ -495,3 +495,34 @@ describe('SDK clients', () => {
     expect(REMEDIATION_HTTP_TIMEOUTS.requestTimeout).toBeGreaterThan(0);
   });
 });
+
+describe('the deployed entry point', () => {
+  const saved = { ...process.env };
+  afterEach(() => {
+    process.env = { ...saved };
+  });
+
+  function loadEntryPoint(): (event: unknown) => Promise<unknown> {
+    let entry: ((event: unknown) => Promise<unknown>) | undefined;
+    jest.isolateModules(() => {
+      entry = jest.requireActual<typeof import('../../remediation/handler')>('../../remediation/handler').handler;
+    });
+    if (entry === undefined) throw new Error('handler not loaded');
+    return entry;
+  }
+
+  it.each([
+    [{}, /KMS_POLICY_GUARD_ADMIN_PRINCIPAL_ARNS: is not set/],
+    [{ KMS_POLICY_GUARD_ADMIN_PRINCIPAL_ARNS: '*', KMS_POLICY_GUARD_USAGE_PRINCIPAL_ARNS: USER }, /KMS_POLICY_GUARD_ADMIN_PRINCIPAL_ARNS: "\*" is not an IAM role/],
+  ])('with environment %p refuses every invocation, touching nothing', async (environment, message) => {
+    setUp(fixtureText('seed-bad-policy'));
+    delete process.env.KMS_POLICY_GUARD_ADMIN_PRINCIPAL_ARNS;
+    delete process.env.KMS_POLICY_GUARD_USAGE_PRINCIPAL_ARNS;
+    Object.assign(process.env, environment, { POWERTOOLS_LOG_LEVEL: 'SILENT' });
+    const error = await loadEntryPoint()(event({ DryRun: 'false' })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as { code?: string }).code).toBe('INVALID_CONFIGURATION');
+    expect((error as Error).message).toMatch(message);
+    expect(calls).toEqual([]);
+  });
+});
