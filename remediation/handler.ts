@@ -318,9 +318,7 @@ function createDeployedHandler(): (event: unknown) => Promise<RemediationResult>
   try {
     principals = readRemediationPrincipals(process.env);
   } catch (error) {
-    new Logger({ serviceName: 'kms-policy-guard-remediation' }).error('remediation settings are invalid; every invocation is refused', {
-      error: errorMessage(error),
-    });
+    // Lambda logs the rejection of every invocation, and Automation shows it as the step's failure.
     return () => Promise.reject(error);
   }
   return createRemediationHandler({ ...createRemediationClients(), principals });
