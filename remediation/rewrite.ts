@@ -81,10 +81,17 @@ export function toPolicyDocument(policy: unknown): KeyPolicyDocument {
   return { ...doc, Statement: statements as PolicyStatement[] } as KeyPolicyDocument;
 }
 
-/** Principal classes that stand for every principal of the key's own account (or of an organisation it is in). */
-function isAccountWideClass(p: PrincipalClass, accountId: string): boolean {
-  return (p.kind === 'account' && p.account === accountId) || p.kind === 'organization';
+/**
+ * Principal classes that stand for every principal of the key's own account: the account itself, or an
+ * organisation the engine holds account-wide (`${aws:ResourceOrgID}`, the key owner's organisation, or one an
+ * account-wide finding names). Another organisation is cross-account access, not this remediation's to move.
+ */
+function isAccountWideClass(p: PrincipalClass, accountId: string, orgIds: ReadonlySet<string>): boolean {
+  return (p.kind === 'account' && p.account === accountId) || (p.kind === 'organization' && orgIds.has(p.orgId));
 }
+
+/** How the engine writes the key owner's organisation (a policy variable it resolves to the owner's). */
+const KEY_OWNER_ORG = '${aws:ResourceOrgID}';
 
 const PRINCIPAL_PATH = /^\$\.Statement\[(\d+)\]\.Principal(?:\.AWS(?:\[(\d+)\])?)?$/;
 
@@ -102,7 +109,12 @@ interface Targets {
  */
 function accountWideTargets(analysis: AnalysisResult, accountId: string): Targets {
   const statements = new Set<number>();
-  for (const f of analysis.findings) if (REWRITTEN_CHECKS.includes(f.checkId)) for (const i of f.statementIndexes) statements.add(i);
+  const orgIds = new Set<string>([KEY_OWNER_ORG]);
+  for (const f of analysis.findings) {
+    if (!REWRITTEN_CHECKS.includes(f.checkId)) continue;
+    for (const i of f.statementIndexes) statements.add(i);
+    for (const p of f.principals) orgIds.add(p);
+  }
   const grants: Grant[] = (analysis.summary?.entries ?? []).flatMap((e) => e.grants);
   const classesByPath = new Map<string, PrincipalClass[]>();
   for (const g of grants) classesByPath.set(g.path, [...(classesByPath.get(g.path) ?? []), g.principal]);
@@ -110,8 +122,8 @@ function accountWideTargets(analysis: AnalysisResult, accountId: string): Target
   const byStatement = new Map<number, Set<string>>();
   const skipped: string[] = [];
   for (const g of grants) {
-    if (!statements.has(g.statementIndex) || !isAccountWideClass(g.principal, accountId)) continue;
-    const others = (classesByPath.get(g.path) ?? []).filter((p) => !isAccountWideClass(p, accountId));
+    if (!statements.has(g.statementIndex) || !isAccountWideClass(g.principal, accountId, orgIds)) continue;
+    const others = (classesByPath.get(g.path) ?? []).filter((p) => !isAccountWideClass(p, accountId, orgIds));
     if (others.length > 0) {
       skipped.push(`${g.path} also grants ${[...new Set(others.map((p) => p.label))].join(', ')}; replacing it would remove that access too`);
       continue;

@@ -312,3 +312,24 @@ describe('lineDiff', () => {
     expect(lineDiff('same', 'same')).toBe('  same');
   });
 });
+
+describe('entries the rewrite leaves alone, so the handler refuses with the reason', () => {
+  const base = { Version: '2012-10-17' };
+  it.each([
+    [
+      '"*" narrowed to the own account and another one',
+      { Effect: 'Allow', Principal: '*', Action: 'kms:Decrypt', Resource: '*', Condition: { StringEquals: { 'kms:CallerAccount': [ACCOUNT, '444455556666'] } } },
+      /also grants every principal of account 444455556666/,
+    ],
+    [
+      '"*" narrowed to the key owner\'s organisation and another one',
+      { Effect: 'Allow', Principal: '*', Action: 'kms:Decrypt', Resource: '*', Condition: { StringEquals: { 'aws:PrincipalOrgID': ['${aws:ResourceOrgID}', 'o-foreign12345'] } } },
+      /also grants .*o-foreign12345/,
+    ],
+  ])('%s', (_label, statement, reason) => {
+    const { policy, changed, skipped } = rewriteKeyPolicy({ ...base, Statement: [statement] }, options);
+    expect(changed).toBe(false);
+    expect(policy.Statement).toEqual([statement]);
+    expect(skipped.join('\n')).toMatch(reason);
+  });
+});
