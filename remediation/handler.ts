@@ -200,7 +200,7 @@ export function createRemediationHandler(deps: RemediationDeps): (event: unknown
       const why = rewrite.skipped.length > 0 ? ` Left in place: ${rewrite.skipped.join('; ')}.` : '';
       throw new StillAccountWideError(
         `${rewrite.changed ? 'the rewritten' : 'the'} policy of ${keyArn} still grants account-wide access that this ` +
-          `remediation cannot rewrite safely; fix it by hand: ${detail}.${why}`,
+          `remediation cannot rewrite safely; fix it by hand: ${detail}${why}`,
         [...new Set(remaining.map((f) => f.checkId))],
       );
     }
