@@ -32,6 +32,7 @@ export function buildApp(app: App): KmsPolicyGuardApp {
     ruleParameters: settings.ruleParameters,
     maximumExecutionFrequency: settings.maximumExecutionFrequency,
     executionRoleName: settings.executionRoleName,
+    organizationId: settings.organizationId,
     memberAccountIds: settings.memberAccountIds,
     excludedAccountIds: settings.excludedAccountIds,
     stackSetCallAs: settings.stackSetCallAs,

@@ -14,6 +14,7 @@ export interface AppSettings {
   readonly memberAccountIds: string[];
   readonly excludedAccountIds: string[];
   readonly executionRoleName?: string;
+  readonly organizationId?: string;
   readonly stackSetCallAs?: 'DELEGATED_ADMIN' | 'SELF';
 }
 
@@ -91,6 +92,7 @@ export function readAppSettings(node: Node): AppSettings {
     memberAccountIds: list(node, 'memberAccountIds') ?? [],
     excludedAccountIds: list(node, 'excludedAccountIds') ?? [],
     executionRoleName: text(node, 'executionRoleName'),
+    organizationId: text(node, 'organizationId'),
     stackSetCallAs: callAs,
   };
 }

@@ -7,8 +7,9 @@ import { toInputParameters, type KmsPolicyGuardRuleParameters } from './rule-par
 /** How Config attaches the key policy remediation to the rule. */
 export interface RemediationSettings {
   /**
-   * IAM role or user ARNs that receive the administration part of account-wide grants. Without both
-   * principal lists the remediation is deployed (usable with `aws ssm start-automation-execution`) but not
+   * IAM role or user ARNs that receive the administration part of account-wide grants. Fixed at deployment
+   * in the remediation function's environment (no invocation can choose them) and validated at synth.
+   * Without both principal lists the remediation is deployed but refuses every invocation, and it is not
    * attached to the rule.
    * @default - not attached
    */
@@ -53,17 +54,21 @@ export function rulePackParameters(
   return { ...toInputParameters(params), KmsPolicyGuardMaximumExecutionFrequency: frequency };
 }
 
-/** Remediation settings as pack parameters; the document name stays unset unless the remediation is attached. */
+/** Names of the context keys of the principal lists, for messages at synth. */
+export const REMEDIATION_PRINCIPAL_SETTINGS = { admin: 'remediationAdminPrincipalArns', usage: 'remediationUsagePrincipalArns' } as const;
+
+/**
+ * Remediation settings as pack parameters; the document name stays unset unless the remediation is attached.
+ * The principals are not among them: they live in the remediation function's environment, and the document
+ * runs with the automation role it names itself.
+ */
 export function remediationPackParameters(
   settings: RemediationSettings | undefined,
-  remediation: { documentName: string; automationRoleArn: string } | undefined,
+  remediation: { documentName: string } | undefined,
 ): Record<string, string | undefined> {
   if (remediation === undefined || settings === undefined || !remediationAttached(settings)) return {};
   return {
     RemediationDocumentName: remediation.documentName,
-    RemediationAutomationAssumeRoleArn: remediation.automationRoleArn,
-    RemediationAdminPrincipalArns: settings.adminPrincipalArns?.join(','),
-    RemediationUsagePrincipalArns: settings.usagePrincipalArns?.join(','),
     RemediationDryRun: String(settings.dryRun ?? true),
     RemediationAutomatic: String(settings.automatic ?? false),
     RemediationMaximumAutomaticAttempts: String(settings.maximumAutomaticAttempts ?? 3),

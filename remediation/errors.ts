@@ -4,11 +4,13 @@
  */
 export type RemediationErrorCode =
   | 'INVALID_PARAMETER'
+  | 'INVALID_CONFIGURATION'
   | 'UNSUPPORTED_KEY'
   | 'POLICY_UNREADABLE'
   | 'LOCKOUT_RISK'
   | 'STILL_ACCOUNT_WIDE'
   | 'NEW_FINDINGS'
+  | 'POLICY_CHANGED'
   | 'BACKUP_TOO_LARGE'
   | 'BACKUP_FAILED'
   | 'APPLY_FAILED';
@@ -30,6 +32,19 @@ export class InvalidParameterError extends RemediationError {
   constructor(parameter: string, message: string) {
     super('INVALID_PARAMETER', `${parameter}: ${message}`);
     this.parameter = parameter;
+  }
+}
+
+/**
+ * A setting fixed when the remediation was deployed (the function's environment) is missing or malformed.
+ * Every invocation is refused until the stack is deployed again with valid settings.
+ */
+export class RemediationConfigurationError extends RemediationError {
+  readonly setting: string;
+
+  constructor(setting: string, message: string) {
+    super('INVALID_CONFIGURATION', `${setting}: ${message}`);
+    this.setting = setting;
   }
 }
 
@@ -71,6 +86,16 @@ export class StillAccountWideError extends RemediationError {
   constructor(message: string, checkIds: string[]) {
     super('STILL_ACCOUNT_WIDE', message);
     this.checkIds = checkIds;
+  }
+}
+
+/**
+ * The key policy read again right before writing differs from the one the rewrite was computed from:
+ * someone changed it meanwhile. Nothing was written (no backup, no new policy).
+ */
+export class PolicyChangedError extends RemediationError {
+  constructor(message: string) {
+    super('POLICY_CHANGED', message);
   }
 }
 

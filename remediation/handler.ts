@@ -1,41 +1,52 @@
 /**
  * Remediation Lambda, invoked by the SSM Automation document `KmsPolicyGuard-RemediateKeyPolicy`.
  *
+ * Trust model: the event names a key and DryRun, nothing else. The principals written into the policy are
+ * fixed when the function is deployed (its environment, remediation/settings.ts), so whoever can invoke the
+ * function or start the Automation can at most apply the deployed rewrite, never name themselves.
+ *
  * Order of operations, each step refusing rather than guessing:
- *   1. validate the parameters (typed InvalidParameterError);
+ *   1. validate the parameters (typed InvalidParameterError; any field but KeyId and DryRun is refused);
  *   2. DescribeKey (refuse AWS managed keys, learn the account and ARN) and GetKeyPolicy;
- *   3. rewrite account-wide grants (remediation/rewrite.ts);
+ *   3. rewrite the grants behind the engine's account-wide findings (remediation/rewrite.ts);
  *   4. refuse if no principal could call kms:PutKeyPolicy afterwards, if the caller itself could not (KMS
  *      then rejects the policy: BypassPolicyLockoutSafetyCheck stays false), if the engine still reports
  *      ACCOUNT_WIDE_* or INVALID_POLICY on the rewrite, or if the rewrite brings a finding the old policy did
  *      not have (a principal of another account, say);
  *   5. dry run (the default): return the diff, write nothing;
- *   6. back up the current policy to SSM Parameter Store, then PutKeyPolicy with
- *      BypassPolicyLockoutSafetyCheck false. If PutKeyPolicy fails, KMS keeps the old policy.
+ *   6. read the policy again; if it changed since step 2, write nothing (PolicyChangedError);
+ *   7. back up that policy to SSM Parameter Store, then PutKeyPolicy with BypassPolicyLockoutSafetyCheck
+ *      false. If PutKeyPolicy fails, KMS keeps the old policy.
+ *
+ * PutKeyPolicy has no conditional write (no ETag or expected-version parameter), so step 6 narrows the
+ * window for a lost update to the PutParameter and PutKeyPolicy calls; it cannot close it.
  *
  * Backups are plain `String` parameters, not SecureString: a key policy is not a secret (anyone allowed
  * kms:GetKeyPolicy reads it), and SecureString would tie restoring a key policy to another KMS key and
  * widen this function's KMS permissions. Access is governed by IAM on the parameter path instead.
  */
-import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient, PutKeyPolicyCommand } from '@aws-sdk/client-kms';
-import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { DescribeKeyCommand, GetKeyPolicyCommand, type KMSClient, PutKeyPolicyCommand } from '@aws-sdk/client-kms';
+import { PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { analyzePolicy, type Finding } from '../rule/engine';
+import { createRemediationClients } from './clients';
 import {
   ApplyFailedError,
   BackupFailedError,
   BackupTooLargeError,
-  InvalidParameterError,
   LockoutRiskError,
   NewFindingsError,
+  PolicyChangedError,
   PolicyUnreadableError,
+  RemediationConfigurationError,
   StillAccountWideError,
   UnsupportedKeyError,
 } from './errors';
 import { lineDiff, prettyJson } from './line-diff';
 import { parseRemediationRequest } from './parameters';
-import { principalsAllowed, rewriteKeyPolicy, toPolicyDocument } from './rewrite';
+import { policyAdministrators, putKeyPolicyDenies, rewriteKeyPolicy, toPolicyDocument, worstCaseDenies } from './rewrite';
+import { ADMIN_PRINCIPALS_ENV, readRemediationPrincipals, USAGE_PRINCIPALS_ENV, type RemediationPrincipals } from './settings';
 
 export const BACKUP_PARAMETER_PREFIX = '/kms-policy-guard/backup';
 /** Standard parameters hold 4 KB, Advanced 8 KB (https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-advanced-parameters.html). */
@@ -49,6 +60,8 @@ export interface RemediationDeps {
   ssm: Pick<SSMClient, 'send'>;
   /** Tells who the function runs as (GetCallerIdentity needs no permission). */
   sts: Pick<STSClient, 'send'>;
+  /** The principals the rewrite names, fixed at deployment (never taken from the event). */
+  principals: RemediationPrincipals;
   /** The engine's analysis; injectable for tests. */
   analyze?: typeof analyzePolicy;
   now?: () => Date;
@@ -145,14 +158,14 @@ export function createRemediationHandler(deps: RemediationDeps): (event: unknown
     const keyId = metadata.KeyId;
     const keyArn = metadata.Arn;
     const accountId = metadata.AWSAccountId;
-    for (const [parameter, arns] of [
-      ['AdminPrincipalArns', request.adminPrincipalArns],
-      ['UsagePrincipalArns', request.usagePrincipalArns],
+    for (const [setting, arns] of [
+      [ADMIN_PRINCIPALS_ENV, deps.principals.admin],
+      [USAGE_PRINCIPALS_ENV, deps.principals.usage],
     ] as const) {
       for (const arn of arns) {
         if (accountOfPrincipal(arn) !== accountId) {
-          throw new InvalidParameterError(
-            parameter,
+          throw new RemediationConfigurationError(
+            setting,
             `"${arn}" belongs to another account than the key (${accountId}); the remediation only names principals of the key's own account`,
           );
         }
@@ -171,26 +184,30 @@ export function createRemediationHandler(deps: RemediationDeps): (event: unknown
       throw new PolicyUnreadableError(`the key policy of ${keyArn} is not a readable JSON policy: ${errorMessage(error)}`, { cause: error });
     }
 
+    const before = analyze(currentPolicy, { accountId, keyArn });
     const rewrite = rewriteKeyPolicy(currentPolicy, {
       accountId,
-      adminPrincipalArns: request.adminPrincipalArns,
-      usagePrincipalArns: request.usagePrincipalArns,
+      keyArn,
+      adminPrincipalArns: deps.principals.admin,
+      usagePrincipalArns: deps.principals.usage,
+      analysis: before,
     });
 
     const analysis = analyze(rewrite.policy, { accountId, keyArn });
     const remaining = analysis.findings.filter((f) => REFUSED_CHECKS.test(f.checkId));
     if (remaining.length > 0) {
       const detail = remaining.map((f) => `${f.checkId} at ${f.path}: ${f.message}`).join('; ');
+      const why = rewrite.skipped.length > 0 ? ` Left in place: ${rewrite.skipped.join('; ')}.` : '';
       throw new StillAccountWideError(
         `${rewrite.changed ? 'the rewritten' : 'the'} policy of ${keyArn} still grants account-wide access that this ` +
-          `remediation cannot rewrite safely; fix it by hand: ${detail}`,
+          `remediation cannot rewrite safely; fix it by hand: ${detail}${why}`,
         [...new Set(remaining.map((f) => f.checkId))],
       );
     }
     if (!rewrite.changed) {
       return { status: 'NO_CHANGE', keyId, keyArn, message: `the policy of ${keyArn} has no account-wide grant to rewrite` };
     }
-    const added = newFindings(analyze(currentPolicy, { accountId, keyArn }).findings, analysis.findings);
+    const added = newFindings(before.findings, analysis.findings);
     if (added.length > 0) {
       throw new NewFindingsError(
         `refusing to rewrite ${keyArn}: the new policy would bring findings the old one did not have: ` +
@@ -199,12 +216,20 @@ export function createRemediationHandler(deps: RemediationDeps): (event: unknown
       );
     }
 
-    const policyAdministrators = principalsAllowed(rewrite.policy, 'kms:PutKeyPolicy', keyArn);
-    if (policyAdministrators.length === 0) {
+    // Who keeps kms:PutKeyPolicy, from the engine's access summary of the new policy with every Deny at its
+    // strongest (a Deny whose conditions may hold on the next call is assumed to apply).
+    const worstCase = analyze(worstCaseDenies(rewrite.policy, analysis), { accountId, keyArn });
+    const administrators = new Set(policyAdministrators(worstCase));
+    const policyAdministratorArns = policyAdministrators(analysis).filter((p) => administrators.has(p));
+    if (policyAdministratorArns.length === 0) {
+      const denies = putKeyPolicyDenies(analysis);
       throw new LockoutRiskError(
-        `refusing to rewrite ${keyArn}: afterwards no principal could call kms:PutKeyPolicy (unconditionally), so ` +
-          `nobody could change the key policy again. Include a principal with kms:PutKeyPolicy in AdminPrincipalArns ` +
-          `(the administration part of the grant carries it only if the old account-wide grant did).`,
+        `refusing to rewrite ${keyArn}: afterwards no role or user could call kms:PutKeyPolicy unconditionally, so ` +
+          `nobody could change the key policy again. ` +
+          (denies.length > 0
+            ? `Deny statements that name kms:PutKeyPolicy (counted as if their conditions held): ${denies.join(', ')}.`
+            : `The account-wide grant being replaced carries no kms:PutKeyPolicy, so the administrators receive none; ` +
+              `grant it to a named administrator by hand first.`),
       );
     }
 
@@ -212,22 +237,32 @@ export function createRemediationHandler(deps: RemediationDeps): (event: unknown
     // (https://docs.aws.amazon.com/kms/latest/APIReference/API_PutKeyPolicy.html, BypassPolicyLockoutSafetyCheck).
     const callerArn = (await deps.sts.send(new GetCallerIdentityCommand({}))).Arn ?? '';
     const caller = callerPrincipal(callerArn);
-    if (caller === undefined || !namesCaller(policyAdministrators, caller)) {
+    if (caller === undefined || !namesCaller(policyAdministratorArns, caller)) {
       const named = caller ? `arn:aws:iam::${caller.account}:${caller.type}/${caller.name}` : callerArn;
       throw new LockoutRiskError(
         `refusing to rewrite ${keyArn}: the remediation runs as ${named || 'an unknown principal'}, and the rewritten policy ` +
           `would not let it call kms:PutKeyPolicy, so KMS would reject the change. Add that ${caller?.type ?? 'principal'} ` +
-          `(with its path) to AdminPrincipalArns.`,
+          `(with its path) to the deployed administrators (${ADMIN_PRINCIPALS_ENV}).`,
       );
     }
 
     const newText = JSON.stringify(rewrite.policy, null, 2);
     const diff = lineDiff(prettyJson(currentPolicy), newText);
-    const base = { keyId, keyArn, changes: rewrite.changes, diff, policyAdministrators };
+    const base = { keyId, keyArn, changes: rewrite.changes, diff, policyAdministrators: policyAdministratorArns };
 
     if (request.dryRun) {
       logger.info('dry run: key policy not changed', { keyArn, changes: rewrite.changes });
       return { ...base, status: 'DRY_RUN', newPolicy: newText, message: `dry run: ${rewrite.changes.length} change(s) would be made; nothing was written` };
+    }
+
+    // Read again right before writing: a statement added meanwhile would be in neither the new policy nor the
+    // backup. KMS offers no conditional PutKeyPolicy, so this narrows the window to the two writes below.
+    const again = await deps.kms.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' }));
+    if (again.Policy !== currentText) {
+      throw new PolicyChangedError(
+        `the policy of ${keyArn} changed while the remediation was preparing its rewrite (GetKeyPolicy returned a different ` +
+          `policy the second time); nothing was written. Review the change, then run the remediation again.`,
+      );
     }
 
     const size = Buffer.byteLength(currentText, 'utf8');
@@ -273,5 +308,20 @@ export function createRemediationHandler(deps: RemediationDeps): (event: unknown
   };
 }
 
-/** SDK clients are created once per execution environment (https://docs.aws.amazon.com/lambda/latest/dg/best-practices.html). */
-export const handler = createRemediationHandler({ kms: new KMSClient({}), ssm: new SSMClient({}), sts: new STSClient({}) });
+/**
+ * The Lambda entry point. The deployed principals are read and validated once, at cold start; when they are
+ * missing or malformed every invocation is refused with that reason (in the Automation output), and nothing
+ * is read or written.
+ */
+function createDeployedHandler(): (event: unknown) => Promise<RemediationResult> {
+  let principals: RemediationPrincipals;
+  try {
+    principals = readRemediationPrincipals(process.env);
+  } catch (error) {
+    // Lambda logs the rejection of every invocation, and Automation shows it as the step's failure.
+    return () => Promise.reject(error);
+  }
+  return createRemediationHandler({ ...createRemediationClients(), principals });
+}
+
+export const handler = createDeployedHandler();

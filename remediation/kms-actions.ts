@@ -1,9 +1,9 @@
 /**
- * The KMS actions a key policy can grant, split into the two sides of the rewrite. The action list and its
- * classes come from the engine (generated from the Service Authorization Reference), so the remediation and
- * the checks never disagree about what an action is. Actions without a key resource (kms:CreateKey,
- * kms:ListKeys, kms:GenerateRandom) cannot be granted by a key policy and are left out
- * (https://docs.aws.amazon.com/kms/latest/developerguide/kms-api-permissions-reference.html).
+ * The KMS actions a key policy can grant, split into the two sides of the rewrite. The action list, its
+ * classes and the matching of action patterns come from the engine (generated from the Service
+ * Authorization Reference), so the remediation and the checks never disagree about what an action is.
+ * Actions without a key resource (kms:CreateKey, kms:ListKeys, kms:GenerateRandom) cannot be granted by a
+ * key policy and are left out (https://docs.aws.amazon.com/kms/latest/developerguide/kms-api-permissions-reference.html).
  *
  * The split follows the AWS console's default key policy: "key administrators" get the management actions,
  * "key users" get the cryptographic operations, and both get the two metadata reads a user needs to call the
@@ -11,8 +11,7 @@
  * whoever creates grants decides who uses the key.
  * (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html)
  */
-import { KMS_ACTIONS, type ActionClass } from '../rule/engine';
-import { globMatch } from '../rule/engine/glob';
+import { actionNames, KMS_ACTIONS, matchActionPattern, type ActionClass } from '../rule/engine';
 
 export type KeyActionRole = 'administration' | 'usage' | 'shared';
 
@@ -45,15 +44,19 @@ export function actionRole(action: KeyPolicyAction): KeyActionRole {
   return KEY_POLICY_ACTIONS.get(action) ?? 'administration';
 }
 
-/**
- * IAM action matching: case-insensitive, `*` matches any run of characters and `?` exactly one
- * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_action.html).
- */
+/** The known key actions one Action/NotAction entry matches, as the engine reads it (case-insensitive, `*` and `?`). */
+function actionsMatched(pattern: string): readonly string[] {
+  const match = matchActionPattern(pattern);
+  return match.kind === 'kms' ? actionNames(match.set).filter((a) => KEY_POLICY_ACTIONS.has(a)) : [];
+}
+
+/** Whether an Action/NotAction entry matches a known key action. */
 export function actionPatternMatches(pattern: string, action: string): boolean {
-  return globMatch(pattern, action, true);
+  return actionsMatched(pattern).includes(action);
 }
 
 /** The known key actions matched by at least one of the patterns. */
 export function expandActionPatterns(patterns: readonly string[]): KeyPolicyAction[] {
-  return ALL_KEY_POLICY_ACTIONS.filter((action) => patterns.some((p) => actionPatternMatches(p, action)));
+  const matched = new Set(patterns.flatMap(actionsMatched));
+  return ALL_KEY_POLICY_ACTIONS.filter((action) => matched.has(action));
 }

@@ -1,60 +1,46 @@
 /**
  * Validation of the remediation request, done once at the edge. The SSM Automation document passes every
- * value as a string (comma-separated principal lists, "true"/"false"); direct invocations may pass arrays
- * and booleans. Both shapes are accepted and turned into one typed request.
+ * value as a string ("true"/"false"); direct invocations may pass booleans. Both shapes are accepted and
+ * turned into one typed request.
+ *
+ * The request names the key and whether to write, nothing else. Who receives the rewritten grants is fixed
+ * when the remediation is deployed (remediation/settings.ts): an event that tries to choose them, or any
+ * other field, is refused before any AWS call.
  */
 import { InvalidParameterError } from './errors';
 
 export interface RemediationRequest {
   /** Key ID, multi-Region key ID or key ARN (aliases are refused: Config passes the key ID). */
   keyId: string;
-  /** Principals that receive the administration part of account-wide grants. */
-  adminPrincipalArns: string[];
-  /** Principals that receive the usage part of account-wide grants. */
-  usagePrincipalArns: string[];
   /** When true (the default), nothing is written and the diff is returned. */
   dryRun: boolean;
 }
+
+/** The only fields an event may carry. */
+export const REQUEST_FIELDS = ['KeyId', 'DryRun'] as const;
 
 const KEY_ID = /^(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
 const KEY_ARN =
   /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
 
-/**
- * IAM role or user ARNs only. An account principal (`arn:…:root` or a bare account ID) is exactly the
- * account-wide grant being removed, and `*` is public; neither may come back through the parameters.
- * Wildcards are not allowed in the Principal element of a key policy anyway
- * (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-overview.html#key-policy-elements).
- */
-const PRINCIPAL_ARN = /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]{1,512}$/;
-
 function fail(parameter: string, message: string): never {
   throw new InvalidParameterError(parameter, message);
 }
 
-function readPrincipalList(parameter: string, raw: unknown): string[] {
-  let items: unknown[];
-  if (typeof raw === 'string') items = [raw];
-  else if (Array.isArray(raw)) items = raw;
-  else if (raw === undefined || raw === null) fail(parameter, 'is required: give at least one IAM role or user ARN');
-  else fail(parameter, `must be a comma-separated string or a list of strings, got ${typeof raw}`);
-
-  const arns: string[] = [];
-  for (const item of items) {
-    if (typeof item !== 'string') fail(parameter, `every entry must be a string, got ${typeof item}`);
-    for (const part of item.split(/[\s,]+/)) {
-      if (part === '') continue;
-      if (!PRINCIPAL_ARN.test(part)) {
-        const hint = /:root$/.test(part) || /^\d{12}$/.test(part)
-          ? ' (an account principal grants the whole account, which is what this remediation removes)'
-          : '';
-        fail(parameter, `"${part}" is not an IAM role or user ARN such as arn:aws:iam::111122223333:role/KeyAdmin${hint}`);
-      }
-      if (!arns.includes(part)) arns.push(part);
-    }
+/** Why a field other than KeyId and DryRun is refused, said for the fields an earlier version accepted. */
+function refusal(field: string): string {
+  switch (field) {
+    case 'AdminPrincipalArns':
+    case 'UsagePrincipalArns':
+      return (
+        'is not accepted: the principals the remediation writes are fixed when the remediation is deployed ' +
+        '(remediationAdminPrincipalArns and remediationUsagePrincipalArns); an invocation cannot choose them'
+      );
+    case 'AutomationAssumeRole':
+      return 'is not accepted: the Automation document runs with the role fixed at deployment, and the function takes no role';
+    default:
+      return `is not a parameter of the remediation, which accepts only ${REQUEST_FIELDS.join(' and ')}`;
   }
-  if (arns.length === 0) fail(parameter, 'is empty: give at least one IAM role or user ARN');
-  return arns;
 }
 
 function readDryRun(raw: unknown): boolean {
@@ -81,13 +67,14 @@ function readKeyId(raw: unknown): string {
 /** Parse and validate the event of the remediation Lambda. Throws InvalidParameterError. */
 export function parseRemediationRequest(event: unknown): RemediationRequest {
   if (typeof event !== 'object' || event === null || Array.isArray(event)) {
-    throw new InvalidParameterError('event', 'must be an object with KeyId, AdminPrincipalArns and UsagePrincipalArns');
+    throw new InvalidParameterError('event', `must be an object with ${REQUEST_FIELDS.join(' and ')}`);
   }
   const fields = event as Record<string, unknown>;
-  return {
-    keyId: readKeyId(fields.KeyId),
-    adminPrincipalArns: readPrincipalList('AdminPrincipalArns', fields.AdminPrincipalArns),
-    usagePrincipalArns: readPrincipalList('UsagePrincipalArns', fields.UsagePrincipalArns),
-    dryRun: readDryRun(fields.DryRun),
-  };
+  const extra = Object.keys(fields).filter((k) => !(REQUEST_FIELDS as readonly string[]).includes(k));
+  const first = extra[0];
+  if (first !== undefined) {
+    const others = extra.length > 1 ? ` (the event also carries ${extra.slice(1).join(', ')})` : '';
+    fail(first, `${refusal(first)}${others}`);
+  }
+  return { keyId: readKeyId(fields.KeyId), dryRun: readDryRun(fields.DryRun) };
 }

@@ -8,7 +8,14 @@
  * The rewrite replaces that principal by named principals: the administration part of the grant goes to
  * `adminPrincipalArns`, the usage part to `usagePrincipalArns`. Everything else is kept as written: Deny
  * statements (a Deny never adds access), other principals, Resource and Condition elements.
+ *
+ * Which principal entries are account-wide is the engine's judgement, not this module's: only the entries
+ * behind ACCOUNT_WIDE_* findings (their statements, and the JSON paths of the grants in the engine's access
+ * summary) are rewritten. A root principal narrowed by `aws:PrincipalArn` to one role, a statement whose
+ * Resource cannot be this key, a `"*"` narrowed to the account by `kms:CallerAccount`: the engine says which
+ * of them grant the whole account, and the rewrite follows.
  */
+import { actionNames, analyzePolicy, CHECK_IDS, type AnalysisResult, type Grant, type PrincipalClass } from '../rule/engine';
 import { actionPatternMatches, actionRole, ALL_KEY_POLICY_ACTIONS, expandActionPatterns, type KeyPolicyAction } from './kms-actions';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -23,8 +30,15 @@ export interface KeyPolicyDocument {
 export interface RewriteOptions {
   /** The 12-digit account that owns the key. */
   accountId: string;
+  /** The key's ARN: a statement whose Resource cannot match it grants nothing on this key. */
+  keyArn?: string;
   adminPrincipalArns: readonly string[];
   usagePrincipalArns: readonly string[];
+  /**
+   * The engine's analysis of this policy (as returned by toPolicyDocument, so the paths match).
+   * @default analyzePolicy(policy, { accountId, keyArn })
+   */
+  analysis?: AnalysisResult;
 }
 
 export interface RewriteResult {
@@ -33,7 +47,12 @@ export interface RewriteResult {
   changed: boolean;
   /** One line per change, for people reading the Automation output. */
   changes: string[];
+  /** Account-wide grants the rewrite left in place, and why (the engine then still reports them). */
+  skipped: string[];
 }
+
+/** The checks whose findings the rewrite acts on. */
+export const REWRITTEN_CHECKS: readonly string[] = CHECK_IDS.filter((id) => id.startsWith('ACCOUNT_WIDE_'));
 
 function asArray(value: JsonValue | undefined): JsonValue[] {
   if (value === undefined) return [];
@@ -62,29 +81,64 @@ export function toPolicyDocument(policy: unknown): KeyPolicyDocument {
   return { ...doc, Statement: statements as PolicyStatement[] } as KeyPolicyDocument;
 }
 
-/** Whether a principal string names the whole account `accountId`. */
-function isOwnAccountPrincipal(principal: string, accountId: string): boolean {
-  return principal === accountId || new RegExp(`^arn:aws[a-z-]*:iam::${accountId}:root$`).test(principal);
+/**
+ * Principal classes that stand for every principal of the key's own account: the account itself, or an
+ * organisation the engine holds account-wide (`${aws:ResourceOrgID}`, the key owner's organisation, or one an
+ * account-wide finding names). Another organisation is cross-account access, not this remediation's to move.
+ */
+function isAccountWideClass(p: PrincipalClass, accountId: string, orgIds: ReadonlySet<string>): boolean {
+  return (p.kind === 'account' && p.account === accountId) || (p.kind === 'organization' && orgIds.has(p.orgId));
+}
+
+/** How the engine writes the key owner's organisation (a policy variable it resolves to the owner's). */
+const KEY_OWNER_ORG = '${aws:ResourceOrgID}';
+
+const PRINCIPAL_PATH = /^\$\.Statement\[(\d+)\]\.Principal(?:\.AWS(?:\[(\d+)\])?)?$/;
+
+interface Targets {
+  /** Per statement index: the principal entries to replace (`*` for the whole Principal, `AWS` for a single string, or an index). */
+  byStatement: Map<number, Set<string>>;
+  skipped: string[];
 }
 
 /**
- * `"Principal": "*"` (or `{"AWS": "*"}`) narrowed to the own account by a condition is also account-wide:
- * kms:CallerAccount and aws:PrincipalAccount restrict who calls, not which principals of the account may
- * (https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-caller-account).
- * This is the shape of AWS managed key policies and of many hand-written "same account" grants.
+ * The principal entries the engine holds account-wide: for every ACCOUNT_WIDE_* finding, the grants of its
+ * statements, in the access summary, whose principal class is the own account (or a trusted organisation).
+ * An entry that also grants someone else (`"*"` narrowed to the account and another one) is left alone:
+ * replacing it would remove that access silently, so the engine keeps reporting it and the handler refuses.
  */
-function wildcardNarrowedToAccount(statement: PolicyStatement, accountId: string): boolean {
-  const condition = statement.Condition;
-  if (!isObject(condition)) return false;
-  for (const [operator, block] of Object.entries(condition)) {
-    if (!/^StringEquals(IgnoreCase)?$/.test(operator) || !isObject(block)) continue;
-    for (const [key, value] of Object.entries(block)) {
-      if (!/^(kms:CallerAccount|aws:PrincipalAccount)$/i.test(key)) continue;
-      const values = strings(value);
-      if (values.length > 0 && values.every((v) => v === accountId)) return true;
-    }
+function accountWideTargets(analysis: AnalysisResult, accountId: string): Targets {
+  const statements = new Set<number>();
+  const orgIds = new Set<string>([KEY_OWNER_ORG]);
+  for (const f of analysis.findings) {
+    if (!REWRITTEN_CHECKS.includes(f.checkId)) continue;
+    for (const i of f.statementIndexes) statements.add(i);
+    for (const p of f.principals) orgIds.add(p);
   }
-  return false;
+  const grants: Grant[] = (analysis.summary?.entries ?? []).flatMap((e) => e.grants);
+  const classesByPath = new Map<string, PrincipalClass[]>();
+  for (const g of grants) classesByPath.set(g.path, [...(classesByPath.get(g.path) ?? []), g.principal]);
+
+  const byStatement = new Map<number, Set<string>>();
+  const skipped: string[] = [];
+  for (const g of grants) {
+    if (!statements.has(g.statementIndex) || !isAccountWideClass(g.principal, accountId, orgIds)) continue;
+    const others = (classesByPath.get(g.path) ?? []).filter((p) => !isAccountWideClass(p, accountId, orgIds));
+    if (others.length > 0) {
+      skipped.push(`${g.path} also grants ${[...new Set(others.map((p) => p.label))].join(', ')}; replacing it would remove that access too`);
+      continue;
+    }
+    const m = PRINCIPAL_PATH.exec(g.path);
+    if (m === null || Number(m[1]) !== g.statementIndex) {
+      skipped.push(`${g.path} is not an entry of a Principal element (a NotPrincipal, say) that can be replaced by named principals`);
+      continue;
+    }
+    const entry = m[2] !== undefined ? m[2] : g.path.endsWith('.AWS') ? 'AWS' : '*';
+    const set = byStatement.get(g.statementIndex) ?? new Set<string>();
+    set.add(entry);
+    byStatement.set(g.statementIndex, set);
+  }
+  return { byStatement, skipped: [...new Set(skipped)] };
 }
 
 interface PrincipalSplit {
@@ -94,23 +148,20 @@ interface PrincipalSplit {
   accountWide: string[];
 }
 
-function splitPrincipal(statement: PolicyStatement, accountId: string): PrincipalSplit {
+/** Remove the entries the engine found account-wide (see accountWideTargets) from a statement's Principal. */
+function splitAt(statement: PolicyStatement, entries: ReadonlySet<string>): PrincipalSplit {
   const principal = statement.Principal;
-  if (principal === '*') {
-    return wildcardNarrowedToAccount(statement, accountId)
-      ? { remaining: undefined, accountWide: ['*'] }
-      : { remaining: principal, accountWide: [] };
+  if (entries.has('*') || !isObject(principal)) {
+    return { remaining: undefined, accountWide: typeof principal === 'string' ? [principal] : strings(isObject(principal) ? principal.AWS : undefined) };
   }
-  if (!isObject(principal)) return { remaining: principal, accountWide: [] };
-  const aws = strings(principal.AWS);
-  const accountWide = aws.filter(
-    (p) => isOwnAccountPrincipal(p, accountId) || (p === '*' && wildcardNarrowedToAccount(statement, accountId)),
-  );
-  if (accountWide.length === 0) return { remaining: principal, accountWide: [] };
-  const keptAws = aws.filter((p) => !accountWide.includes(p));
+  const aws = principal.AWS;
+  const list = asArray(aws);
+  const removed = entries.has('AWS') && !Array.isArray(aws) ? new Set([0]) : new Set([...entries].filter((e) => /^\d+$/.test(e)).map(Number));
+  const accountWide = list.filter((_, i) => removed.has(i)).filter((v): v is string => typeof v === 'string');
+  const keptAws = list.filter((_, i) => !removed.has(i));
   const rest: { [key: string]: JsonValue } = {};
   for (const [type, value] of Object.entries(principal)) if (type !== 'AWS') rest[type] = value;
-  if (keptAws.length > 0) rest.AWS = keptAws.length === 1 ? (keptAws[0] as string) : keptAws;
+  if (keptAws.length > 0) rest.AWS = keptAws.length === 1 ? (keptAws[0] as JsonValue) : keptAws;
   return { remaining: Object.keys(rest).length > 0 ? rest : undefined, accountWide };
 }
 
@@ -217,17 +268,20 @@ function attachmentStatement(from: PolicyStatement, users: readonly string[], si
 export function rewriteKeyPolicy(policy: unknown, options: RewriteOptions): RewriteResult {
   const document = toPolicyDocument(policy);
   const { accountId } = options;
+  const analysis = options.analysis ?? analyzePolicy(document, { accountId, ...(options.keyArn === undefined ? {} : { keyArn: options.keyArn }) });
+  const targets = accountWideTargets(analysis, accountId);
   const changes: string[] = [];
   const taken = new Set(document.Statement.map((s) => s.Sid).filter((s): s is string => typeof s === 'string'));
   const out: PolicyStatement[] = [];
 
   document.Statement.forEach((statement, index) => {
     const label = typeof statement.Sid === 'string' ? `statement ${index} "${statement.Sid}"` : `statement ${index}`;
-    if (statement.Effect !== 'Allow' || statement.NotPrincipal !== undefined) {
+    const entries = targets.byStatement.get(index);
+    if (entries === undefined || statement.Effect !== 'Allow' || statement.NotPrincipal !== undefined) {
       out.push(statement);
       return;
     }
-    const { remaining, accountWide } = splitPrincipal(statement, accountId);
+    const { remaining, accountWide } = splitAt(statement, entries);
     if (accountWide.length === 0) {
       out.push(statement);
       return;
@@ -286,52 +340,59 @@ export function rewriteKeyPolicy(policy: unknown, options: RewriteOptions): Rewr
     changes.push(`${label}: ${what} replaced by ${side} principals ${arns.join(', ')}`);
   });
 
-  return { policy: { ...document, Statement: out }, changed: changes.length > 0, changes };
-}
-
-function statementCoversAction(statement: PolicyStatement, action: string): boolean {
-  if (statement.NotAction !== undefined) return !strings(statement.NotAction).some((p) => actionPatternMatches(p, action));
-  return strings(statement.Action).some((p) => actionPatternMatches(p, action));
-}
-
-function statementCoversKey(statement: PolicyStatement, keyArn: string | undefined): boolean {
-  if (statement.NotResource !== undefined) return false;
-  const resources = strings(statement.Resource);
-  return resources.some((r) => r === '*' || (keyArn !== undefined && actionPatternMatches(r, keyArn)));
-}
-
-function awsPrincipals(statement: PolicyStatement): string[] {
-  const principal = statement.Principal;
-  if (principal === '*') return ['*'];
-  if (!isObject(principal)) return [];
-  return strings(principal.AWS);
+  return { policy: { ...document, Statement: out }, changed: changes.length > 0, changes, skipped: targets.skipped };
 }
 
 /**
- * The AWS principals that can certainly call `action` on the key under this policy: named in an Allow
- * statement without Condition whose Resource covers the key, and not named (nor covered by `*` or a
- * NotPrincipal) in any Deny statement that covers the action, whatever that Deny's conditions.
- * Conservative on purpose: a conditional grant does not count, a conditional Deny does.
+ * The principals the engine's access summary lets call kms:PutKeyPolicy on the key unconditionally: named
+ * roles and users, after every Deny the engine applies to this key (a Deny whose Resource cannot be the key
+ * does not count). Account principals are not listed: the remediation removes them.
  */
-export function principalsAllowed(policy: KeyPolicyDocument, action: string, keyArn?: string): string[] {
-  const denied = new Set<string>();
-  let denyAll = false;
-  for (const statement of policy.Statement) {
-    if (statement.Effect !== 'Deny' || !statementCoversAction(statement, action)) continue;
-    if (statement.NotPrincipal !== undefined) denyAll = true;
-    for (const p of awsPrincipals(statement)) {
-      if (p === '*') denyAll = true;
-      denied.add(p);
-    }
+export function policyAdministrators(analysis: AnalysisResult): string[] {
+  const out: string[] = [];
+  for (const entry of analysis.summary?.entries ?? []) {
+    const p = entry.principal;
+    if (p.kind !== 'principal') continue;
+    const can = entry.grants.some((g) => g.level === 'unconditional' && actionNames(g.actions).includes('kms:PutKeyPolicy'));
+    if (can && !out.includes(p.name)) out.push(p.name);
   }
-  if (denyAll) return [];
-  const allowed: string[] = [];
-  for (const statement of policy.Statement) {
-    if (statement.Effect !== 'Allow' || statement.Condition !== undefined || statement.NotPrincipal !== undefined) continue;
-    if (!statementCoversAction(statement, action) || !statementCoversKey(statement, keyArn)) continue;
-    for (const p of awsPrincipals(statement)) {
-      if (p !== '*' && !denied.has(p) && !allowed.includes(p)) allowed.push(p);
+  return out;
+}
+
+/**
+ * The policy with every Deny as strong as its conditions allow: conditions on the request (MFA, source IP,
+ * time, service path) are removed, conditions on who is asking (aws:PrincipalArn and the like) are kept.
+ *
+ * The engine reports who *may* have access, so it sets aside a Deny whose conditions it cannot rely on: for
+ * findings, a Deny never removes access. The lockout check needs the opposite bound, who *certainly* keeps
+ * kms:PutKeyPolicy, so such a Deny is assumed to apply. The engine still judges the result (Resource, actions,
+ * principals, the Denies that carve "everyone except …"), only its input is the worst case.
+ */
+export function worstCaseDenies(policy: KeyPolicyDocument, analysis: AnalysisResult): KeyPolicyDocument {
+  const statements = policy.Statement.map((statement, index) => {
+    const parsed = analysis.policy?.statements.find((st) => st.index === index);
+    if (parsed === undefined || parsed.effect !== 'Deny' || parsed.conditions.length === 0 || !isObject(statement.Condition)) return statement;
+    const condition: { [key: string]: JsonValue } = {};
+    for (const [operator, block] of Object.entries(statement.Condition)) {
+      if (!isObject(block)) continue;
+      const kept: { [key: string]: JsonValue } = {};
+      for (const [key, value] of Object.entries(block)) {
+        const c = parsed.conditions.find((pc) => pc.operator === operator && pc.key === key);
+        if (c !== undefined && c.category === 'who') kept[key] = value;
+      }
+      if (Object.keys(kept).length > 0) condition[operator] = kept;
     }
-  }
-  return allowed;
+    const out: PolicyStatement = { ...statement };
+    if (Object.keys(condition).length > 0) out.Condition = condition;
+    else delete out.Condition;
+    return out;
+  });
+  return { ...policy, Statement: statements };
+}
+
+/** Deny statements that name kms:PutKeyPolicy, for messages (`statement 3 ("Freeze")`). */
+export function putKeyPolicyDenies(analysis: AnalysisResult): string[] {
+  return (analysis.policy?.statements ?? [])
+    .filter((st) => st.effect === 'Deny' && actionNames(st.actions).includes('kms:PutKeyPolicy'))
+    .map((st) => (st.sid === undefined ? `statement ${st.index}` : `statement ${st.index} ("${st.sid}")`));
 }

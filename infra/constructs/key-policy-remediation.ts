@@ -1,8 +1,11 @@
-import { Aws, Duration, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
+import { REQUEST_FIELDS } from '../../remediation/parameters';
+import { ADMIN_PRINCIPALS_ENV, principalArnProblem, USAGE_PRINCIPALS_ENV } from '../../remediation/settings';
 import { GuardFunction } from './guard-function';
 
 export const DEFAULT_REMEDIATION_DOCUMENT_NAME = 'KmsPolicyGuard-RemediateKeyPolicy';
@@ -10,6 +13,23 @@ export const DEFAULT_REMEDIATION_DOCUMENT_NAME = 'KmsPolicyGuard-RemediateKeyPol
 export const BACKUP_PARAMETER_PATH = '/kms-policy-guard/backup';
 
 export interface KeyPolicyRemediationProps {
+  /**
+   * IAM role or user ARNs (of the stack's account) that receive the administration part of account-wide
+   * grants. Fixed here, in the function's environment: no invocation can name other principals. The
+   * function's own role is added, since KMS only accepts a policy its sender can still change.
+   * @default - none: the function refuses every invocation until both lists are set
+   */
+  readonly adminPrincipalArns?: readonly string[];
+  /**
+   * IAM role or user ARNs (of the stack's account) that receive the usage part of account-wide grants.
+   * @default - none: the function refuses every invocation until both lists are set
+   */
+  readonly usagePrincipalArns?: readonly string[];
+  /**
+   * Names of the settings the principal lists come from, for error messages at synth.
+   * @default - the construct props' names
+   */
+  readonly settingNames?: { readonly admin: string; readonly usage: string };
   /**
    * Name of the SSM Automation document.
    * @default 'KmsPolicyGuard-RemediateKeyPolicy'
@@ -22,8 +42,18 @@ export interface KeyPolicyRemediationProps {
   readonly logRetention?: logs.RetentionDays;
 }
 
-/** Principal lists are interpolated into the Lambda payload: no quote, brace or backslash may get through. */
-const PRINCIPAL_LIST_PATTERN = '^[A-Za-z0-9:/_+=,.@\\- ]*$';
+/** Refuse at synth, with the setting's name, what the function would refuse at every invocation. */
+function checkPrincipalArns(scope: Construct, setting: string, arns: readonly string[]): void {
+  const account = Stack.of(scope).account;
+  for (const arn of arns) {
+    const problem = principalArnProblem(arn);
+    if (problem !== undefined) throw new Error(`${setting}: ${problem}`);
+    const owner = /^arn:[^:]+:iam::(\d{12}):/.exec(arn)?.[1];
+    if (!Token.isUnresolved(account) && owner !== account) {
+      throw new Error(`${setting}: "${arn}" belongs to account ${owner ?? '?'}, not to the stack's account ${account}; the remediation only names principals of the key's own account`);
+    }
+  }
+}
 
 /**
  * The remediation: an SSM Automation document (schemaVersion 0.3) whose single step invokes the
@@ -33,13 +63,32 @@ const PRINCIPAL_LIST_PATTERN = '^[A-Za-z0-9:/_+=,.@\\- ]*$';
 export class KeyPolicyRemediation extends Construct {
   readonly guard: GuardFunction;
   readonly document: ssm.CfnDocument;
-  /** Role passed as AutomationAssumeRole; it may only invoke the remediation function. */
+  /** The role the Automation document runs with (fixed in the document); it may only invoke the remediation function. */
   readonly automationRole: iam.Role;
+  /**
+   * For the people (or pipelines) who start the remediation by hand: start this document, read its
+   * executions, and pass the automation role to SSM only. Attach it to their roles; nothing here attaches it.
+   */
+  readonly operatorPolicy: iam.ManagedPolicy;
   readonly documentName: string;
+  /** Whether both principal lists were given (the function can rewrite policies). */
+  readonly configured: boolean;
 
   constructor(scope: Construct, id: string, props: KeyPolicyRemediationProps = {}) {
     super(scope, id);
     this.documentName = props.documentName ?? DEFAULT_REMEDIATION_DOCUMENT_NAME;
+    const names = props.settingNames ?? { admin: 'adminPrincipalArns', usage: 'usagePrincipalArns' };
+    const admins = props.adminPrincipalArns ?? [];
+    const users = props.usagePrincipalArns ?? [];
+    checkPrincipalArns(this, names.admin, admins);
+    checkPrincipalArns(this, names.usage, users);
+    if ((admins.length === 0) !== (users.length === 0)) {
+      throw new Error(
+        `${admins.length === 0 ? names.admin : names.usage} is empty while ${admins.length === 0 ? names.usage : names.admin} is set: ` +
+          'give both principal lists (or neither, to deploy the remediation unused)',
+      );
+    }
+    this.configured = admins.length > 0;
 
     this.guard = new GuardFunction(this, 'Guard', {
       entry: 'remediation/handler.ts',
@@ -48,6 +97,13 @@ export class KeyPolicyRemediation extends Construct {
       timeout: Duration.minutes(1),
     });
     const role = this.guard.role;
+    if (this.configured) {
+      // The function's own role joins the administrators: KMS accepts a new key policy only if the principal
+      // sending it could still change it (PutKeyPolicy with BypassPolicyLockoutSafetyCheck false). Its IAM
+      // policy still limits it to reading and replacing key policies.
+      this.guard.function.addEnvironment(ADMIN_PRINCIPALS_ENV, [...admins, role.roleArn].join(','));
+      this.guard.function.addEnvironment(USAGE_PRINCIPALS_ENV, users.join(','));
+    }
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'ReadAndReplaceKeyPolicies',
@@ -88,6 +144,15 @@ export class KeyPolicyRemediation extends Construct {
         resources: [this.guard.function.functionArn],
       }),
     );
+    // The function's resource policy names the automation role and nothing else: no service principal, no
+    // account. A resource policy cannot hold a Deny, so an identity of this account whose own IAM policy
+    // allows lambda:InvokeFunction on the function can still call it; the function then only applies the
+    // deployed rewrite (docs/deployment.md, trust model).
+    new lambda.CfnPermission(this, 'AutomationInvoke', {
+      action: 'lambda:InvokeFunction',
+      functionName: this.guard.function.functionArn,
+      principal: this.automationRole.roleArn,
+    });
 
     this.document = new ssm.CfnDocument(this, 'Document', {
       name: this.documentName,
@@ -96,6 +161,40 @@ export class KeyPolicyRemediation extends Construct {
       updateMethod: 'NewVersion',
       content: this.documentContent(),
     });
+
+    const documentArn = `arn:${Aws.PARTITION}:ssm:${Aws.REGION}:${Aws.ACCOUNT_ID}:automation-definition/${this.documentName}:*`;
+    this.operatorPolicy = new iam.ManagedPolicy(this, 'OperatorPolicy', {
+      description: 'kms-policy-guard: start the key policy remediation and pass its automation role to SSM only',
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'StartRemediation',
+          actions: ['ssm:StartAutomationExecution'],
+          resources: [documentArn],
+        }),
+        new iam.PolicyStatement({
+          sid: 'ReadRemediationExecutions',
+          actions: ['ssm:GetAutomationExecution'],
+          resources: [`arn:${Aws.PARTITION}:ssm:${Aws.REGION}:${Aws.ACCOUNT_ID}:automation-execution/*`],
+        }),
+        // Passing the role is what lets a caller run the document with it; iam:PassedToService keeps the
+        // role from being handed to any other service (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html).
+        new iam.PolicyStatement({
+          sid: 'PassAutomationRoleToSsm',
+          actions: ['iam:PassRole'],
+          resources: [this.automationRole.roleArn],
+          conditions: { StringEquals: { 'iam:PassedToService': 'ssm.amazonaws.com' } },
+        }),
+      ],
+    });
+    this.operatorPolicy.node.addDependency(this.document);
+    Validations.of(this.operatorPolicy).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:automation-definition/${this.documentName}:*]`,
+      reason: 'Every version of this one document ($DEFAULT, $LATEST or a number); the version is chosen when the execution starts.',
+    });
+    Validations.of(this.operatorPolicy).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:automation-execution/*]',
+      reason: 'Execution ids are generated at start; reading an execution shows its output (the diff), nothing else.',
+    });
   }
 
   get function() {
@@ -103,50 +202,30 @@ export class KeyPolicyRemediation extends Construct {
   }
 
   private documentContent(): Record<string, unknown> {
-    // The function's own role joins the administrators: KMS accepts a new key policy only if the principal
-    // sending it could still change it (PutKeyPolicy with BypassPolicyLockoutSafetyCheck false). Its IAM
-    // policy still limits it to reading and replacing key policies.
-    const payload =
-      `{"KeyId":"{{ KeyId }}","AdminPrincipalArns":"{{ AdminPrincipalArns }},${this.guard.role.roleArn}",` +
-      '"UsagePrincipalArns":"{{ UsagePrincipalArns }}","DryRun":"{{ DryRun }}"}';
+    // The payload carries the key and DryRun only (remediation/parameters.ts refuses anything else); who is
+    // written into the policy is in the function's environment.
+    const payload = `{${REQUEST_FIELDS.map((f) => `"${f}":"{{ ${f} }}"`).join(',')}}`;
     return {
       schemaVersion: '0.3',
       description:
         '# kms-policy-guard: rewrite account-wide KMS key policy grants\n\n' +
-        'Replaces grants to the whole account (arn:aws:iam::<account>:root) by the named administration and usage ' +
-        'principals, keeps everything else, refuses rewrites that would leave nobody able to call kms:PutKeyPolicy, and backs ' +
-        `the old policy up under ${BACKUP_PARAMETER_PATH}/<keyId>/ before writing. **DryRun defaults to true**: the output ` +
-        'shows the diff and nothing is written.',
-      assumeRole: '{{ AutomationAssumeRole }}',
+        'Replaces grants to the whole account (arn:aws:iam::<account>:root) by the administration and usage principals ' +
+        'fixed when the remediation was deployed, keeps everything else, refuses rewrites that would leave nobody able to ' +
+        `call kms:PutKeyPolicy, and backs the old policy up under ${BACKUP_PARAMETER_PATH}/<keyId>/ before writing. ` +
+        '**DryRun defaults to true**: the output shows the diff and nothing is written.',
+      // Fixed to the deployed role: a caller cannot run the document with a role of their choosing.
+      assumeRole: this.automationRole.roleArn,
       parameters: {
         KeyId: {
           type: 'String',
           description: 'Key ID or key ARN of the KMS key to fix (Config passes the resource ID).',
           allowedPattern: '^[A-Za-z0-9:/_-]{1,2048}$',
         },
-        AdminPrincipalArns: {
-          type: 'String',
-          description:
-            'Comma-separated IAM role or user ARNs that receive the administration part of account-wide grants. The remediation ' +
-            "function's own role is added to them, since KMS only accepts a policy its sender can still change.",
-          allowedPattern: PRINCIPAL_LIST_PATTERN,
-        },
-        UsagePrincipalArns: {
-          type: 'String',
-          description: 'Comma-separated IAM role or user ARNs that receive the usage (cryptographic) part of account-wide grants.',
-          allowedPattern: PRINCIPAL_LIST_PATTERN,
-        },
         DryRun: {
           type: 'String',
           description: 'true: return the diff and write nothing. false: back up the old policy, then apply the new one.',
           default: 'true',
           allowedValues: ['true', 'false'],
-        },
-        AutomationAssumeRole: {
-          type: 'String',
-          description: 'ARN of the role Automation assumes (the stack output AutomationRoleArn).',
-          default: '',
-          allowedPattern: '^$|^arn:aws[a-z0-9-]*:iam::\\d{12}:role/[\\w+=,.@/-]+$',
         },
       },
       mainSteps: [

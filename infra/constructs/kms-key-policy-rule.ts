@@ -19,6 +19,13 @@ export interface KmsKeyPolicyRuleFunctionProps {
    */
   readonly executionRoleName?: string;
   /**
+   * With `executionRoleName`: the organisation whose accounts the execution role may be assumed in (an
+   * `aws:ResourceOrgID` condition on sts:AssumeRole). Without it, the function's own organisation
+   * (`${aws:PrincipalOrgID}`).
+   * @default '${aws:PrincipalOrgID}'
+   */
+  readonly executionRoleOrganizationId?: string;
+  /**
    * Log retention of the function's log group.
    * @default logs.RetentionDays.ONE_YEAR
    */
@@ -69,11 +76,18 @@ export class KmsKeyPolicyRuleFunction extends Construct {
         );
       }
     } else {
+      // The role name exists in every account that deploys it, inside the organisation or not: only a role
+      // owned by an account of the organisation may be assumed. aws:ResourceOrgID is the organisation of the
+      // account that owns the resource (here the role), and ${aws:PrincipalOrgID} the caller's own, so the
+      // pair means "same organisation" without naming it; an account outside any organisation has no
+      // aws:ResourceOrgID and the condition fails closed
+      // (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-resourceorgid).
       role.addToPrincipalPolicy(
         new iam.PolicyStatement({
           sid: 'AssumeExecutionRole',
           actions: ['sts:AssumeRole'],
           resources: [executionRoleArnPattern(Aws.PARTITION, props.executionRoleName)],
+          conditions: { StringEquals: { 'aws:ResourceOrgID': props.executionRoleOrganizationId ?? '${aws:PrincipalOrgID}' } },
         }),
       );
       Validations.of(role).acknowledge({

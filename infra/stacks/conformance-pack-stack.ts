@@ -7,7 +7,7 @@ import { loadConformancePackTemplate, packInputParameters } from '../conformance
 import { KeyPolicyRemediation } from '../constructs/key-policy-remediation';
 import { KmsKeyPolicyRuleFunction } from '../constructs/kms-key-policy-rule';
 import type { KmsPolicyGuardRuleParameters } from '../rule-parameters';
-import { remediationPackParameters, rulePackParameters, type RemediationSettings } from '../settings';
+import { REMEDIATION_PRINCIPAL_SETTINGS, remediationPackParameters, rulePackParameters, type RemediationSettings } from '../settings';
 
 export interface KmsPolicyGuardConformancePackStackProps extends StackProps {
   /**
@@ -50,7 +50,12 @@ export class KmsPolicyGuardConformancePackStack extends Stack {
     });
     this.ruleFunction = new KmsKeyPolicyRuleFunction(this, 'RuleFunction', { logRetention: props.logRetention });
     this.ruleFunction.grantAccountRulesCompliance(this.ruleFunction, 'PackRuleCompliancePolicy');
-    this.remediation = new KeyPolicyRemediation(this, 'Remediation', { logRetention: props.logRetention });
+    this.remediation = new KeyPolicyRemediation(this, 'Remediation', {
+      logRetention: props.logRetention,
+      adminPrincipalArns: props.remediation?.adminPrincipalArns,
+      usagePrincipalArns: props.remediation?.usagePrincipalArns,
+      settingNames: REMEDIATION_PRINCIPAL_SETTINGS,
+    });
 
     // The pack's CUSTOM_LAMBDA rule is invoked by Config in this account.
     const invokePermission = new lambda.CfnPermission(this, 'ConfigInvoke', {
@@ -67,10 +72,7 @@ export class KmsPolicyGuardConformancePackStack extends Stack {
       conformancePackInputParameters: packInputParameters(template, {
         KmsPolicyGuardFunctionArn: this.ruleFunction.function.functionArn,
         ...rulePackParameters(props.ruleParameters ?? {}, props.maximumExecutionFrequency),
-        ...remediationPackParameters(props.remediation, {
-          documentName: this.remediation.document.ref,
-          automationRoleArn: this.remediation.automationRole.roleArn,
-        }),
+        ...remediationPackParameters(props.remediation, { documentName: this.remediation.document.ref }),
       }),
     });
     this.conformancePack.node.addDependency(invokePermission, this.ruleFunction, this.remediation);
@@ -79,5 +81,6 @@ export class KmsPolicyGuardConformancePackStack extends Stack {
     new CfnOutput(this, 'RuleFunctionArn', { value: this.ruleFunction.function.functionArn });
     new CfnOutput(this, 'RemediationDocumentName', { value: this.remediation.document.ref });
     new CfnOutput(this, 'AutomationRoleArn', { value: this.remediation.automationRole.roleArn });
+    new CfnOutput(this, 'RemediationOperatorPolicyArn', { value: this.remediation.operatorPolicy.managedPolicyArn });
   }
 }

@@ -28,6 +28,11 @@ export interface KmsPolicyGuardOrganizationStackProps extends StackProps {
    */
   readonly executionRoleName?: string;
   /**
+   * The organisation (o-…) whose member accounts the central function may assume the execution role in.
+   * @default - the organisation of the account this stack is deployed in (`${aws:PrincipalOrgID}`)
+   */
+  readonly organizationId?: string;
+  /**
    * Accounts whose Config rules may invoke the central function (one `lambda:InvokeFunction` permission each).
    * @default - none: no member account can invoke the function yet
    */
@@ -60,6 +65,8 @@ export interface KmsPolicyGuardOrganizationStackProps extends StackProps {
 }
 
 const ACCOUNT_ID = /^\d{12}$/;
+/** https://docs.aws.amazon.com/organizations/latest/APIReference/API_Organization.html */
+const ORGANIZATION_ID = /^o-[a-z0-9]{10,32}$/;
 
 function checkAccountIds(what: string, ids: readonly string[]): void {
   const bad = ids.filter((id) => !ACCOUNT_ID.test(id));
@@ -89,6 +96,9 @@ export class KmsPolicyGuardOrganizationStack extends Stack {
     const excludedAccountIds = props.excludedAccountIds ?? [];
     checkAccountIds('memberAccountIds', memberAccountIds);
     checkAccountIds('excludedAccountIds', excludedAccountIds);
+    if (props.organizationId !== undefined && !ORGANIZATION_ID.test(props.organizationId)) {
+      throw new Error(`organizationId: "${props.organizationId}" is not an organisation ID such as o-a1b2c3d4e5 (o- then 10 to 32 lowercase letters or digits)`);
+    }
 
     const targetOus = new CfnParameter(this, 'TargetOrganizationalUnitIds', {
       type: 'CommaDelimitedList',
@@ -97,6 +107,7 @@ export class KmsPolicyGuardOrganizationStack extends Stack {
 
     this.ruleFunction = new KmsKeyPolicyRuleFunction(this, 'RuleFunction', {
       executionRoleName,
+      executionRoleOrganizationId: props.organizationId,
       logRetention: props.logRetention,
     });
 

@@ -3,7 +3,7 @@ import * as config from 'aws-cdk-lib/aws-config';
 import type { Construct } from 'constructs';
 import { KeyPolicyRemediation } from '../constructs/key-policy-remediation';
 import { KmsKeyPolicyRule, type KmsKeyPolicyRuleProps } from '../constructs/kms-key-policy-rule';
-import { remediationAttached, type RemediationSettings } from '../settings';
+import { REMEDIATION_PRINCIPAL_SETTINGS, remediationAttached, type RemediationSettings } from '../settings';
 
 export interface KmsPolicyGuardRuleStackProps extends StackProps {
   /**
@@ -30,9 +30,13 @@ export class KmsPolicyGuardRuleStack extends Stack {
       ...props,
     });
     this.rule = new KmsKeyPolicyRule(this, 'KeyPolicyRule', props.rule);
-    this.remediation = new KeyPolicyRemediation(this, 'Remediation');
-
     const settings = props.remediation;
+    this.remediation = new KeyPolicyRemediation(this, 'Remediation', {
+      adminPrincipalArns: settings?.adminPrincipalArns,
+      usagePrincipalArns: settings?.usagePrincipalArns,
+      settingNames: REMEDIATION_PRINCIPAL_SETTINGS,
+    });
+
     if (settings !== undefined && remediationAttached(settings)) {
       this.remediationConfiguration = new config.CfnRemediationConfiguration(this, 'RemediationConfiguration', {
         configRuleName: this.rule.rule.configRuleName,
@@ -40,11 +44,9 @@ export class KmsPolicyGuardRuleStack extends Stack {
         targetType: 'SSM_DOCUMENT',
         targetId: this.remediation.document.ref,
         parameters: {
+          // The document's only parameters: the principals are fixed in the function, the role in the document.
           KeyId: { ResourceValue: { Value: 'RESOURCE_ID' } },
-          AdminPrincipalArns: { StaticValue: { Values: [settings.adminPrincipalArns?.join(',')] } },
-          UsagePrincipalArns: { StaticValue: { Values: [settings.usagePrincipalArns?.join(',')] } },
           DryRun: { StaticValue: { Values: [String(settings.dryRun ?? true)] } },
-          AutomationAssumeRole: { StaticValue: { Values: [this.remediation.automationRole.roleArn] } },
         },
         automatic: settings.automatic ?? false,
         maximumAutomaticAttempts: settings.maximumAutomaticAttempts ?? 3,
@@ -57,6 +59,7 @@ export class KmsPolicyGuardRuleStack extends Stack {
     new CfnOutput(this, 'ConfigRuleName', { value: this.rule.rule.configRuleName });
     new CfnOutput(this, 'RemediationDocumentName', { value: this.remediation.document.ref });
     new CfnOutput(this, 'AutomationRoleArn', { value: this.remediation.automationRole.roleArn });
+    new CfnOutput(this, 'RemediationOperatorPolicyArn', { value: this.remediation.operatorPolicy.managedPolicyArn });
     if (this.rule.ruleFunction.guard.failureQueue !== undefined) {
       new CfnOutput(this, 'FailedInvocationsQueueUrl', { value: this.rule.ruleFunction.guard.failureQueue.queueUrl });
     }

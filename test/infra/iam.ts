@@ -33,11 +33,13 @@ function statementsOf(holder: string, document: unknown): FoundStatement[] {
   });
 }
 
-/** Every identity-policy statement of the template (roles' inline policies and AWS::IAM::Policy). */
+/** Every identity-policy statement of the template (roles' inline policies, AWS::IAM::Policy and AWS::IAM::ManagedPolicy). */
 export function identityStatements(template: Template): FoundStatement[] {
   const found: FoundStatement[] = [];
-  for (const [id, resource] of Object.entries(template.findResources('AWS::IAM::Policy'))) {
-    found.push(...statementsOf(id, (resource.Properties as Json).PolicyDocument));
+  for (const type of ['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy']) {
+    for (const [id, resource] of Object.entries(template.findResources(type))) {
+      found.push(...statementsOf(id, (resource.Properties as Json).PolicyDocument));
+    }
   }
   for (const [id, resource] of Object.entries(template.findResources('AWS::IAM::Role'))) {
     for (const policy of asArray((resource.Properties as Json).Policies)) {

@@ -40,6 +40,9 @@ const OWN_ACCOUNT_RULE_ACKS = [
 const REMEDIATION_ACKS = [
   'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:<AWS::Region>:<AWS::AccountId>:key/*]',
   'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter/kms-policy-guard/backup/*]',
+  // The operator policy: every version of the one document, and the executions it starts.
+  'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:automation-definition/KmsPolicyGuard-RemediateKeyPolicy:*]',
+  'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:automation-execution/*]',
   'AwsSolutions-L1',
 ];
 

@@ -4,8 +4,9 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { parse } from 'yaml';
 import { CONFORMANCE_PACK_TEMPLATE_PATH } from '../../infra/conformance-pack';
 import { KmsPolicyGuardOrganizationStack } from '../../infra/stacks/organization-stack';
+import { KmsPolicyGuardRuleStack } from '../../infra/stacks/rule-stack';
 import { RULE_ACTIONS } from '../../infra/permissions';
-import { ADMIN_ARN, MEMBER_ACCOUNTS, synthesize, USAGE_ARN, type Synthesized } from './app-fixture';
+import { ADMIN_ARN, MEMBER_ACCOUNTS, synthesize, TEST_CONTEXT, USAGE_ARN, type Synthesized } from './app-fixture';
 import { functionRoleId, identityStatements, roleStatements } from './iam';
 
 let synth: Synthesized;
@@ -105,28 +106,79 @@ describe('KmsPolicyGuardRule (single account)', () => {
     });
   });
 
-  it('deploys the Automation document (schema 0.3, aws:invokeLambdaFunction, dry run by default)', () => {
-    synth.templates.rule.hasResourceProperties('AWS::SSM::Document', {
+  it('deploys the Automation document (schema 0.3, aws:invokeLambdaFunction, dry run by default) taking only KeyId and DryRun', () => {
+    const template = synth.templates.rule;
+    template.hasResourceProperties('AWS::SSM::Document', {
       Name: 'KmsPolicyGuard-RemediateKeyPolicy',
       DocumentType: 'Automation',
       Content: Match.objectLike({
         schemaVersion: '0.3',
-        assumeRole: '{{ AutomationAssumeRole }}',
+        // Fixed to the deployed role: no AutomationAssumeRole parameter a caller could set.
+        assumeRole: { 'Fn::GetAtt': [Match.stringLikeRegexp('^RemediationAutomationRole'), 'Arn'] },
         parameters: {
           KeyId: Match.objectLike({ type: 'String' }),
-          AdminPrincipalArns: Match.objectLike({ type: 'String' }),
-          UsagePrincipalArns: Match.objectLike({ type: 'String' }),
           DryRun: Match.objectLike({ default: 'true', allowedValues: ['true', 'false'] }),
-          AutomationAssumeRole: Match.objectLike({ type: 'String' }),
         },
         mainSteps: [
           Match.objectLike({
             action: 'aws:invokeLambdaFunction',
-            inputs: Match.objectLike({ FunctionName: { 'Fn::GetAtt': [Match.stringLikeRegexp('RemediationGuard'), 'Arn'] } }),
+            inputs: Match.objectLike({
+              FunctionName: { 'Fn::GetAtt': [Match.stringLikeRegexp('RemediationGuard'), 'Arn'] },
+              Payload: '{"KeyId":"{{ KeyId }}","DryRun":"{{ DryRun }}"}',
+            }),
           }),
         ],
       }),
     });
+  });
+
+  it('fixes the principals in the remediation function environment, with its own role among the administrators', () => {
+    const template = synth.templates.rule;
+    const roleId = functionRoleId(template, 'rewrites account-wide');
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('rewrites account-wide'),
+      Environment: {
+        Variables: Match.objectLike({
+          KMS_POLICY_GUARD_ADMIN_PRINCIPAL_ARNS: { 'Fn::Join': ['', [`${ADMIN_ARN},`, { 'Fn::GetAtt': [roleId, 'Arn'] }]] },
+          KMS_POLICY_GUARD_USAGE_PRINCIPAL_ARNS: USAGE_ARN,
+        }),
+      },
+    });
+  });
+
+  it('lets only the automation role invoke the remediation function through its resource policy', () => {
+    const template = synth.templates.rule;
+    const functionId = Object.entries(template.findResources('AWS::Lambda::Function')).find(([, r]) =>
+      String((r.Properties as { Description?: string }).Description).includes('rewrites account-wide'),
+    )?.[0];
+    const permissions = Object.values(template.findResources('AWS::Lambda::Permission')).map((r) => r.Properties as Record<string, unknown>);
+    const onRemediation = permissions.filter((p) => JSON.stringify(p.FunctionName).includes(`"${functionId}"`));
+    expect(onRemediation).toEqual([
+      {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: { 'Fn::GetAtt': [functionId, 'Arn'] },
+        Principal: { 'Fn::GetAtt': [expect.stringMatching(/^RemediationAutomationRole/), 'Arn'] },
+      },
+    ]);
+  });
+
+  it('offers an operator policy that passes the automation role to SSM only', () => {
+    const template = synth.templates.rule;
+    template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Allow', Action: 'ssm:StartAutomationExecution' }),
+          Match.objectLike({
+            Effect: 'Allow',
+            Action: 'iam:PassRole',
+            Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^RemediationAutomationRole'), 'Arn'] },
+            Condition: { StringEquals: { 'iam:PassedToService': 'ssm.amazonaws.com' } },
+          }),
+        ]),
+      },
+    });
+    const passRole = identityStatements(template).filter((s) => s.actions.includes('iam:PassRole'));
+    expect(passRole).toHaveLength(1);
   });
 
   it('lets the remediation function only read and replace key policies and write backups', () => {
@@ -139,7 +191,7 @@ describe('KmsPolicyGuardRule (single account)', () => {
     expect(JSON.stringify(backup?.resources)).toContain(':parameter/kms-policy-guard/backup/*');
   });
 
-  it('attaches the remediation manually, with the principals from context', () => {
+  it('attaches the remediation manually, passing only the key and DryRun', () => {
     const ruleId = Object.keys(synth.templates.rule.findResources('AWS::Config::ConfigRule'))[0];
     synth.templates.rule.hasResourceProperties('AWS::Config::RemediationConfiguration', {
       ConfigRuleName: { Ref: ruleId },
@@ -147,12 +199,10 @@ describe('KmsPolicyGuardRule (single account)', () => {
       Automatic: false,
       MaximumAutomaticAttempts: 3,
       RetryAttemptSeconds: 600,
-      Parameters: Match.objectLike({
+      Parameters: {
         KeyId: { ResourceValue: { Value: 'RESOURCE_ID' } },
-        AdminPrincipalArns: { StaticValue: { Values: [ADMIN_ARN] } },
-        UsagePrincipalArns: { StaticValue: { Values: [USAGE_ARN] } },
         DryRun: { StaticValue: { Values: ['true'] } },
-      }),
+      },
     });
   });
 
@@ -185,7 +235,7 @@ describe('KmsPolicyGuardConformancePack', () => {
     expect(parameterValue(params, 'MinimumSeverity')).toBe('medium');
     expect(parameterValue(params, 'KmsPolicyGuardMaximumExecutionFrequency')).toBe('Six_Hours');
     expect(parameterValue(params, 'RemediationDocumentName')).toEqual({ Ref: expect.stringMatching(/^RemediationDocument/) });
-    expect(parameterValue(params, 'RemediationAdminPrincipalArns')).toBe(ADMIN_ARN);
+    expect(params.map((p) => p.ParameterName).filter((n) => /Principal|AssumeRole/.test(n))).toEqual([]);
     expect(parameterValue(params, 'RemediationAutomatic')).toBe('false');
     expect(parameterValue(params, 'ExecutionRoleName')).toBeUndefined();
     const declared = Object.keys((parse(packBody) as { Parameters: Record<string, unknown> }).Parameters);
@@ -227,6 +277,32 @@ describe('KmsPolicyGuardOrganization', () => {
     expect(statements.flatMap((s) => s.actions).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:SendMessage', 'sts:AssumeRole']);
     const assume = statements.find((s) => s.actions.includes('sts:AssumeRole'));
     expect(assume?.resources).toEqual([{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::*:role/KmsPolicyGuardExecutionRole']] }]);
+  });
+
+  it('lets the central function assume the execution role only in accounts of its own organisation', () => {
+    synth.templates.organization.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Sid: 'AssumeExecutionRole',
+            Action: 'sts:AssumeRole',
+            Condition: { StringEquals: { 'aws:ResourceOrgID': '${aws:PrincipalOrgID}' } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('uses the organisation ID from the settings when given, and refuses a malformed one at synth', () => {
+    const withOrg = synthesize({ ...TEST_CONTEXT, organizationId: 'o-a1b2c3d4e5' });
+    withOrg.templates.organization.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Sid: 'AssumeExecutionRole', Condition: { StringEquals: { 'aws:ResourceOrgID': 'o-a1b2c3d4e5' } } }),
+        ]),
+      },
+    });
+    expect(() => synthesize({ ...TEST_CONTEXT, organizationId: 'org-1' })).toThrow(/organizationId: "org-1" is not an organisation ID/);
   });
 
   it('rolls the execution role out with a service-managed, auto-deploying StackSet trusting the central role', () => {
@@ -279,11 +355,38 @@ describe('KmsPolicyGuardOrganization', () => {
   });
 });
 
+describe('remediation settings are validated at synth', () => {
+  it.each([
+    [{ remediationAdminPrincipalArns: ['arn:aws:iam::123456789012:root'] }, /remediationAdminPrincipalArns: .*account principal/],
+    [{ remediationUsagePrincipalArns: 'arn:aws:iam::123456789012:role/*' }, /remediationUsagePrincipalArns: .*not an IAM role or user ARN/],
+    [{ remediationAdminPrincipalArns: 'KeyAdmin' }, /remediationAdminPrincipalArns: "KeyAdmin" is not an IAM role or user ARN/],
+    [{ remediationUsagePrincipalArns: [] }, /remediationUsagePrincipalArns is empty while remediationAdminPrincipalArns is set/],
+  ])('%p fails the synth', (override, message) => {
+    expect(() => synthesize({ ...TEST_CONTEXT, ...override })).toThrow(message);
+  });
+
+  it('refuses principals of another account than the stack when the account is known', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    expect(
+      () =>
+        new KmsPolicyGuardRuleStack(app, 'Other', {
+          env: { account: '999999999999', region: 'us-east-1' },
+          remediation: { adminPrincipalArns: [ADMIN_ARN], usagePrincipalArns: [USAGE_ARN] },
+        }),
+    ).toThrow(/remediationAdminPrincipalArns: .*123456789012, not to the stack's account 999999999999/);
+  });
+});
+
 describe('without remediation principals', () => {
   it('deploys the remediation but attaches it nowhere', () => {
     const bare = synthesize({ 'aws:cdk:bundling-stacks': [] });
     bare.templates.rule.resourceCountIs('AWS::Config::RemediationConfiguration', 0);
     bare.templates.rule.resourceCountIs('AWS::SSM::Document', 1);
+    // Deployed unconfigured: the function has no principals and refuses every invocation.
+    const remediationFunction = Object.values(bare.templates.rule.findResources('AWS::Lambda::Function')).find((r) =>
+      String((r.Properties as { Description?: string }).Description).includes('rewrites account-wide'),
+    );
+    expect(JSON.stringify(remediationFunction)).not.toContain('PRINCIPAL_ARNS');
     const pack = Object.values(bare.templates.pack.findResources('AWS::Config::ConformancePack'))[0] as {
       Properties: { ConformancePackInputParameters: { ParameterName: string }[] };
     };

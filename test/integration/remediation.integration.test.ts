@@ -1,10 +1,10 @@
 /**
  * The remediation Lambda against a local AWS API (moto_server): real KMS keys and SSM parameters.
  */
-import { CreateKeyCommand, GetKeyPolicyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { CreateKeyCommand, GetKeyPolicyCommand, KMSClient, PutKeyPolicyCommand } from '@aws-sdk/client-kms';
 import { GetParameterCommand, GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { ApplyFailedError } from '../../remediation/errors';
+import { ApplyFailedError, InvalidParameterError, PolicyChangedError } from '../../remediation/errors';
 import { createRemediationHandler } from '../../remediation/handler';
 import { analyzePolicy } from '../../rule/engine';
 import { fixtureText, type FixtureName } from '../remediation/fixtures';
@@ -35,8 +35,8 @@ describeWithMoto('remediation against moto (KMS + SSM Parameter Store)', () => {
     await moto.stop();
   });
 
-  const admin = () => `arn:aws:iam::${account}:role/KeyAdmin,${callerPrincipal}`;
-  const user = () => `arn:aws:iam::${account}:role/KeyUser`;
+  /** The principals fixed at deployment; moto's caller stands for the function's own role. */
+  const principals = () => ({ admin: [`arn:aws:iam::${account}:role/KeyAdmin`, callerPrincipal], usage: [`arn:aws:iam::${account}:role/KeyUser`] });
 
   async function createKey(name: FixtureName): Promise<{ keyId: string; policy: string }> {
     const policy = fixtureText(name).replaceAll('111122223333', account);
@@ -57,8 +57,8 @@ describeWithMoto('remediation against moto (KMS + SSM Parameter Store)', () => {
 
   it('dry run leaves the key policy and Parameter Store untouched', async () => {
     const { keyId, policy } = await createKey('seed-bad-policy');
-    const handler = createRemediationHandler({ kms, ssm, sts, logger: silent });
-    const result = await handler({ KeyId: keyId, AdminPrincipalArns: admin(), UsagePrincipalArns: user() });
+    const handler = createRemediationHandler({ kms, ssm, sts, principals: principals(), logger: silent });
+    const result = await handler({ KeyId: keyId });
     expect(result.status).toBe('DRY_RUN');
     expect(await currentPolicy(keyId)).toBe(policy);
     expect(await backups(keyId)).toEqual([]);
@@ -66,8 +66,8 @@ describeWithMoto('remediation against moto (KMS + SSM Parameter Store)', () => {
 
   it('apply backs up the old policy, then writes a policy without account-wide grants', async () => {
     const { keyId, policy } = await createKey('console-default-policy');
-    const handler = createRemediationHandler({ kms, ssm, sts, logger: silent });
-    const result = await handler({ KeyId: keyId, AdminPrincipalArns: admin(), UsagePrincipalArns: user(), DryRun: 'false' });
+    const handler = createRemediationHandler({ kms, ssm, sts, principals: principals(), logger: silent });
+    const result = await handler({ KeyId: keyId, DryRun: 'false' });
     expect(result.status).toBe('APPLIED');
     if (result.status !== 'APPLIED') return;
 
@@ -91,8 +91,8 @@ describeWithMoto('remediation against moto (KMS + SSM Parameter Store)', () => {
       },
       { step: 'initialize', name: 'failPutKeyPolicy' },
     );
-    const handler = createRemediationHandler({ kms: failingKms, ssm, sts, logger: silent });
-    const error = await handler({ KeyId: keyId, AdminPrincipalArns: admin(), UsagePrincipalArns: user(), DryRun: false }).catch(
+    const handler = createRemediationHandler({ kms: failingKms, ssm, sts, principals: principals(), logger: silent });
+    const error = await handler({ KeyId: keyId, DryRun: false }).catch(
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(ApplyFailedError);
@@ -101,5 +101,38 @@ describeWithMoto('remediation against moto (KMS + SSM Parameter Store)', () => {
     expect(saved).toHaveLength(1);
     expect(saved[0]?.Value).toBe(policy);
     expect(saved[0]?.Name).toBe((error as ApplyFailedError).backupParameterName);
+  });
+
+  it('a policy changed by someone else between the two reads is neither overwritten nor backed up', async () => {
+    const { keyId, policy } = await createKey('seed-bad-policy');
+    const theirs = JSON.parse(policy) as { Statement: unknown[] };
+    theirs.Statement.push({ Sid: 'Added meanwhile', Effect: 'Allow', Principal: { AWS: callerPrincipal }, Action: 'kms:DescribeKey', Resource: '*' });
+    const theirsText = JSON.stringify(theirs);
+    const racingKms = new KMSClient(motoClientConfig(moto.endpoint));
+    let reads = 0;
+    racingKms.middlewareStack.add(
+      (next, context) => async (args) => {
+        // Someone else writes the policy right before the remediation's second read.
+        if (context.commandName === 'GetKeyPolicyCommand' && ++reads === 2) {
+          await kms.send(new PutKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default', Policy: theirsText }));
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'concurrentWriter' },
+    );
+    const handler = createRemediationHandler({ kms: racingKms, ssm, sts, principals: principals(), logger: silent });
+    const error = await handler({ KeyId: keyId, DryRun: 'false' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PolicyChangedError);
+    expect(await currentPolicy(keyId)).toBe(theirsText);
+    expect(await backups(keyId)).toEqual([]);
+  });
+
+  it('an event naming principals is refused and the key is left alone', async () => {
+    const { keyId, policy } = await createKey('seed-bad-policy');
+    const handler = createRemediationHandler({ kms, ssm, sts, principals: principals(), logger: silent });
+    const error = await handler({ KeyId: keyId, DryRun: 'false', AdminPrincipalArns: `arn:aws:iam::${account}:role/Attacker` }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidParameterError);
+    expect(await currentPolicy(keyId)).toBe(policy);
+    expect(await backups(keyId)).toEqual([]);
   });
 });

@@ -9,12 +9,16 @@ import {
   BackupTooLargeError,
   InvalidParameterError,
   LockoutRiskError,
+  PolicyChangedError,
+  RemediationConfigurationError,
   NewFindingsError,
   PolicyUnreadableError,
   StillAccountWideError,
   UnsupportedKeyError,
 } from '../../remediation/errors';
+import { createRemediationClients, REMEDIATION_HTTP_TIMEOUTS } from '../../remediation/clients';
 import { backupParameterName, createRemediationHandler, type RemediationDeps } from '../../remediation/handler';
+import { readRemediationPrincipals } from '../../remediation/settings';
 import { ACCOUNT, ADMIN, fixtureText, KEY_ARN, KEY_ID, USER } from './fixtures';
 
 const kmsMock = mockClient(KMSClient);
@@ -51,16 +55,22 @@ function setUp(policyText: string, keyManager: 'CUSTOMER' | 'AWS' = 'CUSTOMER'):
   });
 }
 
+/** The principals fixed at deployment (the function's environment in production). */
+const DEPLOYED = { admin: [ADMIN], usage: [USER] };
+
 function handler(extra: Partial<RemediationDeps> = {}) {
-  return createRemediationHandler({ kms: new KMSClient({}), ssm: new SSMClient({}), sts: new STSClient({}), now: () => NOW, logger: silent, ...extra });
+  return createRemediationHandler({
+    kms: new KMSClient({}),
+    ssm: new SSMClient({}),
+    sts: new STSClient({}),
+    principals: DEPLOYED,
+    now: () => NOW,
+    logger: silent,
+    ...extra,
+  });
 }
 
-const event = (overrides: Record<string, unknown> = {}) => ({
-  KeyId: KEY_ID,
-  AdminPrincipalArns: ADMIN,
-  UsagePrincipalArns: USER,
-  ...overrides,
-});
+const event = (overrides: Record<string, unknown> = {}) => ({ KeyId: KEY_ID, ...overrides });
 
 function writes(): string[] {
   return calls.filter((c) => c === 'PutParameter' || c === 'PutKeyPolicy');
@@ -96,7 +106,7 @@ describe('apply (DryRun=false)', () => {
     // That policy's own administrator role (which keeps kms:PutKeyPolicy) runs the remediation.
     stsMock.on(GetCallerIdentityCommand).resolves({ Arn: `arn:aws:sts::${ACCOUNT}:assumed-role/KMSAdminRole/s`, Account: ACCOUNT });
     const result = await handler()(event({ DryRun: 'false' }));
-    expect(calls).toEqual(['DescribeKey', 'GetKeyPolicy', 'PutParameter', 'PutKeyPolicy']);
+    expect(calls).toEqual(['DescribeKey', 'GetKeyPolicy', 'GetKeyPolicy', 'PutParameter', 'PutKeyPolicy']);
     expect(result.status).toBe('APPLIED');
 
     const backup = ssmMock.commandCalls(PutParameterCommand)[0]?.args[0].input;
@@ -143,7 +153,7 @@ describe('apply (DryRun=false)', () => {
     expect((error as ApplyFailedError).backupParameterName).toBe(backupParameterName(KEY_ID, NOW));
     expect((error as ApplyFailedError).message).toMatch(/kept the previous policy/);
     // One backup, one failed attempt; nothing retried, nothing deleted.
-    expect(calls).toEqual(['DescribeKey', 'GetKeyPolicy', 'PutParameter', 'PutKeyPolicy']);
+    expect(calls).toEqual(['DescribeKey', 'GetKeyPolicy', 'GetKeyPolicy', 'PutParameter', 'PutKeyPolicy']);
   });
 
   it('does not touch the key when the backup cannot be written', async () => {
@@ -194,6 +204,7 @@ describe('refusals', () => {
           },
         ],
         warnings: [],
+        summary: { entries: [] },
       }) as unknown as AnalysisResult;
     const error = await handler({ analyze })(event({ DryRun: 'false' })).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StillAccountWideError);
@@ -224,13 +235,6 @@ describe('refusals', () => {
 
 describe('parameters', () => {
   it.each([
-    [{ AdminPrincipalArns: '' }, 'AdminPrincipalArns', /empty/],
-    [{ UsagePrincipalArns: [] }, 'UsagePrincipalArns', /empty/],
-    [{ UsagePrincipalArns: undefined }, 'UsagePrincipalArns', /required/],
-    [{ AdminPrincipalArns: 'not-an-arn' }, 'AdminPrincipalArns', /not an IAM role or user ARN/],
-    [{ AdminPrincipalArns: `arn:aws:iam::${ACCOUNT}:root` }, 'AdminPrincipalArns', /account principal/],
-    [{ UsagePrincipalArns: ACCOUNT }, 'UsagePrincipalArns', /account principal/],
-    [{ UsagePrincipalArns: 'arn:aws:iam::111122223333:role/*' }, 'UsagePrincipalArns', /not an IAM role/],
     [{ KeyId: '' }, 'KeyId', /required/],
     [{ KeyId: 'alias/my-key' }, 'KeyId', /alias/],
     [{ KeyId: 'nope' }, 'KeyId', /not a KMS key ID/],
@@ -244,10 +248,10 @@ describe('parameters', () => {
     expect(calls).toEqual([]);
   });
 
-  it('accepts comma-separated strings and lists, and key ARNs', async () => {
+  it('writes the principals fixed at deployment, and accepts key ARNs', async () => {
     setUp(fixtureText('seed-bad-policy'));
     const second = `arn:aws:iam::${ACCOUNT}:user/alice`;
-    const result = await handler()(event({ KeyId: KEY_ARN, AdminPrincipalArns: `${ADMIN}, ${second}`, UsagePrincipalArns: [USER, USER] }));
+    const result = await handler({ principals: { admin: [ADMIN, second], usage: [USER] } })(event({ KeyId: KEY_ARN }));
     expect(result.status).toBe('DRY_RUN');
     if (result.status === 'DRY_RUN') {
       const policy = JSON.parse(result.newPolicy) as { Statement: { Principal: unknown }[] };
@@ -275,16 +279,21 @@ describe('refusals that keep the key manageable and the access narrow', () => {
   it('accepts the remediation role when it is named with a path among the administrators', async () => {
     setUp(fixtureText('seed-bad-policy'));
     stsMock.on(GetCallerIdentityCommand).resolves({ Arn: `arn:aws:sts::${ACCOUNT}:assumed-role/Remediator/s`, Account: ACCOUNT });
-    const result = await handler()(event({ DryRun: 'false', AdminPrincipalArns: `${ADMIN},arn:aws:iam::${ACCOUNT}:role/service/Remediator` }));
+    const result = await handler({ principals: { admin: [ADMIN, `arn:aws:iam::${ACCOUNT}:role/service/Remediator`], usage: [USER] } })(
+      event({ DryRun: 'false' }),
+    );
     expect(result.status).toBe('APPLIED');
     expect(writes()).toEqual(['PutParameter', 'PutKeyPolicy']);
   });
 
-  it('refuses principals of another account before reading anything else', async () => {
+  it('refuses deployed principals of another account than the key before reading its policy', async () => {
     setUp(fixtureText('seed-bad-policy'));
-    const error = await handler()(event({ DryRun: 'false', AdminPrincipalArns: 'arn:aws:iam::999999999999:role/Admin' })).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(InvalidParameterError);
-    expect((error as Error).message).toMatch(/^AdminPrincipalArns: .*999999999999.*another account/);
+    const error = await handler({ principals: { admin: ['arn:aws:iam::999999999999:role/Admin'], usage: [USER] } })(event({ DryRun: 'false' })).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(RemediationConfigurationError);
+    expect((error as Error).message).toMatch(/^KMS_POLICY_GUARD_ADMIN_PRINCIPAL_ARNS: .*999999999999.*another account/);
+    expect(kmsMock.commandCalls(GetKeyPolicyCommand)).toHaveLength(0);
     expect(writes()).toEqual([]);
   });
 
@@ -303,5 +312,217 @@ describe('refusals that keep the key manageable and the access narrow', () => {
     expect(error).toBeInstanceOf(NewFindingsError);
     expect((error as NewFindingsError).checkIds).toEqual(['PUBLIC_ACCESS']);
     expect(writes()).toEqual([]);
+  });
+});
+
+describe('a hostile invoker cannot choose who the remediation names', () => {
+  const ATTACKER = `arn:aws:iam::${ACCOUNT}:role/Attacker`;
+  it.each([
+    [{ AdminPrincipalArns: ATTACKER }, 'AdminPrincipalArns', /fixed when the remediation is deployed/],
+    [{ UsagePrincipalArns: [ATTACKER] }, 'UsagePrincipalArns', /fixed when the remediation is deployed/],
+    [{ AdminPrincipalArns: '' }, 'AdminPrincipalArns', /fixed when the remediation is deployed/],
+    [{ AutomationAssumeRole: `arn:aws:iam::${ACCOUNT}:role/OtherAutomationRole` }, 'AutomationAssumeRole', /role fixed at deployment/],
+    [{ PolicyText: '{"Statement":[]}' }, 'PolicyText', /accepts only KeyId and DryRun/],
+    [{ keyid: KEY_ID }, 'keyid', /accepts only KeyId and DryRun/],
+  ])('an event with %p is refused, naming %s, before any AWS call', async (extra, parameter, message) => {
+    setUp(fixtureText('seed-bad-policy'));
+    const error = await handler()(event({ DryRun: 'false', ...extra })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidParameterError);
+    expect((error as InvalidParameterError).parameter).toBe(parameter);
+    expect((error as Error).message).toMatch(message);
+    expect(calls).toEqual([]);
+    expect(stsMock.calls()).toHaveLength(0);
+  });
+
+  it('names only the deployed principals in the new policy, whatever the invoker is', async () => {
+    setUp(fixtureText('seed-bad-policy'));
+    const result = await handler()(event({ DryRun: 'false' }));
+    expect(result.status).toBe('APPLIED');
+    const written = kmsMock.commandCalls(PutKeyPolicyCommand)[0]?.args[0].input.Policy ?? '';
+    const named = [...written.matchAll(/arn:aws:iam::\d{12}:[^"]+/g)].map((m) => m[0]);
+    expect(new Set(named)).toEqual(new Set([ADMIN, USER]));
+  });
+});
+
+describe('the deployed principals (function environment, read at cold start)', () => {
+  const env = (admin?: string, usage?: string) => ({
+    ...(admin === undefined ? {} : { KMS_POLICY_GUARD_ADMIN_PRINCIPAL_ARNS: admin }),
+    ...(usage === undefined ? {} : { KMS_POLICY_GUARD_USAGE_PRINCIPAL_ARNS: usage }),
+  });
+
+  it('reads comma-separated role and user ARNs', () => {
+    expect(readRemediationPrincipals(env(`${ADMIN}, arn:aws:iam::${ACCOUNT}:user/alice`, USER))).toEqual({
+      admin: [ADMIN, `arn:aws:iam::${ACCOUNT}:user/alice`],
+      usage: [USER],
+    });
+  });
+
+  it.each([
+    [env(undefined, USER), 'KMS_POLICY_GUARD_ADMIN_PRINCIPAL_ARNS', /not set/],
+    [env(ADMIN, ''), 'KMS_POLICY_GUARD_USAGE_PRINCIPAL_ARNS', /not set/],
+    [env('not-an-arn', USER), 'KMS_POLICY_GUARD_ADMIN_PRINCIPAL_ARNS', /not an IAM role or user ARN/],
+    [env(`arn:aws:iam::${ACCOUNT}:root`, USER), 'KMS_POLICY_GUARD_ADMIN_PRINCIPAL_ARNS', /account principal/],
+    [env(ADMIN, ACCOUNT), 'KMS_POLICY_GUARD_USAGE_PRINCIPAL_ARNS', /account principal/],
+    [env(ADMIN, 'arn:aws:iam::111122223333:role/*'), 'KMS_POLICY_GUARD_USAGE_PRINCIPAL_ARNS', /not an IAM role or user ARN/],
+  ])('%p is refused naming %s', (environment, variable, message) => {
+    const error = (() => {
+      try {
+        readRemediationPrincipals(environment);
+        return undefined;
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(RemediationConfigurationError);
+    expect((error as RemediationConfigurationError).setting).toBe(variable);
+    expect((error as Error).message).toMatch(message);
+  });
+});
+
+describe('the policy changed between read and write (lost update)', () => {
+  const ADDED = {
+    Sid: 'Added by someone else meanwhile',
+    Effect: 'Allow',
+    Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/Auditor` },
+    Action: 'kms:DescribeKey',
+    Resource: '*',
+  };
+
+  it('writes nothing and says so when a second GetKeyPolicy returns another policy', async () => {
+    const first = fixtureText('seed-bad-policy');
+    const changed = JSON.parse(first) as { Statement: unknown[] };
+    changed.Statement.push(ADDED);
+    setUp(first);
+    kmsMock
+      .on(GetKeyPolicyCommand)
+      .resolvesOnce({ Policy: first, PolicyName: 'default' })
+      .resolves({ Policy: JSON.stringify(changed), PolicyName: 'default' });
+    const error = await handler()(event({ DryRun: 'false' })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PolicyChangedError);
+    expect((error as Error).message).toMatch(/changed while the remediation was preparing .*nothing was written.*run the remediation again/);
+    expect(kmsMock.commandCalls(GetKeyPolicyCommand)).toHaveLength(2);
+    expect(kmsMock.commandCalls(PutKeyPolicyCommand)).toHaveLength(0);
+    expect(ssmMock.commandCalls(PutParameterCommand)).toHaveLength(0);
+  });
+
+  it('re-reads right before writing, and backs up exactly the policy it overwrites', async () => {
+    const text = fixtureText('seed-bad-policy');
+    setUp(text);
+    await handler()(event({ DryRun: 'false' }));
+    expect(calls).toEqual(['DescribeKey', 'GetKeyPolicy', 'GetKeyPolicy', 'PutParameter', 'PutKeyPolicy']);
+    expect(ssmMock.commandCalls(PutParameterCommand)[0]?.args[0].input.Value).toBe(text);
+  });
+});
+
+describe('the rewrite follows the engine', () => {
+  it('leaves a root statement narrowed by aws:PrincipalArn alone (the narrowed role keeps its access)', async () => {
+    const narrowed = {
+      Sid: 'Deploy role through IAM',
+      Effect: 'Allow',
+      Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+      Action: ['kms:Encrypt', 'kms:Decrypt'],
+      Resource: '*',
+      Condition: { ArnEquals: { 'aws:PrincipalArn': `arn:aws:iam::${ACCOUNT}:role/Deploy` } },
+    };
+    const policy = JSON.parse(fixtureText('seed-bad-policy')) as { Statement: unknown[] };
+    policy.Statement.push(narrowed);
+    setUp(JSON.stringify(policy));
+    const result = await handler()(event());
+    expect(result.status).toBe('DRY_RUN');
+    if (result.status !== 'DRY_RUN') throw new Error('unreachable');
+    const statements = (JSON.parse(result.newPolicy) as { Statement: unknown[] }).Statement;
+    expect(statements).toContainEqual(narrowed);
+    expect(result.changes.join('\n')).not.toMatch(/Deploy role through IAM/);
+  });
+
+  it('reports NO_CHANGE for a policy whose only root statement is narrowed to a role', async () => {
+    setUp(
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          { Sid: 'Admin', Effect: 'Allow', Principal: { AWS: ADMIN }, Action: 'kms:*', Resource: '*' },
+          {
+            Sid: 'Narrowed',
+            Effect: 'Allow',
+            Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+            Action: 'kms:Decrypt',
+            Resource: '*',
+            Condition: { StringEquals: { 'aws:PrincipalArn': USER } },
+          },
+        ],
+      }),
+    );
+    const result = await handler()(event({ DryRun: 'false' }));
+    expect(result.status).toBe('NO_CHANGE');
+    expect(writes()).toEqual([]);
+  });
+
+  it('a Deny whose Resource cannot be this key does not cause a lockout refusal', async () => {
+    const policy = JSON.parse(fixtureText('seed-bad-policy')) as { Statement: unknown[] };
+    policy.Statement.push({
+      Sid: 'Protect another key',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 'kms:PutKeyPolicy',
+      Resource: `arn:aws:kms:us-east-1:${ACCOUNT}:key/00000000-0000-0000-0000-000000000000`,
+    });
+    setUp(JSON.stringify(policy));
+    const result = await handler()(event({ DryRun: 'false' }));
+    expect(result.status).toBe('APPLIED');
+    if (result.status === 'APPLIED') expect(result.policyAdministrators).toEqual([ADMIN]);
+  });
+
+  it('a Deny on this key for everyone still refuses, naming the Deny', async () => {
+    const policy = JSON.parse(fixtureText('seed-bad-policy')) as { Statement: unknown[] };
+    policy.Statement.push({ Sid: 'Freeze', Effect: 'Deny', Principal: '*', Action: 'kms:PutKeyPolicy', Resource: KEY_ARN });
+    setUp(JSON.stringify(policy));
+    const error = await handler()(event({ DryRun: 'false' })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LockoutRiskError);
+    expect((error as Error).message).toMatch(/statement 1 \("Freeze"\)|Freeze/);
+    expect(writes()).toEqual([]);
+  });
+});
+
+describe('SDK clients', () => {
+  it('give every remediation client connection and request timeouts', async () => {
+    const clients = createRemediationClients();
+    for (const client of [clients.kms, clients.ssm, clients.sts]) {
+      // NodeHttpHandler resolves its options lazily, on the first request: read the resolved options.
+      const handlerConfig = await (client.config.requestHandler as unknown as { configProvider: Promise<Record<string, unknown>> }).configProvider;
+      expect(handlerConfig).toMatchObject(REMEDIATION_HTTP_TIMEOUTS);
+    }
+    expect(REMEDIATION_HTTP_TIMEOUTS.connectionTimeout).toBeGreaterThan(0);
+    expect(REMEDIATION_HTTP_TIMEOUTS.requestTimeout).toBeGreaterThan(0);
+  });
+});
+
+describe('the deployed entry point', () => {
+  const saved = { ...process.env };
+  afterEach(() => {
+    process.env = { ...saved };
+  });
+
+  function loadEntryPoint(): (event: unknown) => Promise<unknown> {
+    let entry: ((event: unknown) => Promise<unknown>) | undefined;
+    jest.isolateModules(() => {
+      entry = jest.requireActual<typeof import('../../remediation/handler')>('../../remediation/handler').handler;
+    });
+    if (entry === undefined) throw new Error('handler not loaded');
+    return entry;
+  }
+
+  it.each([
+    [{}, /KMS_POLICY_GUARD_ADMIN_PRINCIPAL_ARNS: is not set/],
+    [{ KMS_POLICY_GUARD_ADMIN_PRINCIPAL_ARNS: '*', KMS_POLICY_GUARD_USAGE_PRINCIPAL_ARNS: USER }, /KMS_POLICY_GUARD_ADMIN_PRINCIPAL_ARNS: "\*" is not an IAM role/],
+  ])('with environment %p refuses every invocation, touching nothing', async (environment, message) => {
+    setUp(fixtureText('seed-bad-policy'));
+    delete process.env.KMS_POLICY_GUARD_ADMIN_PRINCIPAL_ARNS;
+    delete process.env.KMS_POLICY_GUARD_USAGE_PRINCIPAL_ARNS;
+    Object.assign(process.env, environment, { POWERTOOLS_LOG_LEVEL: 'SILENT' });
+    const error = await loadEntryPoint()(event({ DryRun: 'false' })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as { code?: string }).code).toBe('INVALID_CONFIGURATION');
+    expect((error as Error).message).toMatch(message);
+    expect(calls).toEqual([]);
   });
 });

@@ -1,10 +1,17 @@
 import { analyzePolicy } from '../../rule/engine';
 import { ALL_KEY_POLICY_ACTIONS, actionRole } from '../../remediation/kms-actions';
 import { lineDiff } from '../../remediation/line-diff';
-import { principalsAllowed, rewriteKeyPolicy, toPolicyDocument, type PolicyStatement } from '../../remediation/rewrite';
+import { policyAdministrators, rewriteKeyPolicy, toPolicyDocument, worstCaseDenies, type PolicyStatement } from '../../remediation/rewrite';
 import { ACCOUNT, ADMIN, fixture, FIXTURES, KEY_ARN, USER } from './fixtures';
 
-const options = { accountId: ACCOUNT, adminPrincipalArns: [ADMIN], usagePrincipalArns: [USER] };
+const options = { accountId: ACCOUNT, keyArn: KEY_ARN, adminPrincipalArns: [ADMIN], usagePrincipalArns: [USER] };
+
+/** Who certainly may call kms:PutKeyPolicy: the engine's access summary of the policy with every Deny at its strongest. */
+function administrators(policy: unknown): string[] {
+  const document = toPolicyDocument(policy);
+  const analysis = analyzePolicy(document, { accountId: ACCOUNT, keyArn: KEY_ARN });
+  return policyAdministrators(analyzePolicy(worstCaseDenies(document, analysis), { accountId: ACCOUNT, keyArn: KEY_ARN }));
+}
 
 function actionsOf(statement: PolicyStatement | undefined): string[] {
   const action = statement?.Action;
@@ -29,7 +36,7 @@ describe('rewriteKeyPolicy on real policies', () => {
 
   it.each(FIXTURES)('%s: someone can still call kms:PutKeyPolicy', (name) => {
     const result = rewriteKeyPolicy(fixture(name), options);
-    expect(principalsAllowed(result.policy, 'kms:PutKeyPolicy', KEY_ARN).length).toBeGreaterThan(0);
+    expect(administrators(result.policy).length).toBeGreaterThan(0);
   });
 
   it.each(FIXTURES)('%s: statements without an account-wide principal are kept byte for byte', (name) => {
@@ -70,7 +77,7 @@ describe('rewriteKeyPolicy on real policies', () => {
     expect(policy.Statement).toHaveLength(2);
     expect(policy.Statement[0]).toEqual(original.Statement[0]);
     expect(policy.Statement[1]).toEqual({ ...original.Statement[1], Principal: { AWS: USER } });
-    expect(principalsAllowed(policy, 'kms:PutKeyPolicy', KEY_ARN)).toEqual(['arn:aws:iam::111122223333:role/KMSAdminRole']);
+    expect(administrators(policy)).toEqual(['arn:aws:iam::111122223333:role/KMSAdminRole']);
   });
 
   it('console default: the "Enable IAM User Permissions" statement is split, the other three kept in order', () => {
@@ -96,7 +103,7 @@ describe('rewriteKeyPolicy on real policies', () => {
     ]);
   });
 
-  it('an account-wide grant for AWS resources goes to the users, not the administrators', () => {
+  it('a grant-only root statement limited to AWS resources is no account-wide finding, so it stays', () => {
     const original = {
       Version: '2012-10-17',
       Statement: [
@@ -110,8 +117,29 @@ describe('rewriteKeyPolicy on real policies', () => {
         },
       ],
     };
+    expect(analyzePolicy(original, { accountId: ACCOUNT, keyArn: KEY_ARN }).findings).toEqual([]);
+    const { policy, changed } = rewriteKeyPolicy(original, options);
+    expect(changed).toBe(false);
+    expect(policy.Statement).toEqual(original.Statement);
+  });
+
+  it('in a mixed account-wide grant, grants for AWS resources go to the users, not the administrators', () => {
+    const original = {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'All',
+          Effect: 'Allow',
+          Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+          Action: ['kms:PutKeyPolicy', 'kms:Decrypt', 'kms:CreateGrant'],
+          Resource: '*',
+          Condition: { Bool: { 'kms:GrantIsForAWSResource': true } },
+        },
+      ],
+    };
     const { policy } = rewriteKeyPolicy(original, options);
-    expect(policy.Statement).toEqual([{ ...original.Statement[0], Principal: { AWS: USER } }]);
+    expect(actionsOf(bySid(policy.Statement, 'All usage'))).toEqual(['kms:CreateGrant', 'kms:Decrypt']);
+    expect(actionsOf(bySid(policy.Statement, 'All administration'))).toEqual(['kms:PutKeyPolicy']);
   });
 
   it('"*" narrowed to the account by kms:CallerAccount: principal replaced, conditions kept', () => {
@@ -202,7 +230,7 @@ describe('rewriteKeyPolicy edge cases', () => {
   });
 });
 
-describe('principalsAllowed (lockout check)', () => {
+describe('policyAdministrators (lockout check, from the engine)', () => {
   const allow = (principal: string, extra: Record<string, unknown> = {}) => ({
     Effect: 'Allow',
     Principal: { AWS: principal },
@@ -210,23 +238,59 @@ describe('principalsAllowed (lockout check)', () => {
     Resource: '*',
     ...extra,
   });
+  const deny = (principal: string, extra: Record<string, unknown> = {}) => ({
+    Effect: 'Deny',
+    Principal: { AWS: principal },
+    Action: 'kms:PutKeyPolicy',
+    Resource: '*',
+    ...extra,
+  });
 
   it('counts unconditional grants only', () => {
-    const policy = toPolicyDocument({
-      Statement: [allow(ADMIN), allow(USER, { Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } } })],
-    });
-    expect(principalsAllowed(policy, 'kms:PutKeyPolicy')).toEqual([ADMIN]);
+    expect(administrators({ Statement: [allow(ADMIN), allow(USER, { Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } } })] })).toEqual([ADMIN]);
   });
 
-  it('a Deny, even conditional, removes the principal; a Deny on "*" removes everyone', () => {
-    const deny = (principal: string) => ({ Effect: 'Deny', Principal: { AWS: principal }, Action: 'kms:PutKeyPolicy', Resource: '*', Condition: { Bool: { 'aws:ViaAWSService': 'true' } } });
-    expect(principalsAllowed(toPolicyDocument({ Statement: [allow(ADMIN), allow(USER), deny(ADMIN)] }), 'kms:PutKeyPolicy')).toEqual([USER]);
-    expect(principalsAllowed(toPolicyDocument({ Statement: [allow(ADMIN), deny('*')] }), 'kms:PutKeyPolicy')).toEqual([]);
+  it.each([
+    ['a Deny on the administrator', [allow(ADMIN), allow(USER), deny(ADMIN)], [USER]],
+    ['a Deny on the administrator without MFA', [allow(ADMIN), allow(USER), deny(ADMIN, { Condition: { BoolIfExists: { 'aws:MultiFactorAuthPresent': 'false' } } })], [USER]],
+    // A condition on the request may hold for the next call: the Deny is assumed to apply (fail closed).
+    ['a Deny on the administrator through AWS services only', [allow(ADMIN), deny(ADMIN, { Condition: { Bool: { 'aws:ViaAWSService': 'true' } } })], []],
+    // A Deny on everyone except the administrator, as the engine carves it.
+    ['a Deny on everyone but the administrator', [allow(ADMIN), allow(USER), deny('*', { Condition: { ArnNotEquals: { 'aws:PrincipalArn': ADMIN } } })], [ADMIN]],
+    ['a Deny on "*"', [allow(ADMIN), deny('*')], []],
+    ['a Deny on "*" for another key', [allow(ADMIN), deny('*', { Resource: 'arn:aws:kms:us-east-1:111122223333:key/other' })], [ADMIN]],
+    ['a Deny on "*" for another action', [allow(ADMIN), deny('*', { Action: 'kms:ScheduleKeyDeletion' })], [ADMIN]],
+    ['an Allow for another key', [allow(ADMIN, { Resource: 'arn:aws:kms:us-east-1:111122223333:key/other' })], []],
+  ])('%s', (_label, statements, expected) => {
+    expect(administrators({ Statement: statements })).toEqual(expected);
+  });
+});
+
+describe('the rewrite is driven by the engine\'s account-wide findings', () => {
+  const root = `arn:aws:iam::${ACCOUNT}:root`;
+  const base = { Version: '2012-10-17' };
+  it.each([
+    ['aws:PrincipalArn (ArnEquals)', { ArnEquals: { 'aws:PrincipalArn': `arn:aws:iam::${ACCOUNT}:role/Deploy` } }],
+    ['aws:PrincipalArn (StringEquals, two roles)', { StringEquals: { 'aws:PrincipalArn': [ADMIN, `arn:aws:iam::${ACCOUNT}:role/Deploy`] } }],
+  ])('a root statement narrowed by %s is left alone', (_label, condition) => {
+    const narrowed = { Sid: 'Narrowed', Effect: 'Allow', Principal: { AWS: root }, Action: 'kms:Decrypt', Resource: '*', Condition: condition };
+    const admin = { Sid: 'Admin', Effect: 'Allow', Principal: { AWS: ADMIN }, Action: 'kms:*', Resource: '*' };
+    const { policy, changed } = rewriteKeyPolicy({ ...base, Statement: [admin, narrowed] }, options);
+    expect(changed).toBe(false);
+    expect(policy.Statement).toEqual([admin, narrowed]);
   });
 
-  it('ignores statements whose Resource cannot be this key', () => {
-    const policy = toPolicyDocument({ Statement: [allow(ADMIN, { Resource: 'arn:aws:kms:us-east-1:111122223333:key/other' })] });
-    expect(principalsAllowed(policy, 'kms:PutKeyPolicy', KEY_ARN)).toEqual([]);
+  it('a root statement whose Resource cannot be this key is left alone', () => {
+    const other = { Effect: 'Allow', Principal: { AWS: root }, Action: 'kms:*', Resource: 'arn:aws:kms:us-east-1:111122223333:key/other' };
+    const { changed } = rewriteKeyPolicy({ ...base, Statement: [other] }, options);
+    expect(changed).toBe(false);
+  });
+
+  it('"*" narrowed to the account by aws:PrincipalAccount is account-wide too', () => {
+    const statement = { Effect: 'Allow', Principal: '*', Action: 'kms:Decrypt', Resource: '*', Condition: { StringEquals: { 'aws:PrincipalAccount': ACCOUNT } } };
+    const { policy, changed } = rewriteKeyPolicy({ ...base, Statement: [statement] }, options);
+    expect(changed).toBe(true);
+    expect(policy.Statement).toEqual([{ ...statement, Principal: { AWS: USER } }]);
   });
 });
 
@@ -246,5 +310,26 @@ describe('lineDiff', () => {
     expect(lineDiff('a\nb\nc', 'a\nx\nc')).toBe('  a\n- b\n+ x\n  c');
     expect(lineDiff('', 'a')).toBe('- \n+ a');
     expect(lineDiff('same', 'same')).toBe('  same');
+  });
+});
+
+describe('entries the rewrite leaves alone, so the handler refuses with the reason', () => {
+  const base = { Version: '2012-10-17' };
+  it.each([
+    [
+      '"*" narrowed to the own account and another one',
+      { Effect: 'Allow', Principal: '*', Action: 'kms:Decrypt', Resource: '*', Condition: { StringEquals: { 'kms:CallerAccount': [ACCOUNT, '444455556666'] } } },
+      /also grants every principal of account 444455556666/,
+    ],
+    [
+      '"*" narrowed to the key owner\'s organisation and another one',
+      { Effect: 'Allow', Principal: '*', Action: 'kms:Decrypt', Resource: '*', Condition: { StringEquals: { 'aws:PrincipalOrgID': ['${aws:ResourceOrgID}', 'o-foreign12345'] } } },
+      /also grants .*o-foreign12345/,
+    ],
+  ])('%s', (_label, statement, reason) => {
+    const { policy, changed, skipped } = rewriteKeyPolicy({ ...base, Statement: [statement] }, options);
+    expect(changed).toBe(false);
+    expect(policy.Statement).toEqual([statement]);
+    expect(skipped.join('\n')).toMatch(reason);
   });
 });

@@ -1,0 +1,59 @@
+/**
+ * What the remediation may write, fixed when it is deployed: the principals that replace account-wide
+ * grants. They reach the function through its environment (set by infra/constructs/key-policy-remediation.ts,
+ * validated there at `cdk synth`) and are validated again here, once, at cold start. An invocation never
+ * chooses them: whoever could pass their own role as administrator would take over every key whose policy
+ * delegates to IAM (a confused deputy).
+ */
+import { RemediationConfigurationError } from './errors';
+
+export const ADMIN_PRINCIPALS_ENV = 'KMS_POLICY_GUARD_ADMIN_PRINCIPAL_ARNS';
+export const USAGE_PRINCIPALS_ENV = 'KMS_POLICY_GUARD_USAGE_PRINCIPAL_ARNS';
+
+export interface RemediationPrincipals {
+  /** Receive the administration part of account-wide grants (the function's own role is among them). */
+  readonly admin: readonly string[];
+  /** Receive the usage part of account-wide grants. */
+  readonly usage: readonly string[];
+}
+
+/**
+ * IAM role or user ARNs only. An account principal (`arn:…:root` or a bare account ID) is exactly the
+ * account-wide grant being removed, and `*` is public; neither may come back through the settings.
+ * Wildcards are not allowed in the Principal element of a key policy anyway
+ * (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-overview.html#key-policy-elements).
+ */
+export const PRINCIPAL_ARN = /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]{1,512}$/;
+
+/** Why `arn` cannot be named by the remediation, or undefined when it can. */
+export function principalArnProblem(arn: string): string | undefined {
+  if (PRINCIPAL_ARN.test(arn)) return undefined;
+  const hint =
+    /:root$/.test(arn) || /^\d{12}$/.test(arn) ? ' (an account principal grants the whole account, which is what this remediation removes)' : '';
+  return `"${arn}" is not an IAM role or user ARN such as arn:aws:iam::111122223333:role/KeyAdmin${hint}`;
+}
+
+function readList(env: Readonly<Record<string, string | undefined>>, name: string): string[] {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') {
+    throw new RemediationConfigurationError(
+      name,
+      'is not set: the remediation was deployed without its principals; set remediationAdminPrincipalArns and ' +
+        'remediationUsagePrincipalArns (CDK context or construct props) and deploy again',
+    );
+  }
+  const arns: string[] = [];
+  for (const part of raw.split(',')) {
+    const arn = part.trim();
+    if (arn === '') continue;
+    const problem = principalArnProblem(arn);
+    if (problem !== undefined) throw new RemediationConfigurationError(name, problem);
+    if (!arns.includes(arn)) arns.push(arn);
+  }
+  return arns;
+}
+
+/** Read and validate the deployed principals. Throws RemediationConfigurationError. */
+export function readRemediationPrincipals(env: Readonly<Record<string, string | undefined>>): RemediationPrincipals {
+  return { admin: readList(env, ADMIN_PRINCIPALS_ENV), usage: readList(env, USAGE_PRINCIPALS_ENV) };
+}
