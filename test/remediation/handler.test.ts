@@ -16,7 +16,7 @@ import {
   StillAccountWideError,
   UnsupportedKeyError,
 } from '../../remediation/errors';
-import { createRemediationClients, REMEDIATION_HTTP_TIMEOUTS } from '../../remediation/clients';
+import { createRemediationClients, REMEDIATION_HTTP_OPTIONS } from '../../remediation/clients';
 import { backupParameterName, createRemediationHandler, type RemediationDeps } from '../../remediation/handler';
 import { readRemediationPrincipals } from '../../remediation/settings';
 import { ACCOUNT, ADMIN, fixtureText, KEY_ARN, KEY_ID, USER } from './fixtures';
@@ -489,10 +489,12 @@ describe('SDK clients', () => {
     for (const client of [clients.kms, clients.ssm, clients.sts]) {
       // NodeHttpHandler resolves its options lazily, on the first request: read the resolved options.
       const handlerConfig = await (client.config.requestHandler as unknown as { configProvider: Promise<Record<string, unknown>> }).configProvider;
-      expect(handlerConfig).toMatchObject(REMEDIATION_HTTP_TIMEOUTS);
+      expect(handlerConfig).toMatchObject(REMEDIATION_HTTP_OPTIONS);
     }
-    expect(REMEDIATION_HTTP_TIMEOUTS.connectionTimeout).toBeGreaterThan(0);
-    expect(REMEDIATION_HTTP_TIMEOUTS.requestTimeout).toBeGreaterThan(0);
+    expect(REMEDIATION_HTTP_OPTIONS.connectionTimeout).toBeGreaterThan(0);
+    expect(REMEDIATION_HTTP_OPTIONS.requestTimeout).toBeGreaterThan(0);
+    // requestTimeout alone only logs a warning in @smithy/node-http-handler: the call must fail instead.
+    expect(REMEDIATION_HTTP_OPTIONS.throwOnRequestTimeout).toBe(true);
   });
 });
 
