@@ -32,6 +32,27 @@ export interface TemplateContext {
   resources: Record<string, unknown>;
   mappings: Record<string, unknown>;
   conditions: Record<string, unknown>;
+  /**
+   * The variant being judged: a value for each enumerated parameter (one of its AllowedValues) and a truth
+   * value for each condition the template alone cannot decide. Without it, such parameters and conditions
+   * are unknown.
+   */
+  variant?: { parameters: Record<string, string>; conditions: Record<string, boolean> };
+  /** Values a parent stack passes to this (nested) template's parameters, as resolved in the parent. */
+  passedParameters?: Record<string, unknown>;
+  /** Why enumerated parameters are not given a value (too many variants), for the Unresolved reason. */
+  notEnumerated?: string;
+  /** Filled while resolving: the conditions `Fn::If` asked for, with the value they took (undefined: undecided). */
+  conditionsUsed?: Map<string, boolean | undefined>;
+}
+
+/** A parameter's AllowedValues when each is a value the stack may be deployed with (String and Number types). */
+export function enumerableValues(parameter: unknown): string[] | undefined {
+  if (!isRecord(parameter) || !Array.isArray(parameter.AllowedValues) || parameter.AllowedValues.length === 0) return undefined;
+  const type = typeof parameter.Type === 'string' ? parameter.Type : 'String';
+  if (type !== 'String' && type !== 'Number') return undefined;
+  if (!parameter.AllowedValues.every((v) => typeof v === 'string' || typeof v === 'number')) return undefined;
+  return parameter.AllowedValues.map(String);
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -62,18 +83,27 @@ function resolveRef(name: unknown, ctx: TemplateContext): unknown {
     case 'AWS::StackId':
       return new Unresolved(`Ref ${name}`, HOLE);
   }
+  if (ctx.passedParameters !== undefined && name in ctx.passedParameters) return ctx.passedParameters[name];
   const parameter = ctx.parameters[name];
   if (isRecord(parameter)) {
-    if (!('Default' in parameter)) return new Unresolved(`Ref ${name}: the parameter has no Default`);
     const type = typeof parameter.Type === 'string' ? parameter.Type : 'String';
     // An SSM parameter type's Default is the name of a Parameter Store entry, read at deployment.
     if (type.startsWith('AWS::SSM::Parameter::Value<')) {
-      return new Unresolved(`Ref ${name}: the value is read from Parameter Store (${String(parameter.Default)}) at deployment`);
+      return new Unresolved(`Ref ${name}: the value is read from Parameter Store (${'Default' in parameter ? String(parameter.Default) : 'no Default'}) at deployment`);
     }
-    const value = parameter.Default;
-    // List parameters are given as comma-separated strings and resolve to lists.
-    if ((type === 'CommaDelimitedList' || type.startsWith('List<')) && typeof value === 'string') return value.split(',').map((v) => v.trim());
-    return typeof value === 'number' ? String(value) : value;
+    const chosen = ctx.variant?.parameters[name];
+    if (chosen !== undefined) return chosen;
+    const allowed = enumerableValues(parameter);
+    if (allowed !== undefined) {
+      return new Unresolved(`Ref ${name}: one of its AllowedValues (${allowed.join(', ')}), not judged one by one${ctx.notEnumerated !== undefined ? ` (${ctx.notEnumerated})` : ''}`);
+    }
+    if (!('Default' in parameter)) return new Unresolved(`Ref ${name}: the parameter has no Default`);
+    // A Default is only what the stack gets when the deployer passes nothing: any value may be passed instead
+    // (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/parameters-section-structure.html),
+    // unless AllowedValues restricts it.
+    const shown = Array.isArray(parameter.Default) || typeof parameter.Default !== 'object' ? String(parameter.Default) : JSON.stringify(parameter.Default);
+    const reason = `Ref ${name}: a parameter the deployer may override (Default ${JSON.stringify(shown)}, no AllowedValues)`;
+    return new Unresolved(reason);
   }
   if (name in ctx.resources) return new Unresolved(`Ref ${name}: the resource's physical id is known only after deployment`, HOLE);
   return new Unresolved(`Ref ${name}: no such parameter or resource in the template`);
@@ -187,7 +217,8 @@ function resolveIntrinsic(name: string, args: unknown, ctx: TemplateContext): un
     case 'Fn::If': {
       if (!Array.isArray(args) || typeof args[0] !== 'string') return new Unresolved('Fn::If with malformed arguments');
       const holds = evaluateCondition({ Condition: args[0] }, ctx, 0);
-      if (holds === undefined) return new Unresolved(`Fn::If ${args[0]}: the condition depends on values known only at deployment`);
+      ctx.conditionsUsed?.set(args[0], holds);
+      if (holds === undefined) return new Unresolved(`Fn::If ${args[0]}: the condition depends on values known only at deployment${ctx.notEnumerated !== undefined ? ` (${ctx.notEnumerated})` : ''}`);
       return resolveValue(holds ? args[1] : args[2], ctx);
     }
     case 'Fn::Base64': {
@@ -218,8 +249,12 @@ export function evaluateCondition(expr: unknown, ctx: TemplateContext, depth: nu
   if (!isRecord(expr)) return undefined;
   const [name, args] = Object.entries(expr)[0] ?? [];
   switch (name) {
-    case 'Condition':
-      return typeof args === 'string' && args in ctx.conditions ? evaluateCondition(ctx.conditions[args], ctx, depth + 1) : undefined;
+    case 'Condition': {
+      if (typeof args !== 'string') return undefined;
+      const chosen = ctx.variant?.conditions[args];
+      if (chosen !== undefined) return chosen;
+      return args in ctx.conditions ? evaluateCondition(ctx.conditions[args], ctx, depth + 1) : undefined;
+    }
     case 'Fn::Equals': {
       if (!Array.isArray(args) || args.length !== 2) return undefined;
       const [a, b] = args.map((x) => resolveValue(x, ctx));
