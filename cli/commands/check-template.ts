@@ -20,7 +20,7 @@ import type { CliIo } from '../io';
 import type { Report, ReportWarning, ResultEntry } from '../report';
 import { duplicateAncestor, duplicateKeysInJson, enginePath, policyDuplicatePaths } from '../templates/duplicates';
 import { concretePolicy } from '../templates/key-policy';
-import { enumerableValues, resolveValue, Unresolved, type TemplateContext } from '../templates/resolve';
+import { enumerableValues, NO_VALUE, resolveValue, Unresolved, type TemplateContext } from '../templates/resolve';
 import {
   assemblyTemplates,
   cloudFormationKeys,
@@ -228,7 +228,36 @@ function referencedParameters(value: unknown, ctx: TemplateContext): Set<string>
   return names;
 }
 
-type Enumeration = { variants: { variant: Variant; resolved: unknown }[] } | { overflow: true };
+type Enumeration = { variants: { variant: Variant; resolved: unknown; kept: number[] | undefined }[] } | { overflow: true };
+
+/**
+ * The template index of each statement left in a variant: `Fn::If` with `AWS::NoValue` removes statements, so
+ * the judged policy's statement 1 may be the template's statement 3. Undefined when nothing was removed.
+ */
+function keptStatements(written: unknown, ctx: TemplateContext): number[] | undefined {
+  if (!isRecord(written) || !Array.isArray(written.Statement)) return undefined;
+  const kept = written.Statement.flatMap((s, i) => (resolveValue(s, ctx) === NO_VALUE ? [] : [i]));
+  return kept.length === written.Statement.length ? undefined : kept;
+}
+
+/** Renumbers the statements a path or an engine message names, from the judged policy's to the template's. */
+function templateStatements(kept: readonly number[] | undefined) {
+  const index = (i: number) => kept?.[i] ?? i;
+  return {
+    index,
+    path: (path: string) => (kept === undefined ? path : path.replace(/^\$\.Statement\[(\d+)\]/, (_m, i: string) => `$.Statement[${index(Number(i))}]`)),
+    message: (text: string) =>
+      kept === undefined ? text : text.replace(/\bstatements? (\d+(?:, \d+)*)/g, (m, list: string) => m.replace(list, list.split(', ').map((i) => String(index(Number(i)))).join(', '))),
+    /** A path of the template's policy as a path of the judged one, or undefined when its statement is removed. */
+    fromTemplate: (path: string) => {
+      if (kept === undefined) return path;
+      const m = /^\$\.Statement\[(\d+)\]/.exec(path);
+      if (m === null) return path;
+      const judged = kept.indexOf(Number(m[1]));
+      return judged < 0 ? undefined : path.replace(/^\$\.Statement\[\d+\]/, `$.Statement[${judged}]`);
+    },
+  };
+}
 
 /**
  * Every variant of a key policy that a deployment can produce from the template: each combination of the
@@ -247,11 +276,12 @@ function enumerateVariants(policy: unknown, ctx: TemplateContext): Enumeration {
   let combos: Record<string, string>[] = [{}];
   for (const [name, values] of enumerable) combos = combos.flatMap((c) => values.map((v) => ({ ...c, [name]: v })));
   const pending: Omit<Variant, 'chosen'>[] = combos.map((parameters) => ({ parameters, conditions: {} }));
-  const done: { variant: Variant; resolved: unknown }[] = [];
+  const done: { variant: Variant; resolved: unknown; kept: number[] | undefined }[] = [];
   while (pending.length > 0) {
     const v = pending.shift() as Omit<Variant, 'chosen'>;
     const used = new Map<string, boolean | undefined>();
-    const resolved = resolveValue(policy, { ...ctx, variant: v, conditionsUsed: used });
+    const variantCtx = { ...ctx, variant: v, conditionsUsed: used };
+    const resolved = resolveValue(policy, variantCtx);
     const undecided = [...used].find(([, holds]) => holds === undefined)?.[0];
     if (undecided !== undefined) {
       if (done.length + pending.length + 2 > VARIANT_BOUND) return { overflow: true };
@@ -260,7 +290,7 @@ function enumerateVariants(policy: unknown, ctx: TemplateContext): Enumeration {
     }
     // The label names the conditions the policy's Fn::Ifs took, whether chosen here or decided by the parameters.
     const conditions = Object.fromEntries([...used].filter((e): e is [string, boolean] => e[1] !== undefined));
-    done.push({ variant: { parameters: v.parameters, conditions, chosen: Object.keys(v.conditions) }, resolved });
+    done.push({ variant: { parameters: v.parameters, conditions, chosen: Object.keys(v.conditions) }, resolved, kept: keptStatements(policy, variantCtx) });
   }
   return { variants: done };
 }
@@ -341,22 +371,33 @@ function judgeKey(doc: SourceDocument, key: TemplateKey, ctx: TemplateContext | 
         path: prefix,
         message: `${key.logicalId}: ${reason}; its parameters with AllowedValues and its undecided conditions were judged as unknown values rather than one variant at a time.`,
       });
-      enumeration = { variants: [{ variant: { parameters: {}, conditions: {}, chosen: [] }, resolved: resolveValue(written, { ...ctx, notEnumerated: reason }) }] };
+      const fallback = { ...ctx, notEnumerated: reason };
+      enumeration = { variants: [{ variant: { parameters: {}, conditions: {}, chosen: [] }, resolved: resolveValue(written, fallback), kept: keptStatements(written, fallback) }] };
     }
     const templateDuplicates = typeof written === 'string' ? [] : policyDuplicatePaths(doc.duplicates, key.policyPath);
     runs = [];
-    for (const { variant, resolved } of enumeration.variants) {
+    for (const { variant, resolved, kept } of enumeration.variants) {
+      const renumber = templateStatements(kept);
       const label = variantLabel(variant);
       const inVariant = enumeration.variants.length > 1 ? ` (in the variant ${label})` : '';
       const concrete = concretePolicy(resolved, partition);
       if (!concrete.ok) return unreadable(`${key.logicalId}: ${concrete.reason}${inVariant}; the key was not judged`);
       // A KeyPolicy given as a JSON string is parsed by concretePolicy; its duplicates are found in that string.
-      const duplicateKeyPaths = typeof resolved === 'string' ? duplicateKeysInJson(resolved).map(enginePath) : templateDuplicates;
+      const duplicateKeyPaths =
+        typeof resolved === 'string' ? duplicateKeysInJson(resolved).map(enginePath) : templateDuplicates.map(renumber.fromTemplate).filter((p): p is string => p !== undefined);
       const runWarnings: ReportWarning[] = concrete.substitutions.map((s) => {
-        const path = prefix + displayPath(s.path).replace(/^(?=[A-Za-z_])/, '.');
+        const [first, second, ...rest] = s.path;
+        const templatePath = first === 'Statement' && typeof second === 'number' ? [first, renumber.index(second), ...rest] : s.path;
+        const path = prefix + displayPath(templatePath).replace(/^(?=[A-Za-z_])/, '.');
         return { code: 'UNRESOLVED_VALUE', path, message: `${key.logicalId} at ${path}: ${s.reason}. Judged as ${s.judgedAs}.` };
       });
-      const analysis = analyze(concrete.policy, { ...analysisOptions, ...(duplicateKeyPaths.length > 0 ? { duplicateKeyPaths } : {}) });
+      const judged = analyze(concrete.policy, { ...analysisOptions, ...(duplicateKeyPaths.length > 0 ? { duplicateKeyPaths } : {}) });
+      // Findings and warnings name the template's statements, whatever the variant removed.
+      const analysis: AnalysisResult = {
+        ...judged,
+        findings: judged.findings.map((f) => ({ ...f, path: renumber.path(f.path), message: renumber.message(f.message), statementIndexes: f.statementIndexes.map(renumber.index) })),
+        warnings: judged.warnings.map((w) => ({ ...w, path: renumber.path(w.path), message: renumber.message(w.message) })),
+      };
       runs.push({ variant, label, policy: concrete.policy, analysis, warnings: runWarnings });
     }
   } else {

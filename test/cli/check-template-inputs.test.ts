@@ -181,6 +181,16 @@ describe('every deployable variant of a template', () => {
     expect(key?.findings.filter((f) => f.checkId === 'UNCONSTRAINED_GRANT_CREATION').map((f) => f.variants)).toEqual([['Env=dev', 'Env=prod']]);
   });
 
+  it('names the template\'s own statements when a variant removes some (Fn::If with AWS::NoValue)', async () => {
+    // In the variant Service=S3_PUBLIC_ACCESS, statements 1 and 2 are removed: the judged policy's statement 1 is
+    // the template's statement 3.
+    const { results } = await checkJson([join(FIXTURES, 'cloudformation', 'kms-key-for-service.yaml')]);
+    const open = results[0]?.findings.find((f) => f.checkId === 'PUBLIC_ACCESS');
+    expect(open?.path).toBe('Resources.Key.Properties.KeyPolicy.Statement[3].Principal.AWS');
+    expect(open?.message).toContain('granted by statement 3.');
+    expect(open?.variants).toEqual(['Service=S3_PUBLIC_ACCESS']);
+  });
+
   const template = (parameters: string, conditions: string, statement: string) =>
     `Parameters:\n${parameters}\nConditions:\n${conditions || '  Never: !Equals [a, b]'}\nResources:\n  Key:\n    Type: AWS::KMS::Key\n    Properties:\n      KeyPolicy:\n        Version: '2012-10-17'\n        Statement:\n${statement}\n`;
 
@@ -280,6 +290,11 @@ describe('duplicate keys in a key policy', () => {
     ['JSON', 'dup.json', '{"Resources": {"Key": {"Type": "AWS::KMS::Key", "Properties": {"KeyPolicy": {"Statement": [{"Effect": "Deny", "Effect": "Allow", "Principal": "*", "Action": "kms:*", "Resource": "*"}]}}}}}'],
     ['YAML', 'dup.yaml', 'Resources:\n  Key:\n    Type: AWS::KMS::Key\n    Properties:\n      KeyPolicy:\n        Statement:\n          - Effect: Deny\n            Effect: Allow\n            Principal: "*"\n            Action: kms:*\n            Resource: "*"\n'],
     ['a KeyPolicy written as a JSON string', 'dup-string.yaml', "Resources:\n  Key:\n    Type: AWS::KMS::Key\n    Properties:\n      KeyPolicy: '{\"Statement\": [{\"Effect\": \"Deny\", \"Effect\": \"Allow\", \"Principal\": \"*\", \"Action\": \"kms:*\", \"Resource\": \"*\"}]}'\n"],
+    [
+      'YAML policy after a statement the template removes',
+      'dup-shifted.yaml',
+      "Conditions:\n  Never: !Equals [a, b]\nResources:\n  Key:\n    Type: AWS::KMS::Key\n    Properties:\n      KeyPolicy:\n        Statement:\n          - !If [Never, {Effect: Allow, Principal: '*', Action: 'kms:*', Resource: '*'}, !Ref AWS::NoValue]\n          - {Effect: Deny, Effect: Allow, Principal: '*', Action: 'kms:*', Resource: '*'}\n",
+    ],
   ])('passes the duplicated keys of a %s key policy to the engine', async (_name, fileName, text) => {
     // The engine reports each path as INVALID_POLICY (see AnalysisOptions.duplicateKeyPaths).
     const calls: Parameters<AnalyzeFn>[] = [];
