@@ -91,6 +91,11 @@ async function readDocuments(paths: readonly string[], io: CliIo): Promise<{ doc
   const seenNested = new Set<string>();
   let skipped = 0;
   const add = (file: string, text: string, fromDirectory: boolean, environment?: SourceDocument['environment'], nestedIn?: NestedStackReference): SourceDocument | undefined => {
+    // A nested template also given (or found in a directory) on its own is judged once, as the nested stack:
+    // there its parameters have the values the parent passes.
+    const same = docs.findIndex((d) => d.file === file);
+    if (same >= 0 && (nestedIn === undefined || docs[same]?.nestedIn !== undefined)) return undefined;
+    if (same >= 0) docs.splice(same, 1);
     let parsed;
     try {
       parsed = parseDocument(file, text);

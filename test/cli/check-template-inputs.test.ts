@@ -163,6 +163,40 @@ describe('CDK nested stacks', () => {
   });
 });
 
+describe('nested stacks outside a cloud assembly', () => {
+  const parent = (url: string) =>
+    `Resources:\n  Child:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: ${url}\n      Parameters:\n        Reader: !Sub 'arn:aws:iam::\${AWS::AccountId}:role/Reader'\n`;
+  const child =
+    "Parameters:\n  Reader:\n    Type: String\nResources:\n  Key:\n    Type: AWS::KMS::Key\n    Properties:\n      KeyPolicy:\n        Statement:\n          - {Effect: Allow, Principal: {AWS: !Ref Reader}, Action: 'kms:Decrypt', Resource: '*'}\n";
+
+  it('reads a nested template given as a local path, once, with the values its parent passes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kpg-nested-local-'));
+    writeFileSync(join(dir, 'parent.yaml'), parent('./child.yaml'));
+    writeFileSync(join(dir, 'child.yaml'), child);
+    const { code, results } = await checkJson([dir]);
+    expect(code).toBe(0);
+    expect(results.map((r) => [r.file, r.stack, r.logicalId])).toEqual([[join(dir, 'child.yaml'), `${join(dir, 'parent.yaml')}/Child`, 'Key']]);
+    // The parent passes a role of the stack's own account: nothing unknown, nothing foreign.
+    expect(results[0]?.warnings).toEqual([]);
+  });
+
+  it('says a nested template on S3 was not fetched, and fails closed on a local one that is missing', async () => {
+    const remote = tempFile('parent.yaml', parent('https://s3.amazonaws.com/bucket/child.yaml'));
+    const { notes } = await checkJson([remote]);
+    expect(notes).toContain(`nested stack Child (${remote}/Child) of ${remote}: its template is at https://s3.amazonaws.com/bucket/child.yaml, which check-template does not fetch; pass that template too, or its keys are not judged`);
+    const missing = tempFile('parent.yaml', parent('./gone.yaml'));
+    const { code, results } = await checkJson([missing]);
+    expect(code).toBe(2);
+    expect(results[0]?.error).toContain('gone.yaml cannot be read');
+  });
+
+  it('notes that a macro may add keys to a template with a Transform and no key', async () => {
+    const file = tempFile('sam.yaml', 'Transform: AWS::LanguageExtensions\nResources:\n  Topic:\n    Type: AWS::SNS::Topic\n');
+    const { notes } = await checkJson([file]);
+    expect(notes).toContain(`${file} declares Transform AWS::LanguageExtensions: a macro may add keys before deployment, and check-template expands none, so such keys were not judged`);
+  });
+});
+
 describe('every deployable variant of a template', () => {
   it('judges every allowed value of a parameter and names the variant behind each finding', async () => {
     const { code, results } = await checkJson([join(FIXTURES, 'cloudformation', 'kms-key-prod-branch.yaml')]);
