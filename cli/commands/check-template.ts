@@ -272,7 +272,8 @@ function templateStatements(kept: readonly number[] | undefined) {
  */
 function enumerateVariants(policy: unknown, ctx: TemplateContext): Enumeration {
   const enumerable = [...referencedParameters(policy, ctx)]
-    .filter((n) => ctx.passedParameters === undefined || !(n in ctx.passedParameters))
+    // A nested stack's parameters are what its parent passes, or their Default: nothing to enumerate.
+    .filter(() => ctx.passedParameters === undefined)
     .map((n) => [n, enumerableValues(ctx.parameters[n])] as const)
     .filter((e): e is readonly [string, string[]] => e[1] !== undefined);
   let count = 1;

@@ -93,6 +93,13 @@ function resolveRef(name: unknown, ctx: TemplateContext): unknown {
     }
     const chosen = ctx.variant?.parameters[name];
     if (chosen !== undefined) return chosen;
+    // A nested stack's parameters are set only by its parent's `Parameters`: one the parent does not pass
+    // takes its Default, and no deployer can override it.
+    if (ctx.passedParameters !== undefined && 'Default' in parameter) {
+      const value = parameter.Default;
+      if ((type === 'CommaDelimitedList' || type.startsWith('List<')) && typeof value === 'string') return value.split(',').map((v) => v.trim());
+      return typeof value === 'number' ? String(value) : value;
+    }
     const allowed = enumerableValues(parameter);
     if (allowed !== undefined) {
       return new Unresolved(`Ref ${name}: one of its AllowedValues (${allowed.join(', ')}), not judged one by one${ctx.notEnumerated !== undefined ? ` (${ctx.notEnumerated})` : ''}`);

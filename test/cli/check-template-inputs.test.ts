@@ -166,8 +166,9 @@ describe('CDK nested stacks', () => {
 describe('nested stacks outside a cloud assembly', () => {
   const parent = (url: string) =>
     `Resources:\n  Child:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: ${url}\n      Parameters:\n        Reader: !Sub 'arn:aws:iam::\${AWS::AccountId}:role/Reader'\n`;
+  // Admin is not passed by the parent, so it keeps its Default: a nested stack's parameters are set only by its parent.
   const child =
-    "Parameters:\n  Reader:\n    Type: String\nResources:\n  Key:\n    Type: AWS::KMS::Key\n    Properties:\n      KeyPolicy:\n        Statement:\n          - {Effect: Allow, Principal: {AWS: !Ref Reader}, Action: 'kms:Decrypt', Resource: '*'}\n";
+    "Parameters:\n  Reader:\n    Type: String\n  Admin:\n    Type: String\n    Default: KeyAdmin\nResources:\n  Key:\n    Type: AWS::KMS::Key\n    Properties:\n      KeyPolicy:\n        Statement:\n          - {Effect: Allow, Principal: {AWS: !Ref Reader}, Action: 'kms:Decrypt', Resource: '*'}\n          - {Effect: Allow, Principal: {AWS: !Sub 'arn:aws:iam::${AWS::AccountId}:role/${Admin}'}, Action: 'kms:DescribeKey', Resource: '*'}\n";
 
   it('reads a nested template given as a local path, once, with the values its parent passes', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kpg-nested-local-'));
