@@ -97,7 +97,7 @@ describe('hostile templates', () => {
     [
       'a template that declares a Transform',
       'transform.yaml',
-      readFileSync(join(FIXTURES, 'cloudformation', 'kms-key-transform.yaml'), 'utf8'),
+      readFileSync(join(FIXTURES, 'cloudformation-variants', 'kms-key-transform.yaml'), 'utf8'),
       { code: 0, checks: [], warningPaths: ['Transform'] },
     ],
   ])('%s', async (_name, fileName, text, want) => {
@@ -120,7 +120,7 @@ describe('hostile templates', () => {
   });
 
   it('says a macro may change a template with a Transform, naming the transforms', async () => {
-    const { results } = await checkJson([join(FIXTURES, 'cloudformation', 'kms-key-transform.yaml')]);
+    const { results } = await checkJson([join(FIXTURES, 'cloudformation-variants', 'kms-key-transform.yaml')]);
     const warning = results[0]?.warnings.find((w) => w.path === 'Transform');
     expect(warning?.message).toContain('AWS::Serverless-2016-10-31');
     expect(warning?.message).toContain('judged as written');
@@ -200,7 +200,7 @@ describe('nested stacks outside a cloud assembly', () => {
 
 describe('every deployable variant of a template', () => {
   it('judges every allowed value of a parameter and names the variant behind each finding', async () => {
-    const { code, results } = await checkJson([join(FIXTURES, 'cloudformation', 'kms-key-prod-branch.yaml')]);
+    const { code, results } = await checkJson([join(FIXTURES, 'cloudformation-variants', 'kms-key-prod-branch.yaml')]);
     expect(code).toBe(1);
     const [key] = results;
     const open = key?.findings.find((f) => f.checkId === 'PUBLIC_ACCESS');
