@@ -249,6 +249,8 @@ function resolveIntrinsic(name: string, args: unknown, ctx: TemplateContext): un
   }
 }
 
+const decided = new WeakMap<TemplateContext, Map<string, boolean | undefined>>();
+
 /** true / false when the condition can be decided from the template, undefined otherwise. */
 export function evaluateCondition(expr: unknown, ctx: TemplateContext, depth: number): boolean | undefined {
   if (depth > 50) return undefined;
@@ -260,7 +262,17 @@ export function evaluateCondition(expr: unknown, ctx: TemplateContext, depth: nu
       if (typeof args !== 'string') return undefined;
       const chosen = ctx.variant?.conditions[args];
       if (chosen !== undefined) return chosen;
-      return args in ctx.conditions ? evaluateCondition(ctx.conditions[args], ctx, depth + 1) : undefined;
+      if (!(args in ctx.conditions)) return undefined;
+      // Each named condition is evaluated once per context: conditions that name others twice over, level
+      // after level, would otherwise take exponential time.
+      let known = decided.get(ctx);
+      if (known === undefined) decided.set(ctx, (known = new Map()));
+      if (known.has(args)) return known.get(args);
+      // A condition that names itself (CloudFormation rejects the template) is undecided.
+      known.set(args, undefined);
+      const value = evaluateCondition(ctx.conditions[args], ctx, depth + 1);
+      known.set(args, value);
+      return value;
     }
     case 'Fn::Equals': {
       if (!Array.isArray(args) || args.length !== 2) return undefined;

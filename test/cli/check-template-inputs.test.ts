@@ -95,6 +95,17 @@ describe('hostile templates', () => {
       { code: 2, error: /Key: Resources\.Key is written more than once/ },
     ],
     [
+      'conditions that name the one before twice, 40 levels deep (2^40 evaluations unless each is evaluated once)',
+      'conditions.yaml',
+      [
+        'Parameters:\n  Env:\n    Type: String\n    AllowedValues: [dev, prod]\n    Default: dev\nConditions:\n  C0: !Equals [!Ref Env, prod]',
+        ...Array.from({ length: 40 }, (_, i) => `  C${i + 1}: !Or [!Condition C${i}, !Condition C${i}]`),
+        '  Loop: !Or [!Condition Loop, !Condition Loop]',
+        "Resources:\n  Key:\n    Type: AWS::KMS::Key\n    Properties:\n      KeyPolicy:\n        Statement:\n          - {Effect: Allow, Principal: {AWS: 'arn:aws:iam::111122223333:role/Admin'}, Action: 'kms:DescribeKey', Resource: '*'}\n          - !If [C40, {Effect: Allow, Principal: '*', Action: 'kms:*', Resource: '*'}, !Ref AWS::NoValue]\n          - !If [Loop, {Effect: Allow, Principal: {AWS: 'arn:aws:iam::444455556666:root'}, Action: 'kms:Decrypt', Resource: '*'}, !Ref AWS::NoValue]",
+      ].join('\n'),
+      { code: 1, checks: ['PUBLIC_ACCESS', 'UNTRUSTED_CROSS_ACCOUNT'] },
+    ],
+    [
       'a template that declares a Transform',
       'transform.yaml',
       readFileSync(join(FIXTURES, 'cloudformation-variants', 'kms-key-transform.yaml'), 'utf8'),
