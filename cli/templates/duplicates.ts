@@ -4,59 +4,75 @@
  * what IAM or CloudFormation makes of it is not documented. The engine reports each duplicate as
  * INVALID_POLICY when told where it is; this module finds them and says where, relative to the key policy.
  */
-import { visit } from 'jsonc-parser';
+import { createScanner } from 'jsonc-parser';
 
 export type Segments = (string | number)[];
 
+// jsonc-parser's SyntaxKind values (a const enum, which isolated modules cannot import).
+const OPEN_BRACE = 1;
+const CLOSE_BRACE = 2;
+const OPEN_BRACKET = 3;
+const CLOSE_BRACKET = 4;
+const COMMA = 5;
+const COLON = 6;
+const STRING = 10;
+const EOF = 17;
+
 /**
  * Paths of the keys of a JSON text that repeat a key of the same object (one path per repetition). The text
- * is expected to be valid JSON (JSON.parse read it first); jsonc-parser's visitor keeps every key as written,
- * with escapes decoded, so `"a\u0062"` and `"ab"` are the same key.
+ * is expected to be valid JSON (JSON.parse read it first). It is read token by token with jsonc-parser's
+ * scanner, which decodes escapes (`"a\u0062"` and `"ab"` are the same key), with a stack of our own: the
+ * parser's visitor recurses per level and overflows the call stack on a few thousand nested arrays.
  */
 export function duplicateKeysInJson(text: string): Segments[] {
   const duplicates: Segments[] = [];
-  // One frame per open object or array: the keys seen so far (objects) or the next index (arrays).
-  const stack: ({ kind: 'object'; keys: Set<string> } | { kind: 'array'; next: number })[] = [];
+  const stack: ({ kind: 'object'; keys: Set<string>; expectKey: boolean } | { kind: 'array'; next: number })[] = [];
   const path: Segments = [];
-  // Before a value inside an array, the path gets its index; after it, the index goes.
-  const enterValue = () => {
+  const scanner = createScanner(text, true);
+  // A value begins: inside an array, the path gets its index.
+  const begin = () => {
     const top = stack[stack.length - 1];
     if (top?.kind === 'array') path.push(top.next++);
   };
-  const leaveValue = () => {
-    const top = stack[stack.length - 1];
-    path.pop();
-    if (top === undefined) path.length = 0;
+  // A value ends: its key or index leaves the path.
+  const end = () => {
+    if (stack.length > 0) path.pop();
   };
-  visit(text, {
-    onObjectBegin: () => {
-      enterValue();
-      stack.push({ kind: 'object', keys: new Set() });
-    },
-    onObjectProperty: (property) => {
-      const top = stack[stack.length - 1];
-      if (top?.kind !== 'object') return;
-      if (top.keys.has(property)) duplicates.push([...path, property]);
-      top.keys.add(property);
-      path.push(property);
-    },
-    onObjectEnd: () => {
-      stack.pop();
-      leaveValue();
-    },
-    onArrayBegin: () => {
-      enterValue();
-      stack.push({ kind: 'array', next: 0 });
-    },
-    onArrayEnd: () => {
-      stack.pop();
-      leaveValue();
-    },
-    onLiteralValue: () => {
-      enterValue();
-      leaveValue();
-    },
-  });
+  for (let token = scanner.scan(); token !== EOF; token = scanner.scan()) {
+    const top = stack[stack.length - 1];
+    switch (token) {
+      case OPEN_BRACE:
+      case OPEN_BRACKET:
+        begin();
+        stack.push(token === OPEN_BRACE ? { kind: 'object', keys: new Set(), expectKey: true } : { kind: 'array', next: 0 });
+        break;
+      case CLOSE_BRACE:
+      case CLOSE_BRACKET:
+        stack.pop();
+        end();
+        break;
+      case COMMA:
+        if (top?.kind === 'object') top.expectKey = true;
+        break;
+      case COLON:
+        break;
+      case STRING:
+        if (top?.kind === 'object' && top.expectKey) {
+          const key = scanner.getTokenValue();
+          if (top.keys.has(key)) duplicates.push([...path, key]);
+          top.keys.add(key);
+          top.expectKey = false;
+          path.push(key);
+          break;
+        }
+        begin();
+        end();
+        break;
+      default:
+        begin();
+        end();
+    }
+  }
   return duplicates;
 }
 

@@ -133,11 +133,11 @@ function arnOf(ctx: TemplateContext, logicalId: string): string | undefined {
   }
 }
 
-function resolveGetAtt(args: unknown, ctx: TemplateContext): unknown {
+function resolveGetAtt(args: unknown, ctx: TemplateContext, depth: number): unknown {
   let logicalId: unknown;
   let attribute: unknown;
   if (typeof args === 'string') [logicalId, attribute] = [args.slice(0, args.indexOf('.')), args.slice(args.indexOf('.') + 1)];
-  else if (Array.isArray(args)) [logicalId, attribute] = [args[0], resolveValue(args[1], ctx)];
+  else if (Array.isArray(args)) [logicalId, attribute] = [args[0], resolveValue(args[1], ctx, depth + 1)];
   if (typeof logicalId !== 'string' || typeof attribute !== 'string') return new Unresolved('Fn::GetAtt with malformed arguments');
   const reason = `Fn::GetAtt ${logicalId}.${attribute}`;
   if (attribute === 'Arn') {
@@ -163,7 +163,7 @@ function stringResult(value: string, reasons: string[]): unknown {
   return value.includes(HOLE) ? new Unresolved(reasons.length ? reasons.join('; ') : 'a value known only after deployment', value) : value;
 }
 
-function resolveSub(args: unknown, ctx: TemplateContext): unknown {
+function resolveSub(args: unknown, ctx: TemplateContext, depth: number): unknown {
   const [template, vars] = Array.isArray(args) ? [args[0], args[1]] : [args, {}];
   if (typeof template !== 'string') return new Unresolved('Fn::Sub with a non-string template');
   const variables = isRecord(vars) ? vars : {};
@@ -173,25 +173,25 @@ function resolveSub(args: unknown, ctx: TemplateContext): unknown {
     if (name.startsWith('!')) return `\${${name.slice(1)}}`;
     const key = name.trim();
     let value: unknown;
-    if (key in variables) value = resolveValue(variables[key], ctx);
-    else if (key.includes('.') && !key.startsWith('AWS::')) value = resolveGetAtt(key, ctx);
+    if (key in variables) value = resolveValue(variables[key], ctx, depth + 1);
+    else if (key.includes('.') && !key.startsWith('AWS::')) value = resolveGetAtt(key, ctx, depth + 1);
     else value = resolveRef(key, ctx);
     return joinParts([value], '', reasons);
   });
   return stringResult(out, reasons);
 }
 
-function resolveIntrinsic(name: string, args: unknown, ctx: TemplateContext): unknown {
+function resolveIntrinsic(name: string, args: unknown, ctx: TemplateContext, depth: number): unknown {
   switch (name) {
     case 'Ref':
       return resolveRef(args, ctx);
     case 'Fn::GetAtt':
-      return resolveGetAtt(args, ctx);
+      return resolveGetAtt(args, ctx, depth + 1);
     case 'Fn::Sub':
-      return resolveSub(args, ctx);
+      return resolveSub(args, ctx, depth + 1);
     case 'Fn::Join': {
       if (!Array.isArray(args) || typeof args[0] !== 'string') return new Unresolved('Fn::Join with malformed arguments');
-      const list = resolveValue(args[1], ctx);
+      const list = resolveValue(args[1], ctx, depth + 1);
       if (list instanceof Unresolved) return new Unresolved(`Fn::Join over ${list.reason}`);
       if (!Array.isArray(list)) return new Unresolved('Fn::Join of something that is not a list');
       const reasons: string[] = [];
@@ -199,8 +199,8 @@ function resolveIntrinsic(name: string, args: unknown, ctx: TemplateContext): un
     }
     case 'Fn::Select': {
       if (!Array.isArray(args)) return new Unresolved('Fn::Select with malformed arguments');
-      const index = resolveValue(args[0], ctx);
-      const list = resolveValue(args[1], ctx);
+      const index = resolveValue(args[0], ctx, depth + 1);
+      const list = resolveValue(args[1], ctx, depth + 1);
       if (list instanceof Unresolved) return new Unresolved(`Fn::Select from ${list.reason}`);
       const i = Number(index);
       if (!Array.isArray(list) || !Number.isInteger(i) || i < 0 || i >= list.length) return new Unresolved('Fn::Select out of range');
@@ -208,40 +208,44 @@ function resolveIntrinsic(name: string, args: unknown, ctx: TemplateContext): un
     }
     case 'Fn::Split': {
       if (!Array.isArray(args) || typeof args[0] !== 'string') return new Unresolved('Fn::Split with malformed arguments');
-      const text = resolveValue(args[1], ctx);
+      const text = resolveValue(args[1], ctx, depth + 1);
       if (typeof text !== 'string') return new Unresolved(`Fn::Split of ${text instanceof Unresolved ? text.reason : 'a non-string'}`);
       return text.split(args[0]);
     }
     case 'Fn::FindInMap': {
       if (!Array.isArray(args) || args.length < 3) return new Unresolved('Fn::FindInMap with malformed arguments');
-      const [map, top, second] = args.slice(0, 3).map((a) => resolveValue(a, ctx));
+      const [map, top, second] = args.slice(0, 3).map((a) => resolveValue(a, ctx, depth + 1));
       if (typeof map !== 'string' || typeof top !== 'string' || typeof second !== 'string') return new Unresolved('Fn::FindInMap with keys known only after deployment');
       const m = ctx.mappings[map];
       const level = isRecord(m) ? m[top] : undefined;
       if (!isRecord(level) || !(second in level)) return new Unresolved(`Fn::FindInMap ${map}.${top}.${second}: no such entry`);
-      return resolveValue(level[second], ctx);
+      // Mapping values are literal strings or lists: CloudFormation allows no intrinsic functions in Mappings
+      // (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/mappings-section-structure.html).
+      const found = level[second];
+      if (typeof found === 'string' || typeof found === 'number' || (Array.isArray(found) && found.every((x) => typeof x === 'string'))) return found;
+      return new Unresolved(`Fn::FindInMap ${map}.${top}.${second}: a mapping value that is not a literal string or list`);
     }
     case 'Fn::If': {
       if (!Array.isArray(args) || typeof args[0] !== 'string') return new Unresolved('Fn::If with malformed arguments');
       const holds = evaluateCondition({ Condition: args[0] }, ctx, 0);
       ctx.conditionsUsed?.set(args[0], holds);
       if (holds === undefined) return new Unresolved(`Fn::If ${args[0]}: the condition depends on values known only at deployment${ctx.notEnumerated !== undefined ? ` (${ctx.notEnumerated})` : ''}`);
-      return resolveValue(holds ? args[1] : args[2], ctx);
+      return resolveValue(holds ? args[1] : args[2], ctx, depth + 1);
     }
     case 'Fn::Base64': {
-      const text = resolveValue(args, ctx);
+      const text = resolveValue(args, ctx, depth + 1);
       return typeof text === 'string' ? Buffer.from(text, 'utf8').toString('base64') : new Unresolved('Fn::Base64 of a value known only after deployment');
     }
     case 'Fn::ToJsonString': {
-      const value = resolveValue(args, ctx);
+      const value = resolveValue(args, ctx, depth + 1);
       return containsUnresolved(value) ? new Unresolved('Fn::ToJsonString of values known only after deployment') : JSON.stringify(value);
     }
     case 'Fn::Length': {
-      const value = resolveValue(args, ctx);
+      const value = resolveValue(args, ctx, depth + 1);
       return Array.isArray(value) ? value.length : new Unresolved('Fn::Length of a value known only after deployment');
     }
     case 'Fn::ImportValue': {
-      const exportName = resolveValue(args, ctx);
+      const exportName = resolveValue(args, ctx, depth + 1);
       return new Unresolved(`Fn::ImportValue ${typeof exportName === 'string' ? exportName : '(computed name)'}: another stack's output`);
     }
     default:
@@ -308,7 +312,7 @@ export function resolveValue(value: unknown, ctx: TemplateContext, depth = 0): u
   if (Array.isArray(value)) return value.map((v) => resolveValue(v, ctx, depth + 1)).filter((v) => v !== NO_VALUE);
   if (!isRecord(value)) return value;
   const name = intrinsicName(value);
-  if (name !== undefined) return resolveIntrinsic(name, value[name], ctx);
+  if (name !== undefined) return resolveIntrinsic(name, value[name], ctx, depth + 1);
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
     const r = resolveValue(v, ctx, depth + 1);

@@ -50,7 +50,15 @@ export function parseDocument(file: string, text: string): Pick<SourceDocument, 
       // .template files and stdin may be YAML; a .json file must be JSON.
       if (/\.json$/i.test(file)) throw new Error(`not valid JSON: ${(e as Error).message}`);
     }
-    if (value !== undefined) return { value, locate: jsonLineLocator(text), duplicates: duplicateKeysInJson(text) };
+    if (value !== undefined) {
+      try {
+        return { value, locate: jsonLineLocator(text), duplicates: duplicateKeysInJson(text) };
+      } catch (e) {
+        // JSON.parse reads any depth; the locator's parser recurses per level and runs out of stack first.
+        if (e instanceof RangeError) throw new Error('the JSON nests too deeply to be read (thousands of levels); no template needs that, so it was not judged');
+        throw e;
+      }
+    }
   }
   const parsed = parseCfnYaml(text);
   return { value: parsed.value, locate: parsed.locate, duplicates: parsed.duplicates };

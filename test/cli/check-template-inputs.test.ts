@@ -106,6 +106,24 @@ describe('hostile templates', () => {
       { code: 1, checks: ['PUBLIC_ACCESS', 'UNTRUSTED_CROSS_ACCOUNT'] },
     ],
     [
+      'a mapping value that looks itself up',
+      'selfmap.json',
+      '{"Mappings": {"M": {"a": {"b": {"Fn::FindInMap": ["M", "a", "b"]}}}}, "Resources": {"Key": {"Type": "AWS::KMS::Key", "Properties": {"KeyPolicy": {"Statement": [{"Effect": "Allow", "Principal": {"AWS": {"Fn::FindInMap": ["M", "a", "b"]}}, "Action": "kms:Decrypt", "Resource": "*"}]}}}}}',
+      { code: 1, checks: ['UNTRUSTED_CROSS_ACCOUNT'], warningPaths: ['Resources.Key.Properties.KeyPolicy.Statement[0].Principal.AWS'] },
+    ],
+    [
+      'intrinsic functions nested 5000 deep',
+      'deep.json',
+      `{"Resources": {"Key": {"Type": "AWS::KMS::Key", "Properties": {"KeyPolicy": {"Statement": [{"Effect": "Allow", "Principal": {"AWS": ${'{"Fn::Join": ["", ['.repeat(5000)}"x"${']]}'.repeat(5000)}}, "Action": "kms:Decrypt", "Resource": "*"}]}}}}}`,
+      { code: 2, error: /^the JSON nests too deeply to be read/ },
+    ],
+    [
+      'intrinsic functions nested 300 deep',
+      'deep300.json',
+      `{"Resources": {"Key": {"Type": "AWS::KMS::Key", "Properties": {"KeyPolicy": {"Statement": [{"Effect": "Allow", "Principal": {"AWS": ${'{"Fn::Join": ["", ['.repeat(300)}"x"${']]}'.repeat(300)}}, "Action": "kms:Decrypt", "Resource": "*"}]}}}}}`,
+      { code: 1, checks: ['UNTRUSTED_CROSS_ACCOUNT'], warningPaths: ['Resources.Key.Properties.KeyPolicy.Statement[0].Principal.AWS'] },
+    ],
+    [
       'a template that declares a Transform',
       'transform.yaml',
       readFileSync(join(FIXTURES, 'cloudformation-variants', 'kms-key-transform.yaml'), 'utf8'),
