@@ -12,21 +12,25 @@
  * A key without a policy gets the one KMS attaches by default (the account root may do kms:*):
  * https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html
  */
-import { analyzePolicy, type AnalysisOptions } from '../../rule/engine';
+import { dirname } from 'node:path';
+import { analyzePolicy, severityRank, type AnalysisOptions, type AnalysisResult, type Finding } from '../../rule/engine';
 import { accessDetails } from '../access';
 import { readInputs } from '../inputs';
 import type { CliIo } from '../io';
 import type { Report, ReportWarning, ResultEntry } from '../report';
+import { duplicateAncestor, duplicateKeysInJson, enginePath, policyDuplicatePaths } from '../templates/duplicates';
 import { concretePolicy } from '../templates/key-policy';
-import { resolveValue, type TemplateContext } from '../templates/resolve';
+import { enumerableValues, NO_VALUE, resolveValue, Unresolved, type TemplateContext } from '../templates/resolve';
 import {
   assemblyTemplates,
   cloudFormationKeys,
   documentKind,
   isCloudAssembly,
+  nestedStacks,
   parseDocument,
   terraformAccount,
   terraformKeys,
+  type NestedStackReference,
   type SourceDocument,
   type TemplateKey,
 } from '../templates/sources';
@@ -63,26 +67,85 @@ export function displayPath(segments: readonly (string | number)[]): string {
     .join('');
 }
 
-async function readDocuments(paths: readonly string[], io: CliIo): Promise<{ docs: SourceDocument[]; errors: ResultEntry[]; skipped: number }> {
+/** The engine's entry point; tests pass a wrapper to see what the command asks of it. */
+export type AnalyzeFn = typeof analyzePolicy;
+
+export interface CheckTemplateDeps {
+  analyze?: AnalyzeFn;
+}
+
+/**
+ * The most variants of one key policy judged one by one (allowed values of the parameters it depends on, times
+ * the branches of the conditions its `Fn::If`s take). Past it the parameters and conditions are judged as
+ * unknown values, conservatively, with an UNRESOLVED_VALUE warning.
+ */
+export const VARIANT_BOUND = 64;
+
+/** How deep nested stacks are followed (CloudFormation itself allows nesting without a documented limit). */
+const NESTING_LIMIT = 10;
+
+async function readDocuments(paths: readonly string[], io: CliIo): Promise<{ docs: SourceDocument[]; errors: ResultEntry[]; skipped: number; notes: string[] }> {
   const docs: SourceDocument[] = [];
   const errors: ResultEntry[] = [];
+  const notes: string[] = [];
+  const seenNested = new Set<string>();
   let skipped = 0;
-  const add = (file: string, text: string, fromDirectory: boolean, environment?: SourceDocument['environment']) => {
+  const add = (file: string, text: string, fromDirectory: boolean, environment?: SourceDocument['environment'], nestedIn?: NestedStackReference): SourceDocument | undefined => {
+    // A nested template also given (or found in a directory) on its own is judged once, as the nested stack:
+    // there its parameters have the values the parent passes.
+    const same = docs.findIndex((d) => d.file === file);
+    if (same >= 0 && (nestedIn === undefined || docs[same]?.nestedIn !== undefined)) return undefined;
+    if (same >= 0) docs.splice(same, 1);
     let parsed;
     try {
       parsed = parseDocument(file, text);
     } catch (e) {
       // A file that does not parse is reported even when found in a directory: it may be a broken template.
       errors.push({ file, findings: [], warnings: [], error: (e as Error).message });
-      return;
+      return undefined;
     }
     if (documentKind(parsed.value) === 'other') {
       // Files found in a directory that are neither templates nor plans (package.json, tsconfig.json…) are passed over.
       if (fromDirectory) skipped++;
       else errors.push({ file, findings: [], warnings: [], error: 'not a CloudFormation template (no Resources) or a Terraform plan (no planned_values)' });
-      return;
+      return undefined;
     }
-    docs.push({ file, text, ...parsed, ...(environment ? { environment } : {}) });
+    const doc: SourceDocument = { file, text, ...parsed, ...(environment ? { environment } : {}), ...(nestedIn ? { nestedIn } : {}) };
+    docs.push(doc);
+    return doc;
+  };
+  // A nested stack's keys are as deployable as its parent's: its template is read and judged under the nested
+  // stack's construct path. One that cannot be read is reported as not judged, never passed over.
+  const addNested = async (parent: SourceDocument, assets: Map<string, string> | undefined, depth: number): Promise<void> => {
+    if (documentKind(parent.value) !== 'cloudformation') return;
+    const parentStack = parent.environment?.stack ?? parent.file;
+    for (const nested of nestedStacks(parent.value as Record<string, unknown>, dirname(parent.file), parentStack, assets)) {
+      const where = `nested stack ${nested.logicalId} (${nested.stack}) of ${parent.file}`;
+      const extra = { template: parent.file, logicalId: nested.logicalId, resourceType: 'AWS::CloudFormation::Stack', stack: nested.stack };
+      if ('remote' in nested.template) {
+        if (assets !== undefined) {
+          errors.push({ file: parent.file, findings: [], warnings: [], extra, error: `${where}: its template (${nested.template.remote}) is not in the cloud assembly; the keys it may hold were not judged` });
+        } else {
+          notes.push(`${where}: its template is at ${nested.template.remote}, which check-template does not fetch; pass that template too, or its keys are not judged`);
+        }
+        continue;
+      }
+      const file = nested.template.file;
+      if (depth >= NESTING_LIMIT) {
+        errors.push({ file, findings: [], warnings: [], extra, error: `${where}: nested more than ${NESTING_LIMIT} levels deep; the keys its template may hold were not judged` });
+        continue;
+      }
+      if (seenNested.has(file)) continue;
+      seenNested.add(file);
+      const [input] = await readInputs([file], io);
+      if (input === undefined || 'error' in input) {
+        errors.push({ file, findings: [], warnings: [], extra, error: `${where}: its template ${file} cannot be read (${input?.error ?? 'not found'}); the keys it may hold were not judged` });
+        continue;
+      }
+      const environment = { ...parent.environment, stack: nested.stack };
+      const doc = add(input.file, input.text, false, environment, { parentFile: parent.file, logicalId: nested.logicalId, parameters: nested.parameters });
+      if (doc !== undefined) await addNested(doc, assets, depth + 1);
+    }
   };
   for (const path of paths) {
     if (path !== '-' && (await isCloudAssembly(path))) {
@@ -98,16 +161,22 @@ async function readDocuments(paths: readonly string[], io: CliIo): Promise<{ doc
         const [input] = await readInputs([t.file], io);
         if (input === undefined) continue;
         if ('error' in input) errors.push({ file: input.file, findings: [], warnings: [], error: input.error });
-        else add(input.file, input.text, false, t.environment);
+        else {
+          const doc = add(input.file, input.text, false, t.environment);
+          if (doc !== undefined) await addNested(doc, t.assets, 1);
+        }
       }
       continue;
     }
     for (const input of await readInputs([path], io, TEMPLATE_EXTENSIONS)) {
       if ('error' in input) errors.push({ file: input.file, findings: [], warnings: [], error: input.error });
-      else add(input.file, input.text, input.file !== path);
+      else {
+        const doc = add(input.file, input.text, input.file !== path);
+        if (doc !== undefined && input.file !== '-') await addNested(doc, undefined, 1);
+      }
     }
   }
-  return { docs, errors, skipped };
+  return { docs, errors, skipped, notes };
 }
 
 interface Judged {
@@ -116,7 +185,146 @@ interface Judged {
   accountUnknown: boolean;
 }
 
-function judgeKey(doc: SourceDocument, key: TemplateKey, ctx: TemplateContext | undefined, account: string | undefined, opts: CheckTemplateOptions): ResultEntry {
+interface Variant {
+  parameters: Record<string, string>;
+  /** The conditions the policy's `Fn::If`s asked for, with the value each took in this variant. */
+  conditions: Record<string, boolean>;
+  /** The conditions no parameter value decides, given a value here (both values are judged). */
+  chosen: string[];
+}
+
+/** `Env=prod` or `Env=prod, IsProd=true`: the parameter values, and the conditions chosen rather than decided. */
+function variantLabel(v: Variant): string {
+  return [...Object.entries(v.parameters).map(([k, x]) => `${k}=${x}`), ...v.chosen.map((k) => `${k}=${String(v.conditions[k])}`)].join(', ');
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** The parameters a value refers to (Ref, Fn::Sub variables), through the conditions its Fn::If and Condition name. */
+function referencedParameters(value: unknown, ctx: TemplateContext): Set<string> {
+  const names = new Set<string>();
+  const conditions = new Set<string>();
+  const condition = (name: unknown) => {
+    if (typeof name !== 'string' || conditions.has(name)) return;
+    conditions.add(name);
+    walk(ctx.conditions[name], 0);
+  };
+  const walk = (v: unknown, depth: number): void => {
+    if (depth > 100) return;
+    if (Array.isArray(v)) {
+      for (const x of v) walk(x, depth + 1);
+      return;
+    }
+    if (!isRecord(v)) return;
+    for (const [k, x] of Object.entries(v)) {
+      if (k === 'Ref' && typeof x === 'string') names.add(x);
+      else if (k === 'Condition') condition(x);
+      else if (k === 'Fn::If' && Array.isArray(x)) condition(x[0]);
+      else if (k === 'Fn::Sub') {
+        const template = Array.isArray(x) ? x[0] : x;
+        if (typeof template === 'string') for (const m of template.matchAll(/\$\{([^}!.]*)\}/g)) names.add((m[1] ?? '').trim());
+      }
+      walk(x, depth + 1);
+    }
+  };
+  walk(value, 0);
+  return names;
+}
+
+type Enumeration = { variants: { variant: Variant; resolved: unknown; kept: number[] | undefined }[] } | { overflow: true };
+
+/**
+ * The template index of each statement left in a variant: `Fn::If` with `AWS::NoValue` removes statements, so
+ * the judged policy's statement 1 may be the template's statement 3. Undefined when nothing was removed.
+ */
+function keptStatements(written: unknown, ctx: TemplateContext): number[] | undefined {
+  if (!isRecord(written) || !Array.isArray(written.Statement)) return undefined;
+  const kept = written.Statement.flatMap((s, i) => (resolveValue(s, ctx) === NO_VALUE ? [] : [i]));
+  return kept.length === written.Statement.length ? undefined : kept;
+}
+
+/** Renumbers the statements a path or an engine message names, from the judged policy's to the template's. */
+function templateStatements(kept: readonly number[] | undefined) {
+  const index = (i: number) => kept?.[i] ?? i;
+  return {
+    index,
+    path: (path: string) => (kept === undefined ? path : path.replace(/^\$\.Statement\[(\d+)\]/, (_m, i: string) => `$.Statement[${index(Number(i))}]`)),
+    message: (text: string) =>
+      kept === undefined ? text : text.replace(/\bstatements? (\d+(?:, \d+)*)/g, (m, list: string) => m.replace(list, list.split(', ').map((i) => String(index(Number(i)))).join(', '))),
+    /** A path of the template's policy as a path of the judged one, or undefined when its statement is removed. */
+    fromTemplate: (path: string) => {
+      if (kept === undefined) return path;
+      const m = /^\$\.Statement\[(\d+)\]/.exec(path);
+      if (m === null) return path;
+      const judged = kept.indexOf(Number(m[1]));
+      return judged < 0 ? undefined : path.replace(/^\$\.Statement\[\d+\]/, `$.Statement[${judged}]`);
+    },
+  };
+}
+
+/**
+ * Every variant of a key policy that a deployment can produce from the template: each combination of the
+ * AllowedValues of the parameters the policy depends on, and, for each `Fn::If` whose condition stays
+ * undecided (it depends on a parameter the deployer may set freely), both branches. Conditions are branched
+ * one by one, so combinations that no parameter values could produce may be judged too (more access, never less).
+ */
+function enumerateVariants(policy: unknown, ctx: TemplateContext): Enumeration {
+  const enumerable = [...referencedParameters(policy, ctx)]
+    // A nested stack's parameters are what its parent passes, or their Default: nothing to enumerate.
+    .filter(() => ctx.passedParameters === undefined)
+    .map((n) => [n, enumerableValues(ctx.parameters[n])] as const)
+    .filter((e): e is readonly [string, string[]] => e[1] !== undefined);
+  let count = 1;
+  for (const [, values] of enumerable) count *= values.length;
+  if (count > VARIANT_BOUND) return { overflow: true };
+  let combos: Record<string, string>[] = [{}];
+  for (const [name, values] of enumerable) combos = combos.flatMap((c) => values.map((v) => ({ ...c, [name]: v })));
+  const pending: Omit<Variant, 'chosen'>[] = combos.map((parameters) => ({ parameters, conditions: {} }));
+  const done: { variant: Variant; resolved: unknown; kept: number[] | undefined }[] = [];
+  while (pending.length > 0) {
+    const v = pending.shift() as Omit<Variant, 'chosen'>;
+    const used = new Map<string, boolean | undefined>();
+    const variantCtx = { ...ctx, variant: v, conditionsUsed: used };
+    const resolved = resolveValue(policy, variantCtx);
+    const undecided = [...used].find(([, holds]) => holds === undefined)?.[0];
+    if (undecided !== undefined) {
+      if (done.length + pending.length + 2 > VARIANT_BOUND) return { overflow: true };
+      pending.unshift({ ...v, conditions: { ...v.conditions, [undecided]: true } }, { ...v, conditions: { ...v.conditions, [undecided]: false } });
+      continue;
+    }
+    // The label names the conditions the policy's Fn::Ifs took, whether chosen here or decided by the parameters.
+    const conditions = Object.fromEntries([...used].filter((e): e is [string, boolean] => e[1] !== undefined));
+    done.push({ variant: { parameters: v.parameters, conditions, chosen: Object.keys(v.conditions) }, resolved, kept: keptStatements(policy, variantCtx) });
+  }
+  return { variants: done };
+}
+
+interface VariantRun {
+  variant: Variant;
+  label: string;
+  policy: unknown;
+  analysis: AnalysisResult;
+  warnings: ReportWarning[];
+}
+
+function worstOf(runs: readonly VariantRun[]): VariantRun {
+  const score = (r: VariantRun) => [Math.max(0, ...r.analysis.findings.map((f) => severityRank(f.severity))), r.analysis.findings.length] as const;
+  return runs.reduce((worst, r) => {
+    const [a, b] = score(r);
+    const [c, d] = score(worst);
+    return a > c || (a === c && b > d) ? r : worst;
+  });
+}
+
+function transformNames(template: Record<string, unknown>): string[] {
+  const t = template.Transform;
+  const names = (Array.isArray(t) ? t : t === undefined ? [] : [t]).map((x) => (typeof x === 'string' ? x : isRecord(x) && typeof x.Name === 'string' ? x.Name : JSON.stringify(x)));
+  return names;
+}
+
+function judgeKey(doc: SourceDocument, key: TemplateKey, ctx: TemplateContext | undefined, account: string | undefined, opts: CheckTemplateOptions, analyze: AnalyzeFn): ResultEntry {
   const isCfn = ctx !== undefined;
   const prefix = displayPath(key.policyPath);
   const extra: Record<string, unknown> = {
@@ -129,61 +337,133 @@ function judgeKey(doc: SourceDocument, key: TemplateKey, ctx: TemplateContext | 
   };
   const located = { sourceText: doc.text, sourceLocator: doc.locate };
   const partition = 'aws';
-  if (key.policy.kind === 'unknown') {
-    return { file: doc.file, findings: [], warnings: [], error: `${key.logicalId}: ${key.policy.reason}`, extra, ...located, sourcePathPrefix: key.policyPath };
-  }
+  const unreadable = (error: string): ResultEntry => ({ file: doc.file, findings: [], warnings: [], error, extra, ...located, sourcePathPrefix: key.policyPath });
+  if (key.policy.kind === 'unknown') return unreadable(`${key.logicalId}: ${key.policy.reason}`);
+  const analysisOptions = { ...opts.analysis, ...(account !== undefined ? { accountId: account } : {}) };
 
   const warnings: ReportWarning[] = [];
-  let policy: unknown;
+  if (isCfn) {
+    // Which of two copies of a key CloudFormation deploys is not documented: neither is judged as the key.
+    const ancestor = duplicateAncestor(doc.duplicates, ['Resources', key.logicalId, 'Properties', 'KeyPolicy']);
+    if (ancestor !== undefined) {
+      return unreadable(`${key.logicalId}: ${displayPath(ancestor)} is written more than once in the template, and which one CloudFormation uses is not documented; write it once. The key was not judged`);
+    }
+    const transforms = transformNames(doc.value as Record<string, unknown>);
+    if (transforms.length > 0) {
+      warnings.push({
+        code: 'UNRESOLVED_VALUE',
+        path: 'Transform',
+        message: `${key.logicalId}: the template declares Transform ${transforms.join(', ')}; a macro may add, remove or rewrite resources and their policies before deployment, and check-template expands none, so the key was judged as written.`,
+      });
+    }
+  }
+
+  let runs: VariantRun[];
   if (key.policy.kind === 'default') {
-    policy = defaultKeyPolicy(partition, account ?? PLACEHOLDER_ACCOUNT);
+    const policy = defaultKeyPolicy(partition, account ?? PLACEHOLDER_ACCOUNT);
     warnings.push({
       code: 'DEFAULT_KEY_POLICY',
       path: prefix,
       message: `${key.logicalId} sets no key policy, so KMS attaches its default key policy (the account may use and manage the key through IAM policies, kms:*); that policy was judged${isCfn ? '' : ' (an aws_kms_key_policy for this key replaces it once applied)'}.`,
     });
+    runs = [{ variant: { parameters: {}, conditions: {}, chosen: [] }, label: '', policy, analysis: analyze(policy, analysisOptions), warnings: [] }];
   } else if (isCfn) {
-    const concrete = concretePolicy(resolveValue(key.policy.value, ctx), partition);
-    if (!concrete.ok) {
-      return { file: doc.file, findings: [], warnings: [], error: `${key.logicalId}: ${concrete.reason}; the key was not judged`, extra, ...located, sourcePathPrefix: key.policyPath };
+    const written = key.policy.value;
+    let enumeration = enumerateVariants(written, ctx);
+    if ('overflow' in enumeration) {
+      const reason = `the policy has more than ${VARIANT_BOUND} variants of parameter values and conditions`;
+      warnings.push({
+        code: 'UNRESOLVED_VALUE',
+        path: prefix,
+        message: `${key.logicalId}: ${reason}; its parameters with AllowedValues and its undecided conditions were judged as unknown values rather than one variant at a time.`,
+      });
+      const fallback = { ...ctx, notEnumerated: reason };
+      enumeration = { variants: [{ variant: { parameters: {}, conditions: {}, chosen: [] }, resolved: resolveValue(written, fallback), kept: keptStatements(written, fallback) }] };
     }
-    policy = concrete.policy;
-    for (const s of concrete.substitutions) {
-      const path = prefix + displayPath(s.path).replace(/^(?=[A-Za-z_])/, '.');
-      warnings.push({ code: 'UNRESOLVED_VALUE', path, message: `${key.logicalId} at ${path}: ${s.reason}. Judged as ${s.judgedAs}.` });
+    const templateDuplicates = typeof written === 'string' ? [] : policyDuplicatePaths(doc.duplicates, key.policyPath);
+    runs = [];
+    for (const { variant, resolved, kept } of enumeration.variants) {
+      const renumber = templateStatements(kept);
+      const label = variantLabel(variant);
+      const inVariant = enumeration.variants.length > 1 ? ` (in the variant ${label})` : '';
+      const concrete = concretePolicy(resolved, partition);
+      if (!concrete.ok) return unreadable(`${key.logicalId}: ${concrete.reason}${inVariant}; the key was not judged`);
+      // A KeyPolicy given as a JSON string is parsed by concretePolicy; its duplicates are found in that string.
+      const duplicateKeyPaths =
+        typeof resolved === 'string' ? duplicateKeysInJson(resolved).map(enginePath) : templateDuplicates.map(renumber.fromTemplate).filter((p): p is string => p !== undefined);
+      const runWarnings: ReportWarning[] = concrete.substitutions.map((s) => {
+        const [first, second, ...rest] = s.path;
+        const templatePath = first === 'Statement' && typeof second === 'number' ? [first, renumber.index(second), ...rest] : s.path;
+        const path = prefix + displayPath(templatePath).replace(/^(?=[A-Za-z_])/, '.');
+        return { code: 'UNRESOLVED_VALUE', path, message: `${key.logicalId} at ${path}: ${s.reason}. Judged as ${s.judgedAs}.` };
+      });
+      const judged = analyze(concrete.policy, { ...analysisOptions, ...(duplicateKeyPaths.length > 0 ? { duplicateKeyPaths } : {}) });
+      // Findings and warnings name the template's statements, whatever the variant removed.
+      const analysis: AnalysisResult = {
+        ...judged,
+        findings: judged.findings.map((f) => ({ ...f, path: renumber.path(f.path), message: renumber.message(f.message), statementIndexes: f.statementIndexes.map(renumber.index) })),
+        warnings: judged.warnings.map((w) => ({ ...w, path: renumber.path(w.path), message: renumber.message(w.message) })),
+      };
+      runs.push({ variant, label, policy: concrete.policy, analysis, warnings: runWarnings });
     }
   } else {
-    policy = key.policy.value;
+    const policy = key.policy.value;
+    runs = [{ variant: { parameters: {}, conditions: {}, chosen: [] }, label: '', policy, analysis: analyze(policy, analysisOptions), warnings: [] }];
   }
 
-  const analysis = analyzePolicy(policy, { ...opts.analysis, ...(account !== undefined ? { accountId: account } : {}) });
   // CloudFormation paths name the template's own elements (Resources.Key.Properties.KeyPolicy.Statement[0]…);
   // a Terraform policy is a JSON string inside the plan, so its paths stay relative to that string.
   const rebase = (path: string) => (isCfn && key.policy.kind === 'written' && typeof key.policy.value !== 'string' ? prefix + path.replace(/^\$/, '') : path);
+
+  // A finding in any deployable variant is a finding of the template: the union, each finding once, naming the
+  // variants that produce it when not all do.
+  const findings = new Map<string, { finding: Finding; labels: string[] }>();
+  const merged = new Map<string, ReportWarning>();
+  for (const run of runs) {
+    for (const f of run.analysis.findings) {
+      // The same grant seen in several variants may be worded differently (which statements grant it): the
+      // first variant's wording is kept, and the variants are named.
+      const id = JSON.stringify([f.checkId, f.severity, f.path, f.principals, f.actions]);
+      const seen = findings.get(id);
+      if (seen !== undefined) seen.labels.push(run.label);
+      else findings.set(id, { finding: f, labels: [run.label] });
+    }
+    for (const w of [...run.warnings, ...run.analysis.warnings.filter((x) => x.code !== 'ACCOUNT_UNKNOWN').map((x) => ({ ...x, path: rebase(x.path) }))]) {
+      merged.set(JSON.stringify([w.code, w.path, w.message]), w);
+    }
+  }
+  const several = runs.length > 1;
+  const worst = worstOf(runs);
   return {
     file: doc.file,
-    findings: analysis.findings.map((f) => ({ ...f, path: rebase(f.path) })),
-    warnings: [...warnings, ...analysis.warnings.filter((w) => w.code !== 'ACCOUNT_UNKNOWN').map((w) => ({ ...w, path: rebase(w.path) }))],
+    findings: [...findings.values()].map(({ finding, labels }) => {
+      const only = several && labels.length < runs.length ? ` (in the variant${labels.length > 1 ? 's' : ''} ${labels.join('; ')})` : '';
+      return Object.assign({}, finding, { path: rebase(finding.path), message: finding.message + only }, several ? { variants: labels } : {});
+    }),
+    warnings: [...warnings, ...merged.values()],
     ...located,
     // Rebased paths already start at the document root; the others are located at the policy itself.
     sourcePathPrefix: rebase('$') === '$' ? key.policyPath : [],
-    extra,
-    access: accessDetails(analysis, policy),
+    extra: {
+      ...extra,
+      ...(several
+        ? {
+            variants: runs.map((r) => ({ parameters: r.variant.parameters, conditions: r.variant.conditions, checks: [...new Set(r.analysis.findings.map((f) => f.checkId))] })),
+            worstVariant: { parameters: worst.variant.parameters, conditions: worst.variant.conditions },
+          }
+        : {}),
+    },
+    access: accessDetails(worst.analysis, worst.policy),
   };
 }
 
-function judgeDocument(doc: SourceDocument, opts: CheckTemplateOptions): Judged[] {
+function cfnContext(doc: SourceDocument, opts: CheckTemplateOptions, account: string | undefined): TemplateContext {
   const value = doc.value as Record<string, unknown>;
-  if (documentKind(value) === 'terraform-plan') {
-    const account = opts.accountId ?? terraformAccount(value);
-    return terraformKeys(value).map((key) => ({ entry: judgeKey(doc, key, undefined, account, opts), usedPlaceholder: false, accountUnknown: account === undefined }));
-  }
-  const account = opts.accountId ?? doc.environment?.account;
   const record = (k: string): Record<string, unknown> => {
     const v = value[k];
-    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+    return isRecord(v) ? v : {};
   };
-  const ctx: TemplateContext = {
+  return {
     accountId: account ?? PLACEHOLDER_ACCOUNT,
     partition: 'aws',
     region: opts.region ?? doc.environment?.region ?? DEFAULT_REGION,
@@ -193,16 +473,54 @@ function judgeDocument(doc: SourceDocument, opts: CheckTemplateOptions): Judged[
     mappings: record('Mappings'),
     conditions: record('Conditions'),
   };
-  return cloudFormationKeys(value).map((key) => ({ entry: judgeKey(doc, key, ctx, ctx.accountId, opts), usedPlaceholder: account === undefined, accountUnknown: false }));
 }
 
-export async function runCheckTemplate(opts: CheckTemplateOptions, io: CliIo, tool: Report['tool']): Promise<Report> {
-  const { docs, errors, skipped } = await readDocuments(opts.paths, io);
-  const judged = docs.flatMap((d) => judgeDocument(d, opts));
+/**
+ * The values a parent stack passes to a nested template's parameters, resolved in the parent (its parameters
+ * with AllowedValues are not enumerated there: a value taken from one is unknown, judged conservatively).
+ */
+function passedParameters(doc: SourceDocument, byFile: Map<string, SourceDocument>, opts: CheckTemplateOptions, account: string | undefined, depth = 0): Record<string, unknown> | undefined {
+  const ref = doc.nestedIn;
+  const parent = ref === undefined ? undefined : byFile.get(ref.parentFile);
+  if (ref === undefined || parent === undefined || depth > NESTING_LIMIT) return undefined;
+  const grand = passedParameters(parent, byFile, opts, account, depth + 1);
+  const parentCtx = { ...cfnContext(parent, opts, account), ...(grand !== undefined ? { passedParameters: grand } : {}) };
+  return Object.fromEntries(
+    Object.entries(ref.parameters).map(([name, v]) => {
+      const r = resolveValue(v, parentCtx);
+      return [name, r instanceof Unresolved ? new Unresolved(`passed by ${ref.logicalId} of the parent stack: ${r.reason}`, r.partial) : r];
+    }),
+  );
+}
+
+function judgeDocument(doc: SourceDocument, opts: CheckTemplateOptions, analyze: AnalyzeFn, byFile: Map<string, SourceDocument>): Judged[] {
+  const value = doc.value as Record<string, unknown>;
+  if (documentKind(value) === 'terraform-plan') {
+    const account = opts.accountId ?? terraformAccount(value);
+    return terraformKeys(value).map((key) => ({ entry: judgeKey(doc, key, undefined, account, opts, analyze), usedPlaceholder: false, accountUnknown: account === undefined }));
+  }
+  const account = opts.accountId ?? doc.environment?.account;
+  const passed = passedParameters(doc, byFile, opts, account);
+  const ctx: TemplateContext = { ...cfnContext(doc, opts, account), ...(passed !== undefined ? { passedParameters: passed } : {}) };
+  return cloudFormationKeys(value).map((key) => ({ entry: judgeKey(doc, key, ctx, ctx.accountId, opts, analyze), usedPlaceholder: account === undefined, accountUnknown: false }));
+}
+
+export async function runCheckTemplate(opts: CheckTemplateOptions, io: CliIo, tool: Report['tool'], deps: CheckTemplateDeps = {}): Promise<Report> {
+  const analyze = deps.analyze ?? analyzePolicy;
+  const { docs, errors, skipped, notes: readNotes } = await readDocuments(opts.paths, io);
+  const byFile = new Map(docs.map((d) => [d.file, d]));
+  const judged = docs.flatMap((d) => judgeDocument(d, opts, analyze, byFile));
   const notes: string[] = [];
   if (judged.some((j) => j.usedPlaceholder)) notes.push(PLACEHOLDER_NOTE);
   if (judged.some((j) => j.accountUnknown)) notes.push(`Terraform plan: ${ACCOUNT_UNKNOWN_NOTE}`);
   if (docs.length > 0 && judged.length === 0) notes.push('no AWS::KMS::Key, AWS::KMS::ReplicaKey, aws_kms_key or aws_kms_key_policy was found in the inputs');
+  for (const d of docs) {
+    const transforms = documentKind(d.value) === 'cloudformation' ? transformNames(d.value as Record<string, unknown>) : [];
+    if (transforms.length > 0 && cloudFormationKeys(d.value as Record<string, unknown>).length === 0) {
+      notes.push(`${d.file} declares Transform ${transforms.join(', ')}: a macro may add keys before deployment, and check-template expands none, so such keys were not judged`);
+    }
+  }
+  notes.push(...readNotes);
   if (skipped > 0) notes.push(`${skipped} file${skipped === 1 ? '' : 's'} in the given directories were neither CloudFormation templates nor Terraform plans and were passed over`);
   return { tool, results: [...errors, ...judged.map((j) => j.entry)], notes };
 }

@@ -28,40 +28,97 @@ const TAGS: (ScalarTag | CollectionTag)[] = Object.keys(INTRINSICS).flatMap((nam
 export interface ParsedYaml {
   value: unknown;
   locate: (segments: (string | number)[]) => { startLine: number; startColumn: number } | undefined;
+  /** Paths (in the converted value) of map keys written more than once; the last one's value is kept. */
+  duplicates: (string | number)[][];
 }
 
 export class YamlTemplateError extends Error {
   override readonly name = 'YamlTemplateError';
 }
 
+/**
+ * How many nodes anchors and aliases may add to the document once expanded. A template rarely repeats more
+ * than a few statements; an alias bomb ("billion laughs": each anchor a list of aliases of the one before)
+ * grows exponentially and is stopped here, while converting, before the value is built. The `yaml` package's
+ * own `maxAliasCount` guards only its `toJS()`, which this conversion does not use (it reads the tags itself).
+ */
+export const ALIAS_NODE_BUDGET = 100_000;
+
 function longName(tag: string | undefined): string | undefined {
   return tag !== undefined && tag.startsWith('!') ? INTRINSICS[tag.slice(1)] : undefined;
 }
 
-function toValue(node: unknown, doc: Document, depth = 0): unknown {
-  if (depth > 200) throw new YamlTemplateError('the YAML nests deeper than 200 levels');
-  if (isAlias(node)) return toValue(node.resolve(doc), doc, depth + 1);
-  let value: unknown;
-  if (isScalar(node)) value = node.value;
-  else if (isMap(node)) {
-    const out: Record<string, unknown> = {};
-    for (const pair of node.items) {
-      const key = isScalar(pair.key) ? String(pair.key.value) : String(toValue(pair.key, doc, depth + 1));
-      out[key] = toValue(pair.value, doc, depth + 1);
+/**
+ * The node each alias refers to: the last node with that anchor before the alias, in document order (YAML 1.2
+ * §3.2.2.2), found in one walk rather than by `Alias.resolve`, which walks the whole document for each alias.
+ */
+function aliasTargets(doc: Document): Map<unknown, unknown> {
+  const anchors = new Map<string, unknown>();
+  const targets = new Map<unknown, unknown>();
+  const walk = (node: unknown, depth: number): void => {
+    if (depth > 200) return;
+    if (isAlias(node)) {
+      targets.set(node, anchors.get(node.source));
+      return;
     }
-    value = out;
-  } else if (isSeq(node)) value = node.items.map((item) => toValue(item, doc, depth + 1));
-  else return node ?? null;
-  const tag = (node as Node).tag;
-  const intrinsic = longName(tag);
-  if (intrinsic === undefined) return value;
-  // !GetAtt Resource.Attribute is the scalar form of ["Resource", "Attribute"]; the attribute may itself
-  // contain dots (Outputs.Name), so only the first dot splits.
-  if (intrinsic === 'Fn::GetAtt' && typeof value === 'string') {
-    const dot = value.indexOf('.');
-    return { [intrinsic]: dot < 0 ? [value] : [value.slice(0, dot), value.slice(dot + 1)] };
+    const anchor = (node as Node | null)?.anchor;
+    if (typeof anchor === 'string') anchors.set(anchor, node);
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        walk(pair.key, depth + 1);
+        walk(pair.value, depth + 1);
+      }
+    } else if (isSeq(node)) for (const item of node.items) walk(item, depth + 1);
+  };
+  walk(doc.contents, 0);
+  return targets;
+}
+
+class Converter {
+  readonly duplicates: (string | number)[][] = [];
+  private aliased = 0;
+  constructor(private readonly targets: Map<unknown, unknown>) {}
+
+  value(node: unknown, path: (string | number)[], depth: number, viaAlias: boolean): unknown {
+    if (depth > 200) throw new YamlTemplateError('the YAML nests deeper than 200 levels');
+    if (isAlias(node)) {
+      const target = this.targets.get(node);
+      // An alias must follow its anchor (YAML 1.2 §7.1); one that refers to nothing is not read as null.
+      if (target === undefined) throw new YamlTemplateError(`not valid YAML: the alias *${node.source} refers to no anchor &${node.source} before it`);
+      return this.value(target, path, depth + 1, true);
+    }
+    if (viaAlias && ++this.aliased > ALIAS_NODE_BUDGET) {
+      throw new YamlTemplateError(
+        `YAML aliases expand to more than ${ALIAS_NODE_BUDGET} nodes (anchors repeated through aliases, as in an alias bomb); the template was not read. Write the repeated parts out, or use fewer aliases.`,
+      );
+    }
+    const tag = (node as Node | null)?.tag;
+    const intrinsic = longName(tag);
+    // Inside a tagged node the path goes through its long form: `!If [...]` is `{"Fn::If": [...]}`.
+    const inner = intrinsic === undefined ? path : [...path, intrinsic];
+    let value: unknown;
+    if (isScalar(node)) value = node.value;
+    else if (isMap(node)) {
+      const out: Record<string, unknown> = {};
+      const seen = new Set<string>();
+      for (const pair of node.items) {
+        const key = isScalar(pair.key) ? String(pair.key.value) : String(this.value(pair.key, inner, depth + 1, viaAlias));
+        if (seen.has(key)) this.duplicates.push([...inner, key]);
+        seen.add(key);
+        out[key] = this.value(pair.value, [...inner, key], depth + 1, viaAlias);
+      }
+      value = out;
+    } else if (isSeq(node)) value = node.items.map((item, i) => this.value(item, [...inner, i], depth + 1, viaAlias));
+    else return node ?? null;
+    if (intrinsic === undefined) return value;
+    // !GetAtt Resource.Attribute is the scalar form of ["Resource", "Attribute"]; the attribute may itself
+    // contain dots (Outputs.Name), so only the first dot splits.
+    if (intrinsic === 'Fn::GetAtt' && typeof value === 'string') {
+      const dot = value.indexOf('.');
+      return { [intrinsic]: dot < 0 ? [value] : [value.slice(0, dot), value.slice(dot + 1)] };
+    }
+    return { [intrinsic]: value };
   }
-  return { [intrinsic]: value };
 }
 
 /** The branch of an `!If [condition, a, b]` node (or `{"Fn::If": …}`) that has `seg`, if `node` is one. */
@@ -88,13 +145,15 @@ export function parseCfnYaml(text: string): ParsedYaml {
     const line = error.linePos?.[0].line;
     throw new YamlTemplateError(`not valid YAML${line !== undefined ? ` (line ${line})` : ''}: ${error.message.split(' at line')[0] ?? error.message}`);
   }
-  const value = toValue(doc.contents, doc);
+  const targets = aliasTargets(doc);
+  const converter = new Converter(targets);
+  const value = converter.value(doc.contents, [], 0, false);
 
   const locate = (segments: (string | number)[]) => {
     let node: unknown = doc.contents;
     let offset: number | undefined = (node as Node | null)?.range?.[0];
     for (const seg of segments) {
-      if (isAlias(node)) node = node.resolve(doc);
+      if (isAlias(node)) node = targets.get(node);
       // {"Fn::Sub": …} has no node of its own in YAML: the tagged node stands for it.
       if (longName((node as Node | null)?.tag) === seg) continue;
       // A value chosen by !If: the path continues in the branch that has the next element.
@@ -119,5 +178,5 @@ export function parseCfnYaml(text: string): ParsedYaml {
     const pos = lineCounter.linePos(offset);
     return { startLine: pos.line, startColumn: pos.col };
   };
-  return { value, locate };
+  return { value, locate, duplicates: converter.duplicates };
 }

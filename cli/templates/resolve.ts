@@ -32,6 +32,27 @@ export interface TemplateContext {
   resources: Record<string, unknown>;
   mappings: Record<string, unknown>;
   conditions: Record<string, unknown>;
+  /**
+   * The variant being judged: a value for each enumerated parameter (one of its AllowedValues) and a truth
+   * value for each condition the template alone cannot decide. Without it, such parameters and conditions
+   * are unknown.
+   */
+  variant?: { parameters: Record<string, string>; conditions: Record<string, boolean> };
+  /** Values a parent stack passes to this (nested) template's parameters, as resolved in the parent. */
+  passedParameters?: Record<string, unknown>;
+  /** Why enumerated parameters are not given a value (too many variants), for the Unresolved reason. */
+  notEnumerated?: string;
+  /** Filled while resolving: the conditions `Fn::If` asked for, with the value they took (undefined: undecided). */
+  conditionsUsed?: Map<string, boolean | undefined>;
+}
+
+/** A parameter's AllowedValues when each is a value the stack may be deployed with (String and Number types). */
+export function enumerableValues(parameter: unknown): string[] | undefined {
+  if (!isRecord(parameter) || !Array.isArray(parameter.AllowedValues) || parameter.AllowedValues.length === 0) return undefined;
+  const type = typeof parameter.Type === 'string' ? parameter.Type : 'String';
+  if (type !== 'String' && type !== 'Number') return undefined;
+  if (!parameter.AllowedValues.every((v) => typeof v === 'string' || typeof v === 'number')) return undefined;
+  return parameter.AllowedValues.map(String);
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -62,18 +83,34 @@ function resolveRef(name: unknown, ctx: TemplateContext): unknown {
     case 'AWS::StackId':
       return new Unresolved(`Ref ${name}`, HOLE);
   }
+  if (ctx.passedParameters !== undefined && name in ctx.passedParameters) return ctx.passedParameters[name];
   const parameter = ctx.parameters[name];
   if (isRecord(parameter)) {
-    if (!('Default' in parameter)) return new Unresolved(`Ref ${name}: the parameter has no Default`);
     const type = typeof parameter.Type === 'string' ? parameter.Type : 'String';
     // An SSM parameter type's Default is the name of a Parameter Store entry, read at deployment.
     if (type.startsWith('AWS::SSM::Parameter::Value<')) {
-      return new Unresolved(`Ref ${name}: the value is read from Parameter Store (${String(parameter.Default)}) at deployment`);
+      return new Unresolved(`Ref ${name}: the value is read from Parameter Store (${'Default' in parameter ? String(parameter.Default) : 'no Default'}) at deployment`);
     }
-    const value = parameter.Default;
-    // List parameters are given as comma-separated strings and resolve to lists.
-    if ((type === 'CommaDelimitedList' || type.startsWith('List<')) && typeof value === 'string') return value.split(',').map((v) => v.trim());
-    return typeof value === 'number' ? String(value) : value;
+    const chosen = ctx.variant?.parameters[name];
+    if (chosen !== undefined) return chosen;
+    // A nested stack's parameters are set only by its parent's `Parameters`: one the parent does not pass
+    // takes its Default, and no deployer can override it.
+    if (ctx.passedParameters !== undefined && 'Default' in parameter) {
+      const value = parameter.Default;
+      if ((type === 'CommaDelimitedList' || type.startsWith('List<')) && typeof value === 'string') return value.split(',').map((v) => v.trim());
+      return typeof value === 'number' ? String(value) : value;
+    }
+    const allowed = enumerableValues(parameter);
+    if (allowed !== undefined) {
+      return new Unresolved(`Ref ${name}: one of its AllowedValues (${allowed.join(', ')}), not judged one by one${ctx.notEnumerated !== undefined ? ` (${ctx.notEnumerated})` : ''}`);
+    }
+    if (!('Default' in parameter)) return new Unresolved(`Ref ${name}: the parameter has no Default`);
+    // A Default is only what the stack gets when the deployer passes nothing: any value may be passed instead
+    // (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/parameters-section-structure.html),
+    // unless AllowedValues restricts it.
+    const shown = Array.isArray(parameter.Default) || typeof parameter.Default !== 'object' ? String(parameter.Default) : JSON.stringify(parameter.Default);
+    const reason = `Ref ${name}: a parameter the deployer may override (Default ${JSON.stringify(shown)}, no AllowedValues)`;
+    return new Unresolved(reason);
   }
   if (name in ctx.resources) return new Unresolved(`Ref ${name}: the resource's physical id is known only after deployment`, HOLE);
   return new Unresolved(`Ref ${name}: no such parameter or resource in the template`);
@@ -96,11 +133,11 @@ function arnOf(ctx: TemplateContext, logicalId: string): string | undefined {
   }
 }
 
-function resolveGetAtt(args: unknown, ctx: TemplateContext): unknown {
+function resolveGetAtt(args: unknown, ctx: TemplateContext, depth: number): unknown {
   let logicalId: unknown;
   let attribute: unknown;
   if (typeof args === 'string') [logicalId, attribute] = [args.slice(0, args.indexOf('.')), args.slice(args.indexOf('.') + 1)];
-  else if (Array.isArray(args)) [logicalId, attribute] = [args[0], resolveValue(args[1], ctx)];
+  else if (Array.isArray(args)) [logicalId, attribute] = [args[0], resolveValue(args[1], ctx, depth + 1)];
   if (typeof logicalId !== 'string' || typeof attribute !== 'string') return new Unresolved('Fn::GetAtt with malformed arguments');
   const reason = `Fn::GetAtt ${logicalId}.${attribute}`;
   if (attribute === 'Arn') {
@@ -126,7 +163,7 @@ function stringResult(value: string, reasons: string[]): unknown {
   return value.includes(HOLE) ? new Unresolved(reasons.length ? reasons.join('; ') : 'a value known only after deployment', value) : value;
 }
 
-function resolveSub(args: unknown, ctx: TemplateContext): unknown {
+function resolveSub(args: unknown, ctx: TemplateContext, depth: number): unknown {
   const [template, vars] = Array.isArray(args) ? [args[0], args[1]] : [args, {}];
   if (typeof template !== 'string') return new Unresolved('Fn::Sub with a non-string template');
   const variables = isRecord(vars) ? vars : {};
@@ -136,25 +173,25 @@ function resolveSub(args: unknown, ctx: TemplateContext): unknown {
     if (name.startsWith('!')) return `\${${name.slice(1)}}`;
     const key = name.trim();
     let value: unknown;
-    if (key in variables) value = resolveValue(variables[key], ctx);
-    else if (key.includes('.') && !key.startsWith('AWS::')) value = resolveGetAtt(key, ctx);
+    if (key in variables) value = resolveValue(variables[key], ctx, depth + 1);
+    else if (key.includes('.') && !key.startsWith('AWS::')) value = resolveGetAtt(key, ctx, depth + 1);
     else value = resolveRef(key, ctx);
     return joinParts([value], '', reasons);
   });
   return stringResult(out, reasons);
 }
 
-function resolveIntrinsic(name: string, args: unknown, ctx: TemplateContext): unknown {
+function resolveIntrinsic(name: string, args: unknown, ctx: TemplateContext, depth: number): unknown {
   switch (name) {
     case 'Ref':
       return resolveRef(args, ctx);
     case 'Fn::GetAtt':
-      return resolveGetAtt(args, ctx);
+      return resolveGetAtt(args, ctx, depth + 1);
     case 'Fn::Sub':
-      return resolveSub(args, ctx);
+      return resolveSub(args, ctx, depth + 1);
     case 'Fn::Join': {
       if (!Array.isArray(args) || typeof args[0] !== 'string') return new Unresolved('Fn::Join with malformed arguments');
-      const list = resolveValue(args[1], ctx);
+      const list = resolveValue(args[1], ctx, depth + 1);
       if (list instanceof Unresolved) return new Unresolved(`Fn::Join over ${list.reason}`);
       if (!Array.isArray(list)) return new Unresolved('Fn::Join of something that is not a list');
       const reasons: string[] = [];
@@ -162,8 +199,8 @@ function resolveIntrinsic(name: string, args: unknown, ctx: TemplateContext): un
     }
     case 'Fn::Select': {
       if (!Array.isArray(args)) return new Unresolved('Fn::Select with malformed arguments');
-      const index = resolveValue(args[0], ctx);
-      const list = resolveValue(args[1], ctx);
+      const index = resolveValue(args[0], ctx, depth + 1);
+      const list = resolveValue(args[1], ctx, depth + 1);
       if (list instanceof Unresolved) return new Unresolved(`Fn::Select from ${list.reason}`);
       const i = Number(index);
       if (!Array.isArray(list) || !Number.isInteger(i) || i < 0 || i >= list.length) return new Unresolved('Fn::Select out of range');
@@ -171,45 +208,52 @@ function resolveIntrinsic(name: string, args: unknown, ctx: TemplateContext): un
     }
     case 'Fn::Split': {
       if (!Array.isArray(args) || typeof args[0] !== 'string') return new Unresolved('Fn::Split with malformed arguments');
-      const text = resolveValue(args[1], ctx);
+      const text = resolveValue(args[1], ctx, depth + 1);
       if (typeof text !== 'string') return new Unresolved(`Fn::Split of ${text instanceof Unresolved ? text.reason : 'a non-string'}`);
       return text.split(args[0]);
     }
     case 'Fn::FindInMap': {
       if (!Array.isArray(args) || args.length < 3) return new Unresolved('Fn::FindInMap with malformed arguments');
-      const [map, top, second] = args.slice(0, 3).map((a) => resolveValue(a, ctx));
+      const [map, top, second] = args.slice(0, 3).map((a) => resolveValue(a, ctx, depth + 1));
       if (typeof map !== 'string' || typeof top !== 'string' || typeof second !== 'string') return new Unresolved('Fn::FindInMap with keys known only after deployment');
       const m = ctx.mappings[map];
       const level = isRecord(m) ? m[top] : undefined;
       if (!isRecord(level) || !(second in level)) return new Unresolved(`Fn::FindInMap ${map}.${top}.${second}: no such entry`);
-      return resolveValue(level[second], ctx);
+      // Mapping values are literal strings or lists: CloudFormation allows no intrinsic functions in Mappings
+      // (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/mappings-section-structure.html).
+      const found = level[second];
+      if (typeof found === 'string' || typeof found === 'number' || (Array.isArray(found) && found.every((x) => typeof x === 'string'))) return found;
+      return new Unresolved(`Fn::FindInMap ${map}.${top}.${second}: a mapping value that is not a literal string or list`);
     }
     case 'Fn::If': {
       if (!Array.isArray(args) || typeof args[0] !== 'string') return new Unresolved('Fn::If with malformed arguments');
       const holds = evaluateCondition({ Condition: args[0] }, ctx, 0);
-      if (holds === undefined) return new Unresolved(`Fn::If ${args[0]}: the condition depends on values known only at deployment`);
-      return resolveValue(holds ? args[1] : args[2], ctx);
+      ctx.conditionsUsed?.set(args[0], holds);
+      if (holds === undefined) return new Unresolved(`Fn::If ${args[0]}: the condition depends on values known only at deployment${ctx.notEnumerated !== undefined ? ` (${ctx.notEnumerated})` : ''}`);
+      return resolveValue(holds ? args[1] : args[2], ctx, depth + 1);
     }
     case 'Fn::Base64': {
-      const text = resolveValue(args, ctx);
+      const text = resolveValue(args, ctx, depth + 1);
       return typeof text === 'string' ? Buffer.from(text, 'utf8').toString('base64') : new Unresolved('Fn::Base64 of a value known only after deployment');
     }
     case 'Fn::ToJsonString': {
-      const value = resolveValue(args, ctx);
+      const value = resolveValue(args, ctx, depth + 1);
       return containsUnresolved(value) ? new Unresolved('Fn::ToJsonString of values known only after deployment') : JSON.stringify(value);
     }
     case 'Fn::Length': {
-      const value = resolveValue(args, ctx);
+      const value = resolveValue(args, ctx, depth + 1);
       return Array.isArray(value) ? value.length : new Unresolved('Fn::Length of a value known only after deployment');
     }
     case 'Fn::ImportValue': {
-      const exportName = resolveValue(args, ctx);
+      const exportName = resolveValue(args, ctx, depth + 1);
       return new Unresolved(`Fn::ImportValue ${typeof exportName === 'string' ? exportName : '(computed name)'}: another stack's output`);
     }
     default:
       return new Unresolved(`${name}: not resolved before deployment`);
   }
 }
+
+const decided = new WeakMap<TemplateContext, Map<string, boolean | undefined>>();
 
 /** true / false when the condition can be decided from the template, undefined otherwise. */
 export function evaluateCondition(expr: unknown, ctx: TemplateContext, depth: number): boolean | undefined {
@@ -218,8 +262,22 @@ export function evaluateCondition(expr: unknown, ctx: TemplateContext, depth: nu
   if (!isRecord(expr)) return undefined;
   const [name, args] = Object.entries(expr)[0] ?? [];
   switch (name) {
-    case 'Condition':
-      return typeof args === 'string' && args in ctx.conditions ? evaluateCondition(ctx.conditions[args], ctx, depth + 1) : undefined;
+    case 'Condition': {
+      if (typeof args !== 'string') return undefined;
+      const chosen = ctx.variant?.conditions[args];
+      if (chosen !== undefined) return chosen;
+      if (!(args in ctx.conditions)) return undefined;
+      // Each named condition is evaluated once per context: conditions that name others twice over, level
+      // after level, would otherwise take exponential time.
+      let known = decided.get(ctx);
+      if (known === undefined) decided.set(ctx, (known = new Map()));
+      if (known.has(args)) return known.get(args);
+      // A condition that names itself (CloudFormation rejects the template) is undecided.
+      known.set(args, undefined);
+      const value = evaluateCondition(ctx.conditions[args], ctx, depth + 1);
+      known.set(args, value);
+      return value;
+    }
     case 'Fn::Equals': {
       if (!Array.isArray(args) || args.length !== 2) return undefined;
       const [a, b] = args.map((x) => resolveValue(x, ctx));
@@ -254,7 +312,7 @@ export function resolveValue(value: unknown, ctx: TemplateContext, depth = 0): u
   if (Array.isArray(value)) return value.map((v) => resolveValue(v, ctx, depth + 1)).filter((v) => v !== NO_VALUE);
   if (!isRecord(value)) return value;
   const name = intrinsicName(value);
-  if (name !== undefined) return resolveIntrinsic(name, value[name], ctx);
+  if (name !== undefined) return resolveIntrinsic(name, value[name], ctx, depth + 1);
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
     const r = resolveValue(v, ctx, depth + 1);

@@ -7,6 +7,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { jsonLineLocator, type LineLocator } from '../output/sarif';
 import { parseCfnYaml } from './cfn-yaml';
+import { duplicateKeysInJson, type Segments } from './duplicates';
 
 export const CFN_KEY_TYPES = ['AWS::KMS::Key', 'AWS::KMS::ReplicaKey'] as const;
 export const TF_KEY_TYPES = ['aws_kms_key', 'aws_kms_replica_key', 'aws_kms_key_policy'] as const;
@@ -17,8 +18,12 @@ export interface SourceDocument {
   text: string;
   value: unknown;
   locate: LineLocator;
+  /** Paths of keys written more than once in one object (the parsed value keeps the last). */
+  duplicates: Segments[];
   /** From a cdk.out manifest: the stack's account and Region when the stack is environment-specific. */
   environment?: { account?: string; region?: string; stack: string };
+  /** For a nested stack's template: the parent stack's resource and the values it passes as Parameters. */
+  nestedIn?: NestedStackReference;
 }
 
 export type DocumentKind = 'cloudformation' | 'terraform-plan' | 'other';
@@ -35,18 +40,28 @@ export function documentKind(value: unknown): DocumentKind {
 }
 
 /** Parse JSON, or YAML with CloudFormation's short-form tags. Throws with a readable message. */
-export function parseDocument(file: string, text: string): Pick<SourceDocument, 'value' | 'locate'> {
+export function parseDocument(file: string, text: string): Pick<SourceDocument, 'value' | 'locate' | 'duplicates'> {
   const yamlName = /\.(ya?ml)$/i.test(file);
   if (!yamlName) {
+    let value: unknown;
     try {
-      return { value: JSON.parse(text) as unknown, locate: jsonLineLocator(text) };
+      value = JSON.parse(text) as unknown;
     } catch (e) {
       // .template files and stdin may be YAML; a .json file must be JSON.
       if (/\.json$/i.test(file)) throw new Error(`not valid JSON: ${(e as Error).message}`);
     }
+    if (value !== undefined) {
+      try {
+        return { value, locate: jsonLineLocator(text), duplicates: duplicateKeysInJson(text) };
+      } catch (e) {
+        // JSON.parse reads any depth; the locator's parser recurses per level and runs out of stack first.
+        if (e instanceof RangeError) throw new Error('the JSON nests too deeply to be read (thousands of levels); no template needs that, so it was not judged');
+        throw e;
+      }
+    }
   }
   const parsed = parseCfnYaml(text);
-  return { value: parsed.value, locate: parsed.locate };
+  return { value: parsed.value, locate: parsed.locate, duplicates: parsed.duplicates };
 }
 
 /** A cdk.out directory: a cloud assembly manifest next to the templates. */
@@ -61,6 +76,82 @@ export async function isCloudAssembly(dir: string): Promise<boolean> {
 export interface AssemblyTemplate {
   file: string;
   environment: { account?: string; region?: string; stack: string };
+  /** Files of the assembly by S3 object key (`<hash>.json`), from its asset manifests: where nested templates are. */
+  assets: Map<string, string>;
+}
+
+/** What a nested stack's template is given by its parent. */
+export interface NestedStackReference {
+  /** The parent template's file and the logical id of its AWS::CloudFormation::Stack resource. */
+  parentFile: string;
+  logicalId: string;
+  /** The `Parameters` property of that resource, as written (the parent resolves them). */
+  parameters: Record<string, unknown>;
+}
+
+/** A nested stack of a template, and the file its template is in when that can be told. */
+export interface NestedStack {
+  logicalId: string;
+  /** The construct path of the nested stack (`Parent/Storage`), else `<parent stack>/<logical id>`. */
+  stack: string;
+  parameters: Record<string, unknown>;
+  /** The local file holding its template, or why there is none to read. */
+  template: { file: string } | { remote: string };
+}
+
+/** Asset manifests list each file asset with its source path and the S3 object key it is published under. */
+async function assetFiles(dir: string, artifacts: Record<string, unknown>): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const artifact of Object.values(artifacts)) {
+    if (!isRecord(artifact) || artifact.type !== 'cdk:asset-manifest' || !isRecord(artifact.properties) || typeof artifact.properties.file !== 'string') continue;
+    let manifest: unknown;
+    try {
+      manifest = JSON.parse(await readFile(join(dir, artifact.properties.file), 'utf8')) as unknown;
+    } catch {
+      // An asset manifest that cannot be read only matters if a nested template is looked up in it; that
+      // lookup then fails and says so.
+      continue;
+    }
+    const files = isRecord(manifest) && isRecord(manifest.files) ? manifest.files : {};
+    for (const asset of Object.values(files)) {
+      if (!isRecord(asset) || !isRecord(asset.source) || typeof asset.source.path !== 'string' || !isRecord(asset.destinations)) continue;
+      for (const d of Object.values(asset.destinations)) {
+        if (isRecord(d) && typeof d.objectKey === 'string') out.set(d.objectKey, join(dir, asset.source.path));
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * The AWS::CloudFormation::Stack resources of a template. In a cloud assembly, `cdk synth` writes each nested
+ * stack's template next to its parent (`*.nested.template.json`); the resource's `aws:asset:path` metadata
+ * names it when asset metadata is on (the CDK CLI's default), and otherwise its TemplateURL ends in the S3
+ * object key the asset manifest publishes that file under. Outside an assembly, a TemplateURL that is a
+ * local path (as `aws cloudformation package` takes it) is read relative to the template.
+ */
+export function nestedStacks(template: Record<string, unknown>, dir: string, parentStack: string, assets: Map<string, string> | undefined): NestedStack[] {
+  const resources = isRecord(template.Resources) ? template.Resources : {};
+  const out: NestedStack[] = [];
+  for (const [logicalId, resource] of Object.entries(resources)) {
+    if (!isRecord(resource) || resource.Type !== 'AWS::CloudFormation::Stack') continue;
+    const properties = isRecord(resource.Properties) ? resource.Properties : {};
+    const metadata = isRecord(resource.Metadata) ? resource.Metadata : {};
+    const cdkPath = typeof metadata['aws:cdk:path'] === 'string' ? metadata['aws:cdk:path'] : undefined;
+    // `Parent/Storage.NestedStack/Storage.NestedStackResource` is the resource of the nested stack `Parent/Storage`.
+    const stack = cdkPath !== undefined && /\.NestedStack\/[^/]*\.NestedStackResource$/.test(cdkPath) ? cdkPath.replace(/\.NestedStack\/[^/]*\.NestedStackResource$/, '') : `${parentStack}/${logicalId}`;
+    const parameters = isRecord(properties.Parameters) ? properties.Parameters : {};
+    const url = properties.TemplateURL;
+    let templateRef: NestedStack['template'];
+    const assetPath = metadata['aws:asset:path'];
+    const objectKey = [...JSON.stringify(url ?? '').matchAll(/[0-9a-f]{64}\.json/g)].pop()?.[0];
+    if (typeof assetPath === 'string') templateRef = { file: join(dir, assetPath) };
+    else if (assets !== undefined && objectKey !== undefined && assets.has(objectKey)) templateRef = { file: assets.get(objectKey) as string };
+    else if (typeof url === 'string' && !/^(https?|s3):\/\//i.test(url)) templateRef = { file: join(dir, url) };
+    else templateRef = { remote: typeof url === 'string' ? url : objectKey !== undefined ? `the asset ${objectKey}` : 'a TemplateURL computed at deployment' };
+    out.push({ logicalId, stack, parameters, template: templateRef });
+  }
+  return out;
 }
 
 /**
@@ -71,6 +162,7 @@ export async function assemblyTemplates(dir: string, depth = 0): Promise<Assembl
   const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as unknown;
   const artifacts = isRecord(manifest) && isRecord(manifest.artifacts) ? manifest.artifacts : {};
   const out: AssemblyTemplate[] = [];
+  const assets = await assetFiles(dir, artifacts);
   for (const [name, artifact] of Object.entries(artifacts)) {
     if (!isRecord(artifact) || !isRecord(artifact.properties)) continue;
     if (artifact.type === 'aws:cloudformation:stack' && typeof artifact.properties.templateFile === 'string') {
@@ -84,6 +176,7 @@ export async function assemblyTemplates(dir: string, depth = 0): Promise<Assembl
           ...(account !== undefined && /^\d{12}$/.test(account) ? { account } : {}),
           ...(region !== undefined && region !== 'unknown-region' ? { region } : {}),
         },
+        assets,
       });
     } else if (artifact.type === 'cdk:cloud-assembly' && typeof artifact.properties.directoryName === 'string' && depth < 10) {
       out.push(...(await assemblyTemplates(join(dir, artifact.properties.directoryName), depth + 1)));

@@ -48,9 +48,13 @@ describe('check-template on the fixture templates', () => {
     const replica = out.results.find((r) => r.logicalId === 'myReplicaKey');
     expect(replica?.file).toBe(file);
     expect(replica?.findings[0]?.path).toBe('Resources.myReplicaKey.Properties.KeyPolicy.Statement[1].Principal.AWS');
-    expect(replica?.warnings[0]).toMatchObject({ code: 'UNRESOLVED_VALUE', path: 'Resources.myReplicaKey.Properties.KeyPolicy.Statement[1].Principal.AWS' });
-    expect(replica?.warnings[0]?.message).toContain(`myReplicaKey at Resources.myReplicaKey.Properties.KeyPolicy.Statement[1].Principal.AWS: Fn::ImportValue analytics-ReaderRoleArn`);
-    expect(replica?.warnings[0]?.message).toContain(`arn:aws:iam::${UNKNOWN_ACCOUNT}:root`);
+    const imported = replica?.warnings.find((w) => w.path === 'Resources.myReplicaKey.Properties.KeyPolicy.Statement[1].Principal.AWS');
+    expect(imported?.code).toBe('UNRESOLVED_VALUE');
+    expect(imported?.message).toContain(`myReplicaKey at Resources.myReplicaKey.Properties.KeyPolicy.Statement[1].Principal.AWS: Fn::ImportValue analytics-ReaderRoleArn`);
+    expect(imported?.message).toContain(`arn:aws:iam::${UNKNOWN_ACCOUNT}:root`);
+    // KeyAdminUserName has a Default but no AllowedValues: the deployer may pass any user name.
+    const overridable = replica?.warnings.find((w) => w.path === 'Resources.myReplicaKey.Properties.KeyPolicy.Statement[0].Principal.AWS');
+    expect(overridable?.message).toContain('Ref KeyAdminUserName: a parameter the deployer may override (Default "Alice", no AllowedValues). Judged as arn:aws:iam::111122223333:user/unresolved-1');
   });
 
   it.each([
@@ -185,21 +189,26 @@ describe('resolving intrinsics', () => {
     region: 'eu-west-1',
     urlSuffix: 'amazonaws.com',
     parameters: {
-      Env: { Type: 'String', Default: 'prod' },
+      Env: { Type: 'String', AllowedValues: ['dev', 'prod'], Default: 'dev' },
       Names: { Type: 'CommaDelimitedList', Default: 'a, b' },
+      Free: { Type: 'String', Default: 'prod' },
+      Tier: { Type: 'String', AllowedValues: ['a', 'b'], Default: 'a' },
       NoDefault: { Type: 'String' },
       FromSsm: { Type: 'AWS::SSM::Parameter::Value<String>', Default: '/org/kms/admin-arn' },
     },
     resources: { Role: { Type: 'AWS::IAM::Role' }, Bucket: { Type: 'AWS::S3::Bucket' } },
     mappings: { Accounts: { prod: { Audit: '555566667777' } } },
-    conditions: { IsProd: { 'Fn::Equals': [{ Ref: 'Env' }, 'prod'] }, Unknown: { 'Fn::Equals': [{ Ref: 'NoDefault' }, 'x'] } },
+    conditions: { IsProd: { 'Fn::Equals': [{ Ref: 'Env' }, 'prod'] }, Unknown: { 'Fn::Equals': [{ Ref: 'NoDefault' }, 'x'] }, Chosen: { 'Fn::Equals': [{ Ref: 'Free' }, 'x'] } },
+    // The variant judged: Env (AllowedValues) is prod, and the undecidable condition Chosen is taken as true.
+    variant: { parameters: { Env: 'prod' }, conditions: { Chosen: true } },
   };
 
   it.each([
     [{ 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${Env}-${!Literal}' }, 'arn:aws:iam::111122223333:role/prod-${Literal}'],
     [{ 'Fn::Sub': ['${A}.${AWS::Region}.${AWS::URLSuffix}', { A: 'logs' }] }, 'logs.eu-west-1.amazonaws.com'],
     [{ 'Fn::Join': [':', ['a', { Ref: 'Env' }, 1]] }, 'a:prod:1'],
-    [{ 'Fn::Select': [1, { Ref: 'Names' }] }, 'b'],
+    [{ 'Fn::Select': [1, ['a', 'b']] }, 'b'],
+    [{ 'Fn::If': ['Chosen', 'yes', 'no'] }, 'yes'],
     [{ 'Fn::Select': [0, { 'Fn::Split': ['/', 'x/y'] }] }, 'x'],
     [{ 'Fn::FindInMap': ['Accounts', { Ref: 'Env' }, 'Audit'] }, '555566667777'],
     [{ 'Fn::If': ['IsProd', 'yes', 'no'] }, 'yes'],
@@ -220,6 +229,9 @@ describe('resolving intrinsics', () => {
     [{ 'Fn::ImportValue': 'x' }, "Fn::ImportValue x: another stack's output", undefined],
     [{ 'Fn::If': ['Unknown', 'a', 'b'] }, 'Fn::If Unknown', undefined],
     [{ Ref: 'Nope' }, 'Ref Nope: no such parameter or resource', undefined],
+    [{ Ref: 'Free' }, 'Ref Free: a parameter the deployer may override (Default "prod", no AllowedValues)', undefined],
+    [{ 'Fn::Select': [1, { Ref: 'Names' }] }, 'Fn::Select from Ref Names: a parameter the deployer may override', undefined],
+    [{ Ref: 'Tier' }, 'Ref Tier: one of its AllowedValues (a, b), not judged one by one', undefined],
   ])('leaves %j unresolved, saying why', (input, reason, partial) => {
     const got = resolveValue(input, ctx);
     expect(got).toBeInstanceOf(Unresolved);
@@ -227,7 +239,7 @@ describe('resolving intrinsics', () => {
     expect((got as Unresolved).partial).toBe(partial);
   });
 
-  it('decides conditions from parameter defaults, and says when it cannot', () => {
+  it("decides conditions from the variant's parameter values, and says when it cannot", () => {
     expect(evaluateCondition({ Condition: 'IsProd' }, ctx, 0)).toBe(true);
     expect(evaluateCondition({ 'Fn::Not': [{ Condition: 'IsProd' }] }, ctx, 0)).toBe(false);
     expect(evaluateCondition({ 'Fn::Or': [{ Condition: 'Unknown' }, { Condition: 'IsProd' }] }, ctx, 0)).toBe(true);

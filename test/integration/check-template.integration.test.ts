@@ -4,11 +4,11 @@
  * aws-kms constructs' common patterns, and the fixture templates of public CloudFormation/CDK/Terraform
  * patterns in every output format.
  */
-import { App, Stack } from 'aws-cdk-lib';
+import { App, NestedStack, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Log } from 'sarif';
@@ -17,7 +17,7 @@ import { TEST_CONTEXT } from '../infra/app-fixture';
 import { runCli } from '../support/cli';
 
 interface JsonOut {
-  results: { file: string; logicalId?: string; cdkPath?: string; error?: string; findings: { checkId: string; path: string }[]; warnings: { code: string }[] }[];
+  results: { file: string; logicalId?: string; cdkPath?: string; stack?: string; error?: string; findings: { checkId: string; path: string }[]; warnings: { code: string }[] }[];
   notes: string[];
 }
 
@@ -69,6 +69,38 @@ describe('check-template on synthesized CDK apps', () => {
       /^Resources\.SharedWithPartner[0-9A-F]+\.Properties\.KeyPolicy\.Statement\[1\]\.Principal\.AWS$/,
     );
     expect(r.code).toBe(1);
+  });
+});
+
+describe('check-template on a synthesized CDK app with nested stacks', () => {
+  it('judges the keys of every nested stack under its construct path, and fails closed when a nested template is missing', async () => {
+    // The in-process synth writes no aws:asset:path metadata (the CDK CLI turns it on), so the nested templates
+    // are found through the asset manifest here; the fixture cdk-nested covers the metadata.
+    const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'kpg-nested-app-')), context: { 'aws:cdk:bundling-stacks': [], 'aws:cdk:enable-path-metadata': true } });
+    const parent = new Stack(app, 'Parent');
+    const storage = new NestedStack(parent, 'Storage');
+    const open = new kms.Key(storage, 'OpenKey', { enableKeyRotation: true });
+    open.addToResourcePolicy(new iam.PolicyStatement({ principals: [new iam.AnyPrincipal()], actions: ['kms:*'], resources: ['*'] }));
+    const audit = new NestedStack(storage, 'Audit');
+    const auditKey = new kms.Key(audit, 'AuditKey', { enableKeyRotation: true });
+    auditKey.grantDecrypt(new iam.AccountPrincipal('444455556666'));
+    const dir = app.synth().directory;
+    expect(readdirSync(dir).filter((f) => f.endsWith('.nested.template.json'))).toHaveLength(2);
+
+    const r = await runCli(['check-template', '--format', 'json', '--account-id', '111122223333', dir]);
+    const out = JSON.parse(r.stdout) as JsonOut;
+    const byPath = Object.fromEntries(out.results.map((x) => [x.cdkPath, { stack: x.stack, checks: [...new Set(x.findings.map((f) => f.checkId))].sort() }]));
+    expect(byPath).toEqual({
+      'Parent/Storage/OpenKey/Resource': { stack: 'Parent/Storage', checks: ['ACCOUNT_WIDE_FULL_ACCESS', 'PUBLIC_ACCESS'] },
+      'Parent/Storage/Audit/AuditKey/Resource': { stack: 'Parent/Storage/Audit', checks: ['ACCOUNT_WIDE_FULL_ACCESS', 'UNTRUSTED_CROSS_ACCOUNT'] },
+    });
+    expect(r.code).toBe(1);
+
+    const nested = readdirSync(dir).find((f) => f.startsWith('ParentStorage') && !f.includes('Audit') && f.endsWith('.nested.template.json')) as string;
+    rmSync(join(dir, nested));
+    const missing = await runCli(['check-template', '--format', 'json', '--account-id', '111122223333', dir]);
+    expect(missing.code).toBe(2);
+    expect((JSON.parse(missing.stdout) as JsonOut).results.map((x) => x.error).filter(Boolean)).toEqual([expect.stringContaining(`${nested} cannot be read`) as unknown]);
   });
 });
 
