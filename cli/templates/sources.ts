@@ -51,13 +51,9 @@ export function parseDocument(file: string, text: string): Pick<SourceDocument, 
       if (/\.json$/i.test(file)) throw new Error(`not valid JSON: ${(e as Error).message}`);
     }
     if (value !== undefined) {
-      try {
-        return { value, locate: jsonLineLocator(text), duplicates: duplicateKeysInJson(text) };
-      } catch (e) {
-        // JSON.parse reads any depth; the locator's parser recurses per level and runs out of stack first.
-        if (e instanceof RangeError) throw new Error('the JSON nests too deeply to be read (thousands of levels); no template needs that, so it was not judged');
-        throw e;
-      }
+      // JSON.parse reads any depth; the line locator gives up (no lines) on a document too deep for its
+      // recursive parser, and the duplicate-key scan is iterative, so a hostile depth is still judged.
+      return { value, locate: jsonLineLocator(text), duplicates: duplicateKeysInJson(text) };
     }
   }
   const parsed = parseCfnYaml(text);

@@ -115,7 +115,8 @@ describe('hostile templates', () => {
       'intrinsic functions nested 5000 deep',
       'deep.json',
       `{"Resources": {"Key": {"Type": "AWS::KMS::Key", "Properties": {"KeyPolicy": {"Statement": [{"Effect": "Allow", "Principal": {"AWS": ${'{"Fn::Join": ["", ['.repeat(5000)}"x"${']]}'.repeat(5000)}}, "Action": "kms:Decrypt", "Resource": "*"}]}}}}}`,
-      { code: 2, error: /^the JSON nests too deeply to be read/ },
+      // Judged like the 300-deep row: the depth limit of the resolver leaves the value unresolved (fail closed).
+      { code: 1, checks: ['UNTRUSTED_CROSS_ACCOUNT'], warningPaths: ['Resources.Key.Properties.KeyPolicy.Statement[0].Principal.AWS'] },
     ],
     [
       'intrinsic functions nested 300 deep',
