@@ -321,20 +321,21 @@ interface Part {
 }
 
 /**
- * The Denies that reach every principal of one class, in statement order, indexed by action: for each
- * action bit, the first of them that denies it. Built once per class, so applying the Denies to a grant
- * costs one step per action rather than one per Deny, and the analysis stays linear in the statements.
+ * The Denies that reach every principal of one class, in statement order. Built once per class; where
+ * there are many, they are also indexed by action (the first of them that names each action), so applying
+ * them to a grant costs one step per action rather than one per Deny, and the analysis stays linear in the
+ * statements.
  */
 interface ClassDenies {
   covering: DenyRule[];
-  /** For action bit b, the position in `covering` of the first Deny that names it (-1: none). */
-  first: Int32Array;
   /** Every action some covering Deny names. */
   denied: ActionSet;
   /** Every action a covering Deny removes outright. */
   removed: ActionSet;
-  /** Effects already computed for a grant's action set. */
-  effects: Map<ActionSet, DenyEffect>;
+  /** For action bit b, the position in `covering` of the first Deny that names it (-1: none); many Denies only. */
+  first?: Int32Array;
+  /** Effects already computed per action set; many Denies only. */
+  effects?: Map<ActionSet, DenyEffect>;
 }
 
 /** What the Denies of a class do to one action set (independent of everything else about the grant). */
@@ -347,50 +348,64 @@ interface DenyEffect {
 }
 
 const ACTION_BITS = Math.log2(FUTURE_BIT) + 1;
+/** Up to this many covering Denies, walking them all is cheaper than indexing them. */
+const INDEX_FROM = 8;
 
 function classDenies(cls: PrincipalClass, denies: readonly DenyRule[]): ClassDenies {
   const covering: DenyRule[] = [];
-  const first = new Int32Array(ACTION_BITS).fill(-1);
   let denied = NO_ACTIONS;
   let removed = NO_ACTIONS;
   for (const deny of denies) {
     if (deny.actions === NO_ACTIONS || !denyCovers(deny, cls)) continue;
-    const fresh = minus(deny.actions, denied);
-    if (fresh !== NO_ACTIONS) {
-      for (let b = 0; b < ACTION_BITS; b++) if (first[b] === -1 && hasAny(fresh, 2 ** b)) first[b] = covering.length;
-    }
     covering.push(deny);
     denied = union(denied, deny.actions);
     if (deny.mode === 'remove') removed = union(removed, deny.actions);
   }
-  return { covering, first, denied, removed, effects: new Map() };
+  const cd: ClassDenies = { covering, denied, removed };
+  if (covering.length > INDEX_FROM) {
+    const first = new Int32Array(ACTION_BITS).fill(-1);
+    let seen = NO_ACTIONS;
+    covering.forEach((deny, at) => {
+      const fresh = minus(deny.actions, seen);
+      if (fresh === NO_ACTIONS) return;
+      for (let b = 0; b < ACTION_BITS; b++) if (first[b] === -1 && hasAny(fresh, 2 ** b)) first[b] = at;
+      seen = union(seen, fresh);
+    });
+    cd.first = first;
+    cd.effects = new Map();
+  }
+  return cd;
 }
 
 /**
  * Denies are applied in statement order; each one that still finds some of the grant's actions takes them
- * (a downgrading Deny keeps them, conditional). That is exactly the first covering Deny of each action, so
- * only those are visited.
+ * (a downgrading Deny keeps them, conditional). With many Denies, only those that take something are
+ * visited: the first covering Deny of each action, exactly.
  */
 function denyEffect(cd: ClassDenies, actions: ActionSet): DenyEffect {
-  const cached = cd.effects.get(actions);
+  const cached = cd.effects?.get(actions);
   if (cached) return cached;
-  const hitBy: number[] = [];
-  const reached = intersect(actions, cd.denied);
-  if (reached !== NO_ACTIONS) {
-    for (let b = 0; b < ACTION_BITS; b++) {
-      const at = cd.first[b] ?? -1;
-      if (at >= 0 && !hitBy.includes(at) && hasAny(reached, 2 ** b)) hitBy.push(at);
+  let visit: readonly DenyRule[] = cd.covering;
+  if (cd.first) {
+    const positions: number[] = [];
+    const reached = intersect(actions, cd.denied);
+    if (reached !== NO_ACTIONS) {
+      for (let b = 0; b < ACTION_BITS; b++) {
+        const at = cd.first[b] ?? -1;
+        if (at >= 0 && !positions.includes(at) && hasAny(reached, 2 ** b)) positions.push(at);
+      }
+      positions.sort((a, b) => a - b);
     }
-    hitBy.sort((a, b) => a - b);
+    visit = positions.map((at) => cd.covering[at] as DenyRule);
   }
   let kept = actions;
   let downgraded = NO_ACTIONS;
   const downgradeKeys: string[] = [];
   const deniedBy: number[] = [];
   const limitedBy: number[] = [];
-  for (const at of hitBy) {
-    const deny = cd.covering[at] as DenyRule;
+  for (const deny of visit) {
     const hit = intersect(kept, deny.actions);
+    if (hit === NO_ACTIONS) continue;
     deniedBy.push(deny.statementIndex);
     kept = minus(kept, deny.actions);
     if (deny.mode === 'downgrade') {
@@ -402,12 +417,13 @@ function denyEffect(cd: ClassDenies, actions: ActionSet): DenyEffect {
   // A removing Deny also removes what another Deny had only downgraded.
   downgraded = minus(downgraded, cd.removed);
   const effect = { kept, downgraded, downgradeKeys, deniedBy, limitedBy };
-  cd.effects.set(actions, effect);
+  cd.effects?.set(actions, effect);
   return effect;
 }
 
 /** What grant `g` still gives the principals of a class once every Deny that reaches them is applied. */
 function effectiveParts(g: Grant, cd: ClassDenies): { parts: Part[]; deniedBy: number[] } {
+  if (cd.covering.length === 0) return { parts: [{ actions: g.actions, level: g.level, conditionKeys: g.conditionKeys, limitedBy: g.limitedBy }], deniedBy: NO_INDEXES };
   const { kept, downgraded, downgradeKeys, deniedBy, limitedBy } = denyEffect(cd, g.actions);
   const parts: Part[] = [];
   if (kept !== NO_ACTIONS) parts.push({ actions: kept, level: g.level, conditionKeys: g.conditionKeys, limitedBy: g.limitedBy });
@@ -440,38 +456,71 @@ function coveredBy(inner: readonly Part[], outer: readonly Part[]): boolean {
 function applyDenies(grants: readonly Grant[], denies: readonly DenyRule[]): Grant[] {
   if (denies.length === 0) return [...grants];
   const out: Grant[] = [];
-  const byClass = new Map<string, ClassDenies>();
+  const deniesByClass = new Map<string, ClassDenies>();
   const denyIndex = (cls: PrincipalClass): ClassDenies => {
-    let cd = byClass.get(cls.id);
+    let cd = deniesByClass.get(cls.id);
     if (!cd) {
       cd = classDenies(cls, denies);
-      byClass.set(cls.id, cd);
+      deniesByClass.set(cls.id, cd);
     }
     return cd;
   };
   const atoms = principalAtoms(grants, denies);
   // Too many classes to carve: rely on no Deny at all rather than on a partial answer.
   if (atoms === undefined) return [...grants];
+  const ownParts: (Part[] | undefined)[] = new Array<Part[] | undefined>(grants.length);
+  // Grants by the class they were written for, in statement order: an atom is reached by a few classes.
+  const byClass = new Map<string, number[]>();
+  grants.forEach((g, i) => {
+    const list = byClass.get(g.principal.id);
+    if (list) list.push(i);
+    else byClass.set(g.principal.id, [i]);
+  });
   for (const atom of atoms) {
     const atomDenies = denyIndex(atom.cls);
-    // Per written class: does a grant to it reach this atom? Per written class and action set: the Denies
-    // that carve it down to the atom.
-    const reaches = new Map<string, boolean>();
-    const carvedFor = new Map<string, number[]>();
-    for (const g of grants) {
-      const own = g.principal.id === atom.cls.id;
-      if (!own) {
-        let r = reaches.get(g.principal.id);
-        if (r === undefined) {
-          r = contains(g.principal, atom.cls) || atom.parents.includes(g.principal.id);
-          reaches.set(g.principal.id, r);
-        }
-        if (!r) continue;
+    let reaching: number[] | undefined;
+    let merged = false;
+    for (const [id, list] of byClass) {
+      const written = (grants[list[0] ?? 0] as Grant).principal;
+      if (id !== atom.cls.id && !contains(written, atom.cls) && !atom.parents.includes(id)) continue;
+      if (reaching === undefined) reaching = list;
+      else {
+        reaching = [...reaching, ...list];
+        merged = true;
       }
+    }
+    if (reaching === undefined) continue;
+    if (merged) reaching.sort((a, b) => a - b);
+    // Per written class, action set and level: whether the atom keeps no more than the class (most do),
+    // and the Denies that carve the class down to the atom.
+    const coveredFor = new Map<string, { conditional: Map<ActionSet, boolean>; unconditional: Map<ActionSet, boolean> }>();
+    const carvedFor = new Map<string, number[]>();
+    for (const i of reaching) {
+      const g = grants[i] as Grant;
+      const own = g.principal.id === atom.cls.id;
       const parentDenies = own ? atomDenies : denyIndex(g.principal);
-      const parentParts = effectiveParts(g, parentDenies).parts;
-      const { parts, deniedBy } = own ? { parts: parentParts, deniedBy: [] as number[] } : effectiveParts(g, atomDenies);
-      if (!own && coveredBy(parts, parentParts)) continue;
+      let known: Map<ActionSet, boolean> | undefined;
+      if (!own) {
+        let byLevel = coveredFor.get(g.principal.id);
+        if (!byLevel) {
+          byLevel = { conditional: new Map(), unconditional: new Map() };
+          coveredFor.set(g.principal.id, byLevel);
+        }
+        known = byLevel[g.level];
+        if (known.get(g.actions) === true) continue;
+      }
+      let parentParts = ownParts[i];
+      if (!parentParts) {
+        parentParts = effectiveParts(g, parentDenies).parts;
+        ownParts[i] = parentParts;
+      }
+      const { parts, deniedBy } = own ? { parts: parentParts, deniedBy: NO_INDEXES } : effectiveParts(g, atomDenies);
+      if (known) {
+        // Whether the atom keeps more depends only on the action set and the level, not on the grant's keys.
+        const covered = coveredBy(parts, parentParts);
+        known.set(g.actions, covered);
+        if (covered) continue;
+      }
       let carvedBy: number[] = NO_INDEXES;
       if (!own) {
         const key = `${g.principal.id}\u0000${g.actions}`;
@@ -483,7 +532,9 @@ function applyDenies(grants: readonly Grant[], denies: readonly DenyRule[]): Gra
         }
       }
       for (const p of parts) {
-        out.push({ ...g, principal: atom.cls, actions: p.actions, level: p.level, conditionKeys: p.conditionKeys, carvedBy, limitedBy: p.limitedBy });
+        // A grant no Deny touched is kept as it is.
+        const same = g.principal === atom.cls && p.actions === g.actions && p.level === g.level && p.conditionKeys === g.conditionKeys && p.limitedBy === g.limitedBy && carvedBy === g.carvedBy;
+        out.push(same ? g : { ...g, principal: atom.cls, actions: p.actions, level: p.level, conditionKeys: p.conditionKeys, carvedBy, limitedBy: p.limitedBy });
       }
     }
   }

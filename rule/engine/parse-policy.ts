@@ -7,7 +7,17 @@
 import { matchActionPattern, minus, union, NO_ACTIONS, ALL_ACTIONS, type ActionSet } from './actions';
 import { keyCategory, parseOperator, isNegatedOperator, type ParsedCondition } from './conditions';
 import { accountOfArn, parseAwsPrincipal, parseServicePrincipal, namedClass, ANYONE, type PrincipalClass } from './principals';
+import { duplicateKeyPaths, keyPath, pathSegments, valueAt } from './json-text';
 import type { Warning } from './types';
+
+/**
+ * The longest policy text read, in characters: 1 MiB. AWS KMS accepts a key policy of at most 32 KB
+ * (https://docs.aws.amazon.com/kms/latest/developerguide/resource-limits.html#key-policy-limit), and the
+ * largest document a key policy can arrive in, a CloudFormation template read from S3, is 1 MB
+ * (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html). Longer text
+ * cannot be a key policy as written; it is refused with a finding rather than parsed.
+ */
+export const MAX_POLICY_TEXT_CHARS = 1024 * 1024;
 
 /** The path of entry `i` of an element that may be written as one string or as an array. */
 function at(path: string, raw: unknown, i: number): string {
@@ -85,10 +95,14 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const key = keyPath;
 
-function key(path: string, name: string): string {
-  return IDENTIFIER.test(name) ? `${path}.${name}` : `${path}[${JSON.stringify(name)}]`;
+/** The statement a path lies in: `$.Statement[3]…` → 3, `$.Statement.Effect` (one statement object) → 0. */
+function statementOf(path: string, statementIsArray: boolean): number | undefined {
+  const m = /^\$\.Statement(?:\[(\d+)\])?(?=[.[])/.exec(path);
+  if (!m) return undefined;
+  if (m[1] !== undefined) return statementIsArray ? Number(m[1]) : undefined;
+  return statementIsArray ? undefined : 0;
 }
 
 class Parser {
@@ -99,6 +113,12 @@ class Parser {
     this.errors.push({ path, reason });
   }
 
+  /**
+   * Element names and principal types (AWS, Service…) are matched exactly: IAM Access Analyzer reports a
+   * miscased one as an invalid policy element or principal key. So `"Effect"` beside `"effect"` is one known
+   * element and one unknown one, and the unknown one is reported here.
+   * https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-reference-policy-checks.html
+   */
   checkElementNames(obj: Record<string, unknown>, allowed: ReadonlySet<string>, path: string, where: string): void {
     for (const name in obj) {
       if (allowed.has(name)) continue;
@@ -108,6 +128,24 @@ class Parser {
         near
           ? `element names are case-sensitive: write "${near}", not "${name}"`
           : `unknown ${where} element "${name}" (allowed: ${[...allowed].join(', ')})`,
+      );
+    }
+  }
+
+  /** One error per duplicated key (each path once); the statements holding one are left out. */
+  duplicateKeys(doc: unknown, paths: readonly string[]): void {
+    const statementIsArray = isRecord(doc) && Array.isArray(doc.Statement);
+    for (const path of new Set(paths)) {
+      const segments = pathSegments(path);
+      const name = segments?.[segments.length - 1];
+      const kept = segments ? valueAt(doc, segments) : undefined;
+      const what = typeof name === 'string' ? `"${name}"` : 'this key';
+      const value = kept ? ` (the last, ${shown(kept.value)}, is what JSON.parse and this analysis read)` : '';
+      const index = statementOf(path, statementIsArray);
+      if (index !== undefined) (this.ambiguous ??= new Set()).add(index);
+      this.error(
+        path,
+        `${what} appears more than once in the same object, so readers may disagree on its value${value}: some keep the first, others the last, others reject the policy. Keep one ${what} with the value you mean${index === undefined ? '' : '; until then the statement is left out of the analysis'}`,
       );
     }
   }
@@ -138,16 +176,31 @@ class Parser {
     return undefined;
   }
 
-  parse(input: unknown): ParsedPolicy | undefined {
+  /** Statements that hold a duplicated key: left out of the analysis, like any statement that breaks the grammar. */
+  private ambiguous: Set<number> | undefined;
+
+  parse(input: unknown, callerDuplicates: readonly string[] = []): ParsedPolicy | undefined {
     let doc = input;
+    let duplicates: readonly string[] = callerDuplicates;
     if (typeof input === 'string') {
+      if (input.length > MAX_POLICY_TEXT_CHARS) {
+        this.error(
+          '$',
+          `the policy text is ${input.length.toLocaleString('en-US')} characters, more than the 1 MiB (${MAX_POLICY_TEXT_CHARS.toLocaleString('en-US')} characters) the engine reads; AWS KMS accepts a key policy of at most 32 KB, so this is not a key policy as written: check that the right file or value was given`,
+        );
+        return undefined;
+      }
       try {
         doc = JSON.parse(input);
       } catch (e) {
         this.error('$', `the policy is not valid JSON: ${(e as Error).message}`);
         return undefined;
       }
+      // JSON.parse keeps only the last of two equal keys: find them in the text itself.
+      const inText = duplicateKeyPaths(input, doc);
+      if (inText.length > 0) duplicates = [...new Set([...inText, ...callerDuplicates])];
     }
+    if (duplicates.length > 0) this.duplicateKeys(doc, duplicates);
     if (!isRecord(doc)) {
       this.error('$', `a key policy must be a JSON object, found ${typeName(doc)}`);
       return undefined;
@@ -208,7 +261,7 @@ class Parser {
     const resource = this.resourceElement(value, path);
     const conditions = value.Condition === undefined ? [] : this.conditionElement(value.Condition, `${path}.Condition`);
 
-    if (this.errors.length > before || !effect || !principal || !action || !resource || !conditions) return undefined;
+    if (this.errors.length > before || this.ambiguous?.has(index) === true || !effect || !principal || !action || !resource || !conditions) return undefined;
     const parsed: ParsedStatement = {
       index,
       effect,
@@ -361,6 +414,7 @@ class Parser {
     }
     const out: ParsedCondition[] = [];
     let ok = true;
+    let operators: Map<string, string> | undefined;
     for (const operator in value) {
       const block = value[operator];
       const opPath = key(path, operator);
@@ -370,20 +424,44 @@ class Parser {
         ok = false;
         continue;
       }
+      // Two names read as one operator (set qualifiers are read without regard to case) would be two blocks
+      // for the same test, and which one a reader keeps is ambiguous, like a key written twice.
+      const signature = `${op.qualifier ?? ''}:${op.base}:${op.ifExists}`;
+      const sameOperator = (operators ??= new Map()).get(signature);
+      if (sameOperator !== undefined) {
+        this.error(opPath, `the operators "${sameOperator}" and "${operator}" differ only in case and are read as one operator, so readers may disagree on which block applies: merge them into one "${sameOperator}" block`);
+        ok = false;
+        continue;
+      }
+      operators.set(signature, operator);
       if (!isRecord(block)) {
         this.error(opPath, `the "${operator}" block must be an object of condition key → value, found ${typeName(block)}`);
         ok = false;
         continue;
       }
+      // Condition key names are not case-sensitive (aws:SourceIp is aws:SOURCEIP), so two keys in one block
+      // that differ only in case are one key written twice; IAM Access Analyzer rejects them ("Duplicate keys
+      // with different case").
+      // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition.html
+      // https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-reference-policy-checks.html#access-analyzer-reference-policy-checks-error-duplicate-keys-with-different-case
+      let keys: Map<string, string> | undefined;
       for (const condKey in block) {
         const raw = block[condKey];
         const kPath = key(opPath, condKey);
+        const lower = condKey.toLowerCase();
+        const sameKey = (keys ??= new Map()).get(lower);
+        if (sameKey !== undefined) {
+          this.error(kPath, `the condition keys "${sameKey}" and "${condKey}" differ only in case; IAM reads condition keys without regard to case, so this is one key written twice and readers may disagree on its value: keep one "${sameKey}" with the values you mean`);
+          ok = false;
+          continue;
+        }
+        keys.set(lower, condKey);
         const values = this.conditionValues(raw, kPath, op.base);
         if (!values) {
           ok = false;
           continue;
         }
-        const keyLower = condKey.toLowerCase();
+        const keyLower = lower;
         const cond: ParsedCondition = {
           operator,
           base: op.base,
@@ -430,9 +508,13 @@ class Parser {
   }
 }
 
-export function parsePolicy(input: unknown): ParseResult {
+/**
+ * Parse and validate a key policy, given as JSON text or as a parsed value. `duplicateKeyPaths` names keys
+ * that appeared more than once in a document the caller parsed (duplicates in text are found here).
+ */
+export function parsePolicy(input: unknown, duplicateKeyPaths?: readonly string[]): ParseResult {
   const parser = new Parser();
-  const policy = parser.parse(input);
+  const policy = parser.parse(input, duplicateKeyPaths);
   const result: ParseResult = { errors: parser.errors, warnings: parser.warnings };
   if (policy) result.policy = policy;
   return result;

@@ -44,6 +44,12 @@ export interface AnalysisOptions {
   keyArn?: string;
   /** Check ids to leave out of the result. */
   disabledChecks?: readonly CheckId[];
+  /**
+   * JSON paths (`$.Statement[0].Effect`, relative to the policy) of keys that appeared more than once in the
+   * document the caller parsed; each is reported as INVALID_POLICY. The engine finds duplicates itself when
+   * given text.
+   */
+  duplicateKeyPaths?: readonly string[];
 }
 
 /** A finding: one check's verdict on one grant, with enough context for a person to act. */
