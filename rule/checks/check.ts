@@ -8,6 +8,7 @@ import { memoize } from '../engine/memo';
 import type { ParseError, ParsedPolicy } from '../engine/parse-policy';
 import type { PrincipalClass } from '../engine/principals';
 import type { AnalysisOptions, CheckId, Finding, Severity } from '../engine/types';
+import type { AccountWideAccess } from './account-wide';
 
 export interface CheckMeta {
   id: CheckId;
@@ -28,6 +29,8 @@ export interface CheckContext {
   options: AnalysisOptions;
   /** The key's account, when known (from options.accountId or options.keyArn). */
   ownAccount: string | undefined;
+  /** Answers several checks share, computed by the first that asks (see account-wide.ts). */
+  shared?: { accountWide?: AccountWideAccess[] };
 }
 
 /** A finding before the runner adds the check's title and severity. */

@@ -493,14 +493,20 @@ function applyDenies(grants: readonly Grant[], denies: readonly DenyRule[]): Gra
     if (merged) reaching.sort((a, b) => a - b);
     // Per written class, action set and level: whether the atom keeps no more than the class (most do),
     // and the Denies that carve the class down to the atom.
-    const coveredFor = new Map<string, { conditional: Map<ActionSet, boolean>; unconditional: Map<ActionSet, boolean> }>();
-    const carvedFor = new Map<string, number[]>();
+    let coveredFor: Map<string, { conditional: Map<ActionSet, boolean>; unconditional: Map<ActionSet, boolean> }> | undefined;
+    let carvedFor: Map<string, number[]> | undefined;
     for (const i of reaching) {
       const g = grants[i] as Grant;
       const own = g.principal.id === atom.cls.id;
+      // No Deny reaches the class this grant was written for: it stands as written.
+      if (own && g.principal === atom.cls && atomDenies.covering.length === 0) {
+        out.push(g);
+        continue;
+      }
       const parentDenies = own ? atomDenies : denyIndex(g.principal);
       let known: Map<ActionSet, boolean> | undefined;
       if (!own) {
+        coveredFor ??= new Map();
         let byLevel = coveredFor.get(g.principal.id);
         if (!byLevel) {
           byLevel = { conditional: new Map(), unconditional: new Map() };
@@ -524,6 +530,7 @@ function applyDenies(grants: readonly Grant[], denies: readonly DenyRule[]): Gra
       let carvedBy: number[] = NO_INDEXES;
       if (!own) {
         const key = `${g.principal.id}\u0000${g.actions}`;
+        carvedFor ??= new Map();
         const known = carvedFor.get(key);
         if (known) carvedBy = known;
         else {

@@ -140,11 +140,12 @@ function scanDuplicates(text: string): string[] {
  * The JSON paths of keys that appear more than once in one object of `text`, which JSON.parse read as
  * `parsed`. A cheap count settles the common case: each duplicate makes the parsed value one member short
  * of the keys written, and the keys written are at most the quote-colon pairs of the text, so when those
- * equal the parsed members there is no duplicate. Otherwise the text is scanned key by key.
+ * equal the parsed members there is no duplicate. Otherwise the text is scanned key by key. A caller that
+ * has already counted the members of every object of `parsed` passes `memberCount`.
  */
-export function duplicateKeyPaths(text: string, parsed: unknown): string[] {
+export function duplicateKeyPaths(text: string, parsed: unknown, memberCount?: number): string[] {
   if (typeof parsed !== 'object' || parsed === null) return [];
-  if (keyMarkers(text) === members(parsed)) return [];
+  if (keyMarkers(text) === (memberCount ?? members(parsed))) return [];
   return scanDuplicates(text);
 }
 

@@ -118,9 +118,12 @@ class Parser {
    * miscased one as an invalid policy element or principal key. So `"Effect"` beside `"effect"` is one known
    * element and one unknown one, and the unknown one is reported here.
    * https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-reference-policy-checks.html
+   * Returns how many names `obj` has.
    */
-  checkElementNames(obj: Record<string, unknown>, allowed: ReadonlySet<string>, path: string, where: string): void {
+  checkElementNames(obj: Record<string, unknown>, allowed: ReadonlySet<string>, path: string, where: string): number {
+    let count = 0;
     for (const name in obj) {
+      count++;
       if (allowed.has(name)) continue;
       const near = [...allowed].find((a) => a.toLowerCase() === name.toLowerCase());
       this.error(
@@ -130,6 +133,7 @@ class Parser {
           : `unknown ${where} element "${name}" (allowed: ${[...allowed].join(', ')})`,
       );
     }
+    return count;
   }
 
   /** One error per duplicated key (each path once); the statements holding one are left out. */
@@ -179,9 +183,11 @@ class Parser {
   /** Statements that hold a duplicated key: left out of the analysis, like any statement that breaks the grammar. */
   private ambiguous: Set<number> | undefined;
 
-  parse(input: unknown, callerDuplicates: readonly string[] = []): ParsedPolicy | undefined {
+  /** Members of the objects read so far; when nothing was wrong, that is every object of the document. */
+  private members = 0;
+
+  parse(input: unknown, callerDuplicates?: readonly string[]): ParsedPolicy | undefined {
     let doc = input;
-    let duplicates: readonly string[] = callerDuplicates;
     if (typeof input === 'string') {
       if (input.length > MAX_POLICY_TEXT_CHARS) {
         this.error(
@@ -196,16 +202,28 @@ class Parser {
         this.error('$', `the policy is not valid JSON: ${(e as Error).message}`);
         return undefined;
       }
-      // JSON.parse keeps only the last of two equal keys: find them in the text itself.
-      const inText = duplicateKeyPaths(input, doc);
-      if (inText.length > 0) duplicates = [...new Set([...inText, ...callerDuplicates])];
     }
-    if (duplicates.length > 0) this.duplicateKeys(doc, duplicates);
+    if (callerDuplicates && callerDuplicates.length > 0) this.duplicateKeys(doc, callerDuplicates);
+    const policy = this.document(doc);
+    if (typeof input === 'string') {
+      // JSON.parse keeps only the last of two equal keys: find them in the text itself.
+      const inText = duplicateKeyPaths(input, doc, this.errors.length === 0 ? this.members : undefined);
+      const fresh = callerDuplicates ? inText.filter((p) => !callerDuplicates.includes(p)) : inText;
+      if (fresh.length > 0) {
+        this.duplicateKeys(doc, fresh);
+        const ambiguous = this.ambiguous;
+        if (policy && ambiguous) policy.statements = policy.statements.filter((st) => !ambiguous.has(st.index));
+      }
+    }
+    return policy;
+  }
+
+  document(doc: unknown): ParsedPolicy | undefined {
     if (!isRecord(doc)) {
       this.error('$', `a key policy must be a JSON object, found ${typeName(doc)}`);
       return undefined;
     }
-    this.checkElementNames(doc, TOP_LEVEL, '$', 'policy');
+    this.members += this.checkElementNames(doc, TOP_LEVEL, '$', 'policy');
     const policy: ParsedPolicy = { statements: [] };
     if (doc.Version !== undefined) {
       if (doc.Version === '2012-10-17' || doc.Version === '2008-10-17') policy.version = doc.Version;
@@ -243,7 +261,7 @@ class Parser {
       return undefined;
     }
     const before = this.errors.length;
-    this.checkElementNames(value, STATEMENT_ELEMENTS, path, 'statement');
+    this.members += this.checkElementNames(value, STATEMENT_ELEMENTS, path, 'statement');
 
     let sid: string | undefined;
     if (value.Sid !== undefined) {
@@ -322,6 +340,7 @@ class Parser {
     let unknownType = false;
     for (const k in value) {
       count++;
+      this.members++;
       if (!PRINCIPAL_TYPE_SET.has(k)) unknownType = true;
     }
     if (count === 0) {
@@ -414,8 +433,11 @@ class Parser {
     }
     const out: ParsedCondition[] = [];
     let ok = true;
-    let operators: Map<string, string> | undefined;
+    // Operators already read in this Condition, kept only from the second on (most have one).
+    let firstOperator: { name: string; op: Extract<ReturnType<typeof parseOperator>, { ok: true }> } | undefined;
+    let operators: { name: string; op: Extract<ReturnType<typeof parseOperator>, { ok: true }> }[] | undefined;
     for (const operator in value) {
+      this.members++;
       const block = value[operator];
       const opPath = key(path, operator);
       const op = parseOperator(operator);
@@ -426,14 +448,17 @@ class Parser {
       }
       // Two names read as one operator (set qualifiers are read without regard to case) would be two blocks
       // for the same test, and which one a reader keeps is ambiguous, like a key written twice.
-      const signature = `${op.qualifier ?? ''}:${op.base}:${op.ifExists}`;
-      const sameOperator = (operators ??= new Map()).get(signature);
-      if (sameOperator !== undefined) {
-        this.error(opPath, `the operators "${sameOperator}" and "${operator}" differ only in case and are read as one operator, so readers may disagree on which block applies: merge them into one "${sameOperator}" block`);
-        ok = false;
-        continue;
+      if (firstOperator === undefined) firstOperator = { name: operator, op };
+      else {
+        operators ??= [firstOperator];
+        const same = operators.find((o) => o.op.base === op.base && o.op.qualifier === op.qualifier && o.op.ifExists === op.ifExists);
+        if (same) {
+          this.error(opPath, `the operators "${same.name}" and "${operator}" differ only in case and are read as one operator, so readers may disagree on which block applies: merge them into one "${same.name}" block`);
+          ok = false;
+          continue;
+        }
+        operators.push({ name: operator, op });
       }
-      operators.set(signature, operator);
       if (!isRecord(block)) {
         this.error(opPath, `the "${operator}" block must be an object of condition key → value, found ${typeName(block)}`);
         ok = false;
@@ -444,18 +469,25 @@ class Parser {
       // with different case").
       // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition.html
       // https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-reference-policy-checks.html#access-analyzer-reference-policy-checks-error-duplicate-keys-with-different-case
-      let keys: Map<string, string> | undefined;
+      // Keys already read in this block, kept only from the second on (most blocks have one).
+      let firstKey: string | undefined;
+      let keys: string[] | undefined;
       for (const condKey in block) {
+        this.members++;
         const raw = block[condKey];
         const kPath = key(opPath, condKey);
         const lower = condKey.toLowerCase();
-        const sameKey = (keys ??= new Map()).get(lower);
-        if (sameKey !== undefined) {
-          this.error(kPath, `the condition keys "${sameKey}" and "${condKey}" differ only in case; IAM reads condition keys without regard to case, so this is one key written twice and readers may disagree on its value: keep one "${sameKey}" with the values you mean`);
-          ok = false;
-          continue;
+        if (firstKey === undefined) firstKey = condKey;
+        else {
+          keys ??= [firstKey];
+          const same = keys.find((k) => k.toLowerCase() === lower);
+          if (same !== undefined) {
+            this.error(kPath, `the condition keys "${same}" and "${condKey}" differ only in case; IAM reads condition keys without regard to case, so this is one key written twice and readers may disagree on its value: keep one "${same}" with the values you mean`);
+            ok = false;
+            continue;
+          }
+          keys.push(condKey);
         }
-        keys.set(lower, condKey);
         const values = this.conditionValues(raw, kPath, op.base);
         if (!values) {
           ok = false;
