@@ -498,10 +498,17 @@ function applyDenies(grants: readonly Grant[], denies: readonly DenyRule[]): Gra
     for (const i of reaching) {
       const g = grants[i] as Grant;
       const own = g.principal.id === atom.cls.id;
-      // No Deny reaches the class this grant was written for: it stands as written.
-      if (own && g.principal === atom.cls && atomDenies.covering.length === 0) {
-        out.push(g);
-        continue;
+      // No Deny takes anything from the class this grant was written for: it stands as written.
+      if (own && g.principal === atom.cls && g.carvedBy === NO_INDEXES) {
+        if (atomDenies.covering.length === 0) {
+          out.push(g);
+          continue;
+        }
+        const effect = denyEffect(atomDenies, g.actions);
+        if (effect.kept === g.actions && effect.downgraded === NO_ACTIONS) {
+          out.push(g);
+          continue;
+        }
       }
       const parentDenies = own ? atomDenies : denyIndex(g.principal);
       let known: Map<ActionSet, boolean> | undefined;

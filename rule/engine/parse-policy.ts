@@ -238,12 +238,11 @@ class Parser {
       this.error('$', 'the policy has no Statement: add a "Statement" array');
       return policy;
     }
-    const list: { value: unknown; path: string }[] = Array.isArray(st)
-      ? st.map((value, i) => ({ value, path: `$.Statement[${i}]` }))
-      : [{ value: st, path: '$.Statement' }];
+    const list: readonly unknown[] = Array.isArray(st) ? st : [st];
     if (Array.isArray(st) && st.length === 0) this.error('$.Statement', 'Statement is an empty array');
     const sids = new Map<string, string>();
-    list.forEach(({ value, path }, index) => {
+    list.forEach((value, index) => {
+      const path = list === st ? `$.Statement[${index}]` : '$.Statement';
       const parsed = this.statement(value, path, index);
       if (parsed?.sid !== undefined) {
         const prev = sids.get(parsed.sid);
