@@ -478,19 +478,23 @@ function applyDenies(grants: readonly Grant[], denies: readonly DenyRule[]): Gra
   });
   for (const atom of atoms) {
     const atomDenies = denyIndex(atom.cls);
-    let reaching: number[] | undefined;
-    let merged = false;
+    // The grants of the classes that reach this atom, in statement order: one class's list as it is; for
+    // several, every grant filtered by class (cheaper than merging long lists).
+    let reaching: readonly number[] | undefined;
+    let reachingIds: Set<string> | undefined;
     for (const [id, list] of byClass) {
       const written = (grants[list[0] ?? 0] as Grant).principal;
       if (id !== atom.cls.id && !contains(written, atom.cls) && !atom.parents.includes(id)) continue;
       if (reaching === undefined) reaching = list;
-      else {
-        reaching = [...reaching, ...list];
-        merged = true;
-      }
+      else (reachingIds ??= new Set([(grants[reaching[0] ?? 0] as Grant).principal.id])).add(id);
     }
     if (reaching === undefined) continue;
-    if (merged) reaching.sort((a, b) => a - b);
+    if (reachingIds) {
+      const ids = reachingIds;
+      const all: number[] = [];
+      for (let i = 0; i < grants.length; i++) if (ids.has((grants[i] as Grant).principal.id)) all.push(i);
+      reaching = all;
+    }
     // Per written class, action set and level: whether the atom keeps no more than the class (most do),
     // and the Denies that carve the class down to the atom.
     let coveredFor: Map<string, { conditional: Map<ActionSet, boolean>; unconditional: Map<ActionSet, boolean> }> | undefined;

@@ -246,8 +246,8 @@ class Parser {
       const parsed = this.statement(value, path, index);
       if (parsed?.sid !== undefined) {
         const prev = sids.get(parsed.sid);
-        if (prev) this.error(`${path}.Sid`, `Sid "${parsed.sid}" is used twice (also at ${prev}); Sids must be unique`);
-        else sids.set(parsed.sid, `${path}.Sid`);
+        if (prev !== undefined) this.error(`${path}.Sid`, `Sid "${parsed.sid}" is used twice (also at ${prev}.Sid); Sids must be unique`);
+        else sids.set(parsed.sid, path);
       }
       if (parsed) policy.statements.push(parsed);
     });
