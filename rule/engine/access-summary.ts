@@ -471,10 +471,15 @@ function applyDenies(grants: readonly Grant[], denies: readonly DenyRule[]): Gra
   const ownParts: (Part[] | undefined)[] = new Array<Part[] | undefined>(grants.length);
   // Grants by the class they were written for, in statement order: an atom is reached by a few classes.
   const byClass = new Map<string, number[]>();
+  const classLists: number[][] = [];
   grants.forEach((g, i) => {
     const list = byClass.get(g.principal.id);
     if (list) list.push(i);
-    else byClass.set(g.principal.id, [i]);
+    else {
+      const fresh = [i];
+      byClass.set(g.principal.id, fresh);
+      classLists.push(fresh);
+    }
   });
   for (const atom of atoms) {
     const atomDenies = denyIndex(atom.cls);
@@ -482,8 +487,9 @@ function applyDenies(grants: readonly Grant[], denies: readonly DenyRule[]): Gra
     // several, every grant filtered by class (cheaper than merging long lists).
     let reaching: readonly number[] | undefined;
     let reachingIds: Set<string> | undefined;
-    for (const [id, list] of byClass) {
+    for (const list of classLists) {
       const written = (grants[list[0] ?? 0] as Grant).principal;
+      const id = written.id;
       if (id !== atom.cls.id && !contains(written, atom.cls) && !atom.parents.includes(id)) continue;
       if (reaching === undefined) reaching = list;
       else (reachingIds ??= new Set([(grants[reaching[0] ?? 0] as Grant).principal.id])).add(id);
