@@ -548,8 +548,8 @@ function applyDenies(grants: readonly Grant[], denies: readonly DenyRule[]): Gra
       if (!own) {
         const key = `${g.principal.id}\u0000${g.actions}`;
         carvedFor ??= new Map();
-        const known = carvedFor.get(key);
-        if (known) carvedBy = known;
+        const listed = carvedFor.get(key);
+        if (listed) carvedBy = listed;
         else {
           carvedBy = parentDenies.covering.filter((d) => !deniedBy.includes(d.statementIndex) && hasAny(g.actions, d.actions)).map((d) => d.statementIndex);
           carvedFor.set(key, carvedBy);
