@@ -21,16 +21,11 @@ export interface AccountWideAccess {
   trustedForeign: boolean;
 }
 
-// Three checks and the grant check ask the same question of the same summary: answer it once.
-const memo = new WeakMap<CheckContext, AccountWideAccess[]>();
-
+// Three checks and the grant check ask the same question of the same summary: answer it once, on the
+// context itself (cheaper than a WeakMap keyed by it, which also weighs on the garbage collector).
 export function accountWideAccess(ctx: CheckContext): AccountWideAccess[] {
-  let answer = memo.get(ctx);
-  if (!answer) {
-    answer = computeAccountWideAccess(ctx);
-    memo.set(ctx, answer);
-  }
-  return answer;
+  const shared = (ctx.shared ??= {});
+  return (shared.accountWide ??= computeAccountWideAccess(ctx));
 }
 
 function computeAccountWideAccess(ctx: CheckContext): AccountWideAccess[] {

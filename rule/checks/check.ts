@@ -8,6 +8,7 @@ import { memoize } from '../engine/memo';
 import type { ParseError, ParsedPolicy } from '../engine/parse-policy';
 import type { PrincipalClass } from '../engine/principals';
 import type { AnalysisOptions, CheckId, Finding, Severity } from '../engine/types';
+import type { AccountWideAccess } from './account-wide';
 
 export interface CheckMeta {
   id: CheckId;
@@ -28,6 +29,8 @@ export interface CheckContext {
   options: AnalysisOptions;
   /** The key's account, when known (from options.accountId or options.keyArn). */
   ownAccount: string | undefined;
+  /** Answers several checks share, computed by the first that asks (see account-wide.ts). */
+  shared?: { accountWide?: AccountWideAccess[] };
 }
 
 /** A finding before the runner adds the check's title and severity. */
@@ -72,8 +75,12 @@ function conditionNote(keys: readonly string[]): string {
 
 function carveNote(grants: readonly Grant[]): string {
   if (grants.every((g) => g.carvedBy.length === 0)) return '';
-  const carved = [...new Set(grants.flatMap((g) => g.carvedBy))].sort((a, b) => a - b);
-  return ` (what remains after the Deny in statement ${carved.join(', ')})`;
+  // Grants carved the same way share one list: read each list once, so thousands of grants stay cheap.
+  const lists = new Set<readonly number[]>();
+  for (const g of grants) if (g.carvedBy.length > 0) lists.add(g.carvedBy);
+  const carved = new Set<number>();
+  for (const list of lists) for (const i of list) carved.add(i);
+  return ` (what remains after the Deny in statement ${[...carved].sort((a, b) => a - b).join(', ')})`;
 }
 
 function byStatement(grants: readonly Grant[]): readonly Grant[] {

@@ -5,7 +5,7 @@
  * Evaluation follows IAM's logic for a resource policy: an explicit Deny overrides any Allow; otherwise
  * an Allow grants. https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
  */
-import { ACTION_CLASSES, CLASS_MASKS, NO_ACTIONS, hasAny, intersect, minus, union, type ActionClass, type ActionSet } from './actions';
+import { ACTION_CLASSES, CLASS_MASKS, FUTURE_BIT, NO_ACTIONS, hasAny, intersect, minus, union, type ActionClass, type ActionSet } from './actions';
 import {
   RESOURCE_ACCOUNT,
   RESOURCE_ORG,
@@ -320,16 +320,92 @@ interface Part {
   limitedBy: number[];
 }
 
-/** What grant `g` still gives the principals of `cls` once every Deny that reaches them is applied. */
-function effectiveParts(g: Grant, cls: PrincipalClass, denies: readonly DenyRule[]): { parts: Part[]; deniedBy: number[] } {
-  let kept = g.actions;
+/**
+ * The Denies that reach every principal of one class, in statement order. Built once per class; where
+ * there are many, they are also indexed by action (the first of them that names each action), so applying
+ * them to a grant costs one step per action rather than one per Deny, and the analysis stays linear in the
+ * statements.
+ */
+interface ClassDenies {
+  covering: DenyRule[];
+  /** Every action some covering Deny names. */
+  denied: ActionSet;
+  /** Every action a covering Deny removes outright. */
+  removed: ActionSet;
+  /** For action bit b, the position in `covering` of the first Deny that names it (-1: none); many Denies only. */
+  first?: Int32Array;
+  /** Effects already computed per action set; many Denies only. */
+  effects?: Map<ActionSet, DenyEffect>;
+}
+
+/** What the Denies of a class do to one action set (independent of everything else about the grant). */
+interface DenyEffect {
+  kept: ActionSet;
+  downgraded: ActionSet;
+  downgradeKeys: string[];
+  deniedBy: number[];
+  limitedBy: number[];
+}
+
+const ACTION_BITS = Math.log2(FUTURE_BIT) + 1;
+/** Up to this many covering Denies, walking them all is cheaper than indexing them. */
+const INDEX_FROM = 8;
+
+function classDenies(cls: PrincipalClass, denies: readonly DenyRule[]): ClassDenies {
+  const covering: DenyRule[] = [];
+  let denied = NO_ACTIONS;
+  let removed = NO_ACTIONS;
+  for (const deny of denies) {
+    if (deny.actions === NO_ACTIONS || !denyCovers(deny, cls)) continue;
+    covering.push(deny);
+    denied = union(denied, deny.actions);
+    if (deny.mode === 'remove') removed = union(removed, deny.actions);
+  }
+  const cd: ClassDenies = { covering, denied, removed };
+  if (covering.length > INDEX_FROM) {
+    const first = new Int32Array(ACTION_BITS).fill(-1);
+    let seen = NO_ACTIONS;
+    covering.forEach((deny, at) => {
+      const fresh = minus(deny.actions, seen);
+      if (fresh === NO_ACTIONS) return;
+      for (let b = 0; b < ACTION_BITS; b++) if (first[b] === -1 && hasAny(fresh, 2 ** b)) first[b] = at;
+      seen = union(seen, fresh);
+    });
+    cd.first = first;
+    cd.effects = new Map();
+  }
+  return cd;
+}
+
+/**
+ * Denies are applied in statement order; each one that still finds some of the grant's actions takes them
+ * (a downgrading Deny keeps them, conditional). With many Denies, only those that take something are
+ * visited: the first covering Deny of each action, exactly.
+ */
+function denyEffect(cd: ClassDenies, actions: ActionSet): DenyEffect {
+  const cached = cd.effects?.get(actions);
+  if (cached) return cached;
+  let visit: readonly DenyRule[] = cd.covering;
+  if (cd.first) {
+    const positions: number[] = [];
+    const reached = intersect(actions, cd.denied);
+    if (reached !== NO_ACTIONS) {
+      for (let b = 0; b < ACTION_BITS; b++) {
+        const at = cd.first[b] ?? -1;
+        if (at >= 0 && !positions.includes(at) && hasAny(reached, 2 ** b)) positions.push(at);
+      }
+      positions.sort((a, b) => a - b);
+    }
+    visit = positions.map((at) => cd.covering[at] as DenyRule);
+  }
+  let kept = actions;
   let downgraded = NO_ACTIONS;
   const downgradeKeys: string[] = [];
   const deniedBy: number[] = [];
   const limitedBy: number[] = [];
-  for (const deny of denies) {
+  for (const deny of visit) {
     const hit = intersect(kept, deny.actions);
-    if (hit === NO_ACTIONS || !denyCovers(deny, cls)) continue;
+    if (hit === NO_ACTIONS) continue;
     deniedBy.push(deny.statementIndex);
     kept = minus(kept, deny.actions);
     if (deny.mode === 'downgrade') {
@@ -339,9 +415,16 @@ function effectiveParts(g: Grant, cls: PrincipalClass, denies: readonly DenyRule
     }
   }
   // A removing Deny also removes what another Deny had only downgraded.
-  for (const deny of denies) {
-    if (deny.mode === 'remove' && denyCovers(deny, cls)) downgraded = minus(downgraded, deny.actions);
-  }
+  downgraded = minus(downgraded, cd.removed);
+  const effect = { kept, downgraded, downgradeKeys, deniedBy, limitedBy };
+  cd.effects?.set(actions, effect);
+  return effect;
+}
+
+/** What grant `g` still gives the principals of a class once every Deny that reaches them is applied. */
+function effectiveParts(g: Grant, cd: ClassDenies): { parts: Part[]; deniedBy: number[] } {
+  if (cd.covering.length === 0) return { parts: [{ actions: g.actions, level: g.level, conditionKeys: g.conditionKeys, limitedBy: g.limitedBy }], deniedBy: NO_INDEXES };
+  const { kept, downgraded, downgradeKeys, deniedBy, limitedBy } = denyEffect(cd, g.actions);
   const parts: Part[] = [];
   if (kept !== NO_ACTIONS) parts.push({ actions: kept, level: g.level, conditionKeys: g.conditionKeys, limitedBy: g.limitedBy });
   if (downgraded !== NO_ACTIONS) {
@@ -373,23 +456,109 @@ function coveredBy(inner: readonly Part[], outer: readonly Part[]): boolean {
 function applyDenies(grants: readonly Grant[], denies: readonly DenyRule[]): Grant[] {
   if (denies.length === 0) return [...grants];
   const out: Grant[] = [];
-  const ownParts = new Map<Grant, Part[]>();
-  for (const g of grants) ownParts.set(g, effectiveParts(g, g.principal, denies).parts);
+  const deniesByClass = new Map<string, ClassDenies>();
+  const denyIndex = (cls: PrincipalClass): ClassDenies => {
+    let cd = deniesByClass.get(cls.id);
+    if (!cd) {
+      cd = classDenies(cls, denies);
+      deniesByClass.set(cls.id, cd);
+    }
+    return cd;
+  };
   const atoms = principalAtoms(grants, denies);
   // Too many classes to carve: rely on no Deny at all rather than on a partial answer.
   if (atoms === undefined) return [...grants];
+  const ownParts: (Part[] | undefined)[] = new Array<Part[] | undefined>(grants.length);
+  // Grants by the class they were written for, in statement order: an atom is reached by a few classes.
+  const byClass = new Map<string, number[]>();
+  const classLists: number[][] = [];
+  grants.forEach((g, i) => {
+    const list = byClass.get(g.principal.id);
+    if (list) list.push(i);
+    else {
+      const fresh = [i];
+      byClass.set(g.principal.id, fresh);
+      classLists.push(fresh);
+    }
+  });
   for (const atom of atoms) {
-    for (const g of grants) {
+    const atomDenies = denyIndex(atom.cls);
+    // The grants of the classes that reach this atom, in statement order: one class's list as it is; for
+    // several, every grant filtered by class (cheaper than merging long lists).
+    let reaching: readonly number[] | undefined;
+    let reachingIds: Set<string> | undefined;
+    for (const list of classLists) {
+      const written = (grants[list[0] ?? 0] as Grant).principal;
+      const id = written.id;
+      if (id !== atom.cls.id && !contains(written, atom.cls) && !atom.parents.includes(id)) continue;
+      if (reaching === undefined) reaching = list;
+      else (reachingIds ??= new Set([(grants[reaching[0] ?? 0] as Grant).principal.id])).add(id);
+    }
+    if (reaching === undefined) continue;
+    if (reachingIds) {
+      const ids = reachingIds;
+      const all: number[] = [];
+      for (let i = 0; i < grants.length; i++) if (ids.has((grants[i] as Grant).principal.id)) all.push(i);
+      reaching = all;
+    }
+    // Per written class, action set and level: whether the atom keeps no more than the class (most do),
+    // and the Denies that carve the class down to the atom.
+    let coveredFor: Map<string, { conditional: Map<ActionSet, boolean>; unconditional: Map<ActionSet, boolean> }> | undefined;
+    let carvedFor: Map<string, number[]> | undefined;
+    for (const i of reaching) {
+      const g = grants[i] as Grant;
       const own = g.principal.id === atom.cls.id;
-      if (!own && !contains(g.principal, atom.cls) && !atom.parents.includes(g.principal.id)) continue;
-      const parentParts = ownParts.get(g) ?? [];
-      const { parts, deniedBy } = own ? { parts: parentParts, deniedBy: [] as number[] } : effectiveParts(g, atom.cls, denies);
-      if (!own && coveredBy(parts, parentParts)) continue;
-      const carvedBy = own
-        ? []
-        : denies.filter((d) => !deniedBy.includes(d.statementIndex) && hasAny(g.actions, d.actions) && denyCovers(d, g.principal)).map((d) => d.statementIndex);
+      // No Deny takes anything from the class this grant was written for: it stands as written.
+      if (own && g.principal === atom.cls && g.carvedBy === NO_INDEXES) {
+        if (atomDenies.covering.length === 0) {
+          out.push(g);
+          continue;
+        }
+        const effect = denyEffect(atomDenies, g.actions);
+        if (effect.kept === g.actions && effect.downgraded === NO_ACTIONS) {
+          out.push(g);
+          continue;
+        }
+      }
+      const parentDenies = own ? atomDenies : denyIndex(g.principal);
+      let known: Map<ActionSet, boolean> | undefined;
+      if (!own) {
+        coveredFor ??= new Map();
+        let byLevel = coveredFor.get(g.principal.id);
+        if (!byLevel) {
+          byLevel = { conditional: new Map(), unconditional: new Map() };
+          coveredFor.set(g.principal.id, byLevel);
+        }
+        known = byLevel[g.level];
+        if (known.get(g.actions) === true) continue;
+      }
+      let parentParts = ownParts[i];
+      if (!parentParts) {
+        parentParts = effectiveParts(g, parentDenies).parts;
+        ownParts[i] = parentParts;
+      }
+      const { parts, deniedBy } = own ? { parts: parentParts, deniedBy: NO_INDEXES } : effectiveParts(g, atomDenies);
+      if (known) {
+        // Whether the atom keeps more depends only on the action set and the level, not on the grant's keys.
+        const covered = coveredBy(parts, parentParts);
+        known.set(g.actions, covered);
+        if (covered) continue;
+      }
+      let carvedBy: number[] = NO_INDEXES;
+      if (!own) {
+        const key = `${g.principal.id}\u0000${g.actions}`;
+        carvedFor ??= new Map();
+        const listed = carvedFor.get(key);
+        if (listed) carvedBy = listed;
+        else {
+          carvedBy = parentDenies.covering.filter((d) => !deniedBy.includes(d.statementIndex) && hasAny(g.actions, d.actions)).map((d) => d.statementIndex);
+          carvedFor.set(key, carvedBy);
+        }
+      }
       for (const p of parts) {
-        out.push({ ...g, principal: atom.cls, actions: p.actions, level: p.level, conditionKeys: p.conditionKeys, carvedBy, limitedBy: p.limitedBy });
+        // A grant no Deny touched is kept as it is.
+        const same = g.principal === atom.cls && p.actions === g.actions && p.level === g.level && p.conditionKeys === g.conditionKeys && p.limitedBy === g.limitedBy && carvedBy === g.carvedBy;
+        out.push(same ? g : { ...g, principal: atom.cls, actions: p.actions, level: p.level, conditionKeys: p.conditionKeys, carvedBy, limitedBy: p.limitedBy });
       }
     }
   }

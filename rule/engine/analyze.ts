@@ -66,7 +66,7 @@ export function analyzePolicy(input: unknown, options?: AnalysisOptions | null):
 }
 
 function analyze(input: unknown, options: AnalysisOptions): AnalysisResult {
-  const parsed = parsePolicy(input);
+  const parsed = parsePolicy(input, options.duplicateKeyPaths);
   const warnings: Warning[] = parsed.warnings;
 
   let ownAccount: string | undefined;

@@ -7,7 +7,17 @@
 import { matchActionPattern, minus, union, NO_ACTIONS, ALL_ACTIONS, type ActionSet } from './actions';
 import { keyCategory, parseOperator, isNegatedOperator, type ParsedCondition } from './conditions';
 import { accountOfArn, parseAwsPrincipal, parseServicePrincipal, namedClass, ANYONE, type PrincipalClass } from './principals';
+import { duplicateKeyPaths, keyPath, pathSegments, valueAt } from './json-text';
 import type { Warning } from './types';
+
+/**
+ * The longest policy text read, in characters: 1 MiB. AWS KMS accepts a key policy of at most 32 KB
+ * (https://docs.aws.amazon.com/kms/latest/developerguide/resource-limits.html#key-policy-limit), and the
+ * largest document a key policy can arrive in, a CloudFormation template read from S3, is 1 MB
+ * (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html). Longer text
+ * cannot be a key policy as written; it is refused with a finding rather than parsed.
+ */
+export const MAX_POLICY_TEXT_CHARS = 1024 * 1024;
 
 /** The path of entry `i` of an element that may be written as one string or as an array. */
 function at(path: string, raw: unknown, i: number): string {
@@ -85,10 +95,14 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const key = keyPath;
 
-function key(path: string, name: string): string {
-  return IDENTIFIER.test(name) ? `${path}.${name}` : `${path}[${JSON.stringify(name)}]`;
+/** The statement a path lies in: `$.Statement[3]…` → 3, `$.Statement.Effect` (one statement object) → 0. */
+function statementOf(path: string, statementIsArray: boolean): number | undefined {
+  const m = /^\$\.Statement(?:\[(\d+)\])?(?=[.[])/.exec(path);
+  if (!m) return undefined;
+  if (m[1] !== undefined) return statementIsArray ? Number(m[1]) : undefined;
+  return statementIsArray ? undefined : 0;
 }
 
 class Parser {
@@ -99,8 +113,17 @@ class Parser {
     this.errors.push({ path, reason });
   }
 
-  checkElementNames(obj: Record<string, unknown>, allowed: ReadonlySet<string>, path: string, where: string): void {
+  /**
+   * Element names and principal types (AWS, Service…) are matched exactly: IAM Access Analyzer reports a
+   * miscased one as an invalid policy element or principal key. So `"Effect"` beside `"effect"` is one known
+   * element and one unknown one, and the unknown one is reported here.
+   * https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-reference-policy-checks.html
+   * Returns how many names `obj` has.
+   */
+  checkElementNames(obj: Record<string, unknown>, allowed: ReadonlySet<string>, path: string, where: string): number {
+    let count = 0;
     for (const name in obj) {
+      count++;
       if (allowed.has(name)) continue;
       const near = [...allowed].find((a) => a.toLowerCase() === name.toLowerCase());
       this.error(
@@ -108,6 +131,25 @@ class Parser {
         near
           ? `element names are case-sensitive: write "${near}", not "${name}"`
           : `unknown ${where} element "${name}" (allowed: ${[...allowed].join(', ')})`,
+      );
+    }
+    return count;
+  }
+
+  /** One error per duplicated key (each path once); the statements holding one are left out. */
+  duplicateKeys(doc: unknown, paths: readonly string[]): void {
+    const statementIsArray = isRecord(doc) && Array.isArray(doc.Statement);
+    for (const path of new Set(paths)) {
+      const segments = pathSegments(path);
+      const name = segments?.[segments.length - 1];
+      const kept = segments ? valueAt(doc, segments) : undefined;
+      const what = typeof name === 'string' ? `"${name}"` : 'this key';
+      const value = kept ? ` (the last, ${shown(kept.value)}, is what JSON.parse and this analysis read)` : '';
+      const index = statementOf(path, statementIsArray);
+      if (index !== undefined) (this.ambiguous ??= new Set()).add(index);
+      this.error(
+        path,
+        `${what} appears more than once in the same object, so readers may disagree on its value${value}: some keep the first, others the last, others reject the policy. Keep one ${what} with the value you mean${index === undefined ? '' : '; until then the statement is left out of the analysis'}`,
       );
     }
   }
@@ -138,9 +180,22 @@ class Parser {
     return undefined;
   }
 
-  parse(input: unknown): ParsedPolicy | undefined {
+  /** Statements that hold a duplicated key: left out of the analysis, like any statement that breaks the grammar. */
+  private ambiguous: Set<number> | undefined;
+
+  /** Members of the objects read so far; when nothing was wrong, that is every object of the document. */
+  private members = 0;
+
+  parse(input: unknown, callerDuplicates?: readonly string[]): ParsedPolicy | undefined {
     let doc = input;
     if (typeof input === 'string') {
+      if (input.length > MAX_POLICY_TEXT_CHARS) {
+        this.error(
+          '$',
+          `the policy text is ${input.length.toLocaleString('en-US')} characters, more than the 1 MiB (${MAX_POLICY_TEXT_CHARS.toLocaleString('en-US')} characters) the engine reads; AWS KMS accepts a key policy of at most 32 KB, so this is not a key policy as written: check that the right file or value was given`,
+        );
+        return undefined;
+      }
       try {
         doc = JSON.parse(input);
       } catch (e) {
@@ -148,11 +203,27 @@ class Parser {
         return undefined;
       }
     }
+    if (callerDuplicates && callerDuplicates.length > 0) this.duplicateKeys(doc, callerDuplicates);
+    const policy = this.document(doc);
+    if (typeof input === 'string') {
+      // JSON.parse keeps only the last of two equal keys: find them in the text itself.
+      const inText = duplicateKeyPaths(input, doc, this.errors.length === 0 ? this.members : undefined);
+      const fresh = callerDuplicates ? inText.filter((p) => !callerDuplicates.includes(p)) : inText;
+      if (fresh.length > 0) {
+        this.duplicateKeys(doc, fresh);
+        const ambiguous = this.ambiguous;
+        if (policy && ambiguous) policy.statements = policy.statements.filter((st) => !ambiguous.has(st.index));
+      }
+    }
+    return policy;
+  }
+
+  document(doc: unknown): ParsedPolicy | undefined {
     if (!isRecord(doc)) {
       this.error('$', `a key policy must be a JSON object, found ${typeName(doc)}`);
       return undefined;
     }
-    this.checkElementNames(doc, TOP_LEVEL, '$', 'policy');
+    this.members += this.checkElementNames(doc, TOP_LEVEL, '$', 'policy');
     const policy: ParsedPolicy = { statements: [] };
     if (doc.Version !== undefined) {
       if (doc.Version === '2012-10-17' || doc.Version === '2008-10-17') policy.version = doc.Version;
@@ -167,17 +238,16 @@ class Parser {
       this.error('$', 'the policy has no Statement: add a "Statement" array');
       return policy;
     }
-    const list: { value: unknown; path: string }[] = Array.isArray(st)
-      ? st.map((value, i) => ({ value, path: `$.Statement[${i}]` }))
-      : [{ value: st, path: '$.Statement' }];
+    const list: readonly unknown[] = Array.isArray(st) ? st : [st];
     if (Array.isArray(st) && st.length === 0) this.error('$.Statement', 'Statement is an empty array');
     const sids = new Map<string, string>();
-    list.forEach(({ value, path }, index) => {
+    list.forEach((value, index) => {
+      const path = list === st ? `$.Statement[${index}]` : '$.Statement';
       const parsed = this.statement(value, path, index);
       if (parsed?.sid !== undefined) {
         const prev = sids.get(parsed.sid);
-        if (prev) this.error(`${path}.Sid`, `Sid "${parsed.sid}" is used twice (also at ${prev}); Sids must be unique`);
-        else sids.set(parsed.sid, `${path}.Sid`);
+        if (prev !== undefined) this.error(`${path}.Sid`, `Sid "${parsed.sid}" is used twice (also at ${prev}.Sid); Sids must be unique`);
+        else sids.set(parsed.sid, path);
       }
       if (parsed) policy.statements.push(parsed);
     });
@@ -190,7 +260,7 @@ class Parser {
       return undefined;
     }
     const before = this.errors.length;
-    this.checkElementNames(value, STATEMENT_ELEMENTS, path, 'statement');
+    this.members += this.checkElementNames(value, STATEMENT_ELEMENTS, path, 'statement');
 
     let sid: string | undefined;
     if (value.Sid !== undefined) {
@@ -208,7 +278,7 @@ class Parser {
     const resource = this.resourceElement(value, path);
     const conditions = value.Condition === undefined ? [] : this.conditionElement(value.Condition, `${path}.Condition`);
 
-    if (this.errors.length > before || !effect || !principal || !action || !resource || !conditions) return undefined;
+    if (this.errors.length > before || this.ambiguous?.has(index) === true || !effect || !principal || !action || !resource || !conditions) return undefined;
     const parsed: ParsedStatement = {
       index,
       effect,
@@ -269,6 +339,7 @@ class Parser {
     let unknownType = false;
     for (const k in value) {
       count++;
+      this.members++;
       if (!PRINCIPAL_TYPE_SET.has(k)) unknownType = true;
     }
     if (count === 0) {
@@ -361,7 +432,11 @@ class Parser {
     }
     const out: ParsedCondition[] = [];
     let ok = true;
+    // Operators already read in this Condition, kept only from the second on (most have one).
+    let firstOperator: { name: string; op: Extract<ReturnType<typeof parseOperator>, { ok: true }> } | undefined;
+    let operators: { name: string; op: Extract<ReturnType<typeof parseOperator>, { ok: true }> }[] | undefined;
     for (const operator in value) {
+      this.members++;
       const block = value[operator];
       const opPath = key(path, operator);
       const op = parseOperator(operator);
@@ -370,20 +445,54 @@ class Parser {
         ok = false;
         continue;
       }
+      // Two names read as one operator (set qualifiers are read without regard to case) would be two blocks
+      // for the same test, and which one a reader keeps is ambiguous, like a key written twice.
+      if (firstOperator === undefined) firstOperator = { name: operator, op };
+      else {
+        operators ??= [firstOperator];
+        const same = operators.find((o) => o.op.base === op.base && o.op.qualifier === op.qualifier && o.op.ifExists === op.ifExists);
+        if (same) {
+          this.error(opPath, `the operators "${same.name}" and "${operator}" differ only in case and are read as one operator, so readers may disagree on which block applies: merge them into one "${same.name}" block`);
+          ok = false;
+          continue;
+        }
+        operators.push({ name: operator, op });
+      }
       if (!isRecord(block)) {
         this.error(opPath, `the "${operator}" block must be an object of condition key → value, found ${typeName(block)}`);
         ok = false;
         continue;
       }
+      // Condition key names are not case-sensitive (aws:SourceIp is aws:SOURCEIP), so two keys in one block
+      // that differ only in case are one key written twice; IAM Access Analyzer rejects them ("Duplicate keys
+      // with different case").
+      // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition.html
+      // https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-reference-policy-checks.html#access-analyzer-reference-policy-checks-error-duplicate-keys-with-different-case
+      // Keys already read in this block, kept only from the second on (most blocks have one).
+      let firstKey: string | undefined;
+      let keys: string[] | undefined;
       for (const condKey in block) {
+        this.members++;
         const raw = block[condKey];
         const kPath = key(opPath, condKey);
+        const lower = condKey.toLowerCase();
+        if (firstKey === undefined) firstKey = condKey;
+        else {
+          keys ??= [firstKey];
+          const same = keys.find((k) => k.toLowerCase() === lower);
+          if (same !== undefined) {
+            this.error(kPath, `the condition keys "${same}" and "${condKey}" differ only in case; IAM reads condition keys without regard to case, so this is one key written twice and readers may disagree on its value: keep one "${same}" with the values you mean`);
+            ok = false;
+            continue;
+          }
+          keys.push(condKey);
+        }
         const values = this.conditionValues(raw, kPath, op.base);
         if (!values) {
           ok = false;
           continue;
         }
-        const keyLower = condKey.toLowerCase();
+        const keyLower = lower;
         const cond: ParsedCondition = {
           operator,
           base: op.base,
@@ -430,9 +539,13 @@ class Parser {
   }
 }
 
-export function parsePolicy(input: unknown): ParseResult {
+/**
+ * Parse and validate a key policy, given as JSON text or as a parsed value. `duplicateKeyPaths` names keys
+ * that appeared more than once in a document the caller parsed (duplicates in text are found here).
+ */
+export function parsePolicy(input: unknown, duplicateKeyPaths?: readonly string[]): ParseResult {
   const parser = new Parser();
-  const policy = parser.parse(input);
+  const policy = parser.parse(input, duplicateKeyPaths);
   const result: ParseResult = { errors: parser.errors, warnings: parser.warnings };
   if (policy) result.policy = policy;
   return result;

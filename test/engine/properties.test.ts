@@ -3,7 +3,10 @@
  */
 import fc from 'fast-check';
 import { analyzePolicy, type AnalysisOptions, type Finding } from '../../rule/engine';
+import { visit } from 'jsonc-parser';
 import { globMatch } from '../../rule/engine/glob';
+import { duplicateKeyPaths } from '../../rule/engine/json-text';
+import { parsePolicy } from '../../rule/engine/parse-policy';
 import { ADMIN_ROLE, APP_ROLE, FOREIGN, FOREIGN_ROOT, OWN, ROOT, type Json } from '../support/policies';
 
 const opts: AnalysisOptions = { accountId: OWN };
@@ -232,6 +235,121 @@ describe('properties', () => {
         const before = analyzePolicy(asPolicy(sts), opts).findings.filter(ACCESS_CHECKS);
         const after = analyzePolicy(asPolicy([...sts, a]), opts).findings.filter(ACCESS_CHECKS);
         for (const f of before) expect({ finding: essence(f), covered: covered(f, after) }).toEqual({ finding: essence(f), covered: true });
+      }),
+      RUNS,
+    );
+  });
+});
+
+/**
+ * The duplicate-key detector against a reference built on jsonc-parser's visitor, on JSON texts written by
+ * hand with random whitespace, keys from a small pool (so objects often repeat one), keys spelled with
+ * escapes, and string values holding a quote and a colon (which defeat the detector's quick count).
+ */
+describe('duplicate JSON keys', () => {
+  type Node = { kind: 'leaf'; text: string } | { kind: 'array'; items: Node[] } | { kind: 'object'; members: [string, boolean, Node][] };
+  const ws = fc.constantFrom('', ' ', '\n  ', '\t');
+  const keyName = fc.constantFrom('a', 'b', 'A', 'Effect', 'a b', 'x":', 'é', '');
+  const leaf = fc.constantFrom('1', 'true', 'null', '"x"', JSON.stringify('k": v'), JSON.stringify('\\'), JSON.stringify('"'), '-2.5e3').map((text): Node => ({ kind: 'leaf', text }));
+  const { node } = fc.letrec<{ node: Node }>((tie) => ({
+    node: fc.oneof(
+      { depthSize: 'small', withCrossShrink: true },
+      leaf,
+      fc.array(tie('node'), { maxLength: 4 }).map((items): Node => ({ kind: 'array', items })),
+      fc.array(fc.tuple(keyName, fc.boolean(), tie('node')), { maxLength: 5 }).map((members): Node => ({ kind: 'object', members })),
+    ),
+  }));
+  const spelled = (name: string, escaped: boolean): string =>
+    escaped && name.length > 0 ? `"\\u${(name.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}${JSON.stringify(name).slice(2)}` : JSON.stringify(name);
+  const write = (n: Node, space: () => string): string => {
+    switch (n.kind) {
+      case 'leaf':
+        return n.text;
+      case 'array':
+        return `[${space()}${n.items.map((i) => write(i, space)).join(`${space()},${space()}`)}${space()}]`;
+      case 'object':
+        return `{${space()}${n.members.map(([k, e, v]) => `${spelled(k, e)}${space()}:${space()}${write(v, space)}`).join(`${space()},${space()}`)}${space()}}`;
+    }
+  };
+  const text = fc.tuple(node, fc.array(ws, { minLength: 1, maxLength: 8 })).map(([n, spaces]) => {
+    let i = 0;
+    return write(n, () => spaces[i++ % spaces.length] ?? '');
+  });
+
+  /** The reference: every key already seen in its enclosing object, by path, each path once. */
+  function reference(t: string): string[] {
+    const found = new Set<string>();
+    const stack: Set<string>[] = [];
+    const format = (segments: (string | number)[]): string =>
+      segments.reduce<string>((p, s) => (typeof s === 'number' ? `${p}[${s}]` : /^[A-Za-z_][A-Za-z0-9_]*$/.test(s) ? `${p}.${s}` : `${p}[${JSON.stringify(s)}]`), '$');
+    visit(t, {
+      onObjectBegin: () => {
+        stack.push(new Set());
+      },
+      onObjectEnd: () => {
+        stack.pop();
+      },
+      onObjectProperty: (property, _o, _l, _sl, _sc, pathSupplier) => {
+        const keys = stack[stack.length - 1];
+        if (!keys) return;
+        if (keys.has(property)) found.add(format([...pathSupplier(), property]));
+        else keys.add(property);
+      },
+    });
+    return [...found].sort();
+  }
+
+  it('finds exactly the duplicates the reference finds, in texts with and without them', () => {
+    let withDuplicates = 0;
+    let without = 0;
+    fc.assert(
+      fc.property(text, (t) => {
+        const expected = reference(t);
+        if (expected.length > 0) withDuplicates++;
+        else without++;
+        expect([...duplicateKeyPaths(t, JSON.parse(t) as unknown)].sort()).toEqual(expected);
+      }),
+      { numRuns: Math.max(RUNS.numRuns, 500) },
+    );
+    // Both kinds of text must have been tried, or the property proves nothing.
+    expect(withDuplicates).toBeGreaterThan(20);
+    expect(without).toBeGreaterThan(20);
+  });
+
+  // Policy-shaped text the parser reads without any other error: there it counts the members itself.
+  it('reports exactly those duplicates in valid policy text, one member written twice here and there', () => {
+    /** JSON text of `v`, writing each object member a second time where `again` says so. */
+    const writeTwice = (v: Json, again: () => boolean): string => {
+      if (Array.isArray(v)) return `[${v.map((x) => writeTwice(x, again)).join(',')}]`;
+      if (typeof v !== 'object' || v === null) return JSON.stringify(v);
+      const parts: string[] = [];
+      for (const [k, x] of Object.entries(v)) {
+        const member = `${JSON.stringify(k)}:${writeTwice(x, again)}`;
+        parts.push(member);
+        if (again()) parts.push(member);
+      }
+      return `{${parts.join(',')}}`;
+    };
+    fc.assert(
+      fc.property(policyArb, fc.array(fc.boolean(), { minLength: 1, maxLength: 40 }), (statements, coins) => {
+        let i = 0;
+        // Mostly false: many texts have no duplicate at all.
+        const t = writeTwice(asPolicy(withSids(statements)), () => (coins[i++ % coins.length] ?? false) && i % 7 === 0);
+        const reported = parsePolicy(t)
+          .errors.filter((e) => /appears more than once/.test(e.reason))
+          .map((e) => e.path)
+          .sort();
+        expect(reported).toEqual(reference(t));
+      }),
+      RUNS,
+    );
+  });
+
+  it('finds none in any text JSON.stringify writes', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (v) => {
+        const t = JSON.stringify(v, null, 1);
+        expect(duplicateKeyPaths(t, JSON.parse(t) as unknown)).toEqual([]);
       }),
       RUNS,
     );
