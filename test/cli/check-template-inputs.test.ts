@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCheckTemplate, type AnalyzeFn } from '../../cli/commands/check-template';
 import type { CliIo } from '../../cli/io';
+import { exitCode } from '../../cli/report';
 import { parseCfnYaml } from '../../cli/templates/cfn-yaml';
 import { duplicateKeysInJson, policyDuplicatePaths } from '../../cli/templates/duplicates';
 import { analyzePolicy } from '../../rule/engine';
@@ -370,6 +371,13 @@ describe('duplicate keys in a key policy', () => {
     const report = await runCheckTemplate({ paths: [tempFile(fileName, text)], accountId: '111122223333', analysis: {} }, io, { name: 't', version: '0' }, { analyze });
     expect(report.results[0]?.error).toBeUndefined();
     expect(calls.map(([, options]) => options?.duplicateKeyPaths)).toEqual([['$.Statement[0].Effect']]);
+    // End to end: the engine reports the duplicate at its place in the template, and the run fails.
+    const invalid = report.results[0]?.findings.filter((f) => f.checkId === 'INVALID_POLICY') ?? [];
+    expect(invalid).toHaveLength(1);
+    // A KeyPolicy written as a JSON string keeps the policy's own paths ($…): a template path cannot point inside a string.
+    expect(invalid[0]?.path).toMatch(/^(Resources\.Key\.Properties\.KeyPolicy|\$)\.Statement\[\d\]\.Effect$/);
+    expect(invalid[0]?.message).toMatch(/more than once/);
+    expect(exitCode(report, 'low')).toBe(1);
   });
 
   it('passes no duplicate paths for a policy without duplicates', async () => {
