@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { buildSync } from 'esbuild';
+import { bundleRuleHandler } from '../support/rule-bundle';
 import { startBlackHole, startSelectiveBlackHole, type BlackHole } from '../support/black-hole';
 import { describeWithMoto, MOTO_CREDENTIALS, MOTO_REGION, motoClientConfig, startMoto, type MotoServer } from '../support/moto';
 
@@ -104,33 +104,8 @@ describeWithMoto('endpoints that never answer', () => {
       ({ target, body }) => target === 'TrentService.GetKeyPolicy' && body.includes(keys.swallowed as string),
     );
     holes.push(proxy);
-    buildSync({
-      entryPoints: [join(REPO, 'rule', 'handler.ts')],
-      bundle: true,
-      minify: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
-      outfile: join(dir, 'index.js'),
-      logLevel: 'error',
-    });
     // A Lambda context 40 s from its deadline; the script says when the handler returned, relative to it.
-    writeFileSync(
-      join(dir, 'invoke.js'),
-      [
-        "const { handler } = require('./index.js');",
-        "const event = JSON.parse(require('node:fs').readFileSync(process.argv[2], 'utf8'));",
-        'const started = Date.now();',
-        'const deadline = started + 40000;',
-        "handler(event, { getRemainingTimeInMillis: () => deadline - Date.now(), awsRequestId: 'black-hole-test' })",
-        '  .then((evaluations) => {',
-        '    const returned = Date.now();',
-        '    process.stdout.write("\\nTIMING " + JSON.stringify({ deadlineMs: deadline - started, returnedMs: returned - started }) + "\\n");',
-        '    process.stdout.write("\\nRESULT " + JSON.stringify(evaluations) + "\\n");',
-        '  })',
-        '  .catch((error) => { process.stderr.write(String(error && error.stack || error)); process.exitCode = 1; });',
-      ].join('\n'),
-    );
+    bundleRuleHandler(dir, { deadlineMs: 40_000, requestId: 'black-hole-test' });
     const fixture = readFileSync(join(REPO, 'test', 'fixtures', 'config-events', 'scheduled-testmode.json'), 'utf8');
     writeFileSync(join(dir, 'event.json'), fixture.replaceAll('111122223333', account).replace('us-east-2', MOTO_REGION));
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { buildSync } from 'esbuild';
+import { bundleRuleHandler } from '../support/rule-bundle';
 import { describeWithMoto, MOTO_CREDENTIALS, MOTO_REGION, motoClientConfig, startMoto, type MotoServer } from '../support/moto';
 
 interface SentEvaluation {
@@ -43,27 +43,7 @@ describeWithMoto('the bundled Config rule against moto_server', () => {
     );
 
     dir = mkdtempSync(join(tmpdir(), 'kpg-bundle-'));
-    buildSync({
-      entryPoints: [join(__dirname, '..', '..', 'rule', 'handler.ts')],
-      bundle: true,
-      minify: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
-      outfile: join(dir, 'index.js'),
-      logLevel: 'error',
-    });
-    writeFileSync(
-      join(dir, 'invoke.js'),
-      [
-        "const { handler } = require('./index.js');",
-        "const event = JSON.parse(require('node:fs').readFileSync(process.argv[2], 'utf8'));",
-        'const deadline = Date.now() + 120000;',
-        "handler(event, { getRemainingTimeInMillis: () => deadline - Date.now(), awsRequestId: 'bundle-test' })",
-        '  .then((evaluations) => { process.stdout.write("\\nRESULT " + JSON.stringify(evaluations) + "\\n"); })',
-        '  .catch((error) => { process.stderr.write(String(error && error.stack || error)); process.exitCode = 1; });',
-      ].join('\n'),
-    );
+    bundleRuleHandler(dir, { deadlineMs: 120_000, requestId: 'bundle-test' });
   });
 
   afterAll(async () => {
