@@ -64,11 +64,12 @@ export const REMEDIATION_PRINCIPAL_SETTINGS = { admin: 'remediationAdminPrincipa
  */
 export function remediationPackParameters(
   settings: RemediationSettings | undefined,
-  remediation: { documentName: string } | undefined,
+  remediation: { documentName: string; automationRoleArn: string } | undefined,
 ): Record<string, string | undefined> {
   if (remediation === undefined || settings === undefined || !remediationAttached(settings)) return {};
   return {
     RemediationDocumentName: remediation.documentName,
+    RemediationAutomationRoleArn: remediation.automationRoleArn,
     RemediationDryRun: String(settings.dryRun ?? true),
     RemediationAutomatic: String(settings.automatic ?? false),
     RemediationMaximumAutomaticAttempts: String(settings.maximumAutomaticAttempts ?? 3),

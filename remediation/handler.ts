@@ -222,7 +222,7 @@ export function createRemediationHandler(deps: RemediationDeps): (event: unknown
     const administrators = new Set(policyAdministrators(worstCase));
     const policyAdministratorArns = policyAdministrators(analysis).filter((p) => administrators.has(p));
     if (policyAdministratorArns.length === 0) {
-      const denies = putKeyPolicyDenies(analysis);
+      const denies = putKeyPolicyDenies(analysis, rewrite.origins);
       throw new LockoutRiskError(
         `refusing to rewrite ${keyArn}: afterwards no role or user could call kms:PutKeyPolicy unconditionally, so ` +
           `nobody could change the key policy again. ` +

@@ -49,6 +49,8 @@ export interface RewriteResult {
   changes: string[];
   /** Account-wide grants the rewrite left in place, and why (the engine then still reports them). */
   skipped: string[];
+  /** For each statement of the new policy, the index of the statement of the old policy it comes from. */
+  origins: number[];
 }
 
 /** The checks whose findings the rewrite acts on. */
@@ -90,6 +92,28 @@ function isAccountWideClass(p: PrincipalClass, accountId: string, orgIds: Readon
   return (p.kind === 'account' && p.account === accountId) || (p.kind === 'organization' && orgIds.has(p.orgId));
 }
 
+/**
+ * Principal classes beyond the key's own account: the public, another account, a principal of another (or an
+ * unknown) account, an organisation that is not held account-wide, an AWS service. A Deny that carves "everyone
+ * except role/Admin" or "except principals tagged team=sec" out of the root grant makes the engine list those
+ * own-account principals at the same path; they are part of the account the rewrite replaces, so they do not
+ * keep the entry in place. Only a class reaching outside the account does: replacing the entry by the
+ * account's named principals would take that access away silently.
+ */
+function reachesBeyondAccount(p: PrincipalClass, accountId: string, orgIds: ReadonlySet<string>): boolean {
+  switch (p.kind) {
+    case 'account':
+      return p.account !== accountId;
+    case 'organization':
+      return !orgIds.has(p.orgId);
+    case 'principal':
+      return p.account !== accountId;
+    case 'anyone':
+    case 'service':
+      return true;
+  }
+}
+
 /** How the engine writes the key owner's organisation (a policy variable it resolves to the owner's). */
 const KEY_OWNER_ORG = '${aws:ResourceOrgID}';
 
@@ -104,8 +128,9 @@ interface Targets {
 /**
  * The principal entries the engine holds account-wide: for every ACCOUNT_WIDE_* finding, the grants of its
  * statements, in the access summary, whose principal class is the own account (or a trusted organisation).
- * An entry that also grants someone else (`"*"` narrowed to the account and another one) is left alone:
- * replacing it would remove that access silently, so the engine keeps reporting it and the handler refuses.
+ * An entry that also grants someone beyond the account (`"*"` narrowed to the account and another one) is left
+ * alone: replacing it would remove that access silently, so the engine keeps reporting it and the handler
+ * refuses. Own-account principals the engine lists at the same path (carved out by a Deny) do not count.
  */
 function accountWideTargets(analysis: AnalysisResult, accountId: string): Targets {
   const statements = new Set<number>();
@@ -123,7 +148,7 @@ function accountWideTargets(analysis: AnalysisResult, accountId: string): Target
   const skipped: string[] = [];
   for (const g of grants) {
     if (!statements.has(g.statementIndex) || !isAccountWideClass(g.principal, accountId, orgIds)) continue;
-    const others = (classesByPath.get(g.path) ?? []).filter((p) => !isAccountWideClass(p, accountId, orgIds));
+    const others = (classesByPath.get(g.path) ?? []).filter((p) => reachesBeyondAccount(p, accountId, orgIds));
     if (others.length > 0) {
       skipped.push(`${g.path} also grants ${[...new Set(others.map((p) => p.label))].join(', ')}; replacing it would remove that access too`);
       continue;
@@ -273,17 +298,23 @@ export function rewriteKeyPolicy(policy: unknown, options: RewriteOptions): Rewr
   const changes: string[] = [];
   const taken = new Set(document.Statement.map((s) => s.Sid).filter((s): s is string => typeof s === 'string'));
   const out: PolicyStatement[] = [];
+  const origins: number[] = [];
+  const push = (origin: number) => (statement: PolicyStatement) => {
+    out.push(statement);
+    origins.push(origin);
+  };
 
   document.Statement.forEach((statement, index) => {
+    const emit = push(index);
     const label = typeof statement.Sid === 'string' ? `statement ${index} "${statement.Sid}"` : `statement ${index}`;
     const entries = targets.byStatement.get(index);
     if (entries === undefined || statement.Effect !== 'Allow' || statement.NotPrincipal !== undefined) {
-      out.push(statement);
+      emit(statement);
       return;
     }
     const { remaining, accountWide } = splitAt(statement, entries);
     if (accountWide.length === 0) {
-      out.push(statement);
+      emit(statement);
       return;
     }
 
@@ -298,7 +329,7 @@ export function rewriteKeyPolicy(policy: unknown, options: RewriteOptions): Rewr
     const adminSide = admin.length > 0 || unknownKms.length > 0 || (usage.length === 0 && shared.length > 0);
     const usageSide = usage.length > 0;
 
-    if (remaining !== undefined) out.push(withPrincipal(statement, remaining));
+    if (remaining !== undefined) emit(withPrincipal(statement, remaining));
     const what = `account-wide principal ${accountWide.join(', ')}`;
     if (nonKms.length > 0) changes.push(`${label}: dropped non-KMS actions ${nonKms.join(', ')} (they have no effect in a key policy)`);
 
@@ -311,10 +342,10 @@ export function rewriteKeyPolicy(policy: unknown, options: RewriteOptions): Rewr
       const createGrant = admin.includes('kms:CreateGrant') && !forAwsResources;
       const adminActions = [...admin.filter((a) => !createGrant || a !== 'kms:CreateGrant'), ...shared, ...unknownKms].sort();
       const usageActions = [...usage, ...shared].sort();
-      out.push(withPrincipal(statement, principalElement(options.adminPrincipalArns), adminActions, uniqueSid(`${base} administration`, taken)));
-      out.push(withPrincipal(statement, principalElement(options.usagePrincipalArns), usageActions, uniqueSid(`${base} usage`, taken)));
+      emit(withPrincipal(statement, principalElement(options.adminPrincipalArns), adminActions, uniqueSid(`${base} administration`, taken)));
+      emit(withPrincipal(statement, principalElement(options.usagePrincipalArns), usageActions, uniqueSid(`${base} usage`, taken)));
       if (createGrant) {
-        out.push(attachmentStatement(statement, options.usagePrincipalArns, uniqueSid(`${base} attachment of persistent resources`, taken)));
+        emit(attachmentStatement(statement, options.usagePrincipalArns, uniqueSid(`${base} attachment of persistent resources`, taken)));
       }
       changes.push(
         `${label}: ${what} split into ${adminActions.length} administration actions for ${options.adminPrincipalArns.join(', ')} ` +
@@ -336,11 +367,11 @@ export function rewriteKeyPolicy(policy: unknown, options: RewriteOptions): Rewr
         ? undefined
         : uniqueSid(`${typeof statement.Sid === 'string' && statement.Sid !== '' ? statement.Sid : `KmsPolicyGuard${index}`} ${side}`, taken);
     const actions = nonKms.length > 0 ? strings(statement.Action).filter((p) => !nonKms.includes(p)) : undefined;
-    out.push(withPrincipal(statement, principalElement(arns), actions, sid));
+    emit(withPrincipal(statement, principalElement(arns), actions, sid));
     changes.push(`${label}: ${what} replaced by ${side} principals ${arns.join(', ')}`);
   });
 
-  return { policy: { ...document, Statement: out }, changed: changes.length > 0, changes, skipped: targets.skipped };
+  return { policy: { ...document, Statement: out }, changed: changes.length > 0, changes, skipped: targets.skipped, origins };
 }
 
 /**
@@ -390,9 +421,18 @@ export function worstCaseDenies(policy: KeyPolicyDocument, analysis: AnalysisRes
   return { ...policy, Statement: statements };
 }
 
-/** Deny statements that name kms:PutKeyPolicy, for messages (`statement 3 ("Freeze")`). */
-export function putKeyPolicyDenies(analysis: AnalysisResult): string[] {
+/**
+ * Deny statements that name kms:PutKeyPolicy, for messages (`statement 3 ("Freeze")`). With `origins` (from
+ * rewriteKeyPolicy), `analysis` is of the rewritten policy and each Deny is named by its index in the policy on
+ * the key, which is where the operator has to change it; the rewrite keeps Deny statements (and their Sid) as
+ * written, only their position moves when an Allow before them is split.
+ */
+export function putKeyPolicyDenies(analysis: AnalysisResult, origins?: readonly number[]): string[] {
   return (analysis.policy?.statements ?? [])
     .filter((st) => st.effect === 'Deny' && actionNames(st.actions).includes('kms:PutKeyPolicy'))
-    .map((st) => (st.sid === undefined ? `statement ${st.index}` : `statement ${st.index} ("${st.sid}")`));
+    .map((st) => {
+      const index = origins === undefined ? st.index : origins[st.index];
+      const at = index === undefined ? `statement ${st.index} of the rewritten policy` : `statement ${index}`;
+      return st.sid === undefined ? at : `${at} ("${st.sid}")`;
+    });
 }

@@ -246,6 +246,7 @@ export function createHandler(deps: HandlerDeps): RuleHandler {
         },
       });
       let principal: Promise<string> | undefined;
+      let clientsAccount: Promise<string | undefined> | undefined;
       const workSignal = work.deadline.signal;
       const inv: Invocation = {
         work: work.deadline,
@@ -260,6 +261,7 @@ export function createHandler(deps: HandlerDeps): RuleHandler {
           reader,
           logger,
           principal: () => (principal ??= clients.principal(workSignal === undefined ? {} : { abortSignal: workSignal })),
+          clientsAccount: () => (clientsAccount ??= clients.account(workSignal === undefined ? {} : { abortSignal: workSignal })),
         },
         sender: new EvaluationSender({
           config: clients.config,

@@ -137,6 +137,7 @@ export function createFakeAws(options: FakeAwsOptions): FakeAws {
       kms: kms as unknown as KMSClient,
       config: config as unknown as ConfigServiceClient,
       principal: async () => `arn:aws:iam::${ACCOUNT}:role/kms-policy-guard`,
+      account: async () => ACCOUNT,
     },
     kmsCalls: () => kmsCalls,
     configCalls: () => configCalls,

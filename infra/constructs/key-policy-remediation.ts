@@ -8,6 +8,8 @@ import { REQUEST_FIELDS } from '../../remediation/parameters';
 import { ADMIN_PRINCIPALS_ENV, principalArnProblem, USAGE_PRINCIPALS_ENV } from '../../remediation/settings';
 import { GuardFunction } from './guard-function';
 
+/** The document parameter Config's remediation fills with the automation role (the only value it accepts). */
+export const AUTOMATION_ASSUME_ROLE_PARAMETER = 'AutomationAssumeRole';
 export const DEFAULT_REMEDIATION_DOCUMENT_NAME = 'KmsPolicyGuard-RemediateKeyPolicy';
 /** Backups of replaced key policies live under this SSM parameter path (see remediation/handler.ts). */
 export const BACKUP_PARAMETER_PATH = '/kms-policy-guard/backup';
@@ -63,7 +65,7 @@ function checkPrincipalArns(scope: Construct, setting: string, arns: readonly st
 export class KeyPolicyRemediation extends Construct {
   readonly guard: GuardFunction;
   readonly document: ssm.CfnDocument;
-  /** The role the Automation document runs with (fixed in the document); it may only invoke the remediation function. */
+  /** The role the Automation document runs with (its AutomationAssumeRole accepts no other); it may only invoke the remediation function. */
   readonly automationRole: iam.Role;
   /**
    * For the people (or pipelines) who start the remediation by hand: start this document, read its
@@ -213,9 +215,18 @@ export class KeyPolicyRemediation extends Construct {
         'fixed when the remediation was deployed, keeps everything else, refuses rewrites that would leave nobody able to ' +
         `call kms:PutKeyPolicy, and backs the old policy up under ${BACKUP_PARAMETER_PATH}/<keyId>/ before writing. ` +
         '**DryRun defaults to true**: the output shows the diff and nothing is written.',
-      // Fixed to the deployed role: a caller cannot run the document with a role of their choosing.
-      assumeRole: this.automationRole.roleArn,
+      // Config's automatic remediation runs a document only through an AutomationAssumeRole parameter
+      // (https://docs.aws.amazon.com/config/latest/APIReference/API_PutRemediationConfigurations.html). Its
+      // allowedValues hold the deployed automation role alone, and SSM checks them when an execution starts,
+      // so a caller still cannot run the document with a role of their choosing.
+      assumeRole: `{{ ${AUTOMATION_ASSUME_ROLE_PARAMETER} }}`,
       parameters: {
+        [AUTOMATION_ASSUME_ROLE_PARAMETER]: {
+          type: 'String',
+          description: 'The role the document runs with. Only the automation role deployed with this document is accepted.',
+          default: this.automationRole.roleArn,
+          allowedValues: [this.automationRole.roleArn],
+        },
         KeyId: {
           type: 'String',
           description: 'Key ID or key ARN of the KMS key to fix (Config passes the resource ID).',

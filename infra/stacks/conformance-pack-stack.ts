@@ -72,7 +72,10 @@ export class KmsPolicyGuardConformancePackStack extends Stack {
       conformancePackInputParameters: packInputParameters(template, {
         KmsPolicyGuardFunctionArn: this.ruleFunction.function.functionArn,
         ...rulePackParameters(props.ruleParameters ?? {}, props.maximumExecutionFrequency),
-        ...remediationPackParameters(props.remediation, { documentName: this.remediation.document.ref }),
+        ...remediationPackParameters(props.remediation, {
+          documentName: this.remediation.document.ref,
+          automationRoleArn: this.remediation.automationRole.roleArn,
+        }),
       }),
     });
     this.conformancePack.node.addDependency(invokePermission, this.ruleFunction, this.remediation);

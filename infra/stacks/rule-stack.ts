@@ -1,7 +1,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as config from 'aws-cdk-lib/aws-config';
 import type { Construct } from 'constructs';
-import { KeyPolicyRemediation } from '../constructs/key-policy-remediation';
+import { AUTOMATION_ASSUME_ROLE_PARAMETER, KeyPolicyRemediation } from '../constructs/key-policy-remediation';
 import { KmsKeyPolicyRule, type KmsKeyPolicyRuleProps } from '../constructs/kms-key-policy-rule';
 import { REMEDIATION_PRINCIPAL_SETTINGS, remediationAttached, type RemediationSettings } from '../settings';
 
@@ -44,9 +44,11 @@ export class KmsPolicyGuardRuleStack extends Stack {
         targetType: 'SSM_DOCUMENT',
         targetId: this.remediation.document.ref,
         parameters: {
-          // The document's only parameters: the principals are fixed in the function, the role in the document.
+          // The principals are fixed in the function. Automatic remediation needs AutomationAssumeRole; the
+          // document accepts only this role for it.
           KeyId: { ResourceValue: { Value: 'RESOURCE_ID' } },
           DryRun: { StaticValue: { Values: [String(settings.dryRun ?? true)] } },
+          [AUTOMATION_ASSUME_ROLE_PARAMETER]: { StaticValue: { Values: [this.remediation.automationRole.roleArn] } },
         },
         automatic: settings.automatic ?? false,
         maximumAutomaticAttempts: settings.maximumAutomaticAttempts ?? 3,

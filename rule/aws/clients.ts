@@ -59,6 +59,11 @@ export interface AwsClients {
    * `abortSignal`, the lookup is abandoned (and UNKNOWN_PRINCIPAL given) when the signal fires.
    */
   principal(options?: { abortSignal?: AbortSignal }): Promise<string>;
+  /**
+   * The account the KMS calls act in (KMS resolves a bare key ID in the caller's account): the execution
+   * role's account, or the function's own. Undefined when it cannot be found out; callers then fail closed.
+   */
+  account(options?: { abortSignal?: AbortSignal }): Promise<string | undefined>;
 }
 
 export interface ClientScope {
@@ -173,17 +178,37 @@ export function createClientsFactory(options: ClientsFactoryOptions = {}): Clien
   const ownClients = (region: string): AwsClients => {
     let clients = own.get(region);
     if (clients === undefined) {
-      let identity: Promise<string> | undefined;
+      // These clients live as long as the warm container. Only a successful lookup is kept: one aborted by an
+      // invocation's deadline, or failed, is asked again by the next caller instead of naming
+      // UNKNOWN_PRINCIPAL for the container's lifetime.
+      let identity: Promise<{ arn: string; account: string }> | undefined;
+      const lookup = (abortSignal: AbortSignal | undefined): Promise<{ arn: string; account: string }> => {
+        if (identity === undefined) {
+          const pending = stsFor(region)
+            .send(new GetCallerIdentityCommand({}), abortSignal === undefined ? {} : { abortSignal })
+            .then((r) => {
+              const account = r.Account ?? /^arn:[^:]+:[^:]+::(\d{12}):/.exec(r.Arn ?? '')?.[1];
+              if (r.Arn === undefined || account === undefined) throw new Error('GetCallerIdentity returned no ARN or account');
+              return { arn: roleArnFromCaller(r.Arn), account };
+            });
+          identity = pending;
+          pending.catch(() => {
+            if (identity === pending) identity = undefined;
+          });
+        }
+        return identity;
+      };
       clients = {
         kms: nameEndpointInNetworkErrors(new KMSClient({ region, ...settings, maxAttempts: SDK_MAX_ATTEMPTS })),
         config: nameEndpointInNetworkErrors(new ConfigServiceClient({ region, ...settings, maxAttempts: SDK_MAX_ATTEMPTS })),
-        principal: (options) => {
-          identity ??= stsFor(region)
-            .send(new GetCallerIdentityCommand({}), options?.abortSignal === undefined ? {} : { abortSignal: options.abortSignal })
-            .then((r) => (r.Arn === undefined ? UNKNOWN_PRINCIPAL : roleArnFromCaller(r.Arn)))
-            .catch(() => UNKNOWN_PRINCIPAL);
-          return identity;
-        },
+        principal: (options) => lookup(options?.abortSignal).then(
+          (i) => i.arn,
+          () => UNKNOWN_PRINCIPAL,
+        ),
+        account: (options) => lookup(options?.abortSignal).then(
+          (i) => i.account,
+          () => undefined,
+        ),
       };
       own.set(region, clients);
     }
@@ -220,6 +245,8 @@ export function createClientsFactory(options: ClientsFactoryOptions = {}): Clien
       kms: nameEndpointInNetworkErrors(new KMSClient(clientSettings)),
       config: nameEndpointInNetworkErrors(new ConfigServiceClient(clientSettings)),
       principal: () => Promise.resolve(roleArn),
+      // The execution role is in the event's account (executionRoleArn), so the calls act there.
+      account: () => Promise.resolve(scope.accountId),
     };
     assumed.set(cacheKey, { clients, expiresAt });
     return clients;

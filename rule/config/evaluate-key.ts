@@ -28,6 +28,8 @@ export interface KeyJudge {
   reader: KeyReader;
   /** The principal making the KMS calls, for annotations. */
   principal: () => Promise<string>;
+  /** The account the KMS calls act in (AwsClients.account); undefined when unknown. */
+  clientsAccount: () => Promise<string | undefined>;
   logger: RuleLogger;
 }
 
@@ -94,9 +96,27 @@ async function judgeKeyUnguarded(input: KeyFacts, judge: KeyJudge, options: Judg
     return decideVerdict({ kind: 'gone' }, params);
   };
 
+  // The reads send the bare key ID, which KMS resolves in the account of the caller's credentials (a key of
+  // another account must be named by its key ARN: https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html).
+  // Made from another account (a central rule without ExecutionRoleName), a NotFoundException says nothing
+  // about the key; nor does one when the acting account is unknown. Only a read in the key's own account can
+  // find a key gone; otherwise it stays unreadable (NON_COMPLIANT).
+  const readsInKeyAccount = async (operation: string): Promise<boolean> => {
+    const acting = await judge.clientsAccount();
+    const keyAccount = accountOf(facts.arn, judge.accountId);
+    if (acting === keyAccount) return true;
+    judge.logger.warn('NotFoundException from a read outside the key\'s account; the key is not taken as deleted', {
+      keyId: facts.keyId,
+      operation,
+      keyAccount,
+      clientsAccount: acting ?? 'unknown',
+    });
+    return false;
+  };
+
   if (facts.keyManager === undefined || facts.keyState === undefined) {
     let described = await judge.reader.describe(facts.keyId, firstRead());
-    if (!described.ok && described.kind === 'not-found') {
+    if (!described.ok && described.kind === 'not-found' && (await readsInKeyAccount(described.operation))) {
       // Deleted since it was listed, or created so recently that KMS does not know it everywhere yet.
       const confirmation = await judge.reader.confirmGone(facts.keyId);
       if (confirmation.gone) return gone(described);
@@ -114,7 +134,7 @@ async function judgeKeyUnguarded(input: KeyFacts, judge: KeyJudge, options: Judg
 
   if (facts.policy === undefined) {
     const read = await judge.reader.policy(facts.keyId, firstRead());
-    if (!read.ok && read.kind === 'not-found') {
+    if (!read.ok && read.kind === 'not-found' && (await readsInKeyAccount(read.operation))) {
       // No missing permission (that is AccessDeniedException): the key went away, unless DescribeKey still
       // finds it. Then it is judged on what DescribeKey says (pending deletion is NOT_APPLICABLE), else it
       // stays unreadable: fail closed.

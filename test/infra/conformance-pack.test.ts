@@ -68,9 +68,16 @@ describe('conformance-pack/kms-policy-guard-pack.yaml', () => {
     expect(parameters.RemediationAutomatic?.Default).toBe('false');
     expect(parameters.RemediationDryRun?.Default).toBe('true');
     const params = remediation?.Properties.Parameters as Record<string, unknown>;
-    // Only the key and DryRun: principals and role are fixed when the remediation is deployed.
-    expect(Object.keys(params).sort()).toEqual(['DryRun', 'KeyId']);
-    expect(pack.parameterNames.filter((n) => /Principal|AssumeRole/.test(n))).toEqual([]);
+    // The key, DryRun and the automation role (automatic remediation needs AutomationAssumeRole); the
+    // principals are fixed in the function, and the document accepts only the role it was deployed with.
+    expect(Object.keys(params).sort()).toEqual(['AutomationAssumeRole', 'DryRun', 'KeyId']);
+    expect(pack.parameterNames.filter((n) => /Principal/.test(n))).toEqual([]);
     expect(params.KeyId).toEqual({ ResourceValue: { Value: 'RESOURCE_ID' } });
+    expect(params.AutomationAssumeRole).toEqual({ StaticValue: { Values: [{ Ref: 'RemediationAutomationRoleArn' }] } });
+  });
+
+  it('takes the automation role as a parameter, with no default a caller could rely on', () => {
+    expect(pack.parameterNames).toContain('RemediationAutomationRoleArn');
+    expect(parameters.RemediationAutomationRoleArn?.Default).toBe('');
   });
 });

@@ -113,11 +113,14 @@ describe('KmsPolicyGuardRule (single account)', () => {
       DocumentType: 'Automation',
       Content: Match.objectLike({
         schemaVersion: '0.3',
-        // Fixed to the deployed role: no AutomationAssumeRole parameter a caller could set.
-        assumeRole: { 'Fn::GetAtt': [Match.stringLikeRegexp('^RemediationAutomationRole'), 'Arn'] },
+        // Config's automatic remediation needs {{ AutomationAssumeRole }}; allowedValues hold the deployed role only.
+        assumeRole: '{{ AutomationAssumeRole }}',
         parameters: {
           KeyId: Match.objectLike({ type: 'String' }),
           DryRun: Match.objectLike({ default: 'true', allowedValues: ['true', 'false'] }),
+          AutomationAssumeRole: Match.objectLike({
+            allowedValues: [{ 'Fn::GetAtt': [Match.stringLikeRegexp('^RemediationAutomationRole'), 'Arn'] }],
+          }),
         },
         mainSteps: [
           Match.objectLike({
@@ -191,7 +194,7 @@ describe('KmsPolicyGuardRule (single account)', () => {
     expect(JSON.stringify(backup?.resources)).toContain(':parameter/kms-policy-guard/backup/*');
   });
 
-  it('attaches the remediation manually, passing only the key and DryRun', () => {
+  it('attaches the remediation manually, passing the key, DryRun and the deployed automation role', () => {
     const ruleId = Object.keys(synth.templates.rule.findResources('AWS::Config::ConfigRule'))[0];
     synth.templates.rule.hasResourceProperties('AWS::Config::RemediationConfiguration', {
       ConfigRuleName: { Ref: ruleId },
@@ -202,6 +205,7 @@ describe('KmsPolicyGuardRule (single account)', () => {
       Parameters: {
         KeyId: { ResourceValue: { Value: 'RESOURCE_ID' } },
         DryRun: { StaticValue: { Values: ['true'] } },
+        AutomationAssumeRole: { StaticValue: { Values: [{ 'Fn::GetAtt': [Match.stringLikeRegexp('^RemediationAutomationRole'), 'Arn'] }] } },
       },
     });
   });
@@ -235,7 +239,10 @@ describe('KmsPolicyGuardConformancePack', () => {
     expect(parameterValue(params, 'MinimumSeverity')).toBe('medium');
     expect(parameterValue(params, 'KmsPolicyGuardMaximumExecutionFrequency')).toBe('Six_Hours');
     expect(parameterValue(params, 'RemediationDocumentName')).toEqual({ Ref: expect.stringMatching(/^RemediationDocument/) });
-    expect(params.map((p) => p.ParameterName).filter((n) => /Principal|AssumeRole/.test(n))).toEqual([]);
+    expect(params.map((p) => p.ParameterName).filter((n) => /Principal/.test(n))).toEqual([]);
+    // The role the pack's remediation passes as AutomationAssumeRole: the automation role of this stack,
+    // the only value the document it deploys accepts.
+    expect(parameterValue(params, 'RemediationAutomationRoleArn')).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^RemediationAutomationRole/), 'Arn'] });
     expect(parameterValue(params, 'RemediationAutomatic')).toBe('false');
     expect(parameterValue(params, 'ExecutionRoleName')).toBeUndefined();
     const declared = Object.keys((parse(packBody) as { Parameters: Record<string, unknown> }).Parameters);

@@ -478,7 +478,62 @@ describe('the rewrite follows the engine', () => {
     setUp(JSON.stringify(policy));
     const error = await handler()(event({ DryRun: 'false' })).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LockoutRiskError);
-    expect((error as Error).message).toMatch(/statement 1 \("Freeze"\)|Freeze/);
+    expect((error as Error).message).toMatch(/statement 1 \("Freeze"\)/);
+    expect(writes()).toEqual([]);
+  });
+
+  // The rewrite splits statement 0 (kms:*) into three statements, so in the rewritten policy the Deny moves;
+  // the operator fixes the policy as it is on the key, so the message must name it there.
+  it.each([
+    ['with a Sid', { Sid: 'Freeze' }, 'statement 1 ("Freeze")'],
+    ['without a Sid', {}, 'statement 1.'],
+  ])('names a blocking Deny %s by its index in the policy on the key, not in the rewrite', async (_label, sid, named) => {
+    const policy = JSON.parse(fixtureText('seed-bad-policy')) as { Statement: unknown[] };
+    policy.Statement.push({ ...sid, Effect: 'Deny', Principal: '*', Action: 'kms:PutKeyPolicy', Resource: KEY_ARN });
+    setUp(JSON.stringify(policy));
+    const error = await handler()(event({ DryRun: 'false' })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LockoutRiskError);
+    expect((error as Error).message).toContain(named);
+    expect((error as Error).message).not.toMatch(/statement [2-9]/);
+    expect(writes()).toEqual([]);
+  });
+});
+
+describe('a Deny that carves a principal of the own account out of the account-wide grant', () => {
+  // The Deny narrows who of the account keeps an action; the account-wide grant is still the key's own account
+  // as a whole, so it is replaced by the deployed principals and the Deny stays as written.
+  const root = { Sid: 'Allow key access', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' };
+  it.each([
+    [
+      'Deny kms:ScheduleKeyDeletion to everyone but role/Admin',
+      { Sid: 'NoDeletion', Effect: 'Deny', Principal: '*', Action: 'kms:ScheduleKeyDeletion', Resource: '*', Condition: { ArnNotLike: { 'aws:PrincipalArn': `arn:aws:iam::${ACCOUNT}:role/Admin` } } },
+    ],
+    [
+      'Deny kms:Decrypt unless aws:PrincipalTag/team = sec',
+      { Sid: 'SecOnly', Effect: 'Deny', Principal: '*', Action: 'kms:Decrypt', Resource: '*', Condition: { StringNotEquals: { 'aws:PrincipalTag/team': 'sec' } } },
+    ],
+    [
+      'Deny kms:Decrypt to everyone but a user, by aws:username',
+      { Effect: 'Deny', Principal: { AWS: '*' }, Action: 'kms:Decrypt', Resource: '*', Condition: { StringNotEquals: { 'aws:username': 'alice' } } },
+    ],
+  ])('%s: the account principal is rewritten, the Deny is kept', async (_label, deny) => {
+    setUp(JSON.stringify({ Version: '2012-10-17', Statement: [root, deny] }));
+    const result = await handler()(event());
+    expect(result.status).toBe('DRY_RUN');
+    if (result.status !== 'DRY_RUN') throw new Error('unreachable');
+    const statements = (JSON.parse(result.newPolicy) as { Statement: unknown[] }).Statement;
+    expect(JSON.stringify(statements)).not.toContain(':root');
+    expect(statements).toContainEqual(deny);
+    expect(result.policyAdministrators).toEqual([ADMIN]);
+    expect(writes()).toEqual([]);
+  });
+
+  it('still refuses when the Deny carves the remediation\'s own administrators out of kms:PutKeyPolicy', async () => {
+    const deny = { Sid: 'OnlyBreakGlass', Effect: 'Deny', Principal: '*', Action: 'kms:PutKeyPolicy', Resource: '*', Condition: { ArnNotLike: { 'aws:PrincipalArn': `arn:aws:iam::${ACCOUNT}:role/BreakGlass` } } };
+    setUp(JSON.stringify({ Version: '2012-10-17', Statement: [root, deny] }));
+    const error = await handler()(event()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LockoutRiskError);
+    expect((error as Error).message).toContain('statement 1 ("OnlyBreakGlass")');
     expect(writes()).toEqual([]);
   });
 });

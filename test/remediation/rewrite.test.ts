@@ -1,4 +1,4 @@
-import { analyzePolicy } from '../../rule/engine';
+import { analyzePolicy, type Grant } from '../../rule/engine';
 import { ALL_KEY_POLICY_ACTIONS, actionRole } from '../../remediation/kms-actions';
 import { lineDiff } from '../../remediation/line-diff';
 import { policyAdministrators, rewriteKeyPolicy, toPolicyDocument, worstCaseDenies, type PolicyStatement } from '../../remediation/rewrite';
@@ -331,5 +331,37 @@ describe('entries the rewrite leaves alone, so the handler refuses with the reas
     expect(changed).toBe(false);
     expect(policy.Statement).toEqual([statement]);
     expect(skipped.join('\n')).toMatch(reason);
+  });
+});
+
+/**
+ * Which other classes the engine lists at the path of an account-wide entry decide whether it is rewritten:
+ * own-account principals (carved out by a Deny) are part of the account being replaced; anything reaching
+ * beyond the account keeps the entry in place. The extra class is added to the engine's real analysis of a
+ * root `kms:*` grant at the root entry's path.
+ */
+describe('classes at the same path as the account-wide entry', () => {
+  const policy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' }] };
+  const path = '$.Statement[0].Principal.AWS';
+  type Extra = Grant['principal'];
+  it.each<[string, boolean, Extra]>([
+    ['a role of the own account', true, { kind: 'principal', id: 'r', label: 'role Admin', subtype: 'role', name: `arn:aws:iam::${ACCOUNT}:role/Admin`, account: ACCOUNT }],
+    ['principals tagged team=sec of the own account', true, { kind: 'principal', id: 't', label: 'principals tagged team=sec', subtype: 'tagged', name: 'team=sec', account: ACCOUNT }],
+    ['a role of another account', false, { kind: 'principal', id: 'o', label: 'role X of 444455556666', subtype: 'role', name: 'arn:aws:iam::444455556666:role/X', account: '444455556666' }],
+    ['a principal of an unknown account', false, { kind: 'principal', id: 'u', label: 'principals tagged x', subtype: 'tagged', name: 'x' }],
+    ['another account', false, { kind: 'account', id: 'account:444455556666', label: 'every principal of account 444455556666', account: '444455556666' }],
+    ['another organisation', false, { kind: 'organization', id: 'org:o-foreign12345', label: 'organisation o-foreign12345', orgId: 'o-foreign12345' }],
+    ['anyone', false, { kind: 'anyone', id: 'anyone', label: 'anyone' }],
+    ['an AWS service', false, { kind: 'service', id: 'svc', label: 'service logs.amazonaws.com', service: 'logs.amazonaws.com' }],
+  ])('%s: rewritten = %p', (_label, rewritten, extra) => {
+    const analysis = analyzePolicy(policy, { accountId: ACCOUNT, keyArn: KEY_ARN });
+    const entry = analysis.summary?.entries.find((e) => e.grants.some((g) => g.path === path));
+    const template = entry?.grants.find((g) => g.path === path);
+    if (entry === undefined || template === undefined) throw new Error('the engine reported no grant at the root entry');
+    analysis.summary?.entries.push({ principal: extra, actions: template.actions, grants: [{ ...template, principal: extra }] });
+    const result = rewriteKeyPolicy(policy, { ...options, analysis });
+    expect(result.changed).toBe(rewritten);
+    if (rewritten) expect(result.skipped).toEqual([]);
+    else expect(result.skipped.join('\n')).toContain(`${path} also grants ${extra.label}`);
   });
 });

@@ -169,6 +169,59 @@ describe('clients factory', () => {
     expect(await clients.principal()).toBe(UNKNOWN_PRINCIPAL);
   });
 
+  // A warm container keeps its clients for hours: one invocation whose lookup was aborted (its deadline) or
+  // failed must not leave every later invocation naming UNKNOWN_PRINCIPAL.
+  it.each([
+    ['fails', () => Promise.reject(Object.assign(new Error('throttled'), { name: 'ThrottlingException' }))],
+    ['answers without an ARN', () => Promise.resolve({})],
+  ])('looks the caller up again on the next invocation when the first lookup %s', async (_label, firstAnswer) => {
+    let calls = 0;
+    stsMock.on(GetCallerIdentityCommand).callsFake(() => {
+      calls++;
+      return calls === 1 ? firstAnswer() : Promise.resolve({ Arn: 'arn:aws:sts::111122223333:assumed-role/fn-role/fn', Account: '111122223333' });
+    });
+    const factory = createClientsFactory();
+    const scope = { accountId: '111122223333', partition: 'aws', region: 'eu-west-1' };
+    expect(await (await factory(scope)).principal()).toBe(UNKNOWN_PRINCIPAL);
+    expect(await (await factory(scope)).principal()).toBe('arn:aws:iam::111122223333:role/fn-role');
+    // Once known, the identity is kept: no further STS call.
+    expect(await (await factory(scope)).principal()).toBe('arn:aws:iam::111122223333:role/fn-role');
+    expect(stsMock.commandCalls(GetCallerIdentityCommand)).toHaveLength(2);
+  });
+
+  it('looks the caller up again after a lookup aborted by the invocation deadline', async () => {
+    let calls = 0;
+    stsMock.on(GetCallerIdentityCommand).callsFake(() => {
+      calls++;
+      if (calls === 1) return Promise.reject(Object.assign(new Error('Request aborted'), { name: 'AbortError' }));
+      return Promise.resolve({ Arn: 'arn:aws:sts::111122223333:assumed-role/fn-role/fn', Account: '111122223333' });
+    });
+    const factory = createClientsFactory();
+    const scope = { accountId: '111122223333', partition: 'aws', region: 'eu-west-1' };
+    const aborted = new AbortController();
+    aborted.abort();
+    expect(await (await factory(scope)).principal({ abortSignal: aborted.signal })).toBe(UNKNOWN_PRINCIPAL);
+    expect(await (await factory(scope)).principal()).toBe('arn:aws:iam::111122223333:role/fn-role');
+  });
+
+  it('tells the account the calls act in: the caller\'s own, or the assumed role\'s', async () => {
+    stsMock.on(GetCallerIdentityCommand).resolves({ Arn: 'arn:aws:sts::111122223333:assumed-role/fn-role/fn', Account: '111122223333' });
+    stsMock.on(AssumeRoleCommand).resolves({ Credentials: { AccessKeyId: 'a', SecretAccessKey: 's', SessionToken: 't', Expiration: new Date(Date.now() + 3600_000) } });
+    const factory = createClientsFactory();
+    const own = await factory({ accountId: '444455556666', partition: 'aws', region: 'eu-west-1' });
+    expect(await own.account()).toBe('111122223333');
+    const assumed = await factory({ accountId: '444455556666', partition: 'aws', region: 'eu-west-1', executionRoleName: 'Audit' });
+    expect(await assumed.account()).toBe('444455556666');
+  });
+
+  it('says the account is unknown when GetCallerIdentity fails, and asks again next time', async () => {
+    stsMock.on(GetCallerIdentityCommand).rejectsOnce(new Error('offline')).resolves({ Arn: 'arn:aws:sts::111122223333:assumed-role/fn-role/fn', Account: '111122223333' });
+    const factory = createClientsFactory();
+    const scope = { accountId: '111122223333', partition: 'aws', region: 'eu-west-1' };
+    expect(await (await factory(scope)).account()).toBeUndefined();
+    expect(await (await factory(scope)).account()).toBe('111122223333');
+  });
+
   it('turns an assumed-role caller ARN into the role ARN', () => {
     expect(roleArnFromCaller('arn:aws:sts::111122223333:assumed-role/R/s')).toBe('arn:aws:iam::111122223333:role/R');
     expect(roleArnFromCaller('arn:aws:iam::111122223333:user/u')).toBe('arn:aws:iam::111122223333:user/u');

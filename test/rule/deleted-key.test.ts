@@ -84,3 +84,44 @@ describe('DescribeKey answers NotFoundException in a sweep over KMS', () => {
     expect(kmsMock.commandCalls(GetKeyPolicyCommand)).toHaveLength(policyReads);
   });
 });
+
+/**
+ * KMS resolves a bare key ID (what the reads send) in the account of the caller's credentials. A central rule
+ * without ExecutionRoleName reads a member account's key with the function's own credentials, so KMS looks in
+ * the function's account and answers NotFoundException for a key that may well exist: that says nothing about
+ * the key, which stays unreadable (NON_COMPLIANT), never "deleted".
+ */
+describe('NotFoundException from a read made outside the key\'s account', () => {
+  it.each([
+    ['the calls act in another account (central rule without ExecutionRoleName)', '999988887777', 'NON_COMPLIANT'],
+    ['the account the calls act in is unknown (GetCallerIdentity failed)', undefined, 'NON_COMPLIANT'],
+    ['the calls act in the key\'s account', ACCOUNT, 'NOT_APPLICABLE'],
+  ])('%s: %s', async (_case, clientsAccount, compliance) => {
+    kmsMock.on(GetKeyPolicyCommand).rejects(awsError('NotFoundException'));
+    kmsMock.on(DescribeKeyCommand).rejects(awsError('NotFoundException'));
+    const { handler } = harness({ clientsAccount });
+    const [evaluation] = await handler(fixtureEvent('unreadable-policy.json'), lambdaContext());
+    expect(evaluation).toMatchObject({ ComplianceResourceId: KEY, ComplianceType: compliance });
+    if (compliance === 'NON_COMPLIANT') expect(evaluation?.Annotation).toMatch(/kms:GetKeyPolicy failed with NotFoundException/);
+  });
+
+  it('with ExecutionRoleName the calls act in the key\'s account, so two NotFoundException mean the key is gone', async () => {
+    kmsMock.on(GetKeyPolicyCommand).rejects(awsError('NotFoundException'));
+    kmsMock.on(DescribeKeyCommand).rejects(awsError('NotFoundException'));
+    const { handler, scopes } = harness({ clientsAccount: '999988887777' });
+    const event = fixtureEvent('unreadable-policy.json') as { ruleParameters?: string };
+    const [evaluation] = await handler({ ...event, ruleParameters: JSON.stringify({ ExecutionRoleName: 'KmsPolicyGuardExecutionRole' }) }, lambdaContext());
+    expect(scopes[0]?.executionRoleName).toBe('KmsPolicyGuardExecutionRole');
+    expect(evaluation).toMatchObject({ ComplianceResourceId: KEY, ComplianceType: 'NOT_APPLICABLE' });
+  });
+
+  it('a sweep that lists a key and then cannot find it, from another account, keeps it NON_COMPLIANT', async () => {
+    configMock.on(ListDiscoveredResourcesCommand).resolves({});
+    configMock.on(GetComplianceDetailsByConfigRuleCommand).resolves({});
+    kmsMock.on(ListKeysCommand).resolves({ Keys: [{ KeyId: KEY }] });
+    kmsMock.on(DescribeKeyCommand).rejects(awsError('NotFoundException'));
+    const { handler } = harness({ clientsAccount: '999988887777' });
+    const sent = await handler(fixtureEvent('scheduled.json'), lambdaContext());
+    expect(sent).toEqual([expect.objectContaining({ ComplianceResourceId: KEY, ComplianceType: 'NON_COMPLIANT' })]);
+  });
+});

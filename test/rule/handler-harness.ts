@@ -4,11 +4,16 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import type { ClientScope } from '../../rule/aws/clients';
 import type { Analyzer } from '../../rule/config/evaluate-key';
 import { createHandler, type HandlerDeps } from '../../rule/handler';
-import { CapturingLogger, CapturingMetrics, REGION, stubAnalyzer, VirtualClock } from './support';
+import { ACCOUNT, CapturingLogger, CapturingMetrics, REGION, stubAnalyzer, VirtualClock } from './support';
 
 export const RULE_PRINCIPAL = 'arn:aws:iam::111122223333:role/kms-policy-guard-rule';
 
-export function harness(options: { analyze?: Analyzer; deps?: Partial<HandlerDeps> } = {}) {
+/**
+ * `clientsAccount`: the account the KMS calls act in without ExecutionRoleName (the function's own; default the
+ * events' account, a single-account deployment). With ExecutionRoleName the calls act in the event's account.
+ */
+export function harness(options: { analyze?: Analyzer; deps?: Partial<HandlerDeps>; clientsAccount?: string | undefined } = {}) {
+  const ownAccount = 'clientsAccount' in options ? options.clientsAccount : ACCOUNT;
   const clock = new VirtualClock();
   const logger = new CapturingLogger();
   const metrics = new CapturingMetrics();
@@ -18,7 +23,12 @@ export function harness(options: { analyze?: Analyzer; deps?: Partial<HandlerDep
   const handler = createHandler({
     clients: async (scope) => {
       scopes.push(scope);
-      return { kms, config, principal: async () => RULE_PRINCIPAL };
+      return {
+        kms,
+        config,
+        principal: async () => RULE_PRINCIPAL,
+        account: async () => (scope.executionRoleName === undefined ? ownAccount : scope.accountId),
+      };
     },
     clock,
     logger: logger.asLogger(),

@@ -69,7 +69,7 @@ function sweepOverKms(kmsHandlers: Record<string, Handler>, configHandlers: Reco
   const { handler, logger } = harness({
     deps: {
       ...TIMING.deps,
-      clients: async () => ({ kms: kms as unknown as KMSClient, config: config as unknown as ConfigServiceClient, principal: async () => RULE_PRINCIPAL }),
+      clients: async () => ({ kms: kms as unknown as KMSClient, config: config as unknown as ConfigServiceClient, principal: async () => RULE_PRINCIPAL, account: async () => ACCOUNT }),
     },
   });
   return { handler, logger, calls };
