@@ -10,9 +10,13 @@
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** The JSON path of member `name` of the object at `path`: `$.Statement`, `$.Condition["aws:SourceArn"]`. */
+/**
+ * The JSON path of member `name` of the object at `path`: `$.Statement`, `$.Condition["aws:SourceArn"]`.
+ * Joined into one flat string: `+` and template literals chain a string object per piece, and the parsed
+ * policy keeps a path for every statement, principal and condition.
+ */
 export function keyPath(path: string, name: string): string {
-  return IDENTIFIER.test(name) ? `${path}.${name}` : `${path}[${JSON.stringify(name)}]`;
+  return IDENTIFIER.test(name) ? [path, '.', name].join('') : [path, '[', JSON.stringify(name), ']'].join('');
 }
 
 const QUOTE = 34;

@@ -21,7 +21,7 @@ export const MAX_POLICY_TEXT_CHARS = 1024 * 1024;
 
 /** The path of entry `i` of an element that may be written as one string or as an array. */
 function at(path: string, raw: unknown, i: number): string {
-  return Array.isArray(raw) ? `${path}[${i}]` : path;
+  return Array.isArray(raw) ? [path, '[', i, ']'].join('') : path;
 }
 
 export interface ParseError {
@@ -73,6 +73,10 @@ const STATEMENT_ELEMENTS: ReadonlySet<string> = new Set(['Sid', 'Effect', 'Princ
 const PRINCIPAL_TYPES = ['AWS', 'Service', 'Federated', 'CanonicalUser'];
 const NEGATED_ELEMENT = { Principal: 'NotPrincipal', Action: 'NotAction', Resource: 'NotResource' } as const;
 const PRINCIPAL_TYPE_SET: ReadonlySet<string> = new Set(PRINCIPAL_TYPES);
+/** `"*"` as a list, shared by every element written as `"*"` (never written to). */
+const ANY: string[] = ['*'];
+/** The conditions of every statement without a Condition element (shared, never written to). */
+const NO_CONDITIONS: ParsedCondition[] = [];
 
 /** A value for an error message; never throws (bigints, cycles), and long values are cut. */
 function shown(v: unknown): string {
@@ -89,6 +93,11 @@ function typeName(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
   return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
+}
+
+/** A condition value other than a string that IAM reads as one: a boolean or a finite number. */
+function isScalar(v: unknown): v is boolean | number {
+  return typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -159,6 +168,7 @@ class Parser {
    * one is needed (most entries never need one).
    */
   stringList(value: unknown, path: string, element: string, sub?: string): string[] | undefined {
+    if (value === '*') return ANY;
     if (typeof value === 'string' && value !== '') return [value];
     if (Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string' && v !== '')) return value as string[];
     return this.badStringList(value, path, sub === undefined ? element : `${element}.${sub}`);
@@ -242,7 +252,7 @@ class Parser {
     if (Array.isArray(st) && st.length === 0) this.error('$.Statement', 'Statement is an empty array');
     const sids = new Map<string, string>();
     list.forEach((value, index) => {
-      const path = list === st ? `$.Statement[${index}]` : '$.Statement';
+      const path = list === st ? ['$.Statement[', index, ']'].join('') : '$.Statement';
       const parsed = this.statement(value, path, index);
       if (parsed?.sid !== undefined) {
         const prev = sids.get(parsed.sid);
@@ -276,10 +286,28 @@ class Parser {
     const principal = this.principalElement(value, path);
     const action = this.actionElement(value, path);
     const resource = this.resourceElement(value, path);
-    const conditions = value.Condition === undefined ? [] : this.conditionElement(value.Condition, `${path}.Condition`);
+    const conditions = value.Condition === undefined ? NO_CONDITIONS : this.conditionElement(value.Condition, `${path}.Condition`);
 
     if (this.errors.length > before || this.ambiguous?.has(index) === true || !effect || !principal || !action || !resource || !conditions) return undefined;
-    const parsed: ParsedStatement = {
+    // Two literals rather than a Sid added afterwards, which would move it out of the object into a
+    // separate property store; the Sid stays the last key, as before.
+    if (sid === undefined) {
+      return {
+        index,
+        effect,
+        path,
+        principalNegated: principal.negated,
+        principals: principal.entries,
+        principalPath: principal.path,
+        actionNegated: action.negated,
+        actions: action.set,
+        actionPatterns: action.patterns,
+        resourceNegated: resource.negated,
+        resources: resource.values,
+        conditions,
+      };
+    }
+    return {
       index,
       effect,
       path,
@@ -292,9 +320,8 @@ class Parser {
       resourceNegated: resource.negated,
       resources: resource.values,
       conditions,
+      sid,
     };
-    if (sid !== undefined) parsed.sid = sid;
-    return parsed;
   }
 
   /**
@@ -325,7 +352,7 @@ class Parser {
     const el = this.oneOf(st, path, 'Principal', 'the statement has no Principal: a key policy statement must name a Principal (or NotPrincipal)');
     if (!el) return undefined;
     const { name, value, negated } = el;
-    const ppath = `${path}.${name}`;
+    const ppath = key(path, name);
     if (value === '*') return { negated, entries: [{ principal: ANYONE, path: ppath, raw: '*' }], path: ppath };
     if (Array.isArray(value)) {
       this.error(ppath, `${name} must be "*" or an object such as {"AWS": [...]}, not an array`);
@@ -347,11 +374,20 @@ class Parser {
       return undefined;
     }
     this.checkElementNames(value, PRINCIPAL_TYPE_SET, ppath, name);
-    const entries: PrincipalEntry[] = [];
+    // The entries fill an array of exactly their number (counted before the lists are checked; a list that
+    // fails its check fails the statement): a statement's entries live as long as the analysis, and an array
+    // grown by push keeps room for 17.
+    let total = 0;
+    for (const type of PRINCIPAL_TYPES) {
+      const v = value[type];
+      if (v !== undefined) total += Array.isArray(v) ? v.length : 1;
+    }
+    const entries = new Array<PrincipalEntry>(total);
+    let n = 0;
     let ok = true;
     for (const type of PRINCIPAL_TYPES) {
       if (value[type] === undefined) continue;
-      const tpath = `${ppath}.${type}`;
+      const tpath = key(ppath, type);
       const list = this.stringList(value[type], tpath, name, type);
       if (!list) {
         ok = false;
@@ -362,16 +398,16 @@ class Parser {
         const p = at(tpath, value[type], i);
         if (type === 'AWS' || type === 'Service') {
           const parsed = type === 'AWS' ? parseAwsPrincipal(v) : parseServicePrincipal(v);
-          if (parsed.ok) entries.push({ principal: parsed.principal, path: p, raw: v });
+          if (parsed.ok) entries[n++] = { principal: parsed.principal, path: p, raw: v };
           else {
             this.error(p, parsed.reason);
             ok = false;
           }
         } else if (type === 'Federated') {
           // An IAM identity provider's ARN names its account; a web identity provider (cognito…) none.
-          entries.push({ principal: namedClass('federated', v, accountOfArn(v), undefined, `federated identity provider ${v}`), path: p, raw: v });
+          entries[n++] = { principal: namedClass('federated', v, accountOfArn(v), undefined, `federated identity provider ${v}`), path: p, raw: v };
         } else {
-          entries.push({ principal: namedClass('canonical-user', v, undefined, undefined, `canonical user ${v}`), path: p, raw: v });
+          entries[n++] = { principal: namedClass('canonical-user', v, undefined, undefined, `canonical user ${v}`), path: p, raw: v };
         }
       }
     }
@@ -508,24 +544,34 @@ class Parser {
         out.push(cond);
       }
     }
-    return ok ? out : undefined;
+    // Copied to an array of exactly its length: the conditions live as long as the analysis.
+    return ok ? out.slice() : undefined;
   }
 
   conditionValues(raw: unknown, path: string, base: string): string[] | undefined {
-    const items = Array.isArray(raw) ? raw : [raw];
-    if (Array.isArray(raw) && raw.length === 0) {
-      this.error(path, 'a condition value list is empty');
-      return undefined;
-    }
-    const out: string[] = [];
-    for (const [i, item] of items.entries()) {
-      const p = Array.isArray(raw) ? `${path}[${i}]` : path;
-      if (typeof item === 'string') out.push(item);
-      else if (typeof item === 'boolean' || (typeof item === 'number' && Number.isFinite(item))) out.push(String(item));
-      else {
-        this.error(p, `a condition value must be a string, number or boolean, found ${typeName(item)}`);
+    let out: string[];
+    if (Array.isArray(raw)) {
+      if (raw.length === 0) {
+        this.error(path, 'a condition value list is empty');
         return undefined;
       }
+      let allStrings = true;
+      for (let i = 0; i < raw.length; i++) {
+        const item: unknown = raw[i];
+        if (typeof item === 'string') continue;
+        if (!isScalar(item)) {
+          this.error(`${path}[${i}]`, `a condition value must be a string, number or boolean, found ${typeName(item)}`);
+          return undefined;
+        }
+        allStrings = false;
+      }
+      // A list of strings is kept as written (as Action and Resource lists are), not copied.
+      out = allStrings ? (raw as string[]) : raw.map((item: unknown) => (typeof item === 'string' ? item : String(item)));
+    } else if (typeof raw === 'string') out = [raw];
+    else if (isScalar(raw)) out = [String(raw)];
+    else {
+      this.error(path, `a condition value must be a string, number or boolean, found ${typeName(raw)}`);
+      return undefined;
     }
     if (base === 'Bool' || base === 'Null') {
       const lowered = out.map((v) => v.toLowerCase());
