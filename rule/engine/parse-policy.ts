@@ -19,9 +19,15 @@ import type { Warning } from './types';
  */
 export const MAX_POLICY_TEXT_CHARS = 1024 * 1024;
 
+/** `[i]`, the step to entry `i` of an array; the first few are shared. */
+function indexStep(i: number): string {
+  return i < INDEX_STEPS.length ? (INDEX_STEPS[i] as string) : `[${i}]`;
+}
+const INDEX_STEPS: readonly string[] = Array.from({ length: 64 }, (_, i) => `[${i}]`);
+
 /** The path of entry `i` of an element that may be written as one string or as an array. */
 function at(path: string, raw: unknown, i: number): string {
-  return Array.isArray(raw) ? [path, '[', i, ']'].join('') : path;
+  return Array.isArray(raw) ? path + indexStep(i) : path;
 }
 
 export interface ParseError {
@@ -252,7 +258,7 @@ class Parser {
     if (Array.isArray(st) && st.length === 0) this.error('$.Statement', 'Statement is an empty array');
     const sids = new Map<string, string>();
     list.forEach((value, index) => {
-      const path = list === st ? ['$.Statement[', index, ']'].join('') : '$.Statement';
+      const path = list === st ? '$.Statement' + indexStep(index) : '$.Statement';
       const parsed = this.statement(value, path, index);
       if (parsed?.sid !== undefined) {
         const prev = sids.get(parsed.sid);
