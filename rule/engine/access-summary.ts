@@ -114,6 +114,16 @@ function narrowingRank(c: ParsedCondition): number {
 const NONE: string[] = [];
 const NO_INDEXES: number[] = [];
 
+/**
+ * A condition's targets with the key's own account (aws:ResourceAccount) named when it is known. Apart from
+ * grantsForAllow so that no closure there captures its arguments, which would give every call a context on
+ * the heap.
+ */
+function ownTargets(targets: PrincipalClass[], ownAccount: string | undefined): PrincipalClass[] {
+  if (!ownAccount) return targets;
+  return targets.map((t) => (t.kind === 'account' && t.account === RESOURCE_ACCOUNT ? accountClass(ownAccount) : t));
+}
+
 /** Appends the grants of Allow statement `st` to `grants`. */
 function grantsForAllow(st: ParsedStatement, ownAccount: string | undefined, grants: Grant[]): void {
   const base: { principal: PrincipalClass; path: string }[] = st.principalNegated
@@ -129,7 +139,7 @@ function grantsForAllow(st: ParsedStatement, ownAccount: string | undefined, gra
   let sourceOrganizations: string[] = NONE;
   for (const c of st.conditions) {
     if (narrowsWho(c)) {
-      const targets = conditionTargets(c).map((t) => (t.kind === 'account' && t.account === RESOURCE_ACCOUNT && ownAccount ? accountClass(ownAccount) : t));
+      const targets = ownTargets(conditionTargets(c), ownAccount);
       narrowing.push({ key: c.key, targets, rank: narrowingRank(c), order: `${c.keyLower} ${c.operator} ${c.values.join(',')}`, orgs: isOrgKey(c) ? c.values : NONE });
     }
     else limitingKeys = limitingKeys === NONE ? [c.key] : [...limitingKeys, c.key];

@@ -173,11 +173,12 @@ class Parser {
    * A string or a non-empty array of strings. Returns the strings; `at(path, i)` gives an entry's path when
    * one is needed (most entries never need one).
    */
-  stringList(value: unknown, path: string, element: string, sub?: string): string[] | undefined {
+  stringList(value: unknown, parent: string, member: string, element: string, sub?: string): string[] | undefined {
     if (value === '*') return ANY;
     if (typeof value === 'string' && value !== '') return [value];
     if (Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string' && v !== '')) return value as string[];
-    return this.badStringList(value, path, sub === undefined ? element : `${element}.${sub}`);
+    // The path of the list (`parent` then `member`) is built only here, for the error.
+    return this.badStringList(value, key(parent, member), sub === undefined ? element : `${element}.${sub}`);
   }
 
   /** The error for a value that is not a string or a non-empty array of non-empty strings. */
@@ -334,12 +335,7 @@ class Parser {
    * Exactly one of an element and its negated twin (Principal/NotPrincipal, Action/NotAction,
    * Resource/NotResource) must be present.
    */
-  oneOf(
-    st: Record<string, unknown>,
-    path: string,
-    name: 'Principal' | 'Action' | 'Resource',
-    missing: string,
-  ): { name: string; value: unknown; negated: boolean } | undefined {
+  oneOf(st: Record<string, unknown>, path: string, name: 'Principal' | 'Action' | 'Resource', missing: string): string | undefined {
     const notName = NEGATED_ELEMENT[name];
     const has = st[name] !== undefined;
     const hasNot = st[notName] !== undefined;
@@ -351,13 +347,15 @@ class Parser {
       this.error(path, missing);
       return undefined;
     }
-    return has ? { name, value: st[name], negated: false } : { name: notName, value: st[notName], negated: true };
+    // The name of the one written (the negated twin's name says it is negated).
+    return has ? name : notName;
   }
 
   principalElement(st: Record<string, unknown>, path: string): { negated: boolean; entries: PrincipalEntry[]; path: string } | undefined {
-    const el = this.oneOf(st, path, 'Principal', 'the statement has no Principal: a key policy statement must name a Principal (or NotPrincipal)');
-    if (!el) return undefined;
-    const { name, value, negated } = el;
+    const name = this.oneOf(st, path, 'Principal', 'the statement has no Principal: a key policy statement must name a Principal (or NotPrincipal)');
+    if (name === undefined) return undefined;
+    const value = st[name];
+    const negated = name !== 'Principal';
     const ppath = key(path, name);
     if (value === '*') return { negated, entries: [{ principal: ANYONE, path: ppath, raw: '*' }], path: ppath };
     if (Array.isArray(value)) {
@@ -394,7 +392,7 @@ class Parser {
     for (const type of PRINCIPAL_TYPES) {
       if (value[type] === undefined) continue;
       const tpath = key(ppath, type);
-      const list = this.stringList(value[type], tpath, name, type);
+      const list = this.stringList(value[type], ppath, type, name, type);
       if (!list) {
         ok = false;
         continue;
@@ -422,18 +420,18 @@ class Parser {
   }
 
   actionElement(st: Record<string, unknown>, path: string): { negated: boolean; set: ActionSet; patterns: string[] } | undefined {
-    const el = this.oneOf(st, path, 'Action', 'the statement has no Action: add "Action" (or "NotAction")');
-    if (!el) return undefined;
-    const { name, value: raw, negated } = el;
-    const apath = `${path}.${name}`;
-    const list = this.stringList(raw, apath, name);
+    const name = this.oneOf(st, path, 'Action', 'the statement has no Action: add "Action" (or "NotAction")');
+    if (name === undefined) return undefined;
+    const raw = st[name];
+    const negated = name !== 'Action';
+    const list = this.stringList(raw, path, name, name);
     if (!list) return undefined;
     let set: ActionSet = NO_ACTIONS;
     let ok = true;
     for (let i = 0; i < list.length; i++) {
       const value = list[i] as string;
       const m = matchActionPattern(value);
-      const p = m.kind === 'kms' && m.known ? '' : at(apath, raw, i);
+      const p = m.kind === 'kms' && m.known ? '' : at(key(path, name), raw, i);
       switch (m.kind) {
         case 'invalid':
           this.error(p, m.reason);
@@ -459,11 +457,11 @@ class Parser {
   }
 
   resourceElement(st: Record<string, unknown>, path: string): { negated: boolean; values: string[] } | undefined {
-    const el = this.oneOf(st, path, 'Resource', 'the statement has no Resource: in a key policy use "Resource": "*" (this key)');
-    if (!el) return undefined;
-    const list = this.stringList(el.value, `${path}.${el.name}`, el.name);
+    const name = this.oneOf(st, path, 'Resource', 'the statement has no Resource: in a key policy use "Resource": "*" (this key)');
+    if (name === undefined) return undefined;
+    const list = this.stringList(st[name], path, name, name);
     if (!list) return undefined;
-    return { negated: el.negated, values: list };
+    return { negated: name !== 'Resource', values: list };
   }
 
   conditionElement(value: unknown, path: string): ParsedCondition[] | undefined {
