@@ -20,7 +20,7 @@ import {
   scopesService,
   type ParsedCondition,
 } from './conditions';
-import type { ParsedPolicy, ParsedStatement } from './parse-policy';
+import type { ParsedPolicy, ParsedStatement, PrincipalEntry } from './parse-policy';
 import { ANYONE, ANY_SERVICE, accountClass, type PrincipalClass } from './principals';
 import { conditionTargets, contains, mayContain, narrowByTargets, spares, within } from './principal-sets';
 import { resourceApplies } from './resources';
@@ -707,13 +707,16 @@ function statementEffects(policy: ParsedPolicy, keyArn: string | undefined, ownA
 
 /** One entry per principal class, sorted by id so the summary does not depend on statement order. */
 function groupByPrincipal(grants: readonly Grant[], policy: ParsedPolicy): AccessEntry[] {
-  // A policy names a handful of principal classes: a linear search beats a map here.
+  // A policy names a handful of principal classes: a linear search beats a map here. Indexed loops: this
+  // runs once per policy, much of it before the loop is optimised, and an iterator allocates per step there.
   const entries: AccessEntry[] = [];
-  for (const g of grants) {
+  for (let i = 0; i < grants.length; i++) {
+    const g = grants[i] as Grant;
     if (g.actions === NO_ACTIONS) continue;
     const id = g.principal.id;
     let entry: AccessEntry | undefined;
-    for (const e of entries) {
+    for (let k = 0; k < entries.length; k++) {
+      const e = entries[k] as AccessEntry;
       if (e.principal.id === id) {
         entry = e;
         break;
@@ -749,7 +752,8 @@ function groupByPrincipal(grants: readonly Grant[], policy: ParsedPolicy): Acces
 function accountPartitions(policy: ParsedPolicy): Map<string, string> {
   const partitions = new Map<string, string>();
   for (const st of policy.statements) {
-    for (const { principal: p } of st.principals) {
+    for (let i = 0; i < st.principals.length; i++) {
+      const p = (st.principals[i] as PrincipalEntry).principal;
       if ((p.kind === 'account' || p.kind === 'principal') && p.account && p.partition) {
         const seen = partitions.get(p.account);
         if (seen === undefined || p.partition < seen) partitions.set(p.account, p.partition);
