@@ -8,6 +8,7 @@ import { matchActionPattern, minus, union, NO_ACTIONS, ALL_ACTIONS, type ActionS
 import { keyCategory, parseOperator, isNegatedOperator, type ParsedCondition } from './conditions';
 import { accountOfArn, parseAwsPrincipal, parseServicePrincipal, namedClass, ANYONE, type PrincipalClass } from './principals';
 import { duplicateKeyPaths, keyPath, pathSegments, valueAt } from './json-text';
+import { memoize } from './memo';
 import type { Warning } from './types';
 
 /**
@@ -79,6 +80,8 @@ const STATEMENT_ELEMENTS: ReadonlySet<string> = new Set(['Sid', 'Effect', 'Princ
 const PRINCIPAL_TYPES = ['AWS', 'Service', 'Federated', 'CanonicalUser'];
 const NEGATED_ELEMENT = { Principal: 'NotPrincipal', Action: 'NotAction', Resource: 'NotResource' } as const;
 const PRINCIPAL_TYPE_SET: ReadonlySet<string> = new Set(PRINCIPAL_TYPES);
+/** Condition keys in lower case; policies write the same few keys over and over, so each is lowered once. */
+const lowerCase = memoize((text: string): string => text.toLowerCase(), 1_000);
 /** `"*"` as a list, shared by every element written as `"*"` (never written to). */
 const ANY: string[] = ['*'];
 /** The conditions of every statement without a Condition element (shared, never written to). */
@@ -290,12 +293,33 @@ class Parser {
     else if (value.Effect === 'Allow' || value.Effect === 'Deny') effect = value.Effect;
     else this.error(`${path}.Effect`, `Effect must be exactly "Allow" or "Deny", found ${shown(value.Effect)}`);
 
-    const principal = this.principalElement(value, path);
-    const action = this.actionElement(value, path);
-    const resource = this.resourceElement(value, path);
+    // Each element read in turn (errors in element order), into locals rather than an object per element.
+    const principalName = this.oneOf(value, path, 'Principal', 'the statement has no Principal: a key policy statement must name a Principal (or NotPrincipal)');
+    const principalPath = principalName === undefined ? undefined : key(path, principalName);
+    const principals = principalName === undefined || principalPath === undefined ? undefined : this.principalEntries(value[principalName], principalName, principalPath);
+    const actionName = this.oneOf(value, path, 'Action', 'the statement has no Action: add "Action" (or "NotAction")');
+    const actionPatterns = actionName === undefined ? undefined : this.stringList(value[actionName], path, actionName, actionName);
+    const actions = actionName === undefined || actionPatterns === undefined ? undefined : this.actionSet(actionPatterns, value[actionName], path, actionName);
+    const resourceName = this.oneOf(value, path, 'Resource', 'the statement has no Resource: in a key policy use "Resource": "*" (this key)');
+    const resources = resourceName === undefined ? undefined : this.stringList(value[resourceName], path, resourceName, resourceName);
     const conditions = value.Condition === undefined ? NO_CONDITIONS : this.conditionElement(value.Condition, `${path}.Condition`);
 
-    if (this.errors.length > before || this.ambiguous?.has(index) === true || !effect || !principal || !action || !resource || !conditions) return undefined;
+    if (
+      this.errors.length > before ||
+      this.ambiguous?.has(index) === true ||
+      !effect ||
+      !principals ||
+      principalPath === undefined ||
+      actions === undefined ||
+      !actionPatterns ||
+      !resources ||
+      !conditions
+    ) {
+      return undefined;
+    }
+    const principalNegated = principalName !== 'Principal';
+    const actionNegated = actionName !== 'Action';
+    const resourceNegated = resourceName !== 'Resource';
     // Two literals rather than a Sid added afterwards, which would move it out of the object into a
     // separate property store; the Sid stays the last key, as before.
     if (sid === undefined) {
@@ -303,14 +327,14 @@ class Parser {
         index,
         effect,
         path,
-        principalNegated: principal.negated,
-        principals: principal.entries,
-        principalPath: principal.path,
-        actionNegated: action.negated,
-        actions: action.set,
-        actionPatterns: action.patterns,
-        resourceNegated: resource.negated,
-        resources: resource.values,
+        principalNegated,
+        principals,
+        principalPath,
+        actionNegated,
+        actions,
+        actionPatterns,
+        resourceNegated,
+        resources,
         conditions,
       };
     }
@@ -318,14 +342,14 @@ class Parser {
       index,
       effect,
       path,
-      principalNegated: principal.negated,
-      principals: principal.entries,
-      principalPath: principal.path,
-      actionNegated: action.negated,
-      actions: action.set,
-      actionPatterns: action.patterns,
-      resourceNegated: resource.negated,
-      resources: resource.values,
+      principalNegated,
+      principals,
+      principalPath,
+      actionNegated,
+      actions,
+      actionPatterns,
+      resourceNegated,
+      resources,
       conditions,
       sid,
     };
@@ -351,13 +375,9 @@ class Parser {
     return has ? name : notName;
   }
 
-  principalElement(st: Record<string, unknown>, path: string): { negated: boolean; entries: PrincipalEntry[]; path: string } | undefined {
-    const name = this.oneOf(st, path, 'Principal', 'the statement has no Principal: a key policy statement must name a Principal (or NotPrincipal)');
-    if (name === undefined) return undefined;
-    const value = st[name];
-    const negated = name !== 'Principal';
-    const ppath = key(path, name);
-    if (value === '*') return { negated, entries: [{ principal: ANYONE, path: ppath, raw: '*' }], path: ppath };
+  /** The entries of a Principal or NotPrincipal element (`name`) written at `ppath`. */
+  principalEntries(value: unknown, name: string, ppath: string): PrincipalEntry[] | undefined {
+    if (value === '*') return [{ principal: ANYONE, path: ppath, raw: '*' }];
     if (Array.isArray(value)) {
       this.error(ppath, `${name} must be "*" or an object such as {"AWS": [...]}, not an array`);
       return undefined;
@@ -416,16 +436,11 @@ class Parser {
       }
     }
     if (!ok || unknownType) return undefined;
-    return { negated, entries, path: ppath };
+    return entries;
   }
 
-  actionElement(st: Record<string, unknown>, path: string): { negated: boolean; set: ActionSet; patterns: string[] } | undefined {
-    const name = this.oneOf(st, path, 'Action', 'the statement has no Action: add "Action" (or "NotAction")');
-    if (name === undefined) return undefined;
-    const raw = st[name];
-    const negated = name !== 'Action';
-    const list = this.stringList(raw, path, name, name);
-    if (!list) return undefined;
+  /** The KMS actions an Action or NotAction element (`name`, listing `list`, written as `raw`) covers. */
+  actionSet(list: readonly string[], raw: unknown, path: string, name: string): ActionSet | undefined {
     let set: ActionSet = NO_ACTIONS;
     let ok = true;
     for (let i = 0; i < list.length; i++) {
@@ -453,15 +468,7 @@ class Parser {
       }
     }
     if (!ok) return undefined;
-    return { negated, set: negated ? minus(ALL_ACTIONS, set) : set, patterns: list };
-  }
-
-  resourceElement(st: Record<string, unknown>, path: string): { negated: boolean; values: string[] } | undefined {
-    const name = this.oneOf(st, path, 'Resource', 'the statement has no Resource: in a key policy use "Resource": "*" (this key)');
-    if (name === undefined) return undefined;
-    const list = this.stringList(st[name], path, name, name);
-    if (!list) return undefined;
-    return { negated: name !== 'Resource', values: list };
+    return name === 'NotAction' ? minus(ALL_ACTIONS, set) : set;
   }
 
   conditionElement(value: unknown, path: string): ParsedCondition[] | undefined {
@@ -515,7 +522,7 @@ class Parser {
         this.members++;
         const raw = block[condKey];
         const kPath = key(opPath, condKey);
-        const lower = condKey.toLowerCase();
+        const lower = lowerCase(condKey);
         if (firstKey === undefined) firstKey = condKey;
         else {
           keys ??= [firstKey];
