@@ -57,16 +57,14 @@ export function isAccountWideEntry(entry: AccessEntry, ctx: Pick<CheckContext, '
 function statementRef(sorted: readonly Grant[]): string {
   // Pieces joined once into one flat string: `+=` would keep a chain of string objects per statement named,
   // for as long as the finding lives.
-  const parts: (string | number)[] = [];
+  const parts: string[] = [];
   let last = -1;
   for (const g of sorted) {
     if (g.statementIndex === last) continue;
     last = g.statementIndex;
-    if (parts.length > 0) parts.push(', ');
-    parts.push('statement ', g.statementIndex);
-    if (g.sid) parts.push(' ("', g.sid, '")');
+    parts.push(g.sid ? `statement ${g.statementIndex} ("${g.sid}")` : `statement ${g.statementIndex}`);
   }
-  return parts.join('');
+  return parts.join(', ');
 }
 
 function conditionNote(keys: readonly string[]): string {

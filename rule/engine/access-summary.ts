@@ -276,7 +276,17 @@ function denyRule(st: ParsedStatement): DenyRule | undefined {
 
 /** Whether a Deny reaches every principal of `cls` (it names them and spares none of them). */
 function denyCovers(deny: DenyRule, cls: PrincipalClass): boolean {
-  return deny.targets.some((t) => contains(t, cls)) && !deny.survivors.some((s) => spares(s, cls));
+  // Loops rather than some(): called for every Deny and class, and each callback would be a new closure.
+  let named = false;
+  for (const t of deny.targets) {
+    if (contains(t, cls)) {
+      named = true;
+      break;
+    }
+  }
+  if (!named) return false;
+  for (const s of deny.survivors) if (spares(s, cls)) return false;
+  return true;
 }
 
 interface Atom {
@@ -381,6 +391,7 @@ interface DenyEffect {
 }
 
 const ACTION_BITS = Math.log2(FUTURE_BIT) + 1;
+const ascending = (a: number, b: number): number => a - b;
 /** Up to this many covering Denies, walking them all is cheaper than indexing them. */
 const INDEX_FROM = 8;
 
@@ -426,9 +437,11 @@ function denyEffect(cd: ClassDenies, actions: ActionSet): DenyEffect {
         const at = cd.first[b] ?? -1;
         if (at >= 0 && !positions.includes(at) && hasAny(reached, 2 ** b)) positions.push(at);
       }
-      positions.sort((a, b) => a - b);
+      positions.sort(ascending);
     }
-    visit = positions.map((at) => cd.covering[at] as DenyRule);
+    const picked = new Array<DenyRule>(positions.length);
+    for (let k = 0; k < positions.length; k++) picked[k] = cd.covering[positions[k] as number] as DenyRule;
+    visit = picked;
   }
   let kept = actions;
   let downgraded = NO_ACTIONS;
