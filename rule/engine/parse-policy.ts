@@ -402,14 +402,15 @@ class Parser {
     // fails its check fails the statement): a statement's entries live as long as the analysis, and an array
     // grown by push keeps room for 17.
     let total = 0;
-    for (const type of PRINCIPAL_TYPES) {
-      const v = value[type];
+    for (let t = 0; t < PRINCIPAL_TYPES.length; t++) {
+      const v = value[PRINCIPAL_TYPES[t] as string];
       if (v !== undefined) total += Array.isArray(v) ? v.length : 1;
     }
     const entries = new Array<PrincipalEntry>(total);
     let n = 0;
     let ok = true;
-    for (const type of PRINCIPAL_TYPES) {
+    for (let t = 0; t < PRINCIPAL_TYPES.length; t++) {
+      const type = PRINCIPAL_TYPES[t] as string;
       if (value[type] === undefined) continue;
       const tpath = key(ppath, type);
       const list = this.stringList(value[type], ppath, type, name, type);
