@@ -55,15 +55,16 @@ export function isAccountWideEntry(entry: AccessEntry, ctx: Pick<CheckContext, '
 
 /** `statement 0 ("Sid"), statement 2`, from grants sorted by statement index. */
 function statementRef(sorted: readonly Grant[]): string {
-  let out = '';
+  // Pieces joined once into one flat string: `+=` would keep a chain of string objects per statement named,
+  // for as long as the finding lives.
+  const parts: string[] = [];
   let last = -1;
   for (const g of sorted) {
     if (g.statementIndex === last) continue;
     last = g.statementIndex;
-    if (out) out += ', ';
-    out += g.sid ? `statement ${g.statementIndex} ("${g.sid}")` : `statement ${g.statementIndex}`;
+    parts.push(g.sid ? `statement ${g.statementIndex} ("${g.sid}")` : `statement ${g.statementIndex}`);
   }
-  return out;
+  return parts.join(', ');
 }
 
 function conditionNote(keys: readonly string[]): string {

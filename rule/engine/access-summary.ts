@@ -20,7 +20,7 @@ import {
   scopesService,
   type ParsedCondition,
 } from './conditions';
-import type { ParsedPolicy, ParsedStatement } from './parse-policy';
+import type { ParsedPolicy, ParsedStatement, PrincipalEntry } from './parse-policy';
 import { ANYONE, ANY_SERVICE, accountClass, type PrincipalClass } from './principals';
 import { conditionTargets, contains, mayContain, narrowByTargets, spares, within } from './principal-sets';
 import { resourceApplies } from './resources';
@@ -114,7 +114,18 @@ function narrowingRank(c: ParsedCondition): number {
 const NONE: string[] = [];
 const NO_INDEXES: number[] = [];
 
-function grantsForAllow(st: ParsedStatement, ownAccount: string | undefined): Grant[] {
+/**
+ * A condition's targets with the key's own account (aws:ResourceAccount) named when it is known. Apart from
+ * grantsForAllow so that no closure there captures its arguments, which would give every call a context on
+ * the heap.
+ */
+function ownTargets(targets: PrincipalClass[], ownAccount: string | undefined): PrincipalClass[] {
+  if (!ownAccount) return targets;
+  return targets.map((t) => (t.kind === 'account' && t.account === RESOURCE_ACCOUNT ? accountClass(ownAccount) : t));
+}
+
+/** Appends the grants of Allow statement `st` to `grants`. */
+function grantsForAllow(st: ParsedStatement, ownAccount: string | undefined, grants: Grant[]): void {
   const base: { principal: PrincipalClass; path: string }[] = st.principalNegated
     ? [{ principal: ANYONE, path: st.principalPath }]
     : st.principals;
@@ -128,7 +139,7 @@ function grantsForAllow(st: ParsedStatement, ownAccount: string | undefined): Gr
   let sourceOrganizations: string[] = NONE;
   for (const c of st.conditions) {
     if (narrowsWho(c)) {
-      const targets = conditionTargets(c).map((t) => (t.kind === 'account' && t.account === RESOURCE_ACCOUNT && ownAccount ? accountClass(ownAccount) : t));
+      const targets = ownTargets(conditionTargets(c), ownAccount);
       narrowing.push({ key: c.key, targets, rank: narrowingRank(c), order: `${c.keyLower} ${c.operator} ${c.values.join(',')}`, orgs: isOrgKey(c) ? c.values : NONE });
     }
     else limitingKeys = limitingKeys === NONE ? [c.key] : [...limitingKeys, c.key];
@@ -146,7 +157,6 @@ function grantsForAllow(st: ParsedStatement, ownAccount: string | undefined): Gr
   if (narrowing.length > 1) narrowing.sort((a, b) => a.rank - b.rank || (a.order < b.order ? -1 : a.order > b.order ? 1 : 0));
   const narrowedBy = narrowing.length === 0 ? NONE : narrowing.map((n) => n.key);
   if (sourceAccounts.length > 1) sourceAccounts = [...new Set(sourceAccounts)];
-  const grants: Grant[] = [];
   // At most MAX_NARROWED_CLASSES classes per statement, shared among its written principals.
   const narrowedCap = Math.max(16, Math.floor(MAX_NARROWED_CLASSES / Math.max(1, base.length)));
   for (const written of base) {
@@ -186,7 +196,6 @@ function grantsForAllow(st: ParsedStatement, ownAccount: string | undefined): Gr
       grants.push(grant);
     }
   }
-  return grants;
 }
 
 function makeGrant(
@@ -201,7 +210,27 @@ function makeGrant(
   sourceAccounts: string[],
   sourceOrganizations: string[],
 ): Grant {
-  const grant: Grant = {
+  // Two literals rather than a Sid added afterwards, which would move it out of the object into a separate
+  // property store; the Sid stays the last key, as before.
+  if (st.sid === undefined) {
+    return {
+      statementIndex: st.index,
+      path,
+      principal: cls,
+      actions: st.actions,
+      level: conditionKeys.length > 0 ? 'conditional' : 'unconditional',
+      conditionKeys,
+      narrowedBy: cls.id === written.id ? NONE : narrowedBy,
+      grantConstrained,
+      serviceScoped,
+      sourceAccounts,
+      sourceOrganizations,
+      viaNotPrincipal: st.principalNegated,
+      carvedBy: NO_INDEXES,
+      limitedBy: NO_INDEXES,
+    };
+  }
+  return {
     statementIndex: st.index,
     path,
     principal: cls,
@@ -216,9 +245,8 @@ function makeGrant(
     viaNotPrincipal: st.principalNegated,
     carvedBy: NO_INDEXES,
     limitedBy: NO_INDEXES,
+    sid: st.sid,
   };
-  if (st.sid !== undefined) grant.sid = st.sid;
-  return grant;
 }
 
 /** How a Deny statement acts, or undefined when its conditions make it unreliable (fail closed). */
@@ -248,7 +276,17 @@ function denyRule(st: ParsedStatement): DenyRule | undefined {
 
 /** Whether a Deny reaches every principal of `cls` (it names them and spares none of them). */
 function denyCovers(deny: DenyRule, cls: PrincipalClass): boolean {
-  return deny.targets.some((t) => contains(t, cls)) && !deny.survivors.some((s) => spares(s, cls));
+  // Loops rather than some(): called for every Deny and class, and each callback would be a new closure.
+  let named = false;
+  for (const t of deny.targets) {
+    if (contains(t, cls)) {
+      named = true;
+      break;
+    }
+  }
+  if (!named) return false;
+  for (const s of deny.survivors) if (spares(s, cls)) return false;
+  return true;
 }
 
 interface Atom {
@@ -334,8 +372,8 @@ interface ClassDenies {
   removed: ActionSet;
   /** For action bit b, the position in `covering` of the first Deny that names it (-1: none); many Denies only. */
   first?: Int32Array;
-  /** Effects already computed per action set; many Denies only. */
-  effects?: Map<ActionSet, DenyEffect>;
+  /** Effects already computed per action set. */
+  effects: Map<ActionSet, DenyEffect>;
 }
 
 /** What the Denies of a class do to one action set (independent of everything else about the grant). */
@@ -345,9 +383,15 @@ interface DenyEffect {
   downgradeKeys: string[];
   deniedBy: number[];
   limitedBy: number[];
+  /** The parts left of a grant of these actions with no condition keys and no limiting Deny, per level. */
+  conditional?: Part[];
+  unconditional?: Part[];
+  /** The downgrading Denies' keys, each once (for a grant without keys of its own). */
+  uniqueDowngradeKeys?: string[];
 }
 
 const ACTION_BITS = Math.log2(FUTURE_BIT) + 1;
+const ascending = (a: number, b: number): number => a - b;
 /** Up to this many covering Denies, walking them all is cheaper than indexing them. */
 const INDEX_FROM = 8;
 
@@ -361,7 +405,7 @@ function classDenies(cls: PrincipalClass, denies: readonly DenyRule[]): ClassDen
     denied = union(denied, deny.actions);
     if (deny.mode === 'remove') removed = union(removed, deny.actions);
   }
-  const cd: ClassDenies = { covering, denied, removed };
+  const cd: ClassDenies = { covering, denied, removed, effects: new Map() };
   if (covering.length > INDEX_FROM) {
     const first = new Int32Array(ACTION_BITS).fill(-1);
     let seen = NO_ACTIONS;
@@ -372,7 +416,6 @@ function classDenies(cls: PrincipalClass, denies: readonly DenyRule[]): ClassDen
       seen = union(seen, fresh);
     });
     cd.first = first;
-    cd.effects = new Map();
   }
   return cd;
 }
@@ -383,7 +426,7 @@ function classDenies(cls: PrincipalClass, denies: readonly DenyRule[]): ClassDen
  * visited: the first covering Deny of each action, exactly.
  */
 function denyEffect(cd: ClassDenies, actions: ActionSet): DenyEffect {
-  const cached = cd.effects?.get(actions);
+  const cached = cd.effects.get(actions);
   if (cached) return cached;
   let visit: readonly DenyRule[] = cd.covering;
   if (cd.first) {
@@ -394,9 +437,11 @@ function denyEffect(cd: ClassDenies, actions: ActionSet): DenyEffect {
         const at = cd.first[b] ?? -1;
         if (at >= 0 && !positions.includes(at) && hasAny(reached, 2 ** b)) positions.push(at);
       }
-      positions.sort((a, b) => a - b);
+      positions.sort(ascending);
     }
-    visit = positions.map((at) => cd.covering[at] as DenyRule);
+    const picked = new Array<DenyRule>(positions.length);
+    for (let k = 0; k < positions.length; k++) picked[k] = cd.covering[positions[k] as number] as DenyRule;
+    visit = picked;
   }
   let kept = actions;
   let downgraded = NO_ACTIONS;
@@ -416,26 +461,89 @@ function denyEffect(cd: ClassDenies, actions: ActionSet): DenyEffect {
   }
   // A removing Deny also removes what another Deny had only downgraded.
   downgraded = minus(downgraded, cd.removed);
-  const effect = { kept, downgraded, downgradeKeys, deniedBy, limitedBy };
-  cd.effects?.set(actions, effect);
+  const effect: DenyEffect = { kept, downgraded, downgradeKeys, deniedBy, limitedBy };
+  cd.effects.set(actions, effect);
   return effect;
 }
 
-/** What grant `g` still gives the principals of a class once every Deny that reaches them is applied. */
-function effectiveParts(g: Grant, cd: ClassDenies): { parts: Part[]; deniedBy: number[] } {
-  if (cd.covering.length === 0) return { parts: [{ actions: g.actions, level: g.level, conditionKeys: g.conditionKeys, limitedBy: g.limitedBy }], deniedBy: NO_INDEXES };
-  const { kept, downgraded, downgradeKeys, deniedBy, limitedBy } = denyEffect(cd, g.actions);
-  const parts: Part[] = [];
-  if (kept !== NO_ACTIONS) parts.push({ actions: kept, level: g.level, conditionKeys: g.conditionKeys, limitedBy: g.limitedBy });
+/**
+ * What grant `g` still gives the principals of a class once every Deny that reaches them is applied. The
+ * parts of a grant without condition keys or limiting Denies of its own depend only on its actions and
+ * level, and are shared by every such grant.
+ */
+function effectiveParts(g: Grant, cd: ClassDenies): Part[] {
+  if (cd.covering.length === 0) return [{ actions: g.actions, level: g.level, conditionKeys: g.conditionKeys, limitedBy: g.limitedBy }];
+  const effect = denyEffect(cd, g.actions);
+  const plain = g.conditionKeys === NONE && g.limitedBy === NO_INDEXES;
+  if (plain) {
+    const shared = effect[g.level];
+    if (shared) return shared;
+  }
+  const { kept, downgraded, downgradeKeys, limitedBy } = effect;
+  const keptPart: Part | undefined = kept === NO_ACTIONS ? undefined : { actions: kept, level: g.level, conditionKeys: g.conditionKeys, limitedBy: g.limitedBy };
+  let downgradedPart: Part | undefined;
   if (downgraded !== NO_ACTIONS) {
-    parts.push({
+    let conditionKeys: string[];
+    if (g.conditionKeys.length === 0) conditionKeys = effect.uniqueDowngradeKeys ??= [...new Set(downgradeKeys)];
+    else conditionKeys = [...new Set([...g.conditionKeys, ...downgradeKeys])];
+    downgradedPart = {
       actions: downgraded,
       level: 'conditional',
-      conditionKeys: [...new Set([...g.conditionKeys, ...downgradeKeys])],
-      limitedBy: [...g.limitedBy, ...limitedBy],
-    });
+      conditionKeys,
+      limitedBy: g.limitedBy.length === 0 ? limitedBy : [...g.limitedBy, ...limitedBy],
+    };
   }
-  return { parts, deniedBy };
+  const parts: Part[] = keptPart ? (downgradedPart ? [keptPart, downgradedPart] : [keptPart]) : downgradedPart ? [downgradedPart] : [];
+  if (plain) effect[g.level] = parts;
+  return parts;
+}
+
+/**
+ * The Denies among `covering` (those of the class a grant was written for) that take some of `actions`
+ * from it but not from the carved class (`deniedBy` lists those that reach the carved class too). A plain
+ * function rather than a closure inside the loop over grants, which would give every pass of that loop a
+ * context of its own on the heap.
+ */
+function carvingDenies(covering: readonly DenyRule[], deniedBy: readonly number[], actions: ActionSet): number[] {
+  let n = 0;
+  for (const d of covering) if (!deniedBy.includes(d.statementIndex) && hasAny(actions, d.actions)) n++;
+  const out = new Array<number>(n);
+  n = 0;
+  for (const d of covering) if (!deniedBy.includes(d.statementIndex) && hasAny(actions, d.actions)) out[n++] = d.statementIndex;
+  return out;
+}
+
+/** Per action set and level: whether a carved class keeps no more than the class it was carved from. */
+interface Covered {
+  conditional: Map<ActionSet, boolean>;
+  unconditional: Map<ActionSet, boolean>;
+}
+
+/**
+ * Grant `g` as it reaches class `cls`: a copy with the part's actions, level and keys. Written out key by key
+ * (in the order of the grant's own keys) rather than spread, which copies a grant of this many keys into a
+ * slow dictionary object.
+ */
+function carvedGrant(g: Grant, cls: PrincipalClass, p: Part, carvedBy: number[]): Grant {
+  const copy: Grant = {
+    statementIndex: g.statementIndex,
+    path: g.path,
+    principal: cls,
+    actions: p.actions,
+    level: p.level,
+    conditionKeys: p.conditionKeys,
+    narrowedBy: g.narrowedBy,
+    grantConstrained: g.grantConstrained,
+    serviceScoped: g.serviceScoped,
+    sourceAccounts: g.sourceAccounts,
+    sourceOrganizations: g.sourceOrganizations,
+    viaNotPrincipal: g.viaNotPrincipal,
+    carvedBy,
+    limitedBy: p.limitedBy,
+  };
+  if (g.sid !== undefined) copy.sid = g.sid;
+  if (g.memberOf !== undefined) copy.memberOf = g.memberOf;
+  return copy;
 }
 
 const LEVEL_RANK = { conditional: 1, unconditional: 2 } as const;
@@ -469,45 +577,52 @@ function applyDenies(grants: readonly Grant[], denies: readonly DenyRule[]): Gra
   // Too many classes to carve: rely on no Deny at all rather than on a partial answer.
   if (atoms === undefined) return [...grants];
   const ownParts: (Part[] | undefined)[] = new Array<Part[] | undefined>(grants.length);
-  // Grants by the class they were written for, in statement order: an atom is reached by a few classes.
-  const byClass = new Map<string, number[]>();
-  const classLists: number[][] = [];
-  grants.forEach((g, i) => {
-    const list = byClass.get(g.principal.id);
-    if (list) list.push(i);
-    else {
-      const fresh = [i];
-      byClass.set(g.principal.id, fresh);
-      classLists.push(fresh);
+  // The class each grant was written for, numbered in order of first appearance: an atom is reached by the
+  // grants of a few classes, found by one pass over the grants in statement order.
+  const classOf = new Int32Array(grants.length);
+  const classIndex = new Map<string, number>();
+  const classes: PrincipalClass[] = [];
+  for (let i = 0; i < grants.length; i++) {
+    const written = (grants[i] as Grant).principal;
+    let c = classIndex.get(written.id);
+    if (c === undefined) {
+      c = classes.length;
+      classIndex.set(written.id, c);
+      classes.push(written);
     }
-  });
+    classOf[i] = c;
+  }
+  const reaches = new Uint8Array(classes.length);
+  const classDeniesOf = new Array<ClassDenies | undefined>(classes.length);
+  // A grant the Denies change for its own class is updated in place once every atom has read it as written
+  // (other atoms still carve from it), rather than copied: a policy of thousands of statements would
+  // otherwise build every such grant twice.
+  const rewritten: Grant[] = [];
+  const rewrittenTo: Part[] = [];
+  const rewrittenClass: PrincipalClass[] = [];
   for (const atom of atoms) {
     const atomDenies = denyIndex(atom.cls);
-    // The grants of the classes that reach this atom, in statement order: one class's list as it is; for
-    // several, every grant filtered by class (cheaper than merging long lists).
-    let reaching: readonly number[] | undefined;
-    let reachingIds: Set<string> | undefined;
-    for (const list of classLists) {
-      const written = (grants[list[0] ?? 0] as Grant).principal;
+    let reached = false;
+    for (let c = 0; c < classes.length; c++) {
+      const written = classes[c] as PrincipalClass;
       const id = written.id;
-      if (id !== atom.cls.id && !contains(written, atom.cls) && !atom.parents.includes(id)) continue;
-      if (reaching === undefined) reaching = list;
-      else (reachingIds ??= new Set([(grants[reaching[0] ?? 0] as Grant).principal.id])).add(id);
+      const reach = id === atom.cls.id || contains(written, atom.cls) || atom.parents.includes(id);
+      reaches[c] = reach ? 1 : 0;
+      if (reach) reached = true;
     }
-    if (reaching === undefined) continue;
-    if (reachingIds) {
-      const ids = reachingIds;
-      const all: number[] = [];
-      for (let i = 0; i < grants.length; i++) if (ids.has((grants[i] as Grant).principal.id)) all.push(i);
-      reaching = all;
-    }
+    if (!reached) continue;
+    // The atom's own class (written by some Allow), if any: a grant is the atom's own when written for it.
+    const ownClass = classIndex.get(atom.cls.id) ?? -1;
     // Per written class, action set and level: whether the atom keeps no more than the class (most do),
     // and the Denies that carve the class down to the atom.
-    let coveredFor: Map<string, { conditional: Map<ActionSet, boolean>; unconditional: Map<ActionSet, boolean> }> | undefined;
-    let carvedFor: Map<string, number[]> | undefined;
-    for (const i of reaching) {
+    // Both per written class (by number), made when first needed.
+    let coveredFor: (Covered | undefined)[] | undefined;
+    let carvedFor: (Map<ActionSet, number[]> | undefined)[] | undefined;
+    for (let i = 0; i < grants.length; i++) {
+      const c = classOf[i] as number;
+      if (reaches[c] === 0) continue;
       const g = grants[i] as Grant;
-      const own = g.principal.id === atom.cls.id;
+      const own = c === ownClass;
       // No Deny takes anything from the class this grant was written for: it stands as written.
       if (own && g.principal === atom.cls && g.carvedBy === NO_INDEXES) {
         if (atomDenies.covering.length === 0) {
@@ -520,24 +635,20 @@ function applyDenies(grants: readonly Grant[], denies: readonly DenyRule[]): Gra
           continue;
         }
       }
-      const parentDenies = own ? atomDenies : denyIndex(g.principal);
+      const parentDenies = own ? atomDenies : (classDeniesOf[c] ??= denyIndex(g.principal));
       let known: Map<ActionSet, boolean> | undefined;
       if (!own) {
-        coveredFor ??= new Map();
-        let byLevel = coveredFor.get(g.principal.id);
-        if (!byLevel) {
-          byLevel = { conditional: new Map(), unconditional: new Map() };
-          coveredFor.set(g.principal.id, byLevel);
-        }
-        known = byLevel[g.level];
+        coveredFor ??= new Array<Covered | undefined>(classes.length);
+        const byLevel = (coveredFor[c] ??= { conditional: new Map(), unconditional: new Map() });
+        known = g.level === 'conditional' ? byLevel.conditional : byLevel.unconditional;
         if (known.get(g.actions) === true) continue;
       }
       let parentParts = ownParts[i];
       if (!parentParts) {
-        parentParts = effectiveParts(g, parentDenies).parts;
+        parentParts = effectiveParts(g, parentDenies);
         ownParts[i] = parentParts;
       }
-      const { parts, deniedBy } = own ? { parts: parentParts, deniedBy: NO_INDEXES } : effectiveParts(g, atomDenies);
+      const parts = own ? parentParts : effectiveParts(g, atomDenies);
       if (known) {
         // Whether the atom keeps more depends only on the action set and the level, not on the grant's keys.
         const covered = coveredBy(parts, parentParts);
@@ -546,21 +657,39 @@ function applyDenies(grants: readonly Grant[], denies: readonly DenyRule[]): Gra
       }
       let carvedBy: number[] = NO_INDEXES;
       if (!own) {
-        const key = `${g.principal.id}\u0000${g.actions}`;
-        carvedFor ??= new Map();
-        const listed = carvedFor.get(key);
+        carvedFor ??= new Array<Map<ActionSet, number[]> | undefined>(classes.length);
+        const byActions = (carvedFor[c] ??= new Map());
+        const listed = byActions.get(g.actions);
         if (listed) carvedBy = listed;
         else {
-          carvedBy = parentDenies.covering.filter((d) => !deniedBy.includes(d.statementIndex) && hasAny(g.actions, d.actions)).map((d) => d.statementIndex);
-          carvedFor.set(key, carvedBy);
+          const deniedBy = atomDenies.covering.length === 0 ? NO_INDEXES : denyEffect(atomDenies, g.actions).deniedBy;
+          carvedBy = carvingDenies(parentDenies.covering, deniedBy, g.actions);
+          byActions.set(g.actions, carvedBy);
         }
       }
-      for (const p of parts) {
+      for (let k = 0; k < parts.length; k++) {
+        const p = parts[k] as Part;
         // A grant no Deny touched is kept as it is.
         const same = g.principal === atom.cls && p.actions === g.actions && p.level === g.level && p.conditionKeys === g.conditionKeys && p.limitedBy === g.limitedBy && carvedBy === g.carvedBy;
-        out.push(same ? g : { ...g, principal: atom.cls, actions: p.actions, level: p.level, conditionKeys: p.conditionKeys, carvedBy, limitedBy: p.limitedBy });
+        if (same) out.push(g);
+        else if (own && k === 0) {
+          out.push(g);
+          rewritten.push(g);
+          rewrittenTo.push(p);
+          rewrittenClass.push(atom.cls);
+        } else out.push(carvedGrant(g, atom.cls, p, carvedBy));
       }
     }
+  }
+  for (let k = 0; k < rewritten.length; k++) {
+    const g = rewritten[k] as Grant;
+    const p = rewrittenTo[k] as Part;
+    g.principal = rewrittenClass[k] as PrincipalClass;
+    g.actions = p.actions;
+    g.level = p.level;
+    g.conditionKeys = p.conditionKeys;
+    g.carvedBy = NO_INDEXES;
+    g.limitedBy = p.limitedBy;
   }
   return out;
 }
@@ -580,7 +709,7 @@ function statementEffects(policy: ParsedPolicy, keyArn: string | undefined, ownA
   for (const st of policy.statements) {
     const applies = resourceApplies(st.resources, st.resourceNegated, keyArn);
     if (st.effect === 'Allow') {
-      if (applies !== 'no') for (const g of grantsForAllow(st, ownAccount)) grants.push(g);
+      if (applies !== 'no') grantsForAllow(st, ownAccount, grants);
     } else if (applies === 'yes') {
       const rule = denyRule(st);
       if (rule) denies.push(rule);
@@ -591,13 +720,16 @@ function statementEffects(policy: ParsedPolicy, keyArn: string | undefined, ownA
 
 /** One entry per principal class, sorted by id so the summary does not depend on statement order. */
 function groupByPrincipal(grants: readonly Grant[], policy: ParsedPolicy): AccessEntry[] {
-  // A policy names a handful of principal classes: a linear search beats a map here.
+  // A policy names a handful of principal classes: a linear search beats a map here. Indexed loops: this
+  // runs once per policy, much of it before the loop is optimised, and an iterator allocates per step there.
   const entries: AccessEntry[] = [];
-  for (const g of grants) {
+  for (let i = 0; i < grants.length; i++) {
+    const g = grants[i] as Grant;
     if (g.actions === NO_ACTIONS) continue;
     const id = g.principal.id;
     let entry: AccessEntry | undefined;
-    for (const e of entries) {
+    for (let k = 0; k < entries.length; k++) {
+      const e = entries[k] as AccessEntry;
       if (e.principal.id === id) {
         entry = e;
         break;
@@ -633,7 +765,8 @@ function groupByPrincipal(grants: readonly Grant[], policy: ParsedPolicy): Acces
 function accountPartitions(policy: ParsedPolicy): Map<string, string> {
   const partitions = new Map<string, string>();
   for (const st of policy.statements) {
-    for (const { principal: p } of st.principals) {
+    for (let i = 0; i < st.principals.length; i++) {
+      const p = (st.principals[i] as PrincipalEntry).principal;
       if ((p.kind === 'account' || p.kind === 'principal') && p.account && p.partition) {
         const seen = partitions.get(p.account);
         if (seen === undefined || p.partition < seen) partitions.set(p.account, p.partition);

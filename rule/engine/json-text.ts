@@ -8,11 +8,25 @@
  * https://www.rfc-editor.org/rfc/rfc8259#section-4
  */
 
+import { memoize } from './memo';
+
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** The JSON path of member `name` of the object at `path`: `$.Statement`, `$.Condition["aws:SourceArn"]`. */
+/** `.name` or `["name"]`: the step from an object to its member `name`. */
+function memberStep(name: string): string {
+  return IDENTIFIER.test(name) ? `.${name}` : `[${JSON.stringify(name)}]`;
+}
+
+// Policies name the same few members (Principal, AWS, StringEquals, aws:SourceAccount…) over and over.
+const memberSteps = memoize(memberStep, 1_000);
+
+/**
+ * The JSON path of member `name` of the object at `path`: `$.Statement`, `$.Condition["aws:SourceArn"]`.
+ * The step is shared between paths, so a path is the object's path and one link to that step: the parsed
+ * policy keeps a path for every statement, principal and condition.
+ */
 export function keyPath(path: string, name: string): string {
-  return IDENTIFIER.test(name) ? `${path}.${name}` : `${path}[${JSON.stringify(name)}]`;
+  return path + memberSteps(name);
 }
 
 const QUOTE = 34;

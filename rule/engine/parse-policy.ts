@@ -8,6 +8,7 @@ import { matchActionPattern, minus, union, NO_ACTIONS, ALL_ACTIONS, type ActionS
 import { keyCategory, parseOperator, isNegatedOperator, type ParsedCondition } from './conditions';
 import { accountOfArn, parseAwsPrincipal, parseServicePrincipal, namedClass, ANYONE, type PrincipalClass } from './principals';
 import { duplicateKeyPaths, keyPath, pathSegments, valueAt } from './json-text';
+import { memoize } from './memo';
 import type { Warning } from './types';
 
 /**
@@ -19,9 +20,15 @@ import type { Warning } from './types';
  */
 export const MAX_POLICY_TEXT_CHARS = 1024 * 1024;
 
+/** `[i]`, the step to entry `i` of an array; the first few are shared. */
+function indexStep(i: number): string {
+  return i < INDEX_STEPS.length ? (INDEX_STEPS[i] as string) : `[${i}]`;
+}
+const INDEX_STEPS: readonly string[] = Array.from({ length: 64 }, (_, i) => `[${i}]`);
+
 /** The path of entry `i` of an element that may be written as one string or as an array. */
 function at(path: string, raw: unknown, i: number): string {
-  return Array.isArray(raw) ? `${path}[${i}]` : path;
+  return Array.isArray(raw) ? path + indexStep(i) : path;
 }
 
 export interface ParseError {
@@ -73,6 +80,12 @@ const STATEMENT_ELEMENTS: ReadonlySet<string> = new Set(['Sid', 'Effect', 'Princ
 const PRINCIPAL_TYPES = ['AWS', 'Service', 'Federated', 'CanonicalUser'];
 const NEGATED_ELEMENT = { Principal: 'NotPrincipal', Action: 'NotAction', Resource: 'NotResource' } as const;
 const PRINCIPAL_TYPE_SET: ReadonlySet<string> = new Set(PRINCIPAL_TYPES);
+/** Condition keys in lower case; policies write the same few keys over and over, so each is lowered once. */
+const lowerCase = memoize((text: string): string => text.toLowerCase(), 1_000);
+/** `"*"` as a list, shared by every element written as `"*"` (never written to). */
+const ANY: string[] = ['*'];
+/** The conditions of every statement without a Condition element (shared, never written to). */
+const NO_CONDITIONS: ParsedCondition[] = [];
 
 /** A value for an error message; never throws (bigints, cycles), and long values are cut. */
 function shown(v: unknown): string {
@@ -89,6 +102,11 @@ function typeName(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
   return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
+}
+
+/** A condition value other than a string that IAM reads as one: a boolean or a finite number. */
+function isScalar(v: unknown): v is boolean | number {
+  return typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -158,10 +176,12 @@ class Parser {
    * A string or a non-empty array of strings. Returns the strings; `at(path, i)` gives an entry's path when
    * one is needed (most entries never need one).
    */
-  stringList(value: unknown, path: string, element: string, sub?: string): string[] | undefined {
+  stringList(value: unknown, parent: string, member: string, element: string, sub?: string): string[] | undefined {
+    if (value === '*') return ANY;
     if (typeof value === 'string' && value !== '') return [value];
     if (Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string' && v !== '')) return value as string[];
-    return this.badStringList(value, path, sub === undefined ? element : `${element}.${sub}`);
+    // The path of the list (`parent` then `member`) is built only here, for the error.
+    return this.badStringList(value, key(parent, member), sub === undefined ? element : `${element}.${sub}`);
   }
 
   /** The error for a value that is not a string or a non-empty array of non-empty strings. */
@@ -242,7 +262,7 @@ class Parser {
     if (Array.isArray(st) && st.length === 0) this.error('$.Statement', 'Statement is an empty array');
     const sids = new Map<string, string>();
     list.forEach((value, index) => {
-      const path = list === st ? `$.Statement[${index}]` : '$.Statement';
+      const path = list === st ? '$.Statement' + indexStep(index) : '$.Statement';
       const parsed = this.statement(value, path, index);
       if (parsed?.sid !== undefined) {
         const prev = sids.get(parsed.sid);
@@ -273,40 +293,73 @@ class Parser {
     else if (value.Effect === 'Allow' || value.Effect === 'Deny') effect = value.Effect;
     else this.error(`${path}.Effect`, `Effect must be exactly "Allow" or "Deny", found ${shown(value.Effect)}`);
 
-    const principal = this.principalElement(value, path);
-    const action = this.actionElement(value, path);
-    const resource = this.resourceElement(value, path);
-    const conditions = value.Condition === undefined ? [] : this.conditionElement(value.Condition, `${path}.Condition`);
+    // Each element read in turn (errors in element order), into locals rather than an object per element.
+    const principalName = this.oneOf(value, path, 'Principal', 'the statement has no Principal: a key policy statement must name a Principal (or NotPrincipal)');
+    const principalPath = principalName === undefined ? undefined : key(path, principalName);
+    const principals = principalName === undefined || principalPath === undefined ? undefined : this.principalEntries(value[principalName], principalName, principalPath);
+    const actionName = this.oneOf(value, path, 'Action', 'the statement has no Action: add "Action" (or "NotAction")');
+    const actionPatterns = actionName === undefined ? undefined : this.stringList(value[actionName], path, actionName, actionName);
+    const actions = actionName === undefined || actionPatterns === undefined ? undefined : this.actionSet(actionPatterns, value[actionName], path, actionName);
+    const resourceName = this.oneOf(value, path, 'Resource', 'the statement has no Resource: in a key policy use "Resource": "*" (this key)');
+    const resources = resourceName === undefined ? undefined : this.stringList(value[resourceName], path, resourceName, resourceName);
+    const conditions = value.Condition === undefined ? NO_CONDITIONS : this.conditionElement(value.Condition, `${path}.Condition`);
 
-    if (this.errors.length > before || this.ambiguous?.has(index) === true || !effect || !principal || !action || !resource || !conditions) return undefined;
-    const parsed: ParsedStatement = {
+    if (
+      this.errors.length > before ||
+      this.ambiguous?.has(index) === true ||
+      !effect ||
+      !principals ||
+      principalPath === undefined ||
+      actions === undefined ||
+      !actionPatterns ||
+      !resources ||
+      !conditions
+    ) {
+      return undefined;
+    }
+    const principalNegated = principalName !== 'Principal';
+    const actionNegated = actionName !== 'Action';
+    const resourceNegated = resourceName !== 'Resource';
+    // Two literals rather than a Sid added afterwards, which would move it out of the object into a
+    // separate property store; the Sid stays the last key, as before.
+    if (sid === undefined) {
+      return {
+        index,
+        effect,
+        path,
+        principalNegated,
+        principals,
+        principalPath,
+        actionNegated,
+        actions,
+        actionPatterns,
+        resourceNegated,
+        resources,
+        conditions,
+      };
+    }
+    return {
       index,
       effect,
       path,
-      principalNegated: principal.negated,
-      principals: principal.entries,
-      principalPath: principal.path,
-      actionNegated: action.negated,
-      actions: action.set,
-      actionPatterns: action.patterns,
-      resourceNegated: resource.negated,
-      resources: resource.values,
+      principalNegated,
+      principals,
+      principalPath,
+      actionNegated,
+      actions,
+      actionPatterns,
+      resourceNegated,
+      resources,
       conditions,
+      sid,
     };
-    if (sid !== undefined) parsed.sid = sid;
-    return parsed;
   }
 
   /**
    * Exactly one of an element and its negated twin (Principal/NotPrincipal, Action/NotAction,
    * Resource/NotResource) must be present.
    */
-  oneOf(
-    st: Record<string, unknown>,
-    path: string,
-    name: 'Principal' | 'Action' | 'Resource',
-    missing: string,
-  ): { name: string; value: unknown; negated: boolean } | undefined {
+  oneOf(st: Record<string, unknown>, path: string, name: 'Principal' | 'Action' | 'Resource', missing: string): string | undefined {
     const notName = NEGATED_ELEMENT[name];
     const has = st[name] !== undefined;
     const hasNot = st[notName] !== undefined;
@@ -318,15 +371,13 @@ class Parser {
       this.error(path, missing);
       return undefined;
     }
-    return has ? { name, value: st[name], negated: false } : { name: notName, value: st[notName], negated: true };
+    // The name of the one written (the negated twin's name says it is negated).
+    return has ? name : notName;
   }
 
-  principalElement(st: Record<string, unknown>, path: string): { negated: boolean; entries: PrincipalEntry[]; path: string } | undefined {
-    const el = this.oneOf(st, path, 'Principal', 'the statement has no Principal: a key policy statement must name a Principal (or NotPrincipal)');
-    if (!el) return undefined;
-    const { name, value, negated } = el;
-    const ppath = `${path}.${name}`;
-    if (value === '*') return { negated, entries: [{ principal: ANYONE, path: ppath, raw: '*' }], path: ppath };
+  /** The entries of a Principal or NotPrincipal element (`name`) written at `ppath`. */
+  principalEntries(value: unknown, name: string, ppath: string): PrincipalEntry[] | undefined {
+    if (value === '*') return [{ principal: ANYONE, path: ppath, raw: '*' }];
     if (Array.isArray(value)) {
       this.error(ppath, `${name} must be "*" or an object such as {"AWS": [...]}, not an array`);
       return undefined;
@@ -347,12 +398,22 @@ class Parser {
       return undefined;
     }
     this.checkElementNames(value, PRINCIPAL_TYPE_SET, ppath, name);
-    const entries: PrincipalEntry[] = [];
+    // The entries fill an array of exactly their number (counted before the lists are checked; a list that
+    // fails its check fails the statement): a statement's entries live as long as the analysis, and an array
+    // grown by push keeps room for 17.
+    let total = 0;
+    for (let t = 0; t < PRINCIPAL_TYPES.length; t++) {
+      const v = value[PRINCIPAL_TYPES[t] as string];
+      if (v !== undefined) total += Array.isArray(v) ? v.length : 1;
+    }
+    const entries = new Array<PrincipalEntry>(total);
+    let n = 0;
     let ok = true;
-    for (const type of PRINCIPAL_TYPES) {
+    for (let t = 0; t < PRINCIPAL_TYPES.length; t++) {
+      const type = PRINCIPAL_TYPES[t] as string;
       if (value[type] === undefined) continue;
-      const tpath = `${ppath}.${type}`;
-      const list = this.stringList(value[type], tpath, name, type);
+      const tpath = key(ppath, type);
+      const list = this.stringList(value[type], ppath, type, name, type);
       if (!list) {
         ok = false;
         continue;
@@ -362,36 +423,31 @@ class Parser {
         const p = at(tpath, value[type], i);
         if (type === 'AWS' || type === 'Service') {
           const parsed = type === 'AWS' ? parseAwsPrincipal(v) : parseServicePrincipal(v);
-          if (parsed.ok) entries.push({ principal: parsed.principal, path: p, raw: v });
+          if (parsed.ok) entries[n++] = { principal: parsed.principal, path: p, raw: v };
           else {
             this.error(p, parsed.reason);
             ok = false;
           }
         } else if (type === 'Federated') {
           // An IAM identity provider's ARN names its account; a web identity provider (cognito…) none.
-          entries.push({ principal: namedClass('federated', v, accountOfArn(v), undefined, `federated identity provider ${v}`), path: p, raw: v });
+          entries[n++] = { principal: namedClass('federated', v, accountOfArn(v), undefined, `federated identity provider ${v}`), path: p, raw: v };
         } else {
-          entries.push({ principal: namedClass('canonical-user', v, undefined, undefined, `canonical user ${v}`), path: p, raw: v });
+          entries[n++] = { principal: namedClass('canonical-user', v, undefined, undefined, `canonical user ${v}`), path: p, raw: v };
         }
       }
     }
     if (!ok || unknownType) return undefined;
-    return { negated, entries, path: ppath };
+    return entries;
   }
 
-  actionElement(st: Record<string, unknown>, path: string): { negated: boolean; set: ActionSet; patterns: string[] } | undefined {
-    const el = this.oneOf(st, path, 'Action', 'the statement has no Action: add "Action" (or "NotAction")');
-    if (!el) return undefined;
-    const { name, value: raw, negated } = el;
-    const apath = `${path}.${name}`;
-    const list = this.stringList(raw, apath, name);
-    if (!list) return undefined;
+  /** The KMS actions an Action or NotAction element (`name`, listing `list`, written as `raw`) covers. */
+  actionSet(list: readonly string[], raw: unknown, path: string, name: string): ActionSet | undefined {
     let set: ActionSet = NO_ACTIONS;
     let ok = true;
     for (let i = 0; i < list.length; i++) {
       const value = list[i] as string;
       const m = matchActionPattern(value);
-      const p = m.kind === 'kms' && m.known ? '' : at(apath, raw, i);
+      const p = m.kind === 'kms' && m.known ? '' : at(key(path, name), raw, i);
       switch (m.kind) {
         case 'invalid':
           this.error(p, m.reason);
@@ -413,15 +469,7 @@ class Parser {
       }
     }
     if (!ok) return undefined;
-    return { negated, set: negated ? minus(ALL_ACTIONS, set) : set, patterns: list };
-  }
-
-  resourceElement(st: Record<string, unknown>, path: string): { negated: boolean; values: string[] } | undefined {
-    const el = this.oneOf(st, path, 'Resource', 'the statement has no Resource: in a key policy use "Resource": "*" (this key)');
-    if (!el) return undefined;
-    const list = this.stringList(el.value, `${path}.${el.name}`, el.name);
-    if (!list) return undefined;
-    return { negated: el.negated, values: list };
+    return name === 'NotAction' ? minus(ALL_ACTIONS, set) : set;
   }
 
   conditionElement(value: unknown, path: string): ParsedCondition[] | undefined {
@@ -475,7 +523,7 @@ class Parser {
         this.members++;
         const raw = block[condKey];
         const kPath = key(opPath, condKey);
-        const lower = condKey.toLowerCase();
+        const lower = lowerCase(condKey);
         if (firstKey === undefined) firstKey = condKey;
         else {
           keys ??= [firstKey];
@@ -508,24 +556,34 @@ class Parser {
         out.push(cond);
       }
     }
-    return ok ? out : undefined;
+    // Copied to an array of exactly its length: the conditions live as long as the analysis.
+    return ok ? out.slice() : undefined;
   }
 
   conditionValues(raw: unknown, path: string, base: string): string[] | undefined {
-    const items = Array.isArray(raw) ? raw : [raw];
-    if (Array.isArray(raw) && raw.length === 0) {
-      this.error(path, 'a condition value list is empty');
-      return undefined;
-    }
-    const out: string[] = [];
-    for (const [i, item] of items.entries()) {
-      const p = Array.isArray(raw) ? `${path}[${i}]` : path;
-      if (typeof item === 'string') out.push(item);
-      else if (typeof item === 'boolean' || (typeof item === 'number' && Number.isFinite(item))) out.push(String(item));
-      else {
-        this.error(p, `a condition value must be a string, number or boolean, found ${typeName(item)}`);
+    let out: string[];
+    if (Array.isArray(raw)) {
+      if (raw.length === 0) {
+        this.error(path, 'a condition value list is empty');
         return undefined;
       }
+      let allStrings = true;
+      for (let i = 0; i < raw.length; i++) {
+        const item: unknown = raw[i];
+        if (typeof item === 'string') continue;
+        if (!isScalar(item)) {
+          this.error(`${path}[${i}]`, `a condition value must be a string, number or boolean, found ${typeName(item)}`);
+          return undefined;
+        }
+        allStrings = false;
+      }
+      // A list of strings is kept as written (as Action and Resource lists are), not copied.
+      out = allStrings ? (raw as string[]) : raw.map((item: unknown) => (typeof item === 'string' ? item : String(item)));
+    } else if (typeof raw === 'string') out = [raw];
+    else if (isScalar(raw)) out = [String(raw)];
+    else {
+      this.error(path, `a condition value must be a string, number or boolean, found ${typeName(raw)}`);
+      return undefined;
     }
     if (base === 'Bool' || base === 'Null') {
       const lowered = out.map((v) => v.toLowerCase());
