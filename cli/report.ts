@@ -67,8 +67,9 @@ export function countBySeverity(results: readonly ResultEntry[]): Record<Severit
  *   (not JSON, JSON but not an object, an object without Statement). The root is `$`, or for a template key
  *   whose policy paths are rebased onto the template, the policy's own path (`policyPath`);
  * - an INVALID_POLICY finding at the policy's Statement element itself (`$.Statement`): Statement is null,
- *   an empty array, a value that is neither an array nor an object, or a lone statement object that is not
- *   a statement (e.g. without Effect). No usable statement grants nothing, and KMS rejects the policy;
+ *   an empty array, a value that is neither an array nor an object, or a lone statement object broken at
+ *   its own level (no Effect, Principal, Action or Resource; both Action and NotAction), which the engine
+ *   drops. A policy with no usable statement grants nothing, and KMS rejects it;
  * - a finding the engine marks `notJudged`: a check threw, or the analysis could not run.
  * A grammar violation further down (`$.Statement[0].Effect`, Version) is an ordinary finding.
  */
