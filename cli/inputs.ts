@@ -12,7 +12,7 @@
  */
 import type { Dirent, Stats } from 'node:fs';
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
-import { basename, join, sep } from 'node:path';
+import { basename, join, normalize, sep } from 'node:path';
 import type { CliIo } from './io';
 
 export type PolicyInput =
@@ -112,6 +112,36 @@ export async function readInputs(paths: readonly string[], io: CliIo, extensions
 
 type WalkEntry = { file: string } | { file: string; error: string };
 
+/**
+ * The path the walk names files from. The kernel resolves `..` after following a link (`lnk/..` is the
+ * parent of the link's target), while `path.join` removes `lnk/..` as text: joined names would open files
+ * of another folder than the one listed. The given path is kept when its normalised form is the same
+ * folder; otherwise files are named from the folder's real path, which is what is read.
+ */
+/**
+ * A folder's path to build child paths from with `path.join`: the path as given, or its real path when
+ * joining would name files of another folder (see walkStart). A path that cannot be resolved is returned as
+ * given: reading it reports why.
+ */
+export async function joinablePath(path: string, fs: InputFs = NODE_INPUT_FS): Promise<string> {
+  try {
+    return await walkStart(fs, path, await fs.realpath(path));
+  } catch {
+    return path;
+  }
+}
+
+async function walkStart(fs: InputFs, root: string, realRoot: string): Promise<string> {
+  const joined = normalize(root);
+  if (joined === root || !root.split(/[\\/]/).includes('..')) return root;
+  try {
+    if ((await fs.realpath(joined)) === realRoot) return root;
+  } catch {
+    // The normalised path names nothing: the given one reached its folder only through a link.
+  }
+  return realRoot;
+}
+
 /** Path order, segment by segment, so a folder's files stay together whatever characters follow its name. */
 function comparePaths(a: string, b: string): number {
   const x = a.split(sep);
@@ -129,6 +159,7 @@ function comparePaths(a: string, b: string): number {
  */
 async function walk(fs: InputFs, root: string, extensions: readonly string[], followSymlinks: boolean | undefined): Promise<WalkEntry[]> {
   const realRoot = await fs.realpath(root);
+  const start = await walkStart(fs, root, realRoot);
   const inside = (real: string) => real === realRoot || real.startsWith(realRoot.endsWith(sep) ? realRoot : realRoot + sep);
   const wanted = (name: string) => extensions.some((x) => name.toLowerCase().endsWith(x));
   const taken = new Set<string>();
@@ -163,7 +194,7 @@ async function walk(fs: InputFs, root: string, extensions: readonly string[], fo
     }
   };
 
-  await folder(root, realRoot);
+  await folder(start, realRoot);
   // Links found while following links are appended, and followed in turn.
   for (let i = 0; i < links.length; i++) {
     const link = links[i] as string;

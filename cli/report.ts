@@ -61,19 +61,26 @@ export function countBySeverity(results: readonly ResultEntry[]): Record<Severit
 }
 
 /**
- * Whether the entry's policy could not be parsed: the document as a whole could not be read as a policy (not
- * JSON, JSON but not an object, an object without Statement, or the analysis could not run). The engine
- * reports these as an INVALID_POLICY finding at the policy's root: `$`, or for a template key whose policy
- * paths are rebased onto the template, the policy's own path (`policyPath`). A grammar violation inside
- * the document (a statement, an element, Version) is located below the root and is an ordinary finding.
+ * Whether the entry's policy could not be parsed or judged. Decided from the findings' structure, never
+ * their messages:
+ * - an INVALID_POLICY finding at the policy's root: the document as a whole could not be read as a policy
+ *   (not JSON, JSON but not an object, an object without Statement). The root is `$`, or for a template key
+ *   whose policy paths are rebased onto the template, the policy's own path (`policyPath`);
+ * - an INVALID_POLICY finding at the policy's Statement element itself (`$.Statement`): Statement is null,
+ *   an empty array, a value that is neither an array nor an object, or a lone statement object broken at
+ *   its own level (no Effect, Principal, Action or Resource; both Action and NotAction), which the engine
+ *   drops. A policy with no usable statement grants nothing, and KMS rejects it;
+ * - a finding the engine marks `notJudged`: a check threw, or the analysis could not run.
+ * A grammar violation further down (`$.Statement[0].Effect`, Version) is an ordinary finding.
  */
 export function cannotBeParsed(entry: ResultEntry): boolean {
   const policyPath = entry.extra?.policyPath;
-  return entry.findings.some((f) => f.checkId === 'INVALID_POLICY' && (f.path === '$' || (typeof policyPath === 'string' && f.path === policyPath)));
+  const roots = typeof policyPath === 'string' ? ['$', policyPath] : ['$'];
+  return entry.findings.some((f) => f.notJudged === true || (f.checkId === 'INVALID_POLICY' && roots.some((root) => f.path === root || f.path === `${root}.Statement`)));
 }
 
 /**
- * Exit code: 2 when an input could not be read or its policy could not be parsed (whatever failOn says),
+ * Exit code: 2 when an input could not be read or its policy could not be parsed or fully judged (whatever failOn says),
  * else 1 when a finding is at or above failOn, else 0.
  */
 export function exitCode(report: Report, failOn: FailOn): number {

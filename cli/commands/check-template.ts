@@ -15,7 +15,7 @@
 import { dirname } from 'node:path';
 import { analyzePolicy, severityRank, type AnalysisOptions, type AnalysisResult, type Finding } from '../../rule/engine';
 import { accessDetails } from '../access';
-import { readInputs } from '../inputs';
+import { joinablePath, readInputs } from '../inputs';
 import type { CliIo } from '../io';
 import type { Report, ReportWarning, ResultEntry } from '../report';
 import { duplicateAncestor, duplicateKeysInJson, enginePath, policyDuplicatePaths } from '../templates/duplicates';
@@ -23,6 +23,7 @@ import { concretePolicy } from '../templates/key-policy';
 import { enumerableValues, NO_VALUE, resolveValue, Unresolved, type TemplateContext } from '../templates/resolve';
 import {
   assemblyTemplates,
+  brokenTemplate,
   cloudFormationKeys,
   documentKind,
   isCloudAssembly,
@@ -104,6 +105,11 @@ async function readDocuments(paths: readonly string[], io: CliIo): Promise<{ doc
       errors.push({ file, findings: [], warnings: [], error: (e as Error).message });
       return undefined;
     }
+    const broken = brokenTemplate(parsed.value);
+    if (broken !== undefined) {
+      errors.push({ file, findings: [], warnings: [], error: broken });
+      return undefined;
+    }
     if (documentKind(parsed.value) === 'other') {
       // Files found in a directory that are neither templates nor plans (package.json, tsconfig.json…) are passed over.
       if (fromDirectory) skipped++;
@@ -148,10 +154,11 @@ async function readDocuments(paths: readonly string[], io: CliIo): Promise<{ doc
     }
   };
   for (const path of paths) {
-    if (path !== '-' && (await isCloudAssembly(path))) {
+    const folder = path === '-' ? path : await joinablePath(path);
+    if (path !== '-' && (await isCloudAssembly(folder))) {
       let templates;
       try {
-        templates = await assemblyTemplates(path);
+        templates = await assemblyTemplates(folder);
       } catch (e) {
         errors.push({ file: path, findings: [], warnings: [], error: `cannot read the cdk.out manifest: ${(e as Error).message}` });
         continue;
@@ -168,12 +175,27 @@ async function readDocuments(paths: readonly string[], io: CliIo): Promise<{ doc
       }
       continue;
     }
+    // Files found in a walk of this path, and how many of them were passed over.
+    const walked = { found: 0, skipped: 0 };
     for (const input of await readInputs([path], io, TEMPLATE_EXTENSIONS)) {
+      if (input.root !== undefined) walked.found += 1;
       if ('error' in input) errors.push({ file: input.file, findings: [], warnings: [], error: input.error });
       else {
+        const before = skipped;
         const doc = add(input.file, input.text, input.file !== path);
+        if (skipped > before) walked.skipped += 1;
         if (doc !== undefined && input.file !== '-') await addNested(doc, undefined, 1);
       }
+    }
+    // A folder where nothing was a template judged nothing: that is not a clean result.
+    if (walked.found > 0 && walked.skipped === walked.found) {
+      const n = walked.skipped;
+      errors.push({
+        file: path,
+        findings: [],
+        warnings: [],
+        error: `no template below this folder: the ${n === 1 ? '1 file found is neither a CloudFormation template nor a Terraform plan' : `${n} files found are neither CloudFormation templates nor Terraform plans`} (passed over); name a file on the command line to judge it anyway`,
+      });
     }
   }
   return { docs, errors, skipped, notes };

@@ -39,6 +39,21 @@ export function documentKind(value: unknown): DocumentKind {
   return 'other';
 }
 
+/**
+ * Why a document that declares itself a CloudFormation template (an AWSTemplateFormatVersion, or a Resources
+ * key) cannot be read as one: its Resources is missing or not a map of logical ids to resources. Such a
+ * file is a broken template, which CloudFormation rejects; it is reported, never passed over as "not a
+ * template", since the keys it was meant to declare were not judged. Undefined for anything else.
+ */
+export function brokenTemplate(value: unknown): string | undefined {
+  if (!isRecord(value) || documentKind(value) !== 'other') return undefined;
+  const declared = 'AWSTemplateFormatVersion' in value ? 'AWSTemplateFormatVersion' : 'Resources' in value ? 'a Resources key' : undefined;
+  if (declared === undefined) return undefined;
+  const r = value.Resources;
+  const what = r === undefined ? 'has no Resources' : `its Resources is ${Array.isArray(r) ? 'a list' : r === null ? 'empty (null)' : `a ${typeof r}`}, not a map of logical ids to resources`;
+  return `declares itself a CloudFormation template (${declared}) but ${what}: CloudFormation rejects it, and the keys it may declare were not judged`;
+}
+
 /** Parse JSON, or YAML with CloudFormation's short-form tags. Throws with a readable message. */
 export function parseDocument(file: string, text: string): Pick<SourceDocument, 'value' | 'locate' | 'duplicates'> {
   const yamlName = /\.(ya?ml)$/i.test(file);

@@ -56,6 +56,7 @@ export function analyzePolicy(input: unknown, options?: AnalysisOptions | null):
           path: '$',
           principals: [],
           actions: [],
+          notJudged: true,
         },
       ],
       warnings: [],
@@ -95,9 +96,11 @@ function analyze(input: unknown, options: AnalysisOptions): AnalysisResult {
   for (const check of CHECKS) {
     if (disabled?.has(check.meta.id)) continue;
     let drafts: FindingDraft[];
+    let crashed = false;
     try {
       drafts = check.run(ctx);
     } catch (e) {
+      crashed = true;
       // Fail closed: a check that breaks is reported as a finding, never as a pass.
       drafts = [
         {
@@ -124,6 +127,7 @@ function analyze(input: unknown, options: AnalysisOptions): AnalysisResult {
       };
       if (d.access !== undefined) finding.access = d.access;
       if (d.conditionKeys !== undefined) finding.conditionKeys = d.conditionKeys;
+      if (crashed) finding.notJudged = true;
       findings.push(finding);
     }
   }

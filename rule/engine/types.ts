@@ -72,6 +72,12 @@ export interface Finding {
   /** How the access is granted: `unconditional`, or `conditional` with the condition keys that apply. */
   access?: 'conditional' | 'unconditional';
   conditionKeys?: string[];
+  /**
+   * Set when the engine could not judge the policy fully: a check threw (the finding carries that check's
+   * id and severity) or the analysis could not run at all. Consumers treat the policy as not judged,
+   * whatever the finding's severity.
+   */
+  notJudged?: true;
 }
 
 /** A problem that does not make the policy invalid but deserves a look (e.g. an unknown KMS action). */

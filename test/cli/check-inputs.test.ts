@@ -18,7 +18,7 @@ import type { CliIo } from '../../cli/io';
 import { main } from '../../cli/main';
 import { renderHtml } from '../../cli/output/html';
 import { exitCode, type ResultEntry } from '../../cli/report';
-import { analyzePolicy } from '../../rule/engine';
+import { analyzePolicy, CHECKS, type Finding } from '../../rule/engine';
 import { runCli, type CliRun } from '../support/cli';
 import { APP_ROLE, OWN, ROOT, allow, policy } from '../support/policies';
 
@@ -59,9 +59,10 @@ interface JsonOut {
 
 const json = (r: CliRun) => JSON.parse(r.stdout) as JsonOut;
 /** results as `relative path → check ids` (or `error`), skipped as relative paths. */
-function outcome(r: CliRun, root: string) {
+function outcome(r: CliRun, root: string, outside?: string) {
   const out = json(r);
-  const rel = (f: string) => (f === root ? '.' : f.startsWith(`${root}/`) ? f.slice(root.length + 1) : f);
+  const rel = (f: string) =>
+    f === root ? '.' : f.startsWith(`${root}/`) ? f.slice(root.length + 1) : outside !== undefined && f.startsWith(`${outside}/`) ? `<outside>/${f.slice(outside.length + 1)}` : f;
   return {
     code: r.code,
     results: Object.fromEntries(out.results.map((x) => [rel(x.file), x.error !== undefined ? 'error' : x.findings.map((f) => f.checkId).join(',') || 'clean'])),
@@ -70,7 +71,8 @@ function outcome(r: CliRun, root: string) {
 }
 
 describe('check: what a directory walk reads', () => {
-  const rows: [string, Tree, Tree, string[], { code: number; results: Record<string, string>; skipped?: string[] }][] = [
+  // The last, optional column: the path given on the command line, relative to the folder built (default: the folder).
+  const rows: [string, Tree, Tree, string[], { code: number; results: Record<string, string>; skipped?: string[] }, string?][] = [
     [
       'a dot-folder is walked',
       { 'good.json': GOOD, '.hidden/bad.json': ROOT_KMS_ALL },
@@ -164,13 +166,41 @@ describe('check: what a directory walk reads', () => {
       [],
       { code: 2, results: { 'good.json': 'clean', 'pipe.json': 'error' } },
     ],
+    [
+      // The kernel resolves `lnk/..` to the link target's parent (outside); joining names onto `lnk/..` as text
+      // would read the folder's own bad.json instead. The files read are those listed, named by their real path.
+      'a folder given through a link then .. is the folder the kernel lists',
+      { 'bad.json': GOOD, lnk: { link: '../outside/sub' } },
+      { 'bad.json': ROOT_KMS_ALL, 'sub/readme.txt': 'x' },
+      [],
+      { code: 1, results: { '<outside>/bad.json': 'ACCOUNT_WIDE_FULL_ACCESS' } },
+      'lnk/..',
+    ],
+    [
+      'a folder given through a link then .. reads its subfolders there too',
+      { 'sub/bad.json': GOOD, lnk: { link: '../outside/sub' } },
+      { 'sub/bad.json': ROOT_KMS_ALL },
+      [],
+      { code: 1, results: { '<outside>/sub/bad.json': 'ACCOUNT_WIDE_FULL_ACCESS' } },
+      'lnk/..',
+    ],
+    [
+      'a file given through a link then .. is the file the kernel opens (the path is not normalised first)',
+      { 'bad.json': GOOD, lnk: { link: '../outside/sub' } },
+      { 'bad.json': ROOT_KMS_ALL, 'sub/readme.txt': 'x' },
+      [],
+      { code: 1, results: { 'lnk/../bad.json': 'ACCOUNT_WIDE_FULL_ACCESS' } },
+      'lnk/../bad.json',
+    ],
   ];
 
-  it.each(rows)('%s', async (_name, tree, outside, flags, expected) => {
+  // Rest parameters: jest would take a sixth declared parameter, absent from most rows, for a `done` callback.
+  it.each(rows)('%s', async (...[, tree, outside, flags, expected, at]: (typeof rows)[number]) => {
     const dirs = build(tree, outside);
-    const r = await runCli(['check', '--format', 'json', '--account-id', OWN, '--fail-on', 'none', ...flags, dirs.root]);
-    expect(outcome(r, dirs.root)).toEqual({ skipped: [], ...expected, code: expected.code === 1 ? 0 : expected.code });
-    const failing = await runCli(['check', '--format', 'json', '--account-id', OWN, ...flags, dirs.root]);
+    const target = at === undefined ? dirs.root : `${dirs.root}/${at}`;
+    const r = await runCli(['check', '--format', 'json', '--account-id', OWN, '--fail-on', 'none', ...flags, target]);
+    expect(outcome(r, dirs.root, dirs.outside)).toEqual({ skipped: [], ...expected, code: expected.code === 1 ? 0 : expected.code });
+    const failing = await runCli(['check', '--format', 'json', '--account-id', OWN, ...flags, target]);
     expect(failing.code).toBe(expected.code);
     // Nothing of a file outside the folder is read without --follow-symlinks, nor echoed.
     expect(r.stdout + r.stderr).not.toContain('SECRETSECRET');
@@ -204,6 +234,13 @@ describe('check-template walks folders by the same rules', () => {
     expect(out.results[0]?.error).toMatch(/outside the folder being walked/);
     expect(out.results[0]?.error).not.toMatch(/--follow-symlinks/);
     expect(r.code).toBe(2);
+  });
+
+  it('reads, through a link then .., the folder the kernel lists', async () => {
+    const dirs = build({ 'stack.json': TEMPLATE.replace('arn:aws:iam::111122223333:root', 'arn:aws:iam::111122223333:role/App').replace('kms:*', 'kms:Decrypt'), lnk: { link: '../outside/sub' } }, { 'stack.json': TEMPLATE, 'sub/readme.txt': 'x' });
+    const r = await runCli(['check-template', '--format', 'json', '--account-id', OWN, join(dirs.root, 'lnk') + '/..']);
+    expect(json(r).results.map((x) => [x.file, x.findings.map((f) => f.checkId).join(',')])).toEqual([[join(dirs.outside, 'stack.json'), 'ACCOUNT_WIDE_FULL_ACCESS']]);
+    expect(r.code).toBe(1);
   });
 });
 
@@ -265,11 +302,11 @@ describe('check: JSON files that are not key policies', () => {
 
 it('SARIF of a deeply nested policy is written, without a line for what cannot be located', async () => {
   // The policy parses (JSON.parse does not recurse) but the SARIF line locator's parser does.
-  const dirs = build({ 'deep.json': `{"Version": "2012-10-17", "Id": ${'['.repeat(100_000)}${']'.repeat(100_000)}, "Statement": []}` });
+  const dirs = build({ 'deep.json': `{"Version": "2012-10-17", "Id": ${'['.repeat(100_000)}${']'.repeat(100_000)}, "Statement": ${JSON.stringify([allow({ AWS: APP_ROLE }, ['kms:Decrypt'])])}}` });
   const r = await runCli(['check', '--format', 'sarif', join(dirs.root, 'deep.json')]);
   expect(r.stderr).not.toMatch(/unexpected error/);
   expect((JSON.parse(r.stdout) as Log).runs[0]?.results?.map((x) => x.ruleId)).toContain('INVALID_POLICY');
-  // Id and Statement break the grammar below the root: ordinary findings.
+  // Id breaks the grammar below the root: an ordinary finding.
   expect(r.code).toBe(1);
 });
 
@@ -305,6 +342,14 @@ describe('exit code 2 for input that cannot be parsed, whatever --fail-on says',
     ['JSON, not an object (array)', 2, '[]'],
     ['JSON, not an object (string)', 2, '"policy"'],
     ['an object without Statement', 2, '{"Version": "2012-10-17"}'],
+    // No usable Statement grants nothing and KMS rejects it: not parsed, like a missing Statement.
+    ['Statement null', 2, '{"Statement": null}'],
+    ['Statement an empty array', 2, '{"Version": "2012-10-17", "Statement": []}'],
+    ['Statement a string', 2, '{"Version": "2012-10-17", "Statement": "Allow everything"}'],
+    ['Statement a number', 2, '{"Version": "2012-10-17", "Statement": 1}'],
+    ['Statement a lone object that is not a statement (no Effect)', 2, '{"Version": "2012-10-17", "Statement": {}}'],
+    ['Statement null in the get-key-policy shape', 2, JSON.stringify({ Policy: '{"Statement": null}' })],
+    ['a list holding one empty statement (an ordinary finding at the statement)', 0, '{"Version": "2012-10-17", "Statement": [{}]}'],
     ['get-key-policy shape holding text that is not JSON', 2, JSON.stringify({ Policy: '{not json' })],
     ['a grammar violation in one statement (an ordinary finding)', 0, BAD_STATEMENT],
   ])('check, %s: exit %d with --fail-on none', async (_name, code, text) => {
@@ -346,11 +391,43 @@ describe('exit code 2 for input that cannot be parsed, whatever --fail-on says',
     }
   });
 
+  it.each([
+    ['none', 'ALLOW_WITH_NEGATION'],
+    ['high', 'ALLOW_WITH_NEGATION'],
+    ['none', 'PUBLIC_ACCESS'],
+  ])('a check that throws leaves the policy not fully judged: exit 2 with --fail-on %s (%s throws)', async (failOn, id) => {
+    const check = CHECKS.find((c) => c.meta.id === id);
+    if (check === undefined) throw new Error(`no check ${id}`);
+    const run = jest.spyOn(check, 'run').mockImplementation(() => {
+      throw new Error('boom');
+    });
+    try {
+      const dirs = build({ 'p.json': GOOD });
+      const r = await runCli(['check', '--format', 'json', '--account-id', OWN, '--fail-on', failOn, join(dirs.root, 'p.json')]);
+      expect(json(r).results[0]?.findings).toEqual([expect.objectContaining({ checkId: id, notJudged: true, message: expect.stringContaining('boom') })]);
+      expect(r.code).toBe(2);
+    } finally {
+      run.mockRestore();
+    }
+  });
+
   it('is decided centrally from the entry, for any command', () => {
     const entry = (text: string, extra?: Record<string, unknown>): ResultEntry => ({ file: 'k', findings: analyzePolicy(text, { accountId: OWN }).findings, warnings: [], ...(extra ? { extra } : {}) });
     const report = (e: ResultEntry) => ({ tool: { name: 't', version: '0' }, results: [e], notes: [] });
     expect(exitCode(report(entry('nope', { keyArn: 'arn' })), 'none')).toBe(2);
     expect(exitCode(report(entry(JSON.stringify(policy({ ...allow({ AWS: APP_ROLE }, 'kms:Decrypt'), Effect: 'Maybe' })))), 'none')).toBe(0);
+    const low: Finding = { checkId: 'ALLOW_WITH_NEGATION', severity: 'low', title: 't', message: 'm', statementIndexes: [], sids: [], path: '$', principals: [], actions: [] };
+    const withFindings = (findings: Finding[]): ResultEntry => ({ file: 'k', findings, warnings: [] });
+    expect(exitCode(report(withFindings([low])), 'none')).toBe(0);
+    expect(exitCode(report(withFindings([{ ...low, notJudged: true }])), 'none')).toBe(2);
+    expect(exitCode(report(withFindings([{ ...low, notJudged: true }])), 'critical')).toBe(2);
+    // Structural, not by message: an INVALID_POLICY at the Statement element itself, or below it.
+    const invalid = (path: string, extra?: Record<string, unknown>): ResultEntry => ({ ...withFindings([{ ...low, checkId: 'INVALID_POLICY', severity: 'critical', path }]), ...(extra ? { extra } : {}) });
+    expect(exitCode(report(invalid('$.Statement')), 'none')).toBe(2);
+    expect(exitCode(report(invalid('$.Statement[0]')), 'none')).toBe(0);
+    expect(exitCode(report(invalid('$.Statements')), 'none')).toBe(0);
+    expect(exitCode(report(invalid('Resources.K.Properties.KeyPolicy.Statement', { policyPath: 'Resources.K.Properties.KeyPolicy' })), 'none')).toBe(2);
+    expect(exitCode(report(invalid('Resources.K.Properties.KeyPolicy.Statement.Effect', { policyPath: 'Resources.K.Properties.KeyPolicy' })), 'none')).toBe(0);
   });
 });
 

@@ -126,6 +126,15 @@ describe('hostile templates', () => {
       { code: 1, checks: ['UNTRUSTED_CROSS_ACCOUNT'], warningPaths: ['Resources.Key.Properties.KeyPolicy.Statement[0].Principal.AWS'] },
     ],
     [
+      'a template whose Resources is a list (a broken template, not something else)',
+      'list.yaml',
+      "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  - Key:\n      Type: AWS::KMS::Key\n",
+      { code: 2, error: /declares itself a CloudFormation template.*Resources is a list, not a map/ },
+    ],
+    ['a template with AWSTemplateFormatVersion and no Resources', 'none.json', '{"AWSTemplateFormatVersion": "2010-09-09"}', { code: 2, error: /declares itself a CloudFormation template.*has no Resources/ }],
+    ['a key policy whose Statement is null (cannot be parsed)', 'null.json', '{"Resources": {"Key": {"Type": "AWS::KMS::Key", "Properties": {"KeyPolicy": {"Statement": null}}}}}', { code: 2, checks: ['INVALID_POLICY'] }],
+    ['a key policy whose Statement is empty (cannot be parsed)', 'empty.json', '{"Resources": {"Key": {"Type": "AWS::KMS::Key", "Properties": {"KeyPolicy": {"Version": "2012-10-17", "Statement": []}}}}}', { code: 2, checks: ['INVALID_POLICY'] }],
+    [
       'a template that declares a Transform',
       'transform.yaml',
       readFileSync(join(FIXTURES, 'cloudformation-variants', 'kms-key-transform.yaml'), 'utf8'),
@@ -155,6 +164,34 @@ describe('hostile templates', () => {
     const warning = results[0]?.warnings.find((w) => w.path === 'Transform');
     expect(warning?.message).toContain('AWS::Serverless-2016-10-31');
     expect(warning?.message).toContain('judged as written');
+  });
+});
+
+describe('a folder where no template was judged', () => {
+  const KEY = '{"Resources": {"Key": {"Type": "AWS::KMS::Key", "Properties": {"KeyPolicy": {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "kms:*", "Resource": "*"}]}}}}}';
+  const BUCKET = '{"AWSTemplateFormatVersion": "2010-09-09", "Resources": {"B": {"Type": "AWS::S3::Bucket"}}}';
+  const BROKEN = "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  - Key:\n      Type: AWS::KMS::Key\n";
+  // Each row: the files of the folder, the exit code, and the result per file (`error`, or the check ids found).
+  it.each<[string, Record<string, string>, number, Record<string, string>]>([
+    ['only package.json: nothing judged is an error, not a pass', { 'package.json': '{"name": "x"}' }, 2, { '.': 'error' }],
+    ['a broken template (Resources a list) is an error, not passed over', { 'stack.yaml': BROKEN }, 2, { 'stack.yaml': 'error' }],
+    ['a broken template next to a good one: both reported', { 'a.json': KEY, 'b.yaml': BROKEN, 'package.json': '{"name": "x"}' }, 2, { 'a.json': 'PUBLIC_ACCESS', 'b.yaml': 'error' }],
+    ['a template without a key is judged: nothing to report', { 'bucket.json': BUCKET, 'package.json': '{"name": "x"}' }, 0, {}],
+  ])('%s', async (_name, files, code, results) => {
+    const dir = mkdtempSync(join(tmpdir(), 'kpg-tpl-folder-'));
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+    const out = await checkJson(['--fail-on', 'none', dir]);
+    const rel = (f: string) => (f === dir ? '.' : f.slice(dir.length + 1));
+    expect(Object.fromEntries(out.results.map((r) => [rel(r.file), r.error !== undefined ? 'error' : r.findings.map((f) => f.checkId).join(',')]))).toEqual(results);
+    expect(out.code).toBe(code);
+    if (Object.keys(results).length === 0) expect(out.notes.join('\n')).toMatch(/no AWS::KMS::Key.*was found/);
+  });
+
+  it('says why a folder with nothing to judge is an error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kpg-tpl-folder-'));
+    writeFileSync(join(dir, 'package.json'), '{"name": "x"}');
+    const { results } = await checkJson([dir]);
+    expect(results[0]?.error).toMatch(/no template below this folder: the 1 file found is neither a CloudFormation template nor a Terraform plan/);
   });
 });
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { globMatch } from '../../rule/engine/glob';
-import { analyzePolicy } from '../../rule/engine';
+import { analyzePolicy, CHECKS } from '../../rule/engine';
 
 /** The obvious (backtracking) definition, as an oracle on small inputs. */
 function oracle(pattern: string, text: string): boolean {
@@ -60,5 +60,30 @@ describe('analyzePolicy never throws', () => {
   ])('on %s', (_n, input, options) => {
     const r = analyzePolicy(input, options as never);
     expect(r.findings.length).toBeGreaterThan(0);
+  });
+
+  it('marks the finding of an analysis that could not run as not judged', () => {
+    const options = Object.defineProperty({}, 'accountId', {
+      get() {
+        throw new Error('boom');
+      },
+    });
+    const r = analyzePolicy({ Statement: [{ Effect: 'Allow', Principal: '*', Action: 'kms:*', Resource: '*' }] }, options);
+    expect(r.findings).toEqual([expect.objectContaining({ checkId: 'INVALID_POLICY', path: '$', notJudged: true })]);
+  });
+
+  it('marks the finding of a check that threw as not judged, and only that one', () => {
+    const check = CHECKS.find((c) => c.meta.id === 'ALLOW_WITH_NEGATION');
+    if (check === undefined) throw new Error('no ALLOW_WITH_NEGATION');
+    const run = jest.spyOn(check, 'run').mockImplementation(() => {
+      throw new Error('boom');
+    });
+    try {
+      const r = analyzePolicy({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: 'kms:*', Resource: '*' }] });
+      expect(r.findings.filter((f) => f.notJudged === true).map((f) => [f.checkId, f.severity, f.path])).toEqual([['ALLOW_WITH_NEGATION', 'low', '$']]);
+      expect(r.findings.some((f) => f.checkId === 'PUBLIC_ACCESS' && f.notJudged === undefined)).toBe(true);
+    } finally {
+      run.mockRestore();
+    }
   });
 });
