@@ -73,14 +73,16 @@ const PENDING_DELETION_STATES = new Set(['PendingDeletion', 'PendingReplicaDelet
 
 /**
  * Findings that count against a key under the parameters: not disabled, and at or above MinimumSeverity.
- * INVALID_POLICY always counts: a policy that cannot be parsed is never compliant.
+ * INVALID_POLICY always counts: a policy that cannot be parsed is never compliant. So does a finding the
+ * engine marks `notJudged` (a check that threw): a check that could not run has not passed, whatever its
+ * severity.
  */
 export function countedFindings(findings: readonly Finding[], params: Pick<RuleParameters, 'disabledChecks' | 'minimumSeverity'>): Finding[] {
   const disabled = new Set<CheckId>(params.disabledChecks);
   const threshold = severityRank(params.minimumSeverity);
   return mostSevereFirst(
     findings.filter(
-      (f) => f.checkId === 'INVALID_POLICY' || (!disabled.has(f.checkId) && severityRank(f.severity) >= threshold),
+      (f) => f.checkId === 'INVALID_POLICY' || f.notJudged === true || (!disabled.has(f.checkId) && severityRank(f.severity) >= threshold),
     ),
   );
 }
@@ -177,8 +179,9 @@ export function decideVerdict(subject: VerdictSubject, params: RuleParameters): 
   if (counted.length === 0) return { compliance: 'COMPLIANT', reason: 'no-findings', checkIds: [] };
   const checkIds = uniqueCheckIds(counted);
   const exemption = subject.exemption?.trim();
-  // An exemption cannot cover a policy that does not parse: there is nothing a person could have reviewed.
-  if (exemption !== undefined && exemption !== '' && !checkIds.includes('INVALID_POLICY')) {
+  // An exemption cannot cover a policy that does not parse, or a check that could not run: there is nothing a
+  // person could have reviewed.
+  if (exemption !== undefined && exemption !== '' && !checkIds.includes('INVALID_POLICY') && !counted.some((f) => f.notJudged === true)) {
     return {
       compliance: 'COMPLIANT',
       reason: 'exempt',

@@ -11,6 +11,8 @@ const rootFullAccess = finding({
 });
 const negation = finding({ checkId: 'ALLOW_WITH_NEGATION', severity: 'low' });
 const invalid = finding({ checkId: 'INVALID_POLICY', severity: 'critical' });
+// A low-severity check that threw: the engine marks its finding as not judged.
+const crashed = { ...finding({ checkId: 'ALLOW_WITH_NEGATION', severity: 'low' }), notJudged: true as const };
 const analysed = (...findings: ReturnType<typeof finding>[]): PolicyResult => ({ kind: 'analysed', findings });
 const key = (policy: PolicyResult, extra: Partial<Extract<VerdictSubject, { kind: 'key' }>> = {}): VerdictSubject => ({
   kind: 'key',
@@ -29,6 +31,8 @@ describe('decideVerdict', () => {
     ['a finding at MinimumSeverity', key(analysed(rootFullAccess)), withParams({ minimumSeverity: 'high' }), 'NON_COMPLIANT', 'findings'],
     ['a finding of a disabled check', key(analysed(rootFullAccess)), withParams({ disabledChecks: ['ACCOUNT_WIDE_FULL_ACCESS'] }), 'COMPLIANT', 'no-findings'],
     ['INVALID_POLICY even above the minimum and when "disabled"', key(analysed(invalid)), withParams({ minimumSeverity: 'critical', disabledChecks: ['INVALID_POLICY' as never] }), 'NON_COMPLIANT', 'findings'],
+    ['a check that could not run, below MinimumSeverity', key(analysed(crashed)), withParams({ minimumSeverity: 'high' }), 'NON_COMPLIANT', 'findings'],
+    ['a check that could not run, of a disabled check id', key(analysed(crashed)), withParams({ disabledChecks: ['ALLOW_WITH_NEGATION'] }), 'NON_COMPLIANT', 'findings'],
     ['deleted', { kind: 'deleted' }, defaults, 'NOT_APPLICABLE', 'deleted'],
     ['out of scope', { kind: 'out-of-scope' }, defaults, 'NOT_APPLICABLE', 'out-of-scope'],
     ['another resource type', { kind: 'other-resource-type', resourceType: 'AWS::S3::Bucket' }, defaults, 'NOT_APPLICABLE', 'other-resource-type'],
@@ -70,6 +74,7 @@ describe('decideVerdict', () => {
     });
     it('does not cover an unparsable policy', () => {
       expect(decideVerdict(key(analysed(invalid), { exemption: 'approved' }), params).compliance).toBe('NON_COMPLIANT');
+      expect(decideVerdict(key(analysed(crashed), { exemption: 'approved' }), params).compliance).toBe('NON_COMPLIANT');
     });
     it('does not cover an unreadable policy', () => {
       const unreadable: PolicyResult = {
