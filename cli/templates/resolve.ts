@@ -8,6 +8,8 @@
  */
 
 /** Marks, inside a partly resolved string, the part that is known only at deployment. */
+import { getOwn, setOwn } from './own-keys';
+
 export const HOLE = '\u0000';
 
 /** A value the template alone does not determine. */
@@ -60,7 +62,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 function resourceType(ctx: TemplateContext, logicalId: string): string | undefined {
-  const r = ctx.resources[logicalId];
+  const r = getOwn(ctx.resources, logicalId);
   return isRecord(r) && typeof r.Type === 'string' ? r.Type : undefined;
 }
 
@@ -83,15 +85,15 @@ function resolveRef(name: unknown, ctx: TemplateContext): unknown {
     case 'AWS::StackId':
       return new Unresolved(`Ref ${name}`, HOLE);
   }
-  if (ctx.passedParameters !== undefined && name in ctx.passedParameters) return ctx.passedParameters[name];
-  const parameter = ctx.parameters[name];
+  if (ctx.passedParameters !== undefined && Object.hasOwn(ctx.passedParameters, name)) return ctx.passedParameters[name];
+  const parameter = getOwn(ctx.parameters, name);
   if (isRecord(parameter)) {
     const type = typeof parameter.Type === 'string' ? parameter.Type : 'String';
     // An SSM parameter type's Default is the name of a Parameter Store entry, read at deployment.
     if (type.startsWith('AWS::SSM::Parameter::Value<')) {
       return new Unresolved(`Ref ${name}: the value is read from Parameter Store (${'Default' in parameter ? String(parameter.Default) : 'no Default'}) at deployment`);
     }
-    const chosen = ctx.variant?.parameters[name];
+    const chosen = getOwn(ctx.variant?.parameters, name) as string | undefined;
     if (chosen !== undefined) return chosen;
     // A nested stack's parameters are set only by its parent's `Parameters`: one the parent does not pass
     // takes its Default, and no deployer can override it.
@@ -112,7 +114,7 @@ function resolveRef(name: unknown, ctx: TemplateContext): unknown {
     const reason = `Ref ${name}: a parameter the deployer may override (Default ${JSON.stringify(shown)}, no AllowedValues)`;
     return new Unresolved(reason);
   }
-  if (name in ctx.resources) return new Unresolved(`Ref ${name}: the resource's physical id is known only after deployment`, HOLE);
+  if (Object.hasOwn(ctx.resources, name)) return new Unresolved(`Ref ${name}: the resource's physical id is known only after deployment`, HOLE);
   return new Unresolved(`Ref ${name}: no such parameter or resource in the template`);
 }
 
@@ -173,7 +175,7 @@ function resolveSub(args: unknown, ctx: TemplateContext, depth: number): unknown
     if (name.startsWith('!')) return `\${${name.slice(1)}}`;
     const key = name.trim();
     let value: unknown;
-    if (key in variables) value = resolveValue(variables[key], ctx, depth + 1);
+    if (Object.hasOwn(variables, key)) value = resolveValue(variables[key], ctx, depth + 1);
     else if (key.includes('.') && !key.startsWith('AWS::')) value = resolveGetAtt(key, ctx, depth + 1);
     else value = resolveRef(key, ctx);
     return joinParts([value], '', reasons);
@@ -216,9 +218,9 @@ function resolveIntrinsic(name: string, args: unknown, ctx: TemplateContext, dep
       if (!Array.isArray(args) || args.length < 3) return new Unresolved('Fn::FindInMap with malformed arguments');
       const [map, top, second] = args.slice(0, 3).map((a) => resolveValue(a, ctx, depth + 1));
       if (typeof map !== 'string' || typeof top !== 'string' || typeof second !== 'string') return new Unresolved('Fn::FindInMap with keys known only after deployment');
-      const m = ctx.mappings[map];
-      const level = isRecord(m) ? m[top] : undefined;
-      if (!isRecord(level) || !(second in level)) return new Unresolved(`Fn::FindInMap ${map}.${top}.${second}: no such entry`);
+      const m = getOwn(ctx.mappings, map);
+      const level = isRecord(m) ? getOwn(m, top) : undefined;
+      if (!isRecord(level) || !Object.hasOwn(level, second)) return new Unresolved(`Fn::FindInMap ${map}.${top}.${second}: no such entry`);
       // Mapping values are literal strings or lists: CloudFormation allows no intrinsic functions in Mappings
       // (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/mappings-section-structure.html).
       const found = level[second];
@@ -264,9 +266,9 @@ export function evaluateCondition(expr: unknown, ctx: TemplateContext, depth: nu
   switch (name) {
     case 'Condition': {
       if (typeof args !== 'string') return undefined;
-      const chosen = ctx.variant?.conditions[args];
+      const chosen = getOwn(ctx.variant?.conditions, args) as boolean | undefined;
       if (chosen !== undefined) return chosen;
-      if (!(args in ctx.conditions)) return undefined;
+      if (!Object.hasOwn(ctx.conditions, args)) return undefined;
       // Each named condition is evaluated once per context: conditions that name others twice over, level
       // after level, would otherwise take exponential time.
       let known = decided.get(ctx);
@@ -316,7 +318,7 @@ export function resolveValue(value: unknown, ctx: TemplateContext, depth = 0): u
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
     const r = resolveValue(v, ctx, depth + 1);
-    if (r !== NO_VALUE) out[k] = r;
+    if (r !== NO_VALUE) setOwn(out, k, r);
   }
   return out;
 }

@@ -61,6 +61,10 @@ const KEY_POLICY_JSON = (statement: string) =>
 
 const ADMIN = '{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:role/KeyAdmin"}, "Action": "kms:Describe*", "Resource": "*"}';
 
+const PROTO_STATEMENTS =
+  '{"Sid": "Public", "Effect": "Allow", "Principal": "*", "Action": "kms:*", "Resource": "*"}, {"Sid": "DenyNever", "Effect": "Deny", "Principal": "*", "Action": "kms:*", "Resource": "*", "Condition": {"StringEquals": {"__proto__": "never-present"}}}';
+const PROTO_YAML =
+  'Resources:\n  Key:\n    Type: AWS::KMS::Key\n    Properties:\n      KeyPolicy:\n        Version: "2012-10-17"\n        Statement:\n          - {Sid: Public, Effect: Allow, Principal: "*", Action: "kms:*", Resource: "*"}\n          - Sid: DenyNever\n            Effect: Deny\n            Principal: "*"\n            Action: "kms:*"\n            Resource: "*"\n            Condition:\n              StringEquals:\n                __proto__: "never-present"\n';
 describe('hostile templates', () => {
   // Each row: the file, and what check-template must do with it (exit code, and the error or result it reports).
   it.each<[string, string, string, { code: number; error?: RegExp; checks?: string[]; warningPaths?: string[] }]>([
@@ -134,6 +138,13 @@ describe('hostile templates', () => {
     ['a template with AWSTemplateFormatVersion and no Resources', 'none.json', '{"AWSTemplateFormatVersion": "2010-09-09"}', { code: 2, error: /declares itself a CloudFormation template.*has no Resources/ }],
     ['a key policy whose Statement is null (cannot be parsed)', 'null.json', '{"Resources": {"Key": {"Type": "AWS::KMS::Key", "Properties": {"KeyPolicy": {"Statement": null}}}}}', { code: 2, checks: ['INVALID_POLICY'] }],
     ['a key policy whose Statement is empty (cannot be parsed)', 'empty.json', '{"Resources": {"Key": {"Type": "AWS::KMS::Key", "Properties": {"KeyPolicy": {"Version": "2012-10-17", "Statement": []}}}}}', { code: 2, checks: ['INVALID_POLICY'] }],
+    // A policy key named __proto__ must stay an own property through every copy: assigned with `out[key] = v` it
+    // sets the copy's prototype instead, the condition vanishes, and a Deny that never applies is judged unconditional.
+    ['a Deny whose condition key is __proto__ (YAML)', 'proto.yaml', PROTO_YAML, { code: 1, checks: ['PUBLIC_ACCESS'] }],
+    ['a Deny whose condition key is __proto__ (JSON)', 'proto.json', KEY_POLICY_JSON(PROTO_STATEMENTS), { code: 1, checks: ['PUBLIC_ACCESS'] }],
+    ['a Deny whose condition key is __proto__ (KeyPolicy as a JSON string)', 'protos.json', JSON.stringify({ Resources: { Key: { Type: 'AWS::KMS::Key', Properties: { KeyPolicy: `{"Version": "2012-10-17", "Statement": [${PROTO_STATEMENTS}]}` } } } }), { code: 1, checks: ['PUBLIC_ACCESS'] }],
+    // The engine reads the operator and rejects it as one IAM does not know, rather than never seeing it.
+    ['a Deny whose condition operator is __proto__', 'protoop.json', KEY_POLICY_JSON(PROTO_STATEMENTS.replace('"StringEquals": {"__proto__"', '"__proto__": {"aws:PrincipalTag/x"')), { code: 1, checks: ['INVALID_POLICY', 'PUBLIC_ACCESS'] }],
     [
       'a template that declares a Transform',
       'transform.yaml',
