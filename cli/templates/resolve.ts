@@ -283,8 +283,12 @@ export function evaluateCondition(expr: unknown, ctx: TemplateContext, depth: nu
     case 'Fn::Equals': {
       if (!Array.isArray(args) || args.length !== 2) return undefined;
       const [a, b] = args.map((x) => resolveValue(x, ctx));
-      if (containsUnresolved(a) || containsUnresolved(b)) return undefined;
-      return JSON.stringify(a) === JSON.stringify(b);
+      // Parameters reach a template as strings (a Number parameter's 2 is "2"), while a literal in YAML may be a
+      // number or a boolean: scalars are compared as CloudFormation sees them, by their string forms. Anything
+      // else (a list, an object, a value known only at deployment) decides nothing.
+      const scalar = (x: unknown): x is string | number | boolean => typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean';
+      if (!scalar(a) || !scalar(b)) return undefined;
+      return String(a) === String(b);
     }
     case 'Fn::Not': {
       const v = Array.isArray(args) ? evaluateCondition(args[0], ctx, depth + 1) : undefined;

@@ -65,6 +65,9 @@ const PROTO_STATEMENTS =
   '{"Sid": "Public", "Effect": "Allow", "Principal": "*", "Action": "kms:*", "Resource": "*"}, {"Sid": "DenyNever", "Effect": "Deny", "Principal": "*", "Action": "kms:*", "Resource": "*", "Condition": {"StringEquals": {"__proto__": "never-present"}}}';
 const PROTO_YAML =
   'Resources:\n  Key:\n    Type: AWS::KMS::Key\n    Properties:\n      KeyPolicy:\n        Version: "2012-10-17"\n        Statement:\n          - {Sid: Public, Effect: Allow, Principal: "*", Action: "kms:*", Resource: "*"}\n          - Sid: DenyNever\n            Effect: Deny\n            Principal: "*"\n            Action: "kms:*"\n            Resource: "*"\n            Condition:\n              StringEquals:\n                __proto__: "never-present"\n';
+/** A key public when `!Equals [!Ref P, <literal>]` holds, for a parameter P declared as given. */
+const EQUALS_TEMPLATE = (parameter: string, literal: string) =>
+  `Parameters:\n  P:\n    ${parameter}\nConditions:\n  Open: !Equals [!Ref P, ${literal}]\nResources:\n  Key:\n    Type: AWS::KMS::Key\n    Properties:\n      KeyPolicy:\n        Statement:\n          - {Effect: Allow, Principal: !If [Open, "*", {AWS: !Sub "arn:aws:iam::\${AWS::AccountId}:role/App"}], Action: "kms:Decrypt", Resource: "*"}\n`;
 describe('hostile templates', () => {
   // Each row: the file, and what check-template must do with it (exit code, and the error or result it reports).
   it.each<[string, string, string, { code: number; error?: RegExp; checks?: string[]; warningPaths?: string[] }]>([
@@ -145,6 +148,12 @@ describe('hostile templates', () => {
     ['a Deny whose condition key is __proto__ (KeyPolicy as a JSON string)', 'protos.json', JSON.stringify({ Resources: { Key: { Type: 'AWS::KMS::Key', Properties: { KeyPolicy: `{"Version": "2012-10-17", "Statement": [${PROTO_STATEMENTS}]}` } } } }), { code: 1, checks: ['PUBLIC_ACCESS'] }],
     // The engine reads the operator and rejects it as one IAM does not know, rather than never seeing it.
     ['a Deny whose condition operator is __proto__', 'protoop.json', KEY_POLICY_JSON(PROTO_STATEMENTS.replace('"StringEquals": {"__proto__"', '"__proto__": {"aws:PrincipalTag/x"')), { code: 1, checks: ['INVALID_POLICY', 'PUBLIC_ACCESS'] }],
+    // CloudFormation parameters are strings: `!Equals [!Ref P, true]` holds when P is "true".
+    ['Fn::Equals of a String parameter and a YAML boolean', 'eqbool.yaml', EQUALS_TEMPLATE('Type: String\n    AllowedValues: ["true", "false"]\n    Default: "false"', 'true'), { code: 1, checks: ['PUBLIC_ACCESS'] }],
+    ['Fn::Equals of a Number parameter and a YAML number', 'eqnum.yaml', EQUALS_TEMPLATE('Type: Number\n    AllowedValues: [1, 2]\n    Default: 1', '2'), { code: 1, checks: ['PUBLIC_ACCESS'] }],
+    ['Fn::Equals of a String parameter and a YAML number', 'eqnum2.yaml', EQUALS_TEMPLATE('Type: String\n    AllowedValues: ["1", "2"]\n    Default: "1"', '2'), { code: 1, checks: ['PUBLIC_ACCESS'] }],
+    // Only one value decides nothing: a list never equals a string, but neither is it judged false on a guess.
+    ['Fn::Equals of a list and a string', 'eqlist.yaml', EQUALS_TEMPLATE('Type: String\n    AllowedValues: ["1", "2"]\n    Default: "1"', '[a]'), { code: 1, checks: ['PUBLIC_ACCESS'] }],
     [
       'a template that declares a Transform',
       'transform.yaml',
