@@ -41,17 +41,16 @@ export interface CheckTemplateOptions {
   paths: string[];
   /** The account stacks deploy to (AWS::AccountId). */
   accountId?: string;
-  /** The Region stacks deploy to (AWS::Region). @default the CDK stack's Region, else us-east-1 */
+  /** The Region stacks deploy to (AWS::Region). @default the CDK stack's Region, else unknown (UNRESOLVED_VALUE) */
   region?: string;
   analysis: Pick<AnalysisOptions, 'trustedAccountIds' | 'trustedOrgIds' | 'disabledChecks'>;
 }
 
 /** Stands for the key's own account when neither --account-id nor the CDK manifest names it. */
 export const PLACEHOLDER_ACCOUNT = '000000000000';
-const DEFAULT_REGION = 'us-east-1';
 const TEMPLATE_EXTENSIONS = ['.json', '.yaml', '.yml', '.template'];
 
-const PLACEHOLDER_NOTE = `no --account-id given: AWS::AccountId was taken as the placeholder account ${PLACEHOLDER_ACCOUNT} (the key's own account). Account ids written literally in a template are judged as other accounts; pass --account-id to judge them as the stack's own.`;
+const PLACEHOLDER_NOTE = `no --account-id given: AWS::AccountId was taken as the placeholder account ${PLACEHOLDER_ACCOUNT} (the key's own account). Account ids written literally in a template are judged as other accounts, and a condition over AWS::AccountId is judged both ways; pass --account-id to judge them as the stack's own.`;
 
 function defaultKeyPolicy(partition: string, account: string): unknown {
   return {
@@ -487,8 +486,10 @@ function cfnContext(doc: SourceDocument, opts: CheckTemplateOptions, account: st
   };
   return {
     accountId: account ?? PLACEHOLDER_ACCOUNT,
+    ...(account === undefined ? { accountIsPlaceholder: true } : {}),
     partition: 'aws',
-    region: opts.region ?? doc.environment?.region ?? DEFAULT_REGION,
+    // Without --region (or a CDK stack's Region) the Region is unknown: no default decides a condition over it.
+    region: opts.region ?? doc.environment?.region,
     urlSuffix: 'amazonaws.com',
     parameters: record('Parameters'),
     resources: record('Resources'),

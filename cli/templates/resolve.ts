@@ -26,9 +26,16 @@ export class Unresolved {
 export const NO_VALUE: unique symbol = Symbol('AWS::NoValue');
 
 export interface TemplateContext {
+  /** The key's own account; a placeholder when the user named none (see accountIsPlaceholder). */
   accountId: string;
+  /**
+   * accountId is a stand-in, not the account the stack deploys to: values built from it are judged as the key's
+   * own account, but a condition over AWS::AccountId decides nothing (both of its branches are judged).
+   */
+  accountIsPlaceholder?: boolean;
   partition: string;
-  region: string;
+  /** The Region the stack deploys to; undefined when the user gave none (AWS::Region is then unknown). */
+  region: string | undefined;
   urlSuffix: string;
   parameters: Record<string, unknown>;
   resources: Record<string, unknown>;
@@ -70,11 +77,14 @@ function resolveRef(name: unknown, ctx: TemplateContext): unknown {
   if (typeof name !== 'string') return new Unresolved('Ref with a non-string argument');
   switch (name) {
     case 'AWS::AccountId':
+      if (ctx.accountIsPlaceholder === true && (conditionDepth.get(ctx) ?? 0) > 0) {
+        return new Unresolved('Ref AWS::AccountId: no --account-id given, so the account the stack deploys to is not known', HOLE);
+      }
       return ctx.accountId;
     case 'AWS::Partition':
       return ctx.partition;
     case 'AWS::Region':
-      return ctx.region;
+      return ctx.region ?? new Unresolved('Ref AWS::Region: no --region given (nor a CDK stack Region), so the Region the stack deploys to is not known', HOLE);
     case 'AWS::URLSuffix':
       return ctx.urlSuffix;
     case 'AWS::NoValue':
@@ -130,7 +140,7 @@ function arnOf(ctx: TemplateContext, logicalId: string): string | undefined {
       return `arn:${p}:iam::${ctx.accountId}:user/${HOLE}`;
     default: {
       const service = type.split('::')[1]?.toLowerCase() ?? 'unknown';
-      return `arn:${p}:${service}:${ctx.region}:${ctx.accountId}:${HOLE}`;
+      return `arn:${p}:${service}:${ctx.region ?? HOLE}:${ctx.accountId}:${HOLE}`;
     }
   }
 }
@@ -256,6 +266,8 @@ function resolveIntrinsic(name: string, args: unknown, ctx: TemplateContext, dep
 }
 
 const decided = new WeakMap<TemplateContext, Map<string, boolean | undefined>>();
+/** How many Fn::Equals of a context are being evaluated: inside one, a placeholder account is not a value. */
+const conditionDepth = new WeakMap<TemplateContext, number>();
 
 /** true / false when the condition can be decided from the template, undefined otherwise. */
 export function evaluateCondition(expr: unknown, ctx: TemplateContext, depth: number): boolean | undefined {
@@ -282,7 +294,14 @@ export function evaluateCondition(expr: unknown, ctx: TemplateContext, depth: nu
     }
     case 'Fn::Equals': {
       if (!Array.isArray(args) || args.length !== 2) return undefined;
-      const [a, b] = args.map((x) => resolveValue(x, ctx));
+      conditionDepth.set(ctx, (conditionDepth.get(ctx) ?? 0) + 1);
+      let a: unknown;
+      let b: unknown;
+      try {
+        [a, b] = args.map((x) => resolveValue(x, ctx));
+      } finally {
+        conditionDepth.set(ctx, (conditionDepth.get(ctx) ?? 1) - 1);
+      }
       // Parameters reach a template as strings (a Number parameter's 2 is "2"), while a literal in YAML may be a
       // number or a boolean: scalars are compared as CloudFormation sees them, by their string forms. Anything
       // else (a list, an object, a value known only at deployment) decides nothing.

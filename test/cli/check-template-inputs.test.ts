@@ -68,6 +68,11 @@ const PROTO_YAML =
 /** A key public when `!Equals [!Ref P, <literal>]` holds, for a parameter P declared as given. */
 const EQUALS_TEMPLATE = (parameter: string, literal: string) =>
   `Parameters:\n  P:\n    ${parameter}\nConditions:\n  Open: !Equals [!Ref P, ${literal}]\nResources:\n  Key:\n    Type: AWS::KMS::Key\n    Properties:\n      KeyPolicy:\n        Statement:\n          - {Effect: Allow, Principal: !If [Open, "*", {AWS: !Sub "arn:aws:iam::\${AWS::AccountId}:role/App"}], Action: "kms:Decrypt", Resource: "*"}\n`;
+const REGION_TEMPLATE =
+  'Conditions:\n  IsHome: !Equals [!Ref "AWS::Region", us-east-1]\nResources:\n  Key:\n    Type: AWS::KMS::Key\n    Properties:\n      KeyPolicy:\n        Statement:\n          - {Effect: Allow, Principal: !If [IsHome, {AWS: !Sub "arn:aws:iam::${AWS::AccountId}:role/App"}, "*"], Action: "kms:Decrypt", Resource: "*"}\n';
+const ACCOUNT_TEMPLATE =
+  'Conditions:\n  IsProd: !Equals [!Ref "AWS::AccountId", "999988887777"]\nResources:\n  Key:\n    Type: AWS::KMS::Key\n    Properties:\n      KeyPolicy:\n        Statement:\n          - {Effect: Allow, Principal: !If [IsProd, "*", {AWS: !Sub "arn:aws:iam::${AWS::AccountId}:role/App"}], Action: "kms:Decrypt", Resource: "*"}\n';
+
 describe('hostile templates', () => {
   // Each row: the file, and what check-template must do with it (exit code, and the error or result it reports).
   it.each<[string, string, string, { code: number; error?: RegExp; checks?: string[]; warningPaths?: string[] }]>([
@@ -154,6 +159,14 @@ describe('hostile templates', () => {
     ['Fn::Equals of a String parameter and a YAML number', 'eqnum2.yaml', EQUALS_TEMPLATE('Type: String\n    AllowedValues: ["1", "2"]\n    Default: "1"', '2'), { code: 1, checks: ['PUBLIC_ACCESS'] }],
     // Only one value decides nothing: a list never equals a string, but neither is it judged false on a guess.
     ['Fn::Equals of a list and a string', 'eqlist.yaml', EQUALS_TEMPLATE('Type: String\n    AllowedValues: ["1", "2"]\n    Default: "1"', '[a]'), { code: 1, checks: ['PUBLIC_ACCESS'] }],
+    // No --region: the Region is not known, so a condition over it takes both values.
+    ['a condition over AWS::Region without --region', 'region.yaml', REGION_TEMPLATE, { code: 1, checks: ['PUBLIC_ACCESS'] }],
+    [
+      'a principal looked up in a mapping by AWS::Region without --region',
+      'regionmap.yaml',
+      "Mappings:\n  Admins:\n    us-east-1: {Arn: 'arn:aws:iam::111122223333:role/Admin'}\nResources:\n  Key:\n    Type: AWS::KMS::Key\n    Properties:\n      KeyPolicy:\n        Statement:\n          - {Effect: Allow, Principal: {AWS: !FindInMap [Admins, !Ref 'AWS::Region', Arn]}, Action: 'kms:Decrypt', Resource: '*'}\n",
+      { code: 1, checks: ['UNTRUSTED_CROSS_ACCOUNT'], warningPaths: ['Resources.Key.Properties.KeyPolicy.Statement[0].Principal.AWS'] },
+    ],
     [
       'a template that declares a Transform',
       'transform.yaml',
@@ -184,6 +197,28 @@ describe('hostile templates', () => {
     const warning = results[0]?.warnings.find((w) => w.path === 'Transform');
     expect(warning?.message).toContain('AWS::Serverless-2016-10-31');
     expect(warning?.message).toContain('judged as written');
+  });
+});
+
+describe('pseudo parameters the user did not give', () => {
+  // Each row: the template, the flags, and what check-template must find. A condition over the Region or the
+  // account is decided only by a value the user gave (or the CDK stack's environment), never by a default.
+  it.each<[string, string, string[], number, string[], string[] | undefined]>([
+    ['AWS::Region, no --region: both branches judged', REGION_TEMPLATE, ['--account-id', '111122223333'], 1, ['PUBLIC_ACCESS'], ['IsHome=false']],
+    ['AWS::Region, --region us-east-1: decided', REGION_TEMPLATE, ['--account-id', '111122223333', '--region', 'us-east-1'], 0, [], undefined],
+    ['AWS::Region, --region eu-west-1: decided', REGION_TEMPLATE, ['--account-id', '111122223333', '--region', 'eu-west-1'], 1, ['PUBLIC_ACCESS'], undefined],
+    ['AWS::AccountId, no --account-id: both branches judged', ACCOUNT_TEMPLATE, [], 1, ['PUBLIC_ACCESS'], ['IsProd=true']],
+    ['AWS::AccountId, --account-id another account: decided', ACCOUNT_TEMPLATE, ['--account-id', '111122223333'], 0, [], undefined],
+    ['AWS::AccountId, --account-id that account: decided', ACCOUNT_TEMPLATE, ['--account-id', '999988887777'], 1, ['PUBLIC_ACCESS'], undefined],
+  ])('%s', async (_name, text, flags, wantCode, wantChecks, wantVariants) => {
+    const file = tempFile('pseudo.yaml', text);
+    const r = await runCli(['check-template', '--format', 'json', ...flags, file]);
+    const [result] = (JSON.parse(r.stdout) as { results: JsonResult[] }).results;
+    expect(r.code).toBe(wantCode);
+    expect(result?.error).toBeUndefined();
+    expect(result?.findings.map((f) => f.checkId)).toEqual(wantChecks);
+    if (wantVariants !== undefined) expect(result?.findings[0]?.variants).toEqual(wantVariants);
+    else expect(result?.variants).toBeUndefined();
   });
 });
 
