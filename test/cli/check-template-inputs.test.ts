@@ -304,14 +304,90 @@ describe('nested stacks outside a cloud assembly', () => {
     expect(results[0]?.warnings).toEqual([]);
   });
 
-  it('says a nested template on S3 was not fetched, and fails closed on a local one that is missing', async () => {
-    const remote = tempFile('parent.yaml', parent('https://s3.amazonaws.com/bucket/child.yaml'));
-    const { notes } = await checkJson([remote]);
-    expect(notes).toContain(`nested stack Child (${remote}/Child) of ${remote}: its template is at https://s3.amazonaws.com/bucket/child.yaml, which check-template does not fetch; pass that template too, or its keys are not judged`);
+  // Each row: a TemplateURL check-template does not fetch; the nested stack is reported as not judged (exit 2).
+  it.each([
+    ['on S3 over HTTPS', 'https://s3.amazonaws.com/bucket/child.yaml', 'https://s3.amazonaws.com/bucket/child.yaml'],
+    ['an s3:// URL', 's3://bucket/child.yaml', 's3://bucket/child.yaml'],
+    ['computed with Fn::Join', '!Join ["", ["./", "child.yaml"]]', 'a TemplateURL computed at deployment'],
+  ])('reports a nested template %s as not judged, saying how to judge it', async (_name, url, shown) => {
+    const remote = tempFile('parent.yaml', parent(url));
+    const { code, results } = await checkJson([remote]);
+    expect(code).toBe(2);
+    expect(results.map((r) => [r.file, r.logicalId, r.error])).toEqual([
+      [remote, 'Child', `nested stack Child (${remote}/Child) of ${remote}: its template is at ${shown}, which check-template does not fetch, so the keys it may hold were not judged; save that template locally and set TemplateURL to its path (as before aws cloudformation package), or pass it on its own`],
+    ]);
+  });
+
+  it('fails closed on a local nested template that is missing', async () => {
     const missing = tempFile('parent.yaml', parent('./gone.yaml'));
     const { code, results } = await checkJson([missing]);
     expect(code).toBe(2);
     expect(results[0]?.error).toContain('gone.yaml cannot be read');
+  });
+
+  // Two nested stacks of one template, with different parameters: each is a stack of its own, judged with the
+  // values its parent passes, whatever the order of the resources.
+  const twoStacks = (first: string, second: string) =>
+    ['Resources:', ...[first, second].map((name) => `  ${name}:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: ./child.yaml\n      Parameters:\n        Reader: ${name === 'Public' ? '"*"' : "!Sub 'arn:aws:iam::${AWS::AccountId}:role/Reader'"}`)].join('\n');
+  it.each([
+    ['Private then Public', 'Private', 'Public'],
+    ['Public then Private', 'Public', 'Private'],
+  ])('judges a template nested twice once per nested stack (%s)', async (_name, first, second) => {
+    const dir = mkdtempSync(join(tmpdir(), 'kpg-nested-twice-'));
+    writeFileSync(join(dir, 'parent.yaml'), twoStacks(first, second));
+    writeFileSync(join(dir, 'child.yaml'), child);
+    const { code, results } = await checkJson([dir]);
+    expect(code).toBe(1);
+    const stack = (name: string) => `${join(dir, 'parent.yaml')}/${name}`;
+    expect(results.map((r) => [r.file, r.stack, r.logicalId, r.findings.map((f) => f.checkId)]).sort((a, b) => String(a[1]).localeCompare(String(b[1])))).toEqual([
+      [join(dir, 'child.yaml'), stack('Private'), 'Key', []],
+      [join(dir, 'child.yaml'), stack('Public'), 'Key', ['PUBLIC_ACCESS']],
+    ]);
+  });
+
+  it('judges a template nested twice at the second level under each chain of parents', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kpg-nested-chain-'));
+    writeFileSync(join(dir, 'top.yaml'), twoStacks('Private', 'Public').replace(/child\.yaml/g, 'middle.yaml'));
+    writeFileSync(join(dir, 'middle.yaml'), 'Parameters:\n  Reader:\n    Type: String\n' + parent('./child.yaml').replace(/Reader: .*/, 'Reader: !Ref Reader'));
+    writeFileSync(join(dir, 'child.yaml'), child);
+    const { code, results } = await checkJson([join(dir, 'top.yaml')]);
+    expect(code).toBe(1);
+    const stack = (name: string) => `${join(dir, 'top.yaml')}/${name}/Child`;
+    expect(results.map((r) => [r.stack, r.findings.map((f) => f.checkId)]).sort((a, b) => String(a[0]).localeCompare(String(b[0])))).toEqual([
+      [stack('Private'), []],
+      [stack('Public'), ['PUBLIC_ACCESS']],
+    ]);
+  });
+
+  // Each row: templates that nest without end, and the error that stops them (exit 2) while the rest is judged.
+  it.each<[string, Record<string, string>, RegExp]>([
+    ['a template that nests itself', { 'self.yaml': parent('./self.yaml') }, /nested stack Child .* of .*self\.yaml: its template .*self\.yaml is already a parent of this stack \(a loop of nested stacks\); not followed/],
+    ['two templates that nest each other', { 'a.yaml': parent('./b.yaml'), 'b.yaml': parent('./a.yaml') }, /a loop of nested stacks/],
+    [
+      'a template that nests one child 40 times, three levels deep (64 000 nested stacks)',
+      Object.fromEntries(['l0', 'l1', 'l2'].map((name, i) => [`${name}.yaml`, ['Resources:', ...Array.from({ length: 40 }, (_, n) => `  S${n}:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: ./l${i + 1}.yaml`)].join('\n')]).concat([['l3.yaml', child]])),
+      /more than 256 nested stacks .* the others were not judged/,
+    ],
+  ])('stops at %s, with an error', async (_name, files, error) => {
+    const dir = mkdtempSync(join(tmpdir(), 'kpg-nested-loop-'));
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+    const first = Object.keys(files)[0] as string;
+    const { code, results } = await checkJson([join(dir, first)]);
+    expect(code).toBe(2);
+    expect(results.filter((r) => r.error !== undefined).map((r) => r.error)).toEqual([expect.stringMatching(error)]);
+  });
+
+  it('reports each nested stack of a template read from standard input as not judged', async () => {
+    const r = await runCli(['check-template', '--format', 'json', '--account-id', '111122223333', '-'], { stdin: twoStacks('Private', 'Public') });
+    expect(r.code).toBe(2);
+    const { results } = JSON.parse(r.stdout) as { results: JsonResult[] };
+    expect(results.map((x) => [x.file, x.logicalId, x.error])).toEqual(
+      ['Private', 'Public'].map((name) => [
+        '-',
+        name,
+        `nested stack ${name} (-/${name}) of -: its TemplateURL child.yaml is a path relative to the template, which cannot be resolved for a template read from standard input, so the keys it may hold were not judged; pass the template as a file`,
+      ]),
+    );
   });
 
   it('notes that a macro may add keys to a template with a Transform and no key', async () => {
