@@ -153,6 +153,13 @@ describe('hostile templates', () => {
     ['a Deny whose condition key is __proto__ (KeyPolicy as a JSON string)', 'protos.json', JSON.stringify({ Resources: { Key: { Type: 'AWS::KMS::Key', Properties: { KeyPolicy: `{"Version": "2012-10-17", "Statement": [${PROTO_STATEMENTS}]}` } } } }), { code: 1, checks: ['PUBLIC_ACCESS'] }],
     // The engine reads the operator and rejects it as one IAM does not know, rather than never seeing it.
     ['a Deny whose condition operator is __proto__', 'protoop.json', KEY_POLICY_JSON(PROTO_STATEMENTS.replace('"StringEquals": {"__proto__"', '"__proto__": {"aws:PrincipalTag/x"')), { code: 1, checks: ['INVALID_POLICY', 'PUBLIC_ACCESS'] }],
+    // A name every JavaScript object inherits is no condition of the template: undecided, both branches judged.
+    [
+      'Fn::If on toString, a condition no template declares',
+      'tostring.yaml',
+      "Resources:\n  Key:\n    Type: AWS::KMS::Key\n    Properties:\n      KeyPolicy:\n        Statement:\n          - {Effect: Allow, Principal: !If [toString, {AWS: 'arn:aws:iam::111122223333:role/App'}, '*'], Action: 'kms:Decrypt', Resource: '*'}\n",
+      { code: 1, checks: ['PUBLIC_ACCESS'] },
+    ],
     // CloudFormation parameters are strings: `!Equals [!Ref P, true]` holds when P is "true".
     ['Fn::Equals of a String parameter and a YAML boolean', 'eqbool.yaml', EQUALS_TEMPLATE('Type: String\n    AllowedValues: ["true", "false"]\n    Default: "false"', 'true'), { code: 1, checks: ['PUBLIC_ACCESS'] }],
     ['Fn::Equals of a Number parameter and a YAML number', 'eqnum.yaml', EQUALS_TEMPLATE('Type: Number\n    AllowedValues: [1, 2]\n    Default: 1', '2'), { code: 1, checks: ['PUBLIC_ACCESS'] }],
