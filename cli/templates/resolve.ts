@@ -7,9 +7,9 @@
  * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/intrinsic-function-reference.html
  */
 
-/** Marks, inside a partly resolved string, the part that is known only at deployment. */
 import { getOwn, setOwn } from './own-keys';
 
+/** Marks, inside a partly resolved string, the part that is known only at deployment. */
 export const HOLE = '\u0000';
 
 /** A value the template alone does not determine. */
