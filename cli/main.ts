@@ -234,7 +234,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo(), dep
     .description('Judge the key policies of CloudFormation templates (JSON, YAML), cdk.out directories and Terraform plan JSON.')
     .argument('<paths...>', 'template files, directories (cdk.out or a folder of templates) or -')
     .option('--account-id <id>', "the account the stack deploys to (AWS::AccountId); without it a placeholder account is used")
-    .option('--region <region>', 'the Region the stack deploys to (AWS::Region); default: the CDK stack\'s Region, else us-east-1')
+    .option('--region <region>', 'the Region the stack deploys to (AWS::Region); default: the CDK stack\'s Region, else unknown')
     .option('--trusted-accounts <ids>', 'comma-separated accounts whose principals may act on keys')
     .option('--trusted-org-ids <ids>', 'comma-separated organisation ids (o-…) whose principals may act on keys')
     .addOption(new Option('--format <format>', 'output format').choices(REPORT_FORMATS).default('text'))

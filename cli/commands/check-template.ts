@@ -41,17 +41,16 @@ export interface CheckTemplateOptions {
   paths: string[];
   /** The account stacks deploy to (AWS::AccountId). */
   accountId?: string;
-  /** The Region stacks deploy to (AWS::Region). @default the CDK stack's Region, else us-east-1 */
+  /** The Region stacks deploy to (AWS::Region). @default the CDK stack's Region, else unknown (UNRESOLVED_VALUE) */
   region?: string;
   analysis: Pick<AnalysisOptions, 'trustedAccountIds' | 'trustedOrgIds' | 'disabledChecks'>;
 }
 
 /** Stands for the key's own account when neither --account-id nor the CDK manifest names it. */
 export const PLACEHOLDER_ACCOUNT = '000000000000';
-const DEFAULT_REGION = 'us-east-1';
 const TEMPLATE_EXTENSIONS = ['.json', '.yaml', '.yml', '.template'];
 
-const PLACEHOLDER_NOTE = `no --account-id given: AWS::AccountId was taken as the placeholder account ${PLACEHOLDER_ACCOUNT} (the key's own account). Account ids written literally in a template are judged as other accounts; pass --account-id to judge them as the stack's own.`;
+const PLACEHOLDER_NOTE = `no --account-id given: AWS::AccountId was taken as the placeholder account ${PLACEHOLDER_ACCOUNT} (the key's own account). Account ids written literally in a template are judged as other accounts, and a condition over AWS::AccountId is judged both ways; pass --account-id to judge them as the stack's own.`;
 
 function defaultKeyPolicy(partition: string, account: string): unknown {
   return {
@@ -85,18 +84,31 @@ export const VARIANT_BOUND = 64;
 /** How deep nested stacks are followed (CloudFormation itself allows nesting without a documented limit). */
 const NESTING_LIMIT = 10;
 
+/**
+ * The most nested stacks followed in one run: a template nested by several stacks is judged once per stack, so
+ * a few templates that each nest another many times would otherwise multiply without end.
+ */
+const NESTED_STACK_BOUND = 256;
+
 async function readDocuments(paths: readonly string[], io: CliIo): Promise<{ docs: SourceDocument[]; errors: ResultEntry[]; skipped: number; notes: string[] }> {
-  const docs: SourceDocument[] = [];
+  let docs: SourceDocument[] = [];
   const errors: ResultEntry[] = [];
   const notes: string[] = [];
-  const seenNested = new Set<string>();
+  const nestedReads = new Map<string, Awaited<ReturnType<typeof readInputs>>[number] | undefined>();
+  let nestedCount = 0;
   let skipped = 0;
+  const descendsFrom = (d: SourceDocument, ancestor: SourceDocument): boolean => {
+    for (let ref = d.nestedIn; ref !== undefined; ref = ref.parent.nestedIn) if (ref.parent === ancestor) return true;
+    return false;
+  };
   const add = (file: string, text: string, fromDirectory: boolean, environment?: SourceDocument['environment'], nestedIn?: NestedStackReference): SourceDocument | undefined => {
-    // A nested template also given (or found in a directory) on its own is judged once, as the nested stack:
-    // there its parameters have the values the parent passes.
-    const same = docs.findIndex((d) => d.file === file);
-    if (same >= 0 && (nestedIn === undefined || docs[same]?.nestedIn !== undefined)) return undefined;
-    if (same >= 0) docs.splice(same, 1);
+    // A nested template also given (or found in a directory) on its own is judged as the nested stack(s) only:
+    // there its parameters have the values each parent passes.
+    if (nestedIn === undefined && docs.some((d) => d.file === file)) return undefined;
+    if (nestedIn !== undefined) {
+      const standalone = docs.filter((d) => d.file === file && d.nestedIn === undefined);
+      if (standalone.length > 0) docs = docs.filter((d) => !standalone.some((s) => d === s || descendsFrom(d, s)));
+    }
     let parsed;
     try {
       parsed = parseDocument(file, text);
@@ -121,35 +133,56 @@ async function readDocuments(paths: readonly string[], io: CliIo): Promise<{ doc
     return doc;
   };
   // A nested stack's keys are as deployable as its parent's: its template is read and judged under the nested
-  // stack's construct path. One that cannot be read is reported as not judged, never passed over.
+  // stack's construct path, once per nested stack that uses it. One that cannot be read is reported as not
+  // judged, never passed over.
   const addNested = async (parent: SourceDocument, assets: Map<string, string> | undefined, depth: number): Promise<void> => {
     if (documentKind(parent.value) !== 'cloudformation') return;
     const parentStack = parent.environment?.stack ?? parent.file;
-    for (const nested of nestedStacks(parent.value as Record<string, unknown>, dirname(parent.file), parentStack, assets)) {
+    const fromStdin = parent.file === '-';
+    for (const nested of nestedStacks(parent.value as Record<string, unknown>, fromStdin ? '' : dirname(parent.file), parentStack, assets)) {
       const where = `nested stack ${nested.logicalId} (${nested.stack}) of ${parent.file}`;
       const extra = { template: parent.file, logicalId: nested.logicalId, resourceType: 'AWS::CloudFormation::Stack', stack: nested.stack };
+      const notJudged = (file: string, error: string) => errors.push({ file, findings: [], warnings: [], extra, error: `${where}: ${error}` });
       if ('remote' in nested.template) {
-        if (assets !== undefined) {
-          errors.push({ file: parent.file, findings: [], warnings: [], extra, error: `${where}: its template (${nested.template.remote}) is not in the cloud assembly; the keys it may hold were not judged` });
-        } else {
-          notes.push(`${where}: its template is at ${nested.template.remote}, which check-template does not fetch; pass that template too, or its keys are not judged`);
+        if (assets !== undefined) notJudged(parent.file, `its template (${nested.template.remote}) is not in the cloud assembly; the keys it may hold were not judged`);
+        else {
+          notJudged(
+            parent.file,
+            `its template is at ${nested.template.remote}, which check-template does not fetch, so the keys it may hold were not judged; save that template locally and set TemplateURL to its path (as before aws cloudformation package), or pass it on its own`,
+          );
         }
+        continue;
+      }
+      if (fromStdin) {
+        notJudged(parent.file, `its TemplateURL ${nested.template.file} is a path relative to the template, which cannot be resolved for a template read from standard input, so the keys it may hold were not judged; pass the template as a file`);
         continue;
       }
       const file = nested.template.file;
       if (depth >= NESTING_LIMIT) {
-        errors.push({ file, findings: [], warnings: [], extra, error: `${where}: nested more than ${NESTING_LIMIT} levels deep; the keys its template may hold were not judged` });
+        notJudged(file, `nested more than ${NESTING_LIMIT} levels deep; the keys its template may hold were not judged`);
         continue;
       }
-      if (seenNested.has(file)) continue;
-      seenNested.add(file);
-      const [input] = await readInputs([file], io);
+      // A template that nests itself, directly or through others, would nest without end.
+      let loop = parent.file === file;
+      for (let ref = parent.nestedIn; ref !== undefined && !loop; ref = ref.parent.nestedIn) loop = ref.parent.file === file;
+      if (loop) {
+        notJudged(parent.file, `its template ${file} is already a parent of this stack (a loop of nested stacks); not followed`);
+        continue;
+      }
+      if (++nestedCount > NESTED_STACK_BOUND) {
+        if (nestedCount === NESTED_STACK_BOUND + 1) {
+          notJudged(file, `the inputs have more than ${NESTED_STACK_BOUND} nested stacks (each template judged once per stack that nests it); this one and the others were not judged`);
+        }
+        continue;
+      }
+      if (!nestedReads.has(file)) nestedReads.set(file, (await readInputs([file], io))[0]);
+      const input = nestedReads.get(file);
       if (input === undefined || 'error' in input) {
-        errors.push({ file, findings: [], warnings: [], extra, error: `${where}: its template ${file} cannot be read (${input?.error ?? 'not found'}); the keys it may hold were not judged` });
+        notJudged(file, `its template ${file} cannot be read (${input?.error ?? 'not found'}); the keys it may hold were not judged`);
         continue;
       }
       const environment = { ...parent.environment, stack: nested.stack };
-      const doc = add(input.file, input.text, false, environment, { parentFile: parent.file, logicalId: nested.logicalId, parameters: nested.parameters });
+      const doc = add(input.file, input.text, false, environment, { parent, logicalId: nested.logicalId, parameters: nested.parameters });
       if (doc !== undefined) await addNested(doc, assets, depth + 1);
     }
   };
@@ -184,7 +217,7 @@ async function readDocuments(paths: readonly string[], io: CliIo): Promise<{ doc
         const before = skipped;
         const doc = add(input.file, input.text, input.file !== path);
         if (skipped > before) walked.skipped += 1;
-        if (doc !== undefined && input.file !== '-') await addNested(doc, undefined, 1);
+        if (doc !== undefined) await addNested(doc, undefined, 1);
       }
     }
     // A folder where nothing was a template judged nothing: that is not a clean result.
@@ -487,8 +520,10 @@ function cfnContext(doc: SourceDocument, opts: CheckTemplateOptions, account: st
   };
   return {
     accountId: account ?? PLACEHOLDER_ACCOUNT,
+    ...(account === undefined ? { accountIsPlaceholder: true } : {}),
     partition: 'aws',
-    region: opts.region ?? doc.environment?.region ?? DEFAULT_REGION,
+    // Without --region (or a CDK stack's Region) the Region is unknown: no default decides a condition over it.
+    region: opts.region ?? doc.environment?.region,
     urlSuffix: 'amazonaws.com',
     parameters: record('Parameters'),
     resources: record('Resources'),
@@ -501,11 +536,11 @@ function cfnContext(doc: SourceDocument, opts: CheckTemplateOptions, account: st
  * The values a parent stack passes to a nested template's parameters, resolved in the parent (its parameters
  * with AllowedValues are not enumerated there: a value taken from one is unknown, judged conservatively).
  */
-function passedParameters(doc: SourceDocument, byFile: Map<string, SourceDocument>, opts: CheckTemplateOptions, account: string | undefined, depth = 0): Record<string, unknown> | undefined {
+function passedParameters(doc: SourceDocument, opts: CheckTemplateOptions, account: string | undefined, depth = 0): Record<string, unknown> | undefined {
   const ref = doc.nestedIn;
-  const parent = ref === undefined ? undefined : byFile.get(ref.parentFile);
-  if (ref === undefined || parent === undefined || depth > NESTING_LIMIT) return undefined;
-  const grand = passedParameters(parent, byFile, opts, account, depth + 1);
+  if (ref === undefined || depth > NESTING_LIMIT) return undefined;
+  const parent = ref.parent;
+  const grand = passedParameters(parent, opts, account, depth + 1);
   const parentCtx = { ...cfnContext(parent, opts, account), ...(grand !== undefined ? { passedParameters: grand } : {}) };
   return Object.fromEntries(
     Object.entries(ref.parameters).map(([name, v]) => {
@@ -515,14 +550,14 @@ function passedParameters(doc: SourceDocument, byFile: Map<string, SourceDocumen
   );
 }
 
-function judgeDocument(doc: SourceDocument, opts: CheckTemplateOptions, analyze: AnalyzeFn, byFile: Map<string, SourceDocument>): Judged[] {
+function judgeDocument(doc: SourceDocument, opts: CheckTemplateOptions, analyze: AnalyzeFn): Judged[] {
   const value = doc.value as Record<string, unknown>;
   if (documentKind(value) === 'terraform-plan') {
     const account = opts.accountId ?? terraformAccount(value);
     return terraformKeys(value).map((key) => ({ entry: judgeKey(doc, key, undefined, account, opts, analyze), usedPlaceholder: false, accountUnknown: account === undefined }));
   }
   const account = opts.accountId ?? doc.environment?.account;
-  const passed = passedParameters(doc, byFile, opts, account);
+  const passed = passedParameters(doc, opts, account);
   const ctx: TemplateContext = { ...cfnContext(doc, opts, account), ...(passed !== undefined ? { passedParameters: passed } : {}) };
   return cloudFormationKeys(value).map((key) => ({ entry: judgeKey(doc, key, ctx, ctx.accountId, opts, analyze), usedPlaceholder: account === undefined, accountUnknown: false }));
 }
@@ -530,8 +565,7 @@ function judgeDocument(doc: SourceDocument, opts: CheckTemplateOptions, analyze:
 export async function runCheckTemplate(opts: CheckTemplateOptions, io: CliIo, tool: Report['tool'], deps: CheckTemplateDeps = {}): Promise<Report> {
   const analyze = deps.analyze ?? analyzePolicy;
   const { docs, errors, skipped, notes: readNotes } = await readDocuments(opts.paths, io);
-  const byFile = new Map(docs.map((d) => [d.file, d]));
-  const judged = docs.flatMap((d) => judgeDocument(d, opts, analyze, byFile));
+  const judged = docs.flatMap((d) => judgeDocument(d, opts, analyze));
   const notes: string[] = [];
   if (judged.some((j) => j.usedPlaceholder)) notes.push(PLACEHOLDER_NOTE);
   if (judged.some((j) => j.accountUnknown)) notes.push(`Terraform plan: ${ACCOUNT_UNKNOWN_NOTE}`);

@@ -5,6 +5,7 @@
  * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/intrinsic-function-reference.html
  */
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type CollectionTag, type Document, type Node, type ScalarTag } from 'yaml';
+import { setOwn } from './own-keys';
 
 /** Short tag name → long form key. */
 const INTRINSICS: Record<string, string> = {
@@ -105,7 +106,7 @@ class Converter {
         const key = isScalar(pair.key) ? String(pair.key.value) : String(this.value(pair.key, inner, depth + 1, viaAlias));
         if (seen.has(key)) this.duplicates.push([...inner, key]);
         seen.add(key);
-        out[key] = this.value(pair.value, [...inner, key], depth + 1, viaAlias);
+        setOwn(out, key, this.value(pair.value, [...inner, key], depth + 1, viaAlias));
       }
       value = out;
     } else if (isSeq(node)) value = node.items.map((item, i) => this.value(item, [...inner, i], depth + 1, viaAlias));

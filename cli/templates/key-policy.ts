@@ -13,6 +13,7 @@
  * Each substitution is reported with its JSON path. Statement order and indexes are kept, so findings point
  * at the template's own statements.
  */
+import { setOwn } from './own-keys';
 import { HOLE, Unresolved } from './resolve';
 
 /** Stands for an account the template does not name (the owner of an unresolved principal). */
@@ -89,11 +90,11 @@ class Concretiser {
       const p = [...path, operator];
       if (block instanceof Unresolved) {
         this.note(p, block, allow ? 'dropped: the Allow is judged without it' : 'a condition that matches nothing');
-        if (!allow) out[operator] = nothing;
+        if (!allow) setOwn(out, operator, nothing);
         continue;
       }
       if (!isRecord(block)) {
-        out[operator] = block;
+        setOwn(out, operator, block);
         continue;
       }
       const keys: Record<string, unknown> = {};
@@ -101,7 +102,7 @@ class Concretiser {
         const values: unknown[] = Array.isArray(v) ? v : [v];
         const unknown = values.filter((x): x is Unresolved => x instanceof Unresolved);
         if (unknown.length === 0) {
-          keys[key] = v;
+          setOwn(keys, key, v);
           continue;
         }
         // A value whose known part pins it (an ARN in the key's account with an unknown name) is kept with a
@@ -113,9 +114,9 @@ class Concretiser {
         }
         const fill = (x: unknown, i: number) =>
           x instanceof Unresolved ? this.note(Array.isArray(v) ? [...p, key, i] : [...p, key], x, x.partial !== undefined && x.partial !== HOLE ? x.partial.split(HOLE).join('unresolved') : 'unresolved') : x;
-        keys[key] = Array.isArray(v) ? v.map(fill) : fill(v, 0);
+        setOwn(keys, key, Array.isArray(v) ? v.map(fill) : fill(v, 0));
       }
-      if (Object.keys(keys).length > 0) out[operator] = keys;
+      if (Object.keys(keys).length > 0) setOwn(out, operator, keys);
     }
     return Object.keys(out).length > 0 ? out : undefined;
   }

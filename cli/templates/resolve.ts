@@ -7,6 +7,8 @@
  * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/intrinsic-function-reference.html
  */
 
+import { getOwn, setOwn } from './own-keys';
+
 /** Marks, inside a partly resolved string, the part that is known only at deployment. */
 export const HOLE = '\u0000';
 
@@ -24,9 +26,16 @@ export class Unresolved {
 export const NO_VALUE: unique symbol = Symbol('AWS::NoValue');
 
 export interface TemplateContext {
+  /** The key's own account; a placeholder when the user named none (see accountIsPlaceholder). */
   accountId: string;
+  /**
+   * accountId is a stand-in, not the account the stack deploys to: values built from it are judged as the key's
+   * own account, but a condition over AWS::AccountId decides nothing (both of its branches are judged).
+   */
+  accountIsPlaceholder?: boolean;
   partition: string;
-  region: string;
+  /** The Region the stack deploys to; undefined when the user gave none (AWS::Region is then unknown). */
+  region: string | undefined;
   urlSuffix: string;
   parameters: Record<string, unknown>;
   resources: Record<string, unknown>;
@@ -60,7 +69,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 function resourceType(ctx: TemplateContext, logicalId: string): string | undefined {
-  const r = ctx.resources[logicalId];
+  const r = getOwn(ctx.resources, logicalId);
   return isRecord(r) && typeof r.Type === 'string' ? r.Type : undefined;
 }
 
@@ -68,11 +77,14 @@ function resolveRef(name: unknown, ctx: TemplateContext): unknown {
   if (typeof name !== 'string') return new Unresolved('Ref with a non-string argument');
   switch (name) {
     case 'AWS::AccountId':
+      if (ctx.accountIsPlaceholder === true && (conditionDepth.get(ctx) ?? 0) > 0) {
+        return new Unresolved('Ref AWS::AccountId: no --account-id given, so the account the stack deploys to is not known', HOLE);
+      }
       return ctx.accountId;
     case 'AWS::Partition':
       return ctx.partition;
     case 'AWS::Region':
-      return ctx.region;
+      return ctx.region ?? new Unresolved('Ref AWS::Region: no --region given (nor a CDK stack Region), so the Region the stack deploys to is not known', HOLE);
     case 'AWS::URLSuffix':
       return ctx.urlSuffix;
     case 'AWS::NoValue':
@@ -83,15 +95,15 @@ function resolveRef(name: unknown, ctx: TemplateContext): unknown {
     case 'AWS::StackId':
       return new Unresolved(`Ref ${name}`, HOLE);
   }
-  if (ctx.passedParameters !== undefined && name in ctx.passedParameters) return ctx.passedParameters[name];
-  const parameter = ctx.parameters[name];
+  if (ctx.passedParameters !== undefined && Object.hasOwn(ctx.passedParameters, name)) return ctx.passedParameters[name];
+  const parameter = getOwn(ctx.parameters, name);
   if (isRecord(parameter)) {
     const type = typeof parameter.Type === 'string' ? parameter.Type : 'String';
     // An SSM parameter type's Default is the name of a Parameter Store entry, read at deployment.
     if (type.startsWith('AWS::SSM::Parameter::Value<')) {
       return new Unresolved(`Ref ${name}: the value is read from Parameter Store (${'Default' in parameter ? String(parameter.Default) : 'no Default'}) at deployment`);
     }
-    const chosen = ctx.variant?.parameters[name];
+    const chosen = getOwn(ctx.variant?.parameters, name) as string | undefined;
     if (chosen !== undefined) return chosen;
     // A nested stack's parameters are set only by its parent's `Parameters`: one the parent does not pass
     // takes its Default, and no deployer can override it.
@@ -112,7 +124,7 @@ function resolveRef(name: unknown, ctx: TemplateContext): unknown {
     const reason = `Ref ${name}: a parameter the deployer may override (Default ${JSON.stringify(shown)}, no AllowedValues)`;
     return new Unresolved(reason);
   }
-  if (name in ctx.resources) return new Unresolved(`Ref ${name}: the resource's physical id is known only after deployment`, HOLE);
+  if (Object.hasOwn(ctx.resources, name)) return new Unresolved(`Ref ${name}: the resource's physical id is known only after deployment`, HOLE);
   return new Unresolved(`Ref ${name}: no such parameter or resource in the template`);
 }
 
@@ -128,7 +140,7 @@ function arnOf(ctx: TemplateContext, logicalId: string): string | undefined {
       return `arn:${p}:iam::${ctx.accountId}:user/${HOLE}`;
     default: {
       const service = type.split('::')[1]?.toLowerCase() ?? 'unknown';
-      return `arn:${p}:${service}:${ctx.region}:${ctx.accountId}:${HOLE}`;
+      return `arn:${p}:${service}:${ctx.region ?? HOLE}:${ctx.accountId}:${HOLE}`;
     }
   }
 }
@@ -173,7 +185,7 @@ function resolveSub(args: unknown, ctx: TemplateContext, depth: number): unknown
     if (name.startsWith('!')) return `\${${name.slice(1)}}`;
     const key = name.trim();
     let value: unknown;
-    if (key in variables) value = resolveValue(variables[key], ctx, depth + 1);
+    if (Object.hasOwn(variables, key)) value = resolveValue(variables[key], ctx, depth + 1);
     else if (key.includes('.') && !key.startsWith('AWS::')) value = resolveGetAtt(key, ctx, depth + 1);
     else value = resolveRef(key, ctx);
     return joinParts([value], '', reasons);
@@ -216,9 +228,9 @@ function resolveIntrinsic(name: string, args: unknown, ctx: TemplateContext, dep
       if (!Array.isArray(args) || args.length < 3) return new Unresolved('Fn::FindInMap with malformed arguments');
       const [map, top, second] = args.slice(0, 3).map((a) => resolveValue(a, ctx, depth + 1));
       if (typeof map !== 'string' || typeof top !== 'string' || typeof second !== 'string') return new Unresolved('Fn::FindInMap with keys known only after deployment');
-      const m = ctx.mappings[map];
-      const level = isRecord(m) ? m[top] : undefined;
-      if (!isRecord(level) || !(second in level)) return new Unresolved(`Fn::FindInMap ${map}.${top}.${second}: no such entry`);
+      const m = getOwn(ctx.mappings, map);
+      const level = isRecord(m) ? getOwn(m, top) : undefined;
+      if (!isRecord(level) || !Object.hasOwn(level, second)) return new Unresolved(`Fn::FindInMap ${map}.${top}.${second}: no such entry`);
       // Mapping values are literal strings or lists: CloudFormation allows no intrinsic functions in Mappings
       // (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/mappings-section-structure.html).
       const found = level[second];
@@ -254,6 +266,8 @@ function resolveIntrinsic(name: string, args: unknown, ctx: TemplateContext, dep
 }
 
 const decided = new WeakMap<TemplateContext, Map<string, boolean | undefined>>();
+/** How many Fn::Equals of a context are being evaluated: inside one, a placeholder account is not a value. */
+const conditionDepth = new WeakMap<TemplateContext, number>();
 
 /** true / false when the condition can be decided from the template, undefined otherwise. */
 export function evaluateCondition(expr: unknown, ctx: TemplateContext, depth: number): boolean | undefined {
@@ -264,9 +278,9 @@ export function evaluateCondition(expr: unknown, ctx: TemplateContext, depth: nu
   switch (name) {
     case 'Condition': {
       if (typeof args !== 'string') return undefined;
-      const chosen = ctx.variant?.conditions[args];
+      const chosen = getOwn(ctx.variant?.conditions, args) as boolean | undefined;
       if (chosen !== undefined) return chosen;
-      if (!(args in ctx.conditions)) return undefined;
+      if (!Object.hasOwn(ctx.conditions, args)) return undefined;
       // Each named condition is evaluated once per context: conditions that name others twice over, level
       // after level, would otherwise take exponential time.
       let known = decided.get(ctx);
@@ -280,9 +294,20 @@ export function evaluateCondition(expr: unknown, ctx: TemplateContext, depth: nu
     }
     case 'Fn::Equals': {
       if (!Array.isArray(args) || args.length !== 2) return undefined;
-      const [a, b] = args.map((x) => resolveValue(x, ctx));
-      if (containsUnresolved(a) || containsUnresolved(b)) return undefined;
-      return JSON.stringify(a) === JSON.stringify(b);
+      conditionDepth.set(ctx, (conditionDepth.get(ctx) ?? 0) + 1);
+      let a: unknown;
+      let b: unknown;
+      try {
+        [a, b] = args.map((x) => resolveValue(x, ctx));
+      } finally {
+        conditionDepth.set(ctx, (conditionDepth.get(ctx) ?? 1) - 1);
+      }
+      // Parameters reach a template as strings (a Number parameter's 2 is "2"), while a literal in YAML may be a
+      // number or a boolean: scalars are compared as CloudFormation sees them, by their string forms. Anything
+      // else (a list, an object, a value known only at deployment) decides nothing.
+      const scalar = (x: unknown): x is string | number | boolean => typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean';
+      if (!scalar(a) || !scalar(b)) return undefined;
+      return String(a) === String(b);
     }
     case 'Fn::Not': {
       const v = Array.isArray(args) ? evaluateCondition(args[0], ctx, depth + 1) : undefined;
@@ -316,7 +341,7 @@ export function resolveValue(value: unknown, ctx: TemplateContext, depth = 0): u
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
     const r = resolveValue(v, ctx, depth + 1);
-    if (r !== NO_VALUE) out[k] = r;
+    if (r !== NO_VALUE) setOwn(out, k, r);
   }
   return out;
 }

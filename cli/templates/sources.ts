@@ -93,8 +93,11 @@ export interface AssemblyTemplate {
 
 /** What a nested stack's template is given by its parent. */
 export interface NestedStackReference {
-  /** The parent template's file and the logical id of its AWS::CloudFormation::Stack resource. */
-  parentFile: string;
+  /**
+   * The parent template as read for this reference, and the logical id of its AWS::CloudFormation::Stack
+   * resource. A template nested by several stacks is one document per reference, each with its parent's values.
+   */
+  parent: SourceDocument;
   logicalId: string;
   /** The `Parameters` property of that resource, as written (the parent resolves them). */
   parameters: Record<string, unknown>;

@@ -61,6 +61,18 @@ const KEY_POLICY_JSON = (statement: string) =>
 
 const ADMIN = '{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:role/KeyAdmin"}, "Action": "kms:Describe*", "Resource": "*"}';
 
+const PROTO_STATEMENTS =
+  '{"Sid": "Public", "Effect": "Allow", "Principal": "*", "Action": "kms:*", "Resource": "*"}, {"Sid": "DenyNever", "Effect": "Deny", "Principal": "*", "Action": "kms:*", "Resource": "*", "Condition": {"StringEquals": {"__proto__": "never-present"}}}';
+const PROTO_YAML =
+  'Resources:\n  Key:\n    Type: AWS::KMS::Key\n    Properties:\n      KeyPolicy:\n        Version: "2012-10-17"\n        Statement:\n          - {Sid: Public, Effect: Allow, Principal: "*", Action: "kms:*", Resource: "*"}\n          - Sid: DenyNever\n            Effect: Deny\n            Principal: "*"\n            Action: "kms:*"\n            Resource: "*"\n            Condition:\n              StringEquals:\n                __proto__: "never-present"\n';
+/** A key public when `!Equals [!Ref P, <literal>]` holds, for a parameter P declared as given. */
+const EQUALS_TEMPLATE = (parameter: string, literal: string) =>
+  `Parameters:\n  P:\n    ${parameter}\nConditions:\n  Open: !Equals [!Ref P, ${literal}]\nResources:\n  Key:\n    Type: AWS::KMS::Key\n    Properties:\n      KeyPolicy:\n        Statement:\n          - {Effect: Allow, Principal: !If [Open, "*", {AWS: !Sub "arn:aws:iam::\${AWS::AccountId}:role/App"}], Action: "kms:Decrypt", Resource: "*"}\n`;
+const REGION_TEMPLATE =
+  'Conditions:\n  IsHome: !Equals [!Ref "AWS::Region", us-east-1]\nResources:\n  Key:\n    Type: AWS::KMS::Key\n    Properties:\n      KeyPolicy:\n        Statement:\n          - {Effect: Allow, Principal: !If [IsHome, {AWS: !Sub "arn:aws:iam::${AWS::AccountId}:role/App"}, "*"], Action: "kms:Decrypt", Resource: "*"}\n';
+const ACCOUNT_TEMPLATE =
+  'Conditions:\n  IsProd: !Equals [!Ref "AWS::AccountId", "999988887777"]\nResources:\n  Key:\n    Type: AWS::KMS::Key\n    Properties:\n      KeyPolicy:\n        Statement:\n          - {Effect: Allow, Principal: !If [IsProd, "*", {AWS: !Sub "arn:aws:iam::${AWS::AccountId}:role/App"}], Action: "kms:Decrypt", Resource: "*"}\n';
+
 describe('hostile templates', () => {
   // Each row: the file, and what check-template must do with it (exit code, and the error or result it reports).
   it.each<[string, string, string, { code: number; error?: RegExp; checks?: string[]; warningPaths?: string[] }]>([
@@ -134,6 +146,34 @@ describe('hostile templates', () => {
     ['a template with AWSTemplateFormatVersion and no Resources', 'none.json', '{"AWSTemplateFormatVersion": "2010-09-09"}', { code: 2, error: /declares itself a CloudFormation template.*has no Resources/ }],
     ['a key policy whose Statement is null (cannot be parsed)', 'null.json', '{"Resources": {"Key": {"Type": "AWS::KMS::Key", "Properties": {"KeyPolicy": {"Statement": null}}}}}', { code: 2, checks: ['INVALID_POLICY'] }],
     ['a key policy whose Statement is empty (cannot be parsed)', 'empty.json', '{"Resources": {"Key": {"Type": "AWS::KMS::Key", "Properties": {"KeyPolicy": {"Version": "2012-10-17", "Statement": []}}}}}', { code: 2, checks: ['INVALID_POLICY'] }],
+    // A policy key named __proto__ must stay an own property through every copy: assigned with `out[key] = v` it
+    // sets the copy's prototype instead, the condition vanishes, and a Deny that never applies is judged unconditional.
+    ['a Deny whose condition key is __proto__ (YAML)', 'proto.yaml', PROTO_YAML, { code: 1, checks: ['PUBLIC_ACCESS'] }],
+    ['a Deny whose condition key is __proto__ (JSON)', 'proto.json', KEY_POLICY_JSON(PROTO_STATEMENTS), { code: 1, checks: ['PUBLIC_ACCESS'] }],
+    ['a Deny whose condition key is __proto__ (KeyPolicy as a JSON string)', 'protos.json', JSON.stringify({ Resources: { Key: { Type: 'AWS::KMS::Key', Properties: { KeyPolicy: `{"Version": "2012-10-17", "Statement": [${PROTO_STATEMENTS}]}` } } } }), { code: 1, checks: ['PUBLIC_ACCESS'] }],
+    // The engine reads the operator and rejects it as one IAM does not know, rather than never seeing it.
+    ['a Deny whose condition operator is __proto__', 'protoop.json', KEY_POLICY_JSON(PROTO_STATEMENTS.replace('"StringEquals": {"__proto__"', '"__proto__": {"aws:PrincipalTag/x"')), { code: 1, checks: ['INVALID_POLICY', 'PUBLIC_ACCESS'] }],
+    // A name every JavaScript object inherits is no condition of the template: undecided, both branches judged.
+    [
+      'Fn::If on toString, a condition no template declares',
+      'tostring.yaml',
+      "Resources:\n  Key:\n    Type: AWS::KMS::Key\n    Properties:\n      KeyPolicy:\n        Statement:\n          - {Effect: Allow, Principal: !If [toString, {AWS: 'arn:aws:iam::111122223333:role/App'}, '*'], Action: 'kms:Decrypt', Resource: '*'}\n",
+      { code: 1, checks: ['PUBLIC_ACCESS'] },
+    ],
+    // CloudFormation parameters are strings: `!Equals [!Ref P, true]` holds when P is "true".
+    ['Fn::Equals of a String parameter and a YAML boolean', 'eqbool.yaml', EQUALS_TEMPLATE('Type: String\n    AllowedValues: ["true", "false"]\n    Default: "false"', 'true'), { code: 1, checks: ['PUBLIC_ACCESS'] }],
+    ['Fn::Equals of a Number parameter and a YAML number', 'eqnum.yaml', EQUALS_TEMPLATE('Type: Number\n    AllowedValues: [1, 2]\n    Default: 1', '2'), { code: 1, checks: ['PUBLIC_ACCESS'] }],
+    ['Fn::Equals of a String parameter and a YAML number', 'eqnum2.yaml', EQUALS_TEMPLATE('Type: String\n    AllowedValues: ["1", "2"]\n    Default: "1"', '2'), { code: 1, checks: ['PUBLIC_ACCESS'] }],
+    // Only one value decides nothing: a list never equals a string, but neither is it judged false on a guess.
+    ['Fn::Equals of a list and a string', 'eqlist.yaml', EQUALS_TEMPLATE('Type: String\n    AllowedValues: ["1", "2"]\n    Default: "1"', '[a]'), { code: 1, checks: ['PUBLIC_ACCESS'] }],
+    // No --region: the Region is not known, so a condition over it takes both values.
+    ['a condition over AWS::Region without --region', 'region.yaml', REGION_TEMPLATE, { code: 1, checks: ['PUBLIC_ACCESS'] }],
+    [
+      'a principal looked up in a mapping by AWS::Region without --region',
+      'regionmap.yaml',
+      "Mappings:\n  Admins:\n    us-east-1: {Arn: 'arn:aws:iam::111122223333:role/Admin'}\nResources:\n  Key:\n    Type: AWS::KMS::Key\n    Properties:\n      KeyPolicy:\n        Statement:\n          - {Effect: Allow, Principal: {AWS: !FindInMap [Admins, !Ref 'AWS::Region', Arn]}, Action: 'kms:Decrypt', Resource: '*'}\n",
+      { code: 1, checks: ['UNTRUSTED_CROSS_ACCOUNT'], warningPaths: ['Resources.Key.Properties.KeyPolicy.Statement[0].Principal.AWS'] },
+    ],
     [
       'a template that declares a Transform',
       'transform.yaml',
@@ -164,6 +204,28 @@ describe('hostile templates', () => {
     const warning = results[0]?.warnings.find((w) => w.path === 'Transform');
     expect(warning?.message).toContain('AWS::Serverless-2016-10-31');
     expect(warning?.message).toContain('judged as written');
+  });
+});
+
+describe('pseudo parameters the user did not give', () => {
+  // Each row: the template, the flags, and what check-template must find. A condition over the Region or the
+  // account is decided only by a value the user gave (or the CDK stack's environment), never by a default.
+  it.each<[string, string, string[], number, string[], string[] | undefined]>([
+    ['AWS::Region, no --region: both branches judged', REGION_TEMPLATE, ['--account-id', '111122223333'], 1, ['PUBLIC_ACCESS'], ['IsHome=false']],
+    ['AWS::Region, --region us-east-1: decided', REGION_TEMPLATE, ['--account-id', '111122223333', '--region', 'us-east-1'], 0, [], undefined],
+    ['AWS::Region, --region eu-west-1: decided', REGION_TEMPLATE, ['--account-id', '111122223333', '--region', 'eu-west-1'], 1, ['PUBLIC_ACCESS'], undefined],
+    ['AWS::AccountId, no --account-id: both branches judged', ACCOUNT_TEMPLATE, [], 1, ['PUBLIC_ACCESS'], ['IsProd=true']],
+    ['AWS::AccountId, --account-id another account: decided', ACCOUNT_TEMPLATE, ['--account-id', '111122223333'], 0, [], undefined],
+    ['AWS::AccountId, --account-id that account: decided', ACCOUNT_TEMPLATE, ['--account-id', '999988887777'], 1, ['PUBLIC_ACCESS'], undefined],
+  ])('%s', async (_name, text, flags, wantCode, wantChecks, wantVariants) => {
+    const file = tempFile('pseudo.yaml', text);
+    const r = await runCli(['check-template', '--format', 'json', ...flags, file]);
+    const [result] = (JSON.parse(r.stdout) as { results: JsonResult[] }).results;
+    expect(r.code).toBe(wantCode);
+    expect(result?.error).toBeUndefined();
+    expect(result?.findings.map((f) => f.checkId)).toEqual(wantChecks);
+    if (wantVariants !== undefined) expect(result?.findings[0]?.variants).toEqual(wantVariants);
+    else expect(result?.variants).toBeUndefined();
   });
 });
 
@@ -249,14 +311,90 @@ describe('nested stacks outside a cloud assembly', () => {
     expect(results[0]?.warnings).toEqual([]);
   });
 
-  it('says a nested template on S3 was not fetched, and fails closed on a local one that is missing', async () => {
-    const remote = tempFile('parent.yaml', parent('https://s3.amazonaws.com/bucket/child.yaml'));
-    const { notes } = await checkJson([remote]);
-    expect(notes).toContain(`nested stack Child (${remote}/Child) of ${remote}: its template is at https://s3.amazonaws.com/bucket/child.yaml, which check-template does not fetch; pass that template too, or its keys are not judged`);
+  // Each row: a TemplateURL check-template does not fetch; the nested stack is reported as not judged (exit 2).
+  it.each([
+    ['on S3 over HTTPS', 'https://s3.amazonaws.com/bucket/child.yaml', 'https://s3.amazonaws.com/bucket/child.yaml'],
+    ['an s3:// URL', 's3://bucket/child.yaml', 's3://bucket/child.yaml'],
+    ['computed with Fn::Join', '!Join ["", ["./", "child.yaml"]]', 'a TemplateURL computed at deployment'],
+  ])('reports a nested template %s as not judged, saying how to judge it', async (_name, url, shown) => {
+    const remote = tempFile('parent.yaml', parent(url));
+    const { code, results } = await checkJson([remote]);
+    expect(code).toBe(2);
+    expect(results.map((r) => [r.file, r.logicalId, r.error])).toEqual([
+      [remote, 'Child', `nested stack Child (${remote}/Child) of ${remote}: its template is at ${shown}, which check-template does not fetch, so the keys it may hold were not judged; save that template locally and set TemplateURL to its path (as before aws cloudformation package), or pass it on its own`],
+    ]);
+  });
+
+  it('fails closed on a local nested template that is missing', async () => {
     const missing = tempFile('parent.yaml', parent('./gone.yaml'));
     const { code, results } = await checkJson([missing]);
     expect(code).toBe(2);
     expect(results[0]?.error).toContain('gone.yaml cannot be read');
+  });
+
+  // Two nested stacks of one template, with different parameters: each is a stack of its own, judged with the
+  // values its parent passes, whatever the order of the resources.
+  const twoStacks = (first: string, second: string) =>
+    ['Resources:', ...[first, second].map((name) => `  ${name}:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: ./child.yaml\n      Parameters:\n        Reader: ${name === 'Public' ? '"*"' : "!Sub 'arn:aws:iam::${AWS::AccountId}:role/Reader'"}`)].join('\n');
+  it.each([
+    ['Private then Public', 'Private', 'Public'],
+    ['Public then Private', 'Public', 'Private'],
+  ])('judges a template nested twice once per nested stack (%s)', async (_name, first, second) => {
+    const dir = mkdtempSync(join(tmpdir(), 'kpg-nested-twice-'));
+    writeFileSync(join(dir, 'parent.yaml'), twoStacks(first, second));
+    writeFileSync(join(dir, 'child.yaml'), child);
+    const { code, results } = await checkJson([dir]);
+    expect(code).toBe(1);
+    const stack = (name: string) => `${join(dir, 'parent.yaml')}/${name}`;
+    expect(results.map((r) => [r.file, r.stack, r.logicalId, r.findings.map((f) => f.checkId)]).sort((a, b) => String(a[1]).localeCompare(String(b[1])))).toEqual([
+      [join(dir, 'child.yaml'), stack('Private'), 'Key', []],
+      [join(dir, 'child.yaml'), stack('Public'), 'Key', ['PUBLIC_ACCESS']],
+    ]);
+  });
+
+  it('judges a template nested twice at the second level under each chain of parents', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kpg-nested-chain-'));
+    writeFileSync(join(dir, 'top.yaml'), twoStacks('Private', 'Public').replace(/child\.yaml/g, 'middle.yaml'));
+    writeFileSync(join(dir, 'middle.yaml'), 'Parameters:\n  Reader:\n    Type: String\n' + parent('./child.yaml').replace(/Reader: .*/, 'Reader: !Ref Reader'));
+    writeFileSync(join(dir, 'child.yaml'), child);
+    const { code, results } = await checkJson([join(dir, 'top.yaml')]);
+    expect(code).toBe(1);
+    const stack = (name: string) => `${join(dir, 'top.yaml')}/${name}/Child`;
+    expect(results.map((r) => [r.stack, r.findings.map((f) => f.checkId)]).sort((a, b) => String(a[0]).localeCompare(String(b[0])))).toEqual([
+      [stack('Private'), []],
+      [stack('Public'), ['PUBLIC_ACCESS']],
+    ]);
+  });
+
+  // Each row: templates that nest without end, and the error that stops them (exit 2) while the rest is judged.
+  it.each<[string, Record<string, string>, RegExp]>([
+    ['a template that nests itself', { 'self.yaml': parent('./self.yaml') }, /nested stack Child .* of .*self\.yaml: its template .*self\.yaml is already a parent of this stack \(a loop of nested stacks\); not followed/],
+    ['two templates that nest each other', { 'a.yaml': parent('./b.yaml'), 'b.yaml': parent('./a.yaml') }, /a loop of nested stacks/],
+    [
+      'a template that nests one child 40 times, three levels deep (64 000 nested stacks)',
+      Object.fromEntries(['l0', 'l1', 'l2'].map((name, i) => [`${name}.yaml`, ['Resources:', ...Array.from({ length: 40 }, (_, n) => `  S${n}:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: ./l${i + 1}.yaml`)].join('\n')]).concat([['l3.yaml', child]])),
+      /more than 256 nested stacks .* the others were not judged/,
+    ],
+  ])('stops at %s, with an error', async (_name, files, error) => {
+    const dir = mkdtempSync(join(tmpdir(), 'kpg-nested-loop-'));
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+    const first = Object.keys(files)[0] as string;
+    const { code, results } = await checkJson([join(dir, first)]);
+    expect(code).toBe(2);
+    expect(results.filter((r) => r.error !== undefined).map((r) => r.error)).toEqual([expect.stringMatching(error)]);
+  });
+
+  it('reports each nested stack of a template read from standard input as not judged', async () => {
+    const r = await runCli(['check-template', '--format', 'json', '--account-id', '111122223333', '-'], { stdin: twoStacks('Private', 'Public') });
+    expect(r.code).toBe(2);
+    const { results } = JSON.parse(r.stdout) as { results: JsonResult[] };
+    expect(results.map((x) => [x.file, x.logicalId, x.error])).toEqual(
+      ['Private', 'Public'].map((name) => [
+        '-',
+        name,
+        `nested stack ${name} (-/${name}) of -: its TemplateURL child.yaml is a path relative to the template, which cannot be resolved for a template read from standard input, so the keys it may hold were not judged; pass the template as a file`,
+      ]),
+    );
   });
 
   it('notes that a macro may add keys to a template with a Transform and no key', async () => {
