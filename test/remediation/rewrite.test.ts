@@ -324,7 +324,17 @@ describe('entries the rewrite leaves alone, so the handler refuses with the reas
     [
       '"*" narrowed to the key owner\'s organisation and another one',
       { Effect: 'Allow', Principal: '*', Action: 'kms:Decrypt', Resource: '*', Condition: { StringEquals: { 'aws:PrincipalOrgID': ['${aws:ResourceOrgID}', 'o-foreign12345'] } } },
-      /also grants .*o-foreign12345/,
+      /grants .*o-foreign12345/,
+    ],
+    [
+      '"*" narrowed to the key owner\'s organisation (other member accounts would lose access)',
+      { Effect: 'Allow', Principal: '*', Action: ['kms:Decrypt', 'kms:Encrypt'], Resource: '*', Condition: { StringEquals: { 'aws:PrincipalOrgID': '${aws:ResourceOrgID}' } } },
+      /\$\.Statement\[0\]\.Principal grants .*\$\{aws:ResourceOrgID\}.*beyond account 111122223333/,
+    ],
+    [
+      '"*" narrowed to the key owner\'s organisation, as aws:ResourceOrgID matched against aws:PrincipalOrgID',
+      { Effect: 'Allow', Principal: { AWS: '*' }, Action: 'kms:Decrypt', Resource: '*', Condition: { StringEquals: { 'aws:PrincipalOrgID': ['${aws:ResourceOrgID}'] } } },
+      /grants .*\$\{aws:ResourceOrgID\}.*beyond account/,
     ],
   ])('%s', (_label, statement, reason) => {
     const { policy, changed, skipped } = rewriteKeyPolicy({ ...base, Statement: [statement] }, options);
