@@ -272,18 +272,31 @@ function grantsOnlyForAwsResources(statement: PolicyStatement): boolean {
   return false;
 }
 
-/** The console default's "Allow attachment of persistent resources" statement, for the given users. */
-function attachmentStatement(from: PolicyStatement, users: readonly string[], sid: string): PolicyStatement {
+/** Whether any condition block of the statement names kms:GrantIsForAWSResource (keys are case-insensitive). */
+function namesGrantIsForAwsResource(condition: { [key: string]: JsonValue }): boolean {
+  return Object.values(condition).some((block) => isObject(block) && Object.keys(block).some((k) => k.toLowerCase() === 'kms:grantisforawsresource'));
+}
+
+/**
+ * The console default's "Allow attachment of persistent resources" statement, for the given users: the grant
+ * actions the original statement allowed (never one more), under all of its conditions. Conditions are ANDed,
+ * so `kms:GrantIsForAWSResource: true` is added only when the statement does not already speak of that key:
+ * overwriting `false` (grants for other grantees only) with `true` would allow grants nobody could create before.
+ */
+function attachmentStatement(from: PolicyStatement, users: readonly string[], allowed: readonly KeyPolicyAction[], sid: string): PolicyStatement {
+  const actions = ATTACHMENT_ACTIONS.filter((a) => allowed.includes(a));
   const statement: PolicyStatement = {
     Sid: sid,
     Effect: 'Allow',
     Principal: principalElement(users),
-    Action: [...ATTACHMENT_ACTIONS],
+    Action: actions.length === 1 ? (actions[0] as string) : [...actions],
     Resource: from.Resource ?? '*',
   };
   const condition: { [key: string]: JsonValue } = isObject(from.Condition) ? structuredClone(from.Condition) : {};
-  const bool = isObject(condition.Bool) ? condition.Bool : {};
-  condition.Bool = { ...bool, 'kms:GrantIsForAWSResource': 'true' };
+  if (!namesGrantIsForAwsResource(condition)) {
+    const bool = isObject(condition.Bool) ? condition.Bool : {};
+    condition.Bool = { ...bool, 'kms:GrantIsForAWSResource': 'true' };
+  }
   statement.Condition = condition;
   return statement;
 }
@@ -349,12 +362,15 @@ export function rewriteKeyPolicy(policy: unknown, options: RewriteOptions): Rewr
       emit(withPrincipal(statement, principalElement(options.adminPrincipalArns), adminActions, uniqueSid(`${base} administration`, taken)));
       emit(withPrincipal(statement, principalElement(options.usagePrincipalArns), usageActions, uniqueSid(`${base} usage`, taken)));
       if (createGrant) {
-        emit(attachmentStatement(statement, options.usagePrincipalArns, uniqueSid(`${base} attachment of persistent resources`, taken)));
+        emit(attachmentStatement(statement, options.usagePrincipalArns, known, uniqueSid(`${base} attachment of persistent resources`, taken)));
       }
       changes.push(
         `${label}: ${what} split into ${adminActions.length} administration actions for ${options.adminPrincipalArns.join(', ')} ` +
           `and ${usageActions.length} usage actions for ${options.usagePrincipalArns.join(', ')}` +
-          (createGrant ? `; kms:CreateGrant, ListGrants and RevokeGrant for the users, only for AWS resources (kms:GrantIsForAWSResource)` : ''),
+          (createGrant
+            ? `; its grant actions (kms:CreateGrant, ListGrants, RevokeGrant) for the users, under its conditions and, unless they already ` +
+              `name kms:GrantIsForAWSResource, only for AWS resources`
+            : ''),
       );
       return;
     }
