@@ -46,7 +46,7 @@ import {
 import { lineDiff, prettyJson } from './line-diff';
 import { parseRemediationRequest } from './parameters';
 import { policyAdministrators, putKeyPolicyDenies, rewriteKeyPolicy, toPolicyDocument, worstCaseDenies } from './rewrite';
-import { ADMIN_PRINCIPALS_ENV, readRemediationPrincipals, USAGE_PRINCIPALS_ENV, type RemediationPrincipals } from './settings';
+import { ADMIN_PRINCIPALS_ENV, partitionOf, readRemediationPrincipals, USAGE_PRINCIPALS_ENV, type RemediationPrincipals } from './settings';
 
 export const BACKUP_PARAMETER_PREFIX = '/kms-policy-guard/backup';
 /** Standard parameters hold 4 KB, Advanced 8 KB (https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-advanced-parameters.html). */
@@ -163,6 +163,13 @@ export function createRemediationHandler(deps: RemediationDeps): (event: unknown
       [USAGE_PRINCIPALS_ENV, deps.principals.usage],
     ] as const) {
       for (const arn of arns) {
+        if (partitionOf(arn) !== partitionOf(keyArn)) {
+          throw new RemediationConfigurationError(
+            setting,
+            `"${arn}" is of partition ${partitionOf(arn) ?? '?'}, not the key's partition ${partitionOf(keyArn) ?? '?'} (${keyArn}); ` +
+              `a key policy can only name principals of its own partition`,
+          );
+        }
         if (accountOfPrincipal(arn) !== accountId) {
           throw new RemediationConfigurationError(
             setting,

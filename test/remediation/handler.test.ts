@@ -297,6 +297,19 @@ describe('refusals that keep the key manageable and the access narrow', () => {
     expect(writes()).toEqual([]);
   });
 
+  it.each([
+    ['admin', { admin: [`arn:aws-cn:iam::${ACCOUNT}:role/KeyAdmin`], usage: [USER] }, 'KMS_POLICY_GUARD_ADMIN_PRINCIPAL_ARNS'],
+    ['usage', { admin: [ADMIN], usage: [`arn:aws-us-gov:iam::${ACCOUNT}:role/KeyUser`] }, 'KMS_POLICY_GUARD_USAGE_PRINCIPAL_ARNS'],
+  ])('refuses deployed %s principals of another partition than the key before reading its policy', async (_side, principals, setting) => {
+    setUp(fixtureText('seed-bad-policy'));
+    const error = await handler({ principals })(event({ DryRun: 'false' })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RemediationConfigurationError);
+    expect((error as RemediationConfigurationError).setting).toBe(setting);
+    expect((error as Error).message).toMatch(/partition aws-(cn|us-gov), not the key's partition aws/);
+    expect(kmsMock.commandCalls(GetKeyPolicyCommand)).toHaveLength(0);
+    expect(writes()).toEqual([]);
+  });
+
   it('refuses a rewrite that brings a finding the old policy did not have', async () => {
     setUp(fixtureText('seed-bad-policy'));
     const analyze = (policy: unknown, options?: unknown) => {
@@ -350,6 +363,14 @@ describe('the deployed principals (function environment, read at cold start)', (
     ...(usage === undefined ? {} : { KMS_POLICY_GUARD_USAGE_PRINCIPAL_ARNS: usage }),
   });
 
+  it.each([
+    `arn:aws:iam::${ACCOUNT}:role/service-role/team/KeyAdmin`,
+    `arn:aws-cn:iam::${ACCOUNT}:role/KeyAdmin`,
+    `arn:aws-us-gov:iam::${ACCOUNT}:user/alice`,
+  ])('accepts %s', (arn) => {
+    expect(readRemediationPrincipals(env(arn, USER)).admin).toEqual([arn]);
+  });
+
   it('reads comma-separated role and user ARNs', () => {
     expect(readRemediationPrincipals(env(`${ADMIN}, arn:aws:iam::${ACCOUNT}:user/alice`, USER))).toEqual({
       admin: [ADMIN, `arn:aws:iam::${ACCOUNT}:user/alice`],
@@ -364,6 +385,14 @@ describe('the deployed principals (function environment, read at cold start)', (
     [env(`arn:aws:iam::${ACCOUNT}:root`, USER), 'KMS_POLICY_GUARD_ADMIN_PRINCIPAL_ARNS', /account principal/],
     [env(ADMIN, ACCOUNT), 'KMS_POLICY_GUARD_USAGE_PRINCIPAL_ARNS', /account principal/],
     [env(ADMIN, 'arn:aws:iam::111122223333:role/*'), 'KMS_POLICY_GUARD_USAGE_PRINCIPAL_ARNS', /not an IAM role or user ARN/],
+    [env(`arn:aws:iam::${ACCOUNT}:role//`, USER), 'KMS_POLICY_GUARD_ADMIN_PRINCIPAL_ARNS', /not an IAM role or user ARN/],
+    [env(`arn:aws:iam::${ACCOUNT}:role/`, USER), 'KMS_POLICY_GUARD_ADMIN_PRINCIPAL_ARNS', /not an IAM role or user ARN/],
+    [env(ADMIN, `arn:aws:iam::${ACCOUNT}:user/a/`), 'KMS_POLICY_GUARD_USAGE_PRINCIPAL_ARNS', /not an IAM role or user ARN/],
+    [env(ADMIN, `arn:aws:iam::${ACCOUNT}:role/team//App`), 'KMS_POLICY_GUARD_USAGE_PRINCIPAL_ARNS', /not an IAM role or user ARN/],
+    [env(`arn:aws-foo:iam::${ACCOUNT}:role/KeyAdmin`, USER), 'KMS_POLICY_GUARD_ADMIN_PRINCIPAL_ARNS', /partition "aws-foo"/],
+    [env(`arn:awsx:iam::${ACCOUNT}:role/KeyAdmin`, USER), 'KMS_POLICY_GUARD_ADMIN_PRINCIPAL_ARNS', /partition "awsx"/],
+    [env(',', USER), 'KMS_POLICY_GUARD_ADMIN_PRINCIPAL_ARNS', /names no principal/],
+    [env(ADMIN, ' , ,'), 'KMS_POLICY_GUARD_USAGE_PRINCIPAL_ARNS', /names no principal/],
   ])('%p is refused naming %s', (environment, variable, message) => {
     const error = (() => {
       try {
