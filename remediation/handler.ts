@@ -35,6 +35,7 @@ import {
   ApplyFailedError,
   BackupFailedError,
   BackupTooLargeError,
+  InvalidParameterError,
   LockoutRiskError,
   NewFindingsError,
   PolicyChangedError,
@@ -135,6 +136,34 @@ function newFindings(before: readonly Finding[], after: readonly Finding[]): Fin
   });
 }
 
+/**
+ * Refuse, before any AWS call, a key ARN of another account or partition than the deployed principals (which
+ * `cdk synth` holds to the stack's account): the function rewrites keys of its own account only, so that is a
+ * wrong KeyId, not a wrong deployment. A bare key ID is always looked up in the function's own account.
+ */
+function checkKeyIsOwn(keyId: string, principals: RemediationPrincipals): void {
+  const m = /^arn:([^:]+):kms:[^:]*:(\d{12}):/.exec(keyId);
+  if (m === null) return;
+  const all = [...principals.admin, ...principals.usage];
+  const accounts = new Set(all.map(accountOfPrincipal));
+  const partitions = new Set(all.map(partitionOf));
+  const [account] = accounts;
+  const [partition] = partitions;
+  if (partitions.size === 1 && partition !== undefined && m[1] !== partition) {
+    throw new InvalidParameterError(
+      'KeyId',
+      `"${keyId}" is a key of partition ${m[1] ?? '?'}; the remediation rewrites only keys of its own partition (${partition}), where it is deployed`,
+    );
+  }
+  if (accounts.size === 1 && account !== undefined && m[2] !== account) {
+    throw new InvalidParameterError(
+      'KeyId',
+      `"${keyId}" is a key of account ${m[2] ?? '?'}; the remediation rewrites only keys of its own account (${account}), where it is deployed: ` +
+        `run the remediation deployed in that account`,
+    );
+  }
+}
+
 function errorMessage(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
@@ -146,6 +175,7 @@ export function createRemediationHandler(deps: RemediationDeps): (event: unknown
 
   return async (event: unknown): Promise<RemediationResult> => {
     const request = parseRemediationRequest(event);
+    checkKeyIsOwn(request.keyId, deps.principals);
 
     const described = await deps.kms.send(new DescribeKeyCommand({ KeyId: request.keyId }));
     const metadata = described.KeyMetadata;

@@ -261,6 +261,19 @@ describe('parameters', () => {
     expect(kmsMock.commandCalls(DescribeKeyCommand)[0]?.args[0].input.KeyId).toBe(KEY_ARN);
   });
 
+  it.each([
+    [`arn:aws:kms:us-east-1:444455556666:key/${KEY_ID}`, /account 444455556666.*only keys of its own account \(111122223333\)/],
+    [`arn:aws-cn:kms:cn-north-1:${ACCOUNT}:key/${KEY_ID}`, /partition aws-cn.*only keys of its own partition \(aws\)/],
+  ])('refuses the key ARN %s as an event error naming KeyId, before any AWS call', async (keyArn, message) => {
+    setUp(fixtureText('seed-bad-policy'));
+    const error = await handler()(event({ KeyId: keyArn })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidParameterError);
+    expect((error as InvalidParameterError).parameter).toBe('KeyId');
+    expect((error as Error).message).toMatch(message);
+    expect(calls).toEqual([]);
+    expect(stsMock.calls()).toHaveLength(0);
+  });
+
   it('refuses an event that is not an object', async () => {
     await expect(handler()('KeyId=abc')).rejects.toBeInstanceOf(InvalidParameterError);
   });
