@@ -275,6 +275,36 @@ export function createRemediationHandler(deps: RemediationDeps): (event: unknown
     const callerArn = (await deps.sts.send(new GetCallerIdentityCommand({}))).Arn ?? '';
     const caller = callerPrincipal(callerArn);
     if (caller === undefined || !namesCaller(policyAdministratorArns, caller)) {
+      const deployedAs = caller === undefined ? undefined : deps.principals.admin.find((arn) => namesCaller([arn], caller));
+      if (caller !== undefined && deployedAs !== undefined) {
+        // The function is a deployed administrator, so the rewrite names it wherever it names the administrators;
+        // what is missing is kms:PutKeyPolicy itself (or a Deny takes it away).
+        const allowsOnly = { ...rewrite.policy, Statement: rewrite.policy.Statement.filter((st) => st.Effect !== 'Deny') };
+        const denied = namesCaller(policyAdministrators(analyze(allowsOnly, { accountId, keyArn })), caller);
+        const replaced = [...new Set(before.findings.filter((f) => REFUSED_CHECKS.test(f.checkId)).flatMap((f) => f.statementIndexes))]
+          .sort((x, y) => x - y)
+          .map((i) => {
+            const sid = currentPolicy.Statement[i]?.Sid;
+            return typeof sid === 'string' ? `statement ${i} ("${sid}")` : `statement ${i}`;
+          });
+        const today = policyAdministrators(analyze(worstCaseDenies(currentPolicy, before), { accountId, keyArn })).filter(
+          (arn) => !namesCaller([arn], caller),
+        );
+        const who =
+          today.length > 0
+            ? `${today.join(', ')} can add an Allow of kms:PutKeyPolicy for ${deployedAs} to the key policy`
+            : `no role or user is named with kms:PutKeyPolicy in the current policy either; someone allowed to change it must add an Allow of kms:PutKeyPolicy for ${deployedAs}`;
+        throw new LockoutRiskError(
+          `refusing to rewrite ${keyArn}: the remediation runs as ${deployedAs}, which is among the deployed administrators, ` +
+            (denied
+              ? `but Deny statements that name kms:PutKeyPolicy (counted as if their conditions held) would stop it from calling ` +
+                `kms:PutKeyPolicy afterwards, so KMS would reject the change: ${putKeyPolicyDenies(analysis, rewrite.origins).join(', ')}. ` +
+                `Narrow those Deny statements so that they spare ${deployedAs}, then run the remediation again.`
+              : `but the rewritten policy gives it no kms:PutKeyPolicy, so KMS would reject the change: the deployed administrators ` +
+                `receive only the administration actions of the account-wide grants being replaced, and ${replaced.join(', ')} carry ` +
+                `no kms:PutKeyPolicy, and no statement grants it unconditionally to ${deployedAs} by name. To fix: ${who}, then run the remediation again (or apply the rewrite by hand).`),
+        );
+      }
       const named = caller ? `arn:aws:iam::${caller.account}:${caller.type}/${caller.name}` : callerArn;
       throw new LockoutRiskError(
         `refusing to rewrite ${keyArn}: the remediation runs as ${named || 'an unknown principal'}, and the rewritten policy ` +

@@ -289,6 +289,50 @@ describe('refusals that keep the key manageable and the access narrow', () => {
     expect(writes()).toEqual([]);
   });
 
+  it('names the real cause when the function is a deployed administrator but the replaced grant carries no kms:PutKeyPolicy', async () => {
+    const FN = `arn:aws:iam::${ACCOUNT}:role/Stack-RemediationGuardRole-ABC`;
+    const HUMAN = `arn:aws:iam::${ACCOUNT}:role/Human`;
+    setUp(
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          { Sid: 'Admins', Effect: 'Allow', Principal: { AWS: HUMAN }, Action: 'kms:*', Resource: '*' },
+          { Sid: 'Use', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: ['kms:Decrypt', 'kms:Encrypt'], Resource: '*' },
+        ],
+      }),
+    );
+    stsMock.on(GetCallerIdentityCommand).resolves({ Arn: `arn:aws:sts::${ACCOUNT}:assumed-role/Stack-RemediationGuardRole-ABC/fn`, Account: ACCOUNT });
+    const error = await handler({ principals: { admin: [ADMIN, FN], usage: [USER] } })(event()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LockoutRiskError);
+    const message = (error as Error).message;
+    expect(message).not.toMatch(/Add that role .* to the deployed administrators/);
+    expect(message).toMatch(/is among the deployed administrators/);
+    expect(message).toMatch(/statement 1 \("Use"\).* no kms:PutKeyPolicy/);
+    // Who can fix it: a principal that can change the policy today, by granting the function kms:PutKeyPolicy.
+    expect(message).toContain(`${HUMAN} can add an Allow of kms:PutKeyPolicy for ${FN}`);
+    expect(writes()).toEqual([]);
+  });
+
+  it('names the Deny when the function is a deployed administrator that a Deny keeps from kms:PutKeyPolicy', async () => {
+    const FN = `arn:aws:iam::${ACCOUNT}:role/Stack-RemediationGuardRole-ABC`;
+    setUp(
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          { Sid: 'Root', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' },
+          { Sid: 'NoRemediator', Effect: 'Deny', Principal: { AWS: FN }, Action: 'kms:PutKeyPolicy', Resource: '*', Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'false' } } },
+        ],
+      }),
+    );
+    stsMock.on(GetCallerIdentityCommand).resolves({ Arn: `arn:aws:sts::${ACCOUNT}:assumed-role/Stack-RemediationGuardRole-ABC/fn`, Account: ACCOUNT });
+    const error = await handler({ principals: { admin: [ADMIN, FN], usage: [USER] } })(event()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LockoutRiskError);
+    const message = (error as Error).message;
+    expect(message).not.toMatch(/to the deployed administrators \(/);
+    expect(message).toMatch(/Deny statements that name kms:PutKeyPolicy .*statement 1 \("NoRemediator"\)/);
+    expect(writes()).toEqual([]);
+  });
+
   it('accepts the remediation role when it is named with a path among the administrators', async () => {
     setUp(fixtureText('seed-bad-policy'));
     stsMock.on(GetCallerIdentityCommand).resolves({ Arn: `arn:aws:sts::${ACCOUNT}:assumed-role/Remediator/s`, Account: ACCOUNT });
