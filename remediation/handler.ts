@@ -175,6 +175,13 @@ export function createRemediationHandler(deps: RemediationDeps): (event: unknown
 
   return async (event: unknown): Promise<RemediationResult> => {
     const request = parseRemediationRequest(event);
+    // An empty list would write `"AWS": []`, which KMS rejects, after the engine already called it invalid.
+    for (const [setting, arns] of [
+      [ADMIN_PRINCIPALS_ENV, deps.principals.admin],
+      [USAGE_PRINCIPALS_ENV, deps.principals.usage],
+    ] as const) {
+      if (arns.length === 0) throw new RemediationConfigurationError(setting, 'names no principal; the remediation needs both lists to rewrite a policy');
+    }
     checkKeyIsOwn(request.keyId, deps.principals);
 
     const described = await deps.kms.send(new DescribeKeyCommand({ KeyId: request.keyId }));

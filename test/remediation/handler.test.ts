@@ -367,6 +367,17 @@ describe('refusals that keep the key manageable and the access narrow', () => {
     expect(writes()).toEqual([]);
   });
 
+  it.each([
+    [{ admin: [], usage: [USER] }, 'KMS_POLICY_GUARD_ADMIN_PRINCIPAL_ARNS'],
+    [{ admin: [ADMIN], usage: [] }, 'KMS_POLICY_GUARD_USAGE_PRINCIPAL_ARNS'],
+  ])('refuses empty deployed principals %p before any AWS call', async (principals, setting) => {
+    setUp(fixtureText('seed-bad-policy'));
+    const error = await handler({ principals })(event()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RemediationConfigurationError);
+    expect((error as RemediationConfigurationError).setting).toBe(setting);
+    expect(calls).toEqual([]);
+  });
+
   it('refuses a rewrite that brings a finding the old policy did not have', async () => {
     setUp(fixtureText('seed-bad-policy'));
     const analyze = (policy: unknown, options?: unknown) => {
