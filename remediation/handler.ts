@@ -35,6 +35,7 @@ import {
   ApplyFailedError,
   BackupFailedError,
   BackupTooLargeError,
+  InvalidParameterError,
   LockoutRiskError,
   NewFindingsError,
   PolicyChangedError,
@@ -46,7 +47,7 @@ import {
 import { lineDiff, prettyJson } from './line-diff';
 import { parseRemediationRequest } from './parameters';
 import { policyAdministrators, putKeyPolicyDenies, rewriteKeyPolicy, toPolicyDocument, worstCaseDenies } from './rewrite';
-import { ADMIN_PRINCIPALS_ENV, readRemediationPrincipals, USAGE_PRINCIPALS_ENV, type RemediationPrincipals } from './settings';
+import { ADMIN_PRINCIPALS_ENV, partitionOf, readRemediationPrincipals, USAGE_PRINCIPALS_ENV, type RemediationPrincipals } from './settings';
 
 export const BACKUP_PARAMETER_PREFIX = '/kms-policy-guard/backup';
 /** Standard parameters hold 4 KB, Advanced 8 KB (https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-advanced-parameters.html). */
@@ -135,6 +136,34 @@ function newFindings(before: readonly Finding[], after: readonly Finding[]): Fin
   });
 }
 
+/**
+ * Refuse, before any AWS call, a key ARN of another account or partition than the deployed principals (which
+ * `cdk synth` holds to the stack's account): the function rewrites keys of its own account only, so that is a
+ * wrong KeyId, not a wrong deployment. A bare key ID is always looked up in the function's own account.
+ */
+function checkKeyIsOwn(keyId: string, principals: RemediationPrincipals): void {
+  const m = /^arn:([^:]+):kms:[^:]*:(\d{12}):/.exec(keyId);
+  if (m === null) return;
+  const all = [...principals.admin, ...principals.usage];
+  const accounts = new Set(all.map(accountOfPrincipal));
+  const partitions = new Set(all.map(partitionOf));
+  const [account] = accounts;
+  const [partition] = partitions;
+  if (partitions.size === 1 && partition !== undefined && m[1] !== partition) {
+    throw new InvalidParameterError(
+      'KeyId',
+      `"${keyId}" is a key of partition ${m[1] ?? '?'}; the remediation rewrites only keys of its own partition (${partition}), where it is deployed`,
+    );
+  }
+  if (accounts.size === 1 && account !== undefined && m[2] !== account) {
+    throw new InvalidParameterError(
+      'KeyId',
+      `"${keyId}" is a key of account ${m[2] ?? '?'}; the remediation rewrites only keys of its own account (${account}), where it is deployed: ` +
+        `run the remediation deployed in that account`,
+    );
+  }
+}
+
 function errorMessage(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
@@ -146,6 +175,14 @@ export function createRemediationHandler(deps: RemediationDeps): (event: unknown
 
   return async (event: unknown): Promise<RemediationResult> => {
     const request = parseRemediationRequest(event);
+    // An empty list would write `"AWS": []`, which KMS rejects, after the engine already called it invalid.
+    for (const [setting, arns] of [
+      [ADMIN_PRINCIPALS_ENV, deps.principals.admin],
+      [USAGE_PRINCIPALS_ENV, deps.principals.usage],
+    ] as const) {
+      if (arns.length === 0) throw new RemediationConfigurationError(setting, 'names no principal; the remediation needs both lists to rewrite a policy');
+    }
+    checkKeyIsOwn(request.keyId, deps.principals);
 
     const described = await deps.kms.send(new DescribeKeyCommand({ KeyId: request.keyId }));
     const metadata = described.KeyMetadata;
@@ -163,6 +200,13 @@ export function createRemediationHandler(deps: RemediationDeps): (event: unknown
       [USAGE_PRINCIPALS_ENV, deps.principals.usage],
     ] as const) {
       for (const arn of arns) {
+        if (partitionOf(arn) !== partitionOf(keyArn)) {
+          throw new RemediationConfigurationError(
+            setting,
+            `"${arn}" is of partition ${partitionOf(arn) ?? '?'}, not the key's partition ${partitionOf(keyArn) ?? '?'} (${keyArn}); ` +
+              `a key policy can only name principals of its own partition`,
+          );
+        }
         if (accountOfPrincipal(arn) !== accountId) {
           throw new RemediationConfigurationError(
             setting,
@@ -238,6 +282,36 @@ export function createRemediationHandler(deps: RemediationDeps): (event: unknown
     const callerArn = (await deps.sts.send(new GetCallerIdentityCommand({}))).Arn ?? '';
     const caller = callerPrincipal(callerArn);
     if (caller === undefined || !namesCaller(policyAdministratorArns, caller)) {
+      const deployedAs = caller === undefined ? undefined : deps.principals.admin.find((arn) => namesCaller([arn], caller));
+      if (caller !== undefined && deployedAs !== undefined) {
+        // The function is a deployed administrator, so the rewrite names it wherever it names the administrators;
+        // what is missing is kms:PutKeyPolicy itself (or a Deny takes it away).
+        const allowsOnly = { ...rewrite.policy, Statement: rewrite.policy.Statement.filter((st) => st.Effect !== 'Deny') };
+        const denied = namesCaller(policyAdministrators(analyze(allowsOnly, { accountId, keyArn })), caller);
+        const replaced = [...new Set(before.findings.filter((f) => REFUSED_CHECKS.test(f.checkId)).flatMap((f) => f.statementIndexes))]
+          .sort((x, y) => x - y)
+          .map((i) => {
+            const sid = currentPolicy.Statement[i]?.Sid;
+            return typeof sid === 'string' ? `statement ${i} ("${sid}")` : `statement ${i}`;
+          });
+        const today = policyAdministrators(analyze(worstCaseDenies(currentPolicy, before), { accountId, keyArn })).filter(
+          (arn) => !namesCaller([arn], caller),
+        );
+        const who =
+          today.length > 0
+            ? `${today.join(', ')} can add an Allow of kms:PutKeyPolicy for ${deployedAs} to the key policy`
+            : `no role or user is named with kms:PutKeyPolicy in the current policy either; someone allowed to change it must add an Allow of kms:PutKeyPolicy for ${deployedAs}`;
+        throw new LockoutRiskError(
+          `refusing to rewrite ${keyArn}: the remediation runs as ${deployedAs}, which is among the deployed administrators, ` +
+            (denied
+              ? `but Deny statements that name kms:PutKeyPolicy (counted as if their conditions held) would stop it from calling ` +
+                `kms:PutKeyPolicy afterwards, so KMS would reject the change: ${putKeyPolicyDenies(analysis, rewrite.origins).join(', ')}. ` +
+                `Narrow those Deny statements so that they spare ${deployedAs}, then run the remediation again.`
+              : `but the rewritten policy gives it no kms:PutKeyPolicy, so KMS would reject the change: the deployed administrators ` +
+                `receive only the administration actions of the account-wide grants being replaced, and ${replaced.join(', ')} carry ` +
+                `no kms:PutKeyPolicy, and no statement grants it unconditionally to ${deployedAs} by name. To fix: ${who}, then run the remediation again (or apply the rewrite by hand).`),
+        );
+      }
       const named = caller ? `arn:aws:iam::${caller.account}:${caller.type}/${caller.name}` : callerArn;
       throw new LockoutRiskError(
         `refusing to rewrite ${keyArn}: the remediation runs as ${named || 'an unknown principal'}, and the rewritten policy ` +

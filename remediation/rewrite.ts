@@ -84,12 +84,13 @@ export function toPolicyDocument(policy: unknown): KeyPolicyDocument {
 }
 
 /**
- * Principal classes that stand for every principal of the key's own account: the account itself, or an
- * organisation the engine holds account-wide (`${aws:ResourceOrgID}`, the key owner's organisation, or one an
- * account-wide finding names). Another organisation is cross-account access, not this remediation's to move.
+ * Principal classes that stand for every principal of the key's own account: the account itself only. An
+ * organisation, even the key owner's (`${aws:ResourceOrgID}`), holds every member account: replacing it by
+ * this account's named principals would take the other members' access away silently, so it is never
+ * rewritten, and the refusal names it.
  */
-function isAccountWideClass(p: PrincipalClass, accountId: string, orgIds: ReadonlySet<string>): boolean {
-  return (p.kind === 'account' && p.account === accountId) || (p.kind === 'organization' && orgIds.has(p.orgId));
+function isAccountWideClass(p: PrincipalClass, accountId: string): boolean {
+  return p.kind === 'account' && p.account === accountId;
 }
 
 /**
@@ -100,12 +101,12 @@ function isAccountWideClass(p: PrincipalClass, accountId: string, orgIds: Readon
  * keep the entry in place. Only a class reaching outside the account does: replacing the entry by the
  * account's named principals would take that access away silently.
  */
-function reachesBeyondAccount(p: PrincipalClass, accountId: string, orgIds: ReadonlySet<string>): boolean {
+function reachesBeyondAccount(p: PrincipalClass, accountId: string): boolean {
   switch (p.kind) {
     case 'account':
       return p.account !== accountId;
     case 'organization':
-      return !orgIds.has(p.orgId);
+      return true;
     case 'principal':
       return p.account !== accountId;
     case 'anyone':
@@ -113,9 +114,6 @@ function reachesBeyondAccount(p: PrincipalClass, accountId: string, orgIds: Read
       return true;
   }
 }
-
-/** How the engine writes the key owner's organisation (a policy variable it resolves to the owner's). */
-const KEY_OWNER_ORG = '${aws:ResourceOrgID}';
 
 const PRINCIPAL_PATH = /^\$\.Statement\[(\d+)\]\.Principal(?:\.AWS(?:\[(\d+)\])?)?$/;
 
@@ -127,18 +125,16 @@ interface Targets {
 
 /**
  * The principal entries the engine holds account-wide: for every ACCOUNT_WIDE_* finding, the grants of its
- * statements, in the access summary, whose principal class is the own account (or a trusted organisation).
+ * statements, in the access summary, whose principal class is the own account (never an organisation).
  * An entry that also grants someone beyond the account (`"*"` narrowed to the account and another one) is left
  * alone: replacing it would remove that access silently, so the engine keeps reporting it and the handler
  * refuses. Own-account principals the engine lists at the same path (carved out by a Deny) do not count.
  */
 function accountWideTargets(analysis: AnalysisResult, accountId: string): Targets {
   const statements = new Set<number>();
-  const orgIds = new Set<string>([KEY_OWNER_ORG]);
   for (const f of analysis.findings) {
     if (!REWRITTEN_CHECKS.includes(f.checkId)) continue;
     for (const i of f.statementIndexes) statements.add(i);
-    for (const p of f.principals) orgIds.add(p);
   }
   const grants: Grant[] = (analysis.summary?.entries ?? []).flatMap((e) => e.grants);
   const classesByPath = new Map<string, PrincipalClass[]>();
@@ -147,8 +143,16 @@ function accountWideTargets(analysis: AnalysisResult, accountId: string): Target
   const byStatement = new Map<number, Set<string>>();
   const skipped: string[] = [];
   for (const g of grants) {
-    if (!statements.has(g.statementIndex) || !isAccountWideClass(g.principal, accountId, orgIds)) continue;
-    const others = (classesByPath.get(g.path) ?? []).filter((p) => reachesBeyondAccount(p, accountId, orgIds));
+    if (!statements.has(g.statementIndex)) continue;
+    if (g.principal.kind === 'organization') {
+      skipped.push(
+        `${g.path} grants ${g.principal.label} (${g.principal.orgId}), which reaches beyond account ${accountId} to every member ` +
+          `account; replacing it by this account's principals would remove their access`,
+      );
+      continue;
+    }
+    if (!isAccountWideClass(g.principal, accountId)) continue;
+    const others = (classesByPath.get(g.path) ?? []).filter((p) => reachesBeyondAccount(p, accountId));
     if (others.length > 0) {
       skipped.push(`${g.path} also grants ${[...new Set(others.map((p) => p.label))].join(', ')}; replacing it would remove that access too`);
       continue;
@@ -268,18 +272,31 @@ function grantsOnlyForAwsResources(statement: PolicyStatement): boolean {
   return false;
 }
 
-/** The console default's "Allow attachment of persistent resources" statement, for the given users. */
-function attachmentStatement(from: PolicyStatement, users: readonly string[], sid: string): PolicyStatement {
+/** Whether any condition block of the statement names kms:GrantIsForAWSResource (keys are case-insensitive). */
+function namesGrantIsForAwsResource(condition: { [key: string]: JsonValue }): boolean {
+  return Object.values(condition).some((block) => isObject(block) && Object.keys(block).some((k) => k.toLowerCase() === 'kms:grantisforawsresource'));
+}
+
+/**
+ * The console default's "Allow attachment of persistent resources" statement, for the given users: the grant
+ * actions the original statement allowed (never one more), under all of its conditions. Conditions are ANDed,
+ * so `kms:GrantIsForAWSResource: true` is added only when the statement does not already speak of that key:
+ * overwriting `false` (grants for other grantees only) with `true` would allow grants nobody could create before.
+ */
+function attachmentStatement(from: PolicyStatement, users: readonly string[], allowed: readonly KeyPolicyAction[], sid: string): PolicyStatement {
+  const actions = ATTACHMENT_ACTIONS.filter((a) => allowed.includes(a));
   const statement: PolicyStatement = {
     Sid: sid,
     Effect: 'Allow',
     Principal: principalElement(users),
-    Action: [...ATTACHMENT_ACTIONS],
+    Action: actions.length === 1 ? (actions[0] as string) : [...actions],
     Resource: from.Resource ?? '*',
   };
   const condition: { [key: string]: JsonValue } = isObject(from.Condition) ? structuredClone(from.Condition) : {};
-  const bool = isObject(condition.Bool) ? condition.Bool : {};
-  condition.Bool = { ...bool, 'kms:GrantIsForAWSResource': 'true' };
+  if (!namesGrantIsForAwsResource(condition)) {
+    const bool = isObject(condition.Bool) ? condition.Bool : {};
+    condition.Bool = { ...bool, 'kms:GrantIsForAWSResource': 'true' };
+  }
   statement.Condition = condition;
   return statement;
 }
@@ -345,12 +362,15 @@ export function rewriteKeyPolicy(policy: unknown, options: RewriteOptions): Rewr
       emit(withPrincipal(statement, principalElement(options.adminPrincipalArns), adminActions, uniqueSid(`${base} administration`, taken)));
       emit(withPrincipal(statement, principalElement(options.usagePrincipalArns), usageActions, uniqueSid(`${base} usage`, taken)));
       if (createGrant) {
-        emit(attachmentStatement(statement, options.usagePrincipalArns, uniqueSid(`${base} attachment of persistent resources`, taken)));
+        emit(attachmentStatement(statement, options.usagePrincipalArns, known, uniqueSid(`${base} attachment of persistent resources`, taken)));
       }
       changes.push(
         `${label}: ${what} split into ${adminActions.length} administration actions for ${options.adminPrincipalArns.join(', ')} ` +
           `and ${usageActions.length} usage actions for ${options.usagePrincipalArns.join(', ')}` +
-          (createGrant ? `; kms:CreateGrant, ListGrants and RevokeGrant for the users, only for AWS resources (kms:GrantIsForAWSResource)` : ''),
+          (createGrant
+            ? `; its grant actions (kms:CreateGrant, ListGrants, RevokeGrant) for the users, under its conditions and, unless they already ` +
+              `name kms:GrantIsForAWSResource, only for AWS resources`
+            : ''),
       );
       return;
     }

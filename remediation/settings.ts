@@ -23,11 +23,28 @@ export interface RemediationPrincipals {
  * Wildcards are not allowed in the Principal element of a key policy anyway
  * (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-overview.html#key-policy-elements).
  */
-export const PRINCIPAL_ARN = /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]{1,512}$/;
+export const PRINCIPAL_ARN = /^arn:([^:]*):iam::\d{12}:(role|user)\/((?:[\w+=,.@-]+\/)*[\w+=,.@-]+)$/;
+
+/**
+ * The partitions the engine knows (rule/engine/principals.ts). A principal of another partition can never
+ * match a caller of this one, so naming it would lock the key's administrators out.
+ */
+export const PARTITIONS = /^aws(-cn|-us-gov|-iso|-iso-b|-iso-e|-iso-f|-eusc)?$/;
+
+/** The partition of an ARN (`aws`, `aws-cn` …), or undefined when the text is not an ARN. */
+export function partitionOf(arn: string): string | undefined {
+  return /^arn:([^:]*):/.exec(arn)?.[1];
+}
 
 /** Why `arn` cannot be named by the remediation, or undefined when it can. */
 export function principalArnProblem(arn: string): string | undefined {
-  if (PRINCIPAL_ARN.test(arn)) return undefined;
+  const m = PRINCIPAL_ARN.exec(arn);
+  const partition = m?.[1] ?? '';
+  // A role or user path and name together hold at most 512 characters; every path segment and the name are non-empty.
+  if (m !== null && PARTITIONS.test(partition) && (m[3] ?? '').length <= 512) return undefined;
+  if (m !== null && !PARTITIONS.test(partition)) {
+    return `"${arn}" names an unknown partition "${partition}"; the partitions are aws, aws-cn, aws-us-gov, aws-iso, aws-iso-b, aws-iso-e, aws-iso-f and aws-eusc`;
+  }
   const hint =
     /:root$/.test(arn) || /^\d{12}$/.test(arn) ? ' (an account principal grants the whole account, which is what this remediation removes)' : '';
   return `"${arn}" is not an IAM role or user ARN such as arn:aws:iam::111122223333:role/KeyAdmin${hint}`;
@@ -49,6 +66,13 @@ function readList(env: Readonly<Record<string, string | undefined>>, name: strin
     const problem = principalArnProblem(arn);
     if (problem !== undefined) throw new RemediationConfigurationError(name, problem);
     if (!arns.includes(arn)) arns.push(arn);
+  }
+  if (arns.length === 0) {
+    throw new RemediationConfigurationError(
+      name,
+      `names no principal ("${raw}" holds only separators); set remediationAdminPrincipalArns and remediationUsagePrincipalArns ` +
+        '(CDK context or construct props) to role or user ARNs and deploy again',
+    );
   }
   return arns;
 }

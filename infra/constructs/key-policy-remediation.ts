@@ -5,7 +5,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { REQUEST_FIELDS } from '../../remediation/parameters';
-import { ADMIN_PRINCIPALS_ENV, principalArnProblem, USAGE_PRINCIPALS_ENV } from '../../remediation/settings';
+import { ADMIN_PRINCIPALS_ENV, partitionOf, principalArnProblem, USAGE_PRINCIPALS_ENV } from '../../remediation/settings';
 import { GuardFunction } from './guard-function';
 
 /** The document parameter Config's remediation fills with the automation role (the only value it accepts). */
@@ -47,9 +47,17 @@ export interface KeyPolicyRemediationProps {
 /** Refuse at synth, with the setting's name, what the function would refuse at every invocation. */
 function checkPrincipalArns(scope: Construct, setting: string, arns: readonly string[]): void {
   const account = Stack.of(scope).account;
+  // A token (AWS::Partition) unless the region is known and partition literals are enabled.
+  const stackPartition = Stack.of(scope).partition;
   for (const arn of arns) {
     const problem = principalArnProblem(arn);
     if (problem !== undefined) throw new Error(`${setting}: ${problem}`);
+    const partition = partitionOf(arn);
+    if (!Token.isUnresolved(stackPartition) && partition !== stackPartition) {
+      throw new Error(
+        `${setting}: "${arn}" is of partition ${partition ?? '?'}, not the stack's partition ${stackPartition}; a key policy can only name principals of its own partition`,
+      );
+    }
     const owner = /^arn:[^:]+:iam::(\d{12}):/.exec(arn)?.[1];
     if (!Token.isUnresolved(account) && owner !== account) {
       throw new Error(`${setting}: "${arn}" belongs to account ${owner ?? '?'}, not to the stack's account ${account}; the remediation only names principals of the key's own account`);

@@ -372,6 +372,28 @@ describe('remediation settings are validated at synth', () => {
     expect(() => synthesize({ ...TEST_CONTEXT, ...override })).toThrow(message);
   });
 
+  it.each([
+    ['cn-north-1', 'aws', ADMIN_ARN],
+    ['us-east-1', 'aws-cn', ADMIN_ARN.replace(/^arn:aws:/, 'arn:aws-cn:')],
+  ])('refuses principals of another partition than the stack when its region is known (%s, %s ARN)', (region, _partition, admin) => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [], '@aws-cdk/core:enablePartitionLiterals': true } });
+    const account = /:iam::(\d{12}):/.exec(ADMIN_ARN)?.[1] ?? '';
+    expect(
+      () =>
+        new KmsPolicyGuardRuleStack(app, 'OtherPartition', {
+          env: { account, region },
+          remediation: { adminPrincipalArns: [admin], usagePrincipalArns: [USAGE_ARN] },
+        }),
+    ).toThrow(/remediationAdminPrincipalArns: .*partition aws(-cn)?, not the stack's partition aws(-cn)?/);
+  });
+
+  it.each([['arn:aws:iam::123456789012:role//'], ['arn:aws:iam::123456789012:user/a/'], ['arn:aws-foo:iam::123456789012:role/KeyAdmin']])(
+    '%s fails the synth',
+    (arn) => {
+      expect(() => synthesize({ ...TEST_CONTEXT, remediationAdminPrincipalArns: arn })).toThrow(/remediationAdminPrincipalArns: /);
+    },
+  );
+
   it('refuses principals of another account than the stack when the account is known', () => {
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
     expect(

@@ -261,6 +261,19 @@ describe('parameters', () => {
     expect(kmsMock.commandCalls(DescribeKeyCommand)[0]?.args[0].input.KeyId).toBe(KEY_ARN);
   });
 
+  it.each([
+    [`arn:aws:kms:us-east-1:444455556666:key/${KEY_ID}`, /account 444455556666.*only keys of its own account \(111122223333\)/],
+    [`arn:aws-cn:kms:cn-north-1:${ACCOUNT}:key/${KEY_ID}`, /partition aws-cn.*only keys of its own partition \(aws\)/],
+  ])('refuses the key ARN %s as an event error naming KeyId, before any AWS call', async (keyArn, message) => {
+    setUp(fixtureText('seed-bad-policy'));
+    const error = await handler()(event({ KeyId: keyArn })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidParameterError);
+    expect((error as InvalidParameterError).parameter).toBe('KeyId');
+    expect((error as Error).message).toMatch(message);
+    expect(calls).toEqual([]);
+    expect(stsMock.calls()).toHaveLength(0);
+  });
+
   it('refuses an event that is not an object', async () => {
     await expect(handler()('KeyId=abc')).rejects.toBeInstanceOf(InvalidParameterError);
   });
@@ -273,6 +286,50 @@ describe('refusals that keep the key manageable and the access narrow', () => {
     const error = await handler()(event({ DryRun: 'false' })).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LockoutRiskError);
     expect((error as Error).message).toContain(`arn:aws:iam::${ACCOUNT}:role/RemediationFunctionRole`);
+    expect(writes()).toEqual([]);
+  });
+
+  it('names the real cause when the function is a deployed administrator but the replaced grant carries no kms:PutKeyPolicy', async () => {
+    const FN = `arn:aws:iam::${ACCOUNT}:role/Stack-RemediationGuardRole-ABC`;
+    const HUMAN = `arn:aws:iam::${ACCOUNT}:role/Human`;
+    setUp(
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          { Sid: 'Admins', Effect: 'Allow', Principal: { AWS: HUMAN }, Action: 'kms:*', Resource: '*' },
+          { Sid: 'Use', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: ['kms:Decrypt', 'kms:Encrypt'], Resource: '*' },
+        ],
+      }),
+    );
+    stsMock.on(GetCallerIdentityCommand).resolves({ Arn: `arn:aws:sts::${ACCOUNT}:assumed-role/Stack-RemediationGuardRole-ABC/fn`, Account: ACCOUNT });
+    const error = await handler({ principals: { admin: [ADMIN, FN], usage: [USER] } })(event()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LockoutRiskError);
+    const message = (error as Error).message;
+    expect(message).not.toMatch(/Add that role .* to the deployed administrators/);
+    expect(message).toMatch(/is among the deployed administrators/);
+    expect(message).toMatch(/statement 1 \("Use"\).* no kms:PutKeyPolicy/);
+    // Who can fix it: a principal that can change the policy today, by granting the function kms:PutKeyPolicy.
+    expect(message).toContain(`${HUMAN} can add an Allow of kms:PutKeyPolicy for ${FN}`);
+    expect(writes()).toEqual([]);
+  });
+
+  it('names the Deny when the function is a deployed administrator that a Deny keeps from kms:PutKeyPolicy', async () => {
+    const FN = `arn:aws:iam::${ACCOUNT}:role/Stack-RemediationGuardRole-ABC`;
+    setUp(
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          { Sid: 'Root', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' },
+          { Sid: 'NoRemediator', Effect: 'Deny', Principal: { AWS: FN }, Action: 'kms:PutKeyPolicy', Resource: '*', Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'false' } } },
+        ],
+      }),
+    );
+    stsMock.on(GetCallerIdentityCommand).resolves({ Arn: `arn:aws:sts::${ACCOUNT}:assumed-role/Stack-RemediationGuardRole-ABC/fn`, Account: ACCOUNT });
+    const error = await handler({ principals: { admin: [ADMIN, FN], usage: [USER] } })(event()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LockoutRiskError);
+    const message = (error as Error).message;
+    expect(message).not.toMatch(/to the deployed administrators \(/);
+    expect(message).toMatch(/Deny statements that name kms:PutKeyPolicy .*statement 1 \("NoRemediator"\)/);
     expect(writes()).toEqual([]);
   });
 
@@ -295,6 +352,30 @@ describe('refusals that keep the key manageable and the access narrow', () => {
     expect((error as Error).message).toMatch(/^KMS_POLICY_GUARD_ADMIN_PRINCIPAL_ARNS: .*999999999999.*another account/);
     expect(kmsMock.commandCalls(GetKeyPolicyCommand)).toHaveLength(0);
     expect(writes()).toEqual([]);
+  });
+
+  it.each([
+    ['admin', { admin: [`arn:aws-cn:iam::${ACCOUNT}:role/KeyAdmin`], usage: [USER] }, 'KMS_POLICY_GUARD_ADMIN_PRINCIPAL_ARNS'],
+    ['usage', { admin: [ADMIN], usage: [`arn:aws-us-gov:iam::${ACCOUNT}:role/KeyUser`] }, 'KMS_POLICY_GUARD_USAGE_PRINCIPAL_ARNS'],
+  ])('refuses deployed %s principals of another partition than the key before reading its policy', async (_side, principals, setting) => {
+    setUp(fixtureText('seed-bad-policy'));
+    const error = await handler({ principals })(event({ DryRun: 'false' })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RemediationConfigurationError);
+    expect((error as RemediationConfigurationError).setting).toBe(setting);
+    expect((error as Error).message).toMatch(/partition aws-(cn|us-gov), not the key's partition aws/);
+    expect(kmsMock.commandCalls(GetKeyPolicyCommand)).toHaveLength(0);
+    expect(writes()).toEqual([]);
+  });
+
+  it.each([
+    [{ admin: [], usage: [USER] }, 'KMS_POLICY_GUARD_ADMIN_PRINCIPAL_ARNS'],
+    [{ admin: [ADMIN], usage: [] }, 'KMS_POLICY_GUARD_USAGE_PRINCIPAL_ARNS'],
+  ])('refuses empty deployed principals %p before any AWS call', async (principals, setting) => {
+    setUp(fixtureText('seed-bad-policy'));
+    const error = await handler({ principals })(event()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RemediationConfigurationError);
+    expect((error as RemediationConfigurationError).setting).toBe(setting);
+    expect(calls).toEqual([]);
   });
 
   it('refuses a rewrite that brings a finding the old policy did not have', async () => {
@@ -350,6 +431,14 @@ describe('the deployed principals (function environment, read at cold start)', (
     ...(usage === undefined ? {} : { KMS_POLICY_GUARD_USAGE_PRINCIPAL_ARNS: usage }),
   });
 
+  it.each([
+    `arn:aws:iam::${ACCOUNT}:role/service-role/team/KeyAdmin`,
+    `arn:aws-cn:iam::${ACCOUNT}:role/KeyAdmin`,
+    `arn:aws-us-gov:iam::${ACCOUNT}:user/alice`,
+  ])('accepts %s', (arn) => {
+    expect(readRemediationPrincipals(env(arn, USER)).admin).toEqual([arn]);
+  });
+
   it('reads comma-separated role and user ARNs', () => {
     expect(readRemediationPrincipals(env(`${ADMIN}, arn:aws:iam::${ACCOUNT}:user/alice`, USER))).toEqual({
       admin: [ADMIN, `arn:aws:iam::${ACCOUNT}:user/alice`],
@@ -364,6 +453,14 @@ describe('the deployed principals (function environment, read at cold start)', (
     [env(`arn:aws:iam::${ACCOUNT}:root`, USER), 'KMS_POLICY_GUARD_ADMIN_PRINCIPAL_ARNS', /account principal/],
     [env(ADMIN, ACCOUNT), 'KMS_POLICY_GUARD_USAGE_PRINCIPAL_ARNS', /account principal/],
     [env(ADMIN, 'arn:aws:iam::111122223333:role/*'), 'KMS_POLICY_GUARD_USAGE_PRINCIPAL_ARNS', /not an IAM role or user ARN/],
+    [env(`arn:aws:iam::${ACCOUNT}:role//`, USER), 'KMS_POLICY_GUARD_ADMIN_PRINCIPAL_ARNS', /not an IAM role or user ARN/],
+    [env(`arn:aws:iam::${ACCOUNT}:role/`, USER), 'KMS_POLICY_GUARD_ADMIN_PRINCIPAL_ARNS', /not an IAM role or user ARN/],
+    [env(ADMIN, `arn:aws:iam::${ACCOUNT}:user/a/`), 'KMS_POLICY_GUARD_USAGE_PRINCIPAL_ARNS', /not an IAM role or user ARN/],
+    [env(ADMIN, `arn:aws:iam::${ACCOUNT}:role/team//App`), 'KMS_POLICY_GUARD_USAGE_PRINCIPAL_ARNS', /not an IAM role or user ARN/],
+    [env(`arn:aws-foo:iam::${ACCOUNT}:role/KeyAdmin`, USER), 'KMS_POLICY_GUARD_ADMIN_PRINCIPAL_ARNS', /partition "aws-foo"/],
+    [env(`arn:awsx:iam::${ACCOUNT}:role/KeyAdmin`, USER), 'KMS_POLICY_GUARD_ADMIN_PRINCIPAL_ARNS', /partition "awsx"/],
+    [env(',', USER), 'KMS_POLICY_GUARD_ADMIN_PRINCIPAL_ARNS', /names no principal/],
+    [env(ADMIN, ' , ,'), 'KMS_POLICY_GUARD_USAGE_PRINCIPAL_ARNS', /names no principal/],
   ])('%p is refused naming %s', (environment, variable, message) => {
     const error = (() => {
       try {

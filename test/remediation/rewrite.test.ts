@@ -1,5 +1,5 @@
 import { analyzePolicy, type Grant } from '../../rule/engine';
-import { ALL_KEY_POLICY_ACTIONS, actionRole } from '../../remediation/kms-actions';
+import { ALL_KEY_POLICY_ACTIONS, actionRole, expandActionPatterns } from '../../remediation/kms-actions';
 import { lineDiff } from '../../remediation/line-diff';
 import { policyAdministrators, rewriteKeyPolicy, toPolicyDocument, worstCaseDenies, type PolicyStatement } from '../../remediation/rewrite';
 import { ACCOUNT, ADMIN, fixture, FIXTURES, KEY_ARN, USER } from './fixtures';
@@ -230,6 +230,45 @@ describe('rewriteKeyPolicy edge cases', () => {
   });
 });
 
+/**
+ * A rewritten statement may narrow who holds a grant, never what it allows: each statement that comes from a
+ * rewritten one allows at most the actions of its origin and keeps every condition of its origin unchanged
+ * (conditions are ANDed, so one more narrows, and one overwritten may widen: `kms:GrantIsForAWSResource`
+ * false turned true would hand out grants for AWS resources that nobody could create before).
+ */
+describe('the rewrite never grants an action or condition the account principal did not have', () => {
+  const root = `arn:aws:iam::${ACCOUNT}:root`;
+  type Condition = Record<string, Record<string, unknown>>;
+  it.each<[string, string | string[], Condition | undefined]>([
+    ['grants only for non-AWS resources (Bool false), kms:*', 'kms:*', { Bool: { 'kms:GrantIsForAWSResource': 'false' } }],
+    ['grants only for non-AWS resources (boolean false), kms:*', 'kms:*', { Bool: { 'kms:GrantIsForAWSResource': false as unknown as string } }],
+    ['grants only for non-AWS resources, key in lower case', 'kms:*', { Bool: { 'kms:grantisforawsresource': 'false' } }],
+    ['grants only for non-AWS resources, BoolIfExists', ['kms:CreateGrant', 'kms:Decrypt', 'kms:PutKeyPolicy'], { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false' } }],
+    ['grants for AWS resources only', 'kms:*', { Bool: { 'kms:GrantIsForAWSResource': 'true' } }],
+    ['only over TLS', 'kms:*', { Bool: { 'aws:SecureTransport': 'true' } }],
+    ['only through S3', 'kms:*', { StringEquals: { 'kms:ViaService': 's3.us-east-1.amazonaws.com' } }],
+    ['no condition', 'kms:*', undefined],
+  ])('%s', (_label, action, condition) => {
+    const original = { Sid: 'R', Effect: 'Allow', Principal: { AWS: root }, Action: action, Resource: '*', ...(condition === undefined ? {} : { Condition: condition }) };
+    const result = rewriteKeyPolicy({ Version: '2012-10-17', Statement: [original] }, options);
+    expect(result.changed).toBe(true);
+    const allowed = expandActionPatterns(Array.isArray(action) ? action : [action]);
+    result.policy.Statement.forEach((statement, i) => {
+      expect(result.origins[i]).toBe(0);
+      expect(allowed).toEqual(expect.arrayContaining(expandActionPatterns(actionsOf(statement))));
+      const got = (statement.Condition ?? {}) as Condition;
+      for (const [operator, block] of Object.entries(condition ?? {})) {
+        for (const [key, value] of Object.entries(block)) {
+          expect(got[operator]?.[key]).toEqual(value);
+          // No second spelling of the same key (condition keys are case-insensitive) with another value.
+          const same = Object.keys(got[operator] ?? {}).filter((k) => k.toLowerCase() === key.toLowerCase());
+          expect(same).toEqual([key]);
+        }
+      }
+    });
+  });
+});
+
 describe('policyAdministrators (lockout check, from the engine)', () => {
   const allow = (principal: string, extra: Record<string, unknown> = {}) => ({
     Effect: 'Allow',
@@ -324,7 +363,17 @@ describe('entries the rewrite leaves alone, so the handler refuses with the reas
     [
       '"*" narrowed to the key owner\'s organisation and another one',
       { Effect: 'Allow', Principal: '*', Action: 'kms:Decrypt', Resource: '*', Condition: { StringEquals: { 'aws:PrincipalOrgID': ['${aws:ResourceOrgID}', 'o-foreign12345'] } } },
-      /also grants .*o-foreign12345/,
+      /grants .*o-foreign12345/,
+    ],
+    [
+      '"*" narrowed to the key owner\'s organisation (other member accounts would lose access)',
+      { Effect: 'Allow', Principal: '*', Action: ['kms:Decrypt', 'kms:Encrypt'], Resource: '*', Condition: { StringEquals: { 'aws:PrincipalOrgID': '${aws:ResourceOrgID}' } } },
+      /\$\.Statement\[0\]\.Principal grants .*\$\{aws:ResourceOrgID\}.*beyond account 111122223333/,
+    ],
+    [
+      '"*" narrowed to the key owner\'s organisation, as aws:ResourceOrgID matched against aws:PrincipalOrgID',
+      { Effect: 'Allow', Principal: { AWS: '*' }, Action: 'kms:Decrypt', Resource: '*', Condition: { StringEquals: { 'aws:PrincipalOrgID': ['${aws:ResourceOrgID}'] } } },
+      /grants .*\$\{aws:ResourceOrgID\}.*beyond account/,
     ],
   ])('%s', (_label, statement, reason) => {
     const { policy, changed, skipped } = rewriteKeyPolicy({ ...base, Statement: [statement] }, options);
