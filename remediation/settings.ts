@@ -5,6 +5,7 @@
  * chooses them: whoever could pass their own role as administrator would take over every key whose policy
  * delegates to IAM (a confused deputy).
  */
+import { PARTITIONS } from '../rule/engine';
 import { RemediationConfigurationError } from './errors';
 
 export const ADMIN_PRINCIPALS_ENV = 'KMS_POLICY_GUARD_ADMIN_PRINCIPAL_ARNS';
@@ -25,18 +26,17 @@ export interface RemediationPrincipals {
  */
 export const PRINCIPAL_ARN = /^arn:([^:]*):iam::\d{12}:(role|user)\/((?:[\w+=,.@-]+\/)*[\w+=,.@-]+)$/;
 
-/**
- * The partitions the engine knows (rule/engine/principals.ts). A principal of another partition can never
- * match a caller of this one, so naming it would lock the key's administrators out.
- */
-export const PARTITIONS = /^aws(-cn|-us-gov|-iso|-iso-b|-iso-e|-iso-f|-eusc)?$/;
 
 /** The partition of an ARN (`aws`, `aws-cn` …), or undefined when the text is not an ARN. */
 export function partitionOf(arn: string): string | undefined {
   return /^arn:([^:]*):/.exec(arn)?.[1];
 }
 
-/** Why `arn` cannot be named by the remediation, or undefined when it can. */
+/**
+ * Why `arn` cannot be named by the remediation, or undefined when it can. The partitions are the engine's
+ * (PARTITIONS): a principal of another partition can never match a caller of this one, so naming it would lock
+ * the key's administrators out.
+ */
 export function principalArnProblem(arn: string): string | undefined {
   const m = PRINCIPAL_ARN.exec(arn);
   const partition = m?.[1] ?? '';

@@ -18,5 +18,6 @@ export {
   type ActionSet,
 } from './actions';
 export type { PrincipalClass } from './principals';
+export { PARTITIONS } from './principals';
 export { CHECKS } from '../checks/registry';
 export type { Check, CheckMeta } from '../checks/check';

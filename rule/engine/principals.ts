@@ -102,7 +102,8 @@ export function serviceClass(service: string): PrincipalClass {
 export type PrincipalParse = { ok: true; principal: PrincipalClass } | { ok: false; reason: string };
 
 const ACCOUNT_ID = /^\d{12}$/;
-const PARTITIONS = /^aws(-cn|-us-gov|-iso|-iso-b|-iso-e|-iso-f|-eusc)?$/;
+/** The AWS partitions an ARN may name (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html). */
+export const PARTITIONS = /^aws(-cn|-us-gov|-iso|-iso-b|-iso-e|-iso-f|-eusc)?$/;
 const UNIQUE_ID = /^(AROA|AIDA|AGPA|ANPA|ANVA|AIPA|ASIA|AKIA)[A-Z0-9]{12,}$/;
 
 /** Classify one value of `Principal.AWS`. The result is shared: treat it as read-only. */
