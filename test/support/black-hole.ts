@@ -24,6 +24,24 @@ function listen(server: { listen: (port: number, host: string, cb: () => void) =
   });
 }
 
+type Listening = { listen: (port: number, host: string, cb: () => void) => unknown; address: () => unknown; close: (cb: () => void) => unknown };
+
+/** Listens on a free loopback port; closing destroys the connections still open, so nothing waits on them. */
+async function opened(server: Listening, sockets: Set<Socket>, connections: () => number, held: () => number): Promise<BlackHole> {
+  const port = await listen(server);
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    hostPort: `127.0.0.1:${port}`,
+    connections,
+    held,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
 export async function startBlackHole(): Promise<BlackHole> {
   const sockets = new Set<Socket>();
   let accepted = 0;
@@ -35,18 +53,7 @@ export async function startBlackHole(): Promise<BlackHole> {
     socket.on('error', () => undefined);
     socket.on('close', () => sockets.delete(socket));
   });
-  const port = await listen(server);
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    hostPort: `127.0.0.1:${port}`,
-    connections: () => accepted,
-    held: () => 0,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
+  return opened(server, sockets, () => accepted, () => 0);
 }
 
 /** What `hang` is told of each request: the JSON protocol's operation (X-Amz-Target) and the body text. */
@@ -92,16 +99,5 @@ export async function startSelectiveBlackHole(upstream: string, hang: (request: 
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
-  const port = await listen(server);
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    hostPort: `127.0.0.1:${port}`,
-    connections: () => accepted,
-    held: () => held,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
+  return opened(server, sockets, () => accepted, () => held);
 }
