@@ -57,7 +57,13 @@ export function isThrottling(error: unknown): boolean {
 // What the SDK's standard retry strategy treats as transient besides throttling
 // (https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html): server errors, timeouts and
 // dropped connections. The rule's clients make one attempt per call, so the rule retries these itself.
-const TRANSIENT = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'KMSInternalException', 'InternalFailure', 'ServiceUnavailable']);
+const TIMEOUTS = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException']);
+const TRANSIENT = new Set([...TIMEOUTS, 'KMSInternalException', 'InternalFailure', 'ServiceUnavailable']);
+
+/** The SDK's timeout errors (@smithy/node-http-handler names its connection, request and socket timeouts so). */
+export function isTimeout(error: unknown): boolean {
+  return TIMEOUTS.has(awsErrorName(error));
+}
 const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 
 /** A server-side or network failure that may well succeed when repeated (5xx, timeouts, resets). */

@@ -15,8 +15,8 @@ import type { Clock } from '../config/clock';
 import { DeadlineReachedError, InvocationDeadlineError } from '../config/errors';
 import type { TokenBucket } from '../config/rate-limit';
 import type { ReadFailure } from '../config/verdict';
-import { awsErrorName, classifyAwsError } from './errors';
-import { isTimeout, withRetry, type CallDeadline, type RetryOptions } from './retry';
+import { awsErrorName, classifyAwsError, isTimeout } from './errors';
+import { withRetry, type CallDeadline, type RetryOptions } from './retry';
 
 export type KmsOperation = 'kms:ListKeys' | 'kms:DescribeKey' | 'kms:GetKeyPolicy' | 'kms:ListResourceTags';
 

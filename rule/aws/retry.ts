@@ -1,6 +1,6 @@
 import type { Clock } from '../config/clock';
 import { InvocationDeadlineError } from '../config/errors';
-import { awsErrorName, isRetryable } from './errors';
+import { isRetryable, isTimeout } from './errors';
 
 /**
  * The time by which a call must be over: `at` on the caller's clock (attempts and backoff waits are planned
@@ -43,12 +43,6 @@ export const DEFAULT_RETRY_ATTEMPTS = 6;
  * that swallowed one request usually swallows the next, and each repetition costs the full timeout again.
  */
 export const DEFAULT_TIMEOUT_ATTEMPTS = 2;
-
-/** The SDK's timeout errors (@smithy/node-http-handler names its connection, request and socket timeouts so). */
-export function isTimeout(error: unknown): boolean {
-  const name = awsErrorName(error);
-  return name === 'TimeoutError' || name === 'RequestTimeout' || name === 'RequestTimeoutException';
-}
 
 /**
  * Exponential backoff with full jitter, as recommended for AWS APIs
