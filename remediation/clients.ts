@@ -11,10 +11,12 @@
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
-import { DEFAULT_AWS_TIMEOUTS, nameEndpointInNetworkErrors, requestHandlerOptions } from '../rule/aws/clients';
+import { nameEndpointInNetworkErrors, sdkClientConfig } from '../rule/aws/clients';
 
+/** The configuration every remediation client gets: the project's default timeouts. */
+const CLIENT_CONFIG = sdkClientConfig({});
 /** The request-handler options every remediation client gets. */
-export const REMEDIATION_HTTP_OPTIONS = requestHandlerOptions(DEFAULT_AWS_TIMEOUTS);
+export const REMEDIATION_HTTP_OPTIONS = CLIENT_CONFIG.requestHandler;
 
 export interface RemediationClients {
   kms: KMSClient;
@@ -23,10 +25,9 @@ export interface RemediationClients {
 }
 
 export function createRemediationClients(): RemediationClients {
-  const requestHandler = { ...REMEDIATION_HTTP_OPTIONS };
   return {
-    kms: nameEndpointInNetworkErrors(new KMSClient({ requestHandler })),
-    ssm: nameEndpointInNetworkErrors(new SSMClient({ requestHandler })),
-    sts: nameEndpointInNetworkErrors(new STSClient({ requestHandler })),
+    kms: nameEndpointInNetworkErrors(new KMSClient(CLIENT_CONFIG)),
+    ssm: nameEndpointInNetworkErrors(new SSMClient(CLIENT_CONFIG)),
+    sts: nameEndpointInNetworkErrors(new STSClient(CLIENT_CONFIG)),
   };
 }

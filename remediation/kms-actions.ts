@@ -50,11 +50,6 @@ function actionsMatched(pattern: string): readonly string[] {
   return match.kind === 'kms' ? actionNames(match.set).filter((a) => KEY_POLICY_ACTIONS.has(a)) : [];
 }
 
-/** Whether an Action/NotAction entry matches a known key action. */
-export function actionPatternMatches(pattern: string, action: string): boolean {
-  return actionsMatched(pattern).includes(action);
-}
-
 /** The known key actions matched by at least one of the patterns. */
 export function expandActionPatterns(patterns: readonly string[]): KeyPolicyAction[] {
   const matched = new Set(patterns.flatMap(actionsMatched));

@@ -16,7 +16,7 @@
  * of them grant the whole account, and the rewrite follows.
  */
 import { actionNames, analyzePolicy, CHECK_IDS, type AnalysisResult, type Grant, type PrincipalClass } from '../rule/engine';
-import { actionPatternMatches, actionRole, ALL_KEY_POLICY_ACTIONS, expandActionPatterns, type KeyPolicyAction } from './kms-actions';
+import { actionRole, ALL_KEY_POLICY_ACTIONS, expandActionPatterns, type KeyPolicyAction } from './kms-actions';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type PolicyStatement = { [key: string]: JsonValue };
@@ -205,9 +205,9 @@ interface StatementActions {
 
 function statementActions(statement: PolicyStatement): StatementActions {
   if (statement.NotAction !== undefined) {
-    const excluded = strings(statement.NotAction);
+    const excluded = new Set(expandActionPatterns(strings(statement.NotAction)));
     return {
-      known: ALL_KEY_POLICY_ACTIONS.filter((a) => !excluded.some((p) => actionPatternMatches(p, a))),
+      known: ALL_KEY_POLICY_ACTIONS.filter((a) => !excluded.has(a)),
       unknownKms: [],
       nonKms: [],
     };

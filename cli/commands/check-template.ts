@@ -90,10 +90,9 @@ const NESTING_LIMIT = 10;
  */
 const NESTED_STACK_BOUND = 256;
 
-async function readDocuments(paths: readonly string[], io: CliIo): Promise<{ docs: SourceDocument[]; errors: ResultEntry[]; skipped: number; notes: string[] }> {
+async function readDocuments(paths: readonly string[], io: CliIo): Promise<{ docs: SourceDocument[]; errors: ResultEntry[]; skipped: number }> {
   let docs: SourceDocument[] = [];
   const errors: ResultEntry[] = [];
-  const notes: string[] = [];
   const nestedReads = new Map<string, Awaited<ReturnType<typeof readInputs>>[number] | undefined>();
   let nestedCount = 0;
   let skipped = 0;
@@ -231,7 +230,7 @@ async function readDocuments(paths: readonly string[], io: CliIo): Promise<{ doc
       });
     }
   }
-  return { docs, errors, skipped, notes };
+  return { docs, errors, skipped };
 }
 
 interface Judged {
@@ -564,7 +563,7 @@ function judgeDocument(doc: SourceDocument, opts: CheckTemplateOptions, analyze:
 
 export async function runCheckTemplate(opts: CheckTemplateOptions, io: CliIo, tool: Report['tool'], deps: CheckTemplateDeps = {}): Promise<Report> {
   const analyze = deps.analyze ?? analyzePolicy;
-  const { docs, errors, skipped, notes: readNotes } = await readDocuments(opts.paths, io);
+  const { docs, errors, skipped } = await readDocuments(opts.paths, io);
   const judged = docs.flatMap((d) => judgeDocument(d, opts, analyze));
   const notes: string[] = [];
   if (judged.some((j) => j.usedPlaceholder)) notes.push(PLACEHOLDER_NOTE);
@@ -576,7 +575,6 @@ export async function runCheckTemplate(opts: CheckTemplateOptions, io: CliIo, to
       notes.push(`${d.file} declares Transform ${transforms.join(', ')}: a macro may add keys before deployment, and check-template expands none, so such keys were not judged`);
     }
   }
-  notes.push(...readNotes);
   if (skipped > 0) notes.push(`${skipped} file${skipped === 1 ? '' : 's'} in the given directories were neither CloudFormation templates nor Terraform plans and were passed over`);
   return { tool, results: [...errors, ...judged.map((j) => j.entry)], notes };
 }

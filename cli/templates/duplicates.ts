@@ -5,6 +5,7 @@
  * INVALID_POLICY when told where it is; this module finds them and says where, relative to the key policy.
  */
 import { createScanner } from 'jsonc-parser';
+import { keyPath } from '../../rule/engine';
 
 export type Segments = (string | number)[];
 
@@ -76,11 +77,9 @@ export function duplicateKeysInJson(text: string): Segments[] {
   return duplicates;
 }
 
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-/** The engine's path syntax: `$.Statement[0].Condition.StringEquals["kms:ViaService"]`. */
+/** The engine's path syntax (`$.Statement[0].Condition.StringEquals["kms:ViaService"]`), built by the engine's own `keyPath`. */
 export function enginePath(segments: readonly (string | number)[]): string {
-  return segments.map((s) => (typeof s === 'number' ? `[${s}]` : IDENTIFIER.test(s) ? `.${s}` : `[${JSON.stringify(s)}]`)).join('').replace(/^/, '$');
+  return segments.reduce<string>((path, s) => (typeof s === 'number' ? `${path}[${s}]` : keyPath(path, s)), '$');
 }
 
 function isIntrinsic(segment: string | number): boolean {

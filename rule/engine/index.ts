@@ -19,5 +19,6 @@ export {
 } from './actions';
 export type { PrincipalClass } from './principals';
 export { PARTITIONS } from './principals';
+export { keyPath } from './json-text';
 export { CHECKS } from '../checks/registry';
 export type { Check, CheckMeta } from '../checks/check';
