@@ -36,6 +36,7 @@ import {
   type TemplateKey,
 } from '../templates/sources';
 import { ACCOUNT_UNKNOWN_NOTE } from './check';
+import { isRecord } from '../templates/own-keys';
 
 export interface CheckTemplateOptions {
   paths: string[];
@@ -250,10 +251,6 @@ interface Variant {
 /** `Env=prod` or `Env=prod, IsProd=true`: the parameter values, and the conditions chosen rather than decided. */
 function variantLabel(v: Variant): string {
   return [...Object.entries(v.parameters).map(([k, x]) => `${k}=${x}`), ...v.chosen.map((k) => `${k}=${String(v.conditions[k])}`)].join(', ');
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** The parameters a value refers to (Ref, Fn::Sub variables), through the conditions its Fn::If and Condition name. */

@@ -4,6 +4,7 @@ import { analyzePolicy, type AnalysisOptions } from '../../rule/engine';
 import { readInputs, unwrapPolicyText, type InputFs } from '../inputs';
 import type { CliIo } from '../io';
 import type { Report, ResultEntry, SkippedInput } from '../report';
+import { isRecord } from '../templates/own-keys';
 
 export interface CheckCommandOptions {
   analysis: AnalysisOptions;
@@ -16,10 +17,6 @@ export interface CheckCommandOptions {
 
 export const ACCOUNT_UNKNOWN_NOTE =
   "no --account-id given: the key's own account and other accounts cannot be told apart, so every account principal was judged as the key's own account (account-wide checks apply) and no cross-account finding was made. Pass --account-id to judge cross-account access.";
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /**
  * Why a file found in a walk is not a key policy, or undefined when it is judged. A key policy has a

@@ -13,7 +13,7 @@
  * Each substitution is reported with its JSON path. Statement order and indexes are kept, so findings point
  * at the template's own statements.
  */
-import { setOwn } from './own-keys';
+import { isRecord, setOwn } from './own-keys';
 import { HOLE, Unresolved } from './resolve';
 
 /** Stands for an account the template does not name (the owner of an unresolved principal). */
@@ -29,10 +29,6 @@ export interface Substitution {
 }
 
 export type ConcretePolicy = { ok: true; policy: unknown; substitutions: Substitution[] } | { ok: false; reason: string };
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 class Concretiser {
   readonly substitutions: Substitution[] = [];

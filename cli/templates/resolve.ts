@@ -7,7 +7,7 @@
  * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/intrinsic-function-reference.html
  */
 
-import { getOwn, setOwn } from './own-keys';
+import { getOwn, isRecord, setOwn } from './own-keys';
 
 /** Marks, inside a partly resolved string, the part that is known only at deployment. */
 export const HOLE = '\u0000';
@@ -62,10 +62,6 @@ export function enumerableValues(parameter: unknown): string[] | undefined {
   if (type !== 'String' && type !== 'Number') return undefined;
   if (!parameter.AllowedValues.every((v) => typeof v === 'string' || typeof v === 'number')) return undefined;
   return parameter.AllowedValues.map(String);
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function resourceType(ctx: TemplateContext, logicalId: string): string | undefined {

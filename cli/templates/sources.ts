@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { jsonLineLocator, type LineLocator } from '../output/sarif';
 import { parseCfnYaml } from './cfn-yaml';
 import { duplicateKeysInJson, type Segments } from './duplicates';
+import { isRecord } from './own-keys';
 
 export const CFN_KEY_TYPES = ['AWS::KMS::Key', 'AWS::KMS::ReplicaKey'] as const;
 export const TF_KEY_TYPES = ['aws_kms_key', 'aws_kms_replica_key', 'aws_kms_key_policy'] as const;
@@ -27,10 +28,6 @@ export interface SourceDocument {
 }
 
 export type DocumentKind = 'cloudformation' | 'terraform-plan' | 'other';
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 export function documentKind(value: unknown): DocumentKind {
   if (!isRecord(value)) return 'other';
