@@ -9,6 +9,7 @@ import { loadConformancePackTemplate, packInputParameters } from '../conformance
 import { KmsKeyPolicyRuleFunction } from '../constructs/kms-key-policy-rule';
 import { DEFAULT_EXECUTION_ROLE_NAME, executionRoleTemplate } from '../execution-role-template';
 import type { KmsPolicyGuardRuleParameters } from '../rule-parameters';
+import { ACCOUNT_ID, ORG_ID } from '../../rule/config/parameters';
 import { rulePackParameters } from '../settings';
 
 export interface KmsPolicyGuardOrganizationStackProps extends StackProps {
@@ -64,9 +65,6 @@ export interface KmsPolicyGuardOrganizationStackProps extends StackProps {
   readonly logRetention?: logs.RetentionDays;
 }
 
-const ACCOUNT_ID = /^\d{12}$/;
-/** https://docs.aws.amazon.com/organizations/latest/APIReference/API_Organization.html */
-const ORGANIZATION_ID = /^o-[a-z0-9]{10,32}$/;
 
 function checkAccountIds(what: string, ids: readonly string[]): void {
   const bad = ids.filter((id) => !ACCOUNT_ID.test(id));
@@ -96,7 +94,7 @@ export class KmsPolicyGuardOrganizationStack extends Stack {
     const excludedAccountIds = props.excludedAccountIds ?? [];
     checkAccountIds('memberAccountIds', memberAccountIds);
     checkAccountIds('excludedAccountIds', excludedAccountIds);
-    if (props.organizationId !== undefined && !ORGANIZATION_ID.test(props.organizationId)) {
+    if (props.organizationId !== undefined && !ORG_ID.test(props.organizationId)) {
       throw new Error(`organizationId: "${props.organizationId}" is not an organisation ID such as o-a1b2c3d4e5 (o- then 10 to 32 lowercase letters or digits)`);
     }
 

@@ -67,8 +67,9 @@ function scalar(name: ParameterName, value: unknown): string {
   throw new InvalidParameterError(name, `must be a string, got ${Array.isArray(value) ? 'array' : typeof value}`);
 }
 
-const ACCOUNT_ID = /^\d{12}$/;
-const ORG_ID = /^o-[a-z0-9]{10,32}$/;
+export const ACCOUNT_ID = /^\d{12}$/;
+/** https://docs.aws.amazon.com/organizations/latest/APIReference/API_Organization.html */
+export const ORG_ID = /^o-[a-z0-9]{10,32}$/;
 // IAM role names, optionally with a path (https://docs.aws.amazon.com/IAM/latest/APIReference/API_Role.html):
 // a name of at most 64 characters, a path (with its leading and trailing "/") of at most 512.
 const ROLE_NAME = /^(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
