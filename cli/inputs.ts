@@ -237,16 +237,24 @@ async function readOne(fs: InputFs, file: string): Promise<PolicyInput> {
 /**
  * `aws kms get-key-policy` prints {"Policy": "<policy as a JSON string>"}: accept that shape too.
  */
-export function unwrapPolicyText(text: string): { text: string; unwrapped: boolean } {
-  try {
-    const doc: unknown = JSON.parse(text);
-    if (doc && typeof doc === 'object' && !Array.isArray(doc)) {
-      const keys = Object.keys(doc);
-      const policy = (doc as Record<string, unknown>).Policy;
-      if (typeof policy === 'string' && keys.every((k) => k === 'Policy' || k === 'PolicyName')) return { text: policy, unwrapped: true };
-    }
-  } catch {
-    // not JSON: the engine reports it
+export function unwrapPolicyText(text: string, parsed: ParsedText): { text: string; unwrapped: boolean } {
+  const doc = parsed.ok ? parsed.value : undefined;
+  if (doc && typeof doc === 'object' && !Array.isArray(doc)) {
+    const keys = Object.keys(doc);
+    const policy = (doc as Record<string, unknown>).Policy;
+    if (typeof policy === 'string' && keys.every((k) => k === 'Policy' || k === 'PolicyName')) return { text: policy, unwrapped: true };
   }
+  // Not JSON, or not the get-key-policy shape: the engine judges the text as given (and reports what is wrong).
   return { text, unwrapped: false };
+}
+
+/** The text read as JSON once, for the looks a command takes before handing the text to the engine. */
+export type ParsedText = { ok: true; value: unknown } | { ok: false };
+
+export function parseText(text: string): ParsedText {
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch {
+    return { ok: false };
+  }
 }

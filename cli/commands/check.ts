@@ -1,7 +1,7 @@
 /** `check`: analyse key-policy files, directories of them, or stdin. */
 import { parse as parseJsonc, type ParseError } from 'jsonc-parser';
 import { analyzePolicy, type AnalysisOptions } from '../../rule/engine';
-import { readInputs, unwrapPolicyText, type InputFs } from '../inputs';
+import { parseText, readInputs, unwrapPolicyText, type InputFs, type ParsedText } from '../inputs';
 import type { CliIo } from '../io';
 import type { Report, ResultEntry, SkippedInput } from '../report';
 import { isRecord } from '../templates/own-keys';
@@ -26,12 +26,11 @@ export const ACCOUNT_UNKNOWN_NOTE =
  * way; a file that is not even that cannot be told apart from a broken policy, so it is judged (and is an
  * INVALID_POLICY that exits 2).
  */
-export function notAKeyPolicy(text: string): string | undefined {
+export function notAKeyPolicy(text: string, parsed: ParsedText): string | undefined {
   let doc: unknown;
   let withComments = false;
-  try {
-    doc = JSON.parse(text);
-  } catch {
+  if (parsed.ok) doc = parsed.value;
+  else {
     const errors: ParseError[] = [];
     try {
       doc = parseJsonc(text, errors, { allowTrailingComma: true, disallowComments: false, allowEmptyContent: false });
@@ -66,14 +65,15 @@ export async function runCheck(opts: CheckCommandOptions, io: CliIo, tool: Repor
       continue;
     }
     // Only files found in a walk may be passed over: a file named on the command line is always judged.
-    const reason = folder ? notAKeyPolicy(input.text) : undefined;
+    const parsed = parseText(input.text);
+    const reason = folder ? notAKeyPolicy(input.text, parsed) : undefined;
     if (folder && reason !== undefined) {
       skipped.push({ file: input.file, reason });
       folder.skipped += 1;
       continue;
     }
     if (folder) folder.results += 1;
-    const { text, unwrapped } = unwrapPolicyText(input.text);
+    const { text, unwrapped } = unwrapPolicyText(input.text, parsed);
     const r = analyzePolicy(text, opts.analysis);
     results.push({
       file: input.file,
