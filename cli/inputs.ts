@@ -47,7 +47,7 @@ export interface ReadOptions {
 }
 
 /** Folders a walk never enters (their names are matched, whatever they are). */
-export const UNWALKED_FOLDERS: ReadonlySet<string> = new Set(['.git', 'node_modules']);
+const UNWALKED_FOLDERS: ReadonlySet<string> = new Set(['.git', 'node_modules']);
 
 function ioMessage(e: unknown): string {
   const err = e as NodeJS.ErrnoException;

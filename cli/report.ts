@@ -73,7 +73,7 @@ export function countBySeverity(results: readonly ResultEntry[]): Record<Severit
  * - a finding the engine marks `notJudged`: a check threw, or the analysis could not run.
  * A grammar violation further down (`$.Statement[0].Effect`, Version) is an ordinary finding.
  */
-export function cannotBeParsed(entry: ResultEntry): boolean {
+function cannotBeParsed(entry: ResultEntry): boolean {
   const policyPath = entry.extra?.policyPath;
   const roots = typeof policyPath === 'string' ? ['$', policyPath] : ['$'];
   return entry.findings.some((f) => f.notJudged === true || (f.checkId === 'INVALID_POLICY' && roots.some((root) => f.path === root || f.path === `${root}.Statement`)));

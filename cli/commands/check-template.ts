@@ -80,7 +80,7 @@ export interface CheckTemplateDeps {
  * the branches of the conditions its `Fn::If`s take). Past it the parameters and conditions are judged as
  * unknown values, conservatively, with an UNRESOLVED_VALUE warning.
  */
-export const VARIANT_BOUND = 64;
+const VARIANT_BOUND = 64;
 
 /** How deep nested stacks are followed (CloudFormation itself allows nesting without a documented limit). */
 const NESTING_LIMIT = 10;

@@ -26,7 +26,7 @@ export const ACCOUNT_UNKNOWN_NOTE =
  * way; a file that is not even that cannot be told apart from a broken policy, so it is judged (and is an
  * INVALID_POLICY that exits 2).
  */
-export function notAKeyPolicy(text: string, parsed: ParsedText): string | undefined {
+function notAKeyPolicy(text: string, parsed: ParsedText): string | undefined {
   let doc: unknown;
   let withComments = false;
   if (parsed.ok) doc = parsed.value;

@@ -43,7 +43,7 @@ export class YamlTemplateError extends Error {
  * grows exponentially and is stopped here, while converting, before the value is built. The `yaml` package's
  * own `maxAliasCount` guards only its `toJS()`, which this conversion does not use (it reads the tags itself).
  */
-export const ALIAS_NODE_BUDGET = 100_000;
+const ALIAS_NODE_BUDGET = 100_000;
 
 function longName(tag: string | undefined): string | undefined {
   return tag !== undefined && tag.startsWith('!') ? INTRINSICS[tag.slice(1)] : undefined;
