@@ -1,16 +1,38 @@
 import js from '@eslint/js';
+import { builtinModules } from 'node:module';
 import tseslint from 'typescript-eslint';
+import layers from './eslint/layers.mjs';
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'cdk.out/', 'dist/', 'coverage/', 'test/output/', '**/*.js', '**/*.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
+    plugins: { layers },
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       eqeqeq: ['error', 'always'],
       'no-console': 'off',
+      // Imports point only down: engine < runtime < aws < rule | remediation | cli < infra (eslint/layers.mjs).
+      'layers/only-down': 'error',
+    },
+  },
+  {
+    // The engine is pure: no I/O, no AWS SDK, no Lambda types, no package of any kind. It decides; callers fetch.
+    files: ['engine/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['node:*', '@aws-sdk/*', '@smithy/*', '@aws-lambda-powertools/*', 'aws-lambda', 'aws-cdk-lib', 'aws-cdk-lib/*', ...builtinModules],
+              message: 'engine/ is pure: it takes a policy and options and returns findings. Do the I/O in the caller (cli/, rule/, remediation/).',
+            },
+          ],
+        },
+      ],
     },
   },
 );

@@ -10,7 +10,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { analyzePolicy, type AnalysisResult } from '../rule/engine';
+import { analyzePolicy, type AnalysisResult } from '../engine';
 
 const ROOT = process.env.BENCH_REPO_ROOT ?? join(__dirname, '..');
 const TARGET_RATIO = 5;

@@ -13,7 +13,7 @@ import { CreateKeyCommand, KMSClient, ListAliasesCommand } from '@aws-sdk/client
 import { parseArgs } from 'node:util';
 import { createScanAws, type ScanAws } from '../cli/aws/scan-aws';
 import { runScan, type ScanOptions } from '../cli/commands/scan';
-import { systemClock } from '../rule/config/clock';
+import { systemClock } from '../runtime/clock';
 import { MOTO_CREDENTIALS, MOTO_REGION, motoAvailable, motoClientConfig, startMoto } from '../test/support/moto';
 import { ACCOUNT, createFakeAws, REGION } from './support/fake-aws';
 

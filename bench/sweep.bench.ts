@@ -13,8 +13,8 @@
  */
 import { parseArgs } from 'node:util';
 import { createHandler } from '../rule/handler';
-import { systemClock } from '../rule/config/clock';
-import type { RuleLogger, RuleMetrics } from '../rule/config/operations';
+import { systemClock } from '../runtime/clock';
+import type { RuleLogger, RuleMetrics } from '../rule/operations';
 import { ACCOUNT, createFakeAws, mib, MemorySampler, REGION } from './support/fake-aws';
 
 const { values } = parseArgs({

@@ -1,5 +1,5 @@
 /** The access details the HTML report shows for one analysed key policy. */
-import { accessMatrix, type AnalysisResult } from '../rule/engine';
+import { accessMatrix, type AnalysisResult } from '../engine';
 import type { AccessDetails } from './report';
 
 function statementsOf(document: unknown): unknown[] {

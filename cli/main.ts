@@ -6,7 +6,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { systemClock, type Clock } from '../rule/config/clock';
+import { systemClock, type Clock } from '../runtime/clock';
 import { createScanAws, type ScanAws, type ScanAwsOptions } from './aws/scan-aws';
 import { runCheck } from './commands/check';
 import { runCheckTemplate } from './commands/check-template';

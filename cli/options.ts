@@ -1,6 +1,6 @@
 /** Validation of the options the commands share. Each error says what is wrong and how to fix it. */
-import { DEFAULT_AWS_TIMEOUTS, type AwsTimeouts } from '../rule/aws/clients';
-import { SEVERITIES, type Severity } from '../rule/engine';
+import { DEFAULT_AWS_TIMEOUTS, type AwsTimeouts } from '../aws/clients';
+import { SEVERITIES, type Severity } from '../engine';
 import { UsageError } from './io';
 import type { FailOn } from './report';
 

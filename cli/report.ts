@@ -1,5 +1,5 @@
 /** The result model every output format renders. */
-import { SEVERITIES, severityRank, type accessMatrix, type Finding, type Severity, type Warning } from '../rule/engine';
+import { SEVERITIES, severityRank, type accessMatrix, type Finding, type Severity, type Warning } from '../engine';
 
 /** Warnings the CLI adds to the engine's, e.g. about template values it could not resolve. */
 export interface ReportWarning extends Omit<Warning, 'code'> {

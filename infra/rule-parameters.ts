@@ -1,6 +1,6 @@
 /**
  * The Config rule's input parameters as typed construct props, and their conversion to the string map
- * Config stores. Names match rule/config/parameters.ts; unset values are left out (never sent as "").
+ * Config stores. Names match rule/parameters.ts; unset values are left out (never sent as "").
  */
 
 /** Typed rule parameters. Every one is optional; the rule's own defaults apply when unset. */

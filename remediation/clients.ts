@@ -2,7 +2,7 @@
  * The remediation's AWS SDK clients, created once per execution environment
  * (https://docs.aws.amazon.com/lambda/latest/dg/best-practices.html).
  *
- * Every client has the project's connection and request timeouts (rule/aws/clients.ts): without them the SDK
+ * Every client has the project's connection and request timeouts (aws/clients.ts): without them the SDK
  * waits on a stalled connection until the function's own timeout, and the Automation step then fails with
  * "Task timed out" instead of naming the call that hung. The function (60 s) makes at most six calls
  * (DescribeKey, GetKeyPolicy twice, GetCallerIdentity, PutParameter, PutKeyPolicy), each answering in well
@@ -11,7 +11,7 @@
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
-import { nameEndpointInNetworkErrors, sdkClientConfig } from '../rule/aws/clients';
+import { nameEndpointInNetworkErrors, sdkClientConfig } from '../aws/clients';
 
 /** The configuration every remediation client gets: the project's default timeouts. */
 const CLIENT_CONFIG = sdkClientConfig({});

@@ -29,7 +29,7 @@ import { DescribeKeyCommand, GetKeyPolicyCommand, type KMSClient, PutKeyPolicyCo
 import { PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { analyzePolicy, type Finding } from '../rule/engine';
+import { analyzePolicy, type Finding } from '../engine';
 import { createRemediationClients } from './clients';
 import {
   ApplyFailedError,

@@ -11,7 +11,7 @@
  * whoever creates grants decides who uses the key.
  * (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html)
  */
-import { actionNames, KMS_ACTIONS, matchActionPattern, type ActionClass } from '../rule/engine';
+import { actionNames, KMS_ACTIONS, matchActionPattern, type ActionClass } from '../engine';
 
 export type KeyActionRole = 'administration' | 'usage' | 'shared';
 

@@ -15,7 +15,7 @@
  * Resource cannot be this key, a `"*"` narrowed to the account by `kms:CallerAccount`: the engine says which
  * of them grant the whole account, and the rewrite follows.
  */
-import { actionNames, analyzePolicy, CHECK_IDS, type AnalysisResult, type Grant, type PrincipalClass } from '../rule/engine';
+import { actionNames, analyzePolicy, CHECK_IDS, type AnalysisResult, type Grant, type PrincipalClass } from '../engine';
 import { actionRole, ALL_KEY_POLICY_ACTIONS, expandActionPatterns, type KeyPolicyAction } from './kms-actions';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };

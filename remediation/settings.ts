@@ -5,7 +5,7 @@
  * chooses them: whoever could pass their own role as administrator would take over every key whose policy
  * delegates to IAM (a confused deputy).
  */
-import { PARTITIONS } from '../rule/engine';
+import { PARTITIONS } from '../engine';
 import { RemediationConfigurationError } from './errors';
 
 export const ADMIN_PRINCIPALS_ENV = 'KMS_POLICY_GUARD_ADMIN_PRINCIPAL_ARNS';

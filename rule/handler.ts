@@ -8,12 +8,12 @@
 import { GetResourceConfigHistoryCommand, type Evaluation } from '@aws-sdk/client-config-service';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { analyzePolicy } from './engine';
-import { createClientsFactory, type AwsClients, type ClientsFactory } from './aws/clients';
-import { awsErrorName } from './aws/errors';
-import { KmsKeyReader, type KmsOperation } from './aws/kms-reader';
-import { withRetry, type CallDeadline } from './aws/retry';
-import { systemClock, type Clock } from './config/clock';
+import { analyzePolicy } from '../engine';
+import { createClientsFactory, type AwsClients, type ClientsFactory } from '../aws/clients';
+import { awsErrorName } from '../aws/errors';
+import { KmsKeyReader, type KmsOperation } from '../aws/kms-reader';
+import { withRetry } from '../aws/retry';
+import { systemClock, type Clock } from '../runtime/clock';
 import {
   apiItemToNotificationItem,
   isDeletedStatus,
@@ -21,17 +21,19 @@ import {
   KMS_KEY_RESOURCE_TYPE,
   type KeyFacts,
   type NotificationItem,
-} from './config/configuration-item';
-import { ConfigurationItemFetchError, EvaluationDeliveryError, InvalidEventError, InvocationDeadlineError } from './config/errors';
-import { judgeKey, type Analyzer, type KeyJudge } from './config/evaluate-key';
-import { EvaluationSender, toSdkEvaluation, type DeliveryReport, type RuleEvaluation } from './config/evaluations';
-import { parseRuleEvent, type RuleEvent } from './config/event';
-import { METRIC, type RuleLogger, type RuleMetrics } from './config/operations';
-import { parseRuleParameters, type RuleParameters } from './config/parameters';
-import { TokenBucket } from './config/rate-limit';
-import { findStaleKeys } from './config/stale';
-import { sweep } from './config/sweep';
-import { decideVerdict, type Verdict } from './config/verdict';
+} from './configuration-item';
+import { ConfigurationItemFetchError, EvaluationDeliveryError, InvalidEventError } from './errors';
+import { judgeKey, type Analyzer, type KeyJudge } from './evaluate-key';
+import { EvaluationSender, toSdkEvaluation, type DeliveryReport, type RuleEvaluation } from './evaluations';
+import { parseRuleEvent, type RuleEvent } from './event';
+import { METRIC, type RuleLogger, type RuleMetrics } from './operations';
+import { parseRuleParameters, type RuleParameters } from './parameters';
+import { TokenBucket } from '../runtime/token-bucket';
+import { findStaleKeys } from './stale';
+import { sweep } from './sweep';
+import { decideVerdict, type Verdict } from './verdict';
+import type { CallDeadline } from '../runtime/deadline';
+import { InvocationDeadlineError } from '../runtime/deadline';
 
 /** What the handler needs of the Lambda context. */
 export interface InvocationContext {

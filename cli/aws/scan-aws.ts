@@ -6,7 +6,7 @@
  * itself (https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html).
  *
  * Organisation scans assume `arn:<partition>:iam::<account>:role/<roleName>` in each account through the
- * Config rule's client factory (rule/aws/clients.ts), which caches the credentials per account and Region.
+ * Config rule's client factory (aws/clients.ts), which caches the credentials per account and Region.
  * Every client has the timeouts of `settings.timeouts` (`--timeout`), DEFAULT_AWS_TIMEOUTS without it, and
  * errors without an HTTP answer name the endpoint that did not answer.
  */
@@ -14,7 +14,7 @@ import { DescribeRegionsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import type { KMSClient } from '@aws-sdk/client-kms';
 import { ListAccountsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { createClientsFactory, nameEndpointInNetworkErrors, sdkClientConfig, type ClientSettings, type ClientsFactory } from '../../rule/aws/clients';
+import { createClientsFactory, nameEndpointInNetworkErrors, sdkClientConfig, type ClientSettings, type ClientsFactory } from '../../aws/clients';
 
 export interface CallerIdentity {
   account: string;

@@ -13,7 +13,7 @@
  * https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html
  */
 import { dirname } from 'node:path';
-import { analyzePolicy, severityRank, type AnalysisOptions, type AnalysisResult, type Finding } from '../../rule/engine';
+import { analyzePolicy, severityRank, type AnalysisOptions, type AnalysisResult, type Finding } from '../../engine';
 import { accessDetails } from '../access';
 import { joinablePath, readInputs } from '../inputs';
 import type { CliIo } from '../io';

@@ -1,6 +1,6 @@
 /** `check`: analyse key-policy files, directories of them, or stdin. */
 import { parse as parseJsonc, type ParseError } from 'jsonc-parser';
-import { analyzePolicy, type AnalysisOptions } from '../../rule/engine';
+import { analyzePolicy, type AnalysisOptions } from '../../engine';
 import { parseText, readInputs, unwrapPolicyText, type InputFs, type ParsedText } from '../inputs';
 import type { CliIo } from '../io';
 import type { Report, ResultEntry, SkippedInput } from '../report';

@@ -2,7 +2,7 @@
  * `scan`: read the KMS keys of live accounts and judge their key policies.
  *
  * For each account and Region: ListKeys (every page) and ListAliases; then, per key, DescribeKey and
- * GetKeyPolicy through the Config rule's KmsKeyReader (rule/aws/kms-reader.ts), so every call shares a
+ * GetKeyPolicy through the Config rule's KmsKeyReader (aws/kms-reader.ts), so every call shares a
  * token-bucket rate limit per account and Region (KMS request quotas are per account and Region:
  * https://docs.aws.amazon.com/kms/latest/developerguide/requests-per-second.html) and throttling is retried
  * with backoff. Keys are judged with at most `concurrency` in flight across all accounts and Regions, taken
@@ -20,18 +20,19 @@
  * keys (KeyManager AWS: their policies are AWS's to set) and keys pending deletion are skipped unless asked,
  * and the number skipped is said.
  */
-import { analyzePolicy, type AnalysisOptions } from '../../rule/engine';
-import { awsErrorName } from '../../rule/aws/errors';
-import { KmsKeyReader, failureKind, type ReadOutcome } from '../../rule/aws/kms-reader';
-import type { Clock } from '../../rule/config/clock';
-import { AssumeRoleError } from '../../rule/config/errors';
-import { runPool, TokenBucket } from '../../rule/config/rate-limit';
+import { analyzePolicy, type AnalysisOptions } from '../../engine';
+import { awsErrorName } from '../../aws/errors';
+import { KmsKeyReader, failureKind, type ReadOutcome } from '../../aws/kms-reader';
+import type { Clock } from '../../runtime/clock';
+import { TokenBucket } from '../../runtime/token-bucket';
 import { accessDetails } from '../access';
 import { listAliasesByKey } from '../aws/aliases';
 import type { CallerIdentity, ScanAws, ScanTarget } from '../aws/scan-aws';
 import { UsageError } from '../io';
 import { NO_PROGRESS, type Progress } from '../progress';
 import type { Report, ResultEntry } from '../report';
+import { AssumeRoleError } from '../../aws/errors';
+import { runPool } from '../../runtime/worker-pool';
 
 export interface ScanOptions {
   /**

@@ -4,7 +4,7 @@
  * per key its findings, an access matrix (principal classes × action classes, coloured none / conditional /
  * unconditional, each cell linking to the statements behind it) and the statements themselves.
  */
-import { ACTION_CLASSES, ACTION_CLASS_LABELS, CHECKS, SEVERITIES, severityRank, type Severity } from '../../rule/engine';
+import { ACTION_CLASSES, ACTION_CLASS_LABELS, CHECKS, SEVERITIES, severityRank, type Severity } from '../../engine';
 import type { Report, ResultEntry } from '../report';
 import { htmlSafe } from './safe-text';
 

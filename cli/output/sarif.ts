@@ -4,7 +4,7 @@
  */
 import { findNodeAtLocation, parseTree } from 'jsonc-parser';
 import type { Invocation, Log, ReportingDescriptor, Result } from 'sarif';
-import { CHECKS, type Severity } from '../../rule/engine';
+import { CHECKS, type Severity } from '../../engine';
 import type { Report, ResultEntry } from '../report';
 import { jsonSafe, terminalSafe, uriSafe } from './safe-text';
 

@@ -1,5 +1,5 @@
 import { createColors } from 'picocolors';
-import type { Severity } from '../../rule/engine';
+import type { Severity } from '../../engine';
 import { countBySeverity, type Report } from '../report';
 import { terminalSafe as t } from './safe-text';
 

@@ -5,7 +5,7 @@
  * INVALID_POLICY when told where it is; this module finds them and says where, relative to the key policy.
  */
 import { createScanner } from 'jsonc-parser';
-import { keyPath } from '../../rule/engine';
+import { keyPath } from '../../engine';
 
 export type Segments = (string | number)[];
 

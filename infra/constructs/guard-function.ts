@@ -47,6 +47,8 @@ export interface GuardFunctionProps {
  */
 export class GuardFunction extends Construct {
   readonly function: NodejsFunction;
+  /** Absolute path of the handler source the function is bundled from. */
+  readonly entry: string;
   /** The function's role; add permissions here, nowhere else. */
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
@@ -55,6 +57,7 @@ export class GuardFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: GuardFunctionProps) {
     super(scope, id);
+    this.entry = path.join(PROJECT_ROOT, props.entry);
 
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
@@ -95,7 +98,7 @@ export class GuardFunction extends Construct {
     }
 
     this.function = new NodejsFunction(this, 'Function', {
-      entry: path.join(PROJECT_ROOT, props.entry),
+      entry: this.entry,
       handler: 'handler',
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),

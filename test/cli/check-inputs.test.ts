@@ -18,7 +18,7 @@ import type { CliIo } from '../../cli/io';
 import { main } from '../../cli/main';
 import { renderHtml } from '../../cli/output/html';
 import { exitCode, type ResultEntry } from '../../cli/report';
-import { analyzePolicy, CHECKS, type Finding } from '../../rule/engine';
+import { analyzePolicy, CHECKS, type Finding } from '../../engine';
 import { runCli, type CliRun } from '../support/cli';
 import { APP_ROLE, OWN, ROOT, allow, policy } from '../support/policies';
 

@@ -10,7 +10,7 @@ import type { CliIo } from '../../cli/io';
 import { exitCode } from '../../cli/report';
 import { parseCfnYaml } from '../../cli/templates/cfn-yaml';
 import { duplicateKeysInJson, policyDuplicatePaths } from '../../cli/templates/duplicates';
-import { analyzePolicy } from '../../rule/engine';
+import { analyzePolicy } from '../../engine';
 import { runCli } from '../support/cli';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'templates');

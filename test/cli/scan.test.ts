@@ -11,10 +11,10 @@ import { createScanAws } from '../../cli/aws/scan-aws';
 import { describeError } from '../../cli/commands/scan';
 import type { CliIo } from '../../cli/io';
 import { main } from '../../cli/main';
-import type { Clock } from '../../rule/config/clock';
-import { AssumeRoleError } from '../../rule/config/errors';
+import type { Clock } from '../../runtime/clock';
 import { runCli } from '../support/cli';
 import { APP_ROLE, FOREIGN_ROOT, OWN, ROOT, allow, policy } from '../support/policies';
+import { AssumeRoleError } from '../../aws/errors';
 
 const kms = mockClient(KMSClient);
 const sts = mockClient(STSClient);

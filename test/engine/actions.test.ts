@@ -14,8 +14,8 @@ import {
   matchActionPattern,
   minus,
   union,
-} from '../../rule/engine/actions';
-import generated from '../../rule/engine/data/kms-actions.json';
+} from '../../engine/actions';
+import generated from '../../engine/data/kms-actions.json';
 
 const pkgDir = join(__dirname, '..', '..', 'node_modules', '@cloud-copilot', 'iam-data');
 const sar = JSON.parse(readFileSync(join(pkgDir, 'data', 'actions', 'kms.json'), 'utf8')) as Record<string, { name: string }>;

@@ -2,8 +2,8 @@
  * Keys that appear twice in one object: JSON readers disagree on which value counts, so the policy means
  * different things to different readers. Each one is an INVALID_POLICY finding at its JSON path.
  */
-import { analyzePolicy, type AnalysisOptions } from '../../rule/engine';
-import { MAX_POLICY_TEXT_CHARS, parsePolicy } from '../../rule/engine/parse-policy';
+import { analyzePolicy, type AnalysisOptions } from '../../engine';
+import { MAX_POLICY_TEXT_CHARS, parsePolicy } from '../../engine/parse-policy';
 import { OWN, ROOT, allow, deny, policy } from '../support/policies';
 
 const opts: AnalysisOptions = { accountId: OWN };

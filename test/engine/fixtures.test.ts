@@ -2,7 +2,7 @@
  * Real-world key policies (AWS documentation, CDK and Terraform defaults, the seed article) and edge
  * cases: each must produce exactly the check ids its fixture expects.
  */
-import { analyzePolicy, CHECK_IDS, CHECKS } from '../../rule/engine';
+import { analyzePolicy, CHECK_IDS, CHECKS } from '../../engine';
 import { loadPolicyFixtures } from '../support/fixtures';
 
 const fixtures = loadPolicyFixtures();

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { globMatch } from '../../rule/engine/glob';
-import { analyzePolicy, CHECKS } from '../../rule/engine';
+import { globMatch } from '../../engine/glob';
+import { analyzePolicy, CHECKS } from '../../engine';
 
 /** The obvious (backtracking) definition, as an oracle on small inputs. */
 function oracle(pattern: string, text: string): boolean {

@@ -1,5 +1,5 @@
-import { analyzePolicy } from '../../rule/engine';
-import { parsePolicy } from '../../rule/engine/parse-policy';
+import { analyzePolicy } from '../../engine';
+import { parsePolicy } from '../../engine/parse-policy';
 import { ROOT, allow, deny, policy } from '../support/policies';
 
 describe('parsePolicy: malformed input yields errors with the JSON path and the reason', () => {

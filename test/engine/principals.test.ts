@@ -1,4 +1,4 @@
-import { parseAwsPrincipal, parseServicePrincipal } from '../../rule/engine/principals';
+import { parseAwsPrincipal, parseServicePrincipal } from '../../engine/principals';
 
 describe('parseAwsPrincipal', () => {
   it.each([

@@ -2,11 +2,11 @@
  * Property-based tests of the parser and evaluator (fast-check).
  */
 import fc from 'fast-check';
-import { analyzePolicy, type AnalysisOptions, type Finding } from '../../rule/engine';
+import { analyzePolicy, type AnalysisOptions, type Finding } from '../../engine';
 import { visit } from 'jsonc-parser';
-import { globMatch } from '../../rule/engine/glob';
-import { duplicateKeyPaths } from '../../rule/engine/json-text';
-import { parsePolicy } from '../../rule/engine/parse-policy';
+import { globMatch } from '../../engine/glob';
+import { duplicateKeyPaths } from '../../engine/json-text';
+import { parsePolicy } from '../../engine/parse-policy';
 import { ADMIN_ROLE, APP_ROLE, FOREIGN, FOREIGN_ROOT, OWN, ROOT, type Json } from '../support/policies';
 
 const opts: AnalysisOptions = { accountId: OWN };

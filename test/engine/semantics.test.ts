@@ -1,7 +1,7 @@
 /**
  * IAM semantics, one behaviour a row: the exact set of check ids each small policy must produce.
  */
-import { accessMatrix, analyzePolicy, type AnalysisOptions, type CheckId } from '../../rule/engine';
+import { accessMatrix, analyzePolicy, type AnalysisOptions, type CheckId } from '../../engine';
 import {
   ADMIN_ACTIONS,
   ADMIN_ROLE,

@@ -6,7 +6,7 @@ import { GetParameterCommand, GetParametersByPathCommand, SSMClient } from '@aws
 import { STSClient, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { ApplyFailedError, InvalidParameterError, PolicyChangedError } from '../../remediation/errors';
 import { createRemediationHandler } from '../../remediation/handler';
-import { analyzePolicy } from '../../rule/engine';
+import { analyzePolicy } from '../../engine';
 import { fixtureText, type FixtureName } from '../remediation/fixtures';
 import { describeWithMoto, motoClientConfig, startMoto, type MotoServer } from '../support/moto';
 

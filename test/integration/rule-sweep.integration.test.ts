@@ -6,9 +6,9 @@
  */
 import { CreateKeyCommand, KMSClient, PutKeyPolicyCommand, ScheduleKeyDeletionCommand, TagResourceCommand } from '@aws-sdk/client-kms';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { createClientsFactory } from '../../rule/aws/clients';
-import { systemClock } from '../../rule/config/clock';
-import { EvaluationDeliveryError } from '../../rule/config/errors';
+import { createClientsFactory } from '../../aws/clients';
+import { systemClock } from '../../runtime/clock';
+import { EvaluationDeliveryError } from '../../rule/errors';
 import { createHandler } from '../../rule/handler';
 import { describeWithMoto, MOTO_REGION, motoClientConfig, startMoto, type MotoServer } from '../support/moto';
 import { CapturingLogger, CapturingMetrics, fixtureEvent, lambdaContext, withParameters } from '../rule/support';

@@ -2,7 +2,7 @@ import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient, PutKeyPolicyCommand
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { AnalysisResult } from '../../rule/engine';
+import type { AnalysisResult } from '../../engine';
 import {
   ApplyFailedError,
   BackupFailedError,
@@ -381,7 +381,7 @@ describe('refusals that keep the key manageable and the access narrow', () => {
   it('refuses a rewrite that brings a finding the old policy did not have', async () => {
     setUp(fixtureText('seed-bad-policy'));
     const analyze = (policy: unknown, options?: unknown) => {
-      const real = jest.requireActual<typeof import('../../rule/engine')>('../../rule/engine').analyzePolicy(policy, options as never);
+      const real = jest.requireActual<typeof import('../../engine')>('../../engine').analyzePolicy(policy, options as never);
       const text = JSON.stringify(policy);
       // Pretend the rewrite exposed the key publicly: the old policy had no such finding.
       if (text.includes('administration')) {

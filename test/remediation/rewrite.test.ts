@@ -1,4 +1,4 @@
-import { analyzePolicy, type Grant } from '../../rule/engine';
+import { analyzePolicy, type Grant } from '../../engine';
 import { ALL_KEY_POLICY_ACTIONS, actionRole, expandActionPatterns } from '../../remediation/kms-actions';
 import { lineDiff } from '../../remediation/line-diff';
 import { policyAdministrators, rewriteKeyPolicy, toPolicyDocument, worstCaseDenies, type PolicyStatement } from '../../remediation/rewrite';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { clip, describeFinding, findingsAnnotation, joinWithinLimit, MAX_ANNOTATION_LENGTH, mostSevereFirst } from '../../rule/config/annotation';
-import { CHECK_IDS, SEVERITIES } from '../../rule/engine';
+import { clip, describeFinding, findingsAnnotation, joinWithinLimit, MAX_ANNOTATION_LENGTH, mostSevereFirst } from '../../rule/annotation';
+import { CHECK_IDS, SEVERITIES } from '../../engine';
 import { finding } from './support';
 
 /** True when the text holds a high surrogate not followed by a low one, or a low one not preceded by a high one. */

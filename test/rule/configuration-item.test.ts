@@ -1,6 +1,6 @@
 import type { BaseConfigurationItem, ConfigurationItem } from '@aws-sdk/client-config-service';
-import { apiItemToNotificationItem, keyFactsFromItem, policyFromSupplementary } from '../../rule/config/configuration-item';
-import { parseRuleEvent } from '../../rule/config/event';
+import { apiItemToNotificationItem, keyFactsFromItem, policyFromSupplementary } from '../../rule/configuration-item';
+import { parseRuleEvent } from '../../rule/event';
 import { fixtureEvent, fixtureJson } from './support';
 
 /** The SDK turns timestamps into Dates; fixtures hold them as the wire's ISO strings. */

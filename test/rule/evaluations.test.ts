@@ -1,6 +1,6 @@
 import { ConfigServiceClient, PutEvaluationsCommand, type Evaluation } from '@aws-sdk/client-config-service';
 import { mockClient } from 'aws-sdk-client-mock';
-import { EvaluationSender, type RuleEvaluation } from '../../rule/config/evaluations';
+import { EvaluationSender, type RuleEvaluation } from '../../rule/evaluations';
 import { CapturingLogger, VirtualClock } from './support';
 
 const configMock = mockClient(ConfigServiceClient);

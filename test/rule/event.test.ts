@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { InvalidEventError, UnknownMessageTypeError } from '../../rule/config/errors';
-import { parseRuleEvent } from '../../rule/config/event';
+import { InvalidEventError, UnknownMessageTypeError } from '../../rule/errors';
+import { parseRuleEvent } from '../../rule/event';
 import { fixtureEvent } from './support';
 
 describe('parseRuleEvent', () => {

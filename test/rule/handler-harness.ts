@@ -1,8 +1,8 @@
 /** Builds a handler wired to aws-sdk-client-mock clients, a virtual clock and capturing logger/metrics. */
 import { ConfigServiceClient } from '@aws-sdk/client-config-service';
 import { KMSClient } from '@aws-sdk/client-kms';
-import type { ClientScope } from '../../rule/aws/clients';
-import type { Analyzer } from '../../rule/config/evaluate-key';
+import type { ClientScope } from '../../aws/clients';
+import type { Analyzer } from '../../rule/evaluate-key';
 import { createHandler, type HandlerDeps } from '../../rule/handler';
 import { ACCOUNT, CapturingLogger, CapturingMetrics, REGION, stubAnalyzer, VirtualClock } from './support';
 

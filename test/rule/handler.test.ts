@@ -9,8 +9,8 @@ import {
 } from '@aws-sdk/client-config-service';
 import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient, ListKeysCommand, ListResourceTagsCommand } from '@aws-sdk/client-kms';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { Analyzer } from '../../rule/config/evaluate-key';
-import { EvaluationDeliveryError, InvalidEventError, InvalidParameterError, UnknownMessageTypeError } from '../../rule/config/errors';
+import type { Analyzer } from '../../rule/evaluate-key';
+import { EvaluationDeliveryError, InvalidEventError, InvalidParameterError, UnknownMessageTypeError } from '../../rule/errors';
 import { harness, RULE_PRINCIPAL } from './handler-harness';
 import { ACCOUNT, fixtureEvent, fixtureJson, lambdaContext, withParameters } from './support';
 

@@ -6,7 +6,7 @@
  */
 import type { ConfigServiceClient } from '@aws-sdk/client-config-service';
 import type { KMSClient } from '@aws-sdk/client-kms';
-import { EvaluationDeliveryError } from '../../rule/config/errors';
+import { EvaluationDeliveryError } from '../../rule/errors';
 import { harness, RULE_PRINCIPAL } from './handler-harness';
 import { ACCOUNT, fixtureEvent, lambdaContext } from './support';
 

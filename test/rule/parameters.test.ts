@@ -1,5 +1,5 @@
-import { InvalidParameterError } from '../../rule/config/errors';
-import { parseRuleParameters, DEFAULT_MAX_REQUESTS_PER_SECOND } from '../../rule/config/parameters';
+import { InvalidParameterError } from '../../rule/errors';
+import { parseRuleParameters, DEFAULT_MAX_REQUESTS_PER_SECOND } from '../../rule/parameters';
 
 describe('parseRuleParameters', () => {
   it('gives the defaults for no parameters', () => {

@@ -2,7 +2,7 @@
 import { ConfigServiceClient, PutEvaluationsCommand } from '@aws-sdk/client-config-service';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { mockClient } from 'aws-sdk-client-mock';
-import { analyzePolicy } from '../../rule/engine';
+import { analyzePolicy } from '../../engine';
 import { harness } from './handler-harness';
 import { fixtureEvent, lambdaContext, withParameters } from './support';
 

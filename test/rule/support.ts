@@ -1,9 +1,9 @@
 /** Shared test doubles for the Config rule: a virtual clock, capturing logger and metrics, fixtures, a stub engine. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Clock } from '../../rule/config/clock';
-import type { RuleLogger, RuleMetrics } from '../../rule/config/operations';
-import type { AnalysisOptions, AnalysisResult, Finding } from '../../rule/engine';
+import type { Clock } from '../../runtime/clock';
+import type { RuleLogger, RuleMetrics } from '../../rule/operations';
+import type { AnalysisOptions, AnalysisResult, Finding } from '../../engine';
 
 export const ACCOUNT = '111122223333';
 export const REGION = 'us-east-2';

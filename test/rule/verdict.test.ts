@@ -1,6 +1,7 @@
-import { parseRuleParameters, type RuleParameters } from '../../rule/config/parameters';
-import { countedFindings, decideVerdict, type PolicyResult, type ReadFailure, type VerdictSubject } from '../../rule/config/verdict';
+import { parseRuleParameters, type RuleParameters } from '../../rule/parameters';
+import { countedFindings, decideVerdict, type PolicyResult, type VerdictSubject } from '../../rule/verdict';
 import { finding } from './support';
+import type { ReadFailure } from '../../aws/kms-reader';
 
 const defaults = parseRuleParameters({});
 const rootFullAccess = finding({

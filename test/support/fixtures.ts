@@ -1,7 +1,7 @@
 /** Loading the policy fixture corpus (test/fixtures/policies/*.json). */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isCheckId, type AnalysisOptions, type CheckId } from '../../rule/engine';
+import { isCheckId, type AnalysisOptions, type CheckId } from '../../engine';
 
 export interface PolicyFixture {
   name: string;

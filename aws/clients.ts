@@ -1,0 +1,254 @@
+/**
+ * AWS clients for one invocation. Created once per Region at module scope and reused while the Lambda
+ * environment is warm; with ExecutionRoleName, created per assumed role and kept until the credentials near
+ * expiry. Only the clients and commands the rule uses are imported, to keep the bundle small.
+ *
+ * The KMS and Config clients make a single attempt per call (`maxAttempts: 1`): the SDK's own retries would
+ * bypass the rate limit and the request count, so the callers retry with withRetry (aws/retry.ts), each
+ * attempt taking a token of the invocation's rate limit.
+ *
+ * Every client, STS included, has connection and request timeouts (DEFAULT_AWS_TIMEOUTS): without them an
+ * endpoint that accepts the connection and never answers holds a call for the SDK's 300 s socket default,
+ * past any Lambda deadline. Errors that come without an HTTP answer (timeouts, refused or reset connections)
+ * name the endpoint they were sent to.
+ */
+import { ConfigServiceClient } from '@aws-sdk/client-config-service';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { AssumeRoleError } from './errors';
+
+/** How long an AWS call may wait for the network, per attempt. */
+export interface AwsTimeouts {
+  /** To open the TCP (and TLS) connection. */
+  connectionTimeoutMs: number;
+  /** For the whole request, from sending it to the answer's headers; also the longest silence while reading the body. */
+  requestTimeoutMs: number;
+}
+
+/**
+ * The timeouts of every AWS client the project makes (the rule, `scan`, and the remediation Lambda may reuse
+ * them). KMS and Config answer reads in well under a second; 10 s per attempt leaves room for a slow answer
+ * while a Lambda invocation with a 30 s stop margin can still retry once and send its evaluations.
+ */
+export const DEFAULT_AWS_TIMEOUTS: Readonly<AwsTimeouts> = Object.freeze({ connectionTimeoutMs: 3_000, requestTimeoutMs: 10_000 });
+
+/**
+ * The SDK v3 `requestHandler` options (@smithy/node-http-handler) for `timeouts`. In the installed handler,
+ * `requestTimeout` alone only logs a warning when exceeded; `throwOnRequestTimeout` makes it fail the call with
+ * TimeoutError. `socketTimeout` bounds the silence while the answer's body is read, after its headers came.
+ */
+export function requestHandlerOptions(timeouts: AwsTimeouts = DEFAULT_AWS_TIMEOUTS): {
+  connectionTimeout: number;
+  requestTimeout: number;
+  throwOnRequestTimeout: true;
+  socketTimeout: number;
+} {
+  return {
+    connectionTimeout: timeouts.connectionTimeoutMs,
+    requestTimeout: timeouts.requestTimeoutMs,
+    throwOnRequestTimeout: true,
+    socketTimeout: timeouts.requestTimeoutMs,
+  };
+}
+
+export interface AwsClients {
+  kms: KMSClient;
+  config: ConfigServiceClient;
+  /**
+   * ARN of the principal the calls are made as; named in annotations when a permission is missing. With
+   * `abortSignal`, the lookup is abandoned (and UNKNOWN_PRINCIPAL given) when the signal fires.
+   */
+  principal(options?: { abortSignal?: AbortSignal }): Promise<string>;
+  /**
+   * The account the KMS calls act in (KMS resolves a bare key ID in the caller's account): the execution
+   * role's account, or the function's own. Undefined when it cannot be found out; callers then fail closed.
+   */
+  account(options?: { abortSignal?: AbortSignal }): Promise<string | undefined>;
+}
+
+export interface ClientScope {
+  /** The account the event is about. */
+  accountId: string;
+  partition: string;
+  region: string;
+  /** When set, every call is made as `arn:<partition>:iam::<accountId>:role/<executionRoleName>`. */
+  executionRoleName?: string;
+}
+
+/** With `abortSignal`, an AssumeRole still in flight when the signal fires is abandoned (AssumeRoleError). */
+export type ClientsFactory = (scope: ClientScope, options?: { abortSignal?: AbortSignal }) => Promise<AwsClients>;
+
+/** Static credentials, as the SDK accepts them. */
+export interface StaticCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+  expiration?: Date;
+}
+
+/** Settings passed to every client (tests point them at moto). */
+export interface ClientSettings {
+  endpoint?: string;
+  credentials?: StaticCredentials;
+  /** SDK attempts per call of the STS client. KMS and Config clients always make one (see above). */
+  maxAttempts?: number;
+  /** @default DEFAULT_AWS_TIMEOUTS */
+  timeouts?: AwsTimeouts;
+}
+
+/** Client configuration for `settings`: everything but `timeouts` as given, the timeouts as a request handler. */
+export function sdkClientConfig(settings: ClientSettings): Omit<ClientSettings, 'timeouts'> & { requestHandler: ReturnType<typeof requestHandlerOptions> } {
+  const { timeouts, ...rest } = settings;
+  return { ...rest, requestHandler: requestHandlerOptions(timeouts ?? DEFAULT_AWS_TIMEOUTS) };
+}
+
+interface WithMiddleware {
+  middlewareStack: { add: (middleware: never, options: { step: 'finalizeRequest'; name: string; priority: 'low' }) => void };
+}
+
+/**
+ * Appends `(endpoint host:port)` to the message of an error that came without an HTTP answer (a timeout, a
+ * refused or reset connection), so a person sees which endpoint did not answer; the error's name (and so its
+ * classification) is unchanged.
+ */
+export function nameEndpointInNetworkErrors<C extends WithMiddleware>(client: C): C {
+  const middleware =
+    (next: (args: { request: unknown }) => Promise<unknown>) =>
+    async (args: { request: unknown }): Promise<unknown> => {
+      try {
+        return await next(args);
+      } catch (error) {
+        const request = args.request as { hostname?: unknown; port?: unknown } | undefined;
+        const status = (error as { $metadata?: { httpStatusCode?: unknown } } | null)?.$metadata?.httpStatusCode;
+        if (error instanceof Error && status === undefined && typeof request?.hostname === 'string') {
+          const endpoint = typeof request.port === 'number' ? `${request.hostname}:${request.port}` : request.hostname;
+          if (!error.message.includes(endpoint)) error.message = `${error.message} (endpoint ${endpoint})`;
+        }
+        throw error;
+      }
+    };
+  client.middlewareStack.add(middleware as never, { step: 'finalizeRequest', name: 'nameEndpointInNetworkErrors', priority: 'low' });
+  return client;
+}
+
+/** SDK attempts per KMS or Config call: one, the callers retry through their rate limit. */
+export const SDK_MAX_ATTEMPTS = 1;
+
+export interface ClientsFactoryOptions {
+  settings?: ClientSettings;
+  /** Milliseconds since the epoch; injectable for tests of credential reuse. */
+  now?: () => number;
+}
+
+/** Name used in annotations when the caller's identity cannot be found out. */
+export const UNKNOWN_PRINCIPAL = "the rule's Lambda execution role";
+
+/** Turns `arn:aws:sts::123:assumed-role/Name/session` into the role ARN a person grants permissions to. */
+export function roleArnFromCaller(arn: string): string {
+  const match = /^arn:([^:]+):sts::(\d{12}):assumed-role\/([^/]+)\/.+$/.exec(arn);
+  return match === null ? arn : `arn:${match[1]}:iam::${match[2]}:role/${match[3]}`;
+}
+
+export function executionRoleArn(scope: ClientScope & { executionRoleName: string }): string {
+  return `arn:${scope.partition}:iam::${scope.accountId}:role/${scope.executionRoleName}`;
+}
+
+// Refresh assumed-role credentials this long before they expire, so no call of a 15-minute invocation
+// runs on expired credentials.
+const CREDENTIAL_MARGIN_MS = 16 * 60 * 1000;
+
+export function createClientsFactory(options: ClientsFactoryOptions = {}): ClientsFactory {
+  const settings = sdkClientConfig(options.settings ?? {});
+  const now = options.now ?? Date.now;
+  const own = new Map<string, AwsClients>();
+  const assumed = new Map<string, { clients: AwsClients; expiresAt: number }>();
+  const sts = new Map<string, STSClient>();
+
+  // STSClient with a Region calls the regional endpoint (sts.<region>.amazonaws.com), which works for
+  // opt-in Regions and keeps the call in the Region (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_enable-regions.html).
+  const stsFor = (region: string): STSClient => {
+    let client = sts.get(region);
+    if (client === undefined) {
+      client = nameEndpointInNetworkErrors(new STSClient({ region, ...settings }));
+      sts.set(region, client);
+    }
+    return client;
+  };
+
+  const ownClients = (region: string): AwsClients => {
+    let clients = own.get(region);
+    if (clients === undefined) {
+      // These clients live as long as the warm container. Only a successful lookup is kept: one aborted by an
+      // invocation's deadline, or failed, is asked again by the next caller instead of naming
+      // UNKNOWN_PRINCIPAL for the container's lifetime.
+      let identity: Promise<{ arn: string; account: string }> | undefined;
+      const lookup = (abortSignal: AbortSignal | undefined): Promise<{ arn: string; account: string }> => {
+        if (identity === undefined) {
+          const pending = stsFor(region)
+            .send(new GetCallerIdentityCommand({}), abortSignal === undefined ? {} : { abortSignal })
+            .then((r) => {
+              const account = r.Account ?? /^arn:[^:]+:[^:]+::(\d{12}):/.exec(r.Arn ?? '')?.[1];
+              if (r.Arn === undefined || account === undefined) throw new Error('GetCallerIdentity returned no ARN or account');
+              return { arn: roleArnFromCaller(r.Arn), account };
+            });
+          identity = pending;
+          pending.catch(() => {
+            if (identity === pending) identity = undefined;
+          });
+        }
+        return identity;
+      };
+      clients = {
+        kms: nameEndpointInNetworkErrors(new KMSClient({ region, ...settings, maxAttempts: SDK_MAX_ATTEMPTS })),
+        config: nameEndpointInNetworkErrors(new ConfigServiceClient({ region, ...settings, maxAttempts: SDK_MAX_ATTEMPTS })),
+        principal: (options) => lookup(options?.abortSignal).then(
+          (i) => i.arn,
+          () => UNKNOWN_PRINCIPAL,
+        ),
+        account: (options) => lookup(options?.abortSignal).then(
+          (i) => i.account,
+          () => undefined,
+        ),
+      };
+      own.set(region, clients);
+    }
+    return clients;
+  };
+
+  return async (scope, callOptions) => {
+    if (scope.executionRoleName === undefined) return ownClients(scope.region);
+    const roleArn = executionRoleArn({ ...scope, executionRoleName: scope.executionRoleName });
+    const cacheKey = `${roleArn}|${scope.region}`;
+    const cached = assumed.get(cacheKey);
+    if (cached !== undefined && cached.expiresAt - CREDENTIAL_MARGIN_MS > now()) return cached.clients;
+    let credentials: StaticCredentials;
+    let expiresAt: number;
+    try {
+      const response = await stsFor(scope.region).send(
+        new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'kms-policy-guard' }),
+        callOptions?.abortSignal === undefined ? {} : { abortSignal: callOptions.abortSignal },
+      );
+      const c = response.Credentials;
+      if (c?.AccessKeyId === undefined || c.SecretAccessKey === undefined) throw new Error('AssumeRole returned no credentials');
+      expiresAt = c.Expiration?.getTime() ?? now() + 60 * 60 * 1000;
+      credentials = {
+        accessKeyId: c.AccessKeyId,
+        secretAccessKey: c.SecretAccessKey,
+        sessionToken: c.SessionToken,
+        expiration: c.Expiration,
+      };
+    } catch (cause) {
+      throw new AssumeRoleError(roleArn, { cause });
+    }
+    const clientSettings = { region: scope.region, ...settings, credentials, maxAttempts: SDK_MAX_ATTEMPTS };
+    const clients: AwsClients = {
+      kms: nameEndpointInNetworkErrors(new KMSClient(clientSettings)),
+      config: nameEndpointInNetworkErrors(new ConfigServiceClient(clientSettings)),
+      principal: () => Promise.resolve(roleArn),
+      // The execution role is in the event's account (executionRoleArn), so the calls act there.
+      account: () => Promise.resolve(scope.accountId),
+    };
+    assumed.set(cacheKey, { clients, expiresAt });
+    return clients;
+  };
+}

@@ -1,0 +1,148 @@
+/**
+ * analyzePolicy: parse, summarise access, run every check. Pure and total: it never throws, and a
+ * policy it cannot judge yields an INVALID_POLICY finding rather than silence.
+ */
+import { CHECKS } from './checks/registry';
+import type { CheckContext, FindingDraft } from './checks/toolkit';
+import { buildAccessSummary, type AccessSummary } from './access-summary';
+import { parsePolicy, type ParsedPolicy } from './parse-policy';
+import { accountOfArn } from './principals';
+import { severityRank, type AnalysisOptions, type Finding, type Warning } from './types';
+
+export interface AnalysisResult {
+  /** Findings, most severe first. */
+  findings: Finding[];
+  warnings: Warning[];
+  /** Who may do what; empty when the policy could not be read at all. */
+  summary: AccessSummary;
+  /** The parsed policy, when it could be read. */
+  policy?: ParsedPolicy;
+  /** The account judged to own the key, and where that came from. */
+  ownAccount?: string;
+  ownAccountSource: 'option' | 'key-arn' | 'unknown';
+}
+
+const CHECK_ORDER = new Map(CHECKS.map((c, i) => [c.meta.id, i]));
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function compareFindings(a: Finding, b: Finding): number {
+  return (
+    severityRank(b.severity) - severityRank(a.severity) ||
+    (CHECK_ORDER.get(a.checkId) ?? 0) - (CHECK_ORDER.get(b.checkId) ?? 0) ||
+    (a.statementIndexes[0] ?? -1) - (b.statementIndexes[0] ?? -1) ||
+    compareText(a.principals[0] ?? '', b.principals[0] ?? '') ||
+    (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)
+  );
+}
+
+/** Analyse one key policy, given as JSON text or an already-parsed value. Never throws. */
+export function analyzePolicy(input: unknown, options?: AnalysisOptions | null): AnalysisResult {
+  try {
+    return analyze(input, options ?? {});
+  } catch (e) {
+    // Fail closed: whatever went wrong, the policy is reported as not judged, never as clean.
+    return {
+      findings: [
+        {
+          checkId: 'INVALID_POLICY',
+          severity: 'critical',
+          title: 'The key policy cannot be parsed or breaks the policy grammar',
+          message: `$: the policy could not be analysed (${e instanceof Error ? e.message : 'unknown error'}); it is reported until it can be.`,
+          statementIndexes: [],
+          sids: [],
+          path: '$',
+          principals: [],
+          actions: [],
+          notJudged: true,
+        },
+      ],
+      warnings: [],
+      summary: { entries: [] },
+      ownAccountSource: 'unknown',
+    };
+  }
+}
+
+function analyze(input: unknown, options: AnalysisOptions): AnalysisResult {
+  const parsed = parsePolicy(input, options.duplicateKeyPaths);
+  const warnings: Warning[] = parsed.warnings;
+
+  let ownAccount: string | undefined;
+  let ownAccountSource: AnalysisResult['ownAccountSource'] = 'unknown';
+  if (options.accountId !== undefined && /^\d{12}$/.test(options.accountId)) {
+    ownAccount = options.accountId;
+    ownAccountSource = 'option';
+  } else if (options.keyArn !== undefined && accountOfArn(options.keyArn)) {
+    ownAccount = accountOfArn(options.keyArn);
+    ownAccountSource = 'key-arn';
+  }
+  if (ownAccount === undefined) {
+    warnings.push({
+      code: 'ACCOUNT_UNKNOWN',
+      path: '$',
+      message:
+        "The key's account is not known, so its own account and other accounts cannot be told apart: every account principal was judged as the key's own account (account-wide checks), and no cross-account finding was made. Pass the account id to judge cross-account access.",
+    });
+  }
+
+  const summary = parsed.policy ? buildAccessSummary(parsed.policy, ownAccount, options.keyArn) : { entries: [] };
+  const ctx: CheckContext = { policy: parsed.policy, parseErrors: parsed.errors, summary, options, ownAccount };
+  const disabled = options.disabledChecks && options.disabledChecks.length > 0 ? new Set(options.disabledChecks) : undefined;
+
+  const findings: Finding[] = [];
+  for (const check of CHECKS) {
+    if (disabled?.has(check.meta.id)) continue;
+    let drafts: FindingDraft[];
+    let crashed = false;
+    try {
+      drafts = check.run(ctx);
+    } catch (e) {
+      crashed = true;
+      // Fail closed: a check that breaks is reported as a finding, never as a pass.
+      drafts = [
+        {
+          message: `The check could not complete (${(e as Error).message}); the key is reported as failing it until the cause is fixed.`,
+          statementIndexes: [],
+          sids: [],
+          path: '$',
+          principals: [],
+          actions: [],
+        },
+      ];
+    }
+    for (const d of drafts) {
+      const finding: Finding = {
+        checkId: check.meta.id,
+        severity: check.meta.severity,
+        title: check.meta.title,
+        message: d.message,
+        statementIndexes: d.statementIndexes,
+        sids: d.sids,
+        path: d.path,
+        principals: d.principals,
+        actions: d.actions,
+      };
+      if (d.access !== undefined) finding.access = d.access;
+      if (d.conditionKeys !== undefined) finding.conditionKeys = d.conditionKeys;
+      if (crashed) finding.notJudged = true;
+      findings.push(finding);
+    }
+  }
+  // Insertion sort: a policy has a few findings, and Array.prototype.sort allocates.
+  for (let i = 1; i < findings.length; i++) {
+    const f = findings[i] as Finding;
+    let j = i - 1;
+    while (j >= 0 && compareFindings(findings[j] as Finding, f) > 0) {
+      findings[j + 1] = findings[j] as Finding;
+      j--;
+    }
+    findings[j + 1] = f;
+  }
+  const result: AnalysisResult = { findings, warnings, summary, ownAccountSource };
+  if (parsed.policy) result.policy = parsed.policy;
+  if (ownAccount) result.ownAccount = ownAccount;
+  return result;
+}

@@ -1,0 +1,30 @@
+import { CLASS_MASKS, union } from '../actions';
+import { accountWideAccess } from './account-wide';
+import { draftFromGrants, unionActions, type Check, type CheckMeta } from './toolkit';
+
+export const meta = {
+  id: 'ACCOUNT_WIDE_FULL_ACCESS',
+  title: 'Every principal of the account may administer and use the key',
+  severity: 'high',
+  rationale:
+    'The key policy grants the account principal both administration (such as kms:PutKeyPolicy) and cryptographic use, so any IAM identity of the account whose IAM policy allows it can decrypt the data and rewrite the key policy. The key adds no second lock on the data.',
+  remediation:
+    'Replace the account principal with the roles that administer the key (administration actions only) and, in a separate statement, the roles that use it (cryptographic actions only). Keep kms:PutKeyPolicy with a named administrator role so the key cannot become unmanageable.',
+  references: [
+    'https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html',
+    'https://docs.aws.amazon.com/kms/latest/developerguide/least-privilege.html',
+  ],
+} as const satisfies CheckMeta;
+
+export const accountWideFullAccess: Check = {
+  meta,
+  run(ctx) {
+    return accountWideAccess(ctx)
+      .filter((a) => a.admin.length > 0 && a.use.length > 0)
+      .map(({ entry, admin, use }) => {
+        const grants = [...new Set([...admin, ...use])].sort((a, b) => a.statementIndex - b.statementIndex);
+        const actions = unionActions(grants, union(CLASS_MASKS.administration, CLASS_MASKS.cryptographic));
+        return draftFromGrants(entry.principal, grants, actions, 'may both administer and use this key through IAM policies alone');
+      });
+  },
+};

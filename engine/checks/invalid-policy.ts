@@ -1,0 +1,29 @@
+import type { Check, CheckMeta } from './toolkit';
+
+export const meta = {
+  id: 'INVALID_POLICY',
+  title: 'The key policy cannot be parsed or breaks the policy grammar',
+  severity: 'critical',
+  rationale:
+    'A policy that cannot be read cannot be judged, so it is never reported as compliant. Statements that break the grammar are left out of the analysis, which may hide access they grant.',
+  remediation: 'Fix the element named in the finding (the JSON path says where); AWS rejects such policies in PutKeyPolicy.',
+  references: ['https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_grammar.html'],
+} as const satisfies CheckMeta;
+
+export const invalidPolicy: Check = {
+  meta,
+  run(ctx) {
+    return ctx.parseErrors.map((e) => {
+      const m = /^\$\.Statement\[(\d+)\]/.exec(e.path);
+      const index = m ? Number(m[1]) : undefined;
+      return {
+        message: `${e.path}: ${e.reason}`,
+        statementIndexes: index === undefined ? [] : [index],
+        sids: index === undefined ? [] : [undefined],
+        path: e.path,
+        principals: [],
+        actions: [],
+      };
+    });
+  },
+};

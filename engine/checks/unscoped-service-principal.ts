@@ -1,0 +1,34 @@
+import { CLASS_MASKS, CREATE_GRANT, union } from '../actions';
+import { grantsCovering } from '../access-summary';
+import { draftFromGrants, unionActions, type Check, type CheckMeta, type FindingDraft } from './toolkit';
+
+export const meta = {
+  id: 'UNSCOPED_SERVICE_PRINCIPAL',
+  title: 'A service principal may use or administer the key for any caller',
+  severity: 'medium',
+  rationale:
+    'An AWS service principal may use (or administer) the key without aws:SourceAccount, aws:SourceArn, aws:SourceOrgID or an encryption-context condition bound to your resources. The service acts for every customer, so another account can make it use your key on their behalf (the confused deputy).',
+  remediation:
+    'Add aws:SourceAccount (and ideally aws:SourceArn) conditions naming your account and resources, or bind kms:EncryptionContext:<service key> to your resource ARNs.',
+  references: [
+    'https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html',
+    'https://docs.aws.amazon.com/kms/latest/developerguide/conditions-aws.html',
+  ],
+} as const satisfies CheckMeta;
+
+// Using the key, handing out grants, or administering it: none of it should be open to every caller of a service.
+const USE = union(union(CLASS_MASKS.cryptographic, CREATE_GRANT), CLASS_MASKS.administration);
+
+export const unscopedServicePrincipal: Check = {
+  meta,
+  run(ctx) {
+    const drafts: FindingDraft[] = [];
+    for (const e of ctx.summary.entries) {
+      if (e.principal.kind !== 'service') continue;
+      const loose = grantsCovering(e, USE).filter((g) => !g.serviceScoped);
+      if (loose.length === 0) continue;
+      drafts.push(draftFromGrants(e.principal, loose, unionActions(loose, USE), 'may use or administer this key on behalf of any account'));
+    }
+    return drafts;
+  },
+};

@@ -1,0 +1,24 @@
+/**
+ * The engine's public surface. Everything outside engine/ imports from here, and only from here.
+ */
+export * from './types';
+export { analyzePolicy } from './analyze';
+export type { AnalysisResult } from './analyze';
+export { parsePolicy } from './parse-policy';
+export type { ParsedPolicy, ParsedStatement, ParseError, ParseResult } from './parse-policy';
+export { accessMatrix, type AccessSummary, type AccessEntry, type AccessLevel, type Grant } from './access-summary';
+export {
+  ACTION_CLASSES,
+  ACTION_CLASS_LABELS,
+  CLASS_MASKS,
+  KMS_ACTIONS,
+  actionNames,
+  matchActionPattern,
+  type ActionClass,
+  type ActionSet,
+} from './actions';
+export type { PrincipalClass } from './principals';
+export { PARTITIONS } from './principals';
+export { keyPath } from './json-text';
+export { CHECKS } from './checks/registry';
+export type { Check, CheckMeta } from './checks/toolkit';

@@ -1,0 +1,209 @@
+/**
+ * The scheduled sweep: every KMS key of the account and Region.
+ *
+ * Config's own records are preferred (ListDiscoveredResources + BatchGetResourceConfig, 100 keys a call): they
+ * cost no KMS quota. When Config records no keys, or the calls are not allowed or not supported, the sweep
+ * reads KMS directly (ListKeys, DescribeKey, GetKeyPolicy) with bounded concurrency, all calls sharing the
+ * invocation's rate limit.
+ *
+ * No new key is started once the deadline passes (about 30 s before the Lambda's end), nor a key whose first
+ * KMS request could only go out after it under the rate limit; evaluations already made are still sent, and
+ * the keys left over are counted. Each run starts at a different point of the list, so in accounts too large
+ * for one run every key is reached over successive runs.
+ *
+ * An item Config returns as deleted (ResourceDeleted, ResourceDeletedNotRecorded: the key went between the
+ * listing and the fetch) is NOT_APPLICABLE at once; KMS is not asked about it.
+ */
+import {
+  BatchGetResourceConfigCommand,
+  ListDiscoveredResourcesCommand,
+  type BaseConfigurationItem,
+  type ConfigServiceClient,
+  type ResourceKey,
+} from '@aws-sdk/client-config-service';
+import { awsErrorName, classifyAwsError } from '../aws/errors';
+import type { KmsKeyReader } from '../aws/kms-reader';
+import { withRetry } from '../aws/retry';
+import type { Clock } from '../runtime/clock';
+import { apiItemToNotificationItem, isDeletedStatus, keyFactsFromItem, KMS_KEY_RESOURCE_TYPE, type ItemStatus, type KeyFacts } from './configuration-item';
+import { judgeKey, type KeyJudge } from './evaluate-key';
+import type { RuleLogger } from './operations';
+import { decideVerdict, type Verdict } from './verdict';
+import type { CallDeadline } from '../runtime/deadline';
+import { runPool } from '../runtime/worker-pool';
+import { DeadlineReachedError } from '../runtime/deadline';
+
+export interface SweepDeps {
+  config: ConfigServiceClient;
+  kms: Pick<KmsKeyReader, 'listKeys'>;
+  judge: KeyJudge;
+  clock: Clock;
+  logger: RuleLogger;
+  /** Keys judged at once. @default 8 */
+  concurrency: number;
+  /**
+   * Absolute time (ms since epoch) after which no new key is started; a key whose first KMS request could
+   * only go out later (waiting for the rate limit) is not started either.
+   */
+  stopStartingAt: number;
+  /** When every Config call must be over (the invocation's), so a hung call cannot hold the sweep. */
+  deadline?: CallDeadline;
+  /** Called with each verdict as soon as it is made. */
+  onVerdict: (keyId: string, verdict: Verdict) => void;
+  /** Seed for the starting point of the list (e.g. the notification time). */
+  rotationSeed: string;
+}
+
+export interface SweepReport {
+  source: 'config' | 'kms';
+  /** Why Config's records were not used, when they were not. */
+  fallbackReason?: string;
+  /** Every key id listed. */
+  listed: string[];
+  evaluated: number;
+  /** Keys listed but not started because the deadline came. */
+  notEvaluated: number;
+}
+
+const BATCH = 100;
+
+/** FNV-1a, for a stable starting offset. */
+function hash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h;
+}
+
+export function rotate<T>(items: readonly T[], seed: string): T[] {
+  if (items.length === 0) return [];
+  const offset = hash(seed) % items.length;
+  return [...items.slice(offset), ...items.slice(0, offset)];
+}
+
+type Listing = { ok: true; ids: string[] } | { ok: false; reason: string };
+
+async function listRecordedKeys(deps: SweepDeps): Promise<Listing> {
+  const ids: string[] = [];
+  let nextToken: string | undefined;
+  try {
+    do {
+      const page = await withRetry(
+        (attempt) =>
+          deps.config.send(
+            new ListDiscoveredResourcesCommand({ resourceType: KMS_KEY_RESOURCE_TYPE, limit: BATCH, nextToken }),
+            attempt,
+          ),
+        { clock: deps.clock, ...(deps.deadline !== undefined ? { deadline: deps.deadline } : {}) },
+      );
+      for (const r of page.resourceIdentifiers ?? []) {
+        // Deleted resources are listed only on request; skip any that slip through.
+        if (r.resourceId !== undefined && r.resourceDeletionTime === undefined) ids.push(r.resourceId);
+      }
+      nextToken = page.nextToken === '' ? undefined : page.nextToken;
+    } while (nextToken !== undefined);
+  } catch (error) {
+    return { ok: false, reason: `config:ListDiscoveredResources failed with ${awsErrorName(error)} (${classifyAwsError(error)})` };
+  }
+  return ids.length === 0 ? { ok: false, reason: 'Config records no AWS::KMS::Key' } : { ok: true, ids };
+}
+
+/** Items of one batch; keys Config did not return (even after retrying unprocessed keys) come back as missing. */
+async function fetchBatch(ids: string[], deps: SweepDeps): Promise<{ items: BaseConfigurationItem[]; missing: string[] }> {
+  const items: BaseConfigurationItem[] = [];
+  let keys: ResourceKey[] = ids.map((resourceId) => ({ resourceType: KMS_KEY_RESOURCE_TYPE, resourceId }));
+  for (let attempt = 1; keys.length > 0 && attempt <= 4; attempt++) {
+    try {
+      const page = await withRetry((attempt) => deps.config.send(new BatchGetResourceConfigCommand({ resourceKeys: keys }), attempt), {
+        clock: deps.clock,
+        ...(deps.deadline !== undefined ? { deadline: deps.deadline } : {}),
+      });
+      items.push(...(page.baseConfigurationItems ?? []));
+      keys = page.unprocessedResourceKeys ?? [];
+    } catch (error) {
+      deps.logger.warn('config:BatchGetResourceConfig failed; reading these keys from KMS', {
+        errorName: awsErrorName(error),
+        keys: keys.length,
+      });
+      break;
+    }
+    const wait = 100 * 2 ** attempt;
+    if (keys.length > 0 && deps.deadline !== undefined && deps.clock.now() + wait >= deps.deadline.at) break;
+    if (keys.length > 0) await deps.clock.sleep(wait);
+  }
+  const returned = new Set(items.map((i) => i.resourceId));
+  return { items, missing: ids.filter((id) => !returned.has(id)) };
+}
+
+async function judgeAll(entries: KeyFacts[], deps: SweepDeps): Promise<{ started: number; notStarted: number }> {
+  return runPool(
+    entries,
+    deps.concurrency,
+    async (facts) => {
+      let verdict: Verdict;
+      try {
+        verdict = await judgeKey(facts, deps.judge, { notAfter: deps.stopStartingAt });
+      } catch (error) {
+        // Its first request would have come after the stop time: the key waits for the next run.
+        if (error instanceof DeadlineReachedError) return false;
+        throw error;
+      }
+      deps.onVerdict(facts.keyId, verdict);
+      return true;
+    },
+    () => deps.clock.now() < deps.stopStartingAt,
+  );
+}
+
+export async function sweep(deps: SweepDeps): Promise<SweepReport> {
+  const recorded = await listRecordedKeys(deps);
+  if (recorded.ok) {
+    const ids = rotate(recorded.ids, deps.rotationSeed);
+    let evaluated = 0;
+    let offset = 0;
+    for (; offset < ids.length && deps.clock.now() < deps.stopStartingAt; offset += BATCH) {
+      const chunk = ids.slice(offset, offset + BATCH);
+      const { items, missing } = await fetchBatch(chunk, deps);
+      const facts: KeyFacts[] = [];
+      for (const item of items) {
+        if (item.resourceId !== undefined && isDeletedStatus(item.configurationItemStatus as ItemStatus)) {
+          // Deleted since it was listed: nothing to read, in Config or in KMS.
+          deps.onVerdict(item.resourceId, decideVerdict({ kind: 'deleted' }, deps.judge.params));
+          evaluated++;
+          continue;
+        }
+        try {
+          facts.push(keyFactsFromItem(apiItemToNotificationItem(item, 'baseConfigurationItem')));
+        } catch (error) {
+          deps.logger.warn('unusable configuration item; reading the key from KMS', { resourceId: item.resourceId, errorName: awsErrorName(error) });
+          if (item.resourceId !== undefined) facts.push({ keyId: item.resourceId });
+        }
+      }
+      facts.push(...missing.map((keyId) => ({ keyId })));
+      const result = await judgeAll(facts, deps);
+      evaluated += result.started;
+      if (result.notStarted > 0) {
+        // Every key of the earlier chunks and the deleted ones of this chunk were evaluated.
+        return { source: 'config', listed: recorded.ids, evaluated, notEvaluated: Math.max(0, ids.length - evaluated) };
+      }
+    }
+    return { source: 'config', listed: recorded.ids, evaluated, notEvaluated: Math.max(0, ids.length - offset) };
+  }
+
+  deps.logger.info('reading keys from KMS', { reason: recorded.reason });
+  const keys = await deps.kms.listKeys();
+  const ordered = rotate(keys, deps.rotationSeed);
+  const result = await judgeAll(
+    ordered.map((k) => (k.arn === undefined ? { keyId: k.keyId } : { keyId: k.keyId, arn: k.arn })),
+    deps,
+  );
+  return {
+    source: 'kms',
+    fallbackReason: recorded.reason,
+    listed: keys.map((k) => k.keyId),
+    evaluated: result.started,
+    notEvaluated: result.notStarted,
+  };
+}

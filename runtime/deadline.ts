@@ -1,0 +1,35 @@
+/**
+ * Deadlines of a run: the time a call must be over by, and the errors that say a deadline was reached.
+ */
+
+/**
+ * The time by which a call must be over: `at` on the caller's clock (attempts and backoff waits are planned
+ * against it), and `signal`, which aborts a request still in flight at that time (given to the SDK's `send`).
+ */
+export interface CallDeadline {
+  /** Milliseconds since the epoch, on the retry's clock. */
+  at: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * A key's first request could only be made after the run's stop time, so the key was not started.
+ * Control flow within a sweep (the key waits for the next run), never the outcome of an invocation.
+ */
+export class DeadlineReachedError extends Error {
+  override readonly name = 'DeadlineReachedError';
+  constructor(readonly operation: string) {
+    super(`${operation} would have to wait past the invocation's stop time; the key was not started`);
+  }
+}
+
+/**
+ * A call could not finish before the invocation's deadline: its request was aborted, or its next attempt (or
+ * the wait before it) would have ended past the deadline. The evaluations already made are still sent.
+ */
+export class InvocationDeadlineError extends Error {
+  override readonly name = 'InvocationDeadlineError';
+  constructor(options?: { cause?: unknown }) {
+    super("the call did not answer before the invocation's deadline and was abandoned", options);
+  }
+}
