@@ -20,5 +20,5 @@ export {
 export type { PrincipalClass } from './principals';
 export { PARTITIONS } from './principals';
 export { keyPath } from './json-text';
-export { CHECKS } from './checks/registry';
+export { CHECK, CHECKS, CHECK_IDS, isCheckId } from './checks/registry';
 export type { Check, CheckMeta } from './checks/toolkit';

@@ -1,6 +1,7 @@
 /**
  * Public types of the analysis engine. The engine is pure: no AWS SDK, no fs, no Lambda types.
  */
+import type { CheckId } from './checks/registry';
 
 export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -14,23 +15,7 @@ export function isSeverity(value: unknown): value is Severity {
   return typeof value === 'string' && (SEVERITIES as readonly string[]).includes(value);
 }
 
-export const CHECK_IDS = [
-  'INVALID_POLICY',
-  'PUBLIC_ACCESS',
-  'UNTRUSTED_CROSS_ACCOUNT',
-  'ACCOUNT_WIDE_FULL_ACCESS',
-  'ACCOUNT_WIDE_USAGE',
-  'ACCOUNT_WIDE_ADMINISTRATION',
-  'NO_SEPARATION_OF_DUTIES',
-  'UNCONSTRAINED_GRANT_CREATION',
-  'UNSCOPED_SERVICE_PRINCIPAL',
-  'ALLOW_WITH_NEGATION',
-] as const;
-export type CheckId = (typeof CHECK_IDS)[number];
-
-export function isCheckId(value: unknown): value is CheckId {
-  return typeof value === 'string' && (CHECK_IDS as readonly string[]).includes(value);
-}
+export type { CheckId };
 
 /** Options that describe the key being analysed and who is trusted. */
 export interface AnalysisOptions {

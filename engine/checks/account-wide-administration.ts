@@ -12,7 +12,7 @@ export const meta = {
   references: ['https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#key-policy-default-allow-administrators'],
 } as const satisfies CheckMeta;
 
-export const accountWideAdministration: Check = {
+export const accountWideAdministration = {
   meta,
   run(ctx) {
     return accountWideAccess(ctx)
@@ -25,4 +25,4 @@ export const accountWideAdministration: Check = {
         return draftFromGrants(entry.principal, admin, actions, what);
       });
   },
-};
+} satisfies Check;

@@ -16,7 +16,7 @@ export const meta = {
   ],
 } as const satisfies CheckMeta;
 
-export const accountWideFullAccess: Check = {
+export const accountWideFullAccess = {
   meta,
   run(ctx) {
     return accountWideAccess(ctx)
@@ -27,4 +27,4 @@ export const accountWideFullAccess: Check = {
         return draftFromGrants(entry.principal, grants, actions, 'may both administer and use this key through IAM policies alone');
       });
   },
-};
+} satisfies Check;

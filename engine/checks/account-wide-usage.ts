@@ -16,7 +16,7 @@ export const meta = {
   ],
 } as const satisfies CheckMeta;
 
-export const accountWideUsage: Check = {
+export const accountWideUsage = {
   meta,
   run(ctx) {
     return accountWideAccess(ctx)
@@ -25,4 +25,4 @@ export const accountWideUsage: Check = {
         draftFromGrants(entry.principal, use, unionActions(use, CLASS_MASKS.cryptographic), 'may use this key for cryptographic operations through IAM policies alone'),
       );
   },
-};
+} satisfies Check;

@@ -14,7 +14,7 @@ export const meta = {
   ],
 } as const satisfies CheckMeta;
 
-export const allowWithNegation: Check = {
+export const allowWithNegation = {
   meta,
   run(ctx) {
     return (ctx.policy?.statements ?? [])
@@ -34,4 +34,4 @@ export const allowWithNegation: Check = {
         };
       });
   },
-};
+} satisfies Check;

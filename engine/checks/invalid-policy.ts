@@ -10,7 +10,7 @@ export const meta = {
   references: ['https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_grammar.html'],
 } as const satisfies CheckMeta;
 
-export const invalidPolicy: Check = {
+export const invalidPolicy = {
   meta,
   run(ctx) {
     return ctx.parseErrors.map((e) => {
@@ -26,4 +26,4 @@ export const invalidPolicy: Check = {
       };
     });
   },
-};
+} satisfies Check;

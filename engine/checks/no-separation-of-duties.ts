@@ -12,7 +12,7 @@ export const meta = {
   references: ['https://docs.aws.amazon.com/kms/latest/developerguide/least-privilege.html'],
 } as const satisfies CheckMeta;
 
-export const noSeparationOfDuties: Check = {
+export const noSeparationOfDuties = {
   meta,
   run(ctx) {
     const drafts: FindingDraft[] = [];
@@ -31,4 +31,4 @@ export const noSeparationOfDuties: Check = {
     }
     return drafts;
   },
-};
+} satisfies Check;

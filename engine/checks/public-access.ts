@@ -15,7 +15,7 @@ export const meta = {
   ],
 } as const satisfies CheckMeta;
 
-export const publicAccess: Check = {
+export const publicAccess = {
   meta,
   run(ctx) {
     return ctx.summary.entries
@@ -25,4 +25,4 @@ export const publicAccess: Check = {
         return draftFromGrants(e.principal, e.grants, unionActions(e.grants, ALL_ACTIONS), `may act on this key${via}`);
       });
   },
-};
+} satisfies Check;

@@ -7,11 +7,12 @@ import { RESOURCE_ORG, keyCategory } from '../conditions';
 import { memoize } from '../memo';
 import type { ParseError, ParsedPolicy } from '../parse-policy';
 import type { PrincipalClass } from '../principals';
-import type { AnalysisOptions, CheckId, Finding, Severity } from '../types';
+import type { AnalysisOptions, Finding, Severity } from '../types';
 import type { AccountWideAccess } from './account-wide';
 
 export interface CheckMeta {
-  id: CheckId;
+  /** Stable id, SCREAMING_SNAKE_CASE; the `CheckId` type is the union of every registered check's id. */
+  id: string;
   title: string;
   severity: Severity;
   /** Why it matters. */

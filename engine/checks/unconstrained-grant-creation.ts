@@ -17,7 +17,7 @@ export const meta = {
   ],
 } as const satisfies CheckMeta;
 
-export const unconstrainedGrantCreation: Check = {
+export const unconstrainedGrantCreation = {
   meta,
   run(ctx) {
     const drafts: FindingDraft[] = [];
@@ -31,4 +31,4 @@ export const unconstrainedGrantCreation: Check = {
     }
     return drafts;
   },
-};
+} satisfies Check;

@@ -19,7 +19,7 @@ export const meta = {
 // Using the key, handing out grants, or administering it: none of it should be open to every caller of a service.
 const USE = union(union(CLASS_MASKS.cryptographic, CREATE_GRANT), CLASS_MASKS.administration);
 
-export const unscopedServicePrincipal: Check = {
+export const unscopedServicePrincipal = {
   meta,
   run(ctx) {
     const drafts: FindingDraft[] = [];
@@ -31,4 +31,4 @@ export const unscopedServicePrincipal: Check = {
     }
     return drafts;
   },
-};
+} satisfies Check;

@@ -61,11 +61,11 @@ function whyUntrusted(ctx: CheckContext, e: AccessEntry): string {
   return 'may act on this key from outside the trusted accounts';
 }
 
-export const untrustedCrossAccount: Check = {
+export const untrustedCrossAccount = {
   meta,
   run(ctx) {
     return ctx.summary.entries
       .filter((e) => untrusted(ctx, e))
       .map((e) => draftFromGrants(e.principal, e.grants, unionActions(e.grants, ALL_ACTIONS), whyUntrusted(ctx, e)));
   },
-};
+} satisfies Check;
