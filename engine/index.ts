@@ -3,7 +3,7 @@
  */
 export * from './types';
 export { analyzePolicy } from './analyze';
-export type { AnalysisResult } from './analyze';
+export type { AnalysisResult, InternalError } from './analyze';
 export { parsePolicy } from './parse-policy';
 export type { ParsedPolicy, ParsedStatement, ParseError, ParseResult } from './parse-policy';
 export { accessMatrix, type AccessSummary, type AccessEntry, type AccessLevel, type Grant } from './access-summary';
