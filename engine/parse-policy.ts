@@ -34,6 +34,10 @@ function at(path: string, raw: unknown, i: number): string {
 export interface ParseError {
   path: string;
   reason: string;
+  /** The entry of the Statement array the error lies in, when it lies in one. */
+  statementIndex?: number;
+  /** That statement's Sid, when it has one. */
+  sid?: string;
 }
 
 export interface PrincipalEntry {
@@ -123,12 +127,20 @@ function statementOf(path: string, statementIsArray: boolean): number | undefine
   return statementIsArray ? undefined : 0;
 }
 
+/** Where errors raised in Statement entry `index` (written as `value`) lie. */
+function statementContext(index: number, value: unknown): { statementIndex: number; sid?: string } {
+  return isRecord(value) && typeof value.Sid === 'string' ? { statementIndex: index, sid: value.Sid } : { statementIndex: index };
+}
+
 class Parser {
   readonly errors: ParseError[] = [];
   readonly warnings: Warning[] = [];
 
+  /** The entry of the Statement array being read, which the errors raised meanwhile lie in. */
+  private inStatement: { statementIndex: number; sid?: string } | undefined;
+
   error(path: string, reason: string): void {
-    this.errors.push({ path, reason });
+    this.errors.push(this.inStatement ? { path, reason, ...this.inStatement } : { path, reason });
   }
 
   /**
@@ -154,22 +166,24 @@ class Parser {
     return count;
   }
 
-  /** One error per duplicated key (each path once); the statements holding one are left out. */
+  /** One error per duplicated key (each path once); the statements holding one are left out (see parse). */
   duplicateKeys(doc: unknown, paths: readonly string[]): void {
-    const statementIsArray = isRecord(doc) && Array.isArray(doc.Statement);
+    const statements = isRecord(doc) && Array.isArray(doc.Statement) ? (doc.Statement as unknown[]) : undefined;
     for (const path of new Set(paths)) {
       const segments = pathSegments(path);
       const name = segments?.[segments.length - 1];
       const kept = segments ? valueAt(doc, segments) : undefined;
       const what = typeof name === 'string' ? `"${name}"` : 'this key';
       const value = kept ? ` (the last, ${shown(kept.value)}, is what JSON.parse and this analysis read)` : '';
-      const index = statementOf(path, statementIsArray);
+      const index = statementOf(path, statements !== undefined);
       if (index !== undefined) (this.ambiguous ??= new Set()).add(index);
+      this.inStatement = statements && index !== undefined ? statementContext(index, statements[index]) : undefined;
       this.error(
         path,
         `${what} appears more than once in the same object, so readers may disagree on its value${value}: some keep the first, others the last, others reject the policy. Keep one ${what} with the value you mean${index === undefined ? '' : '; until then the statement is left out of the analysis'}`,
       );
     }
+    this.inStatement = undefined;
   }
 
   /**
@@ -223,18 +237,18 @@ class Parser {
         return undefined;
       }
     }
-    if (callerDuplicates && callerDuplicates.length > 0) this.duplicateKeys(doc, callerDuplicates);
     const policy = this.document(doc);
+    if (callerDuplicates && callerDuplicates.length > 0) this.duplicateKeys(doc, callerDuplicates);
     if (typeof input === 'string') {
       // JSON.parse keeps only the last of two equal keys: find them in the text itself.
       const inText = duplicateKeyPaths(input, doc, this.errors.length === 0 ? this.members : undefined);
       const fresh = callerDuplicates ? inText.filter((p) => !callerDuplicates.includes(p)) : inText;
-      if (fresh.length > 0) {
-        this.duplicateKeys(doc, fresh);
-        const ambiguous = this.ambiguous;
-        if (policy && ambiguous) policy.statements = policy.statements.filter((st) => !ambiguous.has(st.index));
-      }
+      if (fresh.length > 0) this.duplicateKeys(doc, fresh);
     }
+    // One way out for a statement holding a duplicate, however the duplicate was learnt: it is read like any
+    // other (so its Sid still counts against a second statement with the same one), then left out.
+    const ambiguous = this.ambiguous;
+    if (policy && ambiguous) policy.statements = policy.statements.filter((st) => !ambiguous.has(st.index));
     return policy;
   }
 
@@ -263,6 +277,8 @@ class Parser {
     const sids = new Map<string, string>();
     list.forEach((value, index) => {
       const path = list === st ? '$.Statement' + indexStep(index) : '$.Statement';
+      // A Statement written as one object is no entry of an array: its errors name no statement index.
+      this.inStatement = list === st ? statementContext(index, value) : undefined;
       const parsed = this.statement(value, path, index);
       if (parsed?.sid !== undefined) {
         const prev = sids.get(parsed.sid);
@@ -271,6 +287,7 @@ class Parser {
       }
       if (parsed) policy.statements.push(parsed);
     });
+    this.inStatement = undefined;
     return policy;
   }
 
@@ -306,7 +323,6 @@ class Parser {
 
     if (
       this.errors.length > before ||
-      this.ambiguous?.has(index) === true ||
       !effect ||
       !principals ||
       principalPath === undefined ||
