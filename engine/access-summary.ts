@@ -37,8 +37,6 @@ export interface Grant {
   level: 'conditional' | 'unconditional';
   /** Condition keys (as written) that limit the grant without narrowing who. */
   conditionKeys: string[];
-  /** Condition keys that narrowed the statement's principal to this class. */
-  narrowedBy: string[];
   /** CreateGrant is limited by kms:GrantIsForAWSResource or a kms:GrantOperations limit. */
   grantConstrained: boolean;
   /** A service principal is scoped by aws:SourceAccount / aws:SourceArn / an encryption-context binding. */
@@ -57,7 +55,7 @@ export interface Grant {
   limitedBy: number[];
 }
 
-export interface AccessCell {
+interface AccessCell {
   level: AccessLevel;
   statementIndexes: number[];
 }
@@ -72,8 +70,6 @@ export interface AccessEntry {
 export interface AccessSummary {
   /** Sorted by principal id, so the summary does not depend on statement order. */
   entries: AccessEntry[];
-  /** The key's account when known. */
-  ownAccount?: string;
 }
 
 interface DenyRule {
@@ -155,7 +151,6 @@ function grantsForAllow(st: ParsedStatement, ownAccount: string | undefined, gra
   // Conditions are ANDed, so their order must not matter: narrow by account and organisation first, then by
   // ARN or service, then by the identifiers that name no account.
   if (narrowing.length > 1) narrowing.sort((a, b) => a.rank - b.rank || (a.order < b.order ? -1 : a.order > b.order ? 1 : 0));
-  const narrowedBy = narrowing.length === 0 ? NONE : narrowing.map((n) => n.key);
   if (sourceAccounts.length > 1) sourceAccounts = [...new Set(sourceAccounts)];
   // At most MAX_NARROWED_CLASSES classes per statement, shared among its written principals.
   const narrowedCap = Math.max(16, Math.floor(MAX_NARROWED_CLASSES / Math.max(1, base.length)));
@@ -163,7 +158,7 @@ function grantsForAllow(st: ParsedStatement, ownAccount: string | undefined, gra
     const path = written.path;
     const principal = onlyServices && written.principal.kind === 'anyone' ? ANY_SERVICE : written.principal;
     if (narrowing.length === 0) {
-      grants.push(makeGrant(st, path, principal, principal, limitingKeys, narrowedBy, grantConstrained, serviceScoped, sourceAccounts, sourceOrganizations));
+      grants.push(makeGrant(st, path, principal, limitingKeys, grantConstrained, serviceScoped, sourceAccounts, sourceOrganizations));
       continue;
     }
     let classes: { cls: PrincipalClass; unchangedBy: string[]; orgs: string[] }[] = [{ cls: principal, unchangedBy: [], orgs: NONE }];
@@ -191,7 +186,7 @@ function grantsForAllow(st: ParsedStatement, ownAccount: string | undefined, gra
     }
     for (const { cls, unchangedBy, orgs } of classes) {
       const conditionKeys = unchangedBy.length === 0 ? limitingKeys : [...new Set([...limitingKeys, ...unchangedBy])];
-      const grant = makeGrant(st, path, principal, cls, conditionKeys, narrowedBy, grantConstrained, serviceScoped, sourceAccounts, sourceOrganizations);
+      const grant = makeGrant(st, path, cls, conditionKeys, grantConstrained, serviceScoped, sourceAccounts, sourceOrganizations);
       if (orgs.length > 0) grant.memberOf = orgs.map((o) => (o === RESOURCE_ORG ? o : o.split('/')[0] ?? o));
       grants.push(grant);
     }
@@ -201,10 +196,8 @@ function grantsForAllow(st: ParsedStatement, ownAccount: string | undefined, gra
 function makeGrant(
   st: ParsedStatement,
   path: string,
-  written: PrincipalClass,
   cls: PrincipalClass,
   conditionKeys: string[],
-  narrowedBy: string[],
   grantConstrained: boolean,
   serviceScoped: boolean,
   sourceAccounts: string[],
@@ -220,7 +213,6 @@ function makeGrant(
       actions: st.actions,
       level: conditionKeys.length > 0 ? 'conditional' : 'unconditional',
       conditionKeys,
-      narrowedBy: cls.id === written.id ? NONE : narrowedBy,
       grantConstrained,
       serviceScoped,
       sourceAccounts,
@@ -237,7 +229,6 @@ function makeGrant(
     actions: st.actions,
     level: conditionKeys.length > 0 ? 'conditional' : 'unconditional',
     conditionKeys,
-    narrowedBy: cls.id === written.id ? NONE : narrowedBy,
     grantConstrained,
     serviceScoped,
     sourceAccounts,
@@ -532,7 +523,6 @@ function carvedGrant(g: Grant, cls: PrincipalClass, p: Part, carvedBy: number[])
     actions: p.actions,
     level: p.level,
     conditionKeys: p.conditionKeys,
-    narrowedBy: g.narrowedBy,
     grantConstrained: g.grantConstrained,
     serviceScoped: g.serviceScoped,
     sourceAccounts: g.sourceAccounts,
@@ -696,10 +686,7 @@ function applyDenies(grants: readonly Grant[], denies: readonly DenyRule[]): Gra
 
 export function buildAccessSummary(policy: ParsedPolicy, ownAccount: string | undefined, keyArn: string | undefined): AccessSummary {
   const { grants, denies } = statementEffects(policy, keyArn, ownAccount);
-  const entries = groupByPrincipal(applyDenies(grants, denies), policy);
-  const summary: AccessSummary = { entries };
-  if (ownAccount) summary.ownAccount = ownAccount;
-  return summary;
+  return { entries: groupByPrincipal(applyDenies(grants, denies), policy) };
 }
 
 /** The grants of the Allow statements and the rules of the Deny statements that apply to this key. */

@@ -60,7 +60,6 @@ export interface ParsedStatement {
   actionNegated: boolean;
   /** The KMS actions the statement covers (NotAction already complemented). */
   actions: ActionSet;
-  actionPatterns: string[];
   resourceNegated: boolean;
   resources: string[];
   conditions: ParsedCondition[];
@@ -315,8 +314,8 @@ class Parser {
     const principalPath = principalName === undefined ? undefined : key(path, principalName);
     const principals = principalName === undefined || principalPath === undefined ? undefined : this.principalEntries(value[principalName], principalName, principalPath);
     const actionName = this.oneOf(value, path, 'Action', 'the statement has no Action: add "Action" (or "NotAction")');
-    const actionPatterns = actionName === undefined ? undefined : this.stringList(value[actionName], path, actionName, actionName);
-    const actions = actionName === undefined || actionPatterns === undefined ? undefined : this.actionSet(actionPatterns, value[actionName], path, actionName);
+    const actionList = actionName === undefined ? undefined : this.stringList(value[actionName], path, actionName, actionName);
+    const actions = actionName === undefined || actionList === undefined ? undefined : this.actionSet(actionList, value[actionName], path, actionName);
     const resourceName = this.oneOf(value, path, 'Resource', 'the statement has no Resource: in a key policy use "Resource": "*" (this key)');
     const resources = resourceName === undefined ? undefined : this.stringList(value[resourceName], path, resourceName, resourceName);
     const conditions = value.Condition === undefined ? NO_CONDITIONS : this.conditionElement(value.Condition, `${path}.Condition`);
@@ -327,7 +326,6 @@ class Parser {
       !principals ||
       principalPath === undefined ||
       actions === undefined ||
-      !actionPatterns ||
       !resources ||
       !conditions
     ) {
@@ -348,7 +346,6 @@ class Parser {
         principalPath,
         actionNegated,
         actions,
-        actionPatterns,
         resourceNegated,
         resources,
         conditions,
@@ -363,7 +360,6 @@ class Parser {
       principalPath,
       actionNegated,
       actions,
-      actionPatterns,
       resourceNegated,
       resources,
       conditions,
