@@ -583,7 +583,6 @@ function applyDenies(grants: readonly Grant[], denies: readonly DenyRule[]): Gra
     classOf[i] = c;
   }
   const reaches = new Uint8Array(classes.length);
-  const classDeniesOf = new Array<ClassDenies | undefined>(classes.length);
   // A grant the Denies change for its own class is updated in place once every atom has read it as written
   // (other atoms still carve from it), rather than copied: a policy of thousands of statements would
   // otherwise build every such grant twice.
@@ -592,15 +591,12 @@ function applyDenies(grants: readonly Grant[], denies: readonly DenyRule[]): Gra
   const rewrittenClass: PrincipalClass[] = [];
   for (const atom of atoms) {
     const atomDenies = denyIndex(atom.cls);
-    let reached = false;
+    // Every atom is reached by some written class: its own, or the one it was carved from.
     for (let c = 0; c < classes.length; c++) {
       const written = classes[c] as PrincipalClass;
       const id = written.id;
-      const reach = id === atom.cls.id || contains(written, atom.cls) || atom.parents.includes(id);
-      reaches[c] = reach ? 1 : 0;
-      if (reach) reached = true;
+      reaches[c] = id === atom.cls.id || contains(written, atom.cls) || atom.parents.includes(id) ? 1 : 0;
     }
-    if (!reached) continue;
     // The atom's own class (written by some Allow), if any: a grant is the atom's own when written for it.
     const ownClass = classIndex.get(atom.cls.id) ?? -1;
     // Per written class, action set and level: whether the atom keeps no more than the class (most do),
@@ -614,7 +610,7 @@ function applyDenies(grants: readonly Grant[], denies: readonly DenyRule[]): Gra
       const g = grants[i] as Grant;
       const own = c === ownClass;
       // No Deny takes anything from the class this grant was written for: it stands as written.
-      if (own && g.principal === atom.cls && g.carvedBy === NO_INDEXES) {
+      if (own && g.principal === atom.cls) {
         if (atomDenies.covering.length === 0) {
           out.push(g);
           continue;
@@ -625,7 +621,7 @@ function applyDenies(grants: readonly Grant[], denies: readonly DenyRule[]): Gra
           continue;
         }
       }
-      const parentDenies = own ? atomDenies : (classDeniesOf[c] ??= denyIndex(g.principal));
+      const parentDenies = own ? atomDenies : denyIndex(g.principal);
       let known: Map<ActionSet, boolean> | undefined;
       if (!own) {
         coveredFor ??= new Array<Covered | undefined>(classes.length);

@@ -398,18 +398,15 @@ class Parser {
       this.error(ppath, `${name} must be "*" or an object such as {"AWS": "arn:aws:iam::111122223333:root"}, found ${typeName(value)}`);
       return undefined;
     }
-    let count = 0;
-    let unknownType = false;
-    for (const k in value) {
-      count++;
-      this.members++;
-      if (!PRINCIPAL_TYPE_SET.has(k)) unknownType = true;
-    }
+    const before = this.errors.length;
+    const count = this.checkElementNames(value, PRINCIPAL_TYPE_SET, ppath, name);
+    this.members += count;
     if (count === 0) {
       this.error(ppath, `${name} is an empty object: name at least one principal`);
       return undefined;
     }
-    this.checkElementNames(value, PRINCIPAL_TYPE_SET, ppath, name);
+    // Each name that is not a principal type was just reported.
+    const unknownType = this.errors.length > before;
     // The entries fill an array of exactly their number (counted before the lists are checked; a list that
     // fails its check fails the statement): a statement's entries live as long as the analysis, and an array
     // grown by push keeps room for 17.
