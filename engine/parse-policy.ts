@@ -116,8 +116,6 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-const key = keyPath;
-
 /** The statement a path lies in: `$.Statement[3]…` → 3, `$.Statement.Effect` (one statement object) → 0. */
 function statementOf(path: string, statementIsArray: boolean): number | undefined {
   const m = /^\$\.Statement(?:\[(\d+)\])?(?=[.[])/.exec(path);
@@ -156,7 +154,7 @@ class Parser {
       if (allowed.has(name)) continue;
       const near = [...allowed].find((a) => a.toLowerCase() === name.toLowerCase());
       this.error(
-        key(path, name),
+        keyPath(path, name),
         near
           ? `element names are case-sensitive: write "${near}", not "${name}"`
           : `unknown ${where} element "${name}" (allowed: ${[...allowed].join(', ')})`,
@@ -194,7 +192,7 @@ class Parser {
     if (typeof value === 'string' && value !== '') return [value];
     if (Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string' && v !== '')) return value as string[];
     // The path of the list (`parent` then `member`) is built only here, for the error.
-    return this.badStringList(value, key(parent, member), sub === undefined ? element : `${element}.${sub}`);
+    return this.badStringList(value, keyPath(parent, member), sub === undefined ? element : `${element}.${sub}`);
   }
 
   /** The error for a value that is not a string or a non-empty array of non-empty strings. */
@@ -311,7 +309,7 @@ class Parser {
 
     // Each element read in turn (errors in element order), into locals rather than an object per element.
     const principalName = this.oneOf(value, path, 'Principal', 'the statement has no Principal: a key policy statement must name a Principal (or NotPrincipal)');
-    const principalPath = principalName === undefined ? undefined : key(path, principalName);
+    const principalPath = principalName === undefined ? undefined : keyPath(path, principalName);
     const principals = principalName === undefined || principalPath === undefined ? undefined : this.principalEntries(value[principalName], principalName, principalPath);
     const actionName = this.oneOf(value, path, 'Action', 'the statement has no Action: add "Action" (or "NotAction")');
     const actionList = actionName === undefined ? undefined : this.stringList(value[actionName], path, actionName, actionName);
@@ -421,7 +419,7 @@ class Parser {
     for (let t = 0; t < PRINCIPAL_TYPES.length; t++) {
       const type = PRINCIPAL_TYPES[t] as string;
       if (value[type] === undefined) continue;
-      const tpath = key(ppath, type);
+      const tpath = keyPath(ppath, type);
       const list = this.stringList(value[type], ppath, type, name, type);
       if (!list) {
         ok = false;
@@ -456,7 +454,7 @@ class Parser {
     for (let i = 0; i < list.length; i++) {
       const value = list[i] as string;
       const m = matchActionPattern(value);
-      const p = m.kind === 'kms' && m.known ? '' : at(key(path, name), raw, i);
+      const p = m.kind === 'kms' && m.known ? '' : at(keyPath(path, name), raw, i);
       switch (m.kind) {
         case 'invalid':
           this.error(p, m.reason);
@@ -495,7 +493,7 @@ class Parser {
     for (const operator in value) {
       this.members++;
       const block = value[operator];
-      const opPath = key(path, operator);
+      const opPath = keyPath(path, operator);
       const op = parseOperator(operator);
       if (!op.ok) {
         this.error(opPath, op.reason);
@@ -531,7 +529,7 @@ class Parser {
       for (const condKey in block) {
         this.members++;
         const raw = block[condKey];
-        const kPath = key(opPath, condKey);
+        const kPath = keyPath(opPath, condKey);
         const lower = lowerCase(condKey);
         if (firstKey === undefined) firstKey = condKey;
         else {

@@ -155,4 +155,3 @@ export function accountOfArn(arn: string): string | undefined {
   return m?.[1];
 }
 
-export { globMatch } from './glob';
