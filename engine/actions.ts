@@ -142,11 +142,6 @@ export function actionBit(name: string): ActionSet {
   return byLowerName.get(name.toLowerCase())?.bit ?? NO_ACTIONS;
 }
 
-/** Whether a name is a KMS action at all (including those that take no key). */
-export function isKmsAction(name: string): boolean {
-  return byLowerName.has(name.toLowerCase());
-}
-
 function classMask(actionClass: ActionClass): ActionSet {
   let mask = NO_ACTIONS;
   for (const a of KMS_ACTIONS) if (a.actionClass === actionClass) mask = union(mask, a.bit);

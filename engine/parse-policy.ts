@@ -71,7 +71,7 @@ export interface ParsedPolicy {
   statements: ParsedStatement[];
 }
 
-export interface ParseResult {
+interface ParseResult {
   /** Undefined only when nothing could be read at all (not JSON, not an object, no Statement). */
   policy?: ParsedPolicy;
   errors: ParseError[];

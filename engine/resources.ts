@@ -11,7 +11,7 @@
  */
 import { globMatch } from './glob';
 
-export type Match = 'yes' | 'no' | 'unknown';
+type Match = 'yes' | 'no' | 'unknown';
 
 function matchOne(pattern: string, keyArn: string | undefined): Match {
   if (pattern === '*' || /^\*+$/.test(pattern)) return 'yes';

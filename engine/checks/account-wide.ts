@@ -23,7 +23,7 @@ export interface AccountWideAccess {
 }
 
 /** What the answer depends on, and where it is kept once given: the part of a check's context it reads. */
-export interface AccountWideQuery {
+interface AccountWideQuery {
   summary: AccessSummary;
   options: AnalysisOptions;
   ownAccount: string | undefined;
