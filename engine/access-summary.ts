@@ -458,31 +458,26 @@ function denyEffect(cd: ClassDenies, actions: ActionSet): DenyEffect {
 }
 
 /**
- * What grant `g` still gives the principals of a class once every Deny that reaches them is applied. The
- * parts of a grant without condition keys or limiting Denies of its own depend only on its actions and
- * level, and are shared by every such grant.
+ * What grant `g`, as its Allow wrote it (no Deny applied yet), still gives the principals of a class once
+ * every Deny that reaches them is applied. The parts of a grant without condition keys depend only on its
+ * actions and level, and are shared by every such grant.
  */
 function effectiveParts(g: Grant, cd: ClassDenies): Part[] {
-  if (cd.covering.length === 0) return [{ actions: g.actions, level: g.level, conditionKeys: g.conditionKeys, limitedBy: g.limitedBy }];
+  if (cd.covering.length === 0) return [{ actions: g.actions, level: g.level, conditionKeys: g.conditionKeys, limitedBy: NO_INDEXES }];
   const effect = denyEffect(cd, g.actions);
-  const plain = g.conditionKeys === NONE && g.limitedBy === NO_INDEXES;
+  const plain = g.conditionKeys === NONE;
   if (plain) {
     const shared = effect[g.level];
     if (shared) return shared;
   }
   const { kept, downgraded, downgradeKeys, limitedBy } = effect;
-  const keptPart: Part | undefined = kept === NO_ACTIONS ? undefined : { actions: kept, level: g.level, conditionKeys: g.conditionKeys, limitedBy: g.limitedBy };
+  const keptPart: Part | undefined = kept === NO_ACTIONS ? undefined : { actions: kept, level: g.level, conditionKeys: g.conditionKeys, limitedBy: NO_INDEXES };
   let downgradedPart: Part | undefined;
   if (downgraded !== NO_ACTIONS) {
     let conditionKeys: string[];
     if (g.conditionKeys.length === 0) conditionKeys = effect.uniqueDowngradeKeys ??= [...new Set(downgradeKeys)];
     else conditionKeys = [...new Set([...g.conditionKeys, ...downgradeKeys])];
-    downgradedPart = {
-      actions: downgraded,
-      level: 'conditional',
-      conditionKeys,
-      limitedBy: g.limitedBy.length === 0 ? limitedBy : [...g.limitedBy, ...limitedBy],
-    };
+    downgradedPart = { actions: downgraded, level: 'conditional', conditionKeys, limitedBy };
   }
   const parts: Part[] = keptPart ? (downgradedPart ? [keptPart, downgradedPart] : [keptPart]) : downgradedPart ? [downgradedPart] : [];
   if (plain) effect[g.level] = parts;
@@ -656,7 +651,7 @@ function applyDenies(grants: readonly Grant[], denies: readonly DenyRule[]): Gra
       for (let k = 0; k < parts.length; k++) {
         const p = parts[k] as Part;
         // A grant no Deny touched is kept as it is.
-        const same = g.principal === atom.cls && p.actions === g.actions && p.level === g.level && p.conditionKeys === g.conditionKeys && p.limitedBy === g.limitedBy && carvedBy === g.carvedBy;
+        const same = g.principal === atom.cls && p.actions === g.actions && p.level === g.level && p.conditionKeys === g.conditionKeys && p.limitedBy === NO_INDEXES && carvedBy === NO_INDEXES;
         if (same) out.push(g);
         else if (own && k === 0) {
           out.push(g);
@@ -674,7 +669,6 @@ function applyDenies(grants: readonly Grant[], denies: readonly DenyRule[]): Gra
     g.actions = p.actions;
     g.level = p.level;
     g.conditionKeys = p.conditionKeys;
-    g.carvedBy = NO_INDEXES;
     g.limitedBy = p.limitedBy;
   }
   return out;
