@@ -37,8 +37,6 @@ export interface Grant {
   level: 'conditional' | 'unconditional';
   /** Condition keys (as written) that limit the grant without narrowing who. */
   conditionKeys: string[];
-  /** Condition keys that narrowed the statement's principal to this class. */
-  narrowedBy: string[];
   /** CreateGrant is limited by kms:GrantIsForAWSResource or a kms:GrantOperations limit. */
   grantConstrained: boolean;
   /** A service principal is scoped by aws:SourceAccount / aws:SourceArn / an encryption-context binding. */
@@ -57,7 +55,7 @@ export interface Grant {
   limitedBy: number[];
 }
 
-export interface AccessCell {
+interface AccessCell {
   level: AccessLevel;
   statementIndexes: number[];
 }
@@ -72,8 +70,6 @@ export interface AccessEntry {
 export interface AccessSummary {
   /** Sorted by principal id, so the summary does not depend on statement order. */
   entries: AccessEntry[];
-  /** The key's account when known. */
-  ownAccount?: string;
 }
 
 interface DenyRule {
@@ -155,7 +151,6 @@ function grantsForAllow(st: ParsedStatement, ownAccount: string | undefined, gra
   // Conditions are ANDed, so their order must not matter: narrow by account and organisation first, then by
   // ARN or service, then by the identifiers that name no account.
   if (narrowing.length > 1) narrowing.sort((a, b) => a.rank - b.rank || (a.order < b.order ? -1 : a.order > b.order ? 1 : 0));
-  const narrowedBy = narrowing.length === 0 ? NONE : narrowing.map((n) => n.key);
   if (sourceAccounts.length > 1) sourceAccounts = [...new Set(sourceAccounts)];
   // At most MAX_NARROWED_CLASSES classes per statement, shared among its written principals.
   const narrowedCap = Math.max(16, Math.floor(MAX_NARROWED_CLASSES / Math.max(1, base.length)));
@@ -163,7 +158,7 @@ function grantsForAllow(st: ParsedStatement, ownAccount: string | undefined, gra
     const path = written.path;
     const principal = onlyServices && written.principal.kind === 'anyone' ? ANY_SERVICE : written.principal;
     if (narrowing.length === 0) {
-      grants.push(makeGrant(st, path, principal, principal, limitingKeys, narrowedBy, grantConstrained, serviceScoped, sourceAccounts, sourceOrganizations));
+      grants.push(makeGrant(st, path, principal, limitingKeys, grantConstrained, serviceScoped, sourceAccounts, sourceOrganizations));
       continue;
     }
     let classes: { cls: PrincipalClass; unchangedBy: string[]; orgs: string[] }[] = [{ cls: principal, unchangedBy: [], orgs: NONE }];
@@ -191,7 +186,7 @@ function grantsForAllow(st: ParsedStatement, ownAccount: string | undefined, gra
     }
     for (const { cls, unchangedBy, orgs } of classes) {
       const conditionKeys = unchangedBy.length === 0 ? limitingKeys : [...new Set([...limitingKeys, ...unchangedBy])];
-      const grant = makeGrant(st, path, principal, cls, conditionKeys, narrowedBy, grantConstrained, serviceScoped, sourceAccounts, sourceOrganizations);
+      const grant = makeGrant(st, path, cls, conditionKeys, grantConstrained, serviceScoped, sourceAccounts, sourceOrganizations);
       if (orgs.length > 0) grant.memberOf = orgs.map((o) => (o === RESOURCE_ORG ? o : o.split('/')[0] ?? o));
       grants.push(grant);
     }
@@ -201,10 +196,8 @@ function grantsForAllow(st: ParsedStatement, ownAccount: string | undefined, gra
 function makeGrant(
   st: ParsedStatement,
   path: string,
-  written: PrincipalClass,
   cls: PrincipalClass,
   conditionKeys: string[],
-  narrowedBy: string[],
   grantConstrained: boolean,
   serviceScoped: boolean,
   sourceAccounts: string[],
@@ -220,7 +213,6 @@ function makeGrant(
       actions: st.actions,
       level: conditionKeys.length > 0 ? 'conditional' : 'unconditional',
       conditionKeys,
-      narrowedBy: cls.id === written.id ? NONE : narrowedBy,
       grantConstrained,
       serviceScoped,
       sourceAccounts,
@@ -237,7 +229,6 @@ function makeGrant(
     actions: st.actions,
     level: conditionKeys.length > 0 ? 'conditional' : 'unconditional',
     conditionKeys,
-    narrowedBy: cls.id === written.id ? NONE : narrowedBy,
     grantConstrained,
     serviceScoped,
     sourceAccounts,
@@ -467,31 +458,26 @@ function denyEffect(cd: ClassDenies, actions: ActionSet): DenyEffect {
 }
 
 /**
- * What grant `g` still gives the principals of a class once every Deny that reaches them is applied. The
- * parts of a grant without condition keys or limiting Denies of its own depend only on its actions and
- * level, and are shared by every such grant.
+ * What grant `g`, as its Allow wrote it (no Deny applied yet), still gives the principals of a class once
+ * every Deny that reaches them is applied. The parts of a grant without condition keys depend only on its
+ * actions and level, and are shared by every such grant.
  */
 function effectiveParts(g: Grant, cd: ClassDenies): Part[] {
-  if (cd.covering.length === 0) return [{ actions: g.actions, level: g.level, conditionKeys: g.conditionKeys, limitedBy: g.limitedBy }];
+  if (cd.covering.length === 0) return [{ actions: g.actions, level: g.level, conditionKeys: g.conditionKeys, limitedBy: NO_INDEXES }];
   const effect = denyEffect(cd, g.actions);
-  const plain = g.conditionKeys === NONE && g.limitedBy === NO_INDEXES;
+  const plain = g.conditionKeys === NONE;
   if (plain) {
     const shared = effect[g.level];
     if (shared) return shared;
   }
   const { kept, downgraded, downgradeKeys, limitedBy } = effect;
-  const keptPart: Part | undefined = kept === NO_ACTIONS ? undefined : { actions: kept, level: g.level, conditionKeys: g.conditionKeys, limitedBy: g.limitedBy };
+  const keptPart: Part | undefined = kept === NO_ACTIONS ? undefined : { actions: kept, level: g.level, conditionKeys: g.conditionKeys, limitedBy: NO_INDEXES };
   let downgradedPart: Part | undefined;
   if (downgraded !== NO_ACTIONS) {
     let conditionKeys: string[];
     if (g.conditionKeys.length === 0) conditionKeys = effect.uniqueDowngradeKeys ??= [...new Set(downgradeKeys)];
     else conditionKeys = [...new Set([...g.conditionKeys, ...downgradeKeys])];
-    downgradedPart = {
-      actions: downgraded,
-      level: 'conditional',
-      conditionKeys,
-      limitedBy: g.limitedBy.length === 0 ? limitedBy : [...g.limitedBy, ...limitedBy],
-    };
+    downgradedPart = { actions: downgraded, level: 'conditional', conditionKeys, limitedBy };
   }
   const parts: Part[] = keptPart ? (downgradedPart ? [keptPart, downgradedPart] : [keptPart]) : downgradedPart ? [downgradedPart] : [];
   if (plain) effect[g.level] = parts;
@@ -532,7 +518,6 @@ function carvedGrant(g: Grant, cls: PrincipalClass, p: Part, carvedBy: number[])
     actions: p.actions,
     level: p.level,
     conditionKeys: p.conditionKeys,
-    narrowedBy: g.narrowedBy,
     grantConstrained: g.grantConstrained,
     serviceScoped: g.serviceScoped,
     sourceAccounts: g.sourceAccounts,
@@ -593,7 +578,6 @@ function applyDenies(grants: readonly Grant[], denies: readonly DenyRule[]): Gra
     classOf[i] = c;
   }
   const reaches = new Uint8Array(classes.length);
-  const classDeniesOf = new Array<ClassDenies | undefined>(classes.length);
   // A grant the Denies change for its own class is updated in place once every atom has read it as written
   // (other atoms still carve from it), rather than copied: a policy of thousands of statements would
   // otherwise build every such grant twice.
@@ -602,15 +586,12 @@ function applyDenies(grants: readonly Grant[], denies: readonly DenyRule[]): Gra
   const rewrittenClass: PrincipalClass[] = [];
   for (const atom of atoms) {
     const atomDenies = denyIndex(atom.cls);
-    let reached = false;
+    // Every atom is reached by some written class: its own, or the one it was carved from.
     for (let c = 0; c < classes.length; c++) {
       const written = classes[c] as PrincipalClass;
       const id = written.id;
-      const reach = id === atom.cls.id || contains(written, atom.cls) || atom.parents.includes(id);
-      reaches[c] = reach ? 1 : 0;
-      if (reach) reached = true;
+      reaches[c] = id === atom.cls.id || contains(written, atom.cls) || atom.parents.includes(id) ? 1 : 0;
     }
-    if (!reached) continue;
     // The atom's own class (written by some Allow), if any: a grant is the atom's own when written for it.
     const ownClass = classIndex.get(atom.cls.id) ?? -1;
     // Per written class, action set and level: whether the atom keeps no more than the class (most do),
@@ -624,7 +605,7 @@ function applyDenies(grants: readonly Grant[], denies: readonly DenyRule[]): Gra
       const g = grants[i] as Grant;
       const own = c === ownClass;
       // No Deny takes anything from the class this grant was written for: it stands as written.
-      if (own && g.principal === atom.cls && g.carvedBy === NO_INDEXES) {
+      if (own && g.principal === atom.cls) {
         if (atomDenies.covering.length === 0) {
           out.push(g);
           continue;
@@ -635,7 +616,7 @@ function applyDenies(grants: readonly Grant[], denies: readonly DenyRule[]): Gra
           continue;
         }
       }
-      const parentDenies = own ? atomDenies : (classDeniesOf[c] ??= denyIndex(g.principal));
+      const parentDenies = own ? atomDenies : denyIndex(g.principal);
       let known: Map<ActionSet, boolean> | undefined;
       if (!own) {
         coveredFor ??= new Array<Covered | undefined>(classes.length);
@@ -670,7 +651,7 @@ function applyDenies(grants: readonly Grant[], denies: readonly DenyRule[]): Gra
       for (let k = 0; k < parts.length; k++) {
         const p = parts[k] as Part;
         // A grant no Deny touched is kept as it is.
-        const same = g.principal === atom.cls && p.actions === g.actions && p.level === g.level && p.conditionKeys === g.conditionKeys && p.limitedBy === g.limitedBy && carvedBy === g.carvedBy;
+        const same = g.principal === atom.cls && p.actions === g.actions && p.level === g.level && p.conditionKeys === g.conditionKeys && p.limitedBy === NO_INDEXES && carvedBy === NO_INDEXES;
         if (same) out.push(g);
         else if (own && k === 0) {
           out.push(g);
@@ -688,7 +669,6 @@ function applyDenies(grants: readonly Grant[], denies: readonly DenyRule[]): Gra
     g.actions = p.actions;
     g.level = p.level;
     g.conditionKeys = p.conditionKeys;
-    g.carvedBy = NO_INDEXES;
     g.limitedBy = p.limitedBy;
   }
   return out;
@@ -696,10 +676,7 @@ function applyDenies(grants: readonly Grant[], denies: readonly DenyRule[]): Gra
 
 export function buildAccessSummary(policy: ParsedPolicy, ownAccount: string | undefined, keyArn: string | undefined): AccessSummary {
   const { grants, denies } = statementEffects(policy, keyArn, ownAccount);
-  const entries = groupByPrincipal(applyDenies(grants, denies), policy);
-  const summary: AccessSummary = { entries };
-  if (ownAccount) summary.ownAccount = ownAccount;
-  return summary;
+  return { entries: groupByPrincipal(applyDenies(grants, denies), policy) };
 }
 
 /** The grants of the Allow statements and the rules of the Deny statements that apply to this key. */

@@ -86,7 +86,7 @@ export const ACTION_CLASSIFICATION: Readonly<Record<string, ActionClass>> = {
   ListRetirableGrants: 'read',
 };
 
-export interface KmsActionInfo {
+interface KmsActionInfo {
   /** Canonical name without prefix, e.g. `Decrypt`. */
   name: string;
   actionClass: ActionClass;
@@ -131,7 +131,7 @@ if (nextBit > 52) throw new Error(`${nextBit} key-scoped KMS actions no longer f
 /** Stands for every KMS action not in the data file (added after it was generated). */
 export const FUTURE_BIT: ActionSet = 2 ** nextBit;
 /** Every key-scoped action known today. */
-export const KEY_SCOPED: ActionSet = 2 ** nextBit - 1;
+const KEY_SCOPED: ActionSet = 2 ** nextBit - 1;
 /** `kms:*` and `*`: every action, including those AWS adds later. */
 export const ALL_ACTIONS: ActionSet = union(KEY_SCOPED, FUTURE_BIT);
 export const NO_ACTIONS: ActionSet = 0;
@@ -140,11 +140,6 @@ const byLowerName = new Map(KMS_ACTIONS.map((a) => [a.name.toLowerCase(), a]));
 
 export function actionBit(name: string): ActionSet {
   return byLowerName.get(name.toLowerCase())?.bit ?? NO_ACTIONS;
-}
-
-/** Whether a name is a KMS action at all (including those that take no key). */
-export function isKmsAction(name: string): boolean {
-  return byLowerName.has(name.toLowerCase());
 }
 
 function classMask(actionClass: ActionClass): ActionSet {
@@ -169,7 +164,7 @@ export const CLASS_MASKS: Record<ActionClass, ActionSet> = {
 export const PUT_KEY_POLICY: ActionSet = actionBit('PutKeyPolicy');
 export const CREATE_GRANT: ActionSet = actionBit('CreateGrant');
 
-export type PatternMatch =
+type PatternMatch =
   | { kind: 'kms'; set: ActionSet; known: boolean }
   | { kind: 'other-service'; set: ActionSet }
   | { kind: 'invalid'; reason: string };
@@ -212,7 +207,7 @@ export function actionNames(set: ActionSet): string[] {
   return [...namesOf(set)];
 }
 
-// The same few sets recur across policies (kms:*, the usual admin and user lists): name each once.
+// The same few sets recur across policies (kms:*, the usual administrator and user lists): name each once.
 const namesOf = memoize((set: ActionSet): readonly string[] => {
   const out: string[] = [];
   for (const a of KMS_ACTIONS) if (a.keyResource && hasAny(set, a.bit)) out.push(`kms:${a.name}`);

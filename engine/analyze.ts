@@ -2,16 +2,29 @@
  * analyzePolicy: parse, summarise access, run every check. Pure and total: it never throws, and a
  * policy it cannot judge yields an INVALID_POLICY finding rather than silence.
  */
-import { CHECKS } from './checks/registry';
+import { CHECKS, type CheckId } from './checks/registry';
 import type { CheckContext, FindingDraft } from './checks/toolkit';
 import { buildAccessSummary, type AccessSummary } from './access-summary';
 import { parsePolicy, type ParsedPolicy } from './parse-policy';
 import { accountOfArn } from './principals';
 import { severityRank, type AnalysisOptions, type Finding, type Warning } from './types';
 
+/**
+ * A failure of the engine itself, not of the policy: a check threw, or the analysis could not run. The
+ * findings still fail closed (each such failure also yields a finding marked `notJudged`); this list says
+ * that the cause is a defect to fix in the engine, not a grammar error in the policy.
+ */
+export interface InternalError {
+  /** The check that threw; absent when the analysis as a whole could not run. */
+  check?: CheckId;
+  message: string;
+}
+
 export interface AnalysisResult {
   /** Findings, most severe first. */
   findings: Finding[];
+  /** Failures of the engine itself; empty unless the engine has a defect. */
+  internalErrors: InternalError[];
   warnings: Warning[];
   /** Who may do what; empty when the policy could not be read at all. */
   summary: AccessSummary;
@@ -44,13 +57,14 @@ export function analyzePolicy(input: unknown, options?: AnalysisOptions | null):
     return analyze(input, options ?? {});
   } catch (e) {
     // Fail closed: whatever went wrong, the policy is reported as not judged, never as clean.
+    const message = errorMessage(e);
     return {
       findings: [
         {
           checkId: 'INVALID_POLICY',
           severity: 'critical',
           title: 'The key policy cannot be parsed or breaks the policy grammar',
-          message: `$: the policy could not be analysed (${e instanceof Error ? e.message : 'unknown error'}); it is reported until it can be.`,
+          message: `$: the policy could not be analysed (${message}); it is reported until it can be.`,
           statementIndexes: [],
           sids: [],
           path: '$',
@@ -59,11 +73,16 @@ export function analyzePolicy(input: unknown, options?: AnalysisOptions | null):
           notJudged: true,
         },
       ],
+      internalErrors: [{ message }],
       warnings: [],
       summary: { entries: [] },
       ownAccountSource: 'unknown',
     };
   }
+}
+
+function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : 'unknown error';
 }
 
 function analyze(input: unknown, options: AnalysisOptions): AnalysisResult {
@@ -93,6 +112,7 @@ function analyze(input: unknown, options: AnalysisOptions): AnalysisResult {
   const disabled = options.disabledChecks && options.disabledChecks.length > 0 ? new Set(options.disabledChecks) : undefined;
 
   const findings: Finding[] = [];
+  const internalErrors: InternalError[] = [];
   for (const check of CHECKS) {
     if (disabled?.has(check.meta.id)) continue;
     let drafts: FindingDraft[];
@@ -101,10 +121,12 @@ function analyze(input: unknown, options: AnalysisOptions): AnalysisResult {
       drafts = check.run(ctx);
     } catch (e) {
       crashed = true;
+      const message = errorMessage(e);
+      internalErrors.push({ check: check.meta.id, message });
       // Fail closed: a check that breaks is reported as a finding, never as a pass.
       drafts = [
         {
-          message: `The check could not complete (${(e as Error).message}); the key is reported as failing it until the cause is fixed.`,
+          message: `The check could not complete (${message}); the key is reported as failing it until the cause is fixed.`,
           statementIndexes: [],
           sids: [],
           path: '$',
@@ -141,7 +163,7 @@ function analyze(input: unknown, options: AnalysisOptions): AnalysisResult {
     }
     findings[j + 1] = f;
   }
-  const result: AnalysisResult = { findings, warnings, summary, ownAccountSource };
+  const result: AnalysisResult = { findings, internalErrors, warnings, summary, ownAccountSource };
   if (parsed.policy) result.policy = parsed.policy;
   if (ownAccount) result.ownAccount = ownAccount;
   return result;

@@ -73,7 +73,7 @@ export interface ParsedCondition {
   path: string;
 }
 
-export type OperatorParse =
+type OperatorParse =
   | { ok: true; base: string; qualifier?: 'ForAnyValue' | 'ForAllValues'; ifExists: boolean }
   | { ok: false; reason: string };
 
@@ -105,7 +105,7 @@ export function isNegatedOperator(base: string): boolean {
   return NEGATED.has(base);
 }
 
-export type KeyCategory = 'who' | 'service-scope' | 'grant' | 'path-or-data';
+type KeyCategory = 'who' | 'service-scope' | 'grant' | 'path-or-data';
 
 /** Keys that identify the calling principal, so a condition on them can narrow who gets access. */
 const WHO_KEYS = new Set([

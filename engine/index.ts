@@ -3,14 +3,12 @@
  */
 export * from './types';
 export { analyzePolicy } from './analyze';
-export type { AnalysisResult } from './analyze';
-export { parsePolicy } from './parse-policy';
-export type { ParsedPolicy, ParsedStatement, ParseError, ParseResult } from './parse-policy';
+export type { AnalysisResult, InternalError } from './analyze';
+export type { ParsedPolicy, ParsedStatement, ParseError } from './parse-policy';
 export { accessMatrix, type AccessSummary, type AccessEntry, type AccessLevel, type Grant } from './access-summary';
 export {
   ACTION_CLASSES,
   ACTION_CLASS_LABELS,
-  CLASS_MASKS,
   KMS_ACTIONS,
   actionNames,
   matchActionPattern,
@@ -20,5 +18,5 @@ export {
 export type { PrincipalClass } from './principals';
 export { PARTITIONS } from './principals';
 export { keyPath } from './json-text';
-export { CHECK, CHECKS, CHECK_IDS, isCheckId } from './checks/registry';
+export { CHECK, CHECKS, CHECK_IDS, isCheckId, type CheckId } from './checks/registry';
 export type { Check, CheckMeta } from './checks/toolkit';

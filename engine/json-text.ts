@@ -163,7 +163,7 @@ export function duplicateKeyPaths(text: string, parsed: unknown, memberCount?: n
   return scanDuplicates(text);
 }
 
-export type PathSegment = string | number;
+type PathSegment = string | number;
 
 /** The segments of a path in the engine's format (`$.a[0]["b c"]`), or undefined if it is not one. */
 export function pathSegments(path: string): PathSegment[] | undefined {

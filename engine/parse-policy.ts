@@ -34,6 +34,10 @@ function at(path: string, raw: unknown, i: number): string {
 export interface ParseError {
   path: string;
   reason: string;
+  /** The entry of the Statement array the error lies in, when it lies in one. */
+  statementIndex?: number;
+  /** That statement's Sid, when it has one. */
+  sid?: string;
 }
 
 export interface PrincipalEntry {
@@ -56,7 +60,6 @@ export interface ParsedStatement {
   actionNegated: boolean;
   /** The KMS actions the statement covers (NotAction already complemented). */
   actions: ActionSet;
-  actionPatterns: string[];
   resourceNegated: boolean;
   resources: string[];
   conditions: ParsedCondition[];
@@ -68,7 +71,7 @@ export interface ParsedPolicy {
   statements: ParsedStatement[];
 }
 
-export interface ParseResult {
+interface ParseResult {
   /** Undefined only when nothing could be read at all (not JSON, not an object, no Statement). */
   policy?: ParsedPolicy;
   errors: ParseError[];
@@ -113,8 +116,6 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-const key = keyPath;
-
 /** The statement a path lies in: `$.Statement[3]…` → 3, `$.Statement.Effect` (one statement object) → 0. */
 function statementOf(path: string, statementIsArray: boolean): number | undefined {
   const m = /^\$\.Statement(?:\[(\d+)\])?(?=[.[])/.exec(path);
@@ -123,12 +124,20 @@ function statementOf(path: string, statementIsArray: boolean): number | undefine
   return statementIsArray ? undefined : 0;
 }
 
+/** Where errors raised in Statement entry `index` (written as `value`) lie. */
+function statementContext(index: number, value: unknown): { statementIndex: number; sid?: string } {
+  return isRecord(value) && typeof value.Sid === 'string' ? { statementIndex: index, sid: value.Sid } : { statementIndex: index };
+}
+
 class Parser {
   readonly errors: ParseError[] = [];
   readonly warnings: Warning[] = [];
 
+  /** The entry of the Statement array being read, which the errors raised meanwhile lie in. */
+  private inStatement: { statementIndex: number; sid?: string } | undefined;
+
   error(path: string, reason: string): void {
-    this.errors.push({ path, reason });
+    this.errors.push(this.inStatement ? { path, reason, ...this.inStatement } : { path, reason });
   }
 
   /**
@@ -145,7 +154,7 @@ class Parser {
       if (allowed.has(name)) continue;
       const near = [...allowed].find((a) => a.toLowerCase() === name.toLowerCase());
       this.error(
-        key(path, name),
+        keyPath(path, name),
         near
           ? `element names are case-sensitive: write "${near}", not "${name}"`
           : `unknown ${where} element "${name}" (allowed: ${[...allowed].join(', ')})`,
@@ -154,22 +163,24 @@ class Parser {
     return count;
   }
 
-  /** One error per duplicated key (each path once); the statements holding one are left out. */
+  /** One error per duplicated key (each path once); the statements holding one are left out (see parse). */
   duplicateKeys(doc: unknown, paths: readonly string[]): void {
-    const statementIsArray = isRecord(doc) && Array.isArray(doc.Statement);
+    const statements = isRecord(doc) && Array.isArray(doc.Statement) ? (doc.Statement as unknown[]) : undefined;
     for (const path of new Set(paths)) {
       const segments = pathSegments(path);
       const name = segments?.[segments.length - 1];
       const kept = segments ? valueAt(doc, segments) : undefined;
       const what = typeof name === 'string' ? `"${name}"` : 'this key';
       const value = kept ? ` (the last, ${shown(kept.value)}, is what JSON.parse and this analysis read)` : '';
-      const index = statementOf(path, statementIsArray);
+      const index = statementOf(path, statements !== undefined);
       if (index !== undefined) (this.ambiguous ??= new Set()).add(index);
+      this.inStatement = statements && index !== undefined ? statementContext(index, statements[index]) : undefined;
       this.error(
         path,
         `${what} appears more than once in the same object, so readers may disagree on its value${value}: some keep the first, others the last, others reject the policy. Keep one ${what} with the value you mean${index === undefined ? '' : '; until then the statement is left out of the analysis'}`,
       );
     }
+    this.inStatement = undefined;
   }
 
   /**
@@ -181,7 +192,7 @@ class Parser {
     if (typeof value === 'string' && value !== '') return [value];
     if (Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string' && v !== '')) return value as string[];
     // The path of the list (`parent` then `member`) is built only here, for the error.
-    return this.badStringList(value, key(parent, member), sub === undefined ? element : `${element}.${sub}`);
+    return this.badStringList(value, keyPath(parent, member), sub === undefined ? element : `${element}.${sub}`);
   }
 
   /** The error for a value that is not a string or a non-empty array of non-empty strings. */
@@ -223,18 +234,18 @@ class Parser {
         return undefined;
       }
     }
-    if (callerDuplicates && callerDuplicates.length > 0) this.duplicateKeys(doc, callerDuplicates);
     const policy = this.document(doc);
+    if (callerDuplicates && callerDuplicates.length > 0) this.duplicateKeys(doc, callerDuplicates);
     if (typeof input === 'string') {
       // JSON.parse keeps only the last of two equal keys: find them in the text itself.
       const inText = duplicateKeyPaths(input, doc, this.errors.length === 0 ? this.members : undefined);
       const fresh = callerDuplicates ? inText.filter((p) => !callerDuplicates.includes(p)) : inText;
-      if (fresh.length > 0) {
-        this.duplicateKeys(doc, fresh);
-        const ambiguous = this.ambiguous;
-        if (policy && ambiguous) policy.statements = policy.statements.filter((st) => !ambiguous.has(st.index));
-      }
+      if (fresh.length > 0) this.duplicateKeys(doc, fresh);
     }
+    // One way out for a statement holding a duplicate, however the duplicate was learnt: it is read like any
+    // other (so its Sid still counts against a second statement with the same one), then left out.
+    const ambiguous = this.ambiguous;
+    if (policy && ambiguous) policy.statements = policy.statements.filter((st) => !ambiguous.has(st.index));
     return policy;
   }
 
@@ -263,6 +274,8 @@ class Parser {
     const sids = new Map<string, string>();
     list.forEach((value, index) => {
       const path = list === st ? '$.Statement' + indexStep(index) : '$.Statement';
+      // A Statement written as one object is no entry of an array: its errors name no statement index.
+      this.inStatement = list === st ? statementContext(index, value) : undefined;
       const parsed = this.statement(value, path, index);
       if (parsed?.sid !== undefined) {
         const prev = sids.get(parsed.sid);
@@ -271,6 +284,7 @@ class Parser {
       }
       if (parsed) policy.statements.push(parsed);
     });
+    this.inStatement = undefined;
     return policy;
   }
 
@@ -295,23 +309,21 @@ class Parser {
 
     // Each element read in turn (errors in element order), into locals rather than an object per element.
     const principalName = this.oneOf(value, path, 'Principal', 'the statement has no Principal: a key policy statement must name a Principal (or NotPrincipal)');
-    const principalPath = principalName === undefined ? undefined : key(path, principalName);
+    const principalPath = principalName === undefined ? undefined : keyPath(path, principalName);
     const principals = principalName === undefined || principalPath === undefined ? undefined : this.principalEntries(value[principalName], principalName, principalPath);
     const actionName = this.oneOf(value, path, 'Action', 'the statement has no Action: add "Action" (or "NotAction")');
-    const actionPatterns = actionName === undefined ? undefined : this.stringList(value[actionName], path, actionName, actionName);
-    const actions = actionName === undefined || actionPatterns === undefined ? undefined : this.actionSet(actionPatterns, value[actionName], path, actionName);
+    const actionList = actionName === undefined ? undefined : this.stringList(value[actionName], path, actionName, actionName);
+    const actions = actionName === undefined || actionList === undefined ? undefined : this.actionSet(actionList, value[actionName], path, actionName);
     const resourceName = this.oneOf(value, path, 'Resource', 'the statement has no Resource: in a key policy use "Resource": "*" (this key)');
     const resources = resourceName === undefined ? undefined : this.stringList(value[resourceName], path, resourceName, resourceName);
     const conditions = value.Condition === undefined ? NO_CONDITIONS : this.conditionElement(value.Condition, `${path}.Condition`);
 
     if (
       this.errors.length > before ||
-      this.ambiguous?.has(index) === true ||
       !effect ||
       !principals ||
       principalPath === undefined ||
       actions === undefined ||
-      !actionPatterns ||
       !resources ||
       !conditions
     ) {
@@ -332,7 +344,6 @@ class Parser {
         principalPath,
         actionNegated,
         actions,
-        actionPatterns,
         resourceNegated,
         resources,
         conditions,
@@ -347,7 +358,6 @@ class Parser {
       principalPath,
       actionNegated,
       actions,
-      actionPatterns,
       resourceNegated,
       resources,
       conditions,
@@ -386,18 +396,15 @@ class Parser {
       this.error(ppath, `${name} must be "*" or an object such as {"AWS": "arn:aws:iam::111122223333:root"}, found ${typeName(value)}`);
       return undefined;
     }
-    let count = 0;
-    let unknownType = false;
-    for (const k in value) {
-      count++;
-      this.members++;
-      if (!PRINCIPAL_TYPE_SET.has(k)) unknownType = true;
-    }
+    const before = this.errors.length;
+    const count = this.checkElementNames(value, PRINCIPAL_TYPE_SET, ppath, name);
+    this.members += count;
     if (count === 0) {
       this.error(ppath, `${name} is an empty object: name at least one principal`);
       return undefined;
     }
-    this.checkElementNames(value, PRINCIPAL_TYPE_SET, ppath, name);
+    // Each name that is not a principal type was just reported.
+    const unknownType = this.errors.length > before;
     // The entries fill an array of exactly their number (counted before the lists are checked; a list that
     // fails its check fails the statement): a statement's entries live as long as the analysis, and an array
     // grown by push keeps room for 17.
@@ -412,7 +419,7 @@ class Parser {
     for (let t = 0; t < PRINCIPAL_TYPES.length; t++) {
       const type = PRINCIPAL_TYPES[t] as string;
       if (value[type] === undefined) continue;
-      const tpath = key(ppath, type);
+      const tpath = keyPath(ppath, type);
       const list = this.stringList(value[type], ppath, type, name, type);
       if (!list) {
         ok = false;
@@ -447,7 +454,7 @@ class Parser {
     for (let i = 0; i < list.length; i++) {
       const value = list[i] as string;
       const m = matchActionPattern(value);
-      const p = m.kind === 'kms' && m.known ? '' : at(key(path, name), raw, i);
+      const p = m.kind === 'kms' && m.known ? '' : at(keyPath(path, name), raw, i);
       switch (m.kind) {
         case 'invalid':
           this.error(p, m.reason);
@@ -486,7 +493,7 @@ class Parser {
     for (const operator in value) {
       this.members++;
       const block = value[operator];
-      const opPath = key(path, operator);
+      const opPath = keyPath(path, operator);
       const op = parseOperator(operator);
       if (!op.ok) {
         this.error(opPath, op.reason);
@@ -522,7 +529,7 @@ class Parser {
       for (const condKey in block) {
         this.members++;
         const raw = block[condKey];
-        const kPath = key(opPath, condKey);
+        const kPath = keyPath(opPath, condKey);
         const lower = lowerCase(condKey);
         if (firstKey === undefined) firstKey = condKey;
         else {

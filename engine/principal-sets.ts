@@ -8,7 +8,6 @@
 import {
   accountClass,
   accountOfArn,
-  globMatch,
   namedClass,
   orgClass,
   parseAwsPrincipal,
@@ -16,6 +15,7 @@ import {
   type PrincipalClass,
 } from './principals';
 import { RESOURCE_ORG, type ParsedCondition } from './conditions';
+import { globMatch } from './glob';
 
 /** Surely every member of `inner` is in `outer`. */
 export function contains(outer: PrincipalClass, inner: PrincipalClass): boolean {

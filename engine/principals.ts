@@ -13,9 +13,7 @@
 
 import { memoize } from './memo';
 
-export type PrincipalKind = 'anyone' | 'account' | 'principal' | 'organization' | 'service';
-
-export type NamedSubtype =
+type NamedSubtype =
   | 'root-user'
   | 'role'
   | 'service-linked-role'
@@ -99,7 +97,7 @@ export function serviceClass(service: string): PrincipalClass {
   return { kind: 'service', id: `service:${s}`, label: `service ${s}`, service: s };
 }
 
-export type PrincipalParse = { ok: true; principal: PrincipalClass } | { ok: false; reason: string };
+type PrincipalParse = { ok: true; principal: PrincipalClass } | { ok: false; reason: string };
 
 const ACCOUNT_ID = /^\d{12}$/;
 /** The AWS partitions an ARN may name (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html). */
@@ -157,4 +155,3 @@ export function accountOfArn(arn: string): string | undefined {
   return m?.[1];
 }
 
-export { globMatch } from './glob';

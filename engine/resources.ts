@@ -9,9 +9,9 @@
  * this key. Allow statements are applied when they *may* match (fail closed: assume access); Deny
  * statements only when they *surely* match (never assume a Deny protects us).
  */
-import { globMatch } from './principals';
+import { globMatch } from './glob';
 
-export type Match = 'yes' | 'no' | 'unknown';
+type Match = 'yes' | 'no' | 'unknown';
 
 function matchOne(pattern: string, keyArn: string | undefined): Match {
   if (pattern === '*' || /^\*+$/.test(pattern)) return 'yes';

@@ -15,7 +15,6 @@ export function isSeverity(value: unknown): value is Severity {
   return typeof value === 'string' && (SEVERITIES as readonly string[]).includes(value);
 }
 
-export type { CheckId };
 
 /** Options that describe the key being analysed and who is trusted. */
 export interface AnalysisOptions {

@@ -16,13 +16,13 @@ export const accountWideAdministration = {
   meta,
   run(ctx) {
     return accountWideAccess(ctx)
-      .filter((a) => a.admin.length > 0 && a.use.length === 0)
-      .map(({ entry, admin }) => {
-        const actions = unionActions(admin, CLASS_MASKS.administration);
+      .filter((a) => a.administration.length > 0 && a.use.length === 0)
+      .map(({ entry, administration }) => {
+        const actions = unionActions(administration, CLASS_MASKS.administration);
         const what = hasAny(actions, PUT_KEY_POLICY)
           ? 'may administer this key through IAM policies alone, including kms:PutKeyPolicy, which lets them grant themselves any use of it'
           : 'may administer this key through IAM policies alone';
-        return draftFromGrants(entry.principal, admin, actions, what);
+        return draftFromGrants(entry.principal, administration, actions, what);
       });
   },
 } satisfies Check;

@@ -20,9 +20,9 @@ export const accountWideFullAccess = {
   meta,
   run(ctx) {
     return accountWideAccess(ctx)
-      .filter((a) => a.admin.length > 0 && a.use.length > 0)
-      .map(({ entry, admin, use }) => {
-        const grants = [...new Set([...admin, ...use])].sort((a, b) => a.statementIndex - b.statementIndex);
+      .filter((a) => a.administration.length > 0 && a.use.length > 0)
+      .map(({ entry, administration, use }) => {
+        const grants = [...new Set([...administration, ...use])].sort((a, b) => a.statementIndex - b.statementIndex);
         const actions = unionActions(grants, union(CLASS_MASKS.administration, CLASS_MASKS.cryptographic));
         return draftFromGrants(entry.principal, grants, actions, 'may both administer and use this key through IAM policies alone');
       });

@@ -20,7 +20,7 @@ export const accountWideUsage = {
   meta,
   run(ctx) {
     return accountWideAccess(ctx)
-      .filter((a) => a.use.length > 0 && a.admin.length === 0 && !a.trustedForeign)
+      .filter((a) => a.use.length > 0 && a.administration.length === 0 && !a.trustedForeign)
       .map(({ entry, use }) =>
         draftFromGrants(entry.principal, use, unionActions(use, CLASS_MASKS.cryptographic), 'may use this key for cryptographic operations through IAM policies alone'),
       );

@@ -6,12 +6,13 @@
  * https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#key-policy-default-allow-root-enable-iam
  */
 import { CLASS_MASKS, hasAny } from '../actions';
-import type { AccessEntry, Grant } from '../access-summary';
-import { isAccountWideEntry, type CheckContext } from './toolkit';
+import type { AccessEntry, AccessSummary, Grant } from '../access-summary';
+import { RESOURCE_ORG } from '../conditions';
+import type { AnalysisOptions } from '../types';
 
 export interface AccountWideAccess {
   entry: AccessEntry;
-  admin: readonly Grant[];
+  administration: readonly Grant[];
   use: readonly Grant[];
   /**
    * Every principal of another account the options trust. Using the key from a trusted account is the
@@ -21,14 +22,34 @@ export interface AccountWideAccess {
   trustedForeign: boolean;
 }
 
+/** What the answer depends on, and where it is kept once given: the part of a check's context it reads. */
+interface AccountWideQuery {
+  summary: AccessSummary;
+  options: AnalysisOptions;
+  ownAccount: string | undefined;
+  shared?: { accountWide?: AccountWideAccess[] };
+}
+
 // Three checks and the grant check ask the same question of the same summary: answer it once, on the
 // context itself (cheaper than a WeakMap keyed by it, which also weighs on the garbage collector).
-export function accountWideAccess(ctx: CheckContext): AccountWideAccess[] {
+export function accountWideAccess(ctx: AccountWideQuery): AccountWideAccess[] {
   const shared = (ctx.shared ??= {});
   return (shared.accountWide ??= computeAccountWideAccess(ctx));
 }
 
-function computeAccountWideAccess(ctx: CheckContext): AccountWideAccess[] {
+/**
+ * True when `entry` reaches every principal of the key's own account: the own account itself (any
+ * account when the own account is unknown), or a trusted organisation, which the own account belongs to
+ * in any sensible setup. An untrusted organisation is reported as cross-account instead.
+ */
+function isAccountWideEntry(entry: AccessEntry, ctx: AccountWideQuery): boolean {
+  const p = entry.principal;
+  if (p.kind === 'account') return ctx.ownAccount === undefined || p.account === ctx.ownAccount;
+  if (p.kind === 'organization') return p.orgId === RESOURCE_ORG || (ctx.options.trustedOrgIds ?? []).includes(p.orgId);
+  return false;
+}
+
+function computeAccountWideAccess(ctx: AccountWideQuery): AccountWideAccess[] {
   const trusted = ctx.options.trustedAccountIds ?? [];
   const own: AccessEntry[] = [];
   const orgs: AccessEntry[] = [];
@@ -53,13 +74,13 @@ function computeAccountWideAccess(ctx: CheckContext): AccountWideAccess[] {
 function access(entry: AccessEntry, grants: readonly Grant[], trustedForeign: boolean): AccountWideAccess {
   return {
     entry,
-    admin: grants.filter((g) => hasAny(g.actions, CLASS_MASKS.administration)),
+    administration: grants.filter((g) => hasAny(g.actions, CLASS_MASKS.administration)),
     use: grants.filter((g) => hasAny(g.actions, CLASS_MASKS.cryptographic)),
     trustedForeign,
   };
 }
 
 /** Whether a principal class already has full control (and so a separate grant finding adds nothing). */
-export function hasFullAccountWideAccess(ctx: CheckContext, entry: AccessEntry): boolean {
-  return accountWideAccess(ctx).some((a) => a.entry === entry && a.admin.length > 0 && a.use.length > 0);
+export function hasFullAccountWideAccess(ctx: AccountWideQuery, entry: AccessEntry): boolean {
+  return accountWideAccess(ctx).some((a) => a.entry === entry && a.administration.length > 0 && a.use.length > 0);
 }

@@ -13,17 +13,13 @@ export const meta = {
 export const invalidPolicy = {
   meta,
   run(ctx) {
-    return ctx.parseErrors.map((e) => {
-      const m = /^\$\.Statement\[(\d+)\]/.exec(e.path);
-      const index = m ? Number(m[1]) : undefined;
-      return {
-        message: `${e.path}: ${e.reason}`,
-        statementIndexes: index === undefined ? [] : [index],
-        sids: index === undefined ? [] : [undefined],
-        path: e.path,
-        principals: [],
-        actions: [],
-      };
-    });
+    return ctx.parseErrors.map((e) => ({
+      message: `${e.path}: ${e.reason}`,
+      statementIndexes: e.statementIndex === undefined ? [] : [e.statementIndex],
+      sids: e.statementIndex === undefined ? [] : [e.sid],
+      path: e.path,
+      principals: [],
+      actions: [],
+    }));
   },
 } satisfies Check;

@@ -1,9 +1,9 @@
 /**
  * What a check is: its metadata, declared beside it, and a query over the access summary.
  */
-import type { AccessEntry, AccessSummary, Grant } from '../access-summary';
+import type { AccessSummary, Grant } from '../access-summary';
 import { ALL_ACTIONS, NO_ACTIONS, actionNames, describeActions, intersect, union, type ActionSet } from '../actions';
-import { RESOURCE_ORG, keyCategory } from '../conditions';
+import { keyCategory } from '../conditions';
 import { memoize } from '../memo';
 import type { ParseError, ParsedPolicy } from '../parse-policy';
 import type { PrincipalClass } from '../principals';
@@ -40,18 +40,6 @@ export type FindingDraft = Omit<Finding, 'checkId' | 'severity' | 'title'>;
 export interface Check {
   meta: CheckMeta;
   run(ctx: CheckContext): FindingDraft[];
-}
-
-/**
- * True when `entry` reaches every principal of the key's own account: the own account itself (any
- * account when the own account is unknown), or a trusted organisation, which the own account belongs to
- * in any sensible setup. An untrusted organisation is reported as cross-account instead.
- */
-export function isAccountWideEntry(entry: AccessEntry, ctx: Pick<CheckContext, 'ownAccount' | 'options'>): boolean {
-  const p = entry.principal;
-  if (p.kind === 'account') return ctx.ownAccount === undefined || p.account === ctx.ownAccount;
-  if (p.kind === 'organization') return p.orgId === RESOURCE_ORG || (ctx.options.trustedOrgIds ?? []).includes(p.orgId);
-  return false;
 }
 
 /** `statement 0 ("Sid"), statement 2`, from grants sorted by statement index. */

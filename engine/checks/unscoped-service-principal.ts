@@ -17,7 +17,7 @@ export const meta = {
 } as const satisfies CheckMeta;
 
 // Using the key, handing out grants, or administering it: none of it should be open to every caller of a service.
-const USE = union(union(CLASS_MASKS.cryptographic, CREATE_GRANT), CLASS_MASKS.administration);
+const USE_OR_ADMINISTRATION = union(union(CLASS_MASKS.cryptographic, CREATE_GRANT), CLASS_MASKS.administration);
 
 export const unscopedServicePrincipal = {
   meta,
@@ -25,9 +25,9 @@ export const unscopedServicePrincipal = {
     const drafts: FindingDraft[] = [];
     for (const e of ctx.summary.entries) {
       if (e.principal.kind !== 'service') continue;
-      const loose = grantsCovering(e, USE).filter((g) => !g.serviceScoped);
+      const loose = grantsCovering(e, USE_OR_ADMINISTRATION).filter((g) => !g.serviceScoped);
       if (loose.length === 0) continue;
-      drafts.push(draftFromGrants(e.principal, loose, unionActions(loose, USE), 'may use or administer this key on behalf of any account'));
+      drafts.push(draftFromGrants(e.principal, loose, unionActions(loose, USE_OR_ADMINISTRATION), 'may use or administer this key on behalf of any account'));
     }
     return drafts;
   },

@@ -118,3 +118,18 @@ describe('policy text far above what KMS accepts', () => {
     expect(parsePolicy(text).errors).toEqual([]);
   });
 });
+
+describe('one document, given as text or as a parsed value with its duplicate key paths', () => {
+  // Statement 0 writes Effect twice and shares its Sid with statement 1: whichever way the duplicate is
+  // learnt, the statement is left out and the Sid written twice is still reported.
+  const text = `{"Version":"2012-10-17","Statement":[{"Sid":"A","Effect":"Deny","Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*"},{"Sid":"A","Effect":"Allow","Principal":"*","Action":"kms:Decrypt","Resource":"*"}]}`;
+
+  it('gives the same errors and the same statements', () => {
+    const fromText = parsePolicy(text);
+    const fromValue = parsePolicy(JSON.parse(text), ['$.Statement[0].Effect']);
+    expect(fromValue.errors).toEqual(fromText.errors);
+    expect(fromValue.policy?.statements.map((s) => s.index)).toEqual([1]);
+    expect(fromText.policy?.statements.map((s) => s.index)).toEqual([1]);
+    expect(fromText.errors.map((e) => e.path).sort()).toEqual(['$.Statement[0].Effect', '$.Statement[1].Sid']);
+  });
+});

@@ -1,17 +1,30 @@
 /**
  * Real-world key policies (AWS documentation, CDK and Terraform defaults, the seed article) and edge
- * cases: each must produce exactly the check ids its fixture expects.
+ * cases: each must produce exactly the findings its fixture expects, each pointing at the statements and
+ * the principal it expects.
  */
-import { analyzePolicy, CHECK_IDS, CHECKS } from '../../engine';
-import { loadPolicyFixtures } from '../support/fixtures';
+import { analyzePolicy, CHECK_IDS, CHECKS, type Finding } from '../../engine';
+import { loadPolicyFixtures, type ExpectedFinding } from '../support/fixtures';
 
 const fixtures = loadPolicyFixtures();
+
+/** What a finding points at, in the fixtures' terms: each statement by Sid where it has one, else by index. */
+function pointedAt(f: Finding): ExpectedFinding {
+  return { check: f.checkId, statements: f.statementIndexes.map((index, k) => f.sids[k] ?? index), principals: f.principals };
+}
+
+const byKey = (a: ExpectedFinding, b: ExpectedFinding): number => {
+  const x = JSON.stringify([a.check, a.principals, a.statements]);
+  const y = JSON.stringify([b.check, b.principals, b.statements]);
+  return x < y ? -1 : x > y ? 1 : 0;
+};
 
 describe('policy fixtures', () => {
   it.each(fixtures.map((f) => [f.name, f] as const))('%s', (_name, f) => {
     const result = analyzePolicy(f.input, f.options);
-    const got = [...new Set(result.findings.map((x) => x.checkId))].sort();
-    expect(got).toEqual([...f.expected].sort());
+    expect(result.internalErrors).toEqual([]);
+    expect(result.findings.map(pointedAt).sort(byKey)).toEqual([...f.expectedFindings].sort(byKey));
+    const got = result.findings.map((x) => x.checkId);
     for (const id of f.nearMissFor) expect(got).not.toContain(id);
     // Every finding must say where and why.
     for (const finding of result.findings) {

@@ -77,3 +77,40 @@ describe('parsePolicy: malformed input yields errors with the JSON path and the 
     expect(r.findings).toEqual([]);
   });
 });
+
+describe('an INVALID_POLICY finding names the statement it lies in', () => {
+  const opts = { accountId: '111122223333' };
+  const invalid = (input: unknown, options = {}) => analyzePolicy(input, { ...opts, ...options }).findings.filter((f) => f.checkId === 'INVALID_POLICY');
+
+  it('by index and Sid, when the statement has a Sid', () => {
+    const found = invalid(policy(allow({ AWS: ROOT }, 'kms:Decrypt'), { ...allow({ AWS: ROOT }, 'kms:*'), Sid: 'Broken', Effect: 'allow' }));
+    expect(found.map((f) => [f.statementIndexes, f.sids])).toEqual([[[1], ['Broken']]]);
+  });
+
+  it('by index alone, when it has none or its Sid is not a string', () => {
+    const found = invalid(policy({ ...allow({ AWS: ROOT }, 'kms:*'), Effect: 'allow' }, { ...allow({ AWS: ROOT }, 'kms:*'), Sid: 7 }));
+    expect(found.map((f) => [f.path, f.statementIndexes, f.sids])).toEqual([
+      ['$.Statement[0].Effect', [0], [undefined]],
+      ['$.Statement[1].Sid', [1], [undefined]],
+    ]);
+  });
+
+  it('by its Sid for a key written twice, found in the text or passed in', () => {
+    const text = `{"Statement":[{"Sid":"Twice","Effect":"Allow","Effect":"Deny","Principal":"*","Action":"kms:*","Resource":"*"}]}`;
+    expect(invalid(text).map((f) => f.sids)).toEqual([['Twice']]);
+    expect(invalid(JSON.parse(text), { duplicateKeyPaths: ['$.Statement[0].Effect'] }).map((f) => f.sids)).toEqual([['Twice']]);
+  });
+
+  it('for the second of two statements sharing a Sid, by that Sid', () => {
+    const found = invalid(policy({ ...allow({ AWS: ROOT }, 'kms:Decrypt'), Sid: 'Same' }, { ...allow({ AWS: ROOT }, 'kms:Encrypt'), Sid: 'Same' }));
+    expect(found.map((f) => [f.path, f.statementIndexes, f.sids])).toEqual([['$.Statement[1].Sid', [1], ['Same']]]);
+  });
+
+  it('not at all for an error outside the statements, nor in a Statement written as one object', () => {
+    const found = invalid({ Version: '2020-01-01', Statement: { ...allow({ AWS: ROOT }, 'kms:*'), Sid: 'Only', Effect: 'allow' } });
+    expect(found.map((f) => [f.path, f.statementIndexes, f.sids])).toEqual([
+      ['$.Statement.Effect', [], []],
+      ['$.Version', [], []],
+    ]);
+  });
+});

@@ -2,14 +2,29 @@
  * Property-based tests of the parser and evaluator (fast-check).
  */
 import fc from 'fast-check';
-import { analyzePolicy, type AnalysisOptions, type Finding } from '../../engine';
+import { analyzePolicy, type AnalysisOptions, type AnalysisResult, type Finding } from '../../engine';
 import { visit } from 'jsonc-parser';
+import type { AccessEntry } from '../../engine/access-summary';
+import { NO_ACTIONS, actionNames, minus, union, type ActionSet } from '../../engine/actions';
+import { mayContain } from '../../engine/principal-sets';
 import { globMatch } from '../../engine/glob';
 import { duplicateKeyPaths } from '../../engine/json-text';
 import { parsePolicy } from '../../engine/parse-policy';
 import { ADMIN_ROLE, APP_ROLE, FOREIGN, FOREIGN_ROOT, OWN, ROOT, type Json } from '../support/policies';
 
 const opts: AnalysisOptions = { accountId: OWN };
+
+/**
+ * analyzePolicy, and proof that the engine itself did not fail. A check that throws, or an analysis that
+ * cannot run, still yields a finding (the engine fails closed), so without this a bug could pass every
+ * property as a finding among the others.
+ */
+function judge(input: unknown, options: AnalysisOptions = opts): AnalysisResult {
+  const result = analyzePolicy(input, options);
+  expect(result.internalErrors).toEqual([]);
+  return result;
+}
+
 const RUNS = { numRuns: Number(process.env.PROPERTY_RUNS ?? 300) };
 
 const principalPool = fc.constantFrom<Json>(
@@ -139,13 +154,46 @@ function covered(f: Finding, by: readonly Finding[]): boolean {
   });
 }
 
+// --- the access summary itself, for the monotonicity properties stated on who may do what ---
+type Level = 'any' | 'unconditional';
+
+/** The actions an entry grants at `level` ('any': conditionally or not). */
+function actionsAt(entry: AccessEntry, level: Level): ActionSet {
+  if (level === 'any') return entry.actions;
+  let set = NO_ACTIONS;
+  for (const g of entry.grants) if (g.level === 'unconditional') set = union(set, g.actions);
+  return set;
+}
+
+/**
+ * What `entry`'s principals may do at `level` and is not granted in `entries` to `entry`'s class or to a
+ * class that may hold it. A Deny may carve a wider grant down to one role, which then appears as an entry
+ * of its own; an Allow to an account may make a role's entry redundant. "May hold", not "surely holds":
+ * which accounts belong to an organisation cannot be known from the policy, and a Deny sparing an account
+ * carves it out of an organisation's grant.
+ */
+function accessMissing(entry: AccessEntry, entries: readonly AccessEntry[], level: Level): string[] {
+  let available = NO_ACTIONS;
+  for (const e of entries) if (mayContain(e.principal, entry.principal)) available = union(available, actionsAt(e, level));
+  return actionNames(minus(actionsAt(entry, level), available));
+}
+
+/** For each entry of `narrower`, what it may do that `wider` does not grant it (empty lists when none). */
+function accessBeyond(narrower: AnalysisResult, wider: AnalysisResult): { principal: string; level: Level; beyond: string[] }[] {
+  return narrower.summary.entries.flatMap((e) =>
+    (['any', 'unconditional'] as const).map((level) => ({ principal: e.principal.id, level, beyond: accessMissing(e, wider.summary.entries, level) })),
+  );
+}
+
+const noneBeyond = (r: ReturnType<typeof accessBeyond>) => r.map((x) => ({ ...x, beyond: [] }));
+
 const ACCESS_CHECKS = (f: Finding) => f.checkId !== 'INVALID_POLICY' && f.checkId !== 'ALLOW_WITH_NEGATION';
 
 describe('properties', () => {
   it('never throws on arbitrary JSON values or text, and always returns findings as an array', () => {
     fc.assert(
       fc.property(fc.oneof(fc.jsonValue(), fc.string(), fc.json()), (input) => {
-        const r = analyzePolicy(input, opts);
+        const r = judge(input, opts);
         expect(Array.isArray(r.findings)).toBe(true);
       }),
       { numRuns: 500 },
@@ -157,7 +205,7 @@ describe('properties', () => {
     const st = fc.dictionary(fc.constantFrom('Sid', 'Effect', 'Principal', 'NotPrincipal', 'Action', 'NotAction', 'Resource', 'NotResource', 'Condition', 'Other'), element);
     fc.assert(
       fc.property(fc.record({ Version: fc.oneof(fc.constant('2012-10-17'), fc.jsonValue()), Statement: fc.oneof(fc.array(st), st, fc.jsonValue()) }), (doc) => {
-        const r = analyzePolicy(doc, opts);
+        const r = judge(doc, opts);
         // Anything that is not a valid statement must be reported, never silently dropped.
         if (!Array.isArray(doc.Statement) && (typeof doc.Statement !== 'object' || doc.Statement === null)) {
           expect(r.findings.some((f) => f.checkId === 'INVALID_POLICY')).toBe(true);
@@ -171,7 +219,7 @@ describe('properties', () => {
     fc.assert(
       fc.property(policyArb, (sts) => {
         const p = asPolicy(sts);
-        expect(analyzePolicy(p, opts)).toEqual(analyzePolicy(JSON.parse(JSON.stringify(p)), opts));
+        expect(judge(p, opts)).toEqual(judge(JSON.parse(JSON.stringify(p)), opts));
       }),
       RUNS,
     );
@@ -182,8 +230,8 @@ describe('properties', () => {
       fc.property(
         policyArb.chain((sts) => fc.tuple(fc.constant(withSids(sts)), fc.shuffledSubarray(withSids(sts), { minLength: sts.length, maxLength: sts.length }))),
         ([a, b]) => {
-          const fa = analyzePolicy(asPolicy(a), opts).findings.map(essence).sort();
-          const fb = analyzePolicy(asPolicy(b), opts).findings.map(essence).sort();
+          const fa = judge(asPolicy(a), opts).findings.map(essence).sort();
+          const fb = judge(asPolicy(b), opts).findings.map(essence).sort();
           expect(fb).toEqual(fa);
         },
       ),
@@ -210,8 +258,8 @@ describe('properties', () => {
     fc.assert(
       fc.property(principalPool, actionPool, fc.uniqueArray(entry, { minLength: 2, maxLength: 4, selector: (e) => `${e[0]} ${e[1]}` }), (principal, action, entries) => {
         const st = (c: Record<string, Record<string, Json>>) => asPolicy([{ Effect: 'Allow', Principal: principal, Action: action, Resource: '*', Condition: c as Json }]);
-        const a = analyzePolicy(st(conditionOf(entries)), opts).findings.map(essence).sort();
-        const b = analyzePolicy(st(conditionOf([...entries].reverse())), opts).findings.map(essence).sort();
+        const a = judge(st(conditionOf(entries)), opts).findings.map(essence).sort();
+        const b = judge(st(conditionOf([...entries].reverse())), opts).findings.map(essence).sort();
         expect(b).toEqual(a);
       }),
       RUNS,
@@ -221,19 +269,50 @@ describe('properties', () => {
   it('adding a Deny never adds an access finding', () => {
     fc.assert(
       fc.property(policyArb, statementArb('Deny'), (sts, d) => {
-        const before = analyzePolicy(asPolicy(sts), opts).findings.filter(ACCESS_CHECKS);
-        const after = analyzePolicy(asPolicy([...sts, d]), opts).findings.filter(ACCESS_CHECKS);
+        const before = judge(asPolicy(sts), opts).findings.filter(ACCESS_CHECKS);
+        const after = judge(asPolicy([...sts, d]), opts).findings.filter(ACCESS_CHECKS);
         for (const f of after) expect({ finding: essence(f), covered: covered(f, before) }).toEqual({ finding: essence(f), covered: true });
       }),
       RUNS,
     );
   });
 
+  it('adding a Deny never adds access to any principal class in the access summary', () => {
+    let withAccess = 0;
+    fc.assert(
+      fc.property(policyArb, statementArb('Deny'), (sts, d) => {
+        const before = judge(asPolicy(sts));
+        const after = judge(asPolicy([...sts, d]));
+        if (before.summary.entries.length > 0) withAccess++;
+        const beyond = accessBeyond(after, before);
+        expect(beyond).toEqual(noneBeyond(beyond));
+      }),
+      RUNS,
+    );
+    // Policies that grant nothing would prove nothing.
+    expect(withAccess).toBeGreaterThan(RUNS.numRuns / 4);
+  });
+
+  it('adding an Allow never removes access from any principal class in the access summary', () => {
+    let withAccess = 0;
+    fc.assert(
+      fc.property(policyArb, statementArb('Allow'), (sts, a) => {
+        const before = judge(asPolicy(sts));
+        const after = judge(asPolicy([...sts, a]));
+        if (before.summary.entries.length > 0) withAccess++;
+        const lost = accessBeyond(before, after);
+        expect(lost).toEqual(noneBeyond(lost));
+      }),
+      RUNS,
+    );
+    expect(withAccess).toBeGreaterThan(RUNS.numRuns / 4);
+  });
+
   it('adding an Allow never removes an access finding', () => {
     fc.assert(
       fc.property(policyArb, statementArb('Allow'), (sts, a) => {
-        const before = analyzePolicy(asPolicy(sts), opts).findings.filter(ACCESS_CHECKS);
-        const after = analyzePolicy(asPolicy([...sts, a]), opts).findings.filter(ACCESS_CHECKS);
+        const before = judge(asPolicy(sts), opts).findings.filter(ACCESS_CHECKS);
+        const after = judge(asPolicy([...sts, a]), opts).findings.filter(ACCESS_CHECKS);
         for (const f of before) expect({ finding: essence(f), covered: covered(f, after) }).toEqual({ finding: essence(f), covered: true });
       }),
       RUNS,

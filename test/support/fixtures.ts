@@ -3,11 +3,24 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isCheckId, type AnalysisOptions, type CheckId } from '../../engine';
 
+/**
+ * One finding a fixture expects: its check, the statements it points at (each by Sid, or by index where the
+ * statement has none), and the principals it names (none for a whole-policy finding).
+ */
+export interface ExpectedFinding {
+  check: CheckId;
+  statements: (string | number)[];
+  principals: string[];
+}
+
 export interface PolicyFixture {
   name: string;
   description: string;
   source: string;
   options: AnalysisOptions;
+  /** The findings expected, one entry per finding. */
+  expectedFindings: ExpectedFinding[];
+  /** The check ids of those findings, each once. */
   expected: CheckId[];
   nearMissFor: CheckId[];
   /** The policy as an object, or as text for malformed-JSON fixtures. */
@@ -21,6 +34,22 @@ function checkIds(value: unknown, where: string): CheckId[] {
   return value;
 }
 
+function expectedFindings(value: unknown, where: string): ExpectedFinding[] {
+  if (!Array.isArray(value)) throw new Error(`${where}: expected an array of {check, statements, principals}`);
+  return value.map((item: unknown, i) => {
+    const at = `${where}[${i}]`;
+    if (typeof item !== 'object' || item === null) throw new Error(`${at}: expected {check, statements, principals}`);
+    const { check, statements, principals, ...rest } = item as Record<string, unknown>;
+    if (Object.keys(rest).length > 0) throw new Error(`${at}: unknown members ${Object.keys(rest).join(', ')}`);
+    if (!isCheckId(check)) throw new Error(`${at}.check: not a check id`);
+    if (!Array.isArray(statements) || !statements.every((s) => typeof s === 'string' || (typeof s === 'number' && Number.isInteger(s)))) {
+      throw new Error(`${at}.statements: expected an array of Sids and statement indexes`);
+    }
+    if (!Array.isArray(principals) || !principals.every((p) => typeof p === 'string')) throw new Error(`${at}.principals: expected an array of strings`);
+    return { check, statements, principals };
+  });
+}
+
 export function loadPolicyFixtures(): PolicyFixture[] {
   return readdirSync(POLICY_FIXTURE_DIR)
     .filter((f) => f.endsWith('.json'))
@@ -30,12 +59,14 @@ export function loadPolicyFixtures(): PolicyFixture[] {
       const name = file.replace(/\.json$/, '');
       if (typeof doc.description !== 'string' || typeof doc.source !== 'string') throw new Error(`${file}: description and source are required`);
       if (!('policy' in doc) && typeof doc.policyText !== 'string') throw new Error(`${file}: needs "policy" or "policyText"`);
+      const findings = expectedFindings(doc.expected, `${file} expected`);
       return {
         name,
         description: doc.description,
         source: doc.source,
         options: (doc.options ?? {}) as AnalysisOptions,
-        expected: checkIds(doc.expected, `${file} expected`),
+        expectedFindings: findings,
+        expected: [...new Set(findings.map((f) => f.check))],
         nearMissFor: checkIds(doc.nearMissFor ?? [], `${file} nearMissFor`),
         input: 'policy' in doc ? doc.policy : doc.policyText,
       };
