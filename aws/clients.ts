@@ -16,6 +16,7 @@ import { ConfigServiceClient } from '@aws-sdk/client-config-service';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { AssumeRoleError } from './errors';
+import { accountOfArn } from '../engine';
 
 /** How long an AWS call may wait for the network, per attempt. */
 export interface AwsTimeouts {
@@ -187,7 +188,7 @@ export function createClientsFactory(options: ClientsFactoryOptions = {}): Clien
           const pending = stsFor(region)
             .send(new GetCallerIdentityCommand({}), abortSignal === undefined ? {} : { abortSignal })
             .then((r) => {
-              const account = r.Account ?? /^arn:[^:]+:[^:]+::(\d{12}):/.exec(r.Arn ?? '')?.[1];
+              const account = r.Account ?? (r.Arn === undefined ? undefined : accountOfArn(r.Arn));
               if (r.Arn === undefined || account === undefined) throw new Error('GetCallerIdentity returned no ARN or account');
               return { arn: roleArnFromCaller(r.Arn), account };
             });

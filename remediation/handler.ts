@@ -29,7 +29,7 @@ import { DescribeKeyCommand, GetKeyPolicyCommand, type KMSClient, PutKeyPolicyCo
 import { PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { analyzePolicy, type Finding } from '../engine';
+import { accountOfArn, analyzePolicy, type Finding } from '../engine';
 import { createRemediationClients } from './clients';
 import {
   ApplyFailedError,
@@ -109,9 +109,9 @@ export function namesCaller(arns: readonly string[], caller: { account: string; 
   });
 }
 
+/** The account a principal belongs to: a bare account id, or the account of an ARN. */
 function accountOfPrincipal(principal: string): string | undefined {
-  if (/^\d{12}$/.test(principal)) return principal;
-  return /^arn:[^:]*:[^:]*:[^:]*:(\d{12}):/.exec(principal)?.[1];
+  return /^\d{12}$/.test(principal) ? principal : accountOfArn(principal);
 }
 
 /**

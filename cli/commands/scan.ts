@@ -20,7 +20,8 @@
  * keys (KeyManager AWS: their policies are AWS's to set) and keys pending deletion are skipped unless asked,
  * and the number skipped is said.
  */
-import { analyzePolicy, type AnalysisOptions } from '../../engine';
+import { accountOfArn, analyzePolicy, type AnalysisOptions } from '../../engine';
+import { isPendingDeletion } from '../../aws/key-state';
 import { awsErrorName } from '../../aws/errors';
 import { KmsKeyReader, failureKind, type ReadOutcome } from '../../aws/kms-reader';
 import type { Clock } from '../../runtime/clock';
@@ -97,15 +98,6 @@ interface ListedKey {
   target: ScanTarget;
   reader: KmsKeyReader;
   aliases: string[];
-}
-
-// Key states in which the key is on its way out; its policy can no longer be used to grant anything new.
-// https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html
-const PENDING_DELETION = new Set(['PendingDeletion', 'PendingReplicaDeletion']);
-
-function accountOfArn(arn: string | undefined): string | undefined {
-  const account = arn?.split(':')[4];
-  return account !== undefined && /^\d{12}$/.test(account) ? account : undefined;
 }
 
 function plural(n: number, one: string, many = `${one}s`): string {
@@ -431,7 +423,7 @@ async function judgeKey(key: ListedKey, options: ScanOptions, stats: ScanStats):
       stats.skippedAwsManaged += 1;
       return undefined;
     }
-    if (keyState !== undefined && PENDING_DELETION.has(keyState)) {
+    if (isPendingDeletion(keyState)) {
       stats.skippedPendingDeletion += 1;
       return undefined;
     }
@@ -444,7 +436,7 @@ async function judgeKey(key: ListedKey, options: ScanOptions, stats: ScanStats):
     const confirmation = await key.reader.confirmGone(key.keyId);
     if (confirmation.gone) return 'gone';
     const state = confirmation.described.ok ? confirmation.described.value.keyState : undefined;
-    if (!options.includeAwsManaged && state !== undefined && PENDING_DELETION.has(state)) {
+    if (!options.includeAwsManaged && isPendingDeletion(state)) {
       stats.skippedPendingDeletion += 1;
       return undefined;
     }
