@@ -29,7 +29,7 @@ import { DescribeKeyCommand, GetKeyPolicyCommand, type KMSClient, PutKeyPolicyCo
 import { PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { accountOfArn, analyzePolicy, type Finding } from '../engine';
+import { accountOfArn, analyzePolicy, CHECK, type CheckId, type Finding } from '../engine';
 import { createRemediationClients } from './clients';
 import {
   ApplyFailedError,
@@ -46,7 +46,7 @@ import {
 } from './errors';
 import { lineDiff, prettyJson } from './line-diff';
 import { parseRemediationRequest } from './parameters';
-import { policyAdministrators, putKeyPolicyDenies, rewriteKeyPolicy, toPolicyDocument, worstCaseDenies } from './rewrite';
+import { policyAdministrators, putKeyPolicyDenies, REWRITTEN_CHECKS, rewriteKeyPolicy, toPolicyDocument, worstCaseDenies } from './rewrite';
 import { ADMIN_PRINCIPALS_ENV, partitionOf, readRemediationPrincipals, USAGE_PRINCIPALS_ENV, type RemediationPrincipals } from './settings';
 
 export const BACKUP_PARAMETER_PREFIX = '/kms-policy-guard/backup';
@@ -85,7 +85,8 @@ export type RemediationResult =
   | (ResultBase & { status: 'DRY_RUN'; newPolicy: string; message: string })
   | (ResultBase & { status: 'APPLIED'; backupParameterName: string; message: string });
 
-const REFUSED_CHECKS = /^(ACCOUNT_WIDE_|INVALID_POLICY$)/;
+/** Findings the rewrite must leave none of: the account-wide grants it replaces, and a policy that does not parse. */
+const REFUSED_CHECKS: ReadonlySet<CheckId> = new Set([...REWRITTEN_CHECKS, CHECK.INVALID_POLICY]);
 
 /** `/kms-policy-guard/backup/<keyId>/<timestamp>`; colons are not allowed in parameter names, so the ISO time uses dashes. */
 export function backupParameterName(keyId: string, at: Date): string {
@@ -120,8 +121,8 @@ function accountOfPrincipal(principal: string): string | undefined {
  * that access), or a finding on that account whose access covers the new one.
  */
 function newFindings(before: readonly Finding[], after: readonly Finding[]): Finding[] {
-  const implies: Record<string, readonly string[]> = {
-    ACCOUNT_WIDE_FULL_ACCESS: ['ACCOUNT_WIDE_USAGE', 'ACCOUNT_WIDE_ADMINISTRATION', 'NO_SEPARATION_OF_DUTIES', 'UNCONSTRAINED_GRANT_CREATION'],
+  const implies: Partial<Record<CheckId, readonly CheckId[]>> = {
+    [CHECK.ACCOUNT_WIDE_FULL_ACCESS]: [CHECK.ACCOUNT_WIDE_USAGE, CHECK.ACCOUNT_WIDE_ADMINISTRATION, CHECK.NO_SEPARATION_OF_DUTIES, CHECK.UNCONSTRAINED_GRANT_CREATION],
   };
   return after.filter((f) => {
     const who = f.principals[0] ?? '';
@@ -238,7 +239,7 @@ export function createRemediationHandler(deps: RemediationDeps): (event: unknown
     });
 
     const analysis = analyze(rewrite.policy, { accountId, keyArn });
-    const remaining = analysis.findings.filter((f) => REFUSED_CHECKS.test(f.checkId));
+    const remaining = analysis.findings.filter((f) => REFUSED_CHECKS.has(f.checkId));
     if (remaining.length > 0) {
       const detail = remaining.map((f) => `${f.checkId} at ${f.path}: ${f.message}`).join('; ');
       const why = rewrite.skipped.length > 0 ? ` Left in place: ${rewrite.skipped.join('; ')}.` : '';
@@ -288,7 +289,7 @@ export function createRemediationHandler(deps: RemediationDeps): (event: unknown
         // what is missing is kms:PutKeyPolicy itself (or a Deny takes it away).
         const allowsOnly = { ...rewrite.policy, Statement: rewrite.policy.Statement.filter((st) => st.Effect !== 'Deny') };
         const denied = namesCaller(policyAdministrators(analyze(allowsOnly, { accountId, keyArn })), caller);
-        const replaced = [...new Set(before.findings.filter((f) => REFUSED_CHECKS.test(f.checkId)).flatMap((f) => f.statementIndexes))]
+        const replaced = [...new Set(before.findings.filter((f) => REFUSED_CHECKS.has(f.checkId)).flatMap((f) => f.statementIndexes))]
           .sort((x, y) => x - y)
           .map((i) => {
             const sid = currentPolicy.Statement[i]?.Sid;
