@@ -38,7 +38,7 @@ export const DEFAULT_AWS_TIMEOUTS: Readonly<AwsTimeouts> = Object.freeze({ conne
  * `requestTimeout` alone only logs a warning when exceeded; `throwOnRequestTimeout` makes it fail the call with
  * TimeoutError. `socketTimeout` bounds the silence while the answer's body is read, after its headers came.
  */
-export function requestHandlerOptions(timeouts: AwsTimeouts = DEFAULT_AWS_TIMEOUTS): {
+function requestHandlerOptions(timeouts: AwsTimeouts = DEFAULT_AWS_TIMEOUTS): {
   connectionTimeout: number;
   requestTimeout: number;
   throwOnRequestTimeout: true;
@@ -133,7 +133,7 @@ export function nameEndpointInNetworkErrors<C extends WithMiddleware>(client: C)
 }
 
 /** SDK attempts per KMS or Config call: one, the callers retry through their rate limit. */
-export const SDK_MAX_ATTEMPTS = 1;
+const SDK_MAX_ATTEMPTS = 1;
 
 export interface ClientsFactoryOptions {
   settings?: ClientSettings;

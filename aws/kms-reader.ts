@@ -202,4 +202,4 @@ export class KmsKeyReader {
 }
 
 /** How long to wait before asking DescribeKey whether a key a read did not find is really gone. */
-export const NOT_FOUND_CONFIRMATION_WAIT_MS = 1000;
+const NOT_FOUND_CONFIRMATION_WAIT_MS = 1000;

@@ -32,7 +32,7 @@ export const DEFAULT_RETRY_ATTEMPTS = 6;
  * A request that had no answer within the whole request timeout is repeated once, not five times: an endpoint
  * that swallowed one request usually swallows the next, and each repetition costs the full timeout again.
  */
-export const DEFAULT_TIMEOUT_ATTEMPTS = 2;
+const DEFAULT_TIMEOUT_ATTEMPTS = 2;
 
 /**
  * Exponential backoff with full jitter, as recommended for AWS APIs

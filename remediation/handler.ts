@@ -60,8 +60,8 @@ import { ADMIN_PRINCIPALS_ENV, partitionOf, readRemediationPrincipals, USAGE_PRI
 
 export const BACKUP_PARAMETER_PREFIX = '/kms-policy-guard/backup';
 /** Standard parameters hold 4 KB, Advanced 8 KB (https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-advanced-parameters.html). */
-export const STANDARD_TIER_MAX_BYTES = 4096;
-export const ADVANCED_TIER_MAX_BYTES = 8192;
+const STANDARD_TIER_MAX_BYTES = 4096;
+const ADVANCED_TIER_MAX_BYTES = 8192;
 
 export type RemediationLogger = Pick<Logger, 'info' | 'warn' | 'error'>;
 
@@ -112,7 +112,7 @@ export function callerPrincipal(callerArn: string): { account: string; type: 'ro
 }
 
 /** Whether one of the principal ARNs is the caller (a session ARN carries no role path, so match by name). */
-export function namesCaller(arns: readonly string[], caller: { account: string; type: 'role' | 'user'; name: string }): boolean {
+function namesCaller(arns: readonly string[], caller: { account: string; type: 'role' | 'user'; name: string }): boolean {
   return arns.some((arn) => {
     const m = /^arn:[^:]+:iam::(\d{12}):(role|user)\/(?:.*\/)?([^/]+)$/.exec(arn);
     return m !== null && m[1] === caller.account && m[2] === caller.type && m[3] === caller.name;

@@ -13,7 +13,7 @@ import type { ComplianceType } from './verdict';
 import { DEFAULT_RETRY_ATTEMPTS } from '../aws/retry';
 import { deadlinePassed, InvocationDeadlineError, waitOutlastsDeadline, type CallDeadline } from '../runtime/deadline';
 
-export const MAX_EVALUATIONS_PER_CALL = 100;
+const MAX_EVALUATIONS_PER_CALL = 100;
 
 /** One evaluation as the rule produces it. */
 export interface RuleEvaluation {

@@ -77,7 +77,7 @@ function hash(text: string): number {
   return h;
 }
 
-export function rotate<T>(items: readonly T[], seed: string): T[] {
+function rotate<T>(items: readonly T[], seed: string): T[] {
   if (items.length === 0) return [];
   const offset = hash(seed) % items.length;
   return [...items.slice(offset), ...items.slice(0, offset)];

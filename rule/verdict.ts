@@ -71,7 +71,7 @@ function uniqueCheckIds(findings: readonly Finding[]): CheckId[] {
   return [...new Set(findings.map((f) => f.checkId))];
 }
 
-export function unreadableAnnotation(failure: ReadFailure): string {
+function unreadableAnnotation(failure: ReadFailure): string {
   const what = `Key policy could not be judged: ${failure.operation} failed with ${failure.errorName}.`;
   switch (failure.kind) {
     case 'access-denied':
@@ -100,7 +100,7 @@ export function unreadableAnnotation(failure: ReadFailure): string {
 }
 
 /** Annotation of a key whose policy the rule could not analyse (engine or verdict failure). */
-export function analysisFailedAnnotation(errorName: string): string {
+function analysisFailedAnnotation(errorName: string): string {
   return clip(`The key policy could not be analysed: ${errorName}; see the rule's logs.`);
 }
 
