@@ -333,7 +333,7 @@ export async function runScan(options: ScanOptions, deps: ScanDeps): Promise<Sca
   try {
     await runPool(queue, options.concurrency, async (key) => {
       try {
-        const entry = await readAndAnalyseKey(key, options, stats);
+        const entry = await judgeKey(key, options, stats);
         if (entry === 'gone') gone.push(key.arn ?? `arn:aws:kms:${key.target.region}:${key.target.account}:key/${key.keyId}`);
         else if (entry !== undefined) results.push(entry);
       } finally {
@@ -382,8 +382,8 @@ function unreadableAdvice(outcome: Extract<ReadOutcome<unknown>, { ok: false }>)
   }
 }
 
-/** Reads a live key from KMS and analyses its policy: its entry, `gone` when it was deleted during the scan, undefined when skipped. */
-async function readAndAnalyseKey(key: ListedKey, options: ScanOptions, stats: ScanStats): Promise<ResultEntry | 'gone' | undefined> {
+/** The entry of a key, `gone` when it was deleted during the scan, undefined when skipped. */
+async function judgeKey(key: ListedKey, options: ScanOptions, stats: ScanStats): Promise<ResultEntry | 'gone' | undefined> {
   const { target } = key;
   let arn = key.arn ?? `arn:aws:kms:${target.region}:${target.account}:key/${key.keyId}`;
   // What DescribeKey said, kept on the entry even when GetKeyPolicy then fails.
