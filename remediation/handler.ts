@@ -45,17 +45,9 @@ import {
   UnsupportedKeyError,
 } from './errors';
 import { lineDiff, prettyJson } from './line-diff';
+import { REWRITTEN_CHECKS, type KeyPolicyDocument, type RewriteResult } from './rewrite';
 import { parseRemediationRequest } from './parameters';
-import {
-  policyAdministrators,
-  putKeyPolicyDenies,
-  REWRITTEN_CHECKS,
-  rewriteKeyPolicy,
-  toPolicyDocument,
-  worstCaseDenies,
-  type KeyPolicyDocument,
-  type RewriteResult,
-} from './rewrite';
+import { policyAdministrators, putKeyPolicyDenies, rewriteKeyPolicy, toPolicyDocument, worstCaseDenies } from './rewrite';
 import { ADMIN_PRINCIPALS_ENV, partitionOf, readRemediationPrincipals, USAGE_PRINCIPALS_ENV, type RemediationPrincipals } from './settings';
 
 export const BACKUP_PARAMETER_PREFIX = '/kms-policy-guard/backup';
