@@ -3,6 +3,7 @@
  * counted once and its verdict made once, whichever way the rule learns about it.
  */
 import {
+  BatchGetResourceConfigCommand,
   ConfigServiceClient,
   GetComplianceDetailsByConfigRuleCommand,
   ListDiscoveredResourcesCommand,
@@ -85,6 +86,40 @@ describe('one verdict per key', () => {
     const sent = await handler(withParameters(fixtureEvent('scheduled.json'), { ExemptionTagKey: 'security:exemption' }), lambdaContext());
     expect(Object.fromEntries(sent.map((e) => [e.ComplianceResourceId, e.ComplianceType]))).toEqual({ a: 'COMPLIANT', b: 'NOT_APPLICABLE', c: 'NOT_APPLICABLE' });
     expect(analysed).toEqual([`arn:aws:kms:us-east-2:${ACCOUNT}:key/a`]);
+    expect(callsOf(applicabilityModule, 'applicability')).toBe(3);
+    expect(callsOf(verdict, 'assessPolicy')).toBe(1);
+    expect(callsOf(verdict, 'decideVerdict')).toBe(1);
+    expect(verdictsMade()).toBe(3);
+  });
+
+  it("a sweep through Config's records with a deleted item and a stale evaluation: one verdict for each", async () => {
+    const item = (id: string, status: 'OK' | 'ResourceDeleted') => ({
+      version: '1.3',
+      accountId: ACCOUNT,
+      configurationItemCaptureTime: new Date('2026-11-20T10:00:00.000Z'),
+      configurationItemStatus: status,
+      resourceType: 'AWS::KMS::Key' as const,
+      resourceId: id,
+      arn: `arn:aws:kms:us-east-2:${ACCOUNT}:key/${id}`,
+      awsRegion: 'us-east-2',
+      configuration: JSON.stringify({ keyId: id, keyManager: 'CUSTOMER', keyState: 'Enabled', arn: `arn:aws:kms:us-east-2:${ACCOUNT}:key/${id}` }),
+      supplementaryConfiguration: { Policy: JSON.stringify(ROOT_POLICY) },
+    });
+    configMock.on(ListDiscoveredResourcesCommand).resolves({ resourceIdentifiers: ['live', 'deleted'].map((resourceId) => ({ resourceType: 'AWS::KMS::Key', resourceId })) });
+    configMock.on(BatchGetResourceConfigCommand).resolves({ baseConfigurationItems: [item('live', 'OK'), item('deleted', 'ResourceDeleted')] });
+    configMock.on(GetComplianceDetailsByConfigRuleCommand).resolves({
+      EvaluationResults: [{ EvaluationResultIdentifier: { EvaluationResultQualifier: { ResourceType: 'AWS::KMS::Key', ResourceId: 'stale' } } }],
+    });
+    const { analyze, calls: analysed } = countingAnalyzer();
+    const { handler } = harness({ analyze });
+    const sent = await handler(fixtureEvent('scheduled.json'), lambdaContext());
+    expect(Object.fromEntries(sent.map((e) => [e.ComplianceResourceId, e.ComplianceType]))).toEqual({
+      live: 'NON_COMPLIANT',
+      deleted: 'NOT_APPLICABLE',
+      stale: 'NOT_APPLICABLE',
+    });
+    expect(kmsMock.calls()).toHaveLength(0);
+    expect(analysed).toHaveLength(1);
     expect(callsOf(applicabilityModule, 'applicability')).toBe(3);
     expect(callsOf(verdict, 'assessPolicy')).toBe(1);
     expect(callsOf(verdict, 'decideVerdict')).toBe(1);
