@@ -9,6 +9,10 @@
  * - from the configuration item or DescribeKey: who manages the key and its state. A key pending deletion
  *   is on its way out; an AWS-managed key's policy is set by AWS (judged only with IncludeAwsManagedKeys).
  *
+ * The gate is asked once per key, as soon as these are known and before the policy is read; again only when a
+ * later read brings new facts (GetKeyPolicy answers NotFoundException and a second DescribeKey finds the key gone,
+ * or scheduled for deletion meanwhile).
+ *
  * An exemption is not a matter of applicability: it makes a key with findings COMPLIANT, saying so, and only
  * once its policy was read and judged (rule/verdict.ts).
  */

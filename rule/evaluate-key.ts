@@ -1,6 +1,7 @@
 /**
  * Evaluates one KMS key: completes what the configuration item did not say from KMS (metadata, policy, tags),
- * asks the applicability gate once, runs the engine at most once, and makes the key's one verdict. Never throws
+ * asks the applicability gate once before the policy is read (again only when GetKeyPolicy then finds the key
+ * gone or changed: new facts), runs the engine at most once, and makes the key's one verdict. Never throws
  * for a key it started: every failure — a read, the engine, or turning its result into a verdict and annotation —
  * becomes a NON_COMPLIANT verdict that says what went wrong. The only exception is DeadlineReachedError, thrown
  * before anything was sent when the key's first KMS request could not go out by `notAfter`: the key was not
