@@ -37,7 +37,7 @@ export interface KeyJudge {
   logger: RuleLogger;
 }
 
-export interface JudgeOptions {
+export interface EvaluateKeyOptions {
   /**
    * Time (ms since the epoch) by which the key's first KMS request must be able to go out under the rate limit;
    * otherwise DeadlineReachedError is thrown and nothing is sent. Later requests of a started key are not bound.
@@ -47,7 +47,7 @@ export interface JudgeOptions {
 
 type ReadFailed = Extract<ReadOutcome<unknown>, { ok: false }>;
 
-export async function evaluateKey(input: KeyFacts, judge: KeyJudge, options: JudgeOptions = {}): Promise<Verdict> {
+export async function evaluateKey(input: KeyFacts, judge: KeyJudge, options: EvaluateKeyOptions = {}): Promise<Verdict> {
   try {
     return await evaluateKeyUnguarded(input, judge, options);
   } catch (error) {
@@ -64,7 +64,7 @@ function keyAccount(facts: KeyFacts, judge: KeyJudge): string {
   return (facts.arn === undefined ? undefined : accountOfArn(facts.arn)) ?? judge.accountId;
 }
 
-async function evaluateKeyUnguarded(input: KeyFacts, judge: KeyJudge, options: JudgeOptions): Promise<Verdict> {
+async function evaluateKeyUnguarded(input: KeyFacts, judge: KeyJudge, options: EvaluateKeyOptions): Promise<Verdict> {
   const facts: KeyFacts = { ...input };
   // Only the key's first KMS request is bound by notAfter.
   let notAfter = options.notAfter;
