@@ -21,7 +21,7 @@
  * and the number skipped is said.
  */
 import { accountOfArn, analyzePolicy, type AnalysisOptions } from '../../engine';
-import { isPendingDeletion } from '../../aws/key-state';
+import { PENDING_DELETION_STATES as PENDING_DELETION } from '../../aws/key-state';
 import { awsErrorName } from '../../aws/errors';
 import { KmsKeyReader, failureKind, type ReadOutcome } from '../../aws/kms-reader';
 import type { Clock } from '../../runtime/clock';
@@ -423,7 +423,7 @@ async function judgeKey(key: ListedKey, options: ScanOptions, stats: ScanStats):
       stats.skippedAwsManaged += 1;
       return undefined;
     }
-    if (isPendingDeletion(keyState)) {
+    if (keyState !== undefined && PENDING_DELETION.has(keyState)) {
       stats.skippedPendingDeletion += 1;
       return undefined;
     }
@@ -436,7 +436,7 @@ async function judgeKey(key: ListedKey, options: ScanOptions, stats: ScanStats):
     const confirmation = await key.reader.confirmGone(key.keyId);
     if (confirmation.gone) return 'gone';
     const state = confirmation.described.ok ? confirmation.described.value.keyState : undefined;
-    if (!options.includeAwsManaged && isPendingDeletion(state)) {
+    if (!options.includeAwsManaged && state !== undefined && PENDING_DELETION.has(state)) {
       stats.skippedPendingDeletion += 1;
       return undefined;
     }
