@@ -16,6 +16,7 @@ import { ConfigServiceClient } from '@aws-sdk/client-config-service';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { AssumeRoleError } from './errors';
+import { accountOfArn } from '../engine';
 
 /** How long an AWS call may wait for the network, per attempt. */
 export interface AwsTimeouts {
@@ -37,7 +38,7 @@ export const DEFAULT_AWS_TIMEOUTS: Readonly<AwsTimeouts> = Object.freeze({ conne
  * `requestTimeout` alone only logs a warning when exceeded; `throwOnRequestTimeout` makes it fail the call with
  * TimeoutError. `socketTimeout` bounds the silence while the answer's body is read, after its headers came.
  */
-export function requestHandlerOptions(timeouts: AwsTimeouts = DEFAULT_AWS_TIMEOUTS): {
+function requestHandlerOptions(timeouts: AwsTimeouts = DEFAULT_AWS_TIMEOUTS): {
   connectionTimeout: number;
   requestTimeout: number;
   throwOnRequestTimeout: true;
@@ -132,7 +133,7 @@ export function nameEndpointInNetworkErrors<C extends WithMiddleware>(client: C)
 }
 
 /** SDK attempts per KMS or Config call: one, the callers retry through their rate limit. */
-export const SDK_MAX_ATTEMPTS = 1;
+const SDK_MAX_ATTEMPTS = 1;
 
 export interface ClientsFactoryOptions {
   settings?: ClientSettings;
@@ -187,7 +188,7 @@ export function createClientsFactory(options: ClientsFactoryOptions = {}): Clien
           const pending = stsFor(region)
             .send(new GetCallerIdentityCommand({}), abortSignal === undefined ? {} : { abortSignal })
             .then((r) => {
-              const account = r.Account ?? /^arn:[^:]+:[^:]+::(\d{12}):/.exec(r.Arn ?? '')?.[1];
+              const account = r.Account ?? (r.Arn === undefined ? undefined : accountOfArn(r.Arn));
               if (r.Arn === undefined || account === undefined) throw new Error('GetCallerIdentity returned no ARN or account');
               return { arn: roleArnFromCaller(r.Arn), account };
             });

@@ -50,7 +50,7 @@ export function classifyAwsError(error: unknown): AwsErrorKind {
   return 'other';
 }
 
-export function isThrottling(error: unknown): boolean {
+function isThrottling(error: unknown): boolean {
   return classifyAwsError(error) === 'throttling';
 }
 
@@ -67,7 +67,7 @@ export function isTimeout(error: unknown): boolean {
 const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 
 /** A server-side or network failure that may well succeed when repeated (5xx, timeouts, resets). */
-export function isTransient(error: unknown, depth = 0): boolean {
+function isTransient(error: unknown, depth = 0): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const name = awsErrorName(error);
   if (name === 'AbortError') return false;

@@ -12,11 +12,10 @@ import {
   type KMSClient,
 } from '@aws-sdk/client-kms';
 import type { Clock } from '../runtime/clock';
-import { DeadlineReachedError, InvocationDeadlineError } from '../runtime/deadline';
+import { DeadlineReachedError, InvocationDeadlineError, waitOutlastsDeadline, type CallDeadline } from '../runtime/deadline';
 import type { TokenBucket } from '../runtime/token-bucket';
 import { awsErrorName, classifyAwsError, isTimeout } from './errors';
 import { withRetry, type RetryOptions } from './retry';
-import type { CallDeadline } from '../runtime/deadline';
 
 /** Why a key's policy could not be judged. */
 export interface ReadFailure {
@@ -192,7 +191,7 @@ export class KmsKeyReader {
   async confirmGone(keyId: string): Promise<{ gone: true } | { gone: false; described: ReadOutcome<KeyMetadataFacts> }> {
     const { deadline, clock } = this.options;
     // No wait that would end past the deadline: the key is then left as unreadable, as before.
-    if (deadline !== undefined && clock.now() + NOT_FOUND_CONFIRMATION_WAIT_MS >= deadline.at) {
+    if (waitOutlastsDeadline(deadline, clock, NOT_FOUND_CONFIRMATION_WAIT_MS)) {
       return { gone: false, described: { ok: false, operation: 'kms:DescribeKey', kind: 'timeout', errorName: 'InvocationDeadlineError', error: new InvocationDeadlineError() } };
     }
     await clock.sleep(NOT_FOUND_CONFIRMATION_WAIT_MS);
@@ -203,4 +202,4 @@ export class KmsKeyReader {
 }
 
 /** How long to wait before asking DescribeKey whether a key a read did not find is really gone. */
-export const NOT_FOUND_CONFIRMATION_WAIT_MS = 1000;
+const NOT_FOUND_CONFIRMATION_WAIT_MS = 1000;

@@ -1,5 +1,5 @@
 import type { Clock } from '../runtime/clock';
-import { InvocationDeadlineError, type CallDeadline } from '../runtime/deadline';
+import { deadlinePassed, InvocationDeadlineError, waitOutlastsDeadline, type CallDeadline } from '../runtime/deadline';
 import { isRetryable, isTimeout } from './errors';
 
 /** What each attempt is given: the abort signal to pass to the SDK's `send`, if the call has a deadline. */
@@ -32,7 +32,7 @@ export const DEFAULT_RETRY_ATTEMPTS = 6;
  * A request that had no answer within the whole request timeout is repeated once, not five times: an endpoint
  * that swallowed one request usually swallows the next, and each repetition costs the full timeout again.
  */
-export const DEFAULT_TIMEOUT_ATTEMPTS = 2;
+const DEFAULT_TIMEOUT_ATTEMPTS = 2;
 
 /**
  * Exponential backoff with full jitter, as recommended for AWS APIs
@@ -51,7 +51,7 @@ export async function withRetry<T>(operation: (attempt: AttemptContext) => Promi
   const { deadline, clock } = options;
   const context: AttemptContext = deadline?.signal === undefined ? {} : { abortSignal: deadline.signal };
   for (let attempt = 1; ; attempt++) {
-    if (deadline !== undefined && (clock.now() >= deadline.at || deadline.signal?.aborted === true)) throw new InvocationDeadlineError();
+    if (deadlinePassed(deadline, clock)) throw new InvocationDeadlineError();
     try {
       return await operation(context);
     } catch (error) {
@@ -61,7 +61,7 @@ export async function withRetry<T>(operation: (attempt: AttemptContext) => Promi
       const delay = Math.round(random() * Math.min(cap, base * 2 ** (attempt - 1)));
       // A wait that would end past the deadline gains nothing: the failure is reported now, while there is
       // still time to send the evaluations already made.
-      if (deadline !== undefined && clock.now() + delay >= deadline.at) throw error;
+      if (waitOutlastsDeadline(deadline, clock, delay)) throw error;
       options.onRetry?.(error, attempt, delay);
       await clock.sleep(delay);
     }

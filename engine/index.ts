@@ -17,6 +17,7 @@ export {
 } from './actions';
 export type { PrincipalClass } from './principals';
 export { PARTITIONS } from './principals';
+export { accountOfArn } from './principals';
 export { keyPath } from './json-text';
 export { CHECK, CHECKS, CHECK_IDS, isCheckId, type CheckId } from './checks/registry';
 export type { Check, CheckMeta } from './checks/toolkit';

@@ -2,8 +2,8 @@
  * The IAM permissions of the rule, described once and rendered twice: as CDK statements for the function's
  * own role, and as raw template JSON for the per-account execution role rolled out by the StackSet.
  *
- * Exactly the calls rule/handler.ts makes, each with the narrowest Resource the Service Authorization
- * Reference allows (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awskeymanagementservice.html,
+ * Exactly the calls rule/handler.ts makes (test/infra/iam.test.ts records them), each with the narrowest Resource
+ * the Service Authorization Reference allows (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awskeymanagementservice.html,
  * https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsconfig.html).
  */
 
@@ -26,10 +26,10 @@ export interface PermissionSpec {
 
 export const RULE_PERMISSIONS: readonly PermissionSpec[] = [
   {
-    sid: 'ListKeysAndAliases',
-    actions: ['kms:ListKeys', 'kms:ListAliases'],
+    sid: 'ListKeys',
+    actions: ['kms:ListKeys'],
     resource: () => '*',
-    why: 'kms:ListKeys and kms:ListAliases have no resource type, so IAM only accepts Resource "*".',
+    why: 'kms:ListKeys has no resource type, so IAM only accepts Resource "*".',
   },
   {
     sid: 'ReadKeys',
@@ -56,9 +56,6 @@ export const RULE_PERMISSIONS: readonly PermissionSpec[] = [
     why: 'Scoped to the rule: its own ARN where CDK creates it, config-rule/* of the account where a conformance pack names it.',
   },
 ];
-
-/** The action of every statement the rule's roles may hold, for tests and docs. */
-export const RULE_ACTIONS: readonly string[] = RULE_PERMISSIONS.flatMap((p) => p.actions);
 
 /** `arn:<partition>:iam::*:role/<name>`: the execution role in any member account, nothing else. */
 export function executionRoleArnPattern(partition: string, roleName: string): string {

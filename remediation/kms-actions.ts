@@ -31,7 +31,7 @@ function roleOf(name: string, actionClass: ActionClass): KeyActionRole {
 }
 
 /** Canonical `kms:Name` of every action a key policy can grant, with its side in the rewrite. */
-export const KEY_POLICY_ACTIONS: ReadonlyMap<string, KeyActionRole> = new Map(
+const KEY_POLICY_ACTIONS: ReadonlyMap<string, KeyActionRole> = new Map(
   KMS_ACTIONS.filter((a) => a.keyResource).map((a) => [`kms:${a.name}`, roleOf(a.name, a.actionClass)]),
 );
 

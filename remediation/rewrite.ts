@@ -15,7 +15,7 @@
  * Resource cannot be this key, a `"*"` narrowed to the account by `kms:CallerAccount`: the engine says which
  * of them grant the whole account, and the rewrite follows.
  */
-import { actionNames, analyzePolicy, CHECK_IDS, type AnalysisResult, type Grant, type PrincipalClass } from '../engine';
+import { actionNames, analyzePolicy, CHECK_IDS, type AnalysisResult, type CheckId, type Grant, type PrincipalClass } from '../engine';
 import { actionRole, ALL_KEY_POLICY_ACTIONS, expandActionPatterns, type KeyPolicyAction } from './kms-actions';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -54,7 +54,7 @@ export interface RewriteResult {
 }
 
 /** The checks whose findings the rewrite acts on. */
-export const REWRITTEN_CHECKS: readonly string[] = CHECK_IDS.filter((id) => id.startsWith('ACCOUNT_WIDE_'));
+export const REWRITTEN_CHECKS: readonly CheckId[] = CHECK_IDS.filter((id) => id.startsWith('ACCOUNT_WIDE_'));
 
 function asArray(value: JsonValue | undefined): JsonValue[] {
   if (value === undefined) return [];

@@ -13,7 +13,7 @@ import { InvalidEventError } from './errors';
 export const KMS_KEY_RESOURCE_TYPE = 'AWS::KMS::Key';
 
 /** Values of configurationItemStatus (https://docs.aws.amazon.com/config/latest/APIReference/API_ConfigurationItem.html). */
-export const ITEM_STATUSES = ['OK', 'ResourceDiscovered', 'ResourceNotRecorded', 'ResourceDeleted', 'ResourceDeletedNotRecorded'] as const;
+const ITEM_STATUSES = ['OK', 'ResourceDiscovered', 'ResourceNotRecorded', 'ResourceDeleted', 'ResourceDeletedNotRecorded'] as const;
 export type ItemStatus = (typeof ITEM_STATUSES)[number];
 
 export function isDeletedStatus(status: ItemStatus): boolean {

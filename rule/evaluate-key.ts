@@ -1,19 +1,22 @@
 /**
- * Judges one KMS key: completes what the configuration item did not say from KMS (metadata, policy, tags),
- * runs the engine, and hands the result to the verdict function. Never throws for a key it started: every
- * failure — a read, the engine, or turning its result into a verdict and annotation — becomes a NON_COMPLIANT
- * verdict that says what went wrong. The only exception is DeadlineReachedError, thrown before anything was
- * sent when the key's first KMS request could not go out by `notAfter`: the key was not started.
+ * Evaluates one KMS key: completes what the configuration item did not say from KMS (metadata, policy, tags),
+ * asks the applicability gate once before the policy is read (again only when GetKeyPolicy then finds the key
+ * gone or changed: new facts), runs the engine at most once, and makes the key's one verdict. Never throws
+ * for a key it started: every failure — a read, the engine, or turning its result into a verdict and annotation —
+ * becomes a NON_COMPLIANT verdict that says what went wrong. The only exception is DeadlineReachedError, thrown
+ * before anything was sent when the key's first KMS request could not go out by `notAfter`: the key was not
+ * started.
  */
 import type { AnalysisOptions, AnalysisResult } from '../engine';
-import type { KmsKeyReader, ReadOutcome } from '../aws/kms-reader';
+import { accountOfArn } from '../engine';
+import type { KmsKeyReader, KeyMetadataFacts, ReadFailure, ReadOutcome } from '../aws/kms-reader';
 import { awsErrorName } from '../aws/errors';
-import type { KeyFacts } from './configuration-item';
-import type { RuleParameters } from './parameters';
-import { analysisFailedAnnotation, countedFindings, decideVerdict, type PolicyResult, type Verdict } from './verdict';
-import type { RuleLogger } from './operations';
 import { DeadlineReachedError } from '../runtime/deadline';
-import type { ReadFailure } from '../aws/kms-reader';
+import { applicability, type KnownResource } from './applicability';
+import type { KeyFacts } from './configuration-item';
+import type { RuleLogger } from './operations';
+import type { RuleParameters } from './parameters';
+import { analysisFailedVerdict, assessPolicy, decideVerdict, hasCountedFindings, notApplicableVerdict, type PolicyResult, type Verdict } from './verdict';
 
 /** The engine as the rule uses it: only the findings matter for a verdict. */
 export type Analyzer = (policy: unknown, options: AnalysisOptions) => Pick<AnalysisResult, 'findings'>;
@@ -34,16 +37,7 @@ export interface KeyJudge {
   logger: RuleLogger;
 }
 
-async function failure(outcome: Extract<ReadOutcome<unknown>, { ok: false }>, judge: KeyJudge): Promise<ReadFailure> {
-  return { kind: outcome.kind, operation: outcome.operation, errorName: outcome.errorName, principal: await judge.principal() };
-}
-
-function accountOf(arn: string | undefined, fallback: string): string {
-  const account = arn?.split(':')[4];
-  return account !== undefined && /^\d{12}$/.test(account) ? account : fallback;
-}
-
-export interface JudgeOptions {
+export interface EvaluateKeyOptions {
   /**
    * Time (ms since the epoch) by which the key's first KMS request must be able to go out under the rate limit;
    * otherwise DeadlineReachedError is thrown and nothing is sent. Later requests of a started key are not bound.
@@ -51,29 +45,26 @@ export interface JudgeOptions {
   notAfter?: number;
 }
 
-/** The verdict for a key whose judging failed in an unexpected way: never COMPLIANT, never skipped. */
-export function judgingFailedVerdict(errorName: string): Verdict {
-  return {
-    compliance: 'NON_COMPLIANT',
-    reason: 'analysis-failed',
-    annotation: analysisFailedAnnotation(errorName),
-    checkIds: [],
-  };
-}
+type ReadFailed = Extract<ReadOutcome<unknown>, { ok: false }>;
 
-export async function judgeKey(input: KeyFacts, judge: KeyJudge, options: JudgeOptions = {}): Promise<Verdict> {
+export async function evaluateKey(input: KeyFacts, judge: KeyJudge, options: EvaluateKeyOptions = {}): Promise<Verdict> {
   try {
-    return await judgeKeyUnguarded(input, judge, options);
+    return await evaluateKeyUnguarded(input, judge, options);
   } catch (error) {
     if (error instanceof DeadlineReachedError) throw error;
     // Anything that throws after the reads (the engine's result turned into a verdict and annotation) is a
     // defect; the key is reported, not dropped, and the sweep goes on.
     judge.logger.error('key could not be judged', { keyId: input.keyId, errorName: awsErrorName(error), error: String(error) });
-    return judgingFailedVerdict(awsErrorName(error));
+    return analysisFailedVerdict(awsErrorName(error));
   }
 }
 
-async function judgeKeyUnguarded(input: KeyFacts, judge: KeyJudge, options: JudgeOptions): Promise<Verdict> {
+/** The account a key belongs to: its ARN's, else the event's. */
+function keyAccount(facts: KeyFacts, judge: KeyJudge): string {
+  return (facts.arn === undefined ? undefined : accountOfArn(facts.arn)) ?? judge.accountId;
+}
+
+async function evaluateKeyUnguarded(input: KeyFacts, judge: KeyJudge, options: EvaluateKeyOptions): Promise<Verdict> {
   const facts: KeyFacts = { ...input };
   // Only the key's first KMS request is bound by notAfter.
   let notAfter = options.notAfter;
@@ -83,108 +74,115 @@ async function judgeKeyUnguarded(input: KeyFacts, judge: KeyJudge, options: Judg
     return bound === undefined ? {} : { notAfter: bound };
   };
   const { params } = judge;
-  const unreadable = async (outcome: Extract<ReadOutcome<unknown>, { ok: false }>): Promise<Verdict> => {
-    judge.logger.warn('key could not be read', {
-      keyId: facts.keyId,
-      operation: outcome.operation,
-      errorName: outcome.errorName,
-    });
-    return decideVerdict({ kind: 'key', ...metadata(facts), policy: { kind: 'unreadable', failure: await failure(outcome, judge) } }, params);
-  };
-
-  const gone = (outcome: Extract<ReadOutcome<unknown>, { ok: false }>): Verdict => {
-    judge.logger.info('key deleted since it was listed; NOT_APPLICABLE', { keyId: facts.keyId, operation: outcome.operation });
-    return decideVerdict({ kind: 'gone' }, params);
-  };
-
-  // The reads send the bare key ID, which KMS resolves in the account of the caller's credentials (a key of
-  // another account must be named by its key ARN: https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html).
-  // Made from another account (a central rule without ExecutionRoleName), a NotFoundException says nothing
-  // about the key; nor does one when the acting account is unknown. Only a read in the key's own account can
-  // find a key gone; otherwise it stays unreadable (NON_COMPLIANT).
-  const readsInKeyAccount = async (operation: string): Promise<boolean> => {
-    const acting = await judge.clientsAccount();
-    const keyAccount = accountOf(facts.arn, judge.accountId);
-    if (acting === keyAccount) return true;
-    judge.logger.warn('NotFoundException from a read outside the key\'s account; the key is not taken as deleted', {
-      keyId: facts.keyId,
-      operation,
-      keyAccount,
-      clientsAccount: acting ?? 'unknown',
-    });
-    return false;
+  const unreadable = async (outcome: ReadFailed): Promise<Verdict> => {
+    judge.logger.warn('key could not be read', { keyId: facts.keyId, operation: outcome.operation, errorName: outcome.errorName });
+    const failure: ReadFailure = { kind: outcome.kind, operation: outcome.operation, errorName: outcome.errorName, principal: await judge.principal() };
+    return decideVerdict({ kind: 'unreadable', failure }, undefined, params);
   };
 
   if (facts.keyManager === undefined || facts.keyState === undefined) {
     let described = await judge.reader.describe(facts.keyId, firstRead());
-    if (!described.ok && described.kind === 'not-found' && (await readsInKeyAccount(described.operation))) {
-      // Deleted since it was listed, or created so recently that KMS does not know it everywhere yet.
-      const confirmation = await judge.reader.confirmGone(facts.keyId);
-      if (confirmation.gone) return gone(described);
-      if (confirmation.described.ok) described = confirmation.described;
-    }
+    const notFound = await confirmNotFound(described, facts, judge);
+    if (notFound?.gone === true) return gone(judge, facts, notFound.operation);
+    if (notFound?.described.ok === true) described = notFound.described;
     if (!described.ok) return unreadable(described);
     facts.arn ??= described.value.arn;
     facts.keyManager ??= described.value.keyManager;
     facts.keyState ??= described.value.keyState;
   }
 
-  // Decide NOT_APPLICABLE cases before reading the policy: they cost no further KMS call.
-  const early = decideVerdict({ kind: 'key', ...metadata(facts), policy: { kind: 'analysed', findings: [] } }, params);
-  if (early.compliance === 'NOT_APPLICABLE') return early;
+  // Decided before the policy is read: a key the rule has no business with costs no further KMS call.
+  const gate = applicability(knownKey(facts), params);
+  if (!gate.applicable) return notApplicableVerdict(gate);
 
   if (facts.policy === undefined) {
     const read = await judge.reader.policy(facts.keyId, firstRead());
-    if (!read.ok && read.kind === 'not-found' && (await readsInKeyAccount(read.operation))) {
-      // No missing permission (that is AccessDeniedException): the key went away, unless DescribeKey still
-      // finds it. Then it is judged on what DescribeKey says (pending deletion is NOT_APPLICABLE), else it
-      // stays unreadable: fail closed.
-      const confirmation = await judge.reader.confirmGone(facts.keyId);
-      if (confirmation.gone) return gone(read);
-      if (confirmation.described.ok) {
-        const now = { ...facts, keyManager: confirmation.described.value.keyManager ?? facts.keyManager, keyState: confirmation.described.value.keyState ?? facts.keyState };
-        const stillApplicable = decideVerdict({ kind: 'key', ...metadata(now), policy: { kind: 'analysed', findings: [] } }, params);
-        if (stillApplicable.compliance === 'NOT_APPLICABLE') return stillApplicable;
-      }
+    // No missing permission (that is AccessDeniedException): the key went away, unless DescribeKey still finds
+    // it. Then what DescribeKey says now decides (a key scheduled for deletion meanwhile is NOT_APPLICABLE);
+    // otherwise the key stays unreadable: fail closed.
+    const notFound = await confirmNotFound(read, facts, judge);
+    if (notFound?.gone === true) return gone(judge, facts, notFound.operation);
+    if (notFound?.described.ok === true) {
+      const now = notFound.described.value;
+      const regate = applicability(knownKey({ ...facts, keyManager: now.keyManager ?? facts.keyManager, keyState: now.keyState ?? facts.keyState }), params);
+      if (!regate.applicable) return notApplicableVerdict(regate);
     }
     if (!read.ok) return unreadable(read);
     facts.policy = read.value;
   }
 
-  let policy: PolicyResult;
+  const assessment = assessPolicy(analyse(facts, judge), params);
+  // Tags are read only for keys the exemption could change, to spare the KMS quota.
+  const exemption = params.exemptionTagKey !== undefined && hasCountedFindings(assessment) ? await exemptionOf(facts, params.exemptionTagKey, judge) : undefined;
+  return decideVerdict(assessment, exemption, params);
+}
+
+function knownKey(facts: KeyFacts): KnownResource {
+  const known: KnownResource = { kind: 'key' };
+  if (facts.keyManager !== undefined) known.keyManager = facts.keyManager;
+  if (facts.keyState !== undefined) known.keyState = facts.keyState;
+  return known;
+}
+
+function gone(judge: KeyJudge, facts: KeyFacts, operation: string): Verdict {
+  judge.logger.info('key deleted since it was listed; NOT_APPLICABLE', { keyId: facts.keyId, operation });
+  return notApplicableVerdict(applicability({ kind: 'gone' }, judge.params));
+}
+
+/**
+ * What a NotFoundException from a read means. The reads send the bare key ID, which KMS resolves in the account
+ * of the caller's credentials (a key of another account must be named by its key ARN:
+ * https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html). Made from another account (a
+ * central rule without ExecutionRoleName), a NotFoundException says nothing about the key; nor does one when the
+ * acting account is unknown: undefined, the key stays unreadable (NON_COMPLIANT). In the key's own account, the
+ * key was deleted since it was listed, or created so recently that KMS does not know it everywhere yet: DescribeKey
+ * is asked again (KmsKeyReader.confirmGone). Undefined too for any outcome but NotFoundException.
+ */
+async function confirmNotFound(
+  outcome: ReadOutcome<unknown>,
+  facts: KeyFacts,
+  judge: KeyJudge,
+): Promise<{ gone: true; operation: string } | { gone: false; described: ReadOutcome<KeyMetadataFacts> } | undefined> {
+  if (outcome.ok || outcome.kind !== 'not-found') return undefined;
+  const acting = await judge.clientsAccount();
+  const owner = keyAccount(facts, judge);
+  if (acting !== owner) {
+    judge.logger.warn("NotFoundException from a read outside the key's account; the key is not taken as deleted", {
+      keyId: facts.keyId,
+      operation: outcome.operation,
+      keyAccount: owner,
+      clientsAccount: acting ?? 'unknown',
+    });
+    return undefined;
+  }
+  const confirmation = await judge.reader.confirmGone(facts.keyId);
+  return confirmation.gone ? { gone: true, operation: outcome.operation } : confirmation;
+}
+
+/** The engine's findings, or why it failed: the engine promises never to throw; if it does, the key is not judged clean. */
+function analyse(facts: KeyFacts, judge: KeyJudge): PolicyResult {
+  const { params } = judge;
   try {
     const options: AnalysisOptions = {
-      accountId: accountOf(facts.arn, judge.accountId),
+      accountId: keyAccount(facts, judge),
       trustedAccountIds: params.trustedAccountIds,
       trustedOrgIds: params.trustedOrgIds,
       disabledChecks: params.disabledChecks,
     };
     if (facts.arn !== undefined) options.keyArn = facts.arn;
-    policy = { kind: 'analysed', findings: judge.analyze(facts.policy, options).findings };
+    return { kind: 'analysed', findings: judge.analyze(facts.policy, options).findings };
   } catch (error) {
-    // The engine promises never to throw; if it does, the key is not judged clean.
     judge.logger.error('policy analysis failed', { keyId: facts.keyId, errorName: awsErrorName(error), error: String(error) });
-    policy = { kind: 'analysis-failed', errorName: awsErrorName(error) };
+    return { kind: 'analysis-failed', errorName: awsErrorName(error) };
   }
-
-  let exemption: string | undefined;
-  const tagKey = params.exemptionTagKey;
-  if (tagKey !== undefined && policy.kind === 'analysed' && countedFindings(policy.findings, params).length > 0) {
-    // Tags are read only for keys the exemption could change, to spare the KMS quota.
-    if (facts.tags === undefined) {
-      const read = await judge.reader.tags(facts.keyId);
-      if (read.ok) facts.tags = read.value;
-      else judge.logger.warn('tags could not be read; exemption not applied', { keyId: facts.keyId, errorName: read.errorName });
-    }
-    exemption = facts.tags?.[tagKey];
-  }
-  const subject = { kind: 'key' as const, ...metadata(facts), policy };
-  return decideVerdict(exemption === undefined ? subject : { ...subject, exemption }, params);
 }
 
-function metadata(facts: KeyFacts): { keyManager?: string; keyState?: string } {
-  const out: { keyManager?: string; keyState?: string } = {};
-  if (facts.keyManager !== undefined) out.keyManager = facts.keyManager;
-  if (facts.keyState !== undefined) out.keyState = facts.keyState;
-  return out;
+/** The exemption tag's value, read from KMS unless known; a failed read applies no exemption (fails closed). */
+async function exemptionOf(facts: KeyFacts, tagKey: string, judge: KeyJudge): Promise<string | undefined> {
+  if (facts.tags === undefined) {
+    const read = await judge.reader.tags(facts.keyId);
+    if (read.ok) facts.tags = read.value;
+    else judge.logger.warn('tags could not be read; exemption not applied', { keyId: facts.keyId, errorName: read.errorName });
+  }
+  return facts.tags?.[tagKey];
 }

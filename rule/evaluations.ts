@@ -10,10 +10,10 @@ import { awsErrorName, isRetryable } from '../aws/errors';
 import type { Clock } from '../runtime/clock';
 import type { RuleLogger } from './operations';
 import type { ComplianceType } from './verdict';
-import type { CallDeadline } from '../runtime/deadline';
-import { InvocationDeadlineError } from '../runtime/deadline';
+import { DEFAULT_RETRY_ATTEMPTS } from '../aws/retry';
+import { deadlinePassed, InvocationDeadlineError, waitOutlastsDeadline, type CallDeadline } from '../runtime/deadline';
 
-export const MAX_EVALUATIONS_PER_CALL = 100;
+const MAX_EVALUATIONS_PER_CALL = 100;
 
 /** One evaluation as the rule produces it. */
 export interface RuleEvaluation {
@@ -41,7 +41,7 @@ export interface SenderOptions {
   testMode: boolean;
   clock: Clock;
   logger: RuleLogger;
-  /** Attempts per batch, the first included. @default 6 */
+  /** Attempts per batch, the first included. @default DEFAULT_RETRY_ATTEMPTS (6) */
   attempts?: number;
   baseDelayMs?: number;
   maxDelayMs?: number;
@@ -99,12 +99,12 @@ export class EvaluationSender {
   }
 
   private async sendBatch(batch: RuleEvaluation[], splitOnValidationError = true): Promise<void> {
-    const attempts = this.options.attempts ?? 6;
+    const attempts = this.options.attempts ?? DEFAULT_RETRY_ATTEMPTS;
     const { deadline, clock } = this.options;
     const sendOptions = deadline?.signal === undefined ? {} : { abortSignal: deadline.signal };
     let pending = batch;
     for (let attempt = 1; pending.length > 0; attempt++) {
-      if (deadline !== undefined && (clock.now() >= deadline.at || deadline.signal?.aborted === true)) {
+      if (deadlinePassed(deadline, clock)) {
         this.report.lastError = new InvocationDeadlineError({ cause: this.report.lastError });
         break;
       }
@@ -143,7 +143,7 @@ export class EvaluationSender {
       if (attempt >= attempts) break;
       const delay = this.delay(attempt);
       // A wait that would end past the deadline gains nothing; the rest is reported undelivered now.
-      if (deadline !== undefined && clock.now() + delay >= deadline.at) break;
+      if (waitOutlastsDeadline(deadline, clock, delay)) break;
       await clock.sleep(delay);
     }
     if (pending.length === 0) return;

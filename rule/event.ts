@@ -29,7 +29,7 @@ export type InvokingEvent =
 export type MessageType = InvokingEvent['messageType'];
 
 /** Config's `resultToken` for evaluations that are checked but not recorded (PutEvaluations TestMode). */
-export const TEST_MODE_RESULT_TOKEN = 'TESTMODE';
+const TEST_MODE_RESULT_TOKEN = 'TESTMODE';
 
 export interface RuleEvent {
   invokingEvent: InvokingEvent;

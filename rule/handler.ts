@@ -12,7 +12,7 @@ import { analyzePolicy } from '../engine';
 import { createClientsFactory, type AwsClients, type ClientsFactory } from '../aws/clients';
 import { awsErrorName } from '../aws/errors';
 import { KmsKeyReader, type KmsOperation } from '../aws/kms-reader';
-import { withRetry } from '../aws/retry';
+import { DEFAULT_RETRY_ATTEMPTS, withRetry } from '../aws/retry';
 import { systemClock, type Clock } from '../runtime/clock';
 import {
   apiItemToNotificationItem,
@@ -23,7 +23,8 @@ import {
   type NotificationItem,
 } from './configuration-item';
 import { ConfigurationItemFetchError, EvaluationDeliveryError, InvalidEventError } from './errors';
-import { judgeKey, type Analyzer, type KeyJudge } from './evaluate-key';
+import { applicability, type KnownResource } from './applicability';
+import { evaluateKey, type Analyzer, type KeyJudge } from './evaluate-key';
 import { EvaluationSender, toSdkEvaluation, type DeliveryReport, type RuleEvaluation } from './evaluations';
 import { parseRuleEvent, type RuleEvent } from './event';
 import { METRIC, type RuleLogger, type RuleMetrics } from './operations';
@@ -31,9 +32,8 @@ import { parseRuleParameters, type RuleParameters } from './parameters';
 import { TokenBucket } from '../runtime/token-bucket';
 import { findStaleKeys } from './stale';
 import { sweep } from './sweep';
-import { decideVerdict, type Verdict } from './verdict';
-import type { CallDeadline } from '../runtime/deadline';
-import { InvocationDeadlineError } from '../runtime/deadline';
+import { notApplicableVerdict, type Verdict } from './verdict';
+import { InvocationDeadlineError, type CallDeadline } from '../runtime/deadline';
 
 /** What the handler needs of the Lambda context. */
 export interface InvocationContext {
@@ -62,7 +62,7 @@ export interface HandlerDeps {
   defaultRegion?: string;
   /** Told of every KMS request (benchmarks count them). */
   onKmsRequest?: (operation: KmsOperation) => void;
-  /** Attempts for throttled KMS calls, the first included. @default 6 */
+  /** Attempts for throttled KMS calls, the first included. @default DEFAULT_RETRY_ATTEMPTS (6) */
   kmsAttempts?: number;
 }
 
@@ -93,12 +93,17 @@ function record(inv: Invocation, logger: RuleLogger, resourceId: string, verdict
 
 async function evaluateItem(inv: Invocation, logger: RuleLogger, item: NotificationItem): Promise<void> {
   const at = new Date(item.configurationItemCaptureTime);
-  let verdict: Verdict;
-  if (inv.event.eventLeftScope) verdict = decideVerdict({ kind: 'out-of-scope' }, inv.params);
-  else if (item.resourceType !== KMS_KEY_RESOURCE_TYPE) verdict = decideVerdict({ kind: 'other-resource-type', resourceType: item.resourceType }, inv.params);
-  else if (isDeletedStatus(item.configurationItemStatus)) verdict = decideVerdict({ kind: 'deleted' }, inv.params);
-  else verdict = await judgeKey(keyFactsFromItem(item), inv.judge);
+  const absent = notAKeyToRead(inv.event, item);
+  const verdict = absent === undefined ? await evaluateKey(keyFactsFromItem(item), inv.judge) : notApplicableVerdict(applicability(absent, inv.params));
   record(inv, logger, item.resourceId, verdict, at, item.resourceType);
+}
+
+/** What makes the item's resource not a key to read (out of scope, another type, deleted), if anything. */
+function notAKeyToRead(event: RuleEvent, item: Pick<NotificationItem, 'resourceType' | 'configurationItemStatus'>): Exclude<KnownResource, { kind: 'key' }> | undefined {
+  if (event.eventLeftScope) return { kind: 'out-of-scope' };
+  if (item.resourceType !== KMS_KEY_RESOURCE_TYPE) return { kind: 'other-resource-type', resourceType: item.resourceType };
+  if (isDeletedStatus(item.configurationItemStatus)) return { kind: 'deleted' };
+  return undefined;
 }
 
 async function fetchOversizedItem(inv: Invocation, clock: Clock, resourceId: string): Promise<NotificationItem> {
@@ -136,7 +141,7 @@ async function runTrigger(inv: Invocation, ctx: TriggerContext): Promise<void> {
       return;
     case 'OversizedConfigurationItemChangeNotification': {
       const summary = trigger.configurationItemSummary;
-      if (event.eventLeftScope || summary.resourceType !== KMS_KEY_RESOURCE_TYPE || isDeletedStatus(summary.configurationItemStatus)) {
+      if (notAKeyToRead(event, summary) !== undefined) {
         // Nothing to fetch: the summary alone decides.
         await evaluateItem(inv, logger, { ...summary, configuration: null, supplementaryConfiguration: {} });
         return;
@@ -148,7 +153,7 @@ async function runTrigger(inv: Invocation, ctx: TriggerContext): Promise<void> {
         // Without the item the key is read from KMS directly; it is judged either way, never skipped.
         logger.warn('oversized item unavailable; reading the key from KMS', { keyId: summary.resourceId, error: String(error) });
         const facts: KeyFacts = { keyId: summary.resourceId };
-        record(inv, logger, summary.resourceId, await judgeKey(facts, inv.judge), new Date(summary.configurationItemCaptureTime));
+        record(inv, logger, summary.resourceId, await evaluateKey(facts, inv.judge), new Date(summary.configurationItemCaptureTime));
         return;
       }
       await evaluateItem(inv, logger, item);
@@ -175,7 +180,7 @@ async function runTrigger(inv: Invocation, ctx: TriggerContext): Promise<void> {
       });
       let cleared = 0;
       if (stale.ok) {
-        for (const id of stale.resourceIds) record(inv, logger, id, decideVerdict({ kind: 'gone' }, params), at);
+        for (const id of stale.resourceIds) record(inv, logger, id, notApplicableVerdict(applicability({ kind: 'gone' }, params)), at);
         cleared = stale.resourceIds.length;
       }
       const cutShort = stale.ok && !stale.complete;
@@ -240,7 +245,7 @@ export function createHandler(deps: HandlerDeps): RuleHandler {
         kms: clients.kms,
         limiter: new TokenBucket(params.maxRequestsPerSecond, clock),
         clock,
-        retry: { attempts: deps.kmsAttempts ?? 6 },
+        retry: { attempts: deps.kmsAttempts ?? DEFAULT_RETRY_ATTEMPTS },
         deadline: work.deadline,
         onRequest: (operation) => {
           kmsRequests++;

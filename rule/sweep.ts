@@ -26,12 +26,12 @@ import type { KmsKeyReader } from '../aws/kms-reader';
 import { withRetry } from '../aws/retry';
 import type { Clock } from '../runtime/clock';
 import { apiItemToNotificationItem, isDeletedStatus, keyFactsFromItem, KMS_KEY_RESOURCE_TYPE, type ItemStatus, type KeyFacts } from './configuration-item';
-import { judgeKey, type KeyJudge } from './evaluate-key';
+import { applicability } from './applicability';
+import { evaluateKey, type KeyJudge } from './evaluate-key';
 import type { RuleLogger } from './operations';
-import { decideVerdict, type Verdict } from './verdict';
-import type { CallDeadline } from '../runtime/deadline';
+import { notApplicableVerdict, type Verdict } from './verdict';
+import { DeadlineReachedError, waitOutlastsDeadline, type CallDeadline } from '../runtime/deadline';
 import { runPool } from '../runtime/worker-pool';
-import { DeadlineReachedError } from '../runtime/deadline';
 
 export interface SweepDeps {
   config: ConfigServiceClient;
@@ -77,7 +77,7 @@ function hash(text: string): number {
   return h;
 }
 
-export function rotate<T>(items: readonly T[], seed: string): T[] {
+function rotate<T>(items: readonly T[], seed: string): T[] {
   if (items.length === 0) return [];
   const offset = hash(seed) % items.length;
   return [...items.slice(offset), ...items.slice(0, offset)];
@@ -130,7 +130,7 @@ async function fetchBatch(ids: string[], deps: SweepDeps): Promise<{ items: Base
       break;
     }
     const wait = 100 * 2 ** attempt;
-    if (keys.length > 0 && deps.deadline !== undefined && deps.clock.now() + wait >= deps.deadline.at) break;
+    if (keys.length > 0 && waitOutlastsDeadline(deps.deadline, deps.clock, wait)) break;
     if (keys.length > 0) await deps.clock.sleep(wait);
   }
   const returned = new Set(items.map((i) => i.resourceId));
@@ -144,7 +144,7 @@ async function judgeAll(entries: KeyFacts[], deps: SweepDeps): Promise<{ started
     async (facts) => {
       let verdict: Verdict;
       try {
-        verdict = await judgeKey(facts, deps.judge, { notAfter: deps.stopStartingAt });
+        verdict = await evaluateKey(facts, deps.judge, { notAfter: deps.stopStartingAt });
       } catch (error) {
         // Its first request would have come after the stop time: the key waits for the next run.
         if (error instanceof DeadlineReachedError) return false;
@@ -170,7 +170,7 @@ export async function sweep(deps: SweepDeps): Promise<SweepReport> {
       for (const item of items) {
         if (item.resourceId !== undefined && isDeletedStatus(item.configurationItemStatus as ItemStatus)) {
           // Deleted since it was listed: nothing to read, in Config or in KMS.
-          deps.onVerdict(item.resourceId, decideVerdict({ kind: 'deleted' }, deps.judge.params));
+          deps.onVerdict(item.resourceId, notApplicableVerdict(applicability({ kind: 'deleted' }, deps.judge.params)));
           evaluated++;
           continue;
         }

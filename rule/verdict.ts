@@ -1,17 +1,17 @@
 /**
- * Turns what is known about one resource into a Config verdict. Pure: no I/O, no clock.
+ * Turns a judged key into a Config verdict. Pure: no I/O, no clock. Only keys the applicability gate let through
+ * (rule/applicability.ts) are judged here; the others get `notApplicableVerdict`.
  *
  * Order matters and is deliberate:
- * 1. Not this rule's business: deleted, out of scope, another resource type, gone from the account,
- *    pending deletion, AWS-managed (unless IncludeAwsManagedKeys) → NOT_APPLICABLE.
- * 2. A policy that could not be read or analysed → NON_COMPLIANT, whatever else is known, exemption included:
+ * 1. A policy that could not be read or analysed → NON_COMPLIANT, whatever else is known, exemption included:
  *    an exemption accepts the findings of a policy someone looked at, not a policy nobody could read.
- * 3. Findings at or above MinimumSeverity, not disabled → NON_COMPLIANT, unless the key carries a justified
- *    exemption tag → COMPLIANT, saying so.
- * 4. Otherwise COMPLIANT.
+ * 2. Findings at or above MinimumSeverity → NON_COMPLIANT, unless the key carries a justified exemption tag →
+ *    COMPLIANT, saying so. (Disabled checks never ran: the engine skips them, given DisabledChecks.)
+ * 3. Otherwise COMPLIANT.
  */
-import { severityRank, type CheckId, type Finding } from '../engine';
+import { CHECK, severityRank, type CheckId, type Finding } from '../engine';
 import { clip, findingsAnnotation, mostSevereFirst } from './annotation';
+import type { NotApplicable, NotApplicableReason } from './applicability';
 import type { ReadFailure } from '../aws/kms-reader';
 import type { RuleParameters } from './parameters';
 
@@ -22,27 +22,8 @@ export type PolicyResult =
   | { kind: 'unreadable'; failure: ReadFailure }
   | { kind: 'analysis-failed'; errorName: string };
 
-export type VerdictSubject =
-  | { kind: 'deleted' }
-  | { kind: 'out-of-scope' }
-  | { kind: 'other-resource-type'; resourceType: string }
-  | { kind: 'gone' }
-  | {
-      kind: 'key';
-      keyManager?: string;
-      keyState?: string;
-      /** The exemption tag's value when the key carries ExemptionTagKey with a non-empty value. */
-      exemption?: string;
-      policy: PolicyResult;
-    };
-
 export type VerdictReason =
-  | 'deleted'
-  | 'out-of-scope'
-  | 'other-resource-type'
-  | 'gone'
-  | 'pending-deletion'
-  | 'aws-managed'
+  | NotApplicableReason
   | 'unreadable'
   | 'analysis-failed'
   | 'findings'
@@ -57,30 +38,40 @@ export interface Verdict {
   checkIds: CheckId[];
 }
 
-/** Key states in which the key is on its way out (https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html). */
-const PENDING_DELETION_STATES = new Set(['PendingDeletion', 'PendingReplicaDeletion']);
+/** What a key's policy counts for under the parameters, worked out once per key. */
+export type PolicyAssessment =
+  | { kind: 'unreadable'; failure: ReadFailure }
+  | { kind: 'analysis-failed'; errorName: string }
+  /** `counted`: the findings that count against the key, most severe first. */
+  | { kind: 'analysed'; counted: Finding[] };
 
 /**
- * Findings that count against a key under the parameters: not disabled, and at or above MinimumSeverity.
- * INVALID_POLICY always counts: a policy that cannot be parsed is never compliant. So does a finding the
- * engine marks `notJudged` (a check that threw): a check that could not run has not passed, whatever its
- * severity.
+ * Findings that count against a key under the parameters: those at or above MinimumSeverity. INVALID_POLICY
+ * always counts: a policy that cannot be parsed is never compliant. So does a finding the engine marks
+ * `notJudged` (a check that threw): a check that could not run has not passed, whatever its severity.
+ * DisabledChecks is not applied here: the engine does not run a disabled check at all.
  */
-export function countedFindings(findings: readonly Finding[], params: Pick<RuleParameters, 'disabledChecks' | 'minimumSeverity'>): Finding[] {
-  const disabled = new Set<CheckId>(params.disabledChecks);
+export function countedFindings(findings: readonly Finding[], params: Pick<RuleParameters, 'minimumSeverity'>): Finding[] {
   const threshold = severityRank(params.minimumSeverity);
   return mostSevereFirst(
-    findings.filter(
-      (f) => f.checkId === 'INVALID_POLICY' || f.notJudged === true || (!disabled.has(f.checkId) && severityRank(f.severity) >= threshold),
-    ),
+    findings.filter((f) => f.checkId === CHECK.INVALID_POLICY || f.notJudged === true || severityRank(f.severity) >= threshold),
   );
+}
+
+export function assessPolicy(policy: PolicyResult, params: Pick<RuleParameters, 'minimumSeverity'>): PolicyAssessment {
+  return policy.kind === 'analysed' ? { kind: 'analysed', counted: countedFindings(policy.findings, params) } : policy;
+}
+
+/** Whether findings count against the key, so that an exemption tag could change its verdict. */
+export function hasCountedFindings(assessment: PolicyAssessment): boolean {
+  return assessment.kind === 'analysed' && assessment.counted.length > 0;
 }
 
 function uniqueCheckIds(findings: readonly Finding[]): CheckId[] {
   return [...new Set(findings.map((f) => f.checkId))];
 }
 
-export function unreadableAnnotation(failure: ReadFailure): string {
+function unreadableAnnotation(failure: ReadFailure): string {
   const what = `Key policy could not be judged: ${failure.operation} failed with ${failure.errorName}.`;
   switch (failure.kind) {
     case 'access-denied':
@@ -109,72 +100,52 @@ export function unreadableAnnotation(failure: ReadFailure): string {
 }
 
 /** Annotation of a key whose policy the rule could not analyse (engine or verdict failure). */
-export function analysisFailedAnnotation(errorName: string): string {
+function analysisFailedAnnotation(errorName: string): string {
   return clip(`The key policy could not be analysed: ${errorName}; see the rule's logs.`);
 }
 
-export function decideVerdict(subject: VerdictSubject, params: RuleParameters): Verdict {
-  switch (subject.kind) {
-    case 'deleted':
-      return { compliance: 'NOT_APPLICABLE', reason: 'deleted', annotation: 'The key was deleted.', checkIds: [] };
-    case 'out-of-scope':
-      return { compliance: 'NOT_APPLICABLE', reason: 'out-of-scope', annotation: 'The key left the rule scope.', checkIds: [] };
-    case 'other-resource-type':
-      return {
-        compliance: 'NOT_APPLICABLE',
-        reason: 'other-resource-type',
-        annotation: clip(`This rule evaluates AWS::KMS::Key, not ${subject.resourceType}.`),
-        checkIds: [],
-      };
-    case 'gone':
-      return { compliance: 'NOT_APPLICABLE', reason: 'gone', annotation: 'The key no longer exists in this account and Region.', checkIds: [] };
-    case 'key':
-      break;
-    default: {
-      const unreachable: never = subject;
-      throw new Error(`unhandled verdict subject ${JSON.stringify(unreachable)}`);
-    }
-  }
-  if (subject.keyState !== undefined && PENDING_DELETION_STATES.has(subject.keyState)) {
-    return { compliance: 'NOT_APPLICABLE', reason: 'pending-deletion', annotation: `The key is in state ${subject.keyState}.`, checkIds: [] };
-  }
-  if (subject.keyManager === 'AWS' && !params.includeAwsManagedKeys) {
-    return {
-      compliance: 'NOT_APPLICABLE',
-      reason: 'aws-managed',
-      annotation: 'AWS-managed key: its policy is set by AWS (set IncludeAwsManagedKeys to evaluate it).',
-      checkIds: [],
-    };
-  }
-  const policy = subject.policy;
-  switch (policy.kind) {
+export function notApplicableVerdict(gate: NotApplicable): Verdict {
+  return { compliance: 'NOT_APPLICABLE', reason: gate.reason, annotation: gate.annotation, checkIds: [] };
+}
+
+/** The verdict for a key whose policy could not be analysed, or whose judging failed in an unexpected way. */
+export function analysisFailedVerdict(errorName: string): Verdict {
+  return { compliance: 'NON_COMPLIANT', reason: 'analysis-failed', annotation: analysisFailedAnnotation(errorName), checkIds: [] };
+}
+
+/**
+ * The verdict of a key the applicability gate let through. `exemption`: the exemption tag's value, when the key
+ * carries ExemptionTagKey (read only when findings count against the key).
+ */
+export function decideVerdict(assessment: PolicyAssessment, exemption: string | undefined, params: Pick<RuleParameters, 'exemptionTagKey'>): Verdict {
+  switch (assessment.kind) {
     case 'unreadable':
-      return { compliance: 'NON_COMPLIANT', reason: 'unreadable', annotation: unreadableAnnotation(policy.failure), checkIds: [] };
+      return { compliance: 'NON_COMPLIANT', reason: 'unreadable', annotation: unreadableAnnotation(assessment.failure), checkIds: [] };
     case 'analysis-failed':
-      return {
-        compliance: 'NON_COMPLIANT',
-        reason: 'analysis-failed',
-        annotation: analysisFailedAnnotation(policy.errorName),
-        checkIds: [],
-      };
+      return analysisFailedVerdict(assessment.errorName);
     case 'analysed':
       break;
     default: {
-      const unreachable: never = policy;
-      throw new Error(`unhandled policy result ${JSON.stringify(unreachable)}`);
+      const unreachable: never = assessment;
+      throw new Error(`unhandled policy assessment ${JSON.stringify(unreachable)}`);
     }
   }
-  const counted = countedFindings(policy.findings, params);
+  const { counted } = assessment;
   if (counted.length === 0) return { compliance: 'COMPLIANT', reason: 'no-findings', checkIds: [] };
   const checkIds = uniqueCheckIds(counted);
-  const exemption = subject.exemption?.trim();
+  const justification = exemption?.trim();
   // An exemption cannot cover a policy that does not parse, or a check that could not run: there is nothing a
   // person could have reviewed.
-  if (exemption !== undefined && exemption !== '' && !checkIds.includes('INVALID_POLICY') && !counted.some((f) => f.notJudged === true)) {
+  if (
+    justification !== undefined &&
+    justification !== '' &&
+    !checkIds.includes(CHECK.INVALID_POLICY) &&
+    !counted.some((f) => f.notJudged === true)
+  ) {
     return {
       compliance: 'COMPLIANT',
       reason: 'exempt',
-      annotation: clip(`exempt: ${exemption} (tag ${params.exemptionTagKey ?? '?'}; would fail ${checkIds.join(', ')})`),
+      annotation: clip(`exempt: ${justification} (tag ${params.exemptionTagKey ?? '?'}; would fail ${checkIds.join(', ')})`),
       checkIds,
     };
   }

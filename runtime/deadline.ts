@@ -1,6 +1,8 @@
 /**
- * Deadlines of a run: the time a call must be over by, and the errors that say a deadline was reached.
+ * Deadlines of a run: the time a call must be over by, the two questions asked of it before a call or a wait,
+ * and the errors that say a deadline was reached.
  */
+import type { Clock } from './clock';
 
 /**
  * The time by which a call must be over: `at` on the caller's clock (attempts and backoff waits are planned
@@ -10,6 +12,19 @@ export interface CallDeadline {
   /** Milliseconds since the epoch, on the retry's clock. */
   at: number;
   signal?: AbortSignal;
+}
+
+/** Whether the deadline has come: its time is reached on `clock`, or its signal already fired. No deadline never comes. */
+export function deadlinePassed(deadline: CallDeadline | undefined, clock: Clock): boolean {
+  return deadline !== undefined && (clock.now() >= deadline.at || deadline.signal?.aborted === true);
+}
+
+/**
+ * Whether a wait of `ms` starting now would end at or after the deadline: such a wait gains nothing, since no
+ * call may start after it. No deadline is never outlasted.
+ */
+export function waitOutlastsDeadline(deadline: CallDeadline | undefined, clock: Clock, ms: number): boolean {
+  return deadline !== undefined && clock.now() + ms >= deadline.at;
 }
 
 /**

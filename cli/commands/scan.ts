@@ -20,7 +20,8 @@
  * keys (KeyManager AWS: their policies are AWS's to set) and keys pending deletion are skipped unless asked,
  * and the number skipped is said.
  */
-import { analyzePolicy, type AnalysisOptions } from '../../engine';
+import { accountOfArn, analyzePolicy, type AnalysisOptions } from '../../engine';
+import { PENDING_DELETION_STATES as PENDING_DELETION } from '../../aws/key-state';
 import { awsErrorName } from '../../aws/errors';
 import { KmsKeyReader, failureKind, type ReadOutcome } from '../../aws/kms-reader';
 import type { Clock } from '../../runtime/clock';
@@ -97,15 +98,6 @@ interface ListedKey {
   target: ScanTarget;
   reader: KmsKeyReader;
   aliases: string[];
-}
-
-// Key states in which the key is on its way out; its policy can no longer be used to grant anything new.
-// https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html
-const PENDING_DELETION = new Set(['PendingDeletion', 'PendingReplicaDeletion']);
-
-function accountOfArn(arn: string | undefined): string | undefined {
-  const account = arn?.split(':')[4];
-  return account !== undefined && /^\d{12}$/.test(account) ? account : undefined;
 }
 
 function plural(n: number, one: string, many = `${one}s`): string {

@@ -149,7 +149,7 @@ export class KmsKeyPolicyRuleFunction extends Construct {
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
-        'Only for calls that have no resource type (kms:ListKeys, kms:ListAliases, config:ListDiscoveredResources, ' +
+        'Only for calls that have no resource type (kms:ListKeys, config:ListDiscoveredResources, ' +
         'config:BatchGetResourceConfig, config:GetResourceConfigHistory, config:PutEvaluations): IAM accepts nothing but "*" for them.',
     });
     Validations.of(role).acknowledge({

@@ -5,7 +5,6 @@ import { parse } from 'yaml';
 import { CONFORMANCE_PACK_TEMPLATE_PATH } from '../../infra/conformance-pack';
 import { KmsPolicyGuardOrganizationStack } from '../../infra/stacks/organization-stack';
 import { KmsPolicyGuardRuleStack } from '../../infra/stacks/rule-stack';
-import { RULE_ACTIONS } from '../../infra/permissions';
 import { ADMIN_ARN, MEMBER_ACCOUNTS, synthesize, TEST_CONTEXT, USAGE_ARN, type Synthesized } from './app-fixture';
 import { functionRoleId, identityStatements, roleStatements } from './iam';
 
@@ -81,8 +80,8 @@ describe('KmsPolicyGuardRule (single account)', () => {
   it('gives the rule function exactly the calls the handler makes, and no sts:AssumeRole', () => {
     const template = synth.templates.rule;
     const statements = roleStatements(template, functionRoleId(template, 'evaluates KMS key policies'));
-    const actions = statements.flatMap((s) => s.actions).sort();
-    expect(actions).toEqual([...RULE_ACTIONS, 'logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:SendMessage'].sort());
+    // Which actions: test/infra/iam.test.ts, from the calls the handler makes.
+    expect(statements.flatMap((s) => s.actions)).not.toContain('sts:AssumeRole');
     const compliance = statements.find((s) => s.actions.includes('config:GetComplianceDetailsByConfigRule'));
     const ruleId = Object.keys(template.findResources('AWS::Config::ConfigRule'))[0];
     expect(compliance?.resources).toEqual([{ 'Fn::GetAtt': [ruleId, 'Arn'] }]);
@@ -330,8 +329,8 @@ describe('KmsPolicyGuardOrganization', () => {
       RoleName: 'KmsPolicyGuardExecutionRole',
       AssumeRolePolicyDocument: { Statement: [{ Effect: 'Allow', Principal: { AWS: { Ref: 'CentralFunctionRoleArn' } }, Action: 'sts:AssumeRole' }] },
     });
+    // Which actions: test/infra/iam.test.ts, from the calls the handler makes.
     const actions = identityStatements(inner).flatMap((s) => s.actions);
-    expect([...actions].sort()).toEqual([...RULE_ACTIONS].sort());
     expect(actions.some((a) => a.includes('*'))).toBe(false);
   });
 

@@ -1,5 +1,6 @@
 import { parseRuleParameters, type RuleParameters } from '../../rule/parameters';
-import { countedFindings, decideVerdict, type PolicyResult, type VerdictSubject } from '../../rule/verdict';
+import { applicability, type KnownResource } from '../../rule/applicability';
+import { assessPolicy, countedFindings, decideVerdict, notApplicableVerdict, type PolicyResult, type Verdict } from '../../rule/verdict';
 import { finding } from './support';
 import type { ReadFailure } from '../../aws/kms-reader';
 
@@ -14,6 +15,17 @@ const negation = finding({ checkId: 'ALLOW_WITH_NEGATION', severity: 'low' });
 const invalid = finding({ checkId: 'INVALID_POLICY', severity: 'critical' });
 // A low-severity check that threw: the engine marks its finding as not judged.
 const crashed = { ...finding({ checkId: 'ALLOW_WITH_NEGATION', severity: 'low' }), notJudged: true as const };
+/** What the rule knows of a resource by the time it decides: the gate's facts, and for a key its policy and exemption. */
+type VerdictSubject = Exclude<KnownResource, { kind: 'key' }> | (Extract<KnownResource, { kind: 'key' }> & { policy: PolicyResult; exemption?: string });
+
+/** The rule's one path to a verdict: the applicability gate, then the policy assessed once and the verdict made once. */
+function verdictOf(subject: VerdictSubject, params: RuleParameters): Verdict {
+  const gate = applicability(subject, params);
+  if (!gate.applicable) return notApplicableVerdict(gate);
+  if (subject.kind !== 'key') throw new Error('only a key can be applicable');
+  return decideVerdict(assessPolicy(subject.policy, params), subject.exemption, params);
+}
+
 const analysed = (...findings: ReturnType<typeof finding>[]): PolicyResult => ({ kind: 'analysed', findings });
 const key = (policy: PolicyResult, extra: Partial<Extract<VerdictSubject, { kind: 'key' }>> = {}): VerdictSubject => ({
   kind: 'key',
@@ -24,16 +36,15 @@ const key = (policy: PolicyResult, extra: Partial<Extract<VerdictSubject, { kind
 });
 const withParams = (p: Partial<RuleParameters>): RuleParameters => ({ ...defaults, ...p });
 
-describe('decideVerdict', () => {
+describe('the verdict of a key', () => {
   it.each<[string, VerdictSubject, RuleParameters, string, string]>([
     ['no findings', key(analysed()), defaults, 'COMPLIANT', 'no-findings'],
     ['a finding at the default minimum (low)', key(analysed(negation)), defaults, 'NON_COMPLIANT', 'findings'],
     ['a finding below MinimumSeverity', key(analysed(negation)), withParams({ minimumSeverity: 'medium' }), 'COMPLIANT', 'no-findings'],
     ['a finding at MinimumSeverity', key(analysed(rootFullAccess)), withParams({ minimumSeverity: 'high' }), 'NON_COMPLIANT', 'findings'],
-    ['a finding of a disabled check', key(analysed(rootFullAccess)), withParams({ disabledChecks: ['ACCOUNT_WIDE_FULL_ACCESS'] }), 'COMPLIANT', 'no-findings'],
-    ['INVALID_POLICY even above the minimum and when "disabled"', key(analysed(invalid)), withParams({ minimumSeverity: 'critical', disabledChecks: ['INVALID_POLICY' as never] }), 'NON_COMPLIANT', 'findings'],
+    // A disabled check is not run by the engine (test/rule/real-engine.test.ts): its findings never reach the verdict.
+    ['INVALID_POLICY even above the minimum', key(analysed(invalid)), withParams({ minimumSeverity: 'critical' }), 'NON_COMPLIANT', 'findings'],
     ['a check that could not run, below MinimumSeverity', key(analysed(crashed)), withParams({ minimumSeverity: 'high' }), 'NON_COMPLIANT', 'findings'],
-    ['a check that could not run, of a disabled check id', key(analysed(crashed)), withParams({ disabledChecks: ['ALLOW_WITH_NEGATION'] }), 'NON_COMPLIANT', 'findings'],
     ['deleted', { kind: 'deleted' }, defaults, 'NOT_APPLICABLE', 'deleted'],
     ['out of scope', { kind: 'out-of-scope' }, defaults, 'NOT_APPLICABLE', 'out-of-scope'],
     ['another resource type', { kind: 'other-resource-type', resourceType: 'AWS::S3::Bucket' }, defaults, 'NOT_APPLICABLE', 'other-resource-type'],
@@ -44,11 +55,11 @@ describe('decideVerdict', () => {
     ['AWS-managed, included', key(analysed(rootFullAccess), { keyManager: 'AWS' }), withParams({ includeAwsManagedKeys: true }), 'NON_COMPLIANT', 'findings'],
     ['disabled key with findings', key(analysed(rootFullAccess), { keyState: 'Disabled' }), defaults, 'NON_COMPLIANT', 'findings'],
   ])('%s', (_name, subject, params, compliance, reason) => {
-    expect(decideVerdict(subject, params)).toMatchObject({ compliance, reason });
+    expect(verdictOf(subject, params)).toMatchObject({ compliance, reason });
   });
 
   it('annotates findings most severe first', () => {
-    const verdict = decideVerdict(key(analysed(negation, rootFullAccess)), defaults);
+    const verdict = verdictOf(key(analysed(negation, rootFullAccess)), defaults);
     expect(verdict.annotation).toBe(
       'ACCOUNT_WIDE_FULL_ACCESS arn:aws:iam::111122223333:root (Sid "Enable IAM User Permissions"); ALLOW_WITH_NEGATION',
     );
@@ -58,31 +69,31 @@ describe('decideVerdict', () => {
   describe('exemption', () => {
     const params = withParams({ exemptionTagKey: 'security:exemption' });
     it('makes a key with findings COMPLIANT and says why', () => {
-      const verdict = decideVerdict(key(analysed(rootFullAccess), { exemption: 'SEC-1234 legacy batch jobs' }), params);
+      const verdict = verdictOf(key(analysed(rootFullAccess), { exemption: 'SEC-1234 legacy batch jobs' }), params);
       expect(verdict.compliance).toBe('COMPLIANT');
       expect(verdict.reason).toBe('exempt');
       expect(verdict.annotation).toMatch(/^exempt: SEC-1234 legacy batch jobs \(tag security:exemption; would fail ACCOUNT_WIDE_FULL_ACCESS\)$/);
     });
     it('needs a non-empty justification', () => {
-      expect(decideVerdict(key(analysed(rootFullAccess), { exemption: '  ' }), params).compliance).toBe('NON_COMPLIANT');
+      expect(verdictOf(key(analysed(rootFullAccess), { exemption: '  ' }), params).compliance).toBe('NON_COMPLIANT');
     });
     it('cuts a long justification without splitting a character outside the BMP', () => {
-      const verdict = decideVerdict(key(analysed(rootFullAccess), { exemption: `${'a'.repeat(246)}${'\u{2000B}'.repeat(3)}` }), params);
+      const verdict = verdictOf(key(analysed(rootFullAccess), { exemption: `${'a'.repeat(246)}${'\u{2000B}'.repeat(3)}` }), params);
       const annotation = verdict.annotation ?? '';
       expect(annotation.length).toBeLessThanOrEqual(256);
       expect(annotation).toMatch(/a\u{2000B}*…$/u);
       expect(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])/.test(annotation)).toBe(false);
     });
     it('does not cover an unparsable policy', () => {
-      expect(decideVerdict(key(analysed(invalid), { exemption: 'approved' }), params).compliance).toBe('NON_COMPLIANT');
-      expect(decideVerdict(key(analysed(crashed), { exemption: 'approved' }), params).compliance).toBe('NON_COMPLIANT');
+      expect(verdictOf(key(analysed(invalid), { exemption: 'approved' }), params).compliance).toBe('NON_COMPLIANT');
+      expect(verdictOf(key(analysed(crashed), { exemption: 'approved' }), params).compliance).toBe('NON_COMPLIANT');
     });
     it('does not cover an unreadable policy', () => {
       const unreadable: PolicyResult = {
         kind: 'unreadable',
         failure: { kind: 'access-denied', operation: 'kms:GetKeyPolicy', errorName: 'AccessDeniedException', principal: 'arn:aws:iam::111122223333:role/rule' },
       };
-      expect(decideVerdict(key(unreadable, { exemption: 'approved' }), params).compliance).toBe('NON_COMPLIANT');
+      expect(verdictOf(key(unreadable, { exemption: 'approved' }), params).compliance).toBe('NON_COMPLIANT');
     });
   });
 
@@ -95,7 +106,7 @@ describe('decideVerdict', () => {
       ['not-found', 'NotFoundException'],
       ['throttled', 'ThrottlingException'],
     ] as const)('unreadable (%s) is NON_COMPLIANT naming permission and principal', (kind, errorName) => {
-      const verdict = decideVerdict(unreadable(kind, errorName), defaults);
+      const verdict = verdictOf(unreadable(kind, errorName), defaults);
       expect(verdict.compliance).toBe('NON_COMPLIANT');
       expect(verdict.annotation).toContain(`kms:GetKeyPolicy failed with ${errorName}`);
       expect(verdict.annotation).toContain('arn:aws:iam::111122223333:role/kms-policy-guard');
@@ -106,7 +117,7 @@ describe('decideVerdict', () => {
       ['error', 'KMSInternalException'],
       ['invalid-state', 'KMSInvalidStateException'],
     ] as const)('unreadable (%s) is NON_COMPLIANT, names the error and does not claim a missing permission', (kind, errorName) => {
-      const verdict = decideVerdict(unreadable(kind, errorName), defaults);
+      const verdict = verdictOf(unreadable(kind, errorName), defaults);
       expect(verdict.compliance).toBe('NON_COMPLIANT');
       expect(verdict.annotation).toContain(`kms:GetKeyPolicy failed with ${errorName}.`);
       expect(verdict.annotation).toContain('not a missing permission');
@@ -115,14 +126,14 @@ describe('decideVerdict', () => {
       expect(verdict.annotation?.length).toBeLessThanOrEqual(256);
     });
     it('unreadable with unknown key manager is NON_COMPLIANT', () => {
-      const verdict = decideVerdict(
+      const verdict = verdictOf(
         { kind: 'key', policy: { kind: 'unreadable', failure: { kind: 'access-denied', operation: 'kms:DescribeKey', errorName: 'AccessDeniedException', principal: 'p' } } },
         defaults,
       );
       expect(verdict.compliance).toBe('NON_COMPLIANT');
     });
     it('an analysis failure is NON_COMPLIANT', () => {
-      expect(decideVerdict(key({ kind: 'analysis-failed', errorName: 'TypeError' }), defaults)).toMatchObject({
+      expect(verdictOf(key({ kind: 'analysis-failed', errorName: 'TypeError' }), defaults)).toMatchObject({
         compliance: 'NON_COMPLIANT',
         reason: 'analysis-failed',
         annotation: "The key policy could not be analysed: TypeError; see the rule's logs.",
@@ -133,6 +144,6 @@ describe('decideVerdict', () => {
 
 describe('countedFindings', () => {
   it('keeps INVALID_POLICY whatever the parameters', () => {
-    expect(countedFindings([invalid, negation], { minimumSeverity: 'critical', disabledChecks: [] }).map((f) => f.checkId)).toEqual(['INVALID_POLICY']);
+    expect(countedFindings([invalid, negation], { minimumSeverity: 'critical' }).map((f) => f.checkId)).toEqual(['INVALID_POLICY']);
   });
 });
