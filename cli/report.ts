@@ -1,5 +1,5 @@
 /** The result model every output format renders. */
-import { SEVERITIES, severityRank, type accessMatrix, type Finding, type Severity, type Warning } from '../engine';
+import { CHECK, SEVERITIES, severityRank, type accessMatrix, type Finding, type Severity, type Warning } from '../engine';
 
 /** Warnings the CLI adds to the engine's, e.g. about template values it could not resolve. */
 export interface ReportWarning extends Omit<Warning, 'code'> {
@@ -76,7 +76,7 @@ export function countBySeverity(results: readonly ResultEntry[]): Record<Severit
 function cannotBeParsed(entry: ResultEntry): boolean {
   const policyPath = entry.extra?.policyPath;
   const roots = typeof policyPath === 'string' ? ['$', policyPath] : ['$'];
-  return entry.findings.some((f) => f.notJudged === true || (f.checkId === 'INVALID_POLICY' && roots.some((root) => f.path === root || f.path === `${root}.Statement`)));
+  return entry.findings.some((f) => f.notJudged === true || (f.checkId === CHECK.INVALID_POLICY && roots.some((root) => f.path === root || f.path === `${root}.Statement`)));
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import { findNodeAtLocation, parseTree } from 'jsonc-parser';
 import type { Invocation, Log, ReportingDescriptor, Result } from 'sarif';
-import { CHECKS, type Severity } from '../../engine';
+import { CHECK, CHECKS, type Severity } from '../../engine';
 import type { Report, ResultEntry } from '../report';
 import { jsonSafe, terminalSafe, uriSafe } from './safe-text';
 
@@ -123,7 +123,7 @@ export function renderSarif(report: Report): string {
       // A template key that could not be judged is located at its policy (or resource) when the source is known.
       const region = entry.sourcePathPrefix !== undefined ? locate(entry, '$', locators) : undefined;
       results.push({
-        ruleId: 'INVALID_POLICY',
+        ruleId: CHECK.INVALID_POLICY,
         level: 'error',
         message: { text: terminalSafe(`${entry.file}: ${entry.error}`) },
         locations: [{ physicalLocation: { artifactLocation: { uri }, ...(region ? { region } : {}) } }],
