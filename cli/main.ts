@@ -65,7 +65,7 @@ async function emit(report: Report, format: Format, output: string | undefined, 
 }
 
 function reportErrors(report: Report, io: CliIo): void {
-  for (const r of report.results) if (r.error !== undefined) io.stderr(`kms-policy-guard: ${terminalSafe(`${r.file}: ${r.error}`)}\n`);
+  for (const r of report.results) if (r.error !== undefined) io.stderr(`kms-policy-guard: ${terminalSafe(`${r.subject}: ${r.error}`)}\n`);
 }
 
 const REPORT_FORMATS: Format[] = ['text', 'json', 'sarif', 'html'];

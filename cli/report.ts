@@ -14,8 +14,11 @@ export interface AccessDetails {
 }
 
 export interface ResultEntry {
-  /** The path as given on the command line (or "-"), or a display name such as a key ARN. */
-  file: string;
+  /**
+   * What the entry is about: a path as given on the command line (or "-"), a key ARN, or an account/Region
+   * (`scan`). The JSON output calls it `file`.
+   */
+  subject: string;
   findings: Finding[];
   warnings: (Warning | ReportWarning)[];
   /** Set when the input could not be read or judged at all. */

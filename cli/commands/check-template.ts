@@ -114,18 +114,18 @@ async function readDocuments(paths: readonly string[], io: CliIo): Promise<{ doc
       parsed = parseDocument(file, text);
     } catch (e) {
       // A file that does not parse is reported even when found in a directory: it may be a broken template.
-      errors.push({ file, findings: [], warnings: [], error: (e as Error).message });
+      errors.push({ subject: file, findings: [], warnings: [], error: (e as Error).message });
       return undefined;
     }
     const broken = brokenTemplate(parsed.value);
     if (broken !== undefined) {
-      errors.push({ file, findings: [], warnings: [], error: broken });
+      errors.push({ subject: file, findings: [], warnings: [], error: broken });
       return undefined;
     }
     if (documentKind(parsed.value) === 'other') {
       // Files found in a directory that are neither templates nor plans (package.json, tsconfig.json…) are passed over.
       if (fromDirectory) skipped++;
-      else errors.push({ file, findings: [], warnings: [], error: 'not a CloudFormation template (no Resources) or a Terraform plan (no planned_values)' });
+      else errors.push({ subject: file, findings: [], warnings: [], error: 'not a CloudFormation template (no Resources) or a Terraform plan (no planned_values)' });
       return undefined;
     }
     const doc: SourceDocument = { file, text, ...parsed, ...(environment ? { environment } : {}), ...(nestedIn ? { nestedIn } : {}) };
@@ -142,7 +142,7 @@ async function readDocuments(paths: readonly string[], io: CliIo): Promise<{ doc
     for (const nested of nestedStacks(parent.value as Record<string, unknown>, fromStdin ? '' : dirname(parent.file), parentStack, assets)) {
       const where = `nested stack ${nested.logicalId} (${nested.stack}) of ${parent.file}`;
       const extra = { template: parent.file, logicalId: nested.logicalId, resourceType: 'AWS::CloudFormation::Stack', stack: nested.stack };
-      const notJudged = (file: string, error: string) => errors.push({ file, findings: [], warnings: [], extra, error: `${where}: ${error}` });
+      const notJudged = (file: string, error: string) => errors.push({ subject: file, findings: [], warnings: [], extra, error: `${where}: ${error}` });
       if ('remote' in nested.template) {
         if (assets !== undefined) notJudged(parent.file, `its template (${nested.template.remote}) is not in the cloud assembly; the keys it may hold were not judged`);
         else {
@@ -193,14 +193,14 @@ async function readDocuments(paths: readonly string[], io: CliIo): Promise<{ doc
       try {
         templates = await assemblyTemplates(folder);
       } catch (e) {
-        errors.push({ file: path, findings: [], warnings: [], error: `cannot read the cdk.out manifest: ${(e as Error).message}` });
+        errors.push({ subject: path, findings: [], warnings: [], error: `cannot read the cdk.out manifest: ${(e as Error).message}` });
         continue;
       }
-      if (templates.length === 0) errors.push({ file: path, findings: [], warnings: [], error: 'the cloud assembly lists no stack templates' });
+      if (templates.length === 0) errors.push({ subject: path, findings: [], warnings: [], error: 'the cloud assembly lists no stack templates' });
       for (const t of templates) {
         const [input] = await readInputs([t.file], io);
         if (input === undefined) continue;
-        if ('error' in input) errors.push({ file: input.file, findings: [], warnings: [], error: input.error });
+        if ('error' in input) errors.push({ subject: input.file, findings: [], warnings: [], error: input.error });
         else {
           const doc = add(input.file, input.text, false, t.environment);
           if (doc !== undefined) await addNested(doc, t.assets, 1);
@@ -212,7 +212,7 @@ async function readDocuments(paths: readonly string[], io: CliIo): Promise<{ doc
     const walked = { found: 0, skipped: 0 };
     for (const input of await readInputs([path], io, TEMPLATE_EXTENSIONS)) {
       if (input.root !== undefined) walked.found += 1;
-      if ('error' in input) errors.push({ file: input.file, findings: [], warnings: [], error: input.error });
+      if ('error' in input) errors.push({ subject: input.file, findings: [], warnings: [], error: input.error });
       else {
         const before = skipped;
         const doc = add(input.file, input.text, input.file !== path);
@@ -224,7 +224,7 @@ async function readDocuments(paths: readonly string[], io: CliIo): Promise<{ doc
     if (walked.found > 0 && walked.skipped === walked.found) {
       const n = walked.skipped;
       errors.push({
-        file: path,
+        subject: path,
         findings: [],
         warnings: [],
         error: `no template below this folder: the ${n === 1 ? '1 file found is neither a CloudFormation template nor a Terraform plan' : `${n} files found are neither CloudFormation templates nor Terraform plans`} (passed over); name a file on the command line to judge it anyway`,
@@ -388,7 +388,7 @@ function judgeKey(doc: SourceDocument, key: TemplateKey, ctx: TemplateContext | 
   };
   const located = { sourceText: doc.text, sourceLocator: doc.locate };
   const partition = 'aws';
-  const unreadable = (error: string): ResultEntry => ({ file: doc.file, findings: [], warnings: [], error, extra, ...located, sourcePathPrefix: key.policyPath });
+  const unreadable = (error: string): ResultEntry => ({ subject: doc.file, findings: [], warnings: [], error, extra, ...located, sourcePathPrefix: key.policyPath });
   if (key.policy.kind === 'unknown') return unreadable(`${key.logicalId}: ${key.policy.reason}`);
   const analysisOptions = { ...opts.analysis, ...(account !== undefined ? { accountId: account } : {}) };
 
@@ -486,7 +486,7 @@ function judgeKey(doc: SourceDocument, key: TemplateKey, ctx: TemplateContext | 
   const several = runs.length > 1;
   const worst = worstOf(runs);
   return {
-    file: doc.file,
+    subject: doc.file,
     findings: [...findings.values()].map(({ finding, labels }) => {
       const only = several && labels.length < runs.length ? ` (in the variant${labels.length > 1 ? 's' : ''} ${labels.join('; ')})` : '';
       return Object.assign({}, finding, { path: rebase(finding.path), message: finding.message + only }, several ? { variants: labels } : {});

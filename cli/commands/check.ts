@@ -60,7 +60,7 @@ export async function runCheck(opts: CheckCommandOptions, io: CliIo, tool: Repor
     const folder = input.root === undefined ? undefined : (folders.get(input.root) ?? { results: 0, skipped: 0 });
     if (folder !== undefined && input.root !== undefined) folders.set(input.root, folder);
     if ('error' in input) {
-      results.push({ file: input.file, findings: [], warnings: [], error: input.error });
+      results.push({ subject: input.file, findings: [], warnings: [], error: input.error });
       if (folder) folder.results += 1;
       continue;
     }
@@ -76,7 +76,7 @@ export async function runCheck(opts: CheckCommandOptions, io: CliIo, tool: Repor
     const { text, unwrapped } = unwrapPolicyText(input.text, parsed);
     const r = analyzePolicy(text, opts.analysis);
     results.push({
-      file: input.file,
+      subject: input.file,
       findings: r.findings,
       warnings: r.warnings,
       // Paths in an unwrapped {"Policy": "..."} document point into the inner string: no line to show.
@@ -87,7 +87,7 @@ export async function runCheck(opts: CheckCommandOptions, io: CliIo, tool: Repor
   for (const [root, n] of folders) {
     if (n.results === 0 && n.skipped > 0) {
       results.push({
-        file: root,
+        subject: root,
         findings: [],
         warnings: [],
         error: `no key policy below this folder: the ${n.skipped} .json file${n.skipped === 1 ? ' found is' : 's found are'} not key policies (listed as skipped); name a file on the command line to judge it anyway`,

@@ -228,7 +228,7 @@ export async function runScan(options: ScanOptions, deps: ScanDeps): Promise<Sca
     if (region === null) stats.unlistedAccounts += 1;
     else stats.unlistedPairs += 1;
     results.push({
-      file: region === null ? account : `${account}/${region}`,
+      subject: region === null ? account : `${account}/${region}`,
       findings: [],
       warnings: [],
       error: `${what} failed (${describeError(e)}); ${consequence}`,
@@ -365,7 +365,7 @@ export async function runScan(options: ScanOptions, deps: ScanDeps): Promise<Sca
   }
 
   notes.sort();
-  results.sort((a, b) => cmp(String(a.extra?.account ?? ''), String(b.extra?.account ?? '')) || cmp(String(a.extra?.region ?? ''), String(b.extra?.region ?? '')) || cmp(a.file, b.file));
+  results.sort((a, b) => cmp(String(a.extra?.account ?? ''), String(b.extra?.account ?? '')) || cmp(String(a.extra?.region ?? ''), String(b.extra?.region ?? '')) || cmp(a.subject, b.subject));
   return { results, notes, stats };
 }
 
@@ -407,7 +407,7 @@ async function judgeKey(key: ListedKey, options: ScanOptions, stats: ScanStats):
   const unreadable = (outcome: Extract<ReadOutcome<unknown>, { ok: false }>): ResultEntry => {
     stats.unreadable += 1;
     return {
-      file: arn,
+      subject: arn,
       findings: [],
       warnings: [],
       error: `unreadable: ${outcome.operation} failed with ${outcome.errorName}; the key policy was not judged (${unreadableAdvice(outcome)})`,
@@ -454,7 +454,7 @@ async function judgeKey(key: ListedKey, options: ScanOptions, stats: ScanStats):
   const analysis = analyzePolicy(read.value, { ...options.analysis, accountId: account, keyArn: arn });
   stats.analysed += 1;
   return {
-    file: arn,
+    subject: arn,
     findings: analysis.findings,
     warnings: analysis.warnings,
     sourceText: read.value,

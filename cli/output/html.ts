@@ -41,8 +41,8 @@ export function verdictOf(entry: ResultEntry): Verdict {
 function titleOf(entry: ResultEntry): string {
   const extra = entry.extra ?? {};
   if (typeof extra.keyArn === 'string') return extra.keyArn;
-  if (typeof extra.logicalId === 'string') return `${extra.logicalId} — ${entry.file}`;
-  return entry.file;
+  if (typeof extra.logicalId === 'string') return `${extra.logicalId} — ${entry.subject}`;
+  return entry.subject;
 }
 
 function facts(entry: ResultEntry): [string, string][] {
@@ -136,7 +136,7 @@ function keySection(entry: ResultEntry, k: number): string {
         .join('')}</ul></details>`
     : '';
   const stmts = statements(entry, k);
-  return `<article class="key" id="key-${k}" data-verdict="${escapeHtml(verdict)}" data-search="${escapeHtml(`${title} ${entry.file} ${JSON.stringify(entry.extra ?? {})}`.toLowerCase())}">
+  return `<article class="key" id="key-${k}" data-verdict="${escapeHtml(verdict)}" data-search="${escapeHtml(`${title} ${entry.subject} ${JSON.stringify(entry.extra ?? {})}`.toLowerCase())}">
 <h3><span class="verdict verdict-${escapeHtml(verdict)}">${escapeHtml(VERDICT_LABELS[verdict])}</span> <span class="name">${escapeHtml(title)}</span></h3>
 ${dl ? `<dl>${dl}</dl>` : ''}
 ${entry.error !== undefined ? `<p class="error">${escapeHtml(entry.error)}</p>` : ''}

@@ -118,14 +118,14 @@ export function renderSarif(report: Report): string {
   const locators = new Map<ResultEntry, LineLocator>();
   const results: Result[] = [];
   for (const entry of report.results) {
-    const uri = artifactUri(entry.file);
+    const uri = artifactUri(entry.subject);
     if (entry.error !== undefined) {
       // A template key that could not be judged is located at its policy (or resource) when the source is known.
       const region = entry.sourcePathPrefix !== undefined ? locate(entry, '$', locators) : undefined;
       results.push({
         ruleId: CHECK.INVALID_POLICY,
         level: 'error',
-        message: { text: terminalSafe(`${entry.file}: ${entry.error}`) },
+        message: { text: terminalSafe(`${entry.subject}: ${entry.error}`) },
         locations: [{ physicalLocation: { artifactLocation: { uri }, ...(region ? { region } : {}) } }],
       });
     }

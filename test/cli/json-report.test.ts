@@ -10,10 +10,10 @@ describe('JSON report shape', () => {
     const report: Report = {
       tool,
       results: [
-        { file: 'policies/a.json', findings: [], warnings: [] },
-        { file: keyArn, findings: [], warnings: [], extra: { keyArn, account: '111122223333', region: 'eu-west-1', aliases: [] } },
+        { subject: 'policies/a.json', findings: [], warnings: [] },
+        { subject: keyArn, findings: [], warnings: [], extra: { keyArn, account: '111122223333', region: 'eu-west-1', aliases: [] } },
         {
-          file: '111122223333/eu-west-1',
+          subject: '111122223333/eu-west-1',
           findings: [],
           warnings: [],
           error: 'kms:ListKeys failed',
