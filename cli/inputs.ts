@@ -14,6 +14,7 @@ import type { Dirent, Stats } from 'node:fs';
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { basename, join, normalize, sep } from 'node:path';
 import type { CliIo } from './io';
+import type { ResultEntry } from './report';
 
 export type PolicyInput =
   /** `root`: the folder given on the command line, when the file was found by walking it. */
@@ -256,5 +257,45 @@ export function parseText(text: string): ParsedText {
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch {
     return { ok: false };
+  }
+}
+
+/**
+ * Per folder given on the command line: the files its walk found, and how many of those the command passed
+ * over as not its kind of input. A folder where every file found was passed over judged nothing, and that is
+ * not a clean result: it becomes an error entry.
+ */
+export class WalkTally {
+  private readonly folders = new Map<string, { found: number; passedOver: number }>();
+
+  private folder(root: string): { found: number; passedOver: number } {
+    let folder = this.folders.get(root);
+    if (folder === undefined) this.folders.set(root, (folder = { found: 0, passedOver: 0 }));
+    return folder;
+  }
+
+  /** A file found below `root` (every one, whatever becomes of it). */
+  found(root: string): void {
+    this.folder(root).found += 1;
+  }
+
+  /** A file found below `root` that the command passed over. */
+  passedOver(root: string): void {
+    this.folder(root).passedOver += 1;
+  }
+
+  /**
+   * An error entry for each folder that judged nothing, in the order the folders were first seen: `no <what>
+   * below this folder: <why(n)>; …`, where n is the number of files passed over.
+   */
+  judgedNothing(what: string, why: (passedOver: number) => string): ResultEntry[] {
+    return [...this.folders]
+      .filter(([, n]) => n.found > 0 && n.passedOver === n.found)
+      .map(([root, n]) => ({
+        subject: root,
+        findings: [],
+        warnings: [],
+        error: `no ${what} below this folder: ${why(n.passedOver)}; name a file on the command line to judge it anyway`,
+      }));
   }
 }

@@ -15,7 +15,7 @@
 import { dirname } from 'node:path';
 import { analyzePolicy, severityRank, type AnalysisOptions, type AnalysisResult, type Finding } from '../../engine';
 import { accessDetails } from '../access';
-import { joinablePath, readInputs } from '../inputs';
+import { joinablePath, readInputs, WalkTally } from '../inputs';
 import type { CliIo } from '../io';
 import type { Report, ReportWarning, ResultEntry } from '../report';
 import { duplicateAncestor, duplicateKeysInJson, enginePath, policyDuplicatePaths } from '../templates/duplicates';
@@ -208,28 +208,22 @@ async function readDocuments(paths: readonly string[], io: CliIo): Promise<{ doc
       }
       continue;
     }
-    // Files found in a walk of this path, and how many of them were passed over.
-    const walked = { found: 0, skipped: 0 };
+    const walked = new WalkTally();
     for (const input of await readInputs([path], io, TEMPLATE_EXTENSIONS)) {
-      if (input.root !== undefined) walked.found += 1;
+      if (input.root !== undefined) walked.found(input.root);
       if ('error' in input) errors.push({ subject: input.file, findings: [], warnings: [], error: input.error });
       else {
         const before = skipped;
         const doc = add(input.file, input.text, input.file !== path);
-        if (skipped > before) walked.skipped += 1;
+        if (skipped > before && input.root !== undefined) walked.passedOver(input.root);
         if (doc !== undefined) await addNested(doc, undefined, 1);
       }
     }
-    // A folder where nothing was a template judged nothing: that is not a clean result.
-    if (walked.found > 0 && walked.skipped === walked.found) {
-      const n = walked.skipped;
-      errors.push({
-        subject: path,
-        findings: [],
-        warnings: [],
-        error: `no template below this folder: the ${n === 1 ? '1 file found is neither a CloudFormation template nor a Terraform plan' : `${n} files found are neither CloudFormation templates nor Terraform plans`} (passed over); name a file on the command line to judge it anyway`,
-      });
-    }
+    errors.push(
+      ...walked.judgedNothing('template', (n) =>
+        n === 1 ? 'the 1 file found is neither a CloudFormation template nor a Terraform plan (passed over)' : `the ${n} files found are neither CloudFormation templates nor Terraform plans (passed over)`,
+      ),
+    );
   }
   return { docs, errors, skipped };
 }

@@ -274,6 +274,18 @@ describe('check: JSON files that are not key policies', () => {
     expect(outcome(r, dirs.root)).toEqual({ ...expected, code: expected.code === 1 ? 0 : expected.code });
   });
 
+  it('says why a folder where nothing is a key policy judged nothing, after the other inputs', async () => {
+    const empty = build({ 'package.json': PACKAGE, 'tsconfig.json': TSCONFIG });
+    const one = build({ 'package.json': PACKAGE });
+    const good = build({ 'good.json': GOOD });
+    const out = json(await runCli(['check', '--format', 'json', '--account-id', OWN, empty.root, one.root, good.root]));
+    expect(out.results.map((r) => [r.file, r.error])).toEqual([
+      [join(good.root, 'good.json'), undefined],
+      [empty.root, 'no key policy below this folder: the 2 .json files found are not key policies (listed as skipped); name a file on the command line to judge it anyway'],
+      [one.root, 'no key policy below this folder: the 1 .json file found is not key policies (listed as skipped); name a file on the command line to judge it anyway'],
+    ]);
+  });
+
   it('lists skipped files apart, with a reason, and counts them', async () => {
     const dirs = build({ 'good.json': GOOD, 'package.json': PACKAGE });
     const out = json(await runCli(['check', '--format', 'json', dirs.root]));
