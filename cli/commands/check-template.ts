@@ -20,7 +20,7 @@ import type { CliIo } from '../io';
 import type { Report, ReportWarning, ResultEntry } from '../report';
 import { duplicateAncestor, duplicateKeysInJson, enginePath, policyDuplicatePaths } from '../templates/duplicates';
 import { concretePolicy } from '../templates/key-policy';
-import { enumerableValues, NO_VALUE, resolveValue, Unresolved, type TemplateContext } from '../templates/resolve';
+import { enumerableValues, resolveKeyPolicy, resolveValue, Unresolved, type TemplateContext } from '../templates/resolve';
 import {
   assemblyTemplates,
   brokenTemplate,
@@ -71,8 +71,12 @@ export function displayPath(segments: readonly (string | number)[]): string {
 /** The engine's entry point; tests pass a wrapper to see what the command asks of it. */
 export type AnalyzeFn = typeof analyzePolicy;
 
+/** How a template's text is parsed; tests pass a wrapper to count the work. */
+export type ParseFn = typeof parseDocument;
+
 export interface CheckTemplateDeps {
   analyze?: AnalyzeFn;
+  parse?: ParseFn;
 }
 
 /**
@@ -91,12 +95,27 @@ const NESTING_LIMIT = 10;
  */
 const NESTED_STACK_BOUND = 256;
 
-async function readDocuments(paths: readonly string[], io: CliIo): Promise<{ docs: SourceDocument[]; errors: ResultEntry[]; skipped: number }> {
+async function readDocuments(paths: readonly string[], io: CliIo, parse: ParseFn): Promise<{ docs: SourceDocument[]; errors: ResultEntry[]; skipped: number }> {
   let docs: SourceDocument[] = [];
   const errors: ResultEntry[] = [];
   const nestedReads = new Map<string, Awaited<ReturnType<typeof readInputs>>[number] | undefined>();
   let nestedCount = 0;
   let skipped = 0;
+  // A template nested by several stacks is read once (nestedReads) and parsed once; each nested stack shares
+  // the parsed value, which nothing changes.
+  const parses = new Map<string, { text: string; outcome: { ok: true; parsed: ReturnType<ParseFn> } | { ok: false; error: string } }>();
+  const parseOnce = (file: string, text: string) => {
+    const cached = parses.get(file);
+    if (cached !== undefined && cached.text === text) return cached.outcome;
+    let outcome: { ok: true; parsed: ReturnType<ParseFn> } | { ok: false; error: string };
+    try {
+      outcome = { ok: true, parsed: parse(file, text) };
+    } catch (e) {
+      outcome = { ok: false, error: (e as Error).message };
+    }
+    parses.set(file, { text, outcome });
+    return outcome;
+  };
   const descendsFrom = (d: SourceDocument, ancestor: SourceDocument): boolean => {
     for (let ref = d.nestedIn; ref !== undefined; ref = ref.parent.nestedIn) if (ref.parent === ancestor) return true;
     return false;
@@ -109,14 +128,13 @@ async function readDocuments(paths: readonly string[], io: CliIo): Promise<{ doc
       const standalone = docs.filter((d) => d.file === file && d.nestedIn === undefined);
       if (standalone.length > 0) docs = docs.filter((d) => !standalone.some((s) => d === s || descendsFrom(d, s)));
     }
-    let parsed;
-    try {
-      parsed = parseDocument(file, text);
-    } catch (e) {
+    const outcome = parseOnce(file, text);
+    if (!outcome.ok) {
       // A file that does not parse is reported even when found in a directory: it may be a broken template.
-      errors.push({ subject: file, findings: [], warnings: [], error: (e as Error).message });
+      errors.push({ subject: file, findings: [], warnings: [], error: outcome.error });
       return undefined;
     }
+    const { parsed } = outcome;
     const broken = brokenTemplate(parsed.value);
     if (broken !== undefined) {
       errors.push({ subject: file, findings: [], warnings: [], error: broken });
@@ -280,16 +298,6 @@ function referencedParameters(value: unknown, ctx: TemplateContext): Set<string>
 
 type Enumeration = { variants: { variant: Variant; resolved: unknown; kept: number[] | undefined }[] } | { overflow: true };
 
-/**
- * The template index of each statement left in a variant: `Fn::If` with `AWS::NoValue` removes statements, so
- * the judged policy's statement 1 may be the template's statement 3. Undefined when nothing was removed.
- */
-function keptStatements(written: unknown, ctx: TemplateContext): number[] | undefined {
-  if (!isRecord(written) || !Array.isArray(written.Statement)) return undefined;
-  const kept = written.Statement.flatMap((s, i) => (resolveValue(s, ctx) === NO_VALUE ? [] : [i]));
-  return kept.length === written.Statement.length ? undefined : kept;
-}
-
 /** Renumbers the statements a path or an engine message names, from the judged policy's to the template's. */
 function templateStatements(kept: readonly number[] | undefined) {
   const index = (i: number) => kept?.[i] ?? i;
@@ -332,7 +340,7 @@ function enumerateVariants(policy: unknown, ctx: TemplateContext): Enumeration {
     const v = pending.shift() as Omit<Variant, 'chosen'>;
     const used = new Map<string, boolean | undefined>();
     const variantCtx = { ...ctx, variant: v, conditionsUsed: used };
-    const resolved = resolveValue(policy, variantCtx);
+    const { resolved, kept } = resolveKeyPolicy(policy, variantCtx);
     const undecided = [...used].find(([, holds]) => holds === undefined)?.[0];
     if (undecided !== undefined) {
       if (done.length + pending.length + 2 > VARIANT_BOUND) return { overflow: true };
@@ -341,7 +349,7 @@ function enumerateVariants(policy: unknown, ctx: TemplateContext): Enumeration {
     }
     // The label names the conditions the policy's Fn::Ifs took, whether chosen here or decided by the parameters.
     const conditions = Object.fromEntries([...used].filter((e): e is [string, boolean] => e[1] !== undefined));
-    done.push({ variant: { parameters: v.parameters, conditions, chosen: Object.keys(v.conditions) }, resolved, kept: keptStatements(policy, variantCtx) });
+    done.push({ variant: { parameters: v.parameters, conditions, chosen: Object.keys(v.conditions) }, resolved, kept });
   }
   return { variants: done };
 }
@@ -422,8 +430,7 @@ function judgeKey(doc: SourceDocument, key: TemplateKey, ctx: TemplateContext | 
         path: prefix,
         message: `${key.logicalId}: ${reason}; its parameters with AllowedValues and its undecided conditions were judged as unknown values rather than one variant at a time.`,
       });
-      const fallback = { ...ctx, notEnumerated: reason };
-      enumeration = { variants: [{ variant: { parameters: {}, conditions: {}, chosen: [] }, resolved: resolveValue(written, fallback), kept: keptStatements(written, fallback) }] };
+      enumeration = { variants: [{ variant: { parameters: {}, conditions: {}, chosen: [] }, ...resolveKeyPolicy(written, { ...ctx, notEnumerated: reason }) }] };
     }
     const templateDuplicates = typeof written === 'string' ? [] : policyDuplicatePaths(doc.duplicates, key.policyPath);
     runs = [];
@@ -522,40 +529,53 @@ function cfnContext(doc: SourceDocument, opts: CheckTemplateOptions, account: st
   };
 }
 
+/** The values a parent stack passes to a nested template's parameters (undefined for a stack that is not nested). */
+type PassedParameters = (doc: SourceDocument, account: string | undefined) => Record<string, unknown> | undefined;
+
 /**
  * The values a parent stack passes to a nested template's parameters, resolved in the parent (its parameters
  * with AllowedValues are not enumerated there: a value taken from one is unknown, judged conservatively).
+ * Each nested stack's values are resolved once and reused by its descendants. A nested stack inherits its
+ * parent's environment, so the account is the same all along a chain of nested stacks.
  */
-function passedParameters(doc: SourceDocument, opts: CheckTemplateOptions, account: string | undefined, depth = 0): Record<string, unknown> | undefined {
-  const ref = doc.nestedIn;
-  if (ref === undefined || depth > NESTING_LIMIT) return undefined;
-  const parent = ref.parent;
-  const grand = passedParameters(parent, opts, account, depth + 1);
-  const parentCtx = { ...cfnContext(parent, opts, account), ...(grand !== undefined ? { passedParameters: grand } : {}) };
-  return Object.fromEntries(
-    Object.entries(ref.parameters).map(([name, v]) => {
-      const r = resolveValue(v, parentCtx);
-      return [name, r instanceof Unresolved ? new Unresolved(`passed by ${ref.logicalId} of the parent stack: ${r.reason}`, r.partial) : r];
-    }),
-  );
+function passedParametersOnce(opts: CheckTemplateOptions): PassedParameters {
+  const resolved = new Map<SourceDocument, Record<string, unknown> | undefined>();
+  const passed = (doc: SourceDocument, account: string | undefined, depth: number): Record<string, unknown> | undefined => {
+    if (resolved.has(doc)) return resolved.get(doc);
+    const ref = doc.nestedIn;
+    if (ref === undefined || depth > NESTING_LIMIT) return undefined;
+    const parent = ref.parent;
+    const grand = passed(parent, account, depth + 1);
+    const parentCtx = { ...cfnContext(parent, opts, account), ...(grand !== undefined ? { passedParameters: grand } : {}) };
+    const values = Object.fromEntries(
+      Object.entries(ref.parameters).map(([name, v]) => {
+        const r = resolveValue(v, parentCtx);
+        return [name, r instanceof Unresolved ? new Unresolved(`passed by ${ref.logicalId} of the parent stack: ${r.reason}`, r.partial) : r];
+      }),
+    );
+    resolved.set(doc, values);
+    return values;
+  };
+  return (doc, account) => passed(doc, account, 0);
 }
 
-function judgeDocument(doc: SourceDocument, opts: CheckTemplateOptions, analyze: AnalyzeFn): Judged[] {
+function judgeDocument(doc: SourceDocument, opts: CheckTemplateOptions, analyze: AnalyzeFn, passedParameters: PassedParameters): Judged[] {
   const value = doc.value as Record<string, unknown>;
   if (documentKind(value) === 'terraform-plan') {
     const account = opts.accountId ?? terraformAccount(value);
     return terraformKeys(value).map((key) => ({ entry: judgeKey(doc, key, undefined, account, opts, analyze), usedPlaceholder: false, accountUnknown: account === undefined }));
   }
   const account = opts.accountId ?? doc.environment?.account;
-  const passed = passedParameters(doc, opts, account);
+  const passed = passedParameters(doc, account);
   const ctx: TemplateContext = { ...cfnContext(doc, opts, account), ...(passed !== undefined ? { passedParameters: passed } : {}) };
   return cloudFormationKeys(value).map((key) => ({ entry: judgeKey(doc, key, ctx, ctx.accountId, opts, analyze), usedPlaceholder: account === undefined, accountUnknown: false }));
 }
 
 export async function runCheckTemplate(opts: CheckTemplateOptions, io: CliIo, tool: Report['tool'], deps: CheckTemplateDeps = {}): Promise<Report> {
   const analyze = deps.analyze ?? analyzePolicy;
-  const { docs, errors, skipped } = await readDocuments(opts.paths, io);
-  const judged = docs.flatMap((d) => judgeDocument(d, opts, analyze));
+  const { docs, errors, skipped } = await readDocuments(opts.paths, io, deps.parse ?? parseDocument);
+  const passedParameters = passedParametersOnce(opts);
+  const judged = docs.flatMap((d) => judgeDocument(d, opts, analyze, passedParameters));
   const notes: string[] = [];
   if (judged.some((j) => j.usedPlaceholder)) notes.push(PLACEHOLDER_NOTE);
   if (judged.some((j) => j.accountUnknown)) notes.push(`Terraform plan: ${ACCOUNT_UNKNOWN_NOTE}`);
