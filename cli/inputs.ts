@@ -114,12 +114,6 @@ export async function readInputs(paths: readonly string[], io: CliIo, extensions
 type WalkEntry = { file: string } | { file: string; error: string };
 
 /**
- * The path the walk names files from. The kernel resolves `..` after following a link (`lnk/..` is the
- * parent of the link's target), while `path.join` removes `lnk/..` as text: joined names would open files
- * of another folder than the one listed. The given path is kept when its normalised form is the same
- * folder; otherwise files are named from the folder's real path, which is what is read.
- */
-/**
  * A folder's path to build child paths from with `path.join`: the path as given, or its real path when
  * joining would name files of another folder (see walkStart). A path that cannot be resolved is returned as
  * given: reading it reports why.
@@ -132,6 +126,12 @@ export async function joinablePath(path: string, fs: InputFs = NODE_INPUT_FS): P
   }
 }
 
+/**
+ * The path the walk names files from. The kernel resolves `..` after following a link (`lnk/..` is the
+ * parent of the link's target), while `path.join` removes `lnk/..` as text: joined names would open files
+ * of another folder than the one listed. The given path is kept when its normalised form is the same
+ * folder; otherwise files are named from the folder's real path, which is what is read.
+ */
 async function walkStart(fs: InputFs, root: string, realRoot: string): Promise<string> {
   const joined = normalize(root);
   if (joined === root || !root.split(/[\\/]/).includes('..')) return root;

@@ -76,7 +76,7 @@ export function countBySeverity(results: readonly ResultEntry[]): Record<Severit
  * - a finding the engine marks `notJudged`: a check threw, or the analysis could not run.
  * A grammar violation further down (`$.Statement[0].Effect`, Version) is an ordinary finding.
  */
-function cannotBeParsed(entry: ResultEntry): boolean {
+function policyNotJudged(entry: ResultEntry): boolean {
   const policyPath = entry.extra?.policyPath;
   const roots = typeof policyPath === 'string' ? ['$', policyPath] : ['$'];
   return entry.findings.some((f) => f.notJudged === true || (f.checkId === CHECK.INVALID_POLICY && roots.some((root) => f.path === root || f.path === `${root}.Statement`)));
@@ -87,7 +87,7 @@ function cannotBeParsed(entry: ResultEntry): boolean {
  * else 1 when a finding is at or above failOn, else 0.
  */
 export function exitCode(report: Report, failOn: FailOn): number {
-  if (report.results.some((r) => (r.error !== undefined && r.findings.length === 0) || cannotBeParsed(r))) return 2;
+  if (report.results.some((r) => (r.error !== undefined && r.findings.length === 0) || policyNotJudged(r))) return 2;
   if (failOn === 'none') return 0;
   const threshold = severityRank(failOn);
   return report.results.some((r) => r.findings.some((f) => severityRank(f.severity) >= threshold)) ? 1 : 0;

@@ -62,7 +62,7 @@ function defaultKeyPolicy(partition: string, account: string): unknown {
 }
 
 /** `['Resources', 'Key', 'Properties', 'KeyPolicy']` → `Resources.Key.Properties.KeyPolicy`. */
-export function displayPath(segments: readonly (string | number)[]): string {
+function displayPath(segments: readonly (string | number)[]): string {
   return segments
     .map((s, i) => (typeof s === 'number' ? `[${s}]` : /^[A-Za-z_][A-Za-z0-9_]*$/.test(s) ? `${i === 0 ? '' : '.'}${s}` : `[${JSON.stringify(s)}]`))
     .join('');

@@ -174,7 +174,7 @@ function cmp(a: string, b: string): number {
  * takes the next key from the next pair keeps every pair busy, instead of filling all its slots with the
  * first pair's keys and waiting on that pair's limit while the others sit idle.
  */
-export function interleaveByTarget<T extends { keyId: string; target: ScanTarget }>(keys: readonly T[]): T[] {
+function interleaveByTarget<T extends { keyId: string; target: ScanTarget }>(keys: readonly T[]): T[] {
   const groups = new Map<string, T[]>();
   for (const key of keys) {
     const id = `${key.target.account}\u0000${key.target.region}`;

@@ -30,7 +30,7 @@ export function escapeHtml(value: unknown): string {
  * The key's verdict: unlisted for a scan entry that is no key (an account and Region, or an account, whose
  * keys could not be listed), unreadable, else its most severe finding, else clean.
  */
-export function verdictOf(entry: ResultEntry): Verdict {
+function verdictOf(entry: ResultEntry): Verdict {
   if (entry.unlisted !== undefined) return 'unlisted';
   if (entry.error !== undefined && entry.findings.length === 0) return 'unreadable';
   let worst: Severity | undefined;
@@ -156,7 +156,7 @@ function count(n: number, one: string, many = `${one}s`): string {
  * judged count as judged; failures are counted apart, and pairs or accounts that could not be listed apart
  * from keys.
  */
-export function countsLine(report: Report): string {
+function countsLine(report: Report): string {
   let judged = 0;
   let unreadable = 0;
   let pairs = 0;

@@ -16,7 +16,7 @@ const SCORE: Record<Severity, string> = { critical: '9.5', high: '8.0', medium: 
  * `$.Statement[1].Principal.AWS[0]` → ['Statement', 1, 'Principal', 'AWS', 0]. A path may also start at a
  * document's root without `$` (`Resources.Key.Properties.KeyPolicy.Statement[0]`, from check-template).
  */
-export function jsonPathSegments(path: string): (string | number)[] {
+function jsonPathSegments(path: string): (string | number)[] {
   const out: (string | number)[] = [];
   const re = /(?:^|\.)([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]/g;
   let m: RegExpExecArray | null;

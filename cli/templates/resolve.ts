@@ -23,7 +23,7 @@ export class Unresolved {
 }
 
 /** AWS::NoValue: the property or list item is removed. */
-export const NO_VALUE: unique symbol = Symbol('AWS::NoValue');
+const NO_VALUE: unique symbol = Symbol('AWS::NoValue');
 
 export interface TemplateContext {
   /** The key's own account; a placeholder when the user named none (see accountIsPlaceholder). */
@@ -366,7 +366,7 @@ export function resolveKeyPolicy(policy: unknown, ctx: TemplateContext): { resol
   return { resolved: out, kept: kept === undefined || kept.length === policy.Statement.length ? undefined : kept };
 }
 
-export function containsUnresolved(value: unknown): boolean {
+function containsUnresolved(value: unknown): boolean {
   if (value instanceof Unresolved) return true;
   if (Array.isArray(value)) return value.some(containsUnresolved);
   if (isRecord(value)) return Object.values(value).some(containsUnresolved);
