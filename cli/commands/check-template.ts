@@ -296,7 +296,14 @@ function referencedParameters(value: unknown, ctx: TemplateContext): Set<string>
   return names;
 }
 
-type Enumeration = { variants: { variant: Variant; resolved: unknown; kept: number[] | undefined }[] } | { overflow: true };
+/** A variant of a policy, the policy resolved in it, and the template index of each statement left (see resolveKeyPolicy). */
+interface Enumerated {
+  variant: Variant;
+  resolved: unknown;
+  kept: number[] | undefined;
+}
+
+type Enumeration = { variants: Enumerated[] } | { overflow: true };
 
 /** Renumbers the statements a path or an engine message names, from the judged policy's to the template's. */
 function templateStatements(kept: readonly number[] | undefined) {
@@ -335,7 +342,7 @@ function enumerateVariants(policy: unknown, ctx: TemplateContext): Enumeration {
   let combos: Record<string, string>[] = [{}];
   for (const [name, values] of enumerable) combos = combos.flatMap((c) => values.map((v) => ({ ...c, [name]: v })));
   const pending: Omit<Variant, 'chosen'>[] = combos.map((parameters) => ({ parameters, conditions: {} }));
-  const done: { variant: Variant; resolved: unknown; kept: number[] | undefined }[] = [];
+  const done: Enumerated[] = [];
   while (pending.length > 0) {
     const v = pending.shift() as Omit<Variant, 'chosen'>;
     const used = new Map<string, boolean | undefined>();
@@ -377,100 +384,114 @@ function transformNames(template: Record<string, unknown>): string[] {
   return names;
 }
 
-function judgeKey(doc: SourceDocument, key: TemplateKey, ctx: TemplateContext | undefined, account: string | undefined, opts: CheckTemplateOptions, analyze: AnalyzeFn): ResultEntry {
-  const isCfn = ctx !== undefined;
-  const prefix = displayPath(key.policyPath);
-  const extra: Record<string, unknown> = {
+/** What a key's entry carries in `extra`, whatever becomes of its policy. */
+function keyFacts(doc: SourceDocument, key: TemplateKey): Record<string, unknown> {
+  return {
     template: doc.file,
     logicalId: key.logicalId,
     resourceType: key.resourceType,
-    policyPath: prefix,
+    policyPath: displayPath(key.policyPath),
     ...(key.cdkPath !== undefined ? { cdkPath: key.cdkPath } : {}),
     ...(doc.environment ? { stack: doc.environment.stack } : {}),
   };
-  const located = { sourceText: doc.text, sourceLocator: doc.locate };
-  const partition = 'aws';
-  const unreadable = (error: string): ResultEntry => ({ subject: doc.file, findings: [], warnings: [], error, extra, ...located, sourcePathPrefix: key.policyPath });
-  if (key.policy.kind === 'unknown') return unreadable(`${key.logicalId}: ${key.policy.reason}`);
-  const analysisOptions = { ...opts.analysis, ...(account !== undefined ? { accountId: account } : {}) };
+}
 
-  const warnings: ReportWarning[] = [];
-  if (isCfn) {
-    // Which of two copies of a key CloudFormation deploys is not documented: neither is judged as the key.
-    const ancestor = duplicateAncestor(doc.duplicates, ['Resources', key.logicalId, 'Properties', 'KeyPolicy']);
-    if (ancestor !== undefined) {
-      return unreadable(`${key.logicalId}: ${displayPath(ancestor)} is written more than once in the template, and which one CloudFormation uses is not documented; write it once. The key was not judged`);
-    }
-    const transforms = transformNames(doc.value as Record<string, unknown>);
-    if (transforms.length > 0) {
-      warnings.push({
-        code: 'UNRESOLVED_VALUE',
-        path: 'Transform',
-        message: `${key.logicalId}: the template declares Transform ${transforms.join(', ')}; a macro may add, remove or rewrite resources and their policies before deployment, and check-template expands none, so the key was judged as written.`,
-      });
-    }
-  }
+/** The entry of a key whose policy was not judged, located at the policy. */
+function keyNotJudged(doc: SourceDocument, key: TemplateKey, error: string): ResultEntry {
+  return { subject: doc.file, findings: [], warnings: [], error, extra: keyFacts(doc, key), sourceText: doc.text, sourceLocator: doc.locate, sourcePathPrefix: key.policyPath };
+}
 
-  let runs: VariantRun[];
-  if (key.policy.kind === 'default') {
-    const policy = defaultKeyPolicy(partition, account ?? PLACEHOLDER_ACCOUNT);
+/** Why a CloudFormation key cannot be judged before its policy is looked at, or undefined. */
+function duplicatedKeyError(doc: SourceDocument, key: TemplateKey): string | undefined {
+  // Which of two copies of a key CloudFormation deploys is not documented: neither is judged as the key.
+  const ancestor = duplicateAncestor(doc.duplicates, ['Resources', key.logicalId, 'Properties', 'KeyPolicy']);
+  if (ancestor === undefined) return undefined;
+  return `${key.logicalId}: ${displayPath(ancestor)} is written more than once in the template, and which one CloudFormation uses is not documented; write it once. The key was not judged`;
+}
+
+function transformWarnings(doc: SourceDocument, key: TemplateKey): ReportWarning[] {
+  const transforms = transformNames(doc.value as Record<string, unknown>);
+  if (transforms.length === 0) return [];
+  return [
+    {
+      code: 'UNRESOLVED_VALUE',
+      path: 'Transform',
+      message: `${key.logicalId}: the template declares Transform ${transforms.join(', ')}; a macro may add, remove or rewrite resources and their policies before deployment, and check-template expands none, so the key was judged as written.`,
+    },
+  ];
+}
+
+/** The one run of a policy that has no variants (the default key policy, a Terraform policy). */
+function singleRun(policy: unknown, analysis: AnalysisResult): VariantRun {
+  return { variant: { parameters: {}, conditions: {}, chosen: [] }, label: '', policy, analysis, warnings: [] };
+}
+
+/** Judges one variant of a CloudFormation key policy, naming the template's statements; an error when it cannot be made concrete. */
+function judgeVariant(
+  key: TemplateKey,
+  { variant, resolved, kept }: Enumerated,
+  several: boolean,
+  templateDuplicates: readonly string[],
+  analysisOptions: AnalysisOptions,
+  analyze: AnalyzeFn,
+): VariantRun | { error: string } {
+  const prefix = displayPath(key.policyPath);
+  const renumber = templateStatements(kept);
+  const label = variantLabel(variant);
+  const concrete = concretePolicy(resolved, 'aws');
+  if (!concrete.ok) return { error: `${key.logicalId}: ${concrete.reason}${several ? ` (in the variant ${label})` : ''}; the key was not judged` };
+  // A KeyPolicy given as a JSON string is parsed by concretePolicy; its duplicates are found in that string.
+  const duplicateKeyPaths =
+    typeof resolved === 'string' ? duplicateKeysInJson(resolved).map(enginePath) : templateDuplicates.map(renumber.fromTemplate).filter((p): p is string => p !== undefined);
+  const warnings: ReportWarning[] = concrete.substitutions.map((s) => {
+    const [first, second, ...rest] = s.path;
+    const templatePath = first === 'Statement' && typeof second === 'number' ? [first, renumber.index(second), ...rest] : s.path;
+    const path = prefix + displayPath(templatePath).replace(/^(?=[A-Za-z_])/, '.');
+    return { code: 'UNRESOLVED_VALUE', path, message: `${key.logicalId} at ${path}: ${s.reason}. Judged as ${s.judgedAs}.` };
+  });
+  const judged = analyze(concrete.policy, { ...analysisOptions, ...(duplicateKeyPaths.length > 0 ? { duplicateKeyPaths } : {}) });
+  // Findings and warnings name the template's statements, whatever the variant removed.
+  const analysis: AnalysisResult = {
+    ...judged,
+    findings: judged.findings.map((f) => ({ ...f, path: renumber.path(f.path), message: renumber.message(f.message), statementIndexes: f.statementIndexes.map(renumber.index) })),
+    warnings: judged.warnings.map((w) => ({ ...w, path: renumber.path(w.path), message: renumber.message(w.message) })),
+  };
+  return { variant, label, policy: concrete.policy, analysis, warnings };
+}
+
+/**
+ * Judges every variant of a written CloudFormation key policy (one, judged with unknown values, past
+ * VARIANT_BOUND: said in `warnings`); an error when a variant cannot be judged.
+ */
+function judgeVariants(doc: SourceDocument, key: TemplateKey, written: unknown, ctx: TemplateContext, analysisOptions: AnalysisOptions, analyze: AnalyzeFn, warnings: ReportWarning[]): VariantRun[] | { error: string } {
+  let enumeration = enumerateVariants(written, ctx);
+  if ('overflow' in enumeration) {
+    const reason = `the policy has more than ${VARIANT_BOUND} variants of parameter values and conditions`;
     warnings.push({
-      code: 'DEFAULT_KEY_POLICY',
-      path: prefix,
-      message: `${key.logicalId} sets no key policy, so KMS attaches its default key policy (the account may use and manage the key through IAM policies, kms:*); that policy was judged${isCfn ? '' : ' (an aws_kms_key_policy for this key replaces it once applied)'}.`,
+      code: 'UNRESOLVED_VALUE',
+      path: displayPath(key.policyPath),
+      message: `${key.logicalId}: ${reason}; its parameters with AllowedValues and its undecided conditions were judged as unknown values rather than one variant at a time.`,
     });
-    runs = [{ variant: { parameters: {}, conditions: {}, chosen: [] }, label: '', policy, analysis: analyze(policy, analysisOptions), warnings: [] }];
-  } else if (isCfn) {
-    const written = key.policy.value;
-    let enumeration = enumerateVariants(written, ctx);
-    if ('overflow' in enumeration) {
-      const reason = `the policy has more than ${VARIANT_BOUND} variants of parameter values and conditions`;
-      warnings.push({
-        code: 'UNRESOLVED_VALUE',
-        path: prefix,
-        message: `${key.logicalId}: ${reason}; its parameters with AllowedValues and its undecided conditions were judged as unknown values rather than one variant at a time.`,
-      });
-      enumeration = { variants: [{ variant: { parameters: {}, conditions: {}, chosen: [] }, ...resolveKeyPolicy(written, { ...ctx, notEnumerated: reason }) }] };
-    }
-    const templateDuplicates = typeof written === 'string' ? [] : policyDuplicatePaths(doc.duplicates, key.policyPath);
-    runs = [];
-    for (const { variant, resolved, kept } of enumeration.variants) {
-      const renumber = templateStatements(kept);
-      const label = variantLabel(variant);
-      const inVariant = enumeration.variants.length > 1 ? ` (in the variant ${label})` : '';
-      const concrete = concretePolicy(resolved, partition);
-      if (!concrete.ok) return unreadable(`${key.logicalId}: ${concrete.reason}${inVariant}; the key was not judged`);
-      // A KeyPolicy given as a JSON string is parsed by concretePolicy; its duplicates are found in that string.
-      const duplicateKeyPaths =
-        typeof resolved === 'string' ? duplicateKeysInJson(resolved).map(enginePath) : templateDuplicates.map(renumber.fromTemplate).filter((p): p is string => p !== undefined);
-      const runWarnings: ReportWarning[] = concrete.substitutions.map((s) => {
-        const [first, second, ...rest] = s.path;
-        const templatePath = first === 'Statement' && typeof second === 'number' ? [first, renumber.index(second), ...rest] : s.path;
-        const path = prefix + displayPath(templatePath).replace(/^(?=[A-Za-z_])/, '.');
-        return { code: 'UNRESOLVED_VALUE', path, message: `${key.logicalId} at ${path}: ${s.reason}. Judged as ${s.judgedAs}.` };
-      });
-      const judged = analyze(concrete.policy, { ...analysisOptions, ...(duplicateKeyPaths.length > 0 ? { duplicateKeyPaths } : {}) });
-      // Findings and warnings name the template's statements, whatever the variant removed.
-      const analysis: AnalysisResult = {
-        ...judged,
-        findings: judged.findings.map((f) => ({ ...f, path: renumber.path(f.path), message: renumber.message(f.message), statementIndexes: f.statementIndexes.map(renumber.index) })),
-        warnings: judged.warnings.map((w) => ({ ...w, path: renumber.path(w.path), message: renumber.message(w.message) })),
-      };
-      runs.push({ variant, label, policy: concrete.policy, analysis, warnings: runWarnings });
-    }
-  } else {
-    const policy = key.policy.value;
-    runs = [{ variant: { parameters: {}, conditions: {}, chosen: [] }, label: '', policy, analysis: analyze(policy, analysisOptions), warnings: [] }];
+    enumeration = { variants: [{ variant: { parameters: {}, conditions: {}, chosen: [] }, ...resolveKeyPolicy(written, { ...ctx, notEnumerated: reason }) }] };
   }
+  const templateDuplicates = typeof written === 'string' ? [] : policyDuplicatePaths(doc.duplicates, key.policyPath);
+  const several = enumeration.variants.length > 1;
+  const runs: VariantRun[] = [];
+  for (const enumerated of enumeration.variants) {
+    const run = judgeVariant(key, enumerated, several, templateDuplicates, analysisOptions, analyze);
+    if ('error' in run) return run;
+    runs.push(run);
+  }
+  return runs;
+}
 
-  // CloudFormation paths name the template's own elements (Resources.Key.Properties.KeyPolicy.Statement[0]…);
-  // a Terraform policy is a JSON string inside the plan, so its paths stay relative to that string.
-  const rebase = (path: string) => (isCfn && key.policy.kind === 'written' && typeof key.policy.value !== 'string' ? prefix + path.replace(/^\$/, '') : path);
-
-  // A finding in any deployable variant is a finding of the template: the union, each finding once, naming the
-  // variants that produce it when not all do.
+/**
+ * A finding in any deployable variant is a finding of the template: the union, each finding once, naming the
+ * variants that produce it when not all do; and the variants' warnings, each once.
+ */
+function mergeRuns(runs: readonly VariantRun[], rebase: (path: string) => string): { findings: Finding[]; warnings: ReportWarning[] } {
   const findings = new Map<string, { finding: Finding; labels: string[] }>();
-  const merged = new Map<string, ReportWarning>();
+  const warnings = new Map<string, ReportWarning>();
   for (const run of runs) {
     for (const f of run.analysis.findings) {
       // The same grant seen in several variants may be worded differently (which statements grant it): the
@@ -481,30 +502,72 @@ function judgeKey(doc: SourceDocument, key: TemplateKey, ctx: TemplateContext | 
       else findings.set(id, { finding: f, labels: [run.label] });
     }
     for (const w of [...run.warnings, ...run.analysis.warnings.filter((x) => x.code !== 'ACCOUNT_UNKNOWN').map((x) => ({ ...x, path: rebase(x.path) }))]) {
-      merged.set(JSON.stringify([w.code, w.path, w.message]), w);
+      warnings.set(JSON.stringify([w.code, w.path, w.message]), w);
     }
   }
   const several = runs.length > 1;
-  const worst = worstOf(runs);
   return {
-    subject: doc.file,
     findings: [...findings.values()].map(({ finding, labels }) => {
       const only = several && labels.length < runs.length ? ` (in the variant${labels.length > 1 ? 's' : ''} ${labels.join('; ')})` : '';
       return Object.assign({}, finding, { path: rebase(finding.path), message: finding.message + only }, several ? { variants: labels } : {});
     }),
-    warnings: [...warnings, ...merged.values()],
-    ...located,
+    warnings: [...warnings.values()],
+  };
+}
+
+/** What `extra` says of the variants when there are several: each one's checks, and the worst. */
+function variantFacts(runs: readonly VariantRun[], worst: VariantRun): Record<string, unknown> {
+  if (runs.length <= 1) return {};
+  return {
+    variants: runs.map((r) => ({ parameters: r.variant.parameters, conditions: r.variant.conditions, checks: [...new Set(r.analysis.findings.map((f) => f.checkId))] })),
+    worstVariant: { parameters: worst.variant.parameters, conditions: worst.variant.conditions },
+  };
+}
+
+function judgeKey(doc: SourceDocument, key: TemplateKey, ctx: TemplateContext | undefined, account: string | undefined, opts: CheckTemplateOptions, analyze: AnalyzeFn): ResultEntry {
+  const isCfn = ctx !== undefined;
+  const prefix = displayPath(key.policyPath);
+  if (key.policy.kind === 'unknown') return keyNotJudged(doc, key, `${key.logicalId}: ${key.policy.reason}`);
+  const analysisOptions = { ...opts.analysis, ...(account !== undefined ? { accountId: account } : {}) };
+
+  const warnings: ReportWarning[] = [];
+  if (isCfn) {
+    const duplicated = duplicatedKeyError(doc, key);
+    if (duplicated !== undefined) return keyNotJudged(doc, key, duplicated);
+    warnings.push(...transformWarnings(doc, key));
+  }
+
+  let runs: VariantRun[];
+  if (key.policy.kind === 'default') {
+    const policy = defaultKeyPolicy('aws', account ?? PLACEHOLDER_ACCOUNT);
+    warnings.push({
+      code: 'DEFAULT_KEY_POLICY',
+      path: prefix,
+      message: `${key.logicalId} sets no key policy, so KMS attaches its default key policy (the account may use and manage the key through IAM policies, kms:*); that policy was judged${isCfn ? '' : ' (an aws_kms_key_policy for this key replaces it once applied)'}.`,
+    });
+    runs = [singleRun(policy, analyze(policy, analysisOptions))];
+  } else if (isCfn) {
+    const judged = judgeVariants(doc, key, key.policy.value, ctx, analysisOptions, analyze, warnings);
+    if ('error' in judged) return keyNotJudged(doc, key, judged.error);
+    runs = judged;
+  } else {
+    runs = [singleRun(key.policy.value, analyze(key.policy.value, analysisOptions))];
+  }
+
+  // CloudFormation paths name the template's own elements (Resources.Key.Properties.KeyPolicy.Statement[0]…);
+  // a Terraform policy is a JSON string inside the plan, so its paths stay relative to that string.
+  const rebase = (path: string) => (isCfn && key.policy.kind === 'written' && typeof key.policy.value !== 'string' ? prefix + path.replace(/^\$/, '') : path);
+  const merged = mergeRuns(runs, rebase);
+  const worst = worstOf(runs);
+  return {
+    subject: doc.file,
+    findings: merged.findings,
+    warnings: [...warnings, ...merged.warnings],
+    sourceText: doc.text,
+    sourceLocator: doc.locate,
     // Rebased paths already start at the document root; the others are located at the policy itself.
     sourcePathPrefix: rebase('$') === '$' ? key.policyPath : [],
-    extra: {
-      ...extra,
-      ...(several
-        ? {
-            variants: runs.map((r) => ({ parameters: r.variant.parameters, conditions: r.variant.conditions, checks: [...new Set(r.analysis.findings.map((f) => f.checkId))] })),
-            worstVariant: { parameters: worst.variant.parameters, conditions: worst.variant.conditions },
-          }
-        : {}),
-    },
+    extra: { ...keyFacts(doc, key), ...variantFacts(runs, worst) },
     access: accessDetails(worst.analysis, worst.policy),
   };
 }
