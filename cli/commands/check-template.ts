@@ -31,6 +31,7 @@ import {
   parseDocument,
   terraformAccount,
   terraformKeys,
+  type NestedStack,
   type NestedStackReference,
   type SourceDocument,
   type TemplateKey,
@@ -95,155 +96,206 @@ const NESTING_LIMIT = 10;
  */
 const NESTED_STACK_BOUND = 256;
 
-async function readDocuments(paths: readonly string[], io: CliIo, parse: ParseFn): Promise<{ docs: SourceDocument[]; errors: ResultEntry[]; skipped: number }> {
-  let docs: SourceDocument[] = [];
-  const errors: ResultEntry[] = [];
-  const nestedReads = new Map<string, Awaited<ReturnType<typeof readInputs>>[number] | undefined>();
-  let nestedCount = 0;
-  let skipped = 0;
-  // A template nested by several stacks is read once (nestedReads) and parsed once; each nested stack shares
-  // the parsed value, which nothing changes.
-  const parses = new Map<string, { text: string; outcome: { ok: true; parsed: ReturnType<ParseFn> } | { ok: false; error: string } }>();
-  const parseOnce = (file: string, text: string) => {
-    const cached = parses.get(file);
-    if (cached !== undefined && cached.text === text) return cached.outcome;
-    let outcome: { ok: true; parsed: ReturnType<ParseFn> } | { ok: false; error: string };
+type NestedStackDecision = { follow: string } | { notJudged: { subject: string; error: string } } | { silent: true };
+
+function notJudged(subject: string, error: string): NestedStackDecision {
+  return { notJudged: { subject, error } };
+}
+
+type ParseOutcome = { ok: true; parsed: ReturnType<ParseFn> } | { ok: false; error: string };
+type ReadInput = Awaited<ReturnType<typeof readInputs>>[number];
+
+/**
+ * Reads the paths given into the documents to judge (templates, plans, and the nested templates they
+ * follow), the error entries of what cannot be judged, and how many files found in folders were passed over.
+ */
+class DocumentReader {
+  docs: SourceDocument[] = [];
+  readonly errors: ResultEntry[] = [];
+  skipped = 0;
+  // A template nested by several stacks is read once and parsed once; each nested stack shares the parsed
+  // value, which nothing changes.
+  private readonly nestedReads = new Map<string, ReadInput | undefined>();
+  private readonly parses = new Map<string, { text: string; outcome: ParseOutcome }>();
+  private nestedCount = 0;
+
+  constructor(
+    private readonly io: CliIo,
+    private readonly parse: ParseFn,
+  ) {}
+
+  async read(paths: readonly string[]): Promise<void> {
+    for (const path of paths) {
+      const folder = path === '-' ? path : await joinablePath(path);
+      if (path !== '-' && (await isCloudAssembly(folder))) await this.readAssembly(path, folder);
+      else await this.readPath(path);
+    }
+  }
+
+  private fail(subject: string, error: string): void {
+    this.errors.push({ subject, findings: [], warnings: [], error });
+  }
+
+  private async readAssembly(path: string, folder: string): Promise<void> {
+    let templates;
     try {
-      outcome = { ok: true, parsed: parse(file, text) };
+      templates = await assemblyTemplates(folder);
     } catch (e) {
-      outcome = { ok: false, error: (e as Error).message };
+      this.fail(path, `cannot read the cdk.out manifest: ${(e as Error).message}`);
+      return;
     }
-    parses.set(file, { text, outcome });
-    return outcome;
-  };
-  const descendsFrom = (d: SourceDocument, ancestor: SourceDocument): boolean => {
-    for (let ref = d.nestedIn; ref !== undefined; ref = ref.parent.nestedIn) if (ref.parent === ancestor) return true;
-    return false;
-  };
-  const add = (file: string, text: string, fromDirectory: boolean, environment?: SourceDocument['environment'], nestedIn?: NestedStackReference): SourceDocument | undefined => {
-    // A nested template also given (or found in a directory) on its own is judged as the nested stack(s) only:
-    // there its parameters have the values each parent passes.
-    if (nestedIn === undefined && docs.some((d) => d.file === file)) return undefined;
-    if (nestedIn !== undefined) {
-      const standalone = docs.filter((d) => d.file === file && d.nestedIn === undefined);
-      if (standalone.length > 0) docs = docs.filter((d) => !standalone.some((s) => d === s || descendsFrom(d, s)));
-    }
-    const outcome = parseOnce(file, text);
-    if (!outcome.ok) {
-      // A file that does not parse is reported even when found in a directory: it may be a broken template.
-      errors.push({ subject: file, findings: [], warnings: [], error: outcome.error });
-      return undefined;
-    }
-    const { parsed } = outcome;
-    const broken = brokenTemplate(parsed.value);
-    if (broken !== undefined) {
-      errors.push({ subject: file, findings: [], warnings: [], error: broken });
-      return undefined;
-    }
-    if (documentKind(parsed.value) === 'other') {
-      // Files found in a directory that are neither templates nor plans (package.json, tsconfig.json…) are passed over.
-      if (fromDirectory) skipped++;
-      else errors.push({ subject: file, findings: [], warnings: [], error: 'not a CloudFormation template (no Resources) or a Terraform plan (no planned_values)' });
-      return undefined;
-    }
-    const doc: SourceDocument = { file, text, ...parsed, ...(environment ? { environment } : {}), ...(nestedIn ? { nestedIn } : {}) };
-    docs.push(doc);
-    return doc;
-  };
-  // A nested stack's keys are as deployable as its parent's: its template is read and judged under the nested
-  // stack's construct path, once per nested stack that uses it. One that cannot be read is reported as not
-  // judged, never passed over.
-  const addNested = async (parent: SourceDocument, assets: Map<string, string> | undefined, depth: number): Promise<void> => {
-    if (documentKind(parent.value) !== 'cloudformation') return;
-    const parentStack = parent.environment?.stack ?? parent.file;
-    const fromStdin = parent.file === '-';
-    for (const nested of nestedStacks(parent.value as Record<string, unknown>, fromStdin ? '' : dirname(parent.file), parentStack, assets)) {
-      const where = `nested stack ${nested.logicalId} (${nested.stack}) of ${parent.file}`;
-      const extra = { template: parent.file, logicalId: nested.logicalId, resourceType: 'AWS::CloudFormation::Stack', stack: nested.stack };
-      const notJudged = (file: string, error: string) => errors.push({ subject: file, findings: [], warnings: [], extra, error: `${where}: ${error}` });
-      if ('remote' in nested.template) {
-        if (assets !== undefined) notJudged(parent.file, `its template (${nested.template.remote}) is not in the cloud assembly; the keys it may hold were not judged`);
-        else {
-          notJudged(
-            parent.file,
-            `its template is at ${nested.template.remote}, which check-template does not fetch, so the keys it may hold were not judged; save that template locally and set TemplateURL to its path (as before aws cloudformation package), or pass it on its own`,
-          );
-        }
-        continue;
-      }
-      if (fromStdin) {
-        notJudged(parent.file, `its TemplateURL ${nested.template.file} is a path relative to the template, which cannot be resolved for a template read from standard input, so the keys it may hold were not judged; pass the template as a file`);
-        continue;
-      }
-      const file = nested.template.file;
-      if (depth >= NESTING_LIMIT) {
-        notJudged(file, `nested more than ${NESTING_LIMIT} levels deep; the keys its template may hold were not judged`);
-        continue;
-      }
-      // A template that nests itself, directly or through others, would nest without end.
-      let loop = parent.file === file;
-      for (let ref = parent.nestedIn; ref !== undefined && !loop; ref = ref.parent.nestedIn) loop = ref.parent.file === file;
-      if (loop) {
-        notJudged(parent.file, `its template ${file} is already a parent of this stack (a loop of nested stacks); not followed`);
-        continue;
-      }
-      if (++nestedCount > NESTED_STACK_BOUND) {
-        if (nestedCount === NESTED_STACK_BOUND + 1) {
-          notJudged(file, `the inputs have more than ${NESTED_STACK_BOUND} nested stacks (each template judged once per stack that nests it); this one and the others were not judged`);
-        }
-        continue;
-      }
-      if (!nestedReads.has(file)) nestedReads.set(file, (await readInputs([file], io))[0]);
-      const input = nestedReads.get(file);
-      if (input === undefined || 'error' in input) {
-        notJudged(file, `its template ${file} cannot be read (${input?.error ?? 'not found'}); the keys it may hold were not judged`);
-        continue;
-      }
-      const environment = { ...parent.environment, stack: nested.stack };
-      const doc = add(input.file, input.text, false, environment, { parent, logicalId: nested.logicalId, parameters: nested.parameters });
-      if (doc !== undefined) await addNested(doc, assets, depth + 1);
-    }
-  };
-  for (const path of paths) {
-    const folder = path === '-' ? path : await joinablePath(path);
-    if (path !== '-' && (await isCloudAssembly(folder))) {
-      let templates;
-      try {
-        templates = await assemblyTemplates(folder);
-      } catch (e) {
-        errors.push({ subject: path, findings: [], warnings: [], error: `cannot read the cdk.out manifest: ${(e as Error).message}` });
-        continue;
-      }
-      if (templates.length === 0) errors.push({ subject: path, findings: [], warnings: [], error: 'the cloud assembly lists no stack templates' });
-      for (const t of templates) {
-        const [input] = await readInputs([t.file], io);
-        if (input === undefined) continue;
-        if ('error' in input) errors.push({ subject: input.file, findings: [], warnings: [], error: input.error });
-        else {
-          const doc = add(input.file, input.text, false, t.environment);
-          if (doc !== undefined) await addNested(doc, t.assets, 1);
-        }
-      }
-      continue;
-    }
-    const walked = new WalkTally();
-    for (const input of await readInputs([path], io, TEMPLATE_EXTENSIONS)) {
-      if (input.root !== undefined) walked.found(input.root);
-      if ('error' in input) errors.push({ subject: input.file, findings: [], warnings: [], error: input.error });
+    if (templates.length === 0) this.fail(path, 'the cloud assembly lists no stack templates');
+    for (const t of templates) {
+      const [input] = await readInputs([t.file], this.io);
+      if (input === undefined) continue;
+      if ('error' in input) this.fail(input.file, input.error);
       else {
-        const before = skipped;
-        const doc = add(input.file, input.text, input.file !== path);
-        if (skipped > before && input.root !== undefined) walked.passedOver(input.root);
-        if (doc !== undefined) await addNested(doc, undefined, 1);
+        const doc = this.add(input.file, input.text, false, t.environment);
+        if (doc !== undefined) await this.addNested(doc, t.assets, 1);
       }
     }
-    errors.push(
+  }
+
+  /** A file, a folder of templates, or stdin. */
+  private async readPath(path: string): Promise<void> {
+    const walked = new WalkTally();
+    for (const input of await readInputs([path], this.io, TEMPLATE_EXTENSIONS)) {
+      if (input.root !== undefined) walked.found(input.root);
+      if ('error' in input) this.fail(input.file, input.error);
+      else {
+        const before = this.skipped;
+        const doc = this.add(input.file, input.text, input.file !== path);
+        if (this.skipped > before && input.root !== undefined) walked.passedOver(input.root);
+        if (doc !== undefined) await this.addNested(doc, undefined, 1);
+      }
+    }
+    this.errors.push(
       ...walked.judgedNothing('template', (n) =>
         n === 1 ? 'the 1 file found is neither a CloudFormation template nor a Terraform plan (passed over)' : `the ${n} files found are neither CloudFormation templates nor Terraform plans (passed over)`,
       ),
     );
   }
-  return { docs, errors, skipped };
+
+  private parseOnce(file: string, text: string): ParseOutcome {
+    const cached = this.parses.get(file);
+    if (cached !== undefined && cached.text === text) return cached.outcome;
+    let outcome: ParseOutcome;
+    try {
+      outcome = { ok: true, parsed: this.parse(file, text) };
+    } catch (e) {
+      outcome = { ok: false, error: (e as Error).message };
+    }
+    this.parses.set(file, { text, outcome });
+    return outcome;
+  }
+
+  /** The document to judge, or undefined when it was reported or passed over. */
+  private add(file: string, text: string, fromDirectory: boolean, environment?: SourceDocument['environment'], nestedIn?: NestedStackReference): SourceDocument | undefined {
+    // A nested template also given (or found in a directory) on its own is judged as the nested stack(s) only:
+    // there its parameters have the values each parent passes.
+    if (nestedIn === undefined && this.docs.some((d) => d.file === file)) return undefined;
+    if (nestedIn !== undefined) {
+      const standalone = this.docs.filter((d) => d.file === file && d.nestedIn === undefined);
+      if (standalone.length > 0) this.docs = this.docs.filter((d) => !standalone.some((s) => d === s || descendsFrom(d, s)));
+    }
+    const outcome = this.parseOnce(file, text);
+    if (!outcome.ok) {
+      // A file that does not parse is reported even when found in a directory: it may be a broken template.
+      this.fail(file, outcome.error);
+      return undefined;
+    }
+    const { parsed } = outcome;
+    const broken = brokenTemplate(parsed.value);
+    if (broken !== undefined) {
+      this.fail(file, broken);
+      return undefined;
+    }
+    if (documentKind(parsed.value) === 'other') {
+      // Files found in a directory that are neither templates nor plans (package.json, tsconfig.json…) are passed over.
+      if (fromDirectory) this.skipped++;
+      else this.fail(file, 'not a CloudFormation template (no Resources) or a Terraform plan (no planned_values)');
+      return undefined;
+    }
+    const doc: SourceDocument = { file, text, ...parsed, ...(environment ? { environment } : {}), ...(nestedIn ? { nestedIn } : {}) };
+    this.docs.push(doc);
+    return doc;
+  }
+
+  /**
+   * A nested stack's keys are as deployable as its parent's: its template is read and judged under the nested
+   * stack's construct path, once per nested stack that uses it. One that cannot be read is reported as not
+   * judged, never passed over.
+   */
+  private async addNested(parent: SourceDocument, assets: Map<string, string> | undefined, depth: number): Promise<void> {
+    if (documentKind(parent.value) !== 'cloudformation') return;
+    const parentStack = parent.environment?.stack ?? parent.file;
+    const fromStdin = parent.file === '-';
+    for (const nested of nestedStacks(parent.value as Record<string, unknown>, fromStdin ? '' : dirname(parent.file), parentStack, assets)) {
+      const report = (subject: string, error: string) =>
+        this.errors.push({
+          subject,
+          findings: [],
+          warnings: [],
+          extra: { template: parent.file, logicalId: nested.logicalId, resourceType: 'AWS::CloudFormation::Stack', stack: nested.stack },
+          error: `nested stack ${nested.logicalId} (${nested.stack}) of ${parent.file}: ${error}`,
+        });
+      const decision = this.followOrNot(parent, nested, assets !== undefined, depth);
+      if ('notJudged' in decision) report(decision.notJudged.subject, decision.notJudged.error);
+      if (!('follow' in decision)) continue;
+      const file = decision.follow;
+      const input = await this.readNested(file);
+      if (input === undefined || 'error' in input) {
+        report(file, `its template ${file} cannot be read (${input?.error ?? 'not found'}); the keys it may hold were not judged`);
+        continue;
+      }
+      const environment = { ...parent.environment, stack: nested.stack };
+      const doc = this.add(input.file, input.text, false, environment, { parent, logicalId: nested.logicalId, parameters: nested.parameters });
+      if (doc !== undefined) await this.addNested(doc, assets, depth + 1);
+    }
+  }
+
+  /**
+   * Whether a nested stack is followed (the file of its template), or why not (what to report, against which
+   * file; nothing more once NESTED_STACK_BOUND has been said). Counts the nested stacks.
+   */
+  private followOrNot(parent: SourceDocument, nested: NestedStack, inAssembly: boolean, depth: number): NestedStackDecision {
+    if ('remote' in nested.template) {
+      return notJudged(
+        parent.file,
+        inAssembly
+          ? `its template (${nested.template.remote}) is not in the cloud assembly; the keys it may hold were not judged`
+          : `its template is at ${nested.template.remote}, which check-template does not fetch, so the keys it may hold were not judged; save that template locally and set TemplateURL to its path (as before aws cloudformation package), or pass it on its own`,
+      );
+    }
+    if (parent.file === '-') {
+      return notJudged(
+        parent.file,
+        `its TemplateURL ${nested.template.file} is a path relative to the template, which cannot be resolved for a template read from standard input, so the keys it may hold were not judged; pass the template as a file`,
+      );
+    }
+    const file = nested.template.file;
+    if (depth >= NESTING_LIMIT) return notJudged(file, `nested more than ${NESTING_LIMIT} levels deep; the keys its template may hold were not judged`);
+    // A template that nests itself, directly or through others, would nest without end.
+    let loop = parent.file === file;
+    for (let ref = parent.nestedIn; ref !== undefined && !loop; ref = ref.parent.nestedIn) loop = ref.parent.file === file;
+    if (loop) return notJudged(parent.file, `its template ${file} is already a parent of this stack (a loop of nested stacks); not followed`);
+    if (++this.nestedCount > NESTED_STACK_BOUND) {
+      if (this.nestedCount > NESTED_STACK_BOUND + 1) return { silent: true };
+      return notJudged(file, `the inputs have more than ${NESTED_STACK_BOUND} nested stacks (each template judged once per stack that nests it); this one and the others were not judged`);
+    }
+    return { follow: file };
+  }
+
+  private async readNested(file: string): Promise<ReadInput | undefined> {
+    if (!this.nestedReads.has(file)) this.nestedReads.set(file, (await readInputs([file], this.io))[0]);
+    return this.nestedReads.get(file);
+  }
+}
+
+/** Whether `d` is nested, at any depth, below `ancestor`. */
+function descendsFrom(d: SourceDocument, ancestor: SourceDocument): boolean {
+  for (let ref = d.nestedIn; ref !== undefined; ref = ref.parent.nestedIn) if (ref.parent === ancestor) return true;
+  return false;
 }
 
 interface Judged {
@@ -636,7 +688,9 @@ function judgeDocument(doc: SourceDocument, opts: CheckTemplateOptions, analyze:
 
 export async function runCheckTemplate(opts: CheckTemplateOptions, io: CliIo, tool: Report['tool'], deps: CheckTemplateDeps = {}): Promise<Report> {
   const analyze = deps.analyze ?? analyzePolicy;
-  const { docs, errors, skipped } = await readDocuments(opts.paths, io, deps.parse ?? parseDocument);
+  const reader = new DocumentReader(io, deps.parse ?? parseDocument);
+  await reader.read(opts.paths);
+  const { docs, errors, skipped } = reader;
   const passedParameters = passedParametersOnce(opts);
   const judged = docs.flatMap((d) => judgeDocument(d, opts, analyze, passedParameters));
   const notes: string[] = [];
