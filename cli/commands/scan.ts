@@ -22,7 +22,7 @@
  */
 import { analyzePolicy, type AnalysisOptions } from '../../engine';
 import { awsErrorName } from '../../aws/errors';
-import { KmsKeyReader, failureKind, type ReadOutcome } from '../../aws/kms-reader';
+import { KmsKeyReader, failureKind, type KeyMetadataFacts, type ReadOutcome } from '../../aws/kms-reader';
 import type { Clock } from '../../runtime/clock';
 import { TokenBucket } from '../../runtime/token-bucket';
 import { accessDetails } from '../access';
@@ -413,8 +413,10 @@ export async function runScan(options: ScanOptions, deps: ScanDeps): Promise<Sca
   return sortedResult(run);
 }
 
+type ReadFailed = Extract<ReadOutcome<unknown>, { ok: false }>;
+
 /** Why a read failed, and what to do about it, for the entry's error. */
-function unreadableAdvice(outcome: Extract<ReadOutcome<unknown>, { ok: false }>): string {
+function unreadableAdvice(outcome: ReadFailed): string {
   switch (outcome.kind) {
     case 'access-denied':
     case 'not-found':
@@ -434,75 +436,98 @@ function unreadableAdvice(outcome: Extract<ReadOutcome<unknown>, { ok: false }>)
   }
 }
 
+/** DescribeKey, asked again (confirmGone) when it answers NotFoundException: `gone`, or what it answered. */
+async function describeListedKey(key: ListedKey): Promise<ReadOutcome<KeyMetadataFacts> | 'gone'> {
+  const described = await key.reader.describe(key.keyId);
+  if (described.ok || described.kind !== 'not-found') return described;
+  // Deleted since ListKeys, or so new that KMS does not know it everywhere yet: ask again before deciding.
+  const confirmation = await key.reader.confirmGone(key.keyId);
+  if (confirmation.gone) return 'gone';
+  return confirmation.described.ok ? confirmation.described : described;
+}
+
+/**
+ * GetKeyPolicy: `gone` when the key was deleted, `pending deletion` when it was scheduled for deletion since
+ * DescribeKey (and such keys are skipped), or what it answered.
+ */
+async function readListedPolicy(key: ListedKey, options: ScanOptions): Promise<ReadOutcome<string> | 'gone' | 'pending deletion'> {
+  const read = await key.reader.policy(key.keyId);
+  if (read.ok || read.kind !== 'not-found') return read;
+  // Not a missing permission (that is AccessDeniedException) unless DescribeKey still finds the key: then
+  // it stays unreadable, failing closed.
+  const confirmation = await key.reader.confirmGone(key.keyId);
+  if (confirmation.gone) return 'gone';
+  const state = confirmation.described.ok ? confirmation.described.value.keyState : undefined;
+  if (!options.includeAwsManaged && state !== undefined && PENDING_DELETION.has(state)) return 'pending deletion';
+  return read;
+}
+
+/** Why a key is skipped unless --include-aws-managed: AWS-managed, or pending deletion; counted in the stats. */
+function skipped(facts: KeyMetadataFacts, options: ScanOptions, stats: ScanStats): boolean {
+  if (options.includeAwsManaged) return false;
+  if (facts.keyManager === 'AWS') {
+    stats.skippedAwsManaged += 1;
+    return true;
+  }
+  if (facts.keyState !== undefined && PENDING_DELETION.has(facts.keyState)) {
+    stats.skippedPendingDeletion += 1;
+    return true;
+  }
+  return false;
+}
+
+/** A key whose policy could not be read: never clean, with why and what to do. */
+function unreadableKey(arn: string, extra: Record<string, unknown>, outcome: ReadFailed, stats: ScanStats): ResultEntry {
+  stats.unreadable += 1;
+  return {
+    subject: arn,
+    findings: [],
+    warnings: [],
+    error: `unreadable: ${outcome.operation} failed with ${outcome.errorName}; the key policy was not judged (${unreadableAdvice(outcome)})`,
+    extra: { ...extra, unreadable: { operation: outcome.operation, errorName: outcome.errorName, kind: outcome.kind } },
+  };
+}
+
+/** What a key's entry says of it: its ARN, account, Region and aliases, and what DescribeKey said. */
+function keyFacts(key: ListedKey, arn: string, described: KeyMetadataFacts | undefined): Record<string, unknown> {
+  const keyManager = described?.keyManager;
+  const keyState = described?.keyState;
+  return {
+    keyArn: arn,
+    account: accountOfArn(arn) ?? key.target.account,
+    region: key.target.region,
+    aliases: key.aliases,
+    ...(keyManager !== undefined ? { keyManager } : {}),
+    ...(keyState !== undefined ? { keyState } : {}),
+  };
+}
+
 /** The entry of a key, `gone` when it was deleted during the scan, undefined when skipped. */
 async function judgeKey(key: ListedKey, options: ScanOptions, stats: ScanStats): Promise<ResultEntry | 'gone' | undefined> {
-  const { target } = key;
-  let arn = key.arn ?? `arn:aws:kms:${target.region}:${target.account}:key/${key.keyId}`;
-  // What DescribeKey said, kept on the entry even when GetKeyPolicy then fails.
-  let facts: Record<string, unknown> = {};
-  const extra = (more: Record<string, unknown> = {}): Record<string, unknown> => ({
-    keyArn: arn,
-    account: accountOfArn(arn) ?? target.account,
-    region: target.region,
-    aliases: key.aliases,
-    ...facts,
-    ...more,
-  });
-  const unreadable = (outcome: Extract<ReadOutcome<unknown>, { ok: false }>): ResultEntry => {
-    stats.unreadable += 1;
-    return {
-      subject: arn,
-      findings: [],
-      warnings: [],
-      error: `unreadable: ${outcome.operation} failed with ${outcome.errorName}; the key policy was not judged (${unreadableAdvice(outcome)})`,
-      extra: extra({ unreadable: { operation: outcome.operation, errorName: outcome.errorName, kind: outcome.kind } }),
-    };
-  };
+  const listedArn = key.arn ?? `arn:aws:kms:${key.target.region}:${key.target.account}:key/${key.keyId}`;
+  const described = await describeListedKey(key);
+  if (described === 'gone') return 'gone';
+  if (!described.ok) return unreadableKey(listedArn, keyFacts(key, listedArn, undefined), described, stats);
+  const arn = described.value.arn ?? listedArn;
+  // What DescribeKey said stays on the entry even when GetKeyPolicy then fails.
+  const facts = keyFacts(key, arn, described.value);
+  if (skipped(described.value, options, stats)) return undefined;
 
-  let described = await key.reader.describe(key.keyId);
-  if (!described.ok && described.kind === 'not-found') {
-    // Deleted since ListKeys, or so new that KMS does not know it everywhere yet: ask again before deciding.
-    const confirmation = await key.reader.confirmGone(key.keyId);
-    if (confirmation.gone) return 'gone';
-    if (confirmation.described.ok) described = confirmation.described;
+  const read = await readListedPolicy(key, options);
+  if (read === 'gone') return 'gone';
+  if (read === 'pending deletion') {
+    stats.skippedPendingDeletion += 1;
+    return undefined;
   }
-  if (!described.ok) return unreadable(described);
-  const { keyManager, keyState } = described.value;
-  if (described.value.arn !== undefined) arn = described.value.arn;
-  facts = { ...(keyManager !== undefined ? { keyManager } : {}), ...(keyState !== undefined ? { keyState } : {}) };
-  if (!options.includeAwsManaged) {
-    if (keyManager === 'AWS') {
-      stats.skippedAwsManaged += 1;
-      return undefined;
-    }
-    if (keyState !== undefined && PENDING_DELETION.has(keyState)) {
-      stats.skippedPendingDeletion += 1;
-      return undefined;
-    }
-  }
-
-  const read = await key.reader.policy(key.keyId);
-  if (!read.ok && read.kind === 'not-found') {
-    // Not a missing permission (that is AccessDeniedException) unless DescribeKey still finds the key: then
-    // it stays unreadable, failing closed.
-    const confirmation = await key.reader.confirmGone(key.keyId);
-    if (confirmation.gone) return 'gone';
-    const state = confirmation.described.ok ? confirmation.described.value.keyState : undefined;
-    if (!options.includeAwsManaged && state !== undefined && PENDING_DELETION.has(state)) {
-      stats.skippedPendingDeletion += 1;
-      return undefined;
-    }
-  }
-  if (!read.ok) return unreadable(read);
-  const account = accountOfArn(arn) ?? target.account;
-  const analysis = analyzePolicy(read.value, { ...options.analysis, accountId: account, keyArn: arn });
+  if (!read.ok) return unreadableKey(arn, facts, read, stats);
+  const analysis = analyzePolicy(read.value, { ...options.analysis, accountId: accountOfArn(arn) ?? key.target.account, keyArn: arn });
   stats.analysed += 1;
   return {
     subject: arn,
     findings: analysis.findings,
     warnings: analysis.warnings,
     sourceText: read.value,
-    extra: extra(),
+    extra: facts,
     access: accessDetails(analysis, read.value),
   };
 }
