@@ -16,7 +16,7 @@ import { basename, join, normalize, sep } from 'node:path';
 import type { CliIo } from './io';
 import type { ResultEntry } from './report';
 
-export type PolicyInput =
+export type InputFile =
   /** `root`: the folder given on the command line, when the file was found by walking it. */
   | { file: string; text: string; root?: string }
   | { file: string; error: string; root?: string };
@@ -74,9 +74,9 @@ function special(s: Dirent | Stats): string {
   return 'not a regular file';
 }
 
-export async function readInputs(paths: readonly string[], io: CliIo, extensions: readonly string[] = ['.json'], options: ReadOptions = {}): Promise<PolicyInput[]> {
+export async function readInputs(paths: readonly string[], io: CliIo, extensions: readonly string[] = ['.json'], options: ReadOptions = {}): Promise<InputFile[]> {
   const fs = options.fs ?? NODE_INPUT_FS;
-  const out: PolicyInput[] = [];
+  const out: InputFile[] = [];
   for (const path of paths) {
     if (path === '-') {
       try {
@@ -227,7 +227,7 @@ async function walk(fs: InputFs, root: string, extensions: readonly string[], fo
   return out.sort((a, b) => comparePaths(a.file, b.file));
 }
 
-async function readOne(fs: InputFs, file: string): Promise<PolicyInput> {
+async function readOne(fs: InputFs, file: string): Promise<InputFile> {
   try {
     return { file, text: await fs.readFile(file) };
   } catch (e) {
