@@ -15,7 +15,7 @@
 import { dirname } from 'node:path';
 import { analyzePolicy, severityRank, type AnalysisOptions, type AnalysisResult, type Finding } from '../../engine';
 import { accessDetails } from '../access';
-import { joinablePath, readInputs, WalkTally } from '../inputs';
+import { joinablePath, readInputs, WalkTally, type InputFile } from '../inputs';
 import type { CliIo } from '../io';
 import type { Report, ReportWarning, ResultEntry } from '../report';
 import { duplicateAncestor, duplicateKeysInJson, enginePath, policyDuplicatePaths } from '../templates/duplicates';
@@ -103,7 +103,6 @@ function notJudged(subject: string, error: string): NestedStackDecision {
 }
 
 type ParseOutcome = { ok: true; parsed: ReturnType<ParseFn> } | { ok: false; error: string };
-type ReadInput = Awaited<ReturnType<typeof readInputs>>[number];
 
 /**
  * Reads the paths given into the documents to judge (templates, plans, and the nested templates they
@@ -115,7 +114,7 @@ class DocumentReader {
   skipped = 0;
   // A template nested by several stacks is read once and parsed once; each nested stack shares the parsed
   // value, which nothing changes.
-  private readonly nestedReads = new Map<string, ReadInput | undefined>();
+  private readonly nestedReads = new Map<string, InputFile | undefined>();
   private readonly parses = new Map<string, { text: string; outcome: ParseOutcome }>();
   private nestedCount = 0;
 
@@ -286,7 +285,7 @@ class DocumentReader {
     return { follow: file };
   }
 
-  private async readNested(file: string): Promise<ReadInput | undefined> {
+  private async readNested(file: string): Promise<InputFile | undefined> {
     if (!this.nestedReads.has(file)) this.nestedReads.set(file, (await readInputs([file], this.io))[0]);
     return this.nestedReads.get(file);
   }
