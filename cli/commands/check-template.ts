@@ -685,13 +685,8 @@ function judgeDocument(doc: SourceDocument, opts: CheckTemplateOptions, analyze:
   return cloudFormationKeys(value).map((key) => ({ entry: judgeKey(doc, key, ctx, ctx.accountId, opts, analyze), usedPlaceholder: account === undefined, accountUnknown: false }));
 }
 
-export async function runCheckTemplate(opts: CheckTemplateOptions, io: CliIo, tool: Report['tool'], deps: CheckTemplateDeps = {}): Promise<Report> {
-  const analyze = deps.analyze ?? analyzePolicy;
-  const reader = new DocumentReader(io, deps.parse ?? parseDocument);
-  await reader.read(opts.paths);
-  const { docs, errors, skipped } = reader;
-  const passedParameters = passedParametersOnce(opts);
-  const judged = docs.flatMap((d) => judgeDocument(d, opts, analyze, passedParameters));
+/** How the run judged: the account assumed, what was not found, passed over or left to a macro. */
+function runNotes(docs: readonly SourceDocument[], judged: readonly Judged[], skipped: number): string[] {
   const notes: string[] = [];
   if (judged.some((j) => j.usedPlaceholder)) notes.push(PLACEHOLDER_NOTE);
   if (judged.some((j) => j.accountUnknown)) notes.push(`Terraform plan: ${ACCOUNT_UNKNOWN_NOTE}`);
@@ -703,5 +698,15 @@ export async function runCheckTemplate(opts: CheckTemplateOptions, io: CliIo, to
     }
   }
   if (skipped > 0) notes.push(`${skipped} file${skipped === 1 ? '' : 's'} in the given directories were neither CloudFormation templates nor Terraform plans and were passed over`);
-  return { tool, results: [...errors, ...judged.map((j) => j.entry)], notes };
+  return notes;
+}
+
+export async function runCheckTemplate(opts: CheckTemplateOptions, io: CliIo, tool: Report['tool'], deps: CheckTemplateDeps = {}): Promise<Report> {
+  const analyze = deps.analyze ?? analyzePolicy;
+  const reader = new DocumentReader(io, deps.parse ?? parseDocument);
+  await reader.read(opts.paths);
+  const { docs, errors, skipped } = reader;
+  const passedParameters = passedParametersOnce(opts);
+  const judged = docs.flatMap((d) => judgeDocument(d, opts, analyze, passedParameters));
+  return { tool, results: [...errors, ...judged.map((j) => j.entry)], notes: runNotes(docs, judged, skipped) };
 }
