@@ -14,8 +14,9 @@ import type { Dirent, Stats } from 'node:fs';
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { basename, join, normalize, sep } from 'node:path';
 import type { CliIo } from './io';
+import type { ResultEntry } from './report';
 
-export type PolicyInput =
+export type InputFile =
   /** `root`: the folder given on the command line, when the file was found by walking it. */
   | { file: string; text: string; root?: string }
   | { file: string; error: string; root?: string };
@@ -73,9 +74,9 @@ function special(s: Dirent | Stats): string {
   return 'not a regular file';
 }
 
-export async function readInputs(paths: readonly string[], io: CliIo, extensions: readonly string[] = ['.json'], options: ReadOptions = {}): Promise<PolicyInput[]> {
+export async function readInputs(paths: readonly string[], io: CliIo, extensions: readonly string[] = ['.json'], options: ReadOptions = {}): Promise<InputFile[]> {
   const fs = options.fs ?? NODE_INPUT_FS;
-  const out: PolicyInput[] = [];
+  const out: InputFile[] = [];
   for (const path of paths) {
     if (path === '-') {
       try {
@@ -113,12 +114,6 @@ export async function readInputs(paths: readonly string[], io: CliIo, extensions
 type WalkEntry = { file: string } | { file: string; error: string };
 
 /**
- * The path the walk names files from. The kernel resolves `..` after following a link (`lnk/..` is the
- * parent of the link's target), while `path.join` removes `lnk/..` as text: joined names would open files
- * of another folder than the one listed. The given path is kept when its normalised form is the same
- * folder; otherwise files are named from the folder's real path, which is what is read.
- */
-/**
  * A folder's path to build child paths from with `path.join`: the path as given, or its real path when
  * joining would name files of another folder (see walkStart). A path that cannot be resolved is returned as
  * given: reading it reports why.
@@ -131,6 +126,12 @@ export async function joinablePath(path: string, fs: InputFs = NODE_INPUT_FS): P
   }
 }
 
+/**
+ * The path the walk names files from. The kernel resolves `..` after following a link (`lnk/..` is the
+ * parent of the link's target), while `path.join` removes `lnk/..` as text: joined names would open files
+ * of another folder than the one listed. The given path is kept when its normalised form is the same
+ * folder; otherwise files are named from the folder's real path, which is what is read.
+ */
 async function walkStart(fs: InputFs, root: string, realRoot: string): Promise<string> {
   const joined = normalize(root);
   if (joined === root || !root.split(/[\\/]/).includes('..')) return root;
@@ -226,7 +227,7 @@ async function walk(fs: InputFs, root: string, extensions: readonly string[], fo
   return out.sort((a, b) => comparePaths(a.file, b.file));
 }
 
-async function readOne(fs: InputFs, file: string): Promise<PolicyInput> {
+async function readOne(fs: InputFs, file: string): Promise<InputFile> {
   try {
     return { file, text: await fs.readFile(file) };
   } catch (e) {
@@ -256,5 +257,45 @@ export function parseText(text: string): ParsedText {
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch {
     return { ok: false };
+  }
+}
+
+/**
+ * Per folder given on the command line: the files its walk found, and how many of those the command passed
+ * over as not its kind of input. A folder where every file found was passed over judged nothing, and that is
+ * not a clean result: it becomes an error entry.
+ */
+export class WalkTally {
+  private readonly folders = new Map<string, { found: number; passedOver: number }>();
+
+  private folder(root: string): { found: number; passedOver: number } {
+    let folder = this.folders.get(root);
+    if (folder === undefined) this.folders.set(root, (folder = { found: 0, passedOver: 0 }));
+    return folder;
+  }
+
+  /** A file found below `root` (every one, whatever becomes of it). */
+  found(root: string): void {
+    this.folder(root).found += 1;
+  }
+
+  /** A file found below `root` that the command passed over. */
+  passedOver(root: string): void {
+    this.folder(root).passedOver += 1;
+  }
+
+  /**
+   * An error entry for each folder that judged nothing, in the order the folders were first seen: `no <what>
+   * below this folder: <why(n)>; …`, where n is the number of files passed over.
+   */
+  judgedNothing(what: string, why: (passedOver: number) => string): ResultEntry[] {
+    return [...this.folders]
+      .filter(([, n]) => n.found > 0 && n.passedOver === n.found)
+      .map(([root, n]) => ({
+        subject: root,
+        findings: [],
+        warnings: [],
+        error: `no ${what} below this folder: ${why(n.passedOver)}; name a file on the command line to judge it anyway`,
+      }));
   }
 }

@@ -26,7 +26,7 @@ import { exitCode, type FailOn, type Report } from './report';
 const pkg = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { name: string; version: string };
 const TOOL = { name: pkg.name, version: pkg.version };
 
-export function render(report: Report, format: Format, io: CliIo): string {
+function render(report: Report, format: Format, io: CliIo): string {
   switch (format) {
     case 'json':
       return renderJson(report);
@@ -65,7 +65,7 @@ async function emit(report: Report, format: Format, output: string | undefined, 
 }
 
 function reportErrors(report: Report, io: CliIo): void {
-  for (const r of report.results) if (r.error !== undefined) io.stderr(`kms-policy-guard: ${terminalSafe(`${r.file}: ${r.error}`)}\n`);
+  for (const r of report.results) if (r.error !== undefined) io.stderr(`kms-policy-guard: ${terminalSafe(`${r.subject}: ${r.error}`)}\n`);
 }
 
 const REPORT_FORMATS: Format[] = ['text', 'json', 'sarif', 'html'];
@@ -124,9 +124,104 @@ function parseAccounts(value: string | undefined): string[] | 'all' | undefined 
   return [...new Set(parseAccountList(value, '--accounts'))];
 }
 
-/** Run the CLI; resolves to the exit code. Never calls process.exit, so tests can drive it. */
-export async function main(argv: readonly string[], io: CliIo = processIo(), deps: CliDeps = {}): Promise<number> {
-  let code = 0;
+const FAIL_ON_HELP = 'exit 1 when a finding is at or above: critical, high, medium, low, info, none';
+
+/** The trust settings every command takes, parsed in the order the flags are documented. */
+function parseTrust(flags: { trustedAccounts?: string; trustedOrgIds?: string }): { trustedAccountIds: string[]; trustedOrgIds: string[] } {
+  return {
+    trustedAccountIds: parseAccountList(flags.trustedAccounts, '--trusted-accounts'),
+    trustedOrgIds: parseOrgList(flags.trustedOrgIds, '--trusted-org-ids'),
+  };
+}
+
+/** The exit code for the report, after naming on stderr each input that could not be read or judged. */
+function concludeReport(report: Report, failOn: FailOn, io: CliIo): number {
+  const code = exitCode(report, failOn);
+  reportErrors(report, io);
+  return code;
+}
+
+async function checkAction(paths: string[], flags: CheckFlags, io: CliIo, deps: CliDeps): Promise<number> {
+  const format = parseFormat(flags.format, ['text', 'json', 'sarif']);
+  const failOn: FailOn = parseFailOn(flags.failOn);
+  const accountId = parseAccountId(flags.accountId, '--account-id');
+  const report = await runCheck(
+    {
+      paths,
+      followSymlinks: flags.followSymlinks === true,
+      ...(deps.inputFs ? { fs: deps.inputFs } : {}),
+      analysis: { ...(accountId ? { accountId } : {}), ...parseTrust(flags) },
+    },
+    io,
+    TOOL,
+  );
+  io.stdout(render(report, format, io));
+  return concludeReport(report, failOn, io);
+}
+
+/** The scan's settings from its flags; a flag in error throws a UsageError before any AWS call. */
+function scanSettings(flags: ScanFlags): { accounts: string[] | 'all' | undefined; timeouts: ReturnType<typeof parseTimeout> } {
+  const accounts = parseAccounts(flags.accounts);
+  if (accounts !== undefined && flags.roleName === undefined) {
+    throw new UsageError('--accounts needs --role-name: the role to assume in each account');
+  }
+  if (flags.roleName !== undefined && !/^[\w+=,.@/-]{1,64}$/.test(flags.roleName)) {
+    throw new UsageError(`--role-name: "${flags.roleName}" is not an IAM role name`);
+  }
+  return { accounts, timeouts: parseTimeout(flags.timeout, '--timeout') };
+}
+
+async function scanAction(flags: ScanFlags, io: CliIo, deps: CliDeps): Promise<number> {
+  const format = parseFormat(flags.format, REPORT_FORMATS);
+  const failOn = parseFailOn(flags.failOn);
+  const { accounts, timeouts } = scanSettings(flags);
+  const aws = (deps.scanAws ?? createScanAws)({ ...(flags.profile === undefined ? {} : { profile: flags.profile }), settings: { timeouts } });
+  // A progress bar only in a terminal: piped or redirected output stays clean for scripts.
+  const progress: Progress = io.isTty ? terminalProgress('scanning', deps.progressStream) : NO_PROGRESS;
+  let scan;
+  try {
+    scan = await runScan(
+      {
+        regions: parseRegions(flags.regions),
+        ...(flags.roleName !== undefined ? { roleName: flags.roleName, accounts: accounts ?? 'all' } : {}),
+        includeAwsManaged: flags.includeAwsManaged === true,
+        concurrency: parsePositiveInt(flags.concurrency, '--concurrency', 10, 256),
+        maxRps: parsePositiveInt(flags.maxRps, '--max-rps', 100, 100000),
+        analysis: parseTrust(flags),
+      },
+      { aws, clock: deps.clock ?? systemClock, progress },
+    );
+  } catch (e) {
+    if (e instanceof ScanSetupError) throw new UsageError(`scan: ${e.message}`);
+    throw e;
+  }
+  const report = scanReport(scan, TOOL);
+  await emit(report, format, flags.output, io);
+  io.stderr(`kms-policy-guard: ${scanSummary(scan.stats)}\n`);
+  return concludeReport(report, failOn, io);
+}
+
+async function checkTemplateAction(paths: string[], flags: CheckTemplateFlags, io: CliIo): Promise<number> {
+  const format = parseFormat(flags.format, REPORT_FORMATS);
+  const failOn = parseFailOn(flags.failOn);
+  const accountId = parseAccountId(flags.accountId, '--account-id');
+  if (flags.region !== undefined && !REGION_NAME.test(flags.region)) throw new UsageError(`--region: "${flags.region}" is not a Region name such as eu-west-1`);
+  const report = await runCheckTemplate(
+    {
+      paths,
+      ...(flags.region !== undefined ? { region: flags.region } : {}),
+      ...(accountId !== undefined ? { accountId } : {}),
+      analysis: parseTrust(flags),
+    },
+    io,
+    TOOL,
+  );
+  await emit(report, format, flags.output, io);
+  return concludeReport(report, failOn, io);
+}
+
+/** The commands and their options; each action hands its exit code to `setCode`. */
+function buildProgram(io: CliIo, deps: CliDeps, setCode: (code: number) => void): Command {
   const program = new Command()
     .name('kms-policy-guard')
     .description('Find dangerous AWS KMS key policies.')
@@ -143,30 +238,9 @@ export async function main(argv: readonly string[], io: CliIo = processIo(), dep
     .option('--trusted-accounts <ids>', 'comma-separated accounts whose principals may act on keys')
     .option('--trusted-org-ids <ids>', 'comma-separated organisation ids (o-…) whose principals may act on keys')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'sarif']).default('text'))
-    .option('--fail-on <severity>', 'exit 1 when a finding is at or above: critical, high, medium, low, info, none', 'low')
+    .option('--fail-on <severity>', FAIL_ON_HELP, 'low')
     .option('--follow-symlinks', 'in a directory, also read symbolic links that lead outside it (not read by default, and reported)')
-    .action(async (paths: string[], flags: CheckFlags) => {
-      const format = parseFormat(flags.format, ['text', 'json', 'sarif']);
-      const failOn: FailOn = parseFailOn(flags.failOn);
-      const accountId = parseAccountId(flags.accountId, '--account-id');
-      const report = await runCheck(
-        {
-          paths,
-          followSymlinks: flags.followSymlinks === true,
-          ...(deps.inputFs ? { fs: deps.inputFs } : {}),
-          analysis: {
-            ...(accountId ? { accountId } : {}),
-            trustedAccountIds: parseAccountList(flags.trustedAccounts, '--trusted-accounts'),
-            trustedOrgIds: parseOrgList(flags.trustedOrgIds, '--trusted-org-ids'),
-          },
-        },
-        io,
-        TOOL,
-      );
-      io.stdout(render(report, format, io));
-      code = exitCode(report, failOn);
-      reportErrors(report, io);
-    });
+    .action(async (paths: string[], flags: CheckFlags) => setCode(await checkAction(paths, flags, io, deps)));
 
   program
     .command('scan')
@@ -187,47 +261,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo(), dep
     .option('--trusted-org-ids <ids>', 'comma-separated organisation ids (o-…) whose principals may act on keys')
     .addOption(new Option('--format <format>', 'output format').choices(REPORT_FORMATS).default('text'))
     .option('--output <file>', 'write the report to this file instead of standard output')
-    .option('--fail-on <severity>', 'exit 1 when a finding is at or above: critical, high, medium, low, info, none', 'low')
-    .action(async (flags: ScanFlags) => {
-      const format = parseFormat(flags.format, REPORT_FORMATS);
-      const failOn = parseFailOn(flags.failOn);
-      const accounts = parseAccounts(flags.accounts);
-      if (accounts !== undefined && flags.roleName === undefined) {
-        throw new UsageError('--accounts needs --role-name: the role to assume in each account');
-      }
-      if (flags.roleName !== undefined && !/^[\w+=,.@/-]{1,64}$/.test(flags.roleName)) {
-        throw new UsageError(`--role-name: "${flags.roleName}" is not an IAM role name`);
-      }
-      const timeouts = parseTimeout(flags.timeout, '--timeout');
-      const aws = (deps.scanAws ?? createScanAws)({ ...(flags.profile === undefined ? {} : { profile: flags.profile }), settings: { timeouts } });
-      // A progress bar only in a terminal: piped or redirected output stays clean for scripts.
-      const progress: Progress = io.isTty ? terminalProgress('scanning', deps.progressStream) : NO_PROGRESS;
-      let scan;
-      try {
-        scan = await runScan(
-          {
-            regions: parseRegions(flags.regions),
-            ...(flags.roleName !== undefined ? { roleName: flags.roleName, accounts: accounts ?? 'all' } : {}),
-            includeAwsManaged: flags.includeAwsManaged === true,
-            concurrency: parsePositiveInt(flags.concurrency, '--concurrency', 10, 256),
-            maxRps: parsePositiveInt(flags.maxRps, '--max-rps', 100, 100000),
-            analysis: {
-              trustedAccountIds: parseAccountList(flags.trustedAccounts, '--trusted-accounts'),
-              trustedOrgIds: parseOrgList(flags.trustedOrgIds, '--trusted-org-ids'),
-            },
-          },
-          { aws, clock: deps.clock ?? systemClock, progress },
-        );
-      } catch (e) {
-        if (e instanceof ScanSetupError) throw new UsageError(`scan: ${e.message}`);
-        throw e;
-      }
-      const report = scanReport(scan, TOOL);
-      await emit(report, format, flags.output, io);
-      io.stderr(`kms-policy-guard: ${scanSummary(scan.stats)}\n`);
-      code = exitCode(report, failOn);
-      reportErrors(report, io);
-    });
+    .option('--fail-on <severity>', FAIL_ON_HELP, 'low')
+    .action(async (flags: ScanFlags) => setCode(await scanAction(flags, io, deps)));
 
   program
     .command('check-template')
@@ -239,43 +274,36 @@ export async function main(argv: readonly string[], io: CliIo = processIo(), dep
     .option('--trusted-org-ids <ids>', 'comma-separated organisation ids (o-…) whose principals may act on keys')
     .addOption(new Option('--format <format>', 'output format').choices(REPORT_FORMATS).default('text'))
     .option('--output <file>', 'write the report to this file instead of standard output')
-    .option('--fail-on <severity>', 'exit 1 when a finding is at or above: critical, high, medium, low, info, none', 'low')
-    .action(async (paths: string[], flags: CheckTemplateFlags) => {
-      const format = parseFormat(flags.format, REPORT_FORMATS);
-      const failOn = parseFailOn(flags.failOn);
-      const accountId = parseAccountId(flags.accountId, '--account-id');
-      if (flags.region !== undefined && !REGION_NAME.test(flags.region)) throw new UsageError(`--region: "${flags.region}" is not a Region name such as eu-west-1`);
-      const report = await runCheckTemplate(
-        {
-          paths,
-          ...(flags.region !== undefined ? { region: flags.region } : {}),
-          ...(accountId !== undefined ? { accountId } : {}),
-          analysis: {
-            trustedAccountIds: parseAccountList(flags.trustedAccounts, '--trusted-accounts'),
-            trustedOrgIds: parseOrgList(flags.trustedOrgIds, '--trusted-org-ids'),
-          },
-        },
-        io,
-        TOOL,
-      );
-      await emit(report, format, flags.output, io);
-      code = exitCode(report, failOn);
-      reportErrors(report, io);
-    });
+    .option('--fail-on <severity>', FAIL_ON_HELP, 'low')
+    .action(async (paths: string[], flags: CheckTemplateFlags) => setCode(await checkTemplateAction(paths, flags, io)));
 
+  return program;
+}
+
+/** Exit code 2 for an error that ended the run, said on stderr (commander has printed its own already). */
+function errorExitCode(e: unknown, io: CliIo): number {
+  if (e instanceof CommanderError) {
+    return e.exitCode === 0 ? 0 : 2;
+  }
+  if (e instanceof UsageError) {
+    io.stderr(`kms-policy-guard: ${e.message}\n`);
+    return 2;
+  }
+  io.stderr(`kms-policy-guard: unexpected error: ${(e as Error).stack ?? String(e)}\n`);
+  return 2;
+}
+
+/** Run the CLI; resolves to the exit code. Never calls process.exit, so tests can drive it. */
+export async function main(argv: readonly string[], io: CliIo = processIo(), deps: CliDeps = {}): Promise<number> {
+  let code = 0;
+  const program = buildProgram(io, deps, (c) => {
+    code = c;
+  });
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return code;
   } catch (e) {
-    if (e instanceof CommanderError) {
-      return e.exitCode === 0 ? 0 : 2;
-    }
-    if (e instanceof UsageError) {
-      io.stderr(`kms-policy-guard: ${e.message}\n`);
-      return 2;
-    }
-    io.stderr(`kms-policy-guard: unexpected error: ${(e as Error).stack ?? String(e)}\n`);
-    return 2;
+    return errorExitCode(e, io);
   }
 }
 

@@ -1,5 +1,5 @@
 /** The result model every output format renders. */
-import { SEVERITIES, severityRank, type accessMatrix, type Finding, type Severity, type Warning } from '../engine';
+import { CHECK, SEVERITIES, severityRank, type accessMatrix, type Finding, type Severity, type Warning } from '../engine';
 
 /** Warnings the CLI adds to the engine's, e.g. about template values it could not resolve. */
 export interface ReportWarning extends Omit<Warning, 'code'> {
@@ -14,8 +14,11 @@ export interface AccessDetails {
 }
 
 export interface ResultEntry {
-  /** The path as given on the command line (or "-"), or a display name such as a key ARN. */
-  file: string;
+  /**
+   * What the entry is about: a path as given on the command line (or "-"), a key ARN, or an account/Region
+   * (`scan`). The JSON output calls it `file`.
+   */
+  subject: string;
   findings: Finding[];
   warnings: (Warning | ReportWarning)[];
   /** Set when the input could not be read or judged at all. */
@@ -73,10 +76,10 @@ export function countBySeverity(results: readonly ResultEntry[]): Record<Severit
  * - a finding the engine marks `notJudged`: a check threw, or the analysis could not run.
  * A grammar violation further down (`$.Statement[0].Effect`, Version) is an ordinary finding.
  */
-function cannotBeParsed(entry: ResultEntry): boolean {
+function policyNotJudged(entry: ResultEntry): boolean {
   const policyPath = entry.extra?.policyPath;
   const roots = typeof policyPath === 'string' ? ['$', policyPath] : ['$'];
-  return entry.findings.some((f) => f.notJudged === true || (f.checkId === 'INVALID_POLICY' && roots.some((root) => f.path === root || f.path === `${root}.Statement`)));
+  return entry.findings.some((f) => f.notJudged === true || (f.checkId === CHECK.INVALID_POLICY && roots.some((root) => f.path === root || f.path === `${root}.Statement`)));
 }
 
 /**
@@ -84,7 +87,7 @@ function cannotBeParsed(entry: ResultEntry): boolean {
  * else 1 when a finding is at or above failOn, else 0.
  */
 export function exitCode(report: Report, failOn: FailOn): number {
-  if (report.results.some((r) => (r.error !== undefined && r.findings.length === 0) || cannotBeParsed(r))) return 2;
+  if (report.results.some((r) => (r.error !== undefined && r.findings.length === 0) || policyNotJudged(r))) return 2;
   if (failOn === 'none') return 0;
   const threshold = severityRank(failOn);
   return report.results.some((r) => r.findings.some((f) => severityRank(f.severity) >= threshold)) ? 1 : 0;

@@ -15,12 +15,12 @@
 import { dirname } from 'node:path';
 import { analyzePolicy, severityRank, type AnalysisOptions, type AnalysisResult, type Finding } from '../../engine';
 import { accessDetails } from '../access';
-import { joinablePath, readInputs } from '../inputs';
+import { joinablePath, readInputs, WalkTally, type InputFile } from '../inputs';
 import type { CliIo } from '../io';
 import type { Report, ReportWarning, ResultEntry } from '../report';
 import { duplicateAncestor, duplicateKeysInJson, enginePath, policyDuplicatePaths } from '../templates/duplicates';
 import { concretePolicy } from '../templates/key-policy';
-import { enumerableValues, NO_VALUE, resolveValue, Unresolved, type TemplateContext } from '../templates/resolve';
+import { enumerableValues, resolveKeyPolicy, resolveValue, Unresolved, type TemplateContext } from '../templates/resolve';
 import {
   assemblyTemplates,
   brokenTemplate,
@@ -31,6 +31,7 @@ import {
   parseDocument,
   terraformAccount,
   terraformKeys,
+  type NestedStack,
   type NestedStackReference,
   type SourceDocument,
   type TemplateKey,
@@ -62,7 +63,7 @@ function defaultKeyPolicy(partition: string, account: string): unknown {
 }
 
 /** `['Resources', 'Key', 'Properties', 'KeyPolicy']` → `Resources.Key.Properties.KeyPolicy`. */
-export function displayPath(segments: readonly (string | number)[]): string {
+function displayPath(segments: readonly (string | number)[]): string {
   return segments
     .map((s, i) => (typeof s === 'number' ? `[${s}]` : /^[A-Za-z_][A-Za-z0-9_]*$/.test(s) ? `${i === 0 ? '' : '.'}${s}` : `[${JSON.stringify(s)}]`))
     .join('');
@@ -71,8 +72,12 @@ export function displayPath(segments: readonly (string | number)[]): string {
 /** The engine's entry point; tests pass a wrapper to see what the command asks of it. */
 export type AnalyzeFn = typeof analyzePolicy;
 
+/** How a template's text is parsed; tests pass a wrapper to count the work. */
+export type ParseFn = typeof parseDocument;
+
 export interface CheckTemplateDeps {
   analyze?: AnalyzeFn;
+  parse?: ParseFn;
 }
 
 /**
@@ -91,147 +96,205 @@ const NESTING_LIMIT = 10;
  */
 const NESTED_STACK_BOUND = 256;
 
-async function readDocuments(paths: readonly string[], io: CliIo): Promise<{ docs: SourceDocument[]; errors: ResultEntry[]; skipped: number }> {
-  let docs: SourceDocument[] = [];
-  const errors: ResultEntry[] = [];
-  const nestedReads = new Map<string, Awaited<ReturnType<typeof readInputs>>[number] | undefined>();
-  let nestedCount = 0;
-  let skipped = 0;
-  const descendsFrom = (d: SourceDocument, ancestor: SourceDocument): boolean => {
-    for (let ref = d.nestedIn; ref !== undefined; ref = ref.parent.nestedIn) if (ref.parent === ancestor) return true;
-    return false;
-  };
-  const add = (file: string, text: string, fromDirectory: boolean, environment?: SourceDocument['environment'], nestedIn?: NestedStackReference): SourceDocument | undefined => {
+type NestedStackDecision = { follow: string } | { notJudged: { subject: string; error: string } } | { silent: true };
+
+function notJudged(subject: string, error: string): NestedStackDecision {
+  return { notJudged: { subject, error } };
+}
+
+type ParseOutcome = { ok: true; parsed: ReturnType<ParseFn> } | { ok: false; error: string };
+
+/**
+ * Reads the paths given into the documents to judge (templates, plans, and the nested templates they
+ * follow), the error entries of what cannot be judged, and how many files found in folders were passed over.
+ */
+class DocumentReader {
+  docs: SourceDocument[] = [];
+  readonly errors: ResultEntry[] = [];
+  skipped = 0;
+  // A template nested by several stacks is read once and parsed once; each nested stack shares the parsed
+  // value, which nothing changes.
+  private readonly nestedReads = new Map<string, InputFile | undefined>();
+  private readonly parses = new Map<string, { text: string; outcome: ParseOutcome }>();
+  private nestedCount = 0;
+
+  constructor(
+    private readonly io: CliIo,
+    private readonly parse: ParseFn,
+  ) {}
+
+  async read(paths: readonly string[]): Promise<void> {
+    for (const path of paths) {
+      const folder = path === '-' ? path : await joinablePath(path);
+      if (path !== '-' && (await isCloudAssembly(folder))) await this.readAssembly(path, folder);
+      else await this.readPath(path);
+    }
+  }
+
+  private fail(subject: string, error: string): void {
+    this.errors.push({ subject, findings: [], warnings: [], error });
+  }
+
+  private async readAssembly(path: string, folder: string): Promise<void> {
+    let templates;
+    try {
+      templates = await assemblyTemplates(folder);
+    } catch (e) {
+      this.fail(path, `cannot read the cdk.out manifest: ${(e as Error).message}`);
+      return;
+    }
+    if (templates.length === 0) this.fail(path, 'the cloud assembly lists no stack templates');
+    for (const t of templates) {
+      const [input] = await readInputs([t.file], this.io);
+      if (input === undefined) continue;
+      if ('error' in input) this.fail(input.file, input.error);
+      else {
+        const doc = this.add(input.file, input.text, false, t.environment);
+        if (doc !== undefined) await this.addNested(doc, t.assets, 1);
+      }
+    }
+  }
+
+  /** A file, a folder of templates, or stdin. */
+  private async readPath(path: string): Promise<void> {
+    const walked = new WalkTally();
+    for (const input of await readInputs([path], this.io, TEMPLATE_EXTENSIONS)) {
+      if (input.root !== undefined) walked.found(input.root);
+      if ('error' in input) this.fail(input.file, input.error);
+      else {
+        const before = this.skipped;
+        const doc = this.add(input.file, input.text, input.file !== path);
+        if (this.skipped > before && input.root !== undefined) walked.passedOver(input.root);
+        if (doc !== undefined) await this.addNested(doc, undefined, 1);
+      }
+    }
+    this.errors.push(
+      ...walked.judgedNothing('template', (n) =>
+        n === 1 ? 'the 1 file found is neither a CloudFormation template nor a Terraform plan (passed over)' : `the ${n} files found are neither CloudFormation templates nor Terraform plans (passed over)`,
+      ),
+    );
+  }
+
+  private parseOnce(file: string, text: string): ParseOutcome {
+    const cached = this.parses.get(file);
+    if (cached !== undefined && cached.text === text) return cached.outcome;
+    let outcome: ParseOutcome;
+    try {
+      outcome = { ok: true, parsed: this.parse(file, text) };
+    } catch (e) {
+      outcome = { ok: false, error: (e as Error).message };
+    }
+    this.parses.set(file, { text, outcome });
+    return outcome;
+  }
+
+  /** The document to judge, or undefined when it was reported or passed over. */
+  private add(file: string, text: string, fromDirectory: boolean, environment?: SourceDocument['environment'], nestedIn?: NestedStackReference): SourceDocument | undefined {
     // A nested template also given (or found in a directory) on its own is judged as the nested stack(s) only:
     // there its parameters have the values each parent passes.
-    if (nestedIn === undefined && docs.some((d) => d.file === file)) return undefined;
+    if (nestedIn === undefined && this.docs.some((d) => d.file === file)) return undefined;
     if (nestedIn !== undefined) {
-      const standalone = docs.filter((d) => d.file === file && d.nestedIn === undefined);
-      if (standalone.length > 0) docs = docs.filter((d) => !standalone.some((s) => d === s || descendsFrom(d, s)));
+      const standalone = this.docs.filter((d) => d.file === file && d.nestedIn === undefined);
+      if (standalone.length > 0) this.docs = this.docs.filter((d) => !standalone.some((s) => d === s || descendsFrom(d, s)));
     }
-    let parsed;
-    try {
-      parsed = parseDocument(file, text);
-    } catch (e) {
+    const outcome = this.parseOnce(file, text);
+    if (!outcome.ok) {
       // A file that does not parse is reported even when found in a directory: it may be a broken template.
-      errors.push({ file, findings: [], warnings: [], error: (e as Error).message });
+      this.fail(file, outcome.error);
       return undefined;
     }
+    const { parsed } = outcome;
     const broken = brokenTemplate(parsed.value);
     if (broken !== undefined) {
-      errors.push({ file, findings: [], warnings: [], error: broken });
+      this.fail(file, broken);
       return undefined;
     }
     if (documentKind(parsed.value) === 'other') {
       // Files found in a directory that are neither templates nor plans (package.json, tsconfig.json…) are passed over.
-      if (fromDirectory) skipped++;
-      else errors.push({ file, findings: [], warnings: [], error: 'not a CloudFormation template (no Resources) or a Terraform plan (no planned_values)' });
+      if (fromDirectory) this.skipped++;
+      else this.fail(file, 'not a CloudFormation template (no Resources) or a Terraform plan (no planned_values)');
       return undefined;
     }
     const doc: SourceDocument = { file, text, ...parsed, ...(environment ? { environment } : {}), ...(nestedIn ? { nestedIn } : {}) };
-    docs.push(doc);
+    this.docs.push(doc);
     return doc;
-  };
-  // A nested stack's keys are as deployable as its parent's: its template is read and judged under the nested
-  // stack's construct path, once per nested stack that uses it. One that cannot be read is reported as not
-  // judged, never passed over.
-  const addNested = async (parent: SourceDocument, assets: Map<string, string> | undefined, depth: number): Promise<void> => {
+  }
+
+  /**
+   * A nested stack's keys are as deployable as its parent's: its template is read and judged under the nested
+   * stack's construct path, once per nested stack that uses it. One that cannot be read is reported as not
+   * judged, never passed over.
+   */
+  private async addNested(parent: SourceDocument, assets: Map<string, string> | undefined, depth: number): Promise<void> {
     if (documentKind(parent.value) !== 'cloudformation') return;
     const parentStack = parent.environment?.stack ?? parent.file;
     const fromStdin = parent.file === '-';
     for (const nested of nestedStacks(parent.value as Record<string, unknown>, fromStdin ? '' : dirname(parent.file), parentStack, assets)) {
-      const where = `nested stack ${nested.logicalId} (${nested.stack}) of ${parent.file}`;
-      const extra = { template: parent.file, logicalId: nested.logicalId, resourceType: 'AWS::CloudFormation::Stack', stack: nested.stack };
-      const notJudged = (file: string, error: string) => errors.push({ file, findings: [], warnings: [], extra, error: `${where}: ${error}` });
-      if ('remote' in nested.template) {
-        if (assets !== undefined) notJudged(parent.file, `its template (${nested.template.remote}) is not in the cloud assembly; the keys it may hold were not judged`);
-        else {
-          notJudged(
-            parent.file,
-            `its template is at ${nested.template.remote}, which check-template does not fetch, so the keys it may hold were not judged; save that template locally and set TemplateURL to its path (as before aws cloudformation package), or pass it on its own`,
-          );
-        }
-        continue;
-      }
-      if (fromStdin) {
-        notJudged(parent.file, `its TemplateURL ${nested.template.file} is a path relative to the template, which cannot be resolved for a template read from standard input, so the keys it may hold were not judged; pass the template as a file`);
-        continue;
-      }
-      const file = nested.template.file;
-      if (depth >= NESTING_LIMIT) {
-        notJudged(file, `nested more than ${NESTING_LIMIT} levels deep; the keys its template may hold were not judged`);
-        continue;
-      }
-      // A template that nests itself, directly or through others, would nest without end.
-      let loop = parent.file === file;
-      for (let ref = parent.nestedIn; ref !== undefined && !loop; ref = ref.parent.nestedIn) loop = ref.parent.file === file;
-      if (loop) {
-        notJudged(parent.file, `its template ${file} is already a parent of this stack (a loop of nested stacks); not followed`);
-        continue;
-      }
-      if (++nestedCount > NESTED_STACK_BOUND) {
-        if (nestedCount === NESTED_STACK_BOUND + 1) {
-          notJudged(file, `the inputs have more than ${NESTED_STACK_BOUND} nested stacks (each template judged once per stack that nests it); this one and the others were not judged`);
-        }
-        continue;
-      }
-      if (!nestedReads.has(file)) nestedReads.set(file, (await readInputs([file], io))[0]);
-      const input = nestedReads.get(file);
+      const report = (subject: string, error: string) =>
+        this.errors.push({
+          subject,
+          findings: [],
+          warnings: [],
+          extra: { template: parent.file, logicalId: nested.logicalId, resourceType: 'AWS::CloudFormation::Stack', stack: nested.stack },
+          error: `nested stack ${nested.logicalId} (${nested.stack}) of ${parent.file}: ${error}`,
+        });
+      const decision = this.followOrNot(parent, nested, assets !== undefined, depth);
+      if ('notJudged' in decision) report(decision.notJudged.subject, decision.notJudged.error);
+      if (!('follow' in decision)) continue;
+      const file = decision.follow;
+      const input = await this.readNested(file);
       if (input === undefined || 'error' in input) {
-        notJudged(file, `its template ${file} cannot be read (${input?.error ?? 'not found'}); the keys it may hold were not judged`);
+        report(file, `its template ${file} cannot be read (${input?.error ?? 'not found'}); the keys it may hold were not judged`);
         continue;
       }
       const environment = { ...parent.environment, stack: nested.stack };
-      const doc = add(input.file, input.text, false, environment, { parent, logicalId: nested.logicalId, parameters: nested.parameters });
-      if (doc !== undefined) await addNested(doc, assets, depth + 1);
-    }
-  };
-  for (const path of paths) {
-    const folder = path === '-' ? path : await joinablePath(path);
-    if (path !== '-' && (await isCloudAssembly(folder))) {
-      let templates;
-      try {
-        templates = await assemblyTemplates(folder);
-      } catch (e) {
-        errors.push({ file: path, findings: [], warnings: [], error: `cannot read the cdk.out manifest: ${(e as Error).message}` });
-        continue;
-      }
-      if (templates.length === 0) errors.push({ file: path, findings: [], warnings: [], error: 'the cloud assembly lists no stack templates' });
-      for (const t of templates) {
-        const [input] = await readInputs([t.file], io);
-        if (input === undefined) continue;
-        if ('error' in input) errors.push({ file: input.file, findings: [], warnings: [], error: input.error });
-        else {
-          const doc = add(input.file, input.text, false, t.environment);
-          if (doc !== undefined) await addNested(doc, t.assets, 1);
-        }
-      }
-      continue;
-    }
-    // Files found in a walk of this path, and how many of them were passed over.
-    const walked = { found: 0, skipped: 0 };
-    for (const input of await readInputs([path], io, TEMPLATE_EXTENSIONS)) {
-      if (input.root !== undefined) walked.found += 1;
-      if ('error' in input) errors.push({ file: input.file, findings: [], warnings: [], error: input.error });
-      else {
-        const before = skipped;
-        const doc = add(input.file, input.text, input.file !== path);
-        if (skipped > before) walked.skipped += 1;
-        if (doc !== undefined) await addNested(doc, undefined, 1);
-      }
-    }
-    // A folder where nothing was a template judged nothing: that is not a clean result.
-    if (walked.found > 0 && walked.skipped === walked.found) {
-      const n = walked.skipped;
-      errors.push({
-        file: path,
-        findings: [],
-        warnings: [],
-        error: `no template below this folder: the ${n === 1 ? '1 file found is neither a CloudFormation template nor a Terraform plan' : `${n} files found are neither CloudFormation templates nor Terraform plans`} (passed over); name a file on the command line to judge it anyway`,
-      });
+      const doc = this.add(input.file, input.text, false, environment, { parent, logicalId: nested.logicalId, parameters: nested.parameters });
+      if (doc !== undefined) await this.addNested(doc, assets, depth + 1);
     }
   }
-  return { docs, errors, skipped };
+
+  /**
+   * Whether a nested stack is followed (the file of its template), or why not (what to report, against which
+   * file; nothing more once NESTED_STACK_BOUND has been said). Counts the nested stacks.
+   */
+  private followOrNot(parent: SourceDocument, nested: NestedStack, inAssembly: boolean, depth: number): NestedStackDecision {
+    if ('remote' in nested.template) {
+      return notJudged(
+        parent.file,
+        inAssembly
+          ? `its template (${nested.template.remote}) is not in the cloud assembly; the keys it may hold were not judged`
+          : `its template is at ${nested.template.remote}, which check-template does not fetch, so the keys it may hold were not judged; save that template locally and set TemplateURL to its path (as before aws cloudformation package), or pass it on its own`,
+      );
+    }
+    if (parent.file === '-') {
+      return notJudged(
+        parent.file,
+        `its TemplateURL ${nested.template.file} is a path relative to the template, which cannot be resolved for a template read from standard input, so the keys it may hold were not judged; pass the template as a file`,
+      );
+    }
+    const file = nested.template.file;
+    if (depth >= NESTING_LIMIT) return notJudged(file, `nested more than ${NESTING_LIMIT} levels deep; the keys its template may hold were not judged`);
+    // A template that nests itself, directly or through others, would nest without end.
+    let loop = parent.file === file;
+    for (let ref = parent.nestedIn; ref !== undefined && !loop; ref = ref.parent.nestedIn) loop = ref.parent.file === file;
+    if (loop) return notJudged(parent.file, `its template ${file} is already a parent of this stack (a loop of nested stacks); not followed`);
+    if (++this.nestedCount > NESTED_STACK_BOUND) {
+      if (this.nestedCount > NESTED_STACK_BOUND + 1) return { silent: true };
+      return notJudged(file, `the inputs have more than ${NESTED_STACK_BOUND} nested stacks (each template judged once per stack that nests it); this one and the others were not judged`);
+    }
+    return { follow: file };
+  }
+
+  private async readNested(file: string): Promise<InputFile | undefined> {
+    if (!this.nestedReads.has(file)) this.nestedReads.set(file, (await readInputs([file], this.io))[0]);
+    return this.nestedReads.get(file);
+  }
+}
+
+/** Whether `d` is nested, at any depth, below `ancestor`. */
+function descendsFrom(d: SourceDocument, ancestor: SourceDocument): boolean {
+  for (let ref = d.nestedIn; ref !== undefined; ref = ref.parent.nestedIn) if (ref.parent === ancestor) return true;
+  return false;
 }
 
 interface Judged {
@@ -284,17 +347,14 @@ function referencedParameters(value: unknown, ctx: TemplateContext): Set<string>
   return names;
 }
 
-type Enumeration = { variants: { variant: Variant; resolved: unknown; kept: number[] | undefined }[] } | { overflow: true };
-
-/**
- * The template index of each statement left in a variant: `Fn::If` with `AWS::NoValue` removes statements, so
- * the judged policy's statement 1 may be the template's statement 3. Undefined when nothing was removed.
- */
-function keptStatements(written: unknown, ctx: TemplateContext): number[] | undefined {
-  if (!isRecord(written) || !Array.isArray(written.Statement)) return undefined;
-  const kept = written.Statement.flatMap((s, i) => (resolveValue(s, ctx) === NO_VALUE ? [] : [i]));
-  return kept.length === written.Statement.length ? undefined : kept;
+/** A variant of a policy, the policy resolved in it, and the template index of each statement left (see resolveKeyPolicy). */
+interface Enumerated {
+  variant: Variant;
+  resolved: unknown;
+  kept: number[] | undefined;
 }
+
+type Enumeration = { variants: Enumerated[] } | { overflow: true };
 
 /** Renumbers the statements a path or an engine message names, from the judged policy's to the template's. */
 function templateStatements(kept: readonly number[] | undefined) {
@@ -333,12 +393,12 @@ function enumerateVariants(policy: unknown, ctx: TemplateContext): Enumeration {
   let combos: Record<string, string>[] = [{}];
   for (const [name, values] of enumerable) combos = combos.flatMap((c) => values.map((v) => ({ ...c, [name]: v })));
   const pending: Omit<Variant, 'chosen'>[] = combos.map((parameters) => ({ parameters, conditions: {} }));
-  const done: { variant: Variant; resolved: unknown; kept: number[] | undefined }[] = [];
+  const done: Enumerated[] = [];
   while (pending.length > 0) {
     const v = pending.shift() as Omit<Variant, 'chosen'>;
     const used = new Map<string, boolean | undefined>();
     const variantCtx = { ...ctx, variant: v, conditionsUsed: used };
-    const resolved = resolveValue(policy, variantCtx);
+    const { resolved, kept } = resolveKeyPolicy(policy, variantCtx);
     const undecided = [...used].find(([, holds]) => holds === undefined)?.[0];
     if (undecided !== undefined) {
       if (done.length + pending.length + 2 > VARIANT_BOUND) return { overflow: true };
@@ -347,7 +407,7 @@ function enumerateVariants(policy: unknown, ctx: TemplateContext): Enumeration {
     }
     // The label names the conditions the policy's Fn::Ifs took, whether chosen here or decided by the parameters.
     const conditions = Object.fromEntries([...used].filter((e): e is [string, boolean] => e[1] !== undefined));
-    done.push({ variant: { parameters: v.parameters, conditions, chosen: Object.keys(v.conditions) }, resolved, kept: keptStatements(policy, variantCtx) });
+    done.push({ variant: { parameters: v.parameters, conditions, chosen: Object.keys(v.conditions) }, resolved, kept });
   }
   return { variants: done };
 }
@@ -375,101 +435,114 @@ function transformNames(template: Record<string, unknown>): string[] {
   return names;
 }
 
-function judgeKey(doc: SourceDocument, key: TemplateKey, ctx: TemplateContext | undefined, account: string | undefined, opts: CheckTemplateOptions, analyze: AnalyzeFn): ResultEntry {
-  const isCfn = ctx !== undefined;
-  const prefix = displayPath(key.policyPath);
-  const extra: Record<string, unknown> = {
+/** What a key's entry carries in `extra`, whatever becomes of its policy. */
+function keyFacts(doc: SourceDocument, key: TemplateKey): Record<string, unknown> {
+  return {
     template: doc.file,
     logicalId: key.logicalId,
     resourceType: key.resourceType,
-    policyPath: prefix,
+    policyPath: displayPath(key.policyPath),
     ...(key.cdkPath !== undefined ? { cdkPath: key.cdkPath } : {}),
     ...(doc.environment ? { stack: doc.environment.stack } : {}),
   };
-  const located = { sourceText: doc.text, sourceLocator: doc.locate };
-  const partition = 'aws';
-  const unreadable = (error: string): ResultEntry => ({ file: doc.file, findings: [], warnings: [], error, extra, ...located, sourcePathPrefix: key.policyPath });
-  if (key.policy.kind === 'unknown') return unreadable(`${key.logicalId}: ${key.policy.reason}`);
-  const analysisOptions = { ...opts.analysis, ...(account !== undefined ? { accountId: account } : {}) };
+}
 
-  const warnings: ReportWarning[] = [];
-  if (isCfn) {
-    // Which of two copies of a key CloudFormation deploys is not documented: neither is judged as the key.
-    const ancestor = duplicateAncestor(doc.duplicates, ['Resources', key.logicalId, 'Properties', 'KeyPolicy']);
-    if (ancestor !== undefined) {
-      return unreadable(`${key.logicalId}: ${displayPath(ancestor)} is written more than once in the template, and which one CloudFormation uses is not documented; write it once. The key was not judged`);
-    }
-    const transforms = transformNames(doc.value as Record<string, unknown>);
-    if (transforms.length > 0) {
-      warnings.push({
-        code: 'UNRESOLVED_VALUE',
-        path: 'Transform',
-        message: `${key.logicalId}: the template declares Transform ${transforms.join(', ')}; a macro may add, remove or rewrite resources and their policies before deployment, and check-template expands none, so the key was judged as written.`,
-      });
-    }
-  }
+/** The entry of a key whose policy was not judged, located at the policy. */
+function keyNotJudged(doc: SourceDocument, key: TemplateKey, error: string): ResultEntry {
+  return { subject: doc.file, findings: [], warnings: [], error, extra: keyFacts(doc, key), sourceText: doc.text, sourceLocator: doc.locate, sourcePathPrefix: key.policyPath };
+}
 
-  let runs: VariantRun[];
-  if (key.policy.kind === 'default') {
-    const policy = defaultKeyPolicy(partition, account ?? PLACEHOLDER_ACCOUNT);
+/** Why a CloudFormation key cannot be judged before its policy is looked at, or undefined. */
+function duplicatedKeyError(doc: SourceDocument, key: TemplateKey): string | undefined {
+  // Which of two copies of a key CloudFormation deploys is not documented: neither is judged as the key.
+  const ancestor = duplicateAncestor(doc.duplicates, ['Resources', key.logicalId, 'Properties', 'KeyPolicy']);
+  if (ancestor === undefined) return undefined;
+  return `${key.logicalId}: ${displayPath(ancestor)} is written more than once in the template, and which one CloudFormation uses is not documented; write it once. The key was not judged`;
+}
+
+function transformWarnings(doc: SourceDocument, key: TemplateKey): ReportWarning[] {
+  const transforms = transformNames(doc.value as Record<string, unknown>);
+  if (transforms.length === 0) return [];
+  return [
+    {
+      code: 'UNRESOLVED_VALUE',
+      path: 'Transform',
+      message: `${key.logicalId}: the template declares Transform ${transforms.join(', ')}; a macro may add, remove or rewrite resources and their policies before deployment, and check-template expands none, so the key was judged as written.`,
+    },
+  ];
+}
+
+/** The one run of a policy that has no variants (the default key policy, a Terraform policy). */
+function singleRun(policy: unknown, analysis: AnalysisResult): VariantRun {
+  return { variant: { parameters: {}, conditions: {}, chosen: [] }, label: '', policy, analysis, warnings: [] };
+}
+
+/** Judges one variant of a CloudFormation key policy, naming the template's statements; an error when it cannot be made concrete. */
+function judgeVariant(
+  key: TemplateKey,
+  { variant, resolved, kept }: Enumerated,
+  several: boolean,
+  templateDuplicates: readonly string[],
+  analysisOptions: AnalysisOptions,
+  analyze: AnalyzeFn,
+): VariantRun | { error: string } {
+  const prefix = displayPath(key.policyPath);
+  const renumber = templateStatements(kept);
+  const label = variantLabel(variant);
+  const concrete = concretePolicy(resolved, 'aws');
+  if (!concrete.ok) return { error: `${key.logicalId}: ${concrete.reason}${several ? ` (in the variant ${label})` : ''}; the key was not judged` };
+  // A KeyPolicy given as a JSON string is parsed by concretePolicy; its duplicates are found in that string.
+  const duplicateKeyPaths =
+    typeof resolved === 'string' ? duplicateKeysInJson(resolved).map(enginePath) : templateDuplicates.map(renumber.fromTemplate).filter((p): p is string => p !== undefined);
+  const warnings: ReportWarning[] = concrete.substitutions.map((s) => {
+    const [first, second, ...rest] = s.path;
+    const templatePath = first === 'Statement' && typeof second === 'number' ? [first, renumber.index(second), ...rest] : s.path;
+    const path = prefix + displayPath(templatePath).replace(/^(?=[A-Za-z_])/, '.');
+    return { code: 'UNRESOLVED_VALUE', path, message: `${key.logicalId} at ${path}: ${s.reason}. Judged as ${s.judgedAs}.` };
+  });
+  const judged = analyze(concrete.policy, { ...analysisOptions, ...(duplicateKeyPaths.length > 0 ? { duplicateKeyPaths } : {}) });
+  // Findings and warnings name the template's statements, whatever the variant removed.
+  const analysis: AnalysisResult = {
+    ...judged,
+    findings: judged.findings.map((f) => ({ ...f, path: renumber.path(f.path), message: renumber.message(f.message), statementIndexes: f.statementIndexes.map(renumber.index) })),
+    warnings: judged.warnings.map((w) => ({ ...w, path: renumber.path(w.path), message: renumber.message(w.message) })),
+  };
+  return { variant, label, policy: concrete.policy, analysis, warnings };
+}
+
+/**
+ * Judges every variant of a written CloudFormation key policy (one, judged with unknown values, past
+ * VARIANT_BOUND: said in `warnings`); an error when a variant cannot be judged.
+ */
+function judgeVariants(doc: SourceDocument, key: TemplateKey, written: unknown, ctx: TemplateContext, analysisOptions: AnalysisOptions, analyze: AnalyzeFn, warnings: ReportWarning[]): VariantRun[] | { error: string } {
+  let enumeration = enumerateVariants(written, ctx);
+  if ('overflow' in enumeration) {
+    const reason = `the policy has more than ${VARIANT_BOUND} variants of parameter values and conditions`;
     warnings.push({
-      code: 'DEFAULT_KEY_POLICY',
-      path: prefix,
-      message: `${key.logicalId} sets no key policy, so KMS attaches its default key policy (the account may use and manage the key through IAM policies, kms:*); that policy was judged${isCfn ? '' : ' (an aws_kms_key_policy for this key replaces it once applied)'}.`,
+      code: 'UNRESOLVED_VALUE',
+      path: displayPath(key.policyPath),
+      message: `${key.logicalId}: ${reason}; its parameters with AllowedValues and its undecided conditions were judged as unknown values rather than one variant at a time.`,
     });
-    runs = [{ variant: { parameters: {}, conditions: {}, chosen: [] }, label: '', policy, analysis: analyze(policy, analysisOptions), warnings: [] }];
-  } else if (isCfn) {
-    const written = key.policy.value;
-    let enumeration = enumerateVariants(written, ctx);
-    if ('overflow' in enumeration) {
-      const reason = `the policy has more than ${VARIANT_BOUND} variants of parameter values and conditions`;
-      warnings.push({
-        code: 'UNRESOLVED_VALUE',
-        path: prefix,
-        message: `${key.logicalId}: ${reason}; its parameters with AllowedValues and its undecided conditions were judged as unknown values rather than one variant at a time.`,
-      });
-      const fallback = { ...ctx, notEnumerated: reason };
-      enumeration = { variants: [{ variant: { parameters: {}, conditions: {}, chosen: [] }, resolved: resolveValue(written, fallback), kept: keptStatements(written, fallback) }] };
-    }
-    const templateDuplicates = typeof written === 'string' ? [] : policyDuplicatePaths(doc.duplicates, key.policyPath);
-    runs = [];
-    for (const { variant, resolved, kept } of enumeration.variants) {
-      const renumber = templateStatements(kept);
-      const label = variantLabel(variant);
-      const inVariant = enumeration.variants.length > 1 ? ` (in the variant ${label})` : '';
-      const concrete = concretePolicy(resolved, partition);
-      if (!concrete.ok) return unreadable(`${key.logicalId}: ${concrete.reason}${inVariant}; the key was not judged`);
-      // A KeyPolicy given as a JSON string is parsed by concretePolicy; its duplicates are found in that string.
-      const duplicateKeyPaths =
-        typeof resolved === 'string' ? duplicateKeysInJson(resolved).map(enginePath) : templateDuplicates.map(renumber.fromTemplate).filter((p): p is string => p !== undefined);
-      const runWarnings: ReportWarning[] = concrete.substitutions.map((s) => {
-        const [first, second, ...rest] = s.path;
-        const templatePath = first === 'Statement' && typeof second === 'number' ? [first, renumber.index(second), ...rest] : s.path;
-        const path = prefix + displayPath(templatePath).replace(/^(?=[A-Za-z_])/, '.');
-        return { code: 'UNRESOLVED_VALUE', path, message: `${key.logicalId} at ${path}: ${s.reason}. Judged as ${s.judgedAs}.` };
-      });
-      const judged = analyze(concrete.policy, { ...analysisOptions, ...(duplicateKeyPaths.length > 0 ? { duplicateKeyPaths } : {}) });
-      // Findings and warnings name the template's statements, whatever the variant removed.
-      const analysis: AnalysisResult = {
-        ...judged,
-        findings: judged.findings.map((f) => ({ ...f, path: renumber.path(f.path), message: renumber.message(f.message), statementIndexes: f.statementIndexes.map(renumber.index) })),
-        warnings: judged.warnings.map((w) => ({ ...w, path: renumber.path(w.path), message: renumber.message(w.message) })),
-      };
-      runs.push({ variant, label, policy: concrete.policy, analysis, warnings: runWarnings });
-    }
-  } else {
-    const policy = key.policy.value;
-    runs = [{ variant: { parameters: {}, conditions: {}, chosen: [] }, label: '', policy, analysis: analyze(policy, analysisOptions), warnings: [] }];
+    enumeration = { variants: [{ variant: { parameters: {}, conditions: {}, chosen: [] }, ...resolveKeyPolicy(written, { ...ctx, notEnumerated: reason }) }] };
   }
+  const templateDuplicates = typeof written === 'string' ? [] : policyDuplicatePaths(doc.duplicates, key.policyPath);
+  const several = enumeration.variants.length > 1;
+  const runs: VariantRun[] = [];
+  for (const enumerated of enumeration.variants) {
+    const run = judgeVariant(key, enumerated, several, templateDuplicates, analysisOptions, analyze);
+    if ('error' in run) return run;
+    runs.push(run);
+  }
+  return runs;
+}
 
-  // CloudFormation paths name the template's own elements (Resources.Key.Properties.KeyPolicy.Statement[0]…);
-  // a Terraform policy is a JSON string inside the plan, so its paths stay relative to that string.
-  const rebase = (path: string) => (isCfn && key.policy.kind === 'written' && typeof key.policy.value !== 'string' ? prefix + path.replace(/^\$/, '') : path);
-
-  // A finding in any deployable variant is a finding of the template: the union, each finding once, naming the
-  // variants that produce it when not all do.
+/**
+ * A finding in any deployable variant is a finding of the template: the union, each finding once, naming the
+ * variants that produce it when not all do; and the variants' warnings, each once.
+ */
+function mergeRuns(runs: readonly VariantRun[], rebase: (path: string) => string): { findings: Finding[]; warnings: ReportWarning[] } {
   const findings = new Map<string, { finding: Finding; labels: string[] }>();
-  const merged = new Map<string, ReportWarning>();
+  const warnings = new Map<string, ReportWarning>();
   for (const run of runs) {
     for (const f of run.analysis.findings) {
       // The same grant seen in several variants may be worded differently (which statements grant it): the
@@ -480,30 +553,72 @@ function judgeKey(doc: SourceDocument, key: TemplateKey, ctx: TemplateContext | 
       else findings.set(id, { finding: f, labels: [run.label] });
     }
     for (const w of [...run.warnings, ...run.analysis.warnings.filter((x) => x.code !== 'ACCOUNT_UNKNOWN').map((x) => ({ ...x, path: rebase(x.path) }))]) {
-      merged.set(JSON.stringify([w.code, w.path, w.message]), w);
+      warnings.set(JSON.stringify([w.code, w.path, w.message]), w);
     }
   }
   const several = runs.length > 1;
-  const worst = worstOf(runs);
   return {
-    file: doc.file,
     findings: [...findings.values()].map(({ finding, labels }) => {
       const only = several && labels.length < runs.length ? ` (in the variant${labels.length > 1 ? 's' : ''} ${labels.join('; ')})` : '';
       return Object.assign({}, finding, { path: rebase(finding.path), message: finding.message + only }, several ? { variants: labels } : {});
     }),
-    warnings: [...warnings, ...merged.values()],
-    ...located,
+    warnings: [...warnings.values()],
+  };
+}
+
+/** What `extra` says of the variants when there are several: each one's checks, and the worst. */
+function variantFacts(runs: readonly VariantRun[], worst: VariantRun): Record<string, unknown> {
+  if (runs.length <= 1) return {};
+  return {
+    variants: runs.map((r) => ({ parameters: r.variant.parameters, conditions: r.variant.conditions, checks: [...new Set(r.analysis.findings.map((f) => f.checkId))] })),
+    worstVariant: { parameters: worst.variant.parameters, conditions: worst.variant.conditions },
+  };
+}
+
+function judgeKey(doc: SourceDocument, key: TemplateKey, ctx: TemplateContext | undefined, account: string | undefined, opts: CheckTemplateOptions, analyze: AnalyzeFn): ResultEntry {
+  const isCfn = ctx !== undefined;
+  const prefix = displayPath(key.policyPath);
+  if (key.policy.kind === 'unknown') return keyNotJudged(doc, key, `${key.logicalId}: ${key.policy.reason}`);
+  const analysisOptions = { ...opts.analysis, ...(account !== undefined ? { accountId: account } : {}) };
+
+  const warnings: ReportWarning[] = [];
+  if (isCfn) {
+    const duplicated = duplicatedKeyError(doc, key);
+    if (duplicated !== undefined) return keyNotJudged(doc, key, duplicated);
+    warnings.push(...transformWarnings(doc, key));
+  }
+
+  let runs: VariantRun[];
+  if (key.policy.kind === 'default') {
+    const policy = defaultKeyPolicy('aws', account ?? PLACEHOLDER_ACCOUNT);
+    warnings.push({
+      code: 'DEFAULT_KEY_POLICY',
+      path: prefix,
+      message: `${key.logicalId} sets no key policy, so KMS attaches its default key policy (the account may use and manage the key through IAM policies, kms:*); that policy was judged${isCfn ? '' : ' (an aws_kms_key_policy for this key replaces it once applied)'}.`,
+    });
+    runs = [singleRun(policy, analyze(policy, analysisOptions))];
+  } else if (isCfn) {
+    const judged = judgeVariants(doc, key, key.policy.value, ctx, analysisOptions, analyze, warnings);
+    if ('error' in judged) return keyNotJudged(doc, key, judged.error);
+    runs = judged;
+  } else {
+    runs = [singleRun(key.policy.value, analyze(key.policy.value, analysisOptions))];
+  }
+
+  // CloudFormation paths name the template's own elements (Resources.Key.Properties.KeyPolicy.Statement[0]…);
+  // a Terraform policy is a JSON string inside the plan, so its paths stay relative to that string.
+  const rebase = (path: string) => (isCfn && key.policy.kind === 'written' && typeof key.policy.value !== 'string' ? prefix + path.replace(/^\$/, '') : path);
+  const merged = mergeRuns(runs, rebase);
+  const worst = worstOf(runs);
+  return {
+    subject: doc.file,
+    findings: merged.findings,
+    warnings: [...warnings, ...merged.warnings],
+    sourceText: doc.text,
+    sourceLocator: doc.locate,
     // Rebased paths already start at the document root; the others are located at the policy itself.
     sourcePathPrefix: rebase('$') === '$' ? key.policyPath : [],
-    extra: {
-      ...extra,
-      ...(several
-        ? {
-            variants: runs.map((r) => ({ parameters: r.variant.parameters, conditions: r.variant.conditions, checks: [...new Set(r.analysis.findings.map((f) => f.checkId))] })),
-            worstVariant: { parameters: worst.variant.parameters, conditions: worst.variant.conditions },
-          }
-        : {}),
-    },
+    extra: { ...keyFacts(doc, key), ...variantFacts(runs, worst) },
     access: accessDetails(worst.analysis, worst.policy),
   };
 }
@@ -528,40 +643,50 @@ function cfnContext(doc: SourceDocument, opts: CheckTemplateOptions, account: st
   };
 }
 
+/** The values a parent stack passes to a nested template's parameters (undefined for a stack that is not nested). */
+type PassedParameters = (doc: SourceDocument, account: string | undefined) => Record<string, unknown> | undefined;
+
 /**
  * The values a parent stack passes to a nested template's parameters, resolved in the parent (its parameters
  * with AllowedValues are not enumerated there: a value taken from one is unknown, judged conservatively).
+ * Each nested stack's values are resolved once and reused by its descendants. A nested stack inherits its
+ * parent's environment, so the account is the same all along a chain of nested stacks.
  */
-function passedParameters(doc: SourceDocument, opts: CheckTemplateOptions, account: string | undefined, depth = 0): Record<string, unknown> | undefined {
-  const ref = doc.nestedIn;
-  if (ref === undefined || depth > NESTING_LIMIT) return undefined;
-  const parent = ref.parent;
-  const grand = passedParameters(parent, opts, account, depth + 1);
-  const parentCtx = { ...cfnContext(parent, opts, account), ...(grand !== undefined ? { passedParameters: grand } : {}) };
-  return Object.fromEntries(
-    Object.entries(ref.parameters).map(([name, v]) => {
-      const r = resolveValue(v, parentCtx);
-      return [name, r instanceof Unresolved ? new Unresolved(`passed by ${ref.logicalId} of the parent stack: ${r.reason}`, r.partial) : r];
-    }),
-  );
+function passedParametersOnce(opts: CheckTemplateOptions): PassedParameters {
+  const resolved = new Map<SourceDocument, Record<string, unknown> | undefined>();
+  const passed = (doc: SourceDocument, account: string | undefined, depth: number): Record<string, unknown> | undefined => {
+    if (resolved.has(doc)) return resolved.get(doc);
+    const ref = doc.nestedIn;
+    if (ref === undefined || depth > NESTING_LIMIT) return undefined;
+    const parent = ref.parent;
+    const grand = passed(parent, account, depth + 1);
+    const parentCtx = { ...cfnContext(parent, opts, account), ...(grand !== undefined ? { passedParameters: grand } : {}) };
+    const values = Object.fromEntries(
+      Object.entries(ref.parameters).map(([name, v]) => {
+        const r = resolveValue(v, parentCtx);
+        return [name, r instanceof Unresolved ? new Unresolved(`passed by ${ref.logicalId} of the parent stack: ${r.reason}`, r.partial) : r];
+      }),
+    );
+    resolved.set(doc, values);
+    return values;
+  };
+  return (doc, account) => passed(doc, account, 0);
 }
 
-function judgeDocument(doc: SourceDocument, opts: CheckTemplateOptions, analyze: AnalyzeFn): Judged[] {
+function judgeDocument(doc: SourceDocument, opts: CheckTemplateOptions, analyze: AnalyzeFn, passedParameters: PassedParameters): Judged[] {
   const value = doc.value as Record<string, unknown>;
   if (documentKind(value) === 'terraform-plan') {
     const account = opts.accountId ?? terraformAccount(value);
     return terraformKeys(value).map((key) => ({ entry: judgeKey(doc, key, undefined, account, opts, analyze), usedPlaceholder: false, accountUnknown: account === undefined }));
   }
   const account = opts.accountId ?? doc.environment?.account;
-  const passed = passedParameters(doc, opts, account);
+  const passed = passedParameters(doc, account);
   const ctx: TemplateContext = { ...cfnContext(doc, opts, account), ...(passed !== undefined ? { passedParameters: passed } : {}) };
   return cloudFormationKeys(value).map((key) => ({ entry: judgeKey(doc, key, ctx, ctx.accountId, opts, analyze), usedPlaceholder: account === undefined, accountUnknown: false }));
 }
 
-export async function runCheckTemplate(opts: CheckTemplateOptions, io: CliIo, tool: Report['tool'], deps: CheckTemplateDeps = {}): Promise<Report> {
-  const analyze = deps.analyze ?? analyzePolicy;
-  const { docs, errors, skipped } = await readDocuments(opts.paths, io);
-  const judged = docs.flatMap((d) => judgeDocument(d, opts, analyze));
+/** How the run judged: the account assumed, what was not found, passed over or left to a macro. */
+function runNotes(docs: readonly SourceDocument[], judged: readonly Judged[], skipped: number): string[] {
   const notes: string[] = [];
   if (judged.some((j) => j.usedPlaceholder)) notes.push(PLACEHOLDER_NOTE);
   if (judged.some((j) => j.accountUnknown)) notes.push(`Terraform plan: ${ACCOUNT_UNKNOWN_NOTE}`);
@@ -573,5 +698,15 @@ export async function runCheckTemplate(opts: CheckTemplateOptions, io: CliIo, to
     }
   }
   if (skipped > 0) notes.push(`${skipped} file${skipped === 1 ? '' : 's'} in the given directories were neither CloudFormation templates nor Terraform plans and were passed over`);
-  return { tool, results: [...errors, ...judged.map((j) => j.entry)], notes };
+  return notes;
+}
+
+export async function runCheckTemplate(opts: CheckTemplateOptions, io: CliIo, tool: Report['tool'], deps: CheckTemplateDeps = {}): Promise<Report> {
+  const analyze = deps.analyze ?? analyzePolicy;
+  const reader = new DocumentReader(io, deps.parse ?? parseDocument);
+  await reader.read(opts.paths);
+  const { docs, errors, skipped } = reader;
+  const passedParameters = passedParametersOnce(opts);
+  const judged = docs.flatMap((d) => judgeDocument(d, opts, analyze, passedParameters));
+  return { tool, results: [...errors, ...judged.map((j) => j.entry)], notes: runNotes(docs, judged, skipped) };
 }

@@ -1,7 +1,7 @@
 /** `check`: analyse key-policy files, directories of them, or stdin. */
 import { parse as parseJsonc, type ParseError } from 'jsonc-parser';
 import { analyzePolicy, type AnalysisOptions } from '../../engine';
-import { parseText, readInputs, unwrapPolicyText, type InputFs, type ParsedText } from '../inputs';
+import { parseText, readInputs, unwrapPolicyText, WalkTally, type InputFs, type ParsedText } from '../inputs';
 import type { CliIo } from '../io';
 import type { Report, ResultEntry, SkippedInput } from '../report';
 import { isRecord } from '../templates/own-keys';
@@ -54,46 +54,32 @@ export async function runCheck(opts: CheckCommandOptions, io: CliIo, tool: Repor
   const inputs = await readInputs(opts.paths, io, ['.json'], { followSymlinks: opts.followSymlinks === true, ...(opts.fs ? { fs: opts.fs } : {}) });
   const results: ResultEntry[] = [];
   const skipped: SkippedInput[] = [];
-  /** Per folder walked: how many of its files were judged or reported, and how many skipped. */
-  const folders = new Map<string, { results: number; skipped: number }>();
+  const folders = new WalkTally();
   for (const input of inputs) {
-    const folder = input.root === undefined ? undefined : (folders.get(input.root) ?? { results: 0, skipped: 0 });
-    if (folder !== undefined && input.root !== undefined) folders.set(input.root, folder);
+    if (input.root !== undefined) folders.found(input.root);
     if ('error' in input) {
-      results.push({ file: input.file, findings: [], warnings: [], error: input.error });
-      if (folder) folder.results += 1;
+      results.push({ subject: input.file, findings: [], warnings: [], error: input.error });
       continue;
     }
     // Only files found in a walk may be passed over: a file named on the command line is always judged.
     const parsed = parseText(input.text);
-    const reason = folder ? notAKeyPolicy(input.text, parsed) : undefined;
-    if (folder && reason !== undefined) {
+    const reason = input.root !== undefined ? notAKeyPolicy(input.text, parsed) : undefined;
+    if (input.root !== undefined && reason !== undefined) {
       skipped.push({ file: input.file, reason });
-      folder.skipped += 1;
+      folders.passedOver(input.root);
       continue;
     }
-    if (folder) folder.results += 1;
     const { text, unwrapped } = unwrapPolicyText(input.text, parsed);
     const r = analyzePolicy(text, opts.analysis);
     results.push({
-      file: input.file,
+      subject: input.file,
       findings: r.findings,
       warnings: r.warnings,
       // Paths in an unwrapped {"Policy": "..."} document point into the inner string: no line to show.
       ...(unwrapped ? {} : { sourceText: input.text }),
     });
   }
-  // A folder where nothing was a key policy judged nothing: that is not a clean result.
-  for (const [root, n] of folders) {
-    if (n.results === 0 && n.skipped > 0) {
-      results.push({
-        file: root,
-        findings: [],
-        warnings: [],
-        error: `no key policy below this folder: the ${n.skipped} .json file${n.skipped === 1 ? ' found is' : 's found are'} not key policies (listed as skipped); name a file on the command line to judge it anyway`,
-      });
-    }
-  }
+  results.push(...folders.judgedNothing('key policy', (n) => `the ${n} .json file${n === 1 ? ' found is' : 's found are'} not key policies (listed as skipped)`));
   const notes = opts.analysis.accountId === undefined ? [ACCOUNT_UNKNOWN_NOTE] : [];
   return { tool, results, skipped, notes };
 }

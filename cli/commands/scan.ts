@@ -23,7 +23,7 @@
 import { accountOfArn, analyzePolicy, type AnalysisOptions } from '../../engine';
 import { PENDING_DELETION_STATES as PENDING_DELETION } from '../../aws/key-state';
 import { awsErrorName } from '../../aws/errors';
-import { KmsKeyReader, failureKind, type ReadOutcome } from '../../aws/kms-reader';
+import { KmsKeyReader, failureKind, type KeyMetadataFacts, type ReadOutcome } from '../../aws/kms-reader';
 import type { Clock } from '../../runtime/clock';
 import { TokenBucket } from '../../runtime/token-bucket';
 import { accessDetails } from '../access';
@@ -166,7 +166,7 @@ function cmp(a: string, b: string): number {
  * takes the next key from the next pair keeps every pair busy, instead of filling all its slots with the
  * first pair's keys and waiting on that pair's limit while the others sit idle.
  */
-export function interleaveByTarget<T extends { keyId: string; target: ScanTarget }>(keys: readonly T[]): T[] {
+function interleaveByTarget<T extends { keyId: string; target: ScanTarget }>(keys: readonly T[]): T[] {
   const groups = new Map<string, T[]>();
   for (const key of keys) {
     const id = `${key.target.account}\u0000${key.target.region}`;
@@ -186,99 +186,112 @@ export function interleaveByTarget<T extends { keyId: string; target: ScanTarget
   return out;
 }
 
-export async function runScan(options: ScanOptions, deps: ScanDeps): Promise<ScanResult> {
-  const { aws, clock } = deps;
-  const progress = deps.progress ?? NO_PROGRESS;
+/** An empty scan result, which the steps of runScan fill in. */
+function emptyScanResult(): ScanResult {
+  return {
+    results: [],
+    notes: [],
+    stats: {
+      targets: 0,
+      listed: 0,
+      analysed: 0,
+      unreadable: 0,
+      unlistedPairs: 0,
+      unlistedAccounts: 0,
+      skippedAwsManaged: 0,
+      skippedPendingDeletion: 0,
+      skippedAccounts: 0,
+      gone: 0,
+    },
+  };
+}
 
+/** The Region the setup calls (STS, Organizations, EC2) are made in: the first explicit one, else the chain's. */
+async function homeRegionOf(options: ScanOptions, aws: ScanAws): Promise<string> {
   const explicit = Array.isArray(options.regions) ? options.regions : [];
   const homeRegion = explicit[0] ?? (await aws.defaultRegion());
   if (homeRegion === undefined) {
     throw new UsageError('no AWS Region: pass --regions (e.g. --regions us-east-1 or --regions all), or set AWS_REGION or a region in the profile');
   }
-  const identity: CallerIdentity = await setupStep('sts:GetCallerIdentity (are AWS credentials configured?)', () => aws.callerIdentity(homeRegion));
+  return homeRegion;
+}
 
-  const results: ResultEntry[] = [];
-  const notes: string[] = [];
-  const stats: ScanStats = {
-    targets: 0,
-    listed: 0,
-    analysed: 0,
-    unreadable: 0,
-    unlistedPairs: 0,
-    unlistedAccounts: 0,
-    skippedAwsManaged: 0,
-    skippedPendingDeletion: 0,
-    skippedAccounts: 0,
-    gone: 0,
-  };
+/**
+ * Records an account/Region pair (or, with region null, an account) whose keys could not be listed. The entry
+ * has a key entry's fields, with keyArn null and no aliases, so every result has the same shape.
+ */
+function recordListingFailure(run: ScanResult, account: string, region: string | null, operation: string, what: string, e: unknown, consequence: string): void {
+  if (region === null) run.stats.unlistedAccounts += 1;
+  else run.stats.unlistedPairs += 1;
+  run.results.push({
+    subject: region === null ? account : `${account}/${region}`,
+    findings: [],
+    warnings: [],
+    error: `${what} failed (${describeError(e)}); ${consequence}`,
+    extra: { keyArn: null, account, region, aliases: [], unreadable: { operation, errorName: errorCode(rootCause(e)), kind: failureKind(rootCause(e)) } },
+    unlisted: region === null ? 'account' : 'account-region',
+  });
+}
 
-  /**
-   * An account/Region pair (or, with region null, an account) whose keys could not be listed. The entry has
-   * a key entry's fields, with keyArn null and no aliases, so every result has the same shape.
-   */
-  const listingFailure = (account: string, region: string | null, operation: string, what: string, e: unknown, consequence: string): void => {
-    if (region === null) stats.unlistedAccounts += 1;
-    else stats.unlistedPairs += 1;
-    results.push({
-      file: region === null ? account : `${account}/${region}`,
-      findings: [],
-      warnings: [],
-      error: `${what} failed (${describeError(e)}); ${consequence}`,
-      extra: { keyArn: null, account, region, aliases: [], unreadable: { operation, errorName: errorCode(rootCause(e)), kind: failureKind(rootCause(e)) } },
-      unlisted: region === null ? 'account' : 'account-region',
-    });
-  };
-
-  const roleName = options.roleName;
-  let accounts: string[] = [identity.account];
-  if (roleName !== undefined) {
-    const wanted = options.accounts ?? 'all';
-    if (wanted === 'all') {
-      const org = await setupStep('organizations:ListAccounts (for --accounts all)', () => aws.organizationAccounts(homeRegion));
-      accounts = org.active;
-      stats.skippedAccounts = org.skipped.length;
-      if (org.skipped.length > 0) {
-        notes.push(
-          `skipped ${plural(org.skipped.length, 'account')} of the organisation that ${org.skipped.length === 1 ? 'is' : 'are'} not ACTIVE (sts:AssumeRole cannot enter suspended or closing accounts): ` +
-            org.skipped.map((a) => `${a.account} (${a.state})`).join(', '),
-        );
-      }
-      if (accounts.length === 0) {
-        const skipped = org.skipped.length === 0 ? '' : ` (${org.skipped.length} not ACTIVE: ${org.skipped.map((a) => `${a.account} (${a.state})`).join(', ')})`;
-        throw new ScanSetupError(`no account to scan: organizations:ListAccounts found no ACTIVE account${skipped}`);
-      }
-    } else {
-      // The same account given twice is scanned once.
-      accounts = [...new Set(wanted)];
-    }
+/** The caller's account, or in an organisation scan the accounts asked for (`all`: the organisation's ACTIVE ones). */
+async function accountsToScan(options: ScanOptions, aws: ScanAws, homeRegion: string, identity: CallerIdentity, run: ScanResult): Promise<string[]> {
+  if (options.roleName === undefined) return [identity.account];
+  const wanted = options.accounts ?? 'all';
+  // The same account given twice is scanned once.
+  if (wanted !== 'all') return [...new Set(wanted)];
+  const org = await setupStep('organizations:ListAccounts (for --accounts all)', () => aws.organizationAccounts(homeRegion));
+  run.stats.skippedAccounts = org.skipped.length;
+  if (org.skipped.length > 0) {
+    run.notes.push(
+      `skipped ${plural(org.skipped.length, 'account')} of the organisation that ${org.skipped.length === 1 ? 'is' : 'are'} not ACTIVE (sts:AssumeRole cannot enter suspended or closing accounts): ` +
+        org.skipped.map((a) => `${a.account} (${a.state})`).join(', '),
+    );
   }
+  if (org.active.length === 0) {
+    const skipped = org.skipped.length === 0 ? '' : ` (${org.skipped.length} not ACTIVE: ${org.skipped.map((a) => `${a.account} (${a.state})`).join(', ')})`;
+    throw new ScanSetupError(`no account to scan: organizations:ListAccounts found no ACTIVE account${skipped}`);
+  }
+  return org.active;
+}
 
-  const targets: ScanTarget[] = [];
-  const addTargets = (account: string, regions: readonly string[]) => {
-    for (const region of new Set(regions)) targets.push(roleName === undefined ? { account, region } : { account, region, roleName });
-  };
-  if (options.regions === 'all' && roleName !== undefined) {
-    // Each member account has its own opt-in Regions: ask each, with the role assumed there.
-    const regionsOf = new Map<string, string[]>();
-    await runPool(accounts, options.concurrency, async (account) => {
-      try {
-        regionsOf.set(account, await aws.enabledRegions(homeRegion, { account, roleName, partition: identity.partition }));
-      } catch (e) {
-        const assume = e instanceof AssumeRoleError;
-        listingFailure(
-          account,
-          null,
-          assume ? 'sts:AssumeRole' : 'ec2:DescribeRegions',
-          assume ? `sts:AssumeRole of role ${roleName} (in ${homeRegion}, for --regions all)` : `ec2:DescribeRegions (in ${homeRegion}, for --regions all)`,
-          e,
-          `the Regions enabled in account ${account} are unknown, so none of its keys were judged`,
-        );
-      }
-    });
-    for (const account of accounts) {
-      const regions = regionsOf.get(account);
-      if (regions !== undefined) addTargets(account, regions);
+function targetsOf(account: string, regions: readonly string[], roleName: string | undefined): ScanTarget[] {
+  return [...new Set(regions)].map((region) => (roleName === undefined ? { account, region } : { account, region, roleName }));
+}
+
+/**
+ * `--regions all` in an organisation scan: each member account has its own opt-in Regions, so each is asked,
+ * with the role assumed there. An account that cannot be asked is recorded as unlisted.
+ */
+async function memberAccountTargets(accounts: readonly string[], roleName: string, options: ScanOptions, aws: ScanAws, homeRegion: string, identity: CallerIdentity, run: ScanResult): Promise<ScanTarget[]> {
+  const regionsOf = new Map<string, string[]>();
+  await runPool(accounts, options.concurrency, async (account) => {
+    try {
+      regionsOf.set(account, await aws.enabledRegions(homeRegion, { account, roleName, partition: identity.partition }));
+    } catch (e) {
+      const assume = e instanceof AssumeRoleError;
+      recordListingFailure(
+        run,
+        account,
+        null,
+        assume ? 'sts:AssumeRole' : 'ec2:DescribeRegions',
+        assume ? `sts:AssumeRole of role ${roleName} (in ${homeRegion}, for --regions all)` : `ec2:DescribeRegions (in ${homeRegion}, for --regions all)`,
+        e,
+        `the Regions enabled in account ${account} are unknown, so none of its keys were judged`,
+      );
     }
+  });
+  return accounts.flatMap((account) => {
+    const regions = regionsOf.get(account);
+    return regions === undefined ? [] : targetsOf(account, regions, roleName);
+  });
+}
+
+/** The account/Region pairs to read. Nothing to read is no pass: it fails the scan (see below). */
+async function scanTargets(accounts: readonly string[], options: ScanOptions, aws: ScanAws, homeRegion: string, identity: CallerIdentity, run: ScanResult): Promise<ScanTarget[]> {
+  const { roleName } = options;
+  let targets: ScanTarget[];
+  if (options.regions === 'all' && roleName !== undefined) {
+    targets = await memberAccountTargets(accounts, roleName, options, aws, homeRegion, identity, run);
   } else {
     const regions =
       options.regions === 'all'
@@ -286,26 +299,33 @@ export async function runScan(options: ScanOptions, deps: ScanDeps): Promise<Sca
         : options.regions === 'default'
           ? [homeRegion]
           : options.regions;
-    for (const account of accounts) addTargets(account, regions);
+    targets = accounts.flatMap((account) => targetsOf(account, regions, roleName));
   }
-  stats.targets = targets.length;
-  // Nothing to read is no pass: a gate fed "0 keys judged" would go green. Accounts whose Regions could not
-  // be listed are reported as errors already (exit 2).
-  if (targets.length === 0 && stats.unlistedAccounts === 0) {
+  run.stats.targets = targets.length;
+  // A gate fed "0 keys judged" would go green. Accounts whose Regions could not be listed are reported as
+  // errors already (exit 2).
+  if (targets.length === 0 && run.stats.unlistedAccounts === 0) {
     throw new ScanSetupError(`no Region to scan: ec2:DescribeRegions listed no Region enabled for ${roleName === undefined ? 'the account' : 'any account scanned'}`);
   }
+  return targets;
+}
 
+/**
+ * The keys of every pair, with a reader under the pair's own rate limit and the aliases of each key. One
+ * account and Region at a time per worker, so a large organisation lists in parallel too; a pair that cannot
+ * be listed is recorded as unlisted.
+ */
+async function listKeys(targets: readonly ScanTarget[], options: ScanOptions, deps: ScanDeps, identity: CallerIdentity, run: ScanResult): Promise<ListedKey[]> {
+  const { aws, clock } = deps;
   const keys: ListedKey[] = [];
   const notJudged = (target: ScanTarget) => `the keys of account ${target.account} in ${target.region} were not judged`;
-
-  // Listing: one account and Region at a time per worker, so a large organisation lists in parallel too.
   await runPool(targets, options.concurrency, async (target) => {
     let kms;
     try {
       kms = await aws.kms(target, identity.partition);
     } catch (e) {
-      if (target.roleName === undefined) listingFailure(target.account, target.region, 'kms client', 'creating the KMS client', e, notJudged(target));
-      else listingFailure(target.account, target.region, 'sts:AssumeRole', `sts:AssumeRole of role ${target.roleName}`, e, notJudged(target));
+      if (target.roleName === undefined) recordListingFailure(run, target.account, target.region, 'kms client', 'creating the KMS client', e, notJudged(target));
+      else recordListingFailure(run, target.account, target.region, 'sts:AssumeRole', `sts:AssumeRole of role ${target.roleName}`, e, notJudged(target));
       return;
     }
     const limiter = new TokenBucket(options.maxRps, clock);
@@ -314,28 +334,32 @@ export async function runScan(options: ScanOptions, deps: ScanDeps): Promise<Sca
     try {
       listed = await reader.listKeys();
     } catch (e) {
-      listingFailure(target.account, target.region, 'kms:ListKeys', 'kms:ListKeys', e, notJudged(target));
+      recordListingFailure(run, target.account, target.region, 'kms:ListKeys', 'kms:ListKeys', e, notJudged(target));
       return;
     }
     let aliases = new Map<string, string[]>();
     try {
       aliases = await listAliasesByKey(kms, limiter, clock);
     } catch (e) {
-      notes.push(`aliases of account ${target.account} in ${target.region} could not be listed (kms:ListAliases: ${awsErrorName(e)}); keys are shown without them`);
+      run.notes.push(`aliases of account ${target.account} in ${target.region} could not be listed (kms:ListAliases: ${awsErrorName(e)}); keys are shown without them`);
     }
-    stats.listed += listed.length;
+    run.stats.listed += listed.length;
     for (const k of listed) keys.push({ ...k, target, reader, aliases: aliases.get(k.keyId) ?? [] });
   });
+  return keys;
+}
 
+/** Judges every key (see interleaveByTarget for the order), recording entries; returns the ARNs of keys found deleted. */
+async function judgeKeys(keys: readonly ListedKey[], options: ScanOptions, progress: Progress, run: ScanResult): Promise<string[]> {
   const queue = interleaveByTarget(keys);
   const gone: string[] = [];
   progress.start(queue.length);
   try {
     await runPool(queue, options.concurrency, async (key) => {
       try {
-        const entry = await judgeKey(key, options, stats);
+        const entry = await judgeKey(key, options, run.stats);
         if (entry === 'gone') gone.push(key.arn ?? `arn:aws:kms:${key.target.region}:${key.target.account}:key/${key.keyId}`);
-        else if (entry !== undefined) results.push(entry);
+        else if (entry !== undefined) run.results.push(entry);
       } finally {
         progress.increment();
       }
@@ -343,7 +367,12 @@ export async function runScan(options: ScanOptions, deps: ScanDeps): Promise<Sca
   } finally {
     progress.stop();
   }
+  return gone;
+}
 
+/** Notes for the keys skipped (AWS-managed, pending deletion) and the keys deleted while the scan read them. */
+function notePassedOverKeys(run: ScanResult, gone: string[]): void {
+  const { stats, notes } = run;
   const skipped: string[] = [];
   if (stats.skippedAwsManaged > 0) skipped.push(plural(stats.skippedAwsManaged, 'AWS-managed key'));
   if (stats.skippedPendingDeletion > 0) skipped.push(`${plural(stats.skippedPendingDeletion, 'key')} pending deletion`);
@@ -355,14 +384,31 @@ export async function runScan(options: ScanOptions, deps: ScanDeps): Promise<Sca
       `${plural(gone.length, 'key')} ${one ? 'was' : 'were'} deleted while the scan read ${one ? 'it' : 'them'} (NotFoundException, confirmed by kms:DescribeKey), so not judged: ${gone.sort().join(', ')}`,
     );
   }
-
-  notes.sort();
-  results.sort((a, b) => cmp(String(a.extra?.account ?? ''), String(b.extra?.account ?? '')) || cmp(String(a.extra?.region ?? ''), String(b.extra?.region ?? '')) || cmp(a.file, b.file));
-  return { results, notes, stats };
 }
 
+/** The run in a stable order: notes sorted, entries by account, Region and subject. */
+function sortedResult(run: ScanResult): ScanResult {
+  run.notes.sort();
+  run.results.sort((a, b) => cmp(String(a.extra?.account ?? ''), String(b.extra?.account ?? '')) || cmp(String(a.extra?.region ?? ''), String(b.extra?.region ?? '')) || cmp(a.subject, b.subject));
+  return run;
+}
+
+export async function runScan(options: ScanOptions, deps: ScanDeps): Promise<ScanResult> {
+  const homeRegion = await homeRegionOf(options, deps.aws);
+  const identity = await setupStep('sts:GetCallerIdentity (are AWS credentials configured?)', () => deps.aws.callerIdentity(homeRegion));
+  const run = emptyScanResult();
+  const accounts = await accountsToScan(options, deps.aws, homeRegion, identity, run);
+  const targets = await scanTargets(accounts, options, deps.aws, homeRegion, identity, run);
+  const keys = await listKeys(targets, options, deps, identity, run);
+  const gone = await judgeKeys(keys, options, deps.progress ?? NO_PROGRESS, run);
+  notePassedOverKeys(run, gone);
+  return sortedResult(run);
+}
+
+type ReadFailed = Extract<ReadOutcome<unknown>, { ok: false }>;
+
 /** Why a read failed, and what to do about it, for the entry's error. */
-function unreadableAdvice(outcome: Extract<ReadOutcome<unknown>, { ok: false }>): string {
+function unreadableAdvice(outcome: ReadFailed): string {
   switch (outcome.kind) {
     case 'access-denied':
     case 'not-found':
@@ -382,75 +428,98 @@ function unreadableAdvice(outcome: Extract<ReadOutcome<unknown>, { ok: false }>)
   }
 }
 
+/** DescribeKey, asked again (confirmGone) when it answers NotFoundException: `gone`, or what it answered. */
+async function describeListedKey(key: ListedKey): Promise<ReadOutcome<KeyMetadataFacts> | 'gone'> {
+  const described = await key.reader.describe(key.keyId);
+  if (described.ok || described.kind !== 'not-found') return described;
+  // Deleted since ListKeys, or so new that KMS does not know it everywhere yet: ask again before deciding.
+  const confirmation = await key.reader.confirmGone(key.keyId);
+  if (confirmation.gone) return 'gone';
+  return confirmation.described.ok ? confirmation.described : described;
+}
+
+/**
+ * GetKeyPolicy: `gone` when the key was deleted, `pending deletion` when it was scheduled for deletion since
+ * DescribeKey (and such keys are skipped), or what it answered.
+ */
+async function readListedPolicy(key: ListedKey, options: ScanOptions): Promise<ReadOutcome<string> | 'gone' | 'pending deletion'> {
+  const read = await key.reader.policy(key.keyId);
+  if (read.ok || read.kind !== 'not-found') return read;
+  // Not a missing permission (that is AccessDeniedException) unless DescribeKey still finds the key: then
+  // it stays unreadable, failing closed.
+  const confirmation = await key.reader.confirmGone(key.keyId);
+  if (confirmation.gone) return 'gone';
+  const state = confirmation.described.ok ? confirmation.described.value.keyState : undefined;
+  if (!options.includeAwsManaged && state !== undefined && PENDING_DELETION.has(state)) return 'pending deletion';
+  return read;
+}
+
+/** Why a key is skipped unless --include-aws-managed: AWS-managed, or pending deletion; counted in the stats. */
+function skipped(facts: KeyMetadataFacts, options: ScanOptions, stats: ScanStats): boolean {
+  if (options.includeAwsManaged) return false;
+  if (facts.keyManager === 'AWS') {
+    stats.skippedAwsManaged += 1;
+    return true;
+  }
+  if (facts.keyState !== undefined && PENDING_DELETION.has(facts.keyState)) {
+    stats.skippedPendingDeletion += 1;
+    return true;
+  }
+  return false;
+}
+
+/** A key whose policy could not be read: never clean, with why and what to do. */
+function unreadableKey(arn: string, extra: Record<string, unknown>, outcome: ReadFailed, stats: ScanStats): ResultEntry {
+  stats.unreadable += 1;
+  return {
+    subject: arn,
+    findings: [],
+    warnings: [],
+    error: `unreadable: ${outcome.operation} failed with ${outcome.errorName}; the key policy was not judged (${unreadableAdvice(outcome)})`,
+    extra: { ...extra, unreadable: { operation: outcome.operation, errorName: outcome.errorName, kind: outcome.kind } },
+  };
+}
+
+/** What a key's entry says of it: its ARN, account, Region and aliases, and what DescribeKey said. */
+function keyFacts(key: ListedKey, arn: string, described: KeyMetadataFacts | undefined): Record<string, unknown> {
+  const keyManager = described?.keyManager;
+  const keyState = described?.keyState;
+  return {
+    keyArn: arn,
+    account: accountOfArn(arn) ?? key.target.account,
+    region: key.target.region,
+    aliases: key.aliases,
+    ...(keyManager !== undefined ? { keyManager } : {}),
+    ...(keyState !== undefined ? { keyState } : {}),
+  };
+}
+
 /** The entry of a key, `gone` when it was deleted during the scan, undefined when skipped. */
 async function judgeKey(key: ListedKey, options: ScanOptions, stats: ScanStats): Promise<ResultEntry | 'gone' | undefined> {
-  const { target } = key;
-  let arn = key.arn ?? `arn:aws:kms:${target.region}:${target.account}:key/${key.keyId}`;
-  // What DescribeKey said, kept on the entry even when GetKeyPolicy then fails.
-  let facts: Record<string, unknown> = {};
-  const extra = (more: Record<string, unknown> = {}): Record<string, unknown> => ({
-    keyArn: arn,
-    account: accountOfArn(arn) ?? target.account,
-    region: target.region,
-    aliases: key.aliases,
-    ...facts,
-    ...more,
-  });
-  const unreadable = (outcome: Extract<ReadOutcome<unknown>, { ok: false }>): ResultEntry => {
-    stats.unreadable += 1;
-    return {
-      file: arn,
-      findings: [],
-      warnings: [],
-      error: `unreadable: ${outcome.operation} failed with ${outcome.errorName}; the key policy was not judged (${unreadableAdvice(outcome)})`,
-      extra: extra({ unreadable: { operation: outcome.operation, errorName: outcome.errorName, kind: outcome.kind } }),
-    };
-  };
+  const listedArn = key.arn ?? `arn:aws:kms:${key.target.region}:${key.target.account}:key/${key.keyId}`;
+  const described = await describeListedKey(key);
+  if (described === 'gone') return 'gone';
+  if (!described.ok) return unreadableKey(listedArn, keyFacts(key, listedArn, undefined), described, stats);
+  const arn = described.value.arn ?? listedArn;
+  // What DescribeKey said stays on the entry even when GetKeyPolicy then fails.
+  const facts = keyFacts(key, arn, described.value);
+  if (skipped(described.value, options, stats)) return undefined;
 
-  let described = await key.reader.describe(key.keyId);
-  if (!described.ok && described.kind === 'not-found') {
-    // Deleted since ListKeys, or so new that KMS does not know it everywhere yet: ask again before deciding.
-    const confirmation = await key.reader.confirmGone(key.keyId);
-    if (confirmation.gone) return 'gone';
-    if (confirmation.described.ok) described = confirmation.described;
+  const read = await readListedPolicy(key, options);
+  if (read === 'gone') return 'gone';
+  if (read === 'pending deletion') {
+    stats.skippedPendingDeletion += 1;
+    return undefined;
   }
-  if (!described.ok) return unreadable(described);
-  const { keyManager, keyState } = described.value;
-  if (described.value.arn !== undefined) arn = described.value.arn;
-  facts = { ...(keyManager !== undefined ? { keyManager } : {}), ...(keyState !== undefined ? { keyState } : {}) };
-  if (!options.includeAwsManaged) {
-    if (keyManager === 'AWS') {
-      stats.skippedAwsManaged += 1;
-      return undefined;
-    }
-    if (keyState !== undefined && PENDING_DELETION.has(keyState)) {
-      stats.skippedPendingDeletion += 1;
-      return undefined;
-    }
-  }
-
-  const read = await key.reader.policy(key.keyId);
-  if (!read.ok && read.kind === 'not-found') {
-    // Not a missing permission (that is AccessDeniedException) unless DescribeKey still finds the key: then
-    // it stays unreadable, failing closed.
-    const confirmation = await key.reader.confirmGone(key.keyId);
-    if (confirmation.gone) return 'gone';
-    const state = confirmation.described.ok ? confirmation.described.value.keyState : undefined;
-    if (!options.includeAwsManaged && state !== undefined && PENDING_DELETION.has(state)) {
-      stats.skippedPendingDeletion += 1;
-      return undefined;
-    }
-  }
-  if (!read.ok) return unreadable(read);
-  const account = accountOfArn(arn) ?? target.account;
-  const analysis = analyzePolicy(read.value, { ...options.analysis, accountId: account, keyArn: arn });
+  if (!read.ok) return unreadableKey(arn, facts, read, stats);
+  const analysis = analyzePolicy(read.value, { ...options.analysis, accountId: accountOfArn(arn) ?? key.target.account, keyArn: arn });
   stats.analysed += 1;
   return {
-    file: arn,
+    subject: arn,
     findings: analysis.findings,
     warnings: analysis.warnings,
     sourceText: read.value,
-    extra: extra(),
+    extra: facts,
     access: accessDetails(analysis, read.value),
   };
 }

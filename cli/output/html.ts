@@ -30,7 +30,7 @@ export function escapeHtml(value: unknown): string {
  * The key's verdict: unlisted for a scan entry that is no key (an account and Region, or an account, whose
  * keys could not be listed), unreadable, else its most severe finding, else clean.
  */
-export function verdictOf(entry: ResultEntry): Verdict {
+function verdictOf(entry: ResultEntry): Verdict {
   if (entry.unlisted !== undefined) return 'unlisted';
   if (entry.error !== undefined && entry.findings.length === 0) return 'unreadable';
   let worst: Severity | undefined;
@@ -41,8 +41,8 @@ export function verdictOf(entry: ResultEntry): Verdict {
 function titleOf(entry: ResultEntry): string {
   const extra = entry.extra ?? {};
   if (typeof extra.keyArn === 'string') return extra.keyArn;
-  if (typeof extra.logicalId === 'string') return `${extra.logicalId} — ${entry.file}`;
-  return entry.file;
+  if (typeof extra.logicalId === 'string') return `${extra.logicalId} — ${entry.subject}`;
+  return entry.subject;
 }
 
 function facts(entry: ResultEntry): [string, string][] {
@@ -136,7 +136,7 @@ function keySection(entry: ResultEntry, k: number): string {
         .join('')}</ul></details>`
     : '';
   const stmts = statements(entry, k);
-  return `<article class="key" id="key-${k}" data-verdict="${escapeHtml(verdict)}" data-search="${escapeHtml(`${title} ${entry.file} ${JSON.stringify(entry.extra ?? {})}`.toLowerCase())}">
+  return `<article class="key" id="key-${k}" data-verdict="${escapeHtml(verdict)}" data-search="${escapeHtml(`${title} ${entry.subject} ${JSON.stringify(entry.extra ?? {})}`.toLowerCase())}">
 <h3><span class="verdict verdict-${escapeHtml(verdict)}">${escapeHtml(VERDICT_LABELS[verdict])}</span> <span class="name">${escapeHtml(title)}</span></h3>
 ${dl ? `<dl>${dl}</dl>` : ''}
 ${entry.error !== undefined ? `<p class="error">${escapeHtml(entry.error)}</p>` : ''}
@@ -156,7 +156,7 @@ function count(n: number, one: string, many = `${one}s`): string {
  * judged count as judged; failures are counted apart, and pairs or accounts that could not be listed apart
  * from keys.
  */
-export function countsLine(report: Report): string {
+function countsLine(report: Report): string {
   let judged = 0;
   let unreadable = 0;
   let pairs = 0;

@@ -3,12 +3,13 @@ import { countBySeverity } from '../report';
 import { jsonSafe } from './safe-text';
 
 /**
- * `{"results":[{"file": …, "findings": […]}], …}`: stable field names for scripts. Files a folder walk passed
- * over (not key policies) are listed apart, under `skipped`, never as results without findings.
+ * `{"results":[{"file": …, "findings": […]}], …}`: stable field names for scripts. `file` is the entry's
+ * subject: a path, a key ARN or an account/Region. Files a folder walk passed over (not key policies) are
+ * listed apart, under `skipped`, never as results without findings.
  */
 export function renderJson(report: Report): string {
   const results = report.results.map((r) => ({
-    file: r.file,
+    file: r.subject,
     ...(r.extra ?? {}),
     ...(r.error !== undefined ? { error: r.error } : {}),
     findings: r.findings,

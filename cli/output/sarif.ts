@@ -4,7 +4,7 @@
  */
 import { findNodeAtLocation, parseTree } from 'jsonc-parser';
 import type { Invocation, Log, ReportingDescriptor, Result } from 'sarif';
-import { CHECKS, type Severity } from '../../engine';
+import { CHECK, CHECKS, type Severity } from '../../engine';
 import type { Report, ResultEntry } from '../report';
 import { jsonSafe, terminalSafe, uriSafe } from './safe-text';
 
@@ -16,7 +16,7 @@ const SCORE: Record<Severity, string> = { critical: '9.5', high: '8.0', medium: 
  * `$.Statement[1].Principal.AWS[0]` → ['Statement', 1, 'Principal', 'AWS', 0]. A path may also start at a
  * document's root without `$` (`Resources.Key.Properties.KeyPolicy.Statement[0]`, from check-template).
  */
-export function jsonPathSegments(path: string): (string | number)[] {
+function jsonPathSegments(path: string): (string | number)[] {
   const out: (string | number)[] = [];
   const re = /(?:^|\.)([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]/g;
   let m: RegExpExecArray | null;
@@ -118,14 +118,14 @@ export function renderSarif(report: Report): string {
   const locators = new Map<ResultEntry, LineLocator>();
   const results: Result[] = [];
   for (const entry of report.results) {
-    const uri = artifactUri(entry.file);
+    const uri = artifactUri(entry.subject);
     if (entry.error !== undefined) {
       // A template key that could not be judged is located at its policy (or resource) when the source is known.
       const region = entry.sourcePathPrefix !== undefined ? locate(entry, '$', locators) : undefined;
       results.push({
-        ruleId: 'INVALID_POLICY',
+        ruleId: CHECK.INVALID_POLICY,
         level: 'error',
-        message: { text: terminalSafe(`${entry.file}: ${entry.error}`) },
+        message: { text: terminalSafe(`${entry.subject}: ${entry.error}`) },
         locations: [{ physicalLocation: { artifactLocation: { uri }, ...(region ? { region } : {}) } }],
       });
     }

@@ -21,7 +21,7 @@ export function renderText(report: Report, colour: boolean): string {
   for (const note of report.notes) lines.push(c.dim(`note: ${t(note)}`), '');
   for (const r of report.results) {
     const header = t(
-      [r.file, ...Object.entries(r.extra ?? {}).filter(([k]) => k === 'logicalId' || k === 'aliases').map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : String(v)}`)].join('  '),
+      [r.subject, ...Object.entries(r.extra ?? {}).filter(([k]) => k === 'logicalId' || k === 'aliases').map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : String(v)}`)].join('  '),
     );
     if (r.error !== undefined) {
       lines.push(`${c.red('✖')} ${c.bold(header)}`, `    ${c.red('error')}  ${t(r.error)}`);

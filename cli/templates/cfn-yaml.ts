@@ -33,7 +33,7 @@ export interface ParsedYaml {
   duplicates: (string | number)[][];
 }
 
-export class YamlTemplateError extends Error {
+class YamlTemplateError extends Error {
   override readonly name = 'YamlTemplateError';
 }
 

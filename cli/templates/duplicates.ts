@@ -25,6 +25,7 @@ const EOF = 17;
  * scanner, which decodes escapes (`"a\u0062"` and `"ab"` are the same key), with a stack of our own: the
  * parser's visitor recurses per level and overflows the call stack on a few thousand nested arrays.
  */
+// Same scan as the engine's duplicateKeyPaths (engine/json-text.ts), which engine/index.ts does not export yet; YAML duplicates are cfn-yaml.ts's.
 export function duplicateKeysInJson(text: string): Segments[] {
   const duplicates: Segments[] = [];
   const stack: ({ kind: 'object'; keys: Set<string>; expectKey: boolean } | { kind: 'array'; next: number })[] = [];

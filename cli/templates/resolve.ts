@@ -23,7 +23,7 @@ export class Unresolved {
 }
 
 /** AWS::NoValue: the property or list item is removed. */
-export const NO_VALUE: unique symbol = Symbol('AWS::NoValue');
+const NO_VALUE: unique symbol = Symbol('AWS::NoValue');
 
 export interface TemplateContext {
   /** The key's own account; a placeholder when the user named none (see accountIsPlaceholder). */
@@ -342,7 +342,31 @@ export function resolveValue(value: unknown, ctx: TemplateContext, depth = 0): u
   return out;
 }
 
-export function containsUnresolved(value: unknown): boolean {
+/**
+ * A key policy resolved as `resolveValue` resolves it, and the template index of each statement left in it:
+ * `Fn::If` with `AWS::NoValue` removes statements, so the resolved policy's statement 1 may be the template's
+ * statement 3. `kept` is undefined when nothing was removed (or the policy has no list of statements).
+ */
+export function resolveKeyPolicy(policy: unknown, ctx: TemplateContext): { resolved: unknown; kept: number[] | undefined } {
+  if (!isRecord(policy) || !Array.isArray(policy.Statement)) return { resolved: resolveValue(policy, ctx), kept: undefined };
+  // A record with a Statement key is no intrinsic: resolved member by member, as resolveValue does, at the same depths.
+  const out: Record<string, unknown> = {};
+  let kept: number[] | undefined;
+  for (const [k, v] of Object.entries(policy)) {
+    let r: unknown;
+    if (k === 'Statement' && Array.isArray(v)) {
+      const statements = v.map((st) => resolveValue(st, ctx, 2));
+      kept = statements.flatMap((st, i) => (st === NO_VALUE ? [] : [i]));
+      r = statements.filter((st) => st !== NO_VALUE);
+    } else {
+      r = resolveValue(v, ctx, 1);
+    }
+    if (r !== NO_VALUE) setOwn(out, k, r);
+  }
+  return { resolved: out, kept: kept === undefined || kept.length === policy.Statement.length ? undefined : kept };
+}
+
+function containsUnresolved(value: unknown): boolean {
   if (value instanceof Unresolved) return true;
   if (Array.isArray(value)) return value.some(containsUnresolved);
   if (isRecord(value)) return Object.values(value).some(containsUnresolved);

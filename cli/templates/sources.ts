@@ -10,8 +10,8 @@ import { parseCfnYaml } from './cfn-yaml';
 import { duplicateKeysInJson, type Segments } from './duplicates';
 import { isRecord } from './own-keys';
 
-export const CFN_KEY_TYPES = ['AWS::KMS::Key', 'AWS::KMS::ReplicaKey'] as const;
-export const TF_KEY_TYPES = ['aws_kms_key', 'aws_kms_replica_key', 'aws_kms_key_policy'] as const;
+const CFN_KEY_TYPES = ['AWS::KMS::Key', 'AWS::KMS::ReplicaKey'] as const;
+const TF_KEY_TYPES = ['aws_kms_key', 'aws_kms_replica_key', 'aws_kms_key_policy'] as const;
 
 /** A document read from a path, parsed, with what the CDK manifest says of its environment. */
 export interface SourceDocument {

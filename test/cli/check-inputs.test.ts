@@ -274,6 +274,18 @@ describe('check: JSON files that are not key policies', () => {
     expect(outcome(r, dirs.root)).toEqual({ ...expected, code: expected.code === 1 ? 0 : expected.code });
   });
 
+  it('says why a folder where nothing is a key policy judged nothing, after the other inputs', async () => {
+    const empty = build({ 'package.json': PACKAGE, 'tsconfig.json': TSCONFIG });
+    const one = build({ 'package.json': PACKAGE });
+    const good = build({ 'good.json': GOOD });
+    const out = json(await runCli(['check', '--format', 'json', '--account-id', OWN, empty.root, one.root, good.root]));
+    expect(out.results.map((r) => [r.file, r.error])).toEqual([
+      [join(good.root, 'good.json'), undefined],
+      [empty.root, 'no key policy below this folder: the 2 .json files found are not key policies (listed as skipped); name a file on the command line to judge it anyway'],
+      [one.root, 'no key policy below this folder: the 1 .json file found is not key policies (listed as skipped); name a file on the command line to judge it anyway'],
+    ]);
+  });
+
   it('lists skipped files apart, with a reason, and counts them', async () => {
     const dirs = build({ 'good.json': GOOD, 'package.json': PACKAGE });
     const out = json(await runCli(['check', '--format', 'json', dirs.root]));
@@ -412,12 +424,12 @@ describe('exit code 2 for input that cannot be parsed, whatever --fail-on says',
   });
 
   it('is decided centrally from the entry, for any command', () => {
-    const entry = (text: string, extra?: Record<string, unknown>): ResultEntry => ({ file: 'k', findings: analyzePolicy(text, { accountId: OWN }).findings, warnings: [], ...(extra ? { extra } : {}) });
+    const entry = (text: string, extra?: Record<string, unknown>): ResultEntry => ({ subject: 'k', findings: analyzePolicy(text, { accountId: OWN }).findings, warnings: [], ...(extra ? { extra } : {}) });
     const report = (e: ResultEntry) => ({ tool: { name: 't', version: '0' }, results: [e], notes: [] });
     expect(exitCode(report(entry('nope', { keyArn: 'arn' })), 'none')).toBe(2);
     expect(exitCode(report(entry(JSON.stringify(policy({ ...allow({ AWS: APP_ROLE }, 'kms:Decrypt'), Effect: 'Maybe' })))), 'none')).toBe(0);
     const low: Finding = { checkId: 'ALLOW_WITH_NEGATION', severity: 'low', title: 't', message: 'm', statementIndexes: [], sids: [], path: '$', principals: [], actions: [] };
-    const withFindings = (findings: Finding[]): ResultEntry => ({ file: 'k', findings, warnings: [] });
+    const withFindings = (findings: Finding[]): ResultEntry => ({ subject: 'k', findings, warnings: [] });
     expect(exitCode(report(withFindings([low])), 'none')).toBe(0);
     expect(exitCode(report(withFindings([{ ...low, notJudged: true }])), 'none')).toBe(2);
     expect(exitCode(report(withFindings([{ ...low, notJudged: true }])), 'critical')).toBe(2);
@@ -474,7 +486,7 @@ describe('policy-controlled strings never reach the terminal raw', () => {
   });
 
   it('HTML shows controls and overrides as visible escapes', async () => {
-    const html = renderHtml({ tool: { name: 't', version: '0' }, results: [{ file: 'k\u202e\u001b[2K', findings: [], warnings: [] }], notes: [] });
+    const html = renderHtml({ tool: { name: 't', version: '0' }, results: [{ subject: 'k\u202e\u001b[2K', findings: [], warnings: [] }], notes: [] });
     expect(html).toContain('k\\u202e\\u001b[2K');
     expect(html.replace(/[\n\t]/g, '')).not.toMatch(RAW);
   });

@@ -249,6 +249,22 @@ describe('a folder where no template was judged', () => {
     if (Object.keys(results).length === 0) expect(out.notes.join('\n')).toMatch(/no AWS::KMS::Key.*was found/);
   });
 
+  it('reports each folder that judged nothing right after its own inputs, in the order given', async () => {
+    const two = mkdtempSync(join(tmpdir(), 'kpg-tpl-folder-'));
+    writeFileSync(join(two, 'package.json'), '{"name": "x"}');
+    writeFileSync(join(two, 'tsconfig.json'), '{"compilerOptions": {}}');
+    const broken = mkdtempSync(join(tmpdir(), 'kpg-tpl-folder-'));
+    writeFileSync(join(broken, 'b.yaml'), BROKEN);
+    const { results } = await checkJson([two, broken]);
+    expect(results.map((r) => [r.file, r.error?.split(':')[0]])).toEqual([
+      [two, 'no template below this folder'],
+      [join(broken, 'b.yaml'), expect.any(String)],
+    ]);
+    expect(results[0]?.error).toBe(
+      'no template below this folder: the 2 files found are neither CloudFormation templates nor Terraform plans (passed over); name a file on the command line to judge it anyway',
+    );
+  });
+
   it('says why a folder with nothing to judge is an error', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kpg-tpl-folder-'));
     writeFileSync(join(dir, 'package.json'), '{"name": "x"}');

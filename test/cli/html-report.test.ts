@@ -22,7 +22,7 @@ describe('HTML report (no browser)', () => {
     const report: Report = {
       tool: { name: 'kms-policy-guard', version: '0.0.0' },
       notes: [hostile],
-      results: [{ file: hostile, findings: [], warnings: [{ code: 'UNKNOWN_ACTION', path: hostile, message: hostile }], error: hostile, extra: { aliases: [hostile], account: hostile } }],
+      results: [{ subject: hostile, findings: [], warnings: [{ code: 'UNKNOWN_ACTION', path: hostile, message: hostile }], error: hostile, extra: { aliases: [hostile], account: hostile } }],
     };
     const html = renderHtml(report);
     expect(html).not.toContain('<img src=x');
@@ -34,11 +34,11 @@ describe('HTML report (no browser)', () => {
   });
 
   it('counts keys judged, unreadable keys and what a scan could not list apart', () => {
-    const failed = (file: string, region: string | null, unlisted: 'account-region' | 'account') => ({
-      file,
+    const failed = (subject: string, region: string | null, unlisted: 'account-region' | 'account') => ({
+      subject,
       findings: [],
       warnings: [],
-      error: `${file} failed`,
+      error: `${subject} failed`,
       extra: { keyArn: null, account: '222222222222', region, aliases: [] },
       unlisted,
     });
@@ -46,8 +46,8 @@ describe('HTML report (no browser)', () => {
       tool: { name: 'kms-policy-guard', version: '0.0.0' },
       notes: [],
       results: [
-        { file: 'arn:aws:kms:eu-west-1:111122223333:key/a', findings: [], warnings: [], extra: { keyArn: 'arn:aws:kms:eu-west-1:111122223333:key/a' } },
-        { file: 'arn:aws:kms:eu-west-1:111122223333:key/b', findings: [], warnings: [], error: 'unreadable: kms:GetKeyPolicy failed', extra: {} },
+        { subject: 'arn:aws:kms:eu-west-1:111122223333:key/a', findings: [], warnings: [], extra: { keyArn: 'arn:aws:kms:eu-west-1:111122223333:key/a' } },
+        { subject: 'arn:aws:kms:eu-west-1:111122223333:key/b', findings: [], warnings: [], error: 'unreadable: kms:GetKeyPolicy failed', extra: {} },
         failed('222222222222/eu-west-1', 'eu-west-1', 'account-region'),
         failed('222222222222/us-east-1', 'us-east-1', 'account-region'),
         failed('333333333333', null, 'account'),

@@ -551,6 +551,12 @@ describe('scan: keys deleted while the scan reads them', () => {
     ['DescribeKey NotFoundException once, then found (just created): judged', 'describe', [awsError('NotFoundException'), found], 'judged'],
     ['GetKeyPolicy NotFoundException but DescribeKey finds the key: unreadable, fail closed', 'policy', [found, found], 'unreadable'],
     ['GetKeyPolicy NotFoundException and DescribeKey denied: unreadable, fail closed', 'policy', [found, awsError('AccessDeniedException')], 'unreadable'],
+    [
+      'GetKeyPolicy NotFoundException and DescribeKey then finds it pending deletion: skipped and counted',
+      'policy',
+      [found, { KeyMetadata: { ...found.KeyMetadata, KeyState: 'PendingDeletion' as const } }],
+      'pending',
+    ],
   ])('%s', async (_case, failing, describeAnswers, outcome) => {
     let describeCalls = 0;
     kms.on(DescribeKeyCommand, { KeyId: 'key-clean' }).callsFake(async () => {
@@ -579,6 +585,13 @@ describe('scan: keys deleted while the scan reads them', () => {
       case 'unreadable':
         expect(entry?.error).toMatch(/^unreadable: kms:GetKeyPolicy failed with NotFoundException/);
         expect(code).toBe(2);
+        break;
+      case 'pending':
+        expect(entry).toBeUndefined();
+        // key-pending (PendingDeletion from the start) and key-clean; key-aws-managed is the one AWS-managed key.
+        expect(out.notes).toContain('skipped 1 AWS-managed key and 2 keys pending deletion; pass --include-aws-managed to judge them too');
+        expect(stderr).toContain('3 skipped');
+        expect(code).toBe(1);
         break;
     }
   });
