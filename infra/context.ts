@@ -4,6 +4,9 @@
  */
 import * as config from 'aws-cdk-lib/aws-config';
 import type { Node } from 'constructs';
+import { InvalidParameterError } from '../rule/errors';
+import { RULE_PARAMETER_SPEC, type RuleParameterKey } from '../rule/parameter-spec';
+import { isUnsetParameterValue, type RuleParameters } from '../rule/parameters';
 import type { KmsPolicyGuardRuleParameters } from './rule-parameters';
 import type { RemediationSettings } from './settings';
 
@@ -27,6 +30,21 @@ function list(node: Node, key: string): string[] | undefined {
   }
   const trimmed = items.map((s) => s.trim()).filter((s) => s !== '');
   return trimmed.length > 0 ? trimmed : undefined;
+}
+
+/**
+ * A rule parameter from context (key = the prop's name), parsed by the rule's own parser: `-c` gives strings,
+ * cdk.json may give arrays, numbers and booleans; the rule accepts all of them and says what is wrong.
+ */
+function ruleParameter<K extends RuleParameterKey>(node: Node, key: K): RuleParameters[K] | undefined {
+  const value: unknown = node.tryGetContext(key);
+  if (isUnsetParameterValue(value)) return undefined;
+  try {
+    return RULE_PARAMETER_SPEC[key].parse(value) as RuleParameters[K];
+  } catch (error) {
+    if (error instanceof InvalidParameterError) throw new Error(`context ${key}: ${error.message}`, { cause: error });
+    throw error;
+  }
 }
 
 function text(node: Node, key: string): string | undefined {
@@ -72,13 +90,13 @@ export function readAppSettings(node: Node): AppSettings {
   }
   return {
     ruleParameters: {
-      trustedAccountIds: list(node, 'trustedAccountIds'),
-      trustedOrgIds: list(node, 'trustedOrgIds'),
-      minimumSeverity: text(node, 'minimumSeverity'),
-      disabledChecks: list(node, 'disabledChecks'),
-      includeAwsManagedKeys: bool(node, 'includeAwsManagedKeys'),
-      exemptionTagKey: text(node, 'exemptionTagKey'),
-      maxRequestsPerSecond: int(node, 'maxRequestsPerSecond'),
+      trustedAccountIds: ruleParameter(node, 'trustedAccountIds'),
+      trustedOrgIds: ruleParameter(node, 'trustedOrgIds'),
+      minimumSeverity: ruleParameter(node, 'minimumSeverity'),
+      disabledChecks: ruleParameter(node, 'disabledChecks'),
+      includeAwsManagedKeys: ruleParameter(node, 'includeAwsManagedKeys'),
+      exemptionTagKey: ruleParameter(node, 'exemptionTagKey'),
+      maxRequestsPerSecond: ruleParameter(node, 'maxRequestsPerSecond'),
     },
     maximumExecutionFrequency: frequency,
     remediation: {
@@ -91,7 +109,7 @@ export function readAppSettings(node: Node): AppSettings {
     },
     memberAccountIds: list(node, 'memberAccountIds') ?? [],
     excludedAccountIds: list(node, 'excludedAccountIds') ?? [],
-    executionRoleName: text(node, 'executionRoleName'),
+    executionRoleName: ruleParameter(node, 'executionRoleName'),
     organizationId: text(node, 'organizationId'),
     stackSetCallAs: callAs,
   };

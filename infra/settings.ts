@@ -2,7 +2,7 @@
  * Settings shared by the stacks, and their translation into conformance pack parameters.
  */
 import type * as config from 'aws-cdk-lib/aws-config';
-import { toInputParameters, type KmsPolicyGuardRuleParameters } from './rule-parameters';
+import { ruleInputParameters, type KmsPolicyGuardRuleParameters } from './rule-parameters';
 
 /** How Config attaches the key policy remediation to the rule. */
 export interface RemediationSettings {
@@ -46,12 +46,16 @@ export function remediationAttached(settings: RemediationSettings | undefined): 
   return (settings?.adminPrincipalArns?.length ?? 0) > 0 && (settings?.usagePrincipalArns?.length ?? 0) > 0;
 }
 
-/** Rule parameters and schedule as pack parameters (names are identical to the rule's). */
+/**
+ * Rule parameters and schedule as pack parameters (names are identical to the rule's), validated by the rule's
+ * parser; `where` (the stack's path) starts the error message.
+ */
 export function rulePackParameters(
   params: KmsPolicyGuardRuleParameters,
   frequency: config.MaximumExecutionFrequency | undefined,
+  where: string,
 ): Record<string, string | undefined> {
-  return { ...toInputParameters(params), KmsPolicyGuardMaximumExecutionFrequency: frequency };
+  return { ...ruleInputParameters(params, where), KmsPolicyGuardMaximumExecutionFrequency: frequency };
 }
 
 /** Names of the context keys of the principal lists, for messages at synth. */

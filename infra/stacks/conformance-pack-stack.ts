@@ -71,7 +71,7 @@ export class KmsPolicyGuardConformancePackStack extends Stack {
       templateBody: template.body,
       conformancePackInputParameters: packInputParameters(template, {
         KmsPolicyGuardFunctionArn: this.ruleFunction.function.functionArn,
-        ...rulePackParameters(props.ruleParameters ?? {}, props.maximumExecutionFrequency),
+        ...rulePackParameters(props.ruleParameters ?? {}, props.maximumExecutionFrequency, this.node.path),
         ...remediationPackParameters(props.remediation, {
           documentName: this.remediation.document.ref,
           automationRoleArn: this.remediation.automationRole.roleArn,

@@ -148,7 +148,7 @@ export class KmsPolicyGuardOrganizationStack extends Stack {
       templateBody: template.body,
       conformancePackInputParameters: packInputParameters(template, {
         KmsPolicyGuardFunctionArn: this.ruleFunction.function.functionArn,
-        ...rulePackParameters({ ...props.ruleParameters, executionRoleName }, props.maximumExecutionFrequency),
+        ...rulePackParameters({ ...props.ruleParameters, executionRoleName }, props.maximumExecutionFrequency, this.node.path),
       }),
       ...(excludedAccountIds.length > 0 ? { excludedAccounts: [...excludedAccountIds] } : {}),
     });

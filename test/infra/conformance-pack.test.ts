@@ -1,7 +1,7 @@
 /** The conformance pack template itself: what Config accepts, and what the stacks rely on. */
 import { readFileSync } from 'node:fs';
 import { CONFORMANCE_PACK_MAX_BYTES, CONFORMANCE_PACK_TEMPLATE_PATH, loadConformancePackTemplate } from '../../infra/conformance-pack';
-import { RULE_PARAMETER_NAMES } from '../../infra/rule-parameters';
+import { PARAMETER_NAMES } from '../../rule/parameters';
 
 interface Resource {
   Type: string;
@@ -26,7 +26,7 @@ describe('conformance-pack/kms-policy-guard-pack.yaml', () => {
 
   it('declares the function ARN and every rule parameter', () => {
     expect(pack.parameterNames).toContain('KmsPolicyGuardFunctionArn');
-    for (const name of Object.values(RULE_PARAMETER_NAMES)) expect(pack.parameterNames).toContain(name);
+    for (const name of PARAMETER_NAMES) expect(pack.parameterNames).toContain(name);
   });
 
   it('defines the custom rule on AWS::KMS::Key, change-triggered (incl. oversized items) and periodic', () => {
@@ -38,7 +38,7 @@ describe('conformance-pack/kms-policy-guard-pack.yaml', () => {
       ['ConfigurationItemChangeNotification', 'OversizedConfigurationItemChangeNotification', 'ScheduledNotification'].sort(),
     );
     const input = rule?.Properties.InputParameters as Record<string, unknown>;
-    expect(Object.keys(input).sort()).toEqual(Object.values(RULE_PARAMETER_NAMES).sort());
+    expect(Object.keys(input).sort()).toEqual([...PARAMETER_NAMES].sort());
   });
 
   it.each([
