@@ -25,6 +25,8 @@ export interface ParameterSpec<T, N extends string = string> {
   /** The name Config stores (InputParameters key, conformance pack parameter). */
   readonly name: N;
   readonly kind: ParameterKind;
+  /** The values accepted, for people (the docs' "Values" column). */
+  readonly values: string;
   /** One sentence: the conformance pack's Description and the start of the docs' text. */
   readonly description: string;
   /** Further detail for the docs table only. */
@@ -71,6 +73,8 @@ interface IdListOptions<N extends string> {
   readonly details?: string;
   /** An item's pattern, unanchored, in the syntax JavaScript and CloudFormation (Java) share. */
   readonly item: string;
+  /** What one item is, for people ("12-digit account IDs"). */
+  readonly items: string;
   readonly notAnItem: (bad: string) => string;
 }
 
@@ -79,6 +83,7 @@ function idList<N extends string>(o: IdListOptions<N>): ParameterSpec<string[], 
   return {
     name: o.name,
     kind: 'list',
+    values: `comma-separated ${o.items}`,
     description: o.description,
     details: o.details,
     default: [],
@@ -97,6 +102,7 @@ function severity<N extends string>(o: { name: N; description: string; details?:
   return {
     name: o.name,
     kind: 'severity',
+    values: SEVERITIES.map((v) => `\`${v}\``).join(', ') + ' (any case)',
     description: o.description,
     details: o.details,
     default: o.default,
@@ -117,6 +123,7 @@ function checkIdList<N extends string>(o: { name: N; description: string; detail
   return {
     name: o.name,
     kind: 'check-id list',
+    values: 'comma-separated check IDs (any case) of the catalogue, except `INVALID_POLICY`',
     description: o.description,
     details: o.details,
     default: [],
@@ -138,6 +145,7 @@ function flag<N extends string>(o: { name: N; description: string; details?: str
   return {
     name: o.name,
     kind: 'boolean',
+    values: '`true` or `false` (any case)',
     description: o.description,
     details: o.details,
     default: o.default,
@@ -157,6 +165,8 @@ interface TextOptions<N extends string> {
   readonly details?: string;
   /** Unanchored pattern of an acceptable value (after `prepare`). */
   readonly pattern: string;
+  /** What a value is, for people. */
+  readonly values: string;
   /** Normalises the trimmed text before it is checked (e.g. drops a leading "/"). */
   readonly prepare?: (text: string) => string;
   /** Why a value is unusable, or undefined when it is usable; runs before the pattern. */
@@ -169,6 +179,7 @@ function text<N extends string>(o: TextOptions<N>): ParameterSpec<string, N> {
   return {
     name: o.name,
     kind: 'string',
+    values: o.values,
     description: o.description,
     details: o.details,
     default: undefined,
@@ -209,6 +220,7 @@ function decimal<N extends string>(o: NumberOptions<N>): ParameterSpec<number, N
   return {
     name: o.name,
     kind: 'number',
+    values: `${o.min} to ${o.max}, decimals allowed (e.g. \`12.5\`)`,
     description: o.description,
     details: o.details,
     default: o.default,
@@ -274,12 +286,14 @@ export const RULE_PARAMETER_SPEC = {
     name: 'TrustedAccountIds',
     description: 'Comma-separated 12-digit account IDs trusted to use the keys (no UNTRUSTED_CROSS_ACCOUNT finding).',
     item: ACCOUNT_ID_PATTERN,
+    items: '12-digit account IDs',
     notAnItem: (bad) => `"${bad}" is not a 12-digit account id`,
   }),
   trustedOrgIds: idList({
     name: 'TrustedOrgIds',
     description: 'Comma-separated organisation IDs (o-...) whose principals are trusted likewise.',
     item: ORG_ID_PATTERN,
+    items: 'organisation IDs (`o-` and 10 to 32 lowercase letters or digits)',
     notAnItem: (bad) => `"${bad}" is not an organization id (o-…)`,
   }),
   minimumSeverity: severity({
@@ -300,6 +314,7 @@ export const RULE_PARAMETER_SPEC = {
     name: 'ExemptionTagKey',
     description: 'Tag key whose non-empty value exempts a key; the value is the justification shown in Config.',
     pattern: TAG_KEY_PATTERN,
+    values: 'a tag key: 1 to 128 letters, digits, spaces and `_ . : / = + - @`',
     notMatching: (key) => `"${key}" is not a valid tag key (1-128 characters)`,
   }),
   maxRequestsPerSecond: decimal({
@@ -318,6 +333,7 @@ export const RULE_PARAMETER_SPEC = {
       'At most 64 characters of name and 512 of path. Assumed as `arn:<partition>:iam::<event accountId>:role/<name>` through the ' +
       'regional STS endpoint; every KMS and Config call, PutEvaluations included, is made with it.',
     pattern: ROLE_NAME_PATTERN,
+    values: 'an IAM role name (letters, digits and `_+=,.@-`), optionally after its path (`audit/`)',
     prepare: (role) => role.replace(/^\/+/, ''),
     problem: roleNameProblem,
     notMatching: (role) => `"${role}" is not an IAM role name (optionally with a path, e.g. "audit/KmsPolicyGuardAudit")`,
