@@ -66,6 +66,9 @@ export interface KmsPolicyGuardOrganizationStackProps extends StackProps {
 }
 
 
+/** An OU ID or the root ID, as a StackSet deployment target. */
+export const ORGANIZATIONAL_UNIT_OR_ROOT_ID = '^(?:ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$';
+
 function checkAccountIds(what: string, ids: readonly string[]): void {
   const bad = ids.filter((id) => !ACCOUNT_ID.test(id));
   if (bad.length > 0) throw new Error(`${what}: not 12-digit account IDs: ${bad.join(', ')}`);
@@ -101,6 +104,9 @@ export class KmsPolicyGuardOrganizationStack extends Stack {
     const targetOus = new CfnParameter(this, 'TargetOrganizationalUnitIds', {
       type: 'CommaDelimitedList',
       description: 'Organisational units (ou-… or the root r-…) whose accounts get the execution role',
+      // Checked per item (https://docs.aws.amazon.com/organizations/latest/APIReference/API_OrganizationalUnit.html, API_Root.html).
+      allowedPattern: ORGANIZATIONAL_UNIT_OR_ROOT_ID,
+      constraintDescription: 'a comma-separated list of OU IDs (ou-…) or the root ID (r-…)',
     });
 
     this.ruleFunction = new KmsKeyPolicyRuleFunction(this, 'RuleFunction', {

@@ -424,3 +424,12 @@ describe('without remediation principals', () => {
     bare.templates.organization.resourceCountIs('AWS::Lambda::Permission', 0);
   });
 });
+
+describe('CloudFormation parameters of the organisation stack', () => {
+  it('accept only OU IDs and the root ID as StackSet targets', () => {
+    const parameter = synth.templates.organization.toJSON().Parameters?.TargetOrganizationalUnitIds as { AllowedPattern: string };
+    const allowed = new RegExp(parameter.AllowedPattern);
+    expect(['ou-abcd-11111111', 'r-abcd'].filter((id) => allowed.test(id))).toEqual(['ou-abcd-11111111', 'r-abcd']);
+    expect(['o-a1b2c3d4e5', '111122223333', 'ou-abcd'].filter((id) => allowed.test(id))).toEqual([]);
+  });
+});
