@@ -1,6 +1,8 @@
 /** The conformance pack template itself: what Config accepts, and what the stacks rely on. */
 import { readFileSync } from 'node:fs';
 import { CONFORMANCE_PACK_MAX_BYTES, CONFORMANCE_PACK_TEMPLATE_PATH, loadConformancePackTemplate, packParameterDefinition } from '../../infra/conformance-pack';
+import { DEFAULT_RULE_NAME } from '../../infra/constructs/kms-key-policy-rule';
+import { REMEDIATION_DEFAULTS } from '../../infra/settings';
 import { RULE_PARAMETER_ENTRIES, type ParameterSpec } from '../../rule/parameter-spec';
 import { PARAMETER_NAMES, parseRuleParameters } from '../../rule/parameters';
 
@@ -78,6 +80,7 @@ describe('conformance-pack/kms-policy-guard-pack.yaml', () => {
 
   it('defines the custom rule on AWS::KMS::Key, change-triggered (incl. oversized items) and periodic', () => {
     const rule = resources.KmsPolicyGuardKeyPolicy;
+    expect(rule?.Properties.ConfigRuleName).toBe(DEFAULT_RULE_NAME);
     expect(rule?.Properties.Scope?.ComplianceResourceTypes).toEqual(['AWS::KMS::Key']);
     expect(rule?.Properties.Source?.Owner).toBe('CUSTOM_LAMBDA');
     expect(rule?.Properties.Source?.SourceIdentifier).toEqual({ Ref: 'KmsPolicyGuardFunctionArn' });
@@ -112,8 +115,11 @@ describe('conformance-pack/kms-policy-guard-pack.yaml', () => {
     expect(remediation?.Properties.Automatic).toEqual({ Ref: 'RemediationAutomatic' });
     expect(remediation?.Properties.MaximumAutomaticAttempts).toEqual({ Ref: 'RemediationMaximumAutomaticAttempts' });
     expect(remediation?.Properties.RetryAttemptSeconds).toEqual({ Ref: 'RemediationRetryAttemptSeconds' });
-    expect(parameters.RemediationAutomatic?.Default).toBe('false');
-    expect(parameters.RemediationDryRun?.Default).toBe('true');
+    // The same defaults as the CDK stacks and the remediation itself (DryRun).
+    expect(parameters.RemediationAutomatic?.Default).toBe(String(REMEDIATION_DEFAULTS.automatic));
+    expect(parameters.RemediationDryRun?.Default).toBe(String(REMEDIATION_DEFAULTS.dryRun));
+    expect(parameters.RemediationMaximumAutomaticAttempts?.Default).toBe(String(REMEDIATION_DEFAULTS.maximumAutomaticAttempts));
+    expect(parameters.RemediationRetryAttemptSeconds?.Default).toBe(String(REMEDIATION_DEFAULTS.retryAttemptSeconds));
     const params = remediation?.Properties.Parameters as Record<string, unknown>;
     // The key, DryRun and the automation role (automatic remediation needs AutomationAssumeRole); the
     // principals are fixed in the function, and the document accepts only the role it was deployed with.

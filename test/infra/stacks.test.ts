@@ -368,8 +368,45 @@ describe('remediation settings are validated at synth', () => {
     [{ remediationUsagePrincipalArns: 'arn:aws:iam::123456789012:role/*' }, /remediationUsagePrincipalArns: .*not an IAM role or user ARN/],
     [{ remediationAdminPrincipalArns: 'KeyAdmin' }, /remediationAdminPrincipalArns: "KeyAdmin" is not an IAM role or user ARN/],
     [{ remediationUsagePrincipalArns: [] }, /remediationUsagePrincipalArns is empty while remediationAdminPrincipalArns is set/],
+    [{ remediationMaximumAutomaticAttempts: '0' }, /remediationMaximumAutomaticAttempts: must be a whole number from 1 to 25 \(AWS Config's limit\), got 0/],
+    [{ remediationMaximumAutomaticAttempts: '26' }, /remediationMaximumAutomaticAttempts: must be a whole number from 1 to 25/],
+    [{ remediationRetryAttemptSeconds: '2678001' }, /remediationRetryAttemptSeconds: must be a whole number from 1 to 2678000/],
   ])('%p fails the synth', (override, message) => {
     expect(() => synthesize({ ...TEST_CONTEXT, ...override })).toThrow(message);
+  });
+
+  it.each([
+    [{ remediationAdminPrincipalArns: ADMIN_ARN }, /remediationUsagePrincipalArns is empty while remediationAdminPrincipalArns is set/],
+    [{ remediationUsagePrincipalArns: USAGE_ARN }, /remediationAdminPrincipalArns is empty while remediationUsagePrincipalArns is set/],
+  ])('only one principal list (%p) fails the synth naming the missing one', (context, message) => {
+    expect(() => synthesize({ 'aws:cdk:bundling-stacks': [], ...context })).toThrow(message);
+  });
+
+  it.each([
+    [{ remediationAutomatic: 'true' }, /remediationAutomatic given, but the remediation is not attached without remediationAdminPrincipalArns and remediationUsagePrincipalArns/],
+    [{ remediationDryRun: 'false', remediationRetryAttemptSeconds: '60' }, /remediationRetryAttemptSeconds, remediationDryRun given, but the remediation is not attached/],
+  ])('remediation options without the principal lists (%p) fail the synth instead of being dropped', (context, message) => {
+    expect(() => synthesize({ 'aws:cdk:bundling-stacks': [], ...context })).toThrow(message);
+  });
+
+  it('passes the remediation options given to both the rule stack and the pack', () => {
+    const custom = synthesize({ ...TEST_CONTEXT, remediationAutomatic: 'true', remediationMaximumAutomaticAttempts: '5', remediationRetryAttemptSeconds: '120', remediationDryRun: 'false' });
+    custom.templates.rule.hasResourceProperties('AWS::Config::RemediationConfiguration', {
+      Automatic: true,
+      MaximumAutomaticAttempts: 5,
+      RetryAttemptSeconds: 120,
+      Parameters: Match.objectLike({ DryRun: { StaticValue: { Values: ['false'] } } }),
+    });
+    const pack = Object.values(custom.templates.pack.findResources('AWS::Config::ConformancePack'))[0] as {
+      Properties: { ConformancePackInputParameters: { ParameterName: string; ParameterValue: unknown }[] };
+    };
+    const params = pack.Properties.ConformancePackInputParameters;
+    expect(['RemediationAutomatic', 'RemediationMaximumAutomaticAttempts', 'RemediationRetryAttemptSeconds', 'RemediationDryRun'].map((n) => parameterValue(params, n))).toEqual([
+      'true',
+      '5',
+      '120',
+      'false',
+    ]);
   });
 
   it.each([
