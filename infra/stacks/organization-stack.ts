@@ -34,10 +34,10 @@ export interface KmsPolicyGuardOrganizationStackProps extends StackProps {
    */
   readonly organizationId?: string;
   /**
-   * Accounts whose Config rules may invoke the central function (one `lambda:InvokeFunction` permission each).
-   * @default - none: no member account can invoke the function yet
+   * Accounts whose Config rules may invoke the central function (one `lambda:InvokeFunction` permission each);
+   * at least one. An account left out gets the pack's rule, but Config there cannot invoke the function.
    */
-  readonly memberAccountIds?: readonly string[];
+  readonly memberAccountIds: readonly string[];
   /**
    * Accounts the organisation conformance pack leaves out.
    * @default - none
@@ -87,13 +87,19 @@ export class KmsPolicyGuardOrganizationStack extends Stack {
   readonly aggregator: config.CfnConfigurationAggregator;
   readonly invokePermissions: lambda.CfnPermission[];
 
-  constructor(scope: Construct, id: string, props: KmsPolicyGuardOrganizationStackProps = {}) {
+  constructor(scope: Construct, id: string, props: KmsPolicyGuardOrganizationStackProps) {
     super(scope, id, {
       description: 'kms-policy-guard: organisation roll-out (central rule function, conformance pack, aggregator)',
       ...props,
     });
     const executionRoleName = props.executionRoleName ?? DEFAULT_EXECUTION_ROLE_NAME;
-    const memberAccountIds = props.memberAccountIds ?? [];
+    const memberAccountIds = props.memberAccountIds;
+    if (memberAccountIds.length === 0) {
+      throw new Error(
+        'memberAccountIds is empty: Config in a member account can invoke the central function only with a Lambda permission ' +
+          'for that account, so without any the organisation conformance pack would fail in every account; list the member accounts',
+      );
+    }
     const excludedAccountIds = props.excludedAccountIds ?? [];
     checkAccountIds('memberAccountIds', memberAccountIds);
     checkAccountIds('excludedAccountIds', excludedAccountIds);

@@ -458,7 +458,32 @@ describe('without remediation principals', () => {
     };
     expect(pack.Properties.ConformancePackInputParameters.map((p) => p.ParameterName)).toEqual(['KmsPolicyGuardFunctionArn']);
     bare.templates.rule.hasResourceProperties('AWS::Config::ConfigRule', { InputParameters: Match.absent() });
-    bare.templates.organization.resourceCountIs('AWS::Lambda::Permission', 0);
+  });
+});
+
+describe('the organisation stack needs its member accounts', () => {
+  it('is not built without memberAccountIds, so plain cdk synth gives the single-account stacks only', () => {
+    const bare = synthesize({ 'aws:cdk:bundling-stacks': [] });
+    expect(bare.organizationStack).toBeUndefined();
+    expect(bare.app.node.children.map((c) => c.node.id).filter((id) => id.startsWith('KmsPolicyGuard'))).toEqual([
+      'KmsPolicyGuardRule',
+      'KmsPolicyGuardConformancePack',
+    ]);
+  });
+
+  it.each([
+    [{ executionRoleName: 'Audit' }, /executionRoleName given without memberAccountIds/],
+    [{ organizationId: 'o-a1b2c3d4e5', stackSetCallAs: 'SELF' }, /organizationId, stackSetCallAs given without memberAccountIds: .*add -c memberAccountIds=/],
+    [{ excludedAccountIds: '444455556666' }, /excludedAccountIds given without memberAccountIds/],
+  ])('refuses organisation settings without memberAccountIds (%p)', (context, message) => {
+    expect(() => synthesize({ 'aws:cdk:bundling-stacks': [], ...context })).toThrow(message);
+  });
+
+  it('refuses an empty member account list when built as a construct', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    expect(() => new KmsPolicyGuardOrganizationStack(app, 'NoMembers', { memberAccountIds: [] })).toThrow(
+      /memberAccountIds is empty: Config in a member account can invoke the central function only with a Lambda permission/,
+    );
   });
 });
 
