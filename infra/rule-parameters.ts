@@ -3,7 +3,7 @@
  * stores. Names, defaults and validation come from the rule's own spec (rule/parameter-spec.ts): a value the
  * rule would refuse at every invocation fails `cdk synth` instead, with the rule's message.
  */
-import { Token } from 'aws-cdk-lib';
+import { Token, Tokenization } from 'aws-cdk-lib';
 import type { CheckId, Severity } from '../engine';
 import { InvalidParameterError } from '../rule/errors';
 import { RULE_PARAMETER_ENTRIES, type ParameterName, type ParameterSpec, type RuleParameterKey } from '../rule/parameter-spec';
@@ -61,9 +61,10 @@ const propsMatchRule: SameKeys<KmsPolicyGuardRuleParameters, RuleParameters> &
   (Required<RuleParameters> extends Required<KmsPolicyGuardRuleParameters> ? true : false) = true;
 void propsMatchRule;
 
-/** A prop value as Config stores it: lists comma-separated, the rest as text. */
+/** A prop value as Config stores it: lists comma-separated, the rest as text (a number token as a string token). */
 function propText(value: KmsPolicyGuardRuleParameters[RuleParameterKey]): string {
-  return Array.isArray(value) ? value.join(',') : String(value);
+  if (Array.isArray(value)) return value.join(',');
+  return typeof value === 'number' ? Tokenization.stringifyNumber(value) : String(value);
 }
 
 /**

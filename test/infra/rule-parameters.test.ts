@@ -1,5 +1,7 @@
 /** Rule parameters given to the CDK app are checked at synth by the rule's own parser, with its messages. */
-import { App } from 'aws-cdk-lib';
+import { App, CfnParameter, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { KmsKeyPolicyRule } from '../../infra/constructs/kms-key-policy-rule';
 import { KmsPolicyGuardRuleStack } from '../../infra/stacks/rule-stack';
 import { synthesize } from './app-fixture';
 
@@ -21,6 +23,23 @@ describe('rule parameters as construct props', () => {
   it('names the construct whose props are wrong', () => {
     const app = new App({ context: BARE });
     expect(() => new KmsPolicyGuardRuleStack(app, 'Bad', { rule: { minimumSeverity: 'severe' as never } })).toThrow(/^Bad\/KeyPolicyRule: /);
+  });
+});
+
+describe('rule parameters known only at deploy time', () => {
+  it('are passed through unchecked (the rule checks them at run time)', () => {
+    const stack = new Stack(new App({ context: BARE }), 'Tokens');
+    const severity = new CfnParameter(stack, 'Severity', { type: 'String' });
+    const rate = new CfnParameter(stack, 'Rate', { type: 'Number' });
+    new KmsKeyPolicyRule(stack, 'Rule', { minimumSeverity: severity.valueAsString as never, maxRequestsPerSecond: rate.valueAsNumber });
+    Template.fromStack(stack).hasResourceProperties('AWS::Config::ConfigRule', {
+      InputParameters: { MinimumSeverity: { Ref: 'Severity' }, MaxRequestsPerSecond: { Ref: 'Rate' } },
+    });
+  });
+
+  it('still checks the values given as plain numbers', () => {
+    const stack = new Stack(new App({ context: BARE }), 'Numbers');
+    expect(() => new KmsKeyPolicyRule(stack, 'Rule', { maxRequestsPerSecond: 0.5 })).toThrow(/MaxRequestsPerSecond: must be a number/);
   });
 });
 
