@@ -4,10 +4,9 @@
  */
 import * as config from 'aws-cdk-lib/aws-config';
 import type { Node } from 'constructs';
-import { InvalidParameterError } from '../rule/errors';
-import { RULE_PARAMETER_SPEC, type RuleParameterKey } from '../rule/parameter-spec';
+import type { RuleParameterKey } from '../rule/parameter-spec';
 import { isUnsetParameterValue, type RuleParameters } from '../rule/parameters';
-import type { KmsPolicyGuardRuleParameters } from './rule-parameters';
+import { parseRuleParameterAt, type KmsPolicyGuardRuleParameters } from './rule-parameters';
 import type { RemediationSettings } from './settings';
 
 export interface AppSettings {
@@ -38,13 +37,7 @@ function list(node: Node, key: string): string[] | undefined {
  */
 function ruleParameter<K extends RuleParameterKey>(node: Node, key: K): RuleParameters[K] | undefined {
   const value: unknown = node.tryGetContext(key);
-  if (isUnsetParameterValue(value)) return undefined;
-  try {
-    return RULE_PARAMETER_SPEC[key].parse(value) as RuleParameters[K];
-  } catch (error) {
-    if (error instanceof InvalidParameterError) throw new Error(`context ${key}: ${error.message}`, { cause: error });
-    throw error;
-  }
+  return isUnsetParameterValue(value) ? undefined : parseRuleParameterAt(key, value, `context ${key}`);
 }
 
 function text(node: Node, key: string): string | undefined {

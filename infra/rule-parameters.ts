@@ -6,7 +6,7 @@
 import { Token, Tokenization } from 'aws-cdk-lib';
 import type { CheckId, Severity } from '../engine';
 import { InvalidParameterError } from '../rule/errors';
-import { RULE_PARAMETER_ENTRIES, type ParameterName, type ParameterSpec, type RuleParameterKey } from '../rule/parameter-spec';
+import { RULE_PARAMETER_ENTRIES, RULE_PARAMETER_SPEC, type ParameterName, type ParameterSpec, type RuleParameterKey } from '../rule/parameter-spec';
 import type { RuleParameters } from '../rule/parameters';
 
 /** Typed rule parameters. Every one is optional; the rule's own defaults apply when unset. */
@@ -67,18 +67,24 @@ function propText(value: KmsPolicyGuardRuleParameters[RuleParameterKey]): string
   return typeof value === 'number' ? Tokenization.stringifyNumber(value) : String(value);
 }
 
-/**
- * The value as the rule reads it, parsed and written back (`HIGH` → `high`), or unchanged when it holds a
- * token only known at deploy time. Throws `<where>: invalid rule parameter <Name>: …` with the rule's message.
- */
-function ruleParameterText(spec: ParameterSpec<unknown>, text: string, where: string): string {
-  if (Token.isUnresolved(text)) return text;
+/** The rule's own parse of one parameter; its InvalidParameterError comes back prefixed with `where`. */
+export function parseRuleParameterAt<K extends RuleParameterKey>(key: K, value: unknown, where: string): RuleParameters[K] {
   try {
-    return spec.format(spec.parse(text));
+    return RULE_PARAMETER_SPEC[key].parse(value) as RuleParameters[K];
   } catch (error) {
     if (error instanceof InvalidParameterError) throw new Error(`${where}: ${error.message}`, { cause: error });
     throw error;
   }
+}
+
+/**
+ * The value as the rule reads it, parsed and written back (`HIGH` → `high`), or unchanged when it holds a
+ * token only known at deploy time. Throws `<where>: invalid rule parameter <Name>: …` with the rule's message.
+ */
+function ruleParameterText(key: RuleParameterKey, text: string, where: string): string {
+  if (Token.isUnresolved(text)) return text;
+  const spec = RULE_PARAMETER_SPEC[key] as ParameterSpec<unknown>;
+  return spec.format(parseRuleParameterAt(key, text, where));
 }
 
 /**
@@ -92,7 +98,7 @@ export function ruleInputParameters(params: KmsPolicyGuardRuleParameters, where:
     if (value === undefined) continue;
     const text = propText(value);
     if (text.trim() === '') continue;
-    out[spec.name] = ruleParameterText(spec as ParameterSpec<unknown>, text, where);
+    out[spec.name] = ruleParameterText(key, text, where);
   }
   return out;
 }
