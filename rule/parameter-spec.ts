@@ -268,8 +268,12 @@ function roleNameProblem(role: string): string | undefined {
   return undefined;
 }
 
-/** Tag keys: https://docs.aws.amazon.com/kms/latest/APIReference/API_Tag.html (\p{…} classes mean the same in JavaScript's `u` mode and Java). */
-const TAG_KEY_PATTERN = '[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]{1,128}';
+/**
+ * Tag keys: https://docs.aws.amazon.com/kms/latest/APIReference/API_Tag.html (\p{…} classes mean the same in
+ * JavaScript's `u` mode and Java). The rule trims the value first; the lookarounds make the pack's pattern
+ * refuse what trimming would change (" " alone would pass the class but be empty to the rule).
+ */
+const TAG_KEY_PATTERN = '(?!\\p{Z})[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]{1,128}(?<!\\p{Z})';
 
 /**
  * Bounds of MaxRequestsPerSecond. Below 1 request per second a sweep cannot get through even a few hundred keys

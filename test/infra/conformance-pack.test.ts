@@ -1,5 +1,6 @@
 /** The conformance pack template itself: what Config accepts, and what the stacks rely on. */
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { CONFORMANCE_PACK_MAX_BYTES, CONFORMANCE_PACK_TEMPLATE_PATH, loadConformancePackTemplate, packParameterDefinition } from '../../infra/conformance-pack';
 import { DEFAULT_RULE_NAME } from '../../infra/constructs/kms-key-policy-rule';
 import { REMEDIATION_DEFAULTS } from '../../infra/settings';
@@ -27,7 +28,7 @@ const SAMPLES: Record<string, { accepted: string[]; refused: string[] }> = {
   MinimumSeverity: { accepted: ['critical', 'info'], refused: ['HIGHEST', 'severe'] },
   DisabledChecks: { accepted: ['PUBLIC_ACCESS', 'ALLOW_WITH_NEGATION,UNSCOPED_SERVICE_PRINCIPAL'], refused: ['PUBLIC_ACESS', 'INVALID_POLICY', 'PUBLIC_ACCESS,INVALID_POLICY'] },
   IncludeAwsManagedKeys: { accepted: ['true', 'false'], refused: ['yes', '1'] },
-  ExemptionTagKey: { accepted: ['security:exemption', 'Ausnahme-Grund', 'a b'], refused: ['x'.repeat(129), 'bad|key'] },
+  ExemptionTagKey: { accepted: ['security:exemption', 'Ausnahme-Grund', 'a b'], refused: ['x'.repeat(129), 'bad|key', ' '] },
   MaxRequestsPerSecond: { accepted: ['1', '12.5', '999.99', '1000', '1000.0'], refused: ['0', '0.5', '1000.5', '1001', '5000', '-5', 'fast', 'Infinity'] },
   ExecutionRoleName: { accepted: ['KmsPolicyGuardExecutionRole', 'audit/KmsPolicyGuardAudit'], refused: ['role name with spaces', 'arn:aws:iam::123456789012:role/Audit', 'n'.repeat(65)] },
 };
@@ -76,6 +77,22 @@ describe('conformance-pack/kms-policy-guard-pack.yaml', () => {
     for (const value of samples?.refused ?? []) {
       expect({ value, rule: ruleAccepts(name, value), pack: packAllows(name, value) }).toEqual({ value, rule: false, pack: false });
     }
+  });
+
+  it.each(ruleParameterSpecs)('allows for %s nothing the rule refuses (generated values built from the pattern)', (name, spec) => {
+    // Values made of the pattern's own pieces (and of things it must refuse), so matches are frequent.
+    const samples = SAMPLES[name] ?? { accepted: [], refused: [] };
+    const pieces = ['1', '0', '9', '12', 'a', 'Z', 'o-', 'ou-', ',', ' ', '.', '/', ':', '-', '_', '@', '|', 'é', '5'.repeat(12), ...samples.accepted, ...samples.refused];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 6 }), (parts) => {
+        const value = parts.join('');
+        if (!packAllows(name, value)) return;
+        // The pattern states no path length; the rule refuses a path over 512 characters (docs: config-rule.md).
+        if (spec.name === 'ExecutionRoleName' && value.length > 512) return;
+        expect({ value, rule: ruleAccepts(name, value) }).toEqual({ value, rule: true });
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('defines the custom rule on AWS::KMS::Key, change-triggered (incl. oversized items) and periodic', () => {
