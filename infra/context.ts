@@ -63,7 +63,8 @@ function int(node: Node, key: string): number | undefined {
   return Number(value);
 }
 
-const FREQUENCIES: Record<string, config.MaximumExecutionFrequency> = {
+/** The schedule names the pack's KmsPolicyGuardMaximumExecutionFrequency allows (a test holds them equal). */
+export const EXECUTION_FREQUENCIES: Record<string, config.MaximumExecutionFrequency> = {
   One_Hour: config.MaximumExecutionFrequency.ONE_HOUR,
   Three_Hours: config.MaximumExecutionFrequency.THREE_HOURS,
   Six_Hours: config.MaximumExecutionFrequency.SIX_HOURS,
@@ -73,9 +74,9 @@ const FREQUENCIES: Record<string, config.MaximumExecutionFrequency> = {
 
 export function readAppSettings(node: Node): AppSettings {
   const frequencyName = text(node, 'maximumExecutionFrequency');
-  const frequency = frequencyName === undefined ? undefined : FREQUENCIES[frequencyName];
+  const frequency = frequencyName === undefined ? undefined : EXECUTION_FREQUENCIES[frequencyName];
   if (frequencyName !== undefined && frequency === undefined) {
-    throw new Error(`context maximumExecutionFrequency must be one of ${Object.keys(FREQUENCIES).join(', ')}`);
+    throw new Error(`context maximumExecutionFrequency must be one of ${Object.keys(EXECUTION_FREQUENCIES).join(', ')}`);
   }
   const callAs = text(node, 'stackSetCallAs');
   if (callAs !== undefined && callAs !== 'DELEGATED_ADMIN' && callAs !== 'SELF') {

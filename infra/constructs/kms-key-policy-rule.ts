@@ -185,7 +185,10 @@ export interface KmsKeyPolicyRuleProps extends KmsPolicyGuardRuleParameters {
   readonly timeout?: Duration;
 }
 
+/** The rule's name, also in conformance-pack/kms-policy-guard-pack.yaml (a test holds them equal). */
 export const DEFAULT_RULE_NAME = 'kms-policy-guard-key-policy';
+/** How often the periodic sweep runs unless told otherwise; the pack's default too (a test holds them equal). */
+export const DEFAULT_MAXIMUM_EXECUTION_FREQUENCY = config.MaximumExecutionFrequency.TWENTY_FOUR_HOURS;
 
 /**
  * The kms-policy-guard AWS Config custom rule: a Lambda function evaluating `AWS::KMS::Key` configuration
@@ -210,7 +213,7 @@ export class KmsKeyPolicyRule extends Construct {
       lambdaFunction: this.ruleFunction.function,
       configurationChanges: true,
       periodic: true,
-      maximumExecutionFrequency: props.maximumExecutionFrequency ?? config.MaximumExecutionFrequency.TWENTY_FOUR_HOURS,
+      maximumExecutionFrequency: props.maximumExecutionFrequency ?? DEFAULT_MAXIMUM_EXECUTION_FREQUENCY,
       ruleScope: config.RuleScope.fromResources([config.ResourceType.KMS_KEY]),
       ...(Object.keys(inputParameters).length > 0 ? { inputParameters } : {}),
     });

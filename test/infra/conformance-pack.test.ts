@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { CONFORMANCE_PACK_MAX_BYTES, CONFORMANCE_PACK_TEMPLATE_PATH, loadConformancePackTemplate, packParameterDefinition } from '../../infra/conformance-pack';
-import { DEFAULT_RULE_NAME } from '../../infra/constructs/kms-key-policy-rule';
+import { DEFAULT_MAXIMUM_EXECUTION_FREQUENCY, DEFAULT_RULE_NAME } from '../../infra/constructs/kms-key-policy-rule';
+import { EXECUTION_FREQUENCIES } from '../../infra/context';
 import { REMEDIATION_DEFAULTS } from '../../infra/settings';
 import { RULE_PARAMETER_ENTRIES, type ParameterSpec } from '../../rule/parameter-spec';
 import { PARAMETER_NAMES, parseRuleParameters } from '../../rule/parameters';
@@ -93,6 +94,12 @@ describe('conformance-pack/kms-policy-guard-pack.yaml', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('offers the schedules the CDK app accepts, with the same default as the rule construct', () => {
+    const frequency = parameters.KmsPolicyGuardMaximumExecutionFrequency;
+    expect(frequency?.AllowedValues).toEqual(Object.values(EXECUTION_FREQUENCIES));
+    expect(frequency?.Default).toBe(DEFAULT_MAXIMUM_EXECUTION_FREQUENCY);
   });
 
   it('defines the custom rule on AWS::KMS::Key, change-triggered (incl. oversized items) and periodic', () => {
