@@ -58,7 +58,7 @@ function defaultRuleParameters(): RuleParameters {
 }
 
 /** Only the parameters `raw` sets (empty values count as unset), parsed; throws InvalidParameterError. */
-export function parseGivenRuleParameters(raw: Record<string, unknown>): Partial<RuleParameters> {
+function parseGivenRuleParameters(raw: Record<string, unknown>): Partial<RuleParameters> {
   const given: Partial<Record<RuleParameterKey, unknown>> = {};
   for (const [name, value] of Object.entries(raw)) {
     const key = keyOf(name);
