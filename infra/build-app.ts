@@ -1,6 +1,6 @@
 import { Validations, type App } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { readAppSettings } from './context';
+import { readAppSettings, type AppSettings } from './context';
 import { KmsPolicyGuardConformancePackStack } from './stacks/conformance-pack-stack';
 import { KmsPolicyGuardOrganizationStack } from './stacks/organization-stack';
 import { KmsPolicyGuardRuleStack } from './stacks/rule-stack';
@@ -8,10 +8,36 @@ import { KmsPolicyGuardRuleStack } from './stacks/rule-stack';
 export interface KmsPolicyGuardApp {
   readonly ruleStack: KmsPolicyGuardRuleStack;
   readonly conformancePackStack: KmsPolicyGuardConformancePackStack;
-  readonly organizationStack: KmsPolicyGuardOrganizationStack;
+  /** Only with `memberAccountIds`: without them no member account's Config could invoke the central function. */
+  readonly organizationStack?: KmsPolicyGuardOrganizationStack;
 }
 
-/** The three stacks, configured from the app's context, with cdk-nag AwsSolutions checks. */
+/** Settings that only the organisation stack reads, by context key. */
+const ORGANIZATION_SETTINGS = ['executionRoleName', 'organizationId', 'excludedAccountIds', 'stackSetCallAs'] as const;
+
+/**
+ * The organisation stack is built only once its member accounts are known. Its other settings without them
+ * mean someone is setting it up and forgot the accounts: that fails the synth rather than leaving the stack out.
+ */
+function organizationStackWanted(settings: AppSettings): boolean {
+  if (settings.memberAccountIds.length > 0) return true;
+  const given = ORGANIZATION_SETTINGS.filter((key) => {
+    const value = settings[key];
+    return Array.isArray(value) ? value.length > 0 : value !== undefined;
+  });
+  if (given.length > 0) {
+    throw new Error(
+      `${given.join(', ')} given without memberAccountIds: the organisation stack (KmsPolicyGuardOrganization) is built only with ` +
+        'the accounts whose Config may invoke the central function; add -c memberAccountIds=111111111111,222222222222',
+    );
+  }
+  return false;
+}
+
+/**
+ * The stacks, configured from the app's context, with cdk-nag AwsSolutions checks: the single-account rule and
+ * conformance pack stacks always, the organisation stack once `memberAccountIds` is set.
+ */
 export function buildApp(app: App): KmsPolicyGuardApp {
   const settings = readAppSettings(app.node);
   const env = { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION };
@@ -27,16 +53,18 @@ export function buildApp(app: App): KmsPolicyGuardApp {
     maximumExecutionFrequency: settings.maximumExecutionFrequency,
     remediation: settings.remediation,
   });
-  const organizationStack = new KmsPolicyGuardOrganizationStack(app, 'KmsPolicyGuardOrganization', {
-    env,
-    ruleParameters: settings.ruleParameters,
-    maximumExecutionFrequency: settings.maximumExecutionFrequency,
-    executionRoleName: settings.executionRoleName,
-    organizationId: settings.organizationId,
-    memberAccountIds: settings.memberAccountIds,
-    excludedAccountIds: settings.excludedAccountIds,
-    stackSetCallAs: settings.stackSetCallAs,
-  });
+  const organizationStack = organizationStackWanted(settings)
+    ? new KmsPolicyGuardOrganizationStack(app, 'KmsPolicyGuardOrganization', {
+        env,
+        ruleParameters: settings.ruleParameters,
+        maximumExecutionFrequency: settings.maximumExecutionFrequency,
+        executionRoleName: settings.executionRoleName,
+        organizationId: settings.organizationId,
+        memberAccountIds: settings.memberAccountIds,
+        excludedAccountIds: settings.excludedAccountIds,
+        stackSetCallAs: settings.stackSetCallAs,
+      })
+    : undefined;
 
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { ruleStack, conformancePackStack, organizationStack };

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
+import type { ParameterSpec } from '../rule/parameter-spec';
 import { PROJECT_ROOT } from './constructs/guard-function';
 
 export const CONFORMANCE_PACK_TEMPLATE_PATH = path.join(PROJECT_ROOT, 'conformance-pack', 'kms-policy-guard-pack.yaml');
@@ -49,4 +50,20 @@ export function packInputParameters(
     if (parameterValue !== undefined) out.push({ parameterName, parameterValue });
   }
   return out;
+}
+
+/** A rule parameter as the pack declares it: a String, empty by default (the rule's own default applies). */
+export interface PackParameterDefinition {
+  readonly Type: 'String';
+  readonly Default: '';
+  readonly AllowedValues?: readonly string[];
+  readonly AllowedPattern?: string;
+  readonly Description: string;
+}
+
+/** The pack's declaration of a rule parameter, derived from the rule's spec (a test holds the YAML to it). */
+export function packParameterDefinition(spec: ParameterSpec<unknown>): PackParameterDefinition {
+  const constraint =
+    'allowedValues' in spec.constraint ? { AllowedValues: spec.constraint.allowedValues } : { AllowedPattern: spec.constraint.allowedPattern };
+  return { Type: 'String', Default: '', ...constraint, Description: spec.description };
 }

@@ -4,7 +4,9 @@
  */
 import * as config from 'aws-cdk-lib/aws-config';
 import type { Node } from 'constructs';
-import type { KmsPolicyGuardRuleParameters } from './rule-parameters';
+import type { RuleParameterKey } from '../rule/parameter-spec';
+import { isUnsetParameterValue, type RuleParameters } from '../rule/parameters';
+import { parseRuleParameterAt, type KmsPolicyGuardRuleParameters } from './rule-parameters';
 import type { RemediationSettings } from './settings';
 
 export interface AppSettings {
@@ -27,6 +29,15 @@ function list(node: Node, key: string): string[] | undefined {
   }
   const trimmed = items.map((s) => s.trim()).filter((s) => s !== '');
   return trimmed.length > 0 ? trimmed : undefined;
+}
+
+/**
+ * A rule parameter from context (key = the prop's name), parsed by the rule's own parser: `-c` gives strings,
+ * cdk.json may give arrays, numbers and booleans; the rule accepts all of them and says what is wrong.
+ */
+function ruleParameter<K extends RuleParameterKey>(node: Node, key: K): RuleParameters[K] | undefined {
+  const value: unknown = node.tryGetContext(key);
+  return isUnsetParameterValue(value) ? undefined : parseRuleParameterAt(key, value, `context ${key}`);
 }
 
 function text(node: Node, key: string): string | undefined {
@@ -52,7 +63,8 @@ function int(node: Node, key: string): number | undefined {
   return Number(value);
 }
 
-const FREQUENCIES: Record<string, config.MaximumExecutionFrequency> = {
+/** The schedule names the pack's KmsPolicyGuardMaximumExecutionFrequency allows (a test holds them equal). */
+export const EXECUTION_FREQUENCIES: Record<string, config.MaximumExecutionFrequency> = {
   One_Hour: config.MaximumExecutionFrequency.ONE_HOUR,
   Three_Hours: config.MaximumExecutionFrequency.THREE_HOURS,
   Six_Hours: config.MaximumExecutionFrequency.SIX_HOURS,
@@ -62,9 +74,9 @@ const FREQUENCIES: Record<string, config.MaximumExecutionFrequency> = {
 
 export function readAppSettings(node: Node): AppSettings {
   const frequencyName = text(node, 'maximumExecutionFrequency');
-  const frequency = frequencyName === undefined ? undefined : FREQUENCIES[frequencyName];
+  const frequency = frequencyName === undefined ? undefined : EXECUTION_FREQUENCIES[frequencyName];
   if (frequencyName !== undefined && frequency === undefined) {
-    throw new Error(`context maximumExecutionFrequency must be one of ${Object.keys(FREQUENCIES).join(', ')}`);
+    throw new Error(`context maximumExecutionFrequency must be one of ${Object.keys(EXECUTION_FREQUENCIES).join(', ')}`);
   }
   const callAs = text(node, 'stackSetCallAs');
   if (callAs !== undefined && callAs !== 'DELEGATED_ADMIN' && callAs !== 'SELF') {
@@ -72,13 +84,13 @@ export function readAppSettings(node: Node): AppSettings {
   }
   return {
     ruleParameters: {
-      trustedAccountIds: list(node, 'trustedAccountIds'),
-      trustedOrgIds: list(node, 'trustedOrgIds'),
-      minimumSeverity: text(node, 'minimumSeverity'),
-      disabledChecks: list(node, 'disabledChecks'),
-      includeAwsManagedKeys: bool(node, 'includeAwsManagedKeys'),
-      exemptionTagKey: text(node, 'exemptionTagKey'),
-      maxRequestsPerSecond: int(node, 'maxRequestsPerSecond'),
+      trustedAccountIds: ruleParameter(node, 'trustedAccountIds'),
+      trustedOrgIds: ruleParameter(node, 'trustedOrgIds'),
+      minimumSeverity: ruleParameter(node, 'minimumSeverity'),
+      disabledChecks: ruleParameter(node, 'disabledChecks'),
+      includeAwsManagedKeys: ruleParameter(node, 'includeAwsManagedKeys'),
+      exemptionTagKey: ruleParameter(node, 'exemptionTagKey'),
+      maxRequestsPerSecond: ruleParameter(node, 'maxRequestsPerSecond'),
     },
     maximumExecutionFrequency: frequency,
     remediation: {
@@ -91,7 +103,7 @@ export function readAppSettings(node: Node): AppSettings {
     },
     memberAccountIds: list(node, 'memberAccountIds') ?? [],
     excludedAccountIds: list(node, 'excludedAccountIds') ?? [],
-    executionRoleName: text(node, 'executionRoleName'),
+    executionRoleName: ruleParameter(node, 'executionRoleName'),
     organizationId: text(node, 'organizationId'),
     stackSetCallAs: callAs,
   };

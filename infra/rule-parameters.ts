@@ -1,7 +1,13 @@
 /**
- * The Config rule's input parameters as typed construct props, and their conversion to the string map
- * Config stores. Names match rule/parameters.ts; unset values are left out (never sent as "").
+ * The Config rule's input parameters as typed construct props, and their conversion to the string map Config
+ * stores. Names, defaults and validation come from the rule's own spec (rule/parameter-spec.ts): a value the
+ * rule would refuse at every invocation fails `cdk synth` instead, with the rule's message.
  */
+import { Token, Tokenization } from 'aws-cdk-lib';
+import type { CheckId, Severity } from '../engine';
+import { InvalidParameterError } from '../rule/errors';
+import { RULE_PARAMETER_ENTRIES, RULE_PARAMETER_SPEC, type ParameterName, type ParameterSpec, type RuleParameterKey } from '../rule/parameter-spec';
+import type { RuleParameters } from '../rule/parameters';
 
 /** Typed rule parameters. Every one is optional; the rule's own defaults apply when unset. */
 export interface KmsPolicyGuardRuleParameters {
@@ -16,15 +22,15 @@ export interface KmsPolicyGuardRuleParameters {
    */
   readonly trustedOrgIds?: readonly string[];
   /**
-   * Findings below this severity do not make a key NON_COMPLIANT (`critical`, `high`, `medium`, `low`, `info`).
+   * Findings below this severity do not make a key NON_COMPLIANT.
    * @default - the rule's default, `low`
    */
-  readonly minimumSeverity?: string;
+  readonly minimumSeverity?: Severity;
   /**
-   * Check ids to ignore (INVALID_POLICY cannot be disabled).
+   * Checks to ignore (INVALID_POLICY cannot be disabled).
    * @default - every check runs
    */
-  readonly disabledChecks?: readonly string[];
+  readonly disabledChecks?: readonly CheckId[];
   /**
    * Evaluate AWS managed keys (alias/aws/…) instead of reporting them NOT_APPLICABLE.
    * @default false
@@ -36,7 +42,7 @@ export interface KmsPolicyGuardRuleParameters {
    */
   readonly exemptionTagKey?: string;
   /**
-   * Cap on KMS requests per second during a periodic sweep, from 1 to 1000 (the rule refuses other values).
+   * Cap on KMS requests per second during a periodic sweep, from 1 to 1000, decimals allowed.
    * @default - the rule's default, 50
    */
   readonly maxRequestsPerSecond?: number;
@@ -49,29 +55,50 @@ export interface KmsPolicyGuardRuleParameters {
   readonly executionRoleName?: string;
 }
 
-/** Rule parameter names, as Config stores them, keyed by prop. */
-export const RULE_PARAMETER_NAMES = {
-  trustedAccountIds: 'TrustedAccountIds',
-  trustedOrgIds: 'TrustedOrgIds',
-  minimumSeverity: 'MinimumSeverity',
-  disabledChecks: 'DisabledChecks',
-  includeAwsManagedKeys: 'IncludeAwsManagedKeys',
-  exemptionTagKey: 'ExemptionTagKey',
-  maxRequestsPerSecond: 'MaxRequestsPerSecond',
-  executionRoleName: 'ExecutionRoleName',
-} as const satisfies Record<keyof KmsPolicyGuardRuleParameters, string>;
+// The props are the rule's fields, each accepting what the rule parses into: a drift is a compile error.
+type SameKeys<A, B> = [keyof A] extends [keyof B] ? ([keyof B] extends [keyof A] ? true : false) : false;
+const propsMatchRule: SameKeys<KmsPolicyGuardRuleParameters, RuleParameters> &
+  (Required<RuleParameters> extends Required<KmsPolicyGuardRuleParameters> ? true : false) = true;
+void propsMatchRule;
 
-export type RuleParameterName = (typeof RULE_PARAMETER_NAMES)[keyof typeof RULE_PARAMETER_NAMES];
+/** A prop value as Config stores it: lists comma-separated, the rest as text (a number token as a string token). */
+function propText(value: KmsPolicyGuardRuleParameters[RuleParameterKey]): string {
+  if (Array.isArray(value)) return value.join(',');
+  return typeof value === 'number' ? Tokenization.stringifyNumber(value) : String(value);
+}
 
-/** Config input parameters (all strings, lists comma-separated), leaving out every unset or empty value. */
-export function toInputParameters(params: KmsPolicyGuardRuleParameters): Partial<Record<RuleParameterName, string>> {
-  const out: Partial<Record<RuleParameterName, string>> = {};
-  for (const key of Object.keys(RULE_PARAMETER_NAMES) as (keyof KmsPolicyGuardRuleParameters)[]) {
+/** The rule's own parse of one parameter; its InvalidParameterError comes back prefixed with `where`. */
+export function parseRuleParameterAt<K extends RuleParameterKey>(key: K, value: unknown, where: string): RuleParameters[K] {
+  try {
+    return RULE_PARAMETER_SPEC[key].parse(value) as RuleParameters[K];
+  } catch (error) {
+    if (error instanceof InvalidParameterError) throw new Error(`${where}: ${error.message}`, { cause: error });
+    throw error;
+  }
+}
+
+/**
+ * The value as the rule reads it, parsed and written back (`HIGH` → `high`), or unchanged when it holds a
+ * token only known at deploy time. Throws `<where>: invalid rule parameter <Name>: …` with the rule's message.
+ */
+function ruleParameterText(key: RuleParameterKey, text: string, where: string): string {
+  if (Token.isUnresolved(text)) return text;
+  const spec = RULE_PARAMETER_SPEC[key] as ParameterSpec<unknown>;
+  return spec.format(parseRuleParameterAt(key, text, where));
+}
+
+/**
+ * Config input parameters (all strings, lists comma-separated), leaving out every unset or empty value, each
+ * validated by the rule's parser. `where` (a construct path, a context key) starts the error message.
+ */
+export function ruleInputParameters(params: KmsPolicyGuardRuleParameters, where: string): Partial<Record<ParameterName, string>> {
+  const out: Partial<Record<ParameterName, string>> = {};
+  for (const [key, spec] of RULE_PARAMETER_ENTRIES) {
     const value = params[key];
     if (value === undefined) continue;
-    const text = Array.isArray(value) ? value.join(',') : String(value);
+    const text = propText(value);
     if (text.trim() === '') continue;
-    out[RULE_PARAMETER_NAMES[key]] = text;
+    out[spec.name] = ruleParameterText(key, text, where);
   }
   return out;
 }

@@ -2,7 +2,8 @@
  * Settings shared by the stacks, and their translation into conformance pack parameters.
  */
 import type * as config from 'aws-cdk-lib/aws-config';
-import { toInputParameters, type KmsPolicyGuardRuleParameters } from './rule-parameters';
+import { DEFAULT_DRY_RUN } from '../remediation/parameters';
+import { ruleInputParameters, type KmsPolicyGuardRuleParameters } from './rule-parameters';
 
 /** How Config attaches the key policy remediation to the rule. */
 export interface RemediationSettings {
@@ -25,12 +26,12 @@ export interface RemediationSettings {
    */
   readonly automatic?: boolean;
   /**
-   * Automatic attempts per key within `retryAttemptSeconds`.
+   * Automatic attempts per key within `retryAttemptSeconds`, from 1 to 25.
    * @default 3
    */
   readonly maximumAutomaticAttempts?: number;
   /**
-   * Window for `maximumAutomaticAttempts`, in seconds.
+   * Window for `maximumAutomaticAttempts`, in seconds, from 1 to 2,678,000 (31 days).
    * @default 600
    */
   readonly retryAttemptSeconds?: number;
@@ -41,38 +42,97 @@ export interface RemediationSettings {
   readonly dryRun?: boolean;
 }
 
+/** What the remediation configuration uses for a setting left out; the pack's Defaults are held to these by a test. */
+export const REMEDIATION_DEFAULTS = {
+  automatic: false,
+  maximumAutomaticAttempts: 3,
+  retryAttemptSeconds: 600,
+  dryRun: DEFAULT_DRY_RUN,
+} as const satisfies Required<Omit<RemediationSettings, 'adminPrincipalArns' | 'usagePrincipalArns'>>;
+
+/** Config's limits (https://docs.aws.amazon.com/config/latest/APIReference/API_RemediationConfiguration.html). */
+export const REMEDIATION_LIMITS = {
+  maximumAutomaticAttempts: { min: 1, max: 25 },
+  retryAttemptSeconds: { min: 1, max: 2_678_000 },
+} as const;
+
+export type ResolvedRemediationSettings = Required<Omit<RemediationSettings, 'adminPrincipalArns' | 'usagePrincipalArns'>>;
+
+const OPTION_SETTINGS = {
+  automatic: 'remediationAutomatic',
+  maximumAutomaticAttempts: 'remediationMaximumAutomaticAttempts',
+  retryAttemptSeconds: 'remediationRetryAttemptSeconds',
+  dryRun: 'remediationDryRun',
+} as const satisfies Record<keyof ResolvedRemediationSettings, string>;
+
+/**
+ * The settings of an attached remediation with their defaults filled in, or undefined when it is not attached
+ * (no principal lists). Options given for a remediation that is not attached, or numbers outside Config's
+ * limits, fail the synth naming the setting: they would otherwise be dropped without a word.
+ */
+export function resolveRemediationSettings(settings: RemediationSettings | undefined): ResolvedRemediationSettings | undefined {
+  if (!remediationAttached(settings)) {
+    const given = (Object.keys(OPTION_SETTINGS) as (keyof ResolvedRemediationSettings)[]).filter((k) => settings?.[k] !== undefined);
+    if (given.length > 0) {
+      throw new Error(
+        `${given.map((k) => OPTION_SETTINGS[k]).join(', ')} given, but the remediation is not attached without ` +
+          `${REMEDIATION_PRINCIPAL_SETTINGS.admin} and ${REMEDIATION_PRINCIPAL_SETTINGS.usage}: set both principal lists, or leave the remediation options out`,
+      );
+    }
+    return undefined;
+  }
+  const resolved = {
+    automatic: settings?.automatic ?? REMEDIATION_DEFAULTS.automatic,
+    maximumAutomaticAttempts: settings?.maximumAutomaticAttempts ?? REMEDIATION_DEFAULTS.maximumAutomaticAttempts,
+    retryAttemptSeconds: settings?.retryAttemptSeconds ?? REMEDIATION_DEFAULTS.retryAttemptSeconds,
+    dryRun: settings?.dryRun ?? REMEDIATION_DEFAULTS.dryRun,
+  };
+  for (const key of ['maximumAutomaticAttempts', 'retryAttemptSeconds'] as const) {
+    const { min, max } = REMEDIATION_LIMITS[key];
+    const value = resolved[key];
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw new Error(`${OPTION_SETTINGS[key]}: must be a whole number from ${min} to ${max} (AWS Config's limit), got ${value}`);
+    }
+  }
+  return resolved;
+}
+
 /** Whether the remediation has what it needs to be attached to the rule. */
 export function remediationAttached(settings: RemediationSettings | undefined): boolean {
   return (settings?.adminPrincipalArns?.length ?? 0) > 0 && (settings?.usagePrincipalArns?.length ?? 0) > 0;
 }
 
-/** Rule parameters and schedule as pack parameters (names are identical to the rule's). */
+/**
+ * Rule parameters and schedule as pack parameters (names are identical to the rule's), validated by the rule's
+ * parser; `where` (the stack's path) starts the error message.
+ */
 export function rulePackParameters(
   params: KmsPolicyGuardRuleParameters,
   frequency: config.MaximumExecutionFrequency | undefined,
+  where: string,
 ): Record<string, string | undefined> {
-  return { ...toInputParameters(params), KmsPolicyGuardMaximumExecutionFrequency: frequency };
+  return { ...ruleInputParameters(params, where), KmsPolicyGuardMaximumExecutionFrequency: frequency };
 }
 
 /** Names of the context keys of the principal lists, for messages at synth. */
 export const REMEDIATION_PRINCIPAL_SETTINGS = { admin: 'remediationAdminPrincipalArns', usage: 'remediationUsagePrincipalArns' } as const;
 
 /**
- * Remediation settings as pack parameters; the document name stays unset unless the remediation is attached.
- * The principals are not among them: they live in the remediation function's environment, and the document
- * runs with the automation role it names itself.
+ * An attached remediation's settings as pack parameters; nothing (the document name unset) when it is not
+ * attached. The principals are not among them: they live in the remediation function's environment, and the
+ * document runs with the automation role it names itself.
  */
 export function remediationPackParameters(
-  settings: RemediationSettings | undefined,
-  remediation: { documentName: string; automationRoleArn: string } | undefined,
+  settings: ResolvedRemediationSettings | undefined,
+  remediation: { documentName: string; automationRoleArn: string },
 ): Record<string, string | undefined> {
-  if (remediation === undefined || settings === undefined || !remediationAttached(settings)) return {};
+  if (settings === undefined) return {};
   return {
     RemediationDocumentName: remediation.documentName,
     RemediationAutomationRoleArn: remediation.automationRoleArn,
-    RemediationDryRun: String(settings.dryRun ?? true),
-    RemediationAutomatic: String(settings.automatic ?? false),
-    RemediationMaximumAutomaticAttempts: String(settings.maximumAutomaticAttempts ?? 3),
-    RemediationRetryAttemptSeconds: String(settings.retryAttemptSeconds ?? 600),
+    RemediationDryRun: String(settings.dryRun),
+    RemediationAutomatic: String(settings.automatic),
+    RemediationMaximumAutomaticAttempts: String(settings.maximumAutomaticAttempts),
+    RemediationRetryAttemptSeconds: String(settings.retryAttemptSeconds),
   };
 }

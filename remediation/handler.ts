@@ -48,9 +48,8 @@ import { lineDiff, prettyJson } from './line-diff';
 import { REWRITTEN_CHECKS, type KeyPolicyDocument, type RewriteResult } from './rewrite';
 import { parseRemediationRequest } from './parameters';
 import { policyAdministrators, putKeyPolicyDenies, rewriteKeyPolicy, toPolicyDocument, worstCaseDenies } from './rewrite';
-import { ADMIN_PRINCIPALS_ENV, partitionOf, readRemediationPrincipals, USAGE_PRINCIPALS_ENV, type RemediationPrincipals } from './settings';
+import { ADMIN_PRINCIPALS_ENV, BACKUP_PARAMETER_PREFIX, partitionOf, readRemediationPrincipals, USAGE_PRINCIPALS_ENV, type RemediationPrincipals } from './settings';
 
-export const BACKUP_PARAMETER_PREFIX = '/kms-policy-guard/backup';
 /** Standard parameters hold 4 KB, Advanced 8 KB (https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-advanced-parameters.html). */
 const STANDARD_TIER_MAX_BYTES = 4096;
 const ADVANCED_TIER_MAX_BYTES = 8192;

@@ -16,6 +16,9 @@ export interface RemediationRequest {
   dryRun: boolean;
 }
 
+/** DryRun when the request leaves it out: report the diff, write nothing. */
+export const DEFAULT_DRY_RUN = true;
+
 /** The only fields an event may carry. */
 export const REQUEST_FIELDS = ['KeyId', 'DryRun'] as const;
 
@@ -44,7 +47,7 @@ function refusal(field: string): string {
 }
 
 function readDryRun(raw: unknown): boolean {
-  if (raw === undefined || raw === null || raw === '') return true;
+  if (raw === undefined || raw === null || raw === '') return DEFAULT_DRY_RUN;
   if (typeof raw === 'boolean') return raw;
   if (typeof raw === 'string') {
     const value = raw.trim().toLowerCase();

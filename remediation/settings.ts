@@ -10,6 +10,8 @@ import { RemediationConfigurationError } from './errors';
 
 export const ADMIN_PRINCIPALS_ENV = 'KMS_POLICY_GUARD_ADMIN_PRINCIPAL_ARNS';
 export const USAGE_PRINCIPALS_ENV = 'KMS_POLICY_GUARD_USAGE_PRINCIPAL_ARNS';
+/** Replaced key policies are backed up under this SSM parameter path; the deployed role may write nowhere else. */
+export const BACKUP_PARAMETER_PREFIX = '/kms-policy-guard/backup';
 
 export interface RemediationPrincipals {
   /** Receive the administration part of account-wide grants (the function's own role is among them). */

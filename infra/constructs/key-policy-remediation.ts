@@ -4,15 +4,13 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
-import { REQUEST_FIELDS } from '../../remediation/parameters';
-import { ADMIN_PRINCIPALS_ENV, partitionOf, principalArnProblem, USAGE_PRINCIPALS_ENV } from '../../remediation/settings';
+import { DEFAULT_DRY_RUN, REQUEST_FIELDS } from '../../remediation/parameters';
+import { ADMIN_PRINCIPALS_ENV, BACKUP_PARAMETER_PREFIX, partitionOf, principalArnProblem, USAGE_PRINCIPALS_ENV } from '../../remediation/settings';
 import { GuardFunction } from './guard-function';
 
 /** The document parameter Config's remediation fills with the automation role (the only value it accepts). */
 export const AUTOMATION_ASSUME_ROLE_PARAMETER = 'AutomationAssumeRole';
 export const DEFAULT_REMEDIATION_DOCUMENT_NAME = 'KmsPolicyGuard-RemediateKeyPolicy';
-/** Backups of replaced key policies live under this SSM parameter path (see remediation/handler.ts). */
-export const BACKUP_PARAMETER_PATH = '/kms-policy-guard/backup';
 
 export interface KeyPolicyRemediationProps {
   /**
@@ -68,7 +66,7 @@ function checkPrincipalArns(scope: Construct, setting: string, arns: readonly st
 /**
  * The remediation: an SSM Automation document (schemaVersion 0.3) whose single step invokes the
  * remediation Lambda (remediation/handler.ts), the Lambda with a role that may only read and replace key
- * policies and write backups under /kms-policy-guard/backup/, and the role Automation assumes to invoke it.
+ * policies and write backups under BACKUP_PARAMETER_PREFIX, and the role Automation assumes to invoke it.
  */
 export class KeyPolicyRemediation extends Construct {
   readonly guard: GuardFunction;
@@ -125,7 +123,7 @@ export class KeyPolicyRemediation extends Construct {
       new iam.PolicyStatement({
         sid: 'WriteKeyPolicyBackups',
         actions: ['ssm:PutParameter'],
-        resources: [`arn:${Aws.PARTITION}:ssm:${Aws.REGION}:${Aws.ACCOUNT_ID}:parameter${BACKUP_PARAMETER_PATH}/*`],
+        resources: [`arn:${Aws.PARTITION}:ssm:${Aws.REGION}:${Aws.ACCOUNT_ID}:parameter${BACKUP_PARAMETER_PREFIX}/*`],
       }),
     );
     Validations.of(role).acknowledge({
@@ -135,8 +133,8 @@ export class KeyPolicyRemediation extends Construct {
         'managed keys, rewrites that would lock the key, and writes a backup first.',
     });
     Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter/kms-policy-guard/backup/*]',
-      reason: 'Backups get a new name per key and time (/kms-policy-guard/backup/<keyId>/<timestamp>); the path is the narrowest prefix.',
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter${BACKUP_PARAMETER_PREFIX}/*]`,
+      reason: `Backups get a new name per key and time (${BACKUP_PARAMETER_PREFIX}/<keyId>/<timestamp>); the path is the narrowest prefix.`,
     });
 
     this.automationRole = new iam.Role(this, 'AutomationRole', {
@@ -221,7 +219,7 @@ export class KeyPolicyRemediation extends Construct {
         '# kms-policy-guard: rewrite account-wide KMS key policy grants\n\n' +
         'Replaces grants to the whole account (arn:aws:iam::<account>:root) by the administration and usage principals ' +
         'fixed when the remediation was deployed, keeps everything else, refuses rewrites that would leave nobody able to ' +
-        `call kms:PutKeyPolicy, and backs the old policy up under ${BACKUP_PARAMETER_PATH}/<keyId>/ before writing. ` +
+        `call kms:PutKeyPolicy, and backs the old policy up under ${BACKUP_PARAMETER_PREFIX}/<keyId>/ before writing. ` +
         '**DryRun defaults to true**: the output shows the diff and nothing is written.',
       // Config's automatic remediation runs a document only through an AutomationAssumeRole parameter
       // (https://docs.aws.amazon.com/config/latest/APIReference/API_PutRemediationConfigurations.html). Its
@@ -243,7 +241,7 @@ export class KeyPolicyRemediation extends Construct {
         DryRun: {
           type: 'String',
           description: 'true: return the diff and write nothing. false: back up the old policy, then apply the new one.',
-          default: 'true',
+          default: String(DEFAULT_DRY_RUN),
           allowedValues: ['true', 'false'],
         },
       },

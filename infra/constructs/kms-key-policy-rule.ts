@@ -4,7 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { executionRoleArnPattern, RULE_PERMISSIONS, type ArnParts } from '../permissions';
-import { toInputParameters, type KmsPolicyGuardRuleParameters } from '../rule-parameters';
+import { ruleInputParameters, type KmsPolicyGuardRuleParameters } from '../rule-parameters';
 import { GuardFunction } from './guard-function';
 
 /** Default timeout of the rule's function: Lambda's maximum, which docs/config-rule.md assumes for sweeps. */
@@ -185,7 +185,10 @@ export interface KmsKeyPolicyRuleProps extends KmsPolicyGuardRuleParameters {
   readonly timeout?: Duration;
 }
 
+/** The rule's name, also in conformance-pack/kms-policy-guard-pack.yaml (a test holds them equal). */
 export const DEFAULT_RULE_NAME = 'kms-policy-guard-key-policy';
+/** How often the periodic sweep runs unless told otherwise; the pack's default too (a test holds them equal). */
+export const DEFAULT_MAXIMUM_EXECUTION_FREQUENCY = config.MaximumExecutionFrequency.TWENTY_FOUR_HOURS;
 
 /**
  * The kms-policy-guard AWS Config custom rule: a Lambda function evaluating `AWS::KMS::Key` configuration
@@ -197,19 +200,20 @@ export class KmsKeyPolicyRule extends Construct {
 
   constructor(scope: Construct, id: string, props: KmsKeyPolicyRuleProps = {}) {
     super(scope, id);
+    // Before anything is built: a value the rule would refuse at every invocation fails the synth here.
+    const inputParameters = ruleInputParameters(props, this.node.path);
     this.ruleFunction = new KmsKeyPolicyRuleFunction(this, 'Function', {
       executionRoleName: props.executionRoleName,
       logRetention: props.logRetention,
       timeout: props.timeout,
     });
-    const inputParameters = toInputParameters(props);
     this.rule = new config.CustomRule(this, 'Rule', {
       configRuleName: props.ruleName ?? DEFAULT_RULE_NAME,
       description: 'Flags KMS keys whose key policy grants dangerous access (account-wide, public, untrusted accounts).',
       lambdaFunction: this.ruleFunction.function,
       configurationChanges: true,
       periodic: true,
-      maximumExecutionFrequency: props.maximumExecutionFrequency ?? config.MaximumExecutionFrequency.TWENTY_FOUR_HOURS,
+      maximumExecutionFrequency: props.maximumExecutionFrequency ?? DEFAULT_MAXIMUM_EXECUTION_FREQUENCY,
       ruleScope: config.RuleScope.fromResources([config.ResourceType.KMS_KEY]),
       ...(Object.keys(inputParameters).length > 0 ? { inputParameters } : {}),
     });

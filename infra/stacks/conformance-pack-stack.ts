@@ -7,7 +7,7 @@ import { loadConformancePackTemplate, packInputParameters } from '../conformance
 import { KeyPolicyRemediation } from '../constructs/key-policy-remediation';
 import { KmsKeyPolicyRuleFunction } from '../constructs/kms-key-policy-rule';
 import type { KmsPolicyGuardRuleParameters } from '../rule-parameters';
-import { REMEDIATION_PRINCIPAL_SETTINGS, remediationPackParameters, rulePackParameters, type RemediationSettings } from '../settings';
+import { REMEDIATION_PRINCIPAL_SETTINGS, remediationPackParameters, resolveRemediationSettings, rulePackParameters, type RemediationSettings } from '../settings';
 
 export interface KmsPolicyGuardConformancePackStackProps extends StackProps {
   /**
@@ -71,8 +71,8 @@ export class KmsPolicyGuardConformancePackStack extends Stack {
       templateBody: template.body,
       conformancePackInputParameters: packInputParameters(template, {
         KmsPolicyGuardFunctionArn: this.ruleFunction.function.functionArn,
-        ...rulePackParameters(props.ruleParameters ?? {}, props.maximumExecutionFrequency),
-        ...remediationPackParameters(props.remediation, {
+        ...rulePackParameters(props.ruleParameters ?? {}, props.maximumExecutionFrequency, this.node.path),
+        ...remediationPackParameters(resolveRemediationSettings(props.remediation), {
           documentName: this.remediation.document.ref,
           automationRoleArn: this.remediation.automationRole.roleArn,
         }),

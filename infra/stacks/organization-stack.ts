@@ -9,7 +9,7 @@ import { loadConformancePackTemplate, packInputParameters } from '../conformance
 import { KmsKeyPolicyRuleFunction } from '../constructs/kms-key-policy-rule';
 import { DEFAULT_EXECUTION_ROLE_NAME, executionRoleTemplate } from '../execution-role-template';
 import type { KmsPolicyGuardRuleParameters } from '../rule-parameters';
-import { ACCOUNT_ID, ORG_ID } from '../../rule/parameters';
+import { ACCOUNT_ID, ORG_ID } from '../../rule/parameter-spec';
 import { rulePackParameters } from '../settings';
 
 export interface KmsPolicyGuardOrganizationStackProps extends StackProps {
@@ -34,10 +34,10 @@ export interface KmsPolicyGuardOrganizationStackProps extends StackProps {
    */
   readonly organizationId?: string;
   /**
-   * Accounts whose Config rules may invoke the central function (one `lambda:InvokeFunction` permission each).
-   * @default - none: no member account can invoke the function yet
+   * Accounts whose Config rules may invoke the central function (one `lambda:InvokeFunction` permission each);
+   * at least one. An account left out gets the pack's rule, but Config there cannot invoke the function.
    */
-  readonly memberAccountIds?: readonly string[];
+  readonly memberAccountIds: readonly string[];
   /**
    * Accounts the organisation conformance pack leaves out.
    * @default - none
@@ -66,6 +66,9 @@ export interface KmsPolicyGuardOrganizationStackProps extends StackProps {
 }
 
 
+/** An OU ID or the root ID, as a StackSet deployment target. */
+export const ORGANIZATIONAL_UNIT_OR_ROOT_ID = '^(?:ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$';
+
 function checkAccountIds(what: string, ids: readonly string[]): void {
   const bad = ids.filter((id) => !ACCOUNT_ID.test(id));
   if (bad.length > 0) throw new Error(`${what}: not 12-digit account IDs: ${bad.join(', ')}`);
@@ -84,13 +87,19 @@ export class KmsPolicyGuardOrganizationStack extends Stack {
   readonly aggregator: config.CfnConfigurationAggregator;
   readonly invokePermissions: lambda.CfnPermission[];
 
-  constructor(scope: Construct, id: string, props: KmsPolicyGuardOrganizationStackProps = {}) {
+  constructor(scope: Construct, id: string, props: KmsPolicyGuardOrganizationStackProps) {
     super(scope, id, {
       description: 'kms-policy-guard: organisation roll-out (central rule function, conformance pack, aggregator)',
       ...props,
     });
     const executionRoleName = props.executionRoleName ?? DEFAULT_EXECUTION_ROLE_NAME;
-    const memberAccountIds = props.memberAccountIds ?? [];
+    const memberAccountIds = props.memberAccountIds;
+    if (memberAccountIds.length === 0) {
+      throw new Error(
+        'memberAccountIds is empty: Config in a member account can invoke the central function only with a Lambda permission ' +
+          'for that account, so without any the organisation conformance pack would fail in every account; list the member accounts',
+      );
+    }
     const excludedAccountIds = props.excludedAccountIds ?? [];
     checkAccountIds('memberAccountIds', memberAccountIds);
     checkAccountIds('excludedAccountIds', excludedAccountIds);
@@ -101,6 +110,9 @@ export class KmsPolicyGuardOrganizationStack extends Stack {
     const targetOus = new CfnParameter(this, 'TargetOrganizationalUnitIds', {
       type: 'CommaDelimitedList',
       description: 'Organisational units (ou-… or the root r-…) whose accounts get the execution role',
+      // Checked per item (https://docs.aws.amazon.com/organizations/latest/APIReference/API_OrganizationalUnit.html, API_Root.html).
+      allowedPattern: ORGANIZATIONAL_UNIT_OR_ROOT_ID,
+      constraintDescription: 'a comma-separated list of OU IDs (ou-…) or the root ID (r-…)',
     });
 
     this.ruleFunction = new KmsKeyPolicyRuleFunction(this, 'RuleFunction', {
@@ -148,7 +160,7 @@ export class KmsPolicyGuardOrganizationStack extends Stack {
       templateBody: template.body,
       conformancePackInputParameters: packInputParameters(template, {
         KmsPolicyGuardFunctionArn: this.ruleFunction.function.functionArn,
-        ...rulePackParameters({ ...props.ruleParameters, executionRoleName }, props.maximumExecutionFrequency),
+        ...rulePackParameters({ ...props.ruleParameters, executionRoleName }, props.maximumExecutionFrequency, this.node.path),
       }),
       ...(excludedAccountIds.length > 0 ? { excludedAccounts: [...excludedAccountIds] } : {}),
     });

@@ -3,7 +3,7 @@ import * as config from 'aws-cdk-lib/aws-config';
 import type { Construct } from 'constructs';
 import { AUTOMATION_ASSUME_ROLE_PARAMETER, KeyPolicyRemediation } from '../constructs/key-policy-remediation';
 import { KmsKeyPolicyRule, type KmsKeyPolicyRuleProps } from '../constructs/kms-key-policy-rule';
-import { REMEDIATION_PRINCIPAL_SETTINGS, remediationAttached, type RemediationSettings } from '../settings';
+import { REMEDIATION_PRINCIPAL_SETTINGS, resolveRemediationSettings, type RemediationSettings } from '../settings';
 
 export interface KmsPolicyGuardRuleStackProps extends StackProps {
   /**
@@ -37,7 +37,8 @@ export class KmsPolicyGuardRuleStack extends Stack {
       settingNames: REMEDIATION_PRINCIPAL_SETTINGS,
     });
 
-    if (settings !== undefined && remediationAttached(settings)) {
+    const resolved = resolveRemediationSettings(settings);
+    if (resolved !== undefined) {
       this.remediationConfiguration = new config.CfnRemediationConfiguration(this, 'RemediationConfiguration', {
         configRuleName: this.rule.rule.configRuleName,
         resourceType: 'AWS::KMS::Key',
@@ -47,12 +48,12 @@ export class KmsPolicyGuardRuleStack extends Stack {
           // The principals are fixed in the function. Automatic remediation needs AutomationAssumeRole; the
           // document accepts only this role for it.
           KeyId: { ResourceValue: { Value: 'RESOURCE_ID' } },
-          DryRun: { StaticValue: { Values: [String(settings.dryRun ?? true)] } },
+          DryRun: { StaticValue: { Values: [String(resolved.dryRun)] } },
           [AUTOMATION_ASSUME_ROLE_PARAMETER]: { StaticValue: { Values: [this.remediation.automationRole.roleArn] } },
         },
-        automatic: settings.automatic ?? false,
-        maximumAutomaticAttempts: settings.maximumAutomaticAttempts ?? 3,
-        retryAttemptSeconds: settings.retryAttemptSeconds ?? 600,
+        automatic: resolved.automatic,
+        maximumAutomaticAttempts: resolved.maximumAutomaticAttempts,
+        retryAttemptSeconds: resolved.retryAttemptSeconds,
         executionControls: { ssmControls: { concurrentExecutionRatePercentage: 10, errorPercentage: 10 } },
       });
       this.remediationConfiguration.node.addDependency(this.rule.rule);

@@ -6,6 +6,7 @@
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { buildApp, type KmsPolicyGuardApp } from '../../infra/build-app';
+import type { KmsPolicyGuardOrganizationStack } from '../../infra/stacks/organization-stack';
 
 export const MEMBER_ACCOUNTS = ['111111111111', '222222222222'];
 export const ADMIN_ARN = 'arn:aws:iam::123456789012:role/KeyAdmin';
@@ -28,16 +29,27 @@ export interface Synthesized extends KmsPolicyGuardApp {
   templates: { rule: Template; pack: Template; organization: Template };
 }
 
+/** The organisation stack, which the app builds only with memberAccountIds. */
+export function organizationStackOf(synth: KmsPolicyGuardApp): KmsPolicyGuardOrganizationStack {
+  if (synth.organizationStack === undefined) throw new Error('the app built no organisation stack: its context has no memberAccountIds');
+  return synth.organizationStack;
+}
+
 export function synthesize(context: Record<string, unknown> = TEST_CONTEXT): Synthesized {
   const app = new App({ context });
   const built = buildApp(app);
+  let organization: Template | undefined;
   return {
     app,
     ...built,
     templates: {
       rule: Template.fromStack(built.ruleStack),
       pack: Template.fromStack(built.conformancePackStack),
-      organization: Template.fromStack(built.organizationStack),
+      // Synthesized when first read, and only then required.
+      get organization() {
+        organization ??= Template.fromStack(organizationStackOf(built));
+        return organization;
+      },
     },
   };
 }

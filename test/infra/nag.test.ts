@@ -4,7 +4,7 @@
  */
 import { Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { synthesize, type Synthesized } from './app-fixture';
+import { organizationStackOf, synthesize, type Synthesized } from './app-fixture';
 
 let synth: Synthesized;
 beforeAll(() => {
@@ -15,7 +15,7 @@ function stacks(): [string, Stack][] {
   return [
     ['rule', synth.ruleStack],
     ['pack', synth.conformancePackStack],
-    ['organization', synth.organizationStack],
+    ['organization', organizationStackOf(synth)],
   ];
 }
 

@@ -367,8 +367,45 @@ describe('remediation settings are validated at synth', () => {
     [{ remediationUsagePrincipalArns: 'arn:aws:iam::123456789012:role/*' }, /remediationUsagePrincipalArns: .*not an IAM role or user ARN/],
     [{ remediationAdminPrincipalArns: 'KeyAdmin' }, /remediationAdminPrincipalArns: "KeyAdmin" is not an IAM role or user ARN/],
     [{ remediationUsagePrincipalArns: [] }, /remediationUsagePrincipalArns is empty while remediationAdminPrincipalArns is set/],
+    [{ remediationMaximumAutomaticAttempts: '0' }, /remediationMaximumAutomaticAttempts: must be a whole number from 1 to 25 \(AWS Config's limit\), got 0/],
+    [{ remediationMaximumAutomaticAttempts: '26' }, /remediationMaximumAutomaticAttempts: must be a whole number from 1 to 25/],
+    [{ remediationRetryAttemptSeconds: '2678001' }, /remediationRetryAttemptSeconds: must be a whole number from 1 to 2678000/],
   ])('%p fails the synth', (override, message) => {
     expect(() => synthesize({ ...TEST_CONTEXT, ...override })).toThrow(message);
+  });
+
+  it.each([
+    [{ remediationAdminPrincipalArns: ADMIN_ARN }, /remediationUsagePrincipalArns is empty while remediationAdminPrincipalArns is set/],
+    [{ remediationUsagePrincipalArns: USAGE_ARN }, /remediationAdminPrincipalArns is empty while remediationUsagePrincipalArns is set/],
+  ])('only one principal list (%p) fails the synth naming the missing one', (context, message) => {
+    expect(() => synthesize({ 'aws:cdk:bundling-stacks': [], ...context })).toThrow(message);
+  });
+
+  it.each([
+    [{ remediationAutomatic: 'true' }, /remediationAutomatic given, but the remediation is not attached without remediationAdminPrincipalArns and remediationUsagePrincipalArns/],
+    [{ remediationDryRun: 'false', remediationRetryAttemptSeconds: '60' }, /remediationRetryAttemptSeconds, remediationDryRun given, but the remediation is not attached/],
+  ])('remediation options without the principal lists (%p) fail the synth instead of being dropped', (context, message) => {
+    expect(() => synthesize({ 'aws:cdk:bundling-stacks': [], ...context })).toThrow(message);
+  });
+
+  it('passes the remediation options given to both the rule stack and the pack', () => {
+    const custom = synthesize({ ...TEST_CONTEXT, remediationAutomatic: 'true', remediationMaximumAutomaticAttempts: '5', remediationRetryAttemptSeconds: '120', remediationDryRun: 'false' });
+    custom.templates.rule.hasResourceProperties('AWS::Config::RemediationConfiguration', {
+      Automatic: true,
+      MaximumAutomaticAttempts: 5,
+      RetryAttemptSeconds: 120,
+      Parameters: Match.objectLike({ DryRun: { StaticValue: { Values: ['false'] } } }),
+    });
+    const pack = Object.values(custom.templates.pack.findResources('AWS::Config::ConformancePack'))[0] as {
+      Properties: { ConformancePackInputParameters: { ParameterName: string; ParameterValue: unknown }[] };
+    };
+    const params = pack.Properties.ConformancePackInputParameters;
+    expect(['RemediationAutomatic', 'RemediationMaximumAutomaticAttempts', 'RemediationRetryAttemptSeconds', 'RemediationDryRun'].map((n) => parameterValue(params, n))).toEqual([
+      'true',
+      '5',
+      '120',
+      'false',
+    ]);
   });
 
   it.each([
@@ -420,6 +457,40 @@ describe('without remediation principals', () => {
     };
     expect(pack.Properties.ConformancePackInputParameters.map((p) => p.ParameterName)).toEqual(['KmsPolicyGuardFunctionArn']);
     bare.templates.rule.hasResourceProperties('AWS::Config::ConfigRule', { InputParameters: Match.absent() });
-    bare.templates.organization.resourceCountIs('AWS::Lambda::Permission', 0);
+  });
+});
+
+describe('the organisation stack needs its member accounts', () => {
+  it('is not built without memberAccountIds, so plain cdk synth gives the single-account stacks only', () => {
+    const bare = synthesize({ 'aws:cdk:bundling-stacks': [] });
+    expect(bare.organizationStack).toBeUndefined();
+    expect(bare.app.node.children.map((c) => c.node.id).filter((id) => id.startsWith('KmsPolicyGuard'))).toEqual([
+      'KmsPolicyGuardRule',
+      'KmsPolicyGuardConformancePack',
+    ]);
+  });
+
+  it.each([
+    [{ executionRoleName: 'Audit' }, /executionRoleName given without memberAccountIds/],
+    [{ organizationId: 'o-a1b2c3d4e5', stackSetCallAs: 'SELF' }, /organizationId, stackSetCallAs given without memberAccountIds: .*add -c memberAccountIds=/],
+    [{ excludedAccountIds: '444455556666' }, /excludedAccountIds given without memberAccountIds/],
+  ])('refuses organisation settings without memberAccountIds (%p)', (context, message) => {
+    expect(() => synthesize({ 'aws:cdk:bundling-stacks': [], ...context })).toThrow(message);
+  });
+
+  it('refuses an empty member account list when built as a construct', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    expect(() => new KmsPolicyGuardOrganizationStack(app, 'NoMembers', { memberAccountIds: [] })).toThrow(
+      /memberAccountIds is empty: Config in a member account can invoke the central function only with a Lambda permission/,
+    );
+  });
+});
+
+describe('CloudFormation parameters of the organisation stack', () => {
+  it('accept only OU IDs and the root ID as StackSet targets', () => {
+    const parameter = synth.templates.organization.toJSON().Parameters?.TargetOrganizationalUnitIds as { AllowedPattern: string };
+    const allowed = new RegExp(parameter.AllowedPattern);
+    expect(['ou-abcd-11111111', 'r-abcd'].filter((id) => allowed.test(id))).toEqual(['ou-abcd-11111111', 'r-abcd']);
+    expect(['o-a1b2c3d4e5', '111122223333', 'ou-abcd'].filter((id) => allowed.test(id))).toEqual([]);
   });
 });

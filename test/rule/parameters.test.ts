@@ -1,5 +1,6 @@
 import { InvalidParameterError } from '../../rule/errors';
-import { parseRuleParameters, DEFAULT_MAX_REQUESTS_PER_SECOND } from '../../rule/parameters';
+import { DEFAULT_MAX_REQUESTS_PER_SECOND } from '../../rule/parameter-spec';
+import { parseRuleParameters } from '../../rule/parameters';
 
 describe('parseRuleParameters', () => {
   it('gives the defaults for no parameters', () => {

@@ -1,0 +1,70 @@
+/** Rule parameters given to the CDK app are checked at synth by the rule's own parser, with its messages. */
+import { App, CfnParameter, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { KmsKeyPolicyRule } from '../../infra/constructs/kms-key-policy-rule';
+import { KmsPolicyGuardRuleStack } from '../../infra/stacks/rule-stack';
+import { synthesize } from './app-fixture';
+
+const BARE = { 'aws:cdk:bundling-stacks': [] };
+
+describe('rule parameters as construct props', () => {
+  it.each([
+    [{ minimumSeverity: 'HIGHEST' }, /invalid rule parameter MinimumSeverity: must be one of critical, high, medium, low, info, got "highest"/],
+    [{ disabledChecks: ['PUBLIC_ACESS'] }, /invalid rule parameter DisabledChecks: unknown check "PUBLIC_ACESS"/],
+    [{ maxRequestsPerSecond: 5000 }, /invalid rule parameter MaxRequestsPerSecond: must be a number of requests per second from 1 to 1000/],
+    [{ trustedAccountIds: ['12345'] }, /invalid rule parameter TrustedAccountIds: "12345" is not a 12-digit account id/],
+    [{ executionRoleName: 'arn:aws:iam::123456789012:role/Audit' }, /invalid rule parameter ExecutionRoleName: .*not the ARN/],
+  ])('%p fails the synth with the message the rule would give at every invocation', (rule, message) => {
+    const app = new App({ context: BARE });
+    // The props are typed; a plain JavaScript caller (or a cast) can still pass anything.
+    expect(() => new KmsPolicyGuardRuleStack(app, 'Bad', { rule: rule as never })).toThrow(message);
+  });
+
+  it('names the construct whose props are wrong', () => {
+    const app = new App({ context: BARE });
+    expect(() => new KmsPolicyGuardRuleStack(app, 'Bad', { rule: { minimumSeverity: 'severe' as never } })).toThrow(/^Bad\/KeyPolicyRule: /);
+  });
+});
+
+describe('rule parameters known only at deploy time', () => {
+  it('are passed through unchecked (the rule checks them at run time)', () => {
+    const stack = new Stack(new App({ context: BARE }), 'Tokens');
+    const severity = new CfnParameter(stack, 'Severity', { type: 'String' });
+    const rate = new CfnParameter(stack, 'Rate', { type: 'Number' });
+    new KmsKeyPolicyRule(stack, 'Rule', { minimumSeverity: severity.valueAsString as never, maxRequestsPerSecond: rate.valueAsNumber });
+    Template.fromStack(stack).hasResourceProperties('AWS::Config::ConfigRule', {
+      InputParameters: { MinimumSeverity: { Ref: 'Severity' }, MaxRequestsPerSecond: { Ref: 'Rate' } },
+    });
+  });
+
+  it('still checks the values given as plain numbers', () => {
+    const stack = new Stack(new App({ context: BARE }), 'Numbers');
+    expect(() => new KmsKeyPolicyRule(stack, 'Rule', { maxRequestsPerSecond: 0.5 })).toThrow(/MaxRequestsPerSecond: must be a number/);
+  });
+});
+
+describe('rule parameters from CDK context (-c name=value)', () => {
+  it.each([
+    ['minimumSeverity', 'HIGHEST', /context minimumSeverity: invalid rule parameter MinimumSeverity: must be one of/],
+    ['disabledChecks', 'PUBLIC_ACESS', /context disabledChecks: invalid rule parameter DisabledChecks: unknown check "PUBLIC_ACESS"/],
+    ['disabledChecks', 'INVALID_POLICY', /INVALID_POLICY cannot be disabled/],
+    ['maxRequestsPerSecond', '5000', /context maxRequestsPerSecond: invalid rule parameter MaxRequestsPerSecond: must be a number/],
+    ['trustedOrgIds', 'org-1', /context trustedOrgIds: invalid rule parameter TrustedOrgIds/],
+    ['includeAwsManagedKeys', 'yes', /context includeAwsManagedKeys: invalid rule parameter IncludeAwsManagedKeys: must be true or false/],
+    ['exemptionTagKey', 'x'.repeat(129), /context exemptionTagKey: invalid rule parameter ExemptionTagKey/],
+  ])('-c %s=%s fails the synth naming the parameter', (key, value, message) => {
+    expect(() => synthesize({ ...BARE, [key]: value })).toThrow(message);
+  });
+
+  it('passes the values as the rule reads them (case and spacing normalised, decimals kept)', () => {
+    const synth = synthesize({ ...BARE, minimumSeverity: 'HIGH', disabledChecks: ' allow_with_negation ', maxRequestsPerSecond: '12.5' });
+    synth.templates.rule.hasResourceProperties('AWS::Config::ConfigRule', {
+      InputParameters: { MinimumSeverity: 'high', DisabledChecks: 'ALLOW_WITH_NEGATION', MaxRequestsPerSecond: '12.5' },
+    });
+  });
+
+  it('still synthesizes with no settings at all', () => {
+    const synth = synthesize(BARE);
+    expect(synth.ruleStack.rule.rule.configRuleName).toBeDefined();
+  });
+});
