@@ -123,7 +123,7 @@ function checkIdList<N extends string>(o: { name: N; description: string; detail
   return {
     name: o.name,
     kind: 'check-id list',
-    values: 'comma-separated check IDs (any case) of the catalogue, except `INVALID_POLICY`',
+    values: `comma-separated check IDs (any case) of the catalogue, except \`${CHECK.INVALID_POLICY}\``,
     description: o.description,
     details: o.details,
     default: [],
@@ -133,7 +133,7 @@ function checkIdList<N extends string>(o: { name: N; description: string; detail
       const bad = ids.find((id) => !isCheckId(id));
       if (bad !== undefined) throw new InvalidParameterError(o.name, `unknown check "${bad}" (known: ${CHECK_IDS.join(', ')})`);
       if (ids.includes(CHECK.INVALID_POLICY)) {
-        throw new InvalidParameterError(o.name, 'INVALID_POLICY cannot be disabled: a policy that cannot be parsed is never compliant');
+        throw new InvalidParameterError(o.name, `${CHECK.INVALID_POLICY} cannot be disabled: a policy that cannot be parsed is never compliant`);
       }
       return ids as CheckId[];
     },
@@ -288,7 +288,7 @@ export const DEFAULT_MAX_REQUESTS_PER_SECOND = 50;
 export const RULE_PARAMETER_SPEC = {
   trustedAccountIds: idList({
     name: 'TrustedAccountIds',
-    description: 'Comma-separated 12-digit account IDs trusted to use the keys (no UNTRUSTED_CROSS_ACCOUNT finding).',
+    description: `Comma-separated 12-digit account IDs trusted to use the keys (no ${CHECK.UNTRUSTED_CROSS_ACCOUNT} finding).`,
     item: ACCOUNT_ID_PATTERN,
     items: '12-digit account IDs',
     notAnItem: (bad) => `"${bad}" is not a 12-digit account id`,
@@ -307,7 +307,7 @@ export const RULE_PARAMETER_SPEC = {
   }),
   disabledChecks: checkIdList({
     name: 'DisabledChecks',
-    description: 'Comma-separated check IDs to ignore (INVALID_POLICY cannot be disabled).',
+    description: `Comma-separated check IDs to ignore (${CHECK.INVALID_POLICY} cannot be disabled).`,
   }),
   includeAwsManagedKeys: flag({
     name: 'IncludeAwsManagedKeys',
