@@ -4,7 +4,7 @@
  */
 
 /** States of a key on its way out: its policy can no longer be used to grant anything new. */
-export const PENDING_DELETION_STATES: ReadonlySet<string> = new Set(['PendingDeletion', 'PendingReplicaDeletion']);
+const PENDING_DELETION_STATES: ReadonlySet<string> = new Set(['PendingDeletion', 'PendingReplicaDeletion']);
 
 export function isPendingDeletion(keyState: string | undefined): boolean {
   return keyState !== undefined && PENDING_DELETION_STATES.has(keyState);

@@ -45,9 +45,17 @@ import {
   UnsupportedKeyError,
 } from './errors';
 import { lineDiff, prettyJson } from './line-diff';
-import { REWRITTEN_CHECKS, type KeyPolicyDocument, type RewriteResult } from './rewrite';
 import { parseRemediationRequest } from './parameters';
-import { policyAdministrators, putKeyPolicyDenies, rewriteKeyPolicy, toPolicyDocument, worstCaseDenies } from './rewrite';
+import {
+  policyAdministrators,
+  putKeyPolicyDenies,
+  REWRITTEN_CHECKS,
+  rewriteKeyPolicy,
+  toPolicyDocument,
+  worstCaseDenies,
+  type KeyPolicyDocument,
+  type RewriteResult,
+} from './rewrite';
 import { ADMIN_PRINCIPALS_ENV, BACKUP_PARAMETER_PREFIX, partitionOf, readRemediationPrincipals, USAGE_PRINCIPALS_ENV, type RemediationPrincipals } from './settings';
 
 /** Standard parameters hold 4 KB, Advanced 8 KB (https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-advanced-parameters.html). */

@@ -575,7 +575,7 @@ function variantFacts(runs: readonly VariantRun[], worst: VariantRun): Record<st
   };
 }
 
-function judgeKey(doc: SourceDocument, key: TemplateKey, ctx: TemplateContext | undefined, account: string | undefined, opts: CheckTemplateOptions, analyze: AnalyzeFn): ResultEntry {
+function analyseTemplateKey(doc: SourceDocument, key: TemplateKey, ctx: TemplateContext | undefined, account: string | undefined, opts: CheckTemplateOptions, analyze: AnalyzeFn): ResultEntry {
   const isCfn = ctx !== undefined;
   const prefix = displayPath(key.policyPath);
   if (key.policy.kind === 'unknown') return keyNotJudged(doc, key, `${key.logicalId}: ${key.policy.reason}`);
@@ -677,12 +677,12 @@ function judgeDocument(doc: SourceDocument, opts: CheckTemplateOptions, analyze:
   const value = doc.value as Record<string, unknown>;
   if (documentKind(value) === 'terraform-plan') {
     const account = opts.accountId ?? terraformAccount(value);
-    return terraformKeys(value).map((key) => ({ entry: judgeKey(doc, key, undefined, account, opts, analyze), usedPlaceholder: false, accountUnknown: account === undefined }));
+    return terraformKeys(value).map((key) => ({ entry: analyseTemplateKey(doc, key, undefined, account, opts, analyze), usedPlaceholder: false, accountUnknown: account === undefined }));
   }
   const account = opts.accountId ?? doc.environment?.account;
   const passed = passedParameters(doc, account);
   const ctx: TemplateContext = { ...cfnContext(doc, opts, account), ...(passed !== undefined ? { passedParameters: passed } : {}) };
-  return cloudFormationKeys(value).map((key) => ({ entry: judgeKey(doc, key, ctx, ctx.accountId, opts, analyze), usedPlaceholder: account === undefined, accountUnknown: false }));
+  return cloudFormationKeys(value).map((key) => ({ entry: analyseTemplateKey(doc, key, ctx, ctx.accountId, opts, analyze), usedPlaceholder: account === undefined, accountUnknown: false }));
 }
 
 /** How the run judged: the account assumed, what was not found, passed over or left to a macro. */

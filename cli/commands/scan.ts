@@ -21,7 +21,7 @@
  * and the number skipped is said.
  */
 import { accountOfArn, analyzePolicy, type AnalysisOptions } from '../../engine';
-import { PENDING_DELETION_STATES as PENDING_DELETION } from '../../aws/key-state';
+import { isPendingDeletion } from '../../aws/key-state';
 import { awsErrorName } from '../../aws/errors';
 import { KmsKeyReader, failureKind, type KeyMetadataFacts, type ReadOutcome } from '../../aws/kms-reader';
 import type { Clock } from '../../runtime/clock';
@@ -350,14 +350,14 @@ async function listKeys(targets: readonly ScanTarget[], options: ScanOptions, de
 }
 
 /** Judges every key (see interleaveByTarget for the order), recording entries; returns the ARNs of keys found deleted. */
-async function judgeKeys(keys: readonly ListedKey[], options: ScanOptions, progress: Progress, run: ScanResult): Promise<string[]> {
+async function readAndAnalyseKeys(keys: readonly ListedKey[], options: ScanOptions, progress: Progress, run: ScanResult): Promise<string[]> {
   const queue = interleaveByTarget(keys);
   const gone: string[] = [];
   progress.start(queue.length);
   try {
     await runPool(queue, options.concurrency, async (key) => {
       try {
-        const entry = await judgeKey(key, options, run.stats);
+        const entry = await readAndAnalyseKey(key, options, run.stats);
         if (entry === 'gone') gone.push(key.arn ?? `arn:aws:kms:${key.target.region}:${key.target.account}:key/${key.keyId}`);
         else if (entry !== undefined) run.results.push(entry);
       } finally {
@@ -400,7 +400,7 @@ export async function runScan(options: ScanOptions, deps: ScanDeps): Promise<Sca
   const accounts = await accountsToScan(options, deps.aws, homeRegion, identity, run);
   const targets = await scanTargets(accounts, options, deps.aws, homeRegion, identity, run);
   const keys = await listKeys(targets, options, deps, identity, run);
-  const gone = await judgeKeys(keys, options, deps.progress ?? NO_PROGRESS, run);
+  const gone = await readAndAnalyseKeys(keys, options, deps.progress ?? NO_PROGRESS, run);
   notePassedOverKeys(run, gone);
   return sortedResult(run);
 }
@@ -450,7 +450,7 @@ async function readListedPolicy(key: ListedKey, options: ScanOptions): Promise<R
   const confirmation = await key.reader.confirmGone(key.keyId);
   if (confirmation.gone) return 'gone';
   const state = confirmation.described.ok ? confirmation.described.value.keyState : undefined;
-  if (!options.includeAwsManaged && state !== undefined && PENDING_DELETION.has(state)) return 'pending deletion';
+  if (!options.includeAwsManaged && isPendingDeletion(state)) return 'pending deletion';
   return read;
 }
 
@@ -461,7 +461,7 @@ function skipped(facts: KeyMetadataFacts, options: ScanOptions, stats: ScanStats
     stats.skippedAwsManaged += 1;
     return true;
   }
-  if (facts.keyState !== undefined && PENDING_DELETION.has(facts.keyState)) {
+  if (isPendingDeletion(facts.keyState)) {
     stats.skippedPendingDeletion += 1;
     return true;
   }
@@ -495,7 +495,7 @@ function keyFacts(key: ListedKey, arn: string, described: KeyMetadataFacts | und
 }
 
 /** The entry of a key, `gone` when it was deleted during the scan, undefined when skipped. */
-async function judgeKey(key: ListedKey, options: ScanOptions, stats: ScanStats): Promise<ResultEntry | 'gone' | undefined> {
+async function readAndAnalyseKey(key: ListedKey, options: ScanOptions, stats: ScanStats): Promise<ResultEntry | 'gone' | undefined> {
   const listedArn = key.arn ?? `arn:aws:kms:${key.target.region}:${key.target.account}:key/${key.keyId}`;
   const described = await describeListedKey(key);
   if (described === 'gone') return 'gone';
