@@ -7,7 +7,8 @@ import type { CheckContext, FindingDraft } from './checks/toolkit';
 import { buildAccessSummary, type AccessSummary } from './access-summary';
 import { parsePolicy, type ParsedPolicy } from './parse-policy';
 import { accountOfArn } from './principals';
-import { severityRank, type AnalysisOptions, type Finding, type Warning } from './types';
+import type { AnalysisOptions, Finding } from './findings';
+import { severityRank, type Warning } from './types';
 
 /**
  * A failure of the engine itself, not of the policy: a check threw, or the analysis could not run. The

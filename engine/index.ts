@@ -2,6 +2,7 @@
  * The engine's public surface. Everything outside engine/ imports from here, and only from here.
  */
 export * from './types';
+export type { AnalysisOptions, Finding } from './findings';
 export { analyzePolicy } from './analyze';
 export type { AnalysisResult, InternalError } from './analyze';
 export type { ParsedPolicy, ParsedStatement, ParseError } from './parse-policy';
@@ -16,8 +17,7 @@ export {
   type ActionSet,
 } from './actions';
 export type { PrincipalClass } from './principals';
-export { PARTITIONS } from './principals';
-export { accountOfArn } from './principals';
+export { PARTITIONS, accountOfArn } from './principals';
 export { keyPath } from './json-text';
 export { CHECK, CHECKS, CHECK_IDS, isCheckId, type CheckId } from './checks/registry';
 export type { Check, CheckMeta } from './checks/toolkit';

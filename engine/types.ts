@@ -1,7 +1,6 @@
 /**
  * Public types of the analysis engine. The engine is pure: no AWS SDK, no fs, no Lambda types.
  */
-import type { CheckId } from './checks/registry';
 
 export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -15,9 +14,11 @@ export function isSeverity(value: unknown): value is Severity {
   return typeof value === 'string' && (SEVERITIES as readonly string[]).includes(value);
 }
 
-
-/** Options that describe the key being analysed and who is trusted. */
-export interface AnalysisOptions {
+/**
+ * What is known of the key being analysed and who is trusted: the options every check reads. The caller's
+ * full options (`AnalysisOptions`, in findings.ts) add the checks to leave out.
+ */
+export interface KeyContext {
   /** The 12-digit account that owns the key. Without it, own and foreign accounts cannot be told apart. */
   accountId?: string;
   /** Accounts whose principals may act on the key without an UNTRUSTED_CROSS_ACCOUNT finding. */
@@ -26,8 +27,6 @@ export interface AnalysisOptions {
   trustedOrgIds?: readonly string[];
   /** The key's ARN; used to decide whether a statement's Resource can match this key. */
   keyArn?: string;
-  /** Check ids to leave out of the result. */
-  disabledChecks?: readonly CheckId[];
   /**
    * JSON paths (`$.Statement[0].Effect`, relative to the policy) of keys that appeared more than once in the
    * document the caller parsed; each is reported as INVALID_POLICY. The engine finds duplicates itself when
@@ -36,11 +35,8 @@ export interface AnalysisOptions {
   duplicateKeyPaths?: readonly string[];
 }
 
-/** A finding: one check's verdict on one grant, with enough context for a person to act. */
-export interface Finding {
-  checkId: CheckId;
-  severity: Severity;
-  title: string;
+/** What a finding says, apart from which check says it (see `Finding` in findings.ts). */
+export interface FindingDetail {
   /** Who can do what, and why. */
   message: string;
   /** Zero-based statement indexes behind the finding (empty for whole-policy findings). */

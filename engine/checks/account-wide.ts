@@ -8,7 +8,7 @@
 import { CLASS_MASKS, hasAny } from '../actions';
 import type { AccessEntry, AccessSummary, Grant } from '../access-summary';
 import { RESOURCE_ORG } from '../conditions';
-import type { AnalysisOptions } from '../types';
+import type { KeyContext } from '../types';
 
 export interface AccountWideAccess {
   entry: AccessEntry;
@@ -25,7 +25,7 @@ export interface AccountWideAccess {
 /** What the answer depends on, and where it is kept once given: the part of a check's context it reads. */
 interface AccountWideQuery {
   summary: AccessSummary;
-  options: AnalysisOptions;
+  options: KeyContext;
   ownAccount: string | undefined;
   shared?: { accountWide?: AccountWideAccess[] };
 }

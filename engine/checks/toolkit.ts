@@ -7,7 +7,7 @@ import { keyCategory } from '../conditions';
 import { memoize } from '../memo';
 import type { ParseError, ParsedPolicy } from '../parse-policy';
 import type { PrincipalClass } from '../principals';
-import type { AnalysisOptions, Finding, Severity } from '../types';
+import type { FindingDetail, KeyContext, Severity } from '../types';
 import type { AccountWideAccess } from './account-wide';
 
 export interface CheckMeta {
@@ -27,7 +27,7 @@ export interface CheckContext {
   policy: ParsedPolicy | undefined;
   parseErrors: readonly ParseError[];
   summary: AccessSummary;
-  options: AnalysisOptions;
+  options: KeyContext;
   /** The key's account, when known (from options.accountId or options.keyArn). */
   ownAccount: string | undefined;
   /** Answers several checks share, computed by the first that asks (see account-wide.ts). */
@@ -35,7 +35,7 @@ export interface CheckContext {
 }
 
 /** A finding before the runner adds the check's title and severity. */
-export type FindingDraft = Omit<Finding, 'checkId' | 'severity' | 'title'>;
+export type FindingDraft = FindingDetail;
 
 export interface Check {
   meta: CheckMeta;
