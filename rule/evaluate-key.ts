@@ -85,7 +85,12 @@ async function evaluateKeyUnguarded(input: KeyFacts, judge: KeyJudge, options: E
     const notFound = await confirmNotFound(described, facts, judge);
     if (notFound?.gone === true) return gone(judge, facts, notFound.operation);
     if (notFound?.described.ok === true) described = notFound.described;
-    if (!described.ok) return unreadable(described);
+    if (!described.ok) {
+      // What the item already said may settle it (an AWS-managed key, or one pending deletion, whose other fact
+      // was missing): such a key is NOT_APPLICABLE whatever DescribeKey would have added.
+      const partial = applicability(knownKey(facts), params);
+      return partial.applicable ? unreadable(described) : notApplicableVerdict(partial);
+    }
     facts.arn ??= described.value.arn;
     facts.keyManager ??= described.value.keyManager;
     facts.keyState ??= described.value.keyState;

@@ -261,6 +261,36 @@ describe('scheduled sweeps', () => {
     expect(logger.entries).toContainEqual(expect.objectContaining({ message: 'sweep finished', fields: expect.objectContaining({ source: 'config', staleCleared: 1 }) }));
   });
 
+  // What Config's record already says decides applicability even when DescribeKey, asked for the rest, fails.
+  it.each([
+    ['an AWS-managed key with no recorded state', { keyManager: 'AWS' }, /AWS-managed key/],
+    ['a key recorded pending deletion with no recorded manager', { keyState: 'PendingDeletion' }, /PendingDeletion/],
+  ])('%s is NOT_APPLICABLE although DescribeKey is denied', async (_name, known, annotation) => {
+    const id = 'k-partial';
+    configMock.on(ListDiscoveredResourcesCommand).resolves({ resourceIdentifiers: [{ resourceType: 'AWS::KMS::Key', resourceId: id }] });
+    configMock.on(BatchGetResourceConfigCommand).resolves({
+      baseConfigurationItems: [{ ...baseItem(id, 'CUSTOMER', ROOT_POLICY), configuration: JSON.stringify({ keyId: id, ...known }) }],
+    });
+    configMock.on(GetComplianceDetailsByConfigRuleCommand).resolves({ EvaluationResults: [] });
+    kmsMock.on(DescribeKeyCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
+    const { handler } = harness();
+    const sent = await handler(fixtureEvent('scheduled-testmode.json'), lambdaContext());
+    expect(sent).toEqual([expect.objectContaining({ ComplianceResourceId: id, ComplianceType: 'NOT_APPLICABLE', Annotation: expect.stringMatching(annotation) })]);
+  });
+
+  it('a key whose record says nothing of its manager or state stays NON_COMPLIANT when DescribeKey is denied', async () => {
+    const id = 'k-unknown';
+    configMock.on(ListDiscoveredResourcesCommand).resolves({ resourceIdentifiers: [{ resourceType: 'AWS::KMS::Key', resourceId: id }] });
+    configMock.on(BatchGetResourceConfigCommand).resolves({
+      baseConfigurationItems: [{ ...baseItem(id, 'CUSTOMER', ROOT_POLICY), configuration: JSON.stringify({ keyId: id }) }],
+    });
+    configMock.on(GetComplianceDetailsByConfigRuleCommand).resolves({ EvaluationResults: [] });
+    kmsMock.on(DescribeKeyCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
+    const { handler } = harness();
+    const sent = await handler(fixtureEvent('scheduled-testmode.json'), lambdaContext());
+    expect(sent).toEqual([expect.objectContaining({ ComplianceResourceId: id, ComplianceType: 'NON_COMPLIANT', Annotation: expect.stringMatching(/kms:DescribeKey failed with AccessDeniedException/) })]);
+  });
+
   it('falls back to KMS when Config records no keys, skipping policy reads for AWS-managed and pending keys', async () => {
     configMock.on(ListDiscoveredResourcesCommand).resolves({ resourceIdentifiers: [] });
     configMock.on(GetComplianceDetailsByConfigRuleCommand).resolves({ EvaluationResults: [] });
