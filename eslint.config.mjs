@@ -20,8 +20,16 @@ export default tseslint.config(
   },
   {
     // The engine is pure: no I/O, no AWS SDK, no Lambda types, no package of any kind. It decides; callers fetch.
-    files: ['engine/**/*.ts'],
+    files: ['engine/**/*.{ts,mts,cts,tsx}'],
     rules: {
+      // Belt and braces with layers/only-down, which refuses any import in engine/ that is not one of its files.
+      'no-restricted-globals': [
+        'error',
+        ...['process', 'fetch', 'require', 'Buffer', 'setTimeout', 'setInterval', 'XMLHttpRequest', 'WebSocket'].map((name) => ({
+          name,
+          message: 'engine/ is pure: no environment, network, timers or module loading. Pass what it needs in its options.',
+        })),
+      ],
       'no-restricted-imports': [
         'error',
         {

@@ -4,6 +4,10 @@
  * Outside engine/, the engine is reached only through engine/index.ts.
  */
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root: this file's folder's parent, whatever directory eslint runs from. */
+const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 
 export const LAYERS = [
   ['engine'],
@@ -32,15 +36,20 @@ const rule = {
       upward: "{{from}}/ may not import {{to}}/ ('{{spec}}'): {{to}}/ is a layer above {{from}}/. Layers, bottom first: {{layers}}.",
       sideways: "{{from}}/ may not import {{to}}/ ('{{spec}}'): both are in the same layer. Move what they share into a layer below ({{layers}}).",
       facade: "Import the engine through engine/index.ts, not '{{spec}}': only the engine's own files and tests under test/engine/ reach inside it.",
+      computed: 'Import with a plain string so the layers can be checked: a computed module name could point anywhere.',
+      impure: "engine/ is pure and imports only its own files, not '{{spec}}': do the I/O in the caller (cli/, rule/, remediation/).",
     },
   },
   create(context) {
-    const root = context.cwd ?? process.cwd();
-    const file = path.relative(root, context.filename).split(path.sep).join('/');
+    const file = path.relative(ROOT, context.filename).split(path.sep).join('/');
     const from = topFolder(file);
     const fromLayer = layerOf(from);
     function check(node, spec) {
-      if (typeof spec !== 'string' || !spec.startsWith('.')) return;
+      if (typeof spec !== 'string') return;
+      if (!spec.startsWith('.')) {
+        if (from === 'engine') context.report({ node, messageId: 'impure', data: { spec } });
+        return;
+      }
       const target = path.posix.normalize(path.posix.join(path.posix.dirname(file), spec));
       const to = topFolder(target) || target;
       if (to === 'engine' && from !== 'engine' && target !== 'engine' && target !== 'engine/index' &&
@@ -58,22 +67,39 @@ const rule = {
         context.report({ node, messageId: 'sideways', data: { from, to, spec, layers: describe() } });
       }
     }
+    /** A module name written as a string (or a template without expressions); undefined when computed. */
+    const literal = (node) => {
+      if (node?.type === 'Literal' && typeof node.value === 'string') return node.value;
+      if (node?.type === 'TemplateLiteral' && node.expressions.length === 0) return node.quasis[0]?.value.cooked;
+      return undefined;
+    };
+    const checkArgument = (node, arg) => {
+      const spec = literal(arg);
+      // test/, bench/ and scripts/ sit above every layer: what they load by a computed name cannot break one.
+      if (spec === undefined) {
+        if (fromLayer !== -1) context.report({ node, messageId: 'computed' });
+      } else check(arg, spec);
+    };
     const source = (node) => node.source && check(node.source, node.source.value);
     return {
       ImportDeclaration: source,
       ExportNamedDeclaration: source,
       ExportAllDeclaration: source,
-      ImportExpression: (node) => node.source.type === 'Literal' && check(node.source, node.source.value),
+      ImportExpression: (node) => checkArgument(node, node.source),
       TSImportType: (node) => {
         const arg = node.argument?.literal ?? node.argument;
-        if (arg && arg.type === 'Literal') check(node, arg.value);
+        checkArgument(node, arg);
+      },
+      TSImportEqualsDeclaration: (node) => {
+        if (node.moduleReference.type === 'TSExternalModuleReference') checkArgument(node, node.moduleReference.expression);
       },
       CallExpression: (node) => {
         const callee = node.callee;
         const name = callee.type === 'Identifier' ? callee.name : callee.type === 'MemberExpression' ? callee.property.name : '';
-        if (!['require', 'mock', 'requireActual', 'requireMock', 'doMock'].includes(name)) return;
-        const arg = node.arguments[0];
-        if (arg && arg.type === 'Literal') check(arg, arg.value);
+        const isRequire = callee.type === 'Identifier' && callee.name === 'require';
+        const isJest = callee.type === 'MemberExpression' && callee.object.type === 'Identifier' && callee.object.name === 'jest';
+        if (!isRequire && !(isJest && ['mock', 'requireActual', 'requireMock', 'doMock', 'unmock'].includes(name))) return;
+        checkArgument(node, node.arguments[0]);
       },
     };
   },

@@ -20,6 +20,14 @@ const REFUSED_UPWARD: [string, string, RegExp][] = [
   ['rule/handler.ts', "import { x } from '../test/support/moto';", /rule\/ may not import test\//],
   ['rule/handler.ts', "const x = require('../infra/settings');", /rule\/ may not import infra\//],
   ['cli/report.ts', "export { x } from '../rule/verdict';", /cli\/ may not import rule\//],
+  ['cli/report.ts', "export * from '../rule/verdict'; const x = 1;", /cli\/ may not import rule\//],
+  ['aws/retry.ts', "const x = import('../rule/verdict');", /aws\/ may not import rule\//],
+  ['aws/retry.ts', "const x = import(`../rule/verdict`);", /aws\/ may not import rule\//],
+  ['aws/retry.ts', "type T = import('../rule/verdict').Verdict; const x: T | undefined = undefined;", /aws\/ may not import rule\//],
+  ['aws/retry.ts', "import x = require('../rule/verdict');", /aws\/ may not import rule\//],
+  ['rule/verdict.ts', "jest.mock('../cli/report'); const x = 1;", /rule\/ may not import cli\//],
+  ['engine/analyze.ts', "import { x } from '../engine/../rule/verdict';", /engine\/ may not import rule\//],
+  ['aws/retry.ts', "import { x } from '../rule/verdict.js';", /aws\/ may not import rule\//],
 ];
 const ALLOWED: Case[] = [
   ['rule/verdict.ts', "import { x } from '../engine';"],
@@ -40,19 +48,36 @@ const REFUSED_FACADE: Case[] = [
   ['rule/verdict.ts', "import type { x } from '../engine/types';"],
   ['test/rule/verdict.test.ts', "import { x } from '../../engine/analyze';"],
 ];
+/** Module names the layers cannot check, refused in every layer folder. */
+const REFUSED_COMPUTED: Case[] = [
+  ['engine/analyze.ts', "const name = 'x'; const x = import(`../${name}`);"],
+  ['aws/retry.ts', "const x = import('../rule/' + 'verdict');"],
+  ['rule/verdict.ts', "const name = '../cli/report'; const x = require(name);"],
+];
+const TEST_COMPUTED: Case = ['test/rule/handler.test.ts', "const name = '../../rule/verdict'; const x = jest.requireActual(name);"];
 const REFUSED_IMPURE: string[] = [
   "import { readFileSync as x } from 'node:fs';",
   "import x from 'fs';",
   "import { KMSClient as x } from '@aws-sdk/client-kms';",
   "import type { Context as x } from 'aws-lambda';",
   "import { Logger as x } from '@aws-lambda-powertools/logger';",
+  "const x = import('node:fs');",
+  "const x = import(`node:child_process`);",
+  "type T = import('@aws-sdk/client-kms').KMSClient; const x: T | undefined = undefined;",
+  "import { Command as x } from 'commander';",
 ];
+/** Globals that reach outside the engine: the environment, the network, timers, module loading. */
+const REFUSED_GLOBALS: string[] = ['const x = process.env.HOME;', "const x = fetch('http://127.0.0.1');", 'const x = setTimeout(() => 0, 1);'];
 
 const ALL: Case[] = [
   ...REFUSED_UPWARD.map(([file, code]): Case => [file, code]),
   ...ALLOWED,
   ...REFUSED_FACADE,
+  ...REFUSED_COMPUTED,
+  TEST_COMPUTED,
   ...REFUSED_IMPURE.map((code): Case => ['engine/analyze.ts', code]),
+  ...REFUSED_GLOBALS.map((code): Case => ['engine/analyze.ts', code]),
+  ...REFUSED_IMPURE.slice(0, 1).map((code): Case => ['engine/analyze.mts', code]),
 ];
 const messages = new Map<string, string[]>();
 
@@ -88,8 +113,26 @@ describe('the engine is reached only through its index', () => {
   });
 });
 
+describe('module names the layers cannot check', () => {
+  it.each(REFUSED_COMPUTED)('%s: %s is refused', (file, code) => {
+    expect(problems(file, code)).toEqual([expect.stringMatching(/layers\/only-down: Import with a plain string/)]);
+  });
+
+  it('a test may load a module by a computed name: it sits above every layer', () => {
+    expect(problems(...TEST_COMPUTED)).toEqual([]);
+  });
+});
+
 describe('the engine does no I/O', () => {
   it.each(REFUSED_IMPURE)('engine/analyze.ts: %s is refused', (code) => {
-    expect(problems('engine/analyze.ts', code)).toEqual([expect.stringMatching(/no-restricted-imports: .*engine\/ is pure/)]);
+    expect(problems('engine/analyze.ts', code)).toContainEqual(expect.stringMatching(/engine\/ is pure/));
+  });
+
+  it.each(REFUSED_GLOBALS)('engine/analyze.ts: %s is refused', (code) => {
+    expect(problems('engine/analyze.ts', code)).toEqual([expect.stringMatching(/no-restricted-globals: .*engine\/ is pure/)]);
+  });
+
+  it('the purity rules cover every TypeScript extension', () => {
+    expect(problems('engine/analyze.mts', REFUSED_IMPURE[0]!)).toContainEqual(expect.stringMatching(/no-restricted-imports: .*engine\/ is pure/));
   });
 });
