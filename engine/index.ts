@@ -18,6 +18,6 @@ export {
 } from './actions';
 export type { PrincipalClass } from './principals';
 export { PARTITIONS, accountOfArn } from './principals';
-export { keyPath } from './json-text';
+export { duplicateKeyPaths, keyPath, pathSegments } from './json-text';
 export { CHECK, CHECKS, CHECK_IDS, isCheckId, type CheckId } from './checks/registry';
 export type { Check, CheckMeta } from './checks/toolkit';

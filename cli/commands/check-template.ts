@@ -13,12 +13,12 @@
  * https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html
  */
 import { dirname } from 'node:path';
-import { analyzePolicy, severityRank, type AnalysisOptions, type AnalysisResult, type Finding } from '../../engine';
+import { analyzePolicy, duplicateKeyPaths, severityRank, type AnalysisOptions, type AnalysisResult, type Finding } from '../../engine';
 import { accessDetails } from '../access';
 import { joinablePath, readInputs, WalkTally, type InputFile } from '../inputs';
 import type { CliIo } from '../io';
 import type { Report, ReportWarning, ResultEntry } from '../report';
-import { duplicateAncestor, duplicateKeysInJson, enginePath, policyDuplicatePaths } from '../templates/duplicates';
+import { duplicateAncestor, policyDuplicatePaths } from '../templates/duplicates';
 import { concretePolicy } from '../templates/key-policy';
 import { enumerableValues, resolveKeyPolicy, resolveValue, Unresolved, type TemplateContext } from '../templates/resolve';
 import {
@@ -493,7 +493,7 @@ function judgeVariant(
   if (!concrete.ok) return { error: `${key.logicalId}: ${concrete.reason}${several ? ` (in the variant ${label})` : ''}; the key was not judged` };
   // A KeyPolicy given as a JSON string is parsed by concretePolicy; its duplicates are found in that string.
   const duplicateKeyPaths =
-    typeof resolved === 'string' ? duplicateKeysInJson(resolved).map(enginePath) : templateDuplicates.map(renumber.fromTemplate).filter((p): p is string => p !== undefined);
+    typeof resolved === 'string' ? duplicatesInPolicyText(resolved) : templateDuplicates.map(renumber.fromTemplate).filter((p): p is string => p !== undefined);
   const warnings: ReportWarning[] = concrete.substitutions.map((s) => {
     const [first, second, ...rest] = s.path;
     const templatePath = first === 'Statement' && typeof second === 'number' ? [first, renumber.index(second), ...rest] : s.path;
@@ -709,4 +709,15 @@ export async function runCheckTemplate(opts: CheckTemplateOptions, io: CliIo, to
   const passedParameters = passedParametersOnce(opts);
   const judged = docs.flatMap((d) => judgeDocument(d, opts, analyze, passedParameters));
   return { tool, results: [...errors, ...judged.map((j) => j.entry)], notes: runNotes(docs, judged, skipped) };
+}
+
+/** Duplicate keys of a KeyPolicy given as a JSON string; a string that is not JSON is the engine's to report. */
+function duplicatesInPolicyText(text: string): string[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return [];
+  }
+  return duplicateKeyPaths(text, parsed);
 }

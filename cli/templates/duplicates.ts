@@ -4,78 +4,21 @@
  * what IAM or CloudFormation makes of it is not documented. The engine reports each duplicate as
  * INVALID_POLICY when told where it is; this module finds them and says where, relative to the key policy.
  */
-import { createScanner } from 'jsonc-parser';
-import { keyPath } from '../../engine';
+import { duplicateKeyPaths, keyPath, pathSegments } from '../../engine';
 
 export type Segments = (string | number)[];
 
-// jsonc-parser's SyntaxKind values (a const enum, which isolated modules cannot import).
-const OPEN_BRACE = 1;
-const CLOSE_BRACE = 2;
-const OPEN_BRACKET = 3;
-const CLOSE_BRACKET = 4;
-const COMMA = 5;
-const COLON = 6;
-const STRING = 10;
-const EOF = 17;
-
 /**
- * Paths of the keys of a JSON text that repeat a key of the same object (one path per repetition). The text
- * is expected to be valid JSON (JSON.parse read it first). It is read token by token with jsonc-parser's
- * scanner, which decodes escapes (`"a\u0062"` and `"ab"` are the same key), with a stack of our own: the
- * parser's visitor recurses per level and overflows the call stack on a few thousand nested arrays.
+ * Paths of the keys of a JSON text that repeat a key of the same object, as segments; `parsed` is what
+ * JSON.parse made of `text`. The engine's scan (the one the Config rule and `check` use) finds them; the
+ * YAML reader finds YAML's own (cfn-yaml.ts).
  */
-// Same scan as the engine's duplicateKeyPaths (engine/json-text.ts), which engine/index.ts does not export yet; YAML duplicates are cfn-yaml.ts's.
-export function duplicateKeysInJson(text: string): Segments[] {
-  const duplicates: Segments[] = [];
-  const stack: ({ kind: 'object'; keys: Set<string>; expectKey: boolean } | { kind: 'array'; next: number })[] = [];
-  const path: Segments = [];
-  const scanner = createScanner(text, true);
-  // A value begins: inside an array, the path gets its index.
-  const begin = () => {
-    const top = stack[stack.length - 1];
-    if (top?.kind === 'array') path.push(top.next++);
-  };
-  // A value ends: its key or index leaves the path.
-  const end = () => {
-    if (stack.length > 0) path.pop();
-  };
-  for (let token = scanner.scan(); token !== EOF; token = scanner.scan()) {
-    const top = stack[stack.length - 1];
-    switch (token) {
-      case OPEN_BRACE:
-      case OPEN_BRACKET:
-        begin();
-        stack.push(token === OPEN_BRACE ? { kind: 'object', keys: new Set(), expectKey: true } : { kind: 'array', next: 0 });
-        break;
-      case CLOSE_BRACE:
-      case CLOSE_BRACKET:
-        stack.pop();
-        end();
-        break;
-      case COMMA:
-        if (top?.kind === 'object') top.expectKey = true;
-        break;
-      case COLON:
-        break;
-      case STRING:
-        if (top?.kind === 'object' && top.expectKey) {
-          const key = scanner.getTokenValue();
-          if (top.keys.has(key)) duplicates.push([...path, key]);
-          top.keys.add(key);
-          top.expectKey = false;
-          path.push(key);
-          break;
-        }
-        begin();
-        end();
-        break;
-      default:
-        begin();
-        end();
-    }
-  }
-  return duplicates;
+export function duplicateKeysInJson(text: string, parsed: unknown): Segments[] {
+  return duplicateKeyPaths(text, parsed).map((path) => {
+    const segments = pathSegments(path);
+    if (segments === undefined) throw new Error(`the engine gave a duplicate-key path it cannot read back: ${path}`);
+    return segments;
+  });
 }
 
 /** The engine's path syntax (`$.Statement[0].Condition.StringEquals["kms:ViaService"]`), built by the engine's own `keyPath`. */

@@ -65,7 +65,7 @@ export function parseDocument(file: string, text: string): Pick<SourceDocument, 
     if (value !== undefined) {
       // JSON.parse reads any depth; the line locator gives up (no lines) on a document too deep for its
       // recursive parser, and the duplicate-key scan is iterative, so a hostile depth is still judged.
-      return { value, locate: jsonLineLocator(text), duplicates: duplicateKeysInJson(text) };
+      return { value, locate: jsonLineLocator(text), duplicates: duplicateKeysInJson(text, value) };
     }
   }
   const parsed = parseCfnYaml(text);
