@@ -380,6 +380,48 @@ describe('IAM derived from the calls the code makes', () => {
   });
 });
 
+/** Roles no handler runs with, each checked here for what it may do. */
+describe('the other roles of the app', () => {
+  const roleIds = (template: Template, keep: (role: Json) => boolean = () => true): string[] =>
+    Object.entries(resourcesOf(template))
+      .filter(([, r]) => r.Type === 'AWS::IAM::Role' && keep(r))
+      .map(([id]) => id)
+      .sort();
+  const trustedService = (role: Json): unknown => ((propertiesOf(role).AssumeRolePolicyDocument as { Statement: Json[] }).Statement[0]?.Principal as Json | undefined)?.Service;
+
+  it.each(['rule', 'pack'] as const)('the automation role of the %s stack may only invoke the remediation function', (name) => {
+    const template = synth.templates[name];
+    const [automationRoleId, ...others] = roleIds(template, (r) => trustedService(r) === 'ssm.amazonaws.com');
+    expect(others).toEqual([]);
+    const functionId = Object.entries(resourcesOf(template)).find(
+      ([, r]) => r.Type === 'AWS::Lambda::Function' && String(propertiesOf(r).Description).includes('rewrites account-wide'),
+    )?.[0];
+    const place = remediation.place;
+    const functionArn = `arn:${place.partition}:lambda:${place.region}:${place.account}:function:${String(functionId)}`;
+    const expected: RoleExpectation = { needs: [{ action: 'lambda:InvokeFunction', resource: functionArn }] };
+    expect(roleGrantProblems(template.toJSON(), String(automationRoleId), expected, resolutionOf(place, { [String(functionId)]: functionArn }), typeless)).toEqual([]);
+  });
+
+  it('every role is one checked in this file, or the Config aggregator role with its one AWS managed policy and nothing else', () => {
+    for (const name of ['rule', 'pack'] as const) {
+      const t = synth.templates[name];
+      const checked = [functionParts(t, 'evaluates KMS key policies').roleId, functionParts(t, 'rewrites account-wide').roleId, ...roleIds(t, (r) => trustedService(r) === 'ssm.amazonaws.com')];
+      expect(roleIds(t)).toEqual(checked.sort());
+    }
+    const template = synth.templates.organization;
+    const [aggregatorId, ...others] = roleIds(template, (r) => trustedService(r) === 'config.amazonaws.com');
+    expect([aggregatorId, ...others]).toHaveLength(1);
+    expect(roleIds(template)).toEqual([functionParts(template, 'evaluates KMS key policies').roleId, String(aggregatorId)].sort());
+    // Config aggregates an organisation through this AWS managed policy
+    // (https://docs.aws.amazon.com/config/latest/developerguide/set-up-aggregator-cli.html): the one problem the
+    // check finds is that policy, so the role holds no statement of its own.
+    const managed = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/service-role/AWSConfigRoleForOrganizations']] };
+    expect(roleGrantProblems(template.toJSON(), String(aggregatorId), { needs: [] }, resolutionOf(theOnePlace(organisation)), typeless)).toEqual([
+      `${String(aggregatorId)}: managed policy ${JSON.stringify(managed)} attached (ManagedPolicyArns); the role's grants must be in the template`,
+    ]);
+  });
+});
+
 /** Source folders whose code runs in the deployed functions. */
 const DEPLOYED_SOURCES = ['rule', 'aws', 'remediation', 'runtime'];
 const ROOT = path.resolve(__dirname, '..', '..');
