@@ -1,10 +1,13 @@
 /**
- * The roles grant exactly what the code sends. The expected actions are not read from infra/permissions.ts (which
- * built the roles) but recorded: the rule and the remediation handlers run through their scenarios against
+ * The roles grant exactly what the code sends. The needs are not read from infra/permissions.ts (which built the
+ * roles) but recorded: the rule and the remediation handlers run through their scenarios against
  * aws-sdk-client-mock, every command sent is mapped to its IAM action (service prefix from the client, action
- * from the command), and each synthesized role must grant that set, plus the runtime needs listed below, and
- * nothing else.
+ * from the command) and to the resource it named (the key's ARN, the rule's ARN, the backup parameter, the
+ * execution role), and each synthesized role must grant those, plus the runtime needs below, with the expected
+ * conditions only, and nothing else (test/infra/role-grants.ts; its own hostile table is at the end).
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import {
   BatchGetResourceConfigCommand,
   ConfigServiceClient,
@@ -14,19 +17,21 @@ import {
   PutEvaluationsCommand,
   type ConfigurationItem,
 } from '@aws-sdk/client-config-service';
-import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient, ListKeysCommand, ListResourceTagsCommand, PutKeyPolicyCommand } from '@aws-sdk/client-kms';
+import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient, ListKeysCommand, ListResourceTagsCommand, NotFoundException, PutKeyPolicyCommand } from '@aws-sdk/client-kms';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { Template } from 'aws-cdk-lib/assertions';
+import type { Template } from 'aws-cdk-lib/assertions';
 import { mockClient } from 'aws-sdk-client-mock';
+import type { SinonSpyCall } from 'sinon';
 import { createClientsFactory } from '../../aws/clients';
 import { DEFAULT_EXECUTION_ROLE_NAME } from '../../infra/execution-role-template';
 import { createRemediationHandler } from '../../remediation/handler';
 import { createHandler } from '../../rule/handler';
-import { ACCOUNT as REMEDIATION_ACCOUNT, ADMIN, fixtureText, KEY_ID, KEY_ARN, USER } from '../remediation/fixtures';
+import { ADMIN, fixtureText, KEY_ID, KEY_ARN, ACCOUNT as REMEDIATION_ACCOUNT, USER } from '../remediation/fixtures';
 import { ACCOUNT, CapturingLogger, CapturingMetrics, fixtureEvent, fixtureJson, lambdaContext, VirtualClock, withParameters } from '../rule/support';
 import { synthesize, type Synthesized } from './app-fixture';
-import { functionRoleId, identityStatements, roleStatements } from './iam';
+import { functionRoleId } from './iam';
+import { resourceTypeless, roleGrantProblems, type Need, type Resolution, type ResourceTypeless, type RoleExpectation } from './role-grants';
 
 const kms = mockClient(KMSClient);
 const config = mockClient(ConfigServiceClient);
@@ -44,35 +49,71 @@ const SERVICES = [
 /** Calls no IAM policy has to allow (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html). */
 const NEEDS_NO_PERMISSION = new Set(['sts:GetCallerIdentity']);
 
-/**
- * What the Lambda service does with a function's role, not the code: write its logs
- * (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html) and, for the rule invoked
- * asynchronously by Config, keep failed invocations in its queue (an on-failure destination).
- */
-const RUNTIME = {
-  logs: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-  failureQueue: ['sqs:SendMessage'],
-};
-
-/** The IAM action of every command sent since the last reset, e.g. `kms:GetKeyPolicy` for GetKeyPolicyCommand. */
-function sentActions(): Set<string> {
-  const actions = new Set<string>();
-  for (const { mock, prefix } of SERVICES) {
-    for (const call of mock.calls()) {
-      const command = call.args[0] as object;
-      const name = command.constructor.name;
-      if (!name.endsWith('Command')) throw new Error(`not an SDK command: ${name}`);
-      actions.add(`${prefix}:${name.slice(0, -'Command'.length)}`);
-    }
-  }
-  return actions;
+/** Where a scenario ran: the partition, Region and account its ARNs are built in. */
+interface ScenarioPlace {
+  partition: string;
+  region: string;
+  account: string;
+  /** The rule the scenario reported to (rule scenarios only). */
+  configRule?: { arn: string; name: string };
 }
 
-const needingPermission = (actions: Iterable<string>): string[] => [...actions].filter((a) => !NEEDS_NO_PERMISSION.has(a)).sort();
-const sorted = (actions: Iterable<string>): string[] => [...new Set(actions)].sort();
+interface SentCall {
+  command: string;
+  action: string;
+  input: Record<string, unknown>;
+}
 
-function resetMocks(): void {
-  for (const { mock } of SERVICES) mock.reset();
+/** Every command sent since the last reset, in the order sent. */
+function sentCalls(): SentCall[] {
+  const calls: { call: SentCall; spy: SinonSpyCall }[] = [];
+  for (const { mock, prefix } of SERVICES) {
+    for (const call of mock.calls()) {
+      const command = call.args[0] as unknown as { input: Record<string, unknown> };
+      const name = command.constructor.name;
+      if (!name.endsWith('Command')) throw new Error(`not an SDK command: ${name}`);
+      calls.push({ call: { command: name, action: `${prefix}:${name.slice(0, -'Command'.length)}`, input: command.input }, spy: call as SinonSpyCall });
+    }
+  }
+  return calls.sort((a, b) => (a.spy.calledBefore(b.spy) ? -1 : 1)).map((c) => c.call);
+}
+
+function keyArn(keyId: unknown, place: ScenarioPlace): string {
+  if (typeof keyId !== 'string') throw new Error(`KeyId ${JSON.stringify(keyId)} is not a string`);
+  if (keyId.startsWith('arn:')) return keyId;
+  // An alias authorises on the alias and on the key it points to; the code sends key ids or key ARNs only.
+  if (keyId.startsWith('alias/')) throw new Error(`KeyId ${keyId} is an alias; map its IAM resources before sending one`);
+  return `arn:${place.partition}:kms:${place.region}:${place.account}:key/${keyId}`;
+}
+
+/** The resource each action that has a resource type authorises on, from the command's input. */
+const RESOURCE_OF: Record<string, (input: Record<string, unknown>, place: ScenarioPlace) => string> = {
+  'kms:DescribeKey': (input, place) => keyArn(input.KeyId, place),
+  'kms:GetKeyPolicy': (input, place) => keyArn(input.KeyId, place),
+  'kms:ListResourceTags': (input, place) => keyArn(input.KeyId, place),
+  'kms:PutKeyPolicy': (input, place) => keyArn(input.KeyId, place),
+  'config:GetComplianceDetailsByConfigRule': (input, place) => {
+    if (place.configRule === undefined || input.ConfigRuleName !== place.configRule.name) {
+      throw new Error(`GetComplianceDetailsByConfigRule for ${String(input.ConfigRuleName)}, not the scenario's rule`);
+    }
+    return place.configRule.arn;
+  },
+  'sts:AssumeRole': (input) => String(input.RoleArn),
+  'ssm:PutParameter': (input, place) => `arn:${place.partition}:ssm:${place.region}:${place.account}:parameter${String(input.Name)}`,
+};
+
+let typeless: ResourceTypeless;
+
+/** The needs of the calls: each action on the resource it named, `*` for actions without a resource type. */
+function needsOf(calls: readonly SentCall[], place: ScenarioPlace): Need[] {
+  return calls
+    .filter((c) => !NEEDS_NO_PERMISSION.has(c.action))
+    .map((c) => {
+      if (typeless.has(c.action.toLowerCase())) return { action: c.action, resource: '*' };
+      const resourceOf = RESOURCE_OF[c.action];
+      if (resourceOf === undefined) throw new Error(`${c.action} has a resource type and no entry in RESOURCE_OF`);
+      return { action: c.action, resource: resourceOf(c.input, place) };
+    });
 }
 
 const KEY = 'k-1';
@@ -84,7 +125,7 @@ const ROOT_POLICY = JSON.stringify({
 
 /** AWS as the rule meets it: one key with an account-wide policy and an exemption tag, one stale evaluation. */
 function answerAsAws(configRecordsKeys: boolean): void {
-  resetMocks();
+  for (const { mock } of SERVICES) mock.reset();
   sts.on(GetCallerIdentityCommand).resolves({ Arn: `arn:aws:sts::${ACCOUNT}:assumed-role/rule/session`, Account: ACCOUNT });
   sts.on(AssumeRoleCommand).resolves({
     Credentials: { AccessKeyId: 'AKIA', SecretAccessKey: 'secret', SessionToken: 'token', Expiration: new Date('2099-01-01T00:00:00Z') },
@@ -120,40 +161,75 @@ function answerAsAws(configRecordsKeys: boolean): void {
   config.on(PutEvaluationsCommand).resolves({ FailedEvaluations: [] });
 }
 
-/** Each way Config invokes the rule: [name, event, whether Config records the keys]. */
-const RULE_SCENARIOS: [string, Record<string, unknown>, boolean][] = [
-  ['change notification, policy in the item', fixtureEvent('change-root-full-access.json'), false],
-  ['change notification, policy read from KMS, exemption tag', withParameters(fixtureEvent('change-policy-not-in-item.json'), { ExemptionTagKey: 'security:exemption' }), false],
-  ['oversized item fetched from Config', fixtureEvent('oversized.json'), false],
-  ["scheduled sweep through Config's records, with stale clean-up", withParameters(fixtureEvent('scheduled.json'), { ExemptionTagKey: 'security:exemption' }), true],
-  ['scheduled sweep through KMS, with stale clean-up', withParameters(fixtureEvent('scheduled.json'), { ExemptionTagKey: 'security:exemption' }), false],
+/** KMS answers NotFoundException to GetKeyPolicy, as it briefly may right after CreateKey; DescribeKey still finds the key. */
+function policyNotFound(): void {
+  kms.on(GetKeyPolicyCommand).rejects(new NotFoundException({ message: 'Key not found', $metadata: {} }));
+}
+
+interface RuleScenario {
+  name: string;
+  event: Record<string, unknown>;
+  configRecordsKeys: boolean;
+  answer?: () => void;
+}
+
+const SCHEDULED = withParameters(fixtureEvent('scheduled.json'), { ExemptionTagKey: 'security:exemption' });
+/** Each way Config invokes the rule. */
+const RULE_SCENARIOS: RuleScenario[] = [
+  { name: 'change notification, policy in the item', event: fixtureEvent('change-root-full-access.json'), configRecordsKeys: false },
+  {
+    name: 'change notification, policy read from KMS, exemption tag',
+    event: withParameters(fixtureEvent('change-policy-not-in-item.json'), { ExemptionTagKey: 'security:exemption' }),
+    configRecordsKeys: false,
+  },
+  {
+    name: 'change notification, GetKeyPolicy NotFound, confirmed by DescribeKey',
+    event: fixtureEvent('change-policy-not-in-item.json'),
+    configRecordsKeys: false,
+    answer: policyNotFound,
+  },
+  { name: 'oversized item fetched from Config', event: fixtureEvent('oversized.json'), configRecordsKeys: false },
+  { name: "scheduled sweep through Config's records, with stale clean-up", event: SCHEDULED, configRecordsKeys: true },
+  { name: 'scheduled sweep through KMS, with stale clean-up', event: SCHEDULED, configRecordsKeys: false },
 ];
 
-/** The actions the rule sent over every scenario, with or without an execution role. */
-async function ruleActions(executionRoleName: string | undefined): Promise<Set<string>> {
-  const all = new Set<string>();
-  for (const [name, event, configRecordsKeys] of RULE_SCENARIOS) {
-    answerAsAws(configRecordsKeys);
+/** The partition, Region, account and rule a Config event names. */
+function placeOf(event: Record<string, unknown>): ScenarioPlace {
+  const arn = String(event.configRuleArn);
+  const [, partition, , region, account] = arn.split(':');
+  if (partition === undefined || region === undefined || account === undefined) throw new Error(`configRuleArn ${arn} is not an ARN`);
+  return { partition, region, account, configRule: { arn, name: String(event.configRuleName) } };
+}
+
+interface Recorded {
+  calls: SentCall[];
+  place: ScenarioPlace;
+}
+
+/** The calls of each rule scenario, with or without an execution role. */
+async function ruleCalls(executionRoleName: string | undefined): Promise<Map<string, Recorded>> {
+  const recorded = new Map<string, Recorded>();
+  for (const scenario of RULE_SCENARIOS) {
+    answerAsAws(scenario.configRecordsKeys);
+    scenario.answer?.();
     const handler = createHandler({
       clients: createClientsFactory(),
       clock: new VirtualClock(),
       logger: new CapturingLogger().asLogger(),
       metrics: new CapturingMetrics().asMetrics(),
     });
-    const parameters = JSON.parse(String(event.ruleParameters ?? '{}')) as Record<string, string>;
-    const sent = await handler(
-      executionRoleName === undefined ? event : withParameters(event, { ...parameters, ExecutionRoleName: executionRoleName }),
-      lambdaContext(),
-    );
-    if (sent.length === 0) throw new Error(`scenario "${name}" sent no evaluation`);
-    for (const action of sentActions()) all.add(action);
+    const parameters = JSON.parse(String(scenario.event.ruleParameters ?? '{}')) as Record<string, string>;
+    const event = executionRoleName === undefined ? scenario.event : withParameters(scenario.event, { ...parameters, ExecutionRoleName: executionRoleName });
+    const sent = await handler(event, lambdaContext());
+    if (sent.length === 0) throw new Error(`scenario "${scenario.name}" sent no evaluation`);
+    recorded.set(scenario.name, { calls: sentCalls(), place: placeOf(event) });
   }
-  return all;
+  return recorded;
 }
 
-/** The actions the remediation sent: a dry run, then a write. */
-async function remediationActions(): Promise<Set<string>> {
-  resetMocks();
+/** The calls of the remediation: a dry run, then a write. */
+async function remediationCalls(): Promise<Recorded> {
+  for (const { mock } of SERVICES) mock.reset();
   sts.on(GetCallerIdentityCommand).resolves({ Arn: `arn:aws:sts::${REMEDIATION_ACCOUNT}:assumed-role/KeyAdmin/session`, Account: REMEDIATION_ACCOUNT });
   kms.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: KEY_ID, Arn: KEY_ARN, AWSAccountId: REMEDIATION_ACCOUNT, KeyManager: 'CUSTOMER' } });
   kms.on(GetKeyPolicyCommand).resolves({ Policy: fixtureText('seed-bad-policy'), PolicyName: 'default' });
@@ -169,47 +245,362 @@ async function remediationActions(): Promise<Set<string>> {
   const dryRun = await handler({ KeyId: KEY_ID });
   const applied = await handler({ KeyId: KEY_ID, DryRun: false });
   expect([dryRun.status, applied.status]).toEqual(['DRY_RUN', 'APPLIED']);
-  return sentActions();
+  const [, partition, , region, account] = KEY_ARN.split(':');
+  return { calls: sentCalls(), place: { partition: partition ?? '', region: region ?? '', account: account ?? '' } };
 }
 
-let synth: Synthesized;
-let singleAccount: Set<string>;
-let organisation: Set<string>;
-let remediation: Set<string>;
-beforeAll(async () => {
-  synth = synthesize();
-  singleAccount = await ruleActions(undefined);
-  organisation = await ruleActions(DEFAULT_EXECUTION_ROLE_NAME);
-  remediation = await remediationActions();
+type Json = Record<string, unknown>;
+const resourcesOf = (template: Template): Record<string, Json> => (template.toJSON() as { Resources: Record<string, Json> }).Resources;
+const propertiesOf = (resource: Json | undefined): Json => (resource?.Properties ?? {}) as Json;
+
+/** The function whose Description contains `text`: its role, its log group and its on-failure queue. */
+function functionParts(template: Template, text: string): { roleId: string; logGroupId: string; queueId?: string } {
+  const resources = resourcesOf(template);
+  const entry = Object.entries(resources).find(([, r]) => r.Type === 'AWS::Lambda::Function' && String(propertiesOf(r).Description).includes(text));
+  if (entry === undefined) throw new Error(`no function described as ${text}`);
+  const logGroupId = ((propertiesOf(entry[1]).LoggingConfig as Json | undefined)?.LogGroup as Json | undefined)?.Ref;
+  if (typeof logGroupId !== 'string') throw new Error(`function ${entry[0]} names no log group of the template`);
+  const invokeConfig = Object.values(resources).find(
+    (r) => r.Type === 'AWS::Lambda::EventInvokeConfig' && (propertiesOf(r).FunctionName as Json | undefined)?.Ref === entry[0],
+  );
+  const destination = (((propertiesOf(invokeConfig).DestinationConfig as Json | undefined)?.OnFailure as Json | undefined)?.Destination as Json | undefined)?.[
+    'Fn::GetAtt'
+  ] as [string, string] | undefined;
+  return { roleId: functionRoleId(template, text), logGroupId, ...(destination === undefined ? {} : { queueId: destination[0] }) };
+}
+
+/**
+ * What the Lambda service does with a function's role, not the code: write its logs to the function's log
+ * group (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html) and, for the rule invoked
+ * asynchronously by Config, send failed invocations to its on-failure queue. The log group ARN CloudFormation
+ * returns ends in `:*`, which covers the group's streams.
+ */
+function runtimeNeeds(parts: ReturnType<typeof functionParts>, place: ScenarioPlace): { needs: Need[]; arns: Record<string, string> } {
+  const logGroup = `arn:${place.partition}:logs:${place.region}:${place.account}:log-group:${parts.logGroupId}`;
+  const stream = `${logGroup}:log-stream:2026/12/05/[$LATEST]0123456789abcdef`;
+  const needs: Need[] = [
+    { action: 'logs:CreateLogStream', resource: stream },
+    { action: 'logs:PutLogEvents', resource: stream },
+  ];
+  const arns: Record<string, string> = { [parts.logGroupId]: `${logGroup}:*` };
+  if (parts.queueId !== undefined) {
+    const queue = `arn:${place.partition}:sqs:${place.region}:${place.account}:${parts.queueId}`;
+    needs.push({ action: 'sqs:SendMessage', resource: queue });
+    arns[parts.queueId] = queue;
+  }
+  return { needs, arns };
+}
+
+const resolutionOf = (place: ScenarioPlace, arns: Record<string, string> = {}): Resolution => ({
+  partition: place.partition,
+  region: place.region,
+  account: place.account,
+  arns,
 });
 
-const actionsOf = (template: Template, roleId: string): string[] => sorted(roleStatements(template, roleId).flatMap((s) => s.actions));
-const ruleRoleActions = (template: Template): string[] => actionsOf(template, functionRoleId(template, 'evaluates KMS key policies'));
+let synth: Synthesized;
+let singleAccount: Map<string, Recorded>;
+let organisation: Map<string, Recorded>;
+let remediation: Recorded;
+beforeAll(async () => {
+  synth = synthesize();
+  singleAccount = await ruleCalls(undefined);
+  organisation = await ruleCalls(DEFAULT_EXECUTION_ROLE_NAME);
+  remediation = await remediationCalls();
+  const all = [...singleAccount.values(), ...organisation.values(), remediation].flatMap((r) => r.calls.map((c) => c.action));
+  typeless = await resourceTypeless([...all, 'logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:SendMessage'].filter((a) => !NEEDS_NO_PERMISSION.has(a)));
+});
+
+const needsOfAll = (recorded: Iterable<Recorded>, keep: (action: string) => boolean = () => true): Need[] =>
+  [...recorded].flatMap((r) => needsOf(r.calls.filter((c) => keep(c.action)), r.place));
+const theOnePlace = (recorded: Map<string, Recorded>): ScenarioPlace => {
+  const places = new Set([...recorded.values()].map((r) => JSON.stringify(r.place)));
+  if (places.size !== 1) throw new Error(`the scenarios ran in ${places.size} places`);
+  return JSON.parse([...places][0] ?? '{}') as ScenarioPlace;
+};
+
+/** The grant problems of the rule function's role in a stack where the function works in its own account. */
+function singleAccountRuleProblems(template: Template): string[] {
+  const place = theOnePlace(singleAccount);
+  const parts = functionParts(template, 'evaluates KMS key policies');
+  const runtime = runtimeNeeds(parts, place);
+  // Where CDK creates the rule, the role names it by Fn::GetAtt: it resolves to the rule the scenarios reported to.
+  const ruleIds = Object.entries(resourcesOf(template)).filter(([, r]) => r.Type === 'AWS::Config::ConfigRule').map(([id]) => id);
+  const arns = { ...runtime.arns, ...Object.fromEntries(ruleIds.map((id) => [id, place.configRule?.arn ?? ''])) };
+  const expected: RoleExpectation = { needs: [...needsOfAll(singleAccount.values()), ...runtime.needs] };
+  return roleGrantProblems(template.toJSON(), parts.roleId, expected, resolutionOf(place, arns), typeless);
+}
 
 describe('IAM derived from the calls the code makes', () => {
-  it('the single-account rule function (rule stack) is granted exactly what the rule sends', () => {
-    expect(ruleRoleActions(synth.templates.rule)).toEqual(sorted([...needingPermission(singleAccount), ...RUNTIME.logs, ...RUNTIME.failureQueue]));
+  it('the NotFound scenario confirms with DescribeKey after GetKeyPolicy failed', () => {
+    const actions = singleAccount.get('change notification, GetKeyPolicy NotFound, confirmed by DescribeKey')?.calls.map((c) => c.action) ?? [];
+    const failedRead = actions.indexOf('kms:GetKeyPolicy');
+    expect(failedRead).toBeGreaterThanOrEqual(0);
+    expect(actions.slice(failedRead + 1)).toContain('kms:DescribeKey');
   });
 
-  it('the conformance-pack rule function is granted exactly what the rule sends', () => {
-    expect(ruleRoleActions(synth.templates.pack)).toEqual(sorted([...needingPermission(singleAccount), ...RUNTIME.logs, ...RUNTIME.failureQueue]));
+  it('the single-account rule function (rule stack) is granted exactly what the rule sends, on what it sends it to', () => {
+    expect(singleAccountRuleProblems(synth.templates.rule)).toEqual([]);
   });
 
-  it('the central rule function (organisation) is granted only the assume of the execution role', () => {
-    const central = needingPermission([...organisation].filter((a) => a.startsWith('sts:')));
-    expect(ruleRoleActions(synth.templates.organization)).toEqual(sorted([...central, ...RUNTIME.logs, ...RUNTIME.failureQueue]));
+  it('the conformance-pack rule function is granted exactly what the rule sends, on what it sends it to', () => {
+    expect(singleAccountRuleProblems(synth.templates.pack)).toEqual([]);
+  });
+
+  it('the central rule function (organisation) is granted only the assume of the execution role, inside the organisation', () => {
+    const place = theOnePlace(organisation);
+    const template = synth.templates.organization;
+    const parts = functionParts(template, 'evaluates KMS key policies');
+    const runtime = runtimeNeeds(parts, place);
+    const expected: RoleExpectation = {
+      needs: [...needsOfAll(organisation.values(), (a) => a.startsWith('sts:')), ...runtime.needs],
+      conditions: { 'sts:AssumeRole': { StringEquals: { 'aws:ResourceOrgID': '${aws:PrincipalOrgID}' } } },
+      anyAccount: { 'sts:AssumeRole': 'the execution role of whichever member account Config invokes the function for' },
+    };
+    expect(roleGrantProblems(template.toJSON(), parts.roleId, expected, resolutionOf(place, runtime.arns), typeless)).toEqual([]);
   });
 
   it('the execution role rolled out to member accounts is granted exactly what the rule sends through it', () => {
-    const throughRole = needingPermission([...organisation].filter((a) => !a.startsWith('sts:')));
-    const stackSet = Object.values(synth.templates.organization.findResources('AWS::CloudFormation::StackSet'))[0] as { Properties: { TemplateBody: string } };
-    const inner = Template.fromJSON(JSON.parse(stackSet.Properties.TemplateBody) as Record<string, unknown>);
-    expect(sorted(identityStatements(inner).flatMap((s) => s.actions))).toEqual(throughRole);
+    const place = theOnePlace(organisation);
+    const stackSet = Object.values(resourcesOf(synth.templates.organization)).find((r) => r.Type === 'AWS::CloudFormation::StackSet');
+    const inner = JSON.parse(String(propertiesOf(stackSet).TemplateBody)) as Json;
+    const expected: RoleExpectation = { needs: needsOfAll(organisation.values(), (a) => !a.startsWith('sts:')) };
+    expect(roleGrantProblems(inner, 'ExecutionRole', expected, resolutionOf(place), typeless)).toEqual([]);
   });
 
-  it('the remediation function is granted exactly what the remediation sends', () => {
+  it('the remediation function is granted exactly what the remediation sends, on what it sends it to', () => {
     const template = synth.templates.rule;
-    expect(needingPermission(remediation)).toEqual(sorted(['kms:DescribeKey', 'kms:GetKeyPolicy', 'kms:PutKeyPolicy', 'ssm:PutParameter']));
-    expect(actionsOf(template, functionRoleId(template, 'rewrites account-wide'))).toEqual(sorted([...needingPermission(remediation), ...RUNTIME.logs]));
+    expect([...new Set(needsOf(remediation.calls, remediation.place).map((n) => n.action))].sort()).toEqual(
+      ['kms:DescribeKey', 'kms:GetKeyPolicy', 'kms:PutKeyPolicy', 'ssm:PutParameter'].sort(),
+    );
+    const parts = functionParts(template, 'rewrites account-wide');
+    const runtime = runtimeNeeds(parts, remediation.place);
+    const expected: RoleExpectation = { needs: [...needsOf(remediation.calls, remediation.place), ...runtime.needs] };
+    expect(roleGrantProblems(template.toJSON(), parts.roleId, expected, resolutionOf(remediation.place, runtime.arns), typeless)).toEqual([]);
+  });
+});
+
+/** Roles no handler runs with, each checked here for what it may do. */
+describe('the other roles of the app', () => {
+  const roleIds = (template: Template, keep: (role: Json) => boolean = () => true): string[] =>
+    Object.entries(resourcesOf(template))
+      .filter(([, r]) => r.Type === 'AWS::IAM::Role' && keep(r))
+      .map(([id]) => id)
+      .sort();
+  const trustedService = (role: Json): unknown => ((propertiesOf(role).AssumeRolePolicyDocument as { Statement: Json[] }).Statement[0]?.Principal as Json | undefined)?.Service;
+
+  it.each(['rule', 'pack'] as const)('the automation role of the %s stack may only invoke the remediation function', (name) => {
+    const template = synth.templates[name];
+    const [automationRoleId, ...others] = roleIds(template, (r) => trustedService(r) === 'ssm.amazonaws.com');
+    expect(others).toEqual([]);
+    const functionId = Object.entries(resourcesOf(template)).find(
+      ([, r]) => r.Type === 'AWS::Lambda::Function' && String(propertiesOf(r).Description).includes('rewrites account-wide'),
+    )?.[0];
+    const place = remediation.place;
+    const functionArn = `arn:${place.partition}:lambda:${place.region}:${place.account}:function:${String(functionId)}`;
+    const expected: RoleExpectation = { needs: [{ action: 'lambda:InvokeFunction', resource: functionArn }] };
+    expect(roleGrantProblems(template.toJSON(), String(automationRoleId), expected, resolutionOf(place, { [String(functionId)]: functionArn }), typeless)).toEqual([]);
+  });
+
+  it('every role is one checked in this file, or the Config aggregator role with its one AWS managed policy and nothing else', () => {
+    for (const name of ['rule', 'pack'] as const) {
+      const t = synth.templates[name];
+      const checked = [functionParts(t, 'evaluates KMS key policies').roleId, functionParts(t, 'rewrites account-wide').roleId, ...roleIds(t, (r) => trustedService(r) === 'ssm.amazonaws.com')];
+      expect(roleIds(t)).toEqual(checked.sort());
+    }
+    const template = synth.templates.organization;
+    const [aggregatorId, ...others] = roleIds(template, (r) => trustedService(r) === 'config.amazonaws.com');
+    expect([aggregatorId, ...others]).toHaveLength(1);
+    expect(roleIds(template)).toEqual([functionParts(template, 'evaluates KMS key policies').roleId, String(aggregatorId)].sort());
+    // Config aggregates an organisation through this AWS managed policy
+    // (https://docs.aws.amazon.com/config/latest/developerguide/set-up-aggregator-cli.html): the one problem the
+    // check finds is that policy, so the role holds no statement of its own.
+    const managed = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/service-role/AWSConfigRoleForOrganizations']] };
+    expect(roleGrantProblems(template.toJSON(), String(aggregatorId), { needs: [] }, resolutionOf(theOnePlace(organisation)), typeless)).toEqual([
+      `${String(aggregatorId)}: managed policy ${JSON.stringify(managed)} attached (ManagedPolicyArns); the role's grants must be in the template`,
+    ]);
+  });
+});
+
+/** Source folders whose code runs in the deployed functions. */
+const DEPLOYED_SOURCES = ['rule', 'aws', 'remediation', 'runtime'];
+const ROOT = path.resolve(__dirname, '..', '..');
+
+function sourceFiles(folder: string): string[] {
+  return readdirSync(path.join(ROOT, folder), { withFileTypes: true, recursive: true })
+    .filter((entry) => entry.isFile() && entry.name.endsWith('.ts'))
+    .map((entry) => path.join(entry.parentPath, entry.name));
+}
+
+describe('every command the deployed code can send is sent by a scenario', () => {
+  it('each `new <X>Command(` of rule/, aws/, remediation/ and runtime/ was recorded', () => {
+    const constructed = new Map<string, string>();
+    for (const file of DEPLOYED_SOURCES.flatMap(sourceFiles)) {
+      for (const match of readFileSync(file, 'utf8').matchAll(/new\s+([A-Z]\w*Command)\s*\(/g)) {
+        constructed.set(match[1] ?? '', path.relative(ROOT, file));
+      }
+    }
+    const sent = new Set([...singleAccount.values(), ...organisation.values(), remediation].flatMap((r) => r.calls.map((c) => c.command)));
+    expect(constructed.size).toBeGreaterThan(0);
+    const unsent = [...constructed].filter(([command]) => !sent.has(command)).map(([command, file]) => `${command} (${file})`);
+    expect(unsent).toEqual([]);
+  });
+});
+
+/** The checker itself, on hand-built role documents: a clean one passes, and each hostile change must fail it. */
+describe('roleGrantProblems refuses every way a role can grant more, less or elsewhere', () => {
+  const place: ScenarioPlace = { partition: 'aws', region: 'us-east-2', account: '111122223333' };
+  const ruleArn = 'arn:aws:config:us-east-2:111122223333:config-rule/config-rule-x';
+  const expected: RoleExpectation = {
+    needs: [
+      { action: 'kms:ListKeys', resource: '*' },
+      { action: 'kms:DescribeKey', resource: 'arn:aws:kms:us-east-2:111122223333:key/k-1' },
+      { action: 'kms:GetKeyPolicy', resource: 'arn:aws:kms:us-east-2:111122223333:key/k-1' },
+      { action: 'config:GetComplianceDetailsByConfigRule', resource: ruleArn },
+      { action: 'sts:AssumeRole', resource: 'arn:aws:iam::222222222222:role/Exec' },
+    ],
+    conditions: { 'sts:AssumeRole': { StringEquals: { 'aws:ResourceOrgID': '${aws:PrincipalOrgID}' } } },
+    anyAccount: { 'sts:AssumeRole': 'member accounts' },
+  };
+  const accountKeys = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':kms:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':key/*']] };
+
+  /** A role granting exactly the needs, the way CDK writes it: an inline policy and an attached AWS::IAM::Policy. */
+  function cleanTemplate(): { Resources: Record<string, { Type: string; Properties: Json & { PolicyDocument?: { Statement: Json[] } } }> } {
+    return {
+      Resources: {
+        Role: {
+          Type: 'AWS::IAM::Role',
+          Properties: {
+            AssumeRolePolicyDocument: { Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] },
+            Policies: [{ PolicyName: 'inline', PolicyDocument: { Statement: [{ Sid: 'ListKeys', Effect: 'Allow', Action: 'kms:ListKeys', Resource: '*' }] } }],
+          },
+        },
+        Rule: { Type: 'AWS::Config::ConfigRule', Properties: {} },
+        Policy: {
+          Type: 'AWS::IAM::Policy',
+          Properties: {
+            PolicyName: 'attached',
+            Roles: [{ Ref: 'Role' }],
+            PolicyDocument: {
+              Statement: [
+                { Sid: 'ReadKeys', Effect: 'Allow', Action: ['kms:DescribeKey', 'kms:GetKeyPolicy'], Resource: accountKeys },
+                { Sid: 'Compliance', Effect: 'Allow', Action: 'config:GetComplianceDetailsByConfigRule', Resource: { 'Fn::GetAtt': ['Rule', 'Arn'] } },
+                {
+                  Sid: 'Assume',
+                  Effect: 'Allow',
+                  Action: 'sts:AssumeRole',
+                  Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::*:role/Exec' },
+                  Condition: { StringEquals: { 'aws:ResourceOrgID': '${aws:PrincipalOrgID}' } },
+                },
+              ],
+            },
+          },
+        },
+      },
+    };
+  }
+  type Hostile = ReturnType<typeof cleanTemplate>;
+  const statements = (t: Hostile): Json[] => t.Resources.Policy?.Properties.PolicyDocument?.Statement ?? [];
+  const statement = (t: Hostile, sid: string): Json => {
+    const found = statements(t).find((s) => s.Sid === sid);
+    if (found === undefined) throw new Error(`no statement ${sid}`);
+    return found;
+  };
+  const attach = (t: Hostile, id: string, type: string, properties: Json): void => {
+    t.Resources[id] = { Type: type, Properties: properties };
+  };
+  const kmsStar = { Statement: [{ Effect: 'Allow', Action: 'kms:*', Resource: '*' }] };
+
+  let hostileTypeless: ResourceTypeless;
+  beforeAll(async () => {
+    hostileTypeless = await resourceTypeless([...expected.needs.map((n) => n.action), 'kms:Decrypt', 's3:GetObject']);
+  });
+  const problems = (t: Hostile): string[] =>
+    roleGrantProblems(t as unknown as Json, 'Role', expected, resolutionOf(place, { Rule: ruleArn }), hostileTypeless);
+
+  it('passes the role that grants exactly the needs', () => {
+    expect(problems(cleanTemplate())).toEqual([]);
+  });
+
+  const HOSTILE: [string, (t: Hostile) => void, RegExp][] = [
+    ['AdministratorAccess in ManagedPolicyArns', (t) => {
+      (t.Resources.Role as { Properties: Json }).Properties.ManagedPolicyArns = ['arn:aws:iam::aws:policy/AdministratorAccess'];
+    }, /managed policy "arn:aws:iam::aws:policy\/AdministratorAccess" attached/],
+    ['an AWS::IAM::ManagedPolicy granting kms:* attached through Roles', (t) => {
+      attach(t, 'Managed', 'AWS::IAM::ManagedPolicy', { Roles: [{ Ref: 'Role' }], PolicyDocument: kmsStar });
+    }, /managed policy Managed \(AWS::IAM::ManagedPolicy\) attached/],
+    ['an AWS::IAM::ManagedPolicy attached through ManagedPolicyArns', (t) => {
+      attach(t, 'Managed', 'AWS::IAM::ManagedPolicy', { PolicyDocument: kmsStar });
+      (t.Resources.Role as { Properties: Json }).Properties.ManagedPolicyArns = [{ Ref: 'Managed' }];
+    }, /managed policy \{"Ref":"Managed"\} attached/],
+    ['another AWS::IAM::Policy granting kms:Decrypt on the keys', (t) => {
+      attach(t, 'Extra', 'AWS::IAM::Policy', { Roles: [{ Ref: 'Role' }], PolicyDocument: { Statement: [{ Effect: 'Allow', Action: 'kms:Decrypt', Resource: accountKeys }] } });
+    }, /Extra statement 0: grants kms:Decrypt, which no recorded call needs/],
+    ['an AWS::IAM::RolePolicy granting s3:GetObject', (t) => {
+      attach(t, 'Extra', 'AWS::IAM::RolePolicy', { RoleName: { Ref: 'Role' }, PolicyDocument: { Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }] } });
+    }, /grants s3:GetObject, which no recorded call needs/],
+    ['a policy attached by a role name the check cannot identify', (t) => {
+      attach(t, 'Extra', 'AWS::IAM::Policy', { Roles: ['SomeRoleName'], PolicyDocument: kmsStar });
+    }, /Extra: names role "SomeRoleName", which the check cannot identify/],
+    ['Deny kms:GetKeyPolicy', (t) => {
+      statements(t).push({ Effect: 'Deny', Action: 'kms:GetKeyPolicy', Resource: '*' });
+    }, /Effect "Deny" on "kms:GetKeyPolicy"/],
+    ['a statement without Effect', (t) => {
+      delete statement(t, 'ReadKeys').Effect;
+    }, /Effect undefined/],
+    ['DescribeKey scoped to another account\'s key ARN', (t) => {
+      statement(t, 'ReadKeys').Action = 'kms:GetKeyPolicy';
+      statements(t).push({ Effect: 'Allow', Action: 'kms:DescribeKey', Resource: 'arn:aws:kms:us-east-2:999999999999:key/k-1' });
+    }, /does not grant kms:DescribeKey on arn:aws:kms:us-east-2:111122223333:key\/k-1/],
+    ['an extra Resource of another account beside the right one', (t) => {
+      statement(t, 'ReadKeys').Resource = [accountKeys, 'arn:aws:kms:us-east-2:999999999999:key/*'];
+    }, /grants kms:DescribeKey on arn:aws:kms:us-east-2:999999999999:key\/\*, which no recorded call used/],
+    ['the keys of every account', (t) => {
+      statement(t, 'ReadKeys').Resource = 'arn:aws:kms:us-east-2:*:key/*';
+    }, /Resource arn:aws:kms:us-east-2:\*:key\/\* for kms:DescribeKey names any account/],
+    ['Resource "*" for DescribeKey, which has a resource type', (t) => {
+      statement(t, 'ReadKeys').Resource = '*';
+    }, /Resource "\*" for kms:DescribeKey, which has a resource type/],
+    ['compliance of another rule', (t) => {
+      statement(t, 'Compliance').Resource = 'arn:aws:config:us-east-2:111122223333:config-rule/other';
+    }, /does not grant config:GetComplianceDetailsByConfigRule/],
+    ['a Resource the check cannot resolve', (t) => {
+      statement(t, 'Compliance').Resource = { 'Fn::GetAtt': ['Unknown', 'Arn'] };
+    }, /cannot resolve Resource/],
+    ['kms:* instead of the named actions', (t) => {
+      statement(t, 'ReadKeys').Action = 'kms:*';
+    }, /wildcard action kms:\*/],
+    ['Action "*"', (t) => {
+      statements(t).push({ Effect: 'Allow', Action: '*', Resource: '*' });
+    }, /wildcard action \*/],
+    ['an Allow with NotAction', (t) => {
+      statements(t).push({ Effect: 'Allow', NotAction: 'iam:*', Resource: '*' });
+    }, /NotAction is refused/],
+    ['an Allow with NotResource', (t) => {
+      statement(t, 'ReadKeys').NotResource = 'arn:aws:kms:us-east-2:111122223333:key/other';
+    }, /NotResource is refused/],
+    ['a condition nobody expects', (t) => {
+      statement(t, 'ReadKeys').Condition = { IpAddress: { 'aws:SourceIp': '203.0.113.0/24' } };
+    }, /Condition \{"IpAddress".* on kms:DescribeKey, expected undefined/],
+    ['the expected condition missing', (t) => {
+      delete statement(t, 'Assume').Condition;
+    }, /does not grant sts:AssumeRole on arn:aws:iam::222222222222:role\/Exec with the expected Condition/],
+    ['the expected condition weakened', (t) => {
+      statement(t, 'Assume').Condition = { StringLike: { 'aws:ResourceOrgID': '*' } };
+    }, /Condition \{"StringLike".* on sts:AssumeRole/],
+    ['a needed action missing', (t) => {
+      (t.Resources.Role as { Properties: Json }).Properties.Policies = [];
+    }, /Role: does not grant kms:ListKeys on \*/],
+    ['a needed action granted on a resource-level ARN only', (t) => {
+      (t.Resources.Role as { Properties: Json }).Properties.Policies = [];
+      statements(t).push({ Effect: 'Allow', Action: 'kms:ListKeys', Resource: accountKeys });
+    }, /does not grant kms:ListKeys on \*/],
+  ];
+
+  it.each(HOSTILE)('fails the role with %s', (_name, mutate, problem) => {
+    const template = cleanTemplate();
+    mutate(template);
+    const found = problems(template);
+    expect(found.some((p) => problem.test(p)) ? problem : found).toEqual(problem);
   });
 });

@@ -1,5 +1,7 @@
 /**
- * Helpers to read IAM statements out of synthesized templates: inline role policies and AWS::IAM::Policy.
+ * Helpers to read IAM statements out of synthesized templates: inline role policies and AWS::IAM::Policy, for
+ * targeted assertions. Whether a role grants exactly what the code needs (Effect, Resource, Condition, managed
+ * policies) is test/infra/role-grants.ts.
  */
 import type { Template } from 'aws-cdk-lib/assertions';
 
@@ -49,8 +51,18 @@ export function identityStatements(template: Template): FoundStatement[] {
   return found;
 }
 
-/** Statements attached to a role: its inline policies plus every AWS::IAM::Policy that names it. */
+/**
+ * Statements attached to a role: its inline policies plus every AWS::IAM::Policy that names it. Throws when a
+ * managed policy is attached to the role, whose statements these would leave out.
+ */
 export function roleStatements(template: Template, roleLogicalId: string): FoundStatement[] {
+  const managed = [
+    ...asArray((template.findResources('AWS::IAM::Role')[roleLogicalId]?.Properties as Json | undefined)?.ManagedPolicyArns),
+    ...Object.entries(template.findResources('AWS::IAM::ManagedPolicy'))
+      .filter(([, r]) => (asArray((r.Properties as Json).Roles) as Json[]).some((role) => role.Ref === roleLogicalId))
+      .map(([id]) => id),
+  ];
+  if (managed.length > 0) throw new Error(`${roleLogicalId} has managed policies attached (${JSON.stringify(managed)}); its statements are not all in the template`);
   const found: FoundStatement[] = [];
   for (const [id, resource] of Object.entries(template.findResources('AWS::IAM::Policy'))) {
     const roles = asArray((resource.Properties as Json).Roles) as Json[];
