@@ -78,10 +78,12 @@ export function parseRuleParameterAt<K extends RuleParameterKey>(key: K, value: 
 }
 
 /**
- * The value as the rule reads it, parsed and written back (`HIGH` → `high`), or unchanged when it holds a
- * token only known at deploy time. Throws `<where>: invalid rule parameter <Name>: …` with the rule's message.
+ * The value as the rule reads it, parsed and written back (`HIGH` → `high`, `/Audit` → `Audit`), or unchanged
+ * when it holds a token only known at deploy time. Throws `<where>: invalid rule parameter <Name>: …` with the
+ * rule's message. Whatever else uses the value (an IAM policy, a StackSet) must use this text, so that it names
+ * what the rule will use.
  */
-function ruleParameterText(key: RuleParameterKey, text: string, where: string): string {
+export function ruleParameterText(key: RuleParameterKey, text: string, where: string): string {
   if (Token.isUnresolved(text)) return text;
   const spec = RULE_PARAMETER_SPEC[key] as ParameterSpec<unknown>;
   return spec.format(parseRuleParameterAt(key, text, where));

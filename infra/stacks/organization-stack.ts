@@ -8,7 +8,7 @@ import type { Construct } from 'constructs';
 import { loadConformancePackTemplate, packInputParameters } from '../conformance-pack';
 import { KmsKeyPolicyRuleFunction } from '../constructs/kms-key-policy-rule';
 import { DEFAULT_EXECUTION_ROLE_NAME, executionRoleTemplate } from '../execution-role-template';
-import type { KmsPolicyGuardRuleParameters } from '../rule-parameters';
+import { ruleParameterText, type KmsPolicyGuardRuleParameters } from '../rule-parameters';
 import { ACCOUNT_ID, ORG_ID } from '../../rule/parameter-spec';
 import { rulePackParameters } from '../settings';
 
@@ -92,7 +92,8 @@ export class KmsPolicyGuardOrganizationStack extends Stack {
       description: 'kms-policy-guard: organisation roll-out (central rule function, conformance pack, aggregator)',
       ...props,
     });
-    const executionRoleName = props.executionRoleName ?? DEFAULT_EXECUTION_ROLE_NAME;
+    // The name as the rule reads it ("/KmsAudit " is "KmsAudit"), for the StackSet's role, the AssumeRole policy and the pack alike.
+    const executionRoleName = ruleParameterText('executionRoleName', props.executionRoleName ?? DEFAULT_EXECUTION_ROLE_NAME, this.node.path);
     const memberAccountIds = props.memberAccountIds;
     if (memberAccountIds.length === 0) {
       throw new Error(
