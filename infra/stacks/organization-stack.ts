@@ -72,6 +72,8 @@ export const ORGANIZATIONAL_UNIT_OR_ROOT_ID = '^(?:ou-[0-9a-z]{4,32}-[a-z0-9]{8,
 function checkAccountIds(what: string, ids: readonly string[]): void {
   const bad = ids.filter((id) => !ACCOUNT_ID.test(id));
   if (bad.length > 0) throw new Error(`${what}: not 12-digit account IDs: ${bad.join(', ')}`);
+  const repeated = ids.find((id, i) => ids.indexOf(id) !== i);
+  if (repeated !== undefined) throw new Error(`${what}: ${repeated} is listed more than once; list each account once`);
 }
 
 /**

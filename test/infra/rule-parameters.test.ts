@@ -105,3 +105,23 @@ describe('rule parameters from CDK context (-c name=value)', () => {
     expect(synth.ruleStack.rule.rule.configRuleName).toBeDefined();
   });
 });
+
+describe('context keys that nearly name a setting', () => {
+  it.each([
+    ['MinimumSeverity', 'critical', 'minimumSeverity'],
+    ['minimumseverity', 'critical', 'minimumSeverity'],
+    ['disabled-checks', 'PUBLIC_ACCESS', 'disabledChecks'],
+    ['DISABLED_CHECKS', 'PUBLIC_ACCESS', 'disabledChecks'],
+    ['ExecutionRoleName', 'Audit', 'executionRoleName'],
+    ['member_account_ids', '111111111111', 'memberAccountIds'],
+    ['RemediationDryRun', 'false', 'remediationDryRun'],
+    ['KmsPolicyGuardMaximumExecutionFrequency', 'One_Hour', 'maximumExecutionFrequency'],
+  ])('-c %s=%s fails the synth naming %s, rather than being ignored', (key, value, right) => {
+    expect(() => synthesize({ ...BARE, [key]: value })).toThrow(new RegExp(`context ${key} is not a setting of this app: did you mean ${right}\\?`));
+  });
+
+  it("leaves CDK's own context and unrelated keys alone", () => {
+    const synth = synthesize({ ...BARE, 'cli-telemetry': false, '@aws-cdk/core:enablePartitionLiterals': true, 'aws:cdk:enable-path-metadata': true, team: 'payments' });
+    expect(synth.organizationStack).toBeUndefined();
+  });
+});

@@ -356,6 +356,15 @@ describe('KmsPolicyGuardOrganization', () => {
     });
   });
 
+  it('refuses an account listed twice, naming the setting', () => {
+    expect(() => synthesize({ ...TEST_CONTEXT, memberAccountIds: '111111111111,222222222222,111111111111' })).toThrow(
+      /^memberAccountIds: 111111111111 is listed more than once/,
+    );
+    expect(() => synthesize({ ...TEST_CONTEXT, excludedAccountIds: ['333333333333', '333333333333'] })).toThrow(
+      /^excludedAccountIds: 333333333333 is listed more than once/,
+    );
+  });
+
   it('refuses member account IDs that are not 12 digits', () => {
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
     expect(() => new KmsPolicyGuardOrganizationStack(app, 'Bad', { memberAccountIds: ['12345'] })).toThrow(/12-digit/);
