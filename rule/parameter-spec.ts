@@ -125,7 +125,7 @@ function checkIdList<N extends string>(o: { name: N; description: string; detail
   return {
     name: o.name,
     kind: 'check-id list',
-    values: `comma-separated check IDs (any case) of the catalogue, except \`${CHECK.INVALID_POLICY}\``,
+    values: `comma-separated check IDs (ASCII letters in any case) of the catalogue, except \`${CHECK.INVALID_POLICY}\``,
     description: o.description,
     details: o.details,
     default: [],
