@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { parse } from 'yaml';
+import { executionRoleArn } from '../../aws/clients';
 import { CONFORMANCE_PACK_TEMPLATE_PATH } from '../../infra/conformance-pack';
 import { KmsKeyPolicyRule } from '../../infra/constructs/kms-key-policy-rule';
 import { KmsPolicyGuardOrganizationStack } from '../../infra/stacks/organization-stack';
@@ -397,6 +398,9 @@ describe('the execution role name, with or without a path', () => {
     // arn:<partition>:iam::<account>:role/audit/KmsPolicyGuardAudit, the ARN the rule builds from the parameter.
     expect(assumable).toEqual(assumableRole('audit/KmsPolicyGuardAudit'));
     expect(packRoleName).toBe('audit/KmsPolicyGuardAudit');
+    // The role's ARN is arn:…:role<Path><RoleName>; the rule assumes the one it builds from the pack's parameter.
+    const scope = { partition: 'aws', accountId: '111111111111', region: 'us-east-1', executionRoleName: packRoleName as string };
+    expect(`arn:aws:iam::111111111111:role${role.Path as string}${role.RoleName as string}`).toBe(executionRoleArn(scope));
   });
 
   it('gives a role without a path no Path (IAM\'s default "/")', () => {
