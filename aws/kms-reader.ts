@@ -166,7 +166,8 @@ export class KmsKeyReader {
   }
 
   async tags(keyId: string): Promise<ReadOutcome<Record<string, string>>> {
-    const tags: Record<string, string> = {};
+    // No prototype: a tag named "__proto__" or "constructor" is a tag like any other.
+    const tags: Record<string, string> = Object.create(null) as Record<string, string>;
     let marker: string | undefined;
     do {
       const outcome = await this.read('kms:ListResourceTags', (o) =>

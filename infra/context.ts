@@ -4,7 +4,7 @@
  */
 import * as config from 'aws-cdk-lib/aws-config';
 import type { Node } from 'constructs';
-import type { RuleParameterKey } from '../rule/parameter-spec';
+import { RULE_PARAMETER_ENTRIES, type RuleParameterKey } from '../rule/parameter-spec';
 import { isUnsetParameterValue, type RuleParameters } from '../rule/parameters';
 import { parseRuleParameterAt, type KmsPolicyGuardRuleParameters } from './rule-parameters';
 import type { RemediationSettings } from './settings';
@@ -20,7 +20,53 @@ export interface AppSettings {
   readonly stackSetCallAs?: 'DELEGATED_ADMIN' | 'SELF';
 }
 
-function list(node: Node, key: string): string[] | undefined {
+/** Every context key the app reads besides the rule parameters (whose keys are the props' names). */
+const OTHER_SETTING_KEYS = [
+  'maximumExecutionFrequency',
+  'remediationAdminPrincipalArns',
+  'remediationUsagePrincipalArns',
+  'remediationAutomatic',
+  'remediationMaximumAutomaticAttempts',
+  'remediationRetryAttemptSeconds',
+  'remediationDryRun',
+  'memberAccountIds',
+  'excludedAccountIds',
+  'organizationId',
+  'stackSetCallAs',
+] as const;
+
+/** A context key the app reads; the readers below take nothing else, so this list is complete. */
+type SettingKey = RuleParameterKey | (typeof OTHER_SETTING_KEYS)[number];
+
+/** Names people may reach for instead of a setting's key: the pack's parameter names. */
+const SETTING_ALIASES: readonly (readonly [alias: string, key: SettingKey])[] = [
+  ...RULE_PARAMETER_ENTRIES.map(([key, spec]) => [spec.name, key] as const),
+  ['KmsPolicyGuardMaximumExecutionFrequency', 'maximumExecutionFrequency'],
+];
+
+const looseName = (key: string) => key.toLowerCase().replace(/[-_]/g, '');
+
+const SETTING_BY_LOOSE_NAME = new Map<string, SettingKey>([
+  ...[...RULE_PARAMETER_ENTRIES.map(([key]) => key), ...OTHER_SETTING_KEYS].map((key) => [looseName(key), key] as const),
+  ...SETTING_ALIASES.map(([alias, key]) => [looseName(alias), key] as const),
+]);
+
+/**
+ * Fails for a context key that nearly names a setting (another case, `-` or `_`, a pack parameter's name):
+ * CDK hands over any key, and a setting given under a wrong name would otherwise be ignored without a word.
+ * Keys that are nothing like a setting (CDK's own `aws:cdk:…`, `@aws-cdk/…`, `cli-telemetry`) are left alone.
+ */
+function refuseNearlyNamedSettings(node: Node): void {
+  const given = Object.keys(node.getAllContext() as Record<string, unknown>);
+  for (const key of given) {
+    const setting = SETTING_BY_LOOSE_NAME.get(looseName(key));
+    if (setting !== undefined && setting !== key) {
+      throw new Error(`context ${key} is not a setting of this app: did you mean ${setting}? (settings: docs/deployment.md)`);
+    }
+  }
+}
+
+function list(node: Node, key: SettingKey): string[] | undefined {
   const value: unknown = node.tryGetContext(key);
   if (value === undefined || value === null || value === '') return undefined;
   const items = typeof value === 'string' ? value.split(',') : Array.isArray(value) ? value : undefined;
@@ -40,7 +86,7 @@ function ruleParameter<K extends RuleParameterKey>(node: Node, key: K): RulePara
   return isUnsetParameterValue(value) ? undefined : parseRuleParameterAt(key, value, `context ${key}`);
 }
 
-function text(node: Node, key: string): string | undefined {
+function text(node: Node, key: SettingKey): string | undefined {
   const value: unknown = node.tryGetContext(key);
   if (value === undefined || value === null || value === '') return undefined;
   if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
@@ -49,14 +95,14 @@ function text(node: Node, key: string): string | undefined {
   return String(value);
 }
 
-function bool(node: Node, key: string): boolean | undefined {
+function bool(node: Node, key: SettingKey): boolean | undefined {
   const value = text(node, key);
   if (value === undefined) return undefined;
   if (value === 'true' || value === 'false') return value === 'true';
   throw new Error(`context ${key} must be true or false, got ${value}`);
 }
 
-function int(node: Node, key: string): number | undefined {
+function int(node: Node, key: SettingKey): number | undefined {
   const value = text(node, key);
   if (value === undefined) return undefined;
   if (!/^\d+$/.test(value)) throw new Error(`context ${key} must be a whole number, got ${value}`);
@@ -73,6 +119,7 @@ export const EXECUTION_FREQUENCIES: Record<string, config.MaximumExecutionFreque
 };
 
 export function readAppSettings(node: Node): AppSettings {
+  refuseNearlyNamedSettings(node);
   const frequencyName = text(node, 'maximumExecutionFrequency');
   const frequency = frequencyName === undefined ? undefined : EXECUTION_FREQUENCIES[frequencyName];
   if (frequencyName !== undefined && frequency === undefined) {

@@ -15,6 +15,18 @@ function sub(value: string): TemplateValue {
   return value.includes('${') ? { 'Fn::Sub': value } : value;
 }
 
+/**
+ * A role name as the rule takes it ("audit/KmsPolicyGuardAudit", the path's slashes already normalised by the
+ * rule's parser) as the role's properties: IAM role names may not contain "/", the path is a property of its
+ * own that begins and ends with "/" (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iam-role.html).
+ * The role's ARN is then arn:<partition>:iam::<account>:role/audit/KmsPolicyGuardAudit, the one the rule assumes.
+ */
+export function roleNameAndPath(roleName: string): { RoleName: string; Path?: string } {
+  const slash = roleName.lastIndexOf('/');
+  if (slash < 0) return { RoleName: roleName };
+  return { RoleName: roleName.slice(slash + 1), Path: `/${roleName.slice(0, slash + 1)}` };
+}
+
 export function executionRoleTemplate(roleName: string): Record<string, unknown> {
   const parts: ArnParts = {
     partition: '${AWS::Partition}',
@@ -36,7 +48,7 @@ export function executionRoleTemplate(roleName: string): Record<string, unknown>
       ExecutionRole: {
         Type: 'AWS::IAM::Role',
         Properties: {
-          RoleName: roleName,
+          ...roleNameAndPath(roleName),
           Description: 'kms-policy-guard: read KMS key policies and report Config evaluations for the central rule function',
           AssumeRolePolicyDocument: {
             Version: '2012-10-17',

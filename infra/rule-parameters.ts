@@ -61,12 +61,6 @@ const propsMatchRule: SameKeys<KmsPolicyGuardRuleParameters, RuleParameters> &
   (Required<RuleParameters> extends Required<KmsPolicyGuardRuleParameters> ? true : false) = true;
 void propsMatchRule;
 
-/** A prop value as Config stores it: lists comma-separated, the rest as text (a number token as a string token). */
-function propText(value: KmsPolicyGuardRuleParameters[RuleParameterKey]): string {
-  if (Array.isArray(value)) return value.join(',');
-  return typeof value === 'number' ? Tokenization.stringifyNumber(value) : String(value);
-}
-
 /** The rule's own parse of one parameter; its InvalidParameterError comes back prefixed with `where`. */
 export function parseRuleParameterAt<K extends RuleParameterKey>(key: K, value: unknown, where: string): RuleParameters[K] {
   try {
@@ -78,27 +72,48 @@ export function parseRuleParameterAt<K extends RuleParameterKey>(key: K, value: 
 }
 
 /**
- * The value as the rule reads it, parsed and written back (`HIGH` → `high`), or unchanged when it holds a
- * token only known at deploy time. Throws `<where>: invalid rule parameter <Name>: …` with the rule's message.
+ * The value as the rule reads it, parsed and written back (`HIGH` → `high`, `/Audit` → `Audit`), or unchanged
+ * when it holds a token only known at deploy time. Throws `<where>: invalid rule parameter <Name>: …` with the
+ * rule's message. Whatever else uses the value (an IAM policy, a StackSet) must use this text, so that it names
+ * what the rule will use.
  */
-function ruleParameterText(key: RuleParameterKey, text: string, where: string): string {
+export function ruleParameterText(key: RuleParameterKey, text: string, where: string): string {
   if (Token.isUnresolved(text)) return text;
   const spec = RULE_PARAMETER_SPEC[key] as ParameterSpec<unknown>;
   return spec.format(parseRuleParameterAt(key, text, where));
 }
 
 /**
- * Config input parameters (all strings, lists comma-separated), leaving out every unset or empty value, each
- * validated by the rule's parser. `where` (a construct path, a context key) starts the error message.
+ * A list prop as Config stores it. With a token among the items (known only at deploy time, checked by the rule
+ * then), every other item is still checked on its own: a literal mistake must not hide behind a token.
+ */
+function listParameterText(key: RuleParameterKey, items: readonly string[], where: string): string {
+  if (!items.some((item) => Token.isUnresolved(item))) return ruleParameterText(key, items.join(','), where);
+  return items
+    .map((item) => ruleParameterText(key, item, where))
+    .filter((text) => text !== '')
+    .join(',');
+}
+
+/** A prop value as the rule reads it (see ruleParameterText), a number token as a string token. */
+function propParameterText(key: RuleParameterKey, value: NonNullable<KmsPolicyGuardRuleParameters[RuleParameterKey]>, where: string): string {
+  if (Array.isArray(value)) return listParameterText(key, value as readonly string[], where);
+  return ruleParameterText(key, typeof value === 'number' ? Tokenization.stringifyNumber(value) : String(value), where);
+}
+
+/**
+ * Config input parameters (all strings, lists comma-separated), each validated by the rule's parser, leaving
+ * out the unset ones: undefined, `''` (as the rule's isUnsetParameterValue) and lists without items. Text of
+ * spaces only is set, and fails as it would in the rule. `where` (a construct path, a context key) starts the
+ * error message.
  */
 export function ruleInputParameters(params: KmsPolicyGuardRuleParameters, where: string): Partial<Record<ParameterName, string>> {
   const out: Partial<Record<ParameterName, string>> = {};
   for (const [key, spec] of RULE_PARAMETER_ENTRIES) {
     const value = params[key];
-    if (value === undefined) continue;
-    const text = propText(value);
-    if (text.trim() === '') continue;
-    out[spec.name] = ruleParameterText(key, text, where);
+    if (value === undefined || value === '') continue;
+    const text = propParameterText(key, value, where);
+    if (text !== '') out[spec.name] = text;
   }
   return out;
 }

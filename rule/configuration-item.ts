@@ -81,7 +81,8 @@ export function parseItemStatus(value: unknown, field: string): ItemStatus {
 
 function stringMap(value: unknown, field: string): Record<string, string> {
   if (!isRecord(value)) throw new InvalidEventError(field, 'must be an object');
-  const out: Record<string, string> = {};
+  // No prototype: a tag named "__proto__" or "constructor" is a tag like any other.
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const [k, v] of Object.entries(value)) {
     if (typeof v !== 'string') throw new InvalidEventError(`${field}.${k}`, 'must be a string');
     out[k] = v;

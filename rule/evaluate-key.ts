@@ -189,5 +189,6 @@ async function exemptionOf(facts: KeyFacts, tagKey: string, judge: KeyJudge): Pr
     if (read.ok) facts.tags = read.value;
     else judge.logger.warn('tags could not be read; exemption not applied', { keyId: facts.keyId, errorName: read.errorName });
   }
-  return facts.tags?.[tagKey];
+  // Own tags only: a tag key such as "constructor" must not find what every object inherits.
+  return facts.tags !== undefined && Object.hasOwn(facts.tags, tagKey) ? facts.tags[tagKey] : undefined;
 }

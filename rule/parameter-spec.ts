@@ -116,6 +116,8 @@ function severity<N extends string>(o: { name: N; description: string; details?:
   };
 }
 
+const ASCII_CHECK_ID = /^[A-Za-z0-9_]+$/;
+
 /** INVALID_POLICY cannot be disabled: a policy that cannot be parsed is never compliant. */
 export const DISABLEABLE_CHECK_IDS: readonly CheckId[] = CHECK_IDS.filter((id) => id !== CHECK.INVALID_POLICY);
 
@@ -123,13 +125,20 @@ function checkIdList<N extends string>(o: { name: N; description: string; detail
   return {
     name: o.name,
     kind: 'check-id list',
-    values: `comma-separated check IDs (any case) of the catalogue, except \`${CHECK.INVALID_POLICY}\``,
+    values: `comma-separated check IDs (ASCII letters in any case) of the catalogue, except \`${CHECK.INVALID_POLICY}\``,
     description: o.description,
     details: o.details,
     default: [],
     constraint: { allowedPattern: listPattern(DISABLEABLE_CHECK_IDS.join('|')) },
     parse: (value) => {
-      const ids = listItems(o.name, value).map((id) => id.toUpperCase());
+      const items = listItems(o.name, value);
+      // Upper-casing maps some non-ASCII letters onto ASCII ("ı" and "ſ" become "I" and "S"): a look-alike
+      // must not disable a check, so only ASCII ids are upper-cased.
+      const notAscii = items.find((id) => !ASCII_CHECK_ID.test(id));
+      if (notAscii !== undefined) {
+        throw new InvalidParameterError(o.name, `unknown check "${notAscii}" (check IDs are ASCII letters, digits and _; known: ${CHECK_IDS.join(', ')})`);
+      }
+      const ids = items.map((id) => id.toUpperCase());
       const bad = ids.find((id) => !isCheckId(id));
       if (bad !== undefined) throw new InvalidParameterError(o.name, `unknown check "${bad}" (known: ${CHECK_IDS.join(', ')})`);
       if (ids.includes(CHECK.INVALID_POLICY)) {

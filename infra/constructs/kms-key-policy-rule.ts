@@ -4,7 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { executionRoleArnPattern, RULE_PERMISSIONS, type ArnParts } from '../permissions';
-import { ruleInputParameters, type KmsPolicyGuardRuleParameters } from '../rule-parameters';
+import { ruleInputParameters, ruleParameterText, type KmsPolicyGuardRuleParameters } from '../rule-parameters';
 import { GuardFunction } from './guard-function';
 
 /** Default timeout of the rule's function: Lambda's maximum, which docs/config-rule.md assumes for sweeps. */
@@ -57,7 +57,10 @@ export class KmsKeyPolicyRuleFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: KmsKeyPolicyRuleFunctionProps = {}) {
     super(scope, id);
-    this.executionRoleName = props.executionRoleName;
+    // The name as the rule reads it ("/Audit " is "Audit"): the policy must allow the role the rule assumes.
+    const executionRoleName =
+      props.executionRoleName === undefined ? undefined : ruleParameterText('executionRoleName', props.executionRoleName, this.node.path);
+    this.executionRoleName = executionRoleName;
     this.guard = new GuardFunction(this, 'Guard', {
       entry: props.entry ?? 'rule/handler.ts',
       description: 'kms-policy-guard: evaluates KMS key policies for AWS Config',
@@ -68,7 +71,7 @@ export class KmsKeyPolicyRuleFunction extends Construct {
     });
     const role = this.guard.role;
 
-    if (props.executionRoleName === undefined) {
+    if (executionRoleName === undefined) {
       for (const spec of RULE_PERMISSIONS) {
         if (spec.sid === 'ReadRuleCompliance') continue; // added per rule, see grantRuleCompliance
         role.addToPrincipalPolicy(
@@ -86,18 +89,18 @@ export class KmsKeyPolicyRuleFunction extends Construct {
         new iam.PolicyStatement({
           sid: 'AssumeExecutionRole',
           actions: ['sts:AssumeRole'],
-          resources: [executionRoleArnPattern(Aws.PARTITION, props.executionRoleName)],
+          resources: [executionRoleArnPattern(Aws.PARTITION, executionRoleName)],
           conditions: { StringEquals: { 'aws:ResourceOrgID': props.executionRoleOrganizationId ?? '${aws:PrincipalOrgID}' } },
         }),
       );
       Validations.of(role).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::*:role/${props.executionRoleName}]`,
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::*:role/${executionRoleName}]`,
         reason:
           'The central function assumes the execution role in whichever member account Config invokes it for; the account ' +
           'is only known at run time, so the Resource names the role in every account and nothing else.',
       });
     }
-    this.acknowledgeWildcards(props.executionRoleName === undefined);
+    this.acknowledgeWildcards(executionRoleName === undefined);
   }
 
   /** The Lambda function Config invokes. */

@@ -8,7 +8,7 @@ import type { Construct } from 'constructs';
 import { loadConformancePackTemplate, packInputParameters } from '../conformance-pack';
 import { KmsKeyPolicyRuleFunction } from '../constructs/kms-key-policy-rule';
 import { DEFAULT_EXECUTION_ROLE_NAME, executionRoleTemplate } from '../execution-role-template';
-import type { KmsPolicyGuardRuleParameters } from '../rule-parameters';
+import { ruleParameterText, type KmsPolicyGuardRuleParameters } from '../rule-parameters';
 import { ACCOUNT_ID, ORG_ID } from '../../rule/parameter-spec';
 import { rulePackParameters } from '../settings';
 
@@ -72,6 +72,8 @@ export const ORGANIZATIONAL_UNIT_OR_ROOT_ID = '^(?:ou-[0-9a-z]{4,32}-[a-z0-9]{8,
 function checkAccountIds(what: string, ids: readonly string[]): void {
   const bad = ids.filter((id) => !ACCOUNT_ID.test(id));
   if (bad.length > 0) throw new Error(`${what}: not 12-digit account IDs: ${bad.join(', ')}`);
+  const repeated = ids.find((id, i) => ids.indexOf(id) !== i);
+  if (repeated !== undefined) throw new Error(`${what}: ${repeated} is listed more than once; list each account once`);
 }
 
 /**
@@ -92,7 +94,8 @@ export class KmsPolicyGuardOrganizationStack extends Stack {
       description: 'kms-policy-guard: organisation roll-out (central rule function, conformance pack, aggregator)',
       ...props,
     });
-    const executionRoleName = props.executionRoleName ?? DEFAULT_EXECUTION_ROLE_NAME;
+    // The name as the rule reads it ("/KmsAudit " is "KmsAudit"), for the StackSet's role, the AssumeRole policy and the pack alike.
+    const executionRoleName = ruleParameterText('executionRoleName', props.executionRoleName ?? DEFAULT_EXECUTION_ROLE_NAME, this.node.path);
     const memberAccountIds = props.memberAccountIds;
     if (memberAccountIds.length === 0) {
       throw new Error(

@@ -4,7 +4,7 @@
  */
 import { Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { organizationStackOf, synthesize, type Synthesized } from './app-fixture';
+import { organizationStackOf, synthesize, TEST_CONTEXT, type Synthesized } from './app-fixture';
 
 let synth: Synthesized;
 beforeAll(() => {
@@ -77,4 +77,11 @@ describe('cdk-nag AwsSolutions', () => {
     expect([...new Set(acks.map((a) => a.id))].sort()).toEqual([...new Set(EXPECTED[name])].sort());
     for (const ack of acks) expect(ack.reason.length).toBeGreaterThan(40);
   });
+});
+
+it('organization stack with an execution role path (audit/…): no unacknowledged finding', () => {
+  const stack = organizationStackOf(synthesize({ ...TEST_CONTEXT, executionRoleName: '/audit/KmsPolicyGuardAudit' }));
+  const report = new AwsSolutionsChecks().validateScope(stack);
+  expect(report.violations.map((v) => v.ruleName)).toEqual([]);
+  expect(acknowledgements(stack).map((a) => a.id)).toContain('AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::*:role/audit/KmsPolicyGuardAudit]');
 });

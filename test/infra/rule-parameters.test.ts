@@ -1,5 +1,5 @@
 /** Rule parameters given to the CDK app are checked at synth by the rule's own parser, with its messages. */
-import { App, CfnParameter, Stack } from 'aws-cdk-lib';
+import { App, Aws, CfnParameter, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { KmsKeyPolicyRule } from '../../infra/constructs/kms-key-policy-rule';
 import { KmsPolicyGuardRuleStack } from '../../infra/stacks/rule-stack';
@@ -20,6 +20,22 @@ describe('rule parameters as construct props', () => {
     expect(() => new KmsPolicyGuardRuleStack(app, 'Bad', { rule: rule as never })).toThrow(message);
   });
 
+  it.each([
+    [{ minimumSeverity: ' ' }, /invalid rule parameter MinimumSeverity: must be one of .*got ""/],
+    [{ exemptionTagKey: '   ' }, /invalid rule parameter ExemptionTagKey: "" is not a valid tag key/],
+    [{ executionRoleName: ' ' }, /invalid rule parameter ExecutionRoleName/],
+  ])('%p (spaces only) fails as the same value from context does, rather than being dropped', (rule, message) => {
+    const app = new App({ context: BARE });
+    expect(() => new KmsPolicyGuardRuleStack(app, 'Blank', { rule: rule as never })).toThrow(message);
+  });
+
+  it('leaves out only what the rule treats as unset: the empty string and lists without items', () => {
+    const stack = new Stack(new App({ context: BARE }), 'Unset');
+    new KmsKeyPolicyRule(stack, 'Rule', { minimumSeverity: '' as never, exemptionTagKey: '', trustedAccountIds: [], disabledChecks: [' ' as never] });
+    const rules = Template.fromStack(stack).findResources('AWS::Config::ConfigRule');
+    expect(Object.values(rules).map((r) => (r.Properties as Record<string, unknown>).InputParameters)).toEqual([undefined]);
+  });
+
   it('names the construct whose props are wrong', () => {
     const app = new App({ context: BARE });
     expect(() => new KmsPolicyGuardRuleStack(app, 'Bad', { rule: { minimumSeverity: 'severe' as never } })).toThrow(/^Bad\/KeyPolicyRule: /);
@@ -34,6 +50,27 @@ describe('rule parameters known only at deploy time', () => {
     new KmsKeyPolicyRule(stack, 'Rule', { minimumSeverity: severity.valueAsString as never, maxRequestsPerSecond: rate.valueAsNumber });
     Template.fromStack(stack).hasResourceProperties('AWS::Config::ConfigRule', {
       InputParameters: { MinimumSeverity: { Ref: 'Severity' }, MaxRequestsPerSecond: { Ref: 'Rate' } },
+    });
+  });
+
+  it.each([
+    [{ trustedAccountIds: [Aws.ACCOUNT_ID, 'not-an-account'] }, /TrustedAccountIds: "not-an-account" is not a 12-digit account id/],
+    [{ trustedOrgIds: ['org-1', Aws.ACCOUNT_ID] }, /TrustedOrgIds: "org-1" is not an organization id/],
+    [{ disabledChecks: ['INVALID_POLICY', Aws.ACCOUNT_ID] }, /DisabledChecks: INVALID_POLICY cannot be disabled/],
+    [{ disabledChecks: [Aws.ACCOUNT_ID, 'PUBLIC_ACESS'] }, /DisabledChecks: unknown check "PUBLIC_ACESS"/],
+  ])('still checks the literal items of a list that also holds a token: %p', (rule, message) => {
+    const stack = new Stack(new App({ context: BARE }), 'Mixed');
+    expect(() => new KmsKeyPolicyRule(stack, 'Rule', rule as never)).toThrow(message);
+  });
+
+  it('passes a list of tokens and literals with the literals as the rule reads them', () => {
+    const stack = new Stack(new App({ context: BARE }), 'Mixed');
+    new KmsKeyPolicyRule(stack, 'Rule', { trustedAccountIds: [Aws.ACCOUNT_ID, ' 111111111111 '], disabledChecks: ['public_access' as never] });
+    Template.fromStack(stack).hasResourceProperties('AWS::Config::ConfigRule', {
+      InputParameters: {
+        TrustedAccountIds: { 'Fn::Join': ['', [{ Ref: 'AWS::AccountId' }, ',111111111111']] },
+        DisabledChecks: 'PUBLIC_ACCESS',
+      },
     });
   });
 
@@ -66,5 +103,25 @@ describe('rule parameters from CDK context (-c name=value)', () => {
   it('still synthesizes with no settings at all', () => {
     const synth = synthesize(BARE);
     expect(synth.ruleStack.rule.rule.configRuleName).toBeDefined();
+  });
+});
+
+describe('context keys that nearly name a setting', () => {
+  it.each([
+    ['MinimumSeverity', 'critical', 'minimumSeverity'],
+    ['minimumseverity', 'critical', 'minimumSeverity'],
+    ['disabled-checks', 'PUBLIC_ACCESS', 'disabledChecks'],
+    ['DISABLED_CHECKS', 'PUBLIC_ACCESS', 'disabledChecks'],
+    ['ExecutionRoleName', 'Audit', 'executionRoleName'],
+    ['member_account_ids', '111111111111', 'memberAccountIds'],
+    ['RemediationDryRun', 'false', 'remediationDryRun'],
+    ['KmsPolicyGuardMaximumExecutionFrequency', 'One_Hour', 'maximumExecutionFrequency'],
+  ])('-c %s=%s fails the synth naming %s, rather than being ignored', (key, value, right) => {
+    expect(() => synthesize({ ...BARE, [key]: value })).toThrow(new RegExp(`context ${key} is not a setting of this app: did you mean ${right}\\?`));
+  });
+
+  it("leaves CDK's own context and unrelated keys alone", () => {
+    const synth = synthesize({ ...BARE, 'cli-telemetry': false, '@aws-cdk/core:enablePartitionLiterals': true, 'aws:cdk:enable-path-metadata': true, team: 'payments' });
+    expect(synth.organizationStack).toBeUndefined();
   });
 });

@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { App } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { parse } from 'yaml';
+import { executionRoleArn } from '../../aws/clients';
 import { CONFORMANCE_PACK_TEMPLATE_PATH } from '../../infra/conformance-pack';
+import { KmsKeyPolicyRule } from '../../infra/constructs/kms-key-policy-rule';
 import { KmsPolicyGuardOrganizationStack } from '../../infra/stacks/organization-stack';
 import { KmsPolicyGuardRuleStack } from '../../infra/stacks/rule-stack';
 import { ADMIN_ARN, MEMBER_ACCOUNTS, synthesize, TEST_CONTEXT, USAGE_ARN, type Synthesized } from './app-fixture';
@@ -355,9 +357,81 @@ describe('KmsPolicyGuardOrganization', () => {
     });
   });
 
+  it('refuses an account listed twice, naming the setting', () => {
+    expect(() => synthesize({ ...TEST_CONTEXT, memberAccountIds: '111111111111,222222222222,111111111111' })).toThrow(
+      /^memberAccountIds: 111111111111 is listed more than once/,
+    );
+    expect(() => synthesize({ ...TEST_CONTEXT, excludedAccountIds: ['333333333333', '333333333333'] })).toThrow(
+      /^excludedAccountIds: 333333333333 is listed more than once/,
+    );
+  });
+
   it('refuses member account IDs that are not 12 digits', () => {
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
     expect(() => new KmsPolicyGuardOrganizationStack(app, 'Bad', { memberAccountIds: ['12345'] })).toThrow(/12-digit/);
+  });
+});
+
+/** The execution role as the StackSet creates it, and the ARN the central function may assume. */
+function executionRoleOf(template: Template): { role: Record<string, unknown>; assumable: unknown; packRoleName: unknown } {
+  const stackSet = Object.values(template.findResources('AWS::CloudFormation::StackSet'))[0] as { Properties: { TemplateBody: string } };
+  const inner = Template.fromJSON(JSON.parse(stackSet.Properties.TemplateBody) as Record<string, unknown>);
+  const role = Object.values(inner.findResources('AWS::IAM::Role'))[0] as { Properties: Record<string, unknown> };
+  const statements = roleStatements(template, functionRoleId(template, 'evaluates KMS key policies'));
+  const pack = Object.values(template.findResources('AWS::Config::OrganizationConformancePack'))[0] as {
+    Properties: { ConformancePackInputParameters: { ParameterName: string; ParameterValue: unknown }[] };
+  };
+  return {
+    role: role.Properties,
+    assumable: statements.find((s) => s.actions.includes('sts:AssumeRole'))?.resources,
+    packRoleName: parameterValue(pack.Properties.ConformancePackInputParameters, 'ExecutionRoleName'),
+  };
+}
+
+const assumableRole = (nameWithPath: string) => [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::*:role/${nameWithPath}`]] }];
+
+describe('the execution role name, with or without a path', () => {
+  it('splits a path into the role\'s Path, so the StackSet creates the role the rule assumes', () => {
+    const { role, assumable, packRoleName } = executionRoleOf(synthesize({ ...TEST_CONTEXT, executionRoleName: 'audit/KmsPolicyGuardAudit' }).templates.organization);
+    // IAM role names may not contain "/": the path is its own property, beginning and ending with "/".
+    expect(role).toMatchObject({ RoleName: 'KmsPolicyGuardAudit', Path: '/audit/' });
+    // arn:<partition>:iam::<account>:role/audit/KmsPolicyGuardAudit, the ARN the rule builds from the parameter.
+    expect(assumable).toEqual(assumableRole('audit/KmsPolicyGuardAudit'));
+    expect(packRoleName).toBe('audit/KmsPolicyGuardAudit');
+    // The role's ARN is arn:…:role<Path><RoleName>; the rule assumes the one it builds from the pack's parameter.
+    const scope = { partition: 'aws', accountId: '111111111111', region: 'us-east-1', executionRoleName: packRoleName as string };
+    expect(`arn:aws:iam::111111111111:role${role.Path as string}${role.RoleName as string}`).toBe(executionRoleArn(scope));
+  });
+
+  it('gives a role without a path no Path (IAM\'s default "/")', () => {
+    const { role } = executionRoleOf(synth.templates.organization);
+    expect(role.RoleName).toBe('KmsPolicyGuardExecutionRole');
+    expect(role).not.toHaveProperty('Path');
+  });
+
+  it('uses the name as the rule reads it (leading "/" and spaces dropped) for the StackSet, the policy and the pack', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new KmsPolicyGuardOrganizationStack(app, 'Org', { memberAccountIds: MEMBER_ACCOUNTS, executionRoleName: '/KmsAudit ' });
+    const { role, assumable, packRoleName } = executionRoleOf(Template.fromStack(stack));
+    expect(role.RoleName).toBe('KmsAudit');
+    expect(assumable).toEqual(assumableRole('KmsAudit'));
+    expect(packRoleName).toBe('KmsAudit');
+  });
+
+  it('refuses a name the rule would refuse, naming the stack', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    expect(() => new KmsPolicyGuardOrganizationStack(app, 'Org', { memberAccountIds: MEMBER_ACCOUNTS, executionRoleName: 'arn:aws:iam::111111111111:role/A' })).toThrow(
+      /^Org: invalid rule parameter ExecutionRoleName: .*not the ARN/,
+    );
+  });
+
+  it('KmsKeyPolicyRule gives Config and the AssumeRole policy the same normalised name', () => {
+    const stack = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Single');
+    new KmsKeyPolicyRule(stack, 'Rule', { executionRoleName: '/Audit' });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::Config::ConfigRule', { InputParameters: { ExecutionRoleName: 'Audit' } });
+    const statements = roleStatements(template, functionRoleId(template, 'evaluates KMS key policies'));
+    expect(statements.find((s) => s.actions.includes('sts:AssumeRole'))?.resources).toEqual(assumableRole('Audit'));
   });
 });
 

@@ -104,6 +104,19 @@ describe('parseRuleParameters', () => {
     expect(() => parseRuleParameters({ ExecutionRoleName: value })).toThrow(message);
   });
 
+  it.each(['publıc_access', 'public_acceſs', 'PUBLİC_ACCESS'])(
+    'rejects DisabledChecks=%s: only ASCII is upper-cased, so a look-alike letter cannot disable a check',
+    (value) => {
+      const parse = () => parseRuleParameters({ DisabledChecks: value });
+      expect(parse).toThrow(InvalidParameterError);
+      expect(parse).toThrow(`DisabledChecks: unknown check "${value}" (check IDs are ASCII letters, digits and _;`);
+    },
+  );
+
+  it('upper-cases ASCII check ids', () => {
+    expect(parseRuleParameters({ DisabledChecks: 'public_access, Allow_With_Negation' }).disabledChecks).toEqual(['PUBLIC_ACCESS', 'ALLOW_WITH_NEGATION']);
+  });
+
   it('rejects values of the wrong JSON type', () => {
     expect(() => parseRuleParameters({ MinimumSeverity: { level: 'high' } })).toThrow(/MinimumSeverity: must be a string/);
   });
