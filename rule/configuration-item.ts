@@ -10,8 +10,6 @@
 import type { BaseConfigurationItem, ConfigurationItem } from '@aws-sdk/client-config-service';
 import { InvalidEventError } from './errors';
 
-export const KMS_KEY_RESOURCE_TYPE = 'AWS::KMS::Key';
-
 /** Values of configurationItemStatus (https://docs.aws.amazon.com/config/latest/APIReference/API_ConfigurationItem.html). */
 const ITEM_STATUSES = ['OK', 'ResourceDiscovered', 'ResourceNotRecorded', 'ResourceDeleted', 'ResourceDeletedNotRecorded'] as const;
 export type ItemStatus = (typeof ITEM_STATUSES)[number];

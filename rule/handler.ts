@@ -12,13 +12,13 @@ import { analyzePolicy } from '../engine';
 import { createClientsFactory, type AwsClients, type ClientsFactory } from '../aws/clients';
 import { awsErrorName } from '../aws/errors';
 import { KmsKeyReader, type KmsOperation } from '../aws/kms-reader';
+import { KMS_KEY_RESOURCE_TYPE } from '../aws/config-reader';
 import { DEFAULT_RETRY_ATTEMPTS, withRetry } from '../aws/retry';
 import { systemClock, type Clock } from '../runtime/clock';
 import {
   apiItemToNotificationItem,
   isDeletedStatus,
   keyFactsFromItem,
-  KMS_KEY_RESOURCE_TYPE,
   type KeyFacts,
   type NotificationItem,
 } from './configuration-item';

@@ -6,11 +6,10 @@
  * made are sent before the Lambda's deadline. Keys found on the pages read are still cleared; the rest wait for
  * the next sweep.
  */
-import { GetComplianceDetailsByConfigRuleCommand, type ConfigServiceClient } from '@aws-sdk/client-config-service';
+import type { ConfigServiceClient } from '@aws-sdk/client-config-service';
+import { evaluatedKeysPage } from '../aws/config-reader';
 import { awsErrorName } from '../aws/errors';
-import { withRetry } from '../aws/retry';
 import type { Clock } from '../runtime/clock';
-import { KMS_KEY_RESOURCE_TYPE } from './configuration-item';
 import type { RuleLogger } from './operations';
 import type { CallDeadline } from '../runtime/deadline';
 
@@ -55,26 +54,14 @@ export async function findStaleKeys(
         });
         return { ok: true, resourceIds: [...stale], complete: false, pagesRead };
       }
-      const page = await withRetry(
-        (attempt) =>
-          config.send(
-            new GetComplianceDetailsByConfigRuleCommand({
-              ConfigRuleName: configRuleName,
-              ComplianceTypes: ['COMPLIANT', 'NON_COMPLIANT'],
-              Limit: 100,
-              NextToken: nextToken,
-            }),
-            attempt,
-          ),
-        { clock, ...(options.deadline !== undefined ? { deadline: options.deadline } : {}) },
-      );
+      const page = await evaluatedKeysPage(configRuleName, nextToken, {
+        config,
+        clock,
+        ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
+      });
       pagesRead++;
-      for (const result of page.EvaluationResults ?? []) {
-        const qualifier = result.EvaluationResultIdentifier?.EvaluationResultQualifier;
-        const id = qualifier?.ResourceId;
-        if (qualifier?.ResourceType === KMS_KEY_RESOURCE_TYPE && id !== undefined && !present.has(id)) stale.add(id);
-      }
-      nextToken = page.NextToken === '' ? undefined : page.NextToken;
+      for (const id of page.resourceIds) if (!present.has(id)) stale.add(id);
+      nextToken = page.nextToken;
     } while (nextToken !== undefined);
   } catch (error) {
     logger.warn('stale evaluation clean-up skipped: config:GetComplianceDetailsByConfigRule failed', { errorName: awsErrorName(error) });

@@ -14,23 +14,17 @@
  * An item Config returns as deleted (ResourceDeleted, ResourceDeletedNotRecorded: the key went between the
  * listing and the fetch) is NOT_APPLICABLE at once; KMS is not asked about it.
  */
-import {
-  BatchGetResourceConfigCommand,
-  ListDiscoveredResourcesCommand,
-  type BaseConfigurationItem,
-  type ConfigServiceClient,
-  type ResourceKey,
-} from '@aws-sdk/client-config-service';
-import { awsErrorName, classifyAwsError } from '../aws/errors';
+import type { BaseConfigurationItem, ConfigServiceClient } from '@aws-sdk/client-config-service';
+import { CONFIG_BATCH, fetchRecordedItems, listRecordedKeys, type ConfigReadOptions } from '../aws/config-reader';
+import { awsErrorName } from '../aws/errors';
 import type { KmsKeyReader } from '../aws/kms-reader';
-import { withRetry } from '../aws/retry';
 import type { Clock } from '../runtime/clock';
-import { apiItemToNotificationItem, isDeletedStatus, keyFactsFromItem, KMS_KEY_RESOURCE_TYPE, type ItemStatus, type KeyFacts } from './configuration-item';
+import { apiItemToNotificationItem, isDeletedStatus, keyFactsFromItem, type ItemStatus, type KeyFacts } from './configuration-item';
 import { applicability } from './applicability';
 import { evaluateKey, type KeyJudge } from './evaluate-key';
 import type { RuleLogger } from './operations';
 import { notApplicableVerdict, type Verdict } from './verdict';
-import { DeadlineReachedError, waitOutlastsDeadline, type CallDeadline } from '../runtime/deadline';
+import { DeadlineReachedError, type CallDeadline } from '../runtime/deadline';
 import { runPool } from '../runtime/worker-pool';
 
 export interface SweepDeps {
@@ -65,8 +59,6 @@ export interface SweepReport {
   notEvaluated: number;
 }
 
-const BATCH = 100;
-
 /** FNV-1a, for a stable starting offset. */
 function hash(text: string): number {
   let h = 0x811c9dc5;
@@ -83,58 +75,15 @@ function rotate<T>(items: readonly T[], seed: string): T[] {
   return [...items.slice(offset), ...items.slice(0, offset)];
 }
 
-type Listing = { ok: true; ids: string[] } | { ok: false; reason: string };
-
-async function listRecordedKeys(deps: SweepDeps): Promise<Listing> {
-  const ids: string[] = [];
-  let nextToken: string | undefined;
-  try {
-    do {
-      const page = await withRetry(
-        (attempt) =>
-          deps.config.send(
-            new ListDiscoveredResourcesCommand({ resourceType: KMS_KEY_RESOURCE_TYPE, limit: BATCH, nextToken }),
-            attempt,
-          ),
-        { clock: deps.clock, ...(deps.deadline !== undefined ? { deadline: deps.deadline } : {}) },
-      );
-      for (const r of page.resourceIdentifiers ?? []) {
-        // Deleted resources are listed only on request; skip any that slip through.
-        if (r.resourceId !== undefined && r.resourceDeletionTime === undefined) ids.push(r.resourceId);
-      }
-      nextToken = page.nextToken === '' ? undefined : page.nextToken;
-    } while (nextToken !== undefined);
-  } catch (error) {
-    return { ok: false, reason: `config:ListDiscoveredResources failed with ${awsErrorName(error)} (${classifyAwsError(error)})` };
-  }
-  return ids.length === 0 ? { ok: false, reason: 'Config records no AWS::KMS::Key' } : { ok: true, ids };
+/** The items of one batch; a failed call leaves the keys not yet returned to be read from KMS. */
+async function fetchBatch(ids: string[], deps: SweepDeps): Promise<{ items: BaseConfigurationItem[]; missing: string[] }> {
+  const { items, missing, failedWith } = await fetchRecordedItems(ids, configReads(deps));
+  if (failedWith !== undefined) deps.logger.warn('config:BatchGetResourceConfig failed; reading these keys from KMS', { errorName: failedWith, keys: missing.length });
+  return { items, missing };
 }
 
-/** Items of one batch; keys Config did not return (even after retrying unprocessed keys) come back as missing. */
-async function fetchBatch(ids: string[], deps: SweepDeps): Promise<{ items: BaseConfigurationItem[]; missing: string[] }> {
-  const items: BaseConfigurationItem[] = [];
-  let keys: ResourceKey[] = ids.map((resourceId) => ({ resourceType: KMS_KEY_RESOURCE_TYPE, resourceId }));
-  for (let attempt = 1; keys.length > 0 && attempt <= 4; attempt++) {
-    try {
-      const page = await withRetry((attempt) => deps.config.send(new BatchGetResourceConfigCommand({ resourceKeys: keys }), attempt), {
-        clock: deps.clock,
-        ...(deps.deadline !== undefined ? { deadline: deps.deadline } : {}),
-      });
-      items.push(...(page.baseConfigurationItems ?? []));
-      keys = page.unprocessedResourceKeys ?? [];
-    } catch (error) {
-      deps.logger.warn('config:BatchGetResourceConfig failed; reading these keys from KMS', {
-        errorName: awsErrorName(error),
-        keys: keys.length,
-      });
-      break;
-    }
-    const wait = 100 * 2 ** attempt;
-    if (keys.length > 0 && waitOutlastsDeadline(deps.deadline, deps.clock, wait)) break;
-    if (keys.length > 0) await deps.clock.sleep(wait);
-  }
-  const returned = new Set(items.map((i) => i.resourceId));
-  return { items, missing: ids.filter((id) => !returned.has(id)) };
+function configReads(deps: SweepDeps): ConfigReadOptions {
+  return { config: deps.config, clock: deps.clock, ...(deps.deadline !== undefined ? { deadline: deps.deadline } : {}) };
 }
 
 async function judgeAll(entries: KeyFacts[], deps: SweepDeps): Promise<{ started: number; notStarted: number }> {
@@ -158,13 +107,13 @@ async function judgeAll(entries: KeyFacts[], deps: SweepDeps): Promise<{ started
 }
 
 export async function sweep(deps: SweepDeps): Promise<SweepReport> {
-  const recorded = await listRecordedKeys(deps);
+  const recorded = await listRecordedKeys(configReads(deps));
   if (recorded.ok) {
     const ids = rotate(recorded.ids, deps.rotationSeed);
     let evaluated = 0;
     let offset = 0;
-    for (; offset < ids.length && deps.clock.now() < deps.stopStartingAt; offset += BATCH) {
-      const chunk = ids.slice(offset, offset + BATCH);
+    for (; offset < ids.length && deps.clock.now() < deps.stopStartingAt; offset += CONFIG_BATCH) {
+      const chunk = ids.slice(offset, offset + CONFIG_BATCH);
       const { items, missing } = await fetchBatch(chunk, deps);
       const facts: KeyFacts[] = [];
       for (const item of items) {
