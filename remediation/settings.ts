@@ -26,7 +26,7 @@ export interface RemediationPrincipals {
  * Wildcards are not allowed in the Principal element of a key policy anyway
  * (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-overview.html#key-policy-elements).
  */
-export const PRINCIPAL_ARN = /^arn:([^:]*):iam::\d{12}:(role|user)\/((?:[\w+=,.@-]+\/)*[\w+=,.@-]+)$/;
+const PRINCIPAL_ARN = /^arn:([^:]*):iam::\d{12}:(role|user)\/((?:[\w+=,.@-]+\/)*[\w+=,.@-]+)$/;
 
 
 /** The partition of an ARN (`aws`, `aws-cn` …), or undefined when the text is not an ARN. */

@@ -10,7 +10,7 @@ import { GuardFunction } from './guard-function';
 
 /** The document parameter Config's remediation fills with the automation role (the only value it accepts). */
 export const AUTOMATION_ASSUME_ROLE_PARAMETER = 'AutomationAssumeRole';
-export const DEFAULT_REMEDIATION_DOCUMENT_NAME = 'KmsPolicyGuard-RemediateKeyPolicy';
+const DEFAULT_REMEDIATION_DOCUMENT_NAME = 'KmsPolicyGuard-RemediateKeyPolicy';
 
 export interface KeyPolicyRemediationProps {
   /**
