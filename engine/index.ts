@@ -17,7 +17,7 @@ export {
   type ActionSet,
 } from './actions';
 export type { PrincipalClass } from './principals';
-export { PARTITIONS, accountOfArn } from './principals';
+export { PARTITIONS, accountOfArn, accountOfPrincipal, partitionOfArn, wholeAccountOf } from './principals';
 export { duplicateKeyPaths, keyPath, pathSegments } from './json-text';
 export { CHECK, CHECKS, CHECK_IDS, isCheckId, type CheckId } from './checks/registry';
 export type { Check, CheckMeta } from './checks/toolkit';

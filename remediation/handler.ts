@@ -29,7 +29,7 @@ import { DescribeKeyCommand, GetKeyPolicyCommand, type KMSClient, PutKeyPolicyCo
 import { PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { accountOfArn, analyzePolicy, CHECK, type AnalysisResult, type CheckId, type Finding } from '../engine';
+import { accountOfPrincipal, analyzePolicy, CHECK, partitionOfArn, wholeAccountOf, type AnalysisResult, type CheckId, type Finding } from '../engine';
 import { createRemediationClients } from './clients';
 import {
   ApplyFailedError,
@@ -56,7 +56,7 @@ import {
   type KeyPolicyDocument,
   type RewriteResult,
 } from './rewrite';
-import { ADMIN_PRINCIPALS_ENV, BACKUP_PARAMETER_PREFIX, partitionOf, readRemediationPrincipals, USAGE_PRINCIPALS_ENV, type RemediationPrincipals } from './settings';
+import { ADMIN_PRINCIPALS_ENV, BACKUP_PARAMETER_PREFIX, readRemediationPrincipals, USAGE_PRINCIPALS_ENV, type RemediationPrincipals } from './settings';
 
 /** Standard parameters hold 4 KB, Advanced 8 KB (https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-advanced-parameters.html). */
 const STANDARD_TIER_MAX_BYTES = 4096;
@@ -118,11 +118,6 @@ function namesCaller(arns: readonly string[], caller: { account: string; type: '
   });
 }
 
-/** The account a principal belongs to: a bare account id, or the account of an ARN. */
-function accountOfPrincipal(principal: string): string | undefined {
-  return /^\d{12}$/.test(principal) ? principal : accountOfArn(principal);
-}
-
 /**
  * Findings of the rewrite that the old policy did not already imply: the same check on the same principal,
  * or on the account that principal belongs to (a role of an account with account-wide access already had
@@ -139,7 +134,7 @@ function newFindings(before: readonly Finding[], after: readonly Finding[]): Fin
       if (g.checkId !== f.checkId && !(implies[g.checkId] ?? []).includes(f.checkId)) return false;
       const was = g.principals[0] ?? '';
       if (was === who) return true;
-      const wasAccount = /^\d{12}$/.test(was) || /:root$/.test(was) ? accountOfPrincipal(was) : undefined;
+      const wasAccount = wholeAccountOf(was);
       return wasAccount !== undefined && wasAccount === account;
     });
   });
@@ -155,7 +150,7 @@ function checkKeyIsOwn(keyId: string, principals: RemediationPrincipals): void {
   if (m === null) return;
   const all = [...principals.admin, ...principals.usage];
   const accounts = new Set(all.map(accountOfPrincipal));
-  const partitions = new Set(all.map(partitionOf));
+  const partitions = new Set(all.map(partitionOfArn));
   const [account] = accounts;
   const [partition] = partitions;
   if (partitions.size === 1 && partition !== undefined && m[1] !== partition) {
@@ -229,10 +224,10 @@ function checkPrincipalsMatchKey(principals: RemediationPrincipals, { keyArn, ac
     [USAGE_PRINCIPALS_ENV, principals.usage],
   ] as const) {
     for (const arn of arns) {
-      if (partitionOf(arn) !== partitionOf(keyArn)) {
+      if (partitionOfArn(arn) !== partitionOfArn(keyArn)) {
         throw new RemediationConfigurationError(
           setting,
-          `"${arn}" is of partition ${partitionOf(arn) ?? '?'}, not the key's partition ${partitionOf(keyArn) ?? '?'} (${keyArn}); ` +
+          `"${arn}" is of partition ${partitionOfArn(arn) ?? '?'}, not the key's partition ${partitionOfArn(keyArn) ?? '?'} (${keyArn}); ` +
             `a key policy can only name principals of its own partition`,
         );
       }

@@ -29,11 +29,6 @@ export interface RemediationPrincipals {
 const PRINCIPAL_ARN = /^arn:([^:]*):iam::\d{12}:(role|user)\/((?:[\w+=,.@-]+\/)*[\w+=,.@-]+)$/;
 
 
-/** The partition of an ARN (`aws`, `aws-cn` …), or undefined when the text is not an ARN. */
-export function partitionOf(arn: string): string | undefined {
-  return /^arn:([^:]*):/.exec(arn)?.[1];
-}
-
 /**
  * Why `arn` cannot be named by the remediation, or undefined when it can. The partitions are the engine's
  * (PARTITIONS): a principal of another partition can never match a caller of this one, so naming it would lock

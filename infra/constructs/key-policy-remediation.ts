@@ -4,8 +4,9 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
+import { accountOfArn, partitionOfArn } from '../../engine';
 import { DEFAULT_DRY_RUN, REQUEST_FIELDS } from '../../remediation/parameters';
-import { ADMIN_PRINCIPALS_ENV, BACKUP_PARAMETER_PREFIX, partitionOf, principalArnProblem, USAGE_PRINCIPALS_ENV } from '../../remediation/settings';
+import { ADMIN_PRINCIPALS_ENV, BACKUP_PARAMETER_PREFIX, principalArnProblem, USAGE_PRINCIPALS_ENV } from '../../remediation/settings';
 import { GuardFunction } from './guard-function';
 
 /** The document parameter Config's remediation fills with the automation role (the only value it accepts). */
@@ -50,13 +51,13 @@ function checkPrincipalArns(scope: Construct, setting: string, arns: readonly st
   for (const arn of arns) {
     const problem = principalArnProblem(arn);
     if (problem !== undefined) throw new Error(`${setting}: ${problem}`);
-    const partition = partitionOf(arn);
+    const partition = partitionOfArn(arn);
     if (!Token.isUnresolved(stackPartition) && partition !== stackPartition) {
       throw new Error(
         `${setting}: "${arn}" is of partition ${partition ?? '?'}, not the stack's partition ${stackPartition}; a key policy can only name principals of its own partition`,
       );
     }
-    const owner = /^arn:[^:]+:iam::(\d{12}):/.exec(arn)?.[1];
+    const owner = accountOfArn(arn);
     if (!Token.isUnresolved(account) && owner !== account) {
       throw new Error(`${setting}: "${arn}" belongs to account ${owner ?? '?'}, not to the stack's account ${account}; the remediation only names principals of the key's own account`);
     }
