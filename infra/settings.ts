@@ -16,7 +16,7 @@ export interface RemediationSettings {
    */
   readonly adminPrincipalArns?: readonly string[];
   /**
-   * IAM role or user ARNs that receive the usage part of account-wide grants.
+   * IAM role or user ARNs that receive the use part of account-wide grants.
    * @default - not attached
    */
   readonly usagePrincipalArns?: readonly string[];

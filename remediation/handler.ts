@@ -56,7 +56,7 @@ import {
   type KeyPolicyDocument,
   type RewriteResult,
 } from './rewrite';
-import { ADMIN_PRINCIPALS_ENV, BACKUP_PARAMETER_PREFIX, readRemediationPrincipals, USAGE_PRINCIPALS_ENV, type RemediationPrincipals } from './settings';
+import { ADMINISTRATION_PRINCIPALS_ENV, BACKUP_PARAMETER_PREFIX, readRemediationPrincipals, USE_PRINCIPALS_ENV, type RemediationPrincipals } from './settings';
 
 /** Standard parameters hold 4 KB, Advanced 8 KB (https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-advanced-parameters.html). */
 const STANDARD_TIER_MAX_BYTES = 4096;
@@ -148,7 +148,7 @@ function newFindings(before: readonly Finding[], after: readonly Finding[]): Fin
 function checkKeyIsOwn(keyId: string, principals: RemediationPrincipals): void {
   const m = /^arn:([^:]+):kms:[^:]*:(\d{12}):/.exec(keyId);
   if (m === null) return;
-  const all = [...principals.admin, ...principals.usage];
+  const all = [...principals.administration, ...principals.use];
   const accounts = new Set(all.map(accountOfPrincipal));
   const partitions = new Set(all.map(partitionOfArn));
   const [account] = accounts;
@@ -197,8 +197,8 @@ type Analyze = typeof analyzePolicy;
 /** Step 1: an empty list would write `"AWS": []`, which KMS rejects, after the engine already called it invalid. */
 function checkPrincipalsDeployed(principals: RemediationPrincipals): void {
   for (const [setting, arns] of [
-    [ADMIN_PRINCIPALS_ENV, principals.admin],
-    [USAGE_PRINCIPALS_ENV, principals.usage],
+    [ADMINISTRATION_PRINCIPALS_ENV, principals.administration],
+    [USE_PRINCIPALS_ENV, principals.use],
   ] as const) {
     if (arns.length === 0) throw new RemediationConfigurationError(setting, 'names no principal; the remediation needs both lists to rewrite a policy');
   }
@@ -220,8 +220,8 @@ async function describeKey(kms: RemediationDeps['kms'], requestedKeyId: string):
 /** Step 2: a key policy can only name principals of the key's own partition, and the rewrite names only the key's account. */
 function checkPrincipalsMatchKey(principals: RemediationPrincipals, { keyArn, accountId }: KeyIdentity): void {
   for (const [setting, arns] of [
-    [ADMIN_PRINCIPALS_ENV, principals.admin],
-    [USAGE_PRINCIPALS_ENV, principals.usage],
+    [ADMINISTRATION_PRINCIPALS_ENV, principals.administration],
+    [USE_PRINCIPALS_ENV, principals.use],
   ] as const) {
     for (const arn of arns) {
       if (partitionOfArn(arn) !== partitionOfArn(keyArn)) {
@@ -265,8 +265,8 @@ function rewriteChecked(current: CurrentPolicy, key: KeyIdentity, principals: Re
   const rewrite = rewriteKeyPolicy(current.document, {
     accountId,
     keyArn,
-    adminPrincipalArns: principals.admin,
-    usagePrincipalArns: principals.usage,
+    administrationPrincipalArns: principals.administration,
+    usePrincipalArns: principals.use,
     analysis: before,
   });
 
@@ -333,7 +333,7 @@ async function checkCallerKeepsPutKeyPolicy(
   const callerArn = (await deps.sts.send(new GetCallerIdentityCommand({}))).Arn ?? '';
   const caller = callerPrincipal(callerArn);
   if (caller !== undefined && namesCaller(policyAdministratorArns, caller)) return;
-  const deployedAs = caller === undefined ? undefined : deps.principals.admin.find((arn) => namesCaller([arn], caller));
+  const deployedAs = caller === undefined ? undefined : deps.principals.administration.find((arn) => namesCaller([arn], caller));
   if (caller !== undefined && deployedAs !== undefined) {
     // The function is a deployed administrator, so the rewrite names it wherever it names the administrators;
     // what is missing is kms:PutKeyPolicy itself (or a Deny takes it away).
@@ -367,7 +367,7 @@ async function checkCallerKeepsPutKeyPolicy(
   throw new LockoutRiskError(
     `refusing to rewrite ${keyArn}: the remediation runs as ${named || 'an unknown principal'}, and the rewritten policy ` +
       `would not let it call kms:PutKeyPolicy, so KMS would reject the change. Add that ${caller?.type ?? 'principal'} ` +
-      `(with its path) to the deployed administrators (${ADMIN_PRINCIPALS_ENV}).`,
+      `(with its path) to the deployed administrators (${ADMINISTRATION_PRINCIPALS_ENV}).`,
   );
 }
 

@@ -6,7 +6,7 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { accountOfArn, partitionOfArn } from '../../engine';
 import { DEFAULT_DRY_RUN, REQUEST_FIELDS } from '../../remediation/parameters';
-import { ADMIN_PRINCIPALS_ENV, BACKUP_PARAMETER_PREFIX, principalArnProblem, USAGE_PRINCIPALS_ENV } from '../../remediation/settings';
+import { ADMINISTRATION_PRINCIPALS_ENV, BACKUP_PARAMETER_PREFIX, principalArnProblem, USE_PRINCIPALS_ENV } from '../../remediation/settings';
 import { GuardFunction } from './guard-function';
 
 /** The document parameter Config's remediation fills with the automation role (the only value it accepts). */
@@ -22,7 +22,7 @@ export interface KeyPolicyRemediationProps {
    */
   readonly adminPrincipalArns?: readonly string[];
   /**
-   * IAM role or user ARNs (of the stack's account) that receive the usage part of account-wide grants.
+   * IAM role or user ARNs (of the stack's account) that receive the use part of account-wide grants.
    * @default - none: the function refuses every invocation until both lists are set
    */
   readonly usagePrincipalArns?: readonly string[];
@@ -110,8 +110,8 @@ export class KeyPolicyRemediation extends Construct {
       // The function's own role joins the administrators: KMS accepts a new key policy only if the principal
       // sending it could still change it (PutKeyPolicy with BypassPolicyLockoutSafetyCheck false). Its IAM
       // policy still limits it to reading and replacing key policies.
-      this.guard.function.addEnvironment(ADMIN_PRINCIPALS_ENV, [...admins, role.roleArn].join(','));
-      this.guard.function.addEnvironment(USAGE_PRINCIPALS_ENV, users.join(','));
+      this.guard.function.addEnvironment(ADMINISTRATION_PRINCIPALS_ENV, [...admins, role.roleArn].join(','));
+      this.guard.function.addEnvironment(USE_PRINCIPALS_ENV, users.join(','));
     }
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
