@@ -12,6 +12,7 @@
  *  4. a short sweep at the default cap (50/s) to show the cap holds.
  */
 import { parseArgs } from 'node:util';
+import { DEFAULT_RULE_NAME } from '../infra/constructs/kms-key-policy-rule';
 import { createHandler } from '../rule/handler';
 import { systemClock } from '../runtime/clock';
 import type { RuleLogger, RuleMetrics } from '../rule/operations';
@@ -47,7 +48,7 @@ function scheduledEvent(params: Record<string, string>): Record<string, unknown>
     resultToken: 'TESTMODE',
     eventLeftScope: false,
     configRuleArn: `arn:aws:config:${REGION}:${ACCOUNT}:config-rule/config-rule-bench`,
-    configRuleName: 'kms-key-policy-guard',
+    configRuleName: DEFAULT_RULE_NAME,
     accountId: ACCOUNT,
     version: '1.0',
   };

@@ -10,6 +10,7 @@
 
 import { onlyWildcards } from './glob';
 import { memoize } from './memo';
+import { accountOfArn } from './principals';
 
 const BASE_OPERATORS = new Set([
   'StringEquals',
@@ -234,7 +235,7 @@ export function boundAccounts(c: ParsedCondition): string[] {
   for (const v of c.values) {
     if (/^\d{12}$/.test(v)) out.push(v);
     else {
-      const account = /^arn:[^:]*:[^:]*:[^:]*:(\d{12}):/.exec(v)?.[1];
+      const account = accountOfArn(v);
       if (account) out.push(account);
     }
   }

@@ -5,8 +5,8 @@ export * from './types';
 export type { AnalysisOptions, Finding } from './findings';
 export { analyzePolicy } from './analyze';
 export type { AnalysisResult, InternalError } from './analyze';
-export type { ParsedPolicy, ParsedStatement, ParseError } from './parse-policy';
-export { accessMatrix, type AccessSummary, type AccessEntry, type AccessLevel, type Grant } from './access-summary';
+export type { ParseError } from './parse-policy';
+export { accessMatrix, type AccessSummary, type AccessEntry, type Grant } from './access-summary';
 export {
   ACTION_CLASSES,
   ACTION_CLASS_LABELS,
@@ -17,7 +17,7 @@ export {
   type ActionSet,
 } from './actions';
 export type { PrincipalClass } from './principals';
-export { PARTITIONS, accountOfArn } from './principals';
+export { PARTITIONS, accountOfArn, accountOfPrincipal, partitionOfArn, wholeAccountOf } from './principals';
 export { duplicateKeyPaths, keyPath, pathSegments } from './json-text';
 export { CHECK, CHECKS, CHECK_IDS, isCheckId, type CheckId } from './checks/registry';
 export type { Check, CheckMeta } from './checks/toolkit';

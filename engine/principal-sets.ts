@@ -11,6 +11,7 @@ import {
   namedClass,
   orgClass,
   parseAwsPrincipal,
+  partitionOfArn,
   serviceClass,
   type PrincipalClass,
 } from './principals';
@@ -106,7 +107,7 @@ export function conditionTargets(c: ParsedCondition): PrincipalClass[] {
         }
         const account = accountOfArn(v);
         // `…:role/*`, `…:*`, `…:role*`: every role (or principal) of that account, so the account itself.
-        if (account && matchesWholeAccount(v)) return accountClass(account, /^arn:([^:]*):/.exec(v)?.[1]);
+        if (account && matchesWholeAccount(v)) return accountClass(account, partitionOfArn(v));
         return namedClass('pattern', v, account, undefined, `principals matching ${v}`);
       }
       case 'aws:principalaccount':

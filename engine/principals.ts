@@ -155,3 +155,21 @@ export function accountOfArn(arn: string): string | undefined {
   return m?.[1];
 }
 
+/** The partition of an ARN (`aws`, `aws-cn` …), or undefined when the text is not an ARN. */
+export function partitionOfArn(arn: string): string | undefined {
+  return /^arn:([^:]*):/.exec(arn)?.[1];
+}
+
+/** The account a principal string belongs to: a bare account id, or the account of an ARN. */
+export function accountOfPrincipal(principal: string): string | undefined {
+  return ACCOUNT_ID.test(principal) ? principal : accountOfArn(principal);
+}
+
+/**
+ * The account a principal string names as a whole, a bare account id or an ARN ending in `:root`; undefined
+ * for a narrower principal (a role or user of the account).
+ */
+export function wholeAccountOf(principal: string): string | undefined {
+  return ACCOUNT_ID.test(principal) || principal.endsWith(':root') ? accountOfPrincipal(principal) : undefined;
+}
+

@@ -21,7 +21,7 @@ function sub(value: string): TemplateValue {
  * own that begins and ends with "/" (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iam-role.html).
  * The role's ARN is then arn:<partition>:iam::<account>:role/audit/KmsPolicyGuardAudit, the one the rule assumes.
  */
-export function roleNameAndPath(roleName: string): { RoleName: string; Path?: string } {
+function roleNameAndPath(roleName: string): { RoleName: string; Path?: string } {
   const slash = roleName.lastIndexOf('/');
   if (slash < 0) return { RoleName: roleName };
   return { RoleName: roleName.slice(slash + 1), Path: `/${roleName.slice(0, slash + 1)}` };

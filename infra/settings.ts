@@ -16,7 +16,7 @@ export interface RemediationSettings {
    */
   readonly adminPrincipalArns?: readonly string[];
   /**
-   * IAM role or user ARNs that receive the usage part of account-wide grants.
+   * IAM role or user ARNs that receive the use part of account-wide grants.
    * @default - not attached
    */
   readonly usagePrincipalArns?: readonly string[];
@@ -51,7 +51,7 @@ export const REMEDIATION_DEFAULTS = {
 } as const satisfies Required<Omit<RemediationSettings, 'adminPrincipalArns' | 'usagePrincipalArns'>>;
 
 /** Config's limits (https://docs.aws.amazon.com/config/latest/APIReference/API_RemediationConfiguration.html). */
-export const REMEDIATION_LIMITS = {
+const REMEDIATION_LIMITS = {
   maximumAutomaticAttempts: { min: 1, max: 25 },
   retryAttemptSeconds: { min: 1, max: 2_678_000 },
 } as const;
@@ -98,7 +98,7 @@ export function resolveRemediationSettings(settings: RemediationSettings | undef
 }
 
 /** Whether the remediation has what it needs to be attached to the rule. */
-export function remediationAttached(settings: RemediationSettings | undefined): boolean {
+function remediationAttached(settings: RemediationSettings | undefined): boolean {
   return (settings?.adminPrincipalArns?.length ?? 0) > 0 && (settings?.usagePrincipalArns?.length ?? 0) > 0;
 }
 

@@ -15,7 +15,7 @@ export type RemediationErrorCode =
   | 'BACKUP_FAILED'
   | 'APPLY_FAILED';
 
-export class RemediationError extends Error {
+class RemediationError extends Error {
   readonly code: RemediationErrorCode;
 
   constructor(code: RemediationErrorCode, message: string, options?: { cause?: unknown }) {

@@ -29,7 +29,7 @@ import { DescribeKeyCommand, GetKeyPolicyCommand, type KMSClient, PutKeyPolicyCo
 import { PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { accountOfArn, analyzePolicy, CHECK, type AnalysisResult, type CheckId, type Finding } from '../engine';
+import { accountOfPrincipal, analyzePolicy, CHECK, partitionOfArn, wholeAccountOf, type AnalysisResult, type CheckId, type Finding } from '../engine';
 import { createRemediationClients } from './clients';
 import {
   ApplyFailedError,
@@ -56,7 +56,7 @@ import {
   type KeyPolicyDocument,
   type RewriteResult,
 } from './rewrite';
-import { ADMIN_PRINCIPALS_ENV, BACKUP_PARAMETER_PREFIX, partitionOf, readRemediationPrincipals, USAGE_PRINCIPALS_ENV, type RemediationPrincipals } from './settings';
+import { ADMINISTRATION_PRINCIPALS_ENV, BACKUP_PARAMETER_PREFIX, readRemediationPrincipals, USE_PRINCIPALS_ENV, type RemediationPrincipals } from './settings';
 
 /** Standard parameters hold 4 KB, Advanced 8 KB (https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-advanced-parameters.html). */
 const STANDARD_TIER_MAX_BYTES = 4096;
@@ -118,11 +118,6 @@ function namesCaller(arns: readonly string[], caller: { account: string; type: '
   });
 }
 
-/** The account a principal belongs to: a bare account id, or the account of an ARN. */
-function accountOfPrincipal(principal: string): string | undefined {
-  return /^\d{12}$/.test(principal) ? principal : accountOfArn(principal);
-}
-
 /**
  * Findings of the rewrite that the old policy did not already imply: the same check on the same principal,
  * or on the account that principal belongs to (a role of an account with account-wide access already had
@@ -139,7 +134,7 @@ function newFindings(before: readonly Finding[], after: readonly Finding[]): Fin
       if (g.checkId !== f.checkId && !(implies[g.checkId] ?? []).includes(f.checkId)) return false;
       const was = g.principals[0] ?? '';
       if (was === who) return true;
-      const wasAccount = /^\d{12}$/.test(was) || /:root$/.test(was) ? accountOfPrincipal(was) : undefined;
+      const wasAccount = wholeAccountOf(was);
       return wasAccount !== undefined && wasAccount === account;
     });
   });
@@ -153,9 +148,9 @@ function newFindings(before: readonly Finding[], after: readonly Finding[]): Fin
 function checkKeyIsOwn(keyId: string, principals: RemediationPrincipals): void {
   const m = /^arn:([^:]+):kms:[^:]*:(\d{12}):/.exec(keyId);
   if (m === null) return;
-  const all = [...principals.admin, ...principals.usage];
+  const all = [...principals.administration, ...principals.use];
   const accounts = new Set(all.map(accountOfPrincipal));
-  const partitions = new Set(all.map(partitionOf));
+  const partitions = new Set(all.map(partitionOfArn));
   const [account] = accounts;
   const [partition] = partitions;
   if (partitions.size === 1 && partition !== undefined && m[1] !== partition) {
@@ -202,8 +197,8 @@ type Analyze = typeof analyzePolicy;
 /** Step 1: an empty list would write `"AWS": []`, which KMS rejects, after the engine already called it invalid. */
 function checkPrincipalsDeployed(principals: RemediationPrincipals): void {
   for (const [setting, arns] of [
-    [ADMIN_PRINCIPALS_ENV, principals.admin],
-    [USAGE_PRINCIPALS_ENV, principals.usage],
+    [ADMINISTRATION_PRINCIPALS_ENV, principals.administration],
+    [USE_PRINCIPALS_ENV, principals.use],
   ] as const) {
     if (arns.length === 0) throw new RemediationConfigurationError(setting, 'names no principal; the remediation needs both lists to rewrite a policy');
   }
@@ -225,14 +220,14 @@ async function describeKey(kms: RemediationDeps['kms'], requestedKeyId: string):
 /** Step 2: a key policy can only name principals of the key's own partition, and the rewrite names only the key's account. */
 function checkPrincipalsMatchKey(principals: RemediationPrincipals, { keyArn, accountId }: KeyIdentity): void {
   for (const [setting, arns] of [
-    [ADMIN_PRINCIPALS_ENV, principals.admin],
-    [USAGE_PRINCIPALS_ENV, principals.usage],
+    [ADMINISTRATION_PRINCIPALS_ENV, principals.administration],
+    [USE_PRINCIPALS_ENV, principals.use],
   ] as const) {
     for (const arn of arns) {
-      if (partitionOf(arn) !== partitionOf(keyArn)) {
+      if (partitionOfArn(arn) !== partitionOfArn(keyArn)) {
         throw new RemediationConfigurationError(
           setting,
-          `"${arn}" is of partition ${partitionOf(arn) ?? '?'}, not the key's partition ${partitionOf(keyArn) ?? '?'} (${keyArn}); ` +
+          `"${arn}" is of partition ${partitionOfArn(arn) ?? '?'}, not the key's partition ${partitionOfArn(keyArn) ?? '?'} (${keyArn}); ` +
             `a key policy can only name principals of its own partition`,
         );
       }
@@ -270,8 +265,8 @@ function rewriteChecked(current: CurrentPolicy, key: KeyIdentity, principals: Re
   const rewrite = rewriteKeyPolicy(current.document, {
     accountId,
     keyArn,
-    adminPrincipalArns: principals.admin,
-    usagePrincipalArns: principals.usage,
+    administrationPrincipalArns: principals.administration,
+    usePrincipalArns: principals.use,
     analysis: before,
   });
 
@@ -338,7 +333,7 @@ async function checkCallerKeepsPutKeyPolicy(
   const callerArn = (await deps.sts.send(new GetCallerIdentityCommand({}))).Arn ?? '';
   const caller = callerPrincipal(callerArn);
   if (caller !== undefined && namesCaller(policyAdministratorArns, caller)) return;
-  const deployedAs = caller === undefined ? undefined : deps.principals.admin.find((arn) => namesCaller([arn], caller));
+  const deployedAs = caller === undefined ? undefined : deps.principals.administration.find((arn) => namesCaller([arn], caller));
   if (caller !== undefined && deployedAs !== undefined) {
     // The function is a deployed administrator, so the rewrite names it wherever it names the administrators;
     // what is missing is kms:PutKeyPolicy itself (or a Deny takes it away).
@@ -372,7 +367,7 @@ async function checkCallerKeepsPutKeyPolicy(
   throw new LockoutRiskError(
     `refusing to rewrite ${keyArn}: the remediation runs as ${named || 'an unknown principal'}, and the rewritten policy ` +
       `would not let it call kms:PutKeyPolicy, so KMS would reject the change. Add that ${caller?.type ?? 'principal'} ` +
-      `(with its path) to the deployed administrators (${ADMIN_PRINCIPALS_ENV}).`,
+      `(with its path) to the deployed administrators (${ADMINISTRATION_PRINCIPALS_ENV}).`,
   );
 }
 

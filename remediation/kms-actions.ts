@@ -7,13 +7,13 @@
  *
  * The split follows the AWS console's default key policy: "key administrators" get the management actions,
  * "key users" get the cryptographic operations, and both get the two metadata reads a user needs to call the
- * key (DescribeKey, GetPublicKey). Grant management counts as administration: a grant hands out usage, so
+ * key (DescribeKey, GetPublicKey). Grant management counts as administration: a grant hands out use, so
  * whoever creates grants decides who uses the key.
  * (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html)
  */
 import { actionNames, KMS_ACTIONS, matchActionPattern, type ActionClass } from '../engine';
 
-export type KeyActionRole = 'administration' | 'usage' | 'shared';
+export type KeyActionRole = 'administration' | 'use' | 'shared';
 
 /** Metadata reads a key user needs before calling the key (the console gives users kms:DescribeKey). */
 const SHARED_READS = new Set(['DescribeKey', 'GetPublicKey']);
@@ -21,7 +21,7 @@ const SHARED_READS = new Set(['DescribeKey', 'GetPublicKey']);
 function roleOf(name: string, actionClass: ActionClass): KeyActionRole {
   switch (actionClass) {
     case 'cryptographic':
-      return 'usage';
+      return 'use';
     case 'administration':
     case 'grant':
       return 'administration';

@@ -6,7 +6,7 @@
  * IAM: every user and role of the account whose IAM policies allow the action can use it
  * (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#key-policy-default-allow-root-enable-iam).
  * The rewrite replaces that principal by named principals: the administration part of the grant goes to
- * `adminPrincipalArns`, the usage part to `usagePrincipalArns`. Everything else is kept as written: Deny
+ * `administrationPrincipalArns`, the use part to `usePrincipalArns`. Everything else is kept as written: Deny
  * statements (a Deny never adds access), other principals, Resource and Condition elements.
  *
  * Which principal entries are account-wide is the engine's judgement, not this module's: only the entries
@@ -32,8 +32,8 @@ export interface RewriteOptions {
   accountId: string;
   /** The key's ARN: a statement whose Resource cannot match it grants nothing on this key. */
   keyArn?: string;
-  adminPrincipalArns: readonly string[];
-  usagePrincipalArns: readonly string[];
+  administrationPrincipalArns: readonly string[];
+  usePrincipalArns: readonly string[];
   /**
    * The engine's analysis of this policy (as returned by toPolicyDocument, so the paths match).
    * @default analyzePolicy(policy, { accountId, keyArn })
@@ -302,9 +302,144 @@ function attachmentStatement(from: PolicyStatement, users: readonly string[], al
 }
 
 /**
+ * How the two sides are named in the Sids and change messages the rewrite writes. The use side keeps "usage":
+ * policies already rewritten carry Sids such as "Enable IAM User Permissions usage", and a rewrite after a
+ * deployment update must name its statements the same way.
+ */
+const SIDE_LABEL = { administration: 'administration', use: 'usage' } as const;
+
+type Side = keyof typeof SIDE_LABEL;
+
+/** A statement's key actions sorted onto the two sides of the rewrite. */
+interface ActionSides extends StatementActions {
+  /** The statement allows grants for AWS resources only (see grantsOnlyForAwsResources). */
+  forAwsResources: boolean;
+  administration: KeyPolicyAction[];
+  use: KeyPolicyAction[];
+  shared: KeyPolicyAction[];
+  /** The administrators receive something: administration actions, unknown kms: actions, or the shared reads alone. */
+  toAdministrators: boolean;
+  toUsers: boolean;
+}
+
+function actionSides(statement: PolicyStatement): ActionSides {
+  const actions = statementActions(statement);
+  // Grants limited to AWS resources are what key users need to use the key through EBS, RDS and the like:
+  // the console's default policy gives them to the key users ("Allow attachment of persistent resources").
+  const forAwsResources = grantsOnlyForAwsResources(statement);
+  const sideOf = (a: KeyPolicyAction) => (forAwsResources && ATTACHMENT_ACTIONS.includes(a) ? 'use' : actionRole(a));
+  const administration = actions.known.filter((a) => sideOf(a) === 'administration');
+  const use = actions.known.filter((a) => sideOf(a) === 'use');
+  const shared = actions.known.filter((a) => sideOf(a) === 'shared');
+  return {
+    ...actions,
+    forAwsResources,
+    administration,
+    use,
+    shared,
+    toAdministrators: administration.length > 0 || actions.unknownKms.length > 0 || (use.length === 0 && shared.length > 0),
+    toUsers: use.length > 0,
+  };
+}
+
+/** State shared by the statements of one rewrite: the options, the Sids in use, the change lines. */
+interface RewriteRun {
+  readonly options: RewriteOptions;
+  readonly taken: Set<string>;
+  readonly changes: string[];
+}
+
+/** One Allow statement with account-wide entries, as the rewrite sees it. */
+interface AccountWideStatement {
+  readonly statement: PolicyStatement;
+  readonly index: number;
+  /** `statement 3 "Sid"`, for the change lines. */
+  readonly label: string;
+  /** `account-wide principal …`, for the change lines. */
+  readonly what: string;
+  /** The Principal element without the account-wide entries, or undefined when nothing is left. */
+  readonly remaining: JsonValue | undefined;
+  readonly sides: ActionSides;
+}
+
+/** The base of the Sids of the statements a statement is split into: its own Sid, or one naming its index. */
+function sidBase({ statement, index }: AccountWideStatement): string {
+  return typeof statement.Sid === 'string' && statement.Sid !== '' ? statement.Sid : `KmsPolicyGuard${index}`;
+}
+
+/**
+ * A grant with actions on both sides: list the concrete actions on each side. Wildcards cannot be kept, because
+ * kms:* for the administrators would hand them the use actions too.
+ */
+function splitMixedGrant(target: AccountWideStatement, run: RewriteRun): PolicyStatement[] {
+  const { statement, sides, label, what } = target;
+  const { options, taken } = run;
+  const base = sidBase(target);
+  // kms:CreateGrant without a condition would let administrators hand themselves use through a grant:
+  // it moves to the users, limited to grants for AWS resources, as in the console's default policy.
+  const createGrant = sides.administration.includes('kms:CreateGrant') && !sides.forAwsResources;
+  const administrationActions = [...sides.administration.filter((a) => !createGrant || a !== 'kms:CreateGrant'), ...sides.shared, ...sides.unknownKms].sort();
+  const useActions = [...sides.use, ...sides.shared].sort();
+  const out = [
+    withPrincipal(statement, principalElement(options.administrationPrincipalArns), administrationActions, uniqueSid(`${base} ${SIDE_LABEL.administration}`, taken)),
+    withPrincipal(statement, principalElement(options.usePrincipalArns), useActions, uniqueSid(`${base} ${SIDE_LABEL.use}`, taken)),
+  ];
+  if (createGrant) {
+    out.push(attachmentStatement(statement, options.usePrincipalArns, sides.known, uniqueSid(`${base} attachment of persistent resources`, taken)));
+  }
+  run.changes.push(
+    `${label}: ${what} split into ${administrationActions.length} ${SIDE_LABEL.administration} actions for ${options.administrationPrincipalArns.join(', ')} ` +
+      `and ${useActions.length} ${SIDE_LABEL.use} actions for ${options.usePrincipalArns.join(', ')}` +
+      (createGrant
+        ? `; its grant actions (kms:CreateGrant, ListGrants, RevokeGrant) for the users, under its conditions and, unless they already ` +
+          `name kms:GrantIsForAWSResource, only for AWS resources`
+        : ''),
+  );
+  return out;
+}
+
+/** A grant with actions on one side only: its Action element is kept (less the non-KMS entries), its principal replaced. */
+function replaceOneSide(target: AccountWideStatement, run: RewriteRun): PolicyStatement {
+  const { statement, sides, label, what, remaining } = target;
+  const side: Side = sides.toAdministrators ? 'administration' : 'use';
+  const arns = side === 'administration' ? run.options.administrationPrincipalArns : run.options.usePrincipalArns;
+  const sid = remaining === undefined ? undefined : uniqueSid(`${sidBase(target)} ${SIDE_LABEL[side]}`, run.taken);
+  const actions = sides.nonKms.length > 0 ? strings(statement.Action).filter((p) => !sides.nonKms.includes(p)) : undefined;
+  run.changes.push(`${label}: ${what} replaced by ${SIDE_LABEL[side]} principals ${arns.join(', ')}`);
+  return withPrincipal(statement, principalElement(arns), actions, sid);
+}
+
+/** The statements one statement of the old policy becomes; `entries` are its account-wide principal entries. */
+function rewriteStatement(statement: PolicyStatement, index: number, entries: ReadonlySet<string> | undefined, run: RewriteRun): PolicyStatement[] {
+  if (entries === undefined || statement.Effect !== 'Allow' || statement.NotPrincipal !== undefined) return [statement];
+  const { remaining, accountWide } = splitAt(statement, entries);
+  if (accountWide.length === 0) return [statement];
+
+  const target: AccountWideStatement = {
+    statement,
+    index,
+    label: typeof statement.Sid === 'string' ? `statement ${index} "${statement.Sid}"` : `statement ${index}`,
+    what: `account-wide principal ${accountWide.join(', ')}`,
+    remaining,
+    sides: actionSides(statement),
+  };
+  const { label, what, sides } = target;
+  const kept = remaining === undefined ? [] : [withPrincipal(statement, remaining)];
+  if (sides.nonKms.length > 0) run.changes.push(`${label}: dropped non-KMS actions ${sides.nonKms.join(', ')} (they have no effect in a key policy)`);
+
+  if (sides.toAdministrators && sides.toUsers) return [...kept, ...splitMixedGrant(target, run)];
+  if (!sides.toAdministrators && !sides.toUsers) {
+    // Nothing a key policy can grant (for example only non-KMS actions): the account-wide entry is dropped.
+    run.changes.push(remaining === undefined ? `${label}: removed, it granted no key action` : `${label}: removed ${what}, the statement granted it no key action`);
+    return kept;
+  }
+  return [...kept, replaceOneSide(target, run)];
+}
+
+/**
  * Rewrite account-wide Allow statements of the key's own account. A statement whose actions are all on one
- * side (only administration, or only usage) keeps its Action element verbatim and gets the named
- * principals; a mixed statement such as `kms:*` is split into an administration and a usage statement with
+ * side (only administration, or only use) keeps its Action element verbatim and gets the named
+ * principals; a mixed statement such as `kms:*` is split into an administration and a use statement with
  * the concrete actions listed, so that neither side receives the other's rights.
  */
 export function rewriteKeyPolicy(policy: unknown, options: RewriteOptions): RewriteResult {
@@ -312,86 +447,20 @@ export function rewriteKeyPolicy(policy: unknown, options: RewriteOptions): Rewr
   const { accountId } = options;
   const analysis = options.analysis ?? analyzePolicy(document, { accountId, ...(options.keyArn === undefined ? {} : { keyArn: options.keyArn }) });
   const targets = accountWideTargets(analysis, accountId);
-  const changes: string[] = [];
-  const taken = new Set(document.Statement.map((s) => s.Sid).filter((s): s is string => typeof s === 'string'));
+  const run: RewriteRun = {
+    options,
+    taken: new Set(document.Statement.map((s) => s.Sid).filter((s): s is string => typeof s === 'string')),
+    changes: [],
+  };
   const out: PolicyStatement[] = [];
   const origins: number[] = [];
-  const push = (origin: number) => (statement: PolicyStatement) => {
-    out.push(statement);
-    origins.push(origin);
-  };
-
   document.Statement.forEach((statement, index) => {
-    const emit = push(index);
-    const label = typeof statement.Sid === 'string' ? `statement ${index} "${statement.Sid}"` : `statement ${index}`;
-    const entries = targets.byStatement.get(index);
-    if (entries === undefined || statement.Effect !== 'Allow' || statement.NotPrincipal !== undefined) {
-      emit(statement);
-      return;
+    for (const rewritten of rewriteStatement(statement, index, targets.byStatement.get(index), run)) {
+      out.push(rewritten);
+      origins.push(index);
     }
-    const { remaining, accountWide } = splitAt(statement, entries);
-    if (accountWide.length === 0) {
-      emit(statement);
-      return;
-    }
-
-    const { known, unknownKms, nonKms } = statementActions(statement);
-    // Grants limited to AWS resources are what key users need to use the key through EBS, RDS and the like:
-    // the console's default policy gives them to the key users ("Allow attachment of persistent resources").
-    const forAwsResources = grantsOnlyForAwsResources(statement);
-    const sideOf = (a: KeyPolicyAction) => (forAwsResources && ATTACHMENT_ACTIONS.includes(a) ? 'usage' : actionRole(a));
-    const admin = known.filter((a) => sideOf(a) === 'administration');
-    const usage = known.filter((a) => sideOf(a) === 'usage');
-    const shared = known.filter((a) => sideOf(a) === 'shared');
-    const adminSide = admin.length > 0 || unknownKms.length > 0 || (usage.length === 0 && shared.length > 0);
-    const usageSide = usage.length > 0;
-
-    if (remaining !== undefined) emit(withPrincipal(statement, remaining));
-    const what = `account-wide principal ${accountWide.join(', ')}`;
-    if (nonKms.length > 0) changes.push(`${label}: dropped non-KMS actions ${nonKms.join(', ')} (they have no effect in a key policy)`);
-
-    if (adminSide && usageSide) {
-      // Mixed grant: list the concrete actions on each side. Wildcards cannot be kept, because kms:* for the
-      // administrators would hand them the usage actions too.
-      const base = typeof statement.Sid === 'string' && statement.Sid !== '' ? statement.Sid : `KmsPolicyGuard${index}`;
-      // kms:CreateGrant without a condition would let administrators hand themselves usage through a grant:
-      // it moves to the users, limited to grants for AWS resources, as in the console's default policy.
-      const createGrant = admin.includes('kms:CreateGrant') && !forAwsResources;
-      const adminActions = [...admin.filter((a) => !createGrant || a !== 'kms:CreateGrant'), ...shared, ...unknownKms].sort();
-      const usageActions = [...usage, ...shared].sort();
-      emit(withPrincipal(statement, principalElement(options.adminPrincipalArns), adminActions, uniqueSid(`${base} administration`, taken)));
-      emit(withPrincipal(statement, principalElement(options.usagePrincipalArns), usageActions, uniqueSid(`${base} usage`, taken)));
-      if (createGrant) {
-        emit(attachmentStatement(statement, options.usagePrincipalArns, known, uniqueSid(`${base} attachment of persistent resources`, taken)));
-      }
-      changes.push(
-        `${label}: ${what} split into ${adminActions.length} administration actions for ${options.adminPrincipalArns.join(', ')} ` +
-          `and ${usageActions.length} usage actions for ${options.usagePrincipalArns.join(', ')}` +
-          (createGrant
-            ? `; its grant actions (kms:CreateGrant, ListGrants, RevokeGrant) for the users, under its conditions and, unless they already ` +
-              `name kms:GrantIsForAWSResource, only for AWS resources`
-            : ''),
-      );
-      return;
-    }
-    if (!adminSide && !usageSide) {
-      // Nothing a key policy can grant (for example only non-KMS actions): the account-wide entry is dropped.
-      if (remaining === undefined) changes.push(`${label}: removed, it granted no key action`);
-      else changes.push(`${label}: removed ${what}, the statement granted it no key action`);
-      return;
-    }
-    const arns = adminSide ? options.adminPrincipalArns : options.usagePrincipalArns;
-    const side = adminSide ? 'administration' : 'usage';
-    const sid =
-      remaining === undefined
-        ? undefined
-        : uniqueSid(`${typeof statement.Sid === 'string' && statement.Sid !== '' ? statement.Sid : `KmsPolicyGuard${index}`} ${side}`, taken);
-    const actions = nonKms.length > 0 ? strings(statement.Action).filter((p) => !nonKms.includes(p)) : undefined;
-    emit(withPrincipal(statement, principalElement(arns), actions, sid));
-    changes.push(`${label}: ${what} replaced by ${side} principals ${arns.join(', ')}`);
   });
-
-  return { policy: { ...document, Statement: out }, changed: changes.length > 0, changes, skipped: targets.skipped, origins };
+  return { policy: { ...document, Statement: out }, changed: run.changes.length > 0, changes: run.changes, skipped: targets.skipped, origins };
 }
 
 /**

@@ -8,16 +8,17 @@
 import { PARTITIONS } from '../engine';
 import { RemediationConfigurationError } from './errors';
 
-export const ADMIN_PRINCIPALS_ENV = 'KMS_POLICY_GUARD_ADMIN_PRINCIPAL_ARNS';
-export const USAGE_PRINCIPALS_ENV = 'KMS_POLICY_GUARD_USAGE_PRINCIPAL_ARNS';
+/** Environment variables of the deployed function; their names are fixed by deployments already made. */
+export const ADMINISTRATION_PRINCIPALS_ENV = 'KMS_POLICY_GUARD_ADMIN_PRINCIPAL_ARNS';
+export const USE_PRINCIPALS_ENV = 'KMS_POLICY_GUARD_USAGE_PRINCIPAL_ARNS';
 /** Replaced key policies are backed up under this SSM parameter path; the deployed role may write nowhere else. */
 export const BACKUP_PARAMETER_PREFIX = '/kms-policy-guard/backup';
 
 export interface RemediationPrincipals {
   /** Receive the administration part of account-wide grants (the function's own role is among them). */
-  readonly admin: readonly string[];
-  /** Receive the usage part of account-wide grants. */
-  readonly usage: readonly string[];
+  readonly administration: readonly string[];
+  /** Receive the use part of account-wide grants. */
+  readonly use: readonly string[];
 }
 
 /**
@@ -26,13 +27,8 @@ export interface RemediationPrincipals {
  * Wildcards are not allowed in the Principal element of a key policy anyway
  * (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-overview.html#key-policy-elements).
  */
-export const PRINCIPAL_ARN = /^arn:([^:]*):iam::\d{12}:(role|user)\/((?:[\w+=,.@-]+\/)*[\w+=,.@-]+)$/;
+const PRINCIPAL_ARN = /^arn:([^:]*):iam::\d{12}:(role|user)\/((?:[\w+=,.@-]+\/)*[\w+=,.@-]+)$/;
 
-
-/** The partition of an ARN (`aws`, `aws-cn` …), or undefined when the text is not an ARN. */
-export function partitionOf(arn: string): string | undefined {
-  return /^arn:([^:]*):/.exec(arn)?.[1];
-}
 
 /**
  * Why `arn` cannot be named by the remediation, or undefined when it can. The partitions are the engine's
@@ -81,5 +77,5 @@ function readList(env: Readonly<Record<string, string | undefined>>, name: strin
 
 /** Read and validate the deployed principals. Throws RemediationConfigurationError. */
 export function readRemediationPrincipals(env: Readonly<Record<string, string | undefined>>): RemediationPrincipals {
-  return { admin: readList(env, ADMIN_PRINCIPALS_ENV), usage: readList(env, USAGE_PRINCIPALS_ENV) };
+  return { administration: readList(env, ADMINISTRATION_PRINCIPALS_ENV), use: readList(env, USE_PRINCIPALS_ENV) };
 }

@@ -119,7 +119,7 @@ function severity<N extends string>(o: { name: N; description: string; details?:
 const ASCII_CHECK_ID = /^[A-Za-z0-9_]+$/;
 
 /** INVALID_POLICY cannot be disabled: a policy that cannot be parsed is never compliant. */
-export const DISABLEABLE_CHECK_IDS: readonly CheckId[] = CHECK_IDS.filter((id) => id !== CHECK.INVALID_POLICY);
+const DISABLEABLE_CHECK_IDS: readonly CheckId[] = CHECK_IDS.filter((id) => id !== CHECK.INVALID_POLICY);
 
 function checkIdList<N extends string>(o: { name: N; description: string; details?: string }): ParameterSpec<CheckId[], N> {
   return {
@@ -289,8 +289,8 @@ const TAG_KEY_PATTERN = '(?!\\p{Z})[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]{1,128}(?<!\\p{
  * in a 15-minute Lambda; the upper bound keeps a slip of the keyboard from spending the account's shared KMS
  * request quota (https://docs.aws.amazon.com/kms/latest/developerguide/requests-per-second.html).
  */
-export const MIN_REQUESTS_PER_SECOND = 1;
-export const MAX_REQUESTS_PER_SECOND = 1000;
+const MIN_REQUESTS_PER_SECOND = 1;
+const MAX_REQUESTS_PER_SECOND = 1000;
 export const DEFAULT_MAX_REQUESTS_PER_SECOND = 50;
 
 /** The rule's parameters, in the order the docs and the pack list them, keyed by the parsed field. */

@@ -22,7 +22,7 @@ export function duplicateKeysInJson(text: string, parsed: unknown): Segments[] {
 }
 
 /** The engine's path syntax (`$.Statement[0].Condition.StringEquals["kms:ViaService"]`), built by the engine's own `keyPath`. */
-export function enginePath(segments: readonly (string | number)[]): string {
+function enginePath(segments: readonly (string | number)[]): string {
   return segments.reduce<string>((path, s) => (typeof s === 'number' ? `${path}[${s}]` : keyPath(path, s)), '$');
 }
 

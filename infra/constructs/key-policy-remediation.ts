@@ -4,13 +4,14 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
+import { accountOfArn, partitionOfArn } from '../../engine';
 import { DEFAULT_DRY_RUN, REQUEST_FIELDS } from '../../remediation/parameters';
-import { ADMIN_PRINCIPALS_ENV, BACKUP_PARAMETER_PREFIX, partitionOf, principalArnProblem, USAGE_PRINCIPALS_ENV } from '../../remediation/settings';
+import { ADMINISTRATION_PRINCIPALS_ENV, BACKUP_PARAMETER_PREFIX, principalArnProblem, USE_PRINCIPALS_ENV } from '../../remediation/settings';
 import { GuardFunction } from './guard-function';
 
 /** The document parameter Config's remediation fills with the automation role (the only value it accepts). */
 export const AUTOMATION_ASSUME_ROLE_PARAMETER = 'AutomationAssumeRole';
-export const DEFAULT_REMEDIATION_DOCUMENT_NAME = 'KmsPolicyGuard-RemediateKeyPolicy';
+const DEFAULT_REMEDIATION_DOCUMENT_NAME = 'KmsPolicyGuard-RemediateKeyPolicy';
 
 export interface KeyPolicyRemediationProps {
   /**
@@ -21,7 +22,7 @@ export interface KeyPolicyRemediationProps {
    */
   readonly adminPrincipalArns?: readonly string[];
   /**
-   * IAM role or user ARNs (of the stack's account) that receive the usage part of account-wide grants.
+   * IAM role or user ARNs (of the stack's account) that receive the use part of account-wide grants.
    * @default - none: the function refuses every invocation until both lists are set
    */
   readonly usagePrincipalArns?: readonly string[];
@@ -50,17 +51,99 @@ function checkPrincipalArns(scope: Construct, setting: string, arns: readonly st
   for (const arn of arns) {
     const problem = principalArnProblem(arn);
     if (problem !== undefined) throw new Error(`${setting}: ${problem}`);
-    const partition = partitionOf(arn);
+    const partition = partitionOfArn(arn);
     if (!Token.isUnresolved(stackPartition) && partition !== stackPartition) {
       throw new Error(
         `${setting}: "${arn}" is of partition ${partition ?? '?'}, not the stack's partition ${stackPartition}; a key policy can only name principals of its own partition`,
       );
     }
-    const owner = /^arn:[^:]+:iam::(\d{12}):/.exec(arn)?.[1];
+    const owner = accountOfArn(arn);
     if (!Token.isUnresolved(account) && owner !== account) {
       throw new Error(`${setting}: "${arn}" belongs to account ${owner ?? '?'}, not to the stack's account ${account}; the remediation only names principals of the key's own account`);
     }
   }
+}
+
+/** The two principal lists, each checked (see checkPrincipalArns). */
+interface DeployedPrincipals {
+  readonly administration: readonly string[];
+  readonly use: readonly string[];
+}
+
+/**
+ * The principal lists when both are given, undefined when neither is (the remediation is deployed unused);
+ * one list without the other fails the synth, naming the settings.
+ */
+function checkedPrincipals(scope: Construct, props: KeyPolicyRemediationProps): DeployedPrincipals | undefined {
+  const names = props.settingNames ?? { admin: 'adminPrincipalArns', usage: 'usagePrincipalArns' };
+  const administration = props.adminPrincipalArns ?? [];
+  const use = props.usagePrincipalArns ?? [];
+  checkPrincipalArns(scope, names.admin, administration);
+  checkPrincipalArns(scope, names.usage, use);
+  if ((administration.length === 0) !== (use.length === 0)) {
+    throw new Error(
+      `${administration.length === 0 ? names.admin : names.usage} is empty while ${administration.length === 0 ? names.usage : names.admin} is set: ` +
+        'give both principal lists (or neither, to deploy the remediation unused)',
+    );
+  }
+  return administration.length > 0 ? { administration, use } : undefined;
+}
+
+/** The function's role may read and replace key policies of its account, and write backups under BACKUP_PARAMETER_PREFIX. */
+function grantKeyPolicyRewrite(role: iam.IRole): void {
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'ReadAndReplaceKeyPolicies',
+      actions: ['kms:DescribeKey', 'kms:GetKeyPolicy', 'kms:PutKeyPolicy'],
+      resources: [`arn:${Aws.PARTITION}:kms:${Aws.REGION}:${Aws.ACCOUNT_ID}:key/*`],
+    }),
+  );
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'WriteKeyPolicyBackups',
+      actions: ['ssm:PutParameter'],
+      resources: [`arn:${Aws.PARTITION}:ssm:${Aws.REGION}:${Aws.ACCOUNT_ID}:parameter${BACKUP_PARAMETER_PREFIX}/*`],
+    }),
+  );
+  Validations.of(role).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:<AWS::Region>:<AWS::AccountId>:key/*]',
+    reason:
+      'The key to fix arrives as an Automation parameter (any non-compliant key of the account); the function refuses AWS ' +
+      'managed keys, rewrites that would lock the key, and writes a backup first.',
+  });
+  Validations.of(role).acknowledge({
+    id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter${BACKUP_PARAMETER_PREFIX}/*]`,
+    reason: `Backups get a new name per key and time (${BACKUP_PARAMETER_PREFIX}/<keyId>/<timestamp>); the path is the narrowest prefix.`,
+  });
+}
+
+/** The role SSM Automation assumes to run the document; it may only invoke the remediation function. */
+function automationRoleFor(scope: Construct, fn: lambda.IFunction): iam.Role {
+  const role = new iam.Role(scope, 'AutomationRole', {
+    description: 'kms-policy-guard: assumed by SSM Automation to run the key policy remediation',
+    assumedBy: new iam.ServicePrincipal('ssm.amazonaws.com').withConditions({
+      // Confused-deputy protection (https://docs.aws.amazon.com/systems-manager/latest/userguide/cross-service-confused-deputy-prevention.html).
+      StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+      ArnLike: { 'aws:SourceArn': `arn:${Aws.PARTITION}:ssm:*:${Aws.ACCOUNT_ID}:automation-execution/*` },
+    }),
+  });
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'InvokeRemediationFunction',
+      actions: ['lambda:InvokeFunction'],
+      resources: [fn.functionArn],
+    }),
+  );
+  // The function's resource policy names the automation role and nothing else: no service principal, no
+  // account. A resource policy cannot hold a Deny, so an identity of this account whose own IAM policy
+  // allows lambda:InvokeFunction on the function can still call it; the function then only applies the
+  // deployed rewrite (docs/deployment.md, trust model).
+  new lambda.CfnPermission(scope, 'AutomationInvoke', {
+    action: 'lambda:InvokeFunction',
+    functionName: fn.functionArn,
+    principal: role.roleArn,
+  });
+  return role;
 }
 
 /**
@@ -85,83 +168,17 @@ export class KeyPolicyRemediation extends Construct {
   constructor(scope: Construct, id: string, props: KeyPolicyRemediationProps = {}) {
     super(scope, id);
     this.documentName = props.documentName ?? DEFAULT_REMEDIATION_DOCUMENT_NAME;
-    const names = props.settingNames ?? { admin: 'adminPrincipalArns', usage: 'usagePrincipalArns' };
-    const admins = props.adminPrincipalArns ?? [];
-    const users = props.usagePrincipalArns ?? [];
-    checkPrincipalArns(this, names.admin, admins);
-    checkPrincipalArns(this, names.usage, users);
-    if ((admins.length === 0) !== (users.length === 0)) {
-      throw new Error(
-        `${admins.length === 0 ? names.admin : names.usage} is empty while ${admins.length === 0 ? names.usage : names.admin} is set: ` +
-          'give both principal lists (or neither, to deploy the remediation unused)',
-      );
-    }
-    this.configured = admins.length > 0;
-
+    const principals = checkedPrincipals(this, props);
+    this.configured = principals !== undefined;
     this.guard = new GuardFunction(this, 'Guard', {
       entry: 'remediation/handler.ts',
       description: 'kms-policy-guard: rewrites account-wide KMS key policy grants (dry run by default)',
       logRetention: props.logRetention,
       timeout: Duration.minutes(1),
     });
-    const role = this.guard.role;
-    if (this.configured) {
-      // The function's own role joins the administrators: KMS accepts a new key policy only if the principal
-      // sending it could still change it (PutKeyPolicy with BypassPolicyLockoutSafetyCheck false). Its IAM
-      // policy still limits it to reading and replacing key policies.
-      this.guard.function.addEnvironment(ADMIN_PRINCIPALS_ENV, [...admins, role.roleArn].join(','));
-      this.guard.function.addEnvironment(USAGE_PRINCIPALS_ENV, users.join(','));
-    }
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'ReadAndReplaceKeyPolicies',
-        actions: ['kms:DescribeKey', 'kms:GetKeyPolicy', 'kms:PutKeyPolicy'],
-        resources: [`arn:${Aws.PARTITION}:kms:${Aws.REGION}:${Aws.ACCOUNT_ID}:key/*`],
-      }),
-    );
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'WriteKeyPolicyBackups',
-        actions: ['ssm:PutParameter'],
-        resources: [`arn:${Aws.PARTITION}:ssm:${Aws.REGION}:${Aws.ACCOUNT_ID}:parameter${BACKUP_PARAMETER_PREFIX}/*`],
-      }),
-    );
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:<AWS::Region>:<AWS::AccountId>:key/*]',
-      reason:
-        'The key to fix arrives as an Automation parameter (any non-compliant key of the account); the function refuses AWS ' +
-        'managed keys, rewrites that would lock the key, and writes a backup first.',
-    });
-    Validations.of(role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter${BACKUP_PARAMETER_PREFIX}/*]`,
-      reason: `Backups get a new name per key and time (${BACKUP_PARAMETER_PREFIX}/<keyId>/<timestamp>); the path is the narrowest prefix.`,
-    });
-
-    this.automationRole = new iam.Role(this, 'AutomationRole', {
-      description: 'kms-policy-guard: assumed by SSM Automation to run the key policy remediation',
-      assumedBy: new iam.ServicePrincipal('ssm.amazonaws.com').withConditions({
-        // Confused-deputy protection (https://docs.aws.amazon.com/systems-manager/latest/userguide/cross-service-confused-deputy-prevention.html).
-        StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
-        ArnLike: { 'aws:SourceArn': `arn:${Aws.PARTITION}:ssm:*:${Aws.ACCOUNT_ID}:automation-execution/*` },
-      }),
-    });
-    this.automationRole.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'InvokeRemediationFunction',
-        actions: ['lambda:InvokeFunction'],
-        resources: [this.guard.function.functionArn],
-      }),
-    );
-    // The function's resource policy names the automation role and nothing else: no service principal, no
-    // account. A resource policy cannot hold a Deny, so an identity of this account whose own IAM policy
-    // allows lambda:InvokeFunction on the function can still call it; the function then only applies the
-    // deployed rewrite (docs/deployment.md, trust model).
-    new lambda.CfnPermission(this, 'AutomationInvoke', {
-      action: 'lambda:InvokeFunction',
-      functionName: this.guard.function.functionArn,
-      principal: this.automationRole.roleArn,
-    });
-
+    if (principals !== undefined) this.deployPrincipals(principals);
+    grantKeyPolicyRewrite(this.guard.role);
+    this.automationRole = automationRoleFor(this, this.guard.function);
     this.document = new ssm.CfnDocument(this, 'Document', {
       name: this.documentName,
       documentType: 'Automation',
@@ -169,9 +186,28 @@ export class KeyPolicyRemediation extends Construct {
       updateMethod: 'NewVersion',
       content: this.documentContent(),
     });
+    this.operatorPolicy = this.createOperatorPolicy();
+  }
 
+  get function() {
+    return this.guard.function;
+  }
+
+  /**
+   * The principals go into the function's environment, the one place it reads them from. The function's own
+   * role joins the administrators: KMS accepts a new key policy only if the principal sending it could still
+   * change it (PutKeyPolicy with BypassPolicyLockoutSafetyCheck false). Its IAM policy still limits it to
+   * reading and replacing key policies.
+   */
+  private deployPrincipals(principals: DeployedPrincipals): void {
+    this.guard.function.addEnvironment(ADMINISTRATION_PRINCIPALS_ENV, [...principals.administration, this.guard.role.roleArn].join(','));
+    this.guard.function.addEnvironment(USE_PRINCIPALS_ENV, principals.use.join(','));
+  }
+
+  /** Start this document, read its executions, and pass the automation role to SSM only. */
+  private createOperatorPolicy(): iam.ManagedPolicy {
     const documentArn = `arn:${Aws.PARTITION}:ssm:${Aws.REGION}:${Aws.ACCOUNT_ID}:automation-definition/${this.documentName}:*`;
-    this.operatorPolicy = new iam.ManagedPolicy(this, 'OperatorPolicy', {
+    const policy = new iam.ManagedPolicy(this, 'OperatorPolicy', {
       description: 'kms-policy-guard: start the key policy remediation and pass its automation role to SSM only',
       statements: [
         new iam.PolicyStatement({
@@ -194,19 +230,16 @@ export class KeyPolicyRemediation extends Construct {
         }),
       ],
     });
-    this.operatorPolicy.node.addDependency(this.document);
-    Validations.of(this.operatorPolicy).acknowledge({
+    policy.node.addDependency(this.document);
+    Validations.of(policy).acknowledge({
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:automation-definition/${this.documentName}:*]`,
       reason: 'Every version of this one document ($DEFAULT, $LATEST or a number); the version is chosen when the execution starts.',
     });
-    Validations.of(this.operatorPolicy).acknowledge({
+    Validations.of(policy).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:automation-execution/*]',
       reason: 'Execution ids are generated at start; reading an execution shows its output (the diff), nothing else.',
     });
-  }
-
-  get function() {
-    return this.guard.function;
+    return policy;
   }
 
   private documentContent(): Record<string, unknown> {

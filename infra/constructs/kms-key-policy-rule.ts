@@ -8,7 +8,7 @@ import { ruleInputParameters, ruleParameterText, type KmsPolicyGuardRuleParamete
 import { GuardFunction } from './guard-function';
 
 /** Default timeout of the rule's function: Lambda's maximum, which docs/config-rule.md assumes for sweeps. */
-export const DEFAULT_RULE_FUNCTION_TIMEOUT = Duration.minutes(15);
+const DEFAULT_RULE_FUNCTION_TIMEOUT = Duration.minutes(15);
 
 /** Props of the rule's Lambda function. */
 export interface KmsKeyPolicyRuleFunctionProps {

@@ -1,4 +1,4 @@
-import { parseAwsPrincipal, parseServicePrincipal } from '../../engine/principals';
+import { accountOfPrincipal, parseAwsPrincipal, parseServicePrincipal, partitionOfArn, wholeAccountOf } from '../../engine/principals';
 
 describe('parseAwsPrincipal', () => {
   it.each([
@@ -57,5 +57,20 @@ describe('parseServicePrincipal', () => {
   });
   it.each(['*', 'cloudtrail', 'arn:aws:iam::111122223333:root'])('rejects %s', (s) => {
     expect(parseServicePrincipal(s).ok).toBe(false);
+  });
+});
+
+describe('ARN and account helpers', () => {
+  it.each([
+    ['arn:aws:iam::111122223333:role/Admin', 'aws', '111122223333', undefined],
+    ['arn:aws-cn:iam::111122223333:root', 'aws-cn', '111122223333', '111122223333'],
+    ['111122223333', undefined, '111122223333', '111122223333'],
+    ['arn:aws:kms:eu-west-1:111122223333:key/abc', 'aws', '111122223333', undefined],
+    ['AROAEXAMPLEID', undefined, undefined, undefined],
+    ['arn:aws:iam::1111:root', 'aws', undefined, undefined],
+  ])('%s: partition %s, account %s, whole account %s', (value, partition, account, whole) => {
+    expect(partitionOfArn(value)).toBe(partition);
+    expect(accountOfPrincipal(value)).toBe(account);
+    expect(wholeAccountOf(value)).toBe(whole);
   });
 });

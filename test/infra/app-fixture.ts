@@ -10,7 +10,7 @@ import type { KmsPolicyGuardOrganizationStack } from '../../infra/stacks/organiz
 
 export const MEMBER_ACCOUNTS = ['111111111111', '222222222222'];
 export const ADMIN_ARN = 'arn:aws:iam::123456789012:role/KeyAdmin';
-export const USAGE_ARN = 'arn:aws:iam::123456789012:role/App';
+export const USE_ARN = 'arn:aws:iam::123456789012:role/App';
 
 export const TEST_CONTEXT = {
   'aws:cdk:bundling-stacks': [],
@@ -21,7 +21,7 @@ export const TEST_CONTEXT = {
   maximumExecutionFrequency: 'Six_Hours',
   memberAccountIds: MEMBER_ACCOUNTS.join(','),
   remediationAdminPrincipalArns: [ADMIN_ARN],
-  remediationUsagePrincipalArns: [USAGE_ARN],
+  remediationUsagePrincipalArns: [USE_ARN],
 };
 
 export interface Synthesized extends KmsPolicyGuardApp {

@@ -239,7 +239,7 @@ async function remediationCalls(): Promise<Recorded> {
     kms: new KMSClient({}),
     ssm: new SSMClient({}),
     sts: new STSClient({}),
-    principals: { admin: [ADMIN], usage: [USER] },
+    principals: { administration: [ADMIN], use: [USER] },
     logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
   });
   const dryRun = await handler({ KeyId: KEY_ID });

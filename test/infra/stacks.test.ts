@@ -7,7 +7,7 @@ import { CONFORMANCE_PACK_TEMPLATE_PATH } from '../../infra/conformance-pack';
 import { KmsKeyPolicyRule } from '../../infra/constructs/kms-key-policy-rule';
 import { KmsPolicyGuardOrganizationStack } from '../../infra/stacks/organization-stack';
 import { KmsPolicyGuardRuleStack } from '../../infra/stacks/rule-stack';
-import { ADMIN_ARN, MEMBER_ACCOUNTS, synthesize, TEST_CONTEXT, USAGE_ARN, type Synthesized } from './app-fixture';
+import { ADMIN_ARN, MEMBER_ACCOUNTS, synthesize, TEST_CONTEXT, USE_ARN, type Synthesized } from './app-fixture';
 import { functionRoleId, identityStatements, roleStatements } from './iam';
 
 let synth: Synthesized;
@@ -144,7 +144,7 @@ describe('KmsPolicyGuardRule (single account)', () => {
       Environment: {
         Variables: Match.objectLike({
           KMS_POLICY_GUARD_ADMIN_PRINCIPAL_ARNS: { 'Fn::Join': ['', [`${ADMIN_ARN},`, { 'Fn::GetAtt': [roleId, 'Arn'] }]] },
-          KMS_POLICY_GUARD_USAGE_PRINCIPAL_ARNS: USAGE_ARN,
+          KMS_POLICY_GUARD_USAGE_PRINCIPAL_ARNS: USE_ARN,
         }),
       },
     });
@@ -450,7 +450,7 @@ describe('remediation settings are validated at synth', () => {
 
   it.each([
     [{ remediationAdminPrincipalArns: ADMIN_ARN }, /remediationUsagePrincipalArns is empty while remediationAdminPrincipalArns is set/],
-    [{ remediationUsagePrincipalArns: USAGE_ARN }, /remediationAdminPrincipalArns is empty while remediationUsagePrincipalArns is set/],
+    [{ remediationUsagePrincipalArns: USE_ARN }, /remediationAdminPrincipalArns is empty while remediationUsagePrincipalArns is set/],
   ])('only one principal list (%p) fails the synth naming the missing one', (context, message) => {
     expect(() => synthesize({ 'aws:cdk:bundling-stacks': [], ...context })).toThrow(message);
   });
@@ -492,7 +492,7 @@ describe('remediation settings are validated at synth', () => {
       () =>
         new KmsPolicyGuardRuleStack(app, 'OtherPartition', {
           env: { account, region },
-          remediation: { adminPrincipalArns: [admin], usagePrincipalArns: [USAGE_ARN] },
+          remediation: { adminPrincipalArns: [admin], usagePrincipalArns: [USE_ARN] },
         }),
     ).toThrow(/remediationAdminPrincipalArns: .*partition aws(-cn)?, not the stack's partition aws(-cn)?/);
   });
@@ -510,7 +510,7 @@ describe('remediation settings are validated at synth', () => {
       () =>
         new KmsPolicyGuardRuleStack(app, 'Other', {
           env: { account: '999999999999', region: 'us-east-1' },
-          remediation: { adminPrincipalArns: [ADMIN_ARN], usagePrincipalArns: [USAGE_ARN] },
+          remediation: { adminPrincipalArns: [ADMIN_ARN], usagePrincipalArns: [USE_ARN] },
         }),
     ).toThrow(/remediationAdminPrincipalArns: .*123456789012, not to the stack's account 999999999999/);
   });

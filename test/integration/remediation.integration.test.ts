@@ -36,7 +36,7 @@ describeWithMoto('remediation against moto (KMS + SSM Parameter Store)', () => {
   });
 
   /** The principals fixed at deployment; moto's caller stands for the function's own role. */
-  const principals = () => ({ admin: [`arn:aws:iam::${account}:role/KeyAdmin`, callerPrincipal], usage: [`arn:aws:iam::${account}:role/KeyUser`] });
+  const principals = () => ({ administration: [`arn:aws:iam::${account}:role/KeyAdmin`, callerPrincipal], use: [`arn:aws:iam::${account}:role/KeyUser`] });
 
   async function createKey(name: FixtureName): Promise<{ keyId: string; policy: string }> {
     const policy = fixtureText(name).replaceAll('111122223333', account);

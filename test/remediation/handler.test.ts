@@ -56,7 +56,7 @@ function setUp(policyText: string, keyManager: 'CUSTOMER' | 'AWS' = 'CUSTOMER'):
 }
 
 /** The principals fixed at deployment (the function's environment in production). */
-const DEPLOYED = { admin: [ADMIN], usage: [USER] };
+const DEPLOYED = { administration: [ADMIN], use: [USER] };
 
 function handler(extra: Partial<RemediationDeps> = {}) {
   return createRemediationHandler({
@@ -166,7 +166,7 @@ describe('apply (DryRun=false)', () => {
 
 describe('refusals', () => {
   it('refuses a rewrite that would leave nobody able to call kms:PutKeyPolicy', async () => {
-    // Only the account grant exists and it covers usage only: after the rewrite the administrators receive
+    // Only the account grant exists and it covers use only: after the rewrite the administrators receive
     // nothing, so no principal could change the policy again.
     const policy = {
       Version: '2012-10-17',
@@ -251,7 +251,7 @@ describe('parameters', () => {
   it('writes the principals fixed at deployment, and accepts key ARNs', async () => {
     setUp(fixtureText('seed-bad-policy'));
     const second = `arn:aws:iam::${ACCOUNT}:user/alice`;
-    const result = await handler({ principals: { admin: [ADMIN, second], usage: [USER] } })(event({ KeyId: KEY_ARN }));
+    const result = await handler({ principals: { administration: [ADMIN, second], use: [USER] } })(event({ KeyId: KEY_ARN }));
     expect(result.status).toBe('DRY_RUN');
     if (result.status === 'DRY_RUN') {
       const policy = JSON.parse(result.newPolicy) as { Statement: { Principal: unknown }[] };
@@ -302,7 +302,7 @@ describe('refusals that keep the key manageable and the access narrow', () => {
       }),
     );
     stsMock.on(GetCallerIdentityCommand).resolves({ Arn: `arn:aws:sts::${ACCOUNT}:assumed-role/Stack-RemediationGuardRole-ABC/fn`, Account: ACCOUNT });
-    const error = await handler({ principals: { admin: [ADMIN, FN], usage: [USER] } })(event()).catch((e: unknown) => e);
+    const error = await handler({ principals: { administration: [ADMIN, FN], use: [USER] } })(event()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LockoutRiskError);
     const message = (error as Error).message;
     expect(message).not.toMatch(/Add that role .* to the deployed administrators/);
@@ -325,7 +325,7 @@ describe('refusals that keep the key manageable and the access narrow', () => {
       }),
     );
     stsMock.on(GetCallerIdentityCommand).resolves({ Arn: `arn:aws:sts::${ACCOUNT}:assumed-role/Stack-RemediationGuardRole-ABC/fn`, Account: ACCOUNT });
-    const error = await handler({ principals: { admin: [ADMIN, FN], usage: [USER] } })(event()).catch((e: unknown) => e);
+    const error = await handler({ principals: { administration: [ADMIN, FN], use: [USER] } })(event()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LockoutRiskError);
     const message = (error as Error).message;
     expect(message).not.toMatch(/to the deployed administrators \(/);
@@ -336,7 +336,7 @@ describe('refusals that keep the key manageable and the access narrow', () => {
   it('accepts the remediation role when it is named with a path among the administrators', async () => {
     setUp(fixtureText('seed-bad-policy'));
     stsMock.on(GetCallerIdentityCommand).resolves({ Arn: `arn:aws:sts::${ACCOUNT}:assumed-role/Remediator/s`, Account: ACCOUNT });
-    const result = await handler({ principals: { admin: [ADMIN, `arn:aws:iam::${ACCOUNT}:role/service/Remediator`], usage: [USER] } })(
+    const result = await handler({ principals: { administration: [ADMIN, `arn:aws:iam::${ACCOUNT}:role/service/Remediator`], use: [USER] } })(
       event({ DryRun: 'false' }),
     );
     expect(result.status).toBe('APPLIED');
@@ -345,7 +345,7 @@ describe('refusals that keep the key manageable and the access narrow', () => {
 
   it('refuses deployed principals of another account than the key before reading its policy', async () => {
     setUp(fixtureText('seed-bad-policy'));
-    const error = await handler({ principals: { admin: ['arn:aws:iam::999999999999:role/Admin'], usage: [USER] } })(event({ DryRun: 'false' })).catch(
+    const error = await handler({ principals: { administration: ['arn:aws:iam::999999999999:role/Admin'], use: [USER] } })(event({ DryRun: 'false' })).catch(
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(RemediationConfigurationError);
@@ -355,8 +355,8 @@ describe('refusals that keep the key manageable and the access narrow', () => {
   });
 
   it.each([
-    ['admin', { admin: [`arn:aws-cn:iam::${ACCOUNT}:role/KeyAdmin`], usage: [USER] }, 'KMS_POLICY_GUARD_ADMIN_PRINCIPAL_ARNS'],
-    ['usage', { admin: [ADMIN], usage: [`arn:aws-us-gov:iam::${ACCOUNT}:role/KeyUser`] }, 'KMS_POLICY_GUARD_USAGE_PRINCIPAL_ARNS'],
+    ['administration', { administration: [`arn:aws-cn:iam::${ACCOUNT}:role/KeyAdmin`], use: [USER] }, 'KMS_POLICY_GUARD_ADMIN_PRINCIPAL_ARNS'],
+    ['use', { administration: [ADMIN], use: [`arn:aws-us-gov:iam::${ACCOUNT}:role/KeyUser`] }, 'KMS_POLICY_GUARD_USAGE_PRINCIPAL_ARNS'],
   ])('refuses deployed %s principals of another partition than the key before reading its policy', async (_side, principals, setting) => {
     setUp(fixtureText('seed-bad-policy'));
     const error = await handler({ principals })(event({ DryRun: 'false' })).catch((e: unknown) => e);
@@ -368,8 +368,8 @@ describe('refusals that keep the key manageable and the access narrow', () => {
   });
 
   it.each([
-    [{ admin: [], usage: [USER] }, 'KMS_POLICY_GUARD_ADMIN_PRINCIPAL_ARNS'],
-    [{ admin: [ADMIN], usage: [] }, 'KMS_POLICY_GUARD_USAGE_PRINCIPAL_ARNS'],
+    [{ administration: [], use: [USER] }, 'KMS_POLICY_GUARD_ADMIN_PRINCIPAL_ARNS'],
+    [{ administration: [ADMIN], use: [] }, 'KMS_POLICY_GUARD_USAGE_PRINCIPAL_ARNS'],
   ])('refuses empty deployed principals %p before any AWS call', async (principals, setting) => {
     setUp(fixtureText('seed-bad-policy'));
     const error = await handler({ principals })(event()).catch((e: unknown) => e);
@@ -426,9 +426,9 @@ describe('a hostile invoker cannot choose who the remediation names', () => {
 });
 
 describe('the deployed principals (function environment, read at cold start)', () => {
-  const env = (admin?: string, usage?: string) => ({
-    ...(admin === undefined ? {} : { KMS_POLICY_GUARD_ADMIN_PRINCIPAL_ARNS: admin }),
-    ...(usage === undefined ? {} : { KMS_POLICY_GUARD_USAGE_PRINCIPAL_ARNS: usage }),
+  const env = (administration?: string, use?: string) => ({
+    ...(administration === undefined ? {} : { KMS_POLICY_GUARD_ADMIN_PRINCIPAL_ARNS: administration }),
+    ...(use === undefined ? {} : { KMS_POLICY_GUARD_USAGE_PRINCIPAL_ARNS: use }),
   });
 
   it.each([
@@ -436,13 +436,13 @@ describe('the deployed principals (function environment, read at cold start)', (
     `arn:aws-cn:iam::${ACCOUNT}:role/KeyAdmin`,
     `arn:aws-us-gov:iam::${ACCOUNT}:user/alice`,
   ])('accepts %s', (arn) => {
-    expect(readRemediationPrincipals(env(arn, USER)).admin).toEqual([arn]);
+    expect(readRemediationPrincipals(env(arn, USER)).administration).toEqual([arn]);
   });
 
   it('reads comma-separated role and user ARNs', () => {
     expect(readRemediationPrincipals(env(`${ADMIN}, arn:aws:iam::${ACCOUNT}:user/alice`, USER))).toEqual({
-      admin: [ADMIN, `arn:aws:iam::${ACCOUNT}:user/alice`],
-      usage: [USER],
+      administration: [ADMIN, `arn:aws:iam::${ACCOUNT}:user/alice`],
+      use: [USER],
     });
   });
 

@@ -4,7 +4,7 @@ import { lineDiff } from '../../remediation/line-diff';
 import { policyAdministrators, rewriteKeyPolicy, toPolicyDocument, worstCaseDenies, type PolicyStatement } from '../../remediation/rewrite';
 import { ACCOUNT, ADMIN, fixture, FIXTURES, KEY_ARN, USER } from './fixtures';
 
-const options = { accountId: ACCOUNT, keyArn: KEY_ARN, adminPrincipalArns: [ADMIN], usagePrincipalArns: [USER] };
+const options = { accountId: ACCOUNT, keyArn: KEY_ARN, administrationPrincipalArns: [ADMIN], usePrincipalArns: [USER] };
 
 /** Who certainly may call kms:PutKeyPolicy: the engine's access summary of the policy with every Deny at its strongest. */
 function administrators(policy: unknown): string[] {
@@ -219,7 +219,7 @@ describe('rewriteKeyPolicy edge cases', () => {
   });
 
   it('uses a list for several principals', () => {
-    const { policy } = rewriteKeyPolicy(fixture('seed-less-bad-policy'), { ...options, usagePrincipalArns: [USER, ADMIN] });
+    const { policy } = rewriteKeyPolicy(fixture('seed-less-bad-policy'), { ...options, usePrincipalArns: [USER, ADMIN] });
     expect(policy.Statement[1]?.Principal).toEqual({ AWS: [USER, ADMIN] });
   });
 
@@ -338,7 +338,7 @@ describe('action classification', () => {
     expect(ALL_KEY_POLICY_ACTIONS.length).toBeGreaterThan(40);
     expect(actionRole('kms:PutKeyPolicy')).toBe('administration');
     expect(actionRole('kms:CreateGrant')).toBe('administration');
-    expect(actionRole('kms:Decrypt')).toBe('usage');
+    expect(actionRole('kms:Decrypt')).toBe('use');
     expect(actionRole('kms:DescribeKey')).toBe('shared');
     expect(ALL_KEY_POLICY_ACTIONS).not.toContain('kms:CreateKey');
   });
