@@ -12,7 +12,7 @@
  *  4. a short sweep at the default cap (50/s) to show the cap holds.
  */
 import { parseArgs } from 'node:util';
-import { DEFAULT_RULE_NAME } from '../infra/constructs/kms-key-policy-rule';
+import { DEFAULT_RULE_NAME } from '../infra/names';
 import { createHandler } from '../rule/handler';
 import { systemClock } from '../runtime/clock';
 import type { RuleLogger, RuleMetrics } from '../rule/operations';

@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import { executionRoleArnPattern, RULE_PERMISSIONS, type ArnParts } from '../permissions';
 import { ruleInputParameters, ruleParameterText, type KmsPolicyGuardRuleParameters } from '../rule-parameters';
 import { GuardFunction } from './guard-function';
+import { DEFAULT_RULE_NAME } from '../names';
 
 /** Default timeout of the rule's function: Lambda's maximum, which docs/config-rule.md assumes for sweeps. */
 const DEFAULT_RULE_FUNCTION_TIMEOUT = Duration.minutes(15);
@@ -188,8 +189,6 @@ export interface KmsKeyPolicyRuleProps extends KmsPolicyGuardRuleParameters {
   readonly timeout?: Duration;
 }
 
-/** The rule's name, also in conformance-pack/kms-policy-guard-pack.yaml (a test holds them equal). */
-export const DEFAULT_RULE_NAME = 'kms-policy-guard-key-policy';
 /** How often the periodic sweep runs unless told otherwise; the pack's default too (a test holds them equal). */
 export const DEFAULT_MAXIMUM_EXECUTION_FREQUENCY = config.MaximumExecutionFrequency.TWENTY_FOUR_HOURS;
 

@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { CONFORMANCE_PACK_MAX_BYTES, CONFORMANCE_PACK_TEMPLATE_PATH, loadConformancePackTemplate, packParameterDefinition } from '../../infra/conformance-pack';
-import { DEFAULT_MAXIMUM_EXECUTION_FREQUENCY, DEFAULT_RULE_NAME } from '../../infra/constructs/kms-key-policy-rule';
+import { DEFAULT_MAXIMUM_EXECUTION_FREQUENCY } from '../../infra/constructs/kms-key-policy-rule';
+import { DEFAULT_RULE_NAME } from '../../infra/names';
 import { EXECUTION_FREQUENCIES } from '../../infra/context';
 import { REMEDIATION_DEFAULTS } from '../../infra/settings';
 import { RULE_PARAMETER_ENTRIES, type ParameterSpec } from '../../rule/parameter-spec';
