@@ -125,71 +125,111 @@ function grantsForAllow(st: ParsedStatement, ownAccount: string | undefined, gra
   const base: { principal: PrincipalClass; path: string }[] = st.principalNegated
     ? [{ principal: ANYONE, path: st.principalPath }]
     : st.principals;
-  // Per statement, once: which conditions narrow who, and what they narrow to.
-  const narrowing: { key: string; targets: PrincipalClass[]; rank: number; order: string; orgs: string[] }[] = [];
-  let limitingKeys: string[] = NONE;
-  let grantConstrained = false;
-  let serviceScoped = false;
-  let onlyServices = false;
-  let sourceAccounts: string[] = NONE;
-  let sourceOrganizations: string[] = NONE;
-  for (const c of st.conditions) {
-    if (narrowsWho(c)) {
-      const targets = ownTargets(conditionTargets(c), ownAccount);
-      narrowing.push({ key: c.key, targets, rank: narrowingRank(c), order: `${c.keyLower} ${c.operator} ${c.values.join(',')}`, orgs: isOrgKey(c) ? c.values : NONE });
-    }
-    else limitingKeys = limitingKeys === NONE ? [c.key] : [...limitingKeys, c.key];
-    if (!grantConstrained && constrainsGrants(c)) grantConstrained = true;
-    if (scopesService(c)) {
-      serviceScoped = true;
-      sourceAccounts = sourceAccounts.concat(boundAccounts(c));
-      sourceOrganizations = sourceOrganizations.concat(boundOrganizations(c));
-      if (!st.principalNegated && isServiceSourceKey(c)) onlyServices = true;
-    }
-    if (!st.principalNegated && callerIsAwsService(c)) onlyServices = true;
-  }
-  // Conditions are ANDed, so their order must not matter: narrow by account and organisation first, then by
-  // ARN or service, then by the identifiers that name no account.
-  if (narrowing.length > 1) narrowing.sort((a, b) => a.rank - b.rank || (a.order < b.order ? -1 : a.order > b.order ? 1 : 0));
-  if (sourceAccounts.length > 1) sourceAccounts = [...new Set(sourceAccounts)];
+  const sc = statementConditions(st, ownAccount);
   // At most MAX_NARROWED_CLASSES classes per statement, shared among its written principals.
   const narrowedCap = Math.max(16, Math.floor(MAX_NARROWED_CLASSES / Math.max(1, base.length)));
   for (const written of base) {
-    const path = written.path;
-    const principal = onlyServices && written.principal.kind === 'anyone' ? ANY_SERVICE : written.principal;
-    if (narrowing.length === 0) {
-      grants.push(makeGrant(st, path, principal, limitingKeys, grantConstrained, serviceScoped, sourceAccounts, sourceOrganizations));
+    const principal = sc.onlyServices && written.principal.kind === 'anyone' ? ANY_SERVICE : written.principal;
+    if (sc.narrowing.length === 0) grants.push(makeGrant(st, written.path, principal, sc.limitingKeys, sc.grantConstrained, sc.serviceScoped, sc.sourceAccounts, sc.sourceOrganizations));
+    else grantsForNarrowed(st, written.path, narrowedClasses(principal, sc.narrowing, narrowedCap), sc, grants);
+  }
+}
+
+/** A condition that narrows who a statement applies to, and what it narrows to. */
+interface Narrowing {
+  key: string;
+  targets: PrincipalClass[];
+  rank: number;
+  order: string;
+  orgs: string[];
+}
+
+/** What the conditions of one Allow statement do, worked out once per statement. */
+interface StatementConditions {
+  narrowing: Narrowing[];
+  limitingKeys: string[];
+  grantConstrained: boolean;
+  serviceScoped: boolean;
+  onlyServices: boolean;
+  sourceAccounts: string[];
+  sourceOrganizations: string[];
+}
+
+function statementConditions(st: ParsedStatement, ownAccount: string | undefined): StatementConditions {
+  const sc: StatementConditions = {
+    narrowing: [],
+    limitingKeys: NONE,
+    grantConstrained: false,
+    serviceScoped: false,
+    onlyServices: false,
+    sourceAccounts: NONE,
+    sourceOrganizations: NONE,
+  };
+  for (const c of st.conditions) {
+    if (narrowsWho(c)) {
+      const targets = ownTargets(conditionTargets(c), ownAccount);
+      sc.narrowing.push({ key: c.key, targets, rank: narrowingRank(c), order: `${c.keyLower} ${c.operator} ${c.values.join(',')}`, orgs: isOrgKey(c) ? c.values : NONE });
+    }
+    else sc.limitingKeys = sc.limitingKeys === NONE ? [c.key] : [...sc.limitingKeys, c.key];
+    if (!sc.grantConstrained && constrainsGrants(c)) sc.grantConstrained = true;
+    if (scopesService(c)) {
+      sc.serviceScoped = true;
+      sc.sourceAccounts = sc.sourceAccounts.concat(boundAccounts(c));
+      sc.sourceOrganizations = sc.sourceOrganizations.concat(boundOrganizations(c));
+      if (!st.principalNegated && isServiceSourceKey(c)) sc.onlyServices = true;
+    }
+    if (!st.principalNegated && callerIsAwsService(c)) sc.onlyServices = true;
+  }
+  // Conditions are ANDed, so their order must not matter: narrow by account and organisation first, then by
+  // ARN or service, then by the identifiers that name no account.
+  if (sc.narrowing.length > 1) sc.narrowing.sort((a, b) => a.rank - b.rank || (a.order < b.order ? -1 : a.order > b.order ? 1 : 0));
+  if (sc.sourceAccounts.length > 1) sc.sourceAccounts = [...new Set(sc.sourceAccounts)];
+  return sc;
+}
+
+/** A class a written principal narrows to, with the keys that could not narrow it and the organisations they name. */
+interface NarrowedClass {
+  cls: PrincipalClass;
+  unchangedBy: string[];
+  orgs: string[];
+}
+
+/** The classes `principal` narrows to under every narrowing condition, in order. */
+function narrowedClasses(principal: PrincipalClass, narrowing: readonly Narrowing[], cap: number): NarrowedClass[] {
+  let classes: NarrowedClass[] = [{ cls: principal, unchangedBy: [], orgs: NONE }];
+  for (const cond of narrowing) {
+    const next = classes.flatMap((c) => narrowByCondition(c, cond));
+    // Long lists on several keys multiply into more classes than a report can use: stop narrowing there
+    // and keep the wider classes, marked conditional (a superset, so no access is lost).
+    if (next.length > cap) {
+      classes = classes.map((c) => ({ ...c, unchangedBy: [...c.unchangedBy, cond.key] }));
       continue;
     }
-    let classes: { cls: PrincipalClass; unchangedBy: string[]; orgs: string[] }[] = [{ cls: principal, unchangedBy: [], orgs: NONE }];
-    for (const cond of narrowing) {
-      const next = classes.flatMap(({ cls, unchangedBy, orgs }) =>
-        narrowByTargets(cls, cond.targets).map((n) => {
-          const unchanged = n.id === cls.id && !cond.targets.some((t) => contains(t, n));
-          return {
-            cls: n,
-            // The condition applied but could not narrow this class (and not every member satisfies it): it
-            // still limits the grant. An organisation condition that could not narrow an account or a
-            // principal still says which organisation its members must belong to.
-            unchangedBy: unchanged ? [...unchangedBy, cond.key] : unchangedBy,
-            orgs: unchanged && cond.orgs.length > 0 ? [...orgs, ...cond.orgs] : orgs,
-          };
-        }),
-      );
-      // Long lists on several keys multiply into more classes than a report can use: stop narrowing there
-      // and keep the wider classes, marked conditional (a superset, so no access is lost).
-      if (next.length > narrowedCap) {
-        classes = classes.map((c) => ({ ...c, unchangedBy: [...c.unchangedBy, cond.key] }));
-        continue;
-      }
-      classes = next;
-    }
-    for (const { cls, unchangedBy, orgs } of classes) {
-      const conditionKeys = unchangedBy.length === 0 ? limitingKeys : [...new Set([...limitingKeys, ...unchangedBy])];
-      const grant = makeGrant(st, path, cls, conditionKeys, grantConstrained, serviceScoped, sourceAccounts, sourceOrganizations);
-      if (orgs.length > 0) grant.memberOf = orgs.map((o) => (o === RESOURCE_ORG ? o : o.split('/')[0] ?? o));
-      grants.push(grant);
-    }
+    classes = next;
+  }
+  return classes;
+}
+
+function narrowByCondition({ cls, unchangedBy, orgs }: NarrowedClass, cond: Narrowing): NarrowedClass[] {
+  return narrowByTargets(cls, cond.targets).map((n) => {
+    const unchanged = n.id === cls.id && !cond.targets.some((t) => contains(t, n));
+    return {
+      cls: n,
+      // The condition applied but could not narrow this class (and not every member satisfies it): it
+      // still limits the grant. An organisation condition that could not narrow an account or a
+      // principal still says which organisation its members must belong to.
+      unchangedBy: unchanged ? [...unchangedBy, cond.key] : unchangedBy,
+      orgs: unchanged && cond.orgs.length > 0 ? [...orgs, ...cond.orgs] : orgs,
+    };
+  });
+}
+
+function grantsForNarrowed(st: ParsedStatement, path: string, classes: readonly NarrowedClass[], sc: StatementConditions, grants: Grant[]): void {
+  for (const { cls, unchangedBy, orgs } of classes) {
+    const conditionKeys = unchangedBy.length === 0 ? sc.limitingKeys : [...new Set([...sc.limitingKeys, ...unchangedBy])];
+    const grant = makeGrant(st, path, cls, conditionKeys, sc.grantConstrained, sc.serviceScoped, sc.sourceAccounts, sc.sourceOrganizations);
+    if (orgs.length > 0) grant.memberOf = orgs.map((o) => (o === RESOURCE_ORG ? o : o.split('/')[0] ?? o));
+    grants.push(grant);
   }
 }
 
