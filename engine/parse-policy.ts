@@ -295,74 +295,38 @@ class Parser {
     }
     const before = this.errors.length;
     this.members += this.checkElementNames(value, STATEMENT_ELEMENTS, path, 'statement');
-
-    let sid: string | undefined;
-    if (value.Sid !== undefined) {
-      if (typeof value.Sid === 'string') sid = value.Sid;
-      else this.error(`${path}.Sid`, `Sid must be a string, found ${typeName(value.Sid)}`);
-    }
-
-    let effect: 'Allow' | 'Deny' | undefined;
-    if (value.Effect === undefined) this.error(path, 'the statement has no Effect: add "Effect": "Allow" or "Deny"');
-    else if (value.Effect === 'Allow' || value.Effect === 'Deny') effect = value.Effect;
-    else this.error(`${path}.Effect`, `Effect must be exactly "Allow" or "Deny", found ${shown(value.Effect)}`);
-
+    const sid = this.sid(value.Sid, path);
+    const effect = this.effect(value.Effect, path);
     // Each element read in turn (errors in element order), into locals rather than an object per element.
     const principalName = this.oneOf(value, path, 'Principal', 'the statement has no Principal: a key policy statement must name a Principal (or NotPrincipal)');
     const principalPath = principalName === undefined ? undefined : keyPath(path, principalName);
     const principals = principalName === undefined || principalPath === undefined ? undefined : this.principalEntries(value[principalName], principalName, principalPath);
     const actionName = this.oneOf(value, path, 'Action', 'the statement has no Action: add "Action" (or "NotAction")');
-    const actionList = actionName === undefined ? undefined : this.stringList(value[actionName], path, actionName, actionName);
-    const actions = actionName === undefined || actionList === undefined ? undefined : this.actionSet(actionList, value[actionName], path, actionName);
+    const actions = actionName === undefined ? undefined : this.actionElement(value[actionName], path, actionName);
     const resourceName = this.oneOf(value, path, 'Resource', 'the statement has no Resource: in a key policy use "Resource": "*" (this key)');
     const resources = resourceName === undefined ? undefined : this.stringList(value[resourceName], path, resourceName, resourceName);
     const conditions = value.Condition === undefined ? NO_CONDITIONS : this.conditionElement(value.Condition, `${path}.Condition`);
+    if (this.errors.length > before || !effect || !principals || principalPath === undefined || actions === undefined || !resources || !conditions) return undefined;
+    return parsedStatement(index, sid, effect, path, principalName !== 'Principal', principals, principalPath, actionName !== 'Action', actions, resourceName !== 'Resource', resources, conditions);
+  }
 
-    if (
-      this.errors.length > before ||
-      !effect ||
-      !principals ||
-      principalPath === undefined ||
-      actions === undefined ||
-      !resources ||
-      !conditions
-    ) {
-      return undefined;
-    }
-    const principalNegated = principalName !== 'Principal';
-    const actionNegated = actionName !== 'Action';
-    const resourceNegated = resourceName !== 'Resource';
-    // Two literals rather than a Sid added afterwards, which would move it out of the object into a
-    // separate property store; the Sid stays the last key, as before.
-    if (sid === undefined) {
-      return {
-        index,
-        effect,
-        path,
-        principalNegated,
-        principals,
-        principalPath,
-        actionNegated,
-        actions,
-        resourceNegated,
-        resources,
-        conditions,
-      };
-    }
-    return {
-      index,
-      effect,
-      path,
-      principalNegated,
-      principals,
-      principalPath,
-      actionNegated,
-      actions,
-      resourceNegated,
-      resources,
-      conditions,
-      sid,
-    };
+  sid(sid: unknown, path: string): string | undefined {
+    if (sid === undefined || typeof sid === 'string') return sid;
+    this.error(`${path}.Sid`, `Sid must be a string, found ${typeName(sid)}`);
+    return undefined;
+  }
+
+  effect(effect: unknown, path: string): 'Allow' | 'Deny' | undefined {
+    if (effect === 'Allow' || effect === 'Deny') return effect;
+    if (effect === undefined) this.error(path, 'the statement has no Effect: add "Effect": "Allow" or "Deny"');
+    else this.error(`${path}.Effect`, `Effect must be exactly "Allow" or "Deny", found ${shown(effect)}`);
+    return undefined;
+  }
+
+  /** The KMS actions of an Action or NotAction element (`name`) written as `raw`. */
+  actionElement(raw: unknown, path: string, name: string): ActionSet | undefined {
+    const list = this.stringList(raw, path, name, name);
+    return list === undefined ? undefined : this.actionSet(list, raw, path, name);
   }
 
   /**
@@ -611,6 +575,30 @@ class Parser {
     }
     return out;
   }
+}
+
+/**
+ * Two literals rather than a Sid added afterwards, which would move it out of the object into a separate
+ * property store; the Sid stays the last key, as before.
+ */
+function parsedStatement(
+  index: number,
+  sid: string | undefined,
+  effect: 'Allow' | 'Deny',
+  path: string,
+  principalNegated: boolean,
+  principals: PrincipalEntry[],
+  principalPath: string,
+  actionNegated: boolean,
+  actions: ActionSet,
+  resourceNegated: boolean,
+  resources: string[],
+  conditions: ParsedCondition[],
+): ParsedStatement {
+  if (sid === undefined) {
+    return { index, effect, path, principalNegated, principals, principalPath, actionNegated, actions, resourceNegated, resources, conditions };
+  }
+  return { index, effect, path, principalNegated, principals, principalPath, actionNegated, actions, resourceNegated, resources, conditions, sid };
 }
 
 type Operator = Extract<ReturnType<typeof parseOperator>, { ok: true }>;
