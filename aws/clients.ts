@@ -159,97 +159,131 @@ export function executionRoleArn(scope: ClientScope & { executionRoleName: strin
 const CREDENTIAL_MARGIN_MS = 16 * 60 * 1000;
 
 export function createClientsFactory(options: ClientsFactoryOptions = {}): ClientsFactory {
-  const settings = sdkClientConfig(options.settings ?? {});
-  const now = options.now ?? Date.now;
-  const own = new Map<string, AwsClients>();
-  const assumed = new Map<string, { clients: AwsClients; expiresAt: number }>();
-  const sts = new Map<string, STSClient>();
-
-  // STSClient with a Region calls the regional endpoint (sts.<region>.amazonaws.com), which works for
-  // opt-in Regions and keeps the call in the Region (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_enable-regions.html).
-  const stsFor = (region: string): STSClient => {
-    let client = sts.get(region);
-    if (client === undefined) {
-      client = nameEndpointInNetworkErrors(new STSClient({ region, ...settings }));
-      sts.set(region, client);
-    }
-    return client;
+  const cache: ClientsCache = {
+    settings: sdkClientConfig(options.settings ?? {}),
+    now: options.now ?? Date.now,
+    own: new Map(),
+    assumed: new Map(),
+    sts: new Map(),
   };
-
-  const ownClients = (region: string): AwsClients => {
-    let clients = own.get(region);
-    if (clients === undefined) {
-      // These clients live as long as the warm container. Only a successful lookup is kept: one aborted by an
-      // invocation's deadline, or failed, is asked again by the next caller instead of naming
-      // UNKNOWN_PRINCIPAL for the container's lifetime.
-      let identity: Promise<{ arn: string; account: string }> | undefined;
-      const lookup = (abortSignal: AbortSignal | undefined): Promise<{ arn: string; account: string }> => {
-        if (identity === undefined) {
-          const pending = stsFor(region)
-            .send(new GetCallerIdentityCommand({}), abortSignal === undefined ? {} : { abortSignal })
-            .then((r) => {
-              const account = r.Account ?? (r.Arn === undefined ? undefined : accountOfArn(r.Arn));
-              if (r.Arn === undefined || account === undefined) throw new Error('GetCallerIdentity returned no ARN or account');
-              return { arn: roleArnFromCaller(r.Arn), account };
-            });
-          identity = pending;
-          pending.catch(() => {
-            if (identity === pending) identity = undefined;
-          });
-        }
-        return identity;
-      };
-      clients = {
-        kms: nameEndpointInNetworkErrors(new KMSClient({ region, ...settings, maxAttempts: SDK_MAX_ATTEMPTS })),
-        config: nameEndpointInNetworkErrors(new ConfigServiceClient({ region, ...settings, maxAttempts: SDK_MAX_ATTEMPTS })),
-        principal: (options) => lookup(options?.abortSignal).then(
-          (i) => i.arn,
-          () => UNKNOWN_PRINCIPAL,
-        ),
-        account: (options) => lookup(options?.abortSignal).then(
-          (i) => i.account,
-          () => undefined,
-        ),
-      };
-      own.set(region, clients);
-    }
-    return clients;
-  };
-
   return async (scope, callOptions) => {
-    if (scope.executionRoleName === undefined) return ownClients(scope.region);
-    const roleArn = executionRoleArn({ ...scope, executionRoleName: scope.executionRoleName });
-    const cacheKey = `${roleArn}|${scope.region}`;
-    const cached = assumed.get(cacheKey);
-    if (cached !== undefined && cached.expiresAt - CREDENTIAL_MARGIN_MS > now()) return cached.clients;
-    let credentials: StaticCredentials;
-    let expiresAt: number;
-    try {
-      const response = await stsFor(scope.region).send(
-        new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'kms-policy-guard' }),
-        callOptions?.abortSignal === undefined ? {} : { abortSignal: callOptions.abortSignal },
-      );
-      const c = response.Credentials;
-      if (c?.AccessKeyId === undefined || c.SecretAccessKey === undefined) throw new Error('AssumeRole returned no credentials');
-      expiresAt = c.Expiration?.getTime() ?? now() + 60 * 60 * 1000;
-      credentials = {
+    if (scope.executionRoleName === undefined) return ownClients(cache, scope.region);
+    return assumedRoleClients(cache, { ...scope, executionRoleName: scope.executionRoleName }, callOptions?.abortSignal);
+  };
+}
+
+/** The clients a factory made, kept while the Lambda environment is warm. */
+interface ClientsCache {
+  settings: ReturnType<typeof sdkClientConfig>;
+  now: () => number;
+  /** The function's own clients, per Region. */
+  own: Map<string, AwsClients>;
+  /** Per role ARN and Region. */
+  assumed: Map<string, { clients: AwsClients; expiresAt: number }>;
+  sts: Map<string, STSClient>;
+}
+
+/**
+ * STSClient with a Region calls the regional endpoint (sts.<region>.amazonaws.com), which works for opt-in
+ * Regions and keeps the call in the Region (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_enable-regions.html).
+ */
+function stsFor(cache: ClientsCache, region: string): STSClient {
+  let client = cache.sts.get(region);
+  if (client === undefined) {
+    client = nameEndpointInNetworkErrors(new STSClient({ region, ...cache.settings }));
+    cache.sts.set(region, client);
+  }
+  return client;
+}
+
+function ownClients(cache: ClientsCache, region: string): AwsClients {
+  let clients = cache.own.get(region);
+  if (clients === undefined) {
+    const lookup = callerIdentityLookup(cache, region);
+    clients = {
+      kms: nameEndpointInNetworkErrors(new KMSClient({ region, ...cache.settings, maxAttempts: SDK_MAX_ATTEMPTS })),
+      config: nameEndpointInNetworkErrors(new ConfigServiceClient({ region, ...cache.settings, maxAttempts: SDK_MAX_ATTEMPTS })),
+      principal: (options) => lookup(options?.abortSignal).then(
+        (i) => i.arn,
+        () => UNKNOWN_PRINCIPAL,
+      ),
+      account: (options) => lookup(options?.abortSignal).then(
+        (i) => i.account,
+        () => undefined,
+      ),
+    };
+    cache.own.set(region, clients);
+  }
+  return clients;
+}
+
+interface CallerIdentity {
+  arn: string;
+  account: string;
+}
+
+/**
+ * The function's own identity, asked of STS when first needed. The clients it serves live as long as the
+ * warm container. Only a successful lookup is kept: one aborted by an invocation's deadline, or failed, is
+ * asked again by the next caller instead of naming UNKNOWN_PRINCIPAL for the container's lifetime.
+ */
+function callerIdentityLookup(cache: ClientsCache, region: string): (abortSignal: AbortSignal | undefined) => Promise<CallerIdentity> {
+  let identity: Promise<CallerIdentity> | undefined;
+  return (abortSignal) => {
+    if (identity === undefined) {
+      const pending = stsFor(cache, region)
+        .send(new GetCallerIdentityCommand({}), abortSignal === undefined ? {} : { abortSignal })
+        .then((r) => {
+          const account = r.Account ?? (r.Arn === undefined ? undefined : accountOfArn(r.Arn));
+          if (r.Arn === undefined || account === undefined) throw new Error('GetCallerIdentity returned no ARN or account');
+          return { arn: roleArnFromCaller(r.Arn), account };
+        });
+      identity = pending;
+      pending.catch(() => {
+        if (identity === pending) identity = undefined;
+      });
+    }
+    return identity;
+  };
+}
+
+/** The clients acting as the execution role, reused until its credentials near expiry. */
+async function assumedRoleClients(cache: ClientsCache, scope: ClientScope & { executionRoleName: string }, abortSignal: AbortSignal | undefined): Promise<AwsClients> {
+  const roleArn = executionRoleArn(scope);
+  const cacheKey = `${roleArn}|${scope.region}`;
+  const cached = cache.assumed.get(cacheKey);
+  if (cached !== undefined && cached.expiresAt - CREDENTIAL_MARGIN_MS > cache.now()) return cached.clients;
+  const { credentials, expiresAt } = await assumeRole(cache, scope.region, roleArn, abortSignal);
+  const clientSettings = { region: scope.region, ...cache.settings, credentials, maxAttempts: SDK_MAX_ATTEMPTS };
+  const clients: AwsClients = {
+    kms: nameEndpointInNetworkErrors(new KMSClient(clientSettings)),
+    config: nameEndpointInNetworkErrors(new ConfigServiceClient(clientSettings)),
+    principal: () => Promise.resolve(roleArn),
+    // The execution role is in the event's account (executionRoleArn), so the calls act there.
+    account: () => Promise.resolve(scope.accountId),
+  };
+  cache.assumed.set(cacheKey, { clients, expiresAt });
+  return clients;
+}
+
+async function assumeRole(cache: ClientsCache, region: string, roleArn: string, abortSignal: AbortSignal | undefined): Promise<{ credentials: StaticCredentials; expiresAt: number }> {
+  try {
+    const response = await stsFor(cache, region).send(
+      new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'kms-policy-guard' }),
+      abortSignal === undefined ? {} : { abortSignal },
+    );
+    const c = response.Credentials;
+    if (c?.AccessKeyId === undefined || c.SecretAccessKey === undefined) throw new Error('AssumeRole returned no credentials');
+    return {
+      expiresAt: c.Expiration?.getTime() ?? cache.now() + 60 * 60 * 1000,
+      credentials: {
         accessKeyId: c.AccessKeyId,
         secretAccessKey: c.SecretAccessKey,
         sessionToken: c.SessionToken,
         expiration: c.Expiration,
-      };
-    } catch (cause) {
-      throw new AssumeRoleError(roleArn, { cause });
-    }
-    const clientSettings = { region: scope.region, ...settings, credentials, maxAttempts: SDK_MAX_ATTEMPTS };
-    const clients: AwsClients = {
-      kms: nameEndpointInNetworkErrors(new KMSClient(clientSettings)),
-      config: nameEndpointInNetworkErrors(new ConfigServiceClient(clientSettings)),
-      principal: () => Promise.resolve(roleArn),
-      // The execution role is in the event's account (executionRoleArn), so the calls act there.
-      account: () => Promise.resolve(scope.accountId),
+      },
     };
-    assumed.set(cacheKey, { clients, expiresAt });
-    return clients;
-  };
+  } catch (cause) {
+    throw new AssumeRoleError(roleArn, { cause });
+  }
 }

@@ -125,71 +125,111 @@ function grantsForAllow(st: ParsedStatement, ownAccount: string | undefined, gra
   const base: { principal: PrincipalClass; path: string }[] = st.principalNegated
     ? [{ principal: ANYONE, path: st.principalPath }]
     : st.principals;
-  // Per statement, once: which conditions narrow who, and what they narrow to.
-  const narrowing: { key: string; targets: PrincipalClass[]; rank: number; order: string; orgs: string[] }[] = [];
-  let limitingKeys: string[] = NONE;
-  let grantConstrained = false;
-  let serviceScoped = false;
-  let onlyServices = false;
-  let sourceAccounts: string[] = NONE;
-  let sourceOrganizations: string[] = NONE;
-  for (const c of st.conditions) {
-    if (narrowsWho(c)) {
-      const targets = ownTargets(conditionTargets(c), ownAccount);
-      narrowing.push({ key: c.key, targets, rank: narrowingRank(c), order: `${c.keyLower} ${c.operator} ${c.values.join(',')}`, orgs: isOrgKey(c) ? c.values : NONE });
-    }
-    else limitingKeys = limitingKeys === NONE ? [c.key] : [...limitingKeys, c.key];
-    if (!grantConstrained && constrainsGrants(c)) grantConstrained = true;
-    if (scopesService(c)) {
-      serviceScoped = true;
-      sourceAccounts = sourceAccounts.concat(boundAccounts(c));
-      sourceOrganizations = sourceOrganizations.concat(boundOrganizations(c));
-      if (!st.principalNegated && isServiceSourceKey(c)) onlyServices = true;
-    }
-    if (!st.principalNegated && callerIsAwsService(c)) onlyServices = true;
-  }
-  // Conditions are ANDed, so their order must not matter: narrow by account and organisation first, then by
-  // ARN or service, then by the identifiers that name no account.
-  if (narrowing.length > 1) narrowing.sort((a, b) => a.rank - b.rank || (a.order < b.order ? -1 : a.order > b.order ? 1 : 0));
-  if (sourceAccounts.length > 1) sourceAccounts = [...new Set(sourceAccounts)];
+  const sc = statementConditions(st, ownAccount);
   // At most MAX_NARROWED_CLASSES classes per statement, shared among its written principals.
   const narrowedCap = Math.max(16, Math.floor(MAX_NARROWED_CLASSES / Math.max(1, base.length)));
   for (const written of base) {
-    const path = written.path;
-    const principal = onlyServices && written.principal.kind === 'anyone' ? ANY_SERVICE : written.principal;
-    if (narrowing.length === 0) {
-      grants.push(makeGrant(st, path, principal, limitingKeys, grantConstrained, serviceScoped, sourceAccounts, sourceOrganizations));
+    const principal = sc.onlyServices && written.principal.kind === 'anyone' ? ANY_SERVICE : written.principal;
+    if (sc.narrowing.length === 0) grants.push(makeGrant(st, written.path, principal, sc.limitingKeys, sc.grantConstrained, sc.serviceScoped, sc.sourceAccounts, sc.sourceOrganizations));
+    else grantsForNarrowed(st, written.path, narrowedClasses(principal, sc.narrowing, narrowedCap), sc, grants);
+  }
+}
+
+/** A condition that narrows who a statement applies to, and what it narrows to. */
+interface Narrowing {
+  key: string;
+  targets: PrincipalClass[];
+  rank: number;
+  order: string;
+  orgs: string[];
+}
+
+/** What the conditions of one Allow statement do, worked out once per statement. */
+interface StatementConditions {
+  narrowing: Narrowing[];
+  limitingKeys: string[];
+  grantConstrained: boolean;
+  serviceScoped: boolean;
+  onlyServices: boolean;
+  sourceAccounts: string[];
+  sourceOrganizations: string[];
+}
+
+function statementConditions(st: ParsedStatement, ownAccount: string | undefined): StatementConditions {
+  const sc: StatementConditions = {
+    narrowing: [],
+    limitingKeys: NONE,
+    grantConstrained: false,
+    serviceScoped: false,
+    onlyServices: false,
+    sourceAccounts: NONE,
+    sourceOrganizations: NONE,
+  };
+  for (const c of st.conditions) {
+    if (narrowsWho(c)) {
+      const targets = ownTargets(conditionTargets(c), ownAccount);
+      sc.narrowing.push({ key: c.key, targets, rank: narrowingRank(c), order: `${c.keyLower} ${c.operator} ${c.values.join(',')}`, orgs: isOrgKey(c) ? c.values : NONE });
+    }
+    else sc.limitingKeys = sc.limitingKeys === NONE ? [c.key] : [...sc.limitingKeys, c.key];
+    if (!sc.grantConstrained && constrainsGrants(c)) sc.grantConstrained = true;
+    if (scopesService(c)) {
+      sc.serviceScoped = true;
+      sc.sourceAccounts = sc.sourceAccounts.concat(boundAccounts(c));
+      sc.sourceOrganizations = sc.sourceOrganizations.concat(boundOrganizations(c));
+      if (!st.principalNegated && isServiceSourceKey(c)) sc.onlyServices = true;
+    }
+    if (!st.principalNegated && callerIsAwsService(c)) sc.onlyServices = true;
+  }
+  // Conditions are ANDed, so their order must not matter: narrow by account and organisation first, then by
+  // ARN or service, then by the identifiers that name no account.
+  if (sc.narrowing.length > 1) sc.narrowing.sort((a, b) => a.rank - b.rank || (a.order < b.order ? -1 : a.order > b.order ? 1 : 0));
+  if (sc.sourceAccounts.length > 1) sc.sourceAccounts = [...new Set(sc.sourceAccounts)];
+  return sc;
+}
+
+/** A class a written principal narrows to, with the keys that could not narrow it and the organisations they name. */
+interface NarrowedClass {
+  cls: PrincipalClass;
+  unchangedBy: string[];
+  orgs: string[];
+}
+
+/** The classes `principal` narrows to under every narrowing condition, in order. */
+function narrowedClasses(principal: PrincipalClass, narrowing: readonly Narrowing[], cap: number): NarrowedClass[] {
+  let classes: NarrowedClass[] = [{ cls: principal, unchangedBy: [], orgs: NONE }];
+  for (const cond of narrowing) {
+    const next = classes.flatMap((c) => narrowByCondition(c, cond));
+    // Long lists on several keys multiply into more classes than a report can use: stop narrowing there
+    // and keep the wider classes, marked conditional (a superset, so no access is lost).
+    if (next.length > cap) {
+      classes = classes.map((c) => ({ ...c, unchangedBy: [...c.unchangedBy, cond.key] }));
       continue;
     }
-    let classes: { cls: PrincipalClass; unchangedBy: string[]; orgs: string[] }[] = [{ cls: principal, unchangedBy: [], orgs: NONE }];
-    for (const cond of narrowing) {
-      const next = classes.flatMap(({ cls, unchangedBy, orgs }) =>
-        narrowByTargets(cls, cond.targets).map((n) => {
-          const unchanged = n.id === cls.id && !cond.targets.some((t) => contains(t, n));
-          return {
-            cls: n,
-            // The condition applied but could not narrow this class (and not every member satisfies it): it
-            // still limits the grant. An organisation condition that could not narrow an account or a
-            // principal still says which organisation its members must belong to.
-            unchangedBy: unchanged ? [...unchangedBy, cond.key] : unchangedBy,
-            orgs: unchanged && cond.orgs.length > 0 ? [...orgs, ...cond.orgs] : orgs,
-          };
-        }),
-      );
-      // Long lists on several keys multiply into more classes than a report can use: stop narrowing there
-      // and keep the wider classes, marked conditional (a superset, so no access is lost).
-      if (next.length > narrowedCap) {
-        classes = classes.map((c) => ({ ...c, unchangedBy: [...c.unchangedBy, cond.key] }));
-        continue;
-      }
-      classes = next;
-    }
-    for (const { cls, unchangedBy, orgs } of classes) {
-      const conditionKeys = unchangedBy.length === 0 ? limitingKeys : [...new Set([...limitingKeys, ...unchangedBy])];
-      const grant = makeGrant(st, path, cls, conditionKeys, grantConstrained, serviceScoped, sourceAccounts, sourceOrganizations);
-      if (orgs.length > 0) grant.memberOf = orgs.map((o) => (o === RESOURCE_ORG ? o : o.split('/')[0] ?? o));
-      grants.push(grant);
-    }
+    classes = next;
+  }
+  return classes;
+}
+
+function narrowByCondition({ cls, unchangedBy, orgs }: NarrowedClass, cond: Narrowing): NarrowedClass[] {
+  return narrowByTargets(cls, cond.targets).map((n) => {
+    const unchanged = n.id === cls.id && !cond.targets.some((t) => contains(t, n));
+    return {
+      cls: n,
+      // The condition applied but could not narrow this class (and not every member satisfies it): it
+      // still limits the grant. An organisation condition that could not narrow an account or a
+      // principal still says which organisation its members must belong to.
+      unchangedBy: unchanged ? [...unchangedBy, cond.key] : unchangedBy,
+      orgs: unchanged && cond.orgs.length > 0 ? [...orgs, ...cond.orgs] : orgs,
+    };
+  });
+}
+
+function grantsForNarrowed(st: ParsedStatement, path: string, classes: readonly NarrowedClass[], sc: StatementConditions, grants: Grant[]): void {
+  for (const { cls, unchangedBy, orgs } of classes) {
+    const conditionKeys = unchangedBy.length === 0 ? sc.limitingKeys : [...new Set([...sc.limitingKeys, ...unchangedBy])];
+    const grant = makeGrant(st, path, cls, conditionKeys, sc.grantConstrained, sc.serviceScoped, sc.sourceAccounts, sc.sourceOrganizations);
+    if (orgs.length > 0) grant.memberOf = orgs.map((o) => (o === RESOURCE_ORG ? o : o.split('/')[0] ?? o));
+    grants.push(grant);
   }
 }
 
@@ -548,22 +588,74 @@ function coveredBy(inner: readonly Part[], outer: readonly Part[]): boolean {
  */
 function applyDenies(grants: readonly Grant[], denies: readonly DenyRule[]): Grant[] {
   if (denies.length === 0) return [...grants];
-  const out: Grant[] = [];
-  const deniesByClass = new Map<string, ClassDenies>();
-  const denyIndex = (cls: PrincipalClass): ClassDenies => {
-    let cd = deniesByClass.get(cls.id);
-    if (!cd) {
-      cd = classDenies(cls, denies);
-      deniesByClass.set(cls.id, cd);
-    }
-    return cd;
-  };
   const atoms = principalAtoms(grants, denies);
   // Too many classes to carve: rely on no Deny at all rather than on a partial answer.
   if (atoms === undefined) return [...grants];
-  const ownParts: (Part[] | undefined)[] = new Array<Part[] | undefined>(grants.length);
-  // The class each grant was written for, numbered in order of first appearance: an atom is reached by the
-  // grants of a few classes, found by one pass over the grants in statement order.
+  const run = startCarving(grants, denies);
+  for (const atom of atoms) carveForAtom(run, atom);
+  applyRewrites(run);
+  return run.out;
+}
+
+/** The classes the Allows were written for, numbered in order of first appearance, and each grant's number. */
+interface WrittenClasses {
+  classOf: Int32Array;
+  classIndex: Map<string, number>;
+  classes: PrincipalClass[];
+}
+
+/** The state of one applyDenies call, shared by the passes over each atom. */
+interface Carving {
+  grants: readonly Grant[];
+  denies: readonly DenyRule[];
+  deniesByClass: Map<string, ClassDenies>;
+  written: WrittenClasses;
+  /** Per grant: its parts for the class it was written for, made when first needed. */
+  ownParts: (Part[] | undefined)[];
+  /** Per written class: whether it reaches the atom of the current pass. */
+  reaches: Uint8Array;
+  out: Grant[];
+  // A grant the Denies change for its own class is updated in place once every atom has read it as written
+  // (other atoms still carve from it), rather than copied: a policy of thousands of statements would
+  // otherwise build every such grant twice. Parallel lists, not one object per rewrite.
+  rewritten: Grant[];
+  rewrittenTo: Part[];
+  rewrittenClass: PrincipalClass[];
+}
+
+/** One atom's pass over the grants. */
+interface AtomPass {
+  cls: PrincipalClass;
+  denies: ClassDenies;
+  /** The atom's own class (written by some Allow), if any, else -1: a grant is the atom's own when written for it. */
+  ownClass: number;
+  // Per written class (by number), action set and level: whether the atom keeps no more than the class (most
+  // do), and the Denies that carve the class down to the atom. Made when first needed.
+  coveredFor: (Covered | undefined)[] | undefined;
+  carvedFor: (Map<ActionSet, number[]> | undefined)[] | undefined;
+}
+
+function startCarving(grants: readonly Grant[], denies: readonly DenyRule[]): Carving {
+  const written = writtenClasses(grants);
+  return {
+    grants,
+    denies,
+    deniesByClass: new Map(),
+    written,
+    ownParts: new Array<Part[] | undefined>(grants.length),
+    reaches: new Uint8Array(written.classes.length),
+    out: [],
+    rewritten: [],
+    rewrittenTo: [],
+    rewrittenClass: [],
+  };
+}
+
+/**
+ * The class each grant was written for: an atom is reached by the grants of a few classes, found by one pass
+ * over the grants in statement order.
+ */
+function writtenClasses(grants: readonly Grant[]): WrittenClasses {
   const classOf = new Int32Array(grants.length);
   const classIndex = new Map<string, number>();
   const classes: PrincipalClass[] = [];
@@ -577,101 +669,119 @@ function applyDenies(grants: readonly Grant[], denies: readonly DenyRule[]): Gra
     }
     classOf[i] = c;
   }
-  const reaches = new Uint8Array(classes.length);
-  // A grant the Denies change for its own class is updated in place once every atom has read it as written
-  // (other atoms still carve from it), rather than copied: a policy of thousands of statements would
-  // otherwise build every such grant twice.
-  const rewritten: Grant[] = [];
-  const rewrittenTo: Part[] = [];
-  const rewrittenClass: PrincipalClass[] = [];
-  for (const atom of atoms) {
-    const atomDenies = denyIndex(atom.cls);
-    // Every atom is reached by some written class: its own, or the one it was carved from.
-    for (let c = 0; c < classes.length; c++) {
-      const written = classes[c] as PrincipalClass;
-      const id = written.id;
-      reaches[c] = id === atom.cls.id || contains(written, atom.cls) || atom.parents.includes(id) ? 1 : 0;
-    }
-    // The atom's own class (written by some Allow), if any: a grant is the atom's own when written for it.
-    const ownClass = classIndex.get(atom.cls.id) ?? -1;
-    // Per written class, action set and level: whether the atom keeps no more than the class (most do),
-    // and the Denies that carve the class down to the atom.
-    // Both per written class (by number), made when first needed.
-    let coveredFor: (Covered | undefined)[] | undefined;
-    let carvedFor: (Map<ActionSet, number[]> | undefined)[] | undefined;
-    for (let i = 0; i < grants.length; i++) {
-      const c = classOf[i] as number;
-      if (reaches[c] === 0) continue;
-      const g = grants[i] as Grant;
-      const own = c === ownClass;
-      // No Deny takes anything from the class this grant was written for: it stands as written.
-      if (own && g.principal === atom.cls) {
-        if (atomDenies.covering.length === 0) {
-          out.push(g);
-          continue;
-        }
-        const effect = denyEffect(atomDenies, g.actions);
-        if (effect.kept === g.actions && effect.downgraded === NO_ACTIONS) {
-          out.push(g);
-          continue;
-        }
-      }
-      const parentDenies = own ? atomDenies : denyIndex(g.principal);
-      let known: Map<ActionSet, boolean> | undefined;
-      if (!own) {
-        coveredFor ??= new Array<Covered | undefined>(classes.length);
-        const byLevel = (coveredFor[c] ??= { conditional: new Map(), unconditional: new Map() });
-        known = g.level === 'conditional' ? byLevel.conditional : byLevel.unconditional;
-        if (known.get(g.actions) === true) continue;
-      }
-      let parentParts = ownParts[i];
-      if (!parentParts) {
-        parentParts = effectiveParts(g, parentDenies);
-        ownParts[i] = parentParts;
-      }
-      const parts = own ? parentParts : effectiveParts(g, atomDenies);
-      if (known) {
-        // Whether the atom keeps more depends only on the action set and the level, not on the grant's keys.
-        const covered = coveredBy(parts, parentParts);
-        known.set(g.actions, covered);
-        if (covered) continue;
-      }
-      let carvedBy: number[] = NO_INDEXES;
-      if (!own) {
-        carvedFor ??= new Array<Map<ActionSet, number[]> | undefined>(classes.length);
-        const byActions = (carvedFor[c] ??= new Map());
-        const listed = byActions.get(g.actions);
-        if (listed) carvedBy = listed;
-        else {
-          const deniedBy = atomDenies.covering.length === 0 ? NO_INDEXES : denyEffect(atomDenies, g.actions).deniedBy;
-          carvedBy = carvingDenies(parentDenies.covering, deniedBy, g.actions);
-          byActions.set(g.actions, carvedBy);
-        }
-      }
-      for (let k = 0; k < parts.length; k++) {
-        const p = parts[k] as Part;
-        // A grant no Deny touched is kept as it is.
-        const same = g.principal === atom.cls && p.actions === g.actions && p.level === g.level && p.conditionKeys === g.conditionKeys && p.limitedBy === NO_INDEXES && carvedBy === NO_INDEXES;
-        if (same) out.push(g);
-        else if (own && k === 0) {
-          out.push(g);
-          rewritten.push(g);
-          rewrittenTo.push(p);
-          rewrittenClass.push(atom.cls);
-        } else out.push(carvedGrant(g, atom.cls, p, carvedBy));
-      }
-    }
+  return { classOf, classIndex, classes };
+}
+
+function classDeniesFor(run: Carving, cls: PrincipalClass): ClassDenies {
+  let cd = run.deniesByClass.get(cls.id);
+  if (!cd) {
+    cd = classDenies(cls, run.denies);
+    run.deniesByClass.set(cls.id, cd);
   }
-  for (let k = 0; k < rewritten.length; k++) {
-    const g = rewritten[k] as Grant;
-    const p = rewrittenTo[k] as Part;
-    g.principal = rewrittenClass[k] as PrincipalClass;
+  return cd;
+}
+
+function carveForAtom(run: Carving, atom: Atom): void {
+  const pass: AtomPass = {
+    cls: atom.cls,
+    denies: classDeniesFor(run, atom.cls),
+    ownClass: run.written.classIndex.get(atom.cls.id) ?? -1,
+    coveredFor: undefined,
+    carvedFor: undefined,
+  };
+  markReachingClasses(run, atom);
+  const classOf = run.written.classOf;
+  for (let i = 0; i < run.grants.length; i++) {
+    if (run.reaches[classOf[i] as number] === 1) carveGrant(run, pass, i);
+  }
+}
+
+/** Every atom is reached by some written class: its own, or the one it was carved from. */
+function markReachingClasses(run: Carving, atom: Atom): void {
+  const classes = run.written.classes;
+  for (let c = 0; c < classes.length; c++) {
+    const written = classes[c] as PrincipalClass;
+    const id = written.id;
+    run.reaches[c] = id === atom.cls.id || contains(written, atom.cls) || atom.parents.includes(id) ? 1 : 0;
+  }
+}
+
+/** What grant `i` gives the atom of `pass`, added to the output unless the atom keeps no more than its class. */
+function carveGrant(run: Carving, pass: AtomPass, i: number): void {
+  const c = run.written.classOf[i] as number;
+  const g = run.grants[i] as Grant;
+  const own = c === pass.ownClass;
+  if (own && g.principal === pass.cls && untouchedByDenies(g, pass.denies)) {
+    run.out.push(g);
+    return;
+  }
+  const known = own ? undefined : coveredCache(run, pass, c, g);
+  if (known !== undefined && known.get(g.actions) === true) return;
+  const parentParts = (run.ownParts[i] ??= effectiveParts(g, own ? pass.denies : classDeniesFor(run, g.principal)));
+  const parts = own ? parentParts : effectiveParts(g, pass.denies);
+  if (known !== undefined) {
+    // Whether the atom keeps more depends only on the action set and the level, not on the grant's keys.
+    const covered = coveredBy(parts, parentParts);
+    known.set(g.actions, covered);
+    if (covered) return;
+  }
+  const carvedBy = own ? NO_INDEXES : carvedByFor(run, pass, c, g);
+  emitParts(run, g, pass.cls, parts, carvedBy, own);
+}
+
+/** No Deny takes anything from the class this grant was written for: it stands as written. */
+function untouchedByDenies(g: Grant, cd: ClassDenies): boolean {
+  if (cd.covering.length === 0) return true;
+  const effect = denyEffect(cd, g.actions);
+  return effect.kept === g.actions && effect.downgraded === NO_ACTIONS;
+}
+
+/** Per action set, whether the atom keeps no more than written class `c` at the level of `g`. */
+function coveredCache(run: Carving, pass: AtomPass, c: number, g: Grant): Map<ActionSet, boolean> {
+  pass.coveredFor ??= new Array<Covered | undefined>(run.written.classes.length);
+  const byLevel = (pass.coveredFor[c] ??= { conditional: new Map(), unconditional: new Map() });
+  return g.level === 'conditional' ? byLevel.conditional : byLevel.unconditional;
+}
+
+/** The Denies that carve written class `c` down to the atom, for the actions of `g`. */
+function carvedByFor(run: Carving, pass: AtomPass, c: number, g: Grant): number[] {
+  pass.carvedFor ??= new Array<Map<ActionSet, number[]> | undefined>(run.written.classes.length);
+  const byActions = (pass.carvedFor[c] ??= new Map());
+  const listed = byActions.get(g.actions);
+  if (listed) return listed;
+  const deniedBy = pass.denies.covering.length === 0 ? NO_INDEXES : denyEffect(pass.denies, g.actions).deniedBy;
+  const carvedBy = carvingDenies(classDeniesFor(run, g.principal).covering, deniedBy, g.actions);
+  byActions.set(g.actions, carvedBy);
+  return carvedBy;
+}
+
+/** One grant per part: the grant itself where nothing changed, else a copy (or, for its own class, a rewrite). */
+function emitParts(run: Carving, g: Grant, cls: PrincipalClass, parts: readonly Part[], carvedBy: number[], own: boolean): void {
+  for (let k = 0; k < parts.length; k++) {
+    const p = parts[k] as Part;
+    // A grant no Deny touched is kept as it is.
+    const same = g.principal === cls && p.actions === g.actions && p.level === g.level && p.conditionKeys === g.conditionKeys && p.limitedBy === NO_INDEXES && carvedBy === NO_INDEXES;
+    if (same) run.out.push(g);
+    else if (own && k === 0) {
+      run.out.push(g);
+      run.rewritten.push(g);
+      run.rewrittenTo.push(p);
+      run.rewrittenClass.push(cls);
+    } else run.out.push(carvedGrant(g, cls, p, carvedBy));
+  }
+}
+
+/** Grants rewritten for their own class take their new parts, now that no atom reads them as written. */
+function applyRewrites(run: Carving): void {
+  for (let k = 0; k < run.rewritten.length; k++) {
+    const g = run.rewritten[k] as Grant;
+    const p = run.rewrittenTo[k] as Part;
+    g.principal = run.rewrittenClass[k] as PrincipalClass;
     g.actions = p.actions;
     g.level = p.level;
     g.conditionKeys = p.conditionKeys;
     g.limitedBy = p.limitedBy;
   }
-  return out;
 }
 
 export function buildAccessSummary(policy: ParsedPolicy, ownAccount: string | undefined, keyArn: string | undefined): AccessSummary {

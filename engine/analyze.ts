@@ -89,29 +89,31 @@ function errorMessage(e: unknown): string {
 function analyze(input: unknown, options: AnalysisOptions): AnalysisResult {
   const parsed = parsePolicy(input, options.duplicateKeyPaths);
   const warnings: Warning[] = parsed.warnings;
-
-  let ownAccount: string | undefined;
-  let ownAccountSource: AnalysisResult['ownAccountSource'] = 'unknown';
-  if (options.accountId !== undefined && /^\d{12}$/.test(options.accountId)) {
-    ownAccount = options.accountId;
-    ownAccountSource = 'option';
-  } else if (options.keyArn !== undefined && accountOfArn(options.keyArn)) {
-    ownAccount = accountOfArn(options.keyArn);
-    ownAccountSource = 'key-arn';
-  }
-  if (ownAccount === undefined) {
-    warnings.push({
-      code: 'ACCOUNT_UNKNOWN',
-      path: '$',
-      message:
-        "The key's account is not known, so its own account and other accounts cannot be told apart: every account principal was judged as the key's own account (account-wide checks), and no cross-account finding was made. Pass the account id to judge cross-account access.",
-    });
-  }
-
+  const { ownAccount, ownAccountSource } = keyOwner(options);
+  if (ownAccount === undefined) warnings.push({ code: 'ACCOUNT_UNKNOWN', path: '$', message: ACCOUNT_UNKNOWN });
   const summary = parsed.policy ? buildAccessSummary(parsed.policy, ownAccount, options.keyArn) : { entries: [] };
   const ctx: CheckContext = { policy: parsed.policy, parseErrors: parsed.errors, summary, options, ownAccount };
-  const disabled = options.disabledChecks && options.disabledChecks.length > 0 ? new Set(options.disabledChecks) : undefined;
+  const { findings, internalErrors } = runChecks(ctx, options.disabledChecks);
+  sortFindings(findings);
+  const result: AnalysisResult = { findings, internalErrors, warnings, summary, ownAccountSource };
+  if (parsed.policy) result.policy = parsed.policy;
+  if (ownAccount) result.ownAccount = ownAccount;
+  return result;
+}
 
+const ACCOUNT_UNKNOWN =
+  "The key's account is not known, so its own account and other accounts cannot be told apart: every account principal was judged as the key's own account (account-wide checks), and no cross-account finding was made. Pass the account id to judge cross-account access.";
+
+/** The account judged to own the key: the account id option when valid, else the key ARN's account. */
+function keyOwner(options: AnalysisOptions): { ownAccount: string | undefined; ownAccountSource: AnalysisResult['ownAccountSource'] } {
+  if (options.accountId !== undefined && /^\d{12}$/.test(options.accountId)) return { ownAccount: options.accountId, ownAccountSource: 'option' };
+  if (options.keyArn !== undefined && accountOfArn(options.keyArn)) return { ownAccount: accountOfArn(options.keyArn), ownAccountSource: 'key-arn' };
+  return { ownAccount: undefined, ownAccountSource: 'unknown' };
+}
+
+/** Every enabled check, in registry order; a check that throws yields a finding marked not judged. */
+function runChecks(ctx: CheckContext, disabledChecks: AnalysisOptions['disabledChecks']): { findings: Finding[]; internalErrors: InternalError[] } {
+  const disabled = disabledChecks && disabledChecks.length > 0 ? new Set(disabledChecks) : undefined;
   const findings: Finding[] = [];
   const internalErrors: InternalError[] = [];
   for (const check of CHECKS) {
@@ -124,37 +126,45 @@ function analyze(input: unknown, options: AnalysisOptions): AnalysisResult {
       crashed = true;
       const message = errorMessage(e);
       internalErrors.push({ check: check.meta.id, message });
-      // Fail closed: a check that breaks is reported as a finding, never as a pass.
-      drafts = [
-        {
-          message: `The check could not complete (${message}); the key is reported as failing it until the cause is fixed.`,
-          statementIndexes: [],
-          sids: [],
-          path: '$',
-          principals: [],
-          actions: [],
-        },
-      ];
+      drafts = [crashedCheckDraft(message)];
     }
-    for (const d of drafts) {
-      const finding: Finding = {
-        checkId: check.meta.id,
-        severity: check.meta.severity,
-        title: check.meta.title,
-        message: d.message,
-        statementIndexes: d.statementIndexes,
-        sids: d.sids,
-        path: d.path,
-        principals: d.principals,
-        actions: d.actions,
-      };
-      if (d.access !== undefined) finding.access = d.access;
-      if (d.conditionKeys !== undefined) finding.conditionKeys = d.conditionKeys;
-      if (crashed) finding.notJudged = true;
-      findings.push(finding);
-    }
+    for (const d of drafts) findings.push(findingOf(check.meta, d, crashed));
   }
-  // Insertion sort: a policy has a few findings, and Array.prototype.sort allocates.
+  return { findings, internalErrors };
+}
+
+/** Fail closed: a check that breaks is reported as a finding, never as a pass. */
+function crashedCheckDraft(message: string): FindingDraft {
+  return {
+    message: `The check could not complete (${message}); the key is reported as failing it until the cause is fixed.`,
+    statementIndexes: [],
+    sids: [],
+    path: '$',
+    principals: [],
+    actions: [],
+  };
+}
+
+function findingOf(meta: (typeof CHECKS)[number]['meta'], d: FindingDraft, crashed: boolean): Finding {
+  const finding: Finding = {
+    checkId: meta.id,
+    severity: meta.severity,
+    title: meta.title,
+    message: d.message,
+    statementIndexes: d.statementIndexes,
+    sids: d.sids,
+    path: d.path,
+    principals: d.principals,
+    actions: d.actions,
+  };
+  if (d.access !== undefined) finding.access = d.access;
+  if (d.conditionKeys !== undefined) finding.conditionKeys = d.conditionKeys;
+  if (crashed) finding.notJudged = true;
+  return finding;
+}
+
+/** Most severe first (see compareFindings). Insertion sort: a policy has a few findings, and Array.prototype.sort allocates. */
+function sortFindings(findings: Finding[]): void {
   for (let i = 1; i < findings.length; i++) {
     const f = findings[i] as Finding;
     let j = i - 1;
@@ -164,8 +174,4 @@ function analyze(input: unknown, options: AnalysisOptions): AnalysisResult {
     }
     findings[j + 1] = f;
   }
-  const result: AnalysisResult = { findings, internalErrors, warnings, summary, ownAccountSource };
-  if (parsed.policy) result.policy = parsed.policy;
-  if (ownAccount) result.ownAccount = ownAccount;
-  return result;
 }

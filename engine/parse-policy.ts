@@ -295,74 +295,38 @@ class Parser {
     }
     const before = this.errors.length;
     this.members += this.checkElementNames(value, STATEMENT_ELEMENTS, path, 'statement');
-
-    let sid: string | undefined;
-    if (value.Sid !== undefined) {
-      if (typeof value.Sid === 'string') sid = value.Sid;
-      else this.error(`${path}.Sid`, `Sid must be a string, found ${typeName(value.Sid)}`);
-    }
-
-    let effect: 'Allow' | 'Deny' | undefined;
-    if (value.Effect === undefined) this.error(path, 'the statement has no Effect: add "Effect": "Allow" or "Deny"');
-    else if (value.Effect === 'Allow' || value.Effect === 'Deny') effect = value.Effect;
-    else this.error(`${path}.Effect`, `Effect must be exactly "Allow" or "Deny", found ${shown(value.Effect)}`);
-
+    const sid = this.sid(value.Sid, path);
+    const effect = this.effect(value.Effect, path);
     // Each element read in turn (errors in element order), into locals rather than an object per element.
     const principalName = this.oneOf(value, path, 'Principal', 'the statement has no Principal: a key policy statement must name a Principal (or NotPrincipal)');
     const principalPath = principalName === undefined ? undefined : keyPath(path, principalName);
     const principals = principalName === undefined || principalPath === undefined ? undefined : this.principalEntries(value[principalName], principalName, principalPath);
     const actionName = this.oneOf(value, path, 'Action', 'the statement has no Action: add "Action" (or "NotAction")');
-    const actionList = actionName === undefined ? undefined : this.stringList(value[actionName], path, actionName, actionName);
-    const actions = actionName === undefined || actionList === undefined ? undefined : this.actionSet(actionList, value[actionName], path, actionName);
+    const actions = actionName === undefined ? undefined : this.actionElement(value[actionName], path, actionName);
     const resourceName = this.oneOf(value, path, 'Resource', 'the statement has no Resource: in a key policy use "Resource": "*" (this key)');
     const resources = resourceName === undefined ? undefined : this.stringList(value[resourceName], path, resourceName, resourceName);
     const conditions = value.Condition === undefined ? NO_CONDITIONS : this.conditionElement(value.Condition, `${path}.Condition`);
+    if (this.errors.length > before || !effect || !principals || principalPath === undefined || actions === undefined || !resources || !conditions) return undefined;
+    return parsedStatement(index, sid, effect, path, principalName !== 'Principal', principals, principalPath, actionName !== 'Action', actions, resourceName !== 'Resource', resources, conditions);
+  }
 
-    if (
-      this.errors.length > before ||
-      !effect ||
-      !principals ||
-      principalPath === undefined ||
-      actions === undefined ||
-      !resources ||
-      !conditions
-    ) {
-      return undefined;
-    }
-    const principalNegated = principalName !== 'Principal';
-    const actionNegated = actionName !== 'Action';
-    const resourceNegated = resourceName !== 'Resource';
-    // Two literals rather than a Sid added afterwards, which would move it out of the object into a
-    // separate property store; the Sid stays the last key, as before.
-    if (sid === undefined) {
-      return {
-        index,
-        effect,
-        path,
-        principalNegated,
-        principals,
-        principalPath,
-        actionNegated,
-        actions,
-        resourceNegated,
-        resources,
-        conditions,
-      };
-    }
-    return {
-      index,
-      effect,
-      path,
-      principalNegated,
-      principals,
-      principalPath,
-      actionNegated,
-      actions,
-      resourceNegated,
-      resources,
-      conditions,
-      sid,
-    };
+  sid(sid: unknown, path: string): string | undefined {
+    if (sid === undefined || typeof sid === 'string') return sid;
+    this.error(`${path}.Sid`, `Sid must be a string, found ${typeName(sid)}`);
+    return undefined;
+  }
+
+  effect(effect: unknown, path: string): 'Allow' | 'Deny' | undefined {
+    if (effect === 'Allow' || effect === 'Deny') return effect;
+    if (effect === undefined) this.error(path, 'the statement has no Effect: add "Effect": "Allow" or "Deny"');
+    else this.error(`${path}.Effect`, `Effect must be exactly "Allow" or "Deny", found ${shown(effect)}`);
+    return undefined;
+  }
+
+  /** The KMS actions of an Action or NotAction element (`name`) written as `raw`. */
+  actionElement(raw: unknown, path: string, name: string): ActionSet | undefined {
+    const list = this.stringList(raw, path, name, name);
+    return list === undefined ? undefined : this.actionSet(list, raw, path, name);
   }
 
   /**
@@ -488,83 +452,92 @@ class Parser {
     const out: ParsedCondition[] = [];
     let ok = true;
     // Operators already read in this Condition, kept only from the second on (most have one).
-    let firstOperator: { name: string; op: Extract<ReturnType<typeof parseOperator>, { ok: true }> } | undefined;
-    let operators: { name: string; op: Extract<ReturnType<typeof parseOperator>, { ok: true }> }[] | undefined;
+    let firstOperator: OperatorRead | undefined;
+    let operators: OperatorRead[] | undefined;
     for (const operator in value) {
       this.members++;
-      const block = value[operator];
       const opPath = keyPath(path, operator);
-      const op = parseOperator(operator);
-      if (!op.ok) {
-        this.error(opPath, op.reason);
+      const op = this.operator(operator, opPath);
+      if (op === undefined) {
         ok = false;
         continue;
       }
-      // Two names read as one operator (set qualifiers are read without regard to case) would be two blocks
-      // for the same test, and which one a reader keeps is ambiguous, like a key written twice.
       if (firstOperator === undefined) firstOperator = { name: operator, op };
       else {
         operators ??= [firstOperator];
-        const same = operators.find((o) => o.op.base === op.base && o.op.qualifier === op.qualifier && o.op.ifExists === op.ifExists);
-        if (same) {
-          this.error(opPath, `the operators "${same.name}" and "${operator}" differ only in case and are read as one operator, so readers may disagree on which block applies: merge them into one "${same.name}" block`);
+        if (this.operatorCaseTwin(operators, operator, op, opPath)) {
           ok = false;
           continue;
         }
         operators.push({ name: operator, op });
       }
-      if (!isRecord(block)) {
-        this.error(opPath, `the "${operator}" block must be an object of condition key → value, found ${typeName(block)}`);
-        ok = false;
-        continue;
-      }
-      // Condition key names are not case-sensitive (aws:SourceIp is aws:SOURCEIP), so two keys in one block
-      // that differ only in case are one key written twice; IAM Access Analyzer rejects them ("Duplicate keys
-      // with different case").
-      // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition.html
-      // https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-reference-policy-checks.html#access-analyzer-reference-policy-checks-error-duplicate-keys-with-different-case
-      // Keys already read in this block, kept only from the second on (most blocks have one).
-      let firstKey: string | undefined;
-      let keys: string[] | undefined;
-      for (const condKey in block) {
-        this.members++;
-        const raw = block[condKey];
-        const kPath = keyPath(opPath, condKey);
-        const lower = lowerCase(condKey);
-        if (firstKey === undefined) firstKey = condKey;
-        else {
-          keys ??= [firstKey];
-          const same = keys.find((k) => k.toLowerCase() === lower);
-          if (same !== undefined) {
-            this.error(kPath, `the condition keys "${same}" and "${condKey}" differ only in case; IAM reads condition keys without regard to case, so this is one key written twice and readers may disagree on its value: keep one "${same}" with the values you mean`);
-            ok = false;
-            continue;
-          }
-          keys.push(condKey);
-        }
-        const values = this.conditionValues(raw, kPath, op.base);
-        if (!values) {
-          ok = false;
-          continue;
-        }
-        const keyLower = lower;
-        const cond: ParsedCondition = {
-          operator,
-          base: op.base,
-          ifExists: op.ifExists,
-          negated: isNegatedOperator(op.base),
-          key: condKey,
-          keyLower,
-          category: keyCategory(keyLower),
-          values,
-          path: kPath,
-        };
-        if (op.qualifier) cond.qualifier = op.qualifier;
-        out.push(cond);
-      }
+      if (!this.conditionBlock(value[operator], operator, op, opPath, out)) ok = false;
     }
     // Copied to an array of exactly its length: the conditions live as long as the analysis.
     return ok ? out.slice() : undefined;
+  }
+
+  /** The condition operator named `operator`, or undefined once its error is reported. */
+  operator(operator: string, opPath: string): Operator | undefined {
+    const op = parseOperator(operator);
+    if (op.ok) return op;
+    this.error(opPath, op.reason);
+    return undefined;
+  }
+
+  /**
+   * Two names read as one operator (set qualifiers are read without regard to case) would be two blocks for
+   * the same test, and which one a reader keeps is ambiguous, like a key written twice. Reports it and says
+   * whether `op` is such a twin of an operator read before.
+   */
+  operatorCaseTwin(operators: readonly OperatorRead[], operator: string, op: Operator, opPath: string): boolean {
+    const same = operators.find((o) => o.op.base === op.base && o.op.qualifier === op.qualifier && o.op.ifExists === op.ifExists);
+    if (!same) return false;
+    this.error(opPath, `the operators "${same.name}" and "${operator}" differ only in case and are read as one operator, so readers may disagree on which block applies: merge them into one "${same.name}" block`);
+    return true;
+  }
+
+  /** Appends the conditions of one operator's block to `out`; false when any of it is wrong. */
+  conditionBlock(block: unknown, operator: string, op: Operator, opPath: string, out: ParsedCondition[]): boolean {
+    if (!isRecord(block)) {
+      this.error(opPath, `the "${operator}" block must be an object of condition key → value, found ${typeName(block)}`);
+      return false;
+    }
+    let ok = true;
+    // Condition key names are not case-sensitive (aws:SourceIp is aws:SOURCEIP), so two keys in one block
+    // that differ only in case are one key written twice; IAM Access Analyzer rejects them ("Duplicate keys
+    // with different case").
+    // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition.html
+    // https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-reference-policy-checks.html#access-analyzer-reference-policy-checks-error-duplicate-keys-with-different-case
+    // Keys already read in this block, kept only from the second on (most blocks have one).
+    let firstKey: string | undefined;
+    let keys: string[] | undefined;
+    for (const condKey in block) {
+      this.members++;
+      const kPath = keyPath(opPath, condKey);
+      const lower = lowerCase(condKey);
+      if (firstKey === undefined) firstKey = condKey;
+      else {
+        keys ??= [firstKey];
+        if (this.keyCaseTwin(keys, condKey, lower, kPath)) {
+          ok = false;
+          continue;
+        }
+        keys.push(condKey);
+      }
+      const values = this.conditionValues(block[condKey], kPath, op.base);
+      if (values) out.push(parsedCondition(operator, op, condKey, lower, values, kPath));
+      else ok = false;
+    }
+    return ok;
+  }
+
+  /** Reports `condKey` and says whether it is, but for case, a key read before in the same block. */
+  keyCaseTwin(keys: readonly string[], condKey: string, lower: string, kPath: string): boolean {
+    const same = keys.find((k) => k.toLowerCase() === lower);
+    if (same === undefined) return false;
+    this.error(kPath, `the condition keys "${same}" and "${condKey}" differ only in case; IAM reads condition keys without regard to case, so this is one key written twice and readers may disagree on its value: keep one "${same}" with the values you mean`);
+    return true;
   }
 
   conditionValues(raw: unknown, path: string, base: string): string[] | undefined {
@@ -602,6 +575,54 @@ class Parser {
     }
     return out;
   }
+}
+
+/**
+ * Two literals rather than a Sid added afterwards, which would move it out of the object into a separate
+ * property store; the Sid stays the last key, as before.
+ */
+function parsedStatement(
+  index: number,
+  sid: string | undefined,
+  effect: 'Allow' | 'Deny',
+  path: string,
+  principalNegated: boolean,
+  principals: PrincipalEntry[],
+  principalPath: string,
+  actionNegated: boolean,
+  actions: ActionSet,
+  resourceNegated: boolean,
+  resources: string[],
+  conditions: ParsedCondition[],
+): ParsedStatement {
+  if (sid === undefined) {
+    return { index, effect, path, principalNegated, principals, principalPath, actionNegated, actions, resourceNegated, resources, conditions };
+  }
+  return { index, effect, path, principalNegated, principals, principalPath, actionNegated, actions, resourceNegated, resources, conditions, sid };
+}
+
+type Operator = Extract<ReturnType<typeof parseOperator>, { ok: true }>;
+
+/** An operator of a Condition element, under the name it was written with. */
+interface OperatorRead {
+  name: string;
+  op: Operator;
+}
+
+function parsedCondition(operator: string, op: Operator, key: string, keyLower: string, values: string[], path: string): ParsedCondition {
+  const cond: ParsedCondition = {
+    operator,
+    base: op.base,
+    ifExists: op.ifExists,
+    negated: isNegatedOperator(op.base),
+    key,
+    keyLower,
+    category: keyCategory(keyLower),
+    values,
+    path,
+  };
+  if (op.qualifier) cond.qualifier = op.qualifier;
+  return cond;
 }
 
 /**

@@ -31,7 +31,7 @@ import { METRIC, type RuleLogger, type RuleMetrics } from './operations';
 import { parseRuleParameters, type RuleParameters } from './parameters';
 import { TokenBucket } from '../runtime/token-bucket';
 import { findStaleKeys } from './stale';
-import { sweep } from './sweep';
+import { sweep, type SweepReport } from './sweep';
 import { notApplicableVerdict, type Verdict } from './verdict';
 import { InvocationDeadlineError, type CallDeadline } from '../runtime/deadline';
 
@@ -132,78 +132,17 @@ interface TriggerContext {
 
 /** Judges what the event is about; every verdict goes to the invocation's sender as soon as it is made. */
 async function runTrigger(inv: Invocation, ctx: TriggerContext): Promise<void> {
-  const { clock, logger, metrics } = ctx;
-  const { event, params, clients } = inv;
-  const trigger = event.invokingEvent;
+  const trigger = inv.event.invokingEvent;
   switch (trigger.messageType) {
     case 'ConfigurationItemChangeNotification':
-      await evaluateItem(inv, logger, trigger.configurationItem);
+      await evaluateItem(inv, ctx.logger, trigger.configurationItem);
       return;
-    case 'OversizedConfigurationItemChangeNotification': {
-      const summary = trigger.configurationItemSummary;
-      if (notAKeyToRead(event, summary) !== undefined) {
-        // Nothing to fetch: the summary alone decides.
-        await evaluateItem(inv, logger, { ...summary, configuration: null, supplementaryConfiguration: {} });
-        return;
-      }
-      let item: NotificationItem;
-      try {
-        item = await fetchOversizedItem(inv, clock, summary.resourceId);
-      } catch (error) {
-        // Without the item the key is read from KMS directly; it is judged either way, never skipped.
-        logger.warn('oversized item unavailable; reading the key from KMS', { keyId: summary.resourceId, error: String(error) });
-        const facts: KeyFacts = { keyId: summary.resourceId };
-        record(inv, logger, summary.resourceId, await evaluateKey(facts, inv.judge), new Date(summary.configurationItemCaptureTime));
-        return;
-      }
-      await evaluateItem(inv, logger, item);
+    case 'OversizedConfigurationItemChangeNotification':
+      await evaluateOversizedItem(inv, ctx, trigger.configurationItemSummary);
       return;
-    }
-    case 'ScheduledNotification': {
-      const at = new Date(trigger.notificationCreationTime);
-      const report = await sweep({
-        config: clients.config,
-        kms: inv.reader,
-        judge: inv.judge,
-        clock,
-        logger,
-        concurrency: ctx.concurrency,
-        stopStartingAt: ctx.stopStartingAt,
-        deadline: inv.work,
-        rotationSeed: trigger.notificationCreationTime,
-        onVerdict: (keyId, verdict) => record(inv, logger, keyId, verdict, at),
-      });
-      // The clean-up stops at the same time as the sweep, so what was judged is sent before the deadline.
-      const stale = await findStaleKeys(clients.config, event.configRuleName, new Set(report.listed), clock, logger, {
-        stopAt: ctx.stopStartingAt,
-        deadline: inv.work,
-      });
-      let cleared = 0;
-      if (stale.ok) {
-        for (const id of stale.resourceIds) record(inv, logger, id, notApplicableVerdict(applicability({ kind: 'gone' }, params)), at);
-        cleared = stale.resourceIds.length;
-      }
-      const cutShort = stale.ok && !stale.complete;
-      const durationMs = clock.now() - ctx.startedAt;
-      metrics.addMetric(METRIC.sweepDuration, MetricUnit.Milliseconds, durationMs);
-      metrics.addMetric(METRIC.keysNotEvaluated, MetricUnit.Count, report.notEvaluated);
-      metrics.addMetric(METRIC.staleCleared, MetricUnit.Count, cleared);
-      metrics.addMetric(METRIC.staleCleanupCutShort, MetricUnit.Count, cutShort ? 1 : 0);
-      const summary = {
-        ...ctx.base,
-        source: report.source,
-        fallbackReason: report.fallbackReason,
-        keysListed: report.listed.length,
-        keysEvaluated: report.evaluated,
-        keysRemaining: report.notEvaluated,
-        staleCleared: cleared,
-        staleCleanupCutShort: cutShort,
-        durationMs,
-      };
-      if (report.notEvaluated > 0) logger.warn('sweep stopped at the deadline; remaining keys wait for the next run', summary);
-      else logger.info('sweep finished', summary);
+    case 'ScheduledNotification':
+      await sweepAccount(inv, ctx, trigger.notificationCreationTime);
       return;
-    }
     default: {
       const unreachable: never = trigger;
       throw new Error(`unhandled trigger ${JSON.stringify(unreachable)}`);
@@ -211,120 +150,267 @@ async function runTrigger(inv: Invocation, ctx: TriggerContext): Promise<void> {
   }
 }
 
-export function createHandler(deps: HandlerDeps): RuleHandler {
-  const { clock, logger, metrics } = deps;
-  const analyze = deps.analyze ?? analyzePolicy;
-  const concurrency = deps.sweepConcurrency ?? 8;
-  const margin = deps.deadlineMarginMs ?? 30_000;
-  const reserve = Math.max(0, Math.min(deps.flushReserveMs ?? 10_000, margin));
+type ItemSummary = Extract<RuleEvent['invokingEvent'], { messageType: 'OversizedConfigurationItemChangeNotification' }>['configurationItemSummary'];
 
-  return async (rawEvent, context) => {
-    const startedAt = clock.now();
-    const deadlineAt = startedAt + context.getRemainingTimeInMillis();
-    const stopStartingAt = deadlineAt - margin;
-    // Two hard stops, each an abort signal given to every call's send(): the work calls end `reserve` before
-    // the deadline, PutEvaluations shortly before it, leaving time to return (a Lambda killed at its timeout
-    // loses what it had not sent).
-    const work = deadlineSignal(deadlineAt - reserve, clock);
-    const flush = deadlineSignal(deadlineAt - Math.min(1000, reserve / 2), clock);
-    let kmsRequests = 0;
-    try {
-      const event = parseRuleEvent(rawEvent);
-      const params = parseRuleParameters(event.ruleParameters);
-      const region = event.region ?? deps.defaultRegion ?? process.env.AWS_REGION;
-      if (region === undefined) throw new InvalidEventError('configRuleArn', 'is missing and AWS_REGION is not set: the Region is unknown');
-      const base = { configRuleName: event.configRuleName, accountId: event.accountId, messageType: event.invokingEvent.messageType };
-      logger.info('invocation started', { ...base, testMode: event.testMode });
+async function evaluateOversizedItem(inv: Invocation, ctx: TriggerContext, summary: ItemSummary): Promise<void> {
+  const { clock, logger } = ctx;
+  if (notAKeyToRead(inv.event, summary) !== undefined) {
+    // Nothing to fetch: the summary alone decides.
+    await evaluateItem(inv, logger, { ...summary, configuration: null, supplementaryConfiguration: {} });
+    return;
+  }
+  let item: NotificationItem;
+  try {
+    item = await fetchOversizedItem(inv, clock, summary.resourceId);
+  } catch (error) {
+    // Without the item the key is read from KMS directly; it is judged either way, never skipped.
+    logger.warn('oversized item unavailable; reading the key from KMS', { keyId: summary.resourceId, error: String(error) });
+    const facts: KeyFacts = { keyId: summary.resourceId };
+    record(inv, logger, summary.resourceId, await evaluateKey(facts, inv.judge), new Date(summary.configurationItemCaptureTime));
+    return;
+  }
+  await evaluateItem(inv, logger, item);
+}
 
-      const clientScope = { accountId: event.accountId, partition: event.partition, region };
-      const clients = await deps.clients(
-        params.executionRoleName === undefined ? clientScope : { ...clientScope, executionRoleName: params.executionRoleName },
-        work.deadline.signal === undefined ? {} : { abortSignal: work.deadline.signal },
-      );
-      const reader = new KmsKeyReader({
-        kms: clients.kms,
-        limiter: new TokenBucket(params.maxRequestsPerSecond, clock),
-        clock,
-        retry: { attempts: deps.kmsAttempts ?? DEFAULT_RETRY_ATTEMPTS },
-        deadline: work.deadline,
-        onRequest: (operation) => {
-          kmsRequests++;
-          deps.onKmsRequest?.(operation);
-        },
-      });
-      let principal: Promise<string> | undefined;
-      let clientsAccount: Promise<string | undefined> | undefined;
-      const workSignal = work.deadline.signal;
-      const inv: Invocation = {
-        work: work.deadline,
-        event,
-        params,
-        clients,
-        reader,
-        judge: {
-          params,
-          accountId: event.accountId,
-          analyze,
-          reader,
-          logger,
-          principal: () => (principal ??= clients.principal(workSignal === undefined ? {} : { abortSignal: workSignal })),
-          clientsAccount: () => (clientsAccount ??= clients.account(workSignal === undefined ? {} : { abortSignal: workSignal })),
-        },
-        sender: new EvaluationSender({
-          config: clients.config,
-          resultToken: event.resultToken,
-          testMode: event.testMode,
-          clock,
-          logger,
-          deadline: flush.deadline,
-        }),
-        counts: { COMPLIANT: 0, NON_COMPLIANT: 0, NOT_APPLICABLE: 0, errors: 0 },
-      };
+/** The scheduled run: every key of the account judged, then the evaluations of keys gone since cleared. */
+async function sweepAccount(inv: Invocation, ctx: TriggerContext, notificationCreationTime: string): Promise<void> {
+  const at = new Date(notificationCreationTime);
+  const report = await sweep({
+    config: inv.clients.config,
+    kms: inv.reader,
+    judge: inv.judge,
+    clock: ctx.clock,
+    logger: ctx.logger,
+    concurrency: ctx.concurrency,
+    stopStartingAt: ctx.stopStartingAt,
+    deadline: inv.work,
+    rotationSeed: notificationCreationTime,
+    onVerdict: (keyId, verdict) => record(inv, ctx.logger, keyId, verdict, at),
+  });
+  const cleanup = await clearStaleKeys(inv, ctx, report, at);
+  reportSweep(ctx, report, cleanup);
+}
 
-      // Whatever happens while judging, the evaluations already made are sent before the invocation ends or
-      // fails: a sweep that throws half-way still saves the keys it judged.
-      let delivery: DeliveryReport;
-      try {
-        await runTrigger(inv, { clock, logger, metrics, concurrency, startedAt, stopStartingAt, base });
-      } finally {
-        delivery = await inv.sender.close();
-        const c = inv.counts;
-        metrics.addMetric(METRIC.keysEvaluated, MetricUnit.Count, c.COMPLIANT + c.NON_COMPLIANT + c.NOT_APPLICABLE);
-        metrics.addMetric(METRIC.compliant, MetricUnit.Count, c.COMPLIANT);
-        metrics.addMetric(METRIC.nonCompliant, MetricUnit.Count, c.NON_COMPLIANT);
-        metrics.addMetric(METRIC.notApplicable, MetricUnit.Count, c.NOT_APPLICABLE);
-        metrics.addMetric(METRIC.errors, MetricUnit.Count, c.errors + delivery.undelivered.length);
-        logger.info('evaluations sent', {
-          ...base,
-          delivered: delivery.delivered.length,
-          undelivered: delivery.undelivered.length,
-          compliant: c.COMPLIANT,
-          nonCompliant: c.NON_COMPLIANT,
-          notApplicable: c.NOT_APPLICABLE,
-        });
-      }
-      if (delivery.undelivered.length > 0) {
-        throw new EvaluationDeliveryError(delivery.undelivered.length, delivery.delivered.length, { cause: delivery.lastError });
-      }
-      return delivery.delivered.map(toSdkEvaluation);
-    } catch (error) {
-      metrics.addMetric(METRIC.invocationFailures, MetricUnit.Count, 1);
-      logger.error('invocation failed', { errorName: awsErrorName(error), message: error instanceof Error ? error.message : String(error) });
-      throw error;
-    } finally {
-      work.clear();
-      flush.clear();
-      metrics.addMetric(METRIC.kmsRequests, MetricUnit.Count, kmsRequests);
-      metrics.publishStoredMetrics();
-    }
+interface StaleCleanup {
+  cleared: number;
+  cutShort: boolean;
+}
+
+/** Keys Config still holds an evaluation for but the sweep no longer listed are recorded as not applicable. */
+async function clearStaleKeys(inv: Invocation, ctx: TriggerContext, report: SweepReport, at: Date): Promise<StaleCleanup> {
+  // The clean-up stops at the same time as the sweep, so what was judged is sent before the deadline.
+  const stale = await findStaleKeys(inv.clients.config, inv.event.configRuleName, new Set(report.listed), ctx.clock, ctx.logger, {
+    stopAt: ctx.stopStartingAt,
+    deadline: inv.work,
+  });
+  if (!stale.ok) return { cleared: 0, cutShort: false };
+  for (const id of stale.resourceIds) record(inv, ctx.logger, id, notApplicableVerdict(applicability({ kind: 'gone' }, inv.params)), at);
+  return { cleared: stale.resourceIds.length, cutShort: !stale.complete };
+}
+
+function reportSweep(ctx: TriggerContext, report: SweepReport, { cleared, cutShort }: StaleCleanup): void {
+  const { clock, logger, metrics } = ctx;
+  const durationMs = clock.now() - ctx.startedAt;
+  metrics.addMetric(METRIC.sweepDuration, MetricUnit.Milliseconds, durationMs);
+  metrics.addMetric(METRIC.keysNotEvaluated, MetricUnit.Count, report.notEvaluated);
+  metrics.addMetric(METRIC.staleCleared, MetricUnit.Count, cleared);
+  metrics.addMetric(METRIC.staleCleanupCutShort, MetricUnit.Count, cutShort ? 1 : 0);
+  const summary = {
+    ...ctx.base,
+    source: report.source,
+    fallbackReason: report.fallbackReason,
+    keysListed: report.listed.length,
+    keysEvaluated: report.evaluated,
+    keysRemaining: report.notEvaluated,
+    staleCleared: cleared,
+    staleCleanupCutShort: cutShort,
+    durationMs,
   };
+  if (report.notEvaluated > 0) logger.warn('sweep stopped at the deadline; remaining keys wait for the next run', summary);
+  else logger.info('sweep finished', summary);
+}
+
+/** The settings of createHandler, defaults applied. */
+interface HandlerSettings {
+  analyze: Analyzer;
+  concurrency: number;
+  /** Stop starting new keys this long before the deadline. */
+  margin: number;
+  /** Time kept for sending the evaluations. */
+  reserve: number;
+}
+
+/** The times and hard stops of one invocation. */
+interface InvocationTimes {
+  startedAt: number;
+  stopStartingAt: number;
+  /** Bound of every call but PutEvaluations. */
+  work: DeadlineSignal;
+  /** Bound of PutEvaluations. */
+  flush: DeadlineSignal;
+}
+
+export function createHandler(deps: HandlerDeps): RuleHandler {
+  const margin = deps.deadlineMarginMs ?? 30_000;
+  const settings: HandlerSettings = {
+    analyze: deps.analyze ?? analyzePolicy,
+    concurrency: deps.sweepConcurrency ?? 8,
+    margin,
+    reserve: Math.max(0, Math.min(deps.flushReserveMs ?? 10_000, margin)),
+  };
+  return (rawEvent, context) => invoke(deps, settings, rawEvent, context);
+}
+
+/** One invocation: judge what the event is about, send the evaluations, publish the metrics. */
+async function invoke(deps: HandlerDeps, settings: HandlerSettings, rawEvent: unknown, context: InvocationContext): Promise<Evaluation[]> {
+  const { clock, logger, metrics } = deps;
+  const times = invocationTimes(clock, context, settings);
+  const kms = { requests: 0 };
+  try {
+    const event = parseRuleEvent(rawEvent);
+    const params = parseRuleParameters(event.ruleParameters);
+    const region = event.region ?? deps.defaultRegion ?? process.env.AWS_REGION;
+    if (region === undefined) throw new InvalidEventError('configRuleArn', 'is missing and AWS_REGION is not set: the Region is unknown');
+    const base = { configRuleName: event.configRuleName, accountId: event.accountId, messageType: event.invokingEvent.messageType };
+    logger.info('invocation started', { ...base, testMode: event.testMode });
+    const inv = await openInvocation(deps, settings, times, event, params, region, kms);
+    const ctx: TriggerContext = { clock, logger, metrics, concurrency: settings.concurrency, startedAt: times.startedAt, stopStartingAt: times.stopStartingAt, base };
+    const delivery = await judgeAndSend(inv, ctx);
+    if (delivery.undelivered.length > 0) {
+      throw new EvaluationDeliveryError(delivery.undelivered.length, delivery.delivered.length, { cause: delivery.lastError });
+    }
+    return delivery.delivered.map(toSdkEvaluation);
+  } catch (error) {
+    metrics.addMetric(METRIC.invocationFailures, MetricUnit.Count, 1);
+    logger.error('invocation failed', { errorName: awsErrorName(error), message: error instanceof Error ? error.message : String(error) });
+    throw error;
+  } finally {
+    times.work.clear();
+    times.flush.clear();
+    metrics.addMetric(METRIC.kmsRequests, MetricUnit.Count, kms.requests);
+    metrics.publishStoredMetrics();
+  }
+}
+
+function invocationTimes(clock: Clock, context: InvocationContext, settings: HandlerSettings): InvocationTimes {
+  const startedAt = clock.now();
+  const deadlineAt = startedAt + context.getRemainingTimeInMillis();
+  // Two hard stops, each an abort signal given to every call's send(): the work calls end `reserve` before
+  // the deadline, PutEvaluations shortly before it, leaving time to return (a Lambda killed at its timeout
+  // loses what it had not sent).
+  return {
+    startedAt,
+    stopStartingAt: deadlineAt - settings.margin,
+    work: deadlineSignal(deadlineAt - settings.reserve, clock),
+    flush: deadlineSignal(deadlineAt - Math.min(1000, settings.reserve / 2), clock),
+  };
+}
+
+/** The clients, key reader, judge and sender of one invocation; `kms.requests` counts its KMS requests. */
+async function openInvocation(
+  deps: HandlerDeps,
+  settings: HandlerSettings,
+  times: InvocationTimes,
+  event: RuleEvent,
+  params: RuleParameters,
+  region: string,
+  kms: { requests: number },
+): Promise<Invocation> {
+  const { clock, logger } = deps;
+  const work = times.work.deadline;
+  const clientScope = { accountId: event.accountId, partition: event.partition, region };
+  const clients = await deps.clients(
+    params.executionRoleName === undefined ? clientScope : { ...clientScope, executionRoleName: params.executionRoleName },
+    work.signal === undefined ? {} : { abortSignal: work.signal },
+  );
+  const reader = new KmsKeyReader({
+    kms: clients.kms,
+    limiter: new TokenBucket(params.maxRequestsPerSecond, clock),
+    clock,
+    retry: { attempts: deps.kmsAttempts ?? DEFAULT_RETRY_ATTEMPTS },
+    deadline: work,
+    onRequest: (operation) => {
+      kms.requests++;
+      deps.onKmsRequest?.(operation);
+    },
+  });
+  return {
+    work,
+    event,
+    params,
+    clients,
+    reader,
+    judge: keyJudge(clients, reader, event, params, settings.analyze, logger, work),
+    sender: new EvaluationSender({
+      config: clients.config,
+      resultToken: event.resultToken,
+      testMode: event.testMode,
+      clock,
+      logger,
+      deadline: times.flush.deadline,
+    }),
+    counts: { COMPLIANT: 0, NON_COMPLIANT: 0, NOT_APPLICABLE: 0, errors: 0 },
+  };
+}
+
+/** The judge of every key of the invocation; the caller's principal and the clients' account asked at most once. */
+function keyJudge(clients: AwsClients, reader: KmsKeyReader, event: RuleEvent, params: RuleParameters, analyze: Analyzer, logger: RuleLogger, work: CallDeadline): KeyJudge {
+  let principal: Promise<string> | undefined;
+  let clientsAccount: Promise<string | undefined> | undefined;
+  const workSignal = work.signal;
+  return {
+    params,
+    accountId: event.accountId,
+    analyze,
+    reader,
+    logger,
+    principal: () => (principal ??= clients.principal(workSignal === undefined ? {} : { abortSignal: workSignal })),
+    clientsAccount: () => (clientsAccount ??= clients.account(workSignal === undefined ? {} : { abortSignal: workSignal })),
+  };
+}
+
+/**
+ * Whatever happens while judging, the evaluations already made are sent before the invocation ends or
+ * fails: a sweep that throws half-way still saves the keys it judged.
+ */
+async function judgeAndSend(inv: Invocation, ctx: TriggerContext): Promise<DeliveryReport> {
+  let delivery: DeliveryReport;
+  try {
+    await runTrigger(inv, ctx);
+  } finally {
+    delivery = await inv.sender.close();
+    reportDelivery(ctx, inv.counts, delivery);
+  }
+  return delivery;
+}
+
+function reportDelivery(ctx: TriggerContext, c: Invocation['counts'], delivery: DeliveryReport): void {
+  const { logger, metrics } = ctx;
+  metrics.addMetric(METRIC.keysEvaluated, MetricUnit.Count, c.COMPLIANT + c.NON_COMPLIANT + c.NOT_APPLICABLE);
+  metrics.addMetric(METRIC.compliant, MetricUnit.Count, c.COMPLIANT);
+  metrics.addMetric(METRIC.nonCompliant, MetricUnit.Count, c.NON_COMPLIANT);
+  metrics.addMetric(METRIC.notApplicable, MetricUnit.Count, c.NOT_APPLICABLE);
+  metrics.addMetric(METRIC.errors, MetricUnit.Count, c.errors + delivery.undelivered.length);
+  logger.info('evaluations sent', {
+    ...ctx.base,
+    delivered: delivery.delivered.length,
+    undelivered: delivery.undelivered.length,
+    compliant: c.COMPLIANT,
+    nonCompliant: c.NON_COMPLIANT,
+    notApplicable: c.NOT_APPLICABLE,
+  });
 }
 
 /**
  * A deadline at `at` (on `clock`) whose signal fires then in real time. The timer is cleared when the
  * invocation ends, so none outlives it in a warm Lambda environment.
  */
-function deadlineSignal(at: number, clock: Clock): { deadline: CallDeadline; clear(): void } {
+interface DeadlineSignal {
+  deadline: CallDeadline;
+  clear(): void;
+}
+
+function deadlineSignal(at: number, clock: Clock): DeadlineSignal {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new InvocationDeadlineError()), Math.max(0, at - clock.now()));
   timer.unref();

@@ -76,6 +76,126 @@ function checkAccountIds(what: string, ids: readonly string[]): void {
   if (repeated !== undefined) throw new Error(`${what}: ${repeated} is listed more than once; list each account once`);
 }
 
+/** The stack's settings, checked, with defaults applied. */
+interface OrganizationSettings {
+  /** The name as the rule reads it ("/KmsAudit " is "KmsAudit"), for the StackSet's role, the AssumeRole policy and the pack alike. */
+  executionRoleName: string;
+  memberAccountIds: readonly string[];
+  excludedAccountIds: readonly string[];
+}
+
+/** Invalid settings fail at synth, each with what to fix. */
+function organizationSettings(props: KmsPolicyGuardOrganizationStackProps, path: string): OrganizationSettings {
+  const executionRoleName = ruleParameterText('executionRoleName', props.executionRoleName ?? DEFAULT_EXECUTION_ROLE_NAME, path);
+  const memberAccountIds = props.memberAccountIds;
+  if (memberAccountIds.length === 0) {
+    throw new Error(
+      'memberAccountIds is empty: Config in a member account can invoke the central function only with a Lambda permission ' +
+        'for that account, so without any the organisation conformance pack would fail in every account; list the member accounts',
+    );
+  }
+  const excludedAccountIds = props.excludedAccountIds ?? [];
+  checkAccountIds('memberAccountIds', memberAccountIds);
+  checkAccountIds('excludedAccountIds', excludedAccountIds);
+  if (props.organizationId !== undefined && !ORG_ID.test(props.organizationId)) {
+    throw new Error(`organizationId: "${props.organizationId}" is not an organisation ID such as o-a1b2c3d4e5 (o- then 10 to 32 lowercase letters or digits)`);
+  }
+  return { executionRoleName, memberAccountIds, excludedAccountIds };
+}
+
+function targetOrganizationalUnitsParameter(stack: Stack): CfnParameter {
+  return new CfnParameter(stack, 'TargetOrganizationalUnitIds', {
+    type: 'CommaDelimitedList',
+    description: 'Organisational units (ou-… or the root r-…) whose accounts get the execution role',
+    // Checked per item (https://docs.aws.amazon.com/organizations/latest/APIReference/API_OrganizationalUnit.html, API_Root.html).
+    allowedPattern: ORGANIZATIONAL_UNIT_OR_ROOT_ID,
+    constraintDescription: 'a comma-separated list of OU IDs (ou-…) or the root ID (r-…)',
+  });
+}
+
+/** The execution role in every account of the target OUs, trusting the central function's role. */
+function executionRoleStackSet(
+  stack: Stack,
+  ruleFunction: KmsKeyPolicyRuleFunction,
+  executionRoleName: string,
+  targetOus: CfnParameter,
+  props: KmsPolicyGuardOrganizationStackProps,
+): cfn.CfnStackSet {
+  return new cfn.CfnStackSet(stack, 'ExecutionRoleStackSet', {
+    stackSetName: 'kms-policy-guard-execution-role',
+    description: 'kms-policy-guard: role the central rule function assumes in each member account',
+    permissionModel: 'SERVICE_MANAGED',
+    autoDeployment: { enabled: true, retainStacksOnAccountRemoval: false },
+    callAs: props.stackSetCallAs ?? 'DELEGATED_ADMIN',
+    capabilities: ['CAPABILITY_NAMED_IAM'],
+    managedExecution: { Active: true },
+    operationPreferences: { failureTolerancePercentage: 10, maxConcurrentPercentage: 25, regionConcurrencyType: 'PARALLEL' },
+    parameters: [{ parameterKey: 'CentralFunctionRoleArn', parameterValue: ruleFunction.role.roleArn }],
+    stackInstancesGroup: [
+      {
+        deploymentTargets: { organizationalUnitIds: targetOus.valueAsList },
+        // IAM is global: one region per account, or the named role would collide.
+        regions: [props.stackSetRegion ?? Aws.REGION],
+      },
+    ],
+    templateBody: JSON.stringify(executionRoleTemplate(executionRoleName)),
+  });
+}
+
+/**
+ * Config in each member account invokes the central function for the pack's rule. A Lambda permission for a
+ * service principal cannot be scoped to an organisation (PrincipalOrgID only applies to account principals),
+ * hence one permission per account (https://docs.aws.amazon.com/config/latest/developerguide/evaluate-config_develop-rules_nodejs.html).
+ */
+function configInvokePermissions(stack: Stack, ruleFunction: KmsKeyPolicyRuleFunction, memberAccountIds: readonly string[]): lambda.CfnPermission[] {
+  return memberAccountIds.map(
+    (accountId) =>
+      new lambda.CfnPermission(stack, `ConfigInvoke${accountId}`, {
+        action: 'lambda:InvokeFunction',
+        functionName: ruleFunction.function.functionArn,
+        principal: 'config.amazonaws.com',
+        sourceAccount: accountId,
+      }),
+  );
+}
+
+function organizationConformancePack(
+  stack: Stack,
+  ruleFunction: KmsKeyPolicyRuleFunction,
+  settings: OrganizationSettings,
+  props: KmsPolicyGuardOrganizationStackProps,
+): config.CfnOrganizationConformancePack {
+  const template = loadConformancePackTemplate();
+  return new config.CfnOrganizationConformancePack(stack, 'OrganizationConformancePack', {
+    organizationConformancePackName: props.conformancePackName ?? 'kms-policy-guard',
+    templateBody: template.body,
+    conformancePackInputParameters: packInputParameters(template, {
+      KmsPolicyGuardFunctionArn: ruleFunction.function.functionArn,
+      ...rulePackParameters({ ...props.ruleParameters, executionRoleName: settings.executionRoleName }, props.maximumExecutionFrequency, stack.node.path),
+    }),
+    ...(settings.excludedAccountIds.length > 0 ? { excludedAccounts: [...settings.excludedAccountIds] } : {}),
+  });
+}
+
+/** An organisation-wide configuration aggregator, with the role Config reads the organisation as. */
+function organizationAggregator(stack: Stack): config.CfnConfigurationAggregator {
+  const aggregatorRole = new iam.Role(stack, 'AggregatorRole', {
+    description: 'kms-policy-guard: lets AWS Config read the organisation to aggregate compliance',
+    assumedBy: new iam.ServicePrincipal('config.amazonaws.com'),
+    managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSConfigRoleForOrganizations')],
+  });
+  Validations.of(aggregatorRole).acknowledge({
+    id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSConfigRoleForOrganizations]',
+    reason:
+      'AWS documents this managed policy for organisation aggregators; it only allows the Organizations read calls ' +
+      '(DescribeOrganization, ListAccounts, ListAWSServiceAccessForOrganization) that Config needs, and AWS keeps it current.',
+  });
+  return new config.CfnConfigurationAggregator(stack, 'OrganizationAggregator', {
+    configurationAggregatorName: 'kms-policy-guard-organization',
+    organizationAggregationSource: { roleArn: aggregatorRole.roleArn, allAwsRegions: true },
+  });
+}
+
 /**
  * Organisation roll-out, deployed in the Config delegated administrator account: the central rule function,
  * the execution role in every member account (service-managed StackSet with auto-deployment), invoke
@@ -94,99 +214,21 @@ export class KmsPolicyGuardOrganizationStack extends Stack {
       description: 'kms-policy-guard: organisation roll-out (central rule function, conformance pack, aggregator)',
       ...props,
     });
-    // The name as the rule reads it ("/KmsAudit " is "KmsAudit"), for the StackSet's role, the AssumeRole policy and the pack alike.
-    const executionRoleName = ruleParameterText('executionRoleName', props.executionRoleName ?? DEFAULT_EXECUTION_ROLE_NAME, this.node.path);
-    const memberAccountIds = props.memberAccountIds;
-    if (memberAccountIds.length === 0) {
-      throw new Error(
-        'memberAccountIds is empty: Config in a member account can invoke the central function only with a Lambda permission ' +
-          'for that account, so without any the organisation conformance pack would fail in every account; list the member accounts',
-      );
-    }
-    const excludedAccountIds = props.excludedAccountIds ?? [];
-    checkAccountIds('memberAccountIds', memberAccountIds);
-    checkAccountIds('excludedAccountIds', excludedAccountIds);
-    if (props.organizationId !== undefined && !ORG_ID.test(props.organizationId)) {
-      throw new Error(`organizationId: "${props.organizationId}" is not an organisation ID such as o-a1b2c3d4e5 (o- then 10 to 32 lowercase letters or digits)`);
-    }
-
-    const targetOus = new CfnParameter(this, 'TargetOrganizationalUnitIds', {
-      type: 'CommaDelimitedList',
-      description: 'Organisational units (ou-… or the root r-…) whose accounts get the execution role',
-      // Checked per item (https://docs.aws.amazon.com/organizations/latest/APIReference/API_OrganizationalUnit.html, API_Root.html).
-      allowedPattern: ORGANIZATIONAL_UNIT_OR_ROOT_ID,
-      constraintDescription: 'a comma-separated list of OU IDs (ou-…) or the root ID (r-…)',
-    });
-
+    const settings = organizationSettings(props, this.node.path);
+    const targetOus = targetOrganizationalUnitsParameter(this);
     this.ruleFunction = new KmsKeyPolicyRuleFunction(this, 'RuleFunction', {
-      executionRoleName,
+      executionRoleName: settings.executionRoleName,
       executionRoleOrganizationId: props.organizationId,
       logRetention: props.logRetention,
     });
-
-    this.executionRoleStackSet = new cfn.CfnStackSet(this, 'ExecutionRoleStackSet', {
-      stackSetName: 'kms-policy-guard-execution-role',
-      description: 'kms-policy-guard: role the central rule function assumes in each member account',
-      permissionModel: 'SERVICE_MANAGED',
-      autoDeployment: { enabled: true, retainStacksOnAccountRemoval: false },
-      callAs: props.stackSetCallAs ?? 'DELEGATED_ADMIN',
-      capabilities: ['CAPABILITY_NAMED_IAM'],
-      managedExecution: { Active: true },
-      operationPreferences: { failureTolerancePercentage: 10, maxConcurrentPercentage: 25, regionConcurrencyType: 'PARALLEL' },
-      parameters: [{ parameterKey: 'CentralFunctionRoleArn', parameterValue: this.ruleFunction.role.roleArn }],
-      stackInstancesGroup: [
-        {
-          deploymentTargets: { organizationalUnitIds: targetOus.valueAsList },
-          // IAM is global: one region per account, or the named role would collide.
-          regions: [props.stackSetRegion ?? Aws.REGION],
-        },
-      ],
-      templateBody: JSON.stringify(executionRoleTemplate(executionRoleName)),
-    });
-
-    // Config in each member account invokes the central function for the pack's rule. A Lambda permission
-    // for a service principal cannot be scoped to an organisation (PrincipalOrgID only applies to account
-    // principals), hence one permission per account (https://docs.aws.amazon.com/config/latest/developerguide/evaluate-config_develop-rules_nodejs.html).
-    this.invokePermissions = memberAccountIds.map(
-      (accountId) =>
-        new lambda.CfnPermission(this, `ConfigInvoke${accountId}`, {
-          action: 'lambda:InvokeFunction',
-          functionName: this.ruleFunction.function.functionArn,
-          principal: 'config.amazonaws.com',
-          sourceAccount: accountId,
-        }),
-    );
-
-    const template = loadConformancePackTemplate();
-    this.conformancePack = new config.CfnOrganizationConformancePack(this, 'OrganizationConformancePack', {
-      organizationConformancePackName: props.conformancePackName ?? 'kms-policy-guard',
-      templateBody: template.body,
-      conformancePackInputParameters: packInputParameters(template, {
-        KmsPolicyGuardFunctionArn: this.ruleFunction.function.functionArn,
-        ...rulePackParameters({ ...props.ruleParameters, executionRoleName }, props.maximumExecutionFrequency, this.node.path),
-      }),
-      ...(excludedAccountIds.length > 0 ? { excludedAccounts: [...excludedAccountIds] } : {}),
-    });
+    this.executionRoleStackSet = executionRoleStackSet(this, this.ruleFunction, settings.executionRoleName, targetOus, props);
+    this.invokePermissions = configInvokePermissions(this, this.ruleFunction, settings.memberAccountIds);
+    this.conformancePack = organizationConformancePack(this, this.ruleFunction, settings, props);
     // Roles and permissions first, so the first evaluations can assume the role and invoke the function.
     this.conformancePack.node.addDependency(this.executionRoleStackSet);
     for (const permission of this.invokePermissions) this.conformancePack.node.addDependency(permission);
     this.conformancePack.node.addDependency(this.ruleFunction);
-
-    const aggregatorRole = new iam.Role(this, 'AggregatorRole', {
-      description: 'kms-policy-guard: lets AWS Config read the organisation to aggregate compliance',
-      assumedBy: new iam.ServicePrincipal('config.amazonaws.com'),
-      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSConfigRoleForOrganizations')],
-    });
-    Validations.of(aggregatorRole).acknowledge({
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSConfigRoleForOrganizations]',
-      reason:
-        'AWS documents this managed policy for organisation aggregators; it only allows the Organizations read calls ' +
-        '(DescribeOrganization, ListAccounts, ListAWSServiceAccessForOrganization) that Config needs, and AWS keeps it current.',
-    });
-    this.aggregator = new config.CfnConfigurationAggregator(this, 'OrganizationAggregator', {
-      configurationAggregatorName: 'kms-policy-guard-organization',
-      organizationAggregationSource: { roleArn: aggregatorRole.roleArn, allAwsRegions: true },
-    });
+    this.aggregator = organizationAggregator(this);
 
     new CfnOutput(this, 'RuleFunctionArn', { value: this.ruleFunction.function.functionArn });
     new CfnOutput(this, 'RuleFunctionRoleArn', { value: this.ruleFunction.role.roleArn });
