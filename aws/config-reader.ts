@@ -1,15 +1,18 @@
 /**
  * The AWS Config reads the rule makes of its own records: the KMS keys Config lists, their configuration
- * items (100 a call), and the keys this rule has evaluated before. Each call is retried on throttling and
+ * items (100 a call), a key's latest item (for a change too large to be sent in the event), and the keys this
+ * rule has evaluated before. Each call is retried on throttling and
  * transient failures and abandoned at the invocation's deadline; what to do when a read fails (fall back to
  * KMS, skip the clean-up) is the caller's decision, so failures come back as outcomes or as the thrown error.
  */
 import {
   BatchGetResourceConfigCommand,
   GetComplianceDetailsByConfigRuleCommand,
+  GetResourceConfigHistoryCommand,
   ListDiscoveredResourcesCommand,
   type BaseConfigurationItem,
   type ConfigServiceClient,
+  type ConfigurationItem,
   type ResourceKey,
 } from '@aws-sdk/client-config-service';
 import type { Clock } from '../runtime/clock';
@@ -116,4 +119,15 @@ export async function evaluatedKeysPage(configRuleName: string, nextToken: strin
   }
   const next = page.NextToken === '' ? undefined : page.NextToken;
   return { resourceIds, ...(next !== undefined ? { nextToken: next } : {}) };
+}
+
+/** The latest configuration item Config recorded for a key. Throws when the call fails or returns none. */
+export async function latestRecordedItem(resourceId: string, options: ConfigReadOptions): Promise<ConfigurationItem> {
+  const history = await withRetry(
+    (attempt) => options.config.send(new GetResourceConfigHistoryCommand({ resourceType: KMS_KEY_RESOURCE_TYPE, resourceId, limit: 1 }), attempt),
+    retryOptions(options),
+  );
+  const latest = history.configurationItems?.[0];
+  if (latest === undefined) throw new Error('GetResourceConfigHistory returned no configuration item');
+  return latest;
 }

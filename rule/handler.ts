@@ -5,15 +5,15 @@
  * schedule (a sweep of every key). Dependencies come in through createHandler, so tests and benchmarks pass
  * their own clients, clock, logger and metrics; `handler` is the production wiring.
  */
-import { GetResourceConfigHistoryCommand, type Evaluation } from '@aws-sdk/client-config-service';
+import type { Evaluation } from '@aws-sdk/client-config-service';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { analyzePolicy } from '../engine';
 import { createClientsFactory, type AwsClients, type ClientsFactory } from '../aws/clients';
 import { awsErrorName } from '../aws/errors';
 import { KmsKeyReader, type KmsOperation } from '../aws/kms-reader';
-import { KMS_KEY_RESOURCE_TYPE } from '../aws/config-reader';
-import { DEFAULT_RETRY_ATTEMPTS, withRetry } from '../aws/retry';
+import { KMS_KEY_RESOURCE_TYPE, latestRecordedItem } from '../aws/config-reader';
+import { DEFAULT_RETRY_ATTEMPTS } from '../aws/retry';
 import { systemClock, type Clock } from '../runtime/clock';
 import {
   apiItemToNotificationItem,
@@ -108,12 +108,7 @@ function notAKeyToRead(event: RuleEvent, item: Pick<NotificationItem, 'resourceT
 
 async function fetchOversizedItem(inv: Invocation, clock: Clock, resourceId: string): Promise<NotificationItem> {
   try {
-    const history = await withRetry(
-      (attempt) => inv.clients.config.send(new GetResourceConfigHistoryCommand({ resourceType: KMS_KEY_RESOURCE_TYPE, resourceId, limit: 1 }), attempt),
-      { clock, deadline: inv.work },
-    );
-    const latest = history.configurationItems?.[0];
-    if (latest === undefined) throw new Error('GetResourceConfigHistory returned no configuration item');
+    const latest = await latestRecordedItem(resourceId, { config: inv.clients.config, clock, deadline: inv.work });
     return apiItemToNotificationItem(latest, 'configurationItems[0]');
   } catch (cause) {
     throw new ConfigurationItemFetchError(resourceId, { cause });
