@@ -10,7 +10,7 @@
  * Every client has the timeouts of `settings.timeouts` (`--timeout`), DEFAULT_AWS_TIMEOUTS without it, and
  * errors without an HTTP answer name the endpoint that did not answer.
  */
-import { DescribeRegionsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { AccountClient, ListRegionsCommand, RegionOptStatus } from '@aws-sdk/client-account';
 import type { KMSClient } from '@aws-sdk/client-kms';
 import { ListAccountsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -51,8 +51,8 @@ export interface ScanAws {
   defaultRegion(): Promise<string | undefined>;
   callerIdentity(region: string): Promise<CallerIdentity>;
   /**
-   * Regions enabled for an account (EC2 DescribeRegions, called in `region`): the caller's own, or with
-   * `assumed`, the member account's, asked with the credentials of the role assumed there.
+   * Regions enabled for an account (Account ListRegions, every page; the client is made in `region`): the
+   * caller's own, or with `assumed`, the member account's, asked with the credentials of the role assumed there.
    */
   enabledRegions(region: string, assumed?: AssumedAccount): Promise<string[]>;
   /** Accounts of the caller's organisation (Organizations ListAccounts, every page). */
@@ -70,6 +70,30 @@ export interface ScanAwsOptions {
 
 function partitionOf(arn: string): string {
   return arn.split(':')[1] || 'aws';
+}
+
+const ENABLED: readonly RegionOptStatus[] = [RegionOptStatus.ENABLED, RegionOptStatus.ENABLED_BY_DEFAULT];
+
+/**
+ * The Regions enabled for the caller's account, sorted: those enabled by default and the opt-in Regions opted
+ * in, as EC2 DescribeRegions without AllRegions listed them. Account is a global service: the SDK sends the
+ * call to the partition's one endpoint (account.us-east-1.amazonaws.com in aws) whatever the client's Region,
+ * and signs it for that endpoint's Region. A Region still ENABLING is left out, like one DISABLING: its keys
+ * cannot be read reliably yet (or any more). The filter is applied again to the answer, so a Region listed
+ * with another status is never scanned.
+ * https://docs.aws.amazon.com/accounts/latest/reference/API_ListRegions.html
+ */
+async function listEnabledRegions(account: AccountClient): Promise<string[]> {
+  const regions = new Set<string>();
+  let token: string | undefined;
+  do {
+    const page = await account.send(new ListRegionsCommand({ RegionOptStatusContains: [...ENABLED], ...(token === undefined ? {} : { NextToken: token }) }));
+    for (const r of page.Regions ?? []) {
+      if (r.RegionName !== undefined && (r.RegionOptStatus === undefined || ENABLED.includes(r.RegionOptStatus))) regions.add(r.RegionName);
+    }
+    token = page.NextToken;
+  } while (token !== undefined);
+  return [...regions].sort();
 }
 
 export function createScanAws(options: ScanAwsOptions = {}): ScanAws {
@@ -107,21 +131,18 @@ export function createScanAws(options: ScanAwsOptions = {}): ScanAws {
       return { account: r.Account, arn: r.Arn, partition: partitionOf(r.Arn) };
     },
     async enabledRegions(region, assumed) {
-      let ec2: EC2Client;
+      let account: AccountClient;
       if (assumed === undefined) {
-        ec2 = nameEndpointInNetworkErrors(new EC2Client({ ...base, region }));
+        account = nameEndpointInNetworkErrors(new AccountClient({ ...base, region }));
       } else {
         // The factory assumes the role (and caches the credentials for the KMS reads in this Region); its KMS
-        // client carries the assumed credentials, which EC2 uses too. A failed AssumeRole throws
-        // AssumeRoleError with the STS error as its cause.
+        // client carries the assumed credentials, which the Account client uses too. A failed AssumeRole
+        // throws AssumeRoleError with the STS error as its cause.
         const clients = await (await factoryFor(region))({ accountId: assumed.account, partition: assumed.partition, region, executionRoleName: assumed.roleName });
         const credentials = await clients.kms.config.credentials();
-        ec2 = nameEndpointInNetworkErrors(new EC2Client({ ...sdkClientConfig(options.settings ?? {}), region, credentials }));
+        account = nameEndpointInNetworkErrors(new AccountClient({ ...sdkClientConfig(options.settings ?? {}), region, credentials }));
       }
-      // Without AllRegions only the Regions enabled for the account are listed (opt-in Regions included
-      // once opted in): https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeRegions.html
-      const r = await ec2.send(new DescribeRegionsCommand({}));
-      return (r.Regions ?? []).flatMap((x) => (x.RegionName === undefined ? [] : [x.RegionName])).sort();
+      return listEnabledRegions(account);
     },
     async organizationAccounts(region) {
       const org = nameEndpointInNetworkErrors(new OrganizationsClient({ ...base, region }));

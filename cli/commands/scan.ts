@@ -33,6 +33,7 @@ import { UsageError } from '../io';
 import { NO_PROGRESS, type Progress } from '../progress';
 import type { Report, ResultEntry } from '../report';
 import { AssumeRoleError } from '../../aws/errors';
+import { executionRoleArn, roleArnFromCaller } from '../../aws/clients';
 import { runPool } from '../../runtime/worker-pool';
 
 export interface ScanOptions {
@@ -148,12 +149,21 @@ export function describeError(e: unknown): string {
 }
 
 
-async function setupStep<T>(what: string, run: () => Promise<T>): Promise<T> {
+/** `advice` (e.g. which permission to grant to whom) is appended to the error's message when given one. */
+async function setupStep<T>(what: string, run: () => Promise<T>, advice: (e: unknown) => string | undefined = () => undefined): Promise<T> {
   try {
     return await run();
   } catch (e) {
-    throw new ScanSetupError(`${what} failed (${describeError(e)})`, { cause: e });
+    const more = advice(e);
+    throw new ScanSetupError(`${what} failed (${describeError(e)})${more === undefined ? '' : `; ${more}`}`, { cause: e });
   }
+}
+
+const LIST_REGIONS = 'account:ListRegions';
+
+/** For a ListRegions that was denied: the permission, and the principal (a role ARN, not its session) to grant it to. */
+function listRegionsGrant(e: unknown, principal: string): string | undefined {
+  return failureKind(rootCause(e)) === 'access-denied' ? `grant ${LIST_REGIONS} to ${principal}` : undefined;
 }
 
 function cmp(a: string, b: string): number {
@@ -206,7 +216,7 @@ function emptyScanResult(): ScanResult {
   };
 }
 
-/** The Region the setup calls (STS, Organizations, EC2) are made in: the first explicit one, else the chain's. */
+/** The Region the setup calls (STS, Organizations, Account) are made in: the first explicit one, else the chain's. */
 async function homeRegionOf(options: ScanOptions, aws: ScanAws): Promise<string> {
   const explicit = Array.isArray(options.regions) ? options.regions : [];
   const homeRegion = explicit[0] ?? (await aws.defaultRegion());
@@ -269,14 +279,17 @@ async function memberAccountTargets(accounts: readonly string[], roleName: strin
       regionsOf.set(account, await aws.enabledRegions(homeRegion, { account, roleName, partition: identity.partition }));
     } catch (e) {
       const assume = e instanceof AssumeRoleError;
+      const unknown = `the Regions enabled in account ${account} are unknown, so none of its keys were judged`;
+      const grant = assume ? undefined : listRegionsGrant(e, executionRoleArn({ accountId: account, partition: identity.partition, region: homeRegion, executionRoleName: roleName }));
       recordListingFailure(
         run,
         account,
         null,
-        assume ? 'sts:AssumeRole' : 'ec2:DescribeRegions',
-        assume ? `sts:AssumeRole of role ${roleName} (in ${homeRegion}, for --regions all)` : `ec2:DescribeRegions (in ${homeRegion}, for --regions all)`,
+        assume ? 'sts:AssumeRole' : LIST_REGIONS,
+        // Account is a global service: ListRegions goes to the partition's endpoint, not to homeRegion's.
+        assume ? `sts:AssumeRole of role ${roleName} (in ${homeRegion}, for --regions all)` : `${LIST_REGIONS} (for --regions all)`,
         e,
-        `the Regions enabled in account ${account} are unknown, so none of its keys were judged`,
+        grant === undefined ? unknown : `${grant}; ${unknown}`,
       );
     }
   });
@@ -295,7 +308,7 @@ async function scanTargets(accounts: readonly string[], options: ScanOptions, aw
   } else {
     const regions =
       options.regions === 'all'
-        ? await setupStep('ec2:DescribeRegions (for --regions all)', () => aws.enabledRegions(homeRegion))
+        ? await setupStep(`${LIST_REGIONS} (for --regions all)`, () => aws.enabledRegions(homeRegion), (e) => listRegionsGrant(e, roleArnFromCaller(identity.arn)))
         : options.regions === 'default'
           ? [homeRegion]
           : options.regions;
@@ -305,7 +318,7 @@ async function scanTargets(accounts: readonly string[], options: ScanOptions, aw
   // A gate fed "0 keys judged" would go green. Accounts whose Regions could not be listed are reported as
   // errors already (exit 2).
   if (targets.length === 0 && run.stats.unlistedAccounts === 0) {
-    throw new ScanSetupError(`no Region to scan: ec2:DescribeRegions listed no Region enabled for ${roleName === undefined ? 'the account' : 'any account scanned'}`);
+    throw new ScanSetupError(`no Region to scan: ${LIST_REGIONS} listed no Region enabled for ${roleName === undefined ? 'the account' : 'any account scanned'}`);
   }
   return targets;
 }

@@ -1,4 +1,4 @@
-import { DescribeRegionsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { AccountClient, ListRegionsCommand } from '@aws-sdk/client-account';
 import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient, ListAliasesCommand, ListKeysCommand, type KeyMetadata } from '@aws-sdk/client-kms';
 import { ListAccountsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -18,7 +18,7 @@ import { AssumeRoleError } from '../../aws/errors';
 
 const kms = mockClient(KMSClient);
 const sts = mockClient(STSClient);
-const ec2 = mockClient(EC2Client);
+const accountApi = mockClient(AccountClient);
 const org = mockClient(OrganizationsClient);
 
 const REGION = 'eu-west-1';
@@ -120,7 +120,7 @@ function orgKms(): void {
 beforeEach(() => {
   kms.reset();
   sts.reset();
-  ec2.reset();
+  accountApi.reset();
   org.reset();
   sts.on(GetCallerIdentityCommand).resolves({ Account: OWN, Arn: `arn:aws:sts::${OWN}:assumed-role/Auditor/session`, UserId: 'AROA:session' });
   standardKms();
@@ -194,9 +194,8 @@ describe('scan', () => {
     kms.on(DescribeKeyCommand).callsFake(async (input: { KeyId: string }, getClient) => ({
       KeyMetadata: { KeyId: input.KeyId, Arn: arn(input.KeyId, OWN, await getClient().config.region()), KeyManager: 'CUSTOMER', KeyState: 'Enabled' },
     }));
-    ec2.on(DescribeRegionsCommand).resolves({ Regions: [{ RegionName: 'us-east-1' }, { RegionName: REGION }] });
+    accountApi.on(ListRegionsCommand).resolves({ Regions: [{ RegionName: 'us-east-1', RegionOptStatus: 'ENABLED_BY_DEFAULT' }, { RegionName: REGION, RegionOptStatus: 'ENABLED_BY_DEFAULT' }] });
     const r = await withRegionEnv(REGION, () => runCli(['scan', '--regions', 'all', '--format', 'json']));
-    expect(ec2.commandCalls(DescribeRegionsCommand)[0]?.args[0].input).toEqual({});
     const out = JSON.parse(r.stdout) as JsonOut;
     expect(out.results.map((x) => [x.file, x.error === undefined ? 'judged' : x.error.split(' (')[0]])).toEqual([
       [arn('key-root'), 'judged'],
@@ -378,19 +377,19 @@ describe('scan across Regions and accounts', () => {
   it('with --regions all in an organisation scan, lists the Regions enabled in each account with its assumed role', async () => {
     assumeRoleNamingAccount({ '555555555555': 'AccessDenied' });
     const enabled: Record<string, string[]> = { '222222222222': ['eu-west-1', 'us-east-1'], '333333333333': ['ap-south-1'] };
-    ec2.on(DescribeRegionsCommand).callsFake(async (_input, getClient) => {
+    accountApi.on(ListRegionsCommand).callsFake(async (_input, getClient) => {
       const client = getClient();
-      const account = await accountOfClient(() => client);
-      if (account === '444444444444') throw awsError('UnauthorizedOperation');
-      return { Regions: (enabled[account] ?? []).map((RegionName) => ({ RegionName })) };
+      const id = await accountOfClient(() => client);
+      if (id === '444444444444') throw awsError('AccessDeniedException');
+      return { Regions: (enabled[id] ?? []).map((RegionName) => ({ RegionName, RegionOptStatus: 'ENABLED' })) };
     });
     orgKms();
 
     const r = await withRegionEnv(REGION, () =>
       runCli(['scan', '--regions', 'all', '--role-name', 'Audit', '--accounts', '222222222222,333333333333,444444444444,555555555555', '--format', 'json']),
     );
-    // DescribeRegions was asked once per account that could be entered, each time as that account's role.
-    const asked = await Promise.all(ec2.commandCalls(DescribeRegionsCommand).map((c) => (c.thisValue as EC2Client).config.credentials().then((x) => x.accessKeyId)));
+    // ListRegions was asked once per account that could be entered, each time as that account's role.
+    const asked = await Promise.all(accountApi.commandCalls(ListRegionsCommand).map((c) => (c.thisValue as AccountClient).config.credentials().then((x) => x.accessKeyId)));
     expect(asked.sort()).toEqual(['AKIA222222222222', 'AKIA333333333333', 'AKIA444444444444']);
     const listed = await Promise.all(
       kms.commandCalls(ListKeysCommand).map(async (c) => `${await accountOfClient(() => c.thisValue as KMSClient)}/${await (c.thisValue as KMSClient).config.region()}`),
@@ -410,10 +409,10 @@ describe('scan across Regions and accounts', () => {
       account: '444444444444',
       region: null,
       aliases: [],
-      unreadable: { operation: 'ec2:DescribeRegions', errorName: 'UnauthorizedOperation', kind: 'access-denied' },
+      unreadable: { operation: 'account:ListRegions', errorName: 'AccessDeniedException', kind: 'access-denied' },
     });
     expect(out.results[3]?.error).toBe(
-      `ec2:DescribeRegions (in ${REGION}, for --regions all) failed (UnauthorizedOperation: UnauthorizedOperation (test)); the Regions enabled in account 444444444444 are unknown, so none of its keys were judged`,
+      'account:ListRegions (for --regions all) failed (AccessDeniedException: AccessDeniedException (test)); grant account:ListRegions to arn:aws:iam::444444444444:role/Audit; the Regions enabled in account 444444444444 are unknown, so none of its keys were judged',
     );
     expect(out.results[4]?.unreadable).toEqual({ operation: 'sts:AssumeRole', errorName: 'AccessDenied', kind: 'access-denied' });
     expect(out.results[4]?.error).toContain(`sts:AssumeRole of role Audit (in ${REGION}, for --regions all) failed (AccessDenied: could not assume arn:aws:iam::555555555555:role/Audit`);
@@ -597,6 +596,86 @@ describe('scan: keys deleted while the scan reads them', () => {
   });
 });
 
+describe('scan --regions all: the Regions enabled for the account (account:ListRegions)', () => {
+  const ENABLED = ['ENABLED', 'ENABLED_BY_DEFAULT'];
+
+  /** Each Region's keys: key-root, in the Region of the client that lists them. */
+  function kmsInEveryRegion(): void {
+    kms.on(ListKeysCommand).callsFake(async (_input, getClient) => {
+      const region = await getClient().config.region();
+      return { Keys: [{ KeyId: 'key-root', KeyArn: arn('key-root', OWN, region) }], Truncated: false };
+    });
+    kms.on(DescribeKeyCommand).callsFake(async (_input, getClient) => ({
+      KeyMetadata: { Arn: arn('key-root', OWN, await getClient().config.region()), KeyManager: 'CUSTOMER', KeyState: 'Enabled' },
+    }));
+  }
+
+  it('reads every page, asks only for enabled Regions, and scans each Region listed', async () => {
+    kmsInEveryRegion();
+    accountApi
+      .on(ListRegionsCommand)
+      .resolvesOnce({ Regions: [{ RegionName: 'us-east-1', RegionOptStatus: 'ENABLED_BY_DEFAULT' }, { RegionName: 'eu-west-1', RegionOptStatus: 'ENABLED_BY_DEFAULT' }], NextToken: 'page-2' })
+      .resolvesOnce({ Regions: [{ RegionName: 'ap-east-1', RegionOptStatus: 'ENABLED' }] });
+    const r = await withRegionEnv(REGION, () => runCli(['scan', '--regions', 'all', '--format', 'json']));
+    expect(accountApi.commandCalls(ListRegionsCommand).map((c) => c.args[0].input)).toEqual([
+      { RegionOptStatusContains: ENABLED },
+      { RegionOptStatusContains: ENABLED, NextToken: 'page-2' },
+    ]);
+    const out = JSON.parse(r.stdout) as JsonOut;
+    expect(out.results.map((x) => x.region)).toEqual(['ap-east-1', 'eu-west-1', 'us-east-1']);
+    expect(r.code).toBe(1);
+  });
+
+  it('leaves out a Region listed as not enabled (DISABLED, ENABLING, DISABLING)', async () => {
+    kmsInEveryRegion();
+    accountApi.on(ListRegionsCommand).resolves({
+      Regions: [
+        { RegionName: 'eu-west-1', RegionOptStatus: 'ENABLED_BY_DEFAULT' },
+        { RegionName: 'me-south-1', RegionOptStatus: 'DISABLED' },
+        { RegionName: 'af-south-1', RegionOptStatus: 'ENABLING' },
+        { RegionName: 'ap-east-1', RegionOptStatus: 'DISABLING' },
+      ],
+    });
+    const out = JSON.parse((await withRegionEnv(REGION, () => runCli(['scan', '--regions', 'all', '--format', 'json']))).stdout) as JsonOut;
+    expect(out.results.map((x) => x.region)).toEqual(['eu-west-1']);
+  });
+
+  it('fails the scan when ListRegions is denied, naming the permission and the principal to grant it to', async () => {
+    accountApi.on(ListRegionsCommand).rejects(awsError('AccessDeniedException'));
+    const r = await withRegionEnv(REGION, () => runCli(['scan', '--regions', 'all', '--format', 'json']));
+    expect(r.stderr).toContain(
+      `kms-policy-guard: scan: account:ListRegions (for --regions all) failed (AccessDeniedException: AccessDeniedException (test)); grant account:ListRegions to arn:aws:iam::${OWN}:role/Auditor\n`,
+    );
+    expect(r.code).toBe(2);
+    expect(kms.commandCalls(ListKeysCommand)).toHaveLength(0);
+  });
+
+  it('does not tell to grant a permission when ListRegions fails another way', async () => {
+    accountApi.on(ListRegionsCommand).rejects(Object.assign(new Error('service unavailable'), { name: 'ServiceUnavailableException', $metadata: { httpStatusCode: 503 } }));
+    const r = await withRegionEnv(REGION, () => runCli(['scan', '--regions', 'all', '--format', 'json']));
+    expect(r.stderr).toContain('kms-policy-guard: scan: account:ListRegions (for --regions all) failed (ServiceUnavailableException: service unavailable)\n');
+    expect(r.code).toBe(2);
+  });
+
+  it("sends ListRegions in the home Region with the scan's endpoint, credentials, attempts and timeouts", async () => {
+    accountApi.on(ListRegionsCommand).resolves({ Regions: [{ RegionName: 'eu-west-1', RegionOptStatus: 'ENABLED' }] });
+    const aws = createScanAws({
+      settings: { endpoint: 'http://127.0.0.1:4566', credentials: { accessKeyId: 'AKIATEST', secretAccessKey: 's' }, maxAttempts: 2, timeouts: { connectionTimeoutMs: 1500, requestTimeoutMs: 2500 } },
+    });
+    expect(await aws.enabledRegions('eu-central-1')).toEqual(['eu-west-1']);
+    const client = accountApi.commandCalls(ListRegionsCommand)[0]?.thisValue as AccountClient;
+    // Account is a global service: the SDK sends every Region of a partition to the partition's one endpoint
+    // (account.us-east-1.amazonaws.com for aws), unless an endpoint is configured, as here.
+    expect(await client.config.region()).toBe('eu-central-1');
+    const endpoint = await client.config.endpoint?.();
+    expect(endpoint).toMatchObject({ protocol: 'http:', hostname: '127.0.0.1', port: 4566 });
+    expect((await client.config.credentials()).accessKeyId).toBe('AKIATEST');
+    expect(await client.config.maxAttempts()).toBe(2);
+    const handler = (await (client.config.requestHandler as unknown as { configProvider: Promise<Record<string, unknown>> }).configProvider) ?? {};
+    expect(handler).toMatchObject({ connectionTimeout: 1500, requestTimeout: 2500, throwOnRequestTimeout: true });
+  });
+});
+
 describe('scan: nothing to scan is not a pass', () => {
   it.each([
     [
@@ -613,18 +692,24 @@ describe('scan: nothing to scan is not a pass', () => {
     ],
     [
       '--regions all with no Region enabled',
-      () => ec2.on(DescribeRegionsCommand).resolves({ Regions: [] }),
+      () => accountApi.on(ListRegionsCommand).resolves({ Regions: [] }),
       ['--regions', 'all'],
-      'scan: no Region to scan: ec2:DescribeRegions listed no Region enabled for the account',
+      'scan: no Region to scan: account:ListRegions listed no Region enabled for the account',
+    ],
+    [
+      '--regions all answered with no Regions field',
+      () => accountApi.on(ListRegionsCommand).resolves({}),
+      ['--regions', 'all'],
+      'scan: no Region to scan: account:ListRegions listed no Region enabled for the account',
     ],
     [
       '--regions all in an organisation whose accounts enable no Region',
       () => {
         assumeRoleNamingAccount();
-        ec2.on(DescribeRegionsCommand).resolves({ Regions: [] });
+        accountApi.on(ListRegionsCommand).resolves({ Regions: [] });
       },
       ['--role-name', 'Audit', '--accounts', '222222222222', '--regions', 'all'],
-      'scan: no Region to scan: ec2:DescribeRegions listed no Region enabled for any account scanned',
+      'scan: no Region to scan: account:ListRegions listed no Region enabled for any account scanned',
     ],
   ])('%s exits 2 saying so', async (_case, arrange, args, message) => {
     arrange();

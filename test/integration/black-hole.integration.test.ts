@@ -136,13 +136,14 @@ describeWithMoto('endpoints that never answer', () => {
   }, 120_000);
 
   it.each([
-    ['KMS', 'AWS_ENDPOINT_URL_KMS', 'kms:ListKeys failed (TimeoutError'],
-    ['STS', 'AWS_ENDPOINT_URL_STS', 'sts:GetCallerIdentity (are AWS credentials configured?) failed (TimeoutError'],
-  ])('scan with %s a black hole ends with exit 2 naming the operation and the endpoint', async (_service, variable, operation) => {
+    ['KMS', 'AWS_ENDPOINT_URL_KMS', MOTO_REGION, 'kms:ListKeys failed (TimeoutError'],
+    ['STS', 'AWS_ENDPOINT_URL_STS', MOTO_REGION, 'sts:GetCallerIdentity (are AWS credentials configured?) failed (TimeoutError'],
+    ['Account', 'AWS_ENDPOINT_URL_ACCOUNT', 'all', 'account:ListRegions (for --regions all) failed (TimeoutError'],
+  ])('scan with %s a black hole ends with exit 2 naming the operation and the endpoint', async (_service, variable, regions, operation) => {
     const hole = await startBlackHole();
     holes.push(hole);
     const r = await runNode(
-      [join(REPO, 'bin', 'kms-policy-guard.js'), 'scan', '--regions', MOTO_REGION, '--timeout', '1', '--format', 'json'],
+      [join(REPO, 'bin', 'kms-policy-guard.js'), 'scan', '--regions', regions, '--timeout', '1', '--format', 'json'],
       awsEnv({ AWS_ENDPOINT_URL: moto.endpoint, [variable]: hole.endpoint }),
       90_000,
     );

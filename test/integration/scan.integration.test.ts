@@ -12,7 +12,11 @@
  * kms:DescribeKey (or kms:*, kms:Describe*) on Resource "*", whoever the principal, and fails on a policy whose
  * Statement is a single object. Those keys are unreadable to the scanner, as they would be to a principal a
  * real key policy denies, so they are expected as unreadable (kms:DescribeKey), never as clean.
+ *
+ * moto has no Account ListRegions: `--regions all` is run with AWS_ENDPOINT_URL_ACCOUNT at a local listener
+ * that answers ListRegions in two pages, everything else at moto.
  */
+import { createServer, type Server } from 'node:http';
 import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand, KMSClient, PutKeyPolicyCommand, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
 import { createScanAws, type ScanAws } from '../../cli/aws/scan-aws';
 import type { CliIo } from '../../cli/io';
@@ -43,6 +47,25 @@ interface JsonOut {
 }
 
 const unique = (ids: readonly string[]) => [...new Set(ids)].sort();
+
+/** A local Account endpoint answering ListRegions (POST /listRegions) with `pages`, recording each request body. */
+async function startListRegions(pages: { Regions: { RegionName: string; RegionOptStatus: string }[]; NextToken?: string }[]): Promise<{ endpoint: string; bodies: unknown[]; close: () => Promise<void> }> {
+  const bodies: unknown[] = [];
+  const server: Server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      const parsed = JSON.parse(body === '' ? '{}' : body) as { NextToken?: string };
+      bodies.push({ path: req.url, ...parsed });
+      const page = pages[parsed.NextToken === undefined ? 0 : Number(parsed.NextToken)];
+      res.writeHead(page === undefined || req.url !== '/listRegions' ? 400 : 200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(page ?? { message: 'unexpected request' }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return { endpoint: `http://127.0.0.1:${port}`, bodies, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
 
 describeWithMoto('scan against moto', () => {
   let moto: MotoServer;
@@ -155,5 +178,33 @@ describeWithMoto('scan against moto', () => {
     expect(out.results.filter((x) => x.error === undefined)).toHaveLength(FIXTURES.length - refused.size + 1);
     // Findings make it 1; a key moto refuses to describe makes it 2.
     expect(r.code).toBe(refused.size > 0 ? 2 : 1);
+  });
+
+  it('with --regions all, scans the Regions that Account ListRegions lists on every page, at AWS_ENDPOINT_URL_ACCOUNT', async () => {
+    const account = await startListRegions([
+      { Regions: [{ RegionName: 'eu-west-3', RegionOptStatus: 'ENABLED_BY_DEFAULT' }], NextToken: '1' },
+      { Regions: [{ RegionName: MOTO_REGION, RegionOptStatus: 'ENABLED_BY_DEFAULT' }] },
+    ]);
+    try {
+      process.env.AWS_ENDPOINT_URL = moto.endpoint;
+      process.env.AWS_ENDPOINT_URL_ACCOUNT = account.endpoint;
+      process.env.AWS_ACCESS_KEY_ID = MOTO_CREDENTIALS.accessKeyId;
+      process.env.AWS_SECRET_ACCESS_KEY = MOTO_CREDENTIALS.secretAccessKey;
+      process.env.AWS_SESSION_TOKEN = MOTO_CREDENTIALS.sessionToken;
+      process.env.AWS_REGION = MOTO_REGION;
+      delete process.env.AWS_PROFILE;
+      const r = await runCli(['scan', '--regions', 'all', '--format', 'json']);
+      expect(account.bodies).toEqual([
+        { path: '/listRegions', RegionOptStatusContains: ['ENABLED', 'ENABLED_BY_DEFAULT'] },
+        { path: '/listRegions', RegionOptStatusContains: ['ENABLED', 'ENABLED_BY_DEFAULT'], NextToken: '1' },
+      ]);
+      const out = JSON.parse(r.stdout) as JsonOut;
+      // Every fixture key is in MOTO_REGION; eu-west-3 was listed too, and read (it has no keys).
+      expect(out.results.filter((x) => x.error === undefined)).toHaveLength(FIXTURES.length - refused.size + 1);
+      expect(r.stderr).toMatch(/ in 2 account\/Region pairs/);
+    } finally {
+      delete process.env.AWS_ENDPOINT_URL_ACCOUNT;
+      await account.close();
+    }
   });
 });
