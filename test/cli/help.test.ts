@@ -96,6 +96,15 @@ describe('the docs name only real options', () => {
     expect([...named].filter((f) => !known.has(f))).toEqual([]);
   });
 
+  it.each(COMMANDS)('the synopsis of %s in docs/cli.md lists exactly its options', async (command) => {
+    const cliDoc = docs[1]?.[1] ?? '';
+    const synopsis = cliDoc.match(new RegExp(`\n\`\`\`\n(${command} \\[[^\`]*)\`\`\``))?.[1] ?? '';
+    expect(synopsis).not.toBe('');
+    const documented = [...synopsis.matchAll(/--[a-z][a-z-]*[a-z]/g)].map((m) => m[0]).sort();
+    const real = [...(await optionsByCommand())[command]].filter((f) => f !== '--help').sort();
+    expect(documented).toEqual(real);
+  });
+
   it('README says which options the library, the CLI and the Config rule each take', () => {
     const readme = docs[0]?.[1] ?? '';
     expect(readme).not.toContain('Options (library, CLI, Config rule parameters)');
