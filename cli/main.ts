@@ -134,12 +134,10 @@ const FAIL_ON_HELP = 'exit 1 when a finding is at or above: critical, high, medi
 
 /** The analysis settings every command takes, parsed in the order the flags are documented. */
 function parseAnalysis(flags: AnalysisFlags): Pick<AnalysisOptions, 'trustedAccountIds' | 'trustedOrgIds' | 'disabledChecks'> {
+  const trustedAccountIds = parseAccountList(flags.trustedAccounts, '--trusted-accounts');
+  const trustedOrgIds = parseOrgList(flags.trustedOrgIds, '--trusted-org-ids');
   const disabledChecks = parseCheckIds(flags.disableChecks, '--disable-checks');
-  return {
-    trustedAccountIds: parseAccountList(flags.trustedAccounts, '--trusted-accounts'),
-    trustedOrgIds: parseOrgList(flags.trustedOrgIds, '--trusted-org-ids'),
-    ...(disabledChecks.length > 0 ? { disabledChecks } : {}),
-  };
+  return { trustedAccountIds, trustedOrgIds, ...(disabledChecks.length > 0 ? { disabledChecks } : {}) };
 }
 
 /** The report, with a note naming the checks --disable-checks left out: a clean result must say what was not asked. */
