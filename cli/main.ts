@@ -6,7 +6,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { AnalysisOptions } from '../engine';
+import { CHECK, type AnalysisOptions } from '../engine';
 import { systemClock, type Clock } from '../runtime/clock';
 import { createScanAws, type ScanAws, type ScanAwsOptions } from './aws/scan-aws';
 import { runCheck } from './commands/check';
@@ -128,7 +128,7 @@ function parseAccounts(value: string | undefined): string[] | 'all' | undefined 
   return [...new Set(parseAccountList(value, '--accounts'))];
 }
 
-const DISABLE_CHECKS_HELP = 'comma-separated check ids to leave out (INVALID_POLICY cannot be); the report names them';
+const DISABLE_CHECKS_HELP = `comma-separated check ids to leave out (${CHECK.INVALID_POLICY} cannot be); the report names them`;
 const OUTPUT_HELP = 'write the report to this file instead of standard output';
 const FAIL_ON_HELP = 'exit 1 when a finding is at or above: critical, high, medium, low, info, none';
 
