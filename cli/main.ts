@@ -6,14 +6,16 @@ import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { CHECK, type AnalysisOptions } from '../engine';
 import { systemClock, type Clock } from '../runtime/clock';
 import { createScanAws, type ScanAws, type ScanAwsOptions } from './aws/scan-aws';
 import { runCheck } from './commands/check';
 import { runCheckTemplate } from './commands/check-template';
 import { runScan, scanReport, scanSummary, ScanSetupError } from './commands/scan';
+import { helpAfterOptions } from './help';
 import type { InputFs } from './inputs';
 import { processIo, UsageError, type CliIo } from './io';
-import { parseAccountId, parseAccountList, parseFailOn, parseFormat, parseOrgList, parsePositiveInt, type Format } from './options';
+import { parseAccountId, parseAccountList, parseCheckIds, parseFailOn, parseFormat, parseOrgList, parsePositiveInt, type Format } from './options';
 import { parseTimeout, TIMEOUT_SECONDS } from './options';
 import { renderHtml } from './output/html';
 import { renderJson } from './output/json';
@@ -70,16 +72,22 @@ function reportErrors(report: Report, io: CliIo): void {
 
 const REPORT_FORMATS: Format[] = ['text', 'json', 'sarif', 'html'];
 
-interface CheckFlags {
-  accountId?: string;
+/** The flags every command takes for the analysis itself. */
+interface AnalysisFlags {
   trustedAccounts?: string;
   trustedOrgIds?: string;
+  disableChecks?: string;
+}
+
+interface CheckFlags extends AnalysisFlags {
+  accountId?: string;
   format: string;
+  output?: string;
   failOn: string;
   followSymlinks?: boolean;
 }
 
-interface ScanFlags {
+interface ScanFlags extends AnalysisFlags {
   profile?: string;
   regions?: string;
   includeAwsManaged?: boolean;
@@ -88,18 +96,14 @@ interface ScanFlags {
   timeout?: string;
   roleName?: string;
   accounts?: string;
-  trustedAccounts?: string;
-  trustedOrgIds?: string;
   format: string;
   output?: string;
   failOn: string;
 }
 
-interface CheckTemplateFlags {
+interface CheckTemplateFlags extends AnalysisFlags {
   accountId?: string;
   region?: string;
-  trustedAccounts?: string;
-  trustedOrgIds?: string;
   format: string;
   output?: string;
   failOn: string;
@@ -124,14 +128,22 @@ function parseAccounts(value: string | undefined): string[] | 'all' | undefined 
   return [...new Set(parseAccountList(value, '--accounts'))];
 }
 
+const DISABLE_CHECKS_HELP = `comma-separated check ids to leave out (${CHECK.INVALID_POLICY} cannot be); the report names them`;
+const OUTPUT_HELP = 'write the report to this file instead of standard output';
 const FAIL_ON_HELP = 'exit 1 when a finding is at or above: critical, high, medium, low, info, none';
 
-/** The trust settings every command takes, parsed in the order the flags are documented. */
-function parseTrust(flags: { trustedAccounts?: string; trustedOrgIds?: string }): { trustedAccountIds: string[]; trustedOrgIds: string[] } {
-  return {
-    trustedAccountIds: parseAccountList(flags.trustedAccounts, '--trusted-accounts'),
-    trustedOrgIds: parseOrgList(flags.trustedOrgIds, '--trusted-org-ids'),
-  };
+/** The analysis settings every command takes, parsed in the order the flags are documented. */
+function parseAnalysis(flags: AnalysisFlags): Pick<AnalysisOptions, 'trustedAccountIds' | 'trustedOrgIds' | 'disabledChecks'> {
+  const trustedAccountIds = parseAccountList(flags.trustedAccounts, '--trusted-accounts');
+  const trustedOrgIds = parseOrgList(flags.trustedOrgIds, '--trusted-org-ids');
+  const disabledChecks = parseCheckIds(flags.disableChecks, '--disable-checks');
+  return { trustedAccountIds, trustedOrgIds, ...(disabledChecks.length > 0 ? { disabledChecks } : {}) };
+}
+
+/** The report, with a note naming the checks --disable-checks left out: a clean result must say what was not asked. */
+function withDisabledChecksNote(report: Report, analysis: Pick<AnalysisOptions, 'disabledChecks'>): Report {
+  const disabled = analysis.disabledChecks ?? [];
+  return disabled.length === 0 ? report : { ...report, notes: [...report.notes, `checks not run (--disable-checks): ${disabled.join(', ')}`] };
 }
 
 /** The exit code for the report, after naming on stderr each input that could not be read or judged. */
@@ -142,20 +154,22 @@ function concludeReport(report: Report, failOn: FailOn, io: CliIo): number {
 }
 
 async function checkAction(paths: string[], flags: CheckFlags, io: CliIo, deps: CliDeps): Promise<number> {
-  const format = parseFormat(flags.format, ['text', 'json', 'sarif']);
+  const format = parseFormat(flags.format, REPORT_FORMATS);
   const failOn: FailOn = parseFailOn(flags.failOn);
   const accountId = parseAccountId(flags.accountId, '--account-id');
-  const report = await runCheck(
+  const analysis = parseAnalysis(flags);
+  const checked = await runCheck(
     {
       paths,
       followSymlinks: flags.followSymlinks === true,
       ...(deps.inputFs ? { fs: deps.inputFs } : {}),
-      analysis: { ...(accountId ? { accountId } : {}), ...parseTrust(flags) },
+      analysis: { ...(accountId ? { accountId } : {}), ...analysis },
     },
     io,
     TOOL,
   );
-  io.stdout(render(report, format, io));
+  const report = withDisabledChecksNote(checked, analysis);
+  await emit(report, format, flags.output, io);
   return concludeReport(report, failOn, io);
 }
 
@@ -178,16 +192,20 @@ async function scanAction(flags: ScanFlags, io: CliIo, deps: CliDeps): Promise<n
   const aws = (deps.scanAws ?? createScanAws)({ ...(flags.profile === undefined ? {} : { profile: flags.profile }), settings: { timeouts } });
   // A progress bar only in a terminal: piped or redirected output stays clean for scripts.
   const progress: Progress = io.isTty ? terminalProgress('scanning', deps.progressStream) : NO_PROGRESS;
+  const regions = parseRegions(flags.regions);
+  const concurrency = parsePositiveInt(flags.concurrency, '--concurrency', 10, 256);
+  const maxRps = parsePositiveInt(flags.maxRps, '--max-rps', 100, 100000);
+  const analysis = parseAnalysis(flags);
   let scan;
   try {
     scan = await runScan(
       {
-        regions: parseRegions(flags.regions),
+        regions,
         ...(flags.roleName !== undefined ? { roleName: flags.roleName, accounts: accounts ?? 'all' } : {}),
         includeAwsManaged: flags.includeAwsManaged === true,
-        concurrency: parsePositiveInt(flags.concurrency, '--concurrency', 10, 256),
-        maxRps: parsePositiveInt(flags.maxRps, '--max-rps', 100, 100000),
-        analysis: parseTrust(flags),
+        concurrency,
+        maxRps,
+        analysis,
       },
       { aws, clock: deps.clock ?? systemClock, progress },
     );
@@ -195,7 +213,7 @@ async function scanAction(flags: ScanFlags, io: CliIo, deps: CliDeps): Promise<n
     if (e instanceof ScanSetupError) throw new UsageError(`scan: ${e.message}`);
     throw e;
   }
-  const report = scanReport(scan, TOOL);
+  const report = withDisabledChecksNote(scanReport(scan, TOOL), analysis);
   await emit(report, format, flags.output, io);
   io.stderr(`kms-policy-guard: ${scanSummary(scan.stats)}\n`);
   return concludeReport(report, failOn, io);
@@ -206,16 +224,18 @@ async function checkTemplateAction(paths: string[], flags: CheckTemplateFlags, i
   const failOn = parseFailOn(flags.failOn);
   const accountId = parseAccountId(flags.accountId, '--account-id');
   if (flags.region !== undefined && !REGION_NAME.test(flags.region)) throw new UsageError(`--region: "${flags.region}" is not a Region name such as eu-west-1`);
-  const report = await runCheckTemplate(
+  const analysis = parseAnalysis(flags);
+  const checked = await runCheckTemplate(
     {
       paths,
       ...(flags.region !== undefined ? { region: flags.region } : {}),
       ...(accountId !== undefined ? { accountId } : {}),
-      analysis: parseTrust(flags),
+      analysis,
     },
     io,
     TOOL,
   );
+  const report = withDisabledChecksNote(checked, analysis);
   await emit(report, format, flags.output, io);
   return concludeReport(report, failOn, io);
 }
@@ -228,7 +248,8 @@ function buildProgram(io: CliIo, deps: CliDeps, setCode: (code: number) => void)
     .version(TOOL.version)
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
-    .showHelpAfterError('(run with --help for usage)');
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', helpAfterOptions('program'));
 
   program
     .command('check')
@@ -237,9 +258,12 @@ function buildProgram(io: CliIo, deps: CliDeps, setCode: (code: number) => void)
     .option('--account-id <id>', "the key's own account (tells own-account from cross-account principals)")
     .option('--trusted-accounts <ids>', 'comma-separated accounts whose principals may act on keys')
     .option('--trusted-org-ids <ids>', 'comma-separated organisation ids (o-…) whose principals may act on keys')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'sarif']).default('text'))
+    .option('--disable-checks <ids>', DISABLE_CHECKS_HELP)
+    .addOption(new Option('--format <format>', 'output format').choices(REPORT_FORMATS).default('text'))
+    .option('--output <file>', OUTPUT_HELP)
     .option('--fail-on <severity>', FAIL_ON_HELP, 'low')
     .option('--follow-symlinks', 'in a directory, also read symbolic links that lead outside it (not read by default, and reported)')
+    .addHelpText('after', helpAfterOptions('check'))
     .action(async (paths: string[], flags: CheckFlags) => setCode(await checkAction(paths, flags, io, deps)));
 
   program
@@ -255,13 +279,15 @@ function buildProgram(io: CliIo, deps: CliDeps, setCode: (code: number) => void)
       'give up on an AWS request that has not answered after this many seconds (tried twice, then the key, Region or account is reported unreadable)',
       String(TIMEOUT_SECONDS.default),
     )
-    .option('--role-name <name>', 'organisation scan: role to assume in each account (needs --accounts)')
-    .option('--accounts <ids>', 'organisation scan: comma-separated account ids, or all (Organizations ListAccounts)')
+    .option('--role-name <name>', 'organisation scan: role to assume in each account; without --accounts, every account of the organisation')
+    .option('--accounts <ids>', 'organisation scan (needs --role-name): comma-separated account ids, or all (Organizations ListAccounts; the default)')
     .option('--trusted-accounts <ids>', 'comma-separated accounts whose principals may act on keys')
     .option('--trusted-org-ids <ids>', 'comma-separated organisation ids (o-…) whose principals may act on keys')
+    .option('--disable-checks <ids>', DISABLE_CHECKS_HELP)
     .addOption(new Option('--format <format>', 'output format').choices(REPORT_FORMATS).default('text'))
-    .option('--output <file>', 'write the report to this file instead of standard output')
+    .option('--output <file>', OUTPUT_HELP)
     .option('--fail-on <severity>', FAIL_ON_HELP, 'low')
+    .addHelpText('after', helpAfterOptions('scan'))
     .action(async (flags: ScanFlags) => setCode(await scanAction(flags, io, deps)));
 
   program
@@ -272,9 +298,11 @@ function buildProgram(io: CliIo, deps: CliDeps, setCode: (code: number) => void)
     .option('--region <region>', 'the Region the stack deploys to (AWS::Region); default: the CDK stack\'s Region, else unknown')
     .option('--trusted-accounts <ids>', 'comma-separated accounts whose principals may act on keys')
     .option('--trusted-org-ids <ids>', 'comma-separated organisation ids (o-…) whose principals may act on keys')
+    .option('--disable-checks <ids>', DISABLE_CHECKS_HELP)
     .addOption(new Option('--format <format>', 'output format').choices(REPORT_FORMATS).default('text'))
-    .option('--output <file>', 'write the report to this file instead of standard output')
+    .option('--output <file>', OUTPUT_HELP)
     .option('--fail-on <severity>', FAIL_ON_HELP, 'low')
+    .addHelpText('after', helpAfterOptions('check-template'))
     .action(async (paths: string[], flags: CheckTemplateFlags) => setCode(await checkTemplateAction(paths, flags, io)));
 
   return program;

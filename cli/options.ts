@@ -1,6 +1,6 @@
 /** Validation of the options the commands share. Each error says what is wrong and how to fix it. */
 import { DEFAULT_AWS_TIMEOUTS, type AwsTimeouts } from '../aws/clients';
-import { SEVERITIES, type Severity } from '../engine';
+import { CHECK, CHECK_IDS, isCheckId, SEVERITIES, type CheckId, type Severity } from '../engine';
 import { UsageError } from './io';
 import type { FailOn } from './report';
 
@@ -28,6 +28,24 @@ export function parseOrgList(value: string | undefined, flag: string): string[] 
     if (!/^o-[a-z0-9]{10,32}$/.test(id)) throw new UsageError(`${flag}: "${id}" is not an organisation id such as o-a1b2c3d4e5`);
     return id;
   });
+}
+
+/**
+ * `--disable-checks ID,…`: check ids in any ASCII letter case, upper-cased. Only ASCII is upper-cased, as the
+ * rule's DisabledChecks does: "ı" would otherwise become "I" and a look-alike would disable a check.
+ * INVALID_POLICY is refused: a policy that cannot be parsed must never pass for clean.
+ */
+export function parseCheckIds(value: string | undefined, flag: string): CheckId[] {
+  if (value === undefined) return [];
+  const ids = value.split(',').map((v) => v.trim());
+  if (ids.includes('')) throw new UsageError(`${flag}: an empty item: give comma-separated check ids such as ${CHECK.PUBLIC_ACCESS},${CHECK.ALLOW_WITH_NEGATION}`);
+  const parsed = ids.map((id) => {
+    const upper = /^[A-Za-z0-9_]+$/.test(id) ? id.toUpperCase() : id;
+    if (!isCheckId(upper)) throw new UsageError(`${flag}: "${id}" is not a check id (known: ${CHECK_IDS.join(', ')})`);
+    if (upper === CHECK.INVALID_POLICY) throw new UsageError(`${flag}: ${CHECK.INVALID_POLICY} cannot be disabled: a policy that cannot be parsed is never judged clean`);
+    return upper;
+  });
+  return [...new Set(parsed)];
 }
 
 export function parseFormat(value: string, allowed: readonly Format[]): Format {

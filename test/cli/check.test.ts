@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Log } from 'sarif';
@@ -131,12 +131,62 @@ describe('check command', () => {
     expect(noColor.stdout).not.toContain('\u001b[');
   });
 
+  it('leaves out the checks named by --disable-checks (any letter case), and says so in the notes', async () => {
+    const r = await runCli(['check', '--format', 'json', '--account-id', '111122223333', '--disable-checks', 'account_wide_full_access, ALLOW_WITH_NEGATION', bad]);
+    const out = JSON.parse(r.stdout) as JsonOut;
+    expect(out.results[0]?.findings).toEqual([]);
+    expect(out.notes).toEqual(['checks not run (--disable-checks): ACCOUNT_WIDE_FULL_ACCESS, ALLOW_WITH_NEGATION']);
+    expect(r.code).toBe(0);
+    // The checks not named still run.
+    const usage = await runCli(['check', '--format', 'json', '--account-id', '111122223333', '--disable-checks', 'ACCOUNT_WIDE_USAGE', bad]);
+    expect((JSON.parse(usage.stdout) as JsonOut).results[0]?.findings.map((f) => f.checkId)).toEqual(['ACCOUNT_WIDE_FULL_ACCESS']);
+  });
+
+  it('still exits 2 on a broken policy whatever --disable-checks says', async () => {
+    const r = await runCli(['check', '--account-id', '111122223333', '--disable-checks', 'PUBLIC_ACCESS', broken]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain('INVALID_POLICY');
+  });
+
+  it('writes an HTML report of the findings to --output, and says so on stderr', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'kpg-check-out-')), 'f.html');
+    const r = await runCli(['check', '--format', 'html', '--output', out, '--account-id', '111122223333', bad, good]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(`kms-policy-guard: report written to ${out}\n`);
+    const html = readFileSync(out, 'utf8');
+    expect(html).toMatch(/^<!doctype html>/i);
+    expect(html).toContain('ACCOUNT_WIDE_FULL_ACCESS');
+    expect(html).toContain(good);
+  });
+
+  it.each(['text', 'json', 'sarif', 'html'])('writes to --output exactly what --format %s prints, uncoloured even on a terminal', async (format) => {
+    const out = join(mkdtempSync(join(tmpdir(), 'kpg-check-out-')), `report.${format}`);
+    const args = ['check', '--format', format, '--account-id', '111122223333', bad, broken];
+    const printed = await runCli(args);
+    const written = await runCli([...args, '--output', out], { isTty: true });
+    expect(written.code).toBe(printed.code);
+    expect(written.stdout).toBe('');
+    expect(readFileSync(out, 'utf8')).toBe(printed.stdout);
+    expect(printed.stdout).toContain('ACCOUNT_WIDE_FULL_ACCESS');
+  });
+
+  it('refuses an --output it cannot write, with exit 2', async () => {
+    const r = await runCli(['check', '--output', join(dir, 'no-such-folder', 'out.txt'), bad]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--output: cannot write .*no-such-folder\/out\.txt: ENOENT/);
+  });
+
   it.each([
     [['check', '--account-id', '12345', bad], /--account-id: "12345" is not a 12-digit AWS account id/],
     [['check', '--trusted-accounts', '111122223333,abc', bad], /--trusted-accounts: "abc"/],
     [['check', '--trusted-org-ids', 'org-1', bad], /--trusted-org-ids: "org-1" is not an organisation id/],
     [['check', '--fail-on', 'severe', bad], /--fail-on: "severe" is not one of/],
     [['check', '--format', 'xml', bad], /format/],
+    [['check', '--disable-checks', 'INVALID_POLICY', bad], /^kms-policy-guard: --disable-checks: INVALID_POLICY cannot be disabled: a policy that cannot be parsed is never judged clean\n$/],
+    [['check', '--disable-checks', 'PUBLIC_ACCESS,NO_SUCH_CHECK', bad], /--disable-checks: "NO_SUCH_CHECK" is not a check id \(known: INVALID_POLICY, PUBLIC_ACCESS, /],
+    [['check', '--disable-checks', 'PUBLIC_ACCESS,,ALLOW_WITH_NEGATION', bad], /--disable-checks: an empty item: give comma-separated check ids such as PUBLIC_ACCESS,ALLOW_WITH_NEGATION/],
+    [['check', '--disable-checks', 'PUBL\u0131C_ACCESS', bad], /--disable-checks: "PUBL\u0131C_ACCESS" is not a check id/],
     [['check'], /missing required argument/],
     [['frobnicate'], /unknown command/],
   ])('rejects bad usage %j with exit 2', async (args, message) => {
