@@ -7,6 +7,9 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { LAMBDA_BUNDLE } from './lambda-bundle';
+
+const OUTPUT_FORMAT = { cjs: OutputFormat.CJS, esm: OutputFormat.ESM } as const;
 
 /** Repository root, from infra/constructs/. */
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
@@ -38,8 +41,8 @@ export interface GuardFunctionProps {
 }
 
 /**
- * A NodejsFunction (Node.js 22, arm64, minified esbuild bundle) with its own role, log group and, for
- * asynchronously invoked functions, an on-failure SQS destination.
+ * A NodejsFunction (Node.js 24, arm64, minified esbuild bundle as `LAMBDA_BUNDLE` defines it) with its own
+ * role, log group and, for asynchronously invoked functions, an on-failure SQS destination.
  *
  * The role is handed to Lambda as an immutable view (`withoutPolicyUpdates()`): constructs that usually
  * grant themselves access (config.CustomRule attaches the broad AWSConfigRulesExecutionRole managed policy,
@@ -103,7 +106,8 @@ export class GuardFunction extends Construct {
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
       description: props.description,
-      runtime: lambda.Runtime.NODEJS_22_X,
+      // The newest Node.js runtime the pinned aws-cdk-lib offers; LAMBDA_BUNDLE targets it (node24).
+      runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
       timeout: props.timeout ?? Duration.minutes(1),
@@ -111,21 +115,14 @@ export class GuardFunction extends Construct {
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       bundling: {
-        minify: true,
-        target: 'node22',
-        format: OutputFormat.CJS,
-        // The Node.js 22 runtime ships AWS SDK v3; leaving it out keeps the bundle small.
-        externalModules: ['@aws-sdk/*'],
+        minify: LAMBDA_BUNDLE.minify,
+        target: LAMBDA_BUNDLE.target,
+        format: OUTPUT_FORMAT[LAMBDA_BUNDLE.format],
+        externalModules: [...LAMBDA_BUNDLE.external],
       },
       ...(this.failureQueue === undefined
         ? {}
         : { onFailure: new SqsDestination(this.failureQueue), retryAttempts: 2, maxEventAge: Duration.hours(6) }),
-    });
-    Validations.of(this.function).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason:
-        'The handlers are built and tested for the nodejs22.x runtime (esbuild target node22); moving to a newer runtime is a ' +
-        'deliberate upgrade with its own test run, not something a synth should do silently.',
     });
     // The role's inline policy must exist before the function can be invoked.
     this.function.node.addDependency(this.role);

@@ -32,7 +32,7 @@ function acknowledgements(stack: Stack): { path: string; id: string; reason: str
   return found;
 }
 
-const FUNCTION_ACKS = ['AwsSolutions-L1', 'AwsSolutions-SQS3'];
+const FUNCTION_ACKS = ['AwsSolutions-SQS3'];
 const OWN_ACCOUNT_RULE_ACKS = [
   'AwsSolutions-IAM5[Resource::*]',
   'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:<AWS::Region>:<AWS::AccountId>:key/*]',
@@ -43,7 +43,6 @@ const REMEDIATION_ACKS = [
   // The operator policy: every version of the one document, and the executions it starts.
   'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:automation-definition/KmsPolicyGuard-RemediateKeyPolicy:*]',
   'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:automation-execution/*]',
-  'AwsSolutions-L1',
 ];
 
 const EXPECTED: Record<string, string[]> = {

@@ -5,6 +5,7 @@ import { parse } from 'yaml';
 import { executionRoleArn } from '../../aws/clients';
 import { CONFORMANCE_PACK_TEMPLATE_PATH } from '../../infra/conformance-pack';
 import { KmsKeyPolicyRule } from '../../infra/constructs/kms-key-policy-rule';
+import { LAMBDA_BUNDLE } from '../../infra/constructs/lambda-bundle';
 import { KmsPolicyGuardOrganizationStack } from '../../infra/stacks/organization-stack';
 import { KmsPolicyGuardRuleStack } from '../../infra/stacks/rule-stack';
 import { ADMIN_ARN, MEMBER_ACCOUNTS, synthesize, TEST_CONTEXT, USE_ARN, type Synthesized } from './app-fixture';
@@ -34,12 +35,13 @@ describe('every stack', () => {
     }
   });
 
-  it.each(names)('%s: Lambda functions run Node.js 22 on arm64 with their own log group', (name) => {
+  it.each(names)('%s: Lambda functions run Node.js 24 (the target of their bundles) on arm64 with their own log group', (name) => {
+    expect(LAMBDA_BUNDLE.target).toBe('node24');
     const template = synth.templates[name];
     const functions = template.findResources('AWS::Lambda::Function');
     expect(Object.keys(functions).length).toBeGreaterThan(0);
     template.allResourcesProperties('AWS::Lambda::Function', {
-      Runtime: 'nodejs22.x',
+      Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       LoggingConfig: Match.objectLike({ LogGroup: Match.anyValue() }),
     });

@@ -1,21 +1,20 @@
 /**
- * The Config rule as Lambda runs it: rule/handler.ts bundled by esbuild, and a small script that loads the
+ * The Config rule as Lambda runs it: rule/handler.ts bundled by esbuild with the deployed options
+ * (`LAMBDA_BUNDLE`, AWS SDK included: the temporary directory has no runtime to supply it), and a small script that loads the
  * bundle, calls the handler with an event file and a Lambda context `deadlineMs` from its deadline, and prints
  * `TIMING {deadlineMs, returnedMs}` and `RESULT <evaluations>` lines on stdout.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
+import { LAMBDA_BUNDLE } from '../../infra/constructs/lambda-bundle';
 
 /** Writes `index.js` (the bundle) and `invoke.js` (run it as `node invoke.js EVENT_FILE`) into `dir`. */
 export function bundleRuleHandler(dir: string, options: { deadlineMs: number; requestId: string }): void {
   buildSync({
+    ...LAMBDA_BUNDLE,
+    external: [],
     entryPoints: [join(__dirname, '..', '..', 'rule', 'handler.ts')],
-    bundle: true,
-    minify: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
     outfile: join(dir, 'index.js'),
     logLevel: 'error',
   });
