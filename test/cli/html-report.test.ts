@@ -66,7 +66,7 @@ describe('HTML report (no browser)', () => {
 
 const haveChromium = existsSync(CHROMIUM);
 // Skipped only outside CI when Debian's chromium is missing (reason printed below); under CI=true it always runs.
-const describeBrowser = haveChromium || process.env.CI === 'true' ? describe : describe.skip;
+const describeBrowser = haveChromium || process.env.CI === 'true' ? describe : describe.skip; // skip reason: no chromium outside CI
 if (!haveChromium && process.env.CI !== 'true') {
   // Skipped on purpose: the browser test needs Debian's chromium; run `bash .ci/install-chromium.sh`.
   console.warn(`html-report browser test skipped: ${CHROMIUM} not found (run bash .ci/install-chromium.sh)`);

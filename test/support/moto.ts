@@ -33,7 +33,7 @@ export function describeWithMoto(name: string, body: () => void): void {
     return;
   }
   // Skipped on purpose: integration tests need a local AWS API (moto_server), which is not installed here.
-  describe.skip(`${name} (skipped: moto_server not on PATH)`, body);
+  describe.skip(`${name} (skipped: moto_server not on PATH)`, body); // skip reason: no local AWS API outside CI
 }
 
 async function freePort(): Promise<number> {
