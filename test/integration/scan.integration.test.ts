@@ -165,13 +165,18 @@ describeWithMoto('scan against moto', () => {
     expect(all.out.results.some((r) => r.file === pendingKeyArn)).toBe(true);
   });
 
-  it('honours AWS_ENDPOINT_URL and the credential chain from the environment, with no injection', async () => {
+  /** The CLI finds moto and its credentials the way a user's shell gives them: through the environment only. */
+  function pointEnvironmentAtMoto(): void {
     process.env.AWS_ENDPOINT_URL = moto.endpoint;
     process.env.AWS_ACCESS_KEY_ID = MOTO_CREDENTIALS.accessKeyId;
     process.env.AWS_SECRET_ACCESS_KEY = MOTO_CREDENTIALS.secretAccessKey;
     process.env.AWS_SESSION_TOKEN = MOTO_CREDENTIALS.sessionToken;
     process.env.AWS_REGION = MOTO_REGION;
     delete process.env.AWS_PROFILE;
+  }
+
+  it('honours AWS_ENDPOINT_URL and the credential chain from the environment, with no injection', async () => {
+    pointEnvironmentAtMoto();
     const r = await runCli(['scan', '--format', 'json']);
     const out = JSON.parse(r.stdout) as JsonOut;
     // The failing key is readable here (no middleware): every fixture key moto describes, plus it.
@@ -186,13 +191,8 @@ describeWithMoto('scan against moto', () => {
       { Regions: [{ RegionName: MOTO_REGION, RegionOptStatus: 'ENABLED_BY_DEFAULT' }] },
     ]);
     try {
-      process.env.AWS_ENDPOINT_URL = moto.endpoint;
+      pointEnvironmentAtMoto();
       process.env.AWS_ENDPOINT_URL_ACCOUNT = account.endpoint;
-      process.env.AWS_ACCESS_KEY_ID = MOTO_CREDENTIALS.accessKeyId;
-      process.env.AWS_SECRET_ACCESS_KEY = MOTO_CREDENTIALS.secretAccessKey;
-      process.env.AWS_SESSION_TOKEN = MOTO_CREDENTIALS.sessionToken;
-      process.env.AWS_REGION = MOTO_REGION;
-      delete process.env.AWS_PROFILE;
       const r = await runCli(['scan', '--regions', 'all', '--format', 'json']);
       expect(account.bodies).toEqual([
         { path: '/listRegions', RegionOptStatusContains: ['ENABLED', 'ENABLED_BY_DEFAULT'] },
