@@ -32,10 +32,6 @@ export interface ConfigReadOptions {
   deadline?: CallDeadline;
 }
 
-function retryOptions(options: ConfigReadOptions): { clock: Clock; deadline?: CallDeadline } {
-  return { clock: options.clock, ...(options.deadline !== undefined ? { deadline: options.deadline } : {}) };
-}
-
 export type RecordedKeys = { ok: true; ids: string[] } | { ok: false; reason: string };
 
 /** The ids of the KMS keys Config records (deleted ones left out); not ok when it records none or cannot say. */
@@ -47,7 +43,7 @@ export async function listRecordedKeys(options: ConfigReadOptions): Promise<Reco
       const page = await withRetry(
         (attempt) =>
           options.config.send(new ListDiscoveredResourcesCommand({ resourceType: KMS_KEY_RESOURCE_TYPE, limit: CONFIG_BATCH, nextToken }), attempt),
-        retryOptions(options),
+        options,
       );
       for (const r of page.resourceIdentifiers ?? []) {
         // Deleted resources are listed only on request; skip any that slip through.
@@ -76,7 +72,7 @@ export async function fetchRecordedItems(ids: readonly string[], options: Config
   let keys: ResourceKey[] = ids.map((resourceId) => ({ resourceType: KMS_KEY_RESOURCE_TYPE, resourceId }));
   for (let call = 1; keys.length > 0 && call <= 4; call++) {
     try {
-      const page = await withRetry((attempt) => options.config.send(new BatchGetResourceConfigCommand({ resourceKeys: keys }), attempt), retryOptions(options));
+      const page = await withRetry((attempt) => options.config.send(new BatchGetResourceConfigCommand({ resourceKeys: keys }), attempt), options);
       items.push(...(page.baseConfigurationItems ?? []));
       keys = page.unprocessedResourceKeys ?? [];
     } catch (error) {
@@ -110,7 +106,7 @@ export async function evaluatedKeysPage(configRuleName: string, nextToken: strin
         }),
         attempt,
       ),
-    retryOptions(options),
+    options,
   );
   const resourceIds: string[] = [];
   for (const result of page.EvaluationResults ?? []) {
@@ -125,7 +121,7 @@ export async function evaluatedKeysPage(configRuleName: string, nextToken: strin
 export async function latestRecordedItem(resourceId: string, options: ConfigReadOptions): Promise<ConfigurationItem> {
   const history = await withRetry(
     (attempt) => options.config.send(new GetResourceConfigHistoryCommand({ resourceType: KMS_KEY_RESOURCE_TYPE, resourceId, limit: 1 }), attempt),
-    retryOptions(options),
+    options,
   );
   const latest = history.configurationItems?.[0];
   if (latest === undefined) throw new Error('GetResourceConfigHistory returned no configuration item');

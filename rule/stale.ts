@@ -54,11 +54,7 @@ export async function findStaleKeys(
         });
         return { ok: true, resourceIds: [...stale], complete: false, pagesRead };
       }
-      const page = await evaluatedKeysPage(configRuleName, nextToken, {
-        config,
-        clock,
-        ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
-      });
+      const page = await evaluatedKeysPage(configRuleName, nextToken, { config, clock, deadline: options.deadline });
       pagesRead++;
       for (const id of page.resourceIds) if (!present.has(id)) stale.add(id);
       nextToken = page.nextToken;

@@ -83,7 +83,7 @@ async function fetchBatch(ids: string[], deps: SweepDeps): Promise<{ items: Base
 }
 
 function configReads(deps: SweepDeps): ConfigReadOptions {
-  return { config: deps.config, clock: deps.clock, ...(deps.deadline !== undefined ? { deadline: deps.deadline } : {}) };
+  return { config: deps.config, clock: deps.clock, deadline: deps.deadline };
 }
 
 async function judgeAll(entries: KeyFacts[], deps: SweepDeps): Promise<{ started: number; notStarted: number }> {
