@@ -16,22 +16,8 @@ import { ConfigServiceClient } from '@aws-sdk/client-config-service';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { AssumeRoleError } from './errors';
+import { DEFAULT_AWS_TIMEOUTS, type AwsTimeouts } from './timeouts';
 import { accountOfArn } from '../engine';
-
-/** How long an AWS call may wait for the network, per attempt. */
-export interface AwsTimeouts {
-  /** To open the TCP (and TLS) connection. */
-  connectionTimeoutMs: number;
-  /** For the whole request, from sending it to the answer's headers; also the longest silence while reading the body. */
-  requestTimeoutMs: number;
-}
-
-/**
- * The timeouts of every AWS client the project makes (the rule, `scan`, and the remediation Lambda may reuse
- * them). KMS and Config answer reads in well under a second; 10 s per attempt leaves room for a slow answer
- * while a Lambda invocation with a 30 s stop margin can still retry once and send its evaluations.
- */
-export const DEFAULT_AWS_TIMEOUTS: Readonly<AwsTimeouts> = Object.freeze({ connectionTimeoutMs: 3_000, requestTimeoutMs: 10_000 });
 
 /**
  * The SDK v3 `requestHandler` options (@smithy/node-http-handler) for `timeouts`. In the installed handler,

@@ -1,8 +1,17 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx's loader, so the package needs no separate build step.
-require('tsx/cjs');
-require('../cli/main.ts')
-  .main(process.argv.slice(2))
-  .then((code) => {
-    process.exitCode = code;
-  });
+// The command line, compiled (dist/, built by `npm run build`; an installed package ships it).
+// In a clone, `npm run guard -- …` runs the TypeScript sources instead.
+'use strict';
+let cli;
+try {
+  cli = require('../dist/cli/main.js');
+} catch (e) {
+  if (e && e.code === 'MODULE_NOT_FOUND' && String(e.message).includes('dist/cli/main.js')) {
+    process.stderr.write('kms-policy-guard: dist/cli/main.js is missing: run `npm run build` in the repository, or reinstall the package\n');
+    process.exit(2);
+  }
+  throw e;
+}
+cli.main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

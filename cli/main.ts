@@ -3,41 +3,39 @@
  * I/O error, or an input (file, template, key) that could not be read, parsed or judged.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { CHECK, type AnalysisOptions } from '../engine';
 import { systemClock, type Clock } from '../runtime/clock';
-import { createScanAws, type ScanAws, type ScanAwsOptions } from './aws/scan-aws';
+import { packageInfo } from '../runtime/package-root';
+import type { ScanAws, ScanAwsOptions } from './aws/scan-aws';
 import { runCheck } from './commands/check';
-import { runCheckTemplate } from './commands/check-template';
-import { runScan, scanReport, scanSummary, ScanSetupError } from './commands/scan';
 import { helpAfterOptions } from './help';
 import type { InputFs } from './inputs';
 import { processIo, UsageError, type CliIo } from './io';
 import { parseAccountId, parseAccountList, parseCheckIds, parseFailOn, parseFormat, parseOrgList, parsePositiveInt, type Format } from './options';
 import { parseTimeout, TIMEOUT_SECONDS } from './options';
-import { renderHtml } from './output/html';
 import { renderJson } from './output/json';
-import { renderSarif } from './output/sarif';
 import { terminalSafe } from './output/safe-text';
 import { renderText } from './output/text';
-import { NO_PROGRESS, terminalProgress, type Progress } from './progress';
+import type { Progress } from './progress';
 import { exitCode, type FailOn, type Report } from './report';
 
-const pkg = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { name: string; version: string };
-const TOOL = { name: pkg.name, version: pkg.version };
+const TOOL = packageInfo();
 
-function render(report: Report, format: Format, io: CliIo): string {
+/**
+ * The report in `format`. What only some runs need (SARIF, HTML, and below the scan's AWS SDK clients and the
+ * template reader) is loaded when it is used, so `check` on a file starts without it.
+ */
+async function render(report: Report, format: Format, io: CliIo): Promise<string> {
   switch (format) {
     case 'json':
       return renderJson(report);
     case 'sarif':
-      return renderSarif(report);
+      return (await import('./output/sarif.js')).renderSarif(report);
     case 'text':
       return renderText(report, io.isTty && !io.env.NO_COLOR ? true : Boolean(io.env.FORCE_COLOR && io.env.FORCE_COLOR !== '0'));
     case 'html':
-      return renderHtml(report);
+      return (await import('./output/html.js')).renderHtml(report);
   }
 }
 
@@ -53,7 +51,7 @@ export interface CliDeps {
 
 /** Print the report, or write it to --output (and say so on stderr). */
 async function emit(report: Report, format: Format, output: string | undefined, io: CliIo): Promise<void> {
-  const text = render(report, format, output === undefined ? io : { ...io, isTty: false });
+  const text = await render(report, format, output === undefined ? io : { ...io, isTty: false });
   if (output === undefined) {
     io.stdout(text);
     return;
@@ -189,8 +187,11 @@ async function scanAction(flags: ScanFlags, io: CliIo, deps: CliDeps): Promise<n
   const format = parseFormat(flags.format, REPORT_FORMATS);
   const failOn = parseFailOn(flags.failOn);
   const { accounts, timeouts } = scanSettings(flags);
-  const aws = (deps.scanAws ?? createScanAws)({ ...(flags.profile === undefined ? {} : { profile: flags.profile }), settings: { timeouts } });
+  const { runScan, scanReport, scanSummary, ScanSetupError } = await import('./commands/scan.js');
+  const createScanAws = deps.scanAws ?? (await import('./aws/scan-aws.js')).createScanAws;
+  const aws = createScanAws({ ...(flags.profile === undefined ? {} : { profile: flags.profile }), settings: { timeouts } });
   // A progress bar only in a terminal: piped or redirected output stays clean for scripts.
+  const { NO_PROGRESS, terminalProgress } = await import('./progress.js');
   const progress: Progress = io.isTty ? terminalProgress('scanning', deps.progressStream) : NO_PROGRESS;
   const regions = parseRegions(flags.regions);
   const concurrency = parsePositiveInt(flags.concurrency, '--concurrency', 10, 256);
@@ -225,6 +226,7 @@ async function checkTemplateAction(paths: string[], flags: CheckTemplateFlags, i
   const accountId = parseAccountId(flags.accountId, '--account-id');
   if (flags.region !== undefined && !REGION_NAME.test(flags.region)) throw new UsageError(`--region: "${flags.region}" is not a Region name such as eu-west-1`);
   const analysis = parseAnalysis(flags);
+  const { runCheckTemplate } = await import('./commands/check-template.js');
   const checked = await runCheckTemplate(
     {
       paths,

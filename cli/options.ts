@@ -1,5 +1,5 @@
 /** Validation of the options the commands share. Each error says what is wrong and how to fix it. */
-import { DEFAULT_AWS_TIMEOUTS, type AwsTimeouts } from '../aws/clients';
+import { DEFAULT_AWS_TIMEOUTS, type AwsTimeouts } from '../aws/timeouts';
 import { CHECK, CHECK_IDS, isCheckId, SEVERITIES, type CheckId, type Severity } from '../engine';
 import { UsageError } from './io';
 import type { FailOn } from './report';

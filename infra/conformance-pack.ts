@@ -6,9 +6,9 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
 import type { ParameterSpec } from '../rule/parameter-spec';
-import { PROJECT_ROOT } from './constructs/guard-function';
+import { PACKAGE_ROOT } from '../runtime/package-root';
 
-export const CONFORMANCE_PACK_TEMPLATE_PATH = path.join(PROJECT_ROOT, 'conformance-pack', 'kms-policy-guard-pack.yaml');
+export const CONFORMANCE_PACK_TEMPLATE_PATH = path.join(PACKAGE_ROOT, 'conformance-pack', 'kms-policy-guard-pack.yaml');
 
 /** AWS Config rejects conformance pack templates larger than this (TemplateBody, bytes). */
 export const CONFORMANCE_PACK_MAX_BYTES = 51_200;

@@ -1,22 +1,15 @@
-import * as path from 'node:path';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { LAMBDA_BUNDLE } from './lambda-bundle';
-
-const OUTPUT_FORMAT = { cjs: OutputFormat.CJS, esm: OutputFormat.ESM } as const;
-
-/** Repository root, from infra/constructs/. */
-export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
+import { requireLambdaBundle, type LambdaHandlerName } from './lambda-bundle';
 
 export interface GuardFunctionProps {
-  /** Handler source, relative to the repository root (e.g. `rule/handler.ts`). */
-  readonly entry: string;
+  /** Which of the package's prebuilt handler bundles the function runs (`dist/lambda/<name>/index.js`). */
+  readonly handler: LambdaHandlerName;
   readonly description: string;
   /**
    * Log retention of the function's log group.
@@ -41,7 +34,7 @@ export interface GuardFunctionProps {
 }
 
 /**
- * A NodejsFunction (Node.js 24, arm64, minified esbuild bundle as `LAMBDA_BUNDLE` defines it) with its own
+ * A Lambda function (Node.js 24, arm64) running one of the package's prebuilt handler bundles, with its own
  * role, log group and, for asynchronously invoked functions, an on-failure SQS destination.
  *
  * The role is handed to Lambda as an immutable view (`withoutPolicyUpdates()`): constructs that usually
@@ -49,9 +42,9 @@ export interface GuardFunctionProps {
  * destinations add their own statements) cannot widen it. Every permission is added explicitly on `role`.
  */
 export class GuardFunction extends Construct {
-  readonly function: NodejsFunction;
-  /** Absolute path of the handler source the function is bundled from. */
-  readonly entry: string;
+  readonly function: lambda.Function;
+  /** The prebuilt handler bundle the function runs. */
+  readonly handler: LambdaHandlerName;
   /** The function's role; add permissions here, nowhere else. */
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
@@ -60,7 +53,8 @@ export class GuardFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: GuardFunctionProps) {
     super(scope, id);
-    this.entry = path.join(PROJECT_ROOT, props.entry);
+    this.handler = props.handler;
+    const code = lambda.Code.fromAsset(requireLambdaBundle(props.handler));
 
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
@@ -100,11 +94,9 @@ export class GuardFunction extends Construct {
       );
     }
 
-    this.function = new NodejsFunction(this, 'Function', {
-      entry: this.entry,
-      handler: 'handler',
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+    this.function = new lambda.Function(this, 'Function', {
+      code,
+      handler: 'index.handler',
       description: props.description,
       // The newest Node.js runtime the pinned aws-cdk-lib offers; LAMBDA_BUNDLE targets it (node24).
       runtime: lambda.Runtime.NODEJS_24_X,
@@ -114,12 +106,6 @@ export class GuardFunction extends Construct {
       role: this.role.withoutPolicyUpdates(),
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
-      bundling: {
-        minify: LAMBDA_BUNDLE.minify,
-        target: LAMBDA_BUNDLE.target,
-        format: OUTPUT_FORMAT[LAMBDA_BUNDLE.format],
-        externalModules: [...LAMBDA_BUNDLE.external],
-      },
       ...(this.failureQueue === undefined
         ? {}
         : { onFailure: new SqsDestination(this.failureQueue), retryAttempts: 2, maxEventAge: Duration.hours(6) }),

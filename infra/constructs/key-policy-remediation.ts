@@ -171,7 +171,7 @@ export class KeyPolicyRemediation extends Construct {
     const principals = checkedPrincipals(this, props);
     this.configured = principals !== undefined;
     this.guard = new GuardFunction(this, 'Guard', {
-      entry: 'remediation/handler.ts',
+      handler: 'remediation',
       description: 'kms-policy-guard: rewrites account-wide KMS key policy grants (dry run by default)',
       logRetention: props.logRetention,
       timeout: Duration.minutes(1),

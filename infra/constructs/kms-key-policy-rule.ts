@@ -41,11 +41,6 @@ export interface KmsKeyPolicyRuleFunctionProps {
    * @default 512
    */
   readonly memorySize?: number;
-  /**
-   * Handler source relative to the repository root.
-   * @default 'rule/handler.ts'
-   */
-  readonly entry?: string;
 }
 
 /**
@@ -63,7 +58,7 @@ export class KmsKeyPolicyRuleFunction extends Construct {
       props.executionRoleName === undefined ? undefined : ruleParameterText('executionRoleName', props.executionRoleName, this.node.path);
     this.executionRoleName = executionRoleName;
     this.guard = new GuardFunction(this, 'Guard', {
-      entry: props.entry ?? 'rule/handler.ts',
+      handler: 'rule',
       description: 'kms-policy-guard: evaluates KMS key policies for AWS Config',
       logRetention: props.logRetention,
       timeout: props.timeout ?? DEFAULT_RULE_FUNCTION_TIMEOUT,

@@ -5,12 +5,12 @@ import { AssumeRoleCommand, AssumeRoleWithWebIdentityCommand, GetCallerIdentityC
 import { mockClient } from 'aws-sdk-client-mock';
 import {
   createClientsFactory,
-  DEFAULT_AWS_TIMEOUTS,
   roleArnFromCaller,
   sdkClientConfig,
   UNKNOWN_PRINCIPAL,
   type AwsClients,
 } from '../../aws/clients';
+import { DEFAULT_AWS_TIMEOUTS } from '../../aws/timeouts';
 import { startBlackHole, type BlackHole } from '../support/black-hole';
 import { AssumeRoleError } from '../../aws/errors';
 

@@ -1,24 +1,46 @@
 /**
- * Lambda entry paths are strings the compiler cannot check: every function the app deploys must be bundled
- * from a handler source that exists and exports `handler`. Synth skips bundling in tests, so without this a
- * moved handler would only show up at `cdk deploy`.
+ * Every function the app deploys runs one of the package's prebuilt handler bundles: each bundle is built from
+ * a handler source that exists and exports `handler`, and the function's Lambda handler (`index.handler`)
+ * names a function the bundle really exports. Without this a moved or renamed handler would only show up
+ * when Lambda first invoked it.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { relative } from 'node:path';
-import { GuardFunction, PROJECT_ROOT } from '../../infra/constructs/guard-function';
+import { join } from 'node:path';
+import { GuardFunction } from '../../infra/constructs/guard-function';
+import { LAMBDA_HANDLERS, lambdaBundleDir, requireLambdaBundle, type LambdaHandlerName } from '../../infra/constructs/lambda-bundle';
+import { PACKAGE_ROOT } from '../../runtime/package-root';
 import { synthesize } from './app-fixture';
 
 const functions = synthesize().app.node.findAll().filter((c): c is GuardFunction => c instanceof GuardFunction);
-const entries = [...new Set(functions.map((f) => relative(PROJECT_ROOT, f.entry)))].sort();
+const names = Object.keys(LAMBDA_HANDLERS) as LambdaHandlerName[];
 
-describe('Lambda entry files', () => {
-  it('the app deploys the rule and the remediation functions', () => {
-    expect(entries).toEqual(['remediation/handler.ts', 'rule/handler.ts']);
+describe('Lambda handler bundles', () => {
+  it('the app deploys the rule and the remediation bundles, and no other', () => {
+    expect([...new Set(functions.map((f) => f.handler))].sort()).toEqual(['remediation', 'rule']);
+    expect(names.sort()).toEqual(['remediation', 'rule']);
   });
 
-  it.each(entries)('%s exists and exports handler', (entry) => {
-    const file = `${PROJECT_ROOT}/${entry}`;
+  it.each(names)('%s: the handler source exists and exports handler', (name) => {
+    const file = join(PACKAGE_ROOT, LAMBDA_HANDLERS[name]);
     expect(existsSync(file)).toBe(true);
     expect(readFileSync(file, 'utf8')).toMatch(/^export (const|async function|function) handler\b/m);
+  });
+
+  it.each(names)('%s: the bundle the function deploys exports the handler Lambda calls (index.handler)', async (name) => {
+    // The bundle inlines the AWS SDK: loading it needs nothing from the runtime.
+    const bundle = (await import(join(requireLambdaBundle(name), 'index.js'))) as Record<string, unknown>;
+    expect(typeof bundle.handler).toBe('function');
+    for (const f of functions.filter((g) => g.handler === name)) {
+      const resource = f.function.node.defaultChild as { handler?: string };
+      expect(resource.handler).toBe('index.handler');
+    }
+  });
+
+  it('a missing bundle is an error that says how to build it, never a function without code', () => {
+    const name = 'rule';
+    expect(lambdaBundleDir(name)).toBe(join(PACKAGE_ROOT, 'dist', 'lambda', 'rule'));
+    const missing = join(PACKAGE_ROOT, 'dist', 'lambda', 'no-such-handler');
+    expect(() => requireLambdaBundle('no-such-handler' as LambdaHandlerName)).toThrow(`${join(missing, 'index.js')} is missing`);
+    expect(() => requireLambdaBundle('no-such-handler' as LambdaHandlerName)).toThrow('npm run build');
   });
 });

@@ -1,6 +1,6 @@
 /**
  * The Config rule as Lambda runs it: rule/handler.ts bundled by esbuild with the deployed options
- * (`LAMBDA_BUNDLE`, AWS SDK included: the temporary directory has no runtime to supply it), and a small script that loads the
+ * (`LAMBDA_BUNDLE`, AWS SDK included as it is deployed), and a small script that loads the
  * bundle, calls the handler with an event file and a Lambda context `deadlineMs` from its deadline, and prints
  * `TIMING {deadlineMs, returnedMs}` and `RESULT <evaluations>` lines on stdout.
  */
@@ -13,7 +13,6 @@ import { LAMBDA_BUNDLE } from '../../infra/constructs/lambda-bundle';
 export function bundleRuleHandler(dir: string, options: { deadlineMs: number; requestId: string }): void {
   buildSync({
     ...LAMBDA_BUNDLE,
-    external: [],
     entryPoints: [join(__dirname, '..', '..', 'rule', 'handler.ts')],
     outfile: join(dir, 'index.js'),
     logLevel: 'error',

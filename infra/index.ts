@@ -1,0 +1,23 @@
+/**
+ * `kms-policy-guard/cdk`: the constructs and stacks, for use in your own CDK v2 app. `aws-cdk-lib` and
+ * `constructs` are peer dependencies: the app's own copies are used. The Lambda code the constructs deploy
+ * ships prebuilt in the package (dist/lambda/), so synthesis needs neither esbuild nor Docker.
+ */
+export {
+  DEFAULT_MAXIMUM_EXECUTION_FREQUENCY,
+  KmsKeyPolicyRule,
+  KmsKeyPolicyRuleFunction,
+  type KmsKeyPolicyRuleFunctionProps,
+  type KmsKeyPolicyRuleProps,
+} from './constructs/kms-key-policy-rule';
+export { AUTOMATION_ASSUME_ROLE_PARAMETER, KeyPolicyRemediation, type KeyPolicyRemediationProps } from './constructs/key-policy-remediation';
+export { GuardFunction, type GuardFunctionProps } from './constructs/guard-function';
+export { LAMBDA_HANDLERS, type LambdaHandlerName } from './constructs/lambda-bundle';
+export { KmsPolicyGuardRuleStack, type KmsPolicyGuardRuleStackProps } from './stacks/rule-stack';
+export { KmsPolicyGuardConformancePackStack, type KmsPolicyGuardConformancePackStackProps } from './stacks/conformance-pack-stack';
+export { KmsPolicyGuardOrganizationStack, type KmsPolicyGuardOrganizationStackProps } from './stacks/organization-stack';
+export { CONFORMANCE_PACK_TEMPLATE_PATH, loadConformancePackTemplate, type ConformancePackTemplate } from './conformance-pack';
+export { DEFAULT_EXECUTION_ROLE_NAME, executionRoleTemplate } from './execution-role-template';
+export { DEFAULT_RULE_NAME } from './names';
+export type { KmsPolicyGuardRuleParameters } from './rule-parameters';
+export type { RemediationSettings } from './settings';

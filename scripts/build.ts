@@ -1,0 +1,37 @@
+/**
+ * `npm run build` (also run by `prepare`, so `npm ci`, `npm pack` and installs from git build too):
+ *   1. compiles the library, CLI and constructs to `dist/` with declarations (tsconfig.build.json);
+ *   2. bundles each Lambda handler into `dist/lambda/<name>/` (scripts/build-lambdas.ts);
+ *   3. writes the software bill of materials, `dist/sbom.cdx.json` (CycloneDX, from `npm sbom`).
+ * `dist/` is removed first, so nothing stale from an earlier build ships.
+ */
+import { spawnSync } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../runtime/package-root';
+import { buildLambdas } from './build-lambdas';
+
+const DIST = join(PACKAGE_ROOT, 'dist');
+
+function run(command: string, args: string[], what: string): string {
+  const result = spawnSync(command, args, { cwd: PACKAGE_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 });
+  if (result.status !== 0) throw new Error(`${what} failed (${command} ${args.join(' ')}: exit ${result.status ?? result.signal}): ${result.stdout}`);
+  return result.stdout;
+}
+
+/** The whole build, into a fresh `dist/`. */
+export async function build(): Promise<void> {
+  rmSync(DIST, { recursive: true, force: true });
+  run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], 'compiling (tsc -p tsconfig.build.json)');
+  const bundles = await buildLambdas();
+  const sbom = run('npm', ['sbom', '--omit', 'dev', '--sbom-format', 'cyclonedx'], 'the SBOM (npm sbom)');
+  writeFileSync(join(DIST, 'sbom.cdx.json'), sbom);
+  console.log(`built ${DIST}: compiled sources, ${bundles.map((b) => `${b.name} bundle`).join(', ')}, sbom.cdx.json`);
+}
+
+if (require.main === module) {
+  build().catch((e: unknown) => {
+    console.error(`build failed: ${(e as Error).message}`);
+    process.exitCode = 1;
+  });
+}
