@@ -24,7 +24,7 @@ export async function build(): Promise<void> {
   rmSync(DIST, { recursive: true, force: true });
   run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], 'compiling (tsc -p tsconfig.build.json)');
   const bundles = await buildLambdas();
-  const sbom = run('npm', ['sbom', '--omit', 'dev', '--sbom-format', 'cyclonedx'], 'the SBOM (npm sbom)');
+  const sbom = run('npm', ['sbom', '--package-lock-only', '--omit', 'dev', '--sbom-format', 'cyclonedx'], 'the SBOM (npm sbom)');
   writeFileSync(join(DIST, 'sbom.cdx.json'), sbom);
   console.log(`built ${DIST}: compiled sources, ${bundles.map((b) => `${b.name} bundle`).join(', ')}, sbom.cdx.json`);
 }
