@@ -268,6 +268,7 @@ export function assertLicensesAllowed(packages: readonly BundledPackage[], allow
 
 /** LICENSE*, LICENCE*, COPYING*, COPYRIGHT* (tslib's CopyrightNotice.txt) and NOTICE* (Apache-2.0 §4(d)) files. */
 const NOTICE_FILE = /^(?:licen[cs]e|copying|copyright|notice)/i;
+const LICENSE_FILE = /^(?:licen[cs]e|copying)/i;
 const CODE_FILE = /\.(?:[cm]?[jt]s|json|map)$/i;
 const RULE = '='.repeat(80);
 
@@ -285,6 +286,8 @@ export interface NoticesOptions {
 export function renderNotices(packages: readonly BundledPackage[], options: NoticesOptions): string {
   const files = options.files ?? nodePackageFiles;
   const sorted = [...packages].sort(byNameThenVersion);
+  if (sorted.length === 0) return `Third-party notices for ${options.bundle}\n\n${options.bundle} includes no third-party package.\n`;
+  const shipped = sorted.map((pkg) => ({ pkg, names: noticeFileNames(pkg, files) }));
   const header = [
     `Third-party notices for ${options.bundle}`,
     '',
@@ -293,20 +296,39 @@ export function renderNotices(packages: readonly BundledPackage[], options: Noti
     '',
     ...sorted.map((p) => `- ${title(p)}`),
   ];
-  const sections = sorted.map((p) => packageSection(p, files));
+  const sections = shipped.map(({ pkg, names }) => {
+    const body =
+      names.length > 0
+        ? names.map((name) => `--- ${name} ---\n\n${normalisedText(files.readFile(join(pkg.dir, name)))}`).join('\n\n')
+        : missingLicenseFile(pkg, shipped);
+    return [RULE, title(pkg), RULE, '', body].join('\n');
+  });
   return `${[header.join('\n'), ...sections].join('\n\n')}\n`;
 }
 
-function packageSection(pkg: BundledPackage, files: PackageFiles): string {
-  const names = files
+function noticeFileNames(pkg: BundledPackage, files: PackageFiles): string[] {
+  return files
     .listDir(pkg.dir)
     .filter((name) => NOTICE_FILE.test(name) && !CODE_FILE.test(name))
     .sort(byCodeUnits);
-  const body =
-    names.length === 0
-      ? [`This package ships no licence file. Its package.json declares the licence: ${pkg.license}.`]
-      : names.map((name) => `--- ${name} ---\n\n${normalisedText(files.readFile(join(pkg.dir, name)))}`);
-  return [RULE, title(pkg), RULE, '', body.join('\n\n')].join('\n');
+}
+
+/**
+ * What to say for a package that ships no licence file. Some AWS SDK packages ship none although Apache-2.0
+ * §4(a) asks that recipients get a copy of the licence: point to a package in the same file whose licence
+ * file carries that text.
+ */
+function missingLicenseFile(pkg: BundledPackage, shipped: readonly { pkg: BundledPackage; names: readonly string[] }[]): string {
+  const said = `This package ships no licence file. Its package.json declares the licence: ${pkg.license}.`;
+  const single = licenseExpressionProblem(pkg.license) === undefined ? parseLicenseExpression(pkg.license) : undefined;
+  const sameText = shipped.find(
+    (other) =>
+      single?.kind === 'license' &&
+      single.exception === undefined &&
+      other.pkg.license.toLowerCase() === single.id.toLowerCase() &&
+      other.names.some((name) => LICENSE_FILE.test(name)),
+  );
+  return sameText === undefined ? said : `${said}\nThe text of ${pkg.license} is in this file, in the section of ${sameText.pkg.name}@${sameText.pkg.version}.`;
 }
 
 function title(pkg: BundledPackage): string {

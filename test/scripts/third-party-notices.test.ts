@@ -212,6 +212,7 @@ describe('renderNotices', () => {
       'node_modules/gpl-choice/COPYING': 'GPL text',
       'node_modules/gpl-choice/Licence.md': 'MIT text',
       'node_modules/bare/package.json': manifest('bare', '0.0.1', 'MIT-0'),
+      'node_modules/@aws-sdk/nested-clients/package.json': manifest('@aws-sdk/nested-clients', '3.2.0', 'Apache-2.0'),
     });
     return bundledPackages(
       metafile({
@@ -219,6 +220,7 @@ describe('renderNotices', () => {
         'node_modules/bare/index.js': 1,
         'node_modules/gpl-choice/index.js': 1,
         'node_modules/@aws-sdk/client-kms/dist-cjs/index.js': 1,
+        'node_modules/@aws-sdk/nested-clients/dist-cjs/index.js': 1,
       }),
       root,
       'out/index.js',
@@ -232,10 +234,11 @@ describe('renderNotices', () => {
       [
         'Third-party notices for dist/lambda/rule/index.js',
         '',
-        'dist/lambda/rule/index.js includes code from the following 4 third-party package(s).',
+        'dist/lambda/rule/index.js includes code from the following 5 third-party package(s).',
         'Their licence and notice files follow, as each package ships them.',
         '',
         '- @aws-sdk/client-kms@3.1.0 — Apache-2.0',
+        '- @aws-sdk/nested-clients@3.2.0 — Apache-2.0',
         '- bare@0.0.1 — MIT-0',
         '- gpl-choice@1.0.0 — (MIT OR GPL-2.0)',
         '- tslib@2.8.1 — 0BSD',
@@ -253,6 +256,13 @@ describe('renderNotices', () => {
         '',
         'AWS SDK for JavaScript',
         'Copyright Amazon.com, Inc.',
+        '',
+        rule,
+        '@aws-sdk/nested-clients@3.2.0 — Apache-2.0',
+        rule,
+        '',
+        'This package ships no licence file. Its package.json declares the licence: Apache-2.0.',
+        'The text of Apache-2.0 is in this file, in the section of @aws-sdk/client-kms@3.1.0.',
         '',
         rule,
         'bare@0.0.1 — MIT-0',
@@ -286,6 +296,10 @@ describe('renderNotices', () => {
         '',
       ].join('\n'),
     );
+  });
+
+  it('says so when a bundle includes no third-party package', () => {
+    expect(renderNotices([], { bundle: 'dist/lambda/x/index.js' })).toBe('Third-party notices for dist/lambda/x/index.js\n\ndist/lambda/x/index.js includes no third-party package.\n');
   });
 
   it('gives the same bytes whatever order the packages and directory entries come in, and names no local path', () => {
