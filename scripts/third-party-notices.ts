@@ -107,8 +107,9 @@ function packageDirOf(input: string, projectRoot: string): string | undefined {
   const segments = input.split(/[\\/]/);
   const last = segments.lastIndexOf('node_modules');
   if (last < 0) {
-    const absolute = resolve(projectRoot, input);
-    if (absolute === projectRoot || absolute.startsWith(join(projectRoot, '/'))) return undefined;
+    const root = resolve(projectRoot);
+    const absolute = resolve(root, input);
+    if (absolute === root || absolute.startsWith(join(root, '/'))) return undefined;
     throw new Error(
       `bundled file '${input}' is neither a project source (under ${projectRoot}) nor in a node_modules package, so its licence is unknown; ` +
         'install it as a package or move it into the project',
@@ -118,7 +119,12 @@ function packageDirOf(input: string, projectRoot: string): string | undefined {
   const nameLength = scopeOrName?.startsWith('@') === true ? 2 : 1;
   const packageSegments = segments.slice(0, last + 1 + nameLength);
   const name = segments.slice(last + 1, last + 1 + nameLength);
-  const wellFormed = scopeOrName !== undefined && !scopeOrName.startsWith('.') && name.length === nameLength && segments.length > packageSegments.length;
+  const wellFormed =
+    scopeOrName !== undefined &&
+    !scopeOrName.startsWith('.') &&
+    name.length === nameLength &&
+    name.every((segment) => segment !== '') &&
+    segments.length > packageSegments.length;
   if (!wellFormed) {
     throw new Error(`bundled file '${input}' is under node_modules but not inside a package directory (node_modules/<name>/… or node_modules/@scope/<name>/…)`);
   }

@@ -2,7 +2,7 @@ import type { Metafile } from 'esbuild';
 import { build } from 'esbuild';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { assertLicensesAllowed, bundledPackages, renderNotices, type BundledPackage } from '../../scripts/third-party-notices';
 
 const APACHE_HEADING = 'Apache License\n                           Version 2.0, January 2004';
@@ -97,6 +97,13 @@ describe('bundledPackages', () => {
     expect(packages.map((p) => `${p.name}@${p.version}`)).toEqual(['a@1.0.0', 'b@1.0.0', 'tslib@2.9.0', 'tslib@2.10.0']);
   });
 
+  it('takes a relative project root with a trailing slash as its absolute form', () => {
+    tree({ 'node_modules/x/package.json': manifest('x', '1.0.0') });
+    const relativeRoot = `${relative(process.cwd(), root)}/`;
+    const packages = bundledPackages(metafile({ 'node_modules/x/index.js': 5, 'rule/handler.ts': 5 }), relativeRoot, 'out/index.js');
+    expect(packages.map((p) => [p.name, p.dir])).toEqual([['x', join(root, 'node_modules/x')]]);
+  });
+
   it('resolves paths outside the working directory, as a symlinked node_modules gives them', () => {
     tree({ 'shared/node_modules/x/package.json': manifest('x', '1.0.0') });
     const project = join(root, 'project');
@@ -148,6 +155,7 @@ describe('bundledPackages', () => {
     ['a package with no package.json', { 'node_modules/ghost/index.js': 1 }, /node_modules\/ghost\/package\.json: cannot read/],
     ['a file directly in node_modules', { 'node_modules/loose.js': 1 }, /not inside a package directory/],
     ['a scope with no package name', { 'node_modules/@scope/': 1 }, /not inside a package directory/],
+    ['a scope with an empty package name', { 'node_modules/@scope//x.js': 1 }, /not inside a package directory/],
     ['a source outside the project and outside node_modules', { '../elsewhere/lib.js': 1 }, /neither a project source/],
   ])('fails closed on %s', (_, inputs, reason) => {
     const project = join(root, 'project');
