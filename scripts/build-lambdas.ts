@@ -1,36 +1,46 @@
 /**
  * Bundles every Lambda handler the constructs deploy (LAMBDA_HANDLERS) into `dist/lambda/<name>/index.js`,
  * with esbuild and the options in LAMBDA_BUNDLE: the AWS SDK and every other dependency included, at the
- * versions the lockfile pins.
+ * versions the lockfile pins. Beside each bundle, THIRD-PARTY-NOTICES.txt names every package inlined into
+ * it with its licence texts; a package whose licence is unknown or not on the allowed list stops the build.
  *
  *   npm run build:lambdas
  */
-import { mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
 import { build, type Metafile } from 'esbuild';
 import { LAMBDA_BUNDLE, LAMBDA_HANDLERS, lambdaBundleDir, type LambdaHandlerName } from '../infra/constructs/lambda-bundle';
 import { PACKAGE_ROOT } from '../runtime/package-root';
+import { assertLicensesAllowed, bundledPackages, renderNotices, type BundledPackage } from './third-party-notices';
 
 export interface BuiltBundle {
   name: LambdaHandlerName;
   dir: string;
   metafile: Metafile;
+  /** The third-party packages inlined into the bundle. */
+  packages: BundledPackage[];
 }
+
+export const NOTICES_FILE = 'THIRD-PARTY-NOTICES.txt';
 
 /** Bundles one handler into a fresh folder. */
 export async function buildLambda(name: LambdaHandlerName): Promise<BuiltBundle> {
   const dir = lambdaBundleDir(name);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
+  const outfile = join(dir, 'index.js');
   const { metafile } = await build({
     ...LAMBDA_BUNDLE,
     absWorkingDir: PACKAGE_ROOT,
     entryPoints: [join(PACKAGE_ROOT, LAMBDA_HANDLERS[name])],
-    outfile: join(dir, 'index.js'),
+    outfile,
     metafile: true,
     logLevel: 'warning',
   });
-  return { name, dir, metafile };
+  const packages = bundledPackages(metafile, PACKAGE_ROOT, relative(PACKAGE_ROOT, outfile).split(sep).join('/'));
+  assertLicensesAllowed(packages);
+  writeFileSync(join(dir, NOTICES_FILE), renderNotices(packages, { bundle: `dist/lambda/${name}/index.js` }));
+  return { name, dir, metafile, packages };
 }
 
 export async function buildLambdas(): Promise<BuiltBundle[]> {

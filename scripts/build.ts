@@ -2,14 +2,16 @@
  * `npm run build` (also run by `prepare`, so `npm ci`, `npm pack` and installs from git build too):
  *   1. compiles the library, CLI and constructs to `dist/` with declarations (tsconfig.build.json);
  *   2. bundles each Lambda handler into `dist/lambda/<name>/` (scripts/build-lambdas.ts);
- *   3. writes the software bill of materials, `dist/sbom.cdx.json` (CycloneDX, from `npm sbom`).
+ *   3. writes the software bill of materials of what ships, `dist/sbom.cdx.json` (CycloneDX, from `npm sbom`;
+ *      scripts/sbom.ts): the runtime dependencies and the packages inlined into the bundles.
  * `dist/` is removed first, so nothing stale from an earlier build ships.
  */
 import { spawnSync } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../runtime/package-root';
 import { buildLambdas } from './build-lambdas';
+import { shippedSbom, type CycloneDx } from './sbom';
 
 const DIST = join(PACKAGE_ROOT, 'dist');
 
@@ -24,8 +26,15 @@ export async function build(): Promise<void> {
   rmSync(DIST, { recursive: true, force: true });
   run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], 'compiling (tsc -p tsconfig.build.json)');
   const bundles = await buildLambdas();
-  const sbom = run('npm', ['sbom', '--package-lock-only', '--omit', 'dev', '--sbom-format', 'cyclonedx'], 'the SBOM (npm sbom)');
-  writeFileSync(join(DIST, 'sbom.cdx.json'), sbom);
+  const full = JSON.parse(run('npm', ['sbom', '--package-lock-only', '--sbom-format', 'cyclonedx'], 'the SBOM (npm sbom)')) as CycloneDx;
+  const readJson = (file: string): unknown => JSON.parse(readFileSync(join(PACKAGE_ROOT, file), 'utf8'));
+  const sbom = shippedSbom(
+    full,
+    readJson('package-lock.json') as Parameters<typeof shippedSbom>[1],
+    readJson('package.json') as { name: string },
+    bundles.map((b) => ({ file: `dist/lambda/${b.name}/index.js`, packages: b.packages })),
+  );
+  writeFileSync(join(DIST, 'sbom.cdx.json'), `${JSON.stringify(sbom, null, 2)}\n`);
   console.log(`built ${DIST}: compiled sources, ${bundles.map((b) => `${b.name} bundle`).join(', ')}, sbom.cdx.json`);
 }
 

@@ -97,7 +97,9 @@ describe('the packed tarball', () => {
       'dist/infra/index.d.ts',
       'dist/cli/main.js',
       'dist/lambda/rule/index.js',
+      'dist/lambda/rule/THIRD-PARTY-NOTICES.txt',
       'dist/lambda/remediation/index.js',
+      'dist/lambda/remediation/THIRD-PARTY-NOTICES.txt',
       'dist/sbom.cdx.json',
       'conformance-pack/kms-policy-guard-pack.yaml',
     ]) {
@@ -105,6 +107,29 @@ describe('the packed tarball', () => {
     }
     expect(packed.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
     expect(packed.filter((f) => /^(test|scripts|bench|examples|eslint|docs)\//.test(f) || f.startsWith('dist/infra/app.'))).toEqual([]);
+  });
+
+  it('each Lambda bundle carries its third-party notices, and the SBOM lists what ships: runtime and bundled packages, no build tools', () => {
+    const installed = join(app, 'node_modules', 'kms-policy-guard');
+    for (const name of ['rule', 'remediation']) {
+      const notices = readFileSync(join(installed, 'dist', 'lambda', name, 'THIRD-PARTY-NOTICES.txt'), 'utf8');
+      expect(notices).toContain(`Third-party notices for dist/lambda/${name}/index.js`);
+      expect(notices).toMatch(/@aws-sdk\/client-kms@[\d.]+ — Apache-2\.0/);
+      expect(notices).toContain('Apache License');
+    }
+    const sbom = JSON.parse(readFileSync(join(installed, 'dist', 'sbom.cdx.json'), 'utf8')) as {
+      bomFormat: string;
+      metadata: { component: { name: string } };
+      components: { name: string; properties?: { name: string; value: string }[] }[];
+    };
+    expect([sbom.bomFormat, sbom.metadata.component.name]).toEqual(['CycloneDX', 'kms-policy-guard']);
+    const names = sbom.components.map((c) => c.name);
+    expect(names).toEqual(expect.arrayContaining(['commander', '@aws-sdk/client-kms', '@aws-lambda-powertools/logger', '@aws-sdk/client-ssm']));
+    expect(names.filter((n) => ['jest', 'tsx', 'esbuild', 'typescript', 'aws-cdk-lib'].includes(n))).toEqual([]);
+    expect(sbom.components.find((c) => c.name === '@aws-sdk/client-ssm')?.properties).toContainEqual({
+      name: 'kms-policy-guard:bundled-in',
+      value: 'dist/lambda/remediation/index.js',
+    });
   });
 
   it('installs without the build tools: no tsx, esbuild or TypeScript comes with it', () => {
