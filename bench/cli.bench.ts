@@ -1,7 +1,8 @@
 /**
  * CLI start-up benchmark: the wall time of `kms-policy-guard --version` and of `check` on one policy file,
  * each as a ratio to a bare `node -e 0` timed in the same run (the three interleaved, medians reported). It
- * runs the package bin (bin/kms-policy-guard.js) as a user's shell would.
+ * runs the package bin (bin/kms-policy-guard.js, the compiled CLI in dist/) as a user's shell would; the npm
+ * script builds first, so the figures are for the current sources.
  *
  *   npm run bench:cli [-- --runs 15]
  *

@@ -1,30 +1,26 @@
 /**
- * Lambda package benchmark: bundles rule/handler.ts as it is deployed (esbuild with `LAMBDA_BUNDLE`, the
- * options GuardFunction bundles with: minified, platform node, target node24, AWS SDK v3 left to the
- * runtime), then measures its size and the cold module-load time of a fresh `node` process requiring it,
- * against a bare `node -e ''` in the same run (medians, runs interleaved). The load includes the AWS SDK
- * modules the bundle requires, read from node_modules as Lambda reads them from its runtime.
+ * Lambda package benchmark: builds the rule's bundle exactly as the package ships it (scripts/build-lambdas.ts:
+ * `dist/lambda/rule/index.js`, esbuild with `LAMBDA_BUNDLE`: minified, platform node, target node24, the AWS SDK
+ * inlined at the lockfile's version), then measures its size and the cold module-load time of a fresh `node`
+ * process requiring it, against a bare `node -e ''` in the same run (medians, runs interleaved). Nothing is
+ * read from node_modules at load: the bundle is self-contained, as it runs in Lambda.
  *
  *   npm run bench:lambda [-- --runs 15]
  *
  * Targets: bundle under 1 MB; load under 150 ms above bare node.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, statSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { statSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { build } from 'esbuild';
-import { LAMBDA_BUNDLE } from '../infra/constructs/lambda-bundle';
+import { buildLambda } from '../scripts/build-lambdas';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '15' } } });
 const RUNS = Number(values.runs);
 const BUNDLE_TARGET_BYTES = 1_000_000;
 const LOAD_TARGET_MS = 150;
 
-const root = resolve(__dirname, '..');
-const outdir = join(root, 'dist', 'bench-lambda');
-const outfile = join(outdir, 'handler.js');
 
 function median(xs: number[]): number {
   const sorted = [...xs].sort((a, b) => a - b);
@@ -44,20 +40,14 @@ function timeNode(args: string[]): number {
 }
 
 async function main(): Promise<void> {
-  mkdirSync(outdir, { recursive: true });
-  const result = await build({
-    ...LAMBDA_BUNDLE,
-    entryPoints: [join(root, 'rule', 'handler.ts')],
-    outfile,
-    metafile: true,
-    logLevel: 'warning',
-  });
+  const { dir, metafile } = await buildLambda('rule');
+  const outfile = join(dir, 'index.js');
   const bytes = statSync(outfile).size;
   const gzipped = gzipSync(readFileSync(outfile)).length;
 
   // Where the bytes come from, by package.
   const byPackage = new Map<string, number>();
-  for (const [path, input] of Object.entries(result.metafile.outputs[Object.keys(result.metafile.outputs)[0] as string]?.inputs ?? {})) {
+  for (const [path, input] of Object.entries(metafile.outputs[Object.keys(metafile.outputs)[0] as string]?.inputs ?? {})) {
     const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path);
     const name = match?.[1] ?? 'kms-policy-guard (own code)';
     byPackage.set(name, (byPackage.get(name) ?? 0) + input.bytesInOutput);

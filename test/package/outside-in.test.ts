@@ -205,20 +205,28 @@ describe('(c) the engine API from CommonJS and ESM', () => {
     expect(out.checks).toBeGreaterThanOrEqual(10);
   });
 
+  it('files under dist/ are not an API: a deep import is refused by the exports map', () => {
+    writeFileSync(join(app, 'deep.cjs'), "require('kms-policy-guard/dist/engine/analyze.js');");
+    const r = run(process.execPath, ['deep.cjs'], app);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('ERR_PACKAGE_PATH_NOT_EXPORTED');
+  });
+
   it('the declarations resolve through the exports map from .cts and .mts files (moduleResolution nodenext)', () => {
     const body = [
       'const result: AnalysisResult = analyzePolicy({}, { accountId: "111122223333" });',
       'const id: CheckId | undefined = result.findings[0]?.checkId;',
       'const props: KmsKeyPolicyRuleProps = { minimumSeverity: "high" };',
-      'export { id, props };',
+      'const catalogue: string[] = CHECKS.map((c) => c.meta.id + c.meta.remediation);',
+      'export { id, props, catalogue };',
     ].join('\n');
     writeFileSync(
       join(app, 'types.cts'),
-      `import { analyzePolicy, type AnalysisResult, type CheckId } from 'kms-policy-guard';\nimport type { KmsKeyPolicyRuleProps } from 'kms-policy-guard/cdk';\n${body}\n`,
+      `import { analyzePolicy, CHECKS, type AnalysisResult, type CheckId } from 'kms-policy-guard';\nimport type { KmsKeyPolicyRuleProps } from 'kms-policy-guard/cdk';\n${body}\n`,
     );
     writeFileSync(
       join(app, 'types.mts'),
-      `import { analyzePolicy, type AnalysisResult, type CheckId } from 'kms-policy-guard';\nimport type { KmsKeyPolicyRuleProps } from 'kms-policy-guard/cdk';\n${body}\n`,
+      `import { analyzePolicy, CHECKS, type AnalysisResult, type CheckId } from 'kms-policy-guard';\nimport type { KmsKeyPolicyRuleProps } from 'kms-policy-guard/cdk';\n${body}\n`,
     );
     const tsc = join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
     const args = ['--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--types', 'node', '--typeRoots', join(REPO, 'node_modules', '@types')];
