@@ -6,7 +6,9 @@ let cli;
 try {
   cli = require('../dist/cli/main.js');
 } catch (e) {
-  if (e && e.code === 'MODULE_NOT_FOUND' && String(e.message).includes('dist/cli/main.js')) {
+  // Only when main.js itself is missing: a dependency missing below it names main.js in its require stack too.
+  const missing = e && e.code === 'MODULE_NOT_FOUND' ? String(e.message).split('\n')[0] : '';
+  if (missing.includes('dist/cli/main.js')) {
     process.stderr.write('kms-policy-guard: dist/cli/main.js is missing: run `npm run build` in the repository, or reinstall the package\n');
     process.exit(2);
   }

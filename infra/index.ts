@@ -12,7 +12,7 @@ export {
 } from './constructs/kms-key-policy-rule';
 export { AUTOMATION_ASSUME_ROLE_PARAMETER, KeyPolicyRemediation, type KeyPolicyRemediationProps } from './constructs/key-policy-remediation';
 export { GuardFunction, type GuardFunctionProps } from './constructs/guard-function';
-export { LAMBDA_HANDLERS, type LambdaHandlerName } from './constructs/lambda-bundle';
+export type { LambdaHandlerName } from './constructs/lambda-bundle';
 export { KmsPolicyGuardRuleStack, type KmsPolicyGuardRuleStackProps } from './stacks/rule-stack';
 export { KmsPolicyGuardConformancePackStack, type KmsPolicyGuardConformancePackStackProps } from './stacks/conformance-pack-stack';
 export { KmsPolicyGuardOrganizationStack, type KmsPolicyGuardOrganizationStackProps } from './stacks/organization-stack';

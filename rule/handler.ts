@@ -277,7 +277,8 @@ async function invoke(deps: HandlerDeps, settings: HandlerSettings, rawEvent: un
     return delivery.delivered.map(toSdkEvaluation);
   } catch (error) {
     metrics.addMetric(METRIC.invocationFailures, MetricUnit.Count, 1);
-    logger.error('invocation failed', { errorName: awsErrorName(error), message: error instanceof Error ? error.message : String(error) });
+    // `errorMessage`, not `message`: Powertools Logger reserves `message` and drops it from extra fields.
+    logger.error('invocation failed', { errorName: awsErrorName(error), errorMessage: error instanceof Error ? error.message : String(error) });
     throw error;
   } finally {
     times.work.clear();

@@ -6,7 +6,7 @@
  *
  *   npm run build:lambdas
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { build, type Metafile } from 'esbuild';
 import { LAMBDA_BUNDLE, LAMBDA_HANDLERS, lambdaBundleDir, type LambdaHandlerName } from '../infra/constructs/lambda-bundle';
@@ -23,6 +23,27 @@ export interface BuiltBundle {
 
 export const NOTICES_FILE = 'THIRD-PARTY-NOTICES.txt';
 
+/** The generated data files the engine carries, each naming in `source` the package it was generated from. */
+export const GENERATED_DATA = ['engine/data/kms-actions.json'] as const;
+
+/**
+ * The packages that data files among `inputs` (paths relative to the package root) were generated from, read
+ * from node_modules. The data must come from the version installed: otherwise it is stale (run the generator).
+ */
+export function dataSourcePackages(inputs: readonly string[]): BundledPackage[] {
+  return GENERATED_DATA.filter((file) => inputs.includes(file)).map((file) => {
+    const source = (JSON.parse(readFileSync(join(PACKAGE_ROOT, file), 'utf8')) as { source?: unknown }).source;
+    const match = typeof source === 'string' ? /^(@?[^@]+)@(.+)$/.exec(source) : null;
+    if (match === null) throw new Error(`${file} does not name the package it was generated from ("source": "name@version")`);
+    const [, name, version] = match as unknown as [string, string, string];
+    const dir = join(PACKAGE_ROOT, 'node_modules', name);
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string; license?: string };
+    if (pkg.version !== version) throw new Error(`${file} was generated from ${name}@${version}, but ${pkg.version} is installed: regenerate it`);
+    if (pkg.license === undefined) throw new Error(`${name}@${version} (${dir}) declares no licence`);
+    return { name, version, license: pkg.license, dir };
+  });
+}
+
 /** Bundles one handler into a fresh folder. */
 export async function buildLambda(name: LambdaHandlerName): Promise<BuiltBundle> {
   const dir = lambdaBundleDir(name);
@@ -37,7 +58,9 @@ export async function buildLambda(name: LambdaHandlerName): Promise<BuiltBundle>
     metafile: true,
     logLevel: 'warning',
   });
-  const packages = bundledPackages(metafile, PACKAGE_ROOT, relative(PACKAGE_ROOT, outfile).split(sep).join('/'));
+  const output = relative(PACKAGE_ROOT, outfile).split(sep).join('/');
+  const inputs = Object.keys(metafile.outputs[output]?.inputs ?? {});
+  const packages = [...bundledPackages(metafile, PACKAGE_ROOT, output), ...dataSourcePackages(inputs)];
   assertLicensesAllowed(packages);
   writeFileSync(join(dir, NOTICES_FILE), renderNotices(packages, { bundle: `dist/lambda/${name}/index.js` }));
   return { name, dir, metafile, packages };

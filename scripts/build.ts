@@ -1,6 +1,8 @@
 /**
- * `npm run build` (also run by `prepare`, so `npm ci`, `npm pack` and installs from git build too):
- *   1. compiles the library, CLI and constructs to `dist/` with declarations (tsconfig.build.json);
+ * `npm run build` (also run by `prepare`, so `npm ci`, `npm pack` and installs from git build too; npm runs
+ * only `prepare`, not `prepack`, for a git dependency):
+ *   1. compiles the library, CLI and constructs to `dist/` with declarations (tsconfig.build.json), and keeps
+ *      only what the exports map and the bin reach (scripts/prune-dist.ts);
  *   2. bundles each Lambda handler into `dist/lambda/<name>/` (scripts/build-lambdas.ts);
  *   3. writes the software bill of materials of what ships, `dist/sbom.cdx.json` (CycloneDX, from `npm sbom`;
  *      scripts/sbom.ts): the runtime dependencies and the packages inlined into the bundles.
@@ -10,7 +12,9 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../runtime/package-root';
-import { buildLambdas } from './build-lambdas';
+import { buildLambdas, dataSourcePackages, GENERATED_DATA, NOTICES_FILE } from './build-lambdas';
+import { renderNotices } from './third-party-notices';
+import { pruneDist } from './prune-dist';
 import { shippedSbom, type CycloneDx } from './sbom';
 
 const DIST = join(PACKAGE_ROOT, 'dist');
@@ -21,17 +25,32 @@ function run(command: string, args: string[], what: string): string {
   return result.stdout;
 }
 
+const readJson = (file: string): unknown => JSON.parse(readFileSync(join(PACKAGE_ROOT, file), 'utf8'));
+
+interface PackageJson {
+  exports: Record<string, string | { types?: string; default?: string }>;
+}
+
+/** The modules users load: the exports map's targets and the compiled CLI the bin requires (paths under dist/). */
+export function entryPoints(pkg: PackageJson): { js: string[]; dts: string[] } {
+  const underDist = (path: string | undefined): string[] => (path?.startsWith('./dist/') ? [path.slice('./dist/'.length)] : []);
+  const targets = Object.values(pkg.exports).filter((t): t is { types?: string; default?: string } => typeof t === 'object');
+  return { js: ['cli/main.js', ...targets.flatMap((t) => underDist(t.default))], dts: targets.flatMap((t) => underDist(t.types)) };
+}
+
 /** The whole build, into a fresh `dist/`. */
 export async function build(): Promise<void> {
   rmSync(DIST, { recursive: true, force: true });
   run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], 'compiling (tsc -p tsconfig.build.json)');
+  pruneDist(DIST, entryPoints(readJson('package.json') as PackageJson));
+  // The compiled engine carries generated data too (dist/engine/data/): its notices sit at the top of dist/.
+  writeFileSync(join(DIST, NOTICES_FILE), renderNotices(dataSourcePackages(GENERATED_DATA), { bundle: 'dist/ (the compiled package)' }));
   const bundles = await buildLambdas();
   const full = JSON.parse(run('npm', ['sbom', '--package-lock-only', '--sbom-format', 'cyclonedx'], 'the SBOM (npm sbom)')) as CycloneDx;
-  const readJson = (file: string): unknown => JSON.parse(readFileSync(join(PACKAGE_ROOT, file), 'utf8'));
   const sbom = shippedSbom(
     full,
     readJson('package-lock.json') as Parameters<typeof shippedSbom>[1],
-    readJson('package.json') as { name: string },
+    readJson('package.json') as { name: string; dependencies?: Record<string, string> },
     bundles.map((b) => ({ file: `dist/lambda/${b.name}/index.js`, packages: b.packages })),
   );
   writeFileSync(join(DIST, 'sbom.cdx.json'), `${JSON.stringify(sbom, null, 2)}\n`);

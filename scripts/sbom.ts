@@ -4,10 +4,21 @@
  * it also drops the runtime dependencies' own dependencies, so it is not used). This keeps the components a
  * user of the package runs: the runtime dependencies (lockfile entries not marked dev) and the packages
  * inlined into the Lambda bundles, each of those marked with the bundles that contain it.
+ *
+ * The two kinds differ in what the version means, and each component says which it is (SHIPPED_AS_PROPERTY):
+ * a bundled package is in the tarball at exactly that version; a dependency is installed by npm from the
+ * package's semver range, so the version is the one this build was made and tested with, and an install may
+ * resolve a newer one within the range (stated for direct dependencies as VERSION_RANGE_PROPERTY).
+ * The document is reproducible: no timestamp, and a serial number derived from its content.
  */
+import { createHash } from 'node:crypto';
 import type { BundledPackage } from './third-party-notices';
 
 export const BUNDLED_IN_PROPERTY = 'kms-policy-guard:bundled-in';
+export const SHIPPED_AS_PROPERTY = 'kms-policy-guard:shipped-as';
+export const VERSION_RANGE_PROPERTY = 'kms-policy-guard:version-range';
+/** npm marks devDependencies so; a bundled package is deployed code whatever the lockfile calls it. */
+const NPM_DEVELOPMENT_PROPERTY = 'cdx:npm:package:development';
 
 interface Component {
   'bom-ref': string;
@@ -46,7 +57,7 @@ export function runtimeRefs(lock: LockFile): Set<string> {
 export function shippedSbom(
   full: CycloneDx,
   lock: LockFile,
-  pkg: { name: string },
+  pkg: { name: string; dependencies?: Record<string, string> },
   bundles: readonly { file: string; packages: readonly BundledPackage[] }[],
 ): CycloneDx {
   const bundledIn = new Map<string, string[]>();
@@ -62,12 +73,31 @@ export function shippedSbom(
     .filter((c) => runtime.has(c['bom-ref']) || bundledIn.has(c['bom-ref']))
     .map((c) => {
       const files = bundledIn.get(c['bom-ref']) ?? [];
-      return files.length === 0 ? c : { ...c, properties: [...(c.properties ?? []), ...files.map((value) => ({ name: BUNDLED_IN_PROPERTY, value }))] };
+      const kept = (c.properties ?? []).filter((p) => !(files.length > 0 && p.name === NPM_DEVELOPMENT_PROPERTY));
+      const range = pkg.dependencies?.[c.name];
+      const properties = [
+        ...kept,
+        ...(runtime.has(c['bom-ref']) ? [{ name: SHIPPED_AS_PROPERTY, value: 'dependency' }] : []),
+        ...(runtime.has(c['bom-ref']) && range !== undefined ? [{ name: VERSION_RANGE_PROPERTY, value: range }] : []),
+        ...(files.length > 0 ? [{ name: SHIPPED_AS_PROPERTY, value: 'bundled' }] : []),
+        ...files.map((value) => ({ name: BUNDLED_IN_PROPERTY, value })),
+      ];
+      return { ...c, properties };
     });
   const kept = new Set([full.metadata.component['bom-ref'] as string, ...components.map((c) => c['bom-ref'])]);
   const dependencies = (full.dependencies ?? [])
     .filter((d) => kept.has(d.ref))
     .map((d) => ({ ...d, dependsOn: (d.dependsOn ?? []).filter((ref) => kept.has(ref)) }));
   // npm names the root component after the folder it ran in; the package's own name is what identifies it.
-  return { ...full, metadata: { ...full.metadata, component: { ...full.metadata.component, name: pkg.name } }, components, dependencies };
+  const { timestamp: _timestamp, ...metadata } = full.metadata;
+  const { serialNumber: _serial, ...rest } = full;
+  const document = { ...rest, metadata: { ...metadata, component: { ...full.metadata.component, name: pkg.name } }, components, dependencies };
+  return { serialNumber: contentSerialNumber(document), ...document };
+}
+
+/** A CycloneDX serial number (urn:uuid, RFC 4122 version 5 layout) from the document's content: same content, same number. */
+export function contentSerialNumber(document: unknown): string {
+  const h = createHash('sha256').update(JSON.stringify(document)).digest('hex');
+  const variant = ((parseInt(h.slice(16, 17), 16) & 0x3) | 0x8).toString(16);
+  return `urn:uuid:${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }

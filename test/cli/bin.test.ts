@@ -2,7 +2,8 @@
  * The package bin, run as a user would: a separate node process on the example policies.
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const repo = join(__dirname, '..', '..');
@@ -26,5 +27,41 @@ describe('kms-policy-guard bin', () => {
     const r = spawnSync(process.execPath, [bin, 'check', '--fail-on', 'loud', 'examples'], { cwd: repo, encoding: 'utf8' });
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('--fail-on');
+  });
+
+  // The compiled CLI loads SARIF, HTML, check-template and scan code only when a run needs it: each path once.
+  describe('code loaded on demand', () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'kpg-bin-'));
+    const seed = join(repo, 'examples', 'seed-anti-pattern-1-account-full-access.json');
+    const bin_ = (args: string[]) => spawnSync(process.execPath, [bin, ...args], { cwd: repo, encoding: 'utf8', env: { ...process.env, AWS_REGION: 'us-east-1' } });
+
+    it('--format sarif', () => {
+      const r = bin_(['check', '--format', 'sarif', '--account-id', '111122223333', seed]);
+      expect(r.status).toBe(1);
+      expect((JSON.parse(r.stdout) as { runs: { results: { ruleId: string }[] }[] }).runs[0]?.results.map((x) => x.ruleId)).toEqual(['ACCOUNT_WIDE_FULL_ACCESS']);
+    });
+
+    it('--format html --output FILE', () => {
+      const out = join(tmp, 'report.html');
+      const r = bin_(['check', '--format', 'html', '--output', out, '--account-id', '111122223333', seed]);
+      expect(r.status).toBe(1);
+      expect(readFileSync(out, 'utf8')).toContain('ACCOUNT_WIDE_FULL_ACCESS');
+    });
+
+    it('check-template', () => {
+      const template = join(tmp, 'template.json');
+      const keyPolicy = JSON.parse(readFileSync(seed, 'utf8')) as unknown;
+      writeFileSync(template, JSON.stringify({ Resources: { Key: { Type: 'AWS::KMS::Key', Properties: { KeyPolicy: keyPolicy } } } }));
+      const r = bin_(['check-template', '--format', 'json', '--account-id', '111122223333', template]);
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(1);
+      expect(r.stdout).toContain('ACCOUNT_WIDE_FULL_ACCESS');
+    });
+
+    it('scan: its modules load (AWS clients created, no request sent) before a bad --regions is refused', () => {
+      const r = bin_(['scan', '--regions', 'middle-earth']);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toContain('--regions: "middle-earth" is not a Region name');
+    });
   });
 });

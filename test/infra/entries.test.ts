@@ -4,7 +4,8 @@
  * names a function the bundle really exports. Without this a moved or renamed handler would only show up
  * when Lambda first invoked it.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GuardFunction } from '../../infra/constructs/guard-function';
 import { LAMBDA_HANDLERS, lambdaBundleDir, requireLambdaBundle, type LambdaHandlerName } from '../../infra/constructs/lambda-bundle';
@@ -27,8 +28,10 @@ describe('Lambda handler bundles', () => {
   });
 
   it.each(names)('%s: the bundle the function deploys exports the handler Lambda calls (index.handler)', async (name) => {
-    // The bundle inlines the AWS SDK: loading it needs nothing from the runtime.
-    const bundle = (await import(join(requireLambdaBundle(name), 'index.js'))) as Record<string, unknown>;
+    // The bundle inlines the AWS SDK: loaded from a folder with no node_modules above it, it needs nothing else.
+    const alone = mkdtempSync(join(tmpdir(), `kpg-${name}-bundle-`));
+    copyFileSync(join(requireLambdaBundle(name), 'index.js'), join(alone, 'index.js'));
+    const bundle = (await import(join(alone, 'index.js'))) as Record<string, unknown>;
     expect(typeof bundle.handler).toBe('function');
     for (const f of functions.filter((g) => g.handler === name)) {
       const resource = f.function.node.defaultChild as { handler?: string };

@@ -1,6 +1,6 @@
 /**
  * The package as a user gets it. The repository's files (tracked and new, as a fresh clone would have them) are
- * copied to a temporary folder and packed with `npm pack`, which runs the build (`prepack`); the tarball is
+ * copied to a temporary folder and packed with `npm pack`, which runs the build (`prepare`); the tarball is
  * installed into a new, empty project with `npm install` (from the npm cache when it can), beside the
  * aws-cdk-lib and constructs versions this repository pins. Then, in that project only:
  *   (a) `npx kms-policy-guard check` judges a policy file: the expected finding and exit code;
@@ -101,6 +101,7 @@ describe('the packed tarball', () => {
       'dist/lambda/remediation/index.js',
       'dist/lambda/remediation/THIRD-PARTY-NOTICES.txt',
       'dist/sbom.cdx.json',
+      'dist/THIRD-PARTY-NOTICES.txt',
       'conformance-pack/kms-policy-guard-pack.yaml',
     ]) {
       expect(packed).toContain(f);
@@ -130,6 +131,15 @@ describe('the packed tarball', () => {
       name: 'kms-policy-guard:bundled-in',
       value: 'dist/lambda/remediation/index.js',
     });
+  });
+
+  it('every compiled module it ships loads in the consumer: nothing that needs a package it does not install', () => {
+    const modules = packed.filter((f) => f.startsWith('dist/') && f.endsWith('.js') && !f.startsWith('dist/lambda/'));
+    expect(modules).toEqual(expect.arrayContaining(['dist/engine/index.js', 'dist/infra/index.js', 'dist/cli/main.js', 'dist/cli/commands/scan.js']));
+    // Lambda-only modules (their handlers need Powertools) and the repository's own CDK app (cdk-nag) stay out.
+    expect(modules.filter((f) => /^dist\/(rule\/handler|remediation\/handler|remediation\/clients|infra\/build-app)\.js$/.test(f))).toEqual([]);
+    const script = `for (const m of ${JSON.stringify(modules)}) require('./node_modules/kms-policy-guard/' + m);`;
+    ok(run(process.execPath, ['-e', script], app), 'loading every shipped module');
   });
 
   it('installs without the build tools: no tsx, esbuild or TypeScript comes with it', () => {
@@ -195,6 +205,11 @@ describe('(c) the engine API from CommonJS and ESM', () => {
       'console.log(JSON.stringify({ findings: result.findings.map((f) => f.checkId), checks: CHECK_IDS.length }));',
     ].join('\n');
 
+  it('import of kms-policy-guard/cdk from ESM gives the constructs', () => {
+    writeFileSync(join(app, 'cdk-probe.mjs'), "import { KmsKeyPolicyRule, KmsPolicyGuardRuleStack } from 'kms-policy-guard/cdk';\nconsole.log(typeof KmsKeyPolicyRule, typeof KmsPolicyGuardRuleStack);");
+    expect(ok(run(process.execPath, ['cdk-probe.mjs'], app), 'cdk-probe.mjs').trim()).toBe('function function');
+  });
+
   it.each([
     ['require', 'probe.cjs', 'cjs'],
     ['import', 'probe.mjs', 'esm'],
@@ -212,7 +227,7 @@ describe('(c) the engine API from CommonJS and ESM', () => {
     expect(r.stderr).toContain('ERR_PACKAGE_PATH_NOT_EXPORTED');
   });
 
-  it('the declarations resolve through the exports map from .cts and .mts files (moduleResolution nodenext)', () => {
+  it.each(['nodenext', 'bundler'])('the declarations resolve through the exports map from .cts and .mts files (moduleResolution %s)', (resolution) => {
     const body = [
       'const result: AnalysisResult = analyzePolicy({}, { accountId: "111122223333" });',
       'const id: CheckId | undefined = result.findings[0]?.checkId;',
@@ -229,7 +244,8 @@ describe('(c) the engine API from CommonJS and ESM', () => {
       `import { analyzePolicy, CHECKS, type AnalysisResult, type CheckId } from 'kms-policy-guard';\nimport type { KmsKeyPolicyRuleProps } from 'kms-policy-guard/cdk';\n${body}\n`,
     );
     const tsc = join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
-    const args = ['--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--types', 'node', '--typeRoots', join(REPO, 'node_modules', '@types')];
+    const module = resolution === 'bundler' ? 'preserve' : 'nodenext';
+    const args = ['--noEmit', '--strict', '--module', module, '--moduleResolution', resolution, '--target', 'es2022', '--types', 'node', '--typeRoots', join(REPO, 'node_modules', '@types')];
     ok(run(process.execPath, [tsc, ...args, 'types.cts', 'types.mts'], app), 'tsc on the consumer files');
     // And a wrong use is refused, so the check above is not vacuous.
     writeFileSync(join(app, 'wrong.mts'), "import type { KmsKeyPolicyRuleProps } from 'kms-policy-guard/cdk';\nexport const p: KmsKeyPolicyRuleProps = { minimumSeverity: 'LOUD' };\n");

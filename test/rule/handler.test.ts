@@ -207,7 +207,7 @@ describe('invalid invocations post nothing', () => {
     await expect(run).rejects.toBeInstanceOf(type);
     await expect(handler(fixtureEvent(fixture), lambdaContext())).rejects.toThrow(message);
     expect(putCalls()).toHaveLength(0);
-    expect(logger.entries.find((e) => e.level === 'error')?.fields.message).toMatch(message);
+    expect(logger.entries.find((e) => e.level === 'error')?.fields.errorMessage).toMatch(message);
     expect(metrics.sum('InvocationFailures')).toBe(2);
   });
 

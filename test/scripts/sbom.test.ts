@@ -1,4 +1,4 @@
-import { BUNDLED_IN_PROPERTY, runtimeRefs, shippedSbom, type CycloneDx } from '../../scripts/sbom';
+import { BUNDLED_IN_PROPERTY, runtimeRefs, SHIPPED_AS_PROPERTY, shippedSbom, VERSION_RANGE_PROPERTY, type CycloneDx } from '../../scripts/sbom';
 
 const component = (ref: string): CycloneDx['components'][number] => {
   const at = ref.lastIndexOf('@');
@@ -7,8 +7,11 @@ const component = (ref: string): CycloneDx['components'][number] => {
 
 const full: CycloneDx = {
   bomFormat: 'CycloneDX',
-  metadata: { component: { 'bom-ref': 'kms-policy-guard@0.2.0', name: 'checkout-folder' } },
-  components: ['commander@14.0.3', 'tslib@2.8.1', 'jest@29.7.0', '@aws-lambda-powertools/logger@2.36.0', 'esbuild@0.28.2'].map(component),
+  serialNumber: 'urn:uuid:6fe7200f-eb42-4b2d-b607-e4ee34c37b44',
+  metadata: { timestamp: '2026-12-05T17:20:14.885Z', component: { 'bom-ref': 'kms-policy-guard@0.2.0', name: 'checkout-folder' } },
+  components: ['commander@14.0.3', 'tslib@2.8.1', 'jest@29.7.0', '@aws-lambda-powertools/logger@2.36.0', 'esbuild@0.28.2'].map(component).map((c) =>
+    c.name === '@aws-lambda-powertools/logger' || c.name === 'jest' ? { ...c, properties: [{ name: 'cdx:npm:package:development', value: 'true' }] } : c,
+  ),
   dependencies: [
     { ref: 'kms-policy-guard@0.2.0', dependsOn: ['commander@14.0.3', 'jest@29.7.0', '@aws-lambda-powertools/logger@2.36.0'] },
     { ref: 'jest@29.7.0', dependsOn: ['tslib@2.8.1'] },
@@ -35,7 +38,7 @@ describe('the shipped SBOM', () => {
     expect([...runtimeRefs(lock)].sort()).toEqual(['commander@14.0.3', 'tslib@2.8.1']);
   });
 
-  const sbom = shippedSbom(full, lock, { name: 'kms-policy-guard' }, [
+  const sbom = shippedSbom(full, lock, { name: 'kms-policy-guard', dependencies: { commander: '^14.0.3' } }, [
     { file: 'dist/lambda/rule/index.js', packages: [logger] },
     { file: 'dist/lambda/remediation/index.js', packages: [logger] },
   ]);
@@ -44,13 +47,33 @@ describe('the shipped SBOM', () => {
     expect(sbom.components.map((c) => c['bom-ref']).sort()).toEqual(['@aws-lambda-powertools/logger@2.36.0', 'commander@14.0.3', 'tslib@2.8.1']);
   });
 
-  it('marks each bundled package with every bundle that contains it', () => {
+  it('marks each bundled package with every bundle that contains it, and never as development-only', () => {
     const bundled = sbom.components.find((c) => c.name === '@aws-lambda-powertools/logger');
     expect(bundled?.properties).toEqual([
+      { name: SHIPPED_AS_PROPERTY, value: 'bundled' },
       { name: BUNDLED_IN_PROPERTY, value: 'dist/lambda/rule/index.js' },
       { name: BUNDLED_IN_PROPERTY, value: 'dist/lambda/remediation/index.js' },
     ]);
-    expect(sbom.components.find((c) => c.name === 'commander')?.properties).toEqual([]);
+  });
+
+  it('a dependency says npm installs it, with its range when it is a direct dependency', () => {
+    expect(sbom.components.find((c) => c.name === 'commander')?.properties).toEqual([
+      { name: SHIPPED_AS_PROPERTY, value: 'dependency' },
+      { name: VERSION_RANGE_PROPERTY, value: '^14.0.3' },
+    ]);
+    expect(sbom.components.find((c) => c.name === 'tslib')?.properties).toEqual([{ name: SHIPPED_AS_PROPERTY, value: 'dependency' }]);
+  });
+
+  it('is reproducible: no timestamp, and a serial number from the content', () => {
+    expect(sbom.metadata).not.toHaveProperty('timestamp');
+    expect(sbom.serialNumber).toMatch(/^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    const again = shippedSbom({ ...full, serialNumber: 'urn:uuid:00000000-0000-4000-8000-000000000000', metadata: { ...full.metadata, timestamp: 'later' } }, lock, { name: 'kms-policy-guard', dependencies: { commander: '^14.0.3' } }, [
+      { file: 'dist/lambda/rule/index.js', packages: [logger] },
+      { file: 'dist/lambda/remediation/index.js', packages: [logger] },
+    ]);
+    expect(again).toEqual(sbom);
+    const other = shippedSbom(full, lock, { name: 'kms-policy-guard' }, [{ file: 'dist/lambda/rule/index.js', packages: [logger] }]);
+    expect(other.serialNumber).not.toBe(sbom.serialNumber);
   });
 
   it('the dependency graph names only what is kept; the root is named after the package, not the folder', () => {
