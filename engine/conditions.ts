@@ -258,15 +258,23 @@ export function scopesService(c: ParsedCondition): boolean {
 
 /**
  * kms:GrantIsForAWSResource "true" lets only AWS services integrated with KMS create grants on a
- * principal's behalf; a ForAllValues limit on kms:GrantOperations bounds what a grant can allow.
+ * principal's behalf; a ForAllValues limit on kms:GrantOperations bounds what a grant can allow, unless the
+ * operations it allows include CreateGrant: a grant that carries CreateGrant lets its grantee create further
+ * grants, so the limit bounds nothing. A value that names CreateGrant in any letter case, or a wildcard
+ * (`*`, `?`), counts as allowing it (fails closed).
  * https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-grant-is-for-aws-resource
+ * https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-grant-operations
  */
 export function constrainsGrants(c: ParsedCondition): boolean {
   if (c.keyLower === 'kms:grantisforawsresource') {
     return c.base === 'Bool' && c.values.length > 0 && c.values.every((v) => v.toLowerCase() === 'true');
   }
   if (c.keyLower === 'kms:grantoperations') {
-    return c.qualifier === 'ForAllValues' && MATCHING.has(c.base) && !c.values.some((v) => v.includes('*'));
+    return (
+      c.qualifier === 'ForAllValues' &&
+      MATCHING.has(c.base) &&
+      !c.values.some((v) => /[*?]/.test(v) || v.toLowerCase() === 'creategrant')
+    );
   }
   return false;
 }

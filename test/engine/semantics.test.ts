@@ -195,6 +195,11 @@ describe('conditions', () => {
     ['CreateGrant with GrantIsForAWSResource false', policy(allow({ AWS: APP_ROLE }, ['kms:CreateGrant'], { Condition: { Bool: { 'kms:GrantIsForAWSResource': false } } })), ['UNCONSTRAINED_GRANT_CREATION']],
     ['CreateGrant with a GrantOperations limit', policy(allow({ AWS: APP_ROLE }, ['kms:CreateGrant'], { Condition: { 'ForAllValues:StringEquals': { 'kms:GrantOperations': ['Decrypt'] } } })), []],
     ['CreateGrant to the account', policy(allow({ AWS: ROOT }, ['kms:CreateGrant', 'kms:ListGrants'])), ['UNCONSTRAINED_GRANT_CREATION']],
+    // A limit that lets grants include CreateGrant lets every grantee re-delegate: it bounds nothing.
+    ['CreateGrant with a GrantOperations limit that includes CreateGrant', policy(allow({ AWS: APP_ROLE }, ['kms:CreateGrant'], { Condition: { 'ForAllValues:StringEquals': { 'kms:GrantOperations': ['Decrypt', 'CreateGrant'] } } })), ['UNCONSTRAINED_GRANT_CREATION']],
+    ['GrantOperations limit naming CreateGrant in another letter case (fails closed)', policy(allow({ AWS: APP_ROLE }, ['kms:CreateGrant'], { Condition: { 'ForAllValues:StringEqualsIgnoreCase': { 'kms:GrantOperations': ['decrypt', 'creategrant'] } } })), ['UNCONSTRAINED_GRANT_CREATION']],
+    ['GrantOperations StringLike limit whose ? wildcard matches CreateGrant', policy(allow({ AWS: APP_ROLE }, ['kms:CreateGrant'], { Condition: { 'ForAllValues:StringLike': { 'kms:GrantOperations': ['Decrypt', 'Create?rant'] } } })), ['UNCONSTRAINED_GRANT_CREATION']],
+    ['GrantOperations StringLike limit without wildcards still bounds', policy(allow({ AWS: APP_ROLE }, ['kms:CreateGrant'], { Condition: { 'ForAllValues:StringLike': { 'kms:GrantOperations': ['Decrypt', 'Encrypt'] } } })), []],
   ])('%s', (_n, p, expected) => {
     expect(checks(p)).toEqual(expected);
   });
