@@ -40,6 +40,10 @@ describe('principals', () => {
     ['foreign bare account id', policy(allow({ AWS: FOREIGN }, 'kms:Decrypt')), ['UNTRUSTED_CROSS_ACCOUNT']],
     ['service principal without scope', policy(allow({ Service: 'cloudtrail.amazonaws.com' }, 'kms:GenerateDataKey*')), ['UNSCOPED_SERVICE_PRINCIPAL']],
     ['service principal reading only', policy(allow({ Service: 'cloudtrail.amazonaws.com' }, 'kms:DescribeKey')), []],
+    // Revoking or retiring grants breaks other principals' access (availability): no service should do it for any caller.
+    ['service principal revoking grants without scope', policy(allow({ Service: 'logs.amazonaws.com' }, ['kms:RevokeGrant', 'kms:DescribeKey'])), ['UNSCOPED_SERVICE_PRINCIPAL']],
+    ['service principal retiring grants without scope', policy(allow({ Service: 'logs.amazonaws.com' }, 'kms:RetireGrant')), ['UNSCOPED_SERVICE_PRINCIPAL']],
+    ['service principal retiring grants scoped to its source account', policy(allow({ Service: 'logs.amazonaws.com' }, 'kms:RetireGrant', { Condition: { StringEquals: { 'aws:SourceAccount': '111122223333' } } })), []],
     [
       'service principal with aws:SourceArn',
       policy(allow({ Service: 'cloudtrail.amazonaws.com' }, 'kms:GenerateDataKey*', { Condition: { StringEquals: { 'aws:SourceArn': `arn:aws:cloudtrail:us-east-1:${OWN}:trail/t` } } })),
