@@ -206,15 +206,22 @@ export function carvesWho(c: ParsedCondition): boolean {
 }
 
 /**
- * Whether a value ties a service's request to one owner: a literal account or organisation id, or an ARN
- * with a literal account. An S3 bucket ARN has no account, but bucket names are global, so a literal
+ * Whether a value ties a service's request to one owner: a literal account or organisation id (for
+ * aws:SourceAccount / aws:SourceOrgID, or an encryption-context pair that carries an account id), the key
+ * owner's account or organisation variable, or an ARN with a literal account. An S3 bucket ARN has no account, but bucket names are global, so a literal
  * bucket name binds too. A name without an account (`arn:aws:logs:us-east-1:*:log-group:app`) binds
  * nothing: any account can create a log group of that name.
  */
 function bindsToOwner(keyLower: string, value: string): boolean {
   if (onlyWildcards(value)) return false;
+  const contextKey = keyLower.startsWith('kms:encryptioncontext:');
+  // The key owner's own account or organisation, as a policy variable.
+  if (value === RESOURCE_ACCOUNT) return keyLower === 'aws:sourceaccount' || contextKey;
+  if (value === RESOURCE_ORG) return keyLower === 'aws:sourceorgid';
   if (keyLower === 'aws:sourceaccount') return /^\d{12}$/.test(value);
   if (keyLower === 'aws:sourceorgid') return /^o-[a-z0-9]+$/.test(value);
+  // A context pair that carries the caller's account id (SES: aws:ses:source-account) binds like aws:SourceAccount.
+  if (contextKey && /^\d{12}$/.test(value)) return true;
   if (keyLower === 'aws:sourceorgpaths') return /^o-[a-z0-9]+\//.test(value);
   const arn = /^arn:[^:]*:([^:]*):[^:]*:([^:]*):(.+)$/.exec(value);
   if (!arn) return false;

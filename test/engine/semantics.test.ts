@@ -79,6 +79,32 @@ describe('principals', () => {
       policy(allow({ Service: 'logs.us-east-1.amazonaws.com' }, ['kms:Decrypt'], { Condition: { StringEquals: { 'aws:SourceAccount': FOREIGN } } })),
       ['UNTRUSTED_CROSS_ACCOUNT'],
     ],
+    // An encryption context the service always sends, bound to the owner's account, scopes it like aws:SourceAccount.
+    [
+      'service principal bound by an encryption-context account id (SES source-account)',
+      policy(allow({ Service: 'ses.amazonaws.com' }, ['kms:GenerateDataKey*', 'kms:Decrypt'], { Condition: { StringEquals: { 'kms:EncryptionContext:aws:ses:source-account': OWN } } })),
+      [],
+    ],
+    [
+      'encryption-context account id under IfExists: a request without the context passes',
+      policy(allow({ Service: 'ses.amazonaws.com' }, ['kms:GenerateDataKey*'], { Condition: { StringEqualsIfExists: { 'kms:EncryptionContext:aws:ses:source-account': OWN } } })),
+      ['UNSCOPED_SERVICE_PRINCIPAL'],
+    ],
+    [
+      'encryption-context account id of a foreign account',
+      policy(allow({ Service: 'ses.amazonaws.com' }, ['kms:GenerateDataKey*'], { Condition: { StringEquals: { 'kms:EncryptionContext:aws:ses:source-account': FOREIGN } } })),
+      ['UNTRUSTED_CROSS_ACCOUNT'],
+    ],
+    [
+      'encryption-context context-key part in another letter case',
+      policy(allow({ Service: 'ses.amazonaws.com' }, ['kms:GenerateDataKey*'], { Condition: { StringEquals: { 'kms:encryptioncontext:AWS:SES:Source-Account': OWN } } })),
+      [],
+    ],
+    [
+      'aws:SourceAccount given as the key owner\'s account variable',
+      policy(allow({ Service: 'sns.amazonaws.com' }, ['kms:Decrypt', 'kms:GenerateDataKey*'], { Condition: { StringEquals: { 'aws:SourceAccount': '${aws:ResourceAccount}' } } })),
+      [],
+    ],
     [
       'service principal with a wildcard aws:SourceAccount',
       policy(allow({ Service: 'sns.amazonaws.com' }, ['kms:Decrypt'], { Condition: { StringLike: { 'aws:SourceAccount': '*' } } })),
