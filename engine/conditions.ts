@@ -274,7 +274,10 @@ export function scopesService(c: ParsedCondition): boolean {
  */
 export function constrainsGrants(c: ParsedCondition): boolean {
   if (c.keyLower === 'kms:grantisforawsresource') {
-    return c.base === 'Bool' && c.values.length > 0 && c.values.every((v) => v.toLowerCase() === 'true');
+    // Not under BoolIfExists: AWS documents the key as true when an integrated service sends the request, not
+    // that KMS puts it (as false) on a principal's direct CreateGrant, so a direct request might carry no key and
+    // pass an IfExists test (fail closed). https://docs.aws.amazon.com/kms/latest/developerguide/grant-authorization.html
+    return c.base === 'Bool' && !c.ifExists && c.values.length > 0 && c.values.every((v) => v.toLowerCase() === 'true');
   }
   if (c.keyLower === 'kms:grantoperations') {
     return (

@@ -225,6 +225,9 @@ describe('conditions', () => {
     ['CreateGrant with GrantIsForAWSResource false', policy(allow({ AWS: APP_ROLE }, ['kms:CreateGrant'], { Condition: { Bool: { 'kms:GrantIsForAWSResource': false } } })), ['UNCONSTRAINED_GRANT_CREATION']],
     ['CreateGrant with a GrantOperations limit', policy(allow({ AWS: APP_ROLE }, ['kms:CreateGrant'], { Condition: { 'ForAllValues:StringEquals': { 'kms:GrantOperations': ['Decrypt'] } } })), []],
     ['CreateGrant to the account', policy(allow({ AWS: ROOT }, ['kms:CreateGrant', 'kms:ListGrants'])), ['UNCONSTRAINED_GRANT_CREATION']],
+    // AWS documents the key as true when an integrated service sends the request, not that KMS sets it on every
+    // CreateGrant: under BoolIfExists a direct request may carry no key and pass, so it is not relied on.
+    ['CreateGrant with BoolIfExists GrantIsForAWSResource true', policy(allow({ AWS: APP_ROLE }, ['kms:CreateGrant'], { Condition: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'true' } } })), ['UNCONSTRAINED_GRANT_CREATION']],
     // A limit that lets grants include CreateGrant lets every grantee re-delegate: it bounds nothing.
     ['CreateGrant with a GrantOperations limit that includes CreateGrant', policy(allow({ AWS: APP_ROLE }, ['kms:CreateGrant'], { Condition: { 'ForAllValues:StringEquals': { 'kms:GrantOperations': ['Decrypt', 'CreateGrant'] } } })), ['UNCONSTRAINED_GRANT_CREATION']],
     ['GrantOperations limit naming CreateGrant in another letter case (fails closed)', policy(allow({ AWS: APP_ROLE }, ['kms:CreateGrant'], { Condition: { 'ForAllValues:StringEqualsIgnoreCase': { 'kms:GrantOperations': ['decrypt', 'creategrant'] } } })), ['UNCONSTRAINED_GRANT_CREATION']],
