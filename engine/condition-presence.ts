@@ -372,6 +372,9 @@ const GLOBAL_KEY_RULES: readonly GlobalKeyRule[] = [
   { key: 'aws:VpcSourceIp', ...IAM_SESSION, anchor: 'condition-keys-vpcsourceip' },
 ];
 
+/** Every key the model has a rule for, as the KMS and IAM guides write them (for the documentation). */
+export const MODELLED_KEYS: readonly string[] = [...KMS_KEY_RULES, ...GLOBAL_KEY_RULES].map((r) => r.key);
+
 /** Template placeholders as the rules write them, folded like SAR's `${…}` ones. */
 const ruleFamily = (key: string): string => familyOf(key.replace(/<[^>]+>$/, 'x'));
 
