@@ -1,6 +1,8 @@
+import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  MODELLED_KEYS,
   PRESENCES,
   SAR_DOCS_DISAGREEMENTS,
   keyPresence,
@@ -252,6 +254,37 @@ describe('keyPresence over the generated data', () => {
       const key = d.key.replace('<context-key>', 'Purpose').toLowerCase();
       for (const principal of [IAM, SVC, ANY]) expect(keyPresence(key, d.action, principal).presence).toBe('unknown');
     }
+  });
+});
+
+describe('keyPresence for "*"', () => {
+  const keys = [...MODELLED_KEYS.map((k) => k.replace(/<[^>]+>$/, 'Example')), 'kms:GranteeServicePrincipal', 'aws:NoSuchKey'];
+
+  it('is present only if present for both kinds of caller, absent only if absent for both, unknown if either is', () => {
+    for (const key of keys) {
+      for (const { name } of generated.actions) {
+        const iam = keyPresence(key, name, IAM).presence;
+        const service = keyPresence(key, name, SVC).presence;
+        const either = keyPresence(key, name, ANY).presence;
+        if (iam === 'unknown' || service === 'unknown') expect(either).toBe('unknown');
+        else if (iam === service) expect(either).toBe(iam);
+        else expect(either).toBe('optional');
+      }
+    }
+  });
+});
+
+describe('keyPresence on any input', () => {
+  it('answers, and never claims anything of a key that is neither kms: nor aws:', () => {
+    const action = fc.oneof(fc.constantFrom(...generated.actions.map((a) => a.name)), fc.string());
+    fc.assert(
+      fc.property(fc.string(), action, fc.constantFrom(IAM, SVC, ANY), (key, name, principal) => {
+        const answer = keyPresence(key, name, principal);
+        expect(PRESENCES).toContain(answer.presence);
+        expect(answer.source).not.toBe('');
+        if (!/^(kms|aws):/i.test(key)) expect(answer.presence).toBe('unknown');
+      }),
+    );
   });
 });
 
