@@ -144,6 +144,8 @@ interface KmsKeyRule {
   service: Fact;
   /** Anchor of the key's section in conditions-kms.html. */
   anchor: string;
+  /** The KMS guide page the operations were read from, when it is not conditions-kms.html. */
+  page?: string;
 }
 
 /**
@@ -156,10 +158,10 @@ interface KmsKeyRule {
  * - a property of the KMS key every key has (KeySpec, KeyUsage, KeyOrigin, MultiRegion) is `present`;
  * - keys about the caller that the guide describes for IAM principals only are `unknown` for a service
  *   principal calling with its own identity.
- * SAR keys the guide does not describe (kms:GrantConstraintSourceArn, kms:GranteeServicePrincipal,
- * kms:RetiringServicePrincipal, kms:KeyAgreementAlgorithm, kms:RecipientAttestation:*,
- * kms:RotationPeriodInDays, kms:ScheduleKeyDeletionPendingWindowInDays, kms:TrailingDaysWithoutKeyUsage)
- * have no rule: they are `unknown` everywhere until they are cross-checked.
+ * SAR keys the guide's pages consulted do not describe (kms:RetiringServicePrincipal,
+ * kms:KeyAgreementAlgorithm, kms:RecipientAttestation:*, kms:RotationPeriodInDays,
+ * kms:ScheduleKeyDeletionPendingWindowInDays, kms:TrailingDaysWithoutKeyUsage) have no rule: they are
+ * `unknown` everywhere until they are cross-checked.
  */
 const KMS_KEY_RULES: readonly KmsKeyRule[] = [
   {
@@ -204,6 +206,16 @@ const KMS_KEY_RULES: readonly KmsKeyRule[] = [
     anchor: 'conditions-kms-encryption-context-keys',
   },
   { key: 'kms:ExpirationModel', documentedFor: ['ImportKeyMaterial'], iam: OPTIONAL, service: OPTIONAL, anchor: 'conditions-kms-expiration-model' },
+  {
+    // "Allows principals to create a grant only when the grant includes a SourceArn constraint": an optional
+    // constraint of CreateGrant.
+    key: 'kms:GrantConstraintSourceArn',
+    documentedFor: ['CreateGrant'],
+    iam: OPTIONAL,
+    service: OPTIONAL,
+    anchor: 'conditions-kms-grant-constraint-source-arn',
+    page: 'https://docs.aws.amazon.com/kms/latest/developerguide/grant-authorization.html',
+  },
   { key: 'kms:GrantConstraintType', documentedFor: ['CreateGrant'], iam: OPTIONAL, service: OPTIONAL, anchor: 'conditions-kms-grant-constraint-type' },
   {
     // Set when an integrated service calls on a principal's behalf; whether a direct call carries it as
@@ -223,14 +235,23 @@ const KMS_KEY_RULES: readonly KmsKeyRule[] = [
     anchor: 'conditions-kms-grant-operations',
   },
   {
-    // GranteePrincipal is a required parameter, but SAR now also lists kms:GranteeServicePrincipal, which
-    // the guide consulted does not describe: whether a grant for a service principal carries this key is
-    // not documented, so it is not claimed present.
+    // A CreateGrant request names a GranteePrincipal or, for a service, a GranteeServicePrincipal; whether
+    // a grant for a service principal carries this key is not documented, so it is not claimed present.
     key: 'kms:GranteePrincipal',
     documentedFor: ['CreateGrant'],
     iam: OPTIONAL,
     service: OPTIONAL,
     anchor: 'conditions-kms-grantee-principal',
+  },
+  {
+    // "Allows principals to create a grant only when the grant specifies a particular grantee service
+    // principal": set when a CreateGrant request names a GranteeServicePrincipal instead of a GranteePrincipal.
+    key: 'kms:GranteeServicePrincipal',
+    documentedFor: ['CreateGrant'],
+    iam: OPTIONAL,
+    service: OPTIONAL,
+    anchor: 'conditions-kms-grantee-service-principal',
+    page: 'https://docs.aws.amazon.com/kms/latest/developerguide/grant-authorization.html',
   },
   { key: 'kms:KeyOrigin', documentedFor: ['CreateKey', ...KEY_RESOURCE_OPERATIONS], iam: PRESENT, service: PRESENT, anchor: 'conditions-kms-key-origin' },
   { key: 'kms:KeySpec', documentedFor: ['CreateKey', ...KEY_RESOURCE_OPERATIONS], iam: PRESENT, service: PRESENT, anchor: 'conditions-kms-key-spec' },
@@ -418,7 +439,7 @@ function kmsKeyPresence(family: string, action: ActionKeys, principal: Principal
     };
   }
   const { rule, documented } = entry;
-  const docs = `${KMS_GUIDE}#${rule.anchor}`;
+  const docs = rule.page ?? `${KMS_GUIDE}#${rule.anchor}`;
   const documentedByGuide = documented.has(action.name);
   if (listedBySar && documentedByGuide) return answer(forPrincipal(rule, principal), `${docs}; ${SAR}`);
   if (!listedBySar && !documentedByGuide) {

@@ -48,6 +48,10 @@ const GRANT_ROWS: Row[] = [
   ['kms:GranteePrincipal', 'ListGrants', IAM, 'absent', SAR],
   ['kms:RetiringPrincipal', 'CreateGrant', IAM, 'optional', KMS_DOCS],
   ['kms:RetiringPrincipal', 'Decrypt', IAM, 'absent', SAR],
+  ['kms:GranteeServicePrincipal', 'CreateGrant', SVC, 'optional', KMS_DOCS],
+  ['kms:GranteeServicePrincipal', 'Decrypt', IAM, 'absent', SAR],
+  ['kms:GrantConstraintSourceArn', 'CreateGrant', IAM, 'optional', KMS_DOCS],
+  ['kms:GrantConstraintSourceArn', 'PutKeyPolicy', ANY, 'absent', KMS_DOCS],
 ];
 
 const CONTEXT_ROWS: Row[] = [
@@ -97,7 +101,7 @@ const OTHER_KMS_ROWS: Row[] = [
   ['kms:SigningAlgorithm', 'Encrypt', IAM, 'absent', SAR],
   // Listed by SAR but not described in the KMS guide consulted: not cross-checked, so no answer.
   ['kms:RecipientAttestation:PCR0', 'Decrypt', IAM, 'unknown', SAR],
-  ['kms:GranteeServicePrincipal', 'CreateGrant', IAM, 'unknown', SAR],
+  ['kms:RetiringServicePrincipal', 'CreateGrant', IAM, 'unknown', SAR],
 ];
 
 const GLOBAL_ROWS: Row[] = [
