@@ -16,6 +16,15 @@ export {
   type ActionClass,
   type ActionSet,
 } from './actions';
+export {
+  MODELLED_KEYS,
+  PRINCIPAL_KINDS,
+  SAR_DOCS_DISAGREEMENTS,
+  keyPresence,
+  type KeyPresence,
+  type Presence,
+  type PrincipalKind,
+} from './condition-presence';
 export type { PrincipalClass } from './principals';
 export { PARTITIONS, accountOfArn, accountOfPrincipal, partitionOfArn, wholeAccountOf } from './principals';
 export { duplicateKeyPaths, keyPath, pathSegments } from './json-text';
