@@ -155,6 +155,18 @@ interface StatementConditions {
   sourceOrganizations: string[];
 }
 
+/** Subtypes of named principals that are IAM principals (they always carry aws:PrincipalArn and their account). */
+const IAM_SUBTYPES = new Set(['root-user', 'role', 'service-linked-role', 'user', 'assumed-role']);
+
+/** Every principal the statement names is an account or an IAM role, user or root user (no "*", service, NotPrincipal). */
+function iamPrincipalsOnly(st: ParsedStatement): boolean {
+  return (
+    !st.principalNegated &&
+    st.principals.length > 0 &&
+    st.principals.every(({ principal: p }) => p.kind === 'account' || (p.kind === 'principal' && IAM_SUBTYPES.has(p.subtype)))
+  );
+}
+
 function statementConditions(st: ParsedStatement, ownAccount: string | undefined): StatementConditions {
   const sc: StatementConditions = {
     narrowing: [],
@@ -165,8 +177,9 @@ function statementConditions(st: ParsedStatement, ownAccount: string | undefined
     sourceAccounts: NONE,
     sourceOrganizations: NONE,
   };
+  const iamOnly = iamPrincipalsOnly(st);
   for (const c of st.conditions) {
-    if (narrowsWho(c)) {
+    if (narrowsWho(c, iamOnly)) {
       const targets = ownTargets(conditionTargets(c), ownAccount);
       sc.narrowing.push({ key: c.key, targets, rank: narrowingRank(c), order: `${c.keyLower} ${c.operator} ${c.values.join(',')}`, orgs: isOrgKey(c) ? c.values : NONE });
     }

@@ -176,16 +176,27 @@ export const RESOURCE_ORG = '${aws:ResourceOrgID}';
 const UNIQUE_ID_VALUE = /^(AROA|AIDA|AGPA|ANPA|ANVA|AIPA|ASIA)[A-Z0-9]{12,}(:.*)?$/;
 
 /**
+ * Keys in every request an IAM principal (an account's root user, roles, users, their sessions) sends, each
+ * with one value. https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn
+ * https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-caller-account
+ */
+const PRESENT_FOR_IAM_PRINCIPALS = new Set(['aws:principalarn', 'aws:principalaccount', 'kms:calleraccount']);
+
+/**
  * Does this condition really restrict who may act (Allow side)?
  * Not when negated ("everyone but"), when …IfExists (absent key passes), when ForAllValues (an absent
  * or empty key passes vacuously), for Null/Bool/numeric operators, or when a value matches everyone.
+ * `iamPrincipalsOnly`: every principal the statement names is an IAM principal (an account, a role, a user),
+ * never a service or "*". Then a key that every such request carries with one value cannot be absent, and
+ * …IfExists or ForAllValues on it narrows exactly as the plain operator does.
  */
-export function narrowsWho(c: ParsedCondition): boolean {
+export function narrowsWho(c: ParsedCondition, iamPrincipalsOnly = false): boolean {
+  const alwaysPresent = iamPrincipalsOnly && PRESENT_FOR_IAM_PRINCIPALS.has(c.keyLower);
   return (
     c.category === 'who' &&
     MATCHING.has(c.base) &&
-    !c.ifExists &&
-    c.qualifier !== 'ForAllValues' &&
+    (!c.ifExists || alwaysPresent) &&
+    (c.qualifier !== 'ForAllValues' || alwaysPresent) &&
     c.values.length > 0 &&
     !c.values.some((v) => isBroadValue(c.keyLower, v))
   );

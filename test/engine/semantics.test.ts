@@ -167,8 +167,21 @@ describe('conditions', () => {
     ['aws:PrincipalArn "*" narrows nothing', useWith({ AWS: ROOT }, { ArnLike: { 'aws:PrincipalArn': '*' } }), ['ACCOUNT_WIDE_USAGE']],
     ['aws:PrincipalArn role/* narrows nothing', useWith({ AWS: ROOT }, { ArnLike: { 'aws:PrincipalArn': `arn:aws:iam::${OWN}:role/*` } }), ['ACCOUNT_WIDE_USAGE']],
     ['negated aws:PrincipalArn narrows nothing', useWith({ AWS: ROOT }, { ArnNotEquals: { 'aws:PrincipalArn': APP_ROLE } }), ['ACCOUNT_WIDE_USAGE']],
-    ['…IfExists narrows nothing', useWith({ AWS: ROOT }, { ArnEqualsIfExists: { 'aws:PrincipalArn': APP_ROLE } }), ['ACCOUNT_WIDE_USAGE']],
-    ['ForAllValues narrows nothing', useWith({ AWS: ROOT }, { 'ForAllValues:StringEquals': { 'aws:PrincipalArn': APP_ROLE } }), ['ACCOUNT_WIDE_USAGE']],
+    // aws:PrincipalArn, aws:PrincipalAccount and kms:CallerAccount are in every request of an IAM principal, each
+    // with one value: there, …IfExists and ForAllValues narrow exactly as the plain operator does.
+    ['…IfExists on aws:PrincipalArn narrows the account like the plain operator', useWith({ AWS: ROOT }, { ArnEqualsIfExists: { 'aws:PrincipalArn': APP_ROLE } }), []],
+    ['ForAllValues on aws:PrincipalArn narrows the account like the plain operator', useWith({ AWS: ROOT }, { 'ForAllValues:StringEquals': { 'aws:PrincipalArn': APP_ROLE } }), []],
+    ['ForAnyValue on aws:PrincipalArn narrows the account like the plain operator', useWith({ AWS: ROOT }, { 'ForAnyValue:StringEquals': { 'aws:PrincipalArn': APP_ROLE } }), []],
+    ['…IfExists on kms:CallerAccount of a foreign account leaves the account nothing', useWith({ AWS: ROOT }, { StringEqualsIfExists: { 'kms:CallerAccount': FOREIGN } }), []],
+    ['ForAllValues on aws:PrincipalAccount of the own account keeps it account-wide', useWith({ AWS: ROOT }, { 'ForAllValues:StringEquals': { 'aws:PrincipalAccount': OWN } }), ['ACCOUNT_WIDE_USAGE']],
+    ['…IfExists on a role principal narrows it the same way', useWith({ AWS: [ROOT, APP_ROLE] }, { ArnEqualsIfExists: { 'aws:PrincipalArn': APP_ROLE } }), []],
+    // Not where a written principal may send a request without the key: "*" includes service principals.
+    ['"*" with …IfExists on aws:PrincipalArn narrows nothing', useWith('*', { ArnEqualsIfExists: { 'aws:PrincipalArn': APP_ROLE } }), ['PUBLIC_ACCESS']],
+    ['"*" with ForAllValues on aws:PrincipalArn narrows nothing', useWith('*', { 'ForAllValues:ArnEquals': { 'aws:PrincipalArn': APP_ROLE } }), ['PUBLIC_ACCESS']],
+    ['account and service principal with …IfExists narrow nothing', useWith({ AWS: ROOT, Service: 'logs.amazonaws.com' }, { ArnEqualsIfExists: { 'aws:PrincipalArn': APP_ROLE } }), ['ACCOUNT_WIDE_USAGE', 'UNSCOPED_SERVICE_PRINCIPAL']],
+    // Other keys an IAM principal may not carry keep the old reading (fail closed).
+    ['…IfExists on aws:PrincipalOrgID narrows nothing', useWith({ AWS: ROOT }, { StringEqualsIfExists: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' } }), ['ACCOUNT_WIDE_USAGE']],
+    ['ForAllValues on aws:PrincipalTag narrows nothing', useWith({ AWS: ROOT }, { 'ForAllValues:StringEquals': { 'aws:PrincipalTag/team': 'kms' } }), ['ACCOUNT_WIDE_USAGE']],
     ['kms:ViaService does not narrow who', useWith({ AWS: ROOT }, { StringEquals: { 'kms:ViaService': 's3.us-east-1.amazonaws.com' } }), ['ACCOUNT_WIDE_USAGE']],
     ['encryption context does not narrow who', useWith({ AWS: ROOT }, { StringEquals: { 'kms:EncryptionContext:app': 'x' } }), ['ACCOUNT_WIDE_USAGE']],
     ['aws:SourceVpce does not narrow who', useWith('*', { StringEquals: { 'aws:SourceVpce': 'vpce-1a2b3c4d' } }), ['PUBLIC_ACCESS']],
