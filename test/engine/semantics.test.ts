@@ -106,6 +106,11 @@ describe('principals', () => {
       [],
     ],
     [
+      'ForAllValues on an encryption-context pair does not scope a service (a request without the context passes)',
+      policy(allow({ Service: 'ses.amazonaws.com' }, ['kms:GenerateDataKey*'], { Condition: { 'ForAllValues:StringEquals': { 'kms:EncryptionContext:aws:ses:source-account': OWN } } })),
+      ['UNSCOPED_SERVICE_PRINCIPAL'],
+    ],
+    [
       'service principal with a wildcard aws:SourceAccount',
       policy(allow({ Service: 'sns.amazonaws.com' }, ['kms:Decrypt'], { Condition: { StringLike: { 'aws:SourceAccount': '*' } } })),
       ['UNSCOPED_SERVICE_PRINCIPAL'],
@@ -179,6 +184,8 @@ describe('conditions', () => {
     ['"*" with …IfExists on aws:PrincipalArn narrows nothing', useWith('*', { ArnEqualsIfExists: { 'aws:PrincipalArn': APP_ROLE } }), ['PUBLIC_ACCESS']],
     ['"*" with ForAllValues on aws:PrincipalArn narrows nothing', useWith('*', { 'ForAllValues:ArnEquals': { 'aws:PrincipalArn': APP_ROLE } }), ['PUBLIC_ACCESS']],
     ['account and service principal with …IfExists narrow nothing', useWith({ AWS: ROOT, Service: 'logs.amazonaws.com' }, { ArnEqualsIfExists: { 'aws:PrincipalArn': APP_ROLE } }), ['ACCOUNT_WIDE_USAGE', 'UNSCOPED_SERVICE_PRINCIPAL']],
+    // ForAllValues over an absent or empty multi-valued key is true: a request with no encryption context passes.
+    ['ForAllValues on kms:EncryptionContextKeys keeps the account-wide use (a request without context passes)', useWith({ AWS: ROOT }, { 'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['app'] } }), ['ACCOUNT_WIDE_USAGE']],
     // Other keys an IAM principal may not carry keep the old reading (fail closed).
     ['…IfExists on aws:PrincipalOrgID narrows nothing', useWith({ AWS: ROOT }, { StringEqualsIfExists: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' } }), ['ACCOUNT_WIDE_USAGE']],
     ['ForAllValues on aws:PrincipalTag narrows nothing', useWith({ AWS: ROOT }, { 'ForAllValues:StringEquals': { 'aws:PrincipalTag/team': 'kms' } }), ['ACCOUNT_WIDE_USAGE']],
