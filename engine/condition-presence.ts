@@ -32,7 +32,9 @@
  * Keys are matched case-insensitively, including the context-key part of kms:EncryptionContext:<key>
  * and the tag-key part of aws:PrincipalTag/<key>, aws:RequestTag/<key> and aws:ResourceTag/<key>.
  */
+import { KMS_ACTIONS, NO_ACTIONS, union, type ActionSet } from './actions';
 import kmsActionData from './data/kms-actions.json';
+import { memoize } from './memo';
 import type { PrincipalClass } from './principals';
 
 export const PRESENCES = ['present', 'optional', 'absent', 'unknown'] as const;
@@ -510,3 +512,54 @@ export function principalKindOf(cls: PrincipalClass): PrincipalKind {
       return cls.subtype === 'federated' || cls.subtype === 'canonical-user' ? 'anyone' : 'iam-principal';
   }
 }
+
+/**
+ * The key-scoped actions whose requests, sent by `principal`, never carry the key `keyLower` (lower case):
+ * where a plain operator on it is false. Never FUTURE_BIT: an action added after the data was generated
+ * has unknown presence. One memo per kind of caller, keyed by the key alone, so a look-up allocates nothing.
+ */
+export function actionsWithout(keyLower: string, principal: PrincipalKind): ActionSet {
+  return ABSENT_BY_KIND[principal](keyLower);
+}
+
+/** Key-scoped actions whose requests by `principal` carry `keyLower` with a value, grouped by that value. */
+export function actionsWithValue(keyLower: string, principal: PrincipalKind): readonly ValuedActions[] {
+  return VALUED_BY_KIND[principal](keyLower);
+}
+
+export interface ValuedActions {
+  value: string;
+  actions: ActionSet;
+}
+
+const KEY_SCOPED_ACTIONS = KMS_ACTIONS.filter((a) => a.keyResource);
+const MEMO_LIMIT = 1_000;
+
+function absentActions(keyLower: string, principal: PrincipalKind): ActionSet {
+  let set = NO_ACTIONS;
+  for (const a of KEY_SCOPED_ACTIONS) if (keyPresence(keyLower, a.name, principal).presence === 'absent') set = union(set, a.bit);
+  return set;
+}
+
+const NO_VALUES: readonly ValuedActions[] = Object.freeze([]);
+
+function valuedActions(keyLower: string, principal: PrincipalKind): readonly ValuedActions[] {
+  const byValue = new Map<string, ActionSet>();
+  for (const a of KEY_SCOPED_ACTIONS) {
+    const p = keyPresence(keyLower, a.name, principal);
+    if (p.presence === 'present' && p.value !== undefined) byValue.set(p.value, union(byValue.get(p.value) ?? NO_ACTIONS, a.bit));
+  }
+  return byValue.size === 0 ? NO_VALUES : [...byValue].map(([value, actions]) => ({ value, actions }));
+}
+
+const ABSENT_BY_KIND: Record<PrincipalKind, (keyLower: string) => ActionSet> = {
+  'iam-principal': memoize((k: string) => absentActions(k, 'iam-principal'), MEMO_LIMIT),
+  'service-principal': memoize((k: string) => absentActions(k, 'service-principal'), MEMO_LIMIT),
+  anyone: memoize((k: string) => absentActions(k, 'anyone'), MEMO_LIMIT),
+};
+
+const VALUED_BY_KIND: Record<PrincipalKind, (keyLower: string) => readonly ValuedActions[]> = {
+  'iam-principal': memoize((k: string) => valuedActions(k, 'iam-principal'), MEMO_LIMIT),
+  'service-principal': memoize((k: string) => valuedActions(k, 'service-principal'), MEMO_LIMIT),
+  anyone: memoize((k: string) => valuedActions(k, 'anyone'), MEMO_LIMIT),
+};
