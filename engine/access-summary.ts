@@ -22,7 +22,7 @@ import {
   scopesService,
   type ParsedCondition,
 } from './conditions';
-import { actionsWithValue, actionsWithout, principalKindOf, type PrincipalKind } from './condition-presence';
+import { absentByKind, actionsWithValue, principalKindOf, type PrincipalKind } from './condition-presence';
 import type { ParsedPolicy, ParsedStatement, PrincipalEntry } from './parse-policy';
 import { ANYONE, ANY_SERVICE, accountClass, type PrincipalClass } from './principals';
 import { conditionTargets, contains, mayContain, narrowByTargets, spares, within } from './principal-sets';
@@ -169,12 +169,25 @@ interface StatementConditions {
   impossibleForAnyone: ActionSet;
 }
 
-/** The actions of `kind`'s requests on which condition `c` cannot be true (`falseWhenAbsent`: its outcome on a request without the key). */
-function impossibleActions(c: ParsedCondition, kind: PrincipalKind, falseWhenAbsent: boolean): ActionSet {
-  let set = falseWhenAbsent ? actionsWithout(c.keyLower, kind) : NO_ACTIONS;
-  if (c.base === 'Bool') {
-    for (const known of actionsWithValue(c.keyLower, kind)) if (!boolOutcome(c, known.value)) set = union(set, known.actions);
+/** Adds to `sc` the actions on which condition `c` cannot be true, per kind of caller. */
+function addImpossible(sc: StatementConditions, c: ParsedCondition): void {
+  if (!outcomeWhenAbsent(c)) {
+    const absent = absentByKind(c.keyLower);
+    sc.impossibleForIam = union(sc.impossibleForIam, absent['iam-principal']);
+    sc.impossibleForService = union(sc.impossibleForService, absent['service-principal']);
+    sc.impossibleForAnyone = union(sc.impossibleForAnyone, absent.anyone);
   }
+  if (c.base === 'Bool') {
+    sc.impossibleForIam = union(sc.impossibleForIam, contradictedBool(c, 'iam-principal'));
+    sc.impossibleForService = union(sc.impossibleForService, contradictedBool(c, 'service-principal'));
+    sc.impossibleForAnyone = union(sc.impossibleForAnyone, contradictedBool(c, 'anyone'));
+  }
+}
+
+/** The actions whose requests by `kind` carry the Bool condition's key with a known value the condition does not accept. */
+function contradictedBool(c: ParsedCondition, kind: PrincipalKind): ActionSet {
+  let set = NO_ACTIONS;
+  for (const known of actionsWithValue(c.keyLower, kind)) if (!boolOutcome(c, known.value)) set = union(set, known.actions);
   return set;
 }
 
@@ -206,12 +219,7 @@ function statementConditions(st: ParsedStatement, ownAccount: string | undefined
     impossibleForAnyone: NO_ACTIONS,
   };
   for (const c of st.conditions) {
-    const falseWhenAbsent = !outcomeWhenAbsent(c);
-    if (falseWhenAbsent || c.base === 'Bool') {
-      sc.impossibleForIam = union(sc.impossibleForIam, impossibleActions(c, 'iam-principal', falseWhenAbsent));
-      sc.impossibleForService = union(sc.impossibleForService, impossibleActions(c, 'service-principal', falseWhenAbsent));
-      sc.impossibleForAnyone = union(sc.impossibleForAnyone, impossibleActions(c, 'anyone', falseWhenAbsent));
-    }
+    addImpossible(sc, c);
     if (narrowsWho(c)) {
       const targets = ownTargets(conditionTargets(c), ownAccount);
       sc.narrowing.push({ key: c.key, targets, rank: narrowingRank(c), order: `${c.keyLower} ${c.operator} ${c.values.join(',')}`, orgs: isOrgKey(c) ? c.values : NONE });

@@ -516,50 +516,56 @@ export function principalKindOf(cls: PrincipalClass): PrincipalKind {
 /**
  * The key-scoped actions whose requests, sent by `principal`, never carry the key `keyLower` (lower case):
  * where a plain operator on it is false. Never FUTURE_BIT: an action added after the data was generated
- * has unknown presence. One memo per kind of caller, keyed by the key alone, so a look-up allocates nothing.
+ * has unknown presence.
  */
 export function actionsWithout(keyLower: string, principal: PrincipalKind): ActionSet {
-  return ABSENT_BY_KIND[principal](keyLower);
+  return absentByKind(keyLower)[principal];
 }
 
-/** Key-scoped actions whose requests by `principal` carry `keyLower` with a value, grouped by that value. */
-export function actionsWithValue(keyLower: string, principal: PrincipalKind): readonly ValuedActions[] {
-  return VALUED_BY_KIND[principal](keyLower);
-}
+/** actionsWithout for the three kinds of caller at once, memoised by key: one look-up per condition. */
+export const absentByKind: (keyLower: string) => Readonly<Record<PrincipalKind, ActionSet>> = memoize(
+  (keyLower: string) => ({
+    'iam-principal': absentActions(keyLower, 'iam-principal'),
+    'service-principal': absentActions(keyLower, 'service-principal'),
+    anyone: absentActions(keyLower, 'anyone'),
+  }),
+  1_000,
+);
 
 export interface ValuedActions {
   value: string;
   actions: ActionSet;
 }
 
-const KEY_SCOPED_ACTIONS = KMS_ACTIONS.filter((a) => a.keyResource);
-const MEMO_LIMIT = 1_000;
+/** Key-scoped actions whose requests by `principal` carry `keyLower` with a known value, grouped by that value. */
+export function actionsWithValue(keyLower: string, principal: PrincipalKind): readonly ValuedActions[] {
+  return valuedByKind(keyLower)[principal];
+}
+
+const valuedByKind: (keyLower: string) => Readonly<Record<PrincipalKind, readonly ValuedActions[]>> = memoize(
+  (keyLower: string) => ({
+    'iam-principal': valuedActions(keyLower, 'iam-principal'),
+    'service-principal': valuedActions(keyLower, 'service-principal'),
+    anyone: valuedActions(keyLower, 'anyone'),
+  }),
+  1_000,
+);
+
+function keyScopedActions(): readonly { name: string; bit: ActionSet }[] {
+  return KMS_ACTIONS.filter((a) => a.keyResource);
+}
 
 function absentActions(keyLower: string, principal: PrincipalKind): ActionSet {
   let set = NO_ACTIONS;
-  for (const a of KEY_SCOPED_ACTIONS) if (keyPresence(keyLower, a.name, principal).presence === 'absent') set = union(set, a.bit);
+  for (const a of keyScopedActions()) if (keyPresence(keyLower, a.name, principal).presence === 'absent') set = union(set, a.bit);
   return set;
 }
 
-const NO_VALUES: readonly ValuedActions[] = Object.freeze([]);
-
 function valuedActions(keyLower: string, principal: PrincipalKind): readonly ValuedActions[] {
   const byValue = new Map<string, ActionSet>();
-  for (const a of KEY_SCOPED_ACTIONS) {
+  for (const a of keyScopedActions()) {
     const p = keyPresence(keyLower, a.name, principal);
     if (p.presence === 'present' && p.value !== undefined) byValue.set(p.value, union(byValue.get(p.value) ?? NO_ACTIONS, a.bit));
   }
-  return byValue.size === 0 ? NO_VALUES : [...byValue].map(([value, actions]) => ({ value, actions }));
+  return [...byValue].map(([value, actions]) => ({ value, actions }));
 }
-
-const ABSENT_BY_KIND: Record<PrincipalKind, (keyLower: string) => ActionSet> = {
-  'iam-principal': memoize((k: string) => absentActions(k, 'iam-principal'), MEMO_LIMIT),
-  'service-principal': memoize((k: string) => absentActions(k, 'service-principal'), MEMO_LIMIT),
-  anyone: memoize((k: string) => absentActions(k, 'anyone'), MEMO_LIMIT),
-};
-
-const VALUED_BY_KIND: Record<PrincipalKind, (keyLower: string) => readonly ValuedActions[]> = {
-  'iam-principal': memoize((k: string) => valuedActions(k, 'iam-principal'), MEMO_LIMIT),
-  'service-principal': memoize((k: string) => valuedActions(k, 'service-principal'), MEMO_LIMIT),
-  anyone: memoize((k: string) => valuedActions(k, 'anyone'), MEMO_LIMIT),
-};
