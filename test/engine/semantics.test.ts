@@ -541,6 +541,10 @@ describe('request-aware conditions', () => {
     ['account: aws:SourceAccount under IfExists is true on a direct call', cond({ AWS: ROOT }, USE_ACTIONS, { StringEqualsIfExists: { 'aws:SourceAccount': OWN } }), ['ACCOUNT_WIDE_USAGE']],
     ['account: negated aws:SourceAccount is true on a direct call', cond({ AWS: ROOT }, USE_ACTIONS, { StringNotEquals: { 'aws:SourceAccount': FOREIGN } }), ['ACCOUNT_WIDE_USAGE']],
     ['account: Bool aws:PrincipalIsAWSService true grants it nothing', cond({ AWS: ROOT }, USE_ACTIONS, { Bool: { 'aws:PrincipalIsAWSService': 'true' } }), []],
+    // The key is in every signed request, so …IfExists reads like the plain operator.
+    ['account: BoolIfExists aws:PrincipalIsAWSService true grants it nothing', cond({ AWS: ROOT }, USE_ACTIONS, { BoolIfExists: { 'aws:PrincipalIsAWSService': 'true' } }), []],
+    ['account: Bool aws:PrincipalIsAWSService "TRUE" grants it nothing', cond({ AWS: ROOT }, USE_ACTIONS, { Bool: { 'aws:PrincipalIsAWSService': 'TRUE' } }), []],
+    ['"*": Bool aws:PrincipalIsAWSService false keeps it public (either kind of caller)', cond('*', 'kms:Decrypt', { Bool: { 'aws:PrincipalIsAWSService': 'false' } }), ['PUBLIC_ACCESS']],
     ['account: Bool aws:PrincipalIsAWSService false keeps its access', cond({ AWS: ROOT }, USE_ACTIONS, { Bool: { 'aws:PrincipalIsAWSService': 'false' } }), ['ACCOUNT_WIDE_USAGE']],
     ['service: Bool aws:PrincipalIsAWSService false grants it nothing', cond({ Service: 'cloudtrail.amazonaws.com' }, 'kms:GenerateDataKey*', { Bool: { 'aws:PrincipalIsAWSService': 'false' } }), []],
     // Keys about an IAM principal's identity, on a service principal.
