@@ -10,6 +10,7 @@ import {
   RESOURCE_ACCOUNT,
   RESOURCE_ORG,
   boundAccounts,
+  boolOutcome,
   boundOrganizations,
   carvesWho,
   constrainsGrants,
@@ -17,9 +18,11 @@ import {
   isServiceSourceKey,
   isNegatedPathCondition,
   narrowsWho,
+  outcomeWhenAbsent,
   scopesService,
   type ParsedCondition,
 } from './conditions';
+import { absentByKind, actionsWithValue, principalKindOf, type PrincipalKind } from './condition-presence';
 import type { ParsedPolicy, ParsedStatement, PrincipalEntry } from './parse-policy';
 import { ANYONE, ANY_SERVICE, accountClass, type PrincipalClass } from './principals';
 import { conditionTargets, contains, mayContain, narrowByTargets, spares, within } from './principal-sets';
@@ -130,8 +133,10 @@ function grantsForAllow(st: ParsedStatement, ownAccount: string | undefined, gra
   const narrowedCap = Math.max(16, Math.floor(MAX_NARROWED_CLASSES / Math.max(1, base.length)));
   for (const written of base) {
     const principal = sc.onlyServices && written.principal.kind === 'anyone' ? ANY_SERVICE : written.principal;
-    if (sc.narrowing.length === 0) grants.push(makeGrant(st, written.path, principal, sc.limitingKeys, sc.grantConstrained, sc.serviceScoped, sc.sourceAccounts, sc.sourceOrganizations));
-    else grantsForNarrowed(st, written.path, narrowedClasses(principal, sc.narrowing, narrowedCap), sc, grants);
+    if (sc.narrowing.length === 0) {
+      const actions = grantedActions(st, sc, principal);
+      if (actions !== NO_ACTIONS || st.actions === NO_ACTIONS) grants.push(makeGrant(st, written.path, principal, actions, sc.limitingKeys, sc.grantConstrained, sc.serviceScoped, sc.sourceAccounts, sc.sourceOrganizations));
+    } else grantsForNarrowed(st, written.path, narrowedClasses(principal, sc.narrowing, narrowedCap), sc, grants);
   }
 }
 
@@ -153,6 +158,50 @@ interface StatementConditions {
   onlyServices: boolean;
   sourceAccounts: string[];
   sourceOrganizations: string[];
+  /**
+   * Per kind of caller, the actions for which some condition is false on every request (a plain operator on
+   * a key the request never carries, a Bool on a key whose value is known and differs): the statement grants
+   * them nothing. `someImpossible` says whether any of the three is not empty.
+   */
+  someImpossible: boolean;
+  impossibleForIam: ActionSet;
+  impossibleForService: ActionSet;
+  impossibleForAnyone: ActionSet;
+}
+
+/** Adds to `sc` the actions on which condition `c` cannot be true, per kind of caller. */
+function addImpossible(sc: StatementConditions, c: ParsedCondition): void {
+  if (!outcomeWhenAbsent(c)) {
+    const absent = absentByKind(c.keyLower);
+    sc.impossibleForIam = union(sc.impossibleForIam, absent['iam-principal']);
+    sc.impossibleForService = union(sc.impossibleForService, absent['service-principal']);
+    sc.impossibleForAnyone = union(sc.impossibleForAnyone, absent.anyone);
+  }
+  if (c.base === 'Bool') {
+    sc.impossibleForIam = union(sc.impossibleForIam, contradictedBool(c, 'iam-principal'));
+    sc.impossibleForService = union(sc.impossibleForService, contradictedBool(c, 'service-principal'));
+    sc.impossibleForAnyone = union(sc.impossibleForAnyone, contradictedBool(c, 'anyone'));
+  }
+}
+
+/** The actions whose requests by `kind` carry the Bool condition's key with a known value the condition does not accept. */
+function contradictedBool(c: ParsedCondition, kind: PrincipalKind): ActionSet {
+  let set = NO_ACTIONS;
+  for (const known of actionsWithValue(c.keyLower, kind)) if (!boolOutcome(c, known.value)) set = union(set, known.actions);
+  return set;
+}
+
+/** What statement `st` grants a principal of class `cls`: its actions but those its conditions rule out for that kind of caller. */
+function grantedActions(st: ParsedStatement, sc: StatementConditions, cls: PrincipalClass): ActionSet {
+  if (!sc.someImpossible) return st.actions;
+  switch (principalKindOf(cls)) {
+    case 'iam-principal':
+      return minus(st.actions, sc.impossibleForIam);
+    case 'service-principal':
+      return minus(st.actions, sc.impossibleForService);
+    case 'anyone':
+      return minus(st.actions, sc.impossibleForAnyone);
+  }
 }
 
 /** Subtypes of named principals that are IAM principals (they always carry aws:PrincipalArn and their account). */
@@ -176,9 +225,14 @@ function statementConditions(st: ParsedStatement, ownAccount: string | undefined
     onlyServices: false,
     sourceAccounts: NONE,
     sourceOrganizations: NONE,
+    someImpossible: false,
+    impossibleForIam: NO_ACTIONS,
+    impossibleForService: NO_ACTIONS,
+    impossibleForAnyone: NO_ACTIONS,
   };
   const iamOnly = iamPrincipalsOnly(st);
   for (const c of st.conditions) {
+    addImpossible(sc, c);
     if (narrowsWho(c, iamOnly)) {
       const targets = ownTargets(conditionTargets(c), ownAccount);
       sc.narrowing.push({ key: c.key, targets, rank: narrowingRank(c), order: `${c.keyLower} ${c.operator} ${c.values.join(',')}`, orgs: isOrgKey(c) ? c.values : NONE });
@@ -193,6 +247,9 @@ function statementConditions(st: ParsedStatement, ownAccount: string | undefined
     }
     if (!st.principalNegated && callerIsAwsService(c)) sc.onlyServices = true;
   }
+  sc.someImpossible = sc.impossibleForIam !== NO_ACTIONS || sc.impossibleForService !== NO_ACTIONS || sc.impossibleForAnyone !== NO_ACTIONS;
+  // No IAM principal can be granted any of the actions: of everyone, only service principals are left.
+  if (!st.principalNegated && st.actions !== NO_ACTIONS && minus(st.actions, sc.impossibleForIam) === NO_ACTIONS) sc.onlyServices = true;
   // Conditions are ANDed, so their order must not matter: narrow by account and organisation first, then by
   // ARN or service, then by the identifiers that name no account.
   if (sc.narrowing.length > 1) sc.narrowing.sort((a, b) => a.rank - b.rank || (a.order < b.order ? -1 : a.order > b.order ? 1 : 0));
@@ -239,8 +296,10 @@ function narrowByCondition({ cls, unchangedBy, orgs }: NarrowedClass, cond: Narr
 
 function grantsForNarrowed(st: ParsedStatement, path: string, classes: readonly NarrowedClass[], sc: StatementConditions, grants: Grant[]): void {
   for (const { cls, unchangedBy, orgs } of classes) {
+    const actions = grantedActions(st, sc, cls);
+    if (actions === NO_ACTIONS && st.actions !== NO_ACTIONS) continue;
     const conditionKeys = unchangedBy.length === 0 ? sc.limitingKeys : [...new Set([...sc.limitingKeys, ...unchangedBy])];
-    const grant = makeGrant(st, path, cls, conditionKeys, sc.grantConstrained, sc.serviceScoped, sc.sourceAccounts, sc.sourceOrganizations);
+    const grant = makeGrant(st, path, cls, actions, conditionKeys, sc.grantConstrained, sc.serviceScoped, sc.sourceAccounts, sc.sourceOrganizations);
     if (orgs.length > 0) grant.memberOf = orgs.map((o) => (o === RESOURCE_ORG ? o : o.split('/')[0] ?? o));
     grants.push(grant);
   }
@@ -250,6 +309,7 @@ function makeGrant(
   st: ParsedStatement,
   path: string,
   cls: PrincipalClass,
+  actions: ActionSet,
   conditionKeys: string[],
   grantConstrained: boolean,
   serviceScoped: boolean,
@@ -263,7 +323,7 @@ function makeGrant(
       statementIndex: st.index,
       path,
       principal: cls,
-      actions: st.actions,
+      actions,
       level: conditionKeys.length > 0 ? 'conditional' : 'unconditional',
       conditionKeys,
       grantConstrained,
@@ -279,7 +339,7 @@ function makeGrant(
     statementIndex: st.index,
     path,
     principal: cls,
-    actions: st.actions,
+    actions,
     level: conditionKeys.length > 0 ? 'conditional' : 'unconditional',
     conditionKeys,
     grantConstrained,

@@ -32,7 +32,9 @@
  * Keys are matched case-insensitively, including the context-key part of kms:EncryptionContext:<key>
  * and the tag-key part of aws:PrincipalTag/<key>, aws:RequestTag/<key> and aws:ResourceTag/<key>.
  */
+import { KMS_ACTIONS, NO_ACTIONS, union, type ActionSet } from './actions';
 import kmsActionData from './data/kms-actions.json';
+import { memoize } from './memo';
 import type { PrincipalClass } from './principals';
 
 export const PRESENCES = ['present', 'optional', 'absent', 'unknown'] as const;
@@ -509,4 +511,61 @@ export function principalKindOf(cls: PrincipalClass): PrincipalKind {
     case 'principal':
       return cls.subtype === 'federated' || cls.subtype === 'canonical-user' ? 'anyone' : 'iam-principal';
   }
+}
+
+/**
+ * The key-scoped actions whose requests, sent by `principal`, never carry the key `keyLower` (lower case):
+ * where a plain operator on it is false. Never FUTURE_BIT: an action added after the data was generated
+ * has unknown presence.
+ */
+export function actionsWithout(keyLower: string, principal: PrincipalKind): ActionSet {
+  return absentByKind(keyLower)[principal];
+}
+
+/** actionsWithout for the three kinds of caller at once, memoised by key: one look-up per condition. */
+export const absentByKind: (keyLower: string) => Readonly<Record<PrincipalKind, ActionSet>> = memoize(
+  (keyLower: string) => ({
+    'iam-principal': absentActions(keyLower, 'iam-principal'),
+    'service-principal': absentActions(keyLower, 'service-principal'),
+    anyone: absentActions(keyLower, 'anyone'),
+  }),
+  1_000,
+);
+
+export interface ValuedActions {
+  value: string;
+  actions: ActionSet;
+}
+
+/** Key-scoped actions whose requests by `principal` carry `keyLower` with a known value, grouped by that value. */
+export function actionsWithValue(keyLower: string, principal: PrincipalKind): readonly ValuedActions[] {
+  return valuedByKind(keyLower)[principal];
+}
+
+const valuedByKind: (keyLower: string) => Readonly<Record<PrincipalKind, readonly ValuedActions[]>> = memoize(
+  (keyLower: string) => ({
+    'iam-principal': valuedActions(keyLower, 'iam-principal'),
+    'service-principal': valuedActions(keyLower, 'service-principal'),
+    anyone: valuedActions(keyLower, 'anyone'),
+  }),
+  1_000,
+);
+
+function keyScopedActions(): readonly { name: string; bit: ActionSet }[] {
+  return KMS_ACTIONS.filter((a) => a.keyResource);
+}
+
+function absentActions(keyLower: string, principal: PrincipalKind): ActionSet {
+  let set = NO_ACTIONS;
+  for (const a of keyScopedActions()) if (keyPresence(keyLower, a.name, principal).presence === 'absent') set = union(set, a.bit);
+  return set;
+}
+
+function valuedActions(keyLower: string, principal: PrincipalKind): readonly ValuedActions[] {
+  const byValue = new Map<string, ActionSet>();
+  for (const a of keyScopedActions()) {
+    const p = keyPresence(keyLower, a.name, principal);
+    if (p.presence === 'present' && p.value !== undefined) byValue.set(p.value, union(byValue.get(p.value) ?? NO_ACTIONS, a.bit));
+  }
+  return [...byValue].map(([value, actions]) => ({ value, actions }));
 }

@@ -317,3 +317,34 @@ export function isServiceSourceKey(c: ParsedCondition): boolean {
 export function isNegatedPathCondition(c: ParsedCondition): boolean {
   return c.category === 'path-or-data' && NEGATED.has(c.base) && c.qualifier === undefined;
 }
+
+/**
+ * What a condition evaluates to on a request that does not carry its key: `…IfExists` and `ForAllValues`
+ * (vacuously, over no values) are true, `ForAnyValue` is false (no value can match), a negated operator is
+ * true, a plain one false; `Null` is true exactly when it asks for the key to be absent ("true"). A condition
+ * without values is left true: the analysis never removes access on a reading it cannot be sure of.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html
+ */
+export function outcomeWhenAbsent(c: ParsedCondition): boolean {
+  if (c.values.length === 0) return true;
+  if (c.base === 'Null') return c.values.some((v) => v.toLowerCase() === 'true');
+  if (c.ifExists || c.qualifier === 'ForAllValues') return true;
+  if (c.qualifier === 'ForAnyValue') return false;
+  return c.negated;
+}
+
+/**
+ * What a plain `Bool` condition evaluates to when the request carries the key with a known value (lower
+ * case). False only when every value written is a Boolean that differs from it; any other value, or an
+ * operator that is not a plain or IfExists Bool, is left true.
+ */
+export function boolOutcome(c: ParsedCondition, value: string): boolean {
+  if (c.base !== 'Bool' || c.qualifier !== undefined || c.values.length === 0) return true;
+  let allBooleans = true;
+  for (const v of c.values) {
+    const lower = v.toLowerCase();
+    if (lower === value) return true;
+    if (lower !== 'true' && lower !== 'false') allBooleans = false;
+  }
+  return !allBooleans;
+}

@@ -1,9 +1,12 @@
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { FUTURE_BIT, NO_ACTIONS, actionNames, hasAny } from '../../engine/actions';
 import {
   MODELLED_KEYS,
   PRESENCES,
+  PRINCIPAL_KINDS,
+  actionsWithout,
   SAR_DOCS_DISAGREEMENTS,
   keyPresence,
   principalKindOf,
@@ -316,5 +319,27 @@ describe('generated data file', () => {
       expect(a.resourceConditionKeys).toEqual([...a.resourceConditionKeys].sort());
     }
     expect(data.actions.find((a) => a.name === 'Decrypt')?.conditionKeys).toContain('kms:EncryptionContext:${EncryptionContextKey}');
+  });
+});
+
+describe('actionsWithout', () => {
+  it('lists the key-scoped actions whose requests never carry the key, per kind of caller', () => {
+    expect(actionNames(actionsWithout('kms:grantoperations', 'iam-principal'))).not.toContain('kms:CreateGrant');
+    expect(actionNames(actionsWithout('kms:grantoperations', 'iam-principal'))).toContain('kms:Decrypt');
+    expect(actionsWithout('aws:sourceaccount', 'service-principal')).toBe(NO_ACTIONS);
+    expect(actionNames(actionsWithout('aws:sourceaccount', 'iam-principal'))).toContain('kms:PutKeyPolicy');
+    expect(actionsWithout('aws:principalorgid', 'iam-principal')).toBe(NO_ACTIONS);
+    expect(actionNames(actionsWithout('kms:encryptioncontext:department', 'anyone'))).toContain('kms:PutKeyPolicy');
+    expect(actionNames(actionsWithout('kms:encryptioncontext:department', 'anyone'))).not.toContain('kms:Decrypt');
+  });
+
+  it('never includes the actions added later, whose keys are unknown', () => {
+    for (const key of ['kms:grantoperations', 'aws:sourceaccount', 'aws:principalorgid', 'kms:encryptioncontextkeys']) {
+      for (const kind of PRINCIPAL_KINDS) expect(hasAny(actionsWithout(key, kind), FUTURE_BIT)).toBe(false);
+    }
+  });
+
+  it('is empty for a key the model does not know', () => {
+    expect(actionsWithout('s3:prefix', 'iam-principal')).toBe(NO_ACTIONS);
   });
 });

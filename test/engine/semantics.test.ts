@@ -522,3 +522,77 @@ describe('findings', () => {
     expect(checks(policy(allow({ AWS: ROOT }, 'kms:*')), { accountId: OWN, disabledChecks: ['ACCOUNT_WIDE_FULL_ACCESS'] })).toEqual([]);
   });
 });
+
+/**
+ * A plain operator (or ForAnyValue) on a key the request for an action never carries is false, so the statement
+ * grants nothing for that action; negated operators, …IfExists and ForAllValues are true there; Null tests
+ * presence. Presence comes from engine/condition-presence.ts; optional and unknown keep conditional access.
+ */
+describe('request-aware conditions', () => {
+  const cond = (principal: unknown, actions: unknown, condition: unknown) => policy(allow(principal as never, actions as never, { Condition: condition as never }));
+  const ADMIN_AND_USE = ['kms:Decrypt', 'kms:Encrypt', 'kms:PutKeyPolicy', 'kms:ScheduleKeyDeletion', 'kms:DescribeKey'];
+  const GRANT_SET = ['kms:CreateGrant', 'kms:ListGrants', 'kms:RevokeGrant'];
+  it.each<[string, unknown, CheckId[]]>([
+    // Keys only grant-management requests carry.
+    ['account: ForAnyValue kms:GrantOperations leaves only CreateGrant', cond({ AWS: ROOT }, ['kms:Decrypt', 'kms:PutKeyPolicy', 'kms:CreateGrant'], { 'ForAnyValue:StringEquals': { 'kms:GrantOperations': 'Decrypt' } }), ['UNCONSTRAINED_GRANT_CREATION']],
+    ['account: plain StringEquals kms:GrantOperations leaves only CreateGrant', cond({ AWS: ROOT }, ['kms:Decrypt', 'kms:PutKeyPolicy', 'kms:CreateGrant'], { StringEquals: { 'kms:GrantOperations': 'Decrypt' } }), ['UNCONSTRAINED_GRANT_CREATION']],
+    ['account: ForAllValues kms:GrantOperations is true where the key is absent', cond({ AWS: ROOT }, ['kms:Decrypt', 'kms:PutKeyPolicy', 'kms:CreateGrant'], { 'ForAllValues:StringEquals': { 'kms:GrantOperations': 'Decrypt' } }), ['ACCOUNT_WIDE_FULL_ACCESS']],
+    ['account: kms:* keeps the actions added later (their keys are unknown)', cond({ AWS: ROOT }, 'kms:*', { StringEquals: { 'kms:GrantOperations': 'Decrypt' } }), ['ACCOUNT_WIDE_FULL_ACCESS']],
+    ['account: Bool kms:GrantIsForAWSResource keeps only the grant actions', cond({ AWS: ROOT }, ['kms:Decrypt', 'kms:Encrypt', ...GRANT_SET], { Bool: { 'kms:GrantIsForAWSResource': 'true' } }), []],
+    ['account: BoolIfExists kms:GrantIsForAWSResource is true where the key is absent', cond({ AWS: ROOT }, ['kms:Decrypt', 'kms:Encrypt', ...GRANT_SET], { BoolIfExists: { 'kms:GrantIsForAWSResource': 'true' } }), ['ACCOUNT_WIDE_USAGE', 'UNCONSTRAINED_GRANT_CREATION']],
+    ['role: kms:GrantConstraintType leaves only CreateGrant', cond({ AWS: ADMIN_ROLE }, ['kms:PutKeyPolicy', 'kms:Decrypt', 'kms:CreateGrant'], { StringEquals: { 'kms:GrantConstraintType': 'EncryptionContextEquals' } }), ['UNCONSTRAINED_GRANT_CREATION']],
+    // Encryption-context keys on actions that take no encryption context.
+    ['account: kms:EncryptionContext:<k> limits it to use', cond({ AWS: ROOT }, ADMIN_AND_USE, { StringEquals: { 'kms:EncryptionContext:app': 'billing' } }), ['ACCOUNT_WIDE_USAGE']],
+    ['account: context key in another letter case', cond({ AWS: ROOT }, ADMIN_AND_USE, { StringEquals: { 'KMS:encryptioncontext:App': 'billing' } }), ['ACCOUNT_WIDE_USAGE']],
+    ['account: ForAnyValue kms:EncryptionContextKeys limits it to use', cond({ AWS: ROOT }, ADMIN_AND_USE, { 'ForAnyValue:StringEquals': { 'kms:EncryptionContextKeys': 'app' } }), ['ACCOUNT_WIDE_USAGE']],
+    ['account: ForAllValues kms:EncryptionContextKeys is true without a context', cond({ AWS: ROOT }, ADMIN_AND_USE, { 'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': 'app' } }), ['ACCOUNT_WIDE_FULL_ACCESS']],
+    ['account: negated encryption-context operator is true without a context', cond({ AWS: ROOT }, ADMIN_AND_USE, { StringNotEquals: { 'kms:EncryptionContext:app': 'billing' } }), ['ACCOUNT_WIDE_FULL_ACCESS']],
+    ['account: encryption context under IfExists is true without a context', cond({ AWS: ROOT }, ADMIN_AND_USE, { StringEqualsIfExists: { 'kms:EncryptionContext:app': 'billing' } }), ['ACCOUNT_WIDE_FULL_ACCESS']],
+    ['account: Null "true" on the encryption context holds where it is absent', cond({ AWS: ROOT }, ADMIN_AND_USE, { Null: { 'kms:EncryptionContext:app': 'true' } }), ['ACCOUNT_WIDE_FULL_ACCESS']],
+    ['account: Null "false" on the encryption context fails where it is absent', cond({ AWS: ROOT }, ADMIN_AND_USE, { Null: { 'kms:EncryptionContext:app': 'false' } }), ['ACCOUNT_WIDE_USAGE']],
+    ['account: with CreateGrant under an encryption context, grant creation is reported', cond({ AWS: ROOT }, ['kms:Decrypt', 'kms:PutKeyPolicy', 'kms:CreateGrant'], { StringEquals: { 'kms:EncryptionContext:app': 'billing' } }), ['ACCOUNT_WIDE_USAGE', 'UNCONSTRAINED_GRANT_CREATION']],
+    ['role: administration and use under an encryption context is use only', cond({ AWS: ADMIN_ROLE }, ['kms:PutKeyPolicy', 'kms:Decrypt'], { StringEquals: { 'kms:EncryptionContext:app': 'billing' } }), []],
+    ['role: administration elsewhere and use under an encryption context', policy(allow({ AWS: ADMIN_ROLE }, 'kms:PutKeyPolicy'), allow({ AWS: ADMIN_ROLE }, 'kms:Decrypt', { Condition: { StringEquals: { 'kms:EncryptionContext:app': 'billing' } } })), ['NO_SEPARATION_OF_DUTIES']],
+    // Keys only a service principal's own request carries, and aws:PrincipalIsAWSService.
+    ['account: aws:SourceAccount grants IAM principals nothing', cond({ AWS: ROOT }, USE_ACTIONS, { StringEquals: { 'aws:SourceAccount': OWN } }), []],
+    ['account: aws:SourceArn grants IAM principals nothing', cond({ AWS: ROOT }, USE_ACTIONS, { ArnLike: { 'aws:SourceArn': `arn:aws:s3:::bucket-${OWN}` } }), []],
+    ['account: aws:SourceOrgID grants IAM principals nothing', cond({ AWS: ROOT }, USE_ACTIONS, { StringEquals: { 'aws:SourceOrgID': 'o-abcdef1234' } }), []],
+    ['foreign account: aws:SourceAccount grants it nothing', cond({ AWS: FOREIGN_ROOT }, 'kms:Decrypt', { StringEquals: { 'aws:SourceAccount': FOREIGN } }), []],
+    ['account: aws:SourceAccount under IfExists is true on a direct call', cond({ AWS: ROOT }, USE_ACTIONS, { StringEqualsIfExists: { 'aws:SourceAccount': OWN } }), ['ACCOUNT_WIDE_USAGE']],
+    ['account: negated aws:SourceAccount is true on a direct call', cond({ AWS: ROOT }, USE_ACTIONS, { StringNotEquals: { 'aws:SourceAccount': FOREIGN } }), ['ACCOUNT_WIDE_USAGE']],
+    ['account: Bool aws:PrincipalIsAWSService true grants it nothing', cond({ AWS: ROOT }, USE_ACTIONS, { Bool: { 'aws:PrincipalIsAWSService': 'true' } }), []],
+    // The key is in every signed request, so …IfExists reads like the plain operator.
+    ['account: BoolIfExists aws:PrincipalIsAWSService true grants it nothing', cond({ AWS: ROOT }, USE_ACTIONS, { BoolIfExists: { 'aws:PrincipalIsAWSService': 'true' } }), []],
+    ['account: Bool aws:PrincipalIsAWSService "TRUE" grants it nothing', cond({ AWS: ROOT }, USE_ACTIONS, { Bool: { 'aws:PrincipalIsAWSService': 'TRUE' } }), []],
+    ['"*": Bool aws:PrincipalIsAWSService false keeps it public (either kind of caller)', cond('*', 'kms:Decrypt', { Bool: { 'aws:PrincipalIsAWSService': 'false' } }), ['PUBLIC_ACCESS']],
+    ['account: Bool aws:PrincipalIsAWSService false keeps its access', cond({ AWS: ROOT }, USE_ACTIONS, { Bool: { 'aws:PrincipalIsAWSService': 'false' } }), ['ACCOUNT_WIDE_USAGE']],
+    ['service: Bool aws:PrincipalIsAWSService false grants it nothing', cond({ Service: 'cloudtrail.amazonaws.com' }, 'kms:GenerateDataKey*', { Bool: { 'aws:PrincipalIsAWSService': 'false' } }), []],
+    // Keys about an IAM principal's identity, on a service principal.
+    ['service: aws:PrincipalOrgID grants it nothing', cond({ Service: 'cloudtrail.amazonaws.com' }, 'kms:GenerateDataKey*', { StringEquals: { 'aws:PrincipalOrgID': 'o-abcdef1234' } }), []],
+    ['service: aws:PrincipalOrgPaths grants it nothing', cond({ Service: 'cloudtrail.amazonaws.com' }, 'kms:GenerateDataKey*', { 'ForAnyValue:StringLike': { 'aws:PrincipalOrgPaths': 'o-abcdef1234/*' } }), []],
+    ['service: aws:PrincipalTag grants it nothing', cond({ Service: 'cloudtrail.amazonaws.com' }, 'kms:GenerateDataKey*', { StringEquals: { 'aws:PrincipalTag/team': 'audit' } }), []],
+    ['service: negated aws:PrincipalOrgID is true for it', cond({ Service: 'cloudtrail.amazonaws.com' }, 'kms:GenerateDataKey*', { StringNotEquals: { 'aws:PrincipalOrgID': 'o-abcdef1234' } }), ['UNSCOPED_SERVICE_PRINCIPAL']],
+    ['service: aws:PrincipalTag under IfExists is true for it', cond({ Service: 'cloudtrail.amazonaws.com' }, 'kms:GenerateDataKey*', { StringEqualsIfExists: { 'aws:PrincipalTag/team': 'audit' } }), ['UNSCOPED_SERVICE_PRINCIPAL']],
+    // Optional and unknown presence keep conditional access (fail closed).
+    ['account: kms:ViaService (optional) keeps conditional access', cond({ AWS: ROOT }, ADMIN_AND_USE, { StringEquals: { 'kms:ViaService': 's3.us-east-1.amazonaws.com' } }), ['ACCOUNT_WIDE_FULL_ACCESS']],
+    ['account: a key of another service (unknown) keeps conditional access', cond({ AWS: ROOT }, ADMIN_AND_USE, { StringEquals: { 's3:prefix': 'logs/' } }), ['ACCOUNT_WIDE_FULL_ACCESS']],
+  ])('%s', (_n, p, expected) => {
+    expect(checks(p)).toEqual(expected);
+  });
+
+  it('removes only the actions whose request lacks the key, and keeps the condition on the rest', () => {
+    const r = analyzePolicy(policy(allow({ AWS: ROOT }, ['kms:Decrypt', 'kms:PutKeyPolicy'], { Condition: { StringEquals: { 'kms:EncryptionContext:app': 'billing' } } })), opts);
+    const [f] = r.findings;
+    expect(f?.checkId).toBe('ACCOUNT_WIDE_USAGE');
+    expect(f?.actions).toEqual(['kms:Decrypt']);
+    expect(f?.access).toBe('conditional');
+    expect(f?.conditionKeys).toEqual(['kms:EncryptionContext:app']);
+  });
+
+  it('a Deny whose condition no request can meet takes nothing away, and a Deny is never widened', () => {
+    const allowAll = allow({ AWS: ROOT }, ADMIN_AND_USE);
+    // Deny with a negated condition on an absent key: true, so the Deny applies to every action it names.
+    const denyAdmin = deny({ AWS: ROOT }, 'kms:PutKeyPolicy', { Condition: { StringNotEquals: { 'kms:EncryptionContext:app': 'billing' } } });
+    expect(checks(policy(allowAll, denyAdmin))).toEqual(checks(policy(allowAll, deny({ AWS: ROOT }, 'kms:PutKeyPolicy'))));
+  });
+});

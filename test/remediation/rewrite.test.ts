@@ -123,7 +123,9 @@ describe('rewriteKeyPolicy on real policies', () => {
     expect(policy.Statement).toEqual(original.Statement);
   });
 
-  it('in a mixed account-wide grant, grants for AWS resources go to the users, not the administrators', () => {
+  // kms:GrantIsForAWSResource is carried only by grant requests: under a plain Bool on it, PutKeyPolicy and Decrypt
+  // are granted to no one, so the statement allows only CreateGrant for AWS resources and is not account-wide.
+  it('a mixed grant under kms:GrantIsForAWSResource allows only the grant action, and is left as written', () => {
     const original = {
       Version: '2012-10-17',
       Statement: [
@@ -137,9 +139,10 @@ describe('rewriteKeyPolicy on real policies', () => {
         },
       ],
     };
-    const { policy } = rewriteKeyPolicy(original, options);
-    expect(actionsOf(bySid(policy.Statement, 'All usage'))).toEqual(['kms:CreateGrant', 'kms:Decrypt']);
-    expect(actionsOf(bySid(policy.Statement, 'All administration'))).toEqual(['kms:PutKeyPolicy']);
+    expect(analyzePolicy(original, { accountId: ACCOUNT, keyArn: KEY_ARN }).findings).toEqual([]);
+    const { policy, changed } = rewriteKeyPolicy(original, options);
+    expect(changed).toBe(false);
+    expect(policy.Statement).toEqual(original.Statement);
   });
 
   it('"*" narrowed to the account by kms:CallerAccount: principal replaced, conditions kept', () => {
