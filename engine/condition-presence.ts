@@ -32,7 +32,7 @@
  * Keys are matched case-insensitively, including the context-key part of kms:EncryptionContext:<key>
  * and the tag-key part of aws:PrincipalTag/<key>, aws:RequestTag/<key> and aws:ResourceTag/<key>.
  */
-import { KMS_ACTIONS, NO_ACTIONS, union, type ActionSet } from './actions';
+import { FUTURE_BIT, KMS_ACTIONS, NO_ACTIONS, union, type ActionSet } from './actions';
 import kmsActionData from './data/kms-actions.json';
 import { memoize } from './memo';
 import type { PrincipalClass } from './principals';
@@ -515,8 +515,10 @@ export function principalKindOf(cls: PrincipalClass): PrincipalKind {
 
 /**
  * The key-scoped actions whose requests, sent by `principal`, never carry the key `keyLower` (lower case):
- * where a plain operator on it is false. Never FUTURE_BIT: an action added after the data was generated
- * has unknown presence.
+ * where a plain operator on it is false. FUTURE_BIT (actions KMS adds later) only for a global key whose
+ * presence depends on who calls and not on the action (aws:SourceAccount for an IAM principal, aws:PrincipalOrgID
+ * for a service principal): a later action's request is sent by the same caller. For every other key an action
+ * added after the data was generated has unknown presence.
  */
 export function actionsWithout(keyLower: string, principal: PrincipalKind): ActionSet {
   return absentByKind(keyLower)[principal];
@@ -555,10 +557,20 @@ function keyScopedActions(): readonly { name: string; bit: ActionSet }[] {
   return KMS_ACTIONS.filter((a) => a.keyResource);
 }
 
+/**
+ * What a request by `principal` carries of a global key whose rule names no exception per action: the same for
+ * every action, those KMS adds later included. Undefined for KMS keys and for action-dependent global keys.
+ */
+function actionIndependentFact(keyLower: string, principal: PrincipalKind): Fact | undefined {
+  const family = familyOf(keyLower);
+  const rule = family.startsWith('aws:') ? GLOBAL_RULES.get(family) : undefined;
+  return rule === undefined || rule.unlisted !== undefined ? undefined : forPrincipal(rule, principal);
+}
+
 function absentActions(keyLower: string, principal: PrincipalKind): ActionSet {
   let set = NO_ACTIONS;
   for (const a of keyScopedActions()) if (keyPresence(keyLower, a.name, principal).presence === 'absent') set = union(set, a.bit);
-  return set;
+  return actionIndependentFact(keyLower, principal)?.presence === 'absent' ? union(set, FUTURE_BIT) : set;
 }
 
 function valuedActions(keyLower: string, principal: PrincipalKind): readonly ValuedActions[] {
@@ -567,5 +579,7 @@ function valuedActions(keyLower: string, principal: PrincipalKind): readonly Val
     const p = keyPresence(keyLower, a.name, principal);
     if (p.presence === 'present' && p.value !== undefined) byValue.set(p.value, union(byValue.get(p.value) ?? NO_ACTIONS, a.bit));
   }
+  const future = actionIndependentFact(keyLower, principal);
+  if (future?.presence === 'present' && future.value !== undefined) byValue.set(future.value, union(byValue.get(future.value) ?? NO_ACTIONS, FUTURE_BIT));
   return [...byValue].map(([value, actions]) => ({ value, actions }));
 }

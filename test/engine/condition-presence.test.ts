@@ -333,10 +333,18 @@ describe('actionsWithout', () => {
     expect(actionNames(actionsWithout('kms:encryptioncontext:department', 'anyone'))).not.toContain('kms:Decrypt');
   });
 
-  it('never includes the actions added later, whose keys are unknown', () => {
-    for (const key of ['kms:grantoperations', 'aws:sourceaccount', 'aws:principalorgid', 'kms:encryptioncontextkeys']) {
+  it('includes the actions added later only for a global key that depends on the caller, not on the action', () => {
+    // KMS keys, and global keys with exceptions per action: a later action's keys are unknown.
+    for (const key of ['kms:grantoperations', 'kms:encryptioncontextkeys', 'kms:encryptioncontext:app', 'aws:requesttag/env', 'aws:tagkeys']) {
       for (const kind of PRINCIPAL_KINDS) expect(hasAny(actionsWithout(key, kind), FUTURE_BIT)).toBe(false);
     }
+    // aws:SourceAccount is absent from every direct call of an IAM principal; aws:PrincipalOrgID from every call of a service.
+    expect(hasAny(actionsWithout('aws:sourceaccount', 'iam-principal'), FUTURE_BIT)).toBe(true);
+    expect(hasAny(actionsWithout('aws:sourceaccount', 'service-principal'), FUTURE_BIT)).toBe(false);
+    expect(hasAny(actionsWithout('aws:principalorgid', 'service-principal'), FUTURE_BIT)).toBe(true);
+    expect(hasAny(actionsWithout('aws:principalorgid', 'iam-principal'), FUTURE_BIT)).toBe(false);
+    // Present for one kind and absent for the other is not absent for "anyone".
+    expect(hasAny(actionsWithout('aws:sourceaccount', 'anyone'), FUTURE_BIT)).toBe(false);
   });
 
   it('is empty for a key the model does not know', () => {
