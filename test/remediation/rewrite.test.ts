@@ -145,6 +145,29 @@ describe('rewriteKeyPolicy on real policies', () => {
     expect(policy.Statement).toEqual(original.Statement);
   });
 
+  // kms:* still reaches the account through the actions KMS adds later (their keys are unknown), so the statement is
+  // account-wide and split: the grant actions, for AWS resources only, go to the users.
+  it('in a mixed account-wide grant (kms:*) under kms:GrantIsForAWSResource, grants for AWS resources go to the users, not the administrators', () => {
+    const original = {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'All',
+          Effect: 'Allow',
+          Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+          Action: 'kms:*',
+          Resource: '*',
+          Condition: { Bool: { 'kms:GrantIsForAWSResource': true } },
+        },
+      ],
+    };
+    expect(analyzePolicy(original, { accountId: ACCOUNT, keyArn: KEY_ARN }).findings.map((f) => f.checkId)).toEqual(['ACCOUNT_WIDE_FULL_ACCESS']);
+    const { policy } = rewriteKeyPolicy(original, options);
+    expect(actionsOf(bySid(policy.Statement, 'All usage'))).toEqual(expect.arrayContaining(['kms:CreateGrant', 'kms:Decrypt']));
+    expect(actionsOf(bySid(policy.Statement, 'All administration'))).toContain('kms:PutKeyPolicy');
+    expect(actionsOf(bySid(policy.Statement, 'All administration'))).not.toContain('kms:CreateGrant');
+  });
+
   it('"*" narrowed to the account by kms:CallerAccount: principal replaced, conditions kept', () => {
     const original = fixture('same-account-via-service-policy');
     const { policy } = rewriteKeyPolicy(original, options);
