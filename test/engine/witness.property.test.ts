@@ -286,7 +286,8 @@ function contradicts(c: Condition, principals: readonly RequestPrincipal[]): boo
  * Why no request obtains what the finding names, first match wins:
  * - a fail-closed simplification (RELAXATIONS);
  * - a condition of its statements on a key the caller's kind fixes (aws:PrincipalArn, aws:PrincipalAccount,
- *   kms:CallerAccount, aws:PrincipalIsAWSService) that no candidate principal satisfies;
+ *   kms:CallerAccount, aws:PrincipalIsAWSService) that no candidate principal satisfies, or that none of
+ *   the principals the statement's Principal names satisfies;
  * - a plain condition on a key that no request for its actions by its kind of principal carries;
  * - otherwise 'unexplained'.
  */
@@ -301,8 +302,11 @@ function causeOf(f: Finding, doc: unknown): string {
   const kinds = [...new Set(principals.map(kindOf))];
   const causes = new Set<string>();
   for (const i of f.statementIndexes) {
-    for (const c of conditionsOf(statementsOf(doc)[i] ?? {})) {
+    const st = statementsOf(doc)[i] ?? {};
+    const entries = namedIamEntries(st as Record<string, Json>);
+    for (const c of conditionsOf(st)) {
       if (contradicts(c, principals)) causes.add(`${c.operator} ${c.key} contradicts the principal`);
+      else if (entries.length > 0 && entries.every((candidates) => contradicts(c, candidates))) causes.add(`${c.operator} ${c.key} matches none of the principals the statement names`);
       else if (requiresPresence(c) && kinds.every((k) => f.actions.every((a) => presence(c.key, k, a) === 'absent')))
         causes.add(`${family(c.key)} absent for ${kinds.join('/')} on ${f.actions.length > 2 ? `${f.actions.length} actions` : f.actions.join(',')}`);
     }
