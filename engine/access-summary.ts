@@ -128,15 +128,19 @@ function grantsForAllow(st: ParsedStatement, ownAccount: string | undefined, gra
   const base: { principal: PrincipalClass; path: string }[] = st.principalNegated
     ? [{ principal: ANYONE, path: st.principalPath }]
     : st.principals;
-  const sc = statementConditions(st, ownAccount);
+  const sc = statementConditions(st, ownAccount, false);
+  // …IfExists / ForAllValues on a key every IAM principal's request carries narrow the IAM principals the
+  // statement names, whatever else it names: judged per written principal.
+  const scIam = !st.principalNegated && st.conditions.some((c) => c.ifExists || c.qualifier === 'ForAllValues') ? statementConditions(st, ownAccount, true) : sc;
   // At most MAX_NARROWED_CLASSES classes per statement, shared among its written principals.
   const narrowedCap = Math.max(16, Math.floor(MAX_NARROWED_CLASSES / Math.max(1, base.length)));
   for (const written of base) {
-    const principal = sc.onlyServices && written.principal.kind === 'anyone' ? ANY_SERVICE : written.principal;
-    if (sc.narrowing.length === 0) {
-      const actions = grantedActions(st, sc, principal);
-      if (actions !== NO_ACTIONS || st.actions === NO_ACTIONS) grants.push(makeGrant(st, written.path, principal, actions, sc.limitingKeys, sc.grantConstrained, sc.serviceScoped, sc.sourceAccounts, sc.sourceOrganizations));
-    } else grantsForNarrowed(st, written.path, narrowedClasses(principal, sc.narrowing, narrowedCap), sc, grants);
+    const conds = isIamPrincipal(written.principal) ? scIam : sc;
+    const principal = conds.onlyServices && written.principal.kind === 'anyone' ? ANY_SERVICE : written.principal;
+    if (conds.narrowing.length === 0) {
+      const actions = grantedActions(st, conds, principal);
+      if (actions !== NO_ACTIONS || st.actions === NO_ACTIONS) grants.push(makeGrant(st, written.path, principal, actions, conds.limitingKeys, conds.grantConstrained, conds.serviceScoped, conds.sourceAccounts, conds.sourceOrganizations));
+    } else grantsForNarrowed(st, written.path, narrowedClasses(principal, conds.narrowing, narrowedCap), conds, grants);
   }
 }
 
@@ -207,16 +211,13 @@ function grantedActions(st: ParsedStatement, sc: StatementConditions, cls: Princ
 /** Subtypes of named principals that are IAM principals (they always carry aws:PrincipalArn and their account). */
 const IAM_SUBTYPES = new Set(['root-user', 'role', 'service-linked-role', 'user', 'assumed-role']);
 
-/** Every principal the statement names is an account or an IAM role, user or root user (no "*", service, NotPrincipal). */
-function iamPrincipalsOnly(st: ParsedStatement): boolean {
-  return (
-    !st.principalNegated &&
-    st.principals.length > 0 &&
-    st.principals.every(({ principal: p }) => p.kind === 'account' || (p.kind === 'principal' && IAM_SUBTYPES.has(p.subtype)))
-  );
+/** An account or an IAM role, user or root user: every request it sends carries aws:PrincipalArn and aws:PrincipalAccount. */
+function isIamPrincipal(p: PrincipalClass): boolean {
+  return p.kind === 'account' || (p.kind === 'principal' && IAM_SUBTYPES.has(p.subtype));
 }
 
-function statementConditions(st: ParsedStatement, ownAccount: string | undefined): StatementConditions {
+/** `iamOnly`: the conditions are read for a written principal that is an IAM principal (see narrowsWho). */
+function statementConditions(st: ParsedStatement, ownAccount: string | undefined, iamOnly: boolean): StatementConditions {
   const sc: StatementConditions = {
     narrowing: [],
     limitingKeys: NONE,
@@ -230,7 +231,6 @@ function statementConditions(st: ParsedStatement, ownAccount: string | undefined
     impossibleForService: NO_ACTIONS,
     impossibleForAnyone: NO_ACTIONS,
   };
-  const iamOnly = iamPrincipalsOnly(st);
   for (const c of st.conditions) {
     addImpossible(sc, c);
     if (narrowsWho(c, iamOnly)) {

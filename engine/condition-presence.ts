@@ -150,6 +150,11 @@ interface KmsKeyRule {
   anchor: string;
   /** The KMS guide page the operations were read from, when it is not conditions-kms.html. */
   page?: string;
+  /**
+   * Operations whose API takes the request parameter the key is about although neither SAR nor the guide
+   * lists the key for them: their presence is `unknown`, never `absent` (fail closed).
+   */
+  parameterAlsoTakenBy?: readonly string[];
 }
 
 /**
@@ -174,6 +179,9 @@ const KMS_KEY_RULES: readonly KmsKeyRule[] = [
     iam: OPTIONAL,
     service: OPTIONAL,
     anchor: 'conditions-kms-bypass-policy-lockout-safety-check',
+    // ReplicateKey takes BypassPolicyLockoutSafetyCheck (it sets the replica's key policy).
+    // https://docs.aws.amazon.com/kms/latest/APIReference/API_ReplicateKey.html
+    parameterAlsoTakenBy: ['ReplicateKey'],
   },
   {
     // "You can use this condition key to allow or deny access to all identities (IAM users and roles) in an
@@ -366,8 +374,10 @@ const GLOBAL_KEY_RULES: readonly GlobalKeyRule[] = [
   { key: 'aws:PrincipalTag/<tag-key>', ...PRINCIPAL_MEMBERSHIP, anchor: 'condition-keys-principaltag' },
   { key: 'aws:PrincipalType', ...IAM_IDENTITY, anchor: 'condition-keys-principaltype' },
   { key: 'aws:RequestedRegion', ...ALWAYS, anchor: 'condition-keys-requestedregion' },
-  // "when tag key-value pairs are passed in the request": only TagResource and CreateKey take tags.
-  { key: 'aws:RequestTag/<tag-key>', iam: OPTIONAL, service: OPTIONAL, unlisted: ABSENT, anchor: 'condition-keys-requesttag' },
+  // "when tag key-value pairs are passed in the request". SAR lists it for TagResource and CreateKey, but
+  // ReplicateKey takes Tags too (API_TagResource: tags can be added when "replicating it (ReplicateKey)"): SAR's
+  // silence is not absence, so actions it does not list are `unknown` (fail closed).
+  { key: 'aws:RequestTag/<tag-key>', iam: OPTIONAL, service: OPTIONAL, unlisted: UNKNOWN, anchor: 'condition-keys-requesttag' },
   // Always included "for most service actions"; AWS KMS is not among the exceptions the guide lists.
   { key: 'aws:ResourceAccount', ...ALWAYS, anchor: 'condition-keys-resourceaccount' },
   { key: 'aws:ResourceOrgID', iam: OPTIONAL, service: OPTIONAL, anchor: 'condition-keys-resourceorgid' },
@@ -385,8 +395,9 @@ const GLOBAL_KEY_RULES: readonly GlobalKeyRule[] = [
   { key: 'aws:SourceOrgPaths', ...SOURCE, anchor: 'condition-keys-sourceorgpaths' },
   { key: 'aws:SourceVpc', ...IAM_SESSION, anchor: 'condition-keys-sourcevpc' },
   { key: 'aws:SourceVpce', ...IAM_SESSION, anchor: 'condition-keys-sourcevpce' },
-  // "if the operation supports passing tags in the request": TagResource, UntagResource, CreateKey.
-  { key: 'aws:TagKeys', iam: OPTIONAL, service: OPTIONAL, unlisted: ABSENT, anchor: 'condition-keys-tagkeys' },
+  // "if the operation supports passing tags in the request": SAR lists TagResource, UntagResource, CreateKey;
+  // ReplicateKey takes tags too, so unlisted actions are `unknown` (fail closed), as for aws:RequestTag.
+  { key: 'aws:TagKeys', iam: OPTIONAL, service: OPTIONAL, unlisted: UNKNOWN, anchor: 'condition-keys-tagkeys' },
   { key: 'aws:TokenIssueTime', ...IAM_SESSION, anchor: 'condition-keys-tokenissuetime' },
   { key: 'aws:UserAgent', ...ALWAYS, anchor: 'condition-keys-useragent' },
   { key: 'aws:userid', ...IAM_IDENTITY, anchor: 'condition-keys-userid' },
@@ -447,6 +458,9 @@ function kmsKeyPresence(family: string, action: ActionKeys, principal: Principal
   const documentedByGuide = documented.has(action.name);
   if (listedBySar && documentedByGuide) return answer(forPrincipal(rule, principal), `${docs}; ${SAR}`);
   if (!listedBySar && !documentedByGuide) {
+    if (rule.parameterAlsoTakenBy?.includes(action.name)) {
+      return { presence: 'unknown', source: `neither ${SAR} nor the KMS guide (${docs}) lists ${rule.key} for kms:${action.name}, but its API takes the parameter` };
+    }
     return answer(ABSENT, `neither ${SAR} nor the KMS guide (${docs}) lists ${rule.key} for kms:${action.name}`);
   }
   const guide = `the KMS guide (${docs})`;

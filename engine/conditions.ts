@@ -177,10 +177,12 @@ const UNIQUE_ID_VALUE = /^(AROA|AIDA|AGPA|ANPA|ANVA|AIPA|ASIA)[A-Z0-9]{12,}(:.*)
 
 /**
  * Keys in every request an IAM principal (an account's root user, roles, users, their sessions) sends, each
- * with one value. https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn
- * https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-caller-account
+ * with one value, whatever the action (global keys: actions KMS adds later carry them too).
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn
+ * Not kms:CallerAccount: a KMS key, documented per operation, whose presence on SynchronizeMultiRegionKey and on
+ * later actions is unknown (engine/condition-presence.ts), so …IfExists on it may let such a request through.
  */
-const PRESENT_FOR_IAM_PRINCIPALS = new Set(['aws:principalarn', 'aws:principalaccount', 'kms:calleraccount']);
+const PRESENT_FOR_IAM_PRINCIPALS = new Set(['aws:principalarn', 'aws:principalaccount']);
 
 /**
  * Does this condition really restrict who may act (Allow side)?
@@ -225,14 +227,16 @@ export function carvesWho(c: ParsedCondition): boolean {
  */
 function bindsToOwner(keyLower: string, value: string): boolean {
   if (onlyWildcards(value)) return false;
-  const contextKey = keyLower.startsWith('kms:encryptioncontext:');
+  // A context pair an AWS service sets from the caller's identity (`aws:` prefix, e.g. aws:ses:source-account);
+  // any other pair holds whatever the caller put in the context, and binds nothing by its value alone.
+  const serviceContextKey = keyLower.startsWith('kms:encryptioncontext:aws:');
   // The key owner's own account or organisation, as a policy variable.
-  if (value === RESOURCE_ACCOUNT) return keyLower === 'aws:sourceaccount' || contextKey;
+  if (value === RESOURCE_ACCOUNT) return keyLower === 'aws:sourceaccount' || serviceContextKey;
   if (value === RESOURCE_ORG) return keyLower === 'aws:sourceorgid';
   if (keyLower === 'aws:sourceaccount') return /^\d{12}$/.test(value);
   if (keyLower === 'aws:sourceorgid') return /^o-[a-z0-9]+$/.test(value);
-  // A context pair that carries the caller's account id (SES: aws:ses:source-account) binds like aws:SourceAccount.
-  if (contextKey && /^\d{12}$/.test(value)) return true;
+  // A service-set context pair that carries the caller's account id (SES: aws:ses:source-account) binds like aws:SourceAccount.
+  if (serviceContextKey && /^\d{12}$/.test(value)) return true;
   if (keyLower === 'aws:sourceorgpaths') return /^o-[a-z0-9]+\//.test(value);
   const arn = /^arn:[^:]*:([^:]*):[^:]*:([^:]*):(.+)$/.exec(value);
   if (!arn) return false;

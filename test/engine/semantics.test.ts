@@ -101,6 +101,16 @@ describe('principals', () => {
       [],
     ],
     [
+      'a context pair the caller sets (no aws: prefix) with an account id does not scope a service',
+      policy(allow('*', ['kms:Decrypt', 'kms:GenerateDataKey'], { Condition: { Bool: { 'aws:PrincipalIsAWSService': 'true' }, StringEquals: { 'kms:EncryptionContext:foo': OWN } } })),
+      ['UNSCOPED_SERVICE_PRINCIPAL'],
+    ],
+    [
+      'a context pair the caller sets, given the owner account variable, does not scope a service',
+      policy(allow({ Service: 'ses.amazonaws.com' }, ['kms:GenerateDataKey*'], { Condition: { StringEquals: { 'kms:EncryptionContext:account': '${aws:ResourceAccount}' } } })),
+      ['UNSCOPED_SERVICE_PRINCIPAL'],
+    ],
+    [
       'aws:SourceAccount given as the key owner\'s account variable',
       policy(allow({ Service: 'sns.amazonaws.com' }, ['kms:Decrypt', 'kms:GenerateDataKey*'], { Condition: { StringEquals: { 'aws:SourceAccount': '${aws:ResourceAccount}' } } })),
       [],
@@ -177,13 +187,21 @@ describe('conditions', () => {
     ['…IfExists on aws:PrincipalArn narrows the account like the plain operator', useWith({ AWS: ROOT }, { ArnEqualsIfExists: { 'aws:PrincipalArn': APP_ROLE } }), []],
     ['ForAllValues on aws:PrincipalArn narrows the account like the plain operator', useWith({ AWS: ROOT }, { 'ForAllValues:StringEquals': { 'aws:PrincipalArn': APP_ROLE } }), []],
     ['ForAnyValue on aws:PrincipalArn narrows the account like the plain operator', useWith({ AWS: ROOT }, { 'ForAnyValue:StringEquals': { 'aws:PrincipalArn': APP_ROLE } }), []],
-    ['…IfExists on kms:CallerAccount of a foreign account leaves the account nothing', useWith({ AWS: ROOT }, { StringEqualsIfExists: { 'kms:CallerAccount': FOREIGN } }), []],
+    // kms:CallerAccount is documented per operation, and unknown on SynchronizeMultiRegionKey and later actions: not relied on.
+    ['…IfExists on kms:CallerAccount does not narrow (its presence is not known for every action)', useWith({ AWS: ROOT }, { StringEqualsIfExists: { 'kms:CallerAccount': FOREIGN } }), ['ACCOUNT_WIDE_USAGE']],
+    ['…IfExists on kms:CallerAccount with kms:* keeps the account-wide finding', policy(allow({ AWS: ROOT }, 'kms:*', { Condition: { StringEqualsIfExists: { 'kms:CallerAccount': '999988887777' } } })), ['ACCOUNT_WIDE_FULL_ACCESS']],
+    // Tags can be passed to ReplicateKey, though SAR lists aws:RequestTag only for TagResource and CreateKey.
+    ['aws:RequestTag does not take ReplicateKey away from the account', policy(allow({ AWS: ROOT }, ['kms:ReplicateKey', 'kms:Decrypt'], { Condition: { StringEquals: { 'aws:RequestTag/env': 'prod' } } })), ['ACCOUNT_WIDE_FULL_ACCESS']],
+    ['ForAnyValue aws:TagKeys does not take ReplicateKey away from the account', policy(allow({ AWS: ROOT }, ['kms:ReplicateKey', 'kms:Decrypt'], { Condition: { 'ForAnyValue:StringEquals': { 'aws:TagKeys': 'env' } } })), ['ACCOUNT_WIDE_FULL_ACCESS']],
+    // Decrypt never carries it (gone); ReplicateKey, whose API takes the parameter, stays: administration.
+    ['Bool kms:BypassPolicyLockoutSafetyCheck false does not take ReplicateKey away (its API takes the parameter)', policy(allow({ AWS: ROOT }, ['kms:ReplicateKey', 'kms:Decrypt'], { Condition: { Bool: { 'kms:BypassPolicyLockoutSafetyCheck': 'false' } } })), ['ACCOUNT_WIDE_ADMINISTRATION']],
     ['ForAllValues on aws:PrincipalAccount of the own account keeps it account-wide', useWith({ AWS: ROOT }, { 'ForAllValues:StringEquals': { 'aws:PrincipalAccount': OWN } }), ['ACCOUNT_WIDE_USAGE']],
     ['…IfExists on a role principal narrows it the same way', useWith({ AWS: [ROOT, APP_ROLE] }, { ArnEqualsIfExists: { 'aws:PrincipalArn': APP_ROLE } }), []],
     // Not where a written principal may send a request without the key: "*" includes service principals.
     ['"*" with …IfExists on aws:PrincipalArn narrows nothing', useWith('*', { ArnEqualsIfExists: { 'aws:PrincipalArn': APP_ROLE } }), ['PUBLIC_ACCESS']],
     ['"*" with ForAllValues on aws:PrincipalArn narrows nothing', useWith('*', { 'ForAllValues:ArnEquals': { 'aws:PrincipalArn': APP_ROLE } }), ['PUBLIC_ACCESS']],
-    ['account and service principal with …IfExists narrow nothing', useWith({ AWS: ROOT, Service: 'logs.amazonaws.com' }, { ArnEqualsIfExists: { 'aws:PrincipalArn': APP_ROLE } }), ['ACCOUNT_WIDE_USAGE', 'UNSCOPED_SERVICE_PRINCIPAL']],
+    // Judged per written principal: the account is narrowed, the service principal (whose request may lack the key) is not.
+    ['account and service principal with …IfExists: the account is narrowed, the service is not', useWith({ AWS: ROOT, Service: 'logs.amazonaws.com' }, { ArnEqualsIfExists: { 'aws:PrincipalArn': APP_ROLE } }), ['UNSCOPED_SERVICE_PRINCIPAL']],
     // ForAllValues over an absent or empty multi-valued key is true: a request with no encryption context passes.
     ['ForAllValues on kms:EncryptionContextKeys keeps the account-wide use (a request without context passes)', useWith({ AWS: ROOT }, { 'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['app'] } }), ['ACCOUNT_WIDE_USAGE']],
     // Other keys an IAM principal may not carry keep the old reading (fail closed).
@@ -595,10 +613,15 @@ describe('request-aware conditions', () => {
     expect(f?.conditionKeys).toEqual(['kms:EncryptionContext:app']);
   });
 
-  it('a Deny whose condition no request can meet takes nothing away, and a Deny is never widened', () => {
+  // A negated condition on a key PutKeyPolicy never carries is true for every PutKeyPolicy request, so such a Deny
+  // does remove PutKeyPolicy in IAM; the engine does not rely on conditional Denies yet (fail closed): it keeps
+  // PutKeyPolicy, marked conditional, and never lets such a Deny take more than an unconditional one would.
+  it('a Deny with a negated condition on a key the action never carries is not relied on yet: the action stays, conditional', () => {
     const allowAll = allow({ AWS: ROOT }, ADMIN_AND_USE);
-    // Deny with a negated condition on an absent key: true, so the Deny applies to every action it names.
     const denyAdmin = deny({ AWS: ROOT }, 'kms:PutKeyPolicy', { Condition: { StringNotEquals: { 'kms:EncryptionContext:app': 'billing' } } });
-    expect(checks(policy(allowAll, denyAdmin))).toEqual(checks(policy(allowAll, deny({ AWS: ROOT }, 'kms:PutKeyPolicy'))));
+    const withDeny = analyzePolicy(policy(allowAll, denyAdmin), opts).findings.find((f) => f.checkId === 'ACCOUNT_WIDE_FULL_ACCESS');
+    expect(withDeny?.actions).toContain('kms:PutKeyPolicy');
+    const unconditional = analyzePolicy(policy(allowAll, deny({ AWS: ROOT }, 'kms:PutKeyPolicy')), opts).findings.find((f) => f.checkId === 'ACCOUNT_WIDE_FULL_ACCESS');
+    expect(unconditional?.actions).not.toContain('kms:PutKeyPolicy');
   });
 });
