@@ -19,6 +19,7 @@ import {
   isNegatedPathCondition,
   narrowsWho,
   outcomeWhenAbsent,
+  requiredKey,
   scopesService,
   type ParsedCondition,
 } from './conditions';
@@ -216,6 +217,17 @@ function isIamPrincipal(p: PrincipalClass): boolean {
   return p.kind === 'account' || (p.kind === 'principal' && IAM_SUBTYPES.has(p.subtype));
 }
 
+function requiredKeys(st: ParsedStatement): ReadonlySet<string> {
+  let keys: Set<string> | undefined;
+  for (const c of st.conditions) {
+    const key = requiredKey(c);
+    if (key !== undefined) (keys ??= new Set()).add(key);
+  }
+  return keys ?? NO_REQUIRED_KEYS;
+}
+
+const NO_REQUIRED_KEYS: ReadonlySet<string> = new Set();
+
 /** `iamOnly`: the conditions are read for a written principal that is an IAM principal (see narrowsWho). */
 function statementConditions(st: ParsedStatement, ownAccount: string | undefined, iamOnly: boolean): StatementConditions {
   const sc: StatementConditions = {
@@ -231,6 +243,8 @@ function statementConditions(st: ParsedStatement, ownAccount: string | undefined
     impossibleForService: NO_ACTIONS,
     impossibleForAnyone: NO_ACTIONS,
   };
+  // Keys a Null "false" check requires: an …IfExists scope on them cannot be left out of the request.
+  const required = requiredKeys(st);
   for (const c of st.conditions) {
     addImpossible(sc, c);
     if (narrowsWho(c, iamOnly)) {
@@ -239,7 +253,7 @@ function statementConditions(st: ParsedStatement, ownAccount: string | undefined
     }
     else sc.limitingKeys = sc.limitingKeys === NONE ? [c.key] : [...sc.limitingKeys, c.key];
     if (!sc.grantConstrained && constrainsGrants(c)) sc.grantConstrained = true;
-    if (scopesService(c)) {
+    if (scopesService(c, required)) {
       sc.serviceScoped = true;
       sc.sourceAccounts = sc.sourceAccounts.concat(boundAccounts(c));
       sc.sourceOrganizations = sc.sourceOrganizations.concat(boundOrganizations(c));

@@ -55,6 +55,8 @@ const NEGATED = new Set([
 ]);
 
 /** Operators that compare strings or ARNs for equality or with wildcards. */
+const NO_KEYS: ReadonlySet<string> = new Set();
+
 const MATCHING = new Set(['StringEquals', 'StringEqualsIgnoreCase', 'StringLike', 'ArnEquals', 'ArnLike']);
 const NEGATED_MATCHING = new Set(['StringNotEquals', 'StringNotEqualsIgnoreCase', 'StringNotLike', 'ArnNotEquals', 'ArnNotLike']);
 
@@ -264,14 +266,23 @@ export function boundAccounts(c: ParsedCondition): string[] {
   return out;
 }
 
-/** A positive condition that scopes a service principal to a source account, resource or organisation. */
-export function scopesService(c: ParsedCondition): boolean {
+/** `Null: {key: "false"}`: the request must carry the key (its lower-cased name), whatever the other conditions say. */
+export function requiredKey(c: ParsedCondition): string | undefined {
+  return c.base === 'Null' && c.values.length > 0 && c.values.every((v) => v.toLowerCase() === 'false') ? c.keyLower : undefined;
+}
+
+/**
+ * A positive condition that scopes a service principal to a source account, resource or organisation. Under
+ * …IfExists only when the statement also requires the key (`required`: keys a `Null: false` check names), so
+ * a request cannot leave it out.
+ */
+export function scopesService(c: ParsedCondition, required: ReadonlySet<string> = NO_KEYS): boolean {
   const cat = c.category;
   const bindsContext = c.keyLower.startsWith('kms:encryptioncontext:');
   return (
     (cat === 'service-scope' || bindsContext) &&
     MATCHING.has(c.base) &&
-    !c.ifExists &&
+    (!c.ifExists || required.has(c.keyLower)) &&
     c.qualifier !== 'ForAllValues' &&
     c.values.length > 0 &&
     c.values.every((v) => bindsToOwner(c.keyLower, v))

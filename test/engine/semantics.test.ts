@@ -110,6 +110,22 @@ describe('principals', () => {
       policy(allow({ Service: 'ses.amazonaws.com' }, ['kms:GenerateDataKey*'], { Condition: { StringEquals: { 'kms:EncryptionContext:account': '${aws:ResourceAccount}' } } })),
       ['UNSCOPED_SERVICE_PRINCIPAL'],
     ],
+    // A Null check that the pair is present closes the IfExists gap: the context cannot be left out.
+    [
+      'encryption-context account id under IfExists with a Null check scopes the service',
+      policy(allow({ Service: 'ses.amazonaws.com' }, ['kms:GenerateDataKey*'], { Condition: { StringEqualsIfExists: { 'kms:EncryptionContext:aws:ses:source-account': OWN }, Null: { 'kms:EncryptionContext:aws:ses:source-account': 'false' } } })),
+      [],
+    ],
+    [
+      'a Null check on another pair does not close the IfExists gap',
+      policy(allow({ Service: 'ses.amazonaws.com' }, ['kms:GenerateDataKey*'], { Condition: { StringEqualsIfExists: { 'kms:EncryptionContext:aws:ses:source-account': OWN }, Null: { 'kms:EncryptionContext:aws:ses:rule-name': 'false' } } })),
+      ['UNSCOPED_SERVICE_PRINCIPAL'],
+    ],
+    [
+      'aws:SourceArn under IfExists with a Null check scopes the service',
+      policy(allow({ Service: 'logs.amazonaws.com' }, ['kms:Decrypt'], { Condition: { ArnLikeIfExists: { 'aws:SourceArn': `arn:aws:logs:us-east-1:${OWN}:log-group:*` }, Null: { 'aws:SourceArn': 'false' } } })),
+      [],
+    ],
     [
       'aws:SourceAccount given as the key owner\'s account variable',
       policy(allow({ Service: 'sns.amazonaws.com' }, ['kms:Decrypt', 'kms:GenerateDataKey*'], { Condition: { StringEquals: { 'aws:SourceAccount': '${aws:ResourceAccount}' } } })),
