@@ -10,7 +10,8 @@ import { mayContain } from '../../engine/principal-sets';
 import { globMatch } from '../../engine/glob';
 import { duplicateKeyPaths } from '../../engine/json-text';
 import { parsePolicy } from '../../engine/parse-policy';
-import { ADMIN_ROLE, APP_ROLE, FOREIGN, FOREIGN_ROOT, OWN, ROOT, type Json } from '../support/policies';
+import { ADMIN_ROLE, FOREIGN, OWN, type Json } from '../support/policies';
+import { actionPool, conditionPool, principalPool } from '../support/policy-pools';
 
 const opts: AnalysisOptions = { accountId: OWN };
 
@@ -27,55 +28,6 @@ function judge(input: unknown, options: AnalysisOptions = opts): AnalysisResult 
 
 const RUNS = { numRuns: Number(process.env.PROPERTY_RUNS ?? 300) };
 
-const principalPool = fc.constantFrom<Json>(
-  '*',
-  { AWS: '*' },
-  { AWS: ROOT },
-  { AWS: OWN },
-  { AWS: FOREIGN_ROOT },
-  { AWS: ADMIN_ROLE },
-  { AWS: APP_ROLE },
-  { AWS: [ADMIN_ROLE, APP_ROLE] },
-  { AWS: `arn:aws:iam::${FOREIGN}:role/Reader` },
-  { AWS: 'AROAEXAMPLEID1234567' },
-  { Service: 'cloudtrail.amazonaws.com' },
-  { Service: 'logs.us-east-1.amazonaws.com', AWS: ROOT },
-);
-const actionPool = fc.constantFrom<Json>(
-  'kms:*',
-  '*',
-  'kms:Decrypt',
-  ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'],
-  'kms:PutKeyPolicy',
-  ['kms:CreateGrant', 'kms:ListGrants'],
-  'kms:Get*',
-  'kms:DescribeKey',
-  ['kms:ScheduleKeyDeletion', 'kms:Sign'],
-);
-const conditionPool = fc.constantFrom<Json | undefined>(
-  undefined,
-  undefined,
-  { ArnEquals: { 'aws:PrincipalArn': APP_ROLE } },
-  { ArnNotEquals: { 'aws:PrincipalArn': ADMIN_ROLE } },
-  { ArnLike: { 'aws:PrincipalArn': `arn:aws:iam::${OWN}:role/app-*` } },
-  { StringEquals: { 'kms:CallerAccount': OWN } },
-  { StringNotEquals: { 'aws:PrincipalAccount': OWN } },
-  { StringEquals: { 'aws:PrincipalOrgID': 'o-abcdef1234' } },
-  { StringEquals: { 'kms:ViaService': 's3.us-east-1.amazonaws.com' } },
-  { StringNotEquals: { 'kms:ViaService': 's3.us-east-1.amazonaws.com' } },
-  { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
-  { StringEquals: { 'aws:SourceAccount': OWN } },
-  { Bool: { 'aws:SecureTransport': 'false' } },
-  { StringEqualsIfExists: { 'aws:PrincipalArn': APP_ROLE } },
-  { StringEquals: { 'aws:PrincipalTag/team': 'x' } },
-  { StringNotEquals: { 'aws:PrincipalTag/team': 'x' } },
-  { StringLike: { 'aws:userid': 'AROAJQABLZS4A3QDU576Q:*' } },
-  { Bool: { 'aws:PrincipalIsAWSService': 'true' } },
-  { StringEquals: { 'aws:SourceOrgID': 'o-foreign123' } },
-  { StringEquals: { 'aws:PrincipalAccount': OWN, 'aws:PrincipalTag/team': 'x' } },
-  { ArnLike: { 'aws:PrincipalArn': `arn:aws:iam::${FOREIGN}:role/partner-*` }, StringEquals: { 'aws:PrincipalTag/team': 'x' } },
-  { ArnNotLike: { 'aws:PrincipalArn': `arn:aws:iam::${FOREIGN}:role/partner-prod-*` } },
-);
 const resourcePool = fc.constantFrom<Json>('*', '*', '*', 'arn:aws:s3:::bucket', `arn:aws:kms:us-east-1:${OWN}:key/abc`);
 
 function statementArb(effect?: 'Allow' | 'Deny') {

@@ -9,6 +9,7 @@ import { analyzePolicy, type Finding } from '../../engine';
 import kmsActionData from '../../engine/data/kms-actions.json';
 import { evaluateRequest, wildcardMatch, type ContextValue, type KmsRequest, type RequestPrincipal } from '../support/request-evaluator';
 import { ADMIN_ROLE, APP_ROLE, FOREIGN, FOREIGN_ROOT, OWN, ROOT, allow, policy, type Json } from '../support/policies';
+import { actionPool, conditionPool, principalPool } from '../support/policy-pools';
 
 const RUNS = { numRuns: Number(process.env.PROPERTY_RUNS ?? 300) };
 const KEY_ARN = `arn:aws:kms:us-east-1:${OWN}:key/abc`;
@@ -337,60 +338,6 @@ const FAIL_CLOSED_CAUSES = new Set(RELAXATIONS.map(([cause]) => cause));
 
 // --- generated policies ---
 
-const principalPool = fc.constantFrom<Json>(
-  '*',
-  { AWS: '*' },
-  { AWS: ROOT },
-  { AWS: OWN },
-  { AWS: FOREIGN_ROOT },
-  { AWS: ADMIN_ROLE },
-  { AWS: APP_ROLE },
-  { AWS: [ADMIN_ROLE, APP_ROLE] },
-  { AWS: `arn:aws:iam::${FOREIGN}:role/Reader` },
-  { AWS: 'AROAEXAMPLEID1234567' },
-  { Service: 'cloudtrail.amazonaws.com' },
-  { Service: 'logs.us-east-1.amazonaws.com', AWS: ROOT },
-);
-const actionPool = fc.constantFrom<Json>(
-  'kms:*',
-  '*',
-  'kms:Decrypt',
-  ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'],
-  'kms:PutKeyPolicy',
-  ['kms:CreateGrant', 'kms:ListGrants'],
-  'kms:Get*',
-  'kms:DescribeKey',
-  ['kms:ScheduleKeyDeletion', 'kms:Sign'],
-  ['kms:RevokeGrant', 'kms:RetireGrant'],
-);
-const conditionPool = fc.constantFrom<Json | undefined>(
-  undefined,
-  undefined,
-  { ArnEquals: { 'aws:PrincipalArn': APP_ROLE } },
-  { ArnNotEquals: { 'aws:PrincipalArn': ADMIN_ROLE } },
-  { ArnLike: { 'aws:PrincipalArn': `arn:aws:iam::${OWN}:role/app-*` } },
-  { StringEquals: { 'kms:CallerAccount': OWN } },
-  { StringNotEquals: { 'aws:PrincipalAccount': OWN } },
-  { StringEquals: { 'aws:PrincipalOrgID': 'o-abcdef1234' } },
-  { StringEquals: { 'kms:ViaService': 's3.us-east-1.amazonaws.com' } },
-  { StringNotEquals: { 'kms:ViaService': 's3.us-east-1.amazonaws.com' } },
-  { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
-  { StringEquals: { 'aws:SourceAccount': OWN } },
-  { Bool: { 'aws:SecureTransport': 'false' } },
-  { StringEqualsIfExists: { 'aws:PrincipalArn': APP_ROLE } },
-  { StringEquals: { 'aws:PrincipalTag/team': 'x' } },
-  { StringNotEquals: { 'aws:PrincipalTag/team': 'x' } },
-  { StringLike: { 'aws:userid': 'AROAJQABLZS4A3QDU576Q:*' } },
-  { Bool: { 'aws:PrincipalIsAWSService': 'true' } },
-  { StringEquals: { 'aws:SourceOrgID': 'o-foreign123' } },
-  { StringEquals: { 'aws:PrincipalAccount': OWN, 'aws:PrincipalTag/team': 'x' } },
-  { ArnLike: { 'aws:PrincipalArn': `arn:aws:iam::${FOREIGN}:role/partner-*` }, StringEquals: { 'aws:PrincipalTag/team': 'x' } },
-  { ArnNotLike: { 'aws:PrincipalArn': `arn:aws:iam::${FOREIGN}:role/partner-prod-*` } },
-  { StringEquals: { 'kms:EncryptionContext:app': 'billing' } },
-  { 'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['app'] } },
-  { 'ForAnyValue:StringEquals': { 'kms:GrantOperations': ['Decrypt', 'CreateGrant'] } },
-  { Null: { 'kms:EncryptionContext:app': 'false' } },
-);
 const resourcePool = fc.constantFrom<Json>('*', '*', '*', 'arn:aws:s3:::bucket', KEY_ARN);
 
 const statementArb = fc
