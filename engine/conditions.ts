@@ -240,7 +240,9 @@ function bindsToOwner(keyLower: string, value: string): boolean {
   // A service-set context pair that carries the caller's account id (SES: aws:ses:source-account) binds like aws:SourceAccount.
   if (serviceContextKey && /^\d{12}$/.test(value)) return true;
   if (keyLower === 'aws:sourceorgpaths') return /^o-[a-z0-9]+\//.test(value);
-  const arn = /^arn:[^:]*:([^:]*):[^:]*:([^:]*):(.+)$/.exec(value);
+  // The owner's account variable as an ARN's account field (arn:aws:logs:…:${aws:ResourceAccount}:log-group:…).
+  const ownAccountField = `:${RESOURCE_ACCOUNT}:`;
+  const arn = /^arn:[^:]*:([^:]*):[^:]*:([^:]*):(.+)$/.exec(value.split(ownAccountField).join(':000000000000:'));
   if (!arn) return false;
   const [, service = '', account = '', resource = ''] = arn;
   if (/^\d{12}$/.test(account)) return true;

@@ -127,6 +127,16 @@ describe('principals', () => {
       [],
     ],
     [
+      'service principal bound by an encryption-context ARN whose account is the owner\'s account variable',
+      policy(allow({ Service: 'logs.us-east-1.amazonaws.com' }, ['kms:Encrypt*', 'kms:Decrypt*'], { Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': 'arn:aws:logs:us-east-1:${aws:ResourceAccount}:log-group:*' } } })),
+      [],
+    ],
+    [
+      'an encryption-context ARN with the account variable in its resource part binds nothing',
+      policy(allow({ Service: 'logs.us-east-1.amazonaws.com' }, ['kms:Decrypt'], { Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': 'arn:aws:logs:us-east-1:*:log-group:${aws:ResourceAccount}' } } })),
+      ['UNSCOPED_SERVICE_PRINCIPAL'],
+    ],
+    [
       'aws:SourceAccount given as the key owner\'s account variable',
       policy(allow({ Service: 'sns.amazonaws.com' }, ['kms:Decrypt', 'kms:GenerateDataKey*'], { Condition: { StringEquals: { 'aws:SourceAccount': '${aws:ResourceAccount}' } } })),
       [],
