@@ -26,8 +26,7 @@ if (!available && process.env.CI === 'true') {
   });
 } else {
   // Skipped on purpose when cfn-lint is missing locally: the check needs the Python tool.
-  // skip reason: cfn-lint (a Python tool) is not on PATH outside CI; under CI=true its absence fails above.
-  (available ? describe : describe.skip)(available ? 'cfn-lint' : 'cfn-lint (skipped: cfn-lint not on PATH)', () => {
+  (available ? describe : describe.skip)(available ? 'cfn-lint' : 'cfn-lint (skipped: cfn-lint not on PATH)', () => { // skip reason: cfn-lint (a Python tool) is not on PATH outside CI; under CI=true its absence fails above
     let dir: string;
     const files: Record<string, string> = {};
 

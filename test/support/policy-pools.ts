@@ -1,7 +1,8 @@
 /**
  * The pools the property tests draw key-policy statements from (test/engine/properties.test.ts: recall
  * properties; test/engine/witness.property.test.ts: every finding has a witness): principals, actions and
- * conditions that exercise every class of principal, action and condition the engine tells apart.
+ * conditions that exercise every class of principal, action and condition the engine tells apart, and the
+ * statements built from them.
  */
 import fc from 'fast-check';
 import { ADMIN_ROLE, APP_ROLE, FOREIGN, FOREIGN_ROOT, OWN, ROOT, type Json } from './policies';
@@ -60,3 +61,27 @@ export const conditionPool = fc.constantFrom<Json | undefined>(
   { 'ForAnyValue:StringEquals': { 'kms:GrantOperations': ['Decrypt', 'CreateGrant'] } },
   { Null: { 'kms:EncryptionContext:app': 'false' } },
 );
+export const resourcePool = fc.constantFrom<Json>('*', '*', '*', 'arn:aws:s3:::bucket', `arn:aws:kms:us-east-1:${OWN}:key/abc`);
+
+/** One statement drawn from the pools; `effect` fixes or weights its Effect (default: Allow or Deny alike). */
+export function statementArb(effect: fc.Arbitrary<'Allow' | 'Deny'> = fc.constantFrom('Allow', 'Deny')): fc.Arbitrary<Record<string, Json>> {
+  return fc
+    .record({
+      effect,
+      principal: principalPool,
+      notPrincipal: fc.boolean(),
+      action: actionPool,
+      notAction: fc.boolean(),
+      condition: conditionPool,
+      resource: resourcePool,
+    })
+    .map((s) => {
+      const st: Record<string, Json> = { Effect: s.effect, Resource: s.resource };
+      // NotPrincipal "*" cannot be written; use the object form.
+      if (s.notPrincipal && s.principal !== '*') st.NotPrincipal = s.principal;
+      else st.Principal = s.principal;
+      st[s.notAction ? 'NotAction' : 'Action'] = s.action;
+      if (s.condition !== undefined) st.Condition = s.condition;
+      return st;
+    });
+}
