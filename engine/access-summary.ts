@@ -132,7 +132,7 @@ function grantsForAllow(st: ParsedStatement, ownAccount: string | undefined, gra
   const sc = statementConditions(st, ownAccount, false);
   // …IfExists / ForAllValues on a key every IAM principal's request carries narrow the IAM principals the
   // statement names, whatever else it names: judged per written principal.
-  const scIam = !st.principalNegated && st.conditions.some((c) => c.ifExists || c.qualifier === 'ForAllValues') ? statementConditions(st, ownAccount, true) : sc;
+  const scIam = !st.principalNegated && st.conditions.some((c) => narrowsWho(c, true) !== narrowsWho(c, false)) ? statementConditions(st, ownAccount, true) : sc;
   // At most MAX_NARROWED_CLASSES classes per statement, shared among its written principals.
   const narrowedCap = Math.max(16, Math.floor(MAX_NARROWED_CLASSES / Math.max(1, base.length)));
   for (const written of base) {
