@@ -1,22 +1,16 @@
 /**
- * The Config rule as Lambda runs it: rule/handler.ts bundled by esbuild with the deployed options
- * (`LAMBDA_BUNDLE`, AWS SDK included as it is deployed), and a small script that loads the
+ * The Config rule as Lambda runs it: the bundle the package ships and the constructs deploy
+ * (dist/lambda/rule/index.js, built once per test run by the jest global setup), and a small script that loads the
  * bundle, calls the handler with an event file and a Lambda context `deadlineMs` from its deadline, and prints
  * `TIMING {deadlineMs, returnedMs}` and `RESULT <evaluations>` lines on stdout.
  */
-import { writeFileSync } from 'node:fs';
+import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildSync } from 'esbuild';
-import { LAMBDA_BUNDLE } from '../../infra/constructs/lambda-bundle';
+import { requireLambdaBundle } from '../../infra/constructs/lambda-bundle';
 
 /** Writes `index.js` (the bundle) and `invoke.js` (run it as `node invoke.js EVENT_FILE`) into `dir`. */
 export function bundleRuleHandler(dir: string, options: { deadlineMs: number; requestId: string }): void {
-  buildSync({
-    ...LAMBDA_BUNDLE,
-    entryPoints: [join(__dirname, '..', '..', 'rule', 'handler.ts')],
-    outfile: join(dir, 'index.js'),
-    logLevel: 'error',
-  });
+  copyFileSync(join(requireLambdaBundle('rule'), 'index.js'), join(dir, 'index.js'));
   writeFileSync(
     join(dir, 'invoke.js'),
     [
