@@ -13,7 +13,8 @@ export const LAYERS = [
   ['engine'],
   ['runtime'],
   ['aws'],
-  ['rule', 'remediation', 'cli'],
+  ['templates', 'suppress'],
+  ['rule', 'remediation', 'hook', 'cli'],
   ['infra'],
 ];
 

@@ -2,8 +2,8 @@
  * `check-template`: judge the key policies of infrastructure code before it is deployed.
  *
  * CloudFormation (JSON, YAML with short-form tags, a cdk.out directory): every AWS::KMS::Key and
- * AWS::KMS::ReplicaKey. Intrinsics are resolved as far as the template allows (cli/templates/resolve.ts);
- * what stays unknown is judged conservatively (cli/templates/key-policy.ts) and reported as a warning with
+ * AWS::KMS::ReplicaKey. Intrinsics are resolved as far as the template allows (templates/resolve.ts);
+ * what stays unknown is judged conservatively (templates/key-policy.ts) and reported as a warning with
  * the logical id and JSON path. `AWS::AccountId` is the key's own account: --account-id, else the account of
  * an environment-specific CDK stack, else a placeholder (said in the notes).
  *
@@ -18,9 +18,9 @@ import { accessDetails } from '../access';
 import { joinablePath, readInputs, WalkTally, type InputFile } from '../inputs';
 import type { CliIo } from '../io';
 import type { Report, ReportWarning, ResultEntry } from '../report';
-import { duplicateAncestor, policyDuplicatePaths } from '../templates/duplicates';
-import { concretePolicy } from '../templates/key-policy';
-import { enumerableValues, resolveKeyPolicy, resolveValue, Unresolved, type TemplateContext } from '../templates/resolve';
+import { duplicateAncestor, policyDuplicatePaths } from '../../templates/duplicates';
+import { concretePolicy } from '../../templates/key-policy';
+import { enumerableValues, resolveKeyPolicy, resolveValue, Unresolved, type TemplateContext } from '../../templates/resolve';
 import {
   assemblyTemplates,
   brokenTemplate,
@@ -37,7 +37,7 @@ import {
   type TemplateKey,
 } from '../templates/sources';
 import { ACCOUNT_UNKNOWN_NOTE } from './check';
-import { isRecord } from '../templates/own-keys';
+import { isRecord } from '../../templates/own-keys';
 
 export interface CheckTemplateOptions {
   paths: string[];

@@ -4,7 +4,7 @@ import { analyzePolicy, type AnalysisOptions } from '../../engine';
 import { parseText, readInputs, unwrapPolicyText, WalkTally, type InputFs, type ParsedText } from '../inputs';
 import type { CliIo } from '../io';
 import type { Report, ResultEntry, SkippedInput } from '../report';
-import { isRecord } from '../templates/own-keys';
+import { isRecord } from '../../templates/own-keys';
 
 export interface CheckCommandOptions {
   analysis: AnalysisOptions;

@@ -6,9 +6,9 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { jsonLineLocator, type LineLocator } from '../output/sarif';
-import { parseCfnYaml } from './cfn-yaml';
-import { duplicateKeysInJson, type Segments } from './duplicates';
-import { isRecord } from './own-keys';
+import { parseCfnYaml } from '../../templates/cfn-yaml';
+import { duplicateKeysInJson, type Segments } from '../../templates/duplicates';
+import { isRecord } from '../../templates/own-keys';
 
 const CFN_KEY_TYPES = ['AWS::KMS::Key', 'AWS::KMS::ReplicaKey'] as const;
 const TF_KEY_TYPES = ['aws_kms_key', 'aws_kms_replica_key', 'aws_kms_key_policy'] as const;

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { runCheckTemplate, type AnalyzeFn } from '../../cli/commands/check-template';
 import type { CliIo } from '../../cli/io';
 import { exitCode } from '../../cli/report';
-import { parseCfnYaml } from '../../cli/templates/cfn-yaml';
-import { duplicateKeysInJson, policyDuplicatePaths } from '../../cli/templates/duplicates';
+import { parseCfnYaml } from '../../templates/cfn-yaml';
+import { duplicateKeysInJson, policyDuplicatePaths } from '../../templates/duplicates';
 import { analyzePolicy } from '../../engine';
 import { runCli } from '../support/cli';
 

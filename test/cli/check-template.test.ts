@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Log } from 'sarif';
 import { PLACEHOLDER_ACCOUNT } from '../../cli/commands/check-template';
-import { parseCfnYaml } from '../../cli/templates/cfn-yaml';
-import { concretePolicy, UNKNOWN_ACCOUNT } from '../../cli/templates/key-policy';
-import { evaluateCondition, HOLE, resolveValue, Unresolved, type TemplateContext } from '../../cli/templates/resolve';
+import { parseCfnYaml } from '../../templates/cfn-yaml';
+import { concretePolicy, UNKNOWN_ACCOUNT } from '../../templates/key-policy';
+import { evaluateCondition, HOLE, resolveValue, Unresolved, type TemplateContext } from '../../templates/resolve';
 import { runCli } from '../support/cli';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'templates');

@@ -4,7 +4,7 @@
  * what IAM or CloudFormation makes of it is not documented. The engine reports each duplicate as
  * INVALID_POLICY when told where it is; this module finds them and says where, relative to the key policy.
  */
-import { duplicateKeyPaths, keyPath, pathSegments } from '../../engine';
+import { duplicateKeyPaths, keyPath, pathSegments } from '../engine';
 
 export type Segments = (string | number)[];
 

@@ -1,0 +1,13 @@
+/** Accepting findings without losing them: inline suppressions read from templates, and how they apply. */
+export { METADATA_KEY, MIN_REASON_LENGTH, isCalendarDate, readInlineSuppressions, type InlineSuppression, type InlineSuppressionRead } from './inline';
+export {
+  DEFAULT_NON_SUPPRESSIBLE_CHECKS,
+  applyInlineSuppressions,
+  isSuppressed,
+  utcDay,
+  type AppliedSuppressions,
+  type MarkedFinding,
+  type Suppression,
+  type SuppressionKind,
+  type SuppressionPolicy,
+} from './apply';
