@@ -14,7 +14,7 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       eqeqeq: ['error', 'always'],
       'no-console': 'off',
-      // Imports point only down: engine < runtime < aws < templates | suppress < rule | remediation | hook | cli < infra (eslint/layers.mjs).
+      // Imports point only down: engine < runtime < aws < templates | suppress | settings < rule | remediation | hook | cli < infra (eslint/layers.mjs).
       'layers/only-down': 'error',
     },
   },

@@ -13,7 +13,7 @@ export const LAYERS = [
   ['engine'],
   ['runtime'],
   ['aws'],
-  ['templates', 'suppress'],
+  ['templates', 'suppress', 'settings'],
   ['rule', 'remediation', 'hook', 'cli'],
   ['infra'],
 ];

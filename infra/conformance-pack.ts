@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
-import type { ParameterSpec } from '../rule/parameter-spec';
+import type { ParameterSpec } from '../settings/parameter-spec';
 import { PACKAGE_ROOT } from '../runtime/package-root';
 
 export const CONFORMANCE_PACK_TEMPLATE_PATH = path.join(PACKAGE_ROOT, 'conformance-pack', 'kms-policy-guard-pack.yaml');

@@ -4,7 +4,7 @@
  */
 import * as config from 'aws-cdk-lib/aws-config';
 import type { Node } from 'constructs';
-import { RULE_PARAMETER_ENTRIES, type RuleParameterKey } from '../rule/parameter-spec';
+import { RULE_PARAMETER_ENTRIES, type RuleParameterKey } from '../settings/parameter-spec';
 import { isUnsetParameterValue, type RuleParameters } from '../rule/parameters';
 import { parseRuleParameterAt, type KmsPolicyGuardRuleParameters } from './rule-parameters';
 import type { RemediationSettings } from './settings';

@@ -1,12 +1,12 @@
 /**
  * The Config rule's input parameters as typed construct props, and their conversion to the string map Config
- * stores. Names, defaults and validation come from the rule's own spec (rule/parameter-spec.ts): a value the
+ * stores. Names, defaults and validation come from the rule's own spec (settings/parameter-spec.ts): a value the
  * rule would refuse at every invocation fails `cdk synth` instead, with the rule's message.
  */
 import { Token, Tokenization } from 'aws-cdk-lib';
 import type { CheckId, Severity } from '../engine';
-import { InvalidParameterError } from '../rule/errors';
-import { RULE_PARAMETER_ENTRIES, RULE_PARAMETER_SPEC, type ParameterName, type ParameterSpec, type RuleParameterKey } from '../rule/parameter-spec';
+import { InvalidParameterError } from '../settings/errors';
+import { RULE_PARAMETER_ENTRIES, RULE_PARAMETER_SPEC, type ParameterName, type ParameterSpec, type RuleParameterKey } from '../settings/parameter-spec';
 import type { RuleParameters } from '../rule/parameters';
 
 /** Typed rule parameters. Every one is optional; the rule's own defaults apply when unset. */

@@ -15,18 +15,6 @@ export class InvalidEventError extends Error {
   }
 }
 
-/** A rule parameter (InputParameters) has a value the rule cannot use. Nothing is posted. */
-export class InvalidParameterError extends Error {
-  override readonly name = 'InvalidParameterError';
-  constructor(
-    readonly parameter: string,
-    problem: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`invalid rule parameter ${parameter}: ${problem}`, options);
-  }
-}
-
 /** The invoking event's messageType is not one this rule handles. */
 export class UnknownMessageTypeError extends Error {
   override readonly name = 'UnknownMessageTypeError';

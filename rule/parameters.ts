@@ -1,10 +1,10 @@
 /**
- * The rule's InputParameters, parsed by the spec in rule/parameter-spec.ts. All are optional; an unknown name
+ * The rule's InputParameters, parsed by the spec in settings/parameter-spec.ts. All are optional; an unknown name
  * or a value the rule cannot use fails the invocation with a message naming the parameter.
  */
 import type { CheckId, Severity } from '../engine';
-import { InvalidParameterError } from './errors';
-import { RULE_PARAMETER_ENTRIES, RULE_PARAMETER_SPEC, type ParameterName, type RuleParameterKey } from './parameter-spec';
+import { InvalidParameterError } from '../settings/errors';
+import { RULE_PARAMETER_ENTRIES, RULE_PARAMETER_SPEC, type ParameterName, type RuleParameterKey } from '../settings/parameter-spec';
 
 export interface RuleParameters {
   /** Accounts trusted to use the keys (no UNTRUSTED_CROSS_ACCOUNT finding). @default [] */

@@ -9,7 +9,7 @@ import { loadConformancePackTemplate, packInputParameters } from '../conformance
 import { KmsKeyPolicyRuleFunction } from '../constructs/kms-key-policy-rule';
 import { DEFAULT_EXECUTION_ROLE_NAME, executionRoleTemplate } from '../execution-role-template';
 import { ruleParameterText, type KmsPolicyGuardRuleParameters } from '../rule-parameters';
-import { ACCOUNT_ID, ORG_ID } from '../../rule/parameter-spec';
+import { ACCOUNT_ID, ORG_ID } from '../../settings/parameter-spec';
 import { rulePackParameters } from '../settings';
 
 export interface KmsPolicyGuardOrganizationStackProps extends StackProps {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PARAMETER_DOCS_PATH, withParameterTable } from '../../scripts/generate-parameter-docs';
-import { RULE_PARAMETER_ENTRIES } from '../../rule/parameter-spec';
+import { RULE_PARAMETER_ENTRIES } from '../../settings/parameter-spec';
 import { PARAMETER_NAMES } from '../../rule/parameters';
 
 const doc = readFileSync(PARAMETER_DOCS_PATH, 'utf8');

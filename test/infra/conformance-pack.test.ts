@@ -6,7 +6,7 @@ import { DEFAULT_MAXIMUM_EXECUTION_FREQUENCY } from '../../infra/constructs/kms-
 import { DEFAULT_RULE_NAME } from '../../infra/names';
 import { EXECUTION_FREQUENCIES } from '../../infra/context';
 import { REMEDIATION_DEFAULTS } from '../../infra/settings';
-import { RULE_PARAMETER_ENTRIES, type ParameterSpec } from '../../rule/parameter-spec';
+import { RULE_PARAMETER_ENTRIES, type ParameterSpec } from '../../settings/parameter-spec';
 import { PARAMETER_NAMES, parseRuleParameters } from '../../rule/parameters';
 
 interface Resource {

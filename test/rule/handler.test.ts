@@ -10,7 +10,8 @@ import {
 import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient, ListKeysCommand, ListResourceTagsCommand } from '@aws-sdk/client-kms';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { Analyzer } from '../../rule/evaluate-key';
-import { EvaluationDeliveryError, InvalidEventError, InvalidParameterError, UnknownMessageTypeError } from '../../rule/errors';
+import { EvaluationDeliveryError, InvalidEventError, UnknownMessageTypeError } from '../../rule/errors';
+import { InvalidParameterError } from '../../settings/errors';
 import { harness, RULE_PRINCIPAL } from './handler-harness';
 import { ACCOUNT, fixtureEvent, fixtureJson, lambdaContext, withParameters } from './support';
 

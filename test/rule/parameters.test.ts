@@ -1,5 +1,5 @@
-import { InvalidParameterError } from '../../rule/errors';
-import { DEFAULT_MAX_REQUESTS_PER_SECOND } from '../../rule/parameter-spec';
+import { InvalidParameterError } from '../../settings/errors';
+import { DEFAULT_MAX_REQUESTS_PER_SECOND } from '../../settings/parameter-spec';
 import { parseRuleParameters } from '../../rule/parameters';
 
 describe('parseRuleParameters', () => {
