@@ -31,31 +31,46 @@ export interface FingerprintInput {
   readonly principals: readonly string[];
 }
 
-function canonical(value: unknown): unknown {
-  if (Array.isArray(value)) {
-    if (value.length > 0 && value.every((v) => typeof v === 'string')) {
-      const unique = [...new Set(value as string[])].sort();
-      return unique.length === 1 ? unique[0] : unique;
-    }
-    return value.map(canonical);
-  }
-  if (typeof value === 'object' && value !== null) {
-    const record = value as Record<string, unknown>;
-    return Object.fromEntries(
-      Object.keys(record)
-        .sort()
-        .map((k) => [k, canonical(record[k])]),
-    );
-  }
-  return value;
-}
+/** A token to write as it is, or a value still to serialise. */
+type Work = { text: string } | { value: unknown };
 
 /**
  * JSON text of `value` in canonical form: object keys sorted, lists of strings sorted and de-duplicated, a
- * one-element list of strings written as the string. Other lists keep their order.
+ * one-element list of strings written as the string. Other lists keep their order. Written with an explicit
+ * stack, not recursion: a hostile template nests intrinsics thousands deep, and that must not throw.
  */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(canonical(value)) ?? 'undefined';
+  const out: string[] = [];
+  const work: Work[] = [{ value }];
+  for (let item = work.pop(); item !== undefined; item = work.pop()) {
+    if ('text' in item) {
+      out.push(item.text);
+      continue;
+    }
+    const v = item.value;
+    if (Array.isArray(v)) {
+      if (v.length > 0 && v.every((x) => typeof x === 'string')) {
+        const unique = [...new Set(v as string[])].sort();
+        out.push(JSON.stringify(unique.length === 1 ? unique[0] : unique));
+        continue;
+      }
+      const parts: Work[] = [{ text: '[' }];
+      v.forEach((x, i) => parts.push(...(i > 0 ? [{ text: ',' }] : []), { value: x }));
+      parts.push({ text: ']' });
+      work.push(...parts.reverse());
+    } else if (typeof v === 'object' && v !== null) {
+      const record = v as Record<string, unknown>;
+      const parts: Work[] = [{ text: '{' }];
+      Object.keys(record)
+        .sort()
+        .forEach((k, i) => parts.push({ text: `${i > 0 ? ',' : ''}${JSON.stringify(k)}:` }, { value: record[k] }));
+      parts.push({ text: '}' });
+      work.push(...parts.reverse());
+    } else {
+      out.push(JSON.stringify(v) ?? 'null');
+    }
+  }
+  return out.join('');
 }
 
 /** The finding's fingerprint: `kpg1:` and a SHA-256 in hex. */

@@ -73,3 +73,11 @@ function reformat(value: unknown, flips: fc.Stream<boolean>): unknown {
   if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).reverse().map(([k, v]) => [k, reformat(v, flips)]));
   return value;
 }
+
+describe('canonicalJson on hostile input', () => {
+  it('does not throw on values nested far deeper than the call stack allows', () => {
+    let deep: unknown = 'leaf';
+    for (let i = 0; i < 100_000; i++) deep = { 'Fn::Join': ['', [deep]] };
+    expect(canonicalJson(deep).length).toBeGreaterThan(100_000);
+  });
+});
