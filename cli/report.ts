@@ -1,6 +1,6 @@
 /** The result model every output format renders. */
 import { CHECK, SEVERITIES, severityRank, type accessMatrix, type Finding, type Severity, type Warning } from '../engine';
-import { isSuppressed, type BaselineEntry, type MarkedFinding } from '../suppress';
+import { isSuppressed, type BaselineEntry, type MarkedFinding, type Suppression } from '../suppress';
 
 /** Warnings the CLI adds to the engine's, e.g. about template values it could not resolve. */
 export interface ReportWarning extends Omit<Warning, 'code'> {
@@ -86,6 +86,24 @@ export function acceptanceCounts(report: Report): AcceptanceCounts {
     }
   }
   return counts;
+}
+
+/** `4 findings: 1 new, 1 unchanged (baseline), 2 suppressed, 1 fixed (in baseline b.json, no longer found)`. */
+export function acceptanceLine(report: Report): string {
+  const c = acceptanceCounts(report);
+  const total = c.new + c.unchanged + c.suppressed;
+  const fixed = report.baseline !== undefined && c.fixed > 0 ? ` (in baseline ${report.baseline.file}, no longer found)` : '';
+  return `${total} finding${total === 1 ? '' : 's'}: ${c.new} new, ${c.unchanged} unchanged (baseline), ${c.suppressed} suppressed, ${c.fixed} fixed${fixed}`;
+}
+
+/** Whether the report has anything accepted or a baseline, so its acceptance line says something. */
+export function hasAcceptance(report: Report): boolean {
+  return report.baseline !== undefined || report.results.some((r) => r.findings.some(isSuppressed));
+}
+
+/** `accepted (inline, until 2027-06-30): reason`. */
+export function describeSuppression(s: Suppression): string {
+  return `accepted (${s.kind}${s.expires !== undefined ? `, until ${s.expires}` : ''}): ${s.reason}`;
 }
 
 /**
