@@ -137,6 +137,7 @@ export function readAppSettings(node: Node): AppSettings {
       disabledChecks: ruleParameter(node, 'disabledChecks'),
       includeAwsManagedKeys: ruleParameter(node, 'includeAwsManagedKeys'),
       exemptionTagKey: ruleParameter(node, 'exemptionTagKey'),
+      nonSuppressibleChecks: ruleParameter(node, 'nonSuppressibleChecks'),
       maxRequestsPerSecond: ruleParameter(node, 'maxRequestsPerSecond'),
     },
     maximumExecutionFrequency: frequency,

@@ -42,6 +42,14 @@ export interface KmsPolicyGuardRuleParameters {
    */
   readonly exemptionTagKey?: string;
   /**
+   * Checks whose findings the exemption tag (and, in the template checks, an inline suppression) cannot accept:
+   * the key's own team sets both, so for these the deployer keeps the last word. An empty list means no such
+   * check and is sent to Config as `NONE` (Config has no empty value: the rule reads one as unset).
+   * INVALID_POLICY is never accepted and may not be named.
+   * @default - the rule's default, PUBLIC_ACCESS
+   */
+  readonly nonSuppressibleChecks?: readonly CheckId[];
+  /**
    * Cap on KMS requests per second during a periodic sweep, from 1 to 1000, decimals allowed.
    * @default - the rule's default, 50
    */
@@ -85,14 +93,19 @@ export function ruleParameterText(key: RuleParameterKey, text: string, where: st
 
 /**
  * A list prop as Config stores it. With a token among the items (known only at deploy time, checked by the rule
- * then), every other item is still checked on its own: a literal mistake must not hide behind a token.
+ * then), every other item is still checked on its own: a literal mistake must not hide behind a token. Blank
+ * items are dropped, as the rule drops them; an item that stands for "no item" (NonSuppressibleChecks' `NONE`)
+ * cannot sit beside a token, and is refused with the rule's message for it beside another item.
  */
 function listParameterText(key: RuleParameterKey, items: readonly string[], where: string): string {
   if (!items.some((item) => Token.isUnresolved(item))) return ruleParameterText(key, items.join(','), where);
-  return items
-    .map((item) => ruleParameterText(key, item, where))
-    .filter((text) => text !== '')
-    .join(',');
+  const spec = RULE_PARAMETER_SPEC[key] as ParameterSpec<unknown>;
+  const noItemsText = spec.format([]);
+  const texts = items.filter((item) => item.trim() !== '').map((item) => ruleParameterText(key, item, where));
+  if (noItemsText !== '' && texts.includes(noItemsText)) {
+    throw new Error(`${where}: ${new InvalidParameterError(spec.name, `${noItemsText} stands alone: it cannot be combined with a deploy-time token`).message}`);
+  }
+  return texts.join(',');
 }
 
 /** A prop value as the rule reads it (see ruleParameterText), a number token as a string token. */

@@ -19,6 +19,8 @@ export interface RuleParameters {
   includeAwsManagedKeys: boolean;
   /** Tag key whose non-empty value exempts a key, the value being the justification. @default undefined */
   exemptionTagKey?: string;
+  /** Checks whose findings the exemption tag cannot accept; `NONE` in Config for none. @default ['PUBLIC_ACCESS'] */
+  nonSuppressibleChecks: CheckId[];
   /** Cap on KMS requests per second during a sweep, shared by all calls; 1 to 1000. @default 50 */
   maxRequestsPerSecond: number;
   /** Role to assume in the event's account for every KMS and Config call (organisation deployment). @default undefined */

@@ -6,11 +6,13 @@
  * 1. A policy that could not be read or analysed → NON_COMPLIANT, whatever else is known, exemption included:
  *    an exemption accepts the findings of a policy someone looked at, not a policy nobody could read.
  * 2. Findings at or above MinimumSeverity → NON_COMPLIANT, unless the key carries a justified exemption tag →
- *    COMPLIANT, saying so. (Disabled checks never ran: the engine skips them, given DisabledChecks.)
+ *    COMPLIANT, saying so. (Disabled checks never ran: the engine skips them, given DisabledChecks.) The tag is
+ *    the key owner's own acceptance, so it cannot cover a counted finding of a check in NonSuppressibleChecks:
+ *    NON_COMPLIANT, the annotation saying that the tag could not cover it.
  * 3. Otherwise COMPLIANT.
  */
 import { CHECK, severityRank, type CheckId, type Finding } from '../engine';
-import { clip, findingsAnnotation, mostSevereFirst } from './annotation';
+import { clip, describeFinding, findingsAnnotation, joinWithinLimit, mostSevereFirst } from './annotation';
 import type { NotApplicable, NotApplicableReason } from './applicability';
 import type { ReadFailure } from '../aws/kms-reader';
 import type { RuleParameters } from './parameters';
@@ -28,6 +30,8 @@ export type VerdictReason =
   | 'analysis-failed'
   | 'findings'
   | 'exempt'
+  /** Tagged exempt, but a counted finding is of a check in NonSuppressibleChecks. */
+  | 'not-exemptible'
   | 'no-findings';
 
 export interface Verdict {
@@ -117,7 +121,11 @@ export function analysisFailedVerdict(errorName: string): Verdict {
  * The verdict of a key the applicability gate let through. `exemption`: the exemption tag's value, when the key
  * carries ExemptionTagKey (read only when findings count against the key).
  */
-export function decideVerdict(assessment: PolicyAssessment, exemption: string | undefined, params: Pick<RuleParameters, 'exemptionTagKey'>): Verdict {
+export function decideVerdict(
+  assessment: PolicyAssessment,
+  exemption: string | undefined,
+  params: Pick<RuleParameters, 'exemptionTagKey' | 'nonSuppressibleChecks'>,
+): Verdict {
   switch (assessment.kind) {
     case 'unreadable':
       return { compliance: 'NON_COMPLIANT', reason: 'unreadable', annotation: unreadableAnnotation(assessment.failure), checkIds: [] };
@@ -136,18 +144,25 @@ export function decideVerdict(assessment: PolicyAssessment, exemption: string | 
   const justification = exemption?.trim();
   // An exemption cannot cover a policy that does not parse, or a check that could not run: there is nothing a
   // person could have reviewed.
-  if (
-    justification !== undefined &&
-    justification !== '' &&
-    !checkIds.includes(CHECK.INVALID_POLICY) &&
-    !counted.some((f) => f.notJudged === true)
-  ) {
+  const exemptible = justification !== undefined && justification !== '' && !checkIds.includes(CHECK.INVALID_POLICY) && !counted.some((f) => f.notJudged === true);
+  if (!exemptible) return { compliance: 'NON_COMPLIANT', reason: 'findings', annotation: findingsAnnotation(counted), checkIds };
+  const tagKey = params.exemptionTagKey ?? '?';
+  const refused = checkIds.filter((id) => params.nonSuppressibleChecks.includes(id));
+  if (refused.length > 0) {
+    // The findings the tag could not cover first: they are what keeps the key NON_COMPLIANT.
+    const blocking = counted.filter((f) => refused.includes(f.checkId));
+    const others = counted.filter((f) => !refused.includes(f.checkId));
     return {
-      compliance: 'COMPLIANT',
-      reason: 'exempt',
-      annotation: clip(`exempt: ${justification} (tag ${params.exemptionTagKey ?? '?'}; would fail ${checkIds.join(', ')})`),
+      compliance: 'NON_COMPLIANT',
+      reason: 'not-exemptible',
+      annotation: joinWithinLimit([`tag ${tagKey} cannot exempt ${refused.join(', ')} (NonSuppressibleChecks)`, ...[...blocking, ...others].map(describeFinding)]),
       checkIds,
     };
   }
-  return { compliance: 'NON_COMPLIANT', reason: 'findings', annotation: findingsAnnotation(counted), checkIds };
+  return {
+    compliance: 'COMPLIANT',
+    reason: 'exempt',
+    annotation: clip(`exempt: ${justification} (tag ${tagKey}; would fail ${checkIds.join(', ')})`),
+    checkIds,
+  };
 }

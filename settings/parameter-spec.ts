@@ -121,32 +121,73 @@ const ASCII_CHECK_ID = /^[A-Za-z0-9_]+$/;
 /** INVALID_POLICY cannot be disabled: a policy that cannot be parsed is never compliant. */
 const DISABLEABLE_CHECK_IDS: readonly CheckId[] = CHECK_IDS.filter((id) => id !== CHECK.INVALID_POLICY);
 
+/**
+ * Check ids of the catalogue but INVALID_POLICY, upper-cased. Upper-casing maps some non-ASCII letters onto
+ * ASCII ("ı" and "ſ" become "I" and "S"): a look-alike must not name a check, so only ASCII ids are upper-cased.
+ */
+function parseCheckIds(name: string, items: readonly string[], invalidPolicyProblem: string): CheckId[] {
+  const notAscii = items.find((id) => !ASCII_CHECK_ID.test(id));
+  if (notAscii !== undefined) {
+    throw new InvalidParameterError(name, `unknown check "${notAscii}" (check IDs are ASCII letters, digits and _; known: ${CHECK_IDS.join(', ')})`);
+  }
+  const ids = items.map((id) => id.toUpperCase());
+  const bad = ids.find((id) => !isCheckId(id));
+  if (bad !== undefined) throw new InvalidParameterError(name, `unknown check "${bad}" (known: ${CHECK_IDS.join(', ')})`);
+  if (ids.includes(CHECK.INVALID_POLICY)) throw new InvalidParameterError(name, invalidPolicyProblem);
+  return ids as CheckId[];
+}
+
+const CHECK_IDS_VALUES = `comma-separated check IDs (ASCII letters in any case) of the catalogue, except \`${CHECK.INVALID_POLICY}\``;
+
 function checkIdList<N extends string>(o: { name: N; description: string; details?: string }): ParameterSpec<CheckId[], N> {
   return {
     name: o.name,
     kind: 'check-id list',
-    values: `comma-separated check IDs (ASCII letters in any case) of the catalogue, except \`${CHECK.INVALID_POLICY}\``,
+    values: CHECK_IDS_VALUES,
     description: o.description,
     details: o.details,
     default: [],
     constraint: { allowedPattern: listPattern(DISABLEABLE_CHECK_IDS.join('|')) },
+    parse: (value) =>
+      parseCheckIds(o.name, listItems(o.name, value), `${CHECK.INVALID_POLICY} cannot be disabled: a policy that cannot be parsed is never compliant`),
+    format: (ids) => ids.join(','),
+  };
+}
+
+/**
+ * The word that stands for "no check" in a check-id list whose default is not empty. Config stores no empty
+ * parameter (the rule reads "" as unset, so the default), so an empty list needs a value of its own.
+ */
+export const NO_CHECKS = 'NONE';
+
+/**
+ * A check-id list with a non-empty default: unset or "" gives the default, `NONE` (alone, any case) no check.
+ * INVALID_POLICY is refused: nothing can accept its findings anyway (inline suppressions refuse it, and the
+ * exemption tag never covers it), so naming it would suggest that leaving it out could.
+ */
+function checkIdListOrNone<N extends string>(o: { name: N; description: string; details?: string; default: readonly CheckId[] }): ParameterSpec<CheckId[], N> {
+  return {
+    name: o.name,
+    kind: 'check-id list',
+    values: `${CHECK_IDS_VALUES}, or \`${NO_CHECKS}\` for none`,
+    description: o.description,
+    details: o.details,
+    default: [...o.default],
+    constraint: { allowedPattern: `${listPattern(DISABLEABLE_CHECK_IDS.join('|'))}|^ *${NO_CHECKS} *$` },
     parse: (value) => {
       const items = listItems(o.name, value);
-      // Upper-casing maps some non-ASCII letters onto ASCII ("ı" and "ſ" become "I" and "S"): a look-alike
-      // must not disable a check, so only ASCII ids are upper-cased.
-      const notAscii = items.find((id) => !ASCII_CHECK_ID.test(id));
-      if (notAscii !== undefined) {
-        throw new InvalidParameterError(o.name, `unknown check "${notAscii}" (check IDs are ASCII letters, digits and _; known: ${CHECK_IDS.join(', ')})`);
+      const none = items.filter((item) => item.toUpperCase() === NO_CHECKS && ASCII_CHECK_ID.test(item));
+      if (none.length > 0) {
+        if (items.length > 1) throw new InvalidParameterError(o.name, `${NO_CHECKS} stands alone: give either ${NO_CHECKS} or check IDs, not both`);
+        return [];
       }
-      const ids = items.map((id) => id.toUpperCase());
-      const bad = ids.find((id) => !isCheckId(id));
-      if (bad !== undefined) throw new InvalidParameterError(o.name, `unknown check "${bad}" (known: ${CHECK_IDS.join(', ')})`);
-      if (ids.includes(CHECK.INVALID_POLICY)) {
-        throw new InvalidParameterError(o.name, `${CHECK.INVALID_POLICY} cannot be disabled: a policy that cannot be parsed is never compliant`);
-      }
-      return ids as CheckId[];
+      return parseCheckIds(
+        o.name,
+        items,
+        `${CHECK.INVALID_POLICY} is never suppressible (nothing can accept a policy that cannot be parsed); leave it out`,
+      );
     },
-    format: (ids) => ids.join(','),
+    format: (ids) => (ids.length === 0 ? NO_CHECKS : ids.join(',')),
   };
 }
 
@@ -329,6 +370,14 @@ export const RULE_PARAMETER_SPEC = {
     pattern: TAG_KEY_PATTERN,
     values: 'a tag key: 1 to 128 letters, digits, spaces and `_ . : / = + - @`',
     notMatching: (key) => `"${key}" is not a valid tag key (1-128 characters)`,
+  }),
+  nonSuppressibleChecks: checkIdListOrNone({
+    name: 'NonSuppressibleChecks',
+    description: `Comma-separated check IDs whose findings no exemption tag or inline suppression can accept, or ${NO_CHECKS}; empty means ${CHECK.PUBLIC_ACCESS}.`,
+    details:
+      'The team that owns a key or template also sets its exemption tag and writes its suppressions; for these checks the deployer keeps ' +
+      `the last word. \`${NO_CHECKS}\` lets every check be accepted (the behaviour before this parameter). ${CHECK.INVALID_POLICY} is never accepted and may not be named.`,
+    default: [CHECK.PUBLIC_ACCESS],
   }),
   maxRequestsPerSecond: decimal({
     name: 'MaxRequestsPerSecond',

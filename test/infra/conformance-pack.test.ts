@@ -30,6 +30,10 @@ const SAMPLES: Record<string, { accepted: string[]; refused: string[] }> = {
   MinimumSeverity: { accepted: ['critical', 'info'], refused: ['HIGHEST', 'severe'] },
   DisabledChecks: { accepted: ['PUBLIC_ACCESS', 'ALLOW_WITH_NEGATION,UNSCOPED_SERVICE_PRINCIPAL'], refused: ['PUBLIC_ACESS', 'INVALID_POLICY', 'PUBLIC_ACCESS,INVALID_POLICY'] },
   IncludeAwsManagedKeys: { accepted: ['true', 'false'], refused: ['yes', '1'] },
+  NonSuppressibleChecks: {
+    accepted: ['PUBLIC_ACCESS', 'PUBLIC_ACCESS, UNTRUSTED_CROSS_ACCOUNT', 'NONE', ' NONE '],
+    refused: ['INVALID_POLICY', 'PUBLIC_ACCESS,INVALID_POLICY', 'NONE,PUBLIC_ACCESS', 'NONE,NONE', 'NOTHING', 'PUBLIC_ACESS'],
+  },
   ExemptionTagKey: { accepted: ['security:exemption', 'Ausnahme-Grund', 'a b'], refused: ['x'.repeat(129), 'bad|key', ' '] },
   MaxRequestsPerSecond: { accepted: ['1', '12.5', '999.99', '1000', '1000.0'], refused: ['0', '0.5', '1000.5', '1001', '5000', '-5', 'fast', 'Infinity'] },
   ExecutionRoleName: { accepted: ['KmsPolicyGuardExecutionRole', 'audit/KmsPolicyGuardAudit'], refused: ['role name with spaces', 'arn:aws:iam::123456789012:role/Audit', 'n'.repeat(65)] },
@@ -84,7 +88,7 @@ describe('conformance-pack/kms-policy-guard-pack.yaml', () => {
   it.each(ruleParameterSpecs)('allows for %s nothing the rule refuses (generated values built from the pattern)', (name, spec) => {
     // Values made of the pattern's own pieces (and of things it must refuse), so matches are frequent.
     const samples = SAMPLES[name] ?? { accepted: [], refused: [] };
-    const pieces = ['1', '0', '9', '12', 'a', 'Z', 'o-', 'ou-', ',', ' ', '.', '/', ':', '-', '_', '@', '|', 'é', '5'.repeat(12), ...samples.accepted, ...samples.refused];
+    const pieces = ['1', '0', '9', '12', 'a', 'Z', 'o-', 'NONE', 'ou-', ',', ' ', '.', '/', ':', '-', '_', '@', '|', 'é', '5'.repeat(12), ...samples.accepted, ...samples.refused];
     fc.assert(
       fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 6 }), (parts) => {
         const value = parts.join('');

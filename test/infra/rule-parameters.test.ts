@@ -36,6 +36,45 @@ describe('rule parameters as construct props', () => {
     expect(Object.values(rules).map((r) => (r.Properties as Record<string, unknown>).InputParameters)).toEqual([undefined]);
   });
 
+  describe('nonSuppressibleChecks', () => {
+    const inputOf = (props: Record<string, unknown>): unknown => {
+      const stack = new Stack(new App({ context: BARE }), 'NonSuppressible');
+      new KmsKeyPolicyRule(stack, 'Rule', props as never);
+      const [rule] = Object.values(Template.fromStack(stack).findResources('AWS::Config::ConfigRule'));
+      return (rule?.Properties as Record<string, unknown>).InputParameters;
+    };
+
+    it('unset: not sent, the rule\'s default (PUBLIC_ACCESS) applies', () => {
+      expect(inputOf({})).toBeUndefined();
+    });
+
+    it('an empty list means no check, sent as NONE (an empty value would be read as unset, i.e. PUBLIC_ACCESS)', () => {
+      expect(inputOf({ nonSuppressibleChecks: [] })).toEqual({ NonSuppressibleChecks: 'NONE' });
+    });
+
+    it('passes check ids as the rule reads them', () => {
+      expect(inputOf({ nonSuppressibleChecks: ['public_access', 'UNTRUSTED_CROSS_ACCOUNT'] })).toEqual({ NonSuppressibleChecks: 'PUBLIC_ACCESS,UNTRUSTED_CROSS_ACCOUNT' });
+    });
+
+    it.each([
+      [['INVALID_POLICY'], /invalid rule parameter NonSuppressibleChecks: INVALID_POLICY is never suppressible/],
+      [['PUBLIC_ACESS'], /invalid rule parameter NonSuppressibleChecks: unknown check "PUBLIC_ACESS"/],
+      [['NONE', 'PUBLIC_ACCESS'], /invalid rule parameter NonSuppressibleChecks: NONE stands alone/],
+      [['NONE', Aws.ACCOUNT_ID], /NonSuppressibleChecks: NONE stands alone/],
+    ])('%p fails the synth with the rule\'s message', (checks, message) => {
+      expect(() => inputOf({ nonSuppressibleChecks: checks })).toThrow(message);
+    });
+
+    it('with a deploy-time token, drops blank items rather than reading them as NONE', () => {
+      const stack = new Stack(new App({ context: BARE }), 'Token');
+      const extra = new CfnParameter(stack, 'Extra', { type: 'String' });
+      new KmsKeyPolicyRule(stack, 'Rule', { nonSuppressibleChecks: [' ' as never, 'PUBLIC_ACCESS', extra.valueAsString as never] });
+      Template.fromStack(stack).hasResourceProperties('AWS::Config::ConfigRule', {
+        InputParameters: { NonSuppressibleChecks: { 'Fn::Join': ['', ['PUBLIC_ACCESS,', { Ref: 'Extra' }]] } },
+      });
+    });
+  });
+
   it('names the construct whose props are wrong', () => {
     const app = new App({ context: BARE });
     expect(() => new KmsPolicyGuardRuleStack(app, 'Bad', { rule: { minimumSeverity: 'severe' as never } })).toThrow(/^Bad\/KeyPolicyRule: /);
@@ -89,6 +128,7 @@ describe('rule parameters from CDK context (-c name=value)', () => {
     ['trustedOrgIds', 'org-1', /context trustedOrgIds: invalid rule parameter TrustedOrgIds/],
     ['includeAwsManagedKeys', 'yes', /context includeAwsManagedKeys: invalid rule parameter IncludeAwsManagedKeys: must be true or false/],
     ['exemptionTagKey', 'x'.repeat(129), /context exemptionTagKey: invalid rule parameter ExemptionTagKey/],
+    ['nonSuppressibleChecks', 'INVALID_POLICY', /context nonSuppressibleChecks: invalid rule parameter NonSuppressibleChecks: INVALID_POLICY is never suppressible/],
   ])('-c %s=%s fails the synth naming the parameter', (key, value, message) => {
     expect(() => synthesize({ ...BARE, [key]: value })).toThrow(message);
   });
@@ -98,6 +138,15 @@ describe('rule parameters from CDK context (-c name=value)', () => {
     synth.templates.rule.hasResourceProperties('AWS::Config::ConfigRule', {
       InputParameters: { MinimumSeverity: 'high', DisabledChecks: 'ALLOW_WITH_NEGATION', MaxRequestsPerSecond: '12.5' },
     });
+  });
+
+  it.each([
+    ['NONE', 'NONE'],
+    ['none', 'NONE'],
+    ['public_access,untrusted_cross_account', 'PUBLIC_ACCESS,UNTRUSTED_CROSS_ACCOUNT'],
+  ])('-c nonSuppressibleChecks=%s is passed as %s', (value, sent) => {
+    const synth = synthesize({ ...BARE, nonSuppressibleChecks: value });
+    synth.templates.rule.hasResourceProperties('AWS::Config::ConfigRule', { InputParameters: { NonSuppressibleChecks: sent } });
   });
 
   it('still synthesizes with no settings at all', () => {

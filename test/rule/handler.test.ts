@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-config-service';
 import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient, ListKeysCommand, ListResourceTagsCommand } from '@aws-sdk/client-kms';
 import { mockClient } from 'aws-sdk-client-mock';
+import { analyzePolicy } from '../../engine';
 import type { Analyzer } from '../../rule/evaluate-key';
 import { EvaluationDeliveryError, InvalidEventError, UnknownMessageTypeError } from '../../rule/errors';
 import { InvalidParameterError } from '../../settings/errors';
@@ -149,6 +150,22 @@ describe('change notifications', () => {
       ComplianceType: 'COMPLIANT',
       Annotation: expect.stringMatching(/^exempt: SEC-1234 legacy batch jobs, review 2027-03/),
     });
+  });
+
+  it('an exemption tag cannot cover PUBLIC_ACCESS (NonSuppressibleChecks by default): NON_COMPLIANT, saying so', async () => {
+    const { handler } = harness({ analyze: analyzePolicy });
+    const [evaluation] = await handler(fixtureEvent('exempt-public-access.json'), lambdaContext());
+    expect(evaluation).toMatchObject({
+      ComplianceType: 'NON_COMPLIANT',
+      Annotation: expect.stringMatching(/^tag security:exemption cannot exempt PUBLIC_ACCESS \(NonSuppressibleChecks\); PUBLIC_ACCESS \* \(Sid "Anyone may decrypt"\)/),
+    });
+  });
+
+  it('NonSuppressibleChecks=NONE lets the exemption tag cover PUBLIC_ACCESS again', async () => {
+    const { handler } = harness({ analyze: analyzePolicy });
+    const event = withParameters(fixtureEvent('exempt-public-access.json'), { ExemptionTagKey: 'security:exemption', NonSuppressibleChecks: 'NONE' });
+    const [evaluation] = await handler(event, lambdaContext());
+    expect(evaluation).toMatchObject({ ComplianceType: 'COMPLIANT', Annotation: expect.stringMatching(/^exempt: SEC-1234 .*would fail PUBLIC_ACCESS, ACCOUNT_WIDE_FULL_ACCESS/) });
   });
 
   it('MinimumSeverity above the findings makes the key COMPLIANT', async () => {

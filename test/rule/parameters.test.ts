@@ -1,5 +1,6 @@
 import { InvalidParameterError } from '../../settings/errors';
-import { DEFAULT_MAX_REQUESTS_PER_SECOND } from '../../settings/parameter-spec';
+import { DEFAULT_MAX_REQUESTS_PER_SECOND, RULE_PARAMETER_SPEC } from '../../settings/parameter-spec';
+import { DEFAULT_NON_SUPPRESSIBLE_CHECKS } from '../../suppress';
 import { parseRuleParameters } from '../../rule/parameters';
 
 describe('parseRuleParameters', () => {
@@ -11,6 +12,7 @@ describe('parseRuleParameters', () => {
       disabledChecks: [],
       includeAwsManagedKeys: false,
       maxRequestsPerSecond: DEFAULT_MAX_REQUESTS_PER_SECOND,
+      nonSuppressibleChecks: ['PUBLIC_ACCESS'],
     });
   });
 
@@ -24,6 +26,7 @@ describe('parseRuleParameters', () => {
       ExemptionTagKey: 'security:exemption',
       MaxRequestsPerSecond: '12.5',
       ExecutionRoleName: 'audit/KmsPolicyGuardAudit',
+      NonSuppressibleChecks: 'public_access, UNTRUSTED_CROSS_ACCOUNT',
     });
     expect(params).toEqual({
       trustedAccountIds: ['444455556666', '777788889999'],
@@ -34,6 +37,7 @@ describe('parseRuleParameters', () => {
       exemptionTagKey: 'security:exemption',
       maxRequestsPerSecond: 12.5,
       executionRoleName: 'audit/KmsPolicyGuardAudit',
+      nonSuppressibleChecks: ['PUBLIC_ACCESS', 'UNTRUSTED_CROSS_ACCOUNT'],
     });
   });
 
@@ -53,6 +57,10 @@ describe('parseRuleParameters', () => {
     ['ExecutionRoleName', 'role name with spaces', /ExecutionRoleName/],
     ['ExemptionTagKey', 'x'.repeat(129), /ExemptionTagKey/],
     ['MinimumSeverty', 'high', /MinimumSeverty: is not a parameter of this rule/],
+    ['NonSuppressibleChecks', 'PUBLIC_ACESS', /NonSuppressibleChecks: unknown check "PUBLIC_ACESS"/],
+    ['NonSuppressibleChecks', 'INVALID_POLICY', /NonSuppressibleChecks: INVALID_POLICY is never suppressible.*leave it out/],
+    ['NonSuppressibleChecks', 'NONE,PUBLIC_ACCESS', /NonSuppressibleChecks: NONE stands alone/],
+    ['NonSuppressibleChecks', 'publıc_access', /NonSuppressibleChecks: unknown check "publıc_access"/],
   ])('rejects %s=%s naming the parameter', (name, value, message) => {
     const parse = () => parseRuleParameters({ [name]: value });
     expect(parse).toThrow(InvalidParameterError);
@@ -119,5 +127,31 @@ describe('parseRuleParameters', () => {
 
   it('rejects values of the wrong JSON type', () => {
     expect(() => parseRuleParameters({ MinimumSeverity: { level: 'high' } })).toThrow(/MinimumSeverity: must be a string/);
+  });
+
+  describe('NonSuppressibleChecks', () => {
+    it('defaults to the checks inline suppressions refuse by default (the two constants agree)', () => {
+      expect(RULE_PARAMETER_SPEC.nonSuppressibleChecks.default).toEqual([...DEFAULT_NON_SUPPRESSIBLE_CHECKS]);
+    });
+
+    it('treats an empty value as unset: the default applies', () => {
+      expect(parseRuleParameters({ NonSuppressibleChecks: '' }).nonSuppressibleChecks).toEqual(['PUBLIC_ACCESS']);
+    });
+
+    it.each(['NONE', 'none', ' None '])('reads %s as "no check is non-suppressible"', (value) => {
+      expect(parseRuleParameters({ NonSuppressibleChecks: value }).nonSuppressibleChecks).toEqual([]);
+    });
+
+    it('writes no check as NONE, so that the value Config stores is not taken for unset', () => {
+      const spec = RULE_PARAMETER_SPEC.nonSuppressibleChecks;
+      expect(spec.format([])).toBe('NONE');
+      expect(spec.format(['PUBLIC_ACCESS', 'UNTRUSTED_CROSS_ACCOUNT'])).toBe('PUBLIC_ACCESS,UNTRUSTED_CROSS_ACCOUNT');
+      expect(parseRuleParameters({ NonSuppressibleChecks: spec.format([]) }).nonSuppressibleChecks).toEqual([]);
+    });
+
+    it('gives a fresh default list to every parse', () => {
+      parseRuleParameters({}).nonSuppressibleChecks.push('ALLOW_WITH_NEGATION');
+      expect(parseRuleParameters({}).nonSuppressibleChecks).toEqual(['PUBLIC_ACCESS']);
+    });
   });
 });

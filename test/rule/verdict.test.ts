@@ -13,6 +13,8 @@ const rootFullAccess = finding({
 });
 const negation = finding({ checkId: 'ALLOW_WITH_NEGATION', severity: 'low' });
 const invalid = finding({ checkId: 'INVALID_POLICY', severity: 'critical' });
+const publicDecrypt = finding({ checkId: 'PUBLIC_ACCESS', severity: 'critical', principals: ['*'], sids: ['Anyone may decrypt'] });
+const crossAccount = finding({ checkId: 'UNTRUSTED_CROSS_ACCOUNT', severity: 'high', principals: ['arn:aws:iam::444455556666:root'] });
 // A low-severity check that threw: the engine marks its finding as not judged.
 const crashed = { ...finding({ checkId: 'ALLOW_WITH_NEGATION', severity: 'low' }), notJudged: true as const };
 /** What the rule knows of a resource by the time it decides: the gate's facts, and for a key its policy and exemption. */
@@ -87,6 +89,48 @@ describe('the verdict of a key', () => {
     it('does not cover an unparsable policy', () => {
       expect(verdictOf(key(analysed(invalid), { exemption: 'approved' }), params).compliance).toBe('NON_COMPLIANT');
       expect(verdictOf(key(analysed(crashed), { exemption: 'approved' }), params).compliance).toBe('NON_COMPLIANT');
+    });
+    describe('and NonSuppressibleChecks (PUBLIC_ACCESS by default)', () => {
+      const exempt = { exemption: 'SEC-1234 legacy batch jobs' };
+      it('cannot cover a non-suppressible finding: NON_COMPLIANT, saying the tag could not cover it', () => {
+        const verdict = verdictOf(key(analysed(rootFullAccess, publicDecrypt), exempt), params);
+        expect(verdict).toMatchObject({ compliance: 'NON_COMPLIANT', reason: 'not-exemptible', checkIds: ['PUBLIC_ACCESS', 'ACCOUNT_WIDE_FULL_ACCESS'] });
+        expect(verdict.annotation).toBe(
+          'tag security:exemption cannot exempt PUBLIC_ACCESS (NonSuppressibleChecks); PUBLIC_ACCESS * (Sid "Anyone may decrypt"); ' +
+            'ACCOUNT_WIDE_FULL_ACCESS arn:aws:iam::111122223333:root (Sid "Enable IAM User Permissions")',
+        );
+      });
+      it('covers a key whose counted findings are all suppressible, as before', () => {
+        expect(verdictOf(key(analysed(rootFullAccess, crossAccount), exempt), params)).toMatchObject({ compliance: 'COMPLIANT', reason: 'exempt' });
+      });
+      it('lets a non-suppressible finding below MinimumSeverity not stand in the way', () => {
+        const lowPublic = finding({ checkId: 'PUBLIC_ACCESS', severity: 'low' });
+        const verdict = verdictOf(key(analysed(rootFullAccess, lowPublic), exempt), withParams({ ...params, minimumSeverity: 'medium' }));
+        expect(verdict).toMatchObject({ compliance: 'COMPLIANT', reason: 'exempt' });
+      });
+      it('follows the parameter: another check named non-suppressible', () => {
+        const verdict = verdictOf(key(analysed(rootFullAccess, crossAccount), exempt), withParams({ ...params, nonSuppressibleChecks: ['UNTRUSTED_CROSS_ACCOUNT'] }));
+        expect(verdict).toMatchObject({ compliance: 'NON_COMPLIANT', reason: 'not-exemptible' });
+        expect(verdict.annotation).toMatch(/^tag security:exemption cannot exempt UNTRUSTED_CROSS_ACCOUNT \(NonSuppressibleChecks\); UNTRUSTED_CROSS_ACCOUNT/);
+      });
+      it('with NONE, lets the tag cover PUBLIC_ACCESS too (the behaviour before the parameter)', () => {
+        const verdict = verdictOf(key(analysed(publicDecrypt), exempt), withParams({ ...params, nonSuppressibleChecks: [] }));
+        expect(verdict).toMatchObject({ compliance: 'COMPLIANT', reason: 'exempt' });
+        expect(verdict.annotation).toContain('would fail PUBLIC_ACCESS');
+      });
+      it('without the tag on the key, reports the findings as usual', () => {
+        const verdict = verdictOf(key(analysed(publicDecrypt)), params);
+        expect(verdict).toMatchObject({ compliance: 'NON_COMPLIANT', reason: 'findings', annotation: 'PUBLIC_ACCESS * (Sid "Anyone may decrypt")' });
+      });
+      it('keeps the annotation within 256 characters with a 128-character tag key and many findings, naming the refusal first', () => {
+        const tagKey = 't'.repeat(128);
+        const many = Array.from({ length: 12 }, (_, i) => finding({ checkId: 'PUBLIC_ACCESS', severity: 'critical', principals: ['*'], sids: [`Statement${i}`] }));
+        const verdict = verdictOf(key(analysed(...many, crossAccount), exempt), withParams({ exemptionTagKey: tagKey, nonSuppressibleChecks: ['PUBLIC_ACCESS', 'UNTRUSTED_CROSS_ACCOUNT'] }));
+        const annotation = verdict.annotation ?? '';
+        expect(annotation.length).toBeLessThanOrEqual(256);
+        expect(annotation.startsWith(`tag ${tagKey} cannot exempt PUBLIC_ACCESS, UNTRUSTED_CROSS_ACCOUNT (NonSuppressibleChecks)`)).toBe(true);
+        expect(annotation).toMatch(/…\[\+\d+ more\]$/);
+      });
     });
     it('does not cover an unreadable policy', () => {
       const unreadable: PolicyResult = {
