@@ -4,7 +4,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { writeFile } from 'node:fs/promises';
-import { CHECK, type AnalysisOptions, type Severity } from '../engine';
+import { CHECK, type AnalysisOptions, type CheckId, type Severity } from '../engine';
 import { systemClock, type Clock } from '../runtime/clock';
 import { packageInfo } from '../runtime/package-root';
 import type { ScanAws, ScanAwsOptions } from './aws/scan-aws';
@@ -107,6 +107,7 @@ interface ScanFlags extends AnalysisFlags {
   roleName?: string;
   accounts?: string;
   exemptionTagKey?: string;
+  nonSuppressibleChecks?: string;
   format: string;
   output?: string;
   failOn: string;
@@ -214,7 +215,7 @@ async function checkAction(paths: string[], flags: CheckFlags, io: CliIo, deps: 
 }
 
 /** The scan's settings from its flags; a flag in error throws a UsageError before any AWS call. */
-function scanSettings(flags: ScanFlags): { accounts: string[] | 'all' | undefined; timeouts: ReturnType<typeof parseTimeout>; exemptionTagKey: string | undefined } {
+function scanSettings(flags: ScanFlags): { accounts: string[] | 'all' | undefined; timeouts: ReturnType<typeof parseTimeout>; exemptionTagKey: string | undefined; nonSuppressibleChecks: CheckId[] } {
   const accounts = parseAccounts(flags.accounts);
   if (accounts !== undefined && flags.roleName === undefined) {
     throw new UsageError('--accounts needs --role-name: the role to assume in each account');
@@ -223,13 +224,14 @@ function scanSettings(flags: ScanFlags): { accounts: string[] | 'all' | undefine
     throw new UsageError(`--role-name: "${flags.roleName}" is not an IAM role name`);
   }
   const exemptionTagKey = flags.exemptionTagKey === undefined ? undefined : parseSetting('exemptionTagKey', flags.exemptionTagKey, '--exemption-tag-key');
-  return { accounts, timeouts: parseTimeout(flags.timeout, '--timeout'), exemptionTagKey };
+  const nonSuppressibleChecks = parseSetting('nonSuppressibleChecks', flags.nonSuppressibleChecks, '--non-suppressible-checks');
+  return { accounts, timeouts: parseTimeout(flags.timeout, '--timeout'), exemptionTagKey, nonSuppressibleChecks };
 }
 
 async function scanAction(flags: ScanFlags, io: CliIo, deps: CliDeps): Promise<number> {
   const format = parseFormat(flags.format, REPORT_FORMATS);
   const failOn = parseFailOn(flags.failOn);
-  const { accounts, timeouts, exemptionTagKey } = scanSettings(flags);
+  const { accounts, timeouts, exemptionTagKey, nonSuppressibleChecks } = scanSettings(flags);
   const { runScan, scanReport, scanSummary, ScanSetupError } = await import('./commands/scan.js');
   const createScanAws = deps.scanAws ?? (await import('./aws/scan-aws.js')).createScanAws;
   const aws = createScanAws({ ...(flags.profile === undefined ? {} : { profile: flags.profile }), settings: { timeouts } });
@@ -252,6 +254,7 @@ async function scanAction(flags: ScanFlags, io: CliIo, deps: CliDeps): Promise<n
         maxRps,
         analysis,
         ...(exemptionTagKey !== undefined ? { exemptionTagKey } : {}),
+        nonSuppressibleChecks,
         ...(acceptance.minimumSeverity !== undefined ? { minimumSeverity: acceptance.minimumSeverity } : {}),
       },
       { aws, clock: deps.clock ?? systemClock, progress },
@@ -334,6 +337,7 @@ function buildProgram(io: CliIo, deps: CliDeps, setCode: (code: number) => void)
     .option('--role-name <name>', 'organisation scan: role to assume in each account; without --accounts, every account of the organisation')
     .option('--accounts <ids>', 'organisation scan (needs --role-name): comma-separated account ids, or all (Organizations ListAccounts; the default)')
     .option('--exemption-tag-key <key>', "a key carrying this tag with a non-empty value has its findings accepted, the value as justification (the rule's ExemptionTagKey; needs kms:ListResourceTags)")
+    .option('--non-suppressible-checks <ids>', 'comma-separated check ids the exemption tag can never accept on a key, or NONE (the rule\'s NonSuppressibleChecks; default PUBLIC_ACCESS)')
     .option('--trusted-accounts <ids>', 'comma-separated accounts whose principals may act on keys')
     .option('--trusted-org-ids <ids>', 'comma-separated organisation ids (o-…) whose principals may act on keys')
     .option('--disable-checks <ids>', DISABLE_CHECKS_HELP)

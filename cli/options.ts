@@ -20,11 +20,12 @@ export function parseAccountId(value: string | undefined, flag: string): string 
  */
 export function parseSetting<K extends RuleParameterKey>(key: K, value: string | undefined, flag: string): SettingValue<K> {
   const spec = RULE_PARAMETER_SPEC[key];
-  if (value === undefined) return spec.default as SettingValue<K>;
+  // Unset or empty is the parameter's default, as in the rule: `--non-suppressible-checks ""` must not mean none.
+  if (value === undefined || value.trim() === '') return spec.default as SettingValue<K>;
   // Config stores a list with stray commas as it was typed, and the rule skips empty items; on a command line an
   // empty item is a typo worth pointing out.
   if (spec.kind === 'list' || spec.kind === 'check-id list') {
-    if (value.split(',').some((item) => item.trim() === '') && value.trim() !== '') {
+    if (value.split(',').some((item) => item.trim() === '')) {
       throw new UsageError(`${flag}: an empty item: give a comma-separated list such as ${LIST_EXAMPLES[spec.kind]}`);
     }
   }

@@ -15,6 +15,7 @@ const POLICIES: Record<string, string> = {
   'k-wide': JSON.stringify(policy({ Sid: 'Root', ...allow({ AWS: ROOT }, 'kms:*') })),
   'k-clean': JSON.stringify(policy(allow({ AWS: APP_ROLE }, ['kms:Decrypt']))),
   'k-broken': '{"Version": "2012-10-17"}',
+  'k-public': JSON.stringify(policy({ Sid: 'Public', ...allow({ AWS: '*' }, 'kms:Decrypt') }, { Sid: 'Root', ...allow({ AWS: ROOT }, 'kms:*') })),
 };
 
 interface Out {
@@ -94,6 +95,38 @@ describe('scan --exemption-tag-key', () => {
     expect(r.out.results[0]?.findings.every((f) => f.suppression === undefined)).toBe(true);
     expect(r.out.results[0]?.warnings[0]?.message).toMatch(/INVALID_POLICY/);
     expect(r.code).toBe(2);
+  });
+
+  it('cannot exempt a key with a finding of a non-suppressible check (PUBLIC_ACCESS by default), as the rule: none of its findings is accepted', async () => {
+    keys(['k-public']);
+    kms.on(ListResourceTagsCommand).resolves({ Tags: [{ TagKey: TAG, TagValue: 'accepted by the security team' }], Truncated: false });
+    const r = await scan();
+    expect(r.out.results[0]?.findings.map((f) => f.checkId)).toContain('PUBLIC_ACCESS');
+    expect(r.out.results[0]?.findings.every((f) => f.suppression === undefined)).toBe(true);
+    expect(r.out.results[0]?.warnings[0]?.message).toBe(
+      `exemption tag ${TAG}: cannot exempt PUBLIC_ACCESS (non-suppressible checks: PUBLIC_ACCESS; --non-suppressible-checks); no finding of the key was accepted`,
+    );
+    expect(r.code).toBe(1);
+  });
+
+  it('--non-suppressible-checks NONE lets the tag accept every check; a named check is refused', async () => {
+    keys(['k-public']);
+    kms.on(ListResourceTagsCommand).resolves({ Tags: [{ TagKey: TAG, TagValue: 'accepted by the security team' }], Truncated: false });
+    const none = await scan(['--non-suppressible-checks', 'none']);
+    expect(none.out.results[0]?.findings.every((f) => f.suppression?.kind === 'exemption-tag')).toBe(true);
+    expect(none.code).toBe(0);
+    const named = await scan(['--non-suppressible-checks', 'account_wide_full_access']);
+    expect(named.out.results[0]?.findings.every((f) => f.suppression === undefined)).toBe(true);
+    expect(named.out.results[0]?.warnings[0]?.message).toMatch(/cannot exempt ACCOUNT_WIDE_FULL_ACCESS/);
+  });
+
+  it.each<[string[], string]>([
+    [['--non-suppressible-checks', 'INVALID_POLICY'], '--non-suppressible-checks: INVALID_POLICY is never suppressible'],
+    [['--non-suppressible-checks', 'NONE,PUBLIC_ACCESS'], '--non-suppressible-checks: NONE stands alone'],
+  ])('refuses %j with exit 2', async (args, message) => {
+    const r = await runCli(['scan', '--regions', REGION, ...args]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
   });
 
   it('does nothing without the flag: no tag is read', async () => {

@@ -179,7 +179,7 @@ describeWithMoto('scan against moto', () => {
 
   it('accepts the findings of a key tagged with --exemption-tag-key (moto TagResource, ListResourceTags), and only those', async () => {
     const before = await scan([]);
-    const target = before.out.results.find((r) => r.findings.length > 0 && r.findings.every((f) => f.checkId !== 'INVALID_POLICY' && f.notJudged !== true));
+    const target = before.out.results.find((r) => r.findings.length > 0 && r.findings.every((f) => !['INVALID_POLICY', 'PUBLIC_ACCESS'].includes(f.checkId) && f.notJudged !== true));
     expect(target).toBeDefined();
     await kms.send(new TagResourceCommand({ KeyId: target?.file, Tags: [{ TagKey: 'kpg-exempt', TagValue: 'reviewed by the security team, SEC-77' }] }));
     const { out } = await scan(['--exemption-tag-key', 'kpg-exempt']);
@@ -189,6 +189,17 @@ describeWithMoto('scan against moto', () => {
     expect(others.length).toBeGreaterThan(0);
     expect(others.every((f) => f.suppression === undefined)).toBe(true);
     expect(out.summary.findings.suppressed).toBe(exempt?.findings.length);
+  });
+
+  it('cannot exempt a key with a PUBLIC_ACCESS finding (NonSuppressibleChecks default), unless --non-suppressible-checks NONE', async () => {
+    const before = await scan([]);
+    const target = before.out.results.find((r) => r.findings.some((f) => f.checkId === 'PUBLIC_ACCESS') && r.findings.every((f) => f.checkId !== 'INVALID_POLICY' && f.notJudged !== true));
+    expect(target).toBeDefined();
+    await kms.send(new TagResourceCommand({ KeyId: target?.file, Tags: [{ TagKey: 'kpg-exempt', TagValue: 'public on purpose, SEC-78' }] }));
+    const refusedRun = await scan(['--exemption-tag-key', 'kpg-exempt']);
+    expect(refusedRun.out.results.find((r) => r.file === target?.file)?.findings.every((f) => f.suppression === undefined)).toBe(true);
+    const allowed = await scan(['--exemption-tag-key', 'kpg-exempt', '--non-suppressible-checks', 'NONE']);
+    expect(allowed.out.results.find((r) => r.file === target?.file)?.findings.every((f) => f.suppression?.kind === 'exemption-tag')).toBe(true);
   });
 
   it('writes a baseline of the live keys; scanned again with it, no finding is new', async () => {
