@@ -6,7 +6,7 @@
  */
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
-import type { Severity } from '../engine';
+import { CHECK, type Severity } from '../engine';
 import { applyBaseline, BaselineError, baselineOf, canonicalJson, findingFingerprint, parseBaseline, serializeBaseline, type Baseline } from '../suppress';
 import { UsageError } from './io';
 import { countsAtMinimum, type Report, type ReportFinding, type ResultEntry } from './report';
@@ -134,7 +134,7 @@ export async function writeBaselineFile(report: Report, file: string, cwd: strin
   }
   const unjudged = report.results.filter((r) => r.error !== undefined && r.findings.length === 0).length;
   const parts = [`baseline written to ${file} (${baseline.findings.length} finding${baseline.findings.length === 1 ? '' : 's'})`];
-  if (leftOut > 0) parts.push(`${leftOut} finding${leftOut === 1 ? '' : 's'} not written: INVALID_POLICY and findings not judged are never baselined; fix those policies`);
+  if (leftOut > 0) parts.push(`${leftOut} finding${leftOut === 1 ? '' : 's'} not written: ${CHECK.INVALID_POLICY} and findings not judged are never baselined; fix those policies`);
   if (unjudged > 0) parts.push(`${unjudged} input${unjudged === 1 ? '' : 's'} could not be judged and ${unjudged === 1 ? 'has' : 'have'} nothing in the baseline`);
   return parts.join('; ');
 }

@@ -12,6 +12,7 @@ import { runCheck } from './commands/check';
 import { helpAfterOptions } from './help';
 import type { InputFs } from './inputs';
 import { processIo, UsageError, type CliIo } from './io';
+import { RULE_PARAMETER_SPEC } from '../settings/parameter-spec';
 import type { Baseline } from '../suppress';
 import { applyBaselineFile, fingerprintFindings, leaveOutBelowMinimum, readBaselineFile, writeBaselineFile } from './acceptance';
 import { parseAccountId, parseCheckIds, parseFailOn, parseFormat, parsePositiveInt, parseSetting, type Format } from './options';
@@ -143,7 +144,7 @@ function parseAccounts(value: string | undefined): string[] | 'all' | undefined 
 const DISABLE_CHECKS_HELP = `comma-separated check ids to leave out (${CHECK.INVALID_POLICY} cannot be); the report names them`;
 const MIN_SEVERITY_HELP = `leave out findings below: critical, high, medium, low, info (${CHECK.INVALID_POLICY} and unjudged findings always stay); the report counts them (default: every finding)`;
 const BASELINE_HELP = 'a baseline file (--write-baseline): the findings it lists are reported as unchanged and do not count for --fail-on';
-const WRITE_BASELINE_HELP = 'write the findings of this run to FILE as a baseline (never INVALID_POLICY or unjudged findings)';
+const WRITE_BASELINE_HELP = `write the findings of this run to FILE as a baseline (never ${CHECK.INVALID_POLICY} or unjudged findings)`;
 const OUTPUT_HELP = 'write the report to this file instead of standard output';
 const FAIL_ON_HELP = 'exit 1 when a finding is at or above: critical, high, medium, low, info, none';
 
@@ -337,7 +338,7 @@ function buildProgram(io: CliIo, deps: CliDeps, setCode: (code: number) => void)
     .option('--role-name <name>', 'organisation scan: role to assume in each account; without --accounts, every account of the organisation')
     .option('--accounts <ids>', 'organisation scan (needs --role-name): comma-separated account ids, or all (Organizations ListAccounts; the default)')
     .option('--exemption-tag-key <key>', "a key carrying this tag with a non-empty value has its findings accepted, the value as justification (the rule's ExemptionTagKey; needs kms:ListResourceTags)")
-    .option('--non-suppressible-checks <ids>', 'comma-separated check ids the exemption tag can never accept on a key, or NONE (the rule\'s NonSuppressibleChecks; default PUBLIC_ACCESS)')
+    .option('--non-suppressible-checks <ids>', `comma-separated check ids the exemption tag can never accept on a key, or NONE (the rule's NonSuppressibleChecks; default ${(RULE_PARAMETER_SPEC.nonSuppressibleChecks.default ?? []).join(',')})`)
     .option('--trusted-accounts <ids>', 'comma-separated accounts whose principals may act on keys')
     .option('--trusted-org-ids <ids>', 'comma-separated organisation ids (o-…) whose principals may act on keys')
     .option('--disable-checks <ids>', DISABLE_CHECKS_HELP)
