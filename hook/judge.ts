@@ -133,7 +133,7 @@ export function judgeRequest({ request, settings, analyze, defaultPartition }: J
   if ('error' in analysed) return { kind: 'not-judged', reason: `the policy analysis failed (${analysed.error}); see the hook function's logs`, findings: [] };
   const counted = countedFindings(analysed.findings, settings.minimumSeverity);
   const unjudged = counted.filter((f) => f.checkId === CHECK.INVALID_POLICY || f.notJudged === true);
-  if (unjudged.length > 0) return { kind: 'not-judged', reason: 'the key policy could not be judged', findings: unjudged };
+  if (unjudged.length > 0) return { kind: 'not-judged', reason: 'its key policy does not parse, or a check could not run', findings: unjudged };
   if (counted.length === 0) return { kind: 'passed', source: toJudge.source, ignored: analysed.findings.length };
 
   const tagKey = settings.exemptionTagKey;

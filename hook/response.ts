@@ -8,7 +8,7 @@
  * here is at most MAX_MESSAGE_LENGTH (1024): the most severe findings come first, and what does not fit is
  * replaced by a visible count, so the end of a message (how to accept a finding) is never the part that is lost.
  */
-import { CHECKS, severityRank, type CheckId, type Finding, type Severity } from '../engine';
+import { CHECK, CHECKS, severityRank, type CheckId, type Finding, type Severity } from '../engine';
 import { isSuppressed, type MarkedFinding } from '../suppress';
 import type { HookDecision, PolicySource } from './judge';
 import type { HookRequest } from './request';
@@ -179,9 +179,10 @@ export function renderDecision(decision: HookDecision, request: HookRequest, set
       return failure(token, 'NonCompliant', compose(head, items, acceptHint(settings, decision.refused)), findingsAnnotations(decision.findings));
     }
     case 'not-judged': {
-      const head = `kms-policy-guard: ${subject(request)} was not deployed because ${decision.reason}`;
+      const head = `kms-policy-guard: could not judge ${subject(request)}: ${decision.reason}`;
       const items = decision.findings.map((f) => f.message);
-      const tail = '. The hook never passes a policy it could not judge; fix the KeyPolicy so it parses as a key policy.';
+      const invalid = decision.findings.some((f) => f.checkId === CHECK.INVALID_POLICY);
+      const tail = `. The hook never passes a policy it could not judge; ${invalid ? 'fix the KeyPolicy so it parses as a key policy' : "see the hook function's logs"}.`;
       return failure(token, 'InternalFailure', items.length === 0 ? clip(`${head}.`) : compose(`${head}: `, items, tail));
     }
     default: {
