@@ -12,6 +12,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { DEFAULT_HOOK_ALIAS, hookMemberTemplate, KmsKeyPolicyHook, KmsPolicyGuardHookStack, KmsPolicyGuardOrganizationStack, type KmsKeyPolicyHookProps } from '../../infra';
 import { requireLambdaBundle } from '../../infra/constructs/lambda-bundle';
+import { organizationStackOf, synthesize, TEST_CONTEXT } from './app-fixture';
 
 const BARE = { 'aws:cdk:bundling-stacks': [] };
 const MEMBERS = ['111111111111', '222222222222'];
@@ -234,5 +235,34 @@ describe('the hook bundle', () => {
     } finally {
       rmSync(alone, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the repository app', () => {
+  it('builds no hook stack unless asked', () => {
+    expect(synthesize().hookStack).toBeUndefined();
+  });
+
+  it('-c hook=true builds KmsPolicyGuardHook with the rule parameters the hook judges by and hookFailureMode', () => {
+    const synth = synthesize({ ...TEST_CONTEXT, hook: 'true', hookFailureMode: 'WARN', exemptionTagKey: 'kpg-exempt' });
+    const t = Template.fromStack(synth.hookStack as KmsPolicyGuardHookStack);
+    t.hasResourceProperties('AWS::CloudFormation::LambdaHook', { FailureMode: 'WARN' });
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: { TrustedAccountIds: '333333333333', MinimumSeverity: 'medium', DisabledChecks: 'ALLOW_WITH_NEGATION', ExemptionTagKey: 'kpg-exempt' } },
+    });
+  });
+
+  it('-c organizationHook=true rolls the hook out with the organisation stack', () => {
+    const t = Template.fromStack(organizationStackOf(synthesize({ ...TEST_CONTEXT, organizationHook: true })));
+    t.hasResourceProperties('AWS::CloudFormation::StackSet', { StackSetName: 'kms-policy-guard-hook' });
+  });
+
+  it.each([
+    [{ hookFailureMode: 'WARN' }, /hookFailureMode given without hook=true or organizationHook=true/],
+    [{ hook: 'true', hookFailureMode: 'warn' }, /context hookFailureMode must be FAIL or WARN, got warn/],
+    [{ hook: 'yes' }, /context hook must be true or false/],
+    [{ organizationHook: 'true', memberAccountIds: '' }, /organizationHook given without memberAccountIds/],
+  ])('refuses %j at synth', (context, message) => {
+    expect(() => synthesize({ ...TEST_CONTEXT, ...context })).toThrow(message);
   });
 });
