@@ -225,6 +225,9 @@ describe('organisation roll-out', () => {
 describe('the hook bundle', () => {
   it('dist/lambda/hook/index.js loads on its own and answers a request', async () => {
     const alone = mkdtempSync(join(tmpdir(), 'kpg-hook-bundle-'));
+    const level = process.env.POWERTOOLS_LOG_LEVEL;
+    // The bundle's logger is created when it loads; its decision log is not what this test reads.
+    process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
     try {
       copyFileSync(join(requireLambdaBundle('hook'), 'index.js'), join(alone, 'index.js'));
       const bundle = (await import(join(alone, 'index.js'))) as { handler: (event: unknown) => Promise<Record<string, unknown>> };
@@ -233,6 +236,8 @@ describe('the hook bundle', () => {
       expect(response).toMatchObject({ hookStatus: 'FAILED', errorCode: 'NonCompliant', clientRequestToken: '4b90a7e4-b790-456b-a937-0cfdfa211dfe' });
       expect(String(response.message)).toContain('PUBLIC_ACCESS');
     } finally {
+      if (level === undefined) delete process.env.POWERTOOLS_LOG_LEVEL;
+      else process.env.POWERTOOLS_LOG_LEVEL = level;
       rmSync(alone, { recursive: true, force: true });
     }
   });
