@@ -2,13 +2,11 @@
  * The hook's settings, read from the function's environment variables. Each variable is named after the rule
  * parameter it mirrors (TrustedAccountIds, MinimumSeverity, …) and parsed by that parameter's own spec
  * (settings/parameter-spec.ts), so the hook and the Config rule accept and refuse the same values; the
- * KmsKeyPolicyHook construct writes them with the same spec's `format`. NonSuppressibleChecks has no rule
- * parameter: it is parsed here with the spec's check-id rules.
+ * KmsKeyPolicyHook construct writes them with the same spec's `format`.
  */
-import { CHECK_IDS, isCheckId, type CheckId, type Severity } from '../engine';
+import type { CheckId, Severity } from '../engine';
 import { InvalidParameterError } from '../settings/errors';
 import { RULE_PARAMETER_SPEC } from '../settings/parameter-spec';
-import { DEFAULT_NON_SUPPRESSIBLE_CHECKS } from '../suppress';
 
 export interface HookSettings {
   readonly trustedAccountIds: readonly string[];
@@ -22,18 +20,13 @@ export interface HookSettings {
 }
 
 /** The rule parameters the hook reads, by field. */
-const SHARED_KEYS = ['trustedAccountIds', 'trustedOrgIds', 'minimumSeverity', 'disabledChecks', 'exemptionTagKey'] as const;
+const SHARED_KEYS = ['trustedAccountIds', 'trustedOrgIds', 'minimumSeverity', 'disabledChecks', 'exemptionTagKey', 'nonSuppressibleChecks'] as const;
 type SharedKey = (typeof SHARED_KEYS)[number];
 
-export const NON_SUPPRESSIBLE_CHECKS_VARIABLE = 'NonSuppressibleChecks';
-/** The value of NonSuppressibleChecks that makes every check acceptable by the exemption tag. */
-export const NO_CHECKS = 'none';
-
-/** Each setting's environment variable: the rule parameter's name, plus NonSuppressibleChecks. */
-export const HOOK_ENVIRONMENT_VARIABLES = {
-  ...(Object.fromEntries(SHARED_KEYS.map((key) => [key, RULE_PARAMETER_SPEC[key].name])) as { [K in SharedKey]: (typeof RULE_PARAMETER_SPEC)[K]['name'] }),
-  nonSuppressibleChecks: NON_SUPPRESSIBLE_CHECKS_VARIABLE,
-} as const;
+/** Each setting's environment variable: the rule parameter's name. */
+export const HOOK_ENVIRONMENT_VARIABLES = Object.fromEntries(SHARED_KEYS.map((key) => [key, RULE_PARAMETER_SPEC[key].name])) as {
+  [K in SharedKey]: (typeof RULE_PARAMETER_SPEC)[K]['name'];
+};
 
 /** A variable holds a value the hook cannot use: every invocation answers InternalFailure with this message. */
 export class InvalidHookSettingError extends Error {
@@ -48,25 +41,6 @@ export class InvalidHookSettingError extends Error {
       options,
     );
   }
-}
-
-/**
- * NonSuppressibleChecks: check ids separated by commas (ASCII letters in any case), or `none`. Unset or empty:
- * DEFAULT_NON_SUPPRESSIBLE_CHECKS.
- */
-export function parseNonSuppressibleChecks(value: string | undefined): CheckId[] {
-  const text = value?.trim() ?? '';
-  if (text === '') return [...DEFAULT_NON_SUPPRESSIBLE_CHECKS];
-  if (text.toLowerCase() === NO_CHECKS) return [];
-  const items = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  return items.map((item) => {
-    // Only ASCII is upper-cased: "ı".toUpperCase() is "I", and a look-alike must not name a check.
-    const id = /^[A-Za-z0-9_]+$/.test(item) ? item.toUpperCase() : item;
-    if (!isCheckId(id)) {
-      throw new InvalidHookSettingError(NON_SUPPRESSIBLE_CHECKS_VARIABLE, `unknown check "${item}" (known: ${CHECK_IDS.join(', ')}; or "${NO_CHECKS}")`);
-    }
-    return id;
-  });
 }
 
 function parseShared<K extends SharedKey>(key: K, value: string | undefined): ReturnType<(typeof RULE_PARAMETER_SPEC)[K]['parse']> | undefined {
@@ -92,6 +66,6 @@ export function readHookSettings(env: Readonly<Record<string, string | undefined
     minimumSeverity: parseShared('minimumSeverity', env[v.minimumSeverity]) ?? RULE_PARAMETER_SPEC.minimumSeverity.default ?? 'low',
     disabledChecks: parseShared('disabledChecks', env[v.disabledChecks]) ?? [],
     ...(exemptionTagKey === undefined ? {} : { exemptionTagKey }),
-    nonSuppressibleChecks: parseNonSuppressibleChecks(env[v.nonSuppressibleChecks]),
+    nonSuppressibleChecks: parseShared('nonSuppressibleChecks', env[v.nonSuppressibleChecks]) ?? [...(RULE_PARAMETER_SPEC.nonSuppressibleChecks.default ?? [])],
   };
 }

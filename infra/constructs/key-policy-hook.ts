@@ -10,7 +10,6 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { CheckId, Severity } from '../../engine';
-import { HOOK_ENVIRONMENT_VARIABLES, InvalidHookSettingError, NO_CHECKS, parseNonSuppressibleChecks } from '../../hook/settings';
 import { ruleInputParameters } from '../rule-parameters';
 import { GuardFunction } from './guard-function';
 
@@ -63,20 +62,9 @@ export interface KmsKeyPolicyHookSettings {
   readonly nonSuppressibleChecks?: readonly CheckId[];
 }
 
-/** The hook's settings as the function's environment variables, each checked by the spec; throws `<where>: …`. */
+/** The hook's settings as the function's environment variables (named as the rule's parameters), each checked by the spec; throws `<where>: …`. */
 export function hookEnvironment(settings: KmsKeyPolicyHookSettings, where: string): Record<string, string> {
-  const { nonSuppressibleChecks, ...shared } = settings;
-  const env: Record<string, string> = { ...ruleInputParameters(shared, where) };
-  if (nonSuppressibleChecks !== undefined) {
-    const text = nonSuppressibleChecks.length === 0 ? NO_CHECKS : nonSuppressibleChecks.join(',');
-    try {
-      env[HOOK_ENVIRONMENT_VARIABLES.nonSuppressibleChecks] = Token.isUnresolved(text) ? text : (parseNonSuppressibleChecks(text).join(',') || NO_CHECKS);
-    } catch (error) {
-      if (error instanceof InvalidHookSettingError) throw new Error(`${where}: nonSuppressibleChecks: ${error.message}`, { cause: error });
-      throw error;
-    }
-  }
-  return env;
+  return { ...ruleInputParameters(settings, where) };
 }
 
 /** Checks an alias at synth; returns it. */

@@ -116,7 +116,7 @@ describe('KmsKeyPolicyHook', () => {
         },
       },
     });
-    template({ nonSuppressibleChecks: [] }).hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: { NonSuppressibleChecks: 'none' } } });
+    template({ nonSuppressibleChecks: [] }).hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: { NonSuppressibleChecks: 'NONE' } } });
     expect(JSON.stringify(template().findResources('AWS::Lambda::Function'))).not.toContain('Environment');
   });
 
@@ -124,7 +124,7 @@ describe('KmsKeyPolicyHook', () => {
     [{ minimumSeverity: 'severe' as never }, /KeyPolicyHook.*MinimumSeverity: must be one of/],
     [{ trustedAccountIds: ['12345'] }, /TrustedAccountIds: "12345" is not a 12-digit account id/],
     [{ disabledChecks: ['INVALID_POLICY' as never] }, /cannot be disabled/],
-    [{ nonSuppressibleChecks: ['PUBLIC' as never] }, /nonSuppressibleChecks: .*unknown check "PUBLIC"/],
+    [{ nonSuppressibleChecks: ['PUBLIC' as never] }, /NonSuppressibleChecks: unknown check "PUBLIC"/],
     [{ alias: 'AWS::Kms::Hook' }, /alias "AWS::Kms::Hook" is not a hook type name/],
     [{ alias: 'KmsHook' }, /is not a hook type name/],
     [{ excludedStackNames: ['my stack'] }, /excludedStackNames: "my stack" not stack names/],
