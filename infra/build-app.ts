@@ -1,7 +1,9 @@
 import { Validations, type App } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { readAppSettings, type AppSettings } from './context';
+import type { KmsKeyPolicyHookSettings } from './constructs/key-policy-hook';
 import { KmsPolicyGuardConformancePackStack } from './stacks/conformance-pack-stack';
+import { KmsPolicyGuardHookStack } from './stacks/hook-stack';
 import { KmsPolicyGuardOrganizationStack } from './stacks/organization-stack';
 import { KmsPolicyGuardRuleStack } from './stacks/rule-stack';
 
@@ -10,10 +12,12 @@ export interface KmsPolicyGuardApp {
   readonly conformancePackStack: KmsPolicyGuardConformancePackStack;
   /** Only with `memberAccountIds`: without them no member account's Config could invoke the central function. */
   readonly organizationStack?: KmsPolicyGuardOrganizationStack;
+  /** Only with `-c hook=true`: the CloudFormation hook in the deployment's account and Region. */
+  readonly hookStack?: KmsPolicyGuardHookStack;
 }
 
 /** Settings that only the organisation stack reads, by context key. */
-const ORGANIZATION_SETTINGS = ['executionRoleName', 'organizationId', 'excludedAccountIds', 'stackSetCallAs'] as const;
+const ORGANIZATION_SETTINGS = ['executionRoleName', 'organizationId', 'excludedAccountIds', 'stackSetCallAs', 'organizationHook'] as const;
 
 /**
  * The organisation stack is built only once its member accounts are known. Its other settings without them
@@ -23,7 +27,7 @@ function organizationStackWanted(settings: AppSettings): boolean {
   if (settings.memberAccountIds.length > 0) return true;
   const given = ORGANIZATION_SETTINGS.filter((key) => {
     const value = settings[key];
-    return Array.isArray(value) ? value.length > 0 : value !== undefined;
+    return Array.isArray(value) ? value.length > 0 : value !== undefined && value !== false;
   });
   if (given.length > 0) {
     throw new Error(
@@ -32,6 +36,21 @@ function organizationStackWanted(settings: AppSettings): boolean {
     );
   }
   return false;
+}
+
+/** The rule parameters the hook judges by (the others concern reading keys from KMS, which the hook never does). */
+function hookSettings(settings: AppSettings): KmsKeyPolicyHookSettings {
+  const { trustedAccountIds, trustedOrgIds, minimumSeverity, disabledChecks, exemptionTagKey } = settings.ruleParameters;
+  return { trustedAccountIds, trustedOrgIds, minimumSeverity, disabledChecks, exemptionTagKey };
+}
+
+/** hookFailureMode alone would do nothing: it fails the synth, as the other settings given without their stack. */
+function hookWanted(settings: AppSettings): boolean {
+  const wanted = settings.hook === true || settings.organizationHook === true;
+  if (!wanted && settings.hookFailureMode !== undefined) {
+    throw new Error('hookFailureMode given without hook=true or organizationHook=true: no hook would be built; add -c hook=true');
+  }
+  return settings.hook === true;
 }
 
 /**
@@ -63,9 +82,13 @@ export function buildApp(app: App): KmsPolicyGuardApp {
         memberAccountIds: settings.memberAccountIds,
         excludedAccountIds: settings.excludedAccountIds,
         stackSetCallAs: settings.stackSetCallAs,
+        ...(settings.organizationHook === true ? { hook: { ...hookSettings(settings), failureMode: settings.hookFailureMode } } : {}),
       })
+    : undefined;
+  const hookStack = hookWanted(settings)
+    ? new KmsPolicyGuardHookStack(app, 'KmsPolicyGuardHook', { env, hook: { ...hookSettings(settings), failureMode: settings.hookFailureMode } })
     : undefined;
 
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  return { ruleStack, conformancePackStack, organizationStack };
+  return { ruleStack, conformancePackStack, organizationStack, hookStack };
 }

@@ -18,6 +18,11 @@ export interface AppSettings {
   readonly executionRoleName?: string;
   readonly organizationId?: string;
   readonly stackSetCallAs?: 'DELEGATED_ADMIN' | 'SELF';
+  /** Build the KmsPolicyGuardHook stack (the CloudFormation hook in this account and Region). */
+  readonly hook?: boolean;
+  /** Roll the hook out with the organisation stack. */
+  readonly organizationHook?: boolean;
+  readonly hookFailureMode?: 'FAIL' | 'WARN';
 }
 
 /** Every context key the app reads besides the rule parameters (whose keys are the props' names). */
@@ -33,6 +38,9 @@ const OTHER_SETTING_KEYS = [
   'excludedAccountIds',
   'organizationId',
   'stackSetCallAs',
+  'hook',
+  'organizationHook',
+  'hookFailureMode',
 ] as const;
 
 /** A context key the app reads; the readers below take nothing else, so this list is complete. */
@@ -125,6 +133,10 @@ export function readAppSettings(node: Node): AppSettings {
   if (frequencyName !== undefined && frequency === undefined) {
     throw new Error(`context maximumExecutionFrequency must be one of ${Object.keys(EXECUTION_FREQUENCIES).join(', ')}`);
   }
+  const failureMode = text(node, 'hookFailureMode');
+  if (failureMode !== undefined && failureMode !== 'FAIL' && failureMode !== 'WARN') {
+    throw new Error(`context hookFailureMode must be FAIL or WARN, got ${failureMode}`);
+  }
   const callAs = text(node, 'stackSetCallAs');
   if (callAs !== undefined && callAs !== 'DELEGATED_ADMIN' && callAs !== 'SELF') {
     throw new Error('context stackSetCallAs must be DELEGATED_ADMIN or SELF');
@@ -154,5 +166,8 @@ export function readAppSettings(node: Node): AppSettings {
     executionRoleName: ruleParameter(node, 'executionRoleName'),
     organizationId: text(node, 'organizationId'),
     stackSetCallAs: callAs,
+    hook: bool(node, 'hook'),
+    organizationHook: bool(node, 'organizationHook'),
+    hookFailureMode: failureMode,
   };
 }

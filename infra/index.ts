@@ -12,10 +12,20 @@ export {
 } from './constructs/kms-key-policy-rule';
 export { AUTOMATION_ASSUME_ROLE_PARAMETER, KeyPolicyRemediation, type KeyPolicyRemediationProps } from './constructs/key-policy-remediation';
 export { GuardFunction, type GuardFunctionProps } from './constructs/guard-function';
+export {
+  DEFAULT_HOOK_ALIAS,
+  hookMemberTemplate,
+  KmsKeyPolicyHook,
+  KmsKeyPolicyHookFunction,
+  type KmsKeyPolicyHookFunctionProps,
+  type KmsKeyPolicyHookProps,
+  type KmsKeyPolicyHookSettings,
+} from './constructs/key-policy-hook';
 export type { LambdaHandlerName } from './constructs/lambda-bundle';
 export { KmsPolicyGuardRuleStack, type KmsPolicyGuardRuleStackProps } from './stacks/rule-stack';
+export { KmsPolicyGuardHookStack, type KmsPolicyGuardHookStackProps } from './stacks/hook-stack';
 export { KmsPolicyGuardConformancePackStack, type KmsPolicyGuardConformancePackStackProps } from './stacks/conformance-pack-stack';
-export { KmsPolicyGuardOrganizationStack, type KmsPolicyGuardOrganizationStackProps } from './stacks/organization-stack';
+export { KmsPolicyGuardOrganizationStack, type KmsPolicyGuardOrganizationStackProps, type OrganizationHookProps } from './stacks/organization-stack';
 export { CONFORMANCE_PACK_TEMPLATE_PATH, loadConformancePackTemplate, type ConformancePackTemplate } from './conformance-pack';
 export { DEFAULT_EXECUTION_ROLE_NAME, executionRoleTemplate } from './execution-role-template';
 export { DEFAULT_RULE_NAME } from './names';

@@ -12,6 +12,7 @@ import { PACKAGE_ROOT } from '../../runtime/package-root';
 export const LAMBDA_HANDLERS = {
   rule: 'rule/handler.ts',
   remediation: 'remediation/handler.ts',
+  hook: 'hook/handler.ts',
 } as const;
 
 export type LambdaHandlerName = keyof typeof LAMBDA_HANDLERS;

@@ -6,6 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { loadConformancePackTemplate, packInputParameters } from '../conformance-pack';
+import { DEFAULT_HOOK_ALIAS, hookMemberTemplate, KmsKeyPolicyHookFunction, type KmsKeyPolicyHookSettings } from '../constructs/key-policy-hook';
 import { KmsKeyPolicyRuleFunction } from '../constructs/kms-key-policy-rule';
 import { DEFAULT_EXECUTION_ROLE_NAME, executionRoleTemplate } from '../execution-role-template';
 import { ruleParameterText, type KmsPolicyGuardRuleParameters } from '../rule-parameters';
@@ -63,6 +64,36 @@ export interface KmsPolicyGuardOrganizationStackProps extends StackProps {
    * @default logs.RetentionDays.ONE_YEAR
    */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * Also roll out the CloudFormation key policy hook: a central hook function in this account, and a
+   * StackSet that activates a Lambda hook invoking it in every account of the target OUs, in this stack's Region.
+   * @default - no hook
+   */
+  readonly hook?: OrganizationHookProps;
+}
+
+/** The organisation's hook: one central function, one hook per member account in this stack's Region. */
+export interface OrganizationHookProps extends KmsKeyPolicyHookSettings {
+  /**
+   * FAIL stops a create or update whose key policy fails; WARN lets it proceed.
+   * @default 'FAIL'
+   */
+  readonly failureMode?: 'FAIL' | 'WARN';
+  /**
+   * The hook's type name in each member account.
+   * @default 'KmsPolicyGuard::KeyPolicy::Hook'
+   */
+  readonly alias?: string;
+  /**
+   * Also judge keys created or updated through the Cloud Control API.
+   * @default false
+   */
+  readonly includeCloudControl?: boolean;
+  /**
+   * Further stack names (wildcards allowed) the member hooks never judge; the StackSet's own stack is always excluded.
+   * @default - none
+   */
+  readonly excludedStackNames?: readonly string[];
 }
 
 
@@ -106,7 +137,7 @@ function organizationSettings(props: KmsPolicyGuardOrganizationStackProps, path:
 function targetOrganizationalUnitsParameter(stack: Stack): CfnParameter {
   return new CfnParameter(stack, 'TargetOrganizationalUnitIds', {
     type: 'CommaDelimitedList',
-    description: 'Organisational units (ou-… or the root r-…) whose accounts get the execution role',
+    description: 'Organisational units (ou-… or the root r-…) whose accounts get the execution role (and the key policy hook, when rolled out)',
     // Checked per item (https://docs.aws.amazon.com/organizations/latest/APIReference/API_OrganizationalUnit.html, API_Root.html).
     allowedPattern: ORGANIZATIONAL_UNIT_OR_ROOT_ID,
     constraintDescription: 'a comma-separated list of OU IDs (ou-…) or the root ID (r-…)',
@@ -177,6 +208,58 @@ function organizationConformancePack(
   });
 }
 
+/**
+ * The hook roll-out: the central hook function, a Lambda permission per member account (the member accounts'
+ * hook execution roles invoke it across accounts: their own identity policy names the function, and this
+ * resource policy admits their account), and the StackSet that activates the hook in every member account of
+ * the target OUs. A Lambda hook invokes its function by ARN; the StackSet deploys it in this stack's Region only,
+ * the function's own, since a hook's function is expected in the hook's Region.
+ */
+function hookRollOut(stack: Stack, hook: OrganizationHookProps, memberAccountIds: readonly string[], targetOus: CfnParameter, props: KmsPolicyGuardOrganizationStackProps): OrganizationHook {
+  const { failureMode, alias, includeCloudControl, excludedStackNames, ...settings } = hook;
+  const hookFunction = new KmsKeyPolicyHookFunction(stack, 'HookFunction', { ...settings, logRetention: props.logRetention });
+  // The function makes no AWS call and holds no permission but its logs: a principal of a member account that
+  // invokes it outside a hook learns only how a policy it sent would be judged.
+  const permissions = memberAccountIds.map(
+    (accountId) =>
+      new lambda.CfnPermission(stack, `HookInvoke${accountId}`, {
+        action: 'lambda:InvokeFunction',
+        functionName: hookFunction.guard.function.functionArn,
+        principal: accountId,
+      }),
+  );
+  const stackSet = new cfn.CfnStackSet(stack, 'HookStackSet', {
+    stackSetName: 'kms-policy-guard-hook',
+    description: 'kms-policy-guard: CloudFormation hook judging KMS key policies in each member account',
+    permissionModel: 'SERVICE_MANAGED',
+    autoDeployment: { enabled: true, retainStacksOnAccountRemoval: false },
+    callAs: props.stackSetCallAs ?? 'DELEGATED_ADMIN',
+    capabilities: ['CAPABILITY_IAM'],
+    managedExecution: { Active: true },
+    operationPreferences: { failureTolerancePercentage: 10, maxConcurrentPercentage: 25, regionConcurrencyType: 'PARALLEL' },
+    parameters: [{ parameterKey: 'HookFunctionArn', parameterValue: hookFunction.guard.function.functionArn }],
+    stackInstancesGroup: [{ deploymentTargets: { organizationalUnitIds: targetOus.valueAsList }, regions: [Aws.REGION] }],
+    templateBody: JSON.stringify(
+      hookMemberTemplate({
+        alias: alias ?? DEFAULT_HOOK_ALIAS,
+        failureMode: failureMode ?? 'FAIL',
+        includeCloudControl: includeCloudControl === true,
+        excludedStackNames: excludedStackNames ?? [],
+      }),
+    ),
+  });
+  // The function and its permissions first: a member hook that cannot invoke it fails every key operation.
+  stackSet.node.addDependency(hookFunction);
+  for (const permission of permissions) stackSet.node.addDependency(permission);
+  return { hookFunction, stackSet, permissions };
+}
+
+interface OrganizationHook {
+  hookFunction: KmsKeyPolicyHookFunction;
+  stackSet: cfn.CfnStackSet;
+  permissions: lambda.CfnPermission[];
+}
+
 /** An organisation-wide configuration aggregator, with the role Config reads the organisation as. */
 function organizationAggregator(stack: Stack): config.CfnConfigurationAggregator {
   const aggregatorRole = new iam.Role(stack, 'AggregatorRole', {
@@ -208,6 +291,8 @@ export class KmsPolicyGuardOrganizationStack extends Stack {
   readonly conformancePack: config.CfnOrganizationConformancePack;
   readonly aggregator: config.CfnConfigurationAggregator;
   readonly invokePermissions: lambda.CfnPermission[];
+  /** With the `hook` prop: the central hook function, the member accounts' invoke permissions and the hook StackSet. */
+  readonly hook?: OrganizationHook;
 
   constructor(scope: Construct, id: string, props: KmsPolicyGuardOrganizationStackProps) {
     super(scope, id, {
@@ -229,6 +314,10 @@ export class KmsPolicyGuardOrganizationStack extends Stack {
     for (const permission of this.invokePermissions) this.conformancePack.node.addDependency(permission);
     this.conformancePack.node.addDependency(this.ruleFunction);
     this.aggregator = organizationAggregator(this);
+    if (props.hook !== undefined) {
+      this.hook = hookRollOut(this, props.hook, settings.memberAccountIds, targetOus, props);
+      new CfnOutput(this, 'HookFunctionArn', { value: this.hook.hookFunction.guard.function.functionArn });
+    }
 
     new CfnOutput(this, 'RuleFunctionArn', { value: this.ruleFunction.function.functionArn });
     new CfnOutput(this, 'RuleFunctionRoleArn', { value: this.ruleFunction.role.roleArn });

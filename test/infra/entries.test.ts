@@ -7,18 +7,23 @@
 import { copyFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
 import { GuardFunction } from '../../infra/constructs/guard-function';
 import { LAMBDA_HANDLERS, lambdaBundleDir, requireLambdaBundle, type LambdaHandlerName } from '../../infra/constructs/lambda-bundle';
 import { PACKAGE_ROOT } from '../../runtime/package-root';
+import { KmsPolicyGuardHookStack } from '../../infra/stacks/hook-stack';
 import { synthesize } from './app-fixture';
 
-const functions = synthesize().app.node.findAll().filter((c): c is GuardFunction => c instanceof GuardFunction);
+const guardFunctions = (app: App): GuardFunction[] => app.node.findAll().filter((c): c is GuardFunction => c instanceof GuardFunction);
+const hookApp = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+new KmsPolicyGuardHookStack(hookApp, 'KmsPolicyGuardHook');
+const functions = [...guardFunctions(synthesize().app), ...guardFunctions(hookApp)];
 const names = Object.keys(LAMBDA_HANDLERS) as LambdaHandlerName[];
 
 describe('Lambda handler bundles', () => {
-  it('the app deploys the rule and the remediation bundles, and no other', () => {
-    expect([...new Set(functions.map((f) => f.handler))].sort()).toEqual(['remediation', 'rule']);
-    expect(names.sort()).toEqual(['remediation', 'rule']);
+  it('the app deploys the rule and the remediation bundles, the hook stack the hook bundle, and no other is built', () => {
+    expect([...new Set(functions.map((f) => f.handler))].sort()).toEqual(['hook', 'remediation', 'rule']);
+    expect(names.sort()).toEqual(['hook', 'remediation', 'rule']);
   });
 
   it.each(names)('%s: the handler source exists and exports handler', (name) => {

@@ -9,7 +9,7 @@ import ts from 'typescript';
 import { CHECK_IDS } from '../../engine';
 
 const root = join(__dirname, '..', '..');
-const SOURCE_FOLDERS = ['runtime', 'aws', 'templates', 'suppress', 'settings', 'rule', 'remediation', 'cli', 'infra', 'scripts', 'bench'];
+const SOURCE_FOLDERS = ['runtime', 'aws', 'templates', 'suppress', 'settings', 'rule', 'remediation', 'hook', 'cli', 'infra', 'scripts', 'bench'];
 const idPattern = new RegExp(`\\b(${CHECK_IDS.join('|')})\\b`, 'g');
 
 function sourceFiles(folder: string): string[] {

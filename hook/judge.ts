@@ -1,0 +1,146 @@
+/**
+ * What the hook decides about one resource operation. Pure: no I/O, no clock (today's date comes in).
+ *
+ * In order:
+ * 1. A deletion, or a resource that is not a KMS key, has no key policy to judge: passed, saying so.
+ * 2. The policy to judge: the KeyPolicy property (an object, or JSON text), or, for an AWS::KMS::Key without
+ *    one, the default key policy KMS attaches (account root, kms:*). Anything else cannot be judged.
+ * 3. The engine's findings at or above MinimumSeverity count. A policy that does not parse (INVALID_POLICY), or
+ *    a finding the engine marks not judged, means the policy was not judged: it never passes, and no tag can
+ *    accept it.
+ * 4. The key's exemption tag (ExemptionTagKey with a non-empty value) accepts the counted findings but those of
+ *    non-suppressible checks. Inline suppressions (`Metadata`) cannot apply: a resource-operation request
+ *    carries the resource's properties, not its Metadata.
+ */
+import { CHECK, partitionOfArn, severityRank, type AnalysisOptions, type AnalysisResult, type Finding } from '../engine';
+import type { MarkedFinding } from '../suppress';
+import type { HookRequest } from './request';
+import type { HookSettings } from './settings';
+
+export const KEY_TYPE = 'AWS::KMS::Key';
+export const REPLICA_KEY_TYPE = 'AWS::KMS::ReplicaKey';
+export const JUDGED_TYPES: readonly string[] = [KEY_TYPE, REPLICA_KEY_TYPE];
+
+/** The engine as the hook uses it. */
+export type Analyzer = (policy: unknown, options: AnalysisOptions) => Pick<AnalysisResult, 'findings'>;
+
+/** Where the judged policy came from. */
+export type PolicySource = 'KeyPolicy' | 'default key policy';
+
+export type HookDecision =
+  /** Nothing to judge (a deletion, another resource type). */
+  | { kind: 'skipped'; reason: string }
+  /** No finding counts against the key. `ignored`: findings below MinimumSeverity. */
+  | { kind: 'passed'; source: PolicySource; ignored: number }
+  /** Every counted finding was accepted by the exemption tag. */
+  | { kind: 'accepted'; source: PolicySource; findings: MarkedFinding[]; tagKey: string; reason: string }
+  /** Counted findings remain. `refused`: findings the exemption tag could not accept (non-suppressible checks). */
+  | { kind: 'failed'; source: PolicySource; findings: MarkedFinding[]; refused: Finding[] }
+  /** The policy could not be judged; `reason` says why and what to do. */
+  | { kind: 'not-judged'; reason: string; findings: Finding[] };
+
+/** The policy KMS attaches to a key created without one: the account may use and manage the key through IAM alone. */
+export function defaultKeyPolicy(partition: string, account: string): unknown {
+  return {
+    Version: '2012-10-17',
+    Id: 'key-default-1',
+    Statement: [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:${partition}:iam::${account}:root` }, Action: 'kms:*', Resource: '*' }],
+  };
+}
+
+/** The partition of a Region (`cn-north-1` → `aws-cn`); `aws` when unknown. */
+export function partitionOfRegion(region: string | undefined): string {
+  if (region === undefined) return 'aws';
+  if (region.startsWith('cn-')) return 'aws-cn';
+  if (region.startsWith('us-gov-')) return 'aws-us-gov';
+  return 'aws';
+}
+
+function typeOfValue(value: unknown): string {
+  if (value === null) return 'null';
+  return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+}
+
+type PolicyToJudge = { ok: true; policy: unknown; source: PolicySource } | { ok: false; reason: string };
+
+function policyToJudge(request: HookRequest, partition: string): PolicyToJudge {
+  const properties = request.resourceProperties ?? {};
+  const where = `${request.targetLogicalId} (${request.targetName})`;
+  if (!Object.hasOwn(properties, 'KeyPolicy') || properties.KeyPolicy === undefined || properties.KeyPolicy === null) {
+    if (request.targetName === KEY_TYPE) return { ok: true, policy: defaultKeyPolicy(partition, request.awsAccountId), source: 'default key policy' };
+    // KeyPolicy is required on a replica key (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kms-replicakey.html);
+    // without it there is nothing the hook could have judged.
+    return { ok: false, reason: `${where} has no KeyPolicy, which a replica key requires; add the key policy to the template` };
+  }
+  const policy = properties.KeyPolicy;
+  if (typeof policy === 'string' || (typeof policy === 'object' && !Array.isArray(policy))) return { ok: true, policy, source: 'KeyPolicy' };
+  return { ok: false, reason: `${where}: KeyPolicy is ${typeOfValue(policy)}, not a policy document (a JSON object, or its text)` };
+}
+
+/** Findings at or above MinimumSeverity, with INVALID_POLICY and not-judged findings always counted. */
+export function countedFindings(findings: readonly Finding[], minimumSeverity: HookSettings['minimumSeverity']): Finding[] {
+  const threshold = severityRank(minimumSeverity);
+  return findings.filter((f) => f.checkId === CHECK.INVALID_POLICY || f.notJudged === true || severityRank(f.severity) >= threshold);
+}
+
+/** The exemption tag's trimmed value in the key's `Tags` ([{Key, Value}]), if set and non-empty. */
+export function exemptionOf(properties: Record<string, unknown> | undefined, tagKey: string): string | undefined {
+  const tags = properties?.Tags;
+  if (!Array.isArray(tags)) return undefined;
+  for (const tag of tags) {
+    if (typeof tag !== 'object' || tag === null) continue;
+    const { Key, Value } = tag as Record<string, unknown>;
+    if (Key === tagKey && typeof Value === 'string' && Value.trim() !== '') return Value.trim();
+  }
+  return undefined;
+}
+
+function analyse(analyze: Analyzer, policy: unknown, request: HookRequest, settings: HookSettings): { findings: readonly Finding[] } | { error: string } {
+  try {
+    // The key's ARN is not known before it is created, and an update keeps the key: without it, a statement
+    // whose Resource names another key is judged as if it applied (the engine's fail-closed reading).
+    return {
+      findings: analyze(policy, {
+        accountId: request.awsAccountId,
+        trustedAccountIds: settings.trustedAccountIds,
+        trustedOrgIds: settings.trustedOrgIds,
+        disabledChecks: settings.disabledChecks,
+      }).findings,
+    };
+  } catch (error) {
+    return { error: error instanceof Error ? error.name : String(error) };
+  }
+}
+
+export interface JudgeInput {
+  request: HookRequest;
+  settings: HookSettings;
+  analyze: Analyzer;
+  /** Partition when the request's stackId carries none (a Cloud Control call). */
+  defaultPartition: string;
+}
+
+export function judgeRequest({ request, settings, analyze, defaultPartition }: JudgeInput): HookDecision {
+  if (request.invocationPoint === 'DELETE_PRE_PROVISION') return { kind: 'skipped', reason: `deleting ${request.targetLogicalId} (${request.targetName}) grants no access; nothing to judge` };
+  if (!JUDGED_TYPES.includes(request.targetName)) {
+    return { kind: 'skipped', reason: `${request.targetLogicalId} is a ${request.targetName}, which has no key policy; the hook judges ${JUDGED_TYPES.join(' and ')} only` };
+  }
+  const partition = (request.stackId === undefined ? undefined : partitionOfArn(request.stackId)) ?? defaultPartition;
+  const toJudge = policyToJudge(request, partition);
+  if (!toJudge.ok) return { kind: 'not-judged', reason: toJudge.reason, findings: [] };
+
+  const analysed = analyse(analyze, toJudge.policy, request, settings);
+  if ('error' in analysed) return { kind: 'not-judged', reason: `the policy analysis failed (${analysed.error}); see the hook function's logs`, findings: [] };
+  const counted = countedFindings(analysed.findings, settings.minimumSeverity);
+  const unjudged = counted.filter((f) => f.checkId === CHECK.INVALID_POLICY || f.notJudged === true);
+  if (unjudged.length > 0) return { kind: 'not-judged', reason: 'its key policy does not parse, or a check could not run', findings: unjudged };
+  if (counted.length === 0) return { kind: 'passed', source: toJudge.source, ignored: analysed.findings.length };
+
+  const tagKey = settings.exemptionTagKey;
+  const exemption = tagKey === undefined ? undefined : exemptionOf(request.resourceProperties, tagKey);
+  if (tagKey === undefined || exemption === undefined) return { kind: 'failed', source: toJudge.source, findings: counted, refused: [] };
+  const refused = counted.filter((f) => settings.nonSuppressibleChecks.includes(f.checkId));
+  const marked = counted.map((f): MarkedFinding => (refused.includes(f) ? f : { ...f, suppression: { kind: 'exemption-tag', reason: exemption } }));
+  if (refused.length > 0) return { kind: 'failed', source: toJudge.source, findings: marked, refused };
+  return { kind: 'accepted', source: toJudge.source, findings: marked, tagKey, reason: exemption };
+}
