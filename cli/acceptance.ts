@@ -9,6 +9,7 @@ import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { CHECK, type Severity } from '../engine';
 import { applyBaseline, BaselineError, baselineOf, canonicalJson, findingFingerprint, parseBaseline, serializeBaseline, type Baseline } from '../suppress';
 import { UsageError } from './io';
+import { jsonSafe } from './output/safe-text';
 import { countsAtMinimum, type Report, type ReportFinding, type ResultEntry } from './report';
 
 /** Leaves out the findings below `minimumSeverity` (INVALID_POLICY and unjudged findings always stay), and counts them. */
@@ -126,7 +127,8 @@ export async function writeBaselineFile(report: Report, file: string, cwd: strin
   const { baseline, leftOut } = baselineOf(candidates, report.tool);
   const temporary = `${file}.${process.pid}.tmp`;
   try {
-    await writeFile(temporary, serializeBaseline(baseline), 'utf8');
+    // Written like the JSON report: characters that could disturb a terminal or a diff view as \uXXXX escapes.
+    await writeFile(temporary, jsonSafe(serializeBaseline(baseline)), 'utf8');
     await rename(temporary, file);
   } catch (e) {
     await rm(temporary, { force: true }).catch(() => undefined);
