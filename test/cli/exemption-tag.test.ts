@@ -115,6 +115,9 @@ describe('scan --exemption-tag-key', () => {
     const none = await scan(['--non-suppressible-checks', 'none']);
     expect(none.out.results[0]?.findings.every((f) => f.suppression?.kind === 'exemption-tag')).toBe(true);
     expect(none.code).toBe(0);
+    // Empty is the default (PUBLIC_ACCESS), as in the rule: never "no check".
+    const empty = await scan(['--non-suppressible-checks', ' ']);
+    expect(empty.out.results[0]?.findings.every((f) => f.suppression === undefined)).toBe(true);
     const named = await scan(['--non-suppressible-checks', 'account_wide_full_access']);
     expect(named.out.results[0]?.findings.every((f) => f.suppression === undefined)).toBe(true);
     expect(named.out.results[0]?.warnings[0]?.message).toMatch(/cannot exempt ACCOUNT_WIDE_FULL_ACCESS/);
