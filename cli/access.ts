@@ -2,7 +2,8 @@
 import { accessMatrix, type AnalysisResult } from '../engine';
 import type { AccessDetails } from './report';
 
-function statementsOf(document: unknown): unknown[] {
+/** The statements of a policy (JSON text or an object), in order; none when it has none or cannot be read. */
+export function statementsOf(document: unknown): unknown[] {
   let doc = document;
   if (typeof doc === 'string') {
     try {

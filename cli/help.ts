@@ -54,7 +54,7 @@ export function helpAfterOptions(topic: HelpTopic): string {
     '',
     'Exit codes:',
     '  0  nothing at or above --fail-on (default low)',
-    '  1  a finding at or above --fail-on',
+    '  1  a finding at or above --fail-on (accepted findings never count: baseline, inline, exemption tag)',
     '  2  a usage error; or, whatever --fail-on says, something not judged:',
     ...NOT_JUDGED[topic].map((l) => `     ${l}`),
   ].join('\n');

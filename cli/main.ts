@@ -4,7 +4,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { writeFile } from 'node:fs/promises';
-import { CHECK, type AnalysisOptions } from '../engine';
+import { CHECK, type AnalysisOptions, type CheckId, type Severity } from '../engine';
 import { systemClock, type Clock } from '../runtime/clock';
 import { packageInfo } from '../runtime/package-root';
 import type { ScanAws, ScanAwsOptions } from './aws/scan-aws';
@@ -12,7 +12,10 @@ import { runCheck } from './commands/check';
 import { helpAfterOptions } from './help';
 import type { InputFs } from './inputs';
 import { processIo, UsageError, type CliIo } from './io';
-import { parseAccountId, parseAccountList, parseCheckIds, parseFailOn, parseFormat, parseOrgList, parsePositiveInt, type Format } from './options';
+import { RULE_PARAMETER_SPEC } from '../settings/parameter-spec';
+import type { Baseline } from '../suppress';
+import { applyBaselineFile, fingerprintFindings, leaveOutBelowMinimum, readBaselineFile, writeBaselineFile } from './acceptance';
+import { parseAccountId, parseCheckIds, parseFailOn, parseFormat, parsePositiveInt, parseSetting, type Format } from './options';
 import { parseTimeout, TIMEOUT_SECONDS } from './options';
 import { renderJson } from './output/json';
 import { terminalSafe } from './output/safe-text';
@@ -70,11 +73,21 @@ function reportErrors(report: Report, io: CliIo): void {
 
 const REPORT_FORMATS: Format[] = ['text', 'json', 'sarif', 'html'];
 
-/** The flags every command takes for the analysis itself. */
+/** The flags every command takes for the analysis itself and for what its findings count for. */
 interface AnalysisFlags {
   trustedAccounts?: string;
   trustedOrgIds?: string;
   disableChecks?: string;
+  minSeverity?: string;
+  baseline?: string;
+  writeBaseline?: string;
+}
+
+/** What every command does with its findings after judging them (acceptance.ts). */
+interface Acceptance {
+  minimumSeverity?: Severity;
+  baseline?: { file: string; baseline: Baseline };
+  writeBaseline?: string;
 }
 
 interface CheckFlags extends AnalysisFlags {
@@ -94,6 +107,8 @@ interface ScanFlags extends AnalysisFlags {
   timeout?: string;
   roleName?: string;
   accounts?: string;
+  exemptionTagKey?: string;
+  nonSuppressibleChecks?: string;
   format: string;
   output?: string;
   failOn: string;
@@ -123,19 +138,47 @@ function parseAccounts(value: string | undefined): string[] | 'all' | undefined 
   if (value === undefined) return undefined;
   if (value.trim() === 'all') return 'all';
   // The same account given twice is scanned once.
-  return [...new Set(parseAccountList(value, '--accounts'))];
+  return [...new Set(parseSetting('trustedAccountIds', value, '--accounts'))];
 }
 
 const DISABLE_CHECKS_HELP = `comma-separated check ids to leave out (${CHECK.INVALID_POLICY} cannot be); the report names them`;
+const MIN_SEVERITY_HELP = `leave out findings below: critical, high, medium, low, info (${CHECK.INVALID_POLICY} and unjudged findings always stay); the report counts them (default: every finding)`;
+const BASELINE_HELP = 'a baseline file (--write-baseline): the findings it lists are reported as unchanged and do not count for --fail-on';
+const WRITE_BASELINE_HELP = `write the findings of this run to FILE as a baseline (never ${CHECK.INVALID_POLICY} or unjudged findings)`;
 const OUTPUT_HELP = 'write the report to this file instead of standard output';
 const FAIL_ON_HELP = 'exit 1 when a finding is at or above: critical, high, medium, low, info, none';
 
 /** The analysis settings every command takes, parsed in the order the flags are documented. */
 function parseAnalysis(flags: AnalysisFlags): Pick<AnalysisOptions, 'trustedAccountIds' | 'trustedOrgIds' | 'disabledChecks'> {
-  const trustedAccountIds = parseAccountList(flags.trustedAccounts, '--trusted-accounts');
-  const trustedOrgIds = parseOrgList(flags.trustedOrgIds, '--trusted-org-ids');
+  const trustedAccountIds = parseSetting('trustedAccountIds', flags.trustedAccounts, '--trusted-accounts');
+  const trustedOrgIds = parseSetting('trustedOrgIds', flags.trustedOrgIds, '--trusted-org-ids');
   const disabledChecks = parseCheckIds(flags.disableChecks, '--disable-checks');
   return { trustedAccountIds, trustedOrgIds, ...(disabledChecks.length > 0 ? { disabledChecks } : {}) };
+}
+
+/** --min-severity, --baseline (read and checked now, before any input is) and --write-baseline. */
+async function parseAcceptance(flags: AnalysisFlags): Promise<Acceptance> {
+  const minimumSeverity = flags.minSeverity === undefined ? undefined : parseSetting('minimumSeverity', flags.minSeverity, '--min-severity');
+  const baseline = flags.baseline === undefined ? undefined : { file: flags.baseline, baseline: await readBaselineFile(flags.baseline) };
+  return {
+    ...(minimumSeverity !== undefined ? { minimumSeverity } : {}),
+    ...(baseline !== undefined ? { baseline } : {}),
+    ...(flags.writeBaseline !== undefined ? { writeBaseline: flags.writeBaseline } : {}),
+  };
+}
+
+/**
+ * The judged report as every command ends it: disabled checks named, findings below --min-severity left out
+ * and counted, every finding fingerprinted, the baseline's marked, and the baseline written when asked.
+ */
+async function concludeFindings(judged: Report, analysis: Pick<AnalysisOptions, 'disabledChecks'>, acceptance: Acceptance, io: CliIo): Promise<Report> {
+  const cwd = process.cwd();
+  let report = withDisabledChecksNote(judged, analysis);
+  if (acceptance.minimumSeverity !== undefined) report = leaveOutBelowMinimum(report, acceptance.minimumSeverity);
+  report = fingerprintFindings(report, cwd);
+  if (acceptance.baseline !== undefined) report = applyBaselineFile(report, acceptance.baseline.baseline, acceptance.baseline.file);
+  if (acceptance.writeBaseline !== undefined) io.stderr(`kms-policy-guard: ${terminalSafe(await writeBaselineFile(report, acceptance.writeBaseline, cwd))}\n`);
+  return report;
 }
 
 /** The report, with a note naming the checks --disable-checks left out: a clean result must say what was not asked. */
@@ -156,6 +199,7 @@ async function checkAction(paths: string[], flags: CheckFlags, io: CliIo, deps: 
   const failOn: FailOn = parseFailOn(flags.failOn);
   const accountId = parseAccountId(flags.accountId, '--account-id');
   const analysis = parseAnalysis(flags);
+  const acceptance = await parseAcceptance(flags);
   const checked = await runCheck(
     {
       paths,
@@ -166,13 +210,13 @@ async function checkAction(paths: string[], flags: CheckFlags, io: CliIo, deps: 
     io,
     TOOL,
   );
-  const report = withDisabledChecksNote(checked, analysis);
+  const report = await concludeFindings(checked, analysis, acceptance, io);
   await emit(report, format, flags.output, io);
   return concludeReport(report, failOn, io);
 }
 
 /** The scan's settings from its flags; a flag in error throws a UsageError before any AWS call. */
-function scanSettings(flags: ScanFlags): { accounts: string[] | 'all' | undefined; timeouts: ReturnType<typeof parseTimeout> } {
+function scanSettings(flags: ScanFlags): { accounts: string[] | 'all' | undefined; timeouts: ReturnType<typeof parseTimeout>; exemptionTagKey: string | undefined; nonSuppressibleChecks: CheckId[] } {
   const accounts = parseAccounts(flags.accounts);
   if (accounts !== undefined && flags.roleName === undefined) {
     throw new UsageError('--accounts needs --role-name: the role to assume in each account');
@@ -180,13 +224,15 @@ function scanSettings(flags: ScanFlags): { accounts: string[] | 'all' | undefine
   if (flags.roleName !== undefined && !/^[\w+=,.@/-]{1,64}$/.test(flags.roleName)) {
     throw new UsageError(`--role-name: "${flags.roleName}" is not an IAM role name`);
   }
-  return { accounts, timeouts: parseTimeout(flags.timeout, '--timeout') };
+  const exemptionTagKey = flags.exemptionTagKey === undefined ? undefined : parseSetting('exemptionTagKey', flags.exemptionTagKey, '--exemption-tag-key');
+  const nonSuppressibleChecks = parseSetting('nonSuppressibleChecks', flags.nonSuppressibleChecks, '--non-suppressible-checks');
+  return { accounts, timeouts: parseTimeout(flags.timeout, '--timeout'), exemptionTagKey, nonSuppressibleChecks };
 }
 
 async function scanAction(flags: ScanFlags, io: CliIo, deps: CliDeps): Promise<number> {
   const format = parseFormat(flags.format, REPORT_FORMATS);
   const failOn = parseFailOn(flags.failOn);
-  const { accounts, timeouts } = scanSettings(flags);
+  const { accounts, timeouts, exemptionTagKey, nonSuppressibleChecks } = scanSettings(flags);
   const { runScan, scanReport, scanSummary, ScanSetupError } = await import('./commands/scan.js');
   const createScanAws = deps.scanAws ?? (await import('./aws/scan-aws.js')).createScanAws;
   const aws = createScanAws({ ...(flags.profile === undefined ? {} : { profile: flags.profile }), settings: { timeouts } });
@@ -197,6 +243,7 @@ async function scanAction(flags: ScanFlags, io: CliIo, deps: CliDeps): Promise<n
   const concurrency = parsePositiveInt(flags.concurrency, '--concurrency', 10, 256);
   const maxRps = parsePositiveInt(flags.maxRps, '--max-rps', 100, 100000);
   const analysis = parseAnalysis(flags);
+  const acceptance = await parseAcceptance(flags);
   let scan;
   try {
     scan = await runScan(
@@ -207,6 +254,9 @@ async function scanAction(flags: ScanFlags, io: CliIo, deps: CliDeps): Promise<n
         concurrency,
         maxRps,
         analysis,
+        ...(exemptionTagKey !== undefined ? { exemptionTagKey } : {}),
+        nonSuppressibleChecks,
+        ...(acceptance.minimumSeverity !== undefined ? { minimumSeverity: acceptance.minimumSeverity } : {}),
       },
       { aws, clock: deps.clock ?? systemClock, progress },
     );
@@ -214,7 +264,7 @@ async function scanAction(flags: ScanFlags, io: CliIo, deps: CliDeps): Promise<n
     if (e instanceof ScanSetupError) throw new UsageError(`scan: ${e.message}`);
     throw e;
   }
-  const report = withDisabledChecksNote(scanReport(scan, TOOL), analysis);
+  const report = await concludeFindings(scanReport(scan, TOOL), analysis, acceptance, io);
   await emit(report, format, flags.output, io);
   io.stderr(`kms-policy-guard: ${scanSummary(scan.stats)}\n`);
   return concludeReport(report, failOn, io);
@@ -226,6 +276,7 @@ async function checkTemplateAction(paths: string[], flags: CheckTemplateFlags, i
   const accountId = parseAccountId(flags.accountId, '--account-id');
   if (flags.region !== undefined && !REGION_NAME.test(flags.region)) throw new UsageError(`--region: "${flags.region}" is not a Region name such as eu-west-1`);
   const analysis = parseAnalysis(flags);
+  const acceptance = await parseAcceptance(flags);
   const { runCheckTemplate } = await import('./commands/check-template.js');
   const checked = await runCheckTemplate(
     {
@@ -237,7 +288,7 @@ async function checkTemplateAction(paths: string[], flags: CheckTemplateFlags, i
     io,
     TOOL,
   );
-  const report = withDisabledChecksNote(checked, analysis);
+  const report = await concludeFindings(checked, analysis, acceptance, io);
   await emit(report, format, flags.output, io);
   return concludeReport(report, failOn, io);
 }
@@ -261,6 +312,9 @@ function buildProgram(io: CliIo, deps: CliDeps, setCode: (code: number) => void)
     .option('--trusted-accounts <ids>', 'comma-separated accounts whose principals may act on keys')
     .option('--trusted-org-ids <ids>', 'comma-separated organisation ids (o-…) whose principals may act on keys')
     .option('--disable-checks <ids>', DISABLE_CHECKS_HELP)
+    .option('--min-severity <severity>', MIN_SEVERITY_HELP)
+    .option('--baseline <file>', BASELINE_HELP)
+    .option('--write-baseline <file>', WRITE_BASELINE_HELP)
     .addOption(new Option('--format <format>', 'output format').choices(REPORT_FORMATS).default('text'))
     .option('--output <file>', OUTPUT_HELP)
     .option('--fail-on <severity>', FAIL_ON_HELP, 'low')
@@ -283,9 +337,14 @@ function buildProgram(io: CliIo, deps: CliDeps, setCode: (code: number) => void)
     )
     .option('--role-name <name>', 'organisation scan: role to assume in each account; without --accounts, every account of the organisation')
     .option('--accounts <ids>', 'organisation scan (needs --role-name): comma-separated account ids, or all (Organizations ListAccounts; the default)')
+    .option('--exemption-tag-key <key>', "a key carrying this tag with a non-empty value has its findings accepted, the value as justification (the rule's ExemptionTagKey; needs kms:ListResourceTags)")
+    .option('--non-suppressible-checks <ids>', `comma-separated check ids the exemption tag can never accept on a key, or NONE (the rule's NonSuppressibleChecks; default ${(RULE_PARAMETER_SPEC.nonSuppressibleChecks.default ?? []).join(',')})`)
     .option('--trusted-accounts <ids>', 'comma-separated accounts whose principals may act on keys')
     .option('--trusted-org-ids <ids>', 'comma-separated organisation ids (o-…) whose principals may act on keys')
     .option('--disable-checks <ids>', DISABLE_CHECKS_HELP)
+    .option('--min-severity <severity>', MIN_SEVERITY_HELP)
+    .option('--baseline <file>', BASELINE_HELP)
+    .option('--write-baseline <file>', WRITE_BASELINE_HELP)
     .addOption(new Option('--format <format>', 'output format').choices(REPORT_FORMATS).default('text'))
     .option('--output <file>', OUTPUT_HELP)
     .option('--fail-on <severity>', FAIL_ON_HELP, 'low')
@@ -301,6 +360,9 @@ function buildProgram(io: CliIo, deps: CliDeps, setCode: (code: number) => void)
     .option('--trusted-accounts <ids>', 'comma-separated accounts whose principals may act on keys')
     .option('--trusted-org-ids <ids>', 'comma-separated organisation ids (o-…) whose principals may act on keys')
     .option('--disable-checks <ids>', DISABLE_CHECKS_HELP)
+    .option('--min-severity <severity>', MIN_SEVERITY_HELP)
+    .option('--baseline <file>', BASELINE_HELP)
+    .option('--write-baseline <file>', WRITE_BASELINE_HELP)
     .addOption(new Option('--format <format>', 'output format').choices(REPORT_FORMATS).default('text'))
     .option('--output <file>', OUTPUT_HELP)
     .option('--fail-on <severity>', FAIL_ON_HELP, 'low')

@@ -1,6 +1,8 @@
 /** Validation of the options the commands share. Each error says what is wrong and how to fix it. */
 import { DEFAULT_AWS_TIMEOUTS, type AwsTimeouts } from '../aws/timeouts';
-import { CHECK, CHECK_IDS, isCheckId, SEVERITIES, type CheckId, type Severity } from '../engine';
+import { CHECK, SEVERITIES, type CheckId, type Severity } from '../engine';
+import { InvalidParameterError } from '../settings/errors';
+import { RULE_PARAMETER_SPEC, type RuleParameterKey } from '../settings/parameter-spec';
 import { UsageError } from './io';
 import type { FailOn } from './report';
 
@@ -12,40 +14,39 @@ export function parseAccountId(value: string | undefined, flag: string): string 
   return value;
 }
 
-export function parseAccountList(value: string | undefined, flag: string): string[] {
-  if (value === undefined || value.trim() === '') return [];
-  return value.split(',').map((v) => {
-    const id = v.trim();
-    if (!/^\d{12}$/.test(id)) throw new UsageError(`${flag}: "${id}" is not a 12-digit AWS account id (give a comma-separated list)`);
-    return id;
-  });
-}
-
-export function parseOrgList(value: string | undefined, flag: string): string[] {
-  if (value === undefined || value.trim() === '') return [];
-  return value.split(',').map((v) => {
-    const id = v.trim();
-    if (!/^o-[a-z0-9]{10,32}$/.test(id)) throw new UsageError(`${flag}: "${id}" is not an organisation id such as o-a1b2c3d4e5`);
-    return id;
-  });
-}
-
 /**
- * `--disable-checks ID,…`: check ids in any ASCII letter case, upper-cased. Only ASCII is upper-cased, as the
- * rule's DisabledChecks does: "ı" would otherwise become "I" and a look-alike would disable a check.
- * INVALID_POLICY is refused: a policy that cannot be parsed must never pass for clean.
+ * A flag that sets one of the rule's parameters, parsed by the rule's own spec (settings/parameter-spec.ts), so
+ * the CLI accepts exactly what the Config rule accepts. Unset: the spec's default.
  */
+export function parseSetting<K extends RuleParameterKey>(key: K, value: string | undefined, flag: string): SettingValue<K> {
+  const spec = RULE_PARAMETER_SPEC[key];
+  // Unset or empty is the parameter's default, as in the rule: `--non-suppressible-checks ""` must not mean none.
+  if (value === undefined || value.trim() === '') return spec.default as SettingValue<K>;
+  // Config stores a list with stray commas as it was typed, and the rule skips empty items; on a command line an
+  // empty item is a typo worth pointing out.
+  if (spec.kind === 'list' || spec.kind === 'check-id list') {
+    if (value.split(',').some((item) => item.trim() === '')) {
+      throw new UsageError(`${flag}: an empty item: give a comma-separated list such as ${LIST_EXAMPLES[spec.kind]}`);
+    }
+  }
+  try {
+    return spec.parse(value) as SettingValue<K>;
+  } catch (e) {
+    if (e instanceof InvalidParameterError) throw new UsageError(`${flag}: ${e.problem}`);
+    throw e;
+  }
+}
+
+type SettingValue<K extends RuleParameterKey> = NonNullable<(typeof RULE_PARAMETER_SPEC)[K]['default']> | ReturnType<(typeof RULE_PARAMETER_SPEC)[K]['parse']>;
+
+const LIST_EXAMPLES: Record<'list' | 'check-id list', string> = {
+  list: '111122223333,444455556666',
+  'check-id list': `${CHECK.PUBLIC_ACCESS},${CHECK.ALLOW_WITH_NEGATION}`,
+};
+
+/** `--disable-checks ID,…`: DisabledChecks' values, each check once. */
 export function parseCheckIds(value: string | undefined, flag: string): CheckId[] {
-  if (value === undefined) return [];
-  const ids = value.split(',').map((v) => v.trim());
-  if (ids.includes('')) throw new UsageError(`${flag}: an empty item: give comma-separated check ids such as ${CHECK.PUBLIC_ACCESS},${CHECK.ALLOW_WITH_NEGATION}`);
-  const parsed = ids.map((id) => {
-    const upper = /^[A-Za-z0-9_]+$/.test(id) ? id.toUpperCase() : id;
-    if (!isCheckId(upper)) throw new UsageError(`${flag}: "${id}" is not a check id (known: ${CHECK_IDS.join(', ')})`);
-    if (upper === CHECK.INVALID_POLICY) throw new UsageError(`${flag}: ${CHECK.INVALID_POLICY} cannot be disabled: a policy that cannot be parsed is never judged clean`);
-    return upper;
-  });
-  return [...new Set(parsed)];
+  return [...new Set(parseSetting('disabledChecks', value, flag))];
 }
 
 export function parseFormat(value: string, allowed: readonly Format[]): Format {

@@ -1,10 +1,14 @@
 /** The result model every output format renders. */
 import { CHECK, SEVERITIES, severityRank, type accessMatrix, type Finding, type Severity, type Warning } from '../engine';
+import { isSuppressed, type BaselineEntry, type MarkedFinding, type Suppression } from '../suppress';
 
 /** Warnings the CLI adds to the engine's, e.g. about template values it could not resolve. */
 export interface ReportWarning extends Omit<Warning, 'code'> {
-  code: Warning['code'] | 'UNRESOLVED_VALUE' | 'DEFAULT_KEY_POLICY' | 'ALIASES_UNLISTED';
+  code: Warning['code'] | 'UNRESOLVED_VALUE' | 'DEFAULT_KEY_POLICY' | 'ALIASES_UNLISTED' | 'EXEMPTION_NOT_APPLIED';
 }
+
+/** A finding as reported: how it was accepted, if it was, and its fingerprint (suppress/fingerprint.ts). */
+export type ReportFinding = MarkedFinding & { fingerprint?: string };
 
 /** Who may do what on one key, for the HTML report: the engine's access matrix and the statements behind it. */
 export interface AccessDetails {
@@ -19,7 +23,12 @@ export interface ResultEntry {
    * (`scan`). The JSON output calls it `file`.
    */
   subject: string;
-  findings: Finding[];
+  findings: ReportFinding[];
+  /**
+   * The policy's statements as written, indexed as the findings' `statementIndexes`: what a finding's
+   * fingerprint is made of. Unset when the policy has no statements to show.
+   */
+  statements?: readonly unknown[];
   warnings: (Warning | ReportWarning)[];
   /** Set when the input could not be read or judged at all. */
   error?: string;
@@ -53,6 +62,56 @@ export interface Report {
   skipped?: SkippedInput[];
   /** Statements about how the run judged (e.g. that the key's account is unknown). */
   notes: string[];
+  /** Set when --baseline was given: the file, and its entries that matched no finding any more. */
+  baseline?: { file: string; fixed: BaselineEntry[] };
+  /** Set when --min-severity was given: findings below it are left out of the report, and counted here. */
+  belowMinimum?: { minimumSeverity: Severity; count: number };
+}
+
+/** How many findings are new (they count), unchanged (in the baseline), suppressed (inline, exemption tag) and fixed (baseline entries matching nothing). */
+export interface AcceptanceCounts {
+  new: number;
+  unchanged: number;
+  suppressed: number;
+  fixed: number;
+}
+
+export function acceptanceCounts(report: Report): AcceptanceCounts {
+  const counts: AcceptanceCounts = { new: 0, unchanged: 0, suppressed: 0, fixed: report.baseline?.fixed.length ?? 0 };
+  for (const r of report.results) {
+    for (const f of r.findings) {
+      if (f.suppression === undefined) counts.new += 1;
+      else if (f.suppression.kind === 'baseline') counts.unchanged += 1;
+      else counts.suppressed += 1;
+    }
+  }
+  return counts;
+}
+
+/** `4 findings: 1 new, 1 unchanged (baseline), 2 suppressed, 1 fixed (in baseline b.json, no longer found)`. */
+export function acceptanceLine(report: Report): string {
+  const c = acceptanceCounts(report);
+  const total = c.new + c.unchanged + c.suppressed;
+  const fixed = report.baseline !== undefined && c.fixed > 0 ? ` (in baseline ${report.baseline.file}, no longer found)` : '';
+  return `${total} finding${total === 1 ? '' : 's'}: ${c.new} new, ${c.unchanged} unchanged (baseline), ${c.suppressed} suppressed, ${c.fixed} fixed${fixed}`;
+}
+
+/** Whether the report has anything accepted or a baseline, so its acceptance line says something. */
+export function hasAcceptance(report: Report): boolean {
+  return report.baseline !== undefined || report.results.some((r) => r.findings.some(isSuppressed));
+}
+
+/** `accepted (inline, until 2027-06-30): reason`. */
+export function describeSuppression(s: Suppression): string {
+  return `accepted (${s.kind}${s.expires !== undefined ? `, until ${s.expires}` : ''}): ${s.reason}`;
+}
+
+/**
+ * Whether a finding counts under a minimum severity, as the rule's MinimumSeverity decides: at or above it;
+ * INVALID_POLICY and a finding not judged (a check threw) always count.
+ */
+export function countsAtMinimum(finding: Finding, minimumSeverity: Severity): boolean {
+  return finding.checkId === CHECK.INVALID_POLICY || finding.notJudged === true || severityRank(finding.severity) >= severityRank(minimumSeverity);
 }
 
 export type FailOn = Severity | 'none';
@@ -83,12 +142,13 @@ function policyNotJudged(entry: ResultEntry): boolean {
 }
 
 /**
- * Exit code: 2 when an input could not be read or its policy could not be parsed or fully judged (whatever failOn says),
- * else 1 when a finding is at or above failOn, else 0.
+ * Exit code: 2 when an input could not be read or its policy could not be parsed or fully judged (whatever failOn says,
+ * and whatever was suppressed), else 1 when a finding that was not accepted (inline, by the baseline or by an
+ * exemption tag) is at or above failOn, else 0.
  */
 export function exitCode(report: Report, failOn: FailOn): number {
   if (report.results.some((r) => (r.error !== undefined && r.findings.length === 0) || policyNotJudged(r))) return 2;
   if (failOn === 'none') return 0;
   const threshold = severityRank(failOn);
-  return report.results.some((r) => r.findings.some((f) => severityRank(f.severity) >= threshold)) ? 1 : 0;
+  return report.results.some((r) => r.findings.some((f) => !isSuppressed(f) && severityRank(f.severity) >= threshold)) ? 1 : 0;
 }

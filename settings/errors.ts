@@ -5,7 +5,8 @@ export class InvalidParameterError extends Error {
   override readonly name = 'InvalidParameterError';
   constructor(
     readonly parameter: string,
-    problem: string,
+    /** What is wrong with the value, without the parameter's name: each caller names the setting its own way. */
+    readonly problem: string,
     options?: { cause?: unknown },
   ) {
     super(`invalid rule parameter ${parameter}: ${problem}`, options);

@@ -11,3 +11,15 @@ export {
   type SuppressionKind,
   type SuppressionPolicy,
 } from './apply';
+export { FINGERPRINT_VERSION, canonicalJson, findingFingerprint, type FingerprintInput } from './fingerprint';
+export {
+  BASELINE_VERSION,
+  BaselineError,
+  applyBaseline,
+  baselineOf,
+  parseBaseline,
+  serializeBaseline,
+  type AppliedBaseline,
+  type Baseline,
+  type BaselineEntry,
+} from './baseline';

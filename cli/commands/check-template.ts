@@ -14,7 +14,7 @@
  */
 import { dirname } from 'node:path';
 import { analyzePolicy, duplicateKeyPaths, severityRank, type AnalysisOptions, type AnalysisResult, type Finding } from '../../engine';
-import { accessDetails } from '../access';
+import { accessDetails, statementsOf } from '../access';
 import { joinablePath, readInputs, WalkTally, type InputFile } from '../inputs';
 import type { CliIo } from '../io';
 import type { Report, ReportWarning, ResultEntry } from '../report';
@@ -614,6 +614,8 @@ function analyseTemplateKey(doc: SourceDocument, key: TemplateKey, ctx: Template
     subject: doc.file,
     findings: merged.findings,
     warnings: [...warnings, ...merged.warnings],
+    // As written in the template, which the findings' statement indexes name (fingerprints are made of them).
+    statements: statementsOf(key.policy.kind === 'written' ? key.policy.value : worst.policy),
     sourceText: doc.text,
     sourceLocator: doc.locate,
     // Rebased paths already start at the document root; the others are located at the policy itself.

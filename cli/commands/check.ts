@@ -1,6 +1,7 @@
 /** `check`: analyse key-policy files, directories of them, or stdin. */
 import { parse as parseJsonc, type ParseError } from 'jsonc-parser';
 import { analyzePolicy, type AnalysisOptions } from '../../engine';
+import { statementsOf } from '../access';
 import { parseText, readInputs, unwrapPolicyText, WalkTally, type InputFs, type ParsedText } from '../inputs';
 import type { CliIo } from '../io';
 import type { Report, ResultEntry, SkippedInput } from '../report';
@@ -75,6 +76,7 @@ export async function runCheck(opts: CheckCommandOptions, io: CliIo, tool: Repor
       subject: input.file,
       findings: r.findings,
       warnings: r.warnings,
+      statements: statementsOf(text),
       // Paths in an unwrapped {"Policy": "..."} document point into the inner string: no line to show.
       ...(unwrapped ? {} : { sourceText: input.text }),
     });

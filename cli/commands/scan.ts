@@ -20,18 +20,19 @@
  * keys (KeyManager AWS: their policies are AWS's to set) and keys pending deletion are skipped unless asked,
  * and the number skipped is said.
  */
-import { accountOfArn, analyzePolicy, type AnalysisOptions } from '../../engine';
+import { accountOfArn, analyzePolicy, CHECK, type AnalysisOptions, type CheckId, type Finding, type Severity } from '../../engine';
+import { DEFAULT_NON_SUPPRESSIBLE_CHECKS, type MarkedFinding } from '../../suppress';
 import { isPendingDeletion } from '../../aws/key-state';
 import { awsErrorName } from '../../aws/errors';
 import { KmsKeyReader, failureKind, type KeyMetadataFacts, type ReadOutcome } from '../../aws/kms-reader';
 import type { Clock } from '../../runtime/clock';
 import { TokenBucket } from '../../runtime/token-bucket';
-import { accessDetails } from '../access';
+import { accessDetails, statementsOf } from '../access';
 import { listAliasesByKey } from '../aws/aliases';
 import type { CallerIdentity, ScanAws, ScanTarget } from '../aws/scan-aws';
 import { UsageError } from '../io';
 import { NO_PROGRESS, type Progress } from '../progress';
-import type { Report, ResultEntry } from '../report';
+import { countsAtMinimum, type Report, type ReportWarning, type ResultEntry } from '../report';
 import { AssumeRoleError } from '../../aws/errors';
 import { executionRoleArn, roleArnFromCaller } from '../../aws/clients';
 import { runPool } from '../../runtime/worker-pool';
@@ -53,6 +54,12 @@ export interface ScanOptions {
   maxRps: number;
   /** Trust settings passed to the engine (the key's own account comes from its ARN). */
   analysis: Pick<AnalysisOptions, 'trustedAccountIds' | 'trustedOrgIds' | 'disabledChecks'>;
+  /** The rule's ExemptionTagKey: a key carrying this tag with a non-empty value has its findings accepted. */
+  exemptionTagKey?: string;
+  /** The rule's NonSuppressibleChecks: the tag cannot exempt a key with a counted finding of these. @default DEFAULT_NON_SUPPRESSIBLE_CHECKS */
+  nonSuppressibleChecks?: readonly CheckId[];
+  /** Findings below it do not count (and do not make the exemption tag worth reading). @default info: every finding counts */
+  minimumSeverity?: Severity;
 }
 
 export interface ScanDeps {
@@ -527,14 +534,52 @@ async function readAndAnalyseKey(key: ListedKey, options: ScanOptions, stats: Sc
   if (!read.ok) return unreadableKey(arn, facts, read, stats);
   const analysis = analyzePolicy(read.value, { ...options.analysis, accountId: accountOfArn(arn) ?? key.target.account, keyArn: arn });
   stats.analysed += 1;
+  const exemption = options.exemptionTagKey === undefined ? undefined : await exempted(key, analysis.findings, options.exemptionTagKey, options);
   return {
     subject: arn,
-    findings: analysis.findings,
-    warnings: analysis.warnings,
+    findings: exemption?.findings ?? analysis.findings,
+    warnings: [...analysis.warnings, ...(exemption?.warning !== undefined ? [exemption.warning] : [])],
+    statements: statementsOf(read.value),
     sourceText: read.value,
     extra: facts,
     access: accessDetails(analysis, read.value),
   };
+}
+
+/**
+ * The exemption tag, with the Config rule's meaning (rule/verdict.ts decideVerdict): a non-empty value (trimmed) is
+ * the justification, and every finding of the key is marked accepted with it; the findings stay in the report.
+ * Tags are read only for a key with findings that count (at or above --min-severity), to spare the KMS quota.
+ * No exemption applies, and a warning says why, when the tags cannot be read (fail closed), when the value is
+ * empty, when the key has a finding nobody could have reviewed (INVALID_POLICY or a check that did not run), or
+ * when a counted finding is of a non-suppressible check: the whole key then stays unexempted, as in the rule.
+ */
+async function exempted(
+  key: ListedKey,
+  findings: readonly Finding[],
+  tagKey: string,
+  options: Pick<ScanOptions, 'minimumSeverity' | 'nonSuppressibleChecks'>,
+): Promise<{ findings?: MarkedFinding[]; warning?: ReportWarning } | undefined> {
+  const counted = findings.filter((f) => countsAtMinimum(f, options.minimumSeverity ?? 'info'));
+  if (counted.length === 0) return undefined;
+  const notApplied = (why: string): { warning: ReportWarning } => ({ warning: { code: 'EXEMPTION_NOT_APPLIED', path: '$', message: `exemption tag ${tagKey}: ${why}` } });
+  const tags = await key.reader.tags(key.keyId);
+  if (!tags.ok) return notApplied(`kms:ListResourceTags failed with ${tags.errorName}; no exemption applied, the findings count (grant kms:ListResourceTags to read the tag)`);
+  // Own tags only: a tag key such as "constructor" must not find what every object inherits.
+  if (!Object.hasOwn(tags.value, tagKey)) return undefined;
+  const justification = (tags.value[tagKey] ?? '').trim();
+  if (justification === '') return notApplied('the tag has an empty value; an exemption needs a justification as its value, so none was applied');
+  const unreviewable = counted.find((f) => f.checkId === CHECK.INVALID_POLICY || f.notJudged === true);
+  if (unreviewable !== undefined) {
+    const what = unreviewable.notJudged === true ? `a check that could not run (${unreviewable.checkId})` : `a policy that cannot be parsed (${CHECK.INVALID_POLICY})`;
+    return notApplied(`not applied: an exemption never covers ${what}; fix the key policy`);
+  }
+  const nonSuppressible = options.nonSuppressibleChecks ?? DEFAULT_NON_SUPPRESSIBLE_CHECKS;
+  const refused = [...new Set(counted.map((f) => f.checkId).filter((id) => nonSuppressible.includes(id)))];
+  if (refused.length > 0) {
+    return notApplied(`cannot exempt ${refused.join(', ')} (non-suppressible checks: ${nonSuppressible.join(', ')}; --non-suppressible-checks); no finding of the key was accepted`);
+  }
+  return { findings: findings.map((f) => ({ ...f, suppression: { kind: 'exemption-tag', reason: justification } })) };
 }
 
 /**

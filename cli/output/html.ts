@@ -5,11 +5,11 @@
  * unconditional, each cell linking to the statements behind it) and the statements themselves.
  */
 import { ACTION_CLASSES, ACTION_CLASS_LABELS, CHECKS, SEVERITIES, severityRank, type Severity } from '../../engine';
-import type { Report, ResultEntry } from '../report';
+import { acceptanceLine, describeSuppression, hasAcceptance, type Report, type ResultEntry } from '../report';
 import { htmlSafe } from './safe-text';
 
-export type Verdict = Severity | 'unreadable' | 'unlisted' | 'clean';
-const VERDICTS: readonly Verdict[] = ['unlisted', 'unreadable', ...SEVERITIES, 'clean'];
+export type Verdict = Severity | 'unreadable' | 'unlisted' | 'accepted' | 'clean';
+const VERDICTS: readonly Verdict[] = ['unlisted', 'unreadable', ...SEVERITIES, 'accepted', 'clean'];
 const VERDICT_LABELS: Record<Verdict, string> = {
   unlisted: 'Not listed',
   unreadable: 'Unreadable',
@@ -18,6 +18,7 @@ const VERDICT_LABELS: Record<Verdict, string> = {
   medium: 'Medium',
   low: 'Low',
   info: 'Info',
+  accepted: 'Only accepted findings',
   clean: 'No findings',
 };
 
@@ -28,14 +29,17 @@ export function escapeHtml(value: unknown): string {
 
 /**
  * The key's verdict: unlisted for a scan entry that is no key (an account and Region, or an account, whose
- * keys could not be listed), unreadable, else its most severe finding, else clean.
+ * keys could not be listed), unreadable, else its most severe finding not accepted, else accepted when all its
+ * findings were (inline, baseline, exemption tag), else clean.
  */
 function verdictOf(entry: ResultEntry): Verdict {
   if (entry.unlisted !== undefined) return 'unlisted';
   if (entry.error !== undefined && entry.findings.length === 0) return 'unreadable';
   let worst: Severity | undefined;
-  for (const f of entry.findings) if (worst === undefined || severityRank(f.severity) > severityRank(worst)) worst = f.severity;
-  return worst ?? 'clean';
+  for (const f of entry.findings) {
+    if (f.suppression === undefined && (worst === undefined || severityRank(f.severity) > severityRank(worst))) worst = f.severity;
+  }
+  return worst ?? (entry.findings.length > 0 ? 'accepted' : 'clean');
 }
 
 function titleOf(entry: ResultEntry): string {
@@ -81,10 +85,10 @@ function findingsTable(entry: ResultEntry, k: number): string {
   if (entry.findings.length === 0) return entry.error === undefined ? '<p class="none">No findings.</p>' : '';
   const rows = entry.findings
     .map(
-      (f) => `<tr>
+      (f) => `<tr${f.suppression !== undefined ? ' class="accepted"' : ''}>
   <td><span class="sev sev-${escapeHtml(f.severity)}">${escapeHtml(f.severity)}</span></td>
   <td><code>${escapeHtml(f.checkId)}</code><div class="muted">${escapeHtml(f.title)}</div></td>
-  <td>${escapeHtml(f.message)}<div class="muted path"><code>${escapeHtml(f.path)}</code></div></td>
+  <td>${escapeHtml(f.message)}<div class="muted path"><code>${escapeHtml(f.path)}</code></div>${f.suppression !== undefined ? `<div class="suppression">${escapeHtml(describeSuppression(f.suppression))}</div>` : ''}</td>
   <td class="links">${statementLinks(k, f.statementIndexes)}</td>
 </tr>`,
     )
@@ -193,6 +197,7 @@ function summary(report: Report): string {
     : '';
   return `<section id="summary"><h2>Summary</h2>
 <p>${escapeHtml(countsLine(report))} Select a verdict to show only those entries.</p>
+${hasAcceptance(report) ? `<p class="acceptance">${escapeHtml(acceptanceLine(report))}</p>` : ''}
 <div class="cards">${cards}</div>
 ${notes}
 ${skippedList}
@@ -214,7 +219,7 @@ tr.zero td{color:var(--muted)}.cards{display:flex;flex-wrap:wrap;gap:8px;margin:
 .card .count{font-size:22px;font-weight:600}.card[aria-pressed="true"]{outline:2px solid #0969da}
 .verdict{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600;border:1px solid var(--line)}
 .verdict-critical,.sev-critical{background:#8b0000;color:#fff}.verdict-high,.sev-high{background:#cf222e;color:#fff}.verdict-medium,.sev-medium{background:#d4a72c;color:#1f2328}
-.verdict-low,.sev-low{background:#54aeff;color:#1f2328}.verdict-info,.sev-info{background:#d1d9e0;color:#1f2328}.verdict-clean{background:#1a7f37;color:#fff}.verdict-unreadable{background:#6e40c9;color:#fff}.verdict-unlisted{background:#57606a;color:#fff}
+.verdict-low,.sev-low{background:#54aeff;color:#1f2328}.verdict-accepted{background:#fff1c2;color:#1f2328}tr.accepted td{opacity:.75}.suppression{margin-top:4px;font-weight:600;color:#7d4e00}.verdict-info,.sev-info{background:#d1d9e0;color:#1f2328}.verdict-clean{background:#1a7f37;color:#fff}.verdict-unreadable{background:#6e40c9;color:#fff}.verdict-unlisted{background:#57606a;color:#fff}
 .card.verdict-critical .count,.card.verdict-high .count{color:inherit}
 .sev{display:inline-block;padding:0 6px;border-radius:4px;font-size:12px;font-weight:600;text-transform:uppercase}
 .controls{position:sticky;top:0;background:var(--bg);padding:8px 0;border-bottom:1px solid var(--line);z-index:1}

@@ -1,11 +1,13 @@
 import type { Report } from '../report';
-import { countBySeverity } from '../report';
+import { acceptanceCounts, countBySeverity } from '../report';
 import { jsonSafe } from './safe-text';
 
 /**
  * `{"results":[{"file": …, "findings": […]}], …}`: stable field names for scripts. `file` is the entry's
  * subject: a path, a key ARN or an account/Region. Files a folder walk passed over (not key policies) are
- * listed apart, under `skipped`, never as results without findings.
+ * listed apart, under `skipped`, never as results without findings. Each finding carries its `fingerprint`, and
+ * `suppression` when it was accepted (inline, by the baseline, by an exemption tag); `summary.findingsBySeverity`
+ * counts every finding, accepted or not, `summary.findings` how many are new, unchanged, suppressed and fixed.
  */
 export function renderJson(report: Report): string {
   const results = report.results.map((r) => ({
@@ -28,7 +30,10 @@ export function renderJson(report: Report): string {
             unreadable: report.results.filter((r) => r.error !== undefined).length,
             ...(report.skipped !== undefined ? { skipped: report.skipped.length } : {}),
             findingsBySeverity: countBySeverity(report.results),
+            findings: acceptanceCounts(report),
+            ...(report.belowMinimum !== undefined ? { belowMinimumSeverity: report.belowMinimum } : {}),
           },
+          ...(report.baseline !== undefined ? { baseline: report.baseline } : {}),
           notes: report.notes,
         },
         null,

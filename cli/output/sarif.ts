@@ -5,7 +5,8 @@
 import { findNodeAtLocation, parseTree } from 'jsonc-parser';
 import type { Invocation, Log, ReportingDescriptor, Result } from 'sarif';
 import { CHECK, CHECKS, type Severity } from '../../engine';
-import type { Report, ResultEntry } from '../report';
+import type { Report, ReportFinding, ResultEntry } from '../report';
+import type { Suppression } from '../../suppress';
 import { jsonSafe, terminalSafe, uriSafe } from './safe-text';
 
 const LEVEL: Record<Severity, Result.level> = { critical: 'error', high: 'error', medium: 'warning', low: 'note', info: 'note' };
@@ -97,6 +98,24 @@ function artifactUri(file: string): string {
   return file === '-' ? 'stdin' : uriSafe(file.replace(/\\/g, '/'));
 }
 
+/**
+ * An accepted finding as a SARIF 2.1.0 suppression (§3.35): `inSource` when the acceptance is written in the
+ * analysed file itself (inline), `external` when it lives elsewhere (a baseline file, a tag on the live key).
+ * Code scanning shows such results as dismissed rather than open.
+ */
+function sarifSuppression(s: Suppression): NonNullable<Result['suppressions']>[number] {
+  return { kind: s.kind === 'inline' ? 'inSource' : 'external', status: 'accepted', justification: terminalSafe(s.reason) };
+}
+
+/** What a finding adds to its result: suppressions, baseline state (§3.27.24, only when a baseline was given) and fingerprint. */
+function acceptanceFields(f: ReportFinding, report: Report): Partial<Result> {
+  return {
+    ...(f.suppression !== undefined ? { suppressions: [sarifSuppression(f.suppression)] } : {}),
+    ...(report.baseline !== undefined ? { baselineState: f.suppression?.kind === 'baseline' ? 'unchanged' : 'new' } : {}),
+    ...(f.fingerprint !== undefined ? { fingerprints: { 'kmsPolicyGuard/v1': f.fingerprint } } : {}),
+  };
+}
+
 /** Files a folder walk passed over (not key policies): notes of the run, not results. */
 function skippedNotifications(report: Report): Invocation[] {
   const skipped = report.skipped ?? [];
@@ -142,6 +161,7 @@ export function renderSarif(report: Report): string {
           },
         ],
         partialFingerprints: { checkPath: `${f.checkId}:${f.path}:${f.principals.join(',')}` },
+        ...acceptanceFields(f, report),
         properties: { severity: f.severity, principals: f.principals, actions: f.actions, statementIndexes: f.statementIndexes },
       });
     }

@@ -1,6 +1,6 @@
 import { createColors } from 'picocolors';
 import type { Severity } from '../../engine';
-import { countBySeverity, type Report } from '../report';
+import { acceptanceLine, countBySeverity, describeSuppression, hasAcceptance, type Report } from '../report';
 import { terminalSafe as t } from './safe-text';
 
 /**
@@ -28,11 +28,14 @@ export function renderText(report: Report, colour: boolean): string {
     } else if (r.findings.length === 0) {
       lines.push(`${c.green('✔')} ${c.bold(header)}  ${c.green('no findings')}`);
     } else {
-      lines.push(`${c.red('✖')} ${c.bold(header)}  ${r.findings.length} finding${r.findings.length === 1 ? '' : 's'}`);
+      const accepted = r.findings.filter((f) => f.suppression !== undefined).length;
+      const mark = accepted === r.findings.length ? c.yellow('◌') : c.red('✖');
+      lines.push(`${mark} ${c.bold(header)}  ${r.findings.length} finding${r.findings.length === 1 ? '' : 's'}${accepted > 0 ? ` (${accepted} accepted)` : ''}`);
     }
     for (const f of r.findings) {
       lines.push(`    ${sev[f.severity](f.severity.toUpperCase().padEnd(8))} ${c.bold(t(f.checkId))}  ${c.dim(t(f.path))}`);
       lines.push(`             ${t(f.message)}`);
+      if (f.suppression !== undefined) lines.push(`             ${c.yellow(t(describeSuppression(f.suppression)))}`);
     }
     for (const w of r.warnings) {
       if (w.code === 'ACCOUNT_UNKNOWN') continue; // said once, in the notes
@@ -42,7 +45,8 @@ export function renderText(report: Report, colour: boolean): string {
   const skipped = report.skipped ?? [];
   if (skipped.length > 0) lines.push('');
   for (const s of skipped) lines.push(`${c.dim('○ skipped')}  ${t(s.file)}  ${c.dim(t(s.reason))}`);
-  const counts = countBySeverity(report.results);
+  // By severity, the findings that were not accepted: those that count.
+  const counts = countBySeverity(report.results.map((r) => ({ ...r, findings: r.findings.filter((f) => f.suppression === undefined) })));
   const parts = (Object.keys(counts) as Severity[]).filter((s) => counts[s] > 0).map((s) => sev[s](`${counts[s]} ${s}`));
   const unreadable = report.results.filter((r) => r.error !== undefined).length;
   lines.push(
@@ -52,5 +56,6 @@ export function renderText(report: Report, colour: boolean): string {
       (unreadable ? `, ${c.red(`${unreadable} unreadable`)}` : '') +
       (skipped.length ? `, ${skipped.length} skipped (not key policies)` : ''),
   );
+  if (hasAcceptance(report)) lines.push(t(acceptanceLine(report)));
   return lines.join('\n') + '\n';
 }

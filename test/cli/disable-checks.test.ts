@@ -50,6 +50,6 @@ describe('--disable-checks', () => {
   it.each(['check-template', 'scan'])('%s refuses INVALID_POLICY with exit 2 and says why', async (command) => {
     const r = await runCli([command, '--disable-checks', 'INVALID_POLICY', ...(command === 'scan' ? [] : ['-'])]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe('kms-policy-guard: --disable-checks: INVALID_POLICY cannot be disabled: a policy that cannot be parsed is never judged clean\n');
+    expect(r.stderr).toBe('kms-policy-guard: --disable-checks: INVALID_POLICY cannot be disabled: a policy that cannot be parsed is never compliant\n');
   });
 });

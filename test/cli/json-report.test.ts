@@ -33,6 +33,6 @@ describe('JSON report shape', () => {
     ]);
     expect(out.results.map((r) => r.file)).toEqual(['policies/a.json', keyArn, '111122223333/eu-west-1']);
     expect(out.skipped).toEqual([{ file: 'policies/package.json', reason: 'not a key policy' }]);
-    expect(out.summary).toEqual({ inputs: 3, withFindings: 0, unreadable: 1, skipped: 1, findingsBySeverity: { critical: 0, high: 0, medium: 0, low: 0, info: 0 } });
+    expect(out.summary).toEqual({ inputs: 3, withFindings: 0, unreadable: 1, skipped: 1, findingsBySeverity: { critical: 0, high: 0, medium: 0, low: 0, info: 0 }, findings: { new: 0, unchanged: 0, suppressed: 0, fixed: 0 } });
   });
 });

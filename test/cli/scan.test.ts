@@ -273,7 +273,8 @@ describe('scan', () => {
     [['scan', '--accounts', 'all'], '--accounts needs --role-name'],
     [['scan', '--regions', 'mars-1'], '--regions: "mars-1" is not a Region name'],
     [['scan', '--regions', REGION, '--concurrency', '0'], '--concurrency: "0" must be a whole number'],
-    [['scan', '--regions', REGION, '--accounts', '12', '--role-name', 'R'], '--accounts: "12" is not a 12-digit AWS account id'],
+    [['scan', '--regions', REGION, '--accounts', '12', '--role-name', 'R'], '--accounts: "12" is not a 12-digit account id'],
+    [['scan', '--regions', REGION, '--exemption-tag-key', 'bad#key'], '--exemption-tag-key: "bad#key" is not a valid tag key'],
   ])('rejects bad usage %j with exit 2', async (args, message) => {
     const r = await runCli(args);
     expect(r.code).toBe(2);

@@ -17,7 +17,10 @@
  * that answers ListRegions in two pages, everything else at moto.
  */
 import { createServer, type Server } from 'node:http';
-import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand, KMSClient, PutKeyPolicyCommand, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
+import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand, KMSClient, PutKeyPolicyCommand, ScheduleKeyDeletionCommand, TagResourceCommand } from '@aws-sdk/client-kms';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createScanAws, type ScanAws } from '../../cli/aws/scan-aws';
 import type { CliIo } from '../../cli/io';
 import { main } from '../../cli/main';
@@ -42,7 +45,16 @@ const FIXTURES = loadPolicyFixtures().filter(
 );
 
 interface JsonOut {
-  results: { file: string; keyArn?: string; account?: string; region?: string; aliases?: string[]; error?: string; findings: { checkId: string }[] }[];
+  results: {
+    file: string;
+    keyArn?: string;
+    account?: string;
+    region?: string;
+    aliases?: string[];
+    error?: string;
+    findings: { checkId: string; notJudged?: true; suppression?: { kind: string; reason: string } }[];
+  }[];
+  summary: { findings: { new: number; unchanged: number; suppressed: number; fixed: number } };
   notes: string[];
 }
 
@@ -163,6 +175,43 @@ describeWithMoto('scan against moto', () => {
 
     const all = await scan(['--include-aws-managed']);
     expect(all.out.results.some((r) => r.file === pendingKeyArn)).toBe(true);
+  });
+
+  it('accepts the findings of a key tagged with --exemption-tag-key (moto TagResource, ListResourceTags), and only those', async () => {
+    const before = await scan([]);
+    const target = before.out.results.find((r) => r.findings.length > 0 && r.findings.every((f) => !['INVALID_POLICY', 'PUBLIC_ACCESS'].includes(f.checkId) && f.notJudged !== true));
+    expect(target).toBeDefined();
+    await kms.send(new TagResourceCommand({ KeyId: target?.file, Tags: [{ TagKey: 'kpg-exempt', TagValue: 'reviewed by the security team, SEC-77' }] }));
+    const { out } = await scan(['--exemption-tag-key', 'kpg-exempt']);
+    const exempt = out.results.find((r) => r.file === target?.file);
+    expect(exempt?.findings.map((f) => f.suppression)).toEqual(exempt?.findings.map(() => ({ kind: 'exemption-tag', reason: 'reviewed by the security team, SEC-77' })));
+    const others = out.results.filter((r) => r.file !== target?.file).flatMap((r) => r.findings);
+    expect(others.length).toBeGreaterThan(0);
+    expect(others.every((f) => f.suppression === undefined)).toBe(true);
+    expect(out.summary.findings.suppressed).toBe(exempt?.findings.length);
+  });
+
+  it('cannot exempt a key with a PUBLIC_ACCESS finding (NonSuppressibleChecks default), unless --non-suppressible-checks NONE', async () => {
+    const before = await scan([]);
+    const target = before.out.results.find((r) => r.findings.some((f) => f.checkId === 'PUBLIC_ACCESS') && r.findings.every((f) => f.checkId !== 'INVALID_POLICY' && f.notJudged !== true));
+    expect(target).toBeDefined();
+    await kms.send(new TagResourceCommand({ KeyId: target?.file, Tags: [{ TagKey: 'kpg-exempt', TagValue: 'public on purpose, SEC-78' }] }));
+    const refusedRun = await scan(['--exemption-tag-key', 'kpg-exempt']);
+    expect(refusedRun.out.results.find((r) => r.file === target?.file)?.findings.every((f) => f.suppression === undefined)).toBe(true);
+    const allowed = await scan(['--exemption-tag-key', 'kpg-exempt', '--non-suppressible-checks', 'NONE']);
+    expect(allowed.out.results.find((r) => r.file === target?.file)?.findings.every((f) => f.suppression?.kind === 'exemption-tag')).toBe(true);
+  });
+
+  it('writes a baseline of the live keys; scanned again with it, no finding is new', async () => {
+    const baseline = join(mkdtempSync(join(tmpdir(), 'kpg-scan-baseline-')), 'baseline.json');
+    const first = await scan(['--write-baseline', baseline]);
+    expect(first.stderr).toMatch(/baseline written to .*baseline\.json \(\d+ findings\)/);
+    const again = await scan(['--baseline', baseline]);
+    const judgedFindings = again.out.results.flatMap((r) => r.findings);
+    // Only what a baseline never accepts stays new: INVALID_POLICY and findings not judged.
+    expect(judgedFindings.filter((f) => f.suppression === undefined).every((f) => f.checkId === 'INVALID_POLICY' || f.notJudged === true)).toBe(true);
+    expect(again.out.summary.findings.unchanged).toBeGreaterThan(0);
+    expect(again.out.summary.findings.fixed).toBe(0);
   });
 
   /** The CLI finds moto and its credentials the way a user's shell gives them: through the environment only. */
