@@ -83,16 +83,19 @@ export function countedFindings(findings: readonly Finding[], minimumSeverity: H
   return findings.filter((f) => f.checkId === CHECK.INVALID_POLICY || f.notJudged === true || severityRank(f.severity) >= threshold);
 }
 
-/** The exemption tag's trimmed value in the key's `Tags` ([{Key, Value}]), if set and non-empty. */
+/**
+ * The exemption tag's trimmed value in the key's `Tags` ([{Key, Value}]), if set once and non-empty. A tag key
+ * written twice accepts nothing: which value the key would end up with is KMS's decision, not the hook's.
+ */
 export function exemptionOf(properties: Record<string, unknown> | undefined, tagKey: string): string | undefined {
   const tags = properties?.Tags;
   if (!Array.isArray(tags)) return undefined;
-  for (const tag of tags) {
-    if (typeof tag !== 'object' || tag === null) continue;
-    const { Key, Value } = tag as Record<string, unknown>;
-    if (Key === tagKey && typeof Value === 'string' && Value.trim() !== '') return Value.trim();
-  }
-  return undefined;
+  const values = tags
+    .filter((tag): tag is Record<string, unknown> => typeof tag === 'object' && tag !== null && (tag as Record<string, unknown>).Key === tagKey)
+    .map((tag) => tag.Value);
+  const [value] = values;
+  if (values.length !== 1 || typeof value !== 'string' || value.trim() === '') return undefined;
+  return value.trim();
 }
 
 function analyse(analyze: Analyzer, policy: unknown, request: HookRequest, settings: HookSettings): { findings: readonly Finding[] } | { error: string } {
@@ -120,11 +123,19 @@ export interface JudgeInput {
   defaultPartition: string;
 }
 
-export function judgeRequest({ request, settings, analyze, defaultPartition }: JudgeInput): HookDecision {
-  if (request.invocationPoint === 'DELETE_PRE_PROVISION') return { kind: 'skipped', reason: `deleting ${request.targetLogicalId} (${request.targetName}) grants no access; nothing to judge` };
-  if (!JUDGED_TYPES.includes(request.targetName)) {
-    return { kind: 'skipped', reason: `${request.targetLogicalId} is a ${request.targetName}, which has no key policy; the hook judges ${JUDGED_TYPES.join(' and ')} only` };
+export function judgeRequest({ request: received, settings, analyze, defaultPartition }: JudgeInput): HookDecision {
+  if (received.invocationPoint === 'DELETE_PRE_PROVISION') return { kind: 'skipped', reason: `deleting ${received.targetLogicalId} (${received.targetName}) grants no access; nothing to judge` };
+  // Resource type names are case-insensitive to CloudFormation; the hook targets only the two key types, so any
+  // other name means its target filters were changed or the request is not what it seems: nothing is passed unjudged.
+  const targetName = JUDGED_TYPES.find((type) => type.toLowerCase() === received.targetName.toLowerCase());
+  if (targetName === undefined) {
+    return {
+      kind: 'not-judged',
+      reason: `${received.targetLogicalId} is a ${received.targetName}; the hook judges ${JUDGED_TYPES.join(' and ')} only and targets nothing else, so its target filters must have been changed (redeploy KmsKeyPolicyHook)`,
+      findings: [],
+    };
   }
+  const request = { ...received, targetName };
   const partition = (request.stackId === undefined ? undefined : partitionOfArn(request.stackId)) ?? defaultPartition;
   const toJudge = policyToJudge(request, partition);
   if (!toJudge.ok) return { kind: 'not-judged', reason: toJudge.reason, findings: [] };

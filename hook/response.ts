@@ -88,7 +88,8 @@ function statementsOf(findings: readonly Finding[], shown = 4): string {
   for (const f of findings) f.statementIndexes.forEach((index, i) => seen.has(index) || seen.set(index, f.sids[i]));
   const all = [...seen.entries()].sort(([a], [b]) => a - b);
   if (all.length === 0) return 'the whole policy';
-  const named = all.slice(0, shown).map(([index, sid]) => (sid === undefined || sid === '' ? `statement ${index}` : `statement ${index} ("${sid}")`));
+  // A Sid can be long; cut so that the fix after the statement list always has room in the message.
+  const named = all.slice(0, shown).map(([index, sid]) => (sid === undefined || sid === '' ? `statement ${index}` : `statement ${index} ("${clip(sid, 40)}")`));
   return named.join(', ') + (all.length > shown ? ` ${ELLIPSIS}[+${all.length - shown} more statements]` : '');
 }
 
@@ -117,12 +118,14 @@ function subject(request: HookRequest): string {
   return `${request.targetLogicalId} (${request.targetName})`;
 }
 
-function acceptHint(settings: HookSettings, refused: readonly Finding[]): string {
-  const never = settings.nonSuppressibleChecks.length > 0 ? ` ${settings.nonSuppressibleChecks.join(', ')} cannot be accepted this way.` : '';
+function acceptHint(settings: HookSettings, refused: readonly Finding[], open: readonly Finding[]): string {
   if (refused.length > 0) {
     const ids = [...new Set(refused.map((f) => f.checkId))].join(', ');
     return ` The key's ${settings.exemptionTagKey ?? 'exemption'} tag cannot accept ${ids}: fix the key policy.`;
   }
+  const acceptable = open.filter((f) => !settings.nonSuppressibleChecks.includes(f.checkId));
+  if (acceptable.length === 0) return ` ${[...new Set(open.map((f) => f.checkId))].join(', ')} cannot be accepted (NonSuppressibleChecks): fix the key policy.`;
+  const never = settings.nonSuppressibleChecks.length > 0 ? ` ${settings.nonSuppressibleChecks.join(', ')} cannot be accepted this way.` : '';
   if (settings.exemptionTagKey === undefined) return ' To accept a finding, the hook must be deployed with an exemption tag key (exemptionTagKey); otherwise fix the key policy.';
   return ` To accept the findings after review, tag the key ${settings.exemptionTagKey}=<reason, e.g. a ticket>.${never}`;
 }
@@ -175,8 +178,8 @@ export function renderDecision(decision: HookDecision, request: HookRequest, set
       const open = decision.findings.filter((f) => !isSuppressed(f));
       const groups = byCheck(open);
       const head = `kms-policy-guard: the key policy of ${subject(request)} fails ${groups.length} check(s)${sourceNote(decision.source)}: `;
-      const items = groups.map((g) => `${g.checkId} (${g.severity}) in ${statementsOf(g.findings)}: ${oneLineFix(g.checkId)}`);
-      return failure(token, 'NonCompliant', compose(head, items, acceptHint(settings, decision.refused)), findingsAnnotations(decision.findings));
+      const items = groups.map((g) => `${g.checkId} (${g.severity}): ${oneLineFix(g.checkId)} (in ${statementsOf(g.findings)})`);
+      return failure(token, 'NonCompliant', compose(head, items, acceptHint(settings, decision.refused, open)), findingsAnnotations(decision.findings));
     }
     case 'not-judged': {
       const head = `kms-policy-guard: could not judge ${subject(request)}: ${decision.reason}`;

@@ -40,8 +40,8 @@ function organizationStackWanted(settings: AppSettings): boolean {
 
 /** The rule parameters the hook judges by (the others concern reading keys from KMS, which the hook never does). */
 function hookSettings(settings: AppSettings): KmsKeyPolicyHookSettings {
-  const { trustedAccountIds, trustedOrgIds, minimumSeverity, disabledChecks, exemptionTagKey } = settings.ruleParameters;
-  return { trustedAccountIds, trustedOrgIds, minimumSeverity, disabledChecks, exemptionTagKey };
+  const { trustedAccountIds, trustedOrgIds, minimumSeverity, disabledChecks, exemptionTagKey, nonSuppressibleChecks } = settings.ruleParameters;
+  return { trustedAccountIds, trustedOrgIds, minimumSeverity, disabledChecks, exemptionTagKey, nonSuppressibleChecks };
 }
 
 /** hookFailureMode alone would do nothing: it fails the synth, as the other settings given without their stack. */

@@ -74,8 +74,8 @@ describe('key policies judged', () => {
     expectWellFormed(response);
     expect(response).toMatchObject({ hookStatus: 'FAILED', errorCode: 'NonCompliant' });
     expect(response.message).toContain('PaymentsKey (AWS::KMS::Key)');
-    expect(response.message).toMatch(/PUBLIC_ACCESS \(critical\) in statement 0 \("EveryoneMayDecrypt"\): \S/);
-    expect(response.message).toContain('ACCOUNT_WIDE_FULL_ACCESS (high) in statement 1 ("Enable IAM User Permissions")');
+    expect(response.message).toMatch(/PUBLIC_ACCESS \(critical\): \S[^|]*\(in statement 0 \("EveryoneMayDecrypt"\)\)/);
+    expect(response.message).toMatch(/ACCOUNT_WIDE_FULL_ACCESS \(high\): \S[^|]*\(in statement 1 \("Enable IAM User Permissions"\)\)/);
     expect(response.message).toContain('tag the key kms-policy-guard:exempt=<reason');
     expect(response.annotations?.map((a) => [a.annotationName, a.status, a.severityLevel])).toEqual([
       ['PUBLIC_ACCESS', 'FAILED', 'CRITICAL'],
@@ -258,12 +258,59 @@ describe('nothing to judge', () => {
     expect(response.message).toContain('nothing to judge');
   });
 
-  it('another resource type succeeds and says the hook judges keys only', async () => {
+  it('another resource type fails InternalFailure: the hook targets keys only, so its filters were changed', async () => {
     const e = event('create-key');
     (e.requestData as Json).targetName = 'AWS::S3::Bucket';
     const response = await hook().invoke(e);
-    expect(response.hookStatus).toBe('SUCCESS');
+    expect(response).toMatchObject({ hookStatus: 'FAILED', errorCode: 'InternalFailure' });
     expect(response.message).toContain('judges AWS::KMS::Key and AWS::KMS::ReplicaKey only');
+  });
+
+  it.each(['AWS::KMS::KEY', 'aws::kms::key'])('a key type spelled %s is judged as AWS::KMS::Key', async (targetName) => {
+    const e = createKeyWith({ KeyPolicy: { Version: '2012-10-17', Statement: [{ Sid: 'Pub', Effect: 'Allow', Principal: { AWS: '*' }, Action: 'kms:Decrypt', Resource: '*' }] } });
+    (e.requestData as Json).targetName = targetName;
+    const response = await hook().invoke(e);
+    expect(response).toMatchObject({ hookStatus: 'FAILED', errorCode: 'NonCompliant' });
+    expect(response.message).toContain('PUBLIC_ACCESS');
+  });
+});
+
+describe('what the exemption tag can and cannot accept', () => {
+  const FOREIGN = { Version: '2012-10-17', Statement: [{ Sid: 'Partner', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::999999999999:root' }, Action: 'kms:Decrypt', Resource: '*' }] };
+
+  it('a tag key written twice accepts nothing, whichever value comes first', async () => {
+    for (const tags of [[{ Key: 'kpg-exempt', Value: 'SEC-1' }, { Key: 'kpg-exempt', Value: '' }], [{ Key: 'kpg-exempt', Value: 'SEC-1' }, { Key: 'kpg-exempt', Value: 'SEC-2' }]]) {
+      const response = await hook({ ExemptionTagKey: 'kpg-exempt' }).invoke(createKeyWith({ KeyPolicy: FOREIGN, Tags: tags }));
+      expect(response).toMatchObject({ hookStatus: 'FAILED', errorCode: 'NonCompliant' });
+    }
+    const once = await hook({ ExemptionTagKey: 'kpg-exempt' }).invoke(createKeyWith({ KeyPolicy: FOREIGN, Tags: [{ Key: 'kpg-exempt', Value: 'SEC-1' }] }));
+    expect(once.hookStatus).toBe('SUCCESS');
+  });
+
+  it('NonSuppressibleChecks from the environment keeps the tag from accepting those checks', async () => {
+    const tagged = createKeyWith({ KeyPolicy: FOREIGN, Tags: [{ Key: 'kpg-exempt', Value: 'SEC-1' }] });
+    const response = await hook({ ExemptionTagKey: 'kpg-exempt', NonSuppressibleChecks: 'PUBLIC_ACCESS,UNTRUSTED_CROSS_ACCOUNT' }).invoke(tagged);
+    expect(response).toMatchObject({ hookStatus: 'FAILED', errorCode: 'NonCompliant' });
+    expect(response.message).toContain('cannot accept UNTRUSTED_CROSS_ACCOUNT');
+  });
+
+  it('when every failing check is non-suppressible, the message does not offer the tag', async () => {
+    const response = await hook({ ExemptionTagKey: 'kpg-exempt' }).invoke(
+      createKeyWith({ KeyPolicy: { Version: '2012-10-17', Statement: [{ Sid: 'Pub', Effect: 'Allow', Principal: { AWS: '*' }, Action: 'kms:Decrypt', Resource: '*' }] } }),
+    );
+    expect(response.message).not.toContain('tag the key');
+    expect(response.message).toContain('PUBLIC_ACCESS cannot be accepted (NonSuppressibleChecks): fix the key policy.');
+  });
+});
+
+describe('the fix survives long Sids', () => {
+  it('PUBLIC_ACCESS in four statements with 220-character Sids still says how to fix it', async () => {
+    const sid = (i: number) => `AllowDecryptForTheWholePaymentsPlatform${'X'.repeat(180)}${i}`;
+    const policy = { Version: '2012-10-17', Statement: [0, 1, 2, 3].map((i) => ({ Sid: sid(i), Effect: 'Allow', Principal: { AWS: '*' }, Action: 'kms:Decrypt', Resource: '*' })) };
+    const response = await hook().invoke(createKeyWith({ KeyPolicy: policy }));
+    expect(response).toMatchObject({ hookStatus: 'FAILED', errorCode: 'NonCompliant' });
+    expect(response.message).toContain('Name the principals');
+    expect(response.message.length).toBeLessThanOrEqual(MAX_MESSAGE_LENGTH);
   });
 });
 
@@ -301,7 +348,7 @@ describe('message length', () => {
     expectWellFormed(response);
     expect(response.errorCode).toBe('NonCompliant');
     expect(response.message.startsWith('kms-policy-guard: the key policy of PaymentsKey')).toBe(true);
-    expect(response.message).toMatch(/^[^|]*PUBLIC_ACCESS \(critical\) in statement 0 \("Public0"\), statement 2 \("Public2"\)/);
+    expect(response.message).toMatch(/^[^|]*PUBLIC_ACCESS \(critical\): [^|]*\(in statement 0 \("Public0"\), statement 2 \("Public2"\)/);
     expect(response.message).toMatch(/\[\+\d+ more statements\]/);
     expect(response.message.endsWith('cannot be accepted this way.')).toBe(true);
     for (const a of response.annotations ?? []) expect(a.statusMessage.length).toBeLessThanOrEqual(MAX_MESSAGE_LENGTH);

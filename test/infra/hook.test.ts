@@ -249,17 +249,26 @@ describe('the repository app', () => {
   });
 
   it('-c hook=true builds KmsPolicyGuardHook with the rule parameters the hook judges by and hookFailureMode', () => {
-    const synth = synthesize({ ...TEST_CONTEXT, hook: 'true', hookFailureMode: 'WARN', exemptionTagKey: 'kpg-exempt' });
+    const synth = synthesize({ ...TEST_CONTEXT, hook: 'true', hookFailureMode: 'WARN', exemptionTagKey: 'kpg-exempt', nonSuppressibleChecks: 'PUBLIC_ACCESS,UNTRUSTED_CROSS_ACCOUNT' });
     const t = Template.fromStack(synth.hookStack as KmsPolicyGuardHookStack);
     t.hasResourceProperties('AWS::CloudFormation::LambdaHook', { FailureMode: 'WARN' });
     t.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: { TrustedAccountIds: '333333333333', MinimumSeverity: 'medium', DisabledChecks: 'ALLOW_WITH_NEGATION', ExemptionTagKey: 'kpg-exempt' } },
+      Environment: {
+        Variables: {
+          TrustedAccountIds: '333333333333',
+          MinimumSeverity: 'medium',
+          DisabledChecks: 'ALLOW_WITH_NEGATION',
+          ExemptionTagKey: 'kpg-exempt',
+          NonSuppressibleChecks: 'PUBLIC_ACCESS,UNTRUSTED_CROSS_ACCOUNT',
+        },
+      },
     });
   });
 
-  it('-c organizationHook=true rolls the hook out with the organisation stack', () => {
-    const t = Template.fromStack(organizationStackOf(synthesize({ ...TEST_CONTEXT, organizationHook: true })));
+  it('-c organizationHook=true rolls the hook out with the organisation stack, judging by the same settings', () => {
+    const t = Template.fromStack(organizationStackOf(synthesize({ ...TEST_CONTEXT, organizationHook: true, nonSuppressibleChecks: 'NONE' })));
     t.hasResourceProperties('AWS::CloudFormation::StackSet', { StackSetName: 'kms-policy-guard-hook' });
+    t.hasResourceProperties('AWS::Lambda::Function', { Description: Match.stringLikeRegexp('CloudFormation hook'), Environment: { Variables: Match.objectLike({ NonSuppressibleChecks: 'NONE' }) } });
   });
 
   it.each([
