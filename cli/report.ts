@@ -3,7 +3,7 @@ import { CHECK, SEVERITIES, severityRank, type accessMatrix, type Finding, type 
 
 /** Warnings the CLI adds to the engine's, e.g. about template values it could not resolve. */
 export interface ReportWarning extends Omit<Warning, 'code'> {
-  code: Warning['code'] | 'UNRESOLVED_VALUE' | 'DEFAULT_KEY_POLICY' | 'ALIASES_UNLISTED';
+  code: Warning['code'] | 'UNRESOLVED_VALUE' | 'DEFAULT_KEY_POLICY' | 'ALIASES_UNLISTED' | 'INLINE_SUPPRESSION';
 }
 
 /** Who may do what on one key, for the HTML report: the engine's access matrix and the statements behind it. */

@@ -13,7 +13,7 @@
  * https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html
  */
 import { dirname } from 'node:path';
-import { analyzePolicy, type AnalysisOptions } from '../../engine';
+import { analyzePolicy, type AnalysisOptions, type CheckId, type Finding } from '../../engine';
 import { accessDetails } from '../access';
 import { joinablePath, readInputs, WalkTally, type InputFile } from '../inputs';
 import type { CliIo } from '../io';
@@ -37,6 +37,7 @@ import {
 } from '../templates/sources';
 import { ACCOUNT_UNKNOWN_NOTE } from './check';
 import { isRecord } from '../../templates/own-keys';
+import { applyInlineSuppressions, DEFAULT_NON_SUPPRESSIBLE_CHECKS, METADATA_KEY, readInlineSuppressions, utcDay, type SuppressionPolicy } from '../../suppress';
 
 export interface CheckTemplateOptions {
   paths: string[];
@@ -45,6 +46,11 @@ export interface CheckTemplateOptions {
   /** The Region stacks deploy to (AWS::Region). @default the CDK stack's Region, else unknown (UNRESOLVED_VALUE) */
   region?: string;
   analysis: Pick<AnalysisOptions, 'trustedAccountIds' | 'trustedOrgIds' | 'disabledChecks'>;
+  /**
+   * Checks that a key resource's inline suppression (Metadata kms-policy-guard.suppress) may not accept.
+   * @default DEFAULT_NON_SUPPRESSIBLE_CHECKS (PUBLIC_ACCESS)
+   */
+  nonSuppressibleChecks?: readonly CheckId[];
 }
 
 export { PLACEHOLDER_ACCOUNT, type AnalyzeFn } from '../../templates/judge-key';
@@ -59,6 +65,8 @@ export type ParseFn = typeof parseDocument;
 export interface CheckTemplateDeps {
   analyze?: AnalyzeFn;
   parse?: ParseFn;
+  /** The clock inline suppressions' expiry dates are read against. @default the system clock */
+  now?: () => Date;
 }
 
 /** How deep nested stacks are followed (CloudFormation itself allows nesting without a documented limit). */
@@ -321,14 +329,38 @@ function variantFacts(runs: readonly VariantRun[], worst: VariantRun): Record<st
   };
 }
 
-function analyseTemplateKey(doc: SourceDocument, key: TemplateKey, ctx: TemplateContext | undefined, account: string | undefined, opts: CheckTemplateOptions, analyze: AnalyzeFn): ResultEntry {
+/**
+ * A CloudFormation key's findings with those its inline suppressions accept marked (never dropped), and a warning
+ * for each suppression entry that does nothing, naming the file, the logical id and where the entry is.
+ */
+function suppressInline(doc: SourceDocument, key: TemplateKey, findings: Finding[], policy: SuppressionPolicy): { findings: Finding[]; warnings: ReportWarning[] } {
+  const resources = (doc.value as Record<string, unknown>).Resources;
+  const resource = isRecord(resources) ? resources[key.logicalId] : undefined;
+  const read = readInlineSuppressions(isRecord(resource) ? resource.Metadata : undefined);
+  const applied = applyInlineSuppressions(findings, read.suppressions, policy);
+  const path = `Resources.${key.logicalId}.Metadata.${METADATA_KEY}`;
+  const warnings = [...read.problems, ...applied.problems].map((problem): ReportWarning => ({ code: 'INLINE_SUPPRESSION', path, message: `${doc.file}: ${key.logicalId}: ${problem}` }));
+  return { findings: applied.findings, warnings };
+}
+
+function analyseTemplateKey(
+  doc: SourceDocument,
+  key: TemplateKey,
+  ctx: TemplateContext | undefined,
+  account: string | undefined,
+  opts: CheckTemplateOptions,
+  analyze: AnalyzeFn,
+  suppression: SuppressionPolicy,
+): ResultEntry {
   const judgement = judgeTemplateKey({ key, template: ctx === undefined ? undefined : { ctx, duplicates: doc.duplicates }, account, analysis: opts.analysis, analyze });
   if (!judgement.judged) return keyNotJudged(doc, key, judgement.error);
   const { worst, runs } = judgement;
+  // Only a CloudFormation resource has Metadata; a Terraform plan's keys have no inline suppressions.
+  const suppressed = ctx !== undefined ? suppressInline(doc, key, judgement.findings, suppression) : { findings: judgement.findings, warnings: [] };
   return {
     subject: doc.file,
-    findings: judgement.findings,
-    warnings: [...(ctx !== undefined ? transformWarnings(doc, key) : []), ...judgement.warnings],
+    findings: suppressed.findings,
+    warnings: [...(ctx !== undefined ? transformWarnings(doc, key) : []), ...judgement.warnings, ...suppressed.warnings],
     sourceText: doc.text,
     sourceLocator: doc.locate,
     // Paths from the document root are located as they are; the others are located at the policy itself.
@@ -388,16 +420,16 @@ function passedParametersOnce(opts: CheckTemplateOptions): PassedParameters {
   return (doc, account) => passed(doc, account, 0);
 }
 
-function judgeDocument(doc: SourceDocument, opts: CheckTemplateOptions, analyze: AnalyzeFn, passedParameters: PassedParameters): Judged[] {
+function judgeDocument(doc: SourceDocument, opts: CheckTemplateOptions, analyze: AnalyzeFn, passedParameters: PassedParameters, suppression: SuppressionPolicy): Judged[] {
   const value = doc.value as Record<string, unknown>;
   if (documentKind(value) === 'terraform-plan') {
     const account = opts.accountId ?? terraformAccount(value);
-    return terraformKeys(value).map((key) => ({ entry: analyseTemplateKey(doc, key, undefined, account, opts, analyze), usedPlaceholder: false, accountUnknown: account === undefined }));
+    return terraformKeys(value).map((key) => ({ entry: analyseTemplateKey(doc, key, undefined, account, opts, analyze, suppression), usedPlaceholder: false, accountUnknown: account === undefined }));
   }
   const account = opts.accountId ?? doc.environment?.account;
   const passed = passedParameters(doc, account);
   const ctx: TemplateContext = { ...cfnContext(doc, opts, account), ...(passed !== undefined ? { passedParameters: passed } : {}) };
-  return cloudFormationKeys(value).map((key) => ({ entry: analyseTemplateKey(doc, key, ctx, ctx.accountId, opts, analyze), usedPlaceholder: account === undefined, accountUnknown: false }));
+  return cloudFormationKeys(value).map((key) => ({ entry: analyseTemplateKey(doc, key, ctx, ctx.accountId, opts, analyze, suppression), usedPlaceholder: account === undefined, accountUnknown: false }));
 }
 
 /** How the run judged: the account assumed, what was not found, passed over or left to a macro. */
@@ -422,6 +454,7 @@ export async function runCheckTemplate(opts: CheckTemplateOptions, io: CliIo, to
   await reader.read(opts.paths);
   const { docs, errors, skipped } = reader;
   const passedParameters = passedParametersOnce(opts);
-  const judged = docs.flatMap((d) => judgeDocument(d, opts, analyze, passedParameters));
+  const suppression: SuppressionPolicy = { nonSuppressible: opts.nonSuppressibleChecks ?? DEFAULT_NON_SUPPRESSIBLE_CHECKS, today: utcDay((deps.now ?? (() => new Date()))()) };
+  const judged = docs.flatMap((d) => judgeDocument(d, opts, analyze, passedParameters, suppression));
   return { tool, results: [...errors, ...judged.map((j) => j.entry)], notes: runNotes(docs, judged, skipped) };
 }
