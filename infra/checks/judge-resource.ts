@@ -96,7 +96,7 @@ function renderedResource(node: CfnResource, stack: Stack, logicalId: string): R
 }
 
 /** Judges one key resource. Never throws: what cannot be judged comes back as `notJudged`, with the reason. */
-export function judgeKeyResource(node: CfnResource, settings: CheckSettings, suppression: Pick<SuppressionPolicy, 'today'>, sectionsOf: (stack: Stack) => StackSections = stackSections): KeyResourceVerdict {
+export function judgeKeyResource(node: CfnResource, settings: CheckSettings, suppression: Pick<SuppressionPolicy, 'today'>): KeyResourceVerdict {
   const stack = Stack.of(node);
   let logicalId = node.node.path;
   try {
@@ -106,7 +106,7 @@ export function judgeKeyResource(node: CfnResource, settings: CheckSettings, sup
     const written = Object.hasOwn(properties, 'KeyPolicy');
     // A CfnKey without KeyPolicy gets KMS's default key policy: the account root may do kms:*.
     const policy: KeyPolicySource = written ? { kind: 'written', value: properties.KeyPolicy } : { kind: 'default' };
-    const ctx = templateContext(stack, sectionsOf(stack));
+    const ctx = templateContext(stack, stackSections(stack));
     const judgement = judgeTemplateKey({
       key: { logicalId, policyPath: written ? ['Resources', logicalId, 'Properties', 'KeyPolicy'] : ['Resources', logicalId], policy },
       template: { ctx, duplicates: [] },

@@ -265,6 +265,16 @@ describe('KmsPolicyGuardAspect', () => {
     expect(warnings.join('\n')).toMatch(/PUBLIC_ACCESS cannot be suppressed inline/);
   });
 
+  it('honours Validations.of(scope).acknowledge for that key and check only: info naming the reason', () => {
+    const { app, stack } = appWith((s) => {
+      Validations.of(new kms.Key(s, 'Acknowledged')).acknowledge({ id: FULL, reason: REASON });
+      Validations.of(new kms.Key(s, 'OtherCheck')).acknowledge({ id: 'KmsPolicyGuard-PUBLIC_ACCESS', reason: REASON });
+    });
+    const { errors, infos } = aspect(app, stack);
+    expect(errors).toEqual([expect.stringMatching(/^\[KmsPolicyGuard-ACCOUNT_WIDE_FULL_ACCESS\] Keys\/OtherCheck/)]);
+    expect(infos).toEqual([expect.stringMatching(new RegExp(`^\\[${FULL}\\] acknowledged \\(reason: "${REASON}"\\): Keys/Acknowledged`))]);
+  });
+
   it('refuses invalid props at construction', () => {
     expect(() => new KmsPolicyGuardAspect({ trustedOrgIds: ['org-1'] })).toThrow('KmsPolicyGuardAspect: invalid rule parameter TrustedOrgIds');
   });
