@@ -10,8 +10,8 @@
  * `KmsPolicyGuard-InlineSuppression` (warning) each inline suppression entry that does nothing, and
  * `KmsPolicyGuard-NotJudged` (error) a key that could not be judged.
  *
- * Unlike cdk-nag's own packs, only errors fail synthesis: warnings are printed in the report and fail only under
- * the CDK's strict mode, as annotation warnings do.
+ * Unlike cdk-nag's own packs, only errors fail synthesis: warnings are printed in the report, and fail it only
+ * under the context flag `@aws-cdk/core:strictCfnValidateErrors` (the CDK's strict mode for plugin warnings).
  */
 import { Stack, type CfnResource, type PolicyValidationPluginReport, type PolicyViolation } from 'aws-cdk-lib';
 import { NagMessageLevel, NagPack, NagRuleCompliance, type NagPackProps } from 'cdk-nag';
