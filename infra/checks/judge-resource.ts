@@ -87,6 +87,19 @@ function templateContext(stack: Stack, sections: StackSections): TemplateContext
   };
 }
 
+/** A macro the stack's template declares may rewrite the key before deployment; nothing here expands it. */
+function transformWarnings(stack: Stack, logicalId: string): TemplateWarning[] {
+  const transforms = stack.templateOptions.transforms ?? [];
+  if (transforms.length === 0) return [];
+  return [
+    {
+      code: 'UNRESOLVED_VALUE',
+      path: 'Transform',
+      message: `${logicalId}: the stack declares Transform ${transforms.join(', ')}; a macro may add, remove or rewrite resources and their policies before deployment, and the synth-time checks expand none, so the key was judged as written.`,
+    },
+  ];
+}
+
 /** The key resource as CloudFormation renders it: `{Type, Properties, Metadata, …}`. */
 function renderedResource(node: CfnResource, stack: Stack, logicalId: string): Record<string, unknown> {
   const fragment = stack.resolve(node._toCloudFormation()) as { Resources?: Record<string, unknown> };
@@ -122,7 +135,7 @@ export function judgeKeyResource(node: CfnResource, settings: CheckSettings, sup
       logicalId,
       ...(ctx.accountIsPlaceholder === true ? { accountUnknown: true } : {}),
       findings: applied.findings,
-      unresolved: judgement.warnings.filter((w) => w.code === 'UNRESOLVED_VALUE'),
+      unresolved: [...transformWarnings(stack, logicalId), ...judgement.warnings.filter((w) => w.code === 'UNRESOLVED_VALUE')],
       suppressionProblems: [...read.problems, ...applied.problems],
     };
   } catch (error) {

@@ -128,6 +128,16 @@ describe('KmsPolicyGuardChecks (cdk-nag pack)', () => {
     expect(report.violations[0]?.description).toContain('Fn::GetAtt');
   });
 
+  it('a stack that declares a Transform warns that a macro may rewrite the key, which is judged as written', () => {
+    const { app } = appWith((s) => {
+      s.addTransform('AWS::Serverless-2016-10-31');
+      new kms.Key(s, 'Key', { policy: cleanPolicy() });
+    }, { account: OWN, region: 'eu-west-1' });
+    const unresolved = violation(nag(app), 'KmsPolicyGuard-UnresolvedValue');
+    expect(unresolved?.description).toMatch(/declares Transform AWS::Serverless-2016-10-31; a macro may add, remove or rewrite/);
+    expect(unresolved?.violatingResources[0]?.locations).toEqual(['Transform']);
+  });
+
   it('a key whose whole policy is known only at deployment is not judged: a NotJudged error', () => {
     const { app } = appWith((s) => new kms.CfnKey(s, 'Key', { keyPolicy: Fn.importValue('SharedKeyPolicy') }));
     const report = nag(app);
