@@ -4,7 +4,7 @@ import { isSuppressed, type BaselineEntry, type MarkedFinding, type Suppression 
 
 /** Warnings the CLI adds to the engine's, e.g. about template values it could not resolve. */
 export interface ReportWarning extends Omit<Warning, 'code'> {
-  code: Warning['code'] | 'UNRESOLVED_VALUE' | 'DEFAULT_KEY_POLICY' | 'ALIASES_UNLISTED' | 'EXEMPTION_NOT_APPLIED';
+  code: Warning['code'] | 'UNRESOLVED_VALUE' | 'DEFAULT_KEY_POLICY' | 'ALIASES_UNLISTED' | 'EXEMPTION_NOT_APPLIED' | 'INLINE_SUPPRESSION';
 }
 
 /** A finding as reported: how it was accepted, if it was, and its fingerprint (suppress/fingerprint.ts). */

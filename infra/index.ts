@@ -31,3 +31,6 @@ export { DEFAULT_EXECUTION_ROLE_NAME, executionRoleTemplate } from './execution-
 export { DEFAULT_RULE_NAME } from './names';
 export type { KmsPolicyGuardRuleParameters } from './rule-parameters';
 export type { RemediationSettings } from './settings';
+export { KmsPolicyGuardAspect, type KmsPolicyGuardAspectProps } from './checks/aspect';
+export type { KmsPolicyGuardCheckProps } from './checks/settings';
+export { RULE_IDS as KMS_POLICY_GUARD_RULE_IDS, checkRuleId } from './checks/rule-ids';

@@ -13,14 +13,13 @@
  * https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html
  */
 import { dirname } from 'node:path';
-import { analyzePolicy, duplicateKeyPaths, severityRank, type AnalysisOptions, type AnalysisResult, type Finding } from '../../engine';
+import { analyzePolicy, type AnalysisOptions, type CheckId, type Finding } from '../../engine';
 import { accessDetails, statementsOf } from '../access';
 import { joinablePath, readInputs, WalkTally, type InputFile } from '../inputs';
 import type { CliIo } from '../io';
 import type { Report, ReportWarning, ResultEntry } from '../report';
-import { duplicateAncestor, policyDuplicatePaths } from '../../templates/duplicates';
-import { concretePolicy } from '../../templates/key-policy';
-import { enumerableValues, resolveKeyPolicy, resolveValue, Unresolved, type TemplateContext } from '../../templates/resolve';
+import { displayPath, judgeTemplateKey, PLACEHOLDER_ACCOUNT, type AnalyzeFn, type VariantRun } from '../../templates/judge-key';
+import { resolveValue, Unresolved, type TemplateContext } from '../../templates/resolve';
 import {
   assemblyTemplates,
   brokenTemplate,
@@ -38,6 +37,7 @@ import {
 } from '../templates/sources';
 import { ACCOUNT_UNKNOWN_NOTE } from './check';
 import { isRecord } from '../../templates/own-keys';
+import { applyInlineSuppressions, DEFAULT_NON_SUPPRESSIBLE_CHECKS, METADATA_KEY, readInlineSuppressions, utcDay, type SuppressionPolicy } from '../../suppress';
 
 export interface CheckTemplateOptions {
   paths: string[];
@@ -46,31 +46,18 @@ export interface CheckTemplateOptions {
   /** The Region stacks deploy to (AWS::Region). @default the CDK stack's Region, else unknown (UNRESOLVED_VALUE) */
   region?: string;
   analysis: Pick<AnalysisOptions, 'trustedAccountIds' | 'trustedOrgIds' | 'disabledChecks'>;
+  /**
+   * Checks that a key resource's inline suppression (Metadata kms-policy-guard.suppress) may not accept.
+   * @default DEFAULT_NON_SUPPRESSIBLE_CHECKS (PUBLIC_ACCESS)
+   */
+  nonSuppressibleChecks?: readonly CheckId[];
 }
 
-/** Stands for the key's own account when neither --account-id nor the CDK manifest names it. */
-export const PLACEHOLDER_ACCOUNT = '000000000000';
+export { PLACEHOLDER_ACCOUNT, type AnalyzeFn } from '../../templates/judge-key';
+
 const TEMPLATE_EXTENSIONS = ['.json', '.yaml', '.yml', '.template'];
 
 const PLACEHOLDER_NOTE = `no --account-id given: AWS::AccountId was taken as the placeholder account ${PLACEHOLDER_ACCOUNT} (the key's own account). Account ids written literally in a template are judged as other accounts, and a condition over AWS::AccountId is judged both ways; pass --account-id to judge them as the stack's own.`;
-
-function defaultKeyPolicy(partition: string, account: string): unknown {
-  return {
-    Version: '2012-10-17',
-    Id: 'key-default-1',
-    Statement: [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:${partition}:iam::${account}:root` }, Action: 'kms:*', Resource: '*' }],
-  };
-}
-
-/** `['Resources', 'Key', 'Properties', 'KeyPolicy']` → `Resources.Key.Properties.KeyPolicy`. */
-function displayPath(segments: readonly (string | number)[]): string {
-  return segments
-    .map((s, i) => (typeof s === 'number' ? `[${s}]` : /^[A-Za-z_][A-Za-z0-9_]*$/.test(s) ? `${i === 0 ? '' : '.'}${s}` : `[${JSON.stringify(s)}]`))
-    .join('');
-}
-
-/** The engine's entry point; tests pass a wrapper to see what the command asks of it. */
-export type AnalyzeFn = typeof analyzePolicy;
 
 /** How a template's text is parsed; tests pass a wrapper to count the work. */
 export type ParseFn = typeof parseDocument;
@@ -78,14 +65,9 @@ export type ParseFn = typeof parseDocument;
 export interface CheckTemplateDeps {
   analyze?: AnalyzeFn;
   parse?: ParseFn;
+  /** The clock inline suppressions' expiry dates are read against. @default the system clock */
+  now?: () => Date;
 }
-
-/**
- * The most variants of one key policy judged one by one (allowed values of the parameters it depends on, times
- * the branches of the conditions its `Fn::If`s take). Past it the parameters and conditions are judged as
- * unknown values, conservatively, with an UNRESOLVED_VALUE warning.
- */
-const VARIANT_BOUND = 64;
 
 /** How deep nested stacks are followed (CloudFormation itself allows nesting without a documented limit). */
 const NESTING_LIMIT = 10;
@@ -303,132 +285,6 @@ interface Judged {
   accountUnknown: boolean;
 }
 
-interface Variant {
-  parameters: Record<string, string>;
-  /** The conditions the policy's `Fn::If`s asked for, with the value each took in this variant. */
-  conditions: Record<string, boolean>;
-  /** The conditions no parameter value decides, given a value here (both values are judged). */
-  chosen: string[];
-}
-
-/** `Env=prod` or `Env=prod, IsProd=true`: the parameter values, and the conditions chosen rather than decided. */
-function variantLabel(v: Variant): string {
-  return [...Object.entries(v.parameters).map(([k, x]) => `${k}=${x}`), ...v.chosen.map((k) => `${k}=${String(v.conditions[k])}`)].join(', ');
-}
-
-/** The parameters a value refers to (Ref, Fn::Sub variables), through the conditions its Fn::If and Condition name. */
-function referencedParameters(value: unknown, ctx: TemplateContext): Set<string> {
-  const names = new Set<string>();
-  const conditions = new Set<string>();
-  const condition = (name: unknown) => {
-    if (typeof name !== 'string' || conditions.has(name)) return;
-    conditions.add(name);
-    walk(ctx.conditions[name], 0);
-  };
-  const walk = (v: unknown, depth: number): void => {
-    if (depth > 100) return;
-    if (Array.isArray(v)) {
-      for (const x of v) walk(x, depth + 1);
-      return;
-    }
-    if (!isRecord(v)) return;
-    for (const [k, x] of Object.entries(v)) {
-      if (k === 'Ref' && typeof x === 'string') names.add(x);
-      else if (k === 'Condition') condition(x);
-      else if (k === 'Fn::If' && Array.isArray(x)) condition(x[0]);
-      else if (k === 'Fn::Sub') {
-        const template = Array.isArray(x) ? x[0] : x;
-        if (typeof template === 'string') for (const m of template.matchAll(/\$\{([^}!.]*)\}/g)) names.add((m[1] ?? '').trim());
-      }
-      walk(x, depth + 1);
-    }
-  };
-  walk(value, 0);
-  return names;
-}
-
-/** A variant of a policy, the policy resolved in it, and the template index of each statement left (see resolveKeyPolicy). */
-interface Enumerated {
-  variant: Variant;
-  resolved: unknown;
-  kept: number[] | undefined;
-}
-
-type Enumeration = { variants: Enumerated[] } | { overflow: true };
-
-/** Renumbers the statements a path or an engine message names, from the judged policy's to the template's. */
-function templateStatements(kept: readonly number[] | undefined) {
-  const index = (i: number) => kept?.[i] ?? i;
-  return {
-    index,
-    path: (path: string) => (kept === undefined ? path : path.replace(/^\$\.Statement\[(\d+)\]/, (_m, i: string) => `$.Statement[${index(Number(i))}]`)),
-    message: (text: string) =>
-      kept === undefined ? text : text.replace(/\bstatements? (\d+(?:, \d+)*)/g, (m, list: string) => m.replace(list, list.split(', ').map((i) => String(index(Number(i)))).join(', '))),
-    /** A path of the template's policy as a path of the judged one, or undefined when its statement is removed. */
-    fromTemplate: (path: string) => {
-      if (kept === undefined) return path;
-      const m = /^\$\.Statement\[(\d+)\]/.exec(path);
-      if (m === null) return path;
-      const judged = kept.indexOf(Number(m[1]));
-      return judged < 0 ? undefined : path.replace(/^\$\.Statement\[\d+\]/, `$.Statement[${judged}]`);
-    },
-  };
-}
-
-/**
- * Every variant of a key policy that a deployment can produce from the template: each combination of the
- * AllowedValues of the parameters the policy depends on, and, for each `Fn::If` whose condition stays
- * undecided (it depends on a parameter the deployer may set freely), both branches. Conditions are branched
- * one by one, so combinations that no parameter values could produce may be judged too (more access, never less).
- */
-function enumerateVariants(policy: unknown, ctx: TemplateContext): Enumeration {
-  const enumerable = [...referencedParameters(policy, ctx)]
-    // A nested stack's parameters are what its parent passes, or their Default: nothing to enumerate.
-    .filter(() => ctx.passedParameters === undefined)
-    .map((n) => [n, enumerableValues(ctx.parameters[n])] as const)
-    .filter((e): e is readonly [string, string[]] => e[1] !== undefined);
-  let count = 1;
-  for (const [, values] of enumerable) count *= values.length;
-  if (count > VARIANT_BOUND) return { overflow: true };
-  let combos: Record<string, string>[] = [{}];
-  for (const [name, values] of enumerable) combos = combos.flatMap((c) => values.map((v) => ({ ...c, [name]: v })));
-  const pending: Omit<Variant, 'chosen'>[] = combos.map((parameters) => ({ parameters, conditions: {} }));
-  const done: Enumerated[] = [];
-  while (pending.length > 0) {
-    const v = pending.shift() as Omit<Variant, 'chosen'>;
-    const used = new Map<string, boolean | undefined>();
-    const variantCtx = { ...ctx, variant: v, conditionsUsed: used };
-    const { resolved, kept } = resolveKeyPolicy(policy, variantCtx);
-    const undecided = [...used].find(([, holds]) => holds === undefined)?.[0];
-    if (undecided !== undefined) {
-      if (done.length + pending.length + 2 > VARIANT_BOUND) return { overflow: true };
-      pending.unshift({ ...v, conditions: { ...v.conditions, [undecided]: true } }, { ...v, conditions: { ...v.conditions, [undecided]: false } });
-      continue;
-    }
-    // The label names the conditions the policy's Fn::Ifs took, whether chosen here or decided by the parameters.
-    const conditions = Object.fromEntries([...used].filter((e): e is [string, boolean] => e[1] !== undefined));
-    done.push({ variant: { parameters: v.parameters, conditions, chosen: Object.keys(v.conditions) }, resolved, kept });
-  }
-  return { variants: done };
-}
-
-interface VariantRun {
-  variant: Variant;
-  label: string;
-  policy: unknown;
-  analysis: AnalysisResult;
-  warnings: ReportWarning[];
-}
-
-function worstOf(runs: readonly VariantRun[]): VariantRun {
-  const score = (r: VariantRun) => [Math.max(0, ...r.analysis.findings.map((f) => severityRank(f.severity))), r.analysis.findings.length] as const;
-  return runs.reduce((worst, r) => {
-    const [a, b] = score(r);
-    const [c, d] = score(worst);
-    return a > c || (a === c && b > d) ? r : worst;
-  });
-}
-
 function transformNames(template: Record<string, unknown>): string[] {
   const t = template.Transform;
   const names = (Array.isArray(t) ? t : t === undefined ? [] : [t]).map((x) => (typeof x === 'string' ? x : isRecord(x) && typeof x.Name === 'string' ? x.Name : JSON.stringify(x)));
@@ -452,14 +308,6 @@ function keyNotJudged(doc: SourceDocument, key: TemplateKey, error: string): Res
   return { subject: doc.file, findings: [], warnings: [], error, extra: keyFacts(doc, key), sourceText: doc.text, sourceLocator: doc.locate, sourcePathPrefix: key.policyPath };
 }
 
-/** Why a CloudFormation key cannot be judged before its policy is looked at, or undefined. */
-function duplicatedKeyError(doc: SourceDocument, key: TemplateKey): string | undefined {
-  // Which of two copies of a key CloudFormation deploys is not documented: neither is judged as the key.
-  const ancestor = duplicateAncestor(doc.duplicates, ['Resources', key.logicalId, 'Properties', 'KeyPolicy']);
-  if (ancestor === undefined) return undefined;
-  return `${key.logicalId}: ${displayPath(ancestor)} is written more than once in the template, and which one CloudFormation uses is not documented; write it once. The key was not judged`;
-}
-
 function transformWarnings(doc: SourceDocument, key: TemplateKey): ReportWarning[] {
   const transforms = transformNames(doc.value as Record<string, unknown>);
   if (transforms.length === 0) return [];
@@ -472,100 +320,6 @@ function transformWarnings(doc: SourceDocument, key: TemplateKey): ReportWarning
   ];
 }
 
-/** The one run of a policy that has no variants (the default key policy, a Terraform policy). */
-function singleRun(policy: unknown, analysis: AnalysisResult): VariantRun {
-  return { variant: { parameters: {}, conditions: {}, chosen: [] }, label: '', policy, analysis, warnings: [] };
-}
-
-/** Judges one variant of a CloudFormation key policy, naming the template's statements; an error when it cannot be made concrete. */
-function judgeVariant(
-  key: TemplateKey,
-  { variant, resolved, kept }: Enumerated,
-  several: boolean,
-  templateDuplicates: readonly string[],
-  analysisOptions: AnalysisOptions,
-  analyze: AnalyzeFn,
-): VariantRun | { error: string } {
-  const prefix = displayPath(key.policyPath);
-  const renumber = templateStatements(kept);
-  const label = variantLabel(variant);
-  const concrete = concretePolicy(resolved, 'aws');
-  if (!concrete.ok) return { error: `${key.logicalId}: ${concrete.reason}${several ? ` (in the variant ${label})` : ''}; the key was not judged` };
-  // A KeyPolicy given as a JSON string is parsed by concretePolicy; its duplicates are found in that string.
-  const duplicateKeyPaths =
-    typeof resolved === 'string' ? duplicatesInPolicyText(resolved) : templateDuplicates.map(renumber.fromTemplate).filter((p): p is string => p !== undefined);
-  const warnings: ReportWarning[] = concrete.substitutions.map((s) => {
-    const [first, second, ...rest] = s.path;
-    const templatePath = first === 'Statement' && typeof second === 'number' ? [first, renumber.index(second), ...rest] : s.path;
-    const path = prefix + displayPath(templatePath).replace(/^(?=[A-Za-z_])/, '.');
-    return { code: 'UNRESOLVED_VALUE', path, message: `${key.logicalId} at ${path}: ${s.reason}. Judged as ${s.judgedAs}.` };
-  });
-  const judged = analyze(concrete.policy, { ...analysisOptions, ...(duplicateKeyPaths.length > 0 ? { duplicateKeyPaths } : {}) });
-  // Findings and warnings name the template's statements, whatever the variant removed.
-  const analysis: AnalysisResult = {
-    ...judged,
-    findings: judged.findings.map((f) => ({ ...f, path: renumber.path(f.path), message: renumber.message(f.message), statementIndexes: f.statementIndexes.map(renumber.index) })),
-    warnings: judged.warnings.map((w) => ({ ...w, path: renumber.path(w.path), message: renumber.message(w.message) })),
-  };
-  return { variant, label, policy: concrete.policy, analysis, warnings };
-}
-
-/**
- * Judges every variant of a written CloudFormation key policy (one, judged with unknown values, past
- * VARIANT_BOUND: said in `warnings`); an error when a variant cannot be judged.
- */
-function judgeVariants(doc: SourceDocument, key: TemplateKey, written: unknown, ctx: TemplateContext, analysisOptions: AnalysisOptions, analyze: AnalyzeFn, warnings: ReportWarning[]): VariantRun[] | { error: string } {
-  let enumeration = enumerateVariants(written, ctx);
-  if ('overflow' in enumeration) {
-    const reason = `the policy has more than ${VARIANT_BOUND} variants of parameter values and conditions`;
-    warnings.push({
-      code: 'UNRESOLVED_VALUE',
-      path: displayPath(key.policyPath),
-      message: `${key.logicalId}: ${reason}; its parameters with AllowedValues and its undecided conditions were judged as unknown values rather than one variant at a time.`,
-    });
-    enumeration = { variants: [{ variant: { parameters: {}, conditions: {}, chosen: [] }, ...resolveKeyPolicy(written, { ...ctx, notEnumerated: reason }) }] };
-  }
-  const templateDuplicates = typeof written === 'string' ? [] : policyDuplicatePaths(doc.duplicates, key.policyPath);
-  const several = enumeration.variants.length > 1;
-  const runs: VariantRun[] = [];
-  for (const enumerated of enumeration.variants) {
-    const run = judgeVariant(key, enumerated, several, templateDuplicates, analysisOptions, analyze);
-    if ('error' in run) return run;
-    runs.push(run);
-  }
-  return runs;
-}
-
-/**
- * A finding in any deployable variant is a finding of the template: the union, each finding once, naming the
- * variants that produce it when not all do; and the variants' warnings, each once.
- */
-function mergeRuns(runs: readonly VariantRun[], rebase: (path: string) => string): { findings: Finding[]; warnings: ReportWarning[] } {
-  const findings = new Map<string, { finding: Finding; labels: string[] }>();
-  const warnings = new Map<string, ReportWarning>();
-  for (const run of runs) {
-    for (const f of run.analysis.findings) {
-      // The same grant seen in several variants may be worded differently (which statements grant it): the
-      // first variant's wording is kept, and the variants are named.
-      const id = JSON.stringify([f.checkId, f.severity, f.path, f.principals, f.actions]);
-      const seen = findings.get(id);
-      if (seen !== undefined) seen.labels.push(run.label);
-      else findings.set(id, { finding: f, labels: [run.label] });
-    }
-    for (const w of [...run.warnings, ...run.analysis.warnings.filter((x) => x.code !== 'ACCOUNT_UNKNOWN').map((x) => ({ ...x, path: rebase(x.path) }))]) {
-      warnings.set(JSON.stringify([w.code, w.path, w.message]), w);
-    }
-  }
-  const several = runs.length > 1;
-  return {
-    findings: [...findings.values()].map(({ finding, labels }) => {
-      const only = several && labels.length < runs.length ? ` (in the variant${labels.length > 1 ? 's' : ''} ${labels.join('; ')})` : '';
-      return Object.assign({}, finding, { path: rebase(finding.path), message: finding.message + only }, several ? { variants: labels } : {});
-    }),
-    warnings: [...warnings.values()],
-  };
-}
-
 /** What `extra` says of the variants when there are several: each one's checks, and the worst. */
 function variantFacts(runs: readonly VariantRun[], worst: VariantRun): Record<string, unknown> {
   if (runs.length <= 1) return {};
@@ -575,51 +329,44 @@ function variantFacts(runs: readonly VariantRun[], worst: VariantRun): Record<st
   };
 }
 
-function analyseTemplateKey(doc: SourceDocument, key: TemplateKey, ctx: TemplateContext | undefined, account: string | undefined, opts: CheckTemplateOptions, analyze: AnalyzeFn): ResultEntry {
-  const isCfn = ctx !== undefined;
-  const prefix = displayPath(key.policyPath);
-  if (key.policy.kind === 'unknown') return keyNotJudged(doc, key, `${key.logicalId}: ${key.policy.reason}`);
-  const analysisOptions = { ...opts.analysis, ...(account !== undefined ? { accountId: account } : {}) };
+/**
+ * A CloudFormation key's findings with those its inline suppressions accept marked (never dropped), and a warning
+ * for each suppression entry that does nothing, naming the file, the logical id and where the entry is.
+ */
+function suppressInline(doc: SourceDocument, key: TemplateKey, findings: Finding[], policy: SuppressionPolicy): { findings: Finding[]; warnings: ReportWarning[] } {
+  const resources = (doc.value as Record<string, unknown>).Resources;
+  const resource = isRecord(resources) ? resources[key.logicalId] : undefined;
+  const read = readInlineSuppressions(isRecord(resource) ? resource.Metadata : undefined);
+  const applied = applyInlineSuppressions(findings, read.suppressions, policy);
+  const path = `Resources.${key.logicalId}.Metadata.${METADATA_KEY}`;
+  const warnings = [...read.problems, ...applied.problems].map((problem): ReportWarning => ({ code: 'INLINE_SUPPRESSION', path, message: `${doc.file}: ${key.logicalId}: ${problem}` }));
+  return { findings: applied.findings, warnings };
+}
 
-  const warnings: ReportWarning[] = [];
-  if (isCfn) {
-    const duplicated = duplicatedKeyError(doc, key);
-    if (duplicated !== undefined) return keyNotJudged(doc, key, duplicated);
-    warnings.push(...transformWarnings(doc, key));
-  }
-
-  let runs: VariantRun[];
-  if (key.policy.kind === 'default') {
-    const policy = defaultKeyPolicy('aws', account ?? PLACEHOLDER_ACCOUNT);
-    warnings.push({
-      code: 'DEFAULT_KEY_POLICY',
-      path: prefix,
-      message: `${key.logicalId} sets no key policy, so KMS attaches its default key policy (the account may use and manage the key through IAM policies, kms:*); that policy was judged${isCfn ? '' : ' (an aws_kms_key_policy for this key replaces it once applied)'}.`,
-    });
-    runs = [singleRun(policy, analyze(policy, analysisOptions))];
-  } else if (isCfn) {
-    const judged = judgeVariants(doc, key, key.policy.value, ctx, analysisOptions, analyze, warnings);
-    if ('error' in judged) return keyNotJudged(doc, key, judged.error);
-    runs = judged;
-  } else {
-    runs = [singleRun(key.policy.value, analyze(key.policy.value, analysisOptions))];
-  }
-
-  // CloudFormation paths name the template's own elements (Resources.Key.Properties.KeyPolicy.Statement[0]…);
-  // a Terraform policy is a JSON string inside the plan, so its paths stay relative to that string.
-  const rebase = (path: string) => (isCfn && key.policy.kind === 'written' && typeof key.policy.value !== 'string' ? prefix + path.replace(/^\$/, '') : path);
-  const merged = mergeRuns(runs, rebase);
-  const worst = worstOf(runs);
+function analyseTemplateKey(
+  doc: SourceDocument,
+  key: TemplateKey,
+  ctx: TemplateContext | undefined,
+  account: string | undefined,
+  opts: CheckTemplateOptions,
+  analyze: AnalyzeFn,
+  suppression: SuppressionPolicy,
+): ResultEntry {
+  const judgement = judgeTemplateKey({ key, template: ctx === undefined ? undefined : { ctx, duplicates: doc.duplicates }, account, analysis: opts.analysis, analyze });
+  if (!judgement.judged) return keyNotJudged(doc, key, judgement.error);
+  const { worst, runs } = judgement;
+  // Only a CloudFormation resource has Metadata; a Terraform plan's keys have no inline suppressions.
+  const suppressed = ctx !== undefined ? suppressInline(doc, key, judgement.findings, suppression) : { findings: judgement.findings, warnings: [] };
   return {
     subject: doc.file,
-    findings: merged.findings,
-    warnings: [...warnings, ...merged.warnings],
+    findings: suppressed.findings,
+    warnings: [...(ctx !== undefined ? transformWarnings(doc, key) : []), ...judgement.warnings, ...suppressed.warnings],
     // As written in the template, which the findings' statement indexes name (fingerprints are made of them).
     statements: statementsOf(key.policy.kind === 'written' ? key.policy.value : worst.policy),
     sourceText: doc.text,
     sourceLocator: doc.locate,
-    // Rebased paths already start at the document root; the others are located at the policy itself.
-    sourcePathPrefix: rebase('$') === '$' ? key.policyPath : [],
+    // Paths from the document root are located as they are; the others are located at the policy itself.
+    sourcePathPrefix: judgement.pathsFromDocumentRoot ? [] : key.policyPath,
     extra: { ...keyFacts(doc, key), ...variantFacts(runs, worst) },
     access: accessDetails(worst.analysis, worst.policy),
   };
@@ -675,16 +422,16 @@ function passedParametersOnce(opts: CheckTemplateOptions): PassedParameters {
   return (doc, account) => passed(doc, account, 0);
 }
 
-function judgeDocument(doc: SourceDocument, opts: CheckTemplateOptions, analyze: AnalyzeFn, passedParameters: PassedParameters): Judged[] {
+function judgeDocument(doc: SourceDocument, opts: CheckTemplateOptions, analyze: AnalyzeFn, passedParameters: PassedParameters, suppression: SuppressionPolicy): Judged[] {
   const value = doc.value as Record<string, unknown>;
   if (documentKind(value) === 'terraform-plan') {
     const account = opts.accountId ?? terraformAccount(value);
-    return terraformKeys(value).map((key) => ({ entry: analyseTemplateKey(doc, key, undefined, account, opts, analyze), usedPlaceholder: false, accountUnknown: account === undefined }));
+    return terraformKeys(value).map((key) => ({ entry: analyseTemplateKey(doc, key, undefined, account, opts, analyze, suppression), usedPlaceholder: false, accountUnknown: account === undefined }));
   }
   const account = opts.accountId ?? doc.environment?.account;
   const passed = passedParameters(doc, account);
   const ctx: TemplateContext = { ...cfnContext(doc, opts, account), ...(passed !== undefined ? { passedParameters: passed } : {}) };
-  return cloudFormationKeys(value).map((key) => ({ entry: analyseTemplateKey(doc, key, ctx, ctx.accountId, opts, analyze), usedPlaceholder: account === undefined, accountUnknown: false }));
+  return cloudFormationKeys(value).map((key) => ({ entry: analyseTemplateKey(doc, key, ctx, ctx.accountId, opts, analyze, suppression), usedPlaceholder: account === undefined, accountUnknown: false }));
 }
 
 /** How the run judged: the account assumed, what was not found, passed over or left to a macro. */
@@ -709,17 +456,7 @@ export async function runCheckTemplate(opts: CheckTemplateOptions, io: CliIo, to
   await reader.read(opts.paths);
   const { docs, errors, skipped } = reader;
   const passedParameters = passedParametersOnce(opts);
-  const judged = docs.flatMap((d) => judgeDocument(d, opts, analyze, passedParameters));
+  const suppression: SuppressionPolicy = { nonSuppressible: opts.nonSuppressibleChecks ?? DEFAULT_NON_SUPPRESSIBLE_CHECKS, today: utcDay((deps.now ?? (() => new Date()))()) };
+  const judged = docs.flatMap((d) => judgeDocument(d, opts, analyze, passedParameters, suppression));
   return { tool, results: [...errors, ...judged.map((j) => j.entry)], notes: runNotes(docs, judged, skipped) };
-}
-
-/** Duplicate keys of a KeyPolicy given as a JSON string; a string that is not JSON is the engine's to report. */
-function duplicatesInPolicyText(text: string): string[] {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    return [];
-  }
-  return duplicateKeyPaths(text, parsed);
 }

@@ -5,7 +5,8 @@
  * aws-cdk-lib and constructs versions this repository pins. Then, in that project only:
  *   (a) `npx kms-policy-guard check` judges a policy file: the expected finding and exit code;
  *   (b) a CDK app importing `KmsKeyPolicyRule` from `kms-policy-guard/cdk` synthesizes the rule and its
- *       function, whose asset is the prebuilt handler bundle the package ships;
+ *       function, whose asset is the prebuilt handler bundle the package ships; `KmsPolicyGuardAspect` flags a
+ *       key at synth; `kms-policy-guard/cdk-nag` needs cdk-nag, which the consumer installs only if it uses it;
  *   (c) the engine API loads with `require` and with `import`, and type-checks from .cts and .mts files.
  */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
@@ -95,6 +96,8 @@ describe('the packed tarball', () => {
       'dist/engine/index.d.ts',
       'dist/infra/index.js',
       'dist/infra/index.d.ts',
+      'dist/infra/checks/nag-pack.js',
+      'dist/infra/checks/nag-pack.d.ts',
       'dist/cli/main.js',
       'dist/lambda/rule/index.js',
       'dist/lambda/rule/THIRD-PARTY-NOTICES.txt',
@@ -134,7 +137,8 @@ describe('the packed tarball', () => {
   });
 
   it('every compiled module it ships loads in the consumer: nothing that needs a package it does not install', () => {
-    const modules = packed.filter((f) => f.startsWith('dist/') && f.endsWith('.js') && !f.startsWith('dist/lambda/'));
+    // The cdk-nag pack needs cdk-nag, an optional peer dependency this consumer does not install (see (b)).
+    const modules = packed.filter((f) => f.startsWith('dist/') && f.endsWith('.js') && !f.startsWith('dist/lambda/') && f !== 'dist/infra/checks/nag-pack.js');
     expect(modules).toEqual(expect.arrayContaining(['dist/engine/index.js', 'dist/infra/index.js', 'dist/cli/main.js', 'dist/cli/commands/scan.js']));
     // Lambda-only modules (their handlers need Powertools) and the repository's own CDK app (cdk-nag) stay out.
     expect(modules.filter((f) => /^dist\/(rule\/handler|remediation\/handler|remediation\/clients|infra\/build-app)\.js$/.test(f))).toEqual([]);
@@ -193,6 +197,33 @@ describe('(b) a CDK app using kms-policy-guard/cdk', () => {
     expect(assets).toHaveLength(1);
     const deployed = readFileSync(join(app, 'cdk.out', assets[0] as string, 'index.js'));
     expect(deployed.equals(readFileSync(join(app, 'node_modules', 'kms-policy-guard', 'dist', 'lambda', 'rule', 'index.js')))).toBe(true);
+  });
+});
+
+describe('(b) the synth-time checks', () => {
+  it('KmsPolicyGuardAspect from kms-policy-guard/cdk flags a default-policy key with an error, without cdk-nag installed', () => {
+    writeFileSync(
+      join(app, 'aspect-app.js'),
+      [
+        "const { App, Aspects, Stack } = require('aws-cdk-lib');",
+        "const kms = require('aws-cdk-lib/aws-kms');",
+        "const { KmsPolicyGuardAspect } = require('kms-policy-guard/cdk');",
+        "const app = new App({ outdir: 'cdk.out.aspect' });",
+        "new kms.Key(new Stack(app, 'Keys'), 'Key');",
+        'Aspects.of(app).add(new KmsPolicyGuardAspect());',
+        "const errors = app.synth().getStackByName('Keys').messages.filter((m) => m.level === 'error');",
+        'console.log(JSON.stringify(errors.map((m) => String(m.entry.data))));',
+      ].join('\n'),
+    );
+    const errors = JSON.parse(ok(run(process.execPath, ['aspect-app.js'], app), 'the Aspect app')) as string[];
+    expect(errors).toEqual([expect.stringContaining('[KmsPolicyGuard-ACCOUNT_WIDE_FULL_ACCESS]')]);
+  });
+
+  it('kms-policy-guard/cdk-nag without cdk-nag installed fails to load, naming cdk-nag', () => {
+    writeFileSync(join(app, 'nag-probe.cjs'), "require('kms-policy-guard/cdk-nag');");
+    const r = run(process.execPath, ['nag-probe.cjs'], app);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain("Cannot find module 'cdk-nag'");
   });
 });
 

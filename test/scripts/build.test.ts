@@ -8,7 +8,10 @@ const ROOT = join(__dirname, '..', '..');
 describe('the build', () => {
   it('prunes from the modules users load: the exports map targets and the compiled CLI the bin requires', () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as Parameters<typeof entryPoints>[0];
-    expect(entryPoints(pkg)).toEqual({ js: ['cli/main.js', 'engine/index.js', 'infra/index.js'], dts: ['engine/index.d.ts', 'infra/index.d.ts'] });
+    expect(entryPoints(pkg)).toEqual({
+      js: ['cli/main.js', 'engine/index.js', 'infra/index.js', 'infra/checks/nag-pack.js'],
+      dts: ['engine/index.d.ts', 'infra/index.d.ts', 'infra/checks/nag-pack.d.ts'],
+    });
     expect(readFileSync(join(ROOT, 'bin', 'kms-policy-guard.js'), 'utf8')).toContain("require('../dist/cli/main.js')");
   });
 

@@ -1,0 +1,69 @@
+/**
+ * The synth-time checks as a plain Aspect, for apps without cdk-nag: `Aspects.of(app).add(new KmsPolicyGuardAspect())`.
+ * Each AWS::KMS::Key and AWS::KMS::ReplicaKey (nested stacks included) is judged as check-template judges it;
+ * findings at or above `errorSeverity` are error annotations, which fail `cdk synth`, those below are warnings,
+ * unresolved values and inline suppressions that do nothing are warnings, and suppressed findings are info
+ * naming the reason. Warnings carry an id (`KmsPolicyGuard-…`) and can be acknowledged; an error annotation
+ * cannot be (the CDK does not allow it), so a finding acknowledged with
+ * `Validations.of(scope).acknowledge({ id: 'KmsPolicyGuard-<CHECK_ID>', reason })` on the key or a scope above it,
+ * as the cdk-nag pack honours it, becomes info naming the reason.
+ */
+import { Annotations, Stack, Validations, type IAspect } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+import { utcDay } from '../../suppress';
+import { findingText, isError, isKeyResource, judgeKeyResource, type KeyResourceVerdict } from './judge-resource';
+import { checkRuleId, INLINE_SUPPRESSION_RULE, NOT_JUDGED_RULE, RULE_PREFIX, UNRESOLVED_VALUE_RULE } from './rule-ids';
+import { checkSettings, type CheckSettings, type KmsPolicyGuardCheckProps } from './settings';
+
+export type KmsPolicyGuardAspectProps = KmsPolicyGuardCheckProps;
+
+export class KmsPolicyGuardAspect implements IAspect {
+  private readonly settings: CheckSettings;
+
+  constructor(props: KmsPolicyGuardAspectProps = {}) {
+    this.settings = checkSettings(props, 'KmsPolicyGuardAspect');
+  }
+
+  visit(node: IConstruct): void {
+    if (!isKeyResource(node)) return;
+    annotate(node, judgeKeyResource(node, this.settings, { today: utcDay(new Date()) }), this.settings);
+  }
+}
+
+function annotate(node: IConstruct, verdict: KeyResourceVerdict, settings: CheckSettings): void {
+  const annotations = Annotations.of(node);
+  const stack = Stack.of(node).node.path;
+  if (verdict.notJudged !== undefined) annotations.addError(`[${NOT_JUDGED_RULE}] ${stack}: ${verdict.notJudged}`);
+  for (const f of verdict.findings) {
+    const id = checkRuleId(f.checkId);
+    const text = findingText(node, verdict, f);
+    const acknowledged = acknowledgement(node, id);
+    if (f.suppression !== undefined) {
+      annotations.addInfo(`[${id}] suppressed inline (reason: ${JSON.stringify(f.suppression.reason)}${f.suppression.expires !== undefined ? `, until ${f.suppression.expires}` : ''}): ${text}`);
+    } else if (acknowledged !== undefined) {
+      annotations.addInfo(`[${id}] acknowledged (reason: ${JSON.stringify(acknowledged)}): ${text}`);
+    } else if (isError(f, settings)) {
+      annotations.addError(`[${id}] ${text}`);
+    } else {
+      annotations.addWarningV2(id, text);
+    }
+  }
+  for (const w of verdict.unresolved) annotations.addWarningV2(UNRESOLVED_VALUE_RULE, `${stack}/${w.message}`);
+  for (const problem of verdict.suppressionProblems) annotations.addWarningV2(INLINE_SUPPRESSION_RULE, `${stack}/${verdict.logicalId}: ${problem}`);
+}
+
+/**
+ * The reason a rule was acknowledged with on the construct or a scope above it, as cdk-nag reads it: the
+ * acknowledged-rules metadata, whose ids carry `Annotation::` (no prefix given) or the plugin name as prefix.
+ */
+function acknowledgement(node: IConstruct, ruleId: string): string | undefined {
+  for (let scope: IConstruct | undefined = node; scope !== undefined; scope = scope.node.scope) {
+    for (const entry of scope.node.metadata) {
+      if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY || typeof entry.data !== 'object' || entry.data === null) continue;
+      for (const [id, reason] of Object.entries(entry.data as Record<string, unknown>)) {
+        if (id.replace(/^annotation::/i, '').replace(`${RULE_PREFIX}::`, '') === ruleId) return String(reason);
+      }
+    }
+  }
+  return undefined;
+}

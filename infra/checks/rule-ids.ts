@@ -1,0 +1,19 @@
+/** The rule ids the synth-time checks report under: one per check of the catalogue, and three of their own. */
+import { CHECK_IDS, type CheckId } from '../../engine';
+
+export const RULE_PREFIX = 'KmsPolicyGuard';
+
+/** `KmsPolicyGuard-ACCOUNT_WIDE_FULL_ACCESS`: what `Validations.of(scope).acknowledge({ id, reason })` names. */
+export function checkRuleId(checkId: CheckId): string {
+  return `${RULE_PREFIX}-${checkId}`;
+}
+
+/** A value the judgement could not resolve at synth (a token, a parameter, another stack's output), judged as the worst it could be. */
+export const UNRESOLVED_VALUE_RULE = `${RULE_PREFIX}-UnresolvedValue`;
+/** A key whose policy could not be judged at all: never clean. */
+export const NOT_JUDGED_RULE = `${RULE_PREFIX}-NotJudged`;
+/** An inline suppression entry that does nothing: malformed, expired, refused (non-suppressible) or unused. */
+export const INLINE_SUPPRESSION_RULE = `${RULE_PREFIX}-InlineSuppression`;
+
+/** Every rule id, in report order. */
+export const RULE_IDS: readonly string[] = [...CHECK_IDS.map(checkRuleId), UNRESOLVED_VALUE_RULE, NOT_JUDGED_RULE, INLINE_SUPPRESSION_RULE];
