@@ -116,6 +116,7 @@ interface ScanFlags extends AnalysisFlags {
 
 interface CheckTemplateFlags extends AnalysisFlags {
   accountId?: string;
+  nonSuppressibleChecks?: string;
   region?: string;
   format: string;
   output?: string;
@@ -276,6 +277,7 @@ async function checkTemplateAction(paths: string[], flags: CheckTemplateFlags, i
   const accountId = parseAccountId(flags.accountId, '--account-id');
   if (flags.region !== undefined && !REGION_NAME.test(flags.region)) throw new UsageError(`--region: "${flags.region}" is not a Region name such as eu-west-1`);
   const analysis = parseAnalysis(flags);
+  const nonSuppressibleChecks = parseSetting('nonSuppressibleChecks', flags.nonSuppressibleChecks, '--non-suppressible-checks');
   const acceptance = await parseAcceptance(flags);
   const { runCheckTemplate } = await import('./commands/check-template.js');
   const checked = await runCheckTemplate(
@@ -284,6 +286,7 @@ async function checkTemplateAction(paths: string[], flags: CheckTemplateFlags, i
       ...(flags.region !== undefined ? { region: flags.region } : {}),
       ...(accountId !== undefined ? { accountId } : {}),
       analysis,
+      nonSuppressibleChecks,
     },
     io,
     TOOL,
@@ -292,6 +295,8 @@ async function checkTemplateAction(paths: string[], flags: CheckTemplateFlags, i
   await emit(report, format, flags.output, io);
   return concludeReport(report, failOn, io);
 }
+
+const NON_SUPPRESSIBLE_DEFAULT = (RULE_PARAMETER_SPEC.nonSuppressibleChecks.default ?? []).join(',');
 
 /** The commands and their options; each action hands its exit code to `setCode`. */
 function buildProgram(io: CliIo, deps: CliDeps, setCode: (code: number) => void): Command {
@@ -338,7 +343,7 @@ function buildProgram(io: CliIo, deps: CliDeps, setCode: (code: number) => void)
     .option('--role-name <name>', 'organisation scan: role to assume in each account; without --accounts, every account of the organisation')
     .option('--accounts <ids>', 'organisation scan (needs --role-name): comma-separated account ids, or all (Organizations ListAccounts; the default)')
     .option('--exemption-tag-key <key>', "a key carrying this tag with a non-empty value has its findings accepted, the value as justification (the rule's ExemptionTagKey; needs kms:ListResourceTags)")
-    .option('--non-suppressible-checks <ids>', `comma-separated check ids the exemption tag can never accept on a key, or NONE (the rule's NonSuppressibleChecks; default ${(RULE_PARAMETER_SPEC.nonSuppressibleChecks.default ?? []).join(',')})`)
+    .option('--non-suppressible-checks <ids>', `comma-separated check ids the exemption tag can never accept on a key, or NONE (the rule's NonSuppressibleChecks; default ${NON_SUPPRESSIBLE_DEFAULT})`)
     .option('--trusted-accounts <ids>', 'comma-separated accounts whose principals may act on keys')
     .option('--trusted-org-ids <ids>', 'comma-separated organisation ids (o-…) whose principals may act on keys')
     .option('--disable-checks <ids>', DISABLE_CHECKS_HELP)
@@ -357,6 +362,7 @@ function buildProgram(io: CliIo, deps: CliDeps, setCode: (code: number) => void)
     .argument('<paths...>', 'template files, directories (cdk.out or a folder of templates) or -')
     .option('--account-id <id>', "the account the stack deploys to (AWS::AccountId); without it a placeholder account is used")
     .option('--region <region>', 'the Region the stack deploys to (AWS::Region); default: the CDK stack\'s Region, else unknown')
+    .option('--non-suppressible-checks <ids>', `comma-separated check ids no inline Metadata suppression can accept, or NONE (the rule's NonSuppressibleChecks; default ${NON_SUPPRESSIBLE_DEFAULT})`)
     .option('--trusted-accounts <ids>', 'comma-separated accounts whose principals may act on keys')
     .option('--trusted-org-ids <ids>', 'comma-separated organisation ids (o-…) whose principals may act on keys')
     .option('--disable-checks <ids>', DISABLE_CHECKS_HELP)

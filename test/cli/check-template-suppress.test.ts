@@ -108,3 +108,20 @@ describe('check-template honours inline suppressions', () => {
     expect(suppressionWarnings(report).map((w) => w.message).join('\n')).toMatch(/suppression of UNSCOPED_SERVICE_PRINCIPAL matched no finding/);
   });
 });
+
+describe('through the command line', () => {
+  it('an inline suppression with a reason passes --fail-on; --non-suppressible-checks takes that away', async () => {
+    const { runCli } = await import('../support/cli');
+    const file = template(suppress({ id: 'ACCOUNT_WIDE_FULL_ACCESS', reason: REASON }));
+    const accepted = await runCli(['check-template', '--account-id', OWN, '--format', 'json', file]);
+    expect(accepted.code).toBe(0);
+    const json = JSON.parse(accepted.stdout) as { results: { findings: MarkedFinding[] }[] };
+    expect(json.results[0]?.findings.map((f) => [f.checkId, f.suppression?.kind])).toEqual([[CHECK.ACCOUNT_WIDE_FULL_ACCESS, 'inline']]);
+    const refused = await runCli(['check-template', '--account-id', OWN, '--non-suppressible-checks', 'account_wide_full_access', file]);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout + refused.stderr).toMatch(/ACCOUNT_WIDE_FULL_ACCESS cannot be suppressed inline/);
+    const bad = await runCli(['check-template', '--non-suppressible-checks', 'NOPE', file]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--non-suppressible-checks: .*unknown check "NOPE"/);
+  });
+});
