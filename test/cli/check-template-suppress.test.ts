@@ -111,7 +111,7 @@ describe('check-template honours inline suppressions', () => {
 
 describe('through the command line', () => {
   it('an inline suppression with a reason passes --fail-on; --non-suppressible-checks takes that away', async () => {
-    const { runCli } = await import('../support/cli');
+    const { runCli } = await import('../support/cli.js');
     const file = template(suppress({ id: 'ACCOUNT_WIDE_FULL_ACCESS', reason: REASON }));
     const accepted = await runCli(['check-template', '--account-id', OWN, '--format', 'json', file]);
     expect(accepted.code).toBe(0);
