@@ -6,6 +6,9 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { applyBaselineFile } from '../../cli/acceptance';
+import type { Report } from '../../cli/report';
+import type { Baseline } from '../../suppress';
 import { runCli } from '../support/cli';
 import { FOREIGN_ROOT, OWN, allow, policy } from '../support/policies';
 
@@ -193,5 +196,99 @@ describe('baseline and report files: nothing lost, nothing hidden without a coun
     const r = await json(['check', '--account-id', OWN, '--baseline', baseline, key]);
     expect(r.code).toBe(2);
     expect(r.out.summary.findings.fixed).toBe(0);
+  });
+});
+
+describe('a baseline accepts only the finding it recorded: what lies outside the statements', () => {
+  it('a condition redefined elsewhere in the template (the statement unchanged) moves the finding to another variant: new', async () => {
+    const template = (isProd: string) => `Parameters:
+  Env:
+    Type: String
+    AllowedValues: [prod, dev]
+Conditions:
+  IsProd: !Equals [!Ref Env, ${isProd}]
+Resources:
+  DataKey:
+    Type: AWS::KMS::Key
+    Properties:
+      KeyPolicy:
+        Version: '2012-10-17'
+        Statement:
+          - Sid: Use
+            Effect: Allow
+            Principal:
+              AWS: !If [IsProd, 'arn:aws:iam::${OWN}:role/App', '*']
+            Action: kms:Decrypt
+            Resource: '*'
+`;
+    const t = file('redefined/t.yaml', template('prod'));
+    const baseline = join(dir, 'redefined/baseline.json');
+    await json(['check-template', '--account-id', OWN, '--write-baseline', baseline, '--fail-on', 'none', t]);
+    // Same statement text; now the key is public when Env=prod.
+    file('redefined/t.yaml', template('dev'));
+    const after = await json(['check-template', '--account-id', OWN, '--baseline', baseline, t]);
+    expect(after.out.results[0]?.findings.map((f) => [f.checkId, f.suppression])).toEqual([['PUBLIC_ACCESS', undefined]]);
+    expect(after.code).toBe(1);
+  });
+
+  it('a baseline of an earlier release (kpg1 fingerprints) is a usage error asking for a new one', async () => {
+    const key = file('kpg1/key.json', policy({ Sid: 'Public', ...allow({ AWS: '*' }, 'kms:Decrypt') }));
+    const old = file('kpg1/baseline.json', { version: 1, tool: { name: 'kms-policy-guard', version: '0.1.0' }, findings: [{ fingerprint: `kpg1:${'a'.repeat(64)}`, checkId: 'PUBLIC_ACCESS', key: 'k' }] });
+    const r = await runCli(['check', '--account-id', OWN, '--baseline', old, key]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/--baseline: .*findings\[0\]\.fingerprint: a fingerprint of an earlier release \(kpg1:\).*write the baseline again with --write-baseline/);
+  });
+});
+
+describe('baseline files are not inputs', () => {
+  it.each(['--baseline', '--write-baseline'])('%s naming one of the inputs is refused before anything is read', async (flag) => {
+    const key = file('as-input/key.json', policy({ Sid: 'Partner', ...allow({ AWS: FOREIGN_ROOT }, 'kms:Decrypt') }));
+    const before = readFileSync(key, 'utf8');
+    const r = await runCli(['check', '--account-id', OWN, flag, key, key]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${flag}: ${key} is also an input`);
+    expect(readFileSync(key, 'utf8')).toBe(before);
+  });
+
+  it('--baseline and --write-baseline may name the same file (a refresh)', async () => {
+    const key = file('refresh/key.json', policy({ Sid: 'Partner', ...allow({ AWS: FOREIGN_ROOT }, 'kms:Decrypt') }));
+    const baseline = join(dir, 'refresh/baseline.json');
+    await json(['check', '--account-id', OWN, '--write-baseline', baseline, '--fail-on', 'none', key]);
+    const r = await json(['check', '--account-id', OWN, '--baseline', baseline, '--write-baseline', baseline, key]);
+    expect(r.code).toBe(0);
+    expect(r.out.summary.findings.unchanged).toBe(1);
+  });
+});
+
+describe('baseline entries of keys not judged this run', () => {
+  it('are counted "not checked this run", not fixed, and a refresh keeps them', async () => {
+    const good = file('kept/a.json', policy({ Sid: 'Partner', ...allow({ AWS: FOREIGN_ROOT }, 'kms:Decrypt') }));
+    const broken = file('kept/b.json', policy({ Sid: 'Public', ...allow({ AWS: '*' }, 'kms:Decrypt') }));
+    const baseline = join(dir, 'kept/baseline.json');
+    await json(['check', '--account-id', OWN, '--write-baseline', baseline, '--fail-on', 'none', good, broken]);
+    const written = JSON.parse(readFileSync(baseline, 'utf8')) as { findings: { checkId: string }[] };
+    expect(written.findings.map((f) => f.checkId).sort()).toEqual(['PUBLIC_ACCESS', 'UNTRUSTED_CROSS_ACCOUNT']);
+    file('kept/b.json', '{"Version": "2012-10-17", "Statement": ');
+    const r = await json(['check', '--account-id', OWN, '--baseline', baseline, '--write-baseline', baseline, good, broken]);
+    expect(r.code).toBe(2);
+    expect(r.out.summary.findings).toMatchObject({ unchanged: 1, fixed: 0 });
+    expect(r.out.baseline?.fixed).toEqual([]);
+    expect(r.out.notes).toContain('1 baseline entry not checked this run: its key could not be judged (neither fixed nor found; --write-baseline keeps it)');
+    const refreshed = JSON.parse(readFileSync(baseline, 'utf8')) as { findings: { checkId: string }[] };
+    expect(refreshed.findings.map((f) => f.checkId).sort()).toEqual(['PUBLIC_ACCESS', 'UNTRUSTED_CROSS_ACCOUNT']);
+  });
+
+  it('scan: the entries of an account and Region whose keys could not be listed are not fixed', () => {
+    const entry = (region: string) => ({ fingerprint: `kpg2:${(region.startsWith('eu') ? 'e' : 'f').repeat(64)}`, checkId: 'PUBLIC_ACCESS', key: `arn:aws:kms:${region}:111122223333:key/k` });
+    const baseline: Baseline = { version: 1, tool: { name: 'kms-policy-guard', version: '0' }, findings: [entry('eu-west-1'), entry('us-east-1')] };
+    const report: Report = {
+      tool: baseline.tool,
+      notes: [],
+      results: [{ subject: '111122223333/eu-west-1', findings: [], warnings: [], error: 'kms:ListKeys failed', extra: { keyArn: null, account: '111122223333', region: 'eu-west-1' }, unlisted: 'account-region' }],
+    };
+    const applied = applyBaselineFile(report, baseline, 'b.json', process.cwd());
+    expect(applied.baseline?.notChecked.map((e) => e.key)).toEqual(['arn:aws:kms:eu-west-1:111122223333:key/k']);
+    expect(applied.baseline?.fixed.map((e) => e.key)).toEqual(['arn:aws:kms:us-east-1:111122223333:key/k']);
   });
 });
