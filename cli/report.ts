@@ -96,7 +96,8 @@ export function acceptanceLine(report: Report): string {
   const c = acceptanceCounts(report);
   const total = c.new + c.unchanged + c.suppressed;
   const fixed = report.baseline !== undefined && c.fixed > 0 ? ` (in baseline ${report.baseline.file}, no longer found)` : '';
-  return `${total} finding${total === 1 ? '' : 's'}: ${c.new} new, ${c.unchanged} unchanged (baseline), ${c.suppressed} suppressed, ${c.fixed} fixed${fixed}`;
+  const notChecked = report.baseline?.notChecked.length ?? 0;
+  return `${total} finding${total === 1 ? '' : 's'}: ${c.new} new, ${c.unchanged} unchanged (baseline), ${c.suppressed} suppressed, ${c.fixed} fixed${fixed}${notChecked > 0 ? `, ${notChecked} not checked this run` : ''}`;
 }
 
 /** Whether the report has anything accepted or a baseline, so its acceptance line says something. */

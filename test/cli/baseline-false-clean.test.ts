@@ -277,6 +277,8 @@ describe('baseline entries of keys not judged this run', () => {
     expect(r.out.notes).toContain('1 baseline entry not checked this run: its key could not be judged (neither fixed nor found; --write-baseline keeps it)');
     const refreshed = JSON.parse(readFileSync(baseline, 'utf8')) as { findings: { checkId: string }[] };
     expect(refreshed.findings.map((f) => f.checkId).sort()).toEqual(['PUBLIC_ACCESS', 'UNTRUSTED_CROSS_ACCOUNT']);
+    const text = await runCli(['check', '--account-id', OWN, '--baseline', baseline, good, broken]);
+    expect(text.stdout).toContain('2 findings: 1 new, 1 unchanged (baseline), 0 suppressed, 0 fixed, 1 not checked this run');
   });
 
   it('scan: the entries of an account and Region whose keys could not be listed are not fixed', () => {
