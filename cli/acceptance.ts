@@ -59,28 +59,28 @@ function statementsBehind(entry: ResultEntry, finding: ReportFinding): unknown[]
   return finding.statementIndexes.map((i) => statements[i]).filter((s) => s !== undefined);
 }
 
-const optional = <K extends string, V>(k: K, v: V | undefined): Partial<Record<K, V>> => (v === undefined ? {} : ({ [k]: v } as Record<K, V>));
+/** The fingerprint of a finding of the entry's key (`key`, its identity). */
+function fingerprintOf(entry: ResultEntry, key: string, f: ReportFinding): string {
+  const variants = variantsOf(entry, f);
+  return findingFingerprint({
+    key,
+    checkId: f.checkId,
+    statements: statementsBehind(entry, f),
+    path: f.path,
+    principals: f.principals,
+    actions: f.actions,
+    ...(f.access !== undefined ? { access: f.access } : {}),
+    ...(f.conditionKeys !== undefined ? { conditionKeys: f.conditionKeys } : {}),
+    ...(variants !== undefined ? { variants } : {}),
+  });
+}
 
 /** Each finding with its fingerprint. */
 export function fingerprintFindings(report: Report, cwd: string): Report {
   const results = report.results.map((entry) => {
     if (entry.findings.length === 0) return entry;
     const key = keyIdentity(entry, cwd);
-    const findings = entry.findings.map((f) => ({
-      ...f,
-      fingerprint: findingFingerprint({
-        key,
-        checkId: f.checkId,
-        statements: statementsBehind(entry, f),
-        path: f.path,
-        principals: f.principals,
-        actions: f.actions,
-        ...(f.access !== undefined ? { access: f.access } : {}),
-        ...(f.conditionKeys !== undefined ? { conditionKeys: f.conditionKeys } : {}),
-        ...optional('variants', variantsOf(entry, f)),
-      }),
-    }));
-    return { ...entry, findings };
+    return { ...entry, findings: entry.findings.map((f) => ({ ...f, fingerprint: fingerprintOf(entry, key, f) })) };
   });
   return { ...report, results };
 }
@@ -101,22 +101,32 @@ export async function readBaselineFile(file: string): Promise<Baseline> {
   }
 }
 
-/** Whether a baseline entry's key is one this run could not judge: its entry, its template, or its account and Region (scan). */
+/**
+ * Whether a baseline entry's key is one this run could not judge: its entry, its template (and the stacks nested in
+ * it), a nested stack not followed, or its account and Region (scan).
+ */
 function notCheckedThisRun(report: Report, cwd: string): (e: BaselineEntry) => boolean {
   const keys = new Set<string>();
   const filePrefixes: string[] = [];
+  const stacks: string[] = [];
   for (const r of report.results) {
     if (!((r.error !== undefined && r.findings.length === 0) || policyNotJudged(r))) continue;
     const identity = keyIdentity(r, cwd);
     keys.add(identity);
     const extra = r.extra ?? {};
-    // A template that could not be read at all: none of its keys (nor those of its nested stacks) was judged.
-    if (extra.keyArn === undefined && extra.logicalId === undefined) filePrefixes.push(`${identity}#`);
+    // A template that could not be read at all: none of its keys was judged, nor those of the stacks it nests
+    // (named after its file, `parent.yaml/Payments`, or after its own stack in a cloud assembly).
+    if (extra.keyArn === undefined && extra.logicalId === undefined) {
+      filePrefixes.push(`${identity}#`);
+      stacks.push(identity, ...(typeof extra.stack === 'string' ? [portablePath(extra.stack, cwd)] : []));
+    }
+    if (extra.resourceType === 'AWS::CloudFormation::Stack' && typeof extra.stack === 'string') stacks.push(portablePath(extra.stack, cwd));
   }
   // A scan's account and Region (or account) whose keys could not be listed: none of its keys was judged.
   const unlisted = report.results.filter((r) => r.unlisted !== undefined).map((r) => ({ account: String(r.extra?.account), region: r.unlisted === 'account-region' ? String(r.extra?.region) : undefined }));
   return (e) => {
     if (keys.has(e.key) || filePrefixes.some((p) => e.key.startsWith(p))) return true;
+    if (stacks.some((s) => e.key.endsWith(` in ${s}`) || e.key.includes(` in ${s}/`))) return true;
     const arn = /^arn:[^:]+:kms:([^:]*):(\d{12}):key\//.exec(e.key);
     return arn !== null && unlisted.some((u) => u.account === arn[2] && (u.region === undefined || u.region === arn[1]));
   };

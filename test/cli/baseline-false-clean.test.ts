@@ -3,7 +3,7 @@
  * changed grants, other keys and other checks are new findings; clobbered files, lost reports and unjudged keys
  * counted as fixed are refused or said.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyBaselineFile } from '../../cli/acceptance';
@@ -292,5 +292,37 @@ describe('baseline entries of keys not judged this run', () => {
     const applied = applyBaselineFile(report, baseline, 'b.json', process.cwd());
     expect(applied.baseline?.notChecked.map((e) => e.key)).toEqual(['arn:aws:kms:eu-west-1:111122223333:key/k']);
     expect(applied.baseline?.fixed.map((e) => e.key)).toEqual(['arn:aws:kms:us-east-1:111122223333:key/k']);
+  });
+});
+
+describe('baseline entries of a nested stack not judged this run', () => {
+  it.each<[string, (path: string) => void]>([
+    ['no longer parses', (path) => writeFileSync(path, 'Resources: [')],
+    ['is gone', (path) => rmSync(path)],
+  ])('the entries of a nested stack whose template %s are not checked, not fixed', async (_what, breakIt) => {
+    const child = `Resources:
+  DataKey:
+    Type: AWS::KMS::Key
+    Properties:
+      KeyPolicy:
+        Version: '2012-10-17'
+        Statement:
+          - Sid: Partner
+            Effect: Allow
+            Principal: {AWS: '${FOREIGN_ROOT}'}
+            Action: kms:Decrypt
+            Resource: '*'
+`;
+    file('nested-gone/child.yaml', child);
+    const parent = file('nested-gone/parent.yaml', 'Resources:\n  Orders:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: child.yaml\n');
+    const baseline = join(dir, 'nested-gone/baseline.json');
+    await json(['check-template', '--account-id', OWN, '--write-baseline', baseline, '--fail-on', 'none', parent]);
+    const written = JSON.parse(readFileSync(baseline, 'utf8')) as { findings: { key: string }[] };
+    expect(written.findings.map((f) => f.key)).toEqual([expect.stringMatching(/nested-gone\/child\.yaml#DataKey in .*nested-gone\/parent\.yaml\/Orders$/)]);
+    breakIt(join(dir, 'nested-gone/child.yaml'));
+    const r = await json(['check-template', '--account-id', OWN, '--baseline', baseline, parent]);
+    expect(r.code).toBe(2);
+    expect(r.out.baseline?.fixed).toEqual([]);
+    expect(r.out.summary.findings.fixed).toBe(0);
   });
 });
