@@ -156,7 +156,11 @@ function entryName(baseline: Baseline, entry: BaselineEntry): string {
  */
 export function applyBaseline<F extends Finding & { fingerprint: string }>(findings: readonly MarkedFinding<F>[], key: string, baseline: Baseline, reason: string): AppliedBaseline<F> {
   const byFingerprint = new Map<string, BaselineEntry[]>();
-  for (const e of baseline.findings) byFingerprint.set(e.fingerprint, [...(byFingerprint.get(e.fingerprint) ?? []), e]);
+  for (const e of baseline.findings) {
+    const same = byFingerprint.get(e.fingerprint);
+    if (same === undefined) byFingerprint.set(e.fingerprint, [e]);
+    else same.push(e);
+  }
   const met = new Set<BaselineEntry>();
   const problems: string[] = [];
   const marked = findings.map((f): MarkedFinding<F> => {
