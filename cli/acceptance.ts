@@ -4,13 +4,14 @@
  * --baseline lists, and write a --write-baseline. Nothing accepted is dropped: a marked finding stays in every
  * output, and only unmarked ones count for --fail-on (report.ts exitCode).
  */
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { realpathSync } from 'node:fs';
+import { access, constants, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { CHECK, type Severity } from '../engine';
-import { applyBaseline, BaselineError, baselineOf, canonicalJson, findingFingerprint, parseBaseline, serializeBaseline, type Baseline } from '../suppress';
+import { applyBaseline, BaselineError, baselineOf, canonicalStatement, duplicateEntries, findingFingerprint, parseBaseline, serializeBaseline, type Baseline, type BaselineEntry } from '../suppress';
 import { UsageError } from './io';
 import { jsonSafe } from './output/safe-text';
-import { countsAtMinimum, type Report, type ReportFinding, type ResultEntry } from './report';
+import { countsAtMinimum, policyNotJudged, type Report, type ReportFinding, type ResultEntry } from './report';
 
 /** Leaves out the findings below `minimumSeverity` (INVALID_POLICY and unjudged findings always stay), and counts them. */
 export function leaveOutBelowMinimum(report: Report, minimumSeverity: Severity): Report {
@@ -31,12 +32,26 @@ function portablePath(path: string, cwd: string): string {
   return (rel === '' || isAbsolute(rel) ? resolve(cwd, path) : rel).split(sep).join('/');
 }
 
-/** The key an entry is about: its ARN (scan), template and logical id (check-template), or its file (check). */
+/**
+ * The key an entry is about: its ARN (scan); template and logical id (check-template), with the stack when the
+ * template is a cloud assembly's or nested (`child.yaml#DataKey in parent.yaml/Payments`: one template nested twice
+ * deploys two keys); or its file (check).
+ */
 export function keyIdentity(entry: ResultEntry, cwd: string): string {
   const extra = entry.extra ?? {};
   if (typeof extra.keyArn === 'string') return extra.keyArn;
   const file = portablePath(typeof extra.template === 'string' ? extra.template : entry.subject, cwd);
-  return typeof extra.logicalId === 'string' ? `${file}#${extra.logicalId}` : file;
+  if (typeof extra.logicalId !== 'string') return file;
+  // A nested stack is named after its parent's file (`parent.yaml/Payments`) unless the CDK named it: portable too.
+  return typeof extra.stack === 'string' ? `${file}#${extra.logicalId} in ${portablePath(extra.stack, cwd)}` : `${file}#${extra.logicalId}`;
+}
+
+/** The variants a template finding is in when it is not in all of the key's (check-template), else undefined. */
+function variantsOf(entry: ResultEntry, finding: ReportFinding): string[] | undefined {
+  const labels = (finding as { variants?: unknown }).variants;
+  const all = entry.extra?.variants;
+  if (!Array.isArray(labels) || !Array.isArray(all) || labels.length >= all.length) return undefined;
+  return labels.filter((l): l is string => typeof l === 'string');
 }
 
 function statementsBehind(entry: ResultEntry, finding: ReportFinding): unknown[] {
@@ -44,16 +59,28 @@ function statementsBehind(entry: ResultEntry, finding: ReportFinding): unknown[]
   return finding.statementIndexes.map((i) => statements[i]).filter((s) => s !== undefined);
 }
 
+/** The fingerprint of a finding of the entry's key (`key`, its identity). */
+function fingerprintOf(entry: ResultEntry, key: string, f: ReportFinding): string {
+  const variants = variantsOf(entry, f);
+  return findingFingerprint({
+    key,
+    checkId: f.checkId,
+    statements: statementsBehind(entry, f),
+    path: f.path,
+    principals: f.principals,
+    actions: f.actions,
+    ...(f.access !== undefined ? { access: f.access } : {}),
+    ...(f.conditionKeys !== undefined ? { conditionKeys: f.conditionKeys } : {}),
+    ...(variants !== undefined ? { variants } : {}),
+  });
+}
+
 /** Each finding with its fingerprint. */
 export function fingerprintFindings(report: Report, cwd: string): Report {
   const results = report.results.map((entry) => {
     if (entry.findings.length === 0) return entry;
     const key = keyIdentity(entry, cwd);
-    const findings = entry.findings.map((f) => ({
-      ...f,
-      fingerprint: findingFingerprint({ key, checkId: f.checkId, statements: statementsBehind(entry, f), path: f.path, principals: f.principals }),
-    }));
-    return { ...entry, findings };
+    return { ...entry, findings: entry.findings.map((f) => ({ ...f, fingerprint: fingerprintOf(entry, key, f) })) };
   });
   return { ...report, results };
 }
@@ -74,21 +101,61 @@ export async function readBaselineFile(file: string): Promise<Baseline> {
   }
 }
 
-/** Marks the findings the baseline lists; its entries that match nothing are the report's `baseline.fixed`. */
-export function applyBaselineFile(report: Report, baseline: Baseline, file: string): Report {
-  const problems: string[] = [];
-  const matched = new Set<string>();
+/**
+ * Whether a baseline entry's key is one this run could not judge: its entry, its template (and the stacks nested in
+ * it), a nested stack not followed, or its account and Region (scan).
+ */
+function notCheckedThisRun(report: Report, cwd: string): (e: BaselineEntry) => boolean {
+  const keys = new Set<string>();
+  const filePrefixes: string[] = [];
+  const stacks: string[] = [];
+  for (const r of report.results) {
+    if (!((r.error !== undefined && r.findings.length === 0) || policyNotJudged(r))) continue;
+    const identity = keyIdentity(r, cwd);
+    keys.add(identity);
+    const extra = r.extra ?? {};
+    // A template that could not be read at all: none of its keys was judged, nor those of the stacks it nests
+    // (named after its file, `parent.yaml/Payments`, or after its own stack in a cloud assembly).
+    if (extra.keyArn === undefined && extra.logicalId === undefined) {
+      filePrefixes.push(`${identity}#`);
+      stacks.push(identity, ...(typeof extra.stack === 'string' ? [portablePath(extra.stack, cwd)] : []));
+    }
+    if (extra.resourceType === 'AWS::CloudFormation::Stack' && typeof extra.stack === 'string') stacks.push(portablePath(extra.stack, cwd));
+  }
+  // A scan's account and Region (or account) whose keys could not be listed: none of its keys was judged.
+  const unlisted = report.results.filter((r) => r.unlisted !== undefined).map((r) => ({ account: String(r.extra?.account), region: r.unlisted === 'account-region' ? String(r.extra?.region) : undefined }));
+  return (e) => {
+    if (keys.has(e.key) || filePrefixes.some((p) => e.key.startsWith(p))) return true;
+    if (stacks.some((s) => e.key.endsWith(` in ${s}`) || e.key.includes(` in ${s}/`))) return true;
+    const arn = /^arn:[^:]+:kms:([^:]*):(\d{12}):key\//.exec(e.key);
+    return arn !== null && unlisted.some((u) => u.account === arn[2] && (u.region === undefined || u.region === arn[1]));
+  };
+}
+
+/**
+ * Marks the findings the baseline lists; its entries that match nothing are the report's `baseline.fixed`, but for
+ * those about a key this run could not judge (`baseline.notChecked`): nothing says they were fixed.
+ */
+export function applyBaselineFile(report: Report, baseline: Baseline, file: string, cwd: string): Report {
+  const problems: string[] = duplicateEntries(baseline, file);
+  const met = new Set<BaselineEntry>();
   const results = report.results.map((entry) => {
     const fingerprinted = entry.findings.filter((f): f is ReportFinding & { fingerprint: string } => f.fingerprint !== undefined);
     if (fingerprinted.length === 0) return entry;
-    const applied = applyBaseline(fingerprinted, baseline, `in baseline ${file}`);
+    const applied = applyBaseline(fingerprinted, keyIdentity(entry, cwd), baseline, `in baseline ${file}`);
     problems.push(...applied.problems);
-    const stillListed = new Set(applied.fixed.map((e) => e.fingerprint));
-    for (const e of baseline.findings) if (!stillListed.has(e.fingerprint)) matched.add(e.fingerprint);
+    const unmet = new Set(applied.fixed);
+    for (const e of baseline.findings) if (!unmet.has(e)) met.add(e);
     return { ...entry, findings: applied.findings };
   });
-  const fixed = baseline.findings.filter((e) => !matched.has(e.fingerprint));
-  return { ...report, results, notes: [...report.notes, ...problems], baseline: { file, fixed } };
+  const notChecked = notCheckedThisRun(report, cwd);
+  const unmet = baseline.findings.filter((e) => !met.has(e));
+  const skipped = unmet.filter(notChecked);
+  const fixed = unmet.filter((e) => !notChecked(e));
+  if (skipped.length > 0) {
+    problems.push(`${skipped.length} baseline entr${skipped.length === 1 ? 'y' : 'ies'} not checked this run: ${skipped.length === 1 ? 'its key' : 'their keys'} could not be judged (neither fixed nor found; --write-baseline keeps ${skipped.length === 1 ? 'it' : 'them'})`);
+  }
+  return { ...report, results, notes: [...report.notes, ...problems], baseline: { file, fixed, notChecked: skipped } };
 }
 
 const STATEMENT_SUMMARY_LENGTH = 160;
@@ -99,7 +166,7 @@ function statementSummary(entry: ResultEntry, finding: ReportFinding): string | 
   if (sids.length > 0) return `Sid ${sids.join(', ')}`;
   const first = statementsBehind(entry, finding)[0];
   if (first === undefined) return undefined;
-  const text = canonicalJson(first);
+  const text = canonicalStatement(first);
   return text.length > STATEMENT_SUMMARY_LENGTH ? `${text.slice(0, STATEMENT_SUMMARY_LENGTH - 1)}…` : text;
 }
 
@@ -124,7 +191,8 @@ export async function writeBaselineFile(report: Report, file: string, cwd: strin
         };
       }),
   );
-  const { baseline, leftOut } = baselineOf(candidates, report.tool);
+  // Entries about keys this run could not judge stay: nothing says their findings were fixed.
+  const { baseline, leftOut } = baselineOf([...candidates, ...(report.baseline?.notChecked ?? [])], report.tool);
   const temporary = `${file}.${process.pid}.tmp`;
   try {
     // Written like the JSON report: characters that could disturb a terminal or a diff view as \uXXXX escapes.
@@ -139,4 +207,50 @@ export async function writeBaselineFile(report: Report, file: string, cwd: strin
   if (leftOut > 0) parts.push(`${leftOut} finding${leftOut === 1 ? '' : 's'} not written: ${CHECK.INVALID_POLICY} and findings not judged are never baselined; fix those policies`);
   if (unjudged > 0) parts.push(`${unjudged} input${unjudged === 1 ? '' : 's'} could not be judged and ${unjudged === 1 ? 'has' : 'have'} nothing in the baseline`);
   return parts.join('; ');
+}
+
+/** A path as the file system names it: symbolic links followed as far as the path exists. */
+function realPath(path: string, cwd: string): string {
+  const absolute = resolve(cwd, path);
+  try {
+    return realpathSync(absolute);
+  } catch {
+    try {
+      return resolve(realpathSync(dirname(absolute)), relative(dirname(absolute), absolute));
+    } catch {
+      return absolute;
+    }
+  }
+}
+
+/** The files a run reads and writes, as the flags name them. */
+export interface RunFiles {
+  baseline?: string;
+  writeBaseline?: string;
+  output?: string;
+  /** The inputs given on the command line (`-` for stdin). */
+  inputs: readonly string[];
+}
+
+/**
+ * Refuses, before anything is judged, flags that would have one file overwrite another: --output naming the
+ * --baseline or --write-baseline file (the committed baseline replaced by a report), a baseline that is one of the
+ * inputs; and a --write-baseline whose folder cannot be written (found out after an hour-long scan otherwise).
+ * --baseline and --write-baseline may name the same file: that refreshes it.
+ */
+export async function checkRunFiles(files: RunFiles, cwd: string): Promise<void> {
+  const same = (a: string | undefined, b: string | undefined) => a !== undefined && b !== undefined && realPath(a, cwd) === realPath(b, cwd);
+  for (const [flag, path] of [['--baseline', files.baseline], ['--write-baseline', files.writeBaseline]] as const) {
+    if (same(files.output, path)) throw new UsageError(`--output and ${flag} name the same file (${path}): the report would replace the baseline; write the report elsewhere`);
+    const input = files.inputs.find((i) => i !== '-' && same(i, path));
+    if (input !== undefined) throw new UsageError(`${flag}: ${path} is also an input (${input}); a baseline is not a key policy or template, give it apart from the inputs`);
+  }
+  if (files.writeBaseline !== undefined) {
+    const folder = dirname(resolve(cwd, files.writeBaseline));
+    try {
+      await access(folder, constants.W_OK);
+    } catch (e) {
+      throw new UsageError(`--write-baseline: cannot write in ${folder}: ${(e as Error).message}`);
+    }
+  }
 }

@@ -14,7 +14,7 @@ import type { InputFs } from './inputs';
 import { processIo, UsageError, type CliIo } from './io';
 import { RULE_PARAMETER_SPEC } from '../settings/parameter-spec';
 import type { Baseline } from '../suppress';
-import { applyBaselineFile, fingerprintFindings, leaveOutBelowMinimum, readBaselineFile, writeBaselineFile } from './acceptance';
+import { applyBaselineFile, checkRunFiles, fingerprintFindings, leaveOutBelowMinimum, readBaselineFile, writeBaselineFile } from './acceptance';
 import { parseAccountId, parseCheckIds, parseFailOn, parseFormat, parsePositiveInt, parseSetting, type Format } from './options';
 import { parseTimeout, TIMEOUT_SECONDS } from './options';
 import { renderJson } from './output/json';
@@ -157,9 +157,13 @@ function parseAnalysis(flags: AnalysisFlags): Pick<AnalysisOptions, 'trustedAcco
   return { trustedAccountIds, trustedOrgIds, ...(disabledChecks.length > 0 ? { disabledChecks } : {}) };
 }
 
-/** --min-severity, --baseline (read and checked now, before any input is) and --write-baseline. */
-async function parseAcceptance(flags: AnalysisFlags): Promise<Acceptance> {
+/**
+ * --min-severity, --baseline (read and checked now, before any input is) and --write-baseline, with the files they
+ * name checked against --output and the inputs.
+ */
+async function parseAcceptance(flags: AnalysisFlags & { output?: string }, inputs: readonly string[] = []): Promise<Acceptance> {
   const minimumSeverity = flags.minSeverity === undefined ? undefined : parseSetting('minimumSeverity', flags.minSeverity, '--min-severity');
+  await checkRunFiles({ ...flags, inputs }, process.cwd());
   const baseline = flags.baseline === undefined ? undefined : { file: flags.baseline, baseline: await readBaselineFile(flags.baseline) };
   return {
     ...(minimumSeverity !== undefined ? { minimumSeverity } : {}),
@@ -170,16 +174,23 @@ async function parseAcceptance(flags: AnalysisFlags): Promise<Acceptance> {
 
 /**
  * The judged report as every command ends it: disabled checks named, findings below --min-severity left out
- * and counted, every finding fingerprinted, the baseline's marked, and the baseline written when asked.
+ * and counted, every finding fingerprinted, the baseline's marked, and the baseline written when asked. A
+ * baseline that cannot be written loses nothing else: the report is still given, and the run exits 2.
  */
-async function concludeFindings(judged: Report, analysis: Pick<AnalysisOptions, 'disabledChecks'>, acceptance: Acceptance, io: CliIo): Promise<Report> {
+async function concludeFindings(judged: Report, analysis: Pick<AnalysisOptions, 'disabledChecks'>, acceptance: Acceptance, io: CliIo): Promise<{ report: Report; writeError?: string }> {
   const cwd = process.cwd();
   let report = withDisabledChecksNote(judged, analysis);
   if (acceptance.minimumSeverity !== undefined) report = leaveOutBelowMinimum(report, acceptance.minimumSeverity);
   report = fingerprintFindings(report, cwd);
-  if (acceptance.baseline !== undefined) report = applyBaselineFile(report, acceptance.baseline.baseline, acceptance.baseline.file);
-  if (acceptance.writeBaseline !== undefined) io.stderr(`kms-policy-guard: ${terminalSafe(await writeBaselineFile(report, acceptance.writeBaseline, cwd))}\n`);
-  return report;
+  if (acceptance.baseline !== undefined) report = applyBaselineFile(report, acceptance.baseline.baseline, acceptance.baseline.file, cwd);
+  if (acceptance.writeBaseline === undefined) return { report };
+  try {
+    io.stderr(`kms-policy-guard: ${terminalSafe(await writeBaselineFile(report, acceptance.writeBaseline, cwd))}\n`);
+    return { report };
+  } catch (e) {
+    if (e instanceof UsageError) return { report, writeError: e.message };
+    throw e;
+  }
 }
 
 /** The report, with a note naming the checks --disable-checks left out: a clean result must say what was not asked. */
@@ -188,11 +199,13 @@ function withDisabledChecksNote(report: Report, analysis: Pick<AnalysisOptions, 
   return disabled.length === 0 ? report : { ...report, notes: [...report.notes, `checks not run (--disable-checks): ${disabled.join(', ')}`] };
 }
 
-/** The exit code for the report, after naming on stderr each input that could not be read or judged. */
-function concludeReport(report: Report, failOn: FailOn, io: CliIo): number {
+/** The exit code for the report (2 when the baseline could not be written), after naming on stderr each input that could not be read or judged. */
+function concludeReport({ report, writeError }: { report: Report; writeError?: string }, failOn: FailOn, io: CliIo): number {
   const code = exitCode(report, failOn);
   reportErrors(report, io);
-  return code;
+  if (writeError === undefined) return code;
+  io.stderr(`kms-policy-guard: ${terminalSafe(writeError)}\n`);
+  return 2;
 }
 
 async function checkAction(paths: string[], flags: CheckFlags, io: CliIo, deps: CliDeps): Promise<number> {
@@ -200,7 +213,7 @@ async function checkAction(paths: string[], flags: CheckFlags, io: CliIo, deps: 
   const failOn: FailOn = parseFailOn(flags.failOn);
   const accountId = parseAccountId(flags.accountId, '--account-id');
   const analysis = parseAnalysis(flags);
-  const acceptance = await parseAcceptance(flags);
+  const acceptance = await parseAcceptance(flags, paths);
   const checked = await runCheck(
     {
       paths,
@@ -211,9 +224,9 @@ async function checkAction(paths: string[], flags: CheckFlags, io: CliIo, deps: 
     io,
     TOOL,
   );
-  const report = await concludeFindings(checked, analysis, acceptance, io);
-  await emit(report, format, flags.output, io);
-  return concludeReport(report, failOn, io);
+  const concluded = await concludeFindings(checked, analysis, acceptance, io);
+  await emit(concluded.report, format, flags.output, io);
+  return concludeReport(concluded, failOn, io);
 }
 
 /** The scan's settings from its flags; a flag in error throws a UsageError before any AWS call. */
@@ -265,10 +278,10 @@ async function scanAction(flags: ScanFlags, io: CliIo, deps: CliDeps): Promise<n
     if (e instanceof ScanSetupError) throw new UsageError(`scan: ${e.message}`);
     throw e;
   }
-  const report = await concludeFindings(scanReport(scan, TOOL), analysis, acceptance, io);
-  await emit(report, format, flags.output, io);
+  const concluded = await concludeFindings(scanReport(scan, TOOL), analysis, acceptance, io);
+  await emit(concluded.report, format, flags.output, io);
   io.stderr(`kms-policy-guard: ${scanSummary(scan.stats)}\n`);
-  return concludeReport(report, failOn, io);
+  return concludeReport(concluded, failOn, io);
 }
 
 async function checkTemplateAction(paths: string[], flags: CheckTemplateFlags, io: CliIo): Promise<number> {
@@ -278,7 +291,7 @@ async function checkTemplateAction(paths: string[], flags: CheckTemplateFlags, i
   if (flags.region !== undefined && !REGION_NAME.test(flags.region)) throw new UsageError(`--region: "${flags.region}" is not a Region name such as eu-west-1`);
   const analysis = parseAnalysis(flags);
   const nonSuppressibleChecks = parseSetting('nonSuppressibleChecks', flags.nonSuppressibleChecks, '--non-suppressible-checks');
-  const acceptance = await parseAcceptance(flags);
+  const acceptance = await parseAcceptance(flags, paths);
   const { runCheckTemplate } = await import('./commands/check-template.js');
   const checked = await runCheckTemplate(
     {
@@ -291,9 +304,9 @@ async function checkTemplateAction(paths: string[], flags: CheckTemplateFlags, i
     io,
     TOOL,
   );
-  const report = await concludeFindings(checked, analysis, acceptance, io);
-  await emit(report, format, flags.output, io);
-  return concludeReport(report, failOn, io);
+  const concluded = await concludeFindings(checked, analysis, acceptance, io);
+  await emit(concluded.report, format, flags.output, io);
+  return concludeReport(concluded, failOn, io);
 }
 
 const NON_SUPPRESSIBLE_DEFAULT = (RULE_PARAMETER_SPEC.nonSuppressibleChecks.default ?? []).join(',');

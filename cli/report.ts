@@ -62,8 +62,11 @@ export interface Report {
   skipped?: SkippedInput[];
   /** Statements about how the run judged (e.g. that the key's account is unknown). */
   notes: string[];
-  /** Set when --baseline was given: the file, and its entries that matched no finding any more. */
-  baseline?: { file: string; fixed: BaselineEntry[] };
+  /**
+   * Set when --baseline was given: the file, its entries that matched no finding any more, and those about keys
+   * that could not be judged this run (neither fixed nor found; kept by --write-baseline).
+   */
+  baseline?: { file: string; fixed: BaselineEntry[]; notChecked: BaselineEntry[] };
   /** Set when --min-severity was given: findings below it are left out of the report, and counted here. */
   belowMinimum?: { minimumSeverity: Severity; count: number };
 }
@@ -93,7 +96,8 @@ export function acceptanceLine(report: Report): string {
   const c = acceptanceCounts(report);
   const total = c.new + c.unchanged + c.suppressed;
   const fixed = report.baseline !== undefined && c.fixed > 0 ? ` (in baseline ${report.baseline.file}, no longer found)` : '';
-  return `${total} finding${total === 1 ? '' : 's'}: ${c.new} new, ${c.unchanged} unchanged (baseline), ${c.suppressed} suppressed, ${c.fixed} fixed${fixed}`;
+  const notChecked = report.baseline?.notChecked.length ?? 0;
+  return `${total} finding${total === 1 ? '' : 's'}: ${c.new} new, ${c.unchanged} unchanged (baseline), ${c.suppressed} suppressed, ${c.fixed} fixed${fixed}${notChecked > 0 ? `, ${notChecked} not checked this run` : ''}`;
 }
 
 /** Whether the report has anything accepted or a baseline, so its acceptance line says something. */
@@ -135,7 +139,7 @@ export function countBySeverity(results: readonly ResultEntry[]): Record<Severit
  * - a finding the engine marks `notJudged`: a check threw, or the analysis could not run.
  * A grammar violation further down (`$.Statement[0].Effect`, Version) is an ordinary finding.
  */
-function policyNotJudged(entry: ResultEntry): boolean {
+export function policyNotJudged(entry: ResultEntry): boolean {
   const policyPath = entry.extra?.policyPath;
   const roots = typeof policyPath === 'string' ? ['$', policyPath] : ['$'];
   return entry.findings.some((f) => f.notJudged === true || (f.checkId === CHECK.INVALID_POLICY && roots.some((root) => f.path === root || f.path === `${root}.Statement`)));

@@ -5,11 +5,13 @@
  *
  * What a baseline can never accept: a finding that was not judged (`notJudged`: a check threw) and any
  * INVALID_POLICY finding. Nobody reviewed what those would have found, so they are neither written to a
- * baseline nor accepted from one (a hand-edited entry for them is reported, and does nothing).
+ * baseline nor accepted from one (a hand-edited entry for them is reported, and does nothing). Nor does an entry
+ * accept a finding its `checkId` and `key` do not name, even with the finding's fingerprint: a reviewer reads the
+ * labels, so they must say what the entry accepts.
  *
  * ```json
  * {"version": 1, "tool": {"name": "kms-policy-guard", "version": "…"},
- *  "findings": [{"fingerprint": "kpg1:…", "checkId": "ACCOUNT_WIDE_FULL_ACCESS", "key": "arn:aws:kms:…", "statement": "…"}]}
+ *  "findings": [{"fingerprint": "kpg2:…", "checkId": "ACCOUNT_WIDE_FULL_ACCESS", "key": "arn:aws:kms:…", "statement": "…"}]}
  * ```
  */
 import { CHECK, type Finding } from '../engine';
@@ -40,6 +42,9 @@ export class BaselineError extends Error {
 }
 
 const FINGERPRINT = new RegExp(`^${FINGERPRINT_VERSION}:[0-9a-f]{64}$`);
+const EARLIER_FINGERPRINT = /^kpg1:[0-9a-f]{64}$/;
+const ENTRY_FIELDS = new Set(['fingerprint', 'checkId', 'key', 'statement']);
+const TOP_FIELDS = new Set(['version', 'tool', 'findings']);
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -57,7 +62,14 @@ function readEntry(value: unknown, where: string): BaselineEntry {
     if (typeof v !== 'string' || v === '') throw new BaselineError(`${where}.${field}: must be a non-empty string, got ${JSON.stringify(v)}`);
     return v;
   };
+  const unknown = Object.keys(value).filter((k) => !ENTRY_FIELDS.has(k));
+  if (unknown.length > 0) throw new BaselineError(`${where}: unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => JSON.stringify(k)).join(', ')} (an entry has fingerprint, checkId, key and statement)`);
   const fingerprint = text('fingerprint');
+  if (EARLIER_FINGERPRINT.test(fingerprint)) {
+    throw new BaselineError(
+      `${where}.fingerprint: a fingerprint of an earlier release (kpg1:), made of less than a ${FINGERPRINT_VERSION}: fingerprint (not the actions granted, nor the nested stack), so it cannot say whether a finding is the one reviewed; review the findings and write the baseline again with --write-baseline (without --baseline)`,
+    );
+  }
   if (!FINGERPRINT.test(fingerprint)) {
     throw new BaselineError(
       `${where}.fingerprint: "${fingerprint.slice(0, 80)}" is not a fingerprint of this release (${FINGERPRINT_VERSION}: and 64 hex digits); write the baseline again with --write-baseline`,
@@ -81,6 +93,8 @@ export function parseBaseline(text: string, source: string): Baseline {
     throw new BaselineError(`${source}: "version" must be ${BASELINE_VERSION} (this release reads version ${BASELINE_VERSION}), got ${JSON.stringify(doc.version) ?? 'undefined'}`);
   }
   if (!Array.isArray(doc.findings)) throw new BaselineError(`${source}: "findings" must be a list`);
+  const unknown = Object.keys(doc).filter((k) => !TOP_FIELDS.has(k));
+  if (unknown.length > 0) throw new BaselineError(`${source}: unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => JSON.stringify(k)).join(', ')} (a baseline has version, tool and findings)`);
   const tool = isRecord(doc.tool) && typeof doc.tool.name === 'string' && typeof doc.tool.version === 'string' ? { name: doc.tool.name, version: doc.tool.version } : { name: 'unknown', version: 'unknown' };
   const findings = doc.findings.map((e, i) => readEntry(e, `${source}: findings[${i}]`));
   return { version: BASELINE_VERSION, tool, findings };
@@ -124,30 +138,59 @@ export function serializeBaseline(baseline: Baseline): string {
 
 export interface AppliedBaseline<F extends Finding> {
   readonly findings: MarkedFinding<F>[];
-  /** Entries that matched no finding: what they recorded was fixed (or the key is gone). */
+  /** Entries that met none of the findings given: what they recorded was fixed (or the key is gone, or was not judged). */
   readonly fixed: BaselineEntry[];
-  /** Entries that match a finding a baseline cannot accept, each saying why. */
+  /** Entries that met a finding they cannot accept, each saying why. */
   readonly problems: string[];
 }
 
+/** `findings[3] (ALLOW_WITH_NEGATION on other.json)`: an entry as a reviewer finds it in the file. */
+function entryName(baseline: Baseline, entry: BaselineEntry): string {
+  return `findings[${baseline.findings.indexOf(entry)}] (${entry.checkId} on ${entry.key})`;
+}
+
 /**
- * Marks the findings whose fingerprint the baseline lists (`reason` says which baseline). A finding already
- * suppressed keeps its suppression; its entry counts as matched.
+ * Marks the findings of one key (`key`, its identity as in the fingerprint) whose fingerprint an entry lists with
+ * the finding's own checkId and key (`reason` says which baseline). A finding already suppressed keeps its
+ * suppression; its entry counts as met. An entry with the fingerprint but other labels accepts nothing, and is said.
  */
-export function applyBaseline<F extends Finding & { fingerprint: string }>(findings: readonly MarkedFinding<F>[], baseline: Baseline, reason: string): AppliedBaseline<F> {
-  const listed = new Set(baseline.findings.map((e) => e.fingerprint));
-  const matched = new Set<string>();
+export function applyBaseline<F extends Finding & { fingerprint: string }>(findings: readonly MarkedFinding<F>[], key: string, baseline: Baseline, reason: string): AppliedBaseline<F> {
+  const byFingerprint = new Map<string, BaselineEntry[]>();
+  for (const e of baseline.findings) {
+    const same = byFingerprint.get(e.fingerprint);
+    if (same === undefined) byFingerprint.set(e.fingerprint, [e]);
+    else same.push(e);
+  }
+  const met = new Set<BaselineEntry>();
   const problems: string[] = [];
   const marked = findings.map((f): MarkedFinding<F> => {
-    if (!listed.has(f.fingerprint)) return f;
+    const entries = byFingerprint.get(f.fingerprint) ?? [];
+    if (entries.length === 0) return f;
+    entries.forEach((e) => met.add(e));
     if (!acceptable(f)) {
-      problems.push(`baseline entry ${f.fingerprint} (${f.checkId}) refused: ${f.notJudged === true ? 'the finding was not judged (a check failed)' : `${CHECK.INVALID_POLICY} cannot be accepted`}; fix the key policy`);
+      const why = f.notJudged === true ? 'the finding was not judged (a check failed)' : `${CHECK.INVALID_POLICY} cannot be accepted`;
+      problems.push(`baseline entry ${entries.map((e) => entryName(baseline, e)).join(', ')} refused: ${why}; fix the key policy`);
       return f;
     }
-    matched.add(f.fingerprint);
+    for (const e of entries.filter((e) => e.checkId !== f.checkId || e.key !== key)) {
+      problems.push(
+        `baseline entry ${entryName(baseline, e)} refused: its fingerprint is that of a ${f.checkId} finding on ${key}, which it does not name; an entry accepts only the finding its checkId and key say (write the baseline again with --write-baseline)`,
+      );
+    }
+    if (!entries.some((e) => e.checkId === f.checkId && e.key === key)) return f;
     return f.suppression !== undefined ? f : { ...f, suppression: { kind: 'baseline', reason } };
   });
-  const refused = new Set(findings.filter((f) => !acceptable(f)).map((f) => f.fingerprint));
-  const fixed = baseline.findings.filter((e) => !matched.has(e.fingerprint) && !refused.has(e.fingerprint));
-  return { findings: marked, fixed, problems };
+  return { findings: marked, fixed: baseline.findings.filter((e) => !met.has(e)), problems };
+}
+
+/** A note for each fingerprint the baseline lists more than once (harmless, but a sign of a hand edit). */
+export function duplicateEntries(baseline: Baseline, source: string): string[] {
+  const first = new Map<string, number>();
+  const notes: string[] = [];
+  baseline.findings.forEach((e, i) => {
+    const earlier = first.get(e.fingerprint);
+    if (earlier === undefined) first.set(e.fingerprint, i);
+    else notes.push(`baseline ${source}: findings[${i}] repeats the fingerprint of findings[${earlier}]; remove one`);
+  });
+  return notes;
 }

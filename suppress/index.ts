@@ -11,12 +11,13 @@ export {
   type SuppressionKind,
   type SuppressionPolicy,
 } from './apply';
-export { FINGERPRINT_VERSION, canonicalJson, findingFingerprint, type FingerprintInput } from './fingerprint';
+export { FINGERPRINT_VERSION, canonicalJson, canonicalStatement, findingFingerprint, type FingerprintInput } from './fingerprint';
 export {
   BASELINE_VERSION,
   BaselineError,
   applyBaseline,
   baselineOf,
+  duplicateEntries,
   parseBaseline,
   serializeBaseline,
   type AppliedBaseline,

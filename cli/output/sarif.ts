@@ -107,30 +107,54 @@ function sarifSuppression(s: Suppression): NonNullable<Result['suppressions']>[n
   return { kind: s.kind === 'inline' ? 'inSource' : 'external', status: 'accepted', justification: terminalSafe(s.reason) };
 }
 
+/** The name the content fingerprint (suppress/fingerprint.ts) goes by in `fingerprints` and `partialFingerprints`. */
+const FINGERPRINT_NAME = 'kmsPolicyGuard/v2';
+
+/**
+ * What identifies a finding from one run to the next (§3.27.17): its content fingerprint, never the statement index
+ * or path, so moving a statement does not reopen an alert. Without a fingerprint, the check, path and principals.
+ */
+function partialFingerprints(f: ReportFinding): Record<string, string> {
+  return f.fingerprint !== undefined ? { [FINGERPRINT_NAME]: f.fingerprint } : { checkPath: `${f.checkId}:${f.path}:${f.principals.join(',')}` };
+}
+
 /** What a finding adds to its result: suppressions, baseline state (§3.27.24, only when a baseline was given) and fingerprint. */
 function acceptanceFields(f: ReportFinding, report: Report): Partial<Result> {
   return {
     ...(f.suppression !== undefined ? { suppressions: [sarifSuppression(f.suppression)] } : {}),
     ...(report.baseline !== undefined ? { baselineState: f.suppression?.kind === 'baseline' ? 'unchanged' : 'new' } : {}),
-    ...(f.fingerprint !== undefined ? { fingerprints: { 'kmsPolicyGuard/v1': f.fingerprint } } : {}),
+    ...(f.fingerprint !== undefined ? { fingerprints: { [FINGERPRINT_NAME]: f.fingerprint } } : {}),
   };
 }
 
+type Notification = NonNullable<Invocation['toolExecutionNotifications']>[number];
+
 /** Files a folder walk passed over (not key policies): notes of the run, not results. */
-function skippedNotifications(report: Report): Invocation[] {
-  const skipped = report.skipped ?? [];
-  if (skipped.length === 0) return [];
-  return [
-    {
-      executionSuccessful: true,
-      toolExecutionNotifications: skipped.map((s) => ({
-        level: 'note',
-        descriptor: { id: 'SKIPPED_NOT_A_KEY_POLICY' },
-        message: { text: `skipped: ${terminalSafe(s.reason)}` },
-        locations: [{ physicalLocation: { artifactLocation: { uri: artifactUri(s.file) } } }],
-      })),
-    },
-  ];
+function skippedNotifications(report: Report): Notification[] {
+  return (report.skipped ?? []).map((s) => ({
+    level: 'note',
+    descriptor: { id: 'SKIPPED_NOT_A_KEY_POLICY' },
+    message: { text: `skipped: ${terminalSafe(s.reason)}` },
+    locations: [{ physicalLocation: { artifactLocation: { uri: artifactUri(s.file) } } }],
+  }));
+}
+
+/**
+ * The report's notes (findings --min-severity left out, baseline entries refused or not checked, checks not run…):
+ * what a reader of a clean result must know. A note about what was refused or not judged is a warning.
+ */
+function reportNotifications(report: Report): Notification[] {
+  return report.notes.map((note) => ({
+    level: /refused|not checked|not judged|repeats/.test(note) ? 'warning' : 'note',
+    descriptor: { id: 'REPORT_NOTE' },
+    message: { text: terminalSafe(note) },
+  }));
+}
+
+/** The run's one invocation, carrying its notifications, when it has any. */
+function invocationsOf(report: Report): Invocation[] {
+  const notifications = [...reportNotifications(report), ...skippedNotifications(report)];
+  return notifications.length === 0 ? [] : [{ executionSuccessful: true, toolExecutionNotifications: notifications }];
 }
 
 export function renderSarif(report: Report): string {
@@ -160,13 +184,13 @@ export function renderSarif(report: Report): string {
             logicalLocations: [{ fullyQualifiedName: terminalSafe(f.path), kind: 'member' }],
           },
         ],
-        partialFingerprints: { checkPath: `${f.checkId}:${f.path}:${f.principals.join(',')}` },
+        partialFingerprints: partialFingerprints(f),
         ...acceptanceFields(f, report),
         properties: { severity: f.severity, principals: f.principals, actions: f.actions, statementIndexes: f.statementIndexes },
       });
     }
   }
-  const invocations = skippedNotifications(report);
+  const invocations = invocationsOf(report);
   const log: Log = {
     version: '2.1.0',
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',

@@ -296,7 +296,7 @@ describe('check: JSON files that are not key policies', () => {
     expect(text.stdout).toMatch(/1 input, 0 with findings, 1 skipped/);
     const sarif = JSON.parse((await runCli(['check', '--format', 'sarif', dirs.root])).stdout) as Log;
     expect(sarif.runs[0]?.results).toEqual([]);
-    const notes = sarif.runs[0]?.invocations?.[0]?.toolExecutionNotifications ?? [];
+    const notes = (sarif.runs[0]?.invocations?.[0]?.toolExecutionNotifications ?? []).filter((n) => n.descriptor?.id === 'SKIPPED_NOT_A_KEY_POLICY');
     expect(notes.map((n) => n.locations?.[0]?.physicalLocation?.artifactLocation?.uri)).toEqual([join(dirs.root, 'package.json')]);
   });
 

@@ -11,7 +11,7 @@ import { exitCode } from '../../cli/report';
 import { runCli } from '../support/cli';
 import { FOREIGN_ROOT, OWN, ROOT, allow, policy } from '../support/policies';
 
-const FP = (c: string) => `kpg1:${c.repeat(64)}`;
+const FP = (c: string) => `kpg2:${c.repeat(64)}`;
 
 function finding(checkId: ReportFinding['checkId'], severity: ReportFinding['severity'], more: Partial<ReportFinding> = {}): ReportFinding {
   return { checkId, severity, title: 'title', message: `${checkId} message`, statementIndexes: [0], sids: [undefined], path: '$.Statement[0]', principals: [], actions: [], ...more };
@@ -32,7 +32,7 @@ const REPORT: Report = {
     },
   ],
   notes: [],
-  baseline: { file: 'b.json', fixed: [{ fingerprint: FP('e'), checkId: 'PUBLIC_ACCESS', key: 'policies/a.json' }] },
+  baseline: { file: 'b.json', fixed: [{ fingerprint: FP('e'), checkId: 'PUBLIC_ACCESS', key: 'policies/a.json' }], notChecked: [] },
 };
 
 describe('accepted findings in the outputs', () => {
@@ -55,7 +55,21 @@ describe('accepted findings in the outputs', () => {
       undefined,
     ]);
     expect(results.map((r) => r.baselineState)).toEqual(['new', 'unchanged', 'new', 'new']);
-    expect(results[0]?.fingerprints).toEqual({ 'kmsPolicyGuard/v1': FP('a') });
+    expect(results[0]?.fingerprints).toEqual({ 'kmsPolicyGuard/v2': FP('a') });
+  });
+
+  it('SARIF: partialFingerprints are the content fingerprint, never the statement index or path (moving a statement reopens no alert)', () => {
+    const log = JSON.parse(renderSarif(REPORT)) as Log;
+    expect(log.runs[0]?.results?.map((r) => r.partialFingerprints)).toEqual(['a', 'b', 'c', 'd'].map((c) => ({ 'kmsPolicyGuard/v2': FP(c) })));
+  });
+
+  it('SARIF: the report notes are tool execution notifications, a refused baseline entry a warning', () => {
+    const notes = ['2 findings below --min-severity high left out of the report', 'baseline entry findings[0] (PUBLIC_ACCESS on x) refused: …'];
+    const log = JSON.parse(renderSarif({ ...REPORT, notes })) as Log;
+    expect(log.runs[0]?.invocations?.[0]?.toolExecutionNotifications?.map((n) => [n.level, n.message.text])).toEqual([
+      ['note', notes[0]],
+      ['warning', notes[1]],
+    ]);
   });
 
   it('SARIF: no baselineState without a baseline', () => {
