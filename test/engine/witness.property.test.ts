@@ -571,9 +571,11 @@ describe('request-aware classes (issue 11 §1, §2) have witnesses; the classes 
     });
   });
 
+  // A fixed seed: a random sample may miss every remaining over-report, and an `it.failing` that passes fails
+  // the run. With this seed the sample holds several (the tally's report lists them).
   it.failing('the property over every generated policy, §1 shapes included', () => {
     const tally = newTally();
-    for (const doc of fc.sample(everything, RUNS.numRuns)) unwitnessed(doc, tally);
+    for (const doc of fc.sample(everything, { numRuns: RUNS.numRuns, seed: 20261205 })) unwitnessed(doc, tally);
     report('everything', tally);
     expect(Object.fromEntries(tally.without)).toEqual({});
   });
