@@ -23,3 +23,4 @@ export {
   type Baseline,
   type BaselineEntry,
 } from './baseline';
+export { decideExemptionTag, markExempted, tagValuesOf, type ExemptionTagDecision, type ExemptionTagInput } from './exemption-tag';

@@ -11,6 +11,7 @@ import type { CliIo } from '../../cli/io';
 import type { Report } from '../../cli/report';
 import { CHECK } from '../../engine';
 import type { MarkedFinding } from '../../suppress';
+import { runCli } from '../support/cli';
 
 const io: CliIo = { stdout: () => undefined, stderr: () => undefined, readStdin: async () => '', isTty: false, env: {} };
 const TOOL = { name: 't', version: '0' };
@@ -111,7 +112,6 @@ describe('check-template honours inline suppressions', () => {
 
 describe('through the command line', () => {
   it('an inline suppression with a reason passes --fail-on; --non-suppressible-checks takes that away', async () => {
-    const { runCli } = await import('../support/cli');
     const file = template(suppress({ id: 'ACCOUNT_WIDE_FULL_ACCESS', reason: REASON }));
     const accepted = await runCli(['check-template', '--account-id', OWN, '--format', 'json', file]);
     expect(accepted.code).toBe(0);
