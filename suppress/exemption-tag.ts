@@ -24,6 +24,8 @@ export interface ExemptionTagInput<F extends Finding> {
   /** Which findings count against the key (at or above the minimum severity); only they can refuse the tag. @default every finding */
   readonly counts?: (finding: F) => boolean;
   readonly nonSuppressible: readonly CheckId[];
+  /** Where the user sets the non-suppressible checks (`--non-suppressible-checks`), named in a refusal. */
+  readonly nonSuppressibleSetting?: string;
 }
 
 export type ExemptionTagDecision<F extends Finding> =
@@ -44,7 +46,7 @@ export function markExempted<F extends Finding>(findings: readonly MarkedFinding
 }
 
 /** Whether the exemption tag accepts the findings of a key, and if not, why. */
-export function decideExemptionTag<F extends Finding>({ values, findings, counts = () => true, nonSuppressible }: ExemptionTagInput<F>): ExemptionTagDecision<F> {
+export function decideExemptionTag<F extends Finding>({ values, findings, counts = () => true, nonSuppressible, nonSuppressibleSetting }: ExemptionTagInput<F>): ExemptionTagDecision<F> {
   const open = findings.filter((f) => !isSuppressed(f) && counts(f));
   if (values.length === 0 || open.length === 0) return { kind: 'absent' };
   if (values.length > 1) return { kind: 'refused', why: `written ${values.length} times on the key, so which value the key gets is not certain; no exemption applied, write the tag once`, refused: [] };
@@ -60,7 +62,7 @@ export function decideExemptionTag<F extends Finding>({ values, findings, counts
   const refused = open.filter((f) => nonSuppressible.includes(f.checkId));
   if (refused.length > 0) {
     const ids = [...new Set(refused.map((f) => f.checkId))];
-    return { kind: 'refused', why: `cannot exempt ${ids.join(', ')} (non-suppressible checks: ${nonSuppressible.join(', ')}); no finding of the key was accepted, fix the key policy`, refused, reason };
+    return { kind: 'refused', why: `cannot exempt ${ids.join(', ')} (non-suppressible checks: ${nonSuppressible.join(', ')}${nonSuppressibleSetting !== undefined ? `; ${nonSuppressibleSetting}` : ''}); no finding of the key was accepted`, refused, reason };
   }
   return { kind: 'accepted', findings: markExempted(findings, reason), reason };
 }
