@@ -117,6 +117,7 @@ interface ScanFlags extends AnalysisFlags {
 interface CheckTemplateFlags extends AnalysisFlags {
   accountId?: string;
   nonSuppressibleChecks?: string;
+  exemptionTagKey?: string;
   region?: string;
   format: string;
   output?: string;
@@ -291,6 +292,7 @@ async function checkTemplateAction(paths: string[], flags: CheckTemplateFlags, i
   if (flags.region !== undefined && !REGION_NAME.test(flags.region)) throw new UsageError(`--region: "${flags.region}" is not a Region name such as eu-west-1`);
   const analysis = parseAnalysis(flags);
   const nonSuppressibleChecks = parseSetting('nonSuppressibleChecks', flags.nonSuppressibleChecks, '--non-suppressible-checks');
+  const exemptionTagKey = flags.exemptionTagKey === undefined ? undefined : parseSetting('exemptionTagKey', flags.exemptionTagKey, '--exemption-tag-key');
   const acceptance = await parseAcceptance(flags, paths);
   const { runCheckTemplate } = await import('./commands/check-template.js');
   const checked = await runCheckTemplate(
@@ -300,6 +302,8 @@ async function checkTemplateAction(paths: string[], flags: CheckTemplateFlags, i
       ...(accountId !== undefined ? { accountId } : {}),
       analysis,
       nonSuppressibleChecks,
+      ...(exemptionTagKey !== undefined ? { exemptionTagKey } : {}),
+      ...(acceptance.minimumSeverity !== undefined ? { minimumSeverity: acceptance.minimumSeverity } : {}),
     },
     io,
     TOOL,
@@ -375,7 +379,8 @@ function buildProgram(io: CliIo, deps: CliDeps, setCode: (code: number) => void)
     .argument('<paths...>', 'template files, directories (cdk.out or a folder of templates) or -')
     .option('--account-id <id>', "the account the stack deploys to (AWS::AccountId); without it a placeholder account is used")
     .option('--region <region>', 'the Region the stack deploys to (AWS::Region); default: the CDK stack\'s Region, else unknown')
-    .option('--non-suppressible-checks <ids>', `comma-separated check ids no inline Metadata suppression can accept, or NONE (the rule's NonSuppressibleChecks; default ${NON_SUPPRESSIBLE_DEFAULT})`)
+    .option('--exemption-tag-key <key>', "a key resource whose Tags give this tag a non-empty value has its findings accepted, the value as justification (the rule's and the hook's ExemptionTagKey)")
+    .option('--non-suppressible-checks <ids>', `comma-separated check ids no inline Metadata suppression or exemption tag can accept, or NONE (the rule's NonSuppressibleChecks; default ${NON_SUPPRESSIBLE_DEFAULT})`)
     .option('--trusted-accounts <ids>', 'comma-separated accounts whose principals may act on keys')
     .option('--trusted-org-ids <ids>', 'comma-separated organisation ids (o-…) whose principals may act on keys')
     .option('--disable-checks <ids>', DISABLE_CHECKS_HELP)

@@ -8,12 +8,13 @@
  * 3. The engine's findings at or above MinimumSeverity count. A policy that does not parse (INVALID_POLICY), or
  *    a finding the engine marks not judged, means the policy was not judged: it never passes, and no tag can
  *    accept it.
- * 4. The key's exemption tag (ExemptionTagKey with a non-empty value) accepts the counted findings but those of
- *    non-suppressible checks. Inline suppressions (`Metadata`) cannot apply: a resource-operation request
- *    carries the resource's properties, not its Metadata.
+ * 4. The key's exemption tag (ExemptionTagKey with a non-empty value, in its Tags) accepts the counted findings, as
+ *    every gate decides it (suppress/exemption-tag.ts); a finding of a non-suppressible check fails the key.
+ *    Inline suppressions (`Metadata`) cannot apply: a resource-operation request carries the resource's
+ *    properties, not its Metadata.
  */
 import { CHECK, partitionOfArn, severityRank, type AnalysisOptions, type AnalysisResult, type Finding } from '../engine';
-import type { MarkedFinding } from '../suppress';
+import { decideExemptionTag, markExempted, tagValuesOf, type MarkedFinding } from '../suppress';
 import type { HookRequest } from './request';
 import type { HookSettings } from './settings';
 
@@ -83,21 +84,6 @@ export function countedFindings(findings: readonly Finding[], minimumSeverity: H
   return findings.filter((f) => f.checkId === CHECK.INVALID_POLICY || f.notJudged === true || severityRank(f.severity) >= threshold);
 }
 
-/**
- * The exemption tag's trimmed value in the key's `Tags` ([{Key, Value}]), if set once and non-empty. A tag key
- * written twice accepts nothing: which value the key would end up with is KMS's decision, not the hook's.
- */
-export function exemptionOf(properties: Record<string, unknown> | undefined, tagKey: string): string | undefined {
-  const tags = properties?.Tags;
-  if (!Array.isArray(tags)) return undefined;
-  const values = tags
-    .filter((tag): tag is Record<string, unknown> => typeof tag === 'object' && tag !== null && (tag as Record<string, unknown>).Key === tagKey)
-    .map((tag) => tag.Value);
-  const [value] = values;
-  if (values.length !== 1 || typeof value !== 'string' || value.trim() === '') return undefined;
-  return value.trim();
-}
-
 function analyse(analyze: Analyzer, policy: unknown, request: HookRequest, settings: HookSettings): { findings: readonly Finding[] } | { error: string } {
   try {
     // The key's ARN is not known before it is created, and an update keeps the key: without it, a statement
@@ -148,10 +134,21 @@ export function judgeRequest({ request: received, settings, analyze, defaultPart
   if (counted.length === 0) return { kind: 'passed', source: toJudge.source, ignored: analysed.findings.length };
 
   const tagKey = settings.exemptionTagKey;
-  const exemption = tagKey === undefined ? undefined : exemptionOf(request.resourceProperties, tagKey);
-  if (tagKey === undefined || exemption === undefined) return { kind: 'failed', source: toJudge.source, findings: counted, refused: [] };
-  const refused = counted.filter((f) => settings.nonSuppressibleChecks.includes(f.checkId));
-  const marked = counted.map((f): MarkedFinding => (refused.includes(f) ? f : { ...f, suppression: { kind: 'exemption-tag', reason: exemption } }));
-  if (refused.length > 0) return { kind: 'failed', source: toJudge.source, findings: marked, refused };
-  return { kind: 'accepted', source: toJudge.source, findings: marked, tagKey, reason: exemption };
+  if (tagKey === undefined) return { kind: 'failed', source: toJudge.source, findings: counted, refused: [] };
+  // A tag key written twice accepts nothing: which value the key would end up with is KMS's decision, not the hook's.
+  const decision = decideExemptionTag({ values: tagValuesOf(request.resourceProperties?.Tags, tagKey), findings: counted, nonSuppressible: settings.nonSuppressibleChecks });
+  switch (decision.kind) {
+    case 'accepted':
+      return { kind: 'accepted', source: toJudge.source, findings: decision.findings, tagKey, reason: decision.reason };
+    case 'refused':
+      // The message shows which findings the tag would accept once the non-suppressible ones are fixed.
+      return {
+        kind: 'failed',
+        source: toJudge.source,
+        findings: decision.reason === undefined ? counted : markExempted(counted, decision.reason, decision.refused),
+        refused: decision.refused,
+      };
+    case 'absent':
+      return { kind: 'failed', source: toJudge.source, findings: counted, refused: [] };
+  }
 }

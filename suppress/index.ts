@@ -24,3 +24,4 @@ export {
   type Baseline,
   type BaselineEntry,
 } from './baseline';
+export { decideExemptionTag, markExempted, tagValuesOf, type ExemptionTagDecision, type ExemptionTagInput } from './exemption-tag';

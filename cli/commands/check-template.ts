@@ -13,11 +13,11 @@
  * https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html
  */
 import { dirname } from 'node:path';
-import { analyzePolicy, type AnalysisOptions, type CheckId, type Finding } from '../../engine';
+import { analyzePolicy, type AnalysisOptions, type CheckId, type Finding, type Severity } from '../../engine';
 import { accessDetails, statementsOf } from '../access';
 import { joinablePath, readInputs, WalkTally, type InputFile } from '../inputs';
 import type { CliIo } from '../io';
-import type { Report, ReportWarning, ResultEntry } from '../report';
+import { countsAtMinimum, type Report, type ReportWarning, type ResultEntry } from '../report';
 import { displayPath, judgeTemplateKey, PLACEHOLDER_ACCOUNT, type AnalyzeFn, type VariantRun } from '../../templates/judge-key';
 import { resolveValue, Unresolved, type TemplateContext } from '../../templates/resolve';
 import {
@@ -37,7 +37,18 @@ import {
 } from '../templates/sources';
 import { ACCOUNT_UNKNOWN_NOTE } from './check';
 import { isRecord } from '../../templates/own-keys';
-import { applyInlineSuppressions, DEFAULT_NON_SUPPRESSIBLE_CHECKS, METADATA_KEY, readInlineSuppressions, utcDay, type SuppressionPolicy } from '../../suppress';
+import {
+  applyInlineSuppressions,
+  decideExemptionTag,
+  DEFAULT_NON_SUPPRESSIBLE_CHECKS,
+  isSuppressed,
+  METADATA_KEY,
+  readInlineSuppressions,
+  utcDay,
+  type MarkedFinding,
+  type SuppressionPolicy,
+} from '../../suppress';
+import { templateTagValues } from '../../templates/tags';
 
 export interface CheckTemplateOptions {
   paths: string[];
@@ -51,6 +62,14 @@ export interface CheckTemplateOptions {
    * @default DEFAULT_NON_SUPPRESSIBLE_CHECKS (PUBLIC_ACCESS)
    */
   nonSuppressibleChecks?: readonly CheckId[];
+  /**
+   * The rule's ExemptionTagKey: a CloudFormation key resource whose `Tags` give this tag a non-empty value has its
+   * findings (those no inline suppression accepted) accepted, as the hook and the rule decide it.
+   * @default - the exemption tag is not read
+   */
+  exemptionTagKey?: string;
+  /** --min-severity: findings below it do not count, so they neither need nor refuse the exemption tag. @default info: every finding counts */
+  minimumSeverity?: Severity;
 }
 
 export { PLACEHOLDER_ACCOUNT, type AnalyzeFn } from '../../templates/judge-key';
@@ -334,13 +353,48 @@ function variantFacts(runs: readonly VariantRun[], worst: VariantRun): Record<st
  * for each suppression entry that does nothing, naming the file, the logical id and where the entry is.
  */
 function suppressInline(doc: SourceDocument, key: TemplateKey, findings: Finding[], policy: SuppressionPolicy): { findings: Finding[]; warnings: ReportWarning[] } {
-  const resources = (doc.value as Record<string, unknown>).Resources;
-  const resource = isRecord(resources) ? resources[key.logicalId] : undefined;
+  const resource = resourceOf(doc, key);
   const read = readInlineSuppressions(isRecord(resource) ? resource.Metadata : undefined);
   const applied = applyInlineSuppressions(findings, read.suppressions, policy);
   const path = `Resources.${key.logicalId}.Metadata.${METADATA_KEY}`;
   const warnings = [...read.problems, ...applied.problems].map((problem): ReportWarning => ({ code: 'INLINE_SUPPRESSION', path, message: `${doc.file}: ${key.logicalId}: ${problem}` }));
   return { findings: applied.findings, warnings };
+}
+
+function resourceOf(doc: SourceDocument, key: TemplateKey): Record<string, unknown> | undefined {
+  const resources = (doc.value as Record<string, unknown>).Resources;
+  const resource = isRecord(resources) ? resources[key.logicalId] : undefined;
+  return isRecord(resource) ? resource : undefined;
+}
+
+/**
+ * A CloudFormation key's findings with those its exemption tag accepts marked, after inline suppressions (the tag
+ * accepts what they left open), decided as the hook decides it; a warning when the tag is there but accepts nothing.
+ */
+function exemptByTag(
+  doc: SourceDocument,
+  key: TemplateKey,
+  ctx: TemplateContext,
+  findings: MarkedFinding[],
+  opts: CheckTemplateOptions & { exemptionTagKey: string },
+  policy: SuppressionPolicy,
+): { findings: MarkedFinding[]; warnings: ReportWarning[] } {
+  const tagKey = opts.exemptionTagKey;
+  const counts = (f: Finding) => countsAtMinimum(f, opts.minimumSeverity ?? 'info');
+  const properties = resourceOf(doc, key)?.Properties;
+  const path = `Resources.${key.logicalId}.Properties.Tags`;
+  const warn = (why: string): ReportWarning => ({ code: 'EXEMPTION_NOT_APPLIED', path, message: `${key.logicalId}: exemption tag ${tagKey}: ${why}` });
+  const read = templateTagValues(isRecord(properties) ? properties.Tags : undefined, tagKey, ctx);
+  if (!read.known) return { findings, warnings: findings.some((f) => !isSuppressed(f) && counts(f)) ? [warn(`${read.reason}; it accepts nothing, the findings count (give the tag literally)`)] : [] };
+  const decision = decideExemptionTag({ values: read.values, findings, counts, nonSuppressible: policy.nonSuppressible, nonSuppressibleSetting: '--non-suppressible-checks' });
+  switch (decision.kind) {
+    case 'absent':
+      return { findings, warnings: [] };
+    case 'refused':
+      return { findings, warnings: [warn(decision.why)] };
+    case 'accepted':
+      return { findings: decision.findings, warnings: [] };
+  }
 }
 
 function analyseTemplateKey(
@@ -355,12 +409,15 @@ function analyseTemplateKey(
   const judgement = judgeTemplateKey({ key, template: ctx === undefined ? undefined : { ctx, duplicates: doc.duplicates }, account, analysis: opts.analysis, analyze });
   if (!judgement.judged) return keyNotJudged(doc, key, judgement.error);
   const { worst, runs } = judgement;
-  // Only a CloudFormation resource has Metadata; a Terraform plan's keys have no inline suppressions.
+  // Only a CloudFormation resource has Metadata; a Terraform plan's keys have no inline suppressions, and their tags
+  // are not read (the hook, whose exemption tag this is, judges CloudFormation only).
   const suppressed = ctx !== undefined ? suppressInline(doc, key, judgement.findings, suppression) : { findings: judgement.findings, warnings: [] };
+  const tagged =
+    ctx !== undefined && opts.exemptionTagKey !== undefined ? exemptByTag(doc, key, ctx, suppressed.findings, { ...opts, exemptionTagKey: opts.exemptionTagKey }, suppression) : { findings: suppressed.findings, warnings: [] };
   return {
     subject: doc.file,
-    findings: suppressed.findings,
-    warnings: [...(ctx !== undefined ? transformWarnings(doc, key) : []), ...judgement.warnings, ...suppressed.warnings],
+    findings: tagged.findings,
+    warnings: [...(ctx !== undefined ? transformWarnings(doc, key) : []), ...judgement.warnings, ...suppressed.warnings, ...tagged.warnings],
     // As written in the template, which the findings' statement indexes name (fingerprints are made of them).
     statements: statementsOf(key.policy.kind === 'written' ? key.policy.value : worst.policy),
     sourceText: doc.text,

@@ -20,8 +20,8 @@
  * keys (KeyManager AWS: their policies are AWS's to set) and keys pending deletion are skipped unless asked,
  * and the number skipped is said.
  */
-import { accountOfArn, analyzePolicy, CHECK, type AnalysisOptions, type CheckId, type Finding, type Severity } from '../../engine';
-import { DEFAULT_NON_SUPPRESSIBLE_CHECKS, type MarkedFinding } from '../../suppress';
+import { accountOfArn, analyzePolicy, type AnalysisOptions, type CheckId, type Finding, type Severity } from '../../engine';
+import { decideExemptionTag, DEFAULT_NON_SUPPRESSIBLE_CHECKS, type MarkedFinding } from '../../suppress';
 import { isPendingDeletion } from '../../aws/key-state';
 import { awsErrorName } from '../../aws/errors';
 import { KmsKeyReader, failureKind, type KeyMetadataFacts, type ReadOutcome } from '../../aws/kms-reader';
@@ -553,6 +553,7 @@ async function readAndAnalyseKey(key: ListedKey, options: ScanOptions, stats: Sc
  * No exemption applies, and a warning says why, when the tags cannot be read (fail closed), when the value is
  * empty, when the key has a finding nobody could have reviewed (INVALID_POLICY or a check that did not run), or
  * when a counted finding is of a non-suppressible check: the whole key then stays unexempted, as in the rule.
+ * The decision is every gate's (suppress/exemption-tag.ts).
  */
 async function exempted(
   key: ListedKey,
@@ -566,20 +567,21 @@ async function exempted(
   const tags = await key.reader.tags(key.keyId);
   if (!tags.ok) return notApplied(`kms:ListResourceTags failed with ${tags.errorName}; no exemption applied, the findings count (grant kms:ListResourceTags to read the tag)`);
   // Own tags only: a tag key such as "constructor" must not find what every object inherits.
-  if (!Object.hasOwn(tags.value, tagKey)) return undefined;
-  const justification = (tags.value[tagKey] ?? '').trim();
-  if (justification === '') return notApplied('the tag has an empty value; an exemption needs a justification as its value, so none was applied');
-  const unreviewable = counted.find((f) => f.checkId === CHECK.INVALID_POLICY || f.notJudged === true);
-  if (unreviewable !== undefined) {
-    const what = unreviewable.notJudged === true ? `a check that could not run (${unreviewable.checkId})` : `a policy that cannot be parsed (${CHECK.INVALID_POLICY})`;
-    return notApplied(`not applied: an exemption never covers ${what}; fix the key policy`);
+  const decision = decideExemptionTag({
+    values: Object.hasOwn(tags.value, tagKey) ? [tags.value[tagKey] ?? ''] : [],
+    findings,
+    counts: (f) => countsAtMinimum(f, options.minimumSeverity ?? 'info'),
+    nonSuppressible: options.nonSuppressibleChecks ?? DEFAULT_NON_SUPPRESSIBLE_CHECKS,
+    nonSuppressibleSetting: '--non-suppressible-checks',
+  });
+  switch (decision.kind) {
+    case 'absent':
+      return undefined;
+    case 'refused':
+      return notApplied(decision.why);
+    case 'accepted':
+      return { findings: decision.findings };
   }
-  const nonSuppressible = options.nonSuppressibleChecks ?? DEFAULT_NON_SUPPRESSIBLE_CHECKS;
-  const refused = [...new Set(counted.map((f) => f.checkId).filter((id) => nonSuppressible.includes(id)))];
-  if (refused.length > 0) {
-    return notApplied(`cannot exempt ${refused.join(', ')} (non-suppressible checks: ${nonSuppressible.join(', ')}; --non-suppressible-checks); no finding of the key was accepted`);
-  }
-  return { findings: findings.map((f) => ({ ...f, suppression: { kind: 'exemption-tag', reason: justification } })) };
 }
 
 /**

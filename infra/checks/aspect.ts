@@ -2,17 +2,22 @@
  * The synth-time checks as a plain Aspect, for apps without cdk-nag: `Aspects.of(app).add(new KmsPolicyGuardAspect())`.
  * Each AWS::KMS::Key and AWS::KMS::ReplicaKey (nested stacks included) is judged as check-template judges it;
  * findings at or above `errorSeverity` are error annotations, which fail `cdk synth`, those below are warnings,
- * unresolved values and inline suppressions that do nothing are warnings, and suppressed findings are info
- * naming the reason. Warnings carry an id (`KmsPolicyGuard-…`) and can be acknowledged; an error annotation
+ * unresolved values, inline suppressions and exemption tags that do nothing are warnings, and findings accepted
+ * inline or by the exemption tag (prop exemptionTagKey) are info naming the reason. Warnings carry an id (`KmsPolicyGuard-…`) and can be acknowledged; an error annotation
  * cannot be (the CDK does not allow it), so a finding acknowledged with
  * `Validations.of(scope).acknowledge({ id: 'KmsPolicyGuard-<CHECK_ID>', reason })` on the key or a scope above it,
  * as the cdk-nag pack honours it, becomes info naming the reason.
+ *
+ * With `exemptionTagKey`, add it as a read-only aspect, `Aspects.of(app).add(new KmsPolicyGuardAspect({...}),
+ * { priority: AspectPriority.READONLY })`: it then runs after `Tags.of(...)` has tagged the keys, whatever the
+ * app's feature flags (without `@aws-cdk/core:aspectPrioritiesMutating`, a tag aspect has the default priority
+ * and may run later). A tag not yet applied accepts nothing: the findings stay errors, never a false pass.
  */
 import { Annotations, Stack, Validations, type IAspect } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { utcDay } from '../../suppress';
 import { findingText, isError, isKeyResource, judgeKeyResource, type KeyResourceVerdict } from './judge-resource';
-import { checkRuleId, INLINE_SUPPRESSION_RULE, NOT_JUDGED_RULE, RULE_PREFIX, UNRESOLVED_VALUE_RULE } from './rule-ids';
+import { checkRuleId, EXEMPTION_TAG_RULE, INLINE_SUPPRESSION_RULE, NOT_JUDGED_RULE, RULE_PREFIX, UNRESOLVED_VALUE_RULE } from './rule-ids';
 import { checkSettings, type CheckSettings, type KmsPolicyGuardCheckProps } from './settings';
 
 export type KmsPolicyGuardAspectProps = KmsPolicyGuardCheckProps;
@@ -38,7 +43,9 @@ function annotate(node: IConstruct, verdict: KeyResourceVerdict, settings: Check
     const id = checkRuleId(f.checkId);
     const text = findingText(node, verdict, f);
     const acknowledged = acknowledgement(node, id);
-    if (f.suppression !== undefined) {
+    if (f.suppression?.kind === 'exemption-tag') {
+      annotations.addInfo(`[${id}] accepted by the exemption tag ${settings.exemptionTagKey ?? ''} (reason: ${JSON.stringify(f.suppression.reason)}): ${text}`);
+    } else if (f.suppression !== undefined) {
       annotations.addInfo(`[${id}] suppressed inline (reason: ${JSON.stringify(f.suppression.reason)}${f.suppression.expires !== undefined ? `, until ${f.suppression.expires}` : ''}): ${text}`);
     } else if (acknowledged !== undefined) {
       annotations.addInfo(`[${id}] acknowledged (reason: ${JSON.stringify(acknowledged)}): ${text}`);
@@ -50,6 +57,7 @@ function annotate(node: IConstruct, verdict: KeyResourceVerdict, settings: Check
   }
   for (const w of verdict.unresolved) annotations.addWarningV2(UNRESOLVED_VALUE_RULE, `${stack}/${w.message}`);
   for (const problem of verdict.suppressionProblems) annotations.addWarningV2(INLINE_SUPPRESSION_RULE, `${stack}/${verdict.logicalId}: ${problem}`);
+  for (const problem of verdict.exemptionProblems) annotations.addWarningV2(EXEMPTION_TAG_RULE, `${stack}/${verdict.logicalId}: ${problem}`);
 }
 
 /**

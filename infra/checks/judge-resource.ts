@@ -10,10 +10,11 @@
 import { CfnCondition, CfnElement, CfnMapping, CfnParameter, CfnResource, Stack, Token } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { CHECK, severityRank, type Finding } from '../../engine';
-import { applyInlineSuppressions, readInlineSuppressions, type MarkedFinding, type SuppressionPolicy } from '../../suppress';
+import { applyInlineSuppressions, decideExemptionTag, isSuppressed, readInlineSuppressions, type MarkedFinding, type SuppressionPolicy } from '../../suppress';
 import { judgeTemplateKey, PLACEHOLDER_ACCOUNT, type KeyPolicySource, type TemplateWarning } from '../../templates/judge-key';
 import { isRecord } from '../../templates/own-keys';
 import type { TemplateContext } from '../../templates/resolve';
+import { templateTagValues } from '../../templates/tags';
 import type { CheckSettings } from './settings';
 
 /** The resource types judged: those with a key policy. */
@@ -27,12 +28,14 @@ export interface KeyResourceVerdict {
   logicalId: string;
   /** Why the key could not be judged; it then has no findings, and must not pass. */
   notJudged?: string;
-  /** Findings at or above minimumSeverity; those an inline suppression accepts carry `suppression`. */
+  /** Findings at or above minimumSeverity; those an inline suppression or the exemption tag accepts carry `suppression`. */
   findings: MarkedFinding[];
   /** Values judged as the worst they could be, each with its path (`Resources.<id>.Properties.KeyPolicy…`). */
   unresolved: TemplateWarning[];
   /** Inline suppression entries that do nothing (malformed, expired, refused, unused), each saying why. */
   suppressionProblems: string[];
+  /** Why the exemption tag, there, accepts nothing (empty, written twice, unknown at synth, a non-suppressible check). */
+  exemptionProblems: string[];
   /** The stack is environment-agnostic: its account was judged as PLACEHOLDER_ACCOUNT, the key's own. */
   accountUnknown?: boolean;
 }
@@ -108,6 +111,27 @@ function renderedResource(node: CfnResource, stack: Stack, logicalId: string): R
   return resource;
 }
 
+/**
+ * The findings with those the exemption tag accepts marked (inline suppressions first, the tag for the rest), as
+ * the hook decides it; why not, when the tag is there but accepts nothing.
+ */
+function exemptByTag(tags: unknown, tagKey: string, ctx: TemplateContext, findings: MarkedFinding[], settings: CheckSettings): { findings: MarkedFinding[]; problems: string[] } {
+  const read = templateTagValues(tags, tagKey, ctx);
+  if (!read.known) {
+    const open = findings.some((f) => !isSuppressed(f));
+    return { findings, problems: open ? [`exemption tag ${tagKey}: ${read.reason}; it accepts nothing, the findings count (give the tag a literal value)`] : [] };
+  }
+  const decision = decideExemptionTag({ values: read.values, findings, nonSuppressible: settings.nonSuppressible, nonSuppressibleSetting: 'nonSuppressibleChecks' });
+  switch (decision.kind) {
+    case 'absent':
+      return { findings, problems: [] };
+    case 'refused':
+      return { findings, problems: [`exemption tag ${tagKey}: ${decision.why}`] };
+    case 'accepted':
+      return { findings: decision.findings, problems: [] };
+  }
+}
+
 /** Judges one key resource. Never throws: what cannot be judged comes back as `notJudged`, with the reason. */
 export function judgeKeyResource(node: CfnResource, settings: CheckSettings, suppression: Pick<SuppressionPolicy, 'today'>): KeyResourceVerdict {
   const stack = Stack.of(node);
@@ -126,20 +150,22 @@ export function judgeKeyResource(node: CfnResource, settings: CheckSettings, sup
       account: ctx.accountId,
       analysis: settings.analysis,
     });
-    if (!judgement.judged) return { logicalId, notJudged: judgement.error, findings: [], unresolved: [], suppressionProblems: [] };
+    if (!judgement.judged) return { logicalId, notJudged: judgement.error, findings: [], unresolved: [], suppressionProblems: [], exemptionProblems: [] };
     const minimum = severityRank(settings.minimumSeverity);
     const counted = judgement.findings.filter((f) => f.notJudged === true || f.checkId === CHECK.INVALID_POLICY || severityRank(f.severity) >= minimum);
     const read = readInlineSuppressions(resource.Metadata);
     const applied = applyInlineSuppressions(counted, read.suppressions, { nonSuppressible: settings.nonSuppressible, today: suppression.today });
+    const tagged = settings.exemptionTagKey === undefined ? { findings: applied.findings, problems: [] } : exemptByTag(properties.Tags, settings.exemptionTagKey, ctx, applied.findings, settings);
     return {
       logicalId,
       ...(ctx.accountIsPlaceholder === true ? { accountUnknown: true } : {}),
-      findings: applied.findings,
+      findings: tagged.findings,
       unresolved: [...transformWarnings(stack, logicalId), ...judgement.warnings.filter((w) => w.code === 'UNRESOLVED_VALUE')],
       suppressionProblems: [...read.problems, ...applied.problems],
+      exemptionProblems: tagged.problems,
     };
   } catch (error) {
-    return { logicalId, notJudged: `${logicalId}: the key policy could not be rendered or judged (${(error as Error).message}); the key was not judged`, findings: [], unresolved: [], suppressionProblems: [] };
+    return { logicalId, notJudged: `${logicalId}: the key policy could not be rendered or judged (${(error as Error).message}); the key was not judged`, findings: [], unresolved: [], suppressionProblems: [], exemptionProblems: [] };
   }
 }
 

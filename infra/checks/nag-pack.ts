@@ -7,7 +7,8 @@
  * AWS::KMS::ReplicaKey of the app, nested stacks included, with the judgement check-template uses. A rule is an
  * error when its check's findings reach `errorSeverity` (or the policy was not fully judged), else a warning.
  * `KmsPolicyGuard-UnresolvedValue` (warning) names each value judged as the worst it could be,
- * `KmsPolicyGuard-InlineSuppression` (warning) each inline suppression entry that does nothing, and
+ * `KmsPolicyGuard-InlineSuppression` (warning) each inline suppression entry that does nothing,
+ * `KmsPolicyGuard-ExemptionTag` (warning) an exemption tag that accepts nothing, and
  * `KmsPolicyGuard-NotJudged` (error) a key that could not be judged.
  *
  * Unlike cdk-nag's own packs, only errors fail synthesis: warnings are printed in the report, and fail it only
@@ -19,7 +20,7 @@ import type { IConstruct } from 'constructs';
 import { CHECKS } from '../../engine';
 import { utcDay } from '../../suppress';
 import { findingText, isError, isKeyResource, judgeKeyResource, resourceLocation, type KeyResourceVerdict } from './judge-resource';
-import { checkRuleId, INLINE_SUPPRESSION_RULE, NOT_JUDGED_RULE, RULE_IDS, RULE_PREFIX, UNRESOLVED_VALUE_RULE } from './rule-ids';
+import { checkRuleId, EXEMPTION_TAG_RULE, INLINE_SUPPRESSION_RULE, NOT_JUDGED_RULE, RULE_IDS, RULE_PREFIX, UNRESOLVED_VALUE_RULE } from './rule-ids';
 import { checkSettings, type CheckSettings, type KmsPolicyGuardCheckProps } from './settings';
 
 export interface KmsPolicyGuardChecksProps extends NagPackProps, KmsPolicyGuardCheckProps {}
@@ -75,6 +76,14 @@ export class KmsPolicyGuardChecks extends NagPack {
       'An inline suppression (Metadata kms-policy-guard) suppresses nothing.',
       'A malformed, expired, refused or unused suppression entry accepts no finding; fix or remove it.',
       verdict.suppressionProblems.map((p) => ({ line: `${where}: ${p}`, location: 'Metadata.kms-policy-guard' })),
+    );
+    this.rule(
+      node,
+      EXEMPTION_TAG_RULE,
+      NagMessageLevel.WARN,
+      'The exemption tag on the key accepts nothing.',
+      'An empty tag, one written twice or known only at deployment, or a finding of a non-suppressible check, leaves every finding of the key counting; fix the tag or the key policy.',
+      verdict.exemptionProblems.map((p) => ({ line: `${where}: ${p}`, location: 'Properties.Tags' })),
     );
   }
 

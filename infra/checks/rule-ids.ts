@@ -1,4 +1,4 @@
-/** The rule ids the synth-time checks report under: one per check of the catalogue, and three of their own. */
+/** The rule ids the synth-time checks report under: one per check of the catalogue, and four of their own. */
 import { CHECK_IDS, type CheckId } from '../../engine';
 
 export const RULE_PREFIX = 'KmsPolicyGuard';
@@ -14,6 +14,8 @@ export const UNRESOLVED_VALUE_RULE = `${RULE_PREFIX}-UnresolvedValue`;
 export const NOT_JUDGED_RULE = `${RULE_PREFIX}-NotJudged`;
 /** An inline suppression entry that does nothing: malformed, expired, refused (non-suppressible) or unused. */
 export const INLINE_SUPPRESSION_RULE = `${RULE_PREFIX}-InlineSuppression`;
+/** An exemption tag that accepts nothing: empty, written twice, known only at deployment, or refused (a non-suppressible check). */
+export const EXEMPTION_TAG_RULE = `${RULE_PREFIX}-ExemptionTag`;
 
 /** Every rule id, in report order. */
-export const RULE_IDS: readonly string[] = [...CHECK_IDS.map(checkRuleId), UNRESOLVED_VALUE_RULE, NOT_JUDGED_RULE, INLINE_SUPPRESSION_RULE];
+export const RULE_IDS: readonly string[] = [...CHECK_IDS.map(checkRuleId), UNRESOLVED_VALUE_RULE, NOT_JUDGED_RULE, INLINE_SUPPRESSION_RULE, EXEMPTION_TAG_RULE];

@@ -37,10 +37,18 @@ export interface KmsPolicyGuardCheckProps {
   readonly disabledChecks?: readonly CheckId[];
   /**
    * Checks that an inline suppression (`Metadata: {kms-policy-guard: {suppress: [...]}}` on the key resource)
-   * may not accept.
+   * or exemption tag may not accept.
    * @default ['PUBLIC_ACCESS']
    */
   readonly nonSuppressibleChecks?: readonly CheckId[];
+  /**
+   * The Config rule's and the hook's ExemptionTagKey: a key whose tags (`Tags.of(key).add(key, reason)`, rendered
+   * in its `Tags` property) give this tag a non-empty value has its findings accepted, the value as the reason,
+   * after inline suppressions and as the hook decides it: never a non-suppressible check (the whole key is then
+   * not exempted), never a value known only at deployment.
+   * @default - the exemption tag is not read
+   */
+  readonly exemptionTagKey?: string;
 }
 
 /** The props, validated and with their defaults. */
@@ -49,6 +57,7 @@ export interface CheckSettings {
   readonly minimumSeverity: Severity;
   readonly errorSeverity: Severity;
   readonly nonSuppressible: readonly CheckId[];
+  readonly exemptionTagKey?: string;
 }
 
 /** The judgement needs every value at synth: a token (a CfnParameter, an import) cannot be compared with a principal. */
@@ -89,6 +98,7 @@ export function checkSettings(props: KmsPolicyGuardCheckProps, where: string): C
   const trustedAccountIds = ruleParameter('trustedAccountIds', props.trustedAccountIds, where);
   const trustedOrgIds = ruleParameter('trustedOrgIds', props.trustedOrgIds, where);
   const disabledChecks = ruleParameter('disabledChecks', props.disabledChecks, where);
+  const exemptionTagKey = ruleParameter('exemptionTagKey', props.exemptionTagKey, where);
   return {
     analysis: {
       ...(trustedAccountIds !== undefined ? { trustedAccountIds } : {}),
@@ -98,5 +108,6 @@ export function checkSettings(props: KmsPolicyGuardCheckProps, where: string): C
     minimumSeverity: ruleParameter('minimumSeverity', props.minimumSeverity, where) ?? RULE_PARAMETER_SPEC.minimumSeverity.default ?? 'low',
     errorSeverity: severityProp(props.errorSeverity, where, 'errorSeverity', 'high'),
     nonSuppressible: checkIdsProp(props.nonSuppressibleChecks, where, 'nonSuppressibleChecks', DEFAULT_NON_SUPPRESSIBLE_CHECKS),
+    ...(exemptionTagKey !== undefined ? { exemptionTagKey } : {}),
   };
 }

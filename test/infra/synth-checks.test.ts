@@ -65,8 +65,8 @@ function aspect(app: App, stack: Stack, props: KmsPolicyGuardCheckProps = {}): {
 }
 
 describe('rule ids', () => {
-  it('one rule per check of the catalogue, KmsPolicyGuard-<CHECK_ID>, then UnresolvedValue, NotJudged and InlineSuppression', () => {
-    expect(RULE_IDS).toEqual([...CHECK_IDS.map((id) => `KmsPolicyGuard-${id}`), 'KmsPolicyGuard-UnresolvedValue', 'KmsPolicyGuard-NotJudged', 'KmsPolicyGuard-InlineSuppression']);
+  it('one rule per check of the catalogue, KmsPolicyGuard-<CHECK_ID>, then UnresolvedValue, NotJudged, InlineSuppression and ExemptionTag', () => {
+    expect(RULE_IDS).toEqual([...CHECK_IDS.map((id) => `KmsPolicyGuard-${id}`), 'KmsPolicyGuard-UnresolvedValue', 'KmsPolicyGuard-NotJudged', 'KmsPolicyGuard-InlineSuppression', 'KmsPolicyGuard-ExemptionTag']);
     expect(new KmsPolicyGuardChecks().ruleIds).toEqual(RULE_IDS);
   });
 });
