@@ -15,5 +15,8 @@ export const NOT_JUDGED_RULE = `${RULE_PREFIX}-NotJudged`;
 /** An inline suppression entry that does nothing: malformed, expired, refused (non-suppressible) or unused. */
 export const INLINE_SUPPRESSION_RULE = `${RULE_PREFIX}-InlineSuppression`;
 
+/** A Stage the KmsPolicyGuardAspect does not reach (the Aspect's own error; the cdk-nag pack walks Stages). */
+export const STAGE_NOT_CHECKED_RULE = `${RULE_PREFIX}-StageNotChecked`;
+
 /** Every rule id, in report order. */
 export const RULE_IDS: readonly string[] = [...CHECK_IDS.map(checkRuleId), UNRESOLVED_VALUE_RULE, NOT_JUDGED_RULE, INLINE_SUPPRESSION_RULE];
