@@ -18,8 +18,8 @@
 import { Annotations, Aspects, CfnElement, Stack, Stage, Validations, type IAspect } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { utcDay } from '../../suppress';
-import { findingText, isError, judgeKeyResource, keyLogicalIds, type KeyResourceVerdict } from './judge-resource';
-import { checkRuleId, INLINE_SUPPRESSION_RULE, NOT_JUDGED_RULE, RULE_PREFIX, STAGE_NOT_CHECKED_RULE, UNRESOLVED_VALUE_RULE } from './rule-ids';
+import { findingText, isError, judgeKeyResource, keyLogicalIds, resourceLocation, type KeyResourceVerdict } from './judge-resource';
+import { checkRuleId, INLINE_SUPPRESSION_RULE, NOT_JUDGED_RULE, POLICY_WARNING_RULE, RULE_PREFIX, STAGE_NOT_CHECKED_RULE, UNRESOLVED_VALUE_RULE } from './rule-ids';
 import { checkSettings, type CheckSettings, type KmsPolicyGuardCheckProps } from './settings';
 
 export type KmsPolicyGuardAspectProps = KmsPolicyGuardCheckProps;
@@ -84,6 +84,7 @@ function annotate(node: IConstruct, verdict: KeyResourceVerdict, settings: Check
   }
   for (const w of verdict.unresolved) annotations.addWarningV2(UNRESOLVED_VALUE_RULE, `${stack}/${w.message}`);
   for (const problem of verdict.suppressionProblems) annotations.addWarningV2(INLINE_SUPPRESSION_RULE, `${stack}/${verdict.logicalId}: ${problem}`);
+  for (const w of verdict.policyWarnings) annotations.addWarningV2(POLICY_WARNING_RULE, `${stack}/${verdict.logicalId} at ${resourceLocation(w.path, verdict.logicalId)}: ${w.message}`);
 }
 
 /**

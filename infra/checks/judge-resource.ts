@@ -51,6 +51,8 @@ export interface KeyResourceVerdict {
   unresolved: TemplateWarning[];
   /** Inline suppression entries that do nothing (malformed, expired, refused, unused), each saying why. */
   suppressionProblems: string[];
+  /** What the engine could not weigh (UNKNOWN_ACTION, NON_KMS_ACTION, UNKNOWN_CONDITION_KEY, INERT_STATEMENT), as check-template reports it. */
+  policyWarnings: TemplateWarning[];
   /** The stack is environment-agnostic: its account was judged as PLACEHOLDER_ACCOUNT, the key's own. */
   accountUnknown?: boolean;
 }
@@ -147,7 +149,7 @@ export function judgeKeyResource(node: CfnElement, settings: CheckSettings, supp
       account: ctx.accountId,
       analysis: settings.analysis,
     });
-    if (!judgement.judged) return { logicalId, notJudged: judgement.error, findings: [], unresolved: [], suppressionProblems: [] };
+    if (!judgement.judged) return { logicalId, notJudged: judgement.error, findings: [], unresolved: [], suppressionProblems: [], policyWarnings: [] };
     const minimum = severityRank(settings.minimumSeverity);
     const counted = judgement.findings.filter((f) => f.notJudged === true || f.checkId === CHECK.INVALID_POLICY || severityRank(f.severity) >= minimum);
     const read = readInlineSuppressions(resource.Metadata);
@@ -158,9 +160,11 @@ export function judgeKeyResource(node: CfnElement, settings: CheckSettings, supp
       findings: applied.findings,
       unresolved: [...transformWarnings(stack, logicalId), ...judgement.warnings.filter((w) => w.code === 'UNRESOLVED_VALUE')],
       suppressionProblems: [...read.problems, ...applied.problems],
+      // UNRESOLVED_VALUE is reported above; DEFAULT_KEY_POLICY is what a CfnKey without KeyPolicy means, judged as such.
+      policyWarnings: judgement.warnings.filter((w) => w.code !== 'UNRESOLVED_VALUE' && w.code !== 'DEFAULT_KEY_POLICY'),
     };
   } catch (error) {
-    return { logicalId, notJudged: `${logicalId}: the key policy could not be rendered or judged (${(error as Error).message}); the key was not judged`, findings: [], unresolved: [], suppressionProblems: [] };
+    return { logicalId, notJudged: `${logicalId}: the key policy could not be rendered or judged (${(error as Error).message}); the key was not judged`, findings: [], unresolved: [], suppressionProblems: [], policyWarnings: [] };
   }
 }
 

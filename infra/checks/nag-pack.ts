@@ -7,8 +7,11 @@
  * AWS::KMS::ReplicaKey of the app, nested stacks included, with the judgement check-template uses. A rule is an
  * error when its check's findings reach `errorSeverity` (or the policy was not fully judged), else a warning.
  * `KmsPolicyGuard-UnresolvedValue` (warning) names each value judged as the worst it could be,
- * `KmsPolicyGuard-InlineSuppression` (warning) each inline suppression entry that does nothing, and
- * `KmsPolicyGuard-NotJudged` (error) a key that could not be judged.
+ * `KmsPolicyGuard-InlineSuppression` (warning) each inline suppression entry that does nothing,
+ * `KmsPolicyGuard-PolicyWarning` (warning) what the engine cannot weigh (an unknown or non-KMS action…), and
+ * `KmsPolicyGuard-NotJudged` (error) a key that could not be judged. What was not judged (a key, or a check
+ * that could not complete) is reported outside cdk-nag's applyRule, so no acknowledgement accepts it; a rule's
+ * violation is an error when any of its resources is (cdk-nag keeps the first resource's level).
  *
  * Unlike cdk-nag's own packs, only errors fail synthesis: warnings are printed in the report, and fail it only
  * under the context flag `@aws-cdk/core:strictCfnValidateErrors` (the CDK's strict mode for plugin warnings).
@@ -19,7 +22,7 @@ import type { IConstruct } from 'constructs';
 import { CHECKS } from '../../engine';
 import { utcDay } from '../../suppress';
 import { findingText, isError, judgeKeyResource, keyLogicalIds, resourceLocation, type KeyResourceVerdict } from './judge-resource';
-import { checkRuleId, INLINE_SUPPRESSION_RULE, NOT_JUDGED_RULE, RULE_IDS, RULE_PREFIX, UNRESOLVED_VALUE_RULE } from './rule-ids';
+import { checkRuleId, INLINE_SUPPRESSION_RULE, NOT_JUDGED_RULE, POLICY_WARNING_RULE, RULE_IDS, RULE_PREFIX, UNRESOLVED_VALUE_RULE } from './rule-ids';
 import { checkSettings, type CheckSettings, type KmsPolicyGuardCheckProps } from './settings';
 
 export interface KmsPolicyGuardChecksProps extends NagPackProps, KmsPolicyGuardCheckProps {}
@@ -97,6 +100,14 @@ export class KmsPolicyGuardChecks extends NagPack {
       'An inline suppression (Metadata kms-policy-guard) suppresses nothing.',
       'A malformed, expired, refused or unused suppression entry accepts no finding; fix or remove it.',
       verdict.suppressionProblems.map((p) => ({ line: `${where}: ${p}`, location: 'Metadata.kms-policy-guard', error: false })),
+    );
+    this.rule(
+      node,
+      POLICY_WARNING_RULE,
+      NagMessageLevel.WARN,
+      'The key policy holds something the judgement cannot weigh.',
+      'An unknown action or condition key, a non-KMS action or a statement that grants nothing is judged as written; check that the policy says what was meant.',
+      verdict.policyWarnings.map((w) => ({ line: `${where} at ${resourceLocation(w.path, verdict.logicalId)}: ${w.message}`, location: resourceLocation(w.path, verdict.logicalId), error: false })),
     );
   }
 
