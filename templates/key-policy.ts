@@ -6,7 +6,8 @@
  *   (`arn:aws:iam::999999999999:root`), unless the known part of it pins the account (e.g. `Fn::GetAtt
  *   Role.Arn` of a role in the same template, or `arn:…:iam::${AWS::AccountId}:role/${Name}`): then it is a
  *   distinct named principal of that account (`…:role/unresolved-1`). Unknown actions become `kms:*`,
- *   unknown resources `*`, and a condition with an unknown value is dropped (the Allow then applies more widely).
+ *   unknown resources `*`, and a condition with an unknown value is dropped (the Allow then applies more widely),
+ *   or, for StringLike/ArnLike with a pinned value, its unknown part becomes `*` (see unknownConditionFill).
  * - In a Deny (and in NotPrincipal / NotAction / NotResource of an Allow) the opposite holds: an unknown value
  *   is judged as one that matches nothing real, so the statement never takes access away on a guess.
  *
@@ -29,6 +30,33 @@ export interface Substitution {
 }
 
 export type ConcretePolicy = { ok: true; policy: unknown; substitutions: Substitution[] } | { ok: false; reason: string };
+
+/**
+ * How an unknown value of a condition key is judged: as the value under which the statement grants the most.
+ * An Allow's condition is taken as true as widely as it could be, a Deny's as true as narrowly as it could be:
+ *
+ * | effect | operator (after ForAnyValue:/ForAllValues:, without IfExists)  | judged as                                   |
+ * |--------|------------------------------------------------------------------|---------------------------------------------|
+ * | Allow  | StringLike, ArnLike, pinned value (`arn:…:role/${Name}`)         | `*` for the unknown part: every name        |
+ * | Allow  | anything else (Equals, Not…, Bool, Numeric…), or not pinned      | key dropped: the Allow is judged without it |
+ * | Deny   | positive operator (Equals, Like, Bool, Numeric…)                 | `unresolved`: matches no real value         |
+ * | Deny   | StringNotLike, ArnNotLike                                        | `*`: the negation is false for everyone     |
+ * | Deny   | other negated operators (StringNotEquals, ArnNotEquals…)         | a condition that matches nothing            |
+ * | Deny   | …IfExists or ForAllValues: (true when the key is absent)         | a condition that matches nothing            |
+ *
+ * In a Deny every row makes it apply to no one it need not: a Deny judged wider than it is would take away
+ * access on a guess and hide a grant. A pinned Allow keeps its known part so the account it names still counts.
+ */
+export function unknownConditionFill(operator: string, allow: boolean, pinned: boolean): 'wildcard' | 'unresolved' | 'drop' | 'nothing' {
+  const m = /^(?:(ForAnyValue|ForAllValues):)?(.*?)(IfExists)?$/i.exec(operator);
+  const base = (m?.[2] ?? operator).toLowerCase();
+  const wildcard = base === 'stringlike' || base === 'arnlike' || base === 'stringnotlike' || base === 'arnnotlike';
+  const negated = base.includes('not');
+  if (allow) return pinned && wildcard && !negated ? 'wildcard' : 'drop';
+  if (m?.[3] !== undefined || m?.[1]?.toLowerCase() === 'forallvalues') return 'nothing';
+  if (!negated) return 'unresolved';
+  return wildcard ? 'wildcard' : 'nothing';
+}
 
 class Concretiser {
   readonly substitutions: Substitution[] = [];
@@ -82,6 +110,7 @@ class Concretiser {
     }
     if (!isRecord(value)) return value;
     const out: Record<string, unknown> = {};
+    let matchNothing = false;
     for (const [operator, block] of Object.entries(value)) {
       const p = [...path, operator];
       if (block instanceof Unresolved) {
@@ -101,19 +130,28 @@ class Concretiser {
           setOwn(keys, key, v);
           continue;
         }
-        // A value whose known part pins it (an ARN in the key's account with an unknown name) is kept with a
-        // placeholder name: it still says whose resource it is, which is what scoping checks look at.
         const pinned = unknown.every((x) => x.partial !== undefined && x.partial !== HOLE);
-        if (!pinned && allow) {
+        const fill = unknownConditionFill(operator, allow, pinned);
+        if (fill === 'drop') {
           this.note([...p, key], unknown[0] as Unresolved, 'dropped: the Allow is judged without this condition key');
           continue;
         }
-        const fill = (x: unknown, i: number) =>
-          x instanceof Unresolved ? this.note(Array.isArray(v) ? [...p, key, i] : [...p, key], x, x.partial !== undefined && x.partial !== HOLE ? x.partial.split(HOLE).join('unresolved') : 'unresolved') : x;
-        setOwn(keys, key, Array.isArray(v) ? v.map(fill) : fill(v, 0));
+        if (fill === 'nothing') {
+          this.note([...p, key], unknown[0] as Unresolved, 'a condition that matches nothing: the Deny is judged to apply to no one');
+          matchNothing = true;
+          continue;
+        }
+        // The known part (an ARN in the key's account with an unknown name) is kept: it still says whose
+        // principal or resource it is, which is what scoping checks look at.
+        const hole = fill === 'wildcard' ? '*' : 'unresolved';
+        const one = (x: unknown, i: number) =>
+          x instanceof Unresolved ? this.note(Array.isArray(v) ? [...p, key, i] : [...p, key], x, x.partial !== undefined && x.partial !== HOLE ? x.partial.split(HOLE).join(hole) : hole) : x;
+        setOwn(keys, key, Array.isArray(v) ? v.map(one) : one(v, 0));
       }
       if (Object.keys(keys).length > 0) setOwn(out, operator, keys);
     }
+    // Conditions AND together: one that matches nothing keeps the whole Deny from applying.
+    if (matchNothing) setOwn(out, 'StringEquals', { ...(isRecord(out.StringEquals) ? out.StringEquals : {}), ...nothing });
     return Object.keys(out).length > 0 ? out : undefined;
   }
 

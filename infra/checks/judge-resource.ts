@@ -20,8 +20,26 @@ import type { CheckSettings } from './settings';
 /** The resource types judged: those with a key policy. */
 export const KEY_RESOURCE_TYPES: readonly string[] = ['AWS::KMS::Key', 'AWS::KMS::ReplicaKey'];
 
+/**
+ * The logical ids of the key resources an element renders, read from the rendered `Type`: a CfnResource whose
+ * Type was overridden (`addOverride('Type', 'AWS::KMS::Key')`) renders a key, and so does an element that is
+ * no CfnResource, such as the CfnInclude of aws-cdk-lib core, which renders a whole template. A CfnResource
+ * that cannot be rendered counts by its declared type, so it is reported as not judged rather than skipped.
+ */
+export function keyLogicalIds(element: IConstruct): string[] {
+  if (!CfnElement.isCfnElement(element)) return [];
+  const stack = Stack.of(element);
+  try {
+    const fragment = stack.resolve(element._toCloudFormation()) as { Resources?: unknown };
+    const resources = isRecord(fragment.Resources) ? fragment.Resources : {};
+    return Object.entries(resources).flatMap(([id, r]) => (isRecord(r) && typeof r.Type === 'string' && KEY_RESOURCE_TYPES.includes(r.Type) ? [id] : []));
+  } catch {
+    return CfnResource.isCfnResource(element) && KEY_RESOURCE_TYPES.includes(element.cfnResourceType) ? [stack.resolve(element.logicalId) as string] : [];
+  }
+}
+
 export function isKeyResource(node: IConstruct): node is CfnResource {
-  return CfnResource.isCfnResource(node) && KEY_RESOURCE_TYPES.includes(node.cfnResourceType);
+  return CfnResource.isCfnResource(node) && keyLogicalIds(node).length > 0;
 }
 
 export interface KeyResourceVerdict {
@@ -36,6 +54,8 @@ export interface KeyResourceVerdict {
   suppressionProblems: string[];
   /** Why the exemption tag, there, accepts nothing (empty, written twice, unknown at synth, a non-suppressible check). */
   exemptionProblems: string[];
+  /** What the engine could not weigh (UNKNOWN_ACTION, NON_KMS_ACTION, UNKNOWN_CONDITION_KEY, INERT_STATEMENT), as check-template reports it. */
+  policyWarnings: TemplateWarning[];
   /** The stack is environment-agnostic: its account was judged as PLACEHOLDER_ACCOUNT, the key's own. */
   accountUnknown?: boolean;
 }
@@ -104,7 +124,7 @@ function transformWarnings(stack: Stack, logicalId: string): TemplateWarning[] {
 }
 
 /** The key resource as CloudFormation renders it: `{Type, Properties, Metadata, …}`. */
-function renderedResource(node: CfnResource, stack: Stack, logicalId: string): Record<string, unknown> {
+function renderedResource(node: CfnElement, stack: Stack, logicalId: string): Record<string, unknown> {
   const fragment = stack.resolve(node._toCloudFormation()) as { Resources?: Record<string, unknown> };
   const resource = fragment.Resources?.[logicalId];
   if (!isRecord(resource)) throw new Error(`the resource ${logicalId} renders no CloudFormation`);
@@ -132,12 +152,15 @@ function exemptByTag(tags: unknown, tagKey: string, ctx: TemplateContext, findin
   }
 }
 
-/** Judges one key resource. Never throws: what cannot be judged comes back as `notJudged`, with the reason. */
-export function judgeKeyResource(node: CfnResource, settings: CheckSettings, suppression: Pick<SuppressionPolicy, 'today'>): KeyResourceVerdict {
+/**
+ * Judges one key resource, rendered by `node` (a CfnResource, or an element rendering several resources, whose
+ * `keyLogicalId` names the key). Never throws: what cannot be judged comes back as `notJudged`, with the reason.
+ */
+export function judgeKeyResource(node: CfnElement, settings: CheckSettings, suppression: Pick<SuppressionPolicy, 'today'>, keyLogicalId?: string): KeyResourceVerdict {
   const stack = Stack.of(node);
-  let logicalId = node.node.path;
+  let logicalId = keyLogicalId ?? node.node.path;
   try {
-    logicalId = stack.resolve(node.logicalId) as string;
+    logicalId = keyLogicalId ?? (stack.resolve(node.logicalId) as string);
     const resource = renderedResource(node, stack, logicalId);
     const properties = isRecord(resource.Properties) ? resource.Properties : {};
     const written = Object.hasOwn(properties, 'KeyPolicy');
@@ -150,7 +173,7 @@ export function judgeKeyResource(node: CfnResource, settings: CheckSettings, sup
       account: ctx.accountId,
       analysis: settings.analysis,
     });
-    if (!judgement.judged) return { logicalId, notJudged: judgement.error, findings: [], unresolved: [], suppressionProblems: [], exemptionProblems: [] };
+    if (!judgement.judged) return { logicalId, notJudged: judgement.error, findings: [], unresolved: [], suppressionProblems: [], exemptionProblems: [], policyWarnings: [] };
     const minimum = severityRank(settings.minimumSeverity);
     const counted = judgement.findings.filter((f) => f.notJudged === true || f.checkId === CHECK.INVALID_POLICY || severityRank(f.severity) >= minimum);
     const read = readInlineSuppressions(resource.Metadata);
@@ -163,9 +186,19 @@ export function judgeKeyResource(node: CfnResource, settings: CheckSettings, sup
       unresolved: [...transformWarnings(stack, logicalId), ...judgement.warnings.filter((w) => w.code === 'UNRESOLVED_VALUE')],
       suppressionProblems: [...read.problems, ...applied.problems],
       exemptionProblems: tagged.problems,
+      // UNRESOLVED_VALUE is reported above; DEFAULT_KEY_POLICY is what a CfnKey without KeyPolicy means, judged as such.
+      policyWarnings: judgement.warnings.filter((w) => w.code !== 'UNRESOLVED_VALUE' && w.code !== 'DEFAULT_KEY_POLICY'),
     };
   } catch (error) {
-    return { logicalId, notJudged: `${logicalId}: the key policy could not be rendered or judged (${(error as Error).message}); the key was not judged`, findings: [], unresolved: [], suppressionProblems: [], exemptionProblems: [] };
+    return {
+      logicalId,
+      notJudged: `${logicalId}: the key policy could not be rendered or judged (${(error as Error).message}); the key was not judged`,
+      findings: [],
+      unresolved: [],
+      suppressionProblems: [],
+      exemptionProblems: [],
+      policyWarnings: [],
+    };
   }
 }
 

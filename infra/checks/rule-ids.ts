@@ -17,5 +17,17 @@ export const INLINE_SUPPRESSION_RULE = `${RULE_PREFIX}-InlineSuppression`;
 /** An exemption tag that accepts nothing: empty, written twice, known only at deployment, or refused (a non-suppressible check). */
 export const EXEMPTION_TAG_RULE = `${RULE_PREFIX}-ExemptionTag`;
 
+/** Something in the policy the engine cannot weigh (an unknown action or condition key, a non-KMS action, an inert statement). */
+export const POLICY_WARNING_RULE = `${RULE_PREFIX}-PolicyWarning`;
+/** A Stage the KmsPolicyGuardAspect does not reach (the Aspect's own error; the cdk-nag pack walks Stages). */
+export const STAGE_NOT_CHECKED_RULE = `${RULE_PREFIX}-StageNotChecked`;
+
 /** Every rule id, in report order. */
-export const RULE_IDS: readonly string[] = [...CHECK_IDS.map(checkRuleId), UNRESOLVED_VALUE_RULE, NOT_JUDGED_RULE, INLINE_SUPPRESSION_RULE, EXEMPTION_TAG_RULE];
+export const RULE_IDS: readonly string[] = [
+  ...CHECK_IDS.map(checkRuleId),
+  UNRESOLVED_VALUE_RULE,
+  NOT_JUDGED_RULE,
+  INLINE_SUPPRESSION_RULE,
+  EXEMPTION_TAG_RULE,
+  POLICY_WARNING_RULE,
+];

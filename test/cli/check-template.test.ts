@@ -265,7 +265,7 @@ describe('judging unresolved values conservatively', () => {
     expect(r.ok && r.policy).toEqual(statement({ Effect: 'Deny', Principal: { AWS: `arn:aws:iam::${UNKNOWN_ACCOUNT}:role/unresolved-1` }, Action: ['unresolved:NoAction'] }));
   });
 
-  it('drops an Allow condition whose value is unknown, and keeps a value pinned to an account', () => {
+  it('drops an Allow condition whose value is unknown, and keeps a value pinned to an account with "*" for its unknown part', () => {
     const r = concretePolicy(
       statement({
         Principal: { Service: 'logs.amazonaws.com' },
@@ -274,8 +274,44 @@ describe('judging unresolved values conservatively', () => {
       'aws',
     );
     expect(r.ok && r.policy).toEqual(
-      statement({ Principal: { Service: 'logs.amazonaws.com' }, Condition: { ArnLike: { 'aws:SourceArn': 'arn:aws:logs:eu-west-1:111122223333:unresolved' } } }),
+      statement({ Principal: { Service: 'logs.amazonaws.com' }, Condition: { ArnLike: { 'aws:SourceArn': 'arn:aws:logs:eu-west-1:111122223333:*' } } }),
     );
+  });
+
+  describe('an unknown part of a condition value is judged as what grants the most', () => {
+    const ARN = `arn:aws:iam::111122223333:role/${HOLE}`;
+    const NOTHING = { 'aws:PrincipalTag/unresolved': 'unresolved' };
+    const judged = (effect: string, operator: string, value: Unresolved) =>
+      concretePolicy(statement({ Effect: effect, Principal: { AWS: '*' }, Condition: { [operator]: { 'aws:PrincipalArn': value } } }), 'aws');
+    const condition = (r: ReturnType<typeof concretePolicy>) => (r.ok ? (r.policy as { Statement: { Condition?: unknown }[] }).Statement[0]?.Condition : 'not judged');
+    it.each([
+      ['Allow', 'ArnLike', { ArnLike: { 'aws:PrincipalArn': 'arn:aws:iam::111122223333:role/*' } }],
+      ['Allow', 'StringLike', { StringLike: { 'aws:PrincipalArn': 'arn:aws:iam::111122223333:role/*' } }],
+      ['Allow', 'ForAnyValue:StringLikeIfExists', { 'ForAnyValue:StringLikeIfExists': { 'aws:PrincipalArn': 'arn:aws:iam::111122223333:role/*' } }],
+      ['Allow', 'StringEquals', undefined],
+      ['Allow', 'ArnEquals', undefined],
+      ['Allow', 'StringNotLike', undefined],
+      ['Deny', 'StringLike', { StringLike: { 'aws:PrincipalArn': 'arn:aws:iam::111122223333:role/unresolved' } }],
+      ['Deny', 'StringEquals', { StringEquals: { 'aws:PrincipalArn': 'arn:aws:iam::111122223333:role/unresolved' } }],
+      ['Deny', 'StringNotLike', { StringNotLike: { 'aws:PrincipalArn': 'arn:aws:iam::111122223333:role/*' } }],
+      ['Deny', 'ArnNotLike', { ArnNotLike: { 'aws:PrincipalArn': 'arn:aws:iam::111122223333:role/*' } }],
+      ['Deny', 'StringNotEquals', { StringEquals: NOTHING }],
+      ['Deny', 'ArnNotEquals', { StringEquals: NOTHING }],
+      ['Deny', 'StringLikeIfExists', { StringEquals: NOTHING }],
+      ['Deny', 'ForAllValues:StringLike', { StringEquals: NOTHING }],
+    ])('%s with %s on a pinned ARN is judged with condition %j', (effect, operator, expected) => {
+      expect(condition(judged(effect, operator, u('param', ARN)))).toEqual(expected);
+    });
+    it('a Deny keeps its other conditions next to the one that matches nothing', () => {
+      const r = concretePolicy(
+        statement({ Effect: 'Deny', Principal: { AWS: '*' }, Condition: { StringNotEquals: { 'aws:PrincipalArn': u('param') }, StringEquals: { 'aws:PrincipalAccount': '111122223333' } } }),
+        'aws',
+      );
+      expect(condition(r)).toEqual({ StringEquals: { 'aws:PrincipalAccount': '111122223333', ...NOTHING } });
+    });
+    it('an unpinned value under StringNotLike in a Deny is judged as "*": the Deny applies to no one', () => {
+      expect(condition(judged('Deny', 'StringNotLike', u('param')))).toEqual({ StringNotLike: { 'aws:PrincipalArn': '*' } });
+    });
   });
 
   it('treats unknown actions of an Allow as kms:* and an unknown Effect as Allow', () => {

@@ -5,7 +5,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, Aspects, CfnParameter, type CfnElement, Fn, NestedStack, Stack, Validations, type Environment, type PolicyValidationPluginReport } from 'aws-cdk-lib';
+import { App, AspectPriority, Aspects, CfnParameter, type CfnElement, Fn, NestedStack, Stack, Validations, type Environment, type PolicyValidationPluginReport } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -54,7 +54,7 @@ function violation(report: PolicyValidationPluginReport, rule: string) {
 
 /** The annotations the Aspect leaves on the stack, by level, as text. */
 function aspect(app: App, stack: Stack, props: KmsPolicyGuardCheckProps = {}): { errors: string[]; warnings: string[]; infos: string[] } {
-  Aspects.of(app).add(new KmsPolicyGuardAspect(props));
+  Aspects.of(app).add(new KmsPolicyGuardAspect(props), { priority: AspectPriority.READONLY });
   const annotations = Annotations.fromStack(stack);
   const text = (found: { entry: { data?: unknown } }[]) => found.map((m) => String(m.entry.data));
   return {
@@ -65,8 +65,15 @@ function aspect(app: App, stack: Stack, props: KmsPolicyGuardCheckProps = {}): {
 }
 
 describe('rule ids', () => {
-  it('one rule per check of the catalogue, KmsPolicyGuard-<CHECK_ID>, then UnresolvedValue, NotJudged, InlineSuppression and ExemptionTag', () => {
-    expect(RULE_IDS).toEqual([...CHECK_IDS.map((id) => `KmsPolicyGuard-${id}`), 'KmsPolicyGuard-UnresolvedValue', 'KmsPolicyGuard-NotJudged', 'KmsPolicyGuard-InlineSuppression', 'KmsPolicyGuard-ExemptionTag']);
+  it('one rule per check of the catalogue, KmsPolicyGuard-<CHECK_ID>, then UnresolvedValue, NotJudged, InlineSuppression, ExemptionTag and PolicyWarning', () => {
+    expect(RULE_IDS).toEqual([
+      ...CHECK_IDS.map((id) => `KmsPolicyGuard-${id}`),
+      'KmsPolicyGuard-UnresolvedValue',
+      'KmsPolicyGuard-NotJudged',
+      'KmsPolicyGuard-InlineSuppression',
+      'KmsPolicyGuard-ExemptionTag',
+      'KmsPolicyGuard-PolicyWarning',
+    ]);
     expect(new KmsPolicyGuardChecks().ruleIds).toEqual(RULE_IDS);
   });
 });
@@ -222,6 +229,27 @@ describe('KmsPolicyGuardChecks (cdk-nag pack)', () => {
     const byTemplate = report.results.flatMap((r) => r.findings.map((f) => `${String(r.extra?.logicalId)}: KmsPolicyGuard-${f.checkId}`));
     expect(byNag.length).toBe(3);
     expect(byNag.sort()).toEqual(byTemplate.sort());
+  });
+});
+
+describe('what the engine cannot weigh (as check-template warns)', () => {
+  const withS3Action = (s: Stack) =>
+    new kms.Key(s, 'Key', {
+      policy: policy(...cleanPolicy().toJSON().Statement.map((x: object) => iam.PolicyStatement.fromJson(x)), new iam.PolicyStatement({ principals: [new iam.ArnPrincipal(`arn:aws:iam::${OWN}:role/App`)], actions: ['s3:GetObject'], resources: ['*'] })),
+    });
+
+  it('the pack warns PolicyWarning with the engine warning and its statement', () => {
+    const { app } = appWith(withS3Action, { account: OWN, region: 'eu-west-1' });
+    const report = nag(app);
+    expect(violation(report, 'KmsPolicyGuard-PolicyWarning')).toMatchObject({ severity: 'warning', description: expect.stringMatching(/Keys\/Key[0-9A-F]+ at Properties\.KeyPolicy\.Statement\[2\][^\n]*s3:GetObject/) });
+    expect(report.success).toBe(true);
+  });
+
+  it('the Aspect warns with the same id', () => {
+    const { app, stack } = appWith(withS3Action, { account: OWN, region: 'eu-west-1' });
+    const { errors, warnings } = aspect(app, stack);
+    expect(errors).toEqual([]);
+    expect(warnings).toEqual([expect.stringMatching(/s3:GetObject.*\[ack: KmsPolicyGuard-PolicyWarning\]/s)]);
   });
 });
 
