@@ -6,12 +6,12 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, AspectPriority, Aspects, Fn, Stack, Tags, type PolicyValidationPluginReport } from 'aws-cdk-lib';
-import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import { App, Fn, Stack, Tags, type PolicyValidationPluginReport } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { KmsPolicyGuardAspect, type KmsPolicyGuardCheckProps } from '../../infra';
 import { KmsPolicyGuardChecks } from '../../infra/checks/nag-pack';
+import { aspect, violation } from '../support/synth-checks';
 
 const TAG = 'kpg-exempt';
 const REASON = 'SEC-1234 key administrators set by SCP';
@@ -41,20 +41,6 @@ const publicKey = (s: Stack) =>
 function nag(app: App, props: KmsPolicyGuardCheckProps = {}): PolicyValidationPluginReport {
   app.synth();
   return new KmsPolicyGuardChecks(app, props).validateScope(app);
-}
-
-const violation = (report: PolicyValidationPluginReport, rule: string) => report.violations.find((v) => v.ruleName === rule);
-
-/** Added as a read-only aspect, so it runs after the mutating ones (Tags.of) whatever the app's feature flags. */
-function aspect(app: App, stack: Stack, props: KmsPolicyGuardCheckProps = {}): { errors: string[]; warnings: string[]; infos: string[] } {
-  Aspects.of(app).add(new KmsPolicyGuardAspect(props), { priority: AspectPriority.READONLY });
-  const annotations = Annotations.fromStack(stack);
-  const text = (found: { entry: { data?: unknown } }[]) => found.map((m) => String(m.entry.data));
-  return {
-    errors: text(annotations.findError('*', Match.anyValue())),
-    warnings: text(annotations.findWarning('*', Match.anyValue())),
-    infos: text(annotations.findInfo('*', Match.anyValue())),
-  };
 }
 
 describe('KmsPolicyGuardChecks (cdk-nag) and the exemption tag', () => {

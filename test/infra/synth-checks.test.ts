@@ -5,8 +5,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, AspectPriority, Aspects, CfnParameter, type CfnElement, Fn, NestedStack, Stack, Validations, type Environment, type PolicyValidationPluginReport } from 'aws-cdk-lib';
-import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import { App, CfnParameter, type CfnElement, Fn, NestedStack, Stack, Validations, type Environment, type PolicyValidationPluginReport } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { runCheckTemplate } from '../../cli/commands/check-template';
@@ -14,6 +13,7 @@ import type { CliIo } from '../../cli/io';
 import { CHECK, CHECK_IDS } from '../../engine';
 import { KmsPolicyGuardAspect, type KmsPolicyGuardCheckProps } from '../../infra';
 import { KmsPolicyGuardChecks } from '../../infra/checks/nag-pack';
+import { aspect, violation } from '../support/synth-checks';
 import { RULE_IDS } from '../../infra/checks/rule-ids';
 
 const OWN = '111122223333';
@@ -46,22 +46,6 @@ function suppressInline(key: kms.Key, ...entries: unknown[]): void {
 
 function nag(app: App, props: KmsPolicyGuardCheckProps = {}): PolicyValidationPluginReport {
   return new KmsPolicyGuardChecks(app, props).validateScope(app);
-}
-
-function violation(report: PolicyValidationPluginReport, rule: string) {
-  return report.violations.find((v) => v.ruleName === rule);
-}
-
-/** The annotations the Aspect leaves on the stack, by level, as text. */
-function aspect(app: App, stack: Stack, props: KmsPolicyGuardCheckProps = {}): { errors: string[]; warnings: string[]; infos: string[] } {
-  Aspects.of(app).add(new KmsPolicyGuardAspect(props), { priority: AspectPriority.READONLY });
-  const annotations = Annotations.fromStack(stack);
-  const text = (found: { entry: { data?: unknown } }[]) => found.map((m) => String(m.entry.data));
-  return {
-    errors: text(annotations.findError('*', Match.anyValue())),
-    warnings: text(annotations.findWarning('*', Match.anyValue())),
-    infos: text(annotations.findInfo('*', Match.anyValue())),
-  };
 }
 
 describe('rule ids', () => {
