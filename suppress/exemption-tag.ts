@@ -40,9 +40,17 @@ export type ExemptionTagDecision<F extends Finding> =
    */
   | { readonly kind: 'refused'; readonly why: string; readonly refused: F[]; readonly reason?: string };
 
-/** The findings with those not already suppressed, nor in `except`, marked as accepted by the exemption tag. */
+/** A finding for a policy nobody has fully seen: no acceptance of any kind covers it. */
+function unjudged(f: Finding): boolean {
+  return f.checkId === CHECK.INVALID_POLICY || f.notJudged === true;
+}
+
+/**
+ * The findings with those not already suppressed, nor in `except`, marked as accepted by the exemption tag.
+ * A finding not judged, or INVALID_POLICY, is never marked.
+ */
 export function markExempted<F extends Finding>(findings: readonly MarkedFinding<F>[], reason: string, except: readonly F[] = []): MarkedFinding<F>[] {
-  return findings.map((f) => (isSuppressed(f) || except.includes(f) ? f : { ...f, suppression: { kind: 'exemption-tag', reason } }));
+  return findings.map((f) => (isSuppressed(f) || unjudged(f) || except.includes(f) ? f : { ...f, suppression: { kind: 'exemption-tag', reason } }));
 }
 
 /** Whether the exemption tag accepts the findings of a key, and if not, why. */
@@ -54,9 +62,10 @@ export function decideExemptionTag<F extends Finding>({ values, findings, counts
   if (typeof value !== 'string') return { kind: 'refused', why: `its value ${JSON.stringify(value)} is not a string; no exemption applied`, refused: [] };
   const reason = value.trim();
   if (reason === '') return { kind: 'refused', why: 'the tag has an empty value; an exemption needs a justification as its value, so none was applied', refused: [] };
-  const unjudged = open.find((f) => f.checkId === CHECK.INVALID_POLICY || f.notJudged === true);
-  if (unjudged !== undefined) {
-    const what = unjudged.notJudged === true ? `a check that could not run (${unjudged.checkId})` : `a policy that cannot be parsed (${CHECK.INVALID_POLICY})`;
+  // Whatever the minimum severity: a check that could not run might have found something that counts.
+  const blind = findings.find((f) => !isSuppressed(f) && unjudged(f));
+  if (blind !== undefined) {
+    const what = blind.notJudged === true ? `a check that could not run (${blind.checkId})` : `a policy that cannot be parsed (${CHECK.INVALID_POLICY})`;
     return { kind: 'refused', why: `not applied: an exemption never covers ${what}; fix the key policy`, refused: [], reason };
   }
   const refused = open.filter((f) => nonSuppressible.includes(f.checkId));

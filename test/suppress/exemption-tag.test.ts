@@ -54,3 +54,14 @@ describe('tagValuesOf', () => {
     expect(tagValuesOf(undefined, 'k')).toEqual([]);
   });
 });
+
+describe('a finding not judged, below the minimum severity', () => {
+  it('is never marked accepted, and keeps the tag from accepting the rest', () => {
+    const [wide] = findings(ROOT_FULL);
+    const crashed: Finding = { ...wide!, checkId: CHECK.NO_SEPARATION_OF_DUTIES, severity: 'low', notJudged: true };
+    // Only high and critical findings count, so the crashed low check does not count against the key.
+    const decision = decideExemptionTag({ values: ['SEC-1'], findings: [wide!, crashed], counts: (f) => f.severity === 'high' || f.severity === 'critical', nonSuppressible: [] });
+    expect(decision.kind).toBe('refused');
+    if (decision.kind === 'refused') expect(decision.why).toMatch(/never covers a check that could not run/);
+  });
+});
