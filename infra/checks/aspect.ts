@@ -81,6 +81,8 @@ function annotate(node: IConstruct, verdict: KeyResourceVerdict, settings: Check
       annotations.addInfo(`[${id}] accepted by the exemption tag ${settings.exemptionTagKey ?? ''} (reason: ${JSON.stringify(f.suppression.reason)}): ${text}`);
     } else if (f.suppression !== undefined) {
       annotations.addInfo(`[${id}] suppressed inline (reason: ${JSON.stringify(f.suppression.reason)}${f.suppression.expires !== undefined ? `, until ${f.suppression.expires}` : ''}): ${text}`);
+    } else if (acknowledged !== undefined && settings.nonSuppressible.includes(f.checkId) && isError(f, settings)) {
+      annotations.addError(`[${id}] ${text} (acknowledgement refused: ${f.checkId} is non-suppressible)`);
     } else if (acknowledged !== undefined) {
       annotations.addInfo(`[${id}] acknowledged (reason: ${JSON.stringify(acknowledged)}): ${text}`);
     } else if (isError(f, settings)) {

@@ -124,9 +124,13 @@ export class KmsPolicyGuardChecks extends NagPack {
     const findings = verdict.findings.filter((f) => f.checkId === check.meta.id && f.suppression === undefined);
     const text: RuleText = { info: `${check.meta.title}.`, explanation: `${check.meta.rationale} ${check.meta.remediation}` };
     const detail = (f: (typeof findings)[number]): Detail => ({ line: findingText(node, verdict, f), location: resourceLocation(f.path, verdict.logicalId), error: isError(f, this.settings) });
-    // A check that could not complete is no finding anyone could have accepted: it is reported outside applyRule.
-    this.addUnjudged(node, checkRuleId(check.meta.id), text, findings.filter((f) => f.notJudged === true).map(detail));
-    const judged = findings.filter((f) => f.notJudged !== true).map(detail);
+    // A check that could not complete is no finding anyone could have accepted, and a non-suppressible check's
+    // error is one the deployer ruled no team may accept (an acknowledgement is the team's own, as an inline
+    // suppression is): both are reported outside applyRule, where no acknowledgement reaches.
+    const nonSuppressible = this.settings.nonSuppressible.includes(check.meta.id);
+    const unacknowledgeable = (f: (typeof findings)[number]) => f.notJudged === true || (nonSuppressible && isError(f, this.settings));
+    this.addUnjudged(node, checkRuleId(check.meta.id), text, findings.filter(unacknowledgeable).map(detail));
+    const judged = findings.filter((f) => !unacknowledgeable(f)).map(detail);
     this.rule(node, checkRuleId(check.meta.id), judged.some((d) => d.error) ? NagMessageLevel.ERROR : NagMessageLevel.WARN, text.info, text.explanation, judged);
   }
 

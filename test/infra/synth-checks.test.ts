@@ -174,6 +174,20 @@ describe('KmsPolicyGuardChecks (cdk-nag pack)', () => {
     expect(nag(onStack.app).violations.map((v) => v.ruleName)).toEqual(['KmsPolicyGuard-PUBLIC_ACCESS']);
   });
 
+  it('an acknowledgement cannot accept a non-suppressible check (PUBLIC_ACCESS by default) unless the deployer allows it', () => {
+    const build = (s: Stack) => {
+      const key = new kms.Key(s, 'Key', { policy: policy(publicDecrypt()) });
+      Validations.of(key).acknowledge({ id: 'KmsPolicyGuard-PUBLIC_ACCESS', reason: REASON });
+    };
+    const refused = nag(appWith(build).app);
+    expect([refused.success, violation(refused, 'KmsPolicyGuard-PUBLIC_ACCESS')?.severity]).toEqual([false, 'error']);
+    expect(violation(nag(appWith(build).app, { nonSuppressibleChecks: [] }), 'KmsPolicyGuard-PUBLIC_ACCESS')).toBeUndefined();
+    const { app, stack } = appWith(build);
+    expect(aspect(app, stack).errors).toEqual([expect.stringMatching(/^\[KmsPolicyGuard-PUBLIC_ACCESS\] .*acknowledgement refused: PUBLIC_ACCESS is non-suppressible/)]);
+    const allowed = appWith(build);
+    expect(aspect(allowed.app, allowed.stack, { nonSuppressibleChecks: [] }).errors).toEqual([]);
+  });
+
   it('trustedAccountIds, disabledChecks, minimumSeverity and errorSeverity apply', () => {
     const build = (s: Stack) => new kms.Key(s, 'Key', { policy: policy(new iam.PolicyStatement({ principals: [new iam.AccountPrincipal(OTHER)], actions: ['kms:Decrypt'], resources: ['*'] })) });
     const env = { account: OWN, region: 'eu-west-1' };
