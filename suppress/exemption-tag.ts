@@ -73,7 +73,9 @@ export function decideExemptionTag<F extends Finding>({ values, findings, counts
     const ids = [...new Set(refused.map((f) => f.checkId))];
     return { kind: 'refused', why: `cannot exempt ${ids.join(', ')} (non-suppressible checks: ${nonSuppressible.join(', ')}${nonSuppressibleSetting !== undefined ? `; ${nonSuppressibleSetting}` : ''}); no finding of the key was accepted`, refused, reason };
   }
-  return { kind: 'accepted', findings: markExempted(findings, reason), reason };
+  // Only what counts against the key is accepted: a finding below the minimum severity stays as it is.
+  const uncounted = findings.filter((f) => !counts(f));
+  return { kind: 'accepted', findings: markExempted(findings, reason, uncounted), reason };
 }
 
 /**

@@ -23,7 +23,10 @@ export function templateTagValues(tags: unknown, tagKey: string, ctx: TemplateCo
     if (tag instanceof Unresolved) return { known: false, reason: `Tags[${i}] is known only at deployment (${tag.reason})` };
     if (!isRecord(tag)) continue;
     if (tag.Key instanceof Unresolved) return { known: false, reason: `a tag key (Tags[${i}].Key) is known only at deployment (${tag.Key.reason}) and may be ${tagKey}` };
-    if (tag.Key !== tagKey) continue;
+    // CloudFormation reads a number or boolean key as its text (YAML `Key: 2024` is the tag "2024"); a key of any
+    // other shape is no tag key the template could deploy, and is not ours.
+    const key = typeof tag.Key === 'number' || typeof tag.Key === 'boolean' ? String(tag.Key) : tag.Key;
+    if (key !== tagKey) continue;
     if (tag.Value instanceof Unresolved) return { known: false, reason: `its value (Tags[${i}].Value) is known only at deployment (${tag.Value.reason})` };
     values.push(tag.Value);
   }

@@ -107,6 +107,18 @@ describe('check-template honours the exemption tag', () => {
   });
 });
 
+describe('tag keys as CloudFormation reads them', () => {
+  it('a YAML number key is the tag "2024": written twice with a quoted "2024", it accepts nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kpg-tag-yaml-'));
+    const file = join(dir, 'key.yaml');
+    writeFileSync(file, `Resources:\n  Key:\n    Type: AWS::KMS::Key\n    Properties:\n      Tags:\n        - Key: '2024'\n          Value: ${REASON}\n        - Key: 2024\n          Value: ''\n`);
+    const report = await run(file, { exemptionTagKey: '2024' });
+    expect(findingsOf(report).length).toBeGreaterThan(0);
+    expect(findingsOf(report).filter((f) => f.suppression?.kind === 'exemption-tag')).toEqual([]);
+    expect(tagWarnings(report).map((w) => w.message).join('\n')).toMatch(/written 2 times/);
+  });
+});
+
 describe('through the command line', () => {
   it('--exemption-tag-key: a tagged key passes; the flag is parsed by the rule spec', async () => {
     const file = template({ Tags: [{ Key: TAG, Value: REASON }] });

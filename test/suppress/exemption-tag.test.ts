@@ -65,3 +65,15 @@ describe('a finding not judged, below the minimum severity', () => {
     if (decision.kind === 'refused') expect(decision.why).toMatch(/never covers a check that could not run/);
   });
 });
+
+describe('only what counts is accepted', () => {
+  it('a finding that does not count (below the minimum severity) is left unmarked, non-suppressible or not', () => {
+    for (const nonSuppressible of [[], [CHECK.PUBLIC_ACCESS]]) {
+      const decision = decideExemptionTag({ values: ['SEC-1'], findings: findings(PUBLIC), counts: (f) => f.checkId !== CHECK.PUBLIC_ACCESS, nonSuppressible });
+      expect(decision.kind).toBe('accepted');
+      if (decision.kind !== 'accepted') continue;
+      expect(decision.findings.filter((f) => f.checkId === CHECK.PUBLIC_ACCESS).map((f) => f.suppression)).toEqual([undefined]);
+      expect(decision.findings.filter((f) => f.checkId !== CHECK.PUBLIC_ACCESS).every((f) => f.suppression?.kind === 'exemption-tag')).toBe(true);
+    }
+  });
+});
