@@ -1,5 +1,6 @@
 /**
- * cfn-lint on the synthesized templates, the conformance pack and the StackSet's execution role template.
+ * cfn-lint on the synthesized templates (the hook stack and the organisation stack with the hook included), the
+ * conformance pack, and the StackSets' execution role and member hook templates.
  * W3005 (redundant DependsOn that CDK adds) is the only check ignored. Without cfn-lint on PATH the suite
  * is skipped locally with the reason, and fails under CI=true.
  */
@@ -7,6 +8,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { DEFAULT_HOOK_ALIAS, hookMemberTemplate, KmsPolicyGuardHookStack, KmsPolicyGuardOrganizationStack } from '../../infra';
 import { CONFORMANCE_PACK_TEMPLATE_PATH } from '../../infra/conformance-pack';
 import { DEFAULT_EXECUTION_ROLE_NAME, executionRoleTemplate } from '../../infra/execution-role-template';
 import { synthesize } from './app-fixture';
@@ -39,6 +43,18 @@ if (!available && process.env.CI === 'true') {
       }
       files['execution-role'] = path.join(dir, 'execution-role.template.json');
       writeFileSync(files['execution-role'], JSON.stringify(executionRoleTemplate(DEFAULT_EXECUTION_ROLE_NAME), null, 1));
+      const bare = { 'aws:cdk:bundling-stacks': [] };
+      const hooks: Record<string, unknown> = {
+        hook: Template.fromStack(new KmsPolicyGuardHookStack(new App({ context: bare }), 'KmsPolicyGuardHook', { hook: { includeCloudControl: true, excludedStackNames: ['sandbox-*'] } })).toJSON(),
+        'organization-with-hook': Template.fromStack(
+          new KmsPolicyGuardOrganizationStack(new App({ context: bare }), 'KmsPolicyGuardOrganization', { memberAccountIds: ['111111111111', '222222222222'], hook: { exemptionTagKey: 'kpg-exempt' } }),
+        ).toJSON(),
+        'member-hook': hookMemberTemplate({ alias: DEFAULT_HOOK_ALIAS, failureMode: 'FAIL', includeCloudControl: false, excludedStackNames: [] }),
+      };
+      for (const [name, template] of Object.entries(hooks)) {
+        files[name] = path.join(dir, `${name}.template.json`);
+        writeFileSync(files[name], JSON.stringify(template, null, 1));
+      }
       files['conformance-pack'] = CONFORMANCE_PACK_TEMPLATE_PATH;
     });
     afterAll(() => rmSync(dir, { recursive: true, force: true }));

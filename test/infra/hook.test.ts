@@ -3,8 +3,7 @@
  * permissions, the settings written to the function (checked at synth by the rule's spec), cdk-nag and cfn-lint
  * on the hook stack and on the organisation's member template, and the organisation roll-out.
  */
-import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
@@ -139,29 +138,6 @@ describe('hook stack checks', () => {
     const report = new AwsSolutionsChecks().validateScope(stack);
     expect(report.violations.map((v) => v.ruleName)).toEqual([]);
     expect(report.success).toBe(true);
-  });
-
-  const cfnLint = spawnSync('sh', ['-c', 'command -v cfn-lint'], { encoding: 'utf8' }).status === 0;
-  // Skipped on purpose when cfn-lint is missing locally, as in cfn-lint.test.ts (which fails under CI=true).
-  (cfnLint || process.env.CI === 'true' ? it : it.skip)('cfn-lint passes on the hook stack, the organisation stack with the hook and the member template', () => { // skip reason: cfn-lint (a Python tool) is not on PATH outside CI
-    const dir = mkdtempSync(join(tmpdir(), 'kpg-hook-lint-'));
-    try {
-      const files = {
-        hook: Template.fromStack(hookStack({ includeCloudControl: true, excludedStackNames: ['sandbox-*'] })).toJSON(),
-        organization: Template.fromStack(organizationStack()).toJSON(),
-        member: hookMemberTemplate({ alias: DEFAULT_HOOK_ALIAS, failureMode: 'FAIL', includeCloudControl: false, excludedStackNames: [] }),
-      };
-      const paths = Object.entries(files).map(([name, body]) => {
-        const file = join(dir, `${name}.template.json`);
-        writeFileSync(file, JSON.stringify(body, null, 1));
-        return file;
-      });
-      const result = spawnSync('cfn-lint', ['--ignore-checks', 'W3005', '--', ...paths], { encoding: 'utf8', timeout: 120_000 });
-      expect(`${result.stdout}${result.stderr}`).toBe('');
-      expect(result.status).toBe(0);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
   });
 });
 
