@@ -8,10 +8,10 @@ import { realpathSync } from 'node:fs';
 import { access, constants, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { CHECK, type Severity } from '../engine';
-import { applyBaseline, BaselineError, baselineOf, canonicalStatement, duplicateEntries, findingFingerprint, parseBaseline, serializeBaseline, type Baseline, type BaselineEntry } from '../suppress';
+import { applyBaseline, countsAtMinimum, BaselineError, baselineOf, canonicalStatement, duplicateEntries, findingFingerprint, parseBaseline, serializeBaseline, type Baseline, type BaselineEntry } from '../suppress';
 import { UsageError } from './io';
 import { jsonSafe } from './output/safe-text';
-import { countsAtMinimum, policyNotJudged, type Report, type ReportFinding, type ResultEntry } from './report';
+import { policyNotJudged, type Report, type ReportFinding, type ResultEntry } from './report';
 
 /** Leaves out the findings below `minimumSeverity` (INVALID_POLICY and unjudged findings always stay), and counts them. */
 export function leaveOutBelowMinimum(report: Report, minimumSeverity: Severity): Report {

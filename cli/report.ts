@@ -1,5 +1,5 @@
 /** The result model every output format renders. */
-import { CHECK, SEVERITIES, severityRank, type accessMatrix, type Finding, type Severity, type Warning } from '../engine';
+import { CHECK, SEVERITIES, severityRank, type accessMatrix, type Severity, type Warning } from '../engine';
 import { isSuppressed, type BaselineEntry, type MarkedFinding, type Suppression } from '../suppress';
 
 /** Warnings the CLI adds to the engine's, e.g. about template values it could not resolve. */
@@ -108,14 +108,6 @@ export function hasAcceptance(report: Report): boolean {
 /** `accepted (inline, until 2027-06-30): reason`. */
 export function describeSuppression(s: Suppression): string {
   return `accepted (${s.kind}${s.expires !== undefined ? `, until ${s.expires}` : ''}): ${s.reason}`;
-}
-
-/**
- * Whether a finding counts under a minimum severity, as the rule's MinimumSeverity decides: at or above it;
- * INVALID_POLICY and a finding not judged (a check threw) always count.
- */
-export function countsAtMinimum(finding: Finding, minimumSeverity: Severity): boolean {
-  return finding.checkId === CHECK.INVALID_POLICY || finding.notJudged === true || severityRank(finding.severity) >= severityRank(minimumSeverity);
 }
 
 export type FailOn = Severity | 'none';

@@ -13,8 +13,8 @@
  *    Inline suppressions (`Metadata`) cannot apply: a resource-operation request carries the resource's
  *    properties, not its Metadata.
  */
-import { CHECK, partitionOfArn, severityRank, type AnalysisOptions, type AnalysisResult, type Finding } from '../engine';
-import { decideExemptionTag, markExempted, tagValuesOf, type MarkedFinding } from '../suppress';
+import { CHECK, partitionOfArn, type AnalysisOptions, type AnalysisResult, type Finding } from '../engine';
+import { countsAtMinimum, decideExemptionTag, markExempted, tagValuesOf, type MarkedFinding } from '../suppress';
 import type { HookRequest } from './request';
 import type { HookSettings } from './settings';
 
@@ -80,8 +80,7 @@ function policyToJudge(request: HookRequest, partition: string): PolicyToJudge {
 
 /** Findings at or above MinimumSeverity, with INVALID_POLICY and not-judged findings always counted. */
 export function countedFindings(findings: readonly Finding[], minimumSeverity: HookSettings['minimumSeverity']): Finding[] {
-  const threshold = severityRank(minimumSeverity);
-  return findings.filter((f) => f.checkId === CHECK.INVALID_POLICY || f.notJudged === true || severityRank(f.severity) >= threshold);
+  return findings.filter((f) => countsAtMinimum(f, minimumSeverity));
 }
 
 function analyse(analyze: Analyzer, policy: unknown, request: HookRequest, settings: HookSettings): { findings: readonly Finding[] } | { error: string } {

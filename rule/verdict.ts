@@ -11,10 +11,11 @@
  *    NON_COMPLIANT, the annotation saying that the tag could not cover it.
  * 3. Otherwise COMPLIANT.
  */
-import { CHECK, severityRank, type CheckId, type Finding } from '../engine';
+import { CHECK, type CheckId, type Finding } from '../engine';
 import { clip, describeFinding, findingsAnnotation, joinWithinLimit, mostSevereFirst } from './annotation';
 import type { NotApplicable, NotApplicableReason } from './applicability';
 import type { ReadFailure } from '../aws/kms-reader';
+import { countsAtMinimum } from '../suppress';
 import type { RuleParameters } from './parameters';
 
 export type ComplianceType = 'COMPLIANT' | 'NON_COMPLIANT' | 'NOT_APPLICABLE';
@@ -56,10 +57,7 @@ export type PolicyAssessment =
  * DisabledChecks is not applied here: the engine does not run a disabled check at all.
  */
 export function countedFindings(findings: readonly Finding[], params: Pick<RuleParameters, 'minimumSeverity'>): Finding[] {
-  const threshold = severityRank(params.minimumSeverity);
-  return mostSevereFirst(
-    findings.filter((f) => f.checkId === CHECK.INVALID_POLICY || f.notJudged === true || severityRank(f.severity) >= threshold),
-  );
+  return mostSevereFirst(findings.filter((f) => countsAtMinimum(f, params.minimumSeverity)));
 }
 
 export function assessPolicy(policy: PolicyResult, params: Pick<RuleParameters, 'minimumSeverity'>): PolicyAssessment {

@@ -1,4 +1,5 @@
 /** Accepting findings without losing them: inline suppressions read from templates, and how they apply. */
+export { countsAtMinimum } from './counts';
 export { METADATA_KEY, MIN_REASON_LENGTH, isCalendarDate, readInlineSuppressions, type InlineSuppression, type InlineSuppressionRead } from './inline';
 export {
   DEFAULT_NON_SUPPRESSIBLE_CHECKS,

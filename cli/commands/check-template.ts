@@ -17,7 +17,7 @@ import { analyzePolicy, type AnalysisOptions, type CheckId, type Finding, type S
 import { accessDetails, statementsOf } from '../access';
 import { joinablePath, readInputs, WalkTally, type InputFile } from '../inputs';
 import type { CliIo } from '../io';
-import { countsAtMinimum, type Report, type ReportWarning, type ResultEntry } from '../report';
+import { type Report, type ReportWarning, type ResultEntry } from '../report';
 import { displayPath, judgeTemplateKey, PLACEHOLDER_ACCOUNT, type AnalyzeFn, type VariantRun } from '../../templates/judge-key';
 import { resolveValue, Unresolved, type TemplateContext } from '../../templates/resolve';
 import {
@@ -39,6 +39,7 @@ import { ACCOUNT_UNKNOWN_NOTE } from './check';
 import { isRecord } from '../../templates/own-keys';
 import {
   applyInlineSuppressions,
+  countsAtMinimum,
   decideExemptionTag,
   DEFAULT_NON_SUPPRESSIBLE_CHECKS,
   isSuppressed,

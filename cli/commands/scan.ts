@@ -21,7 +21,7 @@
  * and the number skipped is said.
  */
 import { accountOfArn, analyzePolicy, type AnalysisOptions, type CheckId, type Finding, type Severity } from '../../engine';
-import { decideExemptionTag, DEFAULT_NON_SUPPRESSIBLE_CHECKS, type MarkedFinding } from '../../suppress';
+import { countsAtMinimum, decideExemptionTag, DEFAULT_NON_SUPPRESSIBLE_CHECKS, type MarkedFinding } from '../../suppress';
 import { isPendingDeletion } from '../../aws/key-state';
 import { awsErrorName } from '../../aws/errors';
 import { KmsKeyReader, failureKind, type KeyMetadataFacts, type ReadOutcome } from '../../aws/kms-reader';
@@ -32,7 +32,7 @@ import { listAliasesByKey } from '../aws/aliases';
 import type { CallerIdentity, ScanAws, ScanTarget } from '../aws/scan-aws';
 import { UsageError } from '../io';
 import { NO_PROGRESS, type Progress } from '../progress';
-import { countsAtMinimum, type Report, type ReportWarning, type ResultEntry } from '../report';
+import { type Report, type ReportWarning, type ResultEntry } from '../report';
 import { AssumeRoleError } from '../../aws/errors';
 import { executionRoleArn, roleArnFromCaller } from '../../aws/clients';
 import { runPool } from '../../runtime/worker-pool';

@@ -9,8 +9,8 @@
  */
 import { CfnCondition, CfnElement, CfnMapping, CfnParameter, CfnResource, Stack, Token } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
-import { CHECK, severityRank, type Finding } from '../../engine';
-import { applyInlineSuppressions, decideExemptionTag, isSuppressed, readInlineSuppressions, type MarkedFinding, type SuppressionPolicy } from '../../suppress';
+import { severityRank, type Finding } from '../../engine';
+import { applyInlineSuppressions, countsAtMinimum, decideExemptionTag, isSuppressed, readInlineSuppressions, type MarkedFinding, type SuppressionPolicy } from '../../suppress';
 import { judgeTemplateKey, PLACEHOLDER_ACCOUNT, type KeyPolicySource, type TemplateWarning } from '../../templates/judge-key';
 import { isRecord } from '../../templates/own-keys';
 import type { TemplateContext } from '../../templates/resolve';
@@ -174,8 +174,7 @@ export function judgeKeyResource(node: CfnElement, settings: CheckSettings, supp
       analysis: settings.analysis,
     });
     if (!judgement.judged) return { logicalId, notJudged: judgement.error, findings: [], unresolved: [], suppressionProblems: [], exemptionProblems: [], policyWarnings: [] };
-    const minimum = severityRank(settings.minimumSeverity);
-    const counted = judgement.findings.filter((f) => f.notJudged === true || f.checkId === CHECK.INVALID_POLICY || severityRank(f.severity) >= minimum);
+    const counted = judgement.findings.filter((f) => countsAtMinimum(f, settings.minimumSeverity));
     const read = readInlineSuppressions(resource.Metadata);
     const applied = applyInlineSuppressions(counted, read.suppressions, { nonSuppressible: settings.nonSuppressible, today: suppression.today });
     const tagged = settings.exemptionTagKey === undefined ? { findings: applied.findings, problems: [] } : exemptByTag(properties.Tags, settings.exemptionTagKey, ctx, applied.findings, settings);
