@@ -15,6 +15,7 @@
  */
 import { CHECK, partitionOfArn, type AnalysisOptions, type AnalysisResult, type Finding } from '../engine';
 import { countsAtMinimum, decideExemptionTag, markExempted, tagValuesOf, type MarkedFinding } from '../suppress';
+import { defaultKeyPolicy } from '../templates/default-key-policy';
 import type { HookRequest } from './request';
 import type { HookSettings } from './settings';
 
@@ -39,15 +40,6 @@ export type HookDecision =
   | { kind: 'failed'; source: PolicySource; findings: MarkedFinding[]; refused: Finding[] }
   /** The policy could not be judged; `reason` says why and what to do. */
   | { kind: 'not-judged'; reason: string; findings: Finding[] };
-
-/** The policy KMS attaches to a key created without one: the account may use and manage the key through IAM alone. */
-export function defaultKeyPolicy(partition: string, account: string): unknown {
-  return {
-    Version: '2012-10-17',
-    Id: 'key-default-1',
-    Statement: [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:${partition}:iam::${account}:root` }, Action: 'kms:*', Resource: '*' }],
-  };
-}
 
 /** The partition of a Region (`cn-north-1` → `aws-cn`); `aws` when unknown. */
 export function partitionOfRegion(region: string | undefined): string {

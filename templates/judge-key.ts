@@ -10,6 +10,7 @@
  */
 import { analyzePolicy, duplicateKeyPaths, severityRank, type AnalysisOptions, type AnalysisResult, type Finding, type Warning } from '../engine';
 import { duplicateAncestor, policyDuplicatePaths, type Segments } from './duplicates';
+import { defaultKeyPolicy } from './default-key-policy';
 import { concretePolicy } from './key-policy';
 import { isRecord } from './own-keys';
 import { enumerableValues, resolveKeyPolicy, type TemplateContext } from './resolve';
@@ -75,14 +76,6 @@ export type KeyJudgement =
  * unknown values, conservatively, with an UNRESOLVED_VALUE warning.
  */
 const VARIANT_BOUND = 64;
-
-function defaultKeyPolicy(partition: string, account: string): unknown {
-  return {
-    Version: '2012-10-17',
-    Id: 'key-default-1',
-    Statement: [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:${partition}:iam::${account}:root` }, Action: 'kms:*', Resource: '*' }],
-  };
-}
 
 /** `['Resources', 'Key', 'Properties', 'KeyPolicy']` → `Resources.Key.Properties.KeyPolicy`. */
 export function displayPath(segments: readonly (string | number)[]): string {
