@@ -73,8 +73,6 @@ export interface CheckTemplateOptions {
   minimumSeverity?: Severity;
 }
 
-export { PLACEHOLDER_ACCOUNT, type AnalyzeFn } from '../../templates/judge-key';
-
 const TEMPLATE_EXTENSIONS = ['.json', '.yaml', '.yml', '.template'];
 
 const PLACEHOLDER_NOTE = `no --account-id given: AWS::AccountId was taken as the placeholder account ${PLACEHOLDER_ACCOUNT} (the key's own account). Account ids written literally in a template are judged as other accounts, and a condition over AWS::AccountId is judged both ways; pass --account-id to judge them as the stack's own.`;

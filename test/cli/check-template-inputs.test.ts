@@ -5,7 +5,8 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCheckTemplate, type AnalyzeFn } from '../../cli/commands/check-template';
+import { runCheckTemplate } from '../../cli/commands/check-template';
+import type { AnalyzeFn } from '../../templates/judge-key';
 import type { CliIo } from '../../cli/io';
 import { exitCode } from '../../cli/report';
 import { parseCfnYaml } from '../../templates/cfn-yaml';

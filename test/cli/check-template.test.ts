@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Log } from 'sarif';
-import { PLACEHOLDER_ACCOUNT } from '../../cli/commands/check-template';
+import { PLACEHOLDER_ACCOUNT } from '../../templates/judge-key';
 import { parseCfnYaml } from '../../templates/cfn-yaml';
 import { concretePolicy, UNKNOWN_ACCOUNT } from '../../templates/key-policy';
 import { evaluateCondition, HOLE, resolveValue, Unresolved, type TemplateContext } from '../../templates/resolve';
