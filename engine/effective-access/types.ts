@@ -89,3 +89,31 @@ export interface AccountAuthorizationDetails {
   RoleDetailList?: unknown[];
   Policies?: unknown[];
 }
+
+/**
+ * An account's IAM (GetAccountAuthorizationDetails), parsed and compiled once, to be judged against many keys.
+ * The engine adds what it needs; callers read only these fields.
+ */
+export interface CompiledAccount {
+  accountId: string;
+  partition: string;
+  /** Roles and users read (the root user not counted). */
+  principalCount: number;
+  /** Documents that could not be read, each saying where and why; any makes every answer incomplete. */
+  problems: string[];
+}
+
+/** A key to judge: its ARN, the engine's analysis of its policy, and its grants. */
+export interface KeyToJudge {
+  arn: string;
+  analysis: import('../analyze').AnalysisResult;
+  /** The key's grants; undefined when they were not read (the answer is then incomplete, never "no grants"). */
+  grants?: readonly import('../key-grants').KeyGrant[];
+  /** Why the grants are unknown, when they could not be read or were not asked for. */
+  grantsUnknownReason?: string;
+}
+
+/** Signatures of the engine's functions (engine/index.ts exports `compileAccount` and `effectiveAccess`). */
+export type CompileAccountFn = (details: unknown, options: { accountId: string; partition?: string }) => CompiledAccount;
+/** `org` undefined: the organisation's policies were not read; the answer says so (`complete: false`). */
+export type EffectiveAccessFn = (account: CompiledAccount, key: KeyToJudge, org: OrganizationPolicies | undefined) => EffectiveAccess;
