@@ -28,6 +28,10 @@ export const LAMBDA_BUNDLE = {
   platform: 'node',
   target: 'node24',
   format: 'cjs',
+  // The packages' ES module builds first: esbuild can then leave out what the handler never imports. For the
+  // AWS SDK's CommonJS builds it cannot (each client's index loads every command and schema), which costs the
+  // rule's bundle about 300 KB more with the KMS, Config and STS clients alone.
+  mainFields: ['module', 'main'],
   minify: true,
   // Licence comments go to the notices file (third-party notices), not into the code.
   legalComments: 'none',
