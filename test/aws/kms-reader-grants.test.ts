@@ -2,7 +2,7 @@
  * KmsKeyReader.grants: ListGrants page after page under the shared rate limit, retried on throttling, and a
  * failure (of any page) reported as a failed read, never as "no grants".
  */
-import { KMSClient, KMSServiceException, ListGrantsCommand } from '@aws-sdk/client-kms';
+import { KMSClient, KMSServiceException, ListGrantsCommand, type GrantListEntry } from '@aws-sdk/client-kms';
 import { mockClient } from 'aws-sdk-client-mock';
 import { KmsKeyReader, type KmsOperation } from '../../aws/kms-reader';
 import { TokenBucket } from '../../runtime/token-bucket';
@@ -22,7 +22,7 @@ function reader(): { reader: KmsKeyReader; requests: KmsOperation[]; clock: Virt
   return { reader: new KmsKeyReader({ kms: new KMSClient({ region: 'us-east-1' }), limiter: new TokenBucket(1, clock, 1), clock, retry: { random: () => 0.5 }, onRequest: (op) => requests.push(op) }), requests, clock };
 }
 
-const entry = (id: string) => ({ GrantId: id, GranteePrincipal: ROLE, Operations: ['Decrypt'] });
+const entry = (id: string): GrantListEntry => ({ GrantId: id, GranteePrincipal: ROLE, Operations: ['Decrypt'] });
 
 beforeEach(() => kms.reset());
 
