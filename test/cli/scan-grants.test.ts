@@ -6,6 +6,9 @@
 import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient, ListAliasesCommand, ListGrantsCommand, ListKeysCommand } from '@aws-sdk/client-kms';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { runCli } from '../support/cli';
 import { APP_ROLE, OWN, allow, policy } from '../support/policies';
 
@@ -18,8 +21,8 @@ const PARTNER = 'arn:aws:iam::444455556666:role/PartnerApp';
 const denied = () => Object.assign(new Error('not authorized (test)'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } });
 
 interface JsonOut {
-  results: { keyArn: string; error?: string; findings: { checkId: string; path: string; principals: string[] }[]; grants?: unknown; unreadable?: unknown }[];
-  summary: { unreadable: number };
+  results: { keyArn: string; error?: string; findings: { checkId: string; path: string; principals: string[]; fingerprint?: string; suppression?: { kind: string } }[]; grants?: unknown; unreadable?: unknown }[];
+  summary: { unreadable: number; findings: { new: number; unchanged: number; fixed: number } };
 }
 
 beforeEach(() => {
@@ -95,5 +98,22 @@ describe('scan reads the grants', () => {
     expect(out.results[0]).not.toHaveProperty('grants');
     expect(out.results[0]?.error).toBeUndefined();
     expect(r.code).toBe(0);
+  });
+
+  it('fingerprints a grant finding by its grant: another grant listed before it changes nothing, the baseline holds', async () => {
+    const partner = { GrantId: 'g-partner', GranteePrincipal: PARTNER, Operations: ['Decrypt' as const] };
+    const baseline = join(mkdtempSync(join(tmpdir(), 'kpg-grants-')), 'baseline.json');
+    kms.on(ListGrantsCommand).resolves({ Grants: [partner], Truncated: false });
+    const first = JSON.parse((await runCli(['scan', '--regions', REGION, '--format', 'json', '--fail-on', 'none', '--write-baseline', baseline])).stdout) as JsonOut;
+    const other = { GrantId: 'g-other', GranteePrincipal: 'arn:aws:iam::777788889999:role/Other', Operations: ['Encrypt' as const] };
+    kms.on(ListGrantsCommand).resolves({ Grants: [other, partner], Truncated: false });
+    const r = await runCli(['scan', '--regions', REGION, '--format', 'json', '--baseline', baseline]);
+    const second = JSON.parse(r.stdout) as JsonOut;
+    const fingerprintOf = (out: JsonOut, path: string) => out.results[0]?.findings.find((f) => f.path === path)?.fingerprint;
+    expect(fingerprintOf(second, 'grants[g-partner]')).toBe(fingerprintOf(first, 'grants[g-partner]'));
+    expect(fingerprintOf(second, 'grants[g-other]')).not.toBe(fingerprintOf(second, 'grants[g-partner]'));
+    // Only the new grant's finding counts.
+    expect(second.summary.findings).toMatchObject({ new: 1, unchanged: 1, fixed: 0 });
+    expect(r.code).toBe(1);
   });
 });
