@@ -1,5 +1,5 @@
 import { AccountClient, ListRegionsCommand } from '@aws-sdk/client-account';
-import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient, ListAliasesCommand, ListKeysCommand, type KeyMetadata } from '@aws-sdk/client-kms';
+import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient, ListGrantsCommand, ListAliasesCommand, ListKeysCommand, type KeyMetadata } from '@aws-sdk/client-kms';
 import { ListAccountsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -124,6 +124,8 @@ beforeEach(() => {
   org.reset();
   sts.on(GetCallerIdentityCommand).resolves({ Account: OWN, Arn: `arn:aws:sts::${OWN}:assumed-role/Auditor/session`, UserId: 'AROA:session' });
   standardKms();
+  // Keys without grants unless a test says otherwise (scan reads them by default).
+  kms.on(ListGrantsCommand).resolves({ Grants: [], Truncated: false });
 });
 
 describe('scan', () => {

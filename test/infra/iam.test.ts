@@ -17,7 +17,7 @@ import {
   PutEvaluationsCommand,
   type ConfigurationItem,
 } from '@aws-sdk/client-config-service';
-import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient, ListKeysCommand, ListResourceTagsCommand, NotFoundException, PutKeyPolicyCommand } from '@aws-sdk/client-kms';
+import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient, ListGrantsCommand, ListKeysCommand, ListResourceTagsCommand, NotFoundException, PutKeyPolicyCommand } from '@aws-sdk/client-kms';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Template } from 'aws-cdk-lib/assertions';
@@ -91,6 +91,7 @@ const RESOURCE_OF: Record<string, (input: Record<string, unknown>, place: Scenar
   'kms:DescribeKey': (input, place) => keyArn(input.KeyId, place),
   'kms:GetKeyPolicy': (input, place) => keyArn(input.KeyId, place),
   'kms:ListResourceTags': (input, place) => keyArn(input.KeyId, place),
+  'kms:ListGrants': (input, place) => keyArn(input.KeyId, place),
   'kms:PutKeyPolicy': (input, place) => keyArn(input.KeyId, place),
   'config:GetComplianceDetailsByConfigRule': (input, place) => {
     if (place.configRule === undefined || input.ConfigRuleName !== place.configRule.name) {
@@ -133,6 +134,7 @@ function answerAsAws(configRecordsKeys: boolean): void {
   kms.on(ListKeysCommand).resolves({ Keys: [{ KeyId: KEY, KeyArn: KEY_ARN_RULE }] });
   kms.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: KEY, Arn: KEY_ARN_RULE, KeyManager: 'CUSTOMER', KeyState: 'Enabled' } });
   kms.on(GetKeyPolicyCommand).resolves({ Policy: ROOT_POLICY });
+  kms.on(ListGrantsCommand).resolves({ Grants: [], Truncated: false });
   kms.on(ListResourceTagsCommand).resolves({ Tags: [{ TagKey: 'security:exemption', TagValue: 'SEC-1' }] });
   config.on(ListDiscoveredResourcesCommand).resolves({
     resourceIdentifiers: configRecordsKeys ? [{ resourceType: 'AWS::KMS::Key', resourceId: KEY }] : [],
