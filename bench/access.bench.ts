@@ -8,6 +8,8 @@
  *   so the time should grow about linearly with the principals).
  * Targets: the 5,000 × 1,000 computation (compile + every key) within 20 s, peak memory within 1 GiB, and
  * 10,000 principals at most 2.3× the time of 5,000.
+ * The two sizes run in alternating rounds and the fastest round of each counts: the machine is shared, and its
+ * load moves between rounds. CPU time is printed beside the wall time for the same reason.
  *
  *   npm run bench:access [-- --principals 5000 --keys 1000]
  */
@@ -19,8 +21,10 @@ const { values } = parseArgs({
   options: {
     principals: { type: 'string', default: '5000' },
     keys: { type: 'string', default: '1000' },
+    rounds: { type: 'string', default: '2' },
   },
 });
+const ROUNDS = Number(values.rounds);
 const PRINCIPALS = Number(values.principals);
 const KEYS = Number(values.keys);
 const TIME_TARGET_MS = 20_000;
@@ -194,8 +198,14 @@ function main(): void {
   const judged = keys();
   const analysisMs = performance.now() - analysisStart;
   console.log(`effective access: ${PRINCIPALS.toLocaleString('en-US')} and ${(2 * PRINCIPALS).toLocaleString('en-US')} principals × ${KEYS.toLocaleString('en-US')} keys (key policies analysed once, ${analysisMs.toFixed(0)} ms, not counted below)`);
-  const base = run(PRINCIPALS, judged);
-  const double = run(2 * PRINCIPALS, judged);
+  const fastest = (a: Run | undefined, b: Run): Run => (a === undefined || b.compileMs + b.judgeMs < a.compileMs + a.judgeMs ? b : a);
+  let base: Run | undefined;
+  let double: Run | undefined;
+  for (let round = 0; round < Math.max(1, ROUNDS); round++) {
+    base = fastest(base, run(PRINCIPALS, judged));
+    double = fastest(double, run(2 * PRINCIPALS, judged));
+  }
+  if (!base || !double) return;
   const total = (r: Run) => r.compileMs + r.judgeMs;
   const maxRss = process.resourceUsage().maxRSS * 1024;
   for (const r of [base, double]) {
@@ -204,12 +214,13 @@ function main(): void {
     );
   }
   const ratio = total(double) / total(base);
+  const cpuRatio = double.cpuMs / base.cpuMs;
   const heap = process.memoryUsage();
   console.log(`  peak memory (maxRSS over the whole run): ${mib(maxRss)}; heap now ${mib(heap.heapUsed)}`);
   const checks: [string, boolean, string][] = [
     ['time, 5,000 principals', total(base) <= TIME_TARGET_MS, `${(total(base) / 1000).toFixed(2)} s (target ≤ ${TIME_TARGET_MS / 1000} s)`],
     ['peak memory', maxRss <= MEMORY_TARGET, `${mib(maxRss)} (target ≤ 1024 MiB)`],
-    ['ratio 10,000 / 5,000 principals', ratio <= RATIO_TARGET, `${ratio.toFixed(2)}× (target ≤ ${RATIO_TARGET}×)`],
+    ['ratio 10,000 / 5,000 principals', ratio <= RATIO_TARGET, `${ratio.toFixed(2)}× wall, ${cpuRatio.toFixed(2)}× CPU (target ≤ ${RATIO_TARGET}×; fastest of ${Math.max(1, ROUNDS)} alternating rounds)`],
   ];
   for (const [name, ok, figure] of checks) console.log(`  ${ok ? 'PASS' : 'FAIL'} ${name}: ${figure}`);
   if (checks.some(([, ok]) => !ok)) process.exitCode = 1;
