@@ -138,6 +138,9 @@ interface KeyRun {
   resMatch: Uint8Array;
   /** Allows that reach every principal of the account (the account, `*`, the organisation). */
   generic: KeyPolicyGrant[];
+  /** What the generic Allows add up to, and the elements they name: the same for every principal. */
+  genericWork: Work;
+  genericVia: Collector;
   /** Allows naming one principal by ARN. */
   byArn: Map<string, KeyPolicyGrant[]>;
   /** Allows naming a class to test against each principal (patterns, tags, sessions…). */
@@ -368,9 +371,22 @@ function computeRelation(cls: PrincipalClass, p: PrincipalModel): 'in' | 'maybe'
   return mayContain(cls, p.subject.cls) ? 'maybe' : 'no';
 }
 
+/** Adds up the Allows that reach every principal, once per key. */
+function sumGeneric(run: KeyRun): void {
+  const w = run.genericWork;
+  for (let i = 0; i < run.generic.length; i++) addKeyPolicyGrant(w, run.generic[i] as KeyPolicyGrant, false, run.genericVia);
+}
+
 function keyPolicyAllows(run: KeyRun, p: PrincipalModel, w: Work, c: Collector): void {
-  w.delAny = w.delSure = w.dirAny = w.dirSure = w.arnAny = w.arnSure = NO_ACTIONS;
-  for (let i = 0; i < run.generic.length; i++) addKeyPolicyGrant(w, run.generic[i] as KeyPolicyGrant, false, c);
+  const g = run.genericWork;
+  w.delAny = g.delAny;
+  w.delSure = g.delSure;
+  w.dirAny = g.dirAny;
+  w.dirSure = g.dirSure;
+  w.arnAny = g.arnAny;
+  w.arnSure = g.arnSure;
+  const gv = run.genericVia;
+  for (let i = 0; i < gv.n; i++) c.add(gv.srcs[i] as ViaSource, gv.acts[i] as ActionSet, gv.deny[i] as boolean);
   const named = run.byArn.get(p.arn);
   if (named) for (let i = 0; i < named.length; i++) addKeyPolicyGrant(w, named[i] as KeyPolicyGrant, false, c);
   for (let i = 0; i < run.classes.length; i++) {
@@ -420,7 +436,7 @@ function keyPolicyDenies(run: KeyRun, p: PrincipalModel, w: Work, c: Collector):
 }
 
 /** Adds what judged statements allow (to `allow`) and deny (to the Work's denies) for this key. */
-function identitySide(statements: readonly JudgedStatement[], resMatch: Uint8Array, w: Work, boundary: boolean, c: Collector): void {
+function identitySide(statements: readonly JudgedStatement[], resMatch: Uint8Array, w: Work, boundary: boolean, c: Collector, nameAllows: boolean): void {
   let allowAny = NO_ACTIONS;
   let allowSure = NO_ACTIONS;
   for (let i = 0; i < statements.length; i++) {
@@ -430,7 +446,7 @@ function identitySide(statements: readonly JudgedStatement[], resMatch: Uint8Arr
     if (s.effect === 'Allow') {
       allowAny = union(allowAny, s.any);
       if (m === 1) allowSure = union(allowSure, s.sure);
-      c.add(s.ref, s.any, false);
+      if (nameAllows) c.add(s.ref, s.any, false);
     } else {
       w.dAny = union(w.dAny, s.any);
       if (m === 1) w.dSure = union(w.dSure, s.sure);
@@ -547,6 +563,11 @@ function mayReach(run: KeyRun, p: PrincipalModel): boolean {
   return run.generic.length > 0 || run.classes.length > 0 || run.accountGrants.length > 0 || run.byArn.has(p.arn) || run.grantsByArn.has(p.arn) || (run.sessionGrants.size > 0 && p.type === 'role');
 }
 
+/** Identity-policy Allows decide something only through a key policy or grant that delegates to IAM. */
+function nameIdentity(run: KeyRun, w: Work): boolean {
+  return w.delAny !== NO_ACTIONS || run.accountGrants.length > 0;
+}
+
 /** The principal's access to the key, left in `w.any` / `w.sure`; the elements that took part in `c`. */
 function evaluate(run: KeyRun, p: PrincipalModel, w: Work, c: Collector): void {
   c.n = 0;
@@ -555,8 +576,8 @@ function evaluate(run: KeyRun, p: PrincipalModel, w: Work, c: Collector): void {
   if (p.type === 'root') {
     // The root user's permissions are not set by identity policies: it holds all of them.
     w.idAny = w.idSure = ALL_ACTIONS;
-  } else identitySide(p.identity, run.resMatch, w, false, c);
-  if (p.boundary) identitySide(p.boundary, run.resMatch, w, true, c);
+  } else identitySide(p.identity, run.resMatch, w, false, c, nameIdentity(run, w));
+  if (p.boundary) identitySide(p.boundary, run.resMatch, w, true, c, true);
   else w.bAny = w.bSure = ALL_ACTIONS;
   keyPolicyDenies(run, p, w, c);
   // A boundary cuts what identity policies give and a key policy Allow naming the role's ARN; not one naming a user.
@@ -622,6 +643,8 @@ export const effectiveAccess: EffectiveAccessFn = (account, key, org): Effective
     keyArn: key.arn,
     resMatch: matchAll(model.resourceSets, key.arn),
     generic: [],
+    genericWork: new Work(),
+    genericVia: new Collector(),
     byArn: new Map(),
     classes: [],
     denies: [],
@@ -638,6 +661,7 @@ export const effectiveAccess: EffectiveAccessFn = (account, key, org): Effective
     orgShared: undefined,
   };
   classifyGrants(run, key, statementsByIndex(key));
+  sumGeneric(run);
   classifyDenies(run, key);
   if (key.grants) classifyKeyGrants(run, key.grants);
   const w = new Work();
