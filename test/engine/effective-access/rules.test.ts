@@ -144,6 +144,19 @@ describe('the key policy', () => {
     expect(levels(result)).toEqual([[roleArn('named'), 'unconditional', 'none']]);
   });
 
+  it('"*" narrowed to the account grants directly, without any identity policy', () => {
+    const keyPolicy = doc({ Effect: 'Allow', Principal: '*', Action: 'kms:Decrypt', Resource: '*', Condition: { StringEquals: { 'aws:PrincipalAccount': ACCOUNT } } });
+    expect(levels(judge(details, keyPolicy))).toEqual([
+      [roleArn('named'), 'unconditional', 'none'],
+      [roleArn('withKms'), 'unconditional', 'none'],
+    ]);
+  });
+
+  it('an Allow naming one session of a role leaves that role conditional', () => {
+    const keyPolicy = doc({ Effect: 'Allow', Principal: { AWS: `arn:aws:sts::${ACCOUNT}:assumed-role/named/ci-run` }, Action: 'kms:Decrypt', Resource: '*' });
+    expect(levels(judge(details, keyPolicy))).toEqual([[roleArn('named'), 'conditional', 'none']]);
+  });
+
   it('the root user has access only where the key policy gives it', () => {
     const keyPolicy = doc({ Effect: 'Allow', Principal: { AWS: roleArn('named') }, Action: 'kms:*', Resource: '*' });
     expect(judge(details, keyPolicy).principals.map((p) => p.type)).toEqual(['role']);
