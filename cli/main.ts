@@ -9,6 +9,7 @@ import { systemClock, type Clock } from '../runtime/clock';
 import { packageInfo } from '../runtime/package-root';
 import type { ScanAws, ScanAwsOptions } from './aws/scan-aws';
 import { runCheck } from './commands/check';
+import { parseKeyArn, readIamDetails } from './iam-details';
 import { helpAfterOptions } from './help';
 import type { InputFs } from './inputs';
 import { processIo, UsageError, type CliIo } from './io';
@@ -92,6 +93,8 @@ interface Acceptance {
 
 interface CheckFlags extends AnalysisFlags {
   accountId?: string;
+  iamDetails?: string;
+  keyArn?: string;
   format: string;
   output?: string;
   failOn: string;
@@ -214,15 +217,20 @@ function concludeReport({ report, writeError }: { report: Report; writeError?: s
 async function checkAction(paths: string[], flags: CheckFlags, io: CliIo, deps: CliDeps): Promise<number> {
   const format = parseFormat(flags.format, REPORT_FORMATS);
   const failOn: FailOn = parseFailOn(flags.failOn);
-  const accountId = parseAccountId(flags.accountId, '--account-id');
+  const givenAccountId = parseAccountId(flags.accountId, '--account-id');
+  const keyArn = parseKeyArn(flags.keyArn);
   const analysis = parseAnalysis(flags);
   const acceptance = await parseAcceptance(flags, paths);
+  const iam = flags.iamDetails === undefined ? undefined : await readIamDetails(flags.iamDetails, givenAccountId, keyArn);
+  // The details say which account the keys are of; a concrete key ARN lets Resource elements be matched exactly.
+  const accountId = givenAccountId ?? iam?.account.accountId;
   const checked = await runCheck(
     {
       paths,
       followSymlinks: flags.followSymlinks === true,
       ...(deps.inputFs ? { fs: deps.inputFs } : {}),
-      analysis: { ...(accountId ? { accountId } : {}), ...analysis },
+      analysis: { ...(accountId ? { accountId } : {}), ...(keyArn ? { keyArn } : {}), ...analysis },
+      ...(iam ? { iam } : {}),
     },
     io,
     TOOL,
@@ -334,6 +342,8 @@ function buildProgram(io: CliIo, deps: CliDeps, setCode: (code: number) => void)
     .description('Analyse key-policy JSON files, directories (every *.json key policy below, dot-folders included, not .git or node_modules) or - for stdin.')
     .argument('<paths...>', 'files, directories or -')
     .option('--account-id <id>', "the key's own account (tells own-account from cross-account principals)")
+    .option('--iam-details <file>', "the JSON of `aws iam get-account-authorization-details` for the key's account: each result names the roles, users and root user that can use and administer the key (offline: no grants, no SCPs or RCPs, so the answer says it is incomplete)")
+    .option('--key-arn <arn>', 'the ARN of the key the policies belong to (with --iam-details: identity policies naming particular keys are matched against it)')
     .option('--trusted-accounts <ids>', 'comma-separated accounts whose principals may act on keys')
     .option('--trusted-org-ids <ids>', 'comma-separated organisation ids (o-…) whose principals may act on keys')
     .option('--disable-checks <ids>', DISABLE_CHECKS_HELP)

@@ -33,3 +33,19 @@ export { PARTITIONS, accountOfArn, accountOfPrincipal, partitionOfArn, wholeAcco
 export { duplicateKeyPaths, keyPath, pathSegments } from './json-text';
 export { CHECK, CHECKS, CHECK_IDS, isCheckId, type CheckId } from './checks/registry';
 export type { Check, CheckMeta } from './checks/toolkit';
+export type {
+  AccessVia,
+  AccountAuthorizationDetails,
+  CompileAccountFn,
+  CompiledAccount,
+  EffectiveAccess,
+  EffectiveAccessFn,
+  EffectiveLevel,
+  EffectivePrincipal,
+  KeyToJudge,
+  OrganizationPolicies,
+  OrganizationPolicy,
+} from './effective-access/types';
+export type { KeyGrant } from './key-grants';
+export { compileAccount } from './effective-access/compile';
+export { effectiveAccess } from './effective-access/evaluate';

@@ -4,6 +4,7 @@ import { analyzePolicy, type AnalysisOptions } from '../../engine';
 import { statementsOf } from '../access';
 import { parseText, readInputs, unwrapPolicyText, WalkTally, type InputFs, type ParsedText } from '../inputs';
 import type { CliIo } from '../io';
+import { effectiveAccessOf, iamDetailsNotes, type IamDetails } from '../iam-details';
 import type { Report, ResultEntry, SkippedInput } from '../report';
 import { isRecord } from '../../templates/own-keys';
 
@@ -14,6 +15,8 @@ export interface CheckCommandOptions {
   followSymlinks?: boolean;
   /** @default the real file system */
   fs?: InputFs;
+  /** --iam-details: each entry gains who in the account can use and administer the key. */
+  iam?: IamDetails;
 }
 
 export const ACCOUNT_UNKNOWN_NOTE =
@@ -72,7 +75,9 @@ export async function runCheck(opts: CheckCommandOptions, io: CliIo, tool: Repor
     }
     const { text, unwrapped } = unwrapPolicyText(input.text, parsed);
     const r = analyzePolicy(text, opts.analysis);
+    const effective = opts.iam ? { extra: { effectiveAccess: effectiveAccessOf(opts.iam, r) } } : {};
     results.push({
+      ...effective,
       subject: input.file,
       findings: r.findings,
       warnings: r.warnings,
@@ -83,5 +88,6 @@ export async function runCheck(opts: CheckCommandOptions, io: CliIo, tool: Repor
   }
   results.push(...folders.judgedNothing('key policy', (n) => `the ${n} .json file${n === 1 ? ' found is' : 's found are'} not key policies (listed as skipped)`));
   const notes = opts.analysis.accountId === undefined ? [ACCOUNT_UNKNOWN_NOTE] : [];
+  if (opts.iam) notes.push(...iamDetailsNotes(opts.iam));
   return { tool, results, skipped, notes };
 }

@@ -2,6 +2,8 @@ import { createColors } from 'picocolors';
 import type { Severity } from '../../engine';
 import { acceptanceLine, countBySeverity, describeSuppression, hasAcceptance, type Report } from '../report';
 import { terminalSafe as t } from './safe-text';
+import { effectiveAccessLines } from './effective-access-text';
+import type { EffectiveAccess } from '../../engine';
 
 /**
  * A readable report; coloured only on a terminal (NO_COLOR and FORCE_COLOR are honoured). Every string that
@@ -37,6 +39,8 @@ export function renderText(report: Report, colour: boolean): string {
       lines.push(`             ${t(f.message)}`);
       if (f.suppression !== undefined) lines.push(`             ${c.yellow(t(describeSuppression(f.suppression)))}`);
     }
+    const ea = r.extra?.effectiveAccess as EffectiveAccess | undefined;
+    if (ea !== undefined) lines.push(...effectiveAccessLines(ea));
     for (const w of r.warnings) {
       if (w.code === 'ACCOUNT_UNKNOWN') continue; // said once, in the notes
       lines.push(`    ${c.magenta('warning ')} ${t(w.code)}  ${c.dim(t(w.path))}`, `             ${t(w.message)}`);
