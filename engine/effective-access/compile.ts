@@ -9,6 +9,7 @@ import { globMatch, onlyWildcards } from '../glob';
 import { namedClass, type PrincipalClass } from '../principals';
 import { dependsOnWho, judgeConditions, type Subject } from './judge';
 import { readPolicyDocument, type ReadStatement } from './policy-document';
+import type { KnownIdentity } from './who-values';
 import type { AccessVia, CompileAccountFn, CompiledAccount } from './types';
 import { viaSource, type ViaSource } from './via';
 
@@ -276,7 +277,7 @@ class Compiler {
     }
     const serviceLinked = type === 'role' && (arn.includes(':role/aws-service-role/') || entity.Path === '/aws-service-role/' || (typeof entity.Path === 'string' && entity.Path.startsWith('/aws-service-role/')));
     const cls: PrincipalClass = namedClass(serviceLinked ? 'service-linked-role' : type, arn, this.accountId, this.partition);
-    const subject: Subject = { cls };
+    const subject: Subject = { cls, identity: identityOf(entity, type, arn) };
     const model: PrincipalModel = { index: 0, arn, type, subject, serviceLinked, identity: judgeAll(statements, subject) };
     const boundary = this.boundary(entity, where);
     // A boundary that cannot be read limits nothing we can show: judged as absent, and the answer says it is incomplete.
@@ -334,6 +335,23 @@ class Compiler {
   }
 }
 
+/** What conditions on aws:PrincipalArn, aws:userid, aws:username and aws:PrincipalTag see of a role or user. */
+function identityOf(entity: Record<string, unknown>, type: 'role' | 'user', arn: string): KnownIdentity {
+  if (type === 'role') {
+    const id: KnownIdentity = { arn, userName: null, tags: 'session' };
+    if (typeof entity.RoleId === 'string') id.userId = { prefix: `${entity.RoleId}:` };
+    return id;
+  }
+  const id: KnownIdentity = { arn, userName: typeof entity.UserName === 'string' ? entity.UserName : null };
+  if (typeof entity.UserId === 'string') id.userId = { exact: entity.UserId };
+  if (Array.isArray(entity.Tags)) {
+    const tags = new Map<string, string>();
+    for (const t of entity.Tags) if (isRecord(t) && typeof t.Key === 'string' && typeof t.Value === 'string') tags.set(t.Key.toLowerCase(), t.Value);
+    id.tags = tags;
+  }
+  return id;
+}
+
 /** Each statement judged for `subject`; a statement whose conditions do not depend on who is judged once. */
 function judgeAll(statements: readonly CompiledStatement[], subject: Subject): JudgedStatement[] {
   const out: JudgedStatement[] = [];
@@ -364,7 +382,9 @@ export const compileAccount: CompileAccountFn = (details, options): CompiledAcco
   (details.UserDetailList as unknown[] | undefined)?.forEach((u, i) => c.principal(u, 'UserDetailList', i));
   const principalCount = c.model.principals.length;
   const rootArn = `arn:${partition}:iam::${options.accountId}:root`;
-  c.add({ index: 0, arn: rootArn, type: 'root', subject: { cls: namedClass('root-user', rootArn, options.accountId, partition) }, serviceLinked: false, identity: [] });
+  // The root user's aws:userid is the account id; it has no user name and no tags.
+  const rootIdentity: KnownIdentity = { arn: rootArn, userId: { exact: options.accountId }, userName: null, tags: new Map() };
+  c.add({ index: 0, arn: rootArn, type: 'root', subject: { cls: namedClass('root-user', rootArn, options.accountId, partition), identity: rootIdentity }, serviceLinked: false, identity: [] });
   c.model.principals.sort((a, b) => (a.arn < b.arn ? -1 : a.arn > b.arn ? 1 : 0));
   c.model.principals.forEach((p, i) => (p.index = i));
   const account: CompiledAccount = { accountId: options.accountId, partition, principalCount, problems: c.problems };

@@ -36,6 +36,7 @@ import { dependsOnWho, judgeConditions, type Subject } from './judge';
 import { compileOrg, judgeOrgStatement, type CompiledOrg } from './org';
 import type { AccessVia, EffectiveAccess, EffectiveAccessFn, EffectiveLevel, EffectivePrincipal, KeyToJudge, OrganizationPolicies } from './types';
 import { accessVia, nextStamp, viaSource, type ViaSource } from './via';
+import { valueClassRelation } from './who-values';
 
 /** Any cryptographic action. */
 const USE: ActionSet = CLASS_MASKS.cryptographic;
@@ -140,6 +141,8 @@ interface KeyRun {
   generic: KeyPolicyGrant[];
   /** Allows naming one principal by ARN. */
   byArn: Map<string, KeyPolicyGrant[]>;
+  /** The same, by lower-cased ARN. */
+  byLowerArn: Map<string, KeyPolicyGrant[]>;
   /** Allows naming a class to test against each principal (patterns, tags, sessions…). */
   classes: KeyPolicyGrant[];
   denies: KeyPolicyDeny[];
@@ -220,14 +223,19 @@ function classifyGrants(run: KeyRun, key: KeyToJudge, statements: Map<number, Pa
         case 'principal':
           if (ARN_SUBTYPES.has(cls.subtype)) {
             if (cls.account !== undefined && cls.account !== run.accountId) break;
-            const list = run.byArn.get(cls.name);
-            if (list) list.push(kpg);
-            else run.byArn.set(cls.name, [kpg]);
+            fileUnder(run.byArn, cls.name, kpg);
+            fileUnder(run.byLowerArn, cls.name.toLowerCase(), kpg);
           } else run.classes.push(kpg);
           break;
       }
     }
   }
+}
+
+function fileUnder<T>(map: Map<string, T[]>, at: string, item: T): void {
+  const list = map.get(at);
+  if (list) list.push(item);
+  else map.set(at, [item]);
 }
 
 function classifyDenies(run: KeyRun, key: KeyToJudge): void {
@@ -361,6 +369,8 @@ function relation(model: AccountModel, cls: PrincipalClass, p: PrincipalModel): 
 
 function computeRelation(cls: PrincipalClass, p: PrincipalModel): 'in' | 'maybe' | 'no' {
   if (contains(cls, p.subject.cls)) return 'in';
+  const byValue = p.subject.identity && valueClassRelation(cls, p.subject.identity);
+  if (byValue) return byValue;
   if (cls.kind === 'principal' && cls.subtype === 'assumed-role' && p.type === 'role' && roleKey(p.arn) !== undefined) {
     const s = SESSION.exec(cls.name);
     if (s && `${s[1]}:${s[2]}:${s[3]}` === roleKey(p.arn)) return 'maybe';
@@ -373,6 +383,10 @@ function keyPolicyAllows(run: KeyRun, p: PrincipalModel, w: Work, c: Collector):
   for (let i = 0; i < run.generic.length; i++) addKeyPolicyGrant(w, run.generic[i] as KeyPolicyGrant, false, c);
   const named = run.byArn.get(p.arn);
   if (named) for (let i = 0; i < named.length; i++) addKeyPolicyGrant(w, named[i] as KeyPolicyGrant, false, c);
+  // An ARN the summary took from an aws:PrincipalArn condition under StringEqualsIgnoreCase may differ from the
+  // principal's in letter case only; the operator is no longer known here, so such a match is conditional.
+  const alike = run.byLowerArn.get(p.arn.toLowerCase());
+  if (alike) for (let i = 0; i < alike.length; i++) if (!named?.includes(alike[i] as KeyPolicyGrant)) addKeyPolicyGrant(w, alike[i] as KeyPolicyGrant, true, c);
   for (let i = 0; i < run.classes.length; i++) {
     const kpg = run.classes[i] as KeyPolicyGrant;
     const rel = relation(run.model, kpg.grant.principal, p);
@@ -544,7 +558,7 @@ function combinedVerdict(run: KeyRun, org: CompiledOrg, match: Uint8Array, p: Pr
 
 /** Whether anything of the key (its policy, its grants) can reach the principal at all. */
 function mayReach(run: KeyRun, p: PrincipalModel): boolean {
-  return run.generic.length > 0 || run.classes.length > 0 || run.accountGrants.length > 0 || run.byArn.has(p.arn) || run.grantsByArn.has(p.arn) || (run.sessionGrants.size > 0 && p.type === 'role');
+  return run.generic.length > 0 || run.classes.length > 0 || run.accountGrants.length > 0 || run.byArn.has(p.arn) || run.byLowerArn.has(p.arn.toLowerCase()) || run.grantsByArn.has(p.arn) || (run.sessionGrants.size > 0 && p.type === 'role');
 }
 
 /** The principal's access to the key, left in `w.any` / `w.sure`; the elements that took part in `c`. */
@@ -623,6 +637,7 @@ export const effectiveAccess: EffectiveAccessFn = (account, key, org): Effective
     resMatch: matchAll(model.resourceSets, key.arn),
     generic: [],
     byArn: new Map(),
+    byLowerArn: new Map(),
     classes: [],
     denies: [],
     grantsByArn: new Map(),

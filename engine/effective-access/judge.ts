@@ -8,19 +8,23 @@
  * operator on a key no request of an IAM principal carries, a who-condition that excludes the principal); and
  * otherwise it leaves access conditional. Keys of the request that the inputs cannot know (aws:SourceIp,
  * aws:SourceVpce, kms:ViaService, kms:EncryptionContext:…, alias keys kms:RequestAlias and
- * kms:ResourceAliases, tags) are all conditional.
+ * kms:ResourceAliases, tags) are all conditional. Conditions on aws:PrincipalArn, aws:userid, aws:username and
+ * aws:PrincipalTag are judged against the principal's own values from the IAM details (who-values.ts).
  */
 import { ALL_ACTIONS, NO_ACTIONS, union, type ActionSet } from '../actions';
 import { absentByKind, actionsWithValue } from '../condition-presence';
 import { boolOutcome, carvesWho, narrowsWho, outcomeWhenAbsent, type ParsedCondition } from '../conditions';
 import { conditionTargets, contains, mayContain } from '../principal-sets';
 import type { PrincipalClass } from '../principals';
+import { isIdentityKey, knownOutcome, type KnownIdentity, type Outcome } from './who-values';
 
 /** A principal of the account, as the conditions see it. */
 export interface Subject {
   cls: PrincipalClass;
   /** The organisation the account belongs to, when known: aws:PrincipalOrgID of every principal of it. */
   orgId?: string;
+  /** What the IAM details say of the principal, when it is one known principal (not a class). */
+  identity?: KnownIdentity;
 }
 
 export interface ConditionJudgement {
@@ -31,8 +35,6 @@ export interface ConditionJudgement {
 }
 
 export const ALWAYS: ConditionJudgement = { never: NO_ACTIONS, holds: true };
-
-type Outcome = 'holds' | 'never' | 'unknown';
 
 /** The targets of each who-condition, worked out once (the same statement is judged for many principals). */
 const TARGETS = new WeakMap<ParsedCondition, PrincipalClass[]>();
@@ -70,6 +72,7 @@ function whoKind(c: ParsedCondition): 'narrows' | 'carves' | 'other' {
 
 /** Whether a condition on who calls holds for the subject; `unknown` for any other condition. */
 function whoOutcome(c: ParsedCondition, subject: Subject): Outcome {
+  if (subject.identity && isIdentityKey(c.keyLower)) return knownOutcome(c, subject.identity);
   const kind = whoKind(c);
   if (kind === 'narrows') {
     const t = targetOutcome(targetsOf(c), subject);
