@@ -103,7 +103,9 @@ function checkShape(details: unknown): asserts details is Record<string, unknown
  * literal text before its first wildcard must agree with that shape. Errs towards keeping a statement; the
  * exact match against each key's ARN is made per key.
  */
-export function mayMatchKeyArn(pattern: string): boolean {
+export function mayMatchKeyArn(written: string): boolean {
+  // A policy variable may stand for any text (evaluate.ts judges it conditional).
+  const pattern = written.replace(/\$\{[^}]*\}/g, '*');
   if (onlyWildcards(pattern)) return true;
   const first = pattern.search(/[*?]/);
   const literal = first < 0 ? pattern : pattern.slice(0, first);

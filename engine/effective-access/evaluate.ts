@@ -68,8 +68,18 @@ function mayOverlap(a: string, b: string): boolean {
   return (x.prefix.startsWith(y.prefix) || y.prefix.startsWith(x.prefix)) && (x.suffix.endsWith(y.suffix) || y.suffix.endsWith(x.suffix));
 }
 
+/** `${…}` policy variables (and the `${*}`, `${?}`, `${$}` escapes), each read as a wildcard. */
+const VARIABLE = /\$\{[^}]*\}/g;
+
 function matchPattern(pattern: string, keyArn: string, keyIsPattern: boolean): Match {
   if (onlyWildcards(pattern)) return 1;
+  // A policy variable takes its value from the request (the caller's tags, name, account): where the pattern
+  // could match the key with some value, it matches under conditions the inputs cannot know.
+  // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html
+  if (pattern.includes('${')) {
+    const wild = pattern.replace(VARIABLE, '*');
+    return (keyIsPattern ? mayOverlap(wild, keyArn) : globMatch(wild, keyArn)) ? 2 : 0;
+  }
   if (!keyIsPattern) return globMatch(pattern, keyArn) ? 1 : 0;
   return mayOverlap(pattern, keyArn) ? 2 : 0;
 }
