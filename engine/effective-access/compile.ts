@@ -49,6 +49,8 @@ export interface PrincipalModel {
   /** Permission boundary statements; undefined when it has no boundary. */
   boundary?: JudgedStatement[];
   boundaryArn?: string;
+  /** A permissions boundary is attached, whether or not its document could be read. */
+  hasBoundary: boolean;
 }
 
 /** Resource or NotResource of a statement: the same lists recur, so each is matched once per key. */
@@ -280,8 +282,8 @@ class Compiler {
     const serviceLinked = type === 'role' && (arn.includes(':role/aws-service-role/') || entity.Path === '/aws-service-role/' || (typeof entity.Path === 'string' && entity.Path.startsWith('/aws-service-role/')));
     const cls: PrincipalClass = namedClass(serviceLinked ? 'service-linked-role' : type, arn, this.accountId, this.partition);
     const subject: Subject = { cls, identity: identityOf(entity, type, arn) };
-    const model: PrincipalModel = { index: 0, arn, type, subject, serviceLinked, identity: judgeAll(statements, subject) };
     const boundary = this.boundary(entity, where);
+    const model: PrincipalModel = { index: 0, arn, type, subject, serviceLinked, identity: judgeAll(statements, subject), hasBoundary: boundary !== undefined };
     // A boundary that cannot be read limits nothing we can show: judged as absent, and the answer says it is incomplete.
     if (boundary !== undefined && boundary !== 'unreadable') {
       model.boundary = judgeAll(boundary.statements, subject);
@@ -386,7 +388,7 @@ export const compileAccount: CompileAccountFn = (details, options): CompiledAcco
   const rootArn = `arn:${partition}:iam::${options.accountId}:root`;
   // The root user's aws:userid is the account id; it has no user name and no tags.
   const rootIdentity: KnownIdentity = { arn: rootArn, userId: { exact: options.accountId }, userName: null, tags: new Map() };
-  c.add({ index: 0, arn: rootArn, type: 'root', subject: { cls: namedClass('root-user', rootArn, options.accountId, partition), identity: rootIdentity }, serviceLinked: false, identity: [] });
+  c.add({ index: 0, arn: rootArn, type: 'root', subject: { cls: namedClass('root-user', rootArn, options.accountId, partition), identity: rootIdentity }, serviceLinked: false, identity: [], hasBoundary: false });
   c.model.principals.sort((a, b) => (a.arn < b.arn ? -1 : a.arn > b.arn ? 1 : 0));
   c.model.principals.forEach((p, i) => (p.index = i));
   const account: CompiledAccount = { accountId: options.accountId, partition, principalCount, problems: c.problems };

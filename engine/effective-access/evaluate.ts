@@ -409,7 +409,51 @@ function subjectOf(p: PrincipalModel, orgId: string | undefined): Subject {
   return orgId === undefined ? p.subject : { cls: p.subject.cls, orgId };
 }
 
-function denyPrincipalMatch(model: AccountModel, st: ParsedStatement, p: PrincipalModel): 'yes' | 'maybe' | 'no' {
+/**
+ * Whether a NotPrincipal entry spares the principal from a Deny: only a principal named itself is spared. The
+ * account (its root ARN or id) spares the root user, not the account's roles and users: "NotPrincipal
+ * [user/Bob, account root]" with Deny denies everyone except Bob. A role named by its ARN is taken as spared
+ * (AWS also asks for the session's ARN; sparing more can only show more access); a named session spares that
+ * session only.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html
+ */
+function sparedBy(cls: PrincipalClass, p: PrincipalModel, accountId: string): 'in' | 'maybe' | 'no' {
+  switch (cls.kind) {
+    case 'anyone':
+      return 'in';
+    case 'account':
+      return p.type === 'root' && cls.account === accountId ? 'in' : 'no';
+    case 'principal':
+      if (cls.name === p.arn) return 'in';
+      if (cls.subtype === 'assumed-role' && p.type === 'role') {
+        const s = SESSION.exec(cls.name);
+        return s && `${s[1]}:${s[2]}:${s[3]}` === roleKey(p.arn) ? 'maybe' : 'no';
+      }
+      return 'no';
+    default:
+      return 'no';
+  }
+}
+
+/**
+ * Whether a Deny with NotPrincipal applies to the principal. "The NotPrincipal element with a Deny effect will
+ * always deny any IAM principal that has a permissions boundary policy attached, regardless of the values
+ * specified in the NotPrincipal element." (access_policies_boundaries)
+ */
+function notPrincipalMatch(run: KeyRun, st: ParsedStatement, p: PrincipalModel): 'yes' | 'maybe' | 'no' {
+  if (p.hasBoundary) return 'yes';
+  let maybe = false;
+  for (const e of st.principals) {
+    const spared = sparedBy(e.principal, p, run.accountId);
+    if (spared === 'in') return 'no';
+    if (spared === 'maybe') maybe = true;
+  }
+  return maybe ? 'maybe' : 'yes';
+}
+
+function denyPrincipalMatch(run: KeyRun, st: ParsedStatement, p: PrincipalModel): 'yes' | 'maybe' | 'no' {
+  if (st.principalNegated) return notPrincipalMatch(run, st, p);
+  const model = run.model;
   let inside = false;
   let maybe = false;
   for (const e of st.principals) {
@@ -417,7 +461,6 @@ function denyPrincipalMatch(model: AccountModel, st: ParsedStatement, p: Princip
     if (rel === 'in') inside = true;
     else if (rel === 'maybe') maybe = true;
   }
-  if (st.principalNegated) return inside ? 'no' : maybe ? 'maybe' : 'yes';
   return inside ? 'yes' : maybe ? 'maybe' : 'no';
 }
 
@@ -430,7 +473,7 @@ function keyPolicyDenies(run: KeyRun, p: PrincipalModel, w: Work, c: Collector):
       any = d.generic.any;
       sure = d.generic.sure;
     } else {
-      const match = denyPrincipalMatch(run.model, d.st, p);
+      const match = denyPrincipalMatch(run, d.st, p);
       if (match === 'no') continue;
       const j = judgeConditions(d.st.conditions, subjectOf(p, run.orgId));
       any = minus(d.st.actions, j.never);
