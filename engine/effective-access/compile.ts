@@ -4,7 +4,7 @@
  * NotAction covers a KMS action, their Resource or NotResource can match a key ARN); each managed policy and
  * each group is compiled once however many principals it is attached to.
  */
-import { NO_ACTIONS, minus, type ActionSet } from '../actions';
+import { NO_ACTIONS, intersect, minus, type ActionSet } from '../actions';
 import { globMatch, onlyWildcards } from '../glob';
 import { namedClass, type PrincipalClass } from '../principals';
 import { dependsOnWho, judgeConditions, type Subject } from './judge';
@@ -370,7 +370,7 @@ export function judgeFor(cs: CompiledStatement, subject: Subject): JudgedStateme
   if (cs.shared !== undefined) return cs.shared ?? undefined;
   const j = judgeConditions(cs.read.conditions, subject);
   const any = minus(cs.actions, j.never);
-  const judged = any === NO_ACTIONS ? null : { effect: cs.effect, any, sure: j.holds ? any : NO_ACTIONS, res: cs.res, ref: cs.ref };
+  const judged = any === NO_ACTIONS ? null : { effect: cs.effect, any, sure: intersect(any, j.sure), res: cs.res, ref: cs.ref };
   if (!dependsOnWho(cs.read.conditions)) cs.shared = judged;
   return judged ?? undefined;
 }

@@ -258,7 +258,7 @@ function classifyDenies(run: KeyRun, key: KeyToJudge): void {
     if (everyone && !dependsOnWho(st.conditions)) {
       const j = judgeConditions(st.conditions, { cls: ANYONE_WRITTEN });
       const any = minus(st.actions, j.never);
-      deny.generic = { any, sure: j.holds ? any : NO_ACTIONS };
+      deny.generic = { any, sure: intersect(any, j.sure) };
     }
     run.denies.push(deny);
   }
@@ -477,7 +477,7 @@ function keyPolicyDenies(run: KeyRun, p: PrincipalModel, w: Work, c: Collector):
       if (match === 'no') continue;
       const j = judgeConditions(d.st.conditions, subjectOf(p, run.orgId));
       any = minus(d.st.actions, j.never);
-      sure = match === 'yes' && j.holds ? any : NO_ACTIONS;
+      sure = match === 'yes' ? intersect(any, j.sure) : NO_ACTIONS;
     }
     if (any === NO_ACTIONS) continue;
     w.dAny = union(w.dAny, any);
