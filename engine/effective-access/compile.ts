@@ -4,11 +4,12 @@
  * NotAction covers a KMS action, their Resource or NotResource can match a key ARN); each managed policy and
  * each group is compiled once however many principals it is attached to.
  */
-import { NO_ACTIONS, minus, type ActionSet } from '../actions';
+import { NO_ACTIONS, intersect, minus, type ActionSet } from '../actions';
 import { globMatch, onlyWildcards } from '../glob';
 import { namedClass, type PrincipalClass } from '../principals';
 import { dependsOnWho, judgeConditions, type Subject } from './judge';
 import { readPolicyDocument, type ReadStatement } from './policy-document';
+import type { KnownIdentity } from './who-values';
 import type { AccessVia, CompileAccountFn, CompiledAccount } from './types';
 import { viaSource, type ViaSource } from './via';
 
@@ -48,6 +49,8 @@ export interface PrincipalModel {
   /** Permission boundary statements; undefined when it has no boundary. */
   boundary?: JudgedStatement[];
   boundaryArn?: string;
+  /** A permissions boundary is attached, whether or not its document could be read. */
+  hasBoundary: boolean;
 }
 
 /** Resource or NotResource of a statement: the same lists recur, so each is matched once per key. */
@@ -102,7 +105,9 @@ function checkShape(details: unknown): asserts details is Record<string, unknown
  * literal text before its first wildcard must agree with that shape. Errs towards keeping a statement; the
  * exact match against each key's ARN is made per key.
  */
-export function mayMatchKeyArn(pattern: string): boolean {
+export function mayMatchKeyArn(written: string): boolean {
+  // A policy variable may stand for any text (evaluate.ts judges it conditional).
+  const pattern = written.replace(/\$\{[^}]*\}/g, '*');
   if (onlyWildcards(pattern)) return true;
   const first = pattern.search(/[*?]/);
   const literal = first < 0 ? pattern : pattern.slice(0, first);
@@ -276,9 +281,9 @@ class Compiler {
     }
     const serviceLinked = type === 'role' && (arn.includes(':role/aws-service-role/') || entity.Path === '/aws-service-role/' || (typeof entity.Path === 'string' && entity.Path.startsWith('/aws-service-role/')));
     const cls: PrincipalClass = namedClass(serviceLinked ? 'service-linked-role' : type, arn, this.accountId, this.partition);
-    const subject: Subject = { cls };
-    const model: PrincipalModel = { index: 0, arn, type, subject, serviceLinked, identity: judgeAll(statements, subject) };
+    const subject: Subject = { cls, identity: identityOf(entity, type, arn) };
     const boundary = this.boundary(entity, where);
+    const model: PrincipalModel = { index: 0, arn, type, subject, serviceLinked, identity: judgeAll(statements, subject), hasBoundary: boundary !== undefined };
     // A boundary that cannot be read limits nothing we can show: judged as absent, and the answer says it is incomplete.
     if (boundary !== undefined && boundary !== 'unreadable') {
       model.boundary = judgeAll(boundary.statements, subject);
@@ -334,6 +339,23 @@ class Compiler {
   }
 }
 
+/** What conditions on aws:PrincipalArn, aws:userid, aws:username and aws:PrincipalTag see of a role or user. */
+function identityOf(entity: Record<string, unknown>, type: 'role' | 'user', arn: string): KnownIdentity {
+  if (type === 'role') {
+    const id: KnownIdentity = { arn, userName: null, tags: 'session' };
+    if (typeof entity.RoleId === 'string') id.userId = { prefix: `${entity.RoleId}:` };
+    return id;
+  }
+  const id: KnownIdentity = { arn, userName: typeof entity.UserName === 'string' ? entity.UserName : null };
+  if (typeof entity.UserId === 'string') id.userId = { exact: entity.UserId };
+  if (Array.isArray(entity.Tags)) {
+    const tags = new Map<string, string>();
+    for (const t of entity.Tags) if (isRecord(t) && typeof t.Key === 'string' && typeof t.Value === 'string') tags.set(t.Key.toLowerCase(), t.Value);
+    id.tags = tags;
+  }
+  return id;
+}
+
 /** Each statement judged for `subject`; a statement whose conditions do not depend on who is judged once. */
 function judgeAll(statements: readonly CompiledStatement[], subject: Subject): JudgedStatement[] {
   const out: JudgedStatement[] = [];
@@ -348,7 +370,7 @@ export function judgeFor(cs: CompiledStatement, subject: Subject): JudgedStateme
   if (cs.shared !== undefined) return cs.shared ?? undefined;
   const j = judgeConditions(cs.read.conditions, subject);
   const any = minus(cs.actions, j.never);
-  const judged = any === NO_ACTIONS ? null : { effect: cs.effect, any, sure: j.holds ? any : NO_ACTIONS, res: cs.res, ref: cs.ref };
+  const judged = any === NO_ACTIONS ? null : { effect: cs.effect, any, sure: intersect(any, j.sure), res: cs.res, ref: cs.ref };
   if (!dependsOnWho(cs.read.conditions)) cs.shared = judged;
   return judged ?? undefined;
 }
@@ -364,7 +386,9 @@ export const compileAccount: CompileAccountFn = (details, options): CompiledAcco
   (details.UserDetailList as unknown[] | undefined)?.forEach((u, i) => c.principal(u, 'UserDetailList', i));
   const principalCount = c.model.principals.length;
   const rootArn = `arn:${partition}:iam::${options.accountId}:root`;
-  c.add({ index: 0, arn: rootArn, type: 'root', subject: { cls: namedClass('root-user', rootArn, options.accountId, partition) }, serviceLinked: false, identity: [] });
+  // The root user's aws:userid is the account id; it has no user name and no tags.
+  const rootIdentity: KnownIdentity = { arn: rootArn, userId: { exact: options.accountId }, userName: null, tags: new Map() };
+  c.add({ index: 0, arn: rootArn, type: 'root', subject: { cls: namedClass('root-user', rootArn, options.accountId, partition), identity: rootIdentity }, serviceLinked: false, identity: [], hasBoundary: false });
   c.model.principals.sort((a, b) => (a.arn < b.arn ? -1 : a.arn > b.arn ? 1 : 0));
   c.model.principals.forEach((p, i) => (p.index = i));
   const account: CompiledAccount = { accountId: options.accountId, partition, principalCount, problems: c.problems };

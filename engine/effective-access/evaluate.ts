@@ -36,6 +36,7 @@ import { dependsOnWho, judgeConditions, type Subject } from './judge';
 import { compileOrg, judgeOrgStatement, type CompiledOrg } from './org';
 import type { AccessVia, EffectiveAccess, EffectiveAccessFn, EffectiveLevel, EffectivePrincipal, KeyToJudge, OrganizationPolicies } from './types';
 import { accessVia, nextStamp, viaSource, type ViaSource } from './via';
+import { valueClassRelation } from './who-values';
 
 /** Any cryptographic action. */
 const USE: ActionSet = CLASS_MASKS.cryptographic;
@@ -67,8 +68,18 @@ function mayOverlap(a: string, b: string): boolean {
   return (x.prefix.startsWith(y.prefix) || y.prefix.startsWith(x.prefix)) && (x.suffix.endsWith(y.suffix) || y.suffix.endsWith(x.suffix));
 }
 
+/** `${…}` policy variables (and the `${*}`, `${?}`, `${$}` escapes), each read as a wildcard. */
+const VARIABLE = /\$\{[^}]*\}/g;
+
 function matchPattern(pattern: string, keyArn: string, keyIsPattern: boolean): Match {
   if (onlyWildcards(pattern)) return 1;
+  // A policy variable takes its value from the request (the caller's tags, name, account): where the pattern
+  // could match the key with some value, it matches under conditions the inputs cannot know.
+  // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html
+  if (pattern.includes('${')) {
+    const wild = pattern.replace(VARIABLE, '*');
+    return (keyIsPattern ? mayOverlap(wild, keyArn) : globMatch(wild, keyArn)) ? 2 : 0;
+  }
   if (!keyIsPattern) return globMatch(pattern, keyArn) ? 1 : 0;
   return mayOverlap(pattern, keyArn) ? 2 : 0;
 }
@@ -143,6 +154,8 @@ interface KeyRun {
   genericVia: Collector;
   /** Allows naming one principal by ARN. */
   byArn: Map<string, KeyPolicyGrant[]>;
+  /** The same, by lower-cased ARN. */
+  byLowerArn: Map<string, KeyPolicyGrant[]>;
   /** Allows naming a class to test against each principal (patterns, tags, sessions…). */
   classes: KeyPolicyGrant[];
   denies: KeyPolicyDeny[];
@@ -223,14 +236,19 @@ function classifyGrants(run: KeyRun, key: KeyToJudge, statements: Map<number, Pa
         case 'principal':
           if (ARN_SUBTYPES.has(cls.subtype)) {
             if (cls.account !== undefined && cls.account !== run.accountId) break;
-            const list = run.byArn.get(cls.name);
-            if (list) list.push(kpg);
-            else run.byArn.set(cls.name, [kpg]);
+            fileUnder(run.byArn, cls.name, kpg);
+            fileUnder(run.byLowerArn, cls.name.toLowerCase(), kpg);
           } else run.classes.push(kpg);
           break;
       }
     }
   }
+}
+
+function fileUnder<T>(map: Map<string, T[]>, at: string, item: T): void {
+  const list = map.get(at);
+  if (list) list.push(item);
+  else map.set(at, [item]);
 }
 
 function classifyDenies(run: KeyRun, key: KeyToJudge): void {
@@ -243,7 +261,7 @@ function classifyDenies(run: KeyRun, key: KeyToJudge): void {
     if (everyone && !dependsOnWho(st.conditions)) {
       const j = judgeConditions(st.conditions, { cls: ANYONE_WRITTEN });
       const any = minus(st.actions, j.never);
-      deny.generic = { any, sure: j.holds ? any : NO_ACTIONS };
+      deny.generic = { any, sure: intersect(any, j.sure) };
     }
     run.denies.push(deny);
   }
@@ -364,6 +382,8 @@ function relation(model: AccountModel, cls: PrincipalClass, p: PrincipalModel): 
 
 function computeRelation(cls: PrincipalClass, p: PrincipalModel): 'in' | 'maybe' | 'no' {
   if (contains(cls, p.subject.cls)) return 'in';
+  const byValue = p.subject.identity && valueClassRelation(cls, p.subject.identity);
+  if (byValue) return byValue;
   if (cls.kind === 'principal' && cls.subtype === 'assumed-role' && p.type === 'role' && roleKey(p.arn) !== undefined) {
     const s = SESSION.exec(cls.name);
     if (s && `${s[1]}:${s[2]}:${s[3]}` === roleKey(p.arn)) return 'maybe';
@@ -389,6 +409,10 @@ function keyPolicyAllows(run: KeyRun, p: PrincipalModel, w: Work, c: Collector):
   for (let i = 0; i < gv.n; i++) c.add(gv.srcs[i] as ViaSource, gv.acts[i] as ActionSet, gv.deny[i] as boolean);
   const named = run.byArn.get(p.arn);
   if (named) for (let i = 0; i < named.length; i++) addKeyPolicyGrant(w, named[i] as KeyPolicyGrant, false, c);
+  // An ARN the summary took from an aws:PrincipalArn condition under StringEqualsIgnoreCase may differ from the
+  // principal's in letter case only; the operator is no longer known here, so such a match is conditional.
+  const alike = run.byLowerArn.get(p.arn.toLowerCase());
+  if (alike) for (let i = 0; i < alike.length; i++) if (!named?.includes(alike[i] as KeyPolicyGrant)) addKeyPolicyGrant(w, alike[i] as KeyPolicyGrant, true, c);
   for (let i = 0; i < run.classes.length; i++) {
     const kpg = run.classes[i] as KeyPolicyGrant;
     const rel = relation(run.model, kpg.grant.principal, p);
@@ -401,7 +425,51 @@ function subjectOf(p: PrincipalModel, orgId: string | undefined): Subject {
   return orgId === undefined ? p.subject : { cls: p.subject.cls, orgId };
 }
 
-function denyPrincipalMatch(model: AccountModel, st: ParsedStatement, p: PrincipalModel): 'yes' | 'maybe' | 'no' {
+/**
+ * Whether a NotPrincipal entry spares the principal from a Deny: only a principal named itself is spared. The
+ * account (its root ARN or id) spares the root user, not the account's roles and users: "NotPrincipal
+ * [user/Bob, account root]" with Deny denies everyone except Bob. A role named by its ARN is taken as spared
+ * (AWS also asks for the session's ARN; sparing more can only show more access); a named session spares that
+ * session only.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html
+ */
+function sparedBy(cls: PrincipalClass, p: PrincipalModel, accountId: string): 'in' | 'maybe' | 'no' {
+  switch (cls.kind) {
+    case 'anyone':
+      return 'in';
+    case 'account':
+      return p.type === 'root' && cls.account === accountId ? 'in' : 'no';
+    case 'principal':
+      if (cls.name === p.arn) return 'in';
+      if (cls.subtype === 'assumed-role' && p.type === 'role') {
+        const s = SESSION.exec(cls.name);
+        return s && `${s[1]}:${s[2]}:${s[3]}` === roleKey(p.arn) ? 'maybe' : 'no';
+      }
+      return 'no';
+    default:
+      return 'no';
+  }
+}
+
+/**
+ * Whether a Deny with NotPrincipal applies to the principal. "The NotPrincipal element with a Deny effect will
+ * always deny any IAM principal that has a permissions boundary policy attached, regardless of the values
+ * specified in the NotPrincipal element." (access_policies_boundaries)
+ */
+function notPrincipalMatch(run: KeyRun, st: ParsedStatement, p: PrincipalModel): 'yes' | 'maybe' | 'no' {
+  if (p.hasBoundary) return 'yes';
+  let maybe = false;
+  for (const e of st.principals) {
+    const spared = sparedBy(e.principal, p, run.accountId);
+    if (spared === 'in') return 'no';
+    if (spared === 'maybe') maybe = true;
+  }
+  return maybe ? 'maybe' : 'yes';
+}
+
+function denyPrincipalMatch(run: KeyRun, st: ParsedStatement, p: PrincipalModel): 'yes' | 'maybe' | 'no' {
+  if (st.principalNegated) return notPrincipalMatch(run, st, p);
+  const model = run.model;
   let inside = false;
   let maybe = false;
   for (const e of st.principals) {
@@ -409,7 +477,6 @@ function denyPrincipalMatch(model: AccountModel, st: ParsedStatement, p: Princip
     if (rel === 'in') inside = true;
     else if (rel === 'maybe') maybe = true;
   }
-  if (st.principalNegated) return inside ? 'no' : maybe ? 'maybe' : 'yes';
   return inside ? 'yes' : maybe ? 'maybe' : 'no';
 }
 
@@ -422,11 +489,11 @@ function keyPolicyDenies(run: KeyRun, p: PrincipalModel, w: Work, c: Collector):
       any = d.generic.any;
       sure = d.generic.sure;
     } else {
-      const match = denyPrincipalMatch(run.model, d.st, p);
+      const match = denyPrincipalMatch(run, d.st, p);
       if (match === 'no') continue;
       const j = judgeConditions(d.st.conditions, subjectOf(p, run.orgId));
       any = minus(d.st.actions, j.never);
-      sure = match === 'yes' && j.holds ? any : NO_ACTIONS;
+      sure = match === 'yes' ? intersect(any, j.sure) : NO_ACTIONS;
     }
     if (any === NO_ACTIONS) continue;
     w.dAny = union(w.dAny, any);
@@ -560,7 +627,7 @@ function combinedVerdict(run: KeyRun, org: CompiledOrg, match: Uint8Array, p: Pr
 
 /** Whether anything of the key (its policy, its grants) can reach the principal at all. */
 function mayReach(run: KeyRun, p: PrincipalModel): boolean {
-  return run.generic.length > 0 || run.classes.length > 0 || run.accountGrants.length > 0 || run.byArn.has(p.arn) || run.grantsByArn.has(p.arn) || (run.sessionGrants.size > 0 && p.type === 'role');
+  return run.generic.length > 0 || run.classes.length > 0 || run.accountGrants.length > 0 || run.byArn.has(p.arn) || run.byLowerArn.has(p.arn.toLowerCase()) || run.grantsByArn.has(p.arn) || (run.sessionGrants.size > 0 && p.type === 'role');
 }
 
 /** Identity-policy Allows decide something only through a key policy or grant that delegates to IAM. */
@@ -646,6 +713,7 @@ export const effectiveAccess: EffectiveAccessFn = (account, key, org): Effective
     genericWork: new Work(),
     genericVia: new Collector(),
     byArn: new Map(),
+    byLowerArn: new Map(),
     classes: [],
     denies: [],
     grantsByArn: new Map(),

@@ -8,31 +8,33 @@
  * operator on a key no request of an IAM principal carries, a who-condition that excludes the principal); and
  * otherwise it leaves access conditional. Keys of the request that the inputs cannot know (aws:SourceIp,
  * aws:SourceVpce, kms:ViaService, kms:EncryptionContext:…, alias keys kms:RequestAlias and
- * kms:ResourceAliases, tags) are all conditional.
+ * kms:ResourceAliases, tags) are all conditional. Conditions on aws:PrincipalArn, aws:userid, aws:username and
+ * aws:PrincipalTag are judged against the principal's own values from the IAM details (who-values.ts).
  */
-import { ALL_ACTIONS, NO_ACTIONS, union, type ActionSet } from '../actions';
+import { ALL_ACTIONS, NO_ACTIONS, intersect, union, type ActionSet } from '../actions';
 import { absentByKind, actionsWithValue } from '../condition-presence';
 import { boolOutcome, carvesWho, narrowsWho, outcomeWhenAbsent, type ParsedCondition } from '../conditions';
 import { conditionTargets, contains, mayContain } from '../principal-sets';
 import type { PrincipalClass } from '../principals';
+import { isIdentityKey, knownOutcome, type KnownIdentity, type Outcome } from './who-values';
 
 /** A principal of the account, as the conditions see it. */
 export interface Subject {
   cls: PrincipalClass;
   /** The organisation the account belongs to, when known: aws:PrincipalOrgID of every principal of it. */
   orgId?: string;
+  /** What the IAM details say of the principal, when it is one known principal (not a class). */
+  identity?: KnownIdentity;
 }
 
 export interface ConditionJudgement {
   /** Actions for which some condition never holds: the statement does nothing for them. */
   never: ActionSet;
-  /** Every condition surely holds (for the actions not in `never`). */
-  holds: boolean;
+  /** Actions for which every condition surely holds (only those not in `never` matter). */
+  sure: ActionSet;
 }
 
-export const ALWAYS: ConditionJudgement = { never: NO_ACTIONS, holds: true };
-
-type Outcome = 'holds' | 'never' | 'unknown';
+export const ALWAYS: ConditionJudgement = { never: NO_ACTIONS, sure: ALL_ACTIONS };
 
 /** The targets of each who-condition, worked out once (the same statement is judged for many principals). */
 const TARGETS = new WeakMap<ParsedCondition, PrincipalClass[]>();
@@ -70,6 +72,7 @@ function whoKind(c: ParsedCondition): 'narrows' | 'carves' | 'other' {
 
 /** Whether a condition on who calls holds for the subject; `unknown` for any other condition. */
 function whoOutcome(c: ParsedCondition, subject: Subject): Outcome {
+  if (subject.identity && isIdentityKey(c.keyLower)) return knownOutcome(c, subject.identity);
   const kind = whoKind(c);
   if (kind === 'narrows') {
     const t = targetOutcome(targetsOf(c), subject);
@@ -94,14 +97,27 @@ function neverFor(c: ParsedCondition): ActionSet {
 export function judgeConditions(conditions: readonly ParsedCondition[], subject: Subject): ConditionJudgement {
   if (conditions.length === 0) return ALWAYS;
   let never = NO_ACTIONS;
-  let holds = true;
+  let sure = ALL_ACTIONS;
   for (const c of conditions) {
     never = union(never, neverFor(c));
     const who = whoOutcome(c, subject);
-    if (who === 'never') return { never: ALL_ACTIONS, holds: false };
-    if (who === 'unknown') holds = false;
+    if (who === 'never') return { never: ALL_ACTIONS, sure: NO_ACTIONS };
+    if (who === 'unknown') sure = sure === NO_ACTIONS ? sure : intersect(sure, c.category === 'who' ? NO_ACTIONS : surelyHoldsFor(c));
   }
-  return { never, holds };
+  return { never, sure };
+}
+
+/**
+ * The actions whose requests by an IAM principal carry the key of a plain `Bool` condition with a value it
+ * names (aws:PrincipalIsAWSService is "false" in every request of an IAM principal): there it surely holds.
+ */
+function surelyHoldsFor(c: ParsedCondition): ActionSet {
+  if (c.base !== 'Bool' || c.qualifier !== undefined || c.values.length === 0) return NO_ACTIONS;
+  const written = c.values.map((v) => v.toLowerCase());
+  if (written.some((v) => v !== 'true' && v !== 'false')) return NO_ACTIONS;
+  let set = NO_ACTIONS;
+  for (const known of actionsWithValue(c.keyLower, 'iam-principal')) if (written.includes(known.value)) set = union(set, known.actions);
+  return set;
 }
 
 /** Who-keys whose value is the same for every principal of one account: its account and organisation. */

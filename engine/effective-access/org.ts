@@ -15,7 +15,7 @@ import { dependsOnWho, judgeConditions, type Subject } from './judge';
 import type { ResourceSet } from './compile';
 import { viaSource, type ViaSource } from './via';
 import type { OrganizationPolicies } from './types';
-import { minus } from '../actions';
+import { intersect, minus } from '../actions';
 
 export interface OrgStatement {
   effect: 'Allow' | 'Deny';
@@ -109,5 +109,5 @@ function judgeAnew(st: OrgStatement, subject: Subject, arn: string, accountId: s
   if (named === 'no') return { any: NO_ACTIONS, sure: NO_ACTIONS };
   const j = judgeConditions(st.read.conditions, subject);
   const any = minus(st.actions, j.never);
-  return { any, sure: j.holds && named === 'yes' ? any : NO_ACTIONS };
+  return { any, sure: named === 'yes' ? intersect(any, j.sure) : NO_ACTIONS };
 }

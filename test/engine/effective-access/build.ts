@@ -97,3 +97,8 @@ export function memberOrg(scps: { id: string; document: unknown }[], opts: Parti
     ...opts,
   };
 }
+
+/** Every principal's use level by ARN suffix: the level of the principal whose ARN ends with `suffix`, 'missing' when not listed. */
+export function useOf(r: { principals: { arn: string; use: string }[] }, suffix: string): string {
+  return r.principals.find((p) => p.arn.endsWith(suffix))?.use ?? 'missing';
+}
