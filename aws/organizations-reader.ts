@@ -52,8 +52,12 @@ export interface OrganizationPoliciesRead extends OrganizationPolicies {
   notes: string[];
 }
 
-/** What one run has read of organisations: their roots, the parent of each child, policies per target, contents. */
+/**
+ * What one run has read of organisations: the organisation each client's credentials belong to, their roots, the
+ * parent of each child, policies per target, contents.
+ */
 export interface OrganizationCache {
+  organizations: WeakMap<OrganizationsClient, Promise<OrganizationFacts>>;
   roots: Map<string, Promise<RootFacts>>;
   parents: Map<string, Promise<string>>;
   attached: Map<string, Promise<string[]>>;
@@ -61,8 +65,11 @@ export interface OrganizationCache {
 }
 
 export function createOrganizationCache(): OrganizationCache {
-  return { roots: new Map(), parents: new Map(), attached: new Map(), documents: new Map() };
+  return { organizations: new WeakMap(), roots: new Map(), parents: new Map(), attached: new Map(), documents: new Map() };
 }
+
+/** The caller's organisation (DescribeOrganization answers for the credentials, whatever account is asked about). */
+type OrganizationFacts = { inUse: false } | { inUse: true; id: string; managementAccount: string | undefined; featureSet: string | undefined };
 
 interface RootFacts {
   id: string;
@@ -87,17 +94,22 @@ const POLICY_TYPES = [
  *   (Policies of a disabled type may still be listed for a target; they are not in force.)
  */
 export async function readOrganizationPolicies(orgs: OrganizationsClient, accountId: string, options: OrganizationsReaderOptions): Promise<OrganizationPoliciesRead> {
-  let organization: { id: string; managementAccount: string | undefined; featureSet: string | undefined };
+  const cache = options.cache ?? createOrganizationCache();
+  let organization: OrganizationFacts;
   try {
-    const described = await call(options, 'organizations:DescribeOrganization', (o) => orgs.send(new DescribeOrganizationCommand({}), o));
-    const org = described.Organization;
-    if (org?.Id === undefined) return unreadable('organizations:DescribeOrganization answered without an organisation id');
-    organization = { id: org.Id, managementAccount: org.MasterAccountId, featureSet: org.FeatureSet };
-  } catch (error) {
-    if (error instanceof OrganizationsCallError && awsErrorName(error.original) === 'AWSOrganizationsNotInUseException') {
-      return { readable: true, inOrganization: false, isManagementAccount: false, scps: [], rcps: [], notes: [`account ${accountId} is not in an organisation: no SCP or RCP applies`] };
+    let pending = cache.organizations.get(orgs);
+    if (pending === undefined) {
+      const started = describeOrganization(orgs, options);
+      pending = started;
+      cache.organizations.set(orgs, started);
+      started.catch(() => cache.organizations.delete(orgs));
     }
+    organization = await pending;
+  } catch (error) {
     return unreadable(failureReason(error, options));
+  }
+  if (!organization.inUse) {
+    return { readable: true, inOrganization: false, isManagementAccount: false, scps: [], rcps: [], notes: [`account ${accountId} is not in an organisation: no SCP or RCP applies`] };
   }
   if (organization.managementAccount === accountId) {
     return inOrganization(true, [`account ${accountId} is the management account of ${organization.id}: SCPs and RCPs do not apply to it`]);
@@ -105,12 +117,12 @@ export async function readOrganizationPolicies(orgs: OrganizationsClient, accoun
   if (organization.featureSet === 'CONSOLIDATED_BILLING') {
     return inOrganization(false, [`organisation ${organization.id} has consolidated billing only: SCPs and RCPs need all features enabled, so none apply`]);
   }
-  const cache = options.cache ?? createOrganizationCache();
+  const orgId = organization.id;
   try {
-    const root = await cached(cache.roots, organization.id, () => rootOf(orgs, organization.id, options));
+    const root = await cached(cache.roots, orgId, () => rootOf(orgs, orgId, options));
     const result = inOrganization(false, []);
     const inForce = POLICY_TYPES.filter(({ type, label }) => {
-      if (!root.enabled.has(type)) result.notes.push(`${label} are not enabled in organisation ${organization.id}: none apply`);
+      if (!root.enabled.has(type)) result.notes.push(`${label} are not enabled in organisation ${orgId}: none apply`);
       return root.enabled.has(type);
     });
     if (inForce.length === 0) return result;
@@ -130,6 +142,17 @@ export async function readOrganizationPolicies(orgs: OrganizationsClient, accoun
     return result;
   } catch (error) {
     return unreadable(failureReason(error, options));
+  }
+}
+
+async function describeOrganization(orgs: OrganizationsClient, options: OrganizationsReaderOptions): Promise<OrganizationFacts> {
+  try {
+    const { Organization: org } = await call(options, 'organizations:DescribeOrganization', (o) => orgs.send(new DescribeOrganizationCommand({}), o));
+    if (org?.Id === undefined) throw new OrganizationsCallError('organizations:DescribeOrganization', new IncompleteAnswerError('no organisation id'));
+    return { inUse: true, id: org.Id, managementAccount: org.MasterAccountId, featureSet: org.FeatureSet };
+  } catch (error) {
+    if (error instanceof OrganizationsCallError && awsErrorName(error.original) === 'AWSOrganizationsNotInUseException') return { inUse: false };
+    throw error;
   }
 }
 

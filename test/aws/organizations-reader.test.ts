@@ -202,13 +202,18 @@ describe('readOrganizationPolicies', () => {
     for (const target of [ROOT, OU, MEMBER, OTHER_MEMBER]) attached(target, 'SERVICE_CONTROL_POLICY', ['p-FullAWSAccess']);
     documents();
     const cache = createOrganizationCache();
-    await readOrganizationPolicies(new OrganizationsClient({}), MEMBER, options(cache));
+    const client = new OrganizationsClient({});
+    await readOrganizationPolicies(client, MEMBER, options(cache));
     const second = options(cache);
 
-    const read = await readOrganizationPolicies(new OrganizationsClient({}), OTHER_MEMBER, second);
+    const read = await readOrganizationPolicies(client, OTHER_MEMBER, second);
 
     expect(read.scps.map((l) => l.target)).toEqual([ROOT, OU, OTHER_MEMBER]);
-    expect(second.requests).toEqual(['organizations:DescribeOrganization', 'organizations:ListParents', 'organizations:ListPoliciesForTarget']);
+    expect(second.requests).toEqual(['organizations:ListParents', 'organizations:ListPoliciesForTarget']);
+    // Another client may hold other credentials, of another organisation: DescribeOrganization is asked again.
+    const third = options(cache);
+    await readOrganizationPolicies(new OrganizationsClient({}), OTHER_MEMBER, third);
+    expect(third.requests).toEqual(['organizations:DescribeOrganization']);
   });
 
   it('forgets a failed read, so the next account asks again', async () => {
