@@ -112,15 +112,15 @@ export async function readOrganizationPolicies(orgs: OrganizationsClient, accoun
     return { readable: true, inOrganization: false, isManagementAccount: false, scps: [], rcps: [], notes: [`account ${accountId} is not in an organisation: no SCP or RCP applies`] };
   }
   if (organization.managementAccount === accountId) {
-    return inOrganization(true, [`account ${accountId} is the management account of ${organization.id}: SCPs and RCPs do not apply to it`]);
+    return inOrganization(organization.id, true, [`account ${accountId} is the management account of ${organization.id}: SCPs and RCPs do not apply to it`]);
   }
   if (organization.featureSet === 'CONSOLIDATED_BILLING') {
-    return inOrganization(false, [`organisation ${organization.id} has consolidated billing only: SCPs and RCPs need all features enabled, so none apply`]);
+    return inOrganization(organization.id, false, [`organisation ${organization.id} has consolidated billing only: SCPs and RCPs need all features enabled, so none apply`]);
   }
   const orgId = organization.id;
   try {
     const root = await cached(cache.roots, orgId, () => rootOf(orgs, orgId, options));
-    const result = inOrganization(false, []);
+    const result = inOrganization(orgId, false, []);
     const inForce = POLICY_TYPES.filter(({ type, label }) => {
       if (!root.enabled.has(type)) result.notes.push(`${label} are not enabled in organisation ${orgId}: none apply`);
       return root.enabled.has(type);
@@ -156,8 +156,11 @@ async function describeOrganization(orgs: OrganizationsClient, options: Organiza
   }
 }
 
-function inOrganization(isManagementAccount: boolean, notes: string[]): OrganizationPoliciesRead {
-  return { readable: true, inOrganization: true, isManagementAccount, scps: [], rcps: [], notes };
+/** `organizationId` lets the engine judge aws:PrincipalOrgID conditions exactly instead of as conditional. */
+function inOrganization(organizationId: string | undefined, isManagementAccount: boolean, notes: string[]): OrganizationPoliciesRead {
+  const read: OrganizationPoliciesRead = { readable: true, inOrganization: true, isManagementAccount, scps: [], rcps: [], notes };
+  if (organizationId !== undefined) read.organizationId = organizationId;
+  return read;
 }
 
 function unreadable(reason: string): OrganizationPoliciesRead {

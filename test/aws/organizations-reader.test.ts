@@ -82,7 +82,7 @@ describe('readOrganizationPolicies', () => {
 
     const read = await readOrganizationPolicies(new OrganizationsClient({}), MANAGEMENT, o);
 
-    expect(read).toMatchObject({ readable: true, inOrganization: true, isManagementAccount: true, scps: [], rcps: [] });
+    expect(read).toMatchObject({ readable: true, inOrganization: true, isManagementAccount: true, organizationId: 'o-abcd', scps: [], rcps: [] });
     expect(read.notes.join()).toMatch(/management account of o-abcd/);
     expect(o.requests).toEqual(['organizations:DescribeOrganization']);
   });
@@ -110,6 +110,7 @@ describe('readOrganizationPolicies', () => {
     expect(read).toEqual({
       readable: true,
       inOrganization: true,
+      organizationId: 'o-abcd',
       isManagementAccount: false,
       scps: [
         { target: ROOT, policies: [full] },
