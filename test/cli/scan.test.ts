@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createScanAws } from '../../cli/aws/scan-aws';
-import { describeError } from '../../cli/commands/scan';
+import { describeError } from '../../cli/commands/scan-errors';
 import type { CliIo } from '../../cli/io';
 import { main } from '../../cli/main';
 import type { Clock } from '../../runtime/clock';
