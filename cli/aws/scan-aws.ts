@@ -11,7 +11,7 @@
  * errors without an HTTP answer name the endpoint that did not answer.
  */
 import { AccountClient, ListRegionsCommand, RegionOptStatus } from '@aws-sdk/client-account';
-import { IAMClient } from '@aws-sdk/client-iam';
+import type { IAMClient } from '@aws-sdk/client-iam';
 import type { KMSClient } from '@aws-sdk/client-kms';
 import { ListAccountsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -126,15 +126,15 @@ export function createScanAws(options: ScanAwsOptions = {}): ScanAws {
     return factory;
   };
 
-  const kmsClient = async (target: ScanTarget, partition: string): Promise<KMSClient> => {
-    const clients = await (await factoryFor(target.region))({
+  const clientsOf = async (target: ScanTarget, partition: string) =>
+    (await factoryFor(target.region))({
       accountId: target.account,
       partition,
       region: target.region,
       ...(target.roleName !== undefined ? { executionRoleName: target.roleName } : {}),
     });
-    return clients.kms;
-  };
+
+  let organizations: OrganizationsClient | undefined;
 
   return {
     async defaultRegion() {
@@ -186,15 +186,13 @@ export function createScanAws(options: ScanAwsOptions = {}): ScanAws {
         skipped: [...skipped].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([account, state]) => ({ account, state })),
       };
     },
-    kms: kmsClient,
-    async iam(target, partition) {
-      // The factory's KMS client carries the target's credentials (assumed, or the caller's own); IAM gets them
-      // too. One SDK attempt per call: the reader retries under its own rate limit (aws/limited-call.ts).
-      const credentials = await (await kmsClient(target, partition)).config.credentials();
-      return nameEndpointInNetworkErrors(new IAMClient({ ...sdkClientConfig(options.settings ?? {}), region: target.region, credentials, maxAttempts: 1 }));
-    },
-    organizations(region) {
-      return nameEndpointInNetworkErrors(new OrganizationsClient({ ...base, region }));
+    kms: async (target, partition) => (await clientsOf(target, partition)).kms,
+    // The same credentials as the target's KMS client: the caller's own, or the role assumed in the account.
+    iam: async (target, partition) => (await clientsOf(target, partition)).iam(),
+    organizations: (region) => {
+      // One SDK attempt per call: the reader retries under its own rate limit (aws/limited-call.ts).
+      organizations ??= nameEndpointInNetworkErrors(new OrganizationsClient({ ...base, region, maxAttempts: 1 }));
+      return organizations;
     },
   };
 }

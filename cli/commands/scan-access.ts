@@ -18,7 +18,7 @@ import { compileAccount, effectiveAccess, type AnalysisResult, type CompiledAcco
 import { executionRoleArn, roleArnFromCaller } from '../../aws/clients';
 import { AssumeRoleError } from '../../aws/errors';
 import { IAM_AUTHORIZATION_DETAILS, readAccountAuthorizationDetails } from '../../aws/iam-reader';
-import { readOrganizationPolicies } from '../../aws/organizations-reader';
+import { createOrganizationCache, readOrganizationPolicies, type OrganizationCache } from '../../aws/organizations-reader';
 import type { Clock } from '../../runtime/clock';
 import { TokenBucket } from '../../runtime/token-bucket';
 import type { CallerIdentity, ScanAws, ScanTarget } from '../aws/scan-aws';
@@ -61,6 +61,9 @@ export class EffectiveAccessSource {
   private readonly iamOf = new Map<string, Promise<AccountIam>>();
   private readonly orgOf = new Map<string, Promise<OrganizationPolicies>>();
   private readonly orgLimiter: TokenBucket;
+  /** The organisation's levels and policies, read once for all the accounts of the run. */
+  private readonly orgCache: OrganizationCache = createOrganizationCache();
+  /** What could not be read, said once each in the run's notes. */
   private readonly failures = new Set<string>();
   /** Keys whose answer is incomplete, counted for the run's summary. */
   incomplete = 0;
@@ -146,15 +149,17 @@ export class EffectiveAccessSource {
 
   private async readOrganizationPolicies(account: string): Promise<OrganizationPolicies> {
     const { aws, clock, homeRegion, identity } = this.deps;
+    const caller = roleArnFromCaller(identity.arn);
     let policies: OrganizationPolicies;
     try {
-      policies = await readOrganizationPolicies(aws.organizations(homeRegion), account, { limiter: this.orgLimiter, clock });
+      policies = await readOrganizationPolicies(aws.organizations(homeRegion), account, { limiter: this.orgLimiter, clock, principal: caller, cache: this.orgCache });
     } catch (e) {
+      // The reader does not throw; a client that cannot be made still must not read as "no SCP".
       policies = { readable: false, reason: `reading them failed (${describeError(e)})`, inOrganization: true, isManagementAccount: false, scps: [], rcps: [] };
     }
     if (!policies.readable) {
       this.failures.add(
-        `effective access: the service control and resource control policies of account ${account} could not be read as ${roleArnFromCaller(identity.arn)} (${policies.reason ?? 'no reason given'}); ` +
+        `effective access: the service control and resource control policies of account ${account} could not be read as ${caller} (${policies.reason ?? 'no reason given'}); ` +
           'run the scan from the management account or a delegated administrator of AWS Organizations; the answers for its keys are incomplete',
       );
     }
