@@ -44,6 +44,5 @@ export type {
   OrganizationPolicies,
   OrganizationPolicy,
 } from './effective-access/types';
-export type { KeyGrant } from './key-grants';
 export { compileAccount } from './effective-access/compile';
 export { effectiveAccess } from './effective-access/evaluate';

@@ -17,7 +17,7 @@
 import { compileAccount, effectiveAccess, type AnalysisResult, type CompiledAccount, type EffectiveAccess, type KeyGrant, type OrganizationPolicies } from '../../engine';
 import { executionRoleArn, roleArnFromCaller } from '../../aws/clients';
 import { AssumeRoleError } from '../../aws/errors';
-import { IAM_AUTHORIZATION_DETAILS, readAccountAuthorizationDetails } from '../../aws/iam-reader';
+import { readAccountAuthorizationDetails } from '../../aws/iam-reader';
 import { createOrganizationCache, readOrganizationPolicies, type OrganizationCache } from '../../aws/organizations-reader';
 import type { Clock } from '../../runtime/clock';
 import { TokenBucket } from '../../runtime/token-bucket';
@@ -128,8 +128,8 @@ export class EffectiveAccessSource {
     }
     const read = await readAccountAuthorizationDetails(client, { limiter: new TokenBucket(IAM_REQUESTS_PER_SECOND, clock), clock });
     if (!read.ok) {
-      const advice = read.kind === 'access-denied' ? `; grant ${IAM_AUTHORIZATION_DETAILS} to ${principal}` : '';
-      return fail(`the IAM of account ${target.account} could not be read: ${IAM_AUTHORIZATION_DETAILS} as ${principal} failed (${describeError(read.error)})${advice}`);
+      const advice = read.kind === 'access-denied' ? `; grant ${read.operation} to ${principal}` : '';
+      return fail(`the IAM of account ${target.account} could not be read: ${read.operation} as ${principal} failed (${describeError(read.error)})${advice}`);
     }
     try {
       return { ok: true, account: compileAccount(read.value, { accountId: target.account, partition: identity.partition }) };
