@@ -14,7 +14,7 @@
  * Organizations policies that cannot be read leave every answer incomplete (the engine says why). Each such
  * failure is said once more, in a note of the run.
  */
-import { compileAccount, effectiveAccess, type AnalysisResult, type CompiledAccount, type EffectiveAccess, type KeyGrant, type OrganizationPolicies } from '../../engine';
+import { compileAccount, effectiveAccess, NOT_COVERED, type AnalysisResult, type CompiledAccount, type EffectiveAccess, type KeyGrant, type OrganizationPolicies } from '../../engine';
 import { executionRoleArn, roleArnFromCaller } from '../../aws/clients';
 import { AssumeRoleError } from '../../aws/errors';
 import { readAccountAuthorizationDetails } from '../../aws/iam-reader';
@@ -63,8 +63,10 @@ export class EffectiveAccessSource {
   private readonly orgLimiter: TokenBucket;
   /** The organisation's levels and policies, read once for all the accounts of the run. */
   private readonly orgCache: OrganizationCache = createOrganizationCache();
-  /** What could not be read, said once each in the run's notes. */
-  private readonly failures = new Set<string>();
+  /** Accounts whose IAM could not be read, and why, for the run's notes. */
+  private readonly iamFailures = new Set<string>();
+  /** Why the organisation's policies could not be read, and for which accounts. */
+  private readonly orgFailures = new Map<string, string[]>();
   /** Keys whose answer is incomplete, counted for the run's summary. */
   incomplete = 0;
 
@@ -80,9 +82,13 @@ export class EffectiveAccessSource {
     return answer;
   }
 
-  /** What could not be read, one note per failure, for the run's notes. */
+  /** What could not be read, for the run's notes: one per account whose IAM failed, one per reason the organisation's policies failed. */
   notes(): string[] {
-    return [...this.failures].sort();
+    const org = [...this.orgFailures].map(([reason, accounts]) => {
+      const sorted = [...accounts].sort();
+      return `effective access: the service control and resource control policies of ${sorted.length === 1 ? 'account' : `${sorted.length} accounts`} ${sorted.join(', ')} could not be read (${reason}); the answers for their keys are incomplete`;
+    });
+    return [...this.iamFailures, ...org].sort();
   }
 
   private judge(account: CompiledAccount, key: ScannedKey, org: OrganizationPolicies): EffectiveAccess {
@@ -99,7 +105,7 @@ export class EffectiveAccessSource {
       );
     } catch (e) {
       // An evaluation that failed is no answer, least of all "nobody".
-      return { complete: false, incompleteReasons: [`the effective access could not be computed (${describeError(e)})`], notCovered: [], principals: [] };
+      return { complete: false, incompleteReasons: [`the effective access could not be computed (${describeError(e)})`], notCovered: [...NOT_COVERED], principals: [] };
     }
   }
 
@@ -116,7 +122,7 @@ export class EffectiveAccessSource {
     const { aws, clock, identity } = this.deps;
     const principal = target.roleName === undefined ? roleArnFromCaller(identity.arn) : executionRoleArn({ accountId: target.account, partition: identity.partition, region: target.region, executionRoleName: target.roleName });
     const fail = (reason: string): AccountIam => {
-      this.failures.add(`effective access: ${reason}; every key of account ${target.account} has an incomplete answer naming no principal`);
+      this.iamFailures.add(`effective access: ${reason}; every key of account ${target.account} has an incomplete answer naming no principal`);
       return { ok: false, reason };
     };
     let client;
@@ -158,10 +164,8 @@ export class EffectiveAccessSource {
       policies = { readable: false, reason: `reading them failed (${describeError(e)})`, inOrganization: true, isManagementAccount: false, scps: [], rcps: [] };
     }
     if (!policies.readable) {
-      this.failures.add(
-        `effective access: the service control and resource control policies of account ${account} could not be read as ${caller} (${policies.reason ?? 'no reason given'}); ` +
-          'run the scan from the management account or a delegated administrator of AWS Organizations; the answers for its keys are incomplete',
-      );
+      const reason = policies.reason ?? `no reason given, as ${caller}`;
+      this.orgFailures.set(reason, [...(this.orgFailures.get(reason) ?? []), account]);
     }
     return policies;
   }
@@ -169,5 +173,5 @@ export class EffectiveAccessSource {
 
 /** The answer for a key of an account whose IAM could not be read: incomplete, no principal, and why. */
 function unreadableIam(reason: string): EffectiveAccess {
-  return { complete: false, incompleteReasons: [reason], notCovered: [], principals: [] };
+  return { complete: false, incompleteReasons: [reason], notCovered: [...NOT_COVERED], principals: [] };
 }

@@ -592,7 +592,12 @@ export function scanReport(scan: ScanResult, tool: Report['tool']): Report {
   return { tool, results: scan.results, notes: scan.notes };
 }
 
-/** The key's grants as its entry carries them; unset until grants are read (the engine then says they are unknown). */
-function grantsOf(_entry: ResultEntry): { grants?: readonly KeyGrant[]; grantsUnknownReason?: string } {
+/**
+ * The key's grants as its entry carries them (`extra.grants`, read with ListGrants), or why they are unknown:
+ * without them the engine's answer is incomplete, never "no grants".
+ */
+function grantsOf(entry: ResultEntry): { grants?: readonly KeyGrant[]; grantsUnknownReason?: string } {
+  const grants = entry.extra?.grants;
+  if (Array.isArray(grants)) return { grants: grants as KeyGrant[] };
   return { grantsUnknownReason: 'the grants of the key were not read' };
 }
