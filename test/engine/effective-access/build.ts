@@ -72,9 +72,10 @@ export function managed(arn: string, document: unknown): Record<string, unknown>
 /** KMS's default key policy: the account (root) may do everything, through IAM. */
 export const DEFAULT_KEY_POLICY = doc({ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: ROOT }, Action: 'kms:*', Resource: '*' });
 
-export function key(policy: unknown, grants: KeyGrant[] | undefined = [], arn = KEY_ARN): KeyToJudge {
+/** A key to judge; `grants: 'unknown'` as when ListGrants could not be read. */
+export function key(policy: unknown, grants: KeyGrant[] | 'unknown' = [], arn = KEY_ARN): KeyToJudge {
   const k: KeyToJudge = { arn, analysis: analyzePolicy(policy, { accountId: ACCOUNT, keyArn: arn }) };
-  if (grants) k.grants = grants;
+  if (grants !== 'unknown') k.grants = grants;
   else k.grantsUnknownReason = 'ListGrants was denied';
   return k;
 }
