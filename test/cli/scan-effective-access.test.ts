@@ -6,7 +6,7 @@
  */
 import { GetAccountAuthorizationDetailsCommand, IAMClient } from '@aws-sdk/client-iam';
 import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient, ListAliasesCommand, ListGrantsCommand, ListKeysCommand } from '@aws-sdk/client-kms';
-import { DescribeOrganizationCommand, DescribePolicyCommand, ListParentsCommand, ListPoliciesForTargetCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
+import { DescribeOrganizationCommand, DescribePolicyCommand, ListParentsCommand, ListPoliciesForTargetCommand, ListRootsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { EffectiveAccess } from '../../engine';
@@ -140,6 +140,9 @@ interface Out {
   notes: string[];
 }
 
+/** The organisation's root, SCPs enabled (RCPs not). */
+const ROOT_WITH_SCPS = { Roots: [{ Id: 'r-root', PolicyTypes: [{ Type: 'SERVICE_CONTROL_POLICY' as const, Status: 'ENABLED' as const }] }] };
+
 const savedEnv = { ...process.env };
 
 beforeEach(() => {
@@ -225,9 +228,9 @@ describe('scan: effective access', () => {
 
   it('in an organisation scan reads each member IAM through the role assumed there, and the SCPs with the caller’s own credentials', async () => {
     org.on(DescribeOrganizationCommand).resolves({ Organization: { Id: 'o-abc', MasterAccountId: OWN, FeatureSet: 'ALL' } });
+    org.on(ListRootsCommand).resolves(ROOT_WITH_SCPS);
     org.on(ListParentsCommand).resolves({ Parents: [{ Id: 'r-root', Type: 'ROOT' }] });
-    org.on(ListPoliciesForTargetCommand).callsFake(async (input: { TargetId: string; Filter: string }) => {
-      if (input.Filter === 'RESOURCE_CONTROL_POLICY') throw awsError('PolicyTypeNotEnabledException');
+    org.on(ListPoliciesForTargetCommand).callsFake(async (input: { TargetId: string }) => {
       return { Policies: [{ Id: input.TargetId === 'r-root' ? 'p-full' : 'p-decrypt-only', Name: input.TargetId === 'r-root' ? 'FullAWSAccess' : 'S3AndDecryptOnly' }] };
     });
     org.on(DescribePolicyCommand).callsFake(async (input: { PolicyId: string }) => ({
@@ -257,6 +260,7 @@ describe('scan: effective access', () => {
 
   it('says when the SCPs cannot be read, once for the accounts that share the reason, and leaves the answers incomplete', async () => {
     org.on(DescribeOrganizationCommand).resolves({ Organization: { Id: 'o-abc', MasterAccountId: '999999999999', FeatureSet: 'ALL' } });
+    org.on(ListRootsCommand).resolves(ROOT_WITH_SCPS);
     org.on(ListParentsCommand).rejects(awsError('AccessDeniedException'));
     const { out, code } = await scanJson(['--regions', REGIONS.join(',')]);
     expect(code).toBe(1);

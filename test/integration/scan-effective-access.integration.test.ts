@@ -29,7 +29,9 @@ import {
   CreateOrganizationCommand,
   CreatePolicyCommand as CreateOrganizationPolicyCommand,
   DetachPolicyCommand,
+  EnablePolicyTypeCommand,
   ListAccountsCommand,
+  ListRootsCommand,
   OrganizationsClient,
 } from '@aws-sdk/client-organizations';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
@@ -76,6 +78,8 @@ describeWithMoto('scan: effective access against moto', () => {
     await orgs.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
     await orgs.send(new CreateAccountCommand({ AccountName: 'workloads', Email: 'workloads@example.com' }));
     member = (await orgs.send(new ListAccountsCommand({}))).Accounts?.find((a) => a.Id !== MANAGEMENT)?.Id as string;
+    const root = (await orgs.send(new ListRootsCommand({}))).Roots?.[0]?.Id;
+    await orgs.send(new EnablePolicyTypeCommand({ RootId: root, PolicyType: 'SERVICE_CONTROL_POLICY' }));
     // The member account allows no key administration: FullAWSAccess is replaced by an allow list.
     const allowList = await orgs.send(
       new CreateOrganizationPolicyCommand({
