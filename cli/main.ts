@@ -250,7 +250,7 @@ async function scanAction(flags: ScanFlags, io: CliIo, deps: CliDeps): Promise<n
   const format = parseFormat(flags.format, REPORT_FORMATS);
   const failOn = parseFailOn(flags.failOn);
   const { accounts, timeouts, exemptionTagKey, nonSuppressibleChecks } = scanSettings(flags);
-  const { runScan, scanReport, scanSummary, ScanSetupError } = await import('./commands/scan.js');
+  const { effectiveAccessSummary, runScan, scanReport, scanSummary, ScanSetupError } = await import('./commands/scan.js');
   const createScanAws = deps.scanAws ?? (await import('./aws/scan-aws.js')).createScanAws;
   const aws = createScanAws({ ...(flags.profile === undefined ? {} : { profile: flags.profile }), settings: { timeouts } });
   // A progress bar only in a terminal: piped or redirected output stays clean for scripts.
@@ -285,6 +285,8 @@ async function scanAction(flags: ScanFlags, io: CliIo, deps: CliDeps): Promise<n
   const concluded = await concludeFindings(scanReport(scan, TOOL), analysis, acceptance, io);
   await emit(concluded.report, format, flags.output, io);
   io.stderr(`kms-policy-guard: ${scanSummary(scan.stats)}\n`);
+  const incomplete = effectiveAccessSummary(scan.stats);
+  if (incomplete !== undefined) io.stderr(`kms-policy-guard: ${incomplete}\n`);
   return concludeReport(concluded, failOn, io);
 }
 

@@ -583,8 +583,13 @@ export function scanSummary(s: ScanStats): string {
   if (s.skippedAwsManaged + s.skippedPendingDeletion > 0) parts.push(`${s.skippedAwsManaged + s.skippedPendingDeletion} skipped`);
   if (s.skippedAccounts > 0) parts.push(`${plural(s.skippedAccounts, 'account')} skipped (not ACTIVE)`);
   if (s.gone > 0) parts.push(`${s.gone} deleted during the scan`);
-  if (s.effectiveAccessIncomplete > 0) parts.push(`effective access incomplete for ${plural(s.effectiveAccessIncomplete, 'key')}`);
   return parts.join(', ');
+}
+
+/** A second line for stderr when some keys' effective access is incomplete; undefined when none is. */
+export function effectiveAccessSummary(s: ScanStats): string | undefined {
+  if (s.effectiveAccessIncomplete === 0) return undefined;
+  return `effective access incomplete for ${plural(s.effectiveAccessIncomplete, 'key')} (each key's effectiveAccess.incompleteReasons says why)`;
 }
 
 /** The scan as a report every output format renders. */
