@@ -295,4 +295,14 @@ describe('scan: effective access', () => {
       `arn:aws:iam::${OWN}:user/alice (use unconditional)`,
     ]);
   });
+
+  it('says in text that the answer is unknown, and why, when IAM cannot be read', async () => {
+    iam.on(GetAccountAuthorizationDetailsCommand).rejects(awsError('AccessDenied'));
+    const r = await runCli(['scan', '--regions', 'eu-west-1']);
+    const lines = r.stdout.split('\n').map((l) => l.trim());
+    const start = lines.findIndex((l) => l.startsWith('effective access'));
+    expect(lines[start]).toBe('effective access: unknown, nothing could be judged (see below)');
+    expect(lines[start + 1]).toMatch(/^incomplete: the IAM of account 111122223333 could not be read: iam:GetAccountAuthorizationDetails as arn:aws:iam::111122223333:role\/Auditor failed \(AccessDenied/);
+    expect(r.stderr).toContain("kms-policy-guard: effective access incomplete for 1 key (each key's effectiveAccess.incompleteReasons says why)\n");
+  });
 });
