@@ -10,14 +10,8 @@ import { namedClass, type PrincipalClass } from '../principals';
 import { dependsOnWho, judgeConditions, type Subject } from './judge';
 import { readPolicyDocument, type ReadStatement } from './policy-document';
 import type { AccessVia, CompileAccountFn, CompiledAccount } from './types';
+import { viaSource, type ViaSource } from './via';
 
-/** Where a statement comes from, for `via`. */
-export interface StatementRef {
-  source: AccessVia['source'];
-  policy: string;
-  statementIndex: number;
-  sid?: string;
-}
 
 /** A statement kept for KMS keys, before its conditions are judged for a principal. */
 export interface CompiledStatement {
@@ -26,7 +20,7 @@ export interface CompiledStatement {
   /** Index of its Resource/NotResource in the account's resource sets. */
   res: number;
   read: ReadStatement;
-  ref: StatementRef;
+  ref: ViaSource;
   /** The judgement, when the conditions do not depend on who the principal is. */
   shared?: JudgedStatement | null;
 }
@@ -37,10 +31,12 @@ export interface JudgedStatement {
   any: ActionSet;
   sure: ActionSet;
   res: number;
-  ref: StatementRef;
+  ref: ViaSource;
 }
 
 export interface PrincipalModel {
+  /** Position in AccountModel.principals. */
+  index: number;
   arn: string;
   type: 'role' | 'user' | 'root';
   subject: Subject;
@@ -65,8 +61,12 @@ export interface AccountModel {
   principals: PrincipalModel[];
   byArn: Map<string, PrincipalModel>;
   resourceSets: ResourceSet[];
-  /** One resource-set index per compiled org statement is added lazily (see org.ts). */
   resourceIndex: Map<string, number>;
+  /**
+   * How each principal class a key policy names relates to each principal (1 inside, 2 maybe, 3 not; 0 not yet
+   * known), by class id: the same classes recur across the account's keys.
+   */
+  relations: Map<string, Uint8Array>;
 }
 
 const MODELS = new WeakMap<CompiledAccount, AccountModel>();
@@ -126,7 +126,7 @@ function concernsKeys(st: ReadStatement): boolean {
 /** Reads and compiles the account. Problems are collected, never thrown, once the shape is right. */
 class Compiler {
   readonly problems: string[] = [];
-  readonly model: AccountModel = { principals: [], byArn: new Map(), resourceSets: [], resourceIndex: new Map() };
+  readonly model: AccountModel = { principals: [], byArn: new Map(), resourceSets: [], resourceIndex: new Map(), relations: new Map() };
   private readonly managed = new Map<string, { raw: unknown; where: string }>();
   private readonly compiledManaged = new Map<string, CompiledStatement[] | undefined>();
   private readonly groups = new Map<string, { raw: Record<string, unknown>; where: string }>();
@@ -149,7 +149,7 @@ class Compiler {
   }
 
   /** The statements of a document that concern KMS keys, or undefined (with a problem) when it cannot be read. */
-  compileDocument(raw: unknown, source: StatementRef['source'], policy: string, where: string): CompiledStatement[] | undefined {
+  compileDocument(raw: unknown, source: AccessVia['source'], policy: string, where: string): CompiledStatement[] | undefined {
     const read = readPolicyDocument(raw);
     if (!read.ok) {
       this.problems.push(`${where}: ${read.problem}; the principals it applies to are judged without it. Fix the document (or export the details again) and rerun.`);
@@ -158,8 +158,7 @@ class Compiler {
     const out: CompiledStatement[] = [];
     for (const st of read.statements) {
       if (!concernsKeys(st)) continue;
-      const ref: StatementRef = { source, policy, statementIndex: st.index };
-      if (st.sid !== undefined) ref.sid = st.sid;
+      const ref = viaSource(source, st.effect, st.sid === undefined ? { policy, statementIndex: st.index } : { policy, statementIndex: st.index, sid: st.sid });
       const cs: CompiledStatement = { effect: st.effect, actions: st.actions, res: this.resourceSet(st.resources, st.resourceNegated), read: st, ref };
       out.push(cs);
     }
@@ -278,7 +277,7 @@ class Compiler {
     const serviceLinked = type === 'role' && (arn.includes(':role/aws-service-role/') || entity.Path === '/aws-service-role/' || (typeof entity.Path === 'string' && entity.Path.startsWith('/aws-service-role/')));
     const cls: PrincipalClass = namedClass(serviceLinked ? 'service-linked-role' : type, arn, this.accountId, this.partition);
     const subject: Subject = { cls };
-    const model: PrincipalModel = { arn, type, subject, serviceLinked, identity: judgeAll(statements, subject) };
+    const model: PrincipalModel = { index: 0, arn, type, subject, serviceLinked, identity: judgeAll(statements, subject) };
     const boundary = this.boundary(entity, where);
     // A boundary that cannot be read limits nothing we can show: judged as absent, and the answer says it is incomplete.
     if (boundary !== undefined && boundary !== 'unreadable') {
@@ -287,7 +286,7 @@ class Compiler {
     }
     if (type === 'role') {
       const assumable = this.assumableBy(entity, where, name);
-      if (assumable.length > 0) model.assumableBy = assumable;
+      if (assumable.length > 0) model.assumableBy = Object.freeze(assumable) as string[];
     }
     this.add(model);
   }
@@ -365,8 +364,9 @@ export const compileAccount: CompileAccountFn = (details, options): CompiledAcco
   (details.UserDetailList as unknown[] | undefined)?.forEach((u, i) => c.principal(u, 'UserDetailList', i));
   const principalCount = c.model.principals.length;
   const rootArn = `arn:${partition}:iam::${options.accountId}:root`;
-  c.add({ arn: rootArn, type: 'root', subject: { cls: namedClass('root-user', rootArn, options.accountId, partition) }, serviceLinked: false, identity: [] });
+  c.add({ index: 0, arn: rootArn, type: 'root', subject: { cls: namedClass('root-user', rootArn, options.accountId, partition) }, serviceLinked: false, identity: [] });
   c.model.principals.sort((a, b) => (a.arn < b.arn ? -1 : a.arn > b.arn ? 1 : 0));
+  c.model.principals.forEach((p, i) => (p.index = i));
   const account: CompiledAccount = { accountId: options.accountId, partition, principalCount, problems: c.problems };
   MODELS.set(account, c.model);
   return account;

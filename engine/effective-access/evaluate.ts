@@ -35,6 +35,7 @@ import { modelOf, type AccountModel, type JudgedStatement, type PrincipalModel, 
 import { dependsOnWho, judgeConditions, type Subject } from './judge';
 import { compileOrg, judgeOrgStatement, type CompiledOrg } from './org';
 import type { AccessVia, EffectiveAccess, EffectiveAccessFn, EffectiveLevel, EffectivePrincipal, KeyToJudge, OrganizationPolicies } from './types';
+import { accessVia, nextStamp, viaSource, type ViaSource } from './via';
 
 /** Any cryptographic action. */
 const USE: ActionSet = CLASS_MASKS.cryptographic;
@@ -93,20 +94,22 @@ function matchAll(sets: readonly ResourceSet[], keyArn: string): Uint8Array {
   return out;
 }
 
-/** Access as two sets: actions surely allowed, and actions allowed at most (under conditions). */
-interface Access {
-  any: ActionSet;
-  sure: ActionSet;
-}
+/**
+ * The elements that took part in one principal's answer, to name them in `via`: parallel lists reused from one
+ * principal to the next (most principals are judged without building anything).
+ */
+class Collector {
+  srcs: ViaSource[] = [];
+  acts: ActionSet[] = [];
+  deny: boolean[] = [];
+  n = 0;
 
-const NONE_ACCESS: Access = { any: NO_ACTIONS, sure: NO_ACTIONS };
-const FULL_ACCESS: Access = { any: ALL_ACTIONS, sure: ALL_ACTIONS };
-
-/** A contribution to the answer, kept only to name it in `via`. */
-interface Candidate {
-  via: Omit<AccessVia, 'decides'>;
-  actions: ActionSet;
-  deny: boolean;
+  add(src: ViaSource, actions: ActionSet, deny: boolean): void {
+    const i = this.n++;
+    this.srcs[i] = src;
+    this.acts[i] = actions;
+    this.deny[i] = deny;
+  }
 }
 
 /** How a key policy Allow reaches principals: through IAM (the account) or directly, and whether it names the role's ARN. */
@@ -115,11 +118,16 @@ interface KeyPolicyGrant {
   delegated: boolean;
   namesArn: boolean;
   conditional: boolean;
+  src: ViaSource;
+  /** The Denies that carved or limited it. */
+  denySrcs: ViaSource[];
 }
 
 interface KeyPolicyDeny {
   st: ParsedStatement;
-  generic: boolean;
+  src: ViaSource;
+  /** The judgement when it is the same for every principal of the account. */
+  generic?: { any: ActionSet; sure: ActionSet };
 }
 
 /** What is worked out once per key, before the principals. */
@@ -136,12 +144,29 @@ interface KeyRun {
   classes: KeyPolicyGrant[];
   denies: KeyPolicyDeny[];
   grantsByArn: Map<string, KeyGrant[]>;
+  /** Grants to a session of a role, by the role's `account:name`. */
+  sessionGrants: Map<string, KeyGrant[]>;
   accountGrants: KeyGrant[];
+  grantSrcs: Map<KeyGrant, ViaSource>;
+  kpSrcs: Map<string, ViaSource>;
   org: CompiledOrg | undefined;
   orgMatch: Uint8Array | undefined;
   scpApplies: boolean;
   rcpApplies: boolean;
   orgId: string | undefined;
+  /** The organisation's verdict when it is the same for every principal of the account (no condition on who). */
+  orgShared: OrgVerdict | undefined;
+}
+
+/** What the SCPs or RCPs allow and deny, with the elements to name. */
+interface OrgVerdict {
+  allowAny: ActionSet;
+  allowSure: ActionSet;
+  denyAny: ActionSet;
+  denySure: ActionSet;
+  srcs: ViaSource[];
+  acts: ActionSet[];
+  deny: boolean[];
 }
 
 function statementsByIndex(key: KeyToJudge): Map<number, ParsedStatement> {
@@ -150,23 +175,35 @@ function statementsByIndex(key: KeyToJudge): Map<number, ParsedStatement> {
   return out;
 }
 
+const ANYONE_WRITTEN: PrincipalClass = { kind: 'anyone', id: 'anyone', label: 'anyone' };
+
 function writtenPrincipal(st: ParsedStatement | undefined, g: PolicyGrant): PrincipalClass | undefined {
   if (!st) return undefined;
-  if (st.principalNegated) return { kind: 'anyone', id: 'anyone', label: 'anyone' };
+  if (st.principalNegated) return ANYONE_WRITTEN;
   return st.principals.find((p) => p.path === g.path)?.principal;
 }
 
 const ARN_SUBTYPES = new Set(['role', 'user', 'service-linked-role', 'root-user']);
 
-function classifyGrants(run: KeyRun, key: KeyToJudge): void {
-  const statements = statementsByIndex(key);
+function kpSource(run: KeyRun, effect: 'Allow' | 'Deny', index: number, sid: string | undefined): ViaSource {
+  const id = `${effect}:${index}`;
+  let src = run.kpSrcs.get(id);
+  if (!src) {
+    src = viaSource('key-policy', effect, sid === undefined ? { statementIndex: index } : { statementIndex: index, sid });
+    run.kpSrcs.set(id, src);
+  }
+  return src;
+}
+
+function classifyGrants(run: KeyRun, key: KeyToJudge, statements: Map<number, ParsedStatement>): void {
   for (const entry of key.analysis.summary.entries) {
     const cls = entry.principal;
     for (const g of entry.grants) {
       const written = writtenPrincipal(statements.get(g.statementIndex), g);
       const delegated = written?.kind === 'account' && written.account === run.accountId;
-      const namesArn = written?.kind === 'principal' && written.subtype !== 'pattern' && ARN_SUBTYPES.has(written.subtype);
-      const kpg: KeyPolicyGrant = { grant: g, delegated, namesArn, conditional: g.level === 'conditional' };
+      const namesArn = written?.kind === 'principal' && ARN_SUBTYPES.has(written.subtype);
+      const denySrcs = [...g.carvedBy, ...g.limitedBy].map((d) => kpSource(run, 'Deny', d, statements.get(d)?.sid));
+      const kpg: KeyPolicyGrant = { grant: g, delegated, namesArn, conditional: g.level === 'conditional', src: kpSource(run, 'Allow', g.statementIndex, g.sid), denySrcs };
       switch (cls.kind) {
         case 'anyone':
           run.generic.push(kpg);
@@ -198,16 +235,24 @@ function classifyDenies(run: KeyRun, key: KeyToJudge): void {
     if (st.effect !== 'Deny' || st.actions === NO_ACTIONS) continue;
     // As the summary does: a Deny is relied on only where its Resource surely covers the key.
     if (resourceApplies(st.resources, st.resourceNegated, run.keyArn.includes('*') ? undefined : run.keyArn) !== 'yes') continue;
-    const generic = !st.principalNegated && st.principals.every((p) => p.principal.kind === 'anyone' || (p.principal.kind === 'account' && p.principal.account === run.accountId)) && !dependsOnWho(st.conditions);
-    run.denies.push({ st, generic });
+    const deny: KeyPolicyDeny = { st, src: kpSource(run, 'Deny', st.index, st.sid) };
+    const everyone = !st.principalNegated && st.principals.every((p) => p.principal.kind === 'anyone' || (p.principal.kind === 'account' && p.principal.account === run.accountId));
+    if (everyone && !dependsOnWho(st.conditions)) {
+      const j = judgeConditions(st.conditions, { cls: ANYONE_WRITTEN });
+      const any = minus(st.actions, j.never);
+      deny.generic = { any, sure: j.holds ? any : NO_ACTIONS };
+    }
+    run.denies.push(deny);
   }
 }
 
-/** A role session ARN of the role (`arn:P:sts::A:assumed-role/NAME/…` for `arn:P:iam::A:role/…/NAME`). */
-function isSessionOfRole(session: string, role: string): boolean {
-  const s = /^arn:([^:]+):sts::(\d{12}):assumed-role\/([^/]+)\//.exec(session);
-  const r = /^arn:([^:]+):iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(role);
-  return s !== null && r !== null && s[1] === r[1] && s[2] === r[2] && s[3] === r[3];
+const SESSION = /^arn:([^:]+):sts::(\d{12}):assumed-role\/([^/]+)\//;
+const ROLE = /^arn:([^:]+):iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/;
+
+/** `partition:account:name` of a role ARN, the key its sessions are filed under. */
+function roleKey(roleArn: string): string | undefined {
+  const r = ROLE.exec(roleArn);
+  return r ? `${r[1]}:${r[2]}:${r[3]}` : undefined;
 }
 
 function classifyKeyGrants(run: KeyRun, grants: readonly KeyGrant[]): void {
@@ -220,9 +265,12 @@ function classifyKeyGrants(run: KeyRun, grants: readonly KeyGrant[]): void {
       continue;
     }
     if (accountOfArn(grantee) !== run.accountId) continue;
-    const list = run.grantsByArn.get(grantee);
+    const s = SESSION.exec(grantee);
+    const map = s ? run.sessionGrants : run.grantsByArn;
+    const at = s ? `${s[1]}:${s[2]}:${s[3]}` : grantee;
+    const list = map.get(at);
     if (list) list.push(g);
-    else run.grantsByArn.set(grantee, [g]);
+    else map.set(at, [g]);
   }
 }
 
@@ -241,52 +289,95 @@ function grantConstrained(g: KeyGrant): boolean {
   return c !== undefined && (Object.keys(c.encryptionContextSubset ?? {}).length > 0 || Object.keys(c.encryptionContextEquals ?? {}).length > 0);
 }
 
-/** Union of the access a list of judged statements allows and denies for the key. */
-interface PolicySide {
-  allow: Access;
-  denySure: ActionSet;
-  denyAny: ActionSet;
-}
-
-function sideOf(statements: readonly JudgedStatement[], resMatch: Uint8Array, via: Candidate[] | undefined): PolicySide {
-  let allowAny = NO_ACTIONS;
-  let allowSure = NO_ACTIONS;
-  let denySure = NO_ACTIONS;
-  let denyAny = NO_ACTIONS;
-  for (let i = 0; i < statements.length; i++) {
-    const s = statements[i] as JudgedStatement;
-    const m = resMatch[s.res];
-    if (m === 0) continue;
-    if (s.effect === 'Allow') {
-      allowAny = union(allowAny, s.any);
-      if (m === 1) allowSure = union(allowSure, s.sure);
-    } else {
-      denyAny = union(denyAny, s.any);
-      if (m === 1) denySure = union(denySure, s.sure);
-    }
-    if (via) via.push({ via: viaOf(s.ref, s.effect), actions: s.any, deny: s.effect === 'Deny' });
+function grantSource(run: KeyRun, g: KeyGrant): ViaSource {
+  let src = run.grantSrcs.get(g);
+  if (!src) {
+    src = viaSource('grant', 'Allow', { grantId: g.grantId });
+    run.grantSrcs.set(g, src);
   }
-  return { allow: { any: allowAny, sure: allowSure }, denySure, denyAny };
+  return src;
 }
 
-function viaOf(ref: { source: AccessVia['source']; policy?: string; statementIndex?: number; sid?: string }, effect: 'Allow' | 'Deny'): Omit<AccessVia, 'decides'> {
-  const v: Omit<AccessVia, 'decides'> = { source: ref.source, effect };
-  if (ref.policy !== undefined) v.policy = ref.policy;
-  if (ref.statementIndex !== undefined) v.statementIndex = ref.statementIndex;
-  if (ref.sid !== undefined) v.sid = ref.sid;
-  return v;
+/**
+ * Working sets of one principal's evaluation, reused from one principal to the next: `any` is what may be
+ * allowed (under conditions), `sure` what is allowed whatever the request.
+ */
+class Work {
+  // Identity policies (or the root user's full permissions).
+  idAny = NO_ACTIONS;
+  idSure = NO_ACTIONS;
+  // The permission boundary (everything when there is none).
+  bAny = ALL_ACTIONS;
+  bSure = ALL_ACTIONS;
+  // Denies of the key policy, identity policies and boundary.
+  dAny = NO_ACTIONS;
+  dSure = NO_ACTIONS;
+  // Key policy: through IAM, direct, and direct by the role's own ARN.
+  delAny = NO_ACTIONS;
+  delSure = NO_ACTIONS;
+  dirAny = NO_ACTIONS;
+  dirSure = NO_ACTIONS;
+  arnAny = NO_ACTIONS;
+  arnSure = NO_ACTIONS;
+  // The answer.
+  any = NO_ACTIONS;
+  sure = NO_ACTIONS;
 }
 
-function and(a: Access, b: Access): Access {
-  return { any: intersect(a.any, b.any), sure: intersect(a.sure, b.sure) };
+function addKeyPolicyGrant(w: Work, kpg: KeyPolicyGrant, conditional: boolean, c: Collector): void {
+  const a = kpg.grant.actions;
+  const sure = conditional || kpg.conditional ? NO_ACTIONS : a;
+  if (kpg.delegated) {
+    w.delAny = union(w.delAny, a);
+    w.delSure = union(w.delSure, sure);
+  } else if (kpg.namesArn) {
+    w.arnAny = union(w.arnAny, a);
+    w.arnSure = union(w.arnSure, sure);
+  } else {
+    w.dirAny = union(w.dirAny, a);
+    w.dirSure = union(w.dirSure, sure);
+  }
+  c.add(kpg.src, a, false);
+  for (let i = 0; i < kpg.denySrcs.length; i++) c.add(kpg.denySrcs[i] as ViaSource, a, true);
 }
 
-function or(a: Access, b: Access): Access {
-  return { any: union(a.any, b.any), sure: union(a.sure, b.sure) };
+const RELATIONS = ['in', 'in', 'maybe', 'no'] as const;
+
+/** How a key policy class relates to the principal, remembered per account (the same classes recur across keys). */
+function relation(model: AccountModel, cls: PrincipalClass, p: PrincipalModel): 'in' | 'maybe' | 'no' {
+  let known = model.relations.get(cls.id);
+  if (!known) {
+    known = new Uint8Array(model.principals.length);
+    model.relations.set(cls.id, known);
+  }
+  let r = known[p.index] as number;
+  if (r === 0) {
+    const rel = computeRelation(cls, p);
+    r = rel === 'in' ? 1 : rel === 'maybe' ? 2 : 3;
+    known[p.index] = r;
+  }
+  return RELATIONS[r] as 'in' | 'maybe' | 'no';
 }
 
-function without(a: Access, denySure: ActionSet, denyAny: ActionSet): Access {
-  return { any: minus(a.any, denySure), sure: minus(a.sure, union(denySure, denyAny)) };
+function computeRelation(cls: PrincipalClass, p: PrincipalModel): 'in' | 'maybe' | 'no' {
+  if (contains(cls, p.subject.cls)) return 'in';
+  if (cls.kind === 'principal' && cls.subtype === 'assumed-role' && p.type === 'role' && roleKey(p.arn) !== undefined) {
+    const s = SESSION.exec(cls.name);
+    if (s && `${s[1]}:${s[2]}:${s[3]}` === roleKey(p.arn)) return 'maybe';
+  }
+  return mayContain(cls, p.subject.cls) ? 'maybe' : 'no';
+}
+
+function keyPolicyAllows(run: KeyRun, p: PrincipalModel, w: Work, c: Collector): void {
+  w.delAny = w.delSure = w.dirAny = w.dirSure = w.arnAny = w.arnSure = NO_ACTIONS;
+  for (let i = 0; i < run.generic.length; i++) addKeyPolicyGrant(w, run.generic[i] as KeyPolicyGrant, false, c);
+  const named = run.byArn.get(p.arn);
+  if (named) for (let i = 0; i < named.length; i++) addKeyPolicyGrant(w, named[i] as KeyPolicyGrant, false, c);
+  for (let i = 0; i < run.classes.length; i++) {
+    const kpg = run.classes[i] as KeyPolicyGrant;
+    const rel = relation(run.model, kpg.grant.principal, p);
+    if (rel !== 'no') addKeyPolicyGrant(w, kpg, rel === 'maybe', c);
+  }
 }
 
 /** The principal as conditions see it, with the organisation's id when it is known. */
@@ -294,51 +385,11 @@ function subjectOf(p: PrincipalModel, orgId: string | undefined): Subject {
   return orgId === undefined ? p.subject : { cls: p.subject.cls, orgId };
 }
 
-/** How a key policy class relates to the principal. */
-function relation(cls: PrincipalClass, p: PrincipalModel): 'in' | 'maybe' | 'no' {
-  if (contains(cls, p.subject.cls)) return 'in';
-  if (cls.kind === 'principal' && cls.subtype === 'assumed-role' && isSessionOfRole(cls.name, p.arn)) return 'maybe';
-  return mayContain(cls, p.subject.cls) ? 'maybe' : 'no';
-}
-
-/** What the key policy allows the principal: through IAM, directly, and directly by naming its ARN. */
-interface KeyPolicySide {
-  delegated: Access;
-  direct: Access;
-  namesArn: Access;
-}
-
-function addKeyPolicyGrant(side: KeyPolicySide, kpg: KeyPolicyGrant, conditional: boolean, via: Candidate[] | undefined): void {
-  const a: Access = { any: kpg.grant.actions, sure: conditional || kpg.conditional ? NO_ACTIONS : kpg.grant.actions };
-  if (kpg.delegated) side.delegated = or(side.delegated, a);
-  else if (kpg.namesArn) side.namesArn = or(side.namesArn, a);
-  else side.direct = or(side.direct, a);
-  if (via) {
-    const g = kpg.grant;
-    const allow: Omit<AccessVia, 'decides'> = { source: 'key-policy', effect: 'Allow', statementIndex: g.statementIndex };
-    if (g.sid !== undefined) allow.sid = g.sid;
-    via.push({ via: allow, actions: g.actions, deny: false });
-    for (const d of [...g.carvedBy, ...g.limitedBy]) via.push({ via: { source: 'key-policy', effect: 'Deny', statementIndex: d }, actions: g.actions, deny: true });
-  }
-}
-
-function keyPolicySide(run: KeyRun, p: PrincipalModel, via: Candidate[] | undefined): KeyPolicySide {
-  const side: KeyPolicySide = { delegated: NONE_ACCESS, direct: NONE_ACCESS, namesArn: NONE_ACCESS };
-  for (const kpg of run.generic) addKeyPolicyGrant(side, kpg, false, via);
-  const named = run.byArn.get(p.arn);
-  if (named) for (const kpg of named) addKeyPolicyGrant(side, kpg, false, via);
-  for (const kpg of run.classes) {
-    const rel = relation(kpg.grant.principal, p);
-    if (rel !== 'no') addKeyPolicyGrant(side, kpg, rel === 'maybe', via);
-  }
-  return side;
-}
-
-function denyPrincipalMatch(st: ParsedStatement, p: PrincipalModel): 'yes' | 'maybe' | 'no' {
+function denyPrincipalMatch(model: AccountModel, st: ParsedStatement, p: PrincipalModel): 'yes' | 'maybe' | 'no' {
   let inside = false;
   let maybe = false;
   for (const e of st.principals) {
-    const rel = relation(e.principal, p);
+    const rel = relation(model, e.principal, p);
     if (rel === 'in') inside = true;
     else if (rel === 'maybe') maybe = true;
   }
@@ -346,126 +397,196 @@ function denyPrincipalMatch(st: ParsedStatement, p: PrincipalModel): 'yes' | 'ma
   return inside ? 'yes' : maybe ? 'maybe' : 'no';
 }
 
-function keyPolicyDenies(run: KeyRun, p: PrincipalModel, via: Candidate[] | undefined): { denySure: ActionSet; denyAny: ActionSet } {
-  let denySure = NO_ACTIONS;
-  let denyAny = NO_ACTIONS;
-  for (const d of run.denies) {
-    const match = d.generic ? 'yes' : denyPrincipalMatch(d.st, p);
-    if (match === 'no') continue;
-    const j = judgeConditions(d.st.conditions, subjectOf(p, run.orgId));
-    const actions = minus(d.st.actions, j.never);
-    if (actions === NO_ACTIONS) continue;
-    denyAny = union(denyAny, actions);
-    if (match === 'yes' && j.holds) denySure = union(denySure, actions);
-    if (via) {
-      const v: Omit<AccessVia, 'decides'> = { source: 'key-policy', effect: 'Deny', statementIndex: d.st.index };
-      if (d.st.sid !== undefined) v.sid = d.st.sid;
-      via.push({ via: v, actions, deny: true });
+function keyPolicyDenies(run: KeyRun, p: PrincipalModel, w: Work, c: Collector): void {
+  for (let i = 0; i < run.denies.length; i++) {
+    const d = run.denies[i] as KeyPolicyDeny;
+    let any: ActionSet;
+    let sure: ActionSet;
+    if (d.generic) {
+      any = d.generic.any;
+      sure = d.generic.sure;
+    } else {
+      const match = denyPrincipalMatch(run.model, d.st, p);
+      if (match === 'no') continue;
+      const j = judgeConditions(d.st.conditions, subjectOf(p, run.orgId));
+      any = minus(d.st.actions, j.never);
+      sure = match === 'yes' && j.holds ? any : NO_ACTIONS;
+    }
+    if (any === NO_ACTIONS) continue;
+    w.dAny = union(w.dAny, any);
+    w.dSure = union(w.dSure, sure);
+    c.add(d.src, any, true);
+  }
+}
+
+/** Adds what judged statements allow (to `allow`) and deny (to the Work's denies) for this key. */
+function identitySide(statements: readonly JudgedStatement[], resMatch: Uint8Array, w: Work, boundary: boolean, c: Collector): void {
+  let allowAny = NO_ACTIONS;
+  let allowSure = NO_ACTIONS;
+  for (let i = 0; i < statements.length; i++) {
+    const s = statements[i] as JudgedStatement;
+    const m = resMatch[s.res];
+    if (m === 0) continue;
+    if (s.effect === 'Allow') {
+      allowAny = union(allowAny, s.any);
+      if (m === 1) allowSure = union(allowSure, s.sure);
+      c.add(s.ref, s.any, false);
+    } else {
+      w.dAny = union(w.dAny, s.any);
+      if (m === 1) w.dSure = union(w.dSure, s.sure);
+      c.add(s.ref, s.any, true);
     }
   }
-  return { denySure, denyAny };
+  if (boundary) {
+    w.bAny = allowAny;
+    w.bSure = allowSure;
+  } else {
+    w.idAny = allowAny;
+    w.idSure = allowSure;
+  }
 }
 
-function grantSide(run: KeyRun, p: PrincipalModel, identity: Access, via: Candidate[] | undefined): Access {
-  let any = NO_ACTIONS;
-  let sure = NO_ACTIONS;
-  const add = (g: KeyGrant, conditional: boolean, limit: Access): void => {
-    const actions = grantActions(g);
-    const a = intersect(actions, limit.any);
-    if (a === NO_ACTIONS) return;
-    any = union(any, a);
-    if (!conditional && !grantConstrained(g)) sure = union(sure, intersect(actions, limit.sure));
-    if (via) via.push({ via: { source: 'grant', effect: 'Allow', grantId: g.grantId }, actions: a, deny: false });
-  };
-  for (const g of run.grantsByArn.get(p.arn) ?? []) add(g, false, FULL_ACCESS);
-  if (p.type === 'role') {
-    for (const [grantee, gs] of run.grantsByArn) if (isSessionOfRole(grantee, p.arn)) for (const g of gs) add(g, true, FULL_ACCESS);
+function addGrant(run: KeyRun, w: Work, g: KeyGrant, conditional: boolean, limitAny: ActionSet, limitSure: ActionSet, c: Collector): void {
+  const actions = grantActions(g);
+  const a = intersect(actions, limitAny);
+  if (a === NO_ACTIONS) return;
+  w.any = union(w.any, a);
+  if (!conditional && !grantConstrained(g)) w.sure = union(w.sure, intersect(actions, limitSure));
+  c.add(grantSource(run, g), a, false);
+}
+
+function grants(run: KeyRun, p: PrincipalModel, w: Work, c: Collector): void {
+  const own = run.grantsByArn.get(p.arn);
+  if (own) for (const g of own) addGrant(run, w, g, false, ALL_ACTIONS, ALL_ACTIONS, c);
+  if (p.type === 'role' && run.sessionGrants.size > 0) {
+    const k = roleKey(p.arn);
+    const sessions = k === undefined ? undefined : run.sessionGrants.get(k);
+    if (sessions) for (const g of sessions) addGrant(run, w, g, true, ALL_ACTIONS, ALL_ACTIONS, c);
   }
   // A grant to the account: its principals need IAM permission to use it, as with a key policy Allow to the account.
-  for (const g of run.accountGrants) add(g, false, identity);
-  return { any, sure };
+  for (const g of run.accountGrants) addGrant(run, w, g, false, intersect(w.idAny, w.bAny), intersect(w.idSure, w.bSure), c);
 }
 
-/** What the SCPs (or RCPs) allow the principal at every level, and what they deny. */
-function orgSide(levels: CompiledOrg['scpLevels'], orgMatch: Uint8Array, p: PrincipalModel, accountId: string, orgId: string | undefined, via: Candidate[] | undefined): PolicySide {
-  let allow: Access = FULL_ACCESS;
-  let denySure = NO_ACTIONS;
-  let denyAny = NO_ACTIONS;
+/** What the SCPs (or RCPs) say for a principal: every level must allow, and a Deny at any level denies. */
+function orgVerdict(levels: CompiledOrg['scpLevels'], orgMatch: Uint8Array, subject: Subject, arn: string, accountId: string): OrgVerdict {
+  const v: OrgVerdict = { allowAny: ALL_ACTIONS, allowSure: ALL_ACTIONS, denyAny: NO_ACTIONS, denySure: NO_ACTIONS, srcs: [], acts: [], deny: [] };
   for (const level of levels) {
     let levelAny = NO_ACTIONS;
     let levelSure = NO_ACTIONS;
     for (const st of level.statements) {
       const m = orgMatch[st.res];
       if (m === 0) continue;
-      const j = judgeOrgStatement(st, subjectOf(p, orgId), p.arn, accountId);
+      const j = judgeOrgStatement(st, subject, arn, accountId);
       if (j.any === NO_ACTIONS) continue;
       const sure = m === 1 ? j.sure : NO_ACTIONS;
       if (st.effect === 'Allow') {
         levelAny = union(levelAny, j.any);
         levelSure = union(levelSure, sure);
         // An Allow of the organisation is named only where it leaves access conditional.
-        if (via && minus(j.any, sure) !== NO_ACTIONS) via.push({ via: viaOf(st.ref, 'Allow'), actions: minus(j.any, sure), deny: false });
+        const conditionalPart = minus(j.any, sure);
+        if (conditionalPart !== NO_ACTIONS) {
+          v.srcs.push(st.ref);
+          v.acts.push(conditionalPart);
+          v.deny.push(false);
+        }
       } else {
-        denyAny = union(denyAny, j.any);
-        denySure = union(denySure, sure);
-        if (via) via.push({ via: viaOf(st.ref, 'Deny'), actions: j.any, deny: true });
+        v.denyAny = union(v.denyAny, j.any);
+        v.denySure = union(v.denySure, sure);
+        v.srcs.push(st.ref);
+        v.acts.push(j.any);
+        v.deny.push(true);
       }
     }
-    allow = and(allow, { any: levelAny, sure: levelSure });
+    v.allowAny = intersect(v.allowAny, levelAny);
+    v.allowSure = intersect(v.allowSure, levelSure);
   }
-  return { allow, denySure, denyAny };
+  return v;
 }
 
-/** The principal's access to the key, with the candidates for `via` when asked for. */
-function accessOf(run: KeyRun, p: PrincipalModel, via: Candidate[] | undefined): Access {
-  const kp = keyPolicySide(run, p, via);
-  const identity: PolicySide = p.type === 'root' ? { allow: FULL_ACCESS, denySure: NO_ACTIONS, denyAny: NO_ACTIONS } : sideOf(p.identity, run.resMatch, via);
-  const boundary: PolicySide | undefined = p.boundary ? sideOf(p.boundary, run.resMatch, via) : undefined;
-  const bounded = boundary ? and(identity.allow, boundary.allow) : identity.allow;
-  const namesArn = boundary && p.type === 'role' ? and(kp.namesArn, boundary.allow) : kp.namesArn;
-  let allowed = or(or(and(kp.delegated, bounded), kp.direct), namesArn);
-  const kpDeny = keyPolicyDenies(run, p, via);
-  const denySure = union(union(kpDeny.denySure, identity.denySure), boundary?.denySure ?? NO_ACTIONS);
-  const denyAny = union(union(kpDeny.denyAny, identity.denyAny), boundary?.denyAny ?? NO_ACTIONS);
-  allowed = without(allowed, denySure, denyAny);
-  let total = or(allowed, grantSide(run, p, bounded, via));
-  if (run.org && run.orgMatch) {
-    if (run.scpApplies && !p.serviceLinked) {
-      const scp = orgSide(run.org.scpLevels, run.orgMatch, p, run.accountId, run.orgId, via);
-      total = without(and(total, scp.allow), scp.denySure, scp.denyAny);
-    }
-    if (run.rcpApplies && !p.serviceLinked) {
-      const rcp = orgSide(run.org.rcpLevels, run.orgMatch, p, run.accountId, run.orgId, via);
-      total = without(and(total, rcp.allow), rcp.denySure, rcp.denyAny);
-    }
+function applyOrgVerdict(v: OrgVerdict, w: Work, c: Collector): void {
+  for (let i = 0; i < v.srcs.length; i++) {
+    const deny = v.deny[i] as boolean;
+    const acts = v.acts[i] as ActionSet;
+    c.add(v.srcs[i] as ViaSource, deny ? intersect(acts, w.any) : acts, deny);
   }
-  return total;
+  w.any = minus(intersect(w.any, v.allowAny), v.denySure);
+  w.sure = minus(intersect(w.sure, v.allowSure), union(v.denySure, v.denyAny));
 }
 
-function levelOf(a: Access, mask: ActionSet): EffectiveLevel {
-  if (!hasAny(a.any, mask)) return 'none';
-  return hasAny(a.sure, mask) ? 'unconditional' : 'conditional';
+/** The SCPs' and RCPs' verdicts, shared by the account's principals unless a condition depends on who calls. */
+function applyOrg(run: KeyRun, p: PrincipalModel, w: Work, c: Collector): void {
+  const org = run.org as CompiledOrg;
+  const match = run.orgMatch as Uint8Array;
+  if (!org.whoDependent) {
+    run.orgShared ??= combinedVerdict(run, org, match, p);
+    applyOrgVerdict(run.orgShared, w, c);
+    return;
+  }
+  applyOrgVerdict(combinedVerdict(run, org, match, p), w, c);
 }
 
-function decidesOf(c: Candidate, final: Access): ('use' | 'administer')[] {
-  const scope = c.deny ? c.actions : intersect(c.actions, final.any);
-  const out: ('use' | 'administer')[] = [];
-  if (hasAny(scope, USE)) out.push('use');
-  if (hasAny(scope, ADMINISTER)) out.push('administer');
-  return out;
+function combinedVerdict(run: KeyRun, org: CompiledOrg, match: Uint8Array, p: PrincipalModel): OrgVerdict {
+  const subject = subjectOf(p, run.orgId);
+  const scp = run.scpApplies ? orgVerdict(org.scpLevels, match, subject, p.arn, run.accountId) : undefined;
+  const rcp = run.rcpApplies ? orgVerdict(org.rcpLevels, match, subject, p.arn, run.accountId) : undefined;
+  if (!scp) return rcp ?? orgVerdict([], match, subject, p.arn, run.accountId);
+  if (!rcp) return scp;
+  return {
+    allowAny: intersect(scp.allowAny, rcp.allowAny),
+    allowSure: intersect(scp.allowSure, rcp.allowSure),
+    denyAny: union(scp.denyAny, rcp.denyAny),
+    denySure: union(scp.denySure, rcp.denySure),
+    srcs: [...scp.srcs, ...rcp.srcs],
+    acts: [...scp.acts, ...rcp.acts],
+    deny: [...scp.deny, ...rcp.deny],
+  };
 }
 
-function viaList(candidates: readonly Candidate[], final: Access): AccessVia[] {
-  const seen = new Set<string>();
+/** Whether anything of the key (its policy, its grants) can reach the principal at all. */
+function mayReach(run: KeyRun, p: PrincipalModel): boolean {
+  return run.generic.length > 0 || run.classes.length > 0 || run.accountGrants.length > 0 || run.byArn.has(p.arn) || run.grantsByArn.has(p.arn) || (run.sessionGrants.size > 0 && p.type === 'role');
+}
+
+/** The principal's access to the key, left in `w.any` / `w.sure`; the elements that took part in `c`. */
+function evaluate(run: KeyRun, p: PrincipalModel, w: Work, c: Collector): void {
+  c.n = 0;
+  w.dAny = w.dSure = NO_ACTIONS;
+  keyPolicyAllows(run, p, w, c);
+  if (p.type === 'root') {
+    // The root user's permissions are not set by identity policies: it holds all of them.
+    w.idAny = w.idSure = ALL_ACTIONS;
+  } else identitySide(p.identity, run.resMatch, w, false, c);
+  if (p.boundary) identitySide(p.boundary, run.resMatch, w, true, c);
+  else w.bAny = w.bSure = ALL_ACTIONS;
+  keyPolicyDenies(run, p, w, c);
+  // A boundary cuts what identity policies give and a key policy Allow naming the role's ARN; not one naming a user.
+  const arnAny = p.boundary && p.type === 'role' ? intersect(w.arnAny, w.bAny) : w.arnAny;
+  const arnSure = p.boundary && p.type === 'role' ? intersect(w.arnSure, w.bSure) : w.arnSure;
+  const allowedAny = union(union(intersect(w.delAny, intersect(w.idAny, w.bAny)), w.dirAny), arnAny);
+  const allowedSure = union(union(intersect(w.delSure, intersect(w.idSure, w.bSure)), w.dirSure), arnSure);
+  w.any = minus(allowedAny, w.dSure);
+  w.sure = minus(allowedSure, union(w.dSure, w.dAny));
+  grants(run, p, w, c);
+  if (run.org && run.orgMatch && !p.serviceLinked && (run.scpApplies || run.rcpApplies)) applyOrg(run, p, w, c);
+}
+
+function levelOf(any: ActionSet, sure: ActionSet, mask: ActionSet): EffectiveLevel {
+  if (!hasAny(any, mask)) return 'none';
+  return hasAny(sure, mask) ? 'unconditional' : 'conditional';
+}
+
+function viaList(c: Collector, finalAny: ActionSet): AccessVia[] {
   const out: AccessVia[] = [];
-  for (const c of candidates) {
-    const decides = decidesOf(c, final);
-    if (decides.length === 0) continue;
-    const v: AccessVia = { ...c.via, decides };
-    const id = JSON.stringify(v);
-    if (seen.has(id)) continue;
-    seen.add(id);
-    out.push(v);
+  const stamp = nextStamp();
+  for (let i = 0; i < c.n; i++) {
+    const acts = c.acts[i] as ActionSet;
+    const scope = c.deny[i] ? acts : intersect(acts, finalAny);
+    const mask = (hasAny(scope, USE) ? 1 : 0) | (hasAny(scope, ADMINISTER) ? 2 : 0);
+    if (mask === 0) continue;
+    const src = c.srcs[i] as ViaSource;
+    if (src.stamp === stamp) continue;
+    src.stamp = stamp;
+    out.push(accessVia(src, mask as 1 | 2 | 3));
   }
   return out;
 }
@@ -505,25 +626,31 @@ export const effectiveAccess: EffectiveAccessFn = (account, key, org): Effective
     classes: [],
     denies: [],
     grantsByArn: new Map(),
+    sessionGrants: new Map(),
     accountGrants: [],
+    grantSrcs: new Map(),
+    kpSrcs: new Map(),
     org: compiledOrg,
     orgMatch: compiledOrg ? matchAll(compiledOrg.resourceSets, key.arn) : undefined,
     scpApplies: orgReadable && !org.isManagementAccount,
     rcpApplies: orgReadable && !org.isManagementAccount,
     orgId: org?.organizationId,
+    orgShared: undefined,
   };
-  classifyGrants(run, key);
+  classifyGrants(run, key, statementsByIndex(key));
   classifyDenies(run, key);
   if (key.grants) classifyKeyGrants(run, key.grants);
+  const w = new Work();
+  const c = new Collector();
   for (const p of model.principals) {
-    const access = accessOf(run, p, undefined);
-    const use = levelOf(access, USE);
-    const administer = levelOf(access, ADMINISTER);
+    if (!mayReach(run, p)) continue;
+    evaluate(run, p, w, c);
+    const use = levelOf(w.any, w.sure, USE);
+    const administer = levelOf(w.any, w.sure, ADMINISTER);
     if (use === 'none' && administer === 'none') continue;
-    const candidates: Candidate[] = [];
-    accessOf(run, p, candidates);
-    const ep: EffectivePrincipal = { arn: p.arn, type: p.type, use, administer, via: viaList(candidates, access) };
-    if (p.assumableBy) ep.assumableBy = [...p.assumableBy];
+    const ep: EffectivePrincipal = { arn: p.arn, type: p.type, use, administer, via: viaList(c, w.any) };
+    // Shared by the answers of every key, and frozen.
+    if (p.assumableBy) ep.assumableBy = p.assumableBy;
     result.principals.push(ep);
   }
   return result;

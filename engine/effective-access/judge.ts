@@ -34,6 +34,18 @@ export const ALWAYS: ConditionJudgement = { never: NO_ACTIONS, holds: true };
 
 type Outcome = 'holds' | 'never' | 'unknown';
 
+/** The targets of each who-condition, worked out once (the same statement is judged for many principals). */
+const TARGETS = new WeakMap<ParsedCondition, PrincipalClass[]>();
+
+function targetsOf(c: ParsedCondition): PrincipalClass[] {
+  let t = TARGETS.get(c);
+  if (!t) {
+    t = conditionTargets(c);
+    TARGETS.set(c, t);
+  }
+  return t;
+}
+
 function targetOutcome(targets: readonly PrincipalClass[], subject: Subject): { inside: boolean; maybe: boolean } {
   let maybe = false;
   for (const t of targets) {
@@ -43,15 +55,28 @@ function targetOutcome(targets: readonly PrincipalClass[], subject: Subject): { 
   return { inside: false, maybe };
 }
 
+/** How a condition bears on who calls, worked out once per condition. */
+const WHO_KIND = new WeakMap<ParsedCondition, 'narrows' | 'carves' | 'other'>();
+
+function whoKind(c: ParsedCondition): 'narrows' | 'carves' | 'other' {
+  let kind = WHO_KIND.get(c);
+  if (!kind) {
+    // A principal of an account always carries aws:PrincipalArn and aws:PrincipalAccount (see narrowsWho).
+    kind = c.category !== 'who' ? 'other' : narrowsWho(c, true) ? 'narrows' : carvesWho(c) ? 'carves' : 'other';
+    WHO_KIND.set(c, kind);
+  }
+  return kind;
+}
+
 /** Whether a condition on who calls holds for the subject; `unknown` for any other condition. */
 function whoOutcome(c: ParsedCondition, subject: Subject): Outcome {
-  // A principal of an account always carries aws:PrincipalArn and aws:PrincipalAccount (see narrowsWho).
-  if (narrowsWho(c, true)) {
-    const t = targetOutcome(conditionTargets(c), subject);
+  const kind = whoKind(c);
+  if (kind === 'narrows') {
+    const t = targetOutcome(targetsOf(c), subject);
     return t.inside ? 'holds' : t.maybe ? 'unknown' : 'never';
   }
-  if (carvesWho(c)) {
-    const t = targetOutcome(conditionTargets(c), subject);
+  if (kind === 'carves') {
+    const t = targetOutcome(targetsOf(c), subject);
     return t.inside ? 'never' : t.maybe ? 'unknown' : 'holds';
   }
   return 'unknown';
@@ -79,7 +104,13 @@ export function judgeConditions(conditions: readonly ParsedCondition[], subject:
   return { never, holds };
 }
 
-/** Whether any condition's outcome depends on who the principal is (so a judgement cannot be shared). */
+/** Who-keys whose value is the same for every principal of one account: its account and organisation. */
+const ACCOUNT_WIDE_KEYS = new Set(['aws:principalaccount', 'kms:calleraccount', 'aws:principalorgid', 'aws:principalorgpaths']);
+
+/**
+ * Whether any condition's outcome may differ between two principals of the same account (so a judgement cannot
+ * be shared among them): a condition on the principal's ARN, user id, name, tags or service name.
+ */
 export function dependsOnWho(conditions: readonly ParsedCondition[]): boolean {
-  return conditions.some((c) => c.category === 'who');
+  return conditions.some((c) => c.category === 'who' && !ACCOUNT_WIDE_KEYS.has(c.keyLower));
 }

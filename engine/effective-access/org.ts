@@ -12,7 +12,8 @@
 import { NO_ACTIONS, type ActionSet } from '../actions';
 import { readPolicyDocument, type ReadStatement } from './policy-document';
 import { dependsOnWho, judgeConditions, type Subject } from './judge';
-import type { ResourceSet, StatementRef } from './compile';
+import type { ResourceSet } from './compile';
+import { viaSource, type ViaSource } from './via';
 import type { OrganizationPolicies } from './types';
 import { minus } from '../actions';
 
@@ -21,8 +22,10 @@ export interface OrgStatement {
   actions: ActionSet;
   res: number;
   read: ReadStatement;
-  ref: StatementRef;
+  ref: ViaSource;
   whoDependent: boolean;
+  /** Judgements per principal ARN (one shared entry when the statement does not depend on who calls). */
+  judged: Map<string, { any: ActionSet; sure: ActionSet }>;
 }
 
 export interface CompiledOrg {
@@ -62,11 +65,11 @@ export function compileOrg(org: OrganizationPolicies): CompiledOrg {
         }
         for (const st of read.statements) {
           if (st.actions === NO_ACTIONS) continue;
-          const ref: StatementRef = { source: kind, policy: policy.id, statementIndex: st.index };
-          if (st.sid !== undefined) ref.sid = st.sid;
+          const ref = viaSource(kind, st.effect, st.sid === undefined ? { policy: policy.id, statementIndex: st.index } : { policy: policy.id, statementIndex: st.index, sid: st.sid });
           const whoDependent = dependsOnWho(st.conditions) || (kind === 'rcp' && !principalIsEveryone(st));
+          // Judged once for the account's principals unless it depends on which principal calls.
           if (whoDependent) out.whoDependent = true;
-          statements.push({ effect: st.effect, actions: st.actions, res: resourceSet(st.resources, st.resourceNegated), read: st, ref, whoDependent });
+          statements.push({ effect: st.effect, actions: st.actions, res: resourceSet(st.resources, st.resourceNegated), read: st, ref, whoDependent, judged: new Map() });
         }
       }
       return { target: level.target, statements };
@@ -92,7 +95,17 @@ function rcpNames(st: ReadStatement, subject: Subject, arn: string, accountId: s
 
 /** An org statement judged for a principal: allowed or denied surely (`sure`) and at most (`any`). */
 export function judgeOrgStatement(st: OrgStatement, subject: Subject, arn: string, accountId: string): { any: ActionSet; sure: ActionSet } {
-  const named = st.ref.source === 'rcp' ? rcpNames(st.read, subject, arn, accountId) : 'yes';
+  const key = st.whoDependent ? arn : '';
+  let known = st.judged.get(key);
+  if (!known) {
+    known = judgeAnew(st, subject, arn, accountId);
+    st.judged.set(key, known);
+  }
+  return known;
+}
+
+function judgeAnew(st: OrgStatement, subject: Subject, arn: string, accountId: string): { any: ActionSet; sure: ActionSet } {
+  const named = st.ref.element.source === 'rcp' ? rcpNames(st.read, subject, arn, accountId) : 'yes';
   if (named === 'no') return { any: NO_ACTIONS, sure: NO_ACTIONS };
   const j = judgeConditions(st.read.conditions, subject);
   const any = minus(st.actions, j.never);
