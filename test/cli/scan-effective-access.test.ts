@@ -305,4 +305,18 @@ describe('scan: effective access', () => {
     expect(lines[start + 1]).toMatch(/^incomplete: the IAM of account 111122223333 could not be read: iam:GetAccountAuthorizationDetails as arn:aws:iam::111122223333:role\/Auditor failed \(AccessDenied/);
     expect(r.stderr).toContain("kms-policy-guard: effective access incomplete for 1 key (each key's effectiveAccess.incompleteReasons says why)\n");
   });
+
+  it('in an organisation scan reads each account’s IAM once, whatever the number of its Regions and keys', async () => {
+    const third = '333333333333';
+    const { out } = await scanJson(['--role-name', 'Audit', '--accounts', `${MEMBER},${third}`, '--regions', REGIONS.join(',')]);
+    expect(out.results).toHaveLength(4);
+    const byAccount = new Map<string, number>();
+    for (const c of iam.commandCalls(GetAccountAuthorizationDetailsCommand)) {
+      const account = (await c.thisValue.config.credentials()).accessKeyId.slice(4);
+      byAccount.set(account, (byAccount.get(account) ?? 0) + 1);
+    }
+    // Two pages each.
+    expect(Object.fromEntries(byAccount)).toEqual({ [MEMBER]: 2, [third]: 2 });
+    for (const r of out.results) expect(r.effectiveAccess?.principals.map((p) => p.arn.split(':')[4])).toEqual([r.file.split(':')[4], r.file.split(':')[4], r.file.split(':')[4]]);
+  });
 });
