@@ -11,7 +11,7 @@ import { CHECK, type Severity } from '../engine';
 import { applyBaseline, countsAtMinimum, BaselineError, baselineOf, canonicalStatement, duplicateEntries, findingFingerprint, parseBaseline, serializeBaseline, type Baseline, type BaselineEntry } from '../suppress';
 import { UsageError } from './io';
 import { jsonSafe } from './output/safe-text';
-import { policyNotJudged, type Report, type ReportFinding, type ResultEntry } from './report';
+import { entryNotJudged, type Report, type ReportFinding, type ResultEntry } from './report';
 
 /** Leaves out the findings below `minimumSeverity` (INVALID_POLICY and unjudged findings always stay), and counts them. */
 export function leaveOutBelowMinimum(report: Report, minimumSeverity: Severity): Report {
@@ -110,7 +110,8 @@ function notCheckedThisRun(report: Report, cwd: string): (e: BaselineEntry) => b
   const filePrefixes: string[] = [];
   const stacks: string[] = [];
   for (const r of report.results) {
-    if (!((r.error !== undefined && r.findings.length === 0) || policyNotJudged(r))) continue;
+    // A key judged in part only (its grants not read) is not checked either: what its grants would show is unknown.
+    if (!entryNotJudged(r)) continue;
     const identity = keyIdentity(r, cwd);
     keys.add(identity);
     const extra = r.extra ?? {};

@@ -1,5 +1,5 @@
 /** The access details the HTML report shows for one analysed key policy. */
-import { accessMatrix, type AnalysisResult } from '../engine';
+import { accessMatrix, type AnalysisResult, type KeyGrant } from '../engine';
 import type { AccessDetails } from './report';
 
 /** The statements of a policy (JSON text or an object), in order; none when it has none or cannot be read. */
@@ -19,10 +19,11 @@ export function statementsOf(document: unknown): unknown[] {
   return statement === undefined ? [] : [statement];
 }
 
-/** `document` is the policy as analysed: JSON text or an already-resolved object. */
-export function accessDetails(result: AnalysisResult, document: unknown): AccessDetails {
+/** `document` is the policy as analysed: JSON text or an already-resolved object; `grants`, the key's grants when read. */
+export function accessDetails(result: AnalysisResult, document: unknown, grants?: readonly KeyGrant[]): AccessDetails {
   const sids = new Map(result.policy?.statements.map((s) => [s.index, s.sid]) ?? []);
   return {
+    ...(grants === undefined ? {} : { grants: grants.map((g) => ({ grantId: g.grantId, json: g })) }),
     matrix: accessMatrix(result.summary),
     statements: statementsOf(document).map((json, index) => {
       const sid = sids.get(index);

@@ -102,6 +102,8 @@ interface ScanFlags extends AnalysisFlags {
   profile?: string;
   regions?: string;
   includeAwsManaged?: boolean;
+  /** false with --no-grants. */
+  grants?: boolean;
   concurrency?: string;
   maxRps?: string;
   timeout?: string;
@@ -268,6 +270,7 @@ async function scanAction(flags: ScanFlags, io: CliIo, deps: CliDeps): Promise<n
         regions,
         ...(flags.roleName !== undefined ? { roleName: flags.roleName, accounts: accounts ?? 'all' } : {}),
         includeAwsManaged: flags.includeAwsManaged === true,
+        grants: flags.grants !== false,
         concurrency,
         maxRps,
         analysis,
@@ -355,6 +358,7 @@ function buildProgram(io: CliIo, deps: CliDeps, setCode: (code: number) => void)
     .option('--profile <name>', 'named profile from the shared AWS config files')
     .option('--regions <list>', 'comma-separated Regions, or all (every Region enabled for the account; in an organisation scan, for each account); default: the profile or AWS_REGION Region')
     .option('--include-aws-managed', 'also judge AWS-managed keys and keys pending deletion (skipped by default)')
+    .option('--no-grants', "do not read the keys' grants (kms:ListGrants: one request per 100 grants of each key); read and judged by default")
     .option('--concurrency <n>', 'keys read at once, across accounts and Regions', '10')
     .option('--max-rps <n>', 'KMS requests per second, per account and Region, after a starting burst of up to min(n, 10) requests', '100')
     .option(

@@ -10,11 +10,16 @@ export interface ReportWarning extends Omit<Warning, 'code'> {
 /** A finding as reported: how it was accepted, if it was, and its fingerprint (suppress/fingerprint.ts). */
 export type ReportFinding = MarkedFinding & { fingerprint?: string };
 
-/** Who may do what on one key, for the HTML report: the engine's access matrix and the statements behind it. */
+/**
+ * Who may do what on one key, for the HTML report: the engine's access matrix (each cell naming the statements and
+ * the grant ids behind it) and the statements and grants themselves.
+ */
 export interface AccessDetails {
   matrix: ReturnType<typeof accessMatrix>;
   /** The policy's statements as analysed (after template values were resolved), in order. */
   statements: { index: number; sid?: string; json: unknown }[];
+  /** The key's grants, when they were read (scan), in the order ListGrants listed them. */
+  grants?: { grantId: string; json: unknown }[];
 }
 
 export interface ResultEntry {
@@ -30,7 +35,10 @@ export interface ResultEntry {
    */
   statements?: readonly unknown[];
   warnings: (Warning | ReportWarning)[];
-  /** Set when the input could not be read or judged at all. */
+  /**
+   * Set when the input could not be read or judged at all (no findings then), or was judged in part only: a
+   * scanned key whose grants could not be read keeps its policy's findings beside the error.
+   */
   error?: string;
   /** The source text, for locating JSON paths (SARIF regions). */
   sourceText?: string;
@@ -143,12 +151,20 @@ export function policyNotJudged(entry: ResultEntry): boolean {
 }
 
 /**
+ * Whether the entry was not judged, or judged in part only: an error (an input not read; a scanned key whose
+ * grants could not be read, whose entry keeps its policy's findings beside the error), or a policy not judged.
+ */
+export function entryNotJudged(entry: ResultEntry): boolean {
+  return entry.error !== undefined || policyNotJudged(entry);
+}
+
+/**
  * Exit code: 2 when an input could not be read or its policy could not be parsed or fully judged (whatever failOn says,
  * and whatever was suppressed), else 1 when a finding that was not accepted (inline, by the baseline or by an
  * exemption tag) is at or above failOn, else 0.
  */
 export function exitCode(report: Report, failOn: FailOn): number {
-  if (report.results.some((r) => (r.error !== undefined && r.findings.length === 0) || policyNotJudged(r))) return 2;
+  if (report.results.some(entryNotJudged)) return 2;
   if (failOn === 'none') return 0;
   const threshold = severityRank(failOn);
   return report.results.some((r) => r.findings.some((f) => !isSuppressed(f) && severityRank(f.severity) >= threshold)) ? 1 : 0;

@@ -9,7 +9,7 @@ import {
   ListDiscoveredResourcesCommand,
   PutEvaluationsCommand,
 } from '@aws-sdk/client-config-service';
-import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient, ListKeysCommand, ListResourceTagsCommand } from '@aws-sdk/client-kms';
+import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient, ListGrantsCommand, ListKeysCommand, ListResourceTagsCommand } from '@aws-sdk/client-kms';
 import type { AwsClients } from '../../aws/clients';
 
 export const ACCOUNT = '111122223333';
@@ -87,6 +87,8 @@ export function createFakeAws(options: FakeAwsOptions): FakeAws {
         return { Policy: policyOf(index.get(command.input.KeyId as string) ?? 0), PolicyName: 'default' };
       }
       if (command instanceof ListResourceTagsCommand) return { Tags: [], Truncated: false };
+      // Keys without grants: one ListGrants page each.
+      if (command instanceof ListGrantsCommand) return { Grants: [], Truncated: false };
       throw new Error(`fake KMS: unexpected ${String((command as object).constructor.name)}`);
     },
   };

@@ -25,7 +25,7 @@ import { countsAtMinimum, decideExemptionTag, DEFAULT_NON_SUPPRESSIBLE_CHECKS, t
 import { isPendingDeletion } from '../../aws/key-state';
 import { awsErrorName } from '../../aws/errors';
 import { describeError, errorCode, rootCause } from './scan-errors';
-import { KmsKeyReader, failureKind, type KeyMetadataFacts, type ReadOutcome } from '../../aws/kms-reader';
+import { KmsKeyReader, failureKind, type KeyGrantsRead, type KeyMetadataFacts, type ReadOutcome } from '../../aws/kms-reader';
 import type { Clock } from '../../runtime/clock';
 import { TokenBucket } from '../../runtime/token-bucket';
 import { accessDetails, statementsOf } from '../access';
@@ -50,6 +50,12 @@ export interface ScanOptions {
   /** Organisation scan: the accounts, or `all` (Organizations ListAccounts). */
   accounts?: string[] | 'all';
   includeAwsManaged: boolean;
+  /**
+   * Read each key's grants (kms:ListGrants, 100 a page, under the same rate limit) and judge them with its policy.
+   * A key whose grants cannot be read is reported incomplete (an error beside its policy's findings), never as
+   * having none. @default true
+   */
+  grants?: boolean;
   /** Keys judged at once, across all accounts and Regions. */
   concurrency: number;
   /** KMS requests per second, per account and Region. */
@@ -84,6 +90,8 @@ export interface ScanStats {
   analysed: number;
   /** Keys whose DescribeKey or GetKeyPolicy failed: not judged. */
   unreadable: number;
+  /** Keys whose policy was judged but whose grants could not be read (ListGrants failed): judged in part only. */
+  grantsUnread: number;
   /** Account/Region pairs whose keys could not be listed (role not assumed, ListKeys failed). */
   unlistedPairs: number;
   /** Accounts whose enabled Regions could not be listed (`--regions all` in an organisation scan). */
@@ -178,6 +186,7 @@ function emptyScanResult(): ScanResult {
       listed: 0,
       analysed: 0,
       unreadable: 0,
+      grantsUnread: 0,
       unlistedPairs: 0,
       unlistedAccounts: 0,
       skippedAwsManaged: 0,
@@ -518,7 +527,14 @@ async function readAndAnalyseKey(key: ListedKey, options: ScanOptions, stats: Sc
     return undefined;
   }
   if (!read.ok) return { entry: unreadableKey(arn, facts, read, stats) };
-  const analysis = analyzePolicy(read.value, { ...options.analysis, accountId: accountOfArn(arn) ?? key.target.account, keyArn: arn });
+  const grants = options.grants === false ? undefined : await readListedGrants(key);
+  if (grants === 'gone') return 'gone';
+  const analysis = analyzePolicy(read.value, {
+    ...options.analysis,
+    accountId: accountOfArn(arn) ?? key.target.account,
+    keyArn: arn,
+    ...(grants?.ok === true ? { grants: grants.value.grants } : {}),
+  });
   stats.analysed += 1;
   const exemption = options.exemptionTagKey === undefined ? undefined : await exempted(key, analysis.findings, options.exemptionTagKey, options);
   const entry: ResultEntry = {
@@ -527,10 +543,29 @@ async function readAndAnalyseKey(key: ListedKey, options: ScanOptions, stats: Sc
     warnings: [...analysis.warnings, ...(exemption?.warning !== undefined ? [exemption.warning] : [])],
     statements: statementsOf(read.value),
     sourceText: read.value,
-    extra: facts,
-    access: accessDetails(analysis, read.value),
+    extra: grants?.ok === true ? { ...facts, grants: grants.value.grants } : facts,
+    access: accessDetails(analysis, read.value, grants?.ok === true ? grants.value.grants : undefined),
   };
+  if (grants !== undefined && !grants.ok) grantsUnread(entry, grants, stats);
   return { entry, analysis };
+}
+
+/** ListGrants, all pages: `gone` when the key was deleted meanwhile (confirmed by DescribeKey), else what it answered. */
+async function readListedGrants(key: ListedKey): Promise<ReadOutcome<KeyGrantsRead> | 'gone'> {
+  const read = await key.reader.grants(key.keyId);
+  if (read.ok || read.kind !== 'not-found') return read;
+  const confirmation = await key.reader.confirmGone(key.keyId);
+  return confirmation.gone ? 'gone' : read;
+}
+
+/**
+ * A key whose policy was judged but whose grants could not be read: its policy's findings stay, and an error says
+ * the key was judged in part only, as for an unreadable policy (exit code 2, never clean).
+ */
+function grantsUnread(entry: ResultEntry, outcome: ReadFailed, stats: ScanStats): void {
+  stats.grantsUnread += 1;
+  entry.error = `incomplete: ${outcome.operation} failed with ${outcome.errorName}; the key's grants were not judged, only its policy (${unreadableAdvice(outcome)}, or pass --no-grants)`;
+  entry.extra = { ...entry.extra, grants: null, unreadable: { operation: outcome.operation, errorName: outcome.errorName, kind: outcome.kind } };
 }
 
 /**
@@ -578,6 +613,7 @@ async function exempted(
 export function scanSummary(s: ScanStats): string {
   const parts = [`${plural(s.analysed, 'key')} judged in ${plural(s.targets - s.unlistedPairs, 'account/Region pair')}`];
   if (s.unreadable > 0) parts.push(plural(s.unreadable, 'unreadable key'));
+  if (s.grantsUnread > 0) parts.push(`${plural(s.grantsUnread, 'key')} whose grants could not be read`);
   if (s.unlistedPairs > 0) parts.push(`${plural(s.unlistedPairs, 'account/Region pair')} could not be listed`);
   if (s.unlistedAccounts > 0) parts.push(`${plural(s.unlistedAccounts, 'account')} whose Regions could not be listed`);
   if (s.skippedAwsManaged + s.skippedPendingDeletion > 0) parts.push(`${s.skippedAwsManaged + s.skippedPendingDeletion} skipped`);
@@ -604,5 +640,6 @@ export function scanReport(scan: ScanResult, tool: Report['tool']): Report {
 function grantsOf(entry: ResultEntry): { grants?: readonly KeyGrant[]; grantsUnknownReason?: string } {
   const grants = entry.extra?.grants;
   if (Array.isArray(grants)) return { grants: grants as KeyGrant[] };
-  return { grantsUnknownReason: 'the grants of the key were not read' };
+  // null: ListGrants failed (grantsUnread); absent: not asked for.
+  return { grantsUnknownReason: grants === null ? "kms:ListGrants failed: see the key's error" : 'not read: --no-grants' };
 }

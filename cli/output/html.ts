@@ -79,6 +79,22 @@ function statementAnchor(keyIndex: number, statementIndex: number): string {
   return `key-${keyIndex}-s${statementIndex}`;
 }
 
+function grantAnchor(keyIndex: number, grantIndex: number): string {
+  return `key-${keyIndex}-g${grantIndex}`;
+}
+
+/** `grant <id>` per grant behind a cell, linked to the grant when the entry lists it. */
+function grantLinks(entry: ResultEntry, keyIndex: number, grantIds: readonly string[]): string {
+  const listed = entry.access?.grants ?? [];
+  return grantIds
+    .map((id) => {
+      const at = listed.findIndex((g) => g.grantId === id);
+      const label = `grant ${escapeHtml(id.length > 12 ? `${id.slice(0, 12)}…` : id)}`;
+      return at < 0 ? `<span class="grant">${label}</span>` : `<a class="grant" href="#${grantAnchor(keyIndex, at)}" title="${escapeHtml(id)}">${label}</a>`;
+    })
+    .join(' ');
+}
+
 function statementLinks(keyIndex: number, indexes: readonly number[]): string {
   return indexes.map((i) => `<a href="#${statementAnchor(keyIndex, i)}">#${i}</a>`).join(' ');
 }
@@ -109,7 +125,8 @@ function matrixTable(entry: ResultEntry, k: number): string {
     .map((row) => {
       const cells = ACTION_CLASSES.map((c) => {
         const cell = row.cells[c];
-        const links = cell.statementIndexes.length ? `<span class="links">${statementLinks(k, cell.statementIndexes)}</span>` : '';
+        const byGrants = cell.grantIds.length ? ` ${grantLinks(entry, k, cell.grantIds)}` : '';
+        const links = cell.statementIndexes.length || cell.grantIds.length ? `<span class="links">${statementLinks(k, cell.statementIndexes)}${byGrants}</span>` : '';
         return `<td class="cell level-${escapeHtml(cell.level)}" data-action-class="${escapeHtml(c)}" title="${escapeHtml(`${row.principal.label}: ${ACTION_CLASS_LABELS[c]} — ${cell.level}`)}"><span class="level">${escapeHtml(cell.level)}</span>${links}</td>`;
       }).join('');
       return `<tr><th scope="row">${escapeHtml(row.principal.label)}</th>${cells}</tr>`;
@@ -127,6 +144,14 @@ function statements(entry: ResultEntry, k: number): string {
     .map(
       (s) => `<div class="stmt" id="${statementAnchor(k, s.index)}"><div class="stmt-head">Statement #${s.index}${s.sid !== undefined ? ` · Sid <code>${escapeHtml(s.sid)}</code>` : ''}</div><pre>${escapeHtml(JSON.stringify(s.json, null, 2))}</pre></div>`,
     )
+    .join('\n');
+}
+
+function grantsList(entry: ResultEntry, k: number): string {
+  const list = entry.access?.grants ?? [];
+  if (list.length === 0) return '';
+  return list
+    .map((g, i) => `<div class="stmt" id="${grantAnchor(k, i)}"><div class="stmt-head">Grant <code>${escapeHtml(g.grantId)}</code></div><pre>${escapeHtml(JSON.stringify(g.json, null, 2))}</pre></div>`)
     .join('\n');
 }
 
@@ -150,6 +175,7 @@ ${findingsTable(entry, k)}
 ${entry.access ? `<h4>Access matrix</h4>${matrixTable(entry, k)}` : ''}
 ${entry.effectiveAccess ? `<h4>Effective access (key policy, grants and IAM)</h4>${effectiveAccessOfKey(entry.effectiveAccess, k)}` : ''}
 ${stmts ? `<details class="statements" open><summary>Statements</summary>${stmts}</details>` : ''}
+${grantsList(entry, k) ? `<details class="grants"><summary>Grants (${entry.access?.grants?.length ?? 0})</summary>${grantsList(entry, k)}</details>` : ''}
 ${warnings}
 </article>`;
 }
@@ -372,7 +398,7 @@ ${summary(report)}
 ${principalsByKeys(report)}
 <h2>Keys</h2>
 <div class="controls"><input id="filter" type="search" placeholder="Filter by ARN, alias, account, template, logical id…" aria-label="Filter keys"> <span id="shown" class="muted"></span>
-<div class="legend muted">Access: <span class="level-none">none</span><span class="level-conditional">conditional</span><span class="level-unconditional">unconditional</span> · a cell's #n links to statement n</div></div>
+<div class="legend muted">Access: <span class="level-none">none</span><span class="level-conditional">conditional</span><span class="level-unconditional">unconditional</span> · a cell's #n links to statement n, its grant links to the grant</div></div>
 ${sections || '<p class="none">Nothing was judged.</p>'}
 </main>
 <script>${SCRIPT}</script>

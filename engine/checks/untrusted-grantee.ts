@@ -9,7 +9,7 @@ export const meta = {
   rationale:
     "A KMS grant lets its grantee use the key whatever the key policy says, and it never appears in the key policy. A grantee of another account that is not trusted can perform the grant's operations (Decrypt, GenerateDataKey…) on the key; a retiring principal of such an account can retire the grant. Grants that AWS services make for their own use of a resource (a service principal or service-linked role as grantee, limited by the resource's encryption context) are not flagged for their retiring principal.",
   remediation:
-    'Retire or revoke the grant (aws kms revoke-grant --key-id <key> --grant-id <grant id>) if the access is not intended. If it is, list the account as trusted (TrustedAccountIds / --trusted-accounts): a trusted organisation (TrustedOrgIds) does not cover a grantee, since a grant names an account and its organisation cannot be told from the grant alone.',
+    'Revoke the grant (RevokeGrant with the key and the grant id the finding names) if the access is not intended. If it is, list the account as trusted (TrustedAccountIds / --trusted-accounts): a trusted organisation (TrustedOrgIds) does not cover a grantee, since a grant names an account and its organisation cannot be told from the grant alone.',
   references: [
     'https://docs.aws.amazon.com/kms/latest/developerguide/grants.html',
     'https://docs.aws.amazon.com/kms/latest/developerguide/grant-manage.html',

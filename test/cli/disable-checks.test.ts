@@ -1,5 +1,5 @@
 /** --disable-checks in check-template and scan: the checks named are not run, and the report says which. */
-import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient, ListAliasesCommand, ListKeysCommand } from '@aws-sdk/client-kms';
+import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient, ListAliasesCommand, ListGrantsCommand, ListKeysCommand } from '@aws-sdk/client-kms';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { join } from 'node:path';
@@ -34,6 +34,7 @@ describe('--disable-checks', () => {
       kms.on(ListAliasesCommand).resolves({ Aliases: [], Truncated: false });
       kms.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: 'k1', Arn: keyArn, KeyManager: 'CUSTOMER', KeyState: 'Enabled' } });
       kms.on(GetKeyPolicyCommand).resolves({ Policy: JSON.stringify(policy(allow({ AWS: ROOT }, 'kms:*'))), PolicyName: 'default' });
+      kms.on(ListGrantsCommand).resolves({ Grants: [], Truncated: false });
       const scan = (more: string[]) => runCli(['scan', '--regions', 'eu-west-1', '--no-effective-access', '--format', 'json', ...more]);
       expect((JSON.parse((await scan([])).stdout) as JsonOut).results[0]?.findings.map((f) => f.checkId)).toEqual(['ACCOUNT_WIDE_FULL_ACCESS']);
       const r = await scan(['--disable-checks', 'ACCOUNT_WIDE_FULL_ACCESS']);

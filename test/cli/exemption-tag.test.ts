@@ -1,5 +1,5 @@
 /** scan --exemption-tag-key: the rule's exemption tag, read only when it could matter, never hiding a finding. */
-import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient, ListAliasesCommand, ListKeysCommand, ListResourceTagsCommand } from '@aws-sdk/client-kms';
+import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient, ListAliasesCommand, ListGrantsCommand, ListKeysCommand, ListResourceTagsCommand } from '@aws-sdk/client-kms';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { runCli } from '../support/cli';
@@ -28,6 +28,7 @@ function keys(ids: string[]): void {
   kms.on(ListAliasesCommand).resolves({ Aliases: [], Truncated: false });
   kms.on(DescribeKeyCommand).callsFake(async (input: { KeyId: string }) => ({ KeyMetadata: { KeyId: input.KeyId, Arn: arn(input.KeyId), KeyManager: 'CUSTOMER', KeyState: 'Enabled' } }));
   kms.on(GetKeyPolicyCommand).callsFake(async (input: { KeyId: string }) => ({ Policy: POLICIES[input.KeyId], PolicyName: 'default' }));
+  kms.on(ListGrantsCommand).resolves({ Grants: [], Truncated: false });
 }
 
 const scan = async (more: string[] = []) => {

@@ -1,6 +1,6 @@
 import { AccountClient, ListRegionsCommand } from '@aws-sdk/client-account';
 import { GetAccountAuthorizationDetailsCommand, IAMClient } from '@aws-sdk/client-iam';
-import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient, ListAliasesCommand, ListKeysCommand, type KeyMetadata } from '@aws-sdk/client-kms';
+import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient, ListGrantsCommand, ListAliasesCommand, ListKeysCommand, type KeyMetadata } from '@aws-sdk/client-kms';
 import { DescribeOrganizationCommand, ListAccountsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -130,6 +130,8 @@ beforeEach(() => {
   org.on(DescribeOrganizationCommand).rejects(awsError('AWSOrganizationsNotInUseException'));
   sts.on(GetCallerIdentityCommand).resolves({ Account: OWN, Arn: `arn:aws:sts::${OWN}:assumed-role/Auditor/session`, UserId: 'AROA:session' });
   standardKms();
+  // Keys without grants unless a test says otherwise (scan reads them by default).
+  kms.on(ListGrantsCommand).resolves({ Grants: [], Truncated: false });
 });
 
 describe('scan', () => {
