@@ -19,6 +19,9 @@
  * `--regions all` in an organisation scan, an account whose enabled Regions cannot be listed. AWS-managed
  * keys (KeyManager AWS: their policies are AWS's to set) and keys pending deletion are skipped unless asked,
  * and the number skipped is said.
+ *
+ * Unless `effectiveAccess` is off, each judged key also gets its effective access: who in its account can use
+ * or administer it, IAM and the organisation's policies included (scan-access.ts reads IAM once per account).
  */
 import { accountOfArn, analyzePolicy, type AnalysisOptions, type AnalysisResult, type CheckId, type KeyGrant, type Finding, type Severity } from '../../engine';
 import { countsAtMinimum, decideExemptionTag, DEFAULT_NON_SUPPRESSIBLE_CHECKS, type MarkedFinding } from '../../suppress';
