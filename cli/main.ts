@@ -114,6 +114,8 @@ interface ScanFlags extends AnalysisFlags {
   accounts?: string;
   exemptionTagKey?: string;
   nonSuppressibleChecks?: string;
+  /** False with --no-effective-access. */
+  effectiveAccess: boolean;
   format: string;
   output?: string;
   failOn: string;
@@ -258,7 +260,7 @@ async function scanAction(flags: ScanFlags, io: CliIo, deps: CliDeps): Promise<n
   const format = parseFormat(flags.format, REPORT_FORMATS);
   const failOn = parseFailOn(flags.failOn);
   const { accounts, timeouts, exemptionTagKey, nonSuppressibleChecks } = scanSettings(flags);
-  const { runScan, scanReport, scanSummary, ScanSetupError } = await import('./commands/scan.js');
+  const { effectiveAccessSummary, runScan, scanReport, scanSummary, ScanSetupError } = await import('./commands/scan.js');
   const createScanAws = deps.scanAws ?? (await import('./aws/scan-aws.js')).createScanAws;
   const aws = createScanAws({ ...(flags.profile === undefined ? {} : { profile: flags.profile }), settings: { timeouts } });
   // A progress bar only in a terminal: piped or redirected output stays clean for scripts.
@@ -283,6 +285,7 @@ async function scanAction(flags: ScanFlags, io: CliIo, deps: CliDeps): Promise<n
         ...(exemptionTagKey !== undefined ? { exemptionTagKey } : {}),
         nonSuppressibleChecks,
         ...(acceptance.minimumSeverity !== undefined ? { minimumSeverity: acceptance.minimumSeverity } : {}),
+        effectiveAccess: flags.effectiveAccess,
       },
       { aws, clock: deps.clock ?? systemClock, progress },
     );
@@ -293,6 +296,8 @@ async function scanAction(flags: ScanFlags, io: CliIo, deps: CliDeps): Promise<n
   const concluded = await concludeFindings(scanReport(scan, TOOL), analysis, acceptance, io);
   await emit(concluded.report, format, flags.output, io);
   io.stderr(`kms-policy-guard: ${scanSummary(scan.stats)}\n`);
+  const incomplete = effectiveAccessSummary(scan.stats);
+  if (incomplete !== undefined) io.stderr(`kms-policy-guard: ${incomplete}\n`);
   return concludeReport(concluded, failOn, io);
 }
 
@@ -375,6 +380,10 @@ function buildProgram(io: CliIo, deps: CliDeps, setCode: (code: number) => void)
     .option('--accounts <ids>', 'organisation scan (needs --role-name): comma-separated account ids, or all (Organizations ListAccounts; the default)')
     .option('--exemption-tag-key <key>', "a key carrying this tag with a non-empty value has its findings accepted, the value as justification (the rule's ExemptionTagKey; needs kms:ListResourceTags)")
     .option('--non-suppressible-checks <ids>', `comma-separated check ids the exemption tag can never accept on a key, or NONE (the rule's NonSuppressibleChecks; default ${NON_SUPPRESSIBLE_DEFAULT})`)
+    .option(
+      '--no-effective-access',
+      "do not compute who in each key's account can use or administer it (computed by default: reads IAM once per account with iam:GetAccountAuthorizationDetails, and the organisation's SCPs and RCPs where readable)",
+    )
     .option('--trusted-accounts <ids>', 'comma-separated accounts whose principals may act on keys')
     .option('--trusted-org-ids <ids>', 'comma-separated organisation ids (o-…) whose principals may act on keys')
     .option('--disable-checks <ids>', DISABLE_CHECKS_HELP)

@@ -1,5 +1,5 @@
 /** The result model every output format renders. */
-import { CHECK, SEVERITIES, severityRank, type accessMatrix, type Severity, type Warning } from '../engine';
+import { CHECK, SEVERITIES, severityRank, type accessMatrix, type EffectiveAccess, type Severity, type Warning } from '../engine';
 import { isSuppressed, type BaselineEntry, type MarkedFinding, type Suppression } from '../suppress';
 
 /** Warnings the CLI adds to the engine's, e.g. about template values it could not resolve. */
@@ -50,6 +50,11 @@ export interface ResultEntry {
   extra?: Record<string, unknown>;
   /** The access matrix and statements, when the policy was analysed (scan and check-template). */
   access?: AccessDetails;
+  /**
+   * Which principals of the key's account can use or administer it, key policy, grants and IAM together
+   * (`scan`, unless --no-effective-access). Unset when not computed, e.g. for a key whose policy was not read.
+   */
+  effectiveAccess?: EffectiveAccess;
   /**
    * Set on a scan entry that is not a key: an account and Region whose keys could not be listed, or an
    * account whose enabled Regions could not be listed (`--regions all`). Summaries count these apart from keys.

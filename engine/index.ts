@@ -45,4 +45,4 @@ export type {
   OrganizationPolicy,
 } from './effective-access/types';
 export { compileAccount } from './effective-access/compile';
-export { effectiveAccess } from './effective-access/evaluate';
+export { effectiveAccess, NOT_COVERED } from './effective-access/evaluate';

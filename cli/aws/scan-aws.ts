@@ -11,6 +11,7 @@
  * errors without an HTTP answer name the endpoint that did not answer.
  */
 import { AccountClient, ListRegionsCommand, RegionOptStatus } from '@aws-sdk/client-account';
+import type { IAMClient } from '@aws-sdk/client-iam';
 import type { KMSClient } from '@aws-sdk/client-kms';
 import { ListAccountsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -59,6 +60,16 @@ export interface ScanAws {
   organizationAccounts(region: string): Promise<OrganizationAccounts>;
   /** A KMS client for the target: the caller's own credentials, or the target's assumed role. */
   kms(target: ScanTarget, partition: string): Promise<KMSClient>;
+  /**
+   * An IAM client acting in the target's account: the caller's own credentials, or the role assumed there (the
+   * same credentials as the target's KMS client). IAM is global; the target's Region only picks the STS endpoint.
+   */
+  iam(target: ScanTarget, partition: string): Promise<IAMClient>;
+  /**
+   * An Organizations client with the caller's own credentials, never an assumed role's: service control and
+   * resource control policies are readable only from the management account or a delegated administrator.
+   */
+  organizations(region: string): OrganizationsClient;
 }
 
 export interface ScanAwsOptions {
@@ -115,6 +126,16 @@ export function createScanAws(options: ScanAwsOptions = {}): ScanAws {
     return factory;
   };
 
+  const clientsOf = async (target: ScanTarget, partition: string) =>
+    (await factoryFor(target.region))({
+      accountId: target.account,
+      partition,
+      region: target.region,
+      ...(target.roleName !== undefined ? { executionRoleName: target.roleName } : {}),
+    });
+
+  let organizations: OrganizationsClient | undefined;
+
   return {
     async defaultRegion() {
       try {
@@ -165,14 +186,13 @@ export function createScanAws(options: ScanAwsOptions = {}): ScanAws {
         skipped: [...skipped].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([account, state]) => ({ account, state })),
       };
     },
-    async kms(target, partition) {
-      const clients = await (await factoryFor(target.region))({
-        accountId: target.account,
-        partition,
-        region: target.region,
-        ...(target.roleName !== undefined ? { executionRoleName: target.roleName } : {}),
-      });
-      return clients.kms;
+    kms: async (target, partition) => (await clientsOf(target, partition)).kms,
+    // The same credentials as the target's KMS client: the caller's own, or the role assumed in the account.
+    iam: async (target, partition) => (await clientsOf(target, partition)).iam(),
+    organizations: (region) => {
+      // One SDK attempt per call: the reader retries under its own rate limit (aws/limited-call.ts).
+      organizations ??= nameEndpointInNetworkErrors(new OrganizationsClient({ ...base, region, maxAttempts: 1 }));
+      return organizations;
     },
   };
 }

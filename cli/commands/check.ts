@@ -75,7 +75,7 @@ export async function runCheck(opts: CheckCommandOptions, io: CliIo, tool: Repor
     }
     const { text, unwrapped } = unwrapPolicyText(input.text, parsed);
     const r = analyzePolicy(text, opts.analysis);
-    const effective = opts.iam ? { extra: { effectiveAccess: effectiveAccessOf(opts.iam, r) } } : {};
+    const effective = opts.iam ? { effectiveAccess: effectiveAccessOf(opts.iam, r) } : {};
     results.push({
       ...effective,
       subject: input.file,

@@ -19,11 +19,15 @@
  * `--regions all` in an organisation scan, an account whose enabled Regions cannot be listed. AWS-managed
  * keys (KeyManager AWS: their policies are AWS's to set) and keys pending deletion are skipped unless asked,
  * and the number skipped is said.
+ *
+ * Unless `effectiveAccess` is off, each judged key also gets its effective access: who in its account can use
+ * or administer it, IAM and the organisation's policies included (scan-access.ts reads IAM once per account).
  */
-import { accountOfArn, analyzePolicy, type AnalysisOptions, type CheckId, type Finding, type Severity } from '../../engine';
+import { accountOfArn, analyzePolicy, type AnalysisOptions, type AnalysisResult, type CheckId, type KeyGrant, type Finding, type Severity } from '../../engine';
 import { countsAtMinimum, decideExemptionTag, DEFAULT_NON_SUPPRESSIBLE_CHECKS, type MarkedFinding } from '../../suppress';
 import { isPendingDeletion } from '../../aws/key-state';
 import { awsErrorName } from '../../aws/errors';
+import { describeError, errorCode, rootCause } from './scan-errors';
 import { KmsKeyReader, failureKind, type KeyGrantsRead, type KeyMetadataFacts, type ReadOutcome } from '../../aws/kms-reader';
 import type { Clock } from '../../runtime/clock';
 import { TokenBucket } from '../../runtime/token-bucket';
@@ -36,6 +40,7 @@ import { type Report, type ReportWarning, type ResultEntry } from '../report';
 import { AssumeRoleError } from '../../aws/errors';
 import { executionRoleArn, roleArnFromCaller } from '../../aws/clients';
 import { runPool } from '../../runtime/worker-pool';
+import { EffectiveAccessSource } from './scan-access';
 
 export interface ScanOptions {
   /**
@@ -66,6 +71,11 @@ export interface ScanOptions {
   nonSuppressibleChecks?: readonly CheckId[];
   /** Findings below it do not count (and do not make the exemption tag worth reading). @default info: every finding counts */
   minimumSeverity?: Severity;
+  /**
+   * Compute each judged key's effective access: who in its account can use or administer it, IAM included
+   * (scan-access.ts). Reads IAM once per account and the organisation's SCPs and RCPs.
+   */
+  effectiveAccess: boolean;
 }
 
 export interface ScanDeps {
@@ -95,6 +105,8 @@ export interface ScanStats {
   skippedAccounts: number;
   /** Keys listed, then found deleted when read (NotFoundException, confirmed by a second DescribeKey). */
   gone: number;
+  /** Judged keys whose effective access is incomplete (IAM or the organisation's policies could not be read…). */
+  effectiveAccessIncomplete: number;
 }
 
 export interface ScanResult {
@@ -119,50 +131,6 @@ interface ListedKey {
 function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
-
-/** The error and the errors it wraps (`cause`), outermost first. */
-function causeChain(e: unknown): unknown[] {
-  const chain = [e];
-  let current = e;
-  while (chain.length < 8 && typeof current === 'object' && current !== null && 'cause' in current) {
-    const cause = (current as { cause?: unknown }).cause;
-    if (cause === undefined || cause === null || chain.includes(cause)) break;
-    chain.push(cause);
-    current = cause;
-  }
-  return chain;
-}
-
-/** The service's error code (`AccessDenied`, `RegionDisabledException`…), or a system error's code. */
-function errorCode(e: unknown): string {
-  const name = awsErrorName(e);
-  if (name !== 'Error' || typeof e !== 'object' || e === null) return name;
-  const { code, Code } = e as { code?: unknown; Code?: unknown };
-  const found = typeof Code === 'string' ? Code : code;
-  return typeof found === 'string' && found !== '' ? found : name;
-}
-
-/** The innermost error of a `cause` chain: the one AWS returned, under any wrappers. */
-function rootCause(e: unknown): unknown {
-  const chain = causeChain(e);
-  return chain[chain.length - 1];
-}
-
-/**
- * `<code>: <message>[: <message of the cause>…]`, where the code is the innermost error's: a wrapper such as
- * AssumeRoleError says what was attempted, its cause what STS answered.
- */
-export function describeError(e: unknown): string {
-  const chain = causeChain(e);
-  const code = errorCode(chain[chain.length - 1]);
-  const messages: string[] = [];
-  for (const x of chain) {
-    const message = (x instanceof Error ? x.message : typeof x === 'string' ? x : '').trim();
-    if (message !== '' && message !== code && !messages.includes(message)) messages.push(message);
-  }
-  return messages.length > 0 ? `${code}: ${messages.join(': ')}` : code;
-}
-
 
 /** `advice` (e.g. which permission to grant to whom) is appended to the error's message when given one. */
 async function setupStep<T>(what: string, run: () => Promise<T>, advice: (e: unknown) => string | undefined = () => undefined): Promise<T> {
@@ -228,6 +196,7 @@ function emptyScanResult(): ScanResult {
       skippedPendingDeletion: 0,
       skippedAccounts: 0,
       gone: 0,
+      effectiveAccessIncomplete: 0,
     },
   };
 }
@@ -378,17 +347,20 @@ async function listKeys(targets: readonly ScanTarget[], options: ScanOptions, de
   return keys;
 }
 
-/** Judges every key (see interleaveByTarget for the order), recording entries; returns the ARNs of keys found deleted. */
-async function readAndAnalyseKeys(keys: readonly ListedKey[], options: ScanOptions, progress: Progress, run: ScanResult): Promise<string[]> {
+/**
+ * Judges every key (see interleaveByTarget for the order), recording entries, each with its effective access
+ * when `access` is given; returns the ARNs of keys found deleted.
+ */
+async function readAndAnalyseKeys(keys: readonly ListedKey[], options: ScanOptions, progress: Progress, run: ScanResult, access: EffectiveAccessSource | undefined): Promise<string[]> {
   const queue = interleaveByTarget(keys);
   const gone: string[] = [];
   progress.start(queue.length);
   try {
     await runPool(queue, options.concurrency, async (key) => {
       try {
-        const entry = await readAndAnalyseKey(key, options, run.stats);
-        if (entry === 'gone') gone.push(key.arn ?? `arn:aws:kms:${key.target.region}:${key.target.account}:key/${key.keyId}`);
-        else if (entry !== undefined) run.results.push(entry);
+        const judged = await readAndAnalyseKey(key, options, run.stats);
+        if (judged === 'gone') gone.push(key.arn ?? `arn:aws:kms:${key.target.region}:${key.target.account}:key/${key.keyId}`);
+        else if (judged !== undefined) run.results.push(await withEffectiveAccess(judged, key.target, access));
       } finally {
         progress.increment();
       }
@@ -429,8 +401,13 @@ export async function runScan(options: ScanOptions, deps: ScanDeps): Promise<Sca
   const accounts = await accountsToScan(options, deps.aws, homeRegion, identity, run);
   const targets = await scanTargets(accounts, options, deps.aws, homeRegion, identity, run);
   const keys = await listKeys(targets, options, deps, identity, run);
-  const gone = await readAndAnalyseKeys(keys, options, deps.progress ?? NO_PROGRESS, run);
+  const access = options.effectiveAccess ? new EffectiveAccessSource({ aws: deps.aws, clock: deps.clock, identity, homeRegion }) : undefined;
+  const gone = await readAndAnalyseKeys(keys, options, deps.progress ?? NO_PROGRESS, run, access);
   notePassedOverKeys(run, gone);
+  if (access !== undefined) {
+    run.notes.push(...access.notes());
+    run.stats.effectiveAccessIncomplete = access.incomplete;
+  }
   return sortedResult(run);
 }
 
@@ -523,12 +500,24 @@ function keyFacts(key: ListedKey, arn: string, described: KeyMetadataFacts | und
   };
 }
 
+/** A key's entry, with the analysis of its policy when it was read. */
+interface JudgedKey {
+  entry: ResultEntry;
+  analysis?: AnalysisResult;
+}
+
+/** The entry, with the key's effective access when asked for and its policy was judged. */
+async function withEffectiveAccess({ entry, analysis }: JudgedKey, target: ScanTarget, access: EffectiveAccessSource | undefined): Promise<ResultEntry> {
+  if (access === undefined || analysis === undefined) return entry;
+  return { ...entry, effectiveAccess: await access.forKey({ arn: entry.subject, target, analysis, ...grantsOf(entry) }) };
+}
+
 /** The entry of a key, `gone` when it was deleted during the scan, undefined when skipped. */
-async function readAndAnalyseKey(key: ListedKey, options: ScanOptions, stats: ScanStats): Promise<ResultEntry | 'gone' | undefined> {
+async function readAndAnalyseKey(key: ListedKey, options: ScanOptions, stats: ScanStats): Promise<JudgedKey | 'gone' | undefined> {
   const listedArn = key.arn ?? `arn:aws:kms:${key.target.region}:${key.target.account}:key/${key.keyId}`;
   const described = await describeListedKey(key);
   if (described === 'gone') return 'gone';
-  if (!described.ok) return unreadableKey(listedArn, keyFacts(key, listedArn, undefined), described, stats);
+  if (!described.ok) return { entry: unreadableKey(listedArn, keyFacts(key, listedArn, undefined), described, stats) };
   const arn = described.value.arn ?? listedArn;
   // What DescribeKey said stays on the entry even when GetKeyPolicy then fails.
   const facts = keyFacts(key, arn, described.value);
@@ -540,7 +529,7 @@ async function readAndAnalyseKey(key: ListedKey, options: ScanOptions, stats: Sc
     stats.skippedPendingDeletion += 1;
     return undefined;
   }
-  if (!read.ok) return unreadableKey(arn, facts, read, stats);
+  if (!read.ok) return { entry: unreadableKey(arn, facts, read, stats) };
   const grants = options.grants === false ? undefined : await readListedGrants(key);
   if (grants === 'gone') return 'gone';
   const analysis = analyzePolicy(read.value, {
@@ -561,7 +550,7 @@ async function readAndAnalyseKey(key: ListedKey, options: ScanOptions, stats: Sc
     access: accessDetails(analysis, read.value, grants?.ok === true ? grants.value.grants : undefined),
   };
   if (grants !== undefined && !grants.ok) grantsUnread(entry, grants, stats);
-  return entry;
+  return { entry, analysis };
 }
 
 /** ListGrants, all pages: `gone` when the key was deleted meanwhile (confirmed by DescribeKey), else what it answered. */
@@ -636,7 +625,24 @@ export function scanSummary(s: ScanStats): string {
   return parts.join(', ');
 }
 
+/** A second line for stderr when some keys' effective access is incomplete; undefined when none is. */
+export function effectiveAccessSummary(s: ScanStats): string | undefined {
+  if (s.effectiveAccessIncomplete === 0) return undefined;
+  return `effective access incomplete for ${plural(s.effectiveAccessIncomplete, 'key')} (each key's effectiveAccess.incompleteReasons says why)`;
+}
+
 /** The scan as a report every output format renders. */
 export function scanReport(scan: ScanResult, tool: Report['tool']): Report {
   return { tool, results: scan.results, notes: scan.notes };
+}
+
+/**
+ * The key's grants as its entry carries them (`extra.grants`, read with ListGrants), or why they are unknown:
+ * without them the engine's answer is incomplete, never "no grants".
+ */
+function grantsOf(entry: ResultEntry): { grants?: readonly KeyGrant[]; grantsUnknownReason?: string } {
+  const grants = entry.extra?.grants;
+  if (Array.isArray(grants)) return { grants: grants as KeyGrant[] };
+  // null: ListGrants failed (grantsUnread); absent: not asked for.
+  return { grantsUnknownReason: grants === null ? "kms:ListGrants failed: see the key's error" : 'not read: --no-grants' };
 }

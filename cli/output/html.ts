@@ -2,9 +2,11 @@
  * One self-contained HTML file: inline CSS and a few lines of inline JS, no network (a Content Security
  * Policy forbids any fetch), every value HTML-escaped. A summary (keys by verdict, findings by check), then
  * per key its findings, an access matrix (principal classes × action classes, coloured none / conditional /
- * unconditional, each cell linking to the statements behind it) and the statements themselves.
+ * unconditional, each cell linking to the statements behind it) and the statements themselves. When `scan`
+ * computed effective access, a principals × keys view (who in the account can use or administer which key,
+ * IAM included), and per key its principals with the policies that decide them.
  */
-import { ACTION_CLASSES, ACTION_CLASS_LABELS, CHECKS, SEVERITIES, severityRank, type Severity } from '../../engine';
+import { ACTION_CLASSES, ACTION_CLASS_LABELS, CHECKS, SEVERITIES, severityRank, type AccessVia, type EffectiveAccess, type EffectiveLevel, type EffectivePrincipal, type Severity } from '../../engine';
 import { acceptanceLine, describeSuppression, hasAcceptance, type Report, type ResultEntry } from '../report';
 import { htmlSafe } from './safe-text';
 
@@ -171,10 +173,106 @@ ${dl ? `<dl>${dl}</dl>` : ''}
 ${entry.error !== undefined ? `<p class="error">${escapeHtml(entry.error)}</p>` : ''}
 ${findingsTable(entry, k)}
 ${entry.access ? `<h4>Access matrix</h4>${matrixTable(entry, k)}` : ''}
+${entry.effectiveAccess ? `<h4>Effective access (key policy, grants and IAM)</h4>${effectiveAccessOfKey(entry.effectiveAccess, k)}` : ''}
 ${stmts ? `<details class="statements" open><summary>Statements</summary>${stmts}</details>` : ''}
 ${grantsList(entry, k) ? `<details class="grants"><summary>Grants (${entry.access?.grants?.length ?? 0})</summary>${grantsList(entry, k)}</details>` : ''}
 ${warnings}
 </article>`;
+}
+
+const LEVEL_RANK: Record<EffectiveLevel, number> = { none: 0, conditional: 1, unconditional: 2 };
+
+function strongest(a: EffectiveLevel, b: EffectiveLevel): EffectiveLevel {
+  return LEVEL_RANK[a] >= LEVEL_RANK[b] ? a : b;
+}
+
+/** `identity-policy arn:…:policy/KmsAll #0 (Allow)`: one policy element that decides a principal's access. */
+function describeVia(v: AccessVia): string {
+  const where = [v.source, v.policy, v.grantId !== undefined ? `grant ${v.grantId}` : undefined, v.statementIndex !== undefined ? `#${v.statementIndex}` : undefined, v.sid !== undefined ? `Sid ${v.sid}` : undefined];
+  return `${where.filter((x) => x !== undefined).join(' ')} (${v.effect}: ${v.decides.join(', ')})`;
+}
+
+function levelCell(level: EffectiveLevel, what: 'use' | 'administer'): string {
+  return `<td class="cell level-${escapeHtml(level)}" data-what="${what}"><span class="level">${escapeHtml(level)}</span></td>`;
+}
+
+function incompleteNote(ea: EffectiveAccess): string {
+  if (ea.complete) return '';
+  return `<div class="incomplete"><strong>Incomplete</strong>: the principals below are a lower bound.<ul>${ea.incompleteReasons.map((r) => `<li>${escapeHtml(r)}</li>`).join('')}</ul></div>`;
+}
+
+/** One key's principals: use and administer levels, who can assume a role from outside, and the policies that decide them. */
+function effectiveAccessOfKey(ea: EffectiveAccess, k: number): string {
+  const notCovered = ea.notCovered.length > 0 ? `<p class="muted">Not covered by this answer: ${escapeHtml(ea.notCovered.join(', '))}.</p>` : '';
+  if (ea.principals.length === 0) {
+    return `${incompleteNote(ea)}<p class="none">${ea.complete ? 'No principal of the account can use or administer this key.' : 'No principal could be judged.'}</p>${notCovered}`;
+  }
+  const rows = ea.principals
+    .map((p) => {
+      const assumable = p.assumableBy !== undefined && p.assumableBy.length > 0 ? `<div class="muted">assumable by ${escapeHtml(p.assumableBy.join(', '))}</div>` : '';
+      const via = p.via.map((v) => `<li>${escapeHtml(describeVia(v))}</li>`).join('');
+      return `<tr><th scope="row"><code>${escapeHtml(p.arn)}</code> <span class="muted">${escapeHtml(p.type)}</span>${assumable}</th>${levelCell(p.use, 'use')}${levelCell(p.administer, 'administer')}<td><ul class="via">${via}</ul></td></tr>`;
+    })
+    .join('\n');
+  return `${incompleteNote(ea)}<table class="effective" id="key-${k}-effective"><thead><tr><th scope="col">Principal</th><th scope="col">Use</th><th scope="col">Administer</th><th scope="col">Decided by</th></tr></thead><tbody>
+${rows}
+</tbody></table>${notCovered}`;
+}
+
+/** `alias/app` when the key has an alias, else the key id: a column heading that fits. */
+function shortKeyName(entry: ResultEntry): string {
+  const aliases = entry.extra?.aliases;
+  if (Array.isArray(aliases) && typeof aliases[0] === 'string') return aliases[0];
+  const arn = titleOf(entry);
+  return arn.slice(arn.lastIndexOf('/') + 1);
+}
+
+/**
+ * Principals × keys: one row per principal that can use or administer any key, one column per key whose
+ * effective access was computed; a cell shows the principal's use and administer levels on that key. A key
+ * whose answer is incomplete is marked in its heading.
+ */
+function principalsByKeys(report: Report): string {
+  const keys = report.results.map((entry, k) => ({ entry, k, ea: entry.effectiveAccess })).filter((x): x is { entry: ResultEntry; k: number; ea: EffectiveAccess } => x.ea !== undefined);
+  if (keys.length === 0) return '';
+  const principals = new Map<string, { principal: EffectivePrincipal; byKey: Map<number, EffectivePrincipal> }>();
+  for (const { k, ea } of keys) {
+    for (const p of ea.principals) {
+      const row = principals.get(p.arn) ?? { principal: p, byKey: new Map() };
+      row.byKey.set(k, p);
+      principals.set(p.arn, row);
+    }
+  }
+  const head = keys
+    .map(({ entry, k, ea }) => `<th scope="col" class="key-col${ea.complete ? '' : ' incomplete-col'}" title="${escapeHtml(titleOf(entry) + (ea.complete ? '' : ` — incomplete: ${ea.incompleteReasons.join('; ')}`))}"><a href="#key-${k}">${escapeHtml(shortKeyName(entry))}</a>${ea.complete ? '' : ' <span class="incomplete-mark">incomplete</span>'}</th>`)
+    .join('');
+  const rows = [...principals.values()]
+    .sort((a, b) => (a.principal.arn < b.principal.arn ? -1 : a.principal.arn > b.principal.arn ? 1 : 0))
+    .map(({ principal, byKey }) => {
+      const cells = keys
+        .map(({ k }) => {
+          const p = byKey.get(k);
+          const use = p?.use ?? 'none';
+          const administer = p?.administer ?? 'none';
+          const shown = [use !== 'none' ? `use${use === 'conditional' ? ' (conditional)' : ''}` : '', administer !== 'none' ? `administer${administer === 'conditional' ? ' (conditional)' : ''}` : ''].filter((x) => x !== '');
+          return `<td class="cell level-${strongest(use, administer)}" data-key="${k}" data-use="${use}" data-administer="${administer}">${shown.map((x) => `<span class="level">${x}</span>`).join('')}</td>`;
+        })
+        .join('');
+      const assumable = principal.assumableBy !== undefined && principal.assumableBy.length > 0 ? `<div class="muted">assumable by ${escapeHtml(principal.assumableBy.join(', '))}</div>` : '';
+      return `<tr><th scope="row"><code>${escapeHtml(principal.arn)}</code>${assumable}</th>${cells}</tr>`;
+    })
+    .join('\n');
+  const incomplete = keys.filter(({ ea }) => !ea.complete).length;
+  const body =
+    principals.size === 0
+      ? '<p class="none">No principal of the scanned accounts can use or administer any of these keys (as far as could be read: see incomplete keys).</p>'
+      : `<div class="scroll"><table class="principals-keys"><thead><tr><th scope="col">Principal</th>${head}</tr></thead><tbody>
+${rows}
+</tbody></table></div>`;
+  return `<section id="effective-access"><h2>Who can use the keys</h2>
+<p>${escapeHtml(`${count(principals.size, 'principal')} can use or administer ${count(keys.length, 'key')} (key policy, grants and IAM together)${incomplete > 0 ? `; the answer is incomplete for ${count(incomplete, 'key')}: the principals shown are a lower bound` : ''}.`)}</p>
+${body}
+</section>`;
 }
 
 function count(n: number, one: string, many = `${one}s`): string {
@@ -260,6 +358,9 @@ td.cell{min-width:120px}td.cell .level{font-weight:600;display:block}td.cell .li
 .legend span{display:inline-block;padding:2px 8px;margin-right:6px;border-radius:4px}
 .stmt{margin:8px 0;border:1px solid var(--line);border-radius:6px;scroll-margin-top:110px}article.key{scroll-margin-top:110px}.stmt-head{background:var(--soft);padding:4px 8px;border-bottom:1px solid var(--line)}
 .stmt pre{margin:0;padding:8px;overflow:auto;max-height:360px}.stmt:target{outline:3px solid #0969da}
+.scroll{overflow:auto;max-height:70vh}table.principals-keys th[scope=row]{font-weight:normal;max-width:420px;word-break:break-all;position:sticky;left:0;background:var(--bg)}
+table.principals-keys th.key-col{white-space:nowrap}td.cell .level+.level{margin-top:2px}.incomplete-mark{color:#6e40c9;font-size:11px;font-weight:600}
+.incomplete{background:#fbefff;border:1px solid #6e40c9;padding:6px 10px;border-radius:6px;margin:4px 0}.incomplete ul{margin:4px 0 0 16px;padding:0}ul.via{margin:0;padding-left:16px}
 details summary{cursor:pointer;margin:8px 0 4px;font-weight:600}ul.notes li{color:var(--muted)}a{color:#0969da}
 `;
 
@@ -294,6 +395,7 @@ export function renderHtml(report: Report): string {
 <header><h1>KMS key policy report</h1><div class="muted">${escapeHtml(report.tool.name)} ${escapeHtml(report.tool.version)}</div></header>
 <main>
 ${summary(report)}
+${principalsByKeys(report)}
 <h2>Keys</h2>
 <div class="controls"><input id="filter" type="search" placeholder="Filter by ARN, alias, account, template, logical id…" aria-label="Filter keys"> <span id="shown" class="muted"></span>
 <div class="legend muted">Access: <span class="level-none">none</span><span class="level-conditional">conditional</span><span class="level-unconditional">unconditional</span> · a cell's #n links to statement n, its grant links to the grant</div></div>

@@ -8,12 +8,14 @@ import { jsonSafe } from './safe-text';
  * listed apart, under `skipped`, never as results without findings. Each finding carries its `fingerprint`, and
  * `suppression` when it was accepted (inline, by the baseline, by an exemption tag); `summary.findingsBySeverity`
  * counts every finding, accepted or not, `summary.findings` how many are new, unchanged, suppressed and fixed.
+ * A scanned key carries `effectiveAccess` (who in its account can use or administer it) when it was computed.
  */
 export function renderJson(report: Report): string {
   const results = report.results.map((r) => ({
     file: r.subject,
     ...(r.extra ?? {}),
     ...(r.error !== undefined ? { error: r.error } : {}),
+    ...(r.effectiveAccess !== undefined ? { effectiveAccess: r.effectiveAccess } : {}),
     findings: r.findings,
     warnings: r.warnings,
   }));

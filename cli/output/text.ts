@@ -1,9 +1,7 @@
 import { createColors } from 'picocolors';
-import type { Severity } from '../../engine';
+import type { EffectiveAccess, EffectivePrincipal, Finding, Severity } from '../../engine';
 import { acceptanceLine, countBySeverity, describeSuppression, hasAcceptance, type Report } from '../report';
 import { terminalSafe as t } from './safe-text';
-import { effectiveAccessLines } from './effective-access-text';
-import type { EffectiveAccess } from '../../engine';
 
 /**
  * A readable report; coloured only on a terminal (NO_COLOR and FORCE_COLOR are honoured). Every string that
@@ -34,13 +32,13 @@ export function renderText(report: Report, colour: boolean): string {
       const mark = accepted === r.findings.length ? c.yellow('◌') : c.red('✖');
       lines.push(`${mark} ${c.bold(header)}  ${r.findings.length} finding${r.findings.length === 1 ? '' : 's'}${accepted > 0 ? ` (${accepted} accepted)` : ''}`);
     }
+    const accountWide = r.findings.find(isAccountWide);
     for (const f of r.findings) {
       lines.push(`    ${sev[f.severity](f.severity.toUpperCase().padEnd(8))} ${c.bold(t(f.checkId))}  ${c.dim(t(f.path))}`);
       lines.push(`             ${t(f.message)}`);
       if (f.suppression !== undefined) lines.push(`             ${c.yellow(t(describeSuppression(f.suppression)))}`);
+      if (f === accountWide && r.effectiveAccess !== undefined) lines.push(...effectiveAccessLines(r.effectiveAccess).map((l) => `             ${t(l)}`));
     }
-    const ea = r.extra?.effectiveAccess as EffectiveAccess | undefined;
-    if (ea !== undefined) lines.push(...effectiveAccessLines(ea));
     for (const w of r.warnings) {
       if (w.code === 'ACCOUNT_UNKNOWN') continue; // said once, in the notes
       lines.push(`    ${c.magenta('warning ')} ${t(w.code)}  ${c.dim(t(w.path))}`, `             ${t(w.message)}`);
@@ -62,4 +60,37 @@ export function renderText(report: Report, colour: boolean): string {
   );
   if (hasAcceptance(report)) lines.push(t(acceptanceLine(report)));
   return lines.join('\n') + '\n';
+}
+
+/** The principals shown by name under an account-wide finding; the rest are counted. */
+export const PRINCIPALS_NAMED = 5;
+
+/** ACCOUNT_WIDE_FULL_ACCESS, _USAGE, _ADMINISTRATION: the key policy hands the decision to IAM. */
+function isAccountWide(f: Pick<Finding, 'checkId'>): boolean {
+  return f.checkId.startsWith('ACCOUNT_WIDE_');
+}
+
+/** `arn:aws:iam::111122223333:role/App (use unconditional, administer conditional; assumable by …)`. */
+function describePrincipal(p: EffectivePrincipal): string {
+  const levels = [p.use !== 'none' ? `use ${p.use}` : undefined, p.administer !== 'none' ? `administer ${p.administer}` : undefined].filter((x) => x !== undefined);
+  const assumable = p.assumableBy !== undefined && p.assumableBy.length > 0 ? `; assumable by ${p.assumableBy.join(', ')}` : '';
+  return `${p.arn} (${levels.join(', ')}${assumable})`;
+}
+
+/**
+ * Who in the account can act on the key today, under the account-wide finding that handed the decision to IAM:
+ * how many principals, the first few by name, and, when the answer is incomplete, that it is a lower bound and why.
+ */
+function effectiveAccessLines(ea: EffectiveAccess): string[] {
+  const n = ea.principals.length;
+  const lines: string[] = [];
+  if (!ea.complete && n === 0) lines.push('effective access: unknown, nothing could be judged (see below)');
+  else {
+    const count = `${ea.complete ? '' : 'at least '}${n} principal${n === 1 ? '' : 's'}`;
+    lines.push(`effective access (key policy, grants and IAM): ${count} of the account can use or administer the key${n > 0 ? ':' : ''}`);
+    for (const p of ea.principals.slice(0, PRINCIPALS_NAMED)) lines.push(`  ${describePrincipal(p)}`);
+    if (n > PRINCIPALS_NAMED) lines.push(`  … and ${n - PRINCIPALS_NAMED} more (the JSON and HTML reports list them all)`);
+  }
+  for (const reason of ea.incompleteReasons) lines.push(`incomplete: ${reason}`);
+  return lines;
 }

@@ -394,7 +394,7 @@ describe('exit code 2 for input that cannot be parsed, whatever --fail-on says',
       kms.on(ListAliasesCommand).resolves({ Aliases: [], Truncated: false });
       kms.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: 'k1', Arn: arn, KeyManager: 'CUSTOMER', KeyState: 'Enabled' } });
       kms.on(GetKeyPolicyCommand).resolves({ Policy: 'not json', PolicyName: 'default' });
-      const r = await runCli(['scan', '--regions', 'eu-west-1', '--fail-on', 'none']);
+      const r = await runCli(['scan', '--regions', 'eu-west-1', '--no-effective-access', '--fail-on', 'none']);
       expect(r.stdout).toContain('INVALID_POLICY');
       expect(r.code).toBe(2);
     } finally {

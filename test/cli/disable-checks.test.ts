@@ -35,7 +35,7 @@ describe('--disable-checks', () => {
       kms.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: 'k1', Arn: keyArn, KeyManager: 'CUSTOMER', KeyState: 'Enabled' } });
       kms.on(GetKeyPolicyCommand).resolves({ Policy: JSON.stringify(policy(allow({ AWS: ROOT }, 'kms:*'))), PolicyName: 'default' });
       kms.on(ListGrantsCommand).resolves({ Grants: [], Truncated: false });
-      const scan = (more: string[]) => runCli(['scan', '--regions', 'eu-west-1', '--format', 'json', ...more]);
+      const scan = (more: string[]) => runCli(['scan', '--regions', 'eu-west-1', '--no-effective-access', '--format', 'json', ...more]);
       expect((JSON.parse((await scan([])).stdout) as JsonOut).results[0]?.findings.map((f) => f.checkId)).toEqual(['ACCOUNT_WIDE_FULL_ACCESS']);
       const r = await scan(['--disable-checks', 'ACCOUNT_WIDE_FULL_ACCESS']);
       const out = JSON.parse(r.stdout) as JsonOut;

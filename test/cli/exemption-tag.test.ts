@@ -32,7 +32,7 @@ function keys(ids: string[]): void {
 }
 
 const scan = async (more: string[] = []) => {
-  const r = await runCli(['scan', '--regions', REGION, '--format', 'json', '--exemption-tag-key', TAG, ...more]);
+  const r = await runCli(['scan', '--regions', REGION, '--no-effective-access', '--format', 'json', '--exemption-tag-key', TAG, ...more]);
   return { ...r, out: JSON.parse(r.stdout) as Out };
 };
 
@@ -128,14 +128,14 @@ describe('scan --exemption-tag-key', () => {
     [['--non-suppressible-checks', 'INVALID_POLICY'], '--non-suppressible-checks: INVALID_POLICY is never suppressible'],
     [['--non-suppressible-checks', 'NONE,PUBLIC_ACCESS'], '--non-suppressible-checks: NONE stands alone'],
   ])('refuses %j with exit 2', async (args, message) => {
-    const r = await runCli(['scan', '--regions', REGION, ...args]);
+    const r = await runCli(['scan', '--regions', REGION, '--no-effective-access', ...args]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(message);
   });
 
   it('does nothing without the flag: no tag is read', async () => {
     keys(['k-wide']);
-    const r = await runCli(['scan', '--regions', REGION, '--format', 'json']);
+    const r = await runCli(['scan', '--regions', REGION, '--no-effective-access', '--format', 'json']);
     expect(kms.commandCalls(ListResourceTagsCommand)).toHaveLength(0);
     expect(r.code).toBe(1);
   });

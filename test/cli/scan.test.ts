@@ -1,6 +1,7 @@
 import { AccountClient, ListRegionsCommand } from '@aws-sdk/client-account';
+import { GetAccountAuthorizationDetailsCommand, IAMClient } from '@aws-sdk/client-iam';
 import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient, ListGrantsCommand, ListAliasesCommand, ListKeysCommand, type KeyMetadata } from '@aws-sdk/client-kms';
-import { ListAccountsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
+import { DescribeOrganizationCommand, ListAccountsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -8,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createScanAws } from '../../cli/aws/scan-aws';
-import { describeError } from '../../cli/commands/scan';
+import { describeError } from '../../cli/commands/scan-errors';
 import type { CliIo } from '../../cli/io';
 import { main } from '../../cli/main';
 import type { Clock } from '../../runtime/clock';
@@ -20,6 +21,7 @@ const kms = mockClient(KMSClient);
 const sts = mockClient(STSClient);
 const accountApi = mockClient(AccountClient);
 const org = mockClient(OrganizationsClient);
+const iam = mockClient(IAMClient);
 
 const REGION = 'eu-west-1';
 const arn = (id: string, account = OWN, region = REGION) => `arn:aws:kms:${region}:${account}:key/${id}`;
@@ -122,6 +124,10 @@ beforeEach(() => {
   sts.reset();
   accountApi.reset();
   org.reset();
+  iam.reset();
+  // Effective access is computed by default: an account with no principal, outside any organisation.
+  iam.on(GetAccountAuthorizationDetailsCommand).resolves({ UserDetailList: [], GroupDetailList: [], RoleDetailList: [], Policies: [], IsTruncated: false });
+  org.on(DescribeOrganizationCommand).rejects(awsError('AWSOrganizationsNotInUseException'));
   sts.on(GetCallerIdentityCommand).resolves({ Account: OWN, Arn: `arn:aws:sts::${OWN}:assumed-role/Auditor/session`, UserId: 'AROA:session' });
   standardKms();
   // Keys without grants unless a test says otherwise (scan reads them by default).
