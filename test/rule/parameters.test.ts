@@ -13,6 +13,7 @@ describe('parseRuleParameters', () => {
       includeAwsManagedKeys: false,
       maxRequestsPerSecond: DEFAULT_MAX_REQUESTS_PER_SECOND,
       nonSuppressibleChecks: ['PUBLIC_ACCESS'],
+      evaluateEffectiveAccess: true,
     });
   });
 
@@ -27,6 +28,7 @@ describe('parseRuleParameters', () => {
       MaxRequestsPerSecond: '12.5',
       ExecutionRoleName: 'audit/KmsPolicyGuardAudit',
       NonSuppressibleChecks: 'public_access, UNTRUSTED_CROSS_ACCOUNT',
+      EvaluateEffectiveAccess: 'FALSE',
     });
     expect(params).toEqual({
       trustedAccountIds: ['444455556666', '777788889999'],
@@ -38,6 +40,7 @@ describe('parseRuleParameters', () => {
       maxRequestsPerSecond: 12.5,
       executionRoleName: 'audit/KmsPolicyGuardAudit',
       nonSuppressibleChecks: ['PUBLIC_ACCESS', 'UNTRUSTED_CROSS_ACCOUNT'],
+      evaluateEffectiveAccess: false,
     });
   });
 
