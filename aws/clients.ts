@@ -3,7 +3,7 @@
  * environment is warm; with ExecutionRoleName, created per assumed role and kept until the credentials near
  * expiry. Only the clients and commands the rule uses are imported, to keep the bundle small.
  *
- * The KMS and Config clients make a single attempt per call (`maxAttempts: 1`): the SDK's own retries would
+ * The KMS, Config, IAM and Organizations clients make a single attempt per call (`maxAttempts: 1`): the SDK's own retries would
  * bypass the rate limit and the request count, so the callers retry with withRetry (aws/retry.ts), each
  * attempt taking a token of the invocation's rate limit.
  *
@@ -13,7 +13,9 @@
  * name the endpoint they were sent to.
  */
 import { ConfigServiceClient } from '@aws-sdk/client-config-service';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { KMSClient } from '@aws-sdk/client-kms';
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { AssumeRoleError } from './errors';
 import { DEFAULT_AWS_TIMEOUTS, type AwsTimeouts } from './timeouts';
@@ -41,6 +43,14 @@ function requestHandlerOptions(timeouts: AwsTimeouts = DEFAULT_AWS_TIMEOUTS): {
 export interface AwsClients {
   kms: KMSClient;
   config: ConfigServiceClient;
+  /**
+   * IAM, made on first use (most invocations never read IAM). IAM is a global service: the SDK sends every call
+   * to the partition's one endpoint (iam.amazonaws.com in aws, iam.us-gov.amazonaws.com in aws-us-gov), signed
+   * for that endpoint's Region, whatever the client's Region.
+   */
+  iam(): IAMClient;
+  /** Organizations, made on first use; global like IAM (organizations.us-east-1.amazonaws.com in aws). */
+  organizations(): OrganizationsClient;
   /**
    * ARN of the principal the calls are made as; named in annotations when a permission is missing. With
    * `abortSignal`, the lookup is abandoned (and UNKNOWN_PRINCIPAL given) when the signal fires.
@@ -118,7 +128,7 @@ export function nameEndpointInNetworkErrors<C extends WithMiddleware>(client: C)
   return client;
 }
 
-/** SDK attempts per KMS or Config call: one, the callers retry through their rate limit. */
+/** SDK attempts per KMS, Config, IAM or Organizations call: one, the callers retry through their rate limit. */
 const SDK_MAX_ATTEMPTS = 1;
 
 export interface ClientsFactoryOptions {
@@ -186,9 +196,11 @@ function ownClients(cache: ClientsCache, region: string): AwsClients {
   let clients = cache.own.get(region);
   if (clients === undefined) {
     const lookup = callerIdentityLookup(cache, region);
+    const settings = { region, ...cache.settings, maxAttempts: SDK_MAX_ATTEMPTS };
     clients = {
-      kms: nameEndpointInNetworkErrors(new KMSClient({ region, ...cache.settings, maxAttempts: SDK_MAX_ATTEMPTS })),
-      config: nameEndpointInNetworkErrors(new ConfigServiceClient({ region, ...cache.settings, maxAttempts: SDK_MAX_ATTEMPTS })),
+      kms: nameEndpointInNetworkErrors(new KMSClient(settings)),
+      config: nameEndpointInNetworkErrors(new ConfigServiceClient(settings)),
+      ...globalClients(settings),
       principal: (options) => lookup(options?.abortSignal).then(
         (i) => i.arn,
         () => UNKNOWN_PRINCIPAL,
@@ -201,6 +213,18 @@ function ownClients(cache: ClientsCache, region: string): AwsClients {
     cache.own.set(region, clients);
   }
   return clients;
+}
+
+type ClientConfig = ReturnType<typeof sdkClientConfig> & { region: string; maxAttempts: number; credentials?: StaticCredentials };
+
+/** The IAM and Organizations clients of one set of settings, each made when first asked for and then kept. */
+function globalClients(settings: ClientConfig): Pick<AwsClients, 'iam' | 'organizations'> {
+  let iam: IAMClient | undefined;
+  let organizations: OrganizationsClient | undefined;
+  return {
+    iam: () => (iam ??= nameEndpointInNetworkErrors(new IAMClient(settings))),
+    organizations: () => (organizations ??= nameEndpointInNetworkErrors(new OrganizationsClient(settings))),
+  };
 }
 
 interface CallerIdentity {
@@ -244,6 +268,7 @@ async function assumedRoleClients(cache: ClientsCache, scope: ClientScope & { ex
   const clients: AwsClients = {
     kms: nameEndpointInNetworkErrors(new KMSClient(clientSettings)),
     config: nameEndpointInNetworkErrors(new ConfigServiceClient(clientSettings)),
+    ...globalClients(clientSettings),
     principal: () => Promise.resolve(roleArn),
     // The execution role is in the event's account (executionRoleArn), so the calls act there.
     account: () => Promise.resolve(scope.accountId),

@@ -15,7 +15,8 @@ import type { Clock } from '../runtime/clock';
 import { DeadlineReachedError, InvocationDeadlineError, waitOutlastsDeadline, type CallDeadline } from '../runtime/deadline';
 import type { TokenBucket } from '../runtime/token-bucket';
 import { awsErrorName, classifyAwsError, isTimeout } from './errors';
-import { withRetry, type RetryOptions } from './retry';
+import { limitedCall } from './limited-call';
+import type { RetryOptions } from './retry';
 
 /** Why a key's policy could not be judged. */
 export interface ReadFailure {
@@ -31,9 +32,10 @@ export interface ReadFailure {
 
 export type KmsOperation = 'kms:ListKeys' | 'kms:DescribeKey' | 'kms:GetKeyPolicy' | 'kms:ListResourceTags';
 
-export type ReadOutcome<T> =
+/** A read's value, or why it failed; `Op` is the IAM action of the calls (KMS's by default). */
+export type ReadOutcome<T, Op extends string = KmsOperation> =
   | { ok: true; value: T }
-  | { ok: false; operation: KmsOperation; kind: ReadFailure['kind']; errorName: string; error: unknown };
+  | { ok: false; operation: Op; kind: ReadFailure['kind']; errorName: string; error: unknown };
 
 export interface KeyMetadataFacts {
   arn?: string;
@@ -89,29 +91,8 @@ const LIST_KEYS_PAGE = 1000;
 export class KmsKeyReader {
   constructor(private readonly options: KmsReaderOptions) {}
 
-  /** `notAfter` bounds the wait for the first attempt only: once a request went out, retries may follow. */
-  private async call<T>(
-    operation: KmsOperation,
-    send: (options: { abortSignal?: AbortSignal }) => Promise<T>,
-    notAfter?: number,
-  ): Promise<T> {
-    let firstAttempt = true;
-    const { deadline } = this.options;
-    return withRetry(
-      async (attempt) => {
-        const first = firstAttempt;
-        firstAttempt = false;
-        // The first request of a key may not wait past `notAfter`; none may wait for its token past the deadline.
-        const bound = first && notAfter !== undefined ? notAfter : deadline?.at;
-        if (!(await this.options.limiter.take(bound))) {
-          if (first && notAfter !== undefined) throw new DeadlineReachedError(operation);
-          throw new InvocationDeadlineError();
-        }
-        this.options.onRequest?.(operation);
-        return send(attempt.abortSignal === undefined ? {} : { abortSignal: attempt.abortSignal });
-      },
-      { ...this.options.retry, clock: this.options.clock, ...(deadline !== undefined ? { deadline } : {}) },
-    );
+  private call<T>(operation: KmsOperation, send: (options: { abortSignal?: AbortSignal }) => Promise<T>, notAfter?: number): Promise<T> {
+    return limitedCall(operation, send, { ...this.options, ...(notAfter !== undefined ? { notAfter } : {}) });
   }
 
   private async read<T>(operation: KmsOperation, send: (options: { abortSignal?: AbortSignal }) => Promise<T>, notAfter?: number): Promise<ReadOutcome<T>> {

@@ -136,6 +136,12 @@ export function createFakeAws(options: FakeAwsOptions): FakeAws {
     clients: {
       kms: kms as unknown as KMSClient,
       config: config as unknown as ConfigServiceClient,
+      iam: () => {
+        throw new Error('fake AWS: the rule benchmark reads no IAM');
+      },
+      organizations: () => {
+        throw new Error('fake AWS: the rule benchmark reads no Organizations');
+      },
       principal: async () => `arn:aws:iam::${ACCOUNT}:role/kms-policy-guard`,
       account: async () => ACCOUNT,
     },

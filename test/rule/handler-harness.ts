@@ -1,6 +1,8 @@
 /** Builds a handler wired to aws-sdk-client-mock clients, a virtual clock and capturing logger/metrics. */
 import { ConfigServiceClient } from '@aws-sdk/client-config-service';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { KMSClient } from '@aws-sdk/client-kms';
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import type { ClientScope } from '../../aws/clients';
 import type { Analyzer } from '../../rule/evaluate-key';
 import { createHandler, type HandlerDeps } from '../../rule/handler';
@@ -12,6 +14,13 @@ export const RULE_PRINCIPAL = 'arn:aws:iam::111122223333:role/kms-policy-guard-r
  * `clientsAccount`: the account the KMS calls act in without ExecutionRoleName (the function's own; default the
  * events' account, a single-account deployment). With ExecutionRoleName the calls act in the event's account.
  */
+/** IAM and Organizations clients for tests: aws-sdk-client-mock's mockClient(IAMClient) and mockClient(OrganizationsClient) answer them. */
+export function mockableGlobalClients(): { iam: () => IAMClient; organizations: () => OrganizationsClient } {
+  const iam = new IAMClient({ region: REGION });
+  const organizations = new OrganizationsClient({ region: REGION });
+  return { iam: () => iam, organizations: () => organizations };
+}
+
 export function harness(options: { analyze?: Analyzer; deps?: Partial<HandlerDeps>; clientsAccount?: string | undefined } = {}) {
   const ownAccount = 'clientsAccount' in options ? options.clientsAccount : ACCOUNT;
   const clock = new VirtualClock();
@@ -20,12 +29,14 @@ export function harness(options: { analyze?: Analyzer; deps?: Partial<HandlerDep
   const scopes: ClientScope[] = [];
   const kms = new KMSClient({ region: REGION });
   const config = new ConfigServiceClient({ region: REGION });
+  const globalClients = mockableGlobalClients();
   const handler = createHandler({
     clients: async (scope) => {
       scopes.push(scope);
       return {
         kms,
         config,
+        ...globalClients,
         principal: async () => RULE_PRINCIPAL,
         account: async () => (scope.executionRoleName === undefined ? ownAccount : scope.accountId),
       };

@@ -7,7 +7,7 @@
 import type { ConfigServiceClient } from '@aws-sdk/client-config-service';
 import type { KMSClient } from '@aws-sdk/client-kms';
 import { EvaluationDeliveryError } from '../../rule/errors';
-import { harness, RULE_PRINCIPAL } from './handler-harness';
+import { harness, mockableGlobalClients, RULE_PRINCIPAL } from './handler-harness';
 import { ACCOUNT, fixtureEvent, lambdaContext } from './support';
 
 type Handler = (input: Record<string, unknown>) => Promise<unknown> | 'hang';
@@ -69,7 +69,7 @@ function sweepOverKms(kmsHandlers: Record<string, Handler>, configHandlers: Reco
   const { handler, logger } = harness({
     deps: {
       ...TIMING.deps,
-      clients: async () => ({ kms: kms as unknown as KMSClient, config: config as unknown as ConfigServiceClient, principal: async () => RULE_PRINCIPAL, account: async () => ACCOUNT }),
+      clients: async () => ({ kms: kms as unknown as KMSClient, config: config as unknown as ConfigServiceClient, ...mockableGlobalClients(), principal: async () => RULE_PRINCIPAL, account: async () => ACCOUNT }),
     },
   });
   return { handler, logger, calls };
