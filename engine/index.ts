@@ -2,8 +2,6 @@
  * The engine's public surface. Everything outside engine/ imports from here, and only from here.
  */
 export * from './types';
-// What the AWS readers (aws/iam-reader, aws/organizations-reader, aws/config-iam-reader) hand to compileAccount and effectiveAccess.
-export type { AccountAuthorizationDetails, OrganizationPolicies, OrganizationPolicy } from './effective-access/types';
 export type { AnalysisOptions, Finding } from './findings';
 export { analyzePolicy } from './analyze';
 export type { AnalysisResult, InternalError } from './analyze';

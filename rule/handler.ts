@@ -32,6 +32,7 @@ import { parseRuleParameters, type RuleParameters } from './parameters';
 import { TokenBucket } from '../runtime/token-bucket';
 import { findStaleKeys } from './stale';
 import { sweep, type SweepReport } from './sweep';
+import { accountAccessDescriber, type AccountAccessOptions, type AccountAccessReport } from './account-access';
 import { notApplicableVerdict, type Verdict } from './verdict';
 import { InvocationDeadlineError, type CallDeadline } from '../runtime/deadline';
 
@@ -73,6 +74,8 @@ interface Invocation {
   work: CallDeadline;
   event: RuleEvent;
   params: RuleParameters;
+  /** The Region the rule runs in (the rule ARN's). */
+  region: string;
   clients: AwsClients;
   reader: KmsKeyReader;
   judge: KeyJudge;
@@ -167,13 +170,18 @@ async function evaluateOversizedItem(inv: Invocation, ctx: TriggerContext, summa
   await evaluateItem(inv, logger, item);
 }
 
-/** The scheduled run: every key of the account judged, then the evaluations of keys gone since cleared. */
+/**
+ * The scheduled run: every key of the account judged, then the evaluations of keys gone since cleared. Only here
+ * is IAM read, to name who can use keys with account-wide findings (rule/account-access.ts): change notifications
+ * stay as cheap as before.
+ */
 async function sweepAccount(inv: Invocation, ctx: TriggerContext, notificationCreationTime: string): Promise<void> {
   const at = new Date(notificationCreationTime);
+  const access = inv.params.evaluateEffectiveAccess ? accountAccessDescriber(accountAccessOptions(inv, ctx)) : undefined;
   const report = await sweep({
     config: inv.clients.config,
     kms: inv.reader,
-    judge: inv.judge,
+    judge: access === undefined ? inv.judge : { ...inv.judge, describeAccess: access.describe },
     clock: ctx.clock,
     logger: ctx.logger,
     concurrency: ctx.concurrency,
@@ -183,7 +191,21 @@ async function sweepAccount(inv: Invocation, ctx: TriggerContext, notificationCr
     onVerdict: (keyId, verdict) => record(inv, ctx.logger, keyId, verdict, at),
   });
   const cleanup = await clearStaleKeys(inv, ctx, report, at);
-  reportSweep(ctx, report, cleanup);
+  reportSweep(ctx, report, cleanup, access?.report());
+}
+
+function accountAccessOptions(inv: Invocation, ctx: TriggerContext): AccountAccessOptions {
+  return {
+    clients: inv.clients,
+    accountId: inv.event.accountId,
+    partition: inv.event.partition,
+    region: inv.region,
+    clientsAccount: inv.judge.clientsAccount,
+    clock: ctx.clock,
+    logger: ctx.logger,
+    work: inv.work,
+    stopStartingAt: ctx.stopStartingAt,
+  };
 }
 
 interface StaleCleanup {
@@ -203,7 +225,7 @@ async function clearStaleKeys(inv: Invocation, ctx: TriggerContext, report: Swee
   return { cleared: stale.resourceIds.length, cutShort: !stale.complete };
 }
 
-function reportSweep(ctx: TriggerContext, report: SweepReport, { cleared, cutShort }: StaleCleanup): void {
+function reportSweep(ctx: TriggerContext, report: SweepReport, { cleared, cutShort }: StaleCleanup, access: AccountAccessReport | undefined): void {
   const { clock, logger, metrics } = ctx;
   const durationMs = clock.now() - ctx.startedAt;
   metrics.addMetric(METRIC.sweepDuration, MetricUnit.Milliseconds, durationMs);
@@ -219,6 +241,7 @@ function reportSweep(ctx: TriggerContext, report: SweepReport, { cleared, cutSho
     keysRemaining: report.notEvaluated,
     staleCleared: cleared,
     staleCleanupCutShort: cutShort,
+    effectiveAccess: access ?? 'off',
     durationMs,
   };
   if (report.notEvaluated > 0) logger.warn('sweep stopped at the deadline; remaining keys wait for the next run', summary);
@@ -334,6 +357,7 @@ async function openInvocation(
     work,
     event,
     params,
+    region,
     clients,
     reader,
     judge: keyJudge(clients, reader, event, params, settings.analyze, logger, work),
