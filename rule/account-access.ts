@@ -23,8 +23,10 @@ import {
   compileAccount,
   effectiveAccess,
   accountOfArn,
+  type CompileAccountFn,
   type CompiledAccount,
   type EffectiveAccess,
+  type EffectiveAccessFn,
   type KeyToJudge,
 } from '../engine';
 import type { AwsClients } from '../aws/clients';
@@ -66,7 +68,17 @@ export interface AccountAccessOptions {
   stopStartingAt: number;
   /** @default IAM_TIME_SHARE */
   timeShare?: number;
+  /** @default the engine's compileAccount and effectiveAccess */
+  engine?: AccessEngine;
 }
+
+/** The engine's two functions this module uses; tests and benchmarks may pass their own. */
+export interface AccessEngine {
+  compileAccount: CompileAccountFn;
+  effectiveAccess: EffectiveAccessFn;
+}
+
+const ENGINE: AccessEngine = { compileAccount, effectiveAccess };
 
 /** The account's IAM and organisation policies, read and compiled, or why not (a short reason for annotations). */
 export type AccountAccess =
@@ -97,7 +109,13 @@ export function accountAccessDescriber(options: AccountAccessOptions): AccountAc
     describe: async (key) => {
       const level = accessAsked(key.countedCheckIds);
       if (level === undefined) return undefined;
-      loading ??= loadAccountAccess(options).then((access) => (settled = access));
+      loading ??= loadAccountAccess(options).then(
+        (access) => (settled = access),
+        (error: unknown): AccountAccess => {
+          options.logger.error('IAM could not be read', { errorName: awsErrorName(error), error: String(error) });
+          return (settled = { kind: 'unread', reason: `IAM not read (${awsErrorName(error)})` });
+        },
+      );
       const note = noteFor(await loading, key, level, options, () => {
         if (engineReasonsLogged) return false;
         engineReasonsLogged = true;
@@ -125,7 +143,7 @@ function noteFor(access: AccountAccess, key: AnalysedKey, level: 'use' | 'admini
   const judged: KeyToJudge = { arn, analysis: key.analysis, grantsUnknownReason: 'the rule does not read grants' };
   let answer: EffectiveAccess;
   try {
-    answer = effectiveAccess(access.account, judged, access.org);
+    answer = (options.engine ?? ENGINE).effectiveAccess(access.account, judged, access.org);
   } catch (error) {
     options.logger.error('effective access could not be computed', { keyId: key.keyId, errorName: awsErrorName(error), error: String(error) });
     return { kind: 'unanswered', reason: `not computed (${awsErrorName(error)})` };
@@ -146,7 +164,7 @@ function readDeadline(options: AccountAccessOptions): CallDeadline | undefined {
   const at = Math.min(options.work.at, options.stopStartingAt, now + Math.max(0, options.stopStartingAt - now) * share);
   if (at <= now) return undefined;
   // The abort signal fires in real time at `at` (the clock may be a test's), or with the invocation's.
-  const signals = [AbortSignal.timeout(Math.max(1, at - now)), ...(options.work.signal === undefined ? [] : [options.work.signal])];
+  const signals = [AbortSignal.timeout(Math.max(1, Math.ceil(at - now))), ...(options.work.signal === undefined ? [] : [options.work.signal])];
   return { at, signal: AbortSignal.any(signals) };
 }
 
@@ -181,7 +199,7 @@ export async function loadAccountAccess(options: AccountAccessOptions): Promise<
   }
   let account: CompiledAccount;
   try {
-    account = compileAccount(iam.details, { accountId: options.accountId, partition: options.partition });
+    account = (options.engine ?? ENGINE).compileAccount(iam.details, { accountId: options.accountId, partition: options.partition });
   } catch (error) {
     logger.error('IAM could not be compiled', { source: iam.source, errorName: awsErrorName(error), error: String(error) });
     return { kind: 'unread', reason: 'IAM not understood' };

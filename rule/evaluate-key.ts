@@ -137,9 +137,19 @@ async function evaluateKeyUnguarded(input: KeyFacts, judge: KeyJudge, options: E
   const exemption = params.exemptionTagKey !== undefined && hasCountedFindings(assessment) ? await exemptionOf(facts, params.exemptionTagKey, judge) : undefined;
   const tail =
     judge.describeAccess !== undefined && analysed.analysis !== undefined && assessment.kind === 'analysed' && assessment.counted.length > 0
-      ? await judge.describeAccess({ keyId: facts.keyId, ...(facts.arn === undefined ? {} : { arn: facts.arn }), ...analysed.analysis, countedCheckIds: [...new Set(assessment.counted.map((f) => f.checkId))] })
+      ? await describedAccess(judge.describeAccess, { keyId: facts.keyId, ...(facts.arn === undefined ? {} : { arn: facts.arn }), ...analysed.analysis, countedCheckIds: [...new Set(assessment.counted.map((f) => f.checkId))] }, judge.logger)
       : undefined;
   return decideVerdict(assessment, exemption, params, tail);
+}
+
+/** What describeAccess adds; should it throw after all, nothing: an annotation's extra never costs the verdict. */
+async function describedAccess(describe: NonNullable<KeyJudge['describeAccess']>, key: AnalysedKey, logger: RuleLogger): Promise<ElasticText | undefined> {
+  try {
+    return await describe(key);
+  } catch (error) {
+    logger.error('who can use the key could not be described', { keyId: key.keyId, errorName: awsErrorName(error), error: String(error) });
+    return undefined;
+  }
 }
 
 function knownKey(facts: KeyFacts): KnownResource {

@@ -32,7 +32,7 @@ import { parseRuleParameters, type RuleParameters } from './parameters';
 import { TokenBucket } from '../runtime/token-bucket';
 import { findStaleKeys } from './stale';
 import { sweep, type SweepReport } from './sweep';
-import { accountAccessDescriber, type AccountAccessOptions, type AccountAccessReport } from './account-access';
+import { accountAccessDescriber, type AccessEngine, type AccountAccessOptions, type AccountAccessReport } from './account-access';
 import { notApplicableVerdict, type Verdict } from './verdict';
 import { InvocationDeadlineError, type CallDeadline } from '../runtime/deadline';
 
@@ -65,6 +65,8 @@ export interface HandlerDeps {
   onKmsRequest?: (operation: KmsOperation) => void;
   /** Attempts for throttled KMS calls, the first included. @default DEFAULT_RETRY_ATTEMPTS (6) */
   kmsAttempts?: number;
+  /** The engine's account compilation and effective access, for the sweep's annotations. @default the engine's */
+  accessEngine?: AccessEngine;
 }
 
 export type RuleHandler = (event: unknown, context: InvocationContext) => Promise<Evaluation[]>;
@@ -126,6 +128,7 @@ interface TriggerContext {
   startedAt: number;
   stopStartingAt: number;
   base: Record<string, unknown>;
+  accessEngine?: AccessEngine;
 }
 
 /** Judges what the event is about; every verdict goes to the invocation's sender as soon as it is made. */
@@ -205,6 +208,7 @@ function accountAccessOptions(inv: Invocation, ctx: TriggerContext): AccountAcce
     logger: ctx.logger,
     work: inv.work,
     stopStartingAt: ctx.stopStartingAt,
+    ...(ctx.accessEngine === undefined ? {} : { engine: ctx.accessEngine }),
   };
 }
 
@@ -293,6 +297,7 @@ async function invoke(deps: HandlerDeps, settings: HandlerSettings, rawEvent: un
     logger.info('invocation started', { ...base, testMode: event.testMode });
     const inv = await openInvocation(deps, settings, times, event, params, region, kms);
     const ctx: TriggerContext = { clock, logger, metrics, concurrency: settings.concurrency, startedAt: times.startedAt, stopStartingAt: times.stopStartingAt, base };
+    if (deps.accessEngine !== undefined) ctx.accessEngine = deps.accessEngine;
     const delivery = await judgeAndSend(inv, ctx);
     if (delivery.undelivered.length > 0) {
       throw new EvaluationDeliveryError(delivery.undelivered.length, delivery.delivered.length, { cause: delivery.lastError });
