@@ -1,18 +1,19 @@
 /**
  * Reads the service control policies (SCPs) and resource control policies (RCPs) that apply to an account: its
  * organisation path (the root, each OU down, the account itself) and, at each level, the policies attached
- * there with their content. Never throws: a policy set that cannot be read comes back `readable: false` with
- * the reason, so the answer it feeds says it is incomplete instead of assuming there are none.
+ * there with their content. Never throws: policies that cannot be read come back `readable: false` with the
+ * reason, so the answer they feed says it is incomplete instead of assuming there are none.
  *
- * Calls (https://docs.aws.amazon.com/organizations/latest/APIReference/): DescribeOrganization (any account of
- * the organisation may call it), then ListParents, ListPoliciesForTarget and DescribePolicy, which only the
- * management account or a delegated administrator for Organizations may call.
+ * Calls (https://docs.aws.amazon.com/organizations/latest/APIReference/): DescribeOrganization, which any account
+ * of the organisation may call, then ListRoots, ListParents, ListPoliciesForTarget and DescribePolicy, which
+ * only the management account or a delegated administrator for AWS Organizations may call.
  */
 import {
   DescribeOrganizationCommand,
   DescribePolicyCommand,
   ListParentsCommand,
   ListPoliciesForTargetCommand,
+  ListRootsCommand,
   type OrganizationsClient,
   type PolicyType,
 } from '@aws-sdk/client-organizations';
@@ -22,6 +23,7 @@ import { limitedCall, type CallBounds, type LimitedCallOptions } from './limited
 
 export type OrganizationsOperation =
   | 'organizations:DescribeOrganization'
+  | 'organizations:ListRoots'
   | 'organizations:ListParents'
   | 'organizations:ListPoliciesForTarget'
   | 'organizations:DescribePolicy';
@@ -29,6 +31,7 @@ export type OrganizationsOperation =
 /** The permissions a reader of an organisation's SCPs and RCPs needs, in the order it uses them. */
 export const ORGANIZATIONS_READ_ACTIONS: readonly OrganizationsOperation[] = [
   'organizations:DescribeOrganization',
+  'organizations:ListRoots',
   'organizations:ListParents',
   'organizations:ListPoliciesForTarget',
   'organizations:DescribePolicy',
@@ -37,7 +40,10 @@ export const ORGANIZATIONS_READ_ACTIONS: readonly OrganizationsOperation[] = [
 export interface OrganizationsReaderOptions extends LimitedCallOptions, Pick<CallBounds<OrganizationsOperation>, 'onRequest'> {
   /** The principal the calls are made as, named in the reason when a permission is missing. */
   principal?: string;
-  /** Shared by the reads of one run: the organisation's levels and policies are read once for all its accounts. */
+  /**
+   * Shared by the reads of one run (createOrganizationCache), so the root, the OUs and the policies an
+   * organisation's accounts have in common are read once. Only successful reads are kept.
+   */
   cache?: OrganizationCache;
 }
 
@@ -46,29 +52,39 @@ export interface OrganizationPoliciesRead extends OrganizationPolicies {
   notes: string[];
 }
 
-/** Per organisation, what one run has read: parents of each child, policies of each target, and their contents. */
+/** What one run has read of organisations: their roots, the parent of each child, policies per target, contents. */
 export interface OrganizationCache {
+  roots: Map<string, Promise<RootFacts>>;
   parents: Map<string, Promise<string>>;
-  attached: Map<string, Promise<AttachedPolicies>>;
+  attached: Map<string, Promise<string[]>>;
   documents: Map<string, Promise<OrganizationPolicy>>;
 }
 
 export function createOrganizationCache(): OrganizationCache {
-  return { parents: new Map(), attached: new Map(), documents: new Map() };
+  return { roots: new Map(), parents: new Map(), attached: new Map(), documents: new Map() };
 }
 
-type AttachedPolicies = { enabled: true; policies: OrganizationPolicy[] } | { enabled: false };
+interface RootFacts {
+  id: string;
+  /** Policy types in force in the organisation. */
+  enabled: ReadonlySet<string>;
+}
+
+const POLICY_TYPES = [
+  { type: 'SERVICE_CONTROL_POLICY', field: 'scps', label: 'SCPs' },
+  { type: 'RESOURCE_CONTROL_POLICY', field: 'rcps', label: 'RCPs' },
+] as const satisfies readonly { type: PolicyType; field: 'scps' | 'rcps'; label: string }[];
 
 /**
  * The SCPs and RCPs that apply to `accountId`, or why they could not be read.
  *
- * - Not in an organisation (AWSOrganizationsNotInUseException): none apply, readable.
+ * - Not in an organisation (AWSOrganizationsNotInUseException): none apply.
  * - The management account: SCPs and RCPs never apply to it
  *   (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html), so nothing more
  *   is read.
  * - An organisation with consolidated billing only: authorization policies need all features, so none apply.
- * - A policy type not enabled in the root (PolicyTypeNotEnabledException): that type applies nowhere; its list
- *   is empty and a note says why.
+ * - A policy type not enabled in the root applies nowhere: its list of levels is empty and a note says so.
+ *   (Policies of a disabled type may still be listed for a target; they are not in force.)
  */
 export async function readOrganizationPolicies(orgs: OrganizationsClient, accountId: string, options: OrganizationsReaderOptions): Promise<OrganizationPoliciesRead> {
   let organization: { id: string; managementAccount: string | undefined; featureSet: string | undefined };
@@ -78,42 +94,47 @@ export async function readOrganizationPolicies(orgs: OrganizationsClient, accoun
     if (org?.Id === undefined) return unreadable('organizations:DescribeOrganization answered without an organisation id');
     organization = { id: org.Id, managementAccount: org.MasterAccountId, featureSet: org.FeatureSet };
   } catch (error) {
-    if (awsErrorName(error) === 'AWSOrganizationsNotInUseException') {
+    if (error instanceof OrganizationsCallError && awsErrorName(error.original) === 'AWSOrganizationsNotInUseException') {
       return { readable: true, inOrganization: false, isManagementAccount: false, scps: [], rcps: [], notes: [`account ${accountId} is not in an organisation: no SCP or RCP applies`] };
     }
-    return unreadable(failureReason('organizations:DescribeOrganization', error, options));
+    return unreadable(failureReason(error, options));
   }
   if (organization.managementAccount === accountId) {
-    return { ...inOrganization(true), notes: [`account ${accountId} is the management account of ${organization.id}: SCPs and RCPs do not apply to it`] };
+    return inOrganization(true, [`account ${accountId} is the management account of ${organization.id}: SCPs and RCPs do not apply to it`]);
   }
   if (organization.featureSet === 'CONSOLIDATED_BILLING') {
-    return { ...inOrganization(false), notes: [`organisation ${organization.id} has consolidated billing only: SCPs and RCPs need all features enabled, so none apply`] };
+    return inOrganization(false, [`organisation ${organization.id} has consolidated billing only: SCPs and RCPs need all features enabled, so none apply`]);
   }
   const cache = options.cache ?? createOrganizationCache();
-  let operation: OrganizationsOperation = 'organizations:ListParents';
   try {
-    const path = await organizationPath(orgs, accountId, cache, options);
-    operation = 'organizations:ListPoliciesForTarget';
-    const result: OrganizationPoliciesRead = inOrganization(false);
-    for (const [type, into, label] of [
-      ['SERVICE_CONTROL_POLICY', result.scps, 'SCPs'],
-      ['RESOURCE_CONTROL_POLICY', result.rcps, 'RCPs'],
-    ] as const) {
-      const levels = await policiesAlongPath(orgs, path, type, cache, options);
-      if (levels === undefined) {
-        result.notes.push(`${label} are not enabled in organisation ${organization.id}: none apply`);
-        continue;
+    const root = await cached(cache.roots, organization.id, () => rootOf(orgs, organization.id, options));
+    const result = inOrganization(false, []);
+    const inForce = POLICY_TYPES.filter(({ type, label }) => {
+      if (!root.enabled.has(type)) result.notes.push(`${label} are not enabled in organisation ${organization.id}: none apply`);
+      return root.enabled.has(type);
+    });
+    if (inForce.length === 0) return result;
+    const path = await organizationPath(orgs, accountId, root.id, cache, options);
+    for (const { type, field, label } of inForce) {
+      for (const target of path) {
+        const ids = await cached(cache.attached, `${type}|${target}`, () => attachedPolicyIds(orgs, target, type, options));
+        // With a type enabled, every root, OU and account has at least one policy of it attached: Organizations
+        // refuses to detach the last one. A level without any is an answer that cannot be judged (an empty level
+        // would deny everything).
+        if (ids.length === 0) return unreadable(`organizations:ListPoliciesForTarget listed no ${label} for ${target}, though ${label} are enabled: the ${label} in force are unknown`);
+        const policies: OrganizationPolicy[] = [];
+        for (const id of ids) policies.push(await cached(cache.documents, id, () => policyDocument(orgs, id, options)));
+        result[field].push({ target, policies });
       }
-      into.push(...levels);
     }
     return result;
   } catch (error) {
-    return unreadable(failureReason(operationOf(error) ?? operation, error, options));
+    return unreadable(failureReason(error, options));
   }
 }
 
-function inOrganization(isManagementAccount: boolean): OrganizationPoliciesRead {
-  return { readable: true, inOrganization: true, isManagementAccount, scps: [], rcps: [], notes: [] };
+function inOrganization(isManagementAccount: boolean, notes: string[]): OrganizationPoliciesRead {
+  return { readable: true, inOrganization: true, isManagementAccount, scps: [], rcps: [], notes };
 }
 
 function unreadable(reason: string): OrganizationPoliciesRead {
@@ -121,56 +142,68 @@ function unreadable(reason: string): OrganizationPoliciesRead {
 }
 
 /** Why a read failed, naming the permission and the principal that needs it when access was denied. */
-function failureReason(operation: OrganizationsOperation, error: unknown, options: OrganizationsReaderOptions): string {
-  const name = awsErrorName(error);
+function failureReason(error: unknown, options: OrganizationsReaderOptions): string {
+  if (!(error instanceof OrganizationsCallError)) return `reading the organisation's SCPs and RCPs failed: ${String(error)}`;
+  const { operation, original } = error;
+  const name = awsErrorName(original);
   const principal = options.principal ?? 'the calling principal';
-  if (classifyAwsError(error) === 'access-denied') {
+  if (classifyAwsError(original) === 'access-denied') {
     return (
-      `${operation} was denied (${name}) to ${principal}: the SCPs and RCPs of the account's organisation path can be read only ` +
-      `from the management account or a delegated administrator for AWS Organizations; grant ${principal} ${ORGANIZATIONS_READ_ACTIONS.join(', ')} ` +
-      `there, or run from the management account`
+      `${operation} was denied (${name}) to ${principal}: the SCPs and RCPs of an account's organisation path can be read only from the ` +
+      `management account or a delegated administrator for AWS Organizations; grant ${principal} ${ORGANIZATIONS_READ_ACTIONS.join(', ')} there`
     );
   }
-  return `${operation} failed with ${name} (${classifyAwsError(error)}): the SCPs and RCPs of the account's organisation path are unknown`;
+  const detail = original instanceof Error && original.name === 'IncompleteAnswerError' ? `: ${original.message}` : ` (${classifyAwsError(original)})`;
+  return `${operation} failed with ${name}${detail}; the SCPs and RCPs of the account's organisation path are unknown`;
 }
 
-/** A failure of one of the calls, carrying which. */
+/** A failure of one of the calls, saying which. */
 class OrganizationsCallError extends Error {
-  override readonly name: string;
+  override readonly name = 'OrganizationsCallError';
   constructor(
     readonly operation: OrganizationsOperation,
     readonly original: unknown,
   ) {
     super(`${operation} failed`, { cause: original });
-    this.name = awsErrorName(original);
   }
 }
 
-function operationOf(error: unknown): OrganizationsOperation | undefined {
-  return error instanceof OrganizationsCallError ? error.operation : undefined;
+/** Organizations answered, but without what the read needs to go on. */
+class IncompleteAnswerError extends Error {
+  override readonly name = 'IncompleteAnswerError';
 }
 
 async function call<T>(options: OrganizationsReaderOptions, operation: OrganizationsOperation, send: (o: { abortSignal?: AbortSignal }) => Promise<T>): Promise<T> {
   try {
     return await limitedCall(operation, send, options);
   } catch (error) {
-    throw error instanceof OrganizationsCallError ? error : new OrganizationsCallError(operation, error);
+    throw new OrganizationsCallError(operation, error);
   }
 }
 
+async function rootOf(orgs: OrganizationsClient, organizationId: string, options: OrganizationsReaderOptions): Promise<RootFacts> {
+  // An organisation has exactly one root: the first page holds it.
+  const { Roots: roots } = await call(options, 'organizations:ListRoots', (o) => orgs.send(new ListRootsCommand({}), o));
+  const root = roots?.[0];
+  if (root?.Id === undefined) throw new OrganizationsCallError('organizations:ListRoots', new IncompleteAnswerError(`no root listed for ${organizationId}`));
+  // PENDING_DISABLE: the type is still in force until it is disabled. PENDING_ENABLE: not yet; a type whose
+  // policies are left out can only make the answer show more access, never less.
+  const enabled = new Set((root.PolicyTypes ?? []).filter((t) => t.Status === 'ENABLED' || t.Status === 'PENDING_DISABLE').flatMap((t) => (t.Type === undefined ? [] : [t.Type])));
+  return { id: root.Id, enabled };
+}
+
 /** Root first, then each OU down, then the account: the order in which SCPs and RCPs are inherited. */
-async function organizationPath(orgs: OrganizationsClient, accountId: string, cache: OrganizationCache, options: OrganizationsReaderOptions): Promise<string[]> {
+async function organizationPath(orgs: OrganizationsClient, accountId: string, rootId: string, cache: OrganizationCache, options: OrganizationsReaderOptions): Promise<string[]> {
   const path = [accountId];
-  // An organisation is at most five OUs deep under its root
-  // (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_reference_limits.html); a longer chain is an
-  // answer that cannot be trusted.
+  // OUs nest at most five deep under the root
+  // (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_reference_limits.html).
   for (let depth = 0; depth <= MAX_OU_DEPTH; depth++) {
     const child = path[0] ?? accountId;
     const parent = await cached(cache.parents, child, () => parentOf(orgs, child, options));
     path.unshift(parent);
-    if (parent.startsWith('r-')) return path;
+    if (parent === rootId) return path;
   }
-  throw new OrganizationsCallError('organizations:ListParents', new Error(`no root found within ${MAX_OU_DEPTH} levels above ${accountId}`));
+  throw new OrganizationsCallError('organizations:ListParents', new IncompleteAnswerError(`the root ${rootId} was not reached within ${MAX_OU_DEPTH} OUs above ${accountId}`));
 }
 
 const MAX_OU_DEPTH = 5;
@@ -179,76 +212,39 @@ async function parentOf(orgs: OrganizationsClient, childId: string, options: Org
   // A child has exactly one parent: the first page holds it.
   const page = await call(options, 'organizations:ListParents', (o) => orgs.send(new ListParentsCommand({ ChildId: childId }), o));
   const parent = page.Parents?.[0]?.Id;
-  if (parent === undefined) throw new OrganizationsCallError('organizations:ListParents', new Error(`ListParents named no parent of ${childId}`));
+  if (parent === undefined) throw new OrganizationsCallError('organizations:ListParents', new IncompleteAnswerError(`no parent listed for ${childId}`));
   return parent;
 }
 
-/** The policies of `type` at each level of `path`; undefined when the type is not enabled in the organisation. */
-async function policiesAlongPath(
-  orgs: OrganizationsClient,
-  path: readonly string[],
-  type: PolicyType,
-  cache: OrganizationCache,
-  options: OrganizationsReaderOptions,
-): Promise<{ target: string; policies: OrganizationPolicy[] }[] | undefined> {
-  const levels: { target: string; policies: OrganizationPolicy[] }[] = [];
-  for (const target of path) {
-    const attached = await cached(cache.attached, `${type}|${target}`, () => attachedPolicies(orgs, target, type, cache, options));
-    if (!attached.enabled) return undefined;
-    levels.push({ target, policies: attached.policies });
-  }
-  return levels;
-}
-
-async function attachedPolicies(orgs: OrganizationsClient, target: string, type: PolicyType, cache: OrganizationCache, options: OrganizationsReaderOptions): Promise<AttachedPolicies> {
+async function attachedPolicyIds(orgs: OrganizationsClient, target: string, type: PolicyType, options: OrganizationsReaderOptions): Promise<string[]> {
   const ids: string[] = [];
   let token: string | undefined;
-  try {
-    do {
-      const page = await call(options, 'organizations:ListPoliciesForTarget', (o) =>
-        orgs.send(new ListPoliciesForTargetCommand({ TargetId: target, Filter: type, NextToken: token }), o),
-      );
-      for (const p of page.Policies ?? []) if (p.Id !== undefined) ids.push(p.Id);
-      token = page.NextToken === '' ? undefined : page.NextToken;
-    } while (token !== undefined);
-  } catch (error) {
-    if (isPolicyTypeNotEnabled(error)) return { enabled: false };
-    throw error;
-  }
-  const policies: OrganizationPolicy[] = [];
-  for (const id of ids) policies.push(await cached(cache.documents, id, () => policyDocument(orgs, id, options)));
-  return { enabled: true, policies };
-}
-
-/**
- * A policy type that the root has not enabled: Organizations answers PolicyTypeNotEnabledException. RCPs are a
- * newer type (2024-11): an endpoint that does not know the filter value answers InvalidInputException naming
- * it, and then RCPs cannot be in force either.
- */
-function isPolicyTypeNotEnabled(error: unknown): boolean {
-  const original = error instanceof OrganizationsCallError ? error.original : error;
-  const name = awsErrorName(original);
-  if (name === 'PolicyTypeNotEnabledException') return true;
-  return name === 'InvalidInputException' && original instanceof Error && /RESOURCE_CONTROL_POLICY/.test(original.message);
+  do {
+    const page = await call(options, 'organizations:ListPoliciesForTarget', (o) =>
+      orgs.send(new ListPoliciesForTargetCommand({ TargetId: target, Filter: type, NextToken: token }), o),
+    );
+    for (const p of page.Policies ?? []) if (p.Id !== undefined) ids.push(p.Id);
+    token = page.NextToken === '' ? undefined : page.NextToken;
+  } while (token !== undefined);
+  return ids;
 }
 
 async function policyDocument(orgs: OrganizationsClient, id: string, options: OrganizationsReaderOptions): Promise<OrganizationPolicy> {
-  const described = await call(options, 'organizations:DescribePolicy', (o) => orgs.send(new DescribePolicyCommand({ PolicyId: id }), o));
-  const content = described.Policy?.Content;
-  if (content === undefined) throw new OrganizationsCallError('organizations:DescribePolicy', new Error(`DescribePolicy returned no content for ${id}`));
-  const name = described.Policy?.PolicySummary?.Name;
-  return name === undefined ? { id, document: content } : { id, name, document: content };
+  const { Policy: policy } = await call(options, 'organizations:DescribePolicy', (o) => orgs.send(new DescribePolicyCommand({ PolicyId: id }), o));
+  if (policy?.Content === undefined) throw new OrganizationsCallError('organizations:DescribePolicy', new IncompleteAnswerError(`no content for ${id}`));
+  const name = policy.PolicySummary?.Name;
+  return name === undefined ? { id, document: policy.Content } : { id, name, document: policy.Content };
 }
 
-/** The cached promise for `key`, or a new one; a failed read is forgotten so the next account asks again. */
+/** The cached promise for `key`, or a new read; a failed read is forgotten so that the next caller asks again. */
 function cached<T>(map: Map<string, Promise<T>>, key: string, read: () => Promise<T>): Promise<T> {
   let pending = map.get(key);
   if (pending === undefined) {
-    pending = read();
-    map.set(key, pending);
-    const stored = pending;
-    pending.catch(() => {
-      if (map.get(key) === stored) map.delete(key);
+    const started = read();
+    pending = started;
+    map.set(key, started);
+    started.catch(() => {
+      if (map.get(key) === started) map.delete(key);
     });
   }
   return pending;

@@ -626,6 +626,16 @@ function parsedCondition(operator: string, op: Operator, key: string, keyLower: 
 }
 
 /**
+ * The conditions of a Condition element written at `path`, read with the key policy's grammar: for the other
+ * policies judged with the engine's condition semantics (identity policies, boundaries, SCPs and RCPs).
+ */
+export function parseConditionElement(value: unknown, path: string): { conditions?: ParsedCondition[]; errors: ParseError[] } {
+  const parser = new Parser();
+  const conditions = parser.conditionElement(value, path);
+  return conditions ? { conditions, errors: parser.errors } : { errors: parser.errors };
+}
+
+/**
  * Parse and validate a key policy, given as JSON text or as a parsed value. `duplicateKeyPaths` names keys
  * that appeared more than once in a document the caller parsed (duplicates in text are found here).
  */

@@ -73,6 +73,8 @@ export interface OrganizationPolicies {
   inOrganization: boolean;
   /** SCPs and RCPs do not apply to the management account. */
   isManagementAccount: boolean;
+  /** The organisation's id (o-…), when known: the aws:PrincipalOrgID of every principal of the account. */
+  organizationId?: string;
   scps: { target: string; policies: OrganizationPolicy[] }[];
   /** Empty list of levels when RCPs are not enabled for the organisation. */
   rcps: { target: string; policies: OrganizationPolicy[] }[];
