@@ -7,10 +7,12 @@
 import {
   DescribeKeyCommand,
   GetKeyPolicyCommand,
+  ListGrantsCommand,
   ListKeysCommand,
   ListResourceTagsCommand,
   type KMSClient,
 } from '@aws-sdk/client-kms';
+import { keyGrantsFromListGrants, type GrantProblem, type KeyGrant } from '../engine';
 import type { Clock } from '../runtime/clock';
 import { DeadlineReachedError, InvocationDeadlineError, waitOutlastsDeadline, type CallDeadline } from '../runtime/deadline';
 import type { TokenBucket } from '../runtime/token-bucket';
@@ -30,7 +32,7 @@ export interface ReadFailure {
   principal: string;
 }
 
-export type KmsOperation = 'kms:ListKeys' | 'kms:DescribeKey' | 'kms:GetKeyPolicy' | 'kms:ListResourceTags';
+export type KmsOperation = 'kms:ListKeys' | 'kms:DescribeKey' | 'kms:GetKeyPolicy' | 'kms:ListResourceTags' | 'kms:ListGrants';
 
 /** A read's value, or why it failed; `Op` is the IAM action of the calls (KMS's by default). */
 export type ReadOutcome<T, Op extends string = KmsOperation> =
@@ -84,6 +86,18 @@ export function failureKind(error: unknown): ReadFailure['kind'] {
     }
   }
 }
+
+/**
+ * The key's grants, and what could not be read of them (keyGrantsFromListGrants: no entry is dropped). The
+ * caller passes `grants` to the engine and reports `problems` (the engine warns of each, too).
+ */
+export interface KeyGrantsRead {
+  grants: KeyGrant[];
+  problems: GrantProblem[];
+}
+
+// ListGrants accepts at most 100 per page (https://docs.aws.amazon.com/kms/latest/APIReference/API_ListGrants.html).
+const LIST_GRANTS_PAGE = 100;
 
 // ListKeys accepts at most 1000 per page (https://docs.aws.amazon.com/kms/latest/APIReference/API_ListKeys.html).
 const LIST_KEYS_PAGE = 1000;
@@ -161,6 +175,43 @@ export class KmsKeyReader {
       marker = outcome.value.Truncated === true ? outcome.value.NextMarker : undefined;
     } while (marker !== undefined);
     return { ok: true, value: tags };
+  }
+
+  /**
+   * Every grant of the key: ListGrants, page after page (100 a page), each page behind the rate limit and
+   * retried like every read. One failed page fails the whole read: a partial list would pass for all the grants.
+   * A page that is no object fails too (errorName `InvalidResponse`): its grants are unknown, never none.
+   */
+  async grants(keyId: string, options: ReadOptions = {}): Promise<ReadOutcome<KeyGrantsRead>> {
+    const entries: unknown[] = [];
+    let marker: string | undefined;
+    let notAfter = options.notAfter;
+    do {
+      const outcome = await this.read(
+        'kms:ListGrants',
+        (o) => this.options.kms.send(new ListGrantsCommand({ KeyId: keyId, Limit: LIST_GRANTS_PAGE, ...(marker === undefined ? {} : { Marker: marker }) }), o),
+        notAfter,
+      );
+      notAfter = undefined;
+      if (!outcome.ok) return outcome;
+      const page: unknown = outcome.value;
+      if (typeof page !== 'object' || page === null) {
+        const error = new Error('ListGrants answered no object');
+        error.name = 'InvalidResponse';
+        return { ok: false, operation: 'kms:ListGrants', kind: 'error', errorName: error.name, error };
+      }
+      // An absent Grants list is an empty page (the AWS JSON protocol may leave empty lists out).
+      entries.push(...(outcome.value.Grants ?? []));
+      marker = outcome.value.Truncated === true ? outcome.value.NextMarker : undefined;
+      if (outcome.value.Truncated === true && marker === undefined) {
+        // A truncated page without a marker: the rest cannot be asked for, so the list is not whole.
+        const error = new Error('ListGrants answered Truncated without NextMarker');
+        error.name = 'InvalidResponse';
+        return { ok: false, operation: 'kms:ListGrants', kind: 'error', errorName: error.name, error };
+      }
+    } while (marker !== undefined);
+    const { grants, problems } = keyGrantsFromListGrants(entries);
+    return { ok: true, value: { grants, problems } };
   }
 
   /**

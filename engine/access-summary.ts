@@ -62,6 +62,8 @@ export interface Grant {
 interface AccessCell {
   level: AccessLevel;
   statementIndexes: number[];
+  /** The KMS grants (ListGrants GrantId) that give this access, beside the statements. */
+  grantIds: string[];
 }
 
 export interface AccessEntry {
@@ -74,6 +76,21 @@ export interface AccessEntry {
 export interface AccessSummary {
   /** Sorted by principal id, so the summary does not depend on statement order. */
   entries: AccessEntry[];
+  /**
+   * What the key's KMS grants give, one entry per grant with a readable grantee, in the order ListGrants
+   * listed them; absent when the grants were not given to the analysis. Kept apart from `entries`, which the
+   * checks of the key policy read: a grant is no statement.
+   */
+  keyGrants?: GrantAccess[];
+}
+
+/** What one KMS grant gives its grantee. */
+export interface GrantAccess {
+  grantId: string;
+  principal: PrincipalClass;
+  actions: ActionSet;
+  /** Conditional when the grant carries an encryption-context constraint. */
+  level: 'conditional' | 'unconditional';
 }
 
 interface DenyRule {
@@ -963,8 +980,9 @@ function levelOf(grants: readonly Grant[]): AccessLevel {
   return grants.some((g) => g.level === 'unconditional') ? 'unconditional' : 'conditional';
 }
 
-function accessCell(entry: AccessEntry, actionClass: ActionClass): AccessCell {
-  const gs = grantsCovering(entry, CLASS_MASKS[actionClass]);
+function accessCell(entry: AccessEntry | undefined, grants: readonly GrantAccess[], actionClass: ActionClass): AccessCell {
+  const mask = CLASS_MASKS[actionClass];
+  const gs = entry === undefined ? NO_GRANTS : grantsCovering(entry, mask);
   // The statements behind a cell: the Allows that grant it and the Denies that carve or limit it.
   const indexes = new Set<number>();
   for (const g of gs) {
@@ -972,13 +990,33 @@ function accessCell(entry: AccessEntry, actionClass: ActionClass): AccessCell {
     for (const i of g.carvedBy) indexes.add(i);
     for (const i of g.limitedBy) indexes.add(i);
   }
-  return { level: levelOf(gs), statementIndexes: [...indexes].sort((a, b) => a - b) };
+  const byGrants = grants.filter((k) => hasAny(k.actions, mask));
+  let level = levelOf(gs);
+  if (byGrants.some((k) => k.level === 'unconditional')) level = 'unconditional';
+  else if (byGrants.length > 0 && level === 'none') level = 'conditional';
+  return { level, statementIndexes: [...indexes].sort((a, b) => a - b), grantIds: [...new Set(byGrants.map((k) => k.grantId))] };
 }
 
-/** The principal-class × action-class matrix, for reports. */
+/**
+ * The principal-class × action-class matrix, for reports: one row per principal class of the key policy, the
+ * grants' grantees merged into the row of the same principal, or given a row of their own after the policy's
+ * rows (in the order ListGrants listed them). Each cell names the statements and the grant ids behind it.
+ */
 export function accessMatrix(summary: AccessSummary): { principal: PrincipalClass; cells: Record<ActionClass, AccessCell> }[] {
-  return summary.entries.map((entry) => ({
-    principal: entry.principal,
-    cells: Object.fromEntries(ACTION_CLASSES.map((c) => [c, accessCell(entry, c)])) as Record<ActionClass, AccessCell>,
+  const keyGrants = summary.keyGrants ?? [];
+  const rows: { principal: PrincipalClass; entry?: AccessEntry; grants: GrantAccess[] }[] = summary.entries.map((entry) => ({ principal: entry.principal, entry, grants: [] }));
+  const byId = new Map(rows.map((r) => [r.principal.id, r]));
+  for (const k of keyGrants) {
+    let row = byId.get(k.principal.id);
+    if (row === undefined) {
+      row = { principal: k.principal, grants: [] };
+      rows.push(row);
+      byId.set(k.principal.id, row);
+    }
+    row.grants.push(k);
+  }
+  return rows.map((row) => ({
+    principal: row.principal,
+    cells: Object.fromEntries(ACTION_CLASSES.map((c) => [c, accessCell(row.entry, row.grants, c)])) as Record<ActionClass, AccessCell>,
   }));
 }

@@ -5,6 +5,8 @@
 import { CHECKS, type CheckId } from './checks/registry';
 import type { CheckContext, FindingDraft } from './checks/toolkit';
 import { buildAccessSummary, type AccessSummary } from './access-summary';
+import { grantAccessEntries, grantLabel } from './grant-access';
+import { grantPath, type KeyGrant } from './key-grants';
 import { parsePolicy, type ParsedPolicy } from './parse-policy';
 import { accountOfArn } from './principals';
 import type { AnalysisOptions, Finding } from './findings';
@@ -91,7 +93,11 @@ function analyze(input: unknown, options: AnalysisOptions): AnalysisResult {
   const warnings: Warning[] = parsed.warnings;
   const { ownAccount, ownAccountSource } = keyOwner(options);
   if (ownAccount === undefined) warnings.push({ code: 'ACCOUNT_UNKNOWN', path: '$', message: ACCOUNT_UNKNOWN });
-  const summary = parsed.policy ? buildAccessSummary(parsed.policy, ownAccount, options.keyArn) : { entries: [] };
+  const summary: AccessSummary = parsed.policy ? buildAccessSummary(parsed.policy, ownAccount, options.keyArn) : { entries: [] };
+  if (options.grants !== undefined) {
+    summary.keyGrants = grantAccessEntries(options.grants);
+    warnings.push(...grantWarnings(options.grants));
+  }
   const ctx: CheckContext = { policy: parsed.policy, parseErrors: parsed.errors, summary, options, ownAccount };
   const { findings, internalErrors } = runChecks(ctx, options.disabledChecks);
   sortFindings(findings);
@@ -99,6 +105,17 @@ function analyze(input: unknown, options: AnalysisOptions): AnalysisResult {
   if (parsed.policy) result.policy = parsed.policy;
   if (ownAccount) result.ownAccount = ownAccount;
   return result;
+}
+
+/** One INVALID_GRANT warning per problem of a grant: what could not be read is said, never dropped. */
+function grantWarnings(grants: readonly KeyGrant[]): Warning[] {
+  const out: Warning[] = [];
+  for (const grant of grants) {
+    for (const problem of grant.problems ?? []) {
+      out.push({ code: 'INVALID_GRANT', path: grantPath(grant), message: `${grantLabel(grant)}: ${problem}; the grant is judged on what could be read.` });
+    }
+  }
+  return out;
 }
 
 const ACCOUNT_UNKNOWN =
@@ -159,7 +176,7 @@ function findingOf(meta: (typeof CHECKS)[number]['meta'], d: FindingDraft, crash
   };
   if (d.access !== undefined) finding.access = d.access;
   if (d.conditionKeys !== undefined) finding.conditionKeys = d.conditionKeys;
-  if (crashed) finding.notJudged = true;
+  if (crashed || d.notJudged === true) finding.notJudged = true;
   return finding;
 }
 

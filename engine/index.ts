@@ -6,7 +6,8 @@ export type { AnalysisOptions, Finding } from './findings';
 export { analyzePolicy } from './analyze';
 export type { AnalysisResult, InternalError } from './analyze';
 export type { ParseError } from './parse-policy';
-export { accessMatrix, type AccessSummary, type AccessEntry, type Grant } from './access-summary';
+export { accessMatrix, type AccessSummary, type AccessEntry, type Grant, type GrantAccess } from './access-summary';
+export { GRANT_OPERATIONS, keyGrantsFromListGrants, type GrantProblem, type GrantsReading, type KeyGrant } from './key-grants';
 export {
   ACTION_CLASSES,
   ACTION_CLASS_LABELS,
@@ -43,6 +44,5 @@ export type {
   OrganizationPolicies,
   OrganizationPolicy,
 } from './effective-access/types';
-export type { KeyGrant } from './key-grants';
 export { compileAccount } from './effective-access/compile';
 export { effectiveAccess } from './effective-access/evaluate';

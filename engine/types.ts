@@ -14,6 +14,8 @@ export function isSeverity(value: unknown): value is Severity {
   return typeof value === 'string' && (SEVERITIES as readonly string[]).includes(value);
 }
 
+import type { KeyGrant } from './key-grants';
+
 /**
  * What is known of the key being analysed and who is trusted: the options every check reads. The caller's
  * full options (`AnalysisOptions`, in findings.ts) add the checks to leave out.
@@ -33,6 +35,12 @@ export interface KeyContext {
    * given text.
    */
   duplicateKeyPaths?: readonly string[];
+  /**
+   * The key's KMS grants (ListGrants), read with keyGrantsFromListGrants. Undefined: not read. The grant checks
+   * (UNTRUSTED_GRANTEE, REDELEGABLE_GRANT) then say nothing, and the caller must report that the grants were not
+   * read: never judge a key whose grants are unknown as having none. An empty list: the key has no grants.
+   */
+  grants?: readonly KeyGrant[];
 }
 
 /** What a finding says, apart from which check says it (see `Finding` in findings.ts). */
@@ -62,7 +70,8 @@ export interface FindingDetail {
 
 /** A problem that does not make the policy invalid but deserves a look (e.g. an unknown KMS action). */
 export interface Warning {
-  code: 'UNKNOWN_ACTION' | 'UNKNOWN_CONDITION_KEY' | 'ACCOUNT_UNKNOWN' | 'NON_KMS_ACTION' | 'INERT_STATEMENT';
+  /** INVALID_GRANT: part of a grant could not be read (keyGrantsFromListGrants); the grant is judged on the rest. */
+  code: 'UNKNOWN_ACTION' | 'UNKNOWN_CONDITION_KEY' | 'ACCOUNT_UNKNOWN' | 'NON_KMS_ACTION' | 'INERT_STATEMENT' | 'INVALID_GRANT';
   message: string;
   path: string;
 }

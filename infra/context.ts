@@ -148,6 +148,7 @@ export function readAppSettings(node: Node): AppSettings {
       minimumSeverity: ruleParameter(node, 'minimumSeverity'),
       disabledChecks: ruleParameter(node, 'disabledChecks'),
       includeAwsManagedKeys: ruleParameter(node, 'includeAwsManagedKeys'),
+      evaluateGrants: ruleParameter(node, 'evaluateGrants'),
       exemptionTagKey: ruleParameter(node, 'exemptionTagKey'),
       nonSuppressibleChecks: ruleParameter(node, 'nonSuppressibleChecks'),
       maxRequestsPerSecond: ruleParameter(node, 'maxRequestsPerSecond'),

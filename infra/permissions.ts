@@ -33,7 +33,7 @@ export const RULE_PERMISSIONS: readonly PermissionSpec[] = [
   },
   {
     sid: 'ReadKeys',
-    actions: ['kms:DescribeKey', 'kms:GetKeyPolicy', 'kms:ListResourceTags'],
+    actions: ['kms:DescribeKey', 'kms:GetKeyPolicy', 'kms:ListResourceTags', 'kms:ListGrants'],
     resource: (p) => `arn:${p.partition}:kms:${p.region}:${p.account}:key/*`,
     why: 'Every key of the account is evaluated, so the Resource is all keys of the account (key/*), not one key.',
   },

@@ -37,6 +37,13 @@ export interface KmsPolicyGuardRuleParameters {
    */
   readonly includeAwsManagedKeys?: boolean;
   /**
+   * Read each key's grants (kms:ListGrants: one request per 100 grants of a key, on every evaluation) and judge
+   * them with the key policy (UNTRUSTED_GRANTEE, REDELEGABLE_GRANT). The function's role is granted kms:ListGrants
+   * whatever this says, so that turning it on needs no new deployment of the role.
+   * @default true
+   */
+  readonly evaluateGrants?: boolean;
+  /**
    * Tag key whose non-empty value exempts a key; the value is the justification shown in Config.
    * @default - no exemption tag
    */

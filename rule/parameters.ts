@@ -17,6 +17,8 @@ export interface RuleParameters {
   disabledChecks: CheckId[];
   /** Evaluate AWS-managed keys (alias/aws/…) instead of reporting them NOT_APPLICABLE. @default false */
   includeAwsManagedKeys: boolean;
+  /** Read each key's grants (kms:ListGrants) and judge them with the key policy. @default true */
+  evaluateGrants: boolean;
   /** Tag key whose non-empty value exempts a key, the value being the justification. @default undefined */
   exemptionTagKey?: string;
   /** Checks whose findings the exemption tag cannot accept; `NONE` in Config for none. @default ['PUBLIC_ACCESS'] */

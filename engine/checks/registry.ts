@@ -10,19 +10,23 @@ import type { Check } from './toolkit';
 import { invalidPolicy } from './invalid-policy';
 import { noSeparationOfDuties } from './no-separation-of-duties';
 import { publicAccess } from './public-access';
+import { redelegableGrant } from './redelegable-grant';
 import { unconstrainedGrantCreation } from './unconstrained-grant-creation';
 import { unscopedServicePrincipal } from './unscoped-service-principal';
 import { untrustedCrossAccount } from './untrusted-cross-account';
+import { untrustedGrantee } from './untrusted-grantee';
 
 export const CHECKS = [
   invalidPolicy,
   publicAccess,
   untrustedCrossAccount,
+  untrustedGrantee,
   accountWideFullAccess,
   accountWideUsage,
   accountWideAdministration,
   noSeparationOfDuties,
   unconstrainedGrantCreation,
+  redelegableGrant,
   unscopedServicePrincipal,
   allowWithNegation,
 ] as const satisfies readonly Check[];

@@ -26,9 +26,9 @@ describe('policy fixtures', () => {
     expect(result.findings.map(pointedAt).sort(byKey)).toEqual([...f.expectedFindings].sort(byKey));
     const got = result.findings.map((x) => x.checkId);
     for (const id of f.nearMissFor) expect(got).not.toContain(id);
-    // Every finding must say where and why.
+    // Every finding must say where and why: a JSON path into the policy, or the grant (`grants[<GrantId>]`).
     for (const finding of result.findings) {
-      expect(finding.path).toMatch(/^\$/);
+      expect(finding.path).toMatch(finding.statementIndexes.length === 0 && finding.path.startsWith('grants[') ? /^grants\[[^\]]+\]/ : /^\$/);
       expect(finding.message.length).toBeGreaterThan(20);
     }
   });

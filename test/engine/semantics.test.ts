@@ -528,14 +528,14 @@ describe('access matrix', () => {
   it('links a cell to the Deny that leaves it conditional', () => {
     const r = analyzePolicy(policy(allow({ AWS: APP_ROLE }, 'kms:Decrypt'), deny('*', 'kms:*', { Condition: { StringNotEquals: { 'aws:SourceVpce': 'vpce-1a2b3c4d' } } })), opts);
     const [row] = accessMatrix(r.summary);
-    expect(row?.cells.cryptographic).toEqual({ level: 'conditional', statementIndexes: [0, 1] });
-    expect(row?.cells.administration).toEqual({ level: 'none', statementIndexes: [] });
+    expect(row?.cells.cryptographic).toEqual({ level: 'conditional', statementIndexes: [0, 1], grantIds: [] });
+    expect(row?.cells.administration).toEqual({ level: 'none', statementIndexes: [], grantIds: [] });
   });
 
   it('links a carved-out principal to the Deny that carved it', () => {
     const r = analyzePolicy(policy(allow({ AWS: ROOT }, USE_ACTIONS), { Effect: 'Deny', NotPrincipal: { AWS: APP_ROLE }, Action: USE_ACTIONS, Resource: '*' }), opts);
     const rows = accessMatrix(r.summary);
-    expect(rows.map((x) => [x.principal.id, x.cells.cryptographic])).toEqual([[`principal:${APP_ROLE}`, { level: 'unconditional', statementIndexes: [0, 1] }]]);
+    expect(rows.map((x) => [x.principal.id, x.cells.cryptographic])).toEqual([[`principal:${APP_ROLE}`, { level: 'unconditional', statementIndexes: [0, 1], grantIds: [] }]]);
   });
 });
 

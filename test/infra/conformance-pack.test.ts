@@ -30,6 +30,7 @@ const SAMPLES: Record<string, { accepted: string[]; refused: string[] }> = {
   MinimumSeverity: { accepted: ['critical', 'info'], refused: ['HIGHEST', 'severe'] },
   DisabledChecks: { accepted: ['PUBLIC_ACCESS', 'ALLOW_WITH_NEGATION,UNSCOPED_SERVICE_PRINCIPAL'], refused: ['PUBLIC_ACESS', 'INVALID_POLICY', 'PUBLIC_ACCESS,INVALID_POLICY'] },
   IncludeAwsManagedKeys: { accepted: ['true', 'false'], refused: ['yes', '1'] },
+  EvaluateGrants: { accepted: ['true', 'false'], refused: ['yes', '0'] },
   NonSuppressibleChecks: {
     accepted: ['PUBLIC_ACCESS', 'PUBLIC_ACCESS, UNTRUSTED_CROSS_ACCOUNT', 'NONE', ' NONE '],
     refused: ['INVALID_POLICY', 'PUBLIC_ACCESS,INVALID_POLICY', 'NONE,PUBLIC_ACCESS', 'NONE,NONE', 'NOTHING', 'PUBLIC_ACESS'],

@@ -91,6 +91,7 @@ const RESOURCE_OF: Record<string, (input: Record<string, unknown>, place: Scenar
   'kms:DescribeKey': (input, place) => keyArn(input.KeyId, place),
   'kms:GetKeyPolicy': (input, place) => keyArn(input.KeyId, place),
   'kms:ListResourceTags': (input, place) => keyArn(input.KeyId, place),
+  'kms:ListGrants': (input, place) => keyArn(input.KeyId, place),
   'kms:PutKeyPolicy': (input, place) => keyArn(input.KeyId, place),
   'config:GetComplianceDetailsByConfigRule': (input, place) => {
     if (place.configRule === undefined || input.ConfigRuleName !== place.configRule.name) {

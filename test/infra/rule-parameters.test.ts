@@ -127,6 +127,7 @@ describe('rule parameters from CDK context (-c name=value)', () => {
     ['maxRequestsPerSecond', '5000', /context maxRequestsPerSecond: invalid rule parameter MaxRequestsPerSecond: must be a number/],
     ['trustedOrgIds', 'org-1', /context trustedOrgIds: invalid rule parameter TrustedOrgIds/],
     ['includeAwsManagedKeys', 'yes', /context includeAwsManagedKeys: invalid rule parameter IncludeAwsManagedKeys: must be true or false/],
+    ['evaluateGrants', 'maybe', /context evaluateGrants: invalid rule parameter EvaluateGrants: must be true or false/],
     ['exemptionTagKey', 'x'.repeat(129), /context exemptionTagKey: invalid rule parameter ExemptionTagKey/],
     ['nonSuppressibleChecks', 'INVALID_POLICY', /context nonSuppressibleChecks: invalid rule parameter NonSuppressibleChecks: INVALID_POLICY is never suppressible/],
   ])('-c %s=%s fails the synth naming the parameter', (key, value, message) => {

@@ -40,6 +40,7 @@ const FIXTURES = loadPolicyFixtures().filter(
     (f.options.trustedAccountIds ?? []).length === 0 &&
     (f.options.trustedOrgIds ?? []).length === 0 &&
     f.options.keyArn === undefined &&
+    f.options.grants === undefined &&
     f.options.disabledChecks === undefined &&
     !JSON.stringify(f.input).includes(MOTO_ACCOUNT),
 );

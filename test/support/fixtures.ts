@@ -1,7 +1,7 @@
 /** Loading the policy fixture corpus (test/fixtures/policies/*.json). */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isCheckId, type AnalysisOptions, type CheckId } from '../../engine';
+import { isCheckId, keyGrantsFromListGrants, type AnalysisOptions, type CheckId } from '../../engine';
 
 /**
  * One finding a fixture expects: its check, the statements it points at (each by Sid, or by index where the
@@ -50,6 +50,21 @@ function expectedFindings(value: unknown, where: string): ExpectedFinding[] {
   });
 }
 
+/**
+ * The fixture's options; its `grants` (the key's grants as `aws kms list-grants` prints them) become the
+ * options' grants, read as every caller reads them (keyGrantsFromListGrants). A fixture's grants must read
+ * without problems: a fixture about unreadable grants belongs in the converter's tests.
+ */
+function fixtureOptions(doc: Record<string, unknown>, file: string): AnalysisOptions {
+  const options = { ...((doc.options ?? {}) as AnalysisOptions) };
+  if (doc.grants !== undefined) {
+    const reading = keyGrantsFromListGrants(doc.grants);
+    if (reading.problems.length > 0) throw new Error(`${file} grants: ${reading.problems.map((p) => `[${p.index}] ${p.message}`).join('; ')}`);
+    options.grants = reading.grants;
+  }
+  return options;
+}
+
 export function loadPolicyFixtures(): PolicyFixture[] {
   return readdirSync(POLICY_FIXTURE_DIR)
     .filter((f) => f.endsWith('.json'))
@@ -64,7 +79,7 @@ export function loadPolicyFixtures(): PolicyFixture[] {
         name,
         description: doc.description,
         source: doc.source,
-        options: (doc.options ?? {}) as AnalysisOptions,
+        options: fixtureOptions(doc, file),
         expectedFindings: findings,
         expected: [...new Set(findings.map((f) => f.check))],
         nearMissFor: checkIds(doc.nearMissFor ?? [], `${file} nearMissFor`),
