@@ -8,7 +8,7 @@
  * and the incompleteness are always said, the names as far as they fit, the rest counted (`…[+11 more]`).
  */
 import { CHECK, type CheckId, type EffectiveAccess, type EffectivePrincipal } from '../engine';
-import { joinWithinLimit, type ElasticText } from './annotation';
+import { moreMarker, type ElasticText } from './annotation';
 
 /** The checks whose findings say that the key policy lets IAM decide, and what they hand over. */
 const USE_CHECKS: readonly CheckId[] = [CHECK.ACCOUNT_WIDE_FULL_ACCESS, CHECK.ACCOUNT_WIDE_USAGE];
@@ -39,9 +39,6 @@ export type AccessNote =
   /** No answer at all, and why (`IAM not readable`). */
   | { kind: 'unanswered'; reason: string };
 
-/** Below this, the names are left out: the count says enough. */
-const MIN_NAMES_ROOM = ': role/app …[+99 more]'.length;
-
 function principalsAt(access: EffectiveAccess, level: AccessLevelAsked): { unconditional: EffectivePrincipal[]; conditional: EffectivePrincipal[] } {
   const unconditional = access.principals.filter((p) => p[level] === 'unconditional');
   const conditional = access.principals.filter((p) => p[level] === 'conditional');
@@ -68,9 +65,24 @@ export function accessNoteText(note: AccessNote): ElasticText {
   return {
     shortest: head + incomplete,
     within: (limit) => {
-      const room = limit - head.length - incomplete.length;
-      if (names.length === 0 || room < MIN_NAMES_ROOM) return head + incomplete;
-      return `${head}: ${joinWithinLimit(names, ', ', room - 2)}${incomplete}`;
+      const listed = wholeNamesWithin(names, limit - head.length - incomplete.length - ': '.length);
+      return listed === undefined ? head + incomplete : `${head}: ${listed}${incomplete}`;
     },
   };
+}
+
+/**
+ * As many whole names as fit in `room`, then `…[+n more]` for the others; undefined when not even the first fits.
+ * A name cut short would name nobody, so none is.
+ */
+function wholeNamesWithin(names: readonly string[], room: number): string | undefined {
+  let shown = 0;
+  let text = '';
+  for (const name of names) {
+    const candidate = shown === 0 ? name : `${text}, ${name}`;
+    if (candidate.length + moreMarker(names.length - shown - 1).length > room) break;
+    text = candidate;
+    shown++;
+  }
+  return shown === 0 ? undefined : text + moreMarker(names.length - shown);
 }

@@ -23,6 +23,7 @@ import {
   compileAccount,
   effectiveAccess,
   accountOfArn,
+  type AccountAuthorizationDetails,
   type CompileAccountFn,
   type CompiledAccount,
   type EffectiveAccess,
@@ -32,7 +33,7 @@ import {
 import type { AwsClients } from '../aws/clients';
 import { readRecordedIam } from '../aws/config-iam-reader';
 import { awsErrorName } from '../aws/errors';
-import { readAccountAuthorizationDetails } from '../aws/iam-reader';
+import { readAccountAuthorizationDetails, readManagedPolicies, type IamReaderOptions } from '../aws/iam-reader';
 import { readOrganizationPolicies, type OrganizationPoliciesRead } from '../aws/organizations-reader';
 import type { Clock } from '../runtime/clock';
 import { InvocationDeadlineError, type CallDeadline } from '../runtime/deadline';
@@ -140,7 +141,9 @@ function noteFor(access: AccountAccess, key: AnalysedKey, level: 'use' | 'admini
   if (access.kind === 'unread') return { kind: 'unanswered', reason: access.reason };
   const arn = key.arn ?? `arn:${options.partition}:kms:${options.region}:${options.accountId}:key/${key.keyId}`;
   if (accountOfArn(arn) !== access.account.accountId) return { kind: 'unanswered', reason: `key of another account than the IAM read` };
-  const judged: KeyToJudge = { arn, analysis: key.analysis, grantsUnknownReason: 'the rule does not read grants' };
+  const grants = key.options.grants;
+  const judged: KeyToJudge =
+    grants === undefined ? { arn, analysis: key.analysis, grantsUnknownReason: 'the key\'s grants were not read (EvaluateGrants false, or ListGrants failed)' } : { arn, analysis: key.analysis, grants };
   let answer: EffectiveAccess;
   try {
     answer = (options.engine ?? ENGINE).effectiveAccess(access.account, judged, access.org);
@@ -207,7 +210,7 @@ export async function loadAccountAccess(options: AccountAccessOptions): Promise<
   const incomplete: string[] = [];
   if (!org.readable) incomplete.push('SCPs not readable');
   if (account.problems.length > 0) incomplete.push(`${account.problems.length} IAM document${account.problems.length === 1 ? '' : 's'} unreadable`);
-  if (iam.unrecordedPolicies > 0) incomplete.push('AWS managed policies not recorded');
+  if (iam.unrecordedPolicies > 0) incomplete.push('AWS managed policies not read');
   logger.info('IAM read for effective access', {
     source: iam.source,
     principals: account.principalCount,
@@ -227,16 +230,37 @@ type IamRead =
 /** Config's recorded IAM items when this Region has them, else the IAM API. */
 async function readIam(options: AccountAccessOptions, deadline: CallDeadline): Promise<IamRead> {
   const { clock, logger } = options;
+  const iamReads = { limiter: new TokenBucket(GLOBAL_REQUESTS_PER_SECOND, clock), clock, deadline };
   let fallback: string;
   try {
     const recorded = await readRecordedIam(options.clients.config, { clock, deadline });
-    if (recorded.recorded) return { kind: 'read', source: 'config', details: recorded.details, unrecordedPolicies: recorded.unrecordedPolicyArns.length };
+    if (recorded.recorded) return await withUnrecordedPolicies(options, recorded.details, recorded.unrecordedPolicyArns, iamReads);
     fallback = recorded.reason;
   } catch (error) {
     fallback = `reading Config's IAM items failed with ${awsErrorName(error)}`;
   }
   logger.info("IAM read from the IAM API: Config's records do not have it here", { reason: fallback });
-  const read = await readAccountAuthorizationDetails(options.clients.iam(), { limiter: new TokenBucket(GLOBAL_REQUESTS_PER_SECOND, clock), clock, deadline });
+  const read = await readAccountAuthorizationDetails(options.clients.iam(), iamReads);
   if (read.ok) return { kind: 'read', source: 'iam', details: read.value, unrecordedPolicies: 0 };
   return { kind: 'unread', reason: iamFailure(read.kind, read.errorName, read.error), detail: `${read.operation} failed with ${read.errorName}; Config: ${fallback}` };
+}
+
+/**
+ * Config records customer managed policies only: the AWS managed ones that recorded roles, users and groups attach
+ * (AdministratorAccess, PowerUserAccess: both grant kms:*) are read from IAM, one GetPolicy and GetPolicyVersion
+ * each. When they cannot be, the answer says it is incomplete.
+ */
+async function withUnrecordedPolicies(
+  options: AccountAccessOptions,
+  details: AccountAuthorizationDetails,
+  arns: readonly string[],
+  iamReads: IamReaderOptions,
+): Promise<IamRead> {
+  if (arns.length === 0) return { kind: 'read', source: 'config', details, unrecordedPolicies: 0 };
+  const read = await readManagedPolicies(options.clients.iam(), arns, iamReads);
+  if (!read.ok) {
+    options.logger.warn('AWS managed policies Config does not record could not be read from IAM', { policies: arns.length, operation: read.operation, errorName: read.errorName });
+    return { kind: 'read', source: 'config', details, unrecordedPolicies: arns.length };
+  }
+  return { kind: 'read', source: 'config', details: { ...details, Policies: [...(details.Policies ?? []), ...read.value] }, unrecordedPolicies: 0 };
 }

@@ -22,7 +22,8 @@ export function clip(text: string, limit: number = MAX_ANNOTATION_LENGTH): strin
   return text.slice(0, end) + ELLIPSIS;
 }
 
-function moreMarker(count: number): string {
+/** ` …[+3 more]`, or nothing for none. */
+export function moreMarker(count: number): string {
   return count > 0 ? ` ${ELLIPSIS}[+${count} more]` : '';
 }
 
