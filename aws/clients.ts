@@ -49,7 +49,10 @@ export interface AwsClients {
    * for that endpoint's Region, whatever the client's Region.
    */
   iam(): IAMClient;
-  /** Organizations, made on first use; global like IAM (organizations.us-east-1.amazonaws.com in aws). */
+  /**
+   * Organizations, made on first use; a global service too: one endpoint per partition
+   * (organizations.us-east-1.amazonaws.com in aws, whatever the client's Region).
+   */
   organizations(): OrganizationsClient;
   /**
    * ARN of the principal the calls are made as; named in annotations when a permission is missing. With

@@ -67,24 +67,44 @@ export interface RecordedItems {
 
 /** The configuration items of up to CONFIG_BATCH keys; unprocessed keys are asked for again, up to four calls. */
 export async function fetchRecordedItems(ids: readonly string[], options: ConfigReadOptions): Promise<RecordedItems> {
+  const { items, failedWith } = await batchGetRecorded(
+    ids.map((resourceId) => ({ resourceType: KMS_KEY_RESOURCE_TYPE, resourceId })),
+    options,
+  );
+  const returned = new Set(items.map((i) => i.resourceId));
+  return { items, missing: ids.filter((id) => !returned.has(id)), ...(failedWith !== undefined ? { failedWith } : {}) };
+}
+
+export interface BatchGetResult {
+  items: BaseConfigurationItem[];
+  /** Keys Config still left unprocessed after the last call. */
+  unprocessed: ResourceKey[];
+  /** The error name, when a call failed and the keys not yet returned were given up. */
+  failedWith?: string;
+}
+
+/**
+ * BatchGetResourceConfig for up to CONFIG_BATCH keys of any resource types. Keys Config leaves unprocessed are
+ * asked for again after a growing wait, up to four calls in all, none waiting past the deadline. A key Config
+ * has no current item for (a resource deleted meanwhile) is neither returned nor unprocessed.
+ */
+export async function batchGetRecorded(resourceKeys: readonly ResourceKey[], options: ConfigReadOptions): Promise<BatchGetResult> {
   const items: BaseConfigurationItem[] = [];
-  let failedWith: string | undefined;
-  let keys: ResourceKey[] = ids.map((resourceId) => ({ resourceType: KMS_KEY_RESOURCE_TYPE, resourceId }));
+  let keys: ResourceKey[] = [...resourceKeys];
   for (let call = 1; keys.length > 0 && call <= 4; call++) {
     try {
-      const page = await withRetry((attempt) => options.config.send(new BatchGetResourceConfigCommand({ resourceKeys: keys }), attempt), options);
+      const asked = keys;
+      const page = await withRetry((attempt) => options.config.send(new BatchGetResourceConfigCommand({ resourceKeys: asked }), attempt), options);
       items.push(...(page.baseConfigurationItems ?? []));
       keys = page.unprocessedResourceKeys ?? [];
     } catch (error) {
-      failedWith = awsErrorName(error);
-      break;
+      return { items, unprocessed: keys, failedWith: awsErrorName(error) };
     }
     const wait = 100 * 2 ** call;
     if (keys.length > 0 && waitOutlastsDeadline(options.deadline, options.clock, wait)) break;
     if (keys.length > 0) await options.clock.sleep(wait);
   }
-  const returned = new Set(items.map((i) => i.resourceId));
-  return { items, missing: ids.filter((id) => !returned.has(id)), ...(failedWith !== undefined ? { failedWith } : {}) };
+  return { items, unprocessed: keys };
 }
 
 export interface EvaluatedKeysPage {

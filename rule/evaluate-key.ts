@@ -1,5 +1,5 @@
 /**
- * Evaluates one KMS key: completes what the configuration item did not say from KMS (metadata, policy, tags),
+ * Evaluates one KMS key: completes what the configuration item did not say from KMS (metadata, policy, tags) and reads the grants (EvaluateGrants), which Config does not record,
  * asks the applicability gate once before the policy is read (again only when GetKeyPolicy then finds the key
  * gone or changed: new facts), runs the engine at most once, and makes the key's one verdict. Never throws
  * for a key it started: every failure — a read, the engine, or turning its result into a verdict and annotation —
@@ -7,7 +7,7 @@
  * before anything was sent when the key's first KMS request could not go out by `notAfter`: the key was not
  * started.
  */
-import type { AnalysisOptions, AnalysisResult, CheckId } from '../engine';
+import type { AnalysisOptions, AnalysisResult, CheckId, KeyGrant } from '../engine';
 import { accountOfArn } from '../engine';
 import type { KmsKeyReader, KeyMetadataFacts, ReadFailure, ReadOutcome } from '../aws/kms-reader';
 import { awsErrorName } from '../aws/errors';
@@ -17,7 +17,7 @@ import type { KeyFacts } from './configuration-item';
 import type { RuleLogger } from './operations';
 import type { RuleParameters } from './parameters';
 import type { ElasticText } from './annotation';
-import { analysisFailedVerdict, assessPolicy, decideVerdict, hasCountedFindings, notApplicableVerdict, type PolicyResult, type Verdict } from './verdict';
+import { analysisFailedVerdict, assessPolicy, countedFindings, decideVerdict, hasCountedFindings, notApplicableVerdict, type PolicyResult, type Verdict } from './verdict';
 
 /** The engine as the rule uses it: the findings decide the verdict; the rest informs the annotation. */
 export type Analyzer = (policy: unknown, options: AnalysisOptions) => AnalysisResult;
@@ -32,7 +32,7 @@ export interface AnalysedKey {
 }
 
 /** The KMS reads a key may need; KmsKeyReader provides them. */
-export type KeyReader = Pick<KmsKeyReader, 'describe' | 'policy' | 'tags' | 'confirmGone'>;
+export type KeyReader = Pick<KmsKeyReader, 'describe' | 'policy' | 'tags' | 'confirmGone' | 'grants'>;
 
 export interface KeyJudge {
   params: RuleParameters;
@@ -89,10 +89,12 @@ async function evaluateKeyUnguarded(input: KeyFacts, judge: KeyJudge, options: E
     return bound === undefined ? {} : { notAfter: bound };
   };
   const { params } = judge;
-  const unreadable = async (outcome: ReadFailed): Promise<Verdict> => {
+  /** `judgedWithout`: what the policy alone gives, when it was read and a later read (the grants) failed. */
+  const unreadable = async (outcome: ReadFailed, judgedWithout?: PolicyResult): Promise<Verdict> => {
     judge.logger.warn('key could not be read', { keyId: facts.keyId, operation: outcome.operation, errorName: outcome.errorName });
     const failure: ReadFailure = { kind: outcome.kind, operation: outcome.operation, errorName: outcome.errorName, principal: await judge.principal() };
-    return decideVerdict({ kind: 'unreadable', failure }, undefined, params);
+    const findings = judgedWithout?.kind === 'analysed' ? countedFindings(judgedWithout.findings, params) : [];
+    return decideVerdict(findings.length > 0 ? { kind: 'unreadable', failure, findings } : { kind: 'unreadable', failure }, undefined, params);
   };
 
   if (facts.keyManager === undefined || facts.keyState === undefined) {
@@ -131,7 +133,26 @@ async function evaluateKeyUnguarded(input: KeyFacts, judge: KeyJudge, options: E
     facts.policy = read.value;
   }
 
-  const analysed = analyse(facts, judge);
+  // Grants are not in Config's records: read after the policy, on change notifications and in the sweep alike, so
+  // that the two never disagree. Grants that cannot be read leave the key NON_COMPLIANT, never "no grants".
+  let grants: readonly KeyGrant[] | undefined;
+  if (params.evaluateGrants) {
+    const read = await judge.reader.grants(facts.keyId, firstRead());
+    const notFound = await confirmNotFound(read, facts, judge);
+    if (notFound?.gone === true) return gone(judge, facts, notFound.operation);
+    if (notFound?.described.ok === true) {
+      const now = notFound.described.value;
+      const regate = applicability(knownKey({ ...facts, keyManager: now.keyManager ?? facts.keyManager, keyState: now.keyState ?? facts.keyState }), params);
+      if (!regate.applicable) return notApplicableVerdict(regate);
+    }
+    if (!read.ok) return unreadable(read, analyse(facts, judge, undefined).result);
+    if (read.value.problems.length > 0) {
+      judge.logger.warn('some grants could not be read in full; judged on what could be read', { keyId: facts.keyId, problems: read.value.problems });
+    }
+    grants = read.value.grants;
+  }
+
+  const analysed = analyse(facts, judge, grants);
   const assessment = assessPolicy(analysed.result, params);
   // Tags are read only for keys the exemption could change, to spare the KMS quota.
   const exemption = params.exemptionTagKey !== undefined && hasCountedFindings(assessment) ? await exemptionOf(facts, params.exemptionTagKey, judge) : undefined;
@@ -198,7 +219,7 @@ async function confirmNotFound(
  * The engine's findings, or why it failed: the engine promises never to throw; if it does, the key is not judged
  * clean. `analysis`: the engine's whole result and the options it was given, when it answered.
  */
-function analyse(facts: KeyFacts, judge: KeyJudge): { result: PolicyResult; analysis?: { analysis: AnalysisResult; options: AnalysisOptions } } {
+function analyse(facts: KeyFacts, judge: KeyJudge, grants: readonly KeyGrant[] | undefined): { result: PolicyResult; analysis?: { analysis: AnalysisResult; options: AnalysisOptions } } {
   const { params } = judge;
   try {
     const options: AnalysisOptions = {
@@ -208,6 +229,7 @@ function analyse(facts: KeyFacts, judge: KeyJudge): { result: PolicyResult; anal
       disabledChecks: params.disabledChecks,
     };
     if (facts.arn !== undefined) options.keyArn = facts.arn;
+    if (grants !== undefined) options.grants = grants;
     const analysis = judge.analyze(facts.policy, options);
     return { result: { kind: 'analysed', findings: analysis.findings }, analysis: { analysis, options } };
   } catch (error) {

@@ -20,9 +20,13 @@ import type { RuleParameters } from './parameters';
 
 export type ComplianceType = 'COMPLIANT' | 'NON_COMPLIANT' | 'NOT_APPLICABLE';
 
+/**
+ * `unreadable` with `findings`: the policy was judged, but what else decides who may use the key (its grants)
+ * could not be read; the findings counted against the policy alone are named after the failure.
+ */
 export type PolicyResult =
   | { kind: 'analysed'; findings: readonly Finding[] }
-  | { kind: 'unreadable'; failure: ReadFailure }
+  | { kind: 'unreadable'; failure: ReadFailure; findings?: readonly Finding[] }
   | { kind: 'analysis-failed'; errorName: string };
 
 export type VerdictReason =
@@ -45,7 +49,7 @@ export interface Verdict {
 
 /** What a key's policy counts for under the parameters, worked out once per key. */
 export type PolicyAssessment =
-  | { kind: 'unreadable'; failure: ReadFailure }
+  | { kind: 'unreadable'; failure: ReadFailure; findings?: readonly Finding[] }
   | { kind: 'analysis-failed'; errorName: string }
   /** `counted`: the findings that count against the key, most severe first. */
   | { kind: 'analysed'; counted: Finding[] };
@@ -73,12 +77,20 @@ function uniqueCheckIds(findings: readonly Finding[]): CheckId[] {
   return [...new Set(findings.map((f) => f.checkId))];
 }
 
+/** What could not be read: the key policy, or (kms:ListGrants) the key's grants, without which the key is not judged either. */
+function unreadableSubject(failure: ReadFailure): string {
+  return failure.operation === 'kms:ListGrants' ? 'Key grants could not be read, so the key was not judged' : 'Key policy could not be judged';
+}
+
 function unreadableAnnotation(failure: ReadFailure): string {
-  const what = `Key policy could not be judged: ${failure.operation} failed with ${failure.errorName}.`;
+  const subject = unreadableSubject(failure);
+  const what = `${subject}: ${failure.operation} failed with ${failure.errorName}.`;
   switch (failure.kind) {
     case 'access-denied':
     case 'not-found':
-      return clip(`${what} Grant ${failure.operation} on this key to ${failure.principal} (key policy and IAM).`);
+      return clip(
+        `${what} Grant ${failure.operation} on this key to ${failure.principal} (key policy and IAM)${failure.operation === 'kms:ListGrants' ? ', or set EvaluateGrants to false' : ''}.`,
+      );
     case 'throttled':
       return clip(`${what} Still throttled after retries; lower MaxRequestsPerSecond or rerun. Needs ${failure.operation} for ${failure.principal}.`);
     case 'invalid-state':
@@ -88,7 +100,7 @@ function unreadableAnnotation(failure: ReadFailure): string {
       // The endpoint did not answer: a network or service problem, not a permission one.
       const when = failure.errorName === 'InvocationDeadlineError' ? "before the invocation's deadline" : `in time (${failure.errorName})`;
       return clip(
-        `Key policy could not be judged: ${failure.operation} did not answer ${when}. Not a missing permission; retried on the next evaluation (see the rule's logs).`,
+        `${subject}: ${failure.operation} did not answer ${when}. Not a missing permission; retried on the next evaluation (see the rule's logs).`,
       );
     }
     case 'error':
@@ -99,6 +111,12 @@ function unreadableAnnotation(failure: ReadFailure): string {
       return clip(`${what} (${String(unreachable)})`);
     }
   }
+}
+
+/** The failure in few words, to leave room for the findings that follow it. */
+function shortUnreadableAnnotation(failure: ReadFailure): string {
+  const what = `Key ${failure.operation === 'kms:ListGrants' ? 'grants' : 'policy'} not read: ${failure.operation} failed with ${failure.errorName}`;
+  return failure.kind === 'access-denied' ? `${what}; grant it to ${failure.principal}` : `${what}; see the rule's logs`;
 }
 
 /** Annotation of a key whose policy the rule could not analyse (engine or verdict failure). */
@@ -132,8 +150,17 @@ export function decideVerdict(
   tail?: ElasticText,
 ): Verdict {
   switch (assessment.kind) {
-    case 'unreadable':
-      return { compliance: 'NON_COMPLIANT', reason: 'unreadable', annotation: unreadableAnnotation(assessment.failure), checkIds: [] };
+    case 'unreadable': {
+      const counted = assessment.findings ?? [];
+      if (counted.length === 0) return { compliance: 'NON_COMPLIANT', reason: 'unreadable', annotation: unreadableAnnotation(assessment.failure), checkIds: [] };
+      // The read failure first: it is what no exemption can accept; then what the policy alone already shows.
+      return {
+        compliance: 'NON_COMPLIANT',
+        reason: 'unreadable',
+        annotation: joinWithinLimit([shortUnreadableAnnotation(assessment.failure), ...mostSevereFirst(counted).map(describeFinding)]),
+        checkIds: uniqueCheckIds(counted),
+      };
+    }
     case 'analysis-failed':
       return analysisFailedVerdict(assessment.errorName);
     case 'analysed':

@@ -17,7 +17,7 @@ import {
   PutEvaluationsCommand,
   type ConfigurationItem,
 } from '@aws-sdk/client-config-service';
-import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient, ListKeysCommand, ListResourceTagsCommand, NotFoundException, PutKeyPolicyCommand } from '@aws-sdk/client-kms';
+import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient, ListGrantsCommand, ListKeysCommand, ListResourceTagsCommand, NotFoundException, PutKeyPolicyCommand } from '@aws-sdk/client-kms';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Template } from 'aws-cdk-lib/assertions';
@@ -134,6 +134,7 @@ function answerAsAws(configRecordsKeys: boolean): void {
   kms.on(ListKeysCommand).resolves({ Keys: [{ KeyId: KEY, KeyArn: KEY_ARN_RULE }] });
   kms.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: KEY, Arn: KEY_ARN_RULE, KeyManager: 'CUSTOMER', KeyState: 'Enabled' } });
   kms.on(GetKeyPolicyCommand).resolves({ Policy: ROOT_POLICY });
+  kms.on(ListGrantsCommand).resolves({ Grants: [], Truncated: false });
   kms.on(ListResourceTagsCommand).resolves({ Tags: [{ TagKey: 'security:exemption', TagValue: 'SEC-1' }] });
   config.on(ListDiscoveredResourcesCommand).resolves({
     resourceIdentifiers: configRecordsKeys ? [{ resourceType: 'AWS::KMS::Key', resourceId: KEY }] : [],

@@ -5,7 +5,7 @@
  * after a short wait, before calling the key gone. Anything else fails closed, as for any unreadable key.
  */
 import { ConfigServiceClient, GetComplianceDetailsByConfigRuleCommand, ListDiscoveredResourcesCommand, PutEvaluationsCommand } from '@aws-sdk/client-config-service';
-import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient, ListKeysCommand, type KeyState } from '@aws-sdk/client-kms';
+import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient, ListGrantsCommand, ListKeysCommand, type KeyState } from '@aws-sdk/client-kms';
 import { mockClient } from 'aws-sdk-client-mock';
 import { harness, RULE_PRINCIPAL } from './handler-harness';
 import { ACCOUNT, fixtureEvent, lambdaContext } from './support';
@@ -22,6 +22,8 @@ const metadata = (state: KeyState) => ({ KeyMetadata: { KeyId: KEY, KeyManager: 
 
 beforeEach(() => {
   kmsMock.reset();
+  // Keys without grants unless a test says otherwise (EvaluateGrants is on by default).
+  kmsMock.on(ListGrantsCommand).resolves({ Grants: [], Truncated: false });
   configMock.reset();
   configMock.on(PutEvaluationsCommand).resolves({ FailedEvaluations: [] });
 });

@@ -188,38 +188,39 @@ describe("the annotation stays within Config's 256 characters", () => {
     };
   }
 
-  it.each([
-    ['one finding', DEFAULT_POLICY, true],
-    [
-      'many findings',
-      JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [
-          { Sid: 'Enable IAM User Permissions for everyone in the account who might ever need it', Effect: 'Allow', Principal: { AWS: ROOT }, Action: 'kms:*', Resource: '*' },
-          { Sid: 'Allow use of the key by anyone at all for the time being, to be removed later', Effect: 'Allow', Principal: '*', Action: 'kms:Decrypt', Resource: '*' },
-          { Sid: 'Allow a partner account to use the key for the shared data lake', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::444455556666:root' }, Action: 'kms:Decrypt', Resource: '*' },
-        ],
-      }),
-      false,
+  const MANY_FINDINGS = JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [
+      { Sid: 'Enable IAM User Permissions for everyone in the account who might ever need it', Effect: 'Allow', Principal: { AWS: ROOT }, Action: 'kms:*', Resource: '*' },
+      { Sid: 'Allow use of the key by anyone at all for the time being, to be removed later', Effect: 'Allow', Principal: '*', Action: 'kms:Decrypt', Resource: '*' },
+      { Sid: 'Allow a partner account to use the key for the shared data lake', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::444455556666:root' }, Action: 'kms:Decrypt', Resource: '*' },
     ],
-  ])('with 500 principals and %s: the count, the first names and the rest counted', async (_name, keyPolicy, namesExpected) => {
+  });
+
+  it.each([
+    ['one finding', DEFAULT_POLICY, {}, '', true],
+    ['many findings', MANY_FINDINGS, {}, '', true],
+    // Grants not read: the answer is incomplete, and says so; no room is left for a whole name.
+    ['many findings, grants not read', MANY_FINDINGS, { EvaluateGrants: 'false' }, '; effective access incomplete: grants not read', false],
+  ])('with 500 principals and %s: the count, the first names and the rest counted', async (_name, keyPolicy, parameters: Record<string, string>, incomplete, namesShown) => {
     account({ 'k-1': keyPolicy });
     iamMock.on(GetAccountAuthorizationDetailsCommand).resolves(WORKED_EXAMPLE_IAM);
-    const [evaluation] = await harness({ analyze: analyzePolicy, deps: { accessEngine: manyPrincipals(500) } }).handler(fixtureEvent('scheduled.json'), lambdaContext());
+    const { handler } = harness({ analyze: analyzePolicy, deps: { accessEngine: manyPrincipals(500) } });
+    const [evaluation] = await handler(withParameters(fixtureEvent('scheduled.json'), parameters), lambdaContext());
     const annotation = evaluation?.Annotation ?? '';
     expect(annotation.length).toBeLessThanOrEqual(MAX_ANNOTATION_LENGTH);
-    // The findings come first; the count is always said.
+    // The findings come first; the count, and the answer's incompleteness, are always said.
     expect(annotation).toMatch(/^(PUBLIC_ACCESS|ACCOUNT_WIDE_FULL_ACCESS) /);
     expect(annotation).toContain('usable by 500 principals (100 under conditions)');
-    expect(annotation).toContain('; effective access incomplete: grants not read');
-    // Names are whole or absent, never cut: each shown is one of the role names, unconditional ones first.
+    expect(annotation.endsWith(incomplete)).toBe(true);
+    expect(annotation.includes('incomplete')).toBe(incomplete !== '');
+    // Names are whole, never cut: each shown is one of the role names, unconditional ones first.
     const names = /usable by 500 principals \(100 under conditions\): (.*) …\[\+(\d+) more\]/.exec(annotation);
-    expect(names !== null).toBe(namesExpected);
-    if (names !== null) {
-      const shown = names[1]?.split(', ') ?? [];
-      expect(shown.length).toBe(500 - Number(names[2]));
-      shown.forEach((name, i) => expect(name).toBe(`role/a-rather-long-role-name-for-service-number-${String(i + Math.floor(i / 4)).padStart(4, '0')}`));
-    }
+    expect(names !== null).toBe(namesShown);
+    if (!namesShown) expect(annotation).toContain(`usable by 500 principals (100 under conditions)${incomplete}`);
+    const shown = names?.[1]?.split(', ') ?? [];
+    expect(shown.length).toBe(names === null ? 0 : 500 - Number(names[2]));
+    shown.forEach((name, i) => expect(name).toBe(`role/a-rather-long-role-name-for-service-number-${String(i + Math.floor(i / 4)).padStart(4, '0')}`));
   });
 });
 

@@ -3,7 +3,7 @@
  * inherits (constructor, toString, __proto__) must be looked up among the key's own tags only.
  */
 import { ConfigServiceClient, GetComplianceDetailsByConfigRuleCommand, ListDiscoveredResourcesCommand, PutEvaluationsCommand } from '@aws-sdk/client-config-service';
-import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient, ListKeysCommand, ListResourceTagsCommand } from '@aws-sdk/client-kms';
+import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient, ListGrantsCommand, ListKeysCommand, ListResourceTagsCommand } from '@aws-sdk/client-kms';
 import { mockClient } from 'aws-sdk-client-mock';
 import { analyzePolicy } from '../../engine';
 import { harness } from './handler-harness';
@@ -13,6 +13,8 @@ const kmsMock = mockClient(KMSClient);
 const configMock = mockClient(ConfigServiceClient);
 beforeEach(() => {
   kmsMock.reset();
+  // Keys without grants unless a test says otherwise (EvaluateGrants is on by default).
+  kmsMock.on(ListGrantsCommand).resolves({ Grants: [], Truncated: false });
   configMock.reset();
   configMock.on(PutEvaluationsCommand).resolves({ FailedEvaluations: [] });
 });

@@ -7,7 +7,7 @@ import {
   PutEvaluationsCommand,
   type ConfigurationItem,
 } from '@aws-sdk/client-config-service';
-import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient, ListKeysCommand, ListResourceTagsCommand } from '@aws-sdk/client-kms';
+import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient, ListGrantsCommand, ListKeysCommand, ListResourceTagsCommand } from '@aws-sdk/client-kms';
 import { mockClient } from 'aws-sdk-client-mock';
 import { analyzePolicy } from '../../engine';
 import type { Analyzer } from '../../rule/evaluate-key';
@@ -31,12 +31,23 @@ const ROLE_POLICY = JSON.stringify({
 
 beforeEach(() => {
   kmsMock.reset();
+  // Keys without grants unless a test says otherwise (EvaluateGrants is on by default).
+  kmsMock.on(ListGrantsCommand).resolves({ Grants: [], Truncated: false });
   configMock.reset();
   configMock.on(PutEvaluationsCommand).resolves({ FailedEvaluations: [] });
 });
 
 const putCalls = () => configMock.commandCalls(PutEvaluationsCommand).map((c) => c.args[0].input);
-const kmsCalls = () => kmsMock.calls().length;
+/** The KMS requests sent (`ListGrants k-1`), sorted: a key judged from its configuration item costs one ListGrants (EvaluateGrants). */
+const kmsCommands = () =>
+  kmsMock
+    .calls()
+    .map((c) => {
+      const command = c.args[0] as { input: { KeyId?: string } };
+      return `${command.constructor.name.replace(/Command$/, '')} ${command.input.KeyId ?? ''}`.trim();
+    })
+    .sort();
+const listGrantsOf = (...keyIds: string[]) => keyIds.map((id) => `ListGrants ${id}`).sort();
 
 describe('change notifications', () => {
   it('judges the policy in the configuration item: root kms:* is NON_COMPLIANT', async () => {
@@ -52,7 +63,7 @@ describe('change notifications', () => {
       },
     ]);
     expect(putCalls()).toEqual([{ Evaluations: sent, ResultToken: 'eyJlbmNyeXB0ZWREYXRhIjpbMTIsLTU0LDk5XX0=', TestMode: false }]);
-    expect(kmsCalls()).toBe(0);
+    expect(kmsCommands()).toEqual(listGrantsOf(K1));
     expect(metrics.sum('NonCompliantKeys')).toBe(1);
     expect(metrics.published).toBe(1);
     expect(logger.entries).toContainEqual(
@@ -133,7 +144,7 @@ describe('change notifications', () => {
     const { handler } = harness();
     const [evaluation] = await handler(fixtureEvent(fixture), lambdaContext());
     expect(evaluation).toMatchObject({ ComplianceType: 'NOT_APPLICABLE', Annotation: annotation });
-    expect(kmsCalls()).toBe(0);
+    expect(kmsCommands()).toEqual([]);
   });
 
   it('evaluates AWS-managed keys when IncludeAwsManagedKeys is true', async () => {
@@ -201,7 +212,7 @@ describe('oversized notifications', () => {
       ComplianceResourceId: K1,
       OrderingTimestamp: new Date('2026-11-20T14:10:02.377Z'),
     });
-    expect(kmsCalls()).toBe(0);
+    expect(kmsCommands()).toEqual(listGrantsOf(K1));
   });
 
   it('reads the key from KMS when the history cannot be fetched', async () => {
@@ -251,7 +262,7 @@ describe('scheduled sweeps', () => {
     supplementaryConfiguration: { Policy: JSON.stringify(policy) },
   });
 
-  it("uses Config's records when it has them: no KMS calls, stale keys cleaned up", async () => {
+  it("uses Config's records when it has them: only the grants read from KMS, stale keys cleaned up", async () => {
     configMock.on(ListDiscoveredResourcesCommand).resolves({
       resourceIdentifiers: ITEM_IDS.map((resourceId) => ({ resourceType: 'AWS::KMS::Key', resourceId })),
     });
@@ -270,7 +281,7 @@ describe('scheduled sweeps', () => {
     expect(verdicts).toEqual({ 'k-root': 'NON_COMPLIANT', 'k-role': 'COMPLIANT', 'k-aws': 'NOT_APPLICABLE', 'k-gone': 'NOT_APPLICABLE' });
     expect(sent.every((e) => e.OrderingTimestamp?.toISOString() === '2026-11-21T03:00:12.443Z')).toBe(true);
     expect(putCalls()[0]?.TestMode).toBe(true);
-    expect(kmsCalls()).toBe(0);
+    expect(kmsCommands()).toEqual(listGrantsOf('k-root', 'k-role'));
     expect(configMock.commandCalls(BatchGetResourceConfigCommand)[0]?.args[0].input.resourceKeys).toHaveLength(3);
     expect(configMock.commandCalls(GetComplianceDetailsByConfigRuleCommand)[0]?.args[0].input).toMatchObject({
       ConfigRuleName: 'kms-key-policy-guard',
@@ -329,7 +340,8 @@ describe('scheduled sweeps', () => {
     });
     expect(kmsMock.commandCalls(GetKeyPolicyCommand).map((c) => c.args[0].input.KeyId).sort()).toEqual(['a', 'b']);
     expect(logger.entries).toContainEqual(expect.objectContaining({ message: 'sweep finished', fields: expect.objectContaining({ source: 'kms', fallbackReason: 'Config records no AWS::KMS::Key' }) }));
-    expect(metrics.sum('KmsRequests')).toBe(1 + 4 + 2);
+    // ListKeys, DescribeKey of the four, GetKeyPolicy and ListGrants of the two applicable keys.
+    expect(metrics.sum('KmsRequests')).toBe(1 + 4 + 2 + 2);
   });
 
   it('falls back to KMS when ListDiscoveredResources is not allowed', async () => {
@@ -358,7 +370,7 @@ describe('scheduled sweeps', () => {
     expect(sent.find((e) => e.ComplianceResourceId === 'bad')).toMatchObject({ ComplianceType: 'COMPLIANT', Annotation: expect.stringMatching(/^exempt: SEC-9 vendor escrow key/) });
   });
 
-  it('an item Config returns as deleted is NOT_APPLICABLE, without asking KMS', async () => {
+  it('an item Config returns as deleted is NOT_APPLICABLE, without asking KMS about it', async () => {
     configMock.on(ListDiscoveredResourcesCommand).resolves({
       resourceIdentifiers: ['k-del', 'k-gone-unrecorded', 'k-role'].map((resourceId) => ({ resourceType: 'AWS::KMS::Key', resourceId })),
     });
@@ -378,7 +390,7 @@ describe('scheduled sweeps', () => {
       'k-gone-unrecorded': ['NOT_APPLICABLE', 'The key was deleted.'],
       'k-role': ['COMPLIANT', undefined],
     });
-    expect(kmsCalls()).toBe(0);
+    expect(kmsCommands()).toEqual(listGrantsOf('k-role'));
     expect(logger.entries).toContainEqual(expect.objectContaining({ message: 'sweep finished', fields: expect.objectContaining({ keysEvaluated: 3, keysRemaining: 0 }) }));
   });
 

@@ -53,6 +53,7 @@ function sweepOverKms(kmsHandlers: Record<string, Handler>, configHandlers: Reco
       ListKeys: async () => ({ Keys: ['ok-1', 'ok-2', 'hang'].map((KeyId) => ({ KeyId })) }),
       DescribeKey: async () => ({ KeyMetadata: { KeyManager: 'CUSTOMER', KeyState: 'Enabled' } }),
       GetKeyPolicy: (input) => (input.KeyId === 'hang' ? 'hang' : Promise.resolve({ Policy: POLICY })),
+      ListGrants: async () => ({ Grants: [], Truncated: false }),
       ...kmsHandlers,
     } as Record<string, Handler>,
     calls,

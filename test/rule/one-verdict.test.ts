@@ -9,7 +9,7 @@ import {
   ListDiscoveredResourcesCommand,
   PutEvaluationsCommand,
 } from '@aws-sdk/client-config-service';
-import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient, ListKeysCommand, ListResourceTagsCommand } from '@aws-sdk/client-kms';
+import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient, ListGrantsCommand, ListKeysCommand, ListResourceTagsCommand } from '@aws-sdk/client-kms';
 import { mockClient } from 'aws-sdk-client-mock';
 import * as applicabilityModule from '../../rule/applicability';
 import * as verdict from '../../rule/verdict';
@@ -37,6 +37,8 @@ const ROOT_POLICY = JSON.stringify({
 beforeEach(() => {
   jest.clearAllMocks();
   kmsMock.reset();
+  // Keys without grants unless a test says otherwise (EvaluateGrants is on by default).
+  kmsMock.on(ListGrantsCommand).resolves({ Grants: [], Truncated: false });
   configMock.reset();
   configMock.on(PutEvaluationsCommand).resolves({ FailedEvaluations: [] });
 });
@@ -118,7 +120,9 @@ describe('one verdict per key', () => {
       deleted: 'NOT_APPLICABLE',
       stale: 'NOT_APPLICABLE',
     });
-    expect(kmsMock.calls()).toHaveLength(0);
+    // Only the grants of the live key are read from KMS (Config does not record grants).
+    expect(kmsMock.calls().map((c) => (c.args[0] as { input: unknown }).input)).toEqual([{ KeyId: 'live', Limit: 100 }]);
+    expect(kmsMock.commandCalls(ListGrantsCommand)).toHaveLength(1);
     expect(analysed).toHaveLength(1);
     expect(callsOf(applicabilityModule, 'applicability')).toBe(3);
     expect(callsOf(verdict, 'assessPolicy')).toBe(1);

@@ -1,14 +1,16 @@
 /** The rule end to end with the real policy engine (no stub) on real-shaped events and real policies. */
 import { ConfigServiceClient, PutEvaluationsCommand } from '@aws-sdk/client-config-service';
-import { KMSClient } from '@aws-sdk/client-kms';
+import { KMSClient, ListGrantsCommand } from '@aws-sdk/client-kms';
 import { mockClient } from 'aws-sdk-client-mock';
 import { analyzePolicy } from '../../engine';
 import { harness } from './handler-harness';
 import { fixtureEvent, lambdaContext, withParameters } from './support';
 
 const configMock = mockClient(ConfigServiceClient);
-mockClient(KMSClient);
+const kmsMock = mockClient(KMSClient);
 beforeEach(() => {
+  kmsMock.reset();
+  kmsMock.on(ListGrantsCommand).resolves({ Grants: [], Truncated: false });
   configMock.reset();
   configMock.on(PutEvaluationsCommand).resolves({});
 });

@@ -11,7 +11,7 @@ import {
   PutEvaluationsCommand,
   type Evaluation,
 } from '@aws-sdk/client-config-service';
-import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient, ListKeysCommand } from '@aws-sdk/client-kms';
+import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient, ListGrantsCommand, ListKeysCommand } from '@aws-sdk/client-kms';
 import { mockClient } from 'aws-sdk-client-mock';
 import { harness, RULE_PRINCIPAL } from './handler-harness';
 import { ACCOUNT, fixtureEvent, lambdaContext } from './support';
@@ -74,6 +74,11 @@ it('every key not denied gets its evaluation despite throttling; denied and stil
     if (i % 3 === 1 && shouldThrottle('GetKeyPolicy', KeyId, 2)) throw throttle();
     if (DENIED_POLICY.has(KeyId)) throw denied();
     return { Policy: policyFor(i) };
+  });
+  kmsMock.on(ListGrantsCommand).callsFake(async ({ KeyId }: { KeyId: string }) => {
+    const i = Number(KeyId.slice(4));
+    if (i % 3 === 2 && shouldThrottle('ListGrants', KeyId, 1)) throw throttle();
+    return { Grants: [], Truncated: false };
   });
 
   const { handler, metrics } = harness();
