@@ -5,13 +5,18 @@
  * the read keeps to its share of the sweep's time (virtual clock).
  */
 import {
+  BatchGetResourceConfigCommand,
   ConfigServiceClient,
+  DescribeConfigurationRecordersCommand,
+  DescribeConfigurationRecorderStatusCommand,
   GetComplianceDetailsByConfigRuleCommand,
   ListDiscoveredResourcesCommand,
   PutEvaluationsCommand,
+  type BaseConfigurationItem,
   type Evaluation,
+  type ResourceKey,
 } from '@aws-sdk/client-config-service';
-import { GetAccountAuthorizationDetailsCommand, IAMClient } from '@aws-sdk/client-iam';
+import { GetAccountAuthorizationDetailsCommand, GetPolicyCommand, GetPolicyVersionCommand, IAMClient } from '@aws-sdk/client-iam';
 import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient, ListGrantsCommand, ListKeysCommand, ListResourceTagsCommand } from '@aws-sdk/client-kms';
 import { DescribeOrganizationCommand, ListParentsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -88,6 +93,39 @@ describe('the sweep names who can use a key with an account-wide finding', () =>
     expect(sent.get('k-role')).toMatchObject({ ComplianceType: 'COMPLIANT' });
     expect(sent.get('k-role')?.Annotation).toBeUndefined();
     expect(logger.entries).toContainEqual(expect.objectContaining({ message: 'IAM read for effective access', fields: expect.objectContaining({ source: 'iam', principals: 3 }) }));
+  });
+
+  it("uses Config's recorded IAM items where this Region records them, and reads from IAM only the AWS managed policies Config does not record", async () => {
+    account({ 'k-default': DEFAULT_POLICY });
+    const ADMIN = 'arn:aws:iam::aws:policy/AdministratorAccess';
+    const roleItem = (name: string, configuration: Record<string, unknown>): BaseConfigurationItem => ({
+      resourceType: 'AWS::IAM::Role',
+      resourceId: `AROA${name.toUpperCase()}`,
+      resourceName: name,
+      configurationItemStatus: 'OK',
+      configuration: JSON.stringify({ path: '/', roleName: name, roleId: `AROA${name.toUpperCase()}`, arn: `arn:aws:iam::${ACCOUNT}:role/${name}`, assumeRolePolicyDocument: encoded(doc({ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' })), rolePolicyList: [], attachedManagedPolicies: [], ...configuration }),
+    });
+    const items = [
+      roleItem('data-processor', { rolePolicyList: [{ policyName: 'kms', policyDocument: encoded(doc(allow('kms:*', '*'))) }] }),
+      roleItem('admin', { attachedManagedPolicies: [{ policyName: 'AdministratorAccess', policyArn: ADMIN }] }),
+      roleItem('app-reader', { rolePolicyList: [{ policyName: 's3', policyDocument: encoded(doc(allow('s3:GetObject', 'arn:aws:s3:::bucket/*'))) }] }),
+    ];
+    configMock.on(DescribeConfigurationRecordersCommand).resolves({ ConfigurationRecorders: [{ name: 'default', recordingGroup: { allSupported: true, includeGlobalResourceTypes: true } }] });
+    configMock.on(DescribeConfigurationRecorderStatusCommand).resolves({ ConfigurationRecordersStatus: [{ name: 'default', recording: true }] });
+    configMock.on(ListDiscoveredResourcesCommand, { resourceType: 'AWS::IAM::Role' }).resolves({ resourceIdentifiers: items.map((i) => ({ resourceType: 'AWS::IAM::Role', resourceId: i.resourceId })) });
+    configMock.on(BatchGetResourceConfigCommand).callsFake(async ({ resourceKeys }: { resourceKeys: ResourceKey[] }) => ({
+      baseConfigurationItems: items.filter((i) => resourceKeys.some((k) => k.resourceId === i.resourceId)),
+    }));
+    iamMock.on(GetPolicyCommand).resolves({ Policy: { PolicyName: 'AdministratorAccess', Arn: ADMIN, DefaultVersionId: 'v1' } });
+    iamMock.on(GetPolicyVersionCommand).resolves({ PolicyVersion: { VersionId: 'v1', IsDefaultVersion: true, Document: encoded(doc(allow('*', '*'))) } });
+    const { handler, logger } = harness({ analyze: analyzePolicy });
+
+    const [evaluation] = await handler(fixtureEvent('scheduled.json'), lambdaContext());
+
+    expect(iamMock.commandCalls(GetAccountAuthorizationDetailsCommand)).toHaveLength(0);
+    expect(iamMock.commandCalls(GetPolicyCommand).map((c) => c.args[0].input.PolicyArn)).toEqual([ADMIN]);
+    expect(evaluation?.Annotation).toMatch(/; usable by 3 principals: role\/admin, role\/data-processor, root$/);
+    expect(logger.entries).toContainEqual(expect.objectContaining({ message: 'IAM read for effective access', fields: expect.objectContaining({ source: 'config', principals: 3 }) }));
   });
 
   it('reads no IAM when no key has an account-wide finding', async () => {
