@@ -25,6 +25,11 @@ export interface PermissionSpec {
   readonly why: string;
 }
 
+const ORGANIZATIONS_WHY =
+  "The account's own organisation path (its OUs and root) and the SCPs and RCPs attached along it. Organizations ARNs name the " +
+  'management account and the organisation id, unknown at deploy time; the calls answer only in the management account or a ' +
+  'delegated administrator for AWS Organizations, elsewhere they are denied and annotations say the SCPs are unknown.';
+
 export const RULE_PERMISSIONS: readonly PermissionSpec[] = [
   {
     sid: 'ListKeys',
@@ -80,16 +85,19 @@ export const RULE_PERMISSIONS: readonly PermissionSpec[] = [
   },
   {
     sid: 'ReadOrganizationPath',
-    actions: ['organizations:ListParents', 'organizations:ListPoliciesForTarget'],
+    actions: ['organizations:ListParents'],
+    resource: (p) => [`arn:${p.partition}:organizations::*:account/o-*/${p.account}`, `arn:${p.partition}:organizations::*:ou/o-*/ou-*`],
+    why: ORGANIZATIONS_WHY,
+  },
+  {
+    sid: 'ListOrganizationPolicies',
+    actions: ['organizations:ListPoliciesForTarget'],
     resource: (p) => [
       `arn:${p.partition}:organizations::*:account/o-*/${p.account}`,
       `arn:${p.partition}:organizations::*:ou/o-*/ou-*`,
       `arn:${p.partition}:organizations::*:root/o-*/r-*`,
     ],
-    why:
-      "The account's own organisation path (its OUs and root) and the SCPs and RCPs attached along it. Organizations ARNs name the " +
-      'management account and the organisation id, unknown at deploy time; the calls answer only in the management account or a ' +
-      'delegated administrator for AWS Organizations, elsewhere they are denied and annotations say the SCPs are unknown.',
+    why: ORGANIZATIONS_WHY,
   },
   {
     sid: 'ReadOrganizationPolicies',

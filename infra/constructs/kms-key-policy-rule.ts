@@ -9,7 +9,7 @@ import { GuardFunction } from './guard-function';
 import { DEFAULT_RULE_NAME } from '../names';
 
 /** The permissions of the reads that name who can use a key (rule/account-access.ts). */
-const EFFECTIVE_ACCESS_SIDS = new Set(['ReadConfigurationRecorders', 'ReadIamAuthorizationDetails', 'ReadManagedPolicies', 'DescribeOrganization', 'ReadOrganizationPath', 'ReadOrganizationPolicies']);
+const EFFECTIVE_ACCESS_SIDS = new Set(['ReadConfigurationRecorders', 'ReadIamAuthorizationDetails', 'ReadManagedPolicies', 'DescribeOrganization', 'ReadOrganizationPath', 'ListOrganizationPolicies', 'ReadOrganizationPolicies']);
 
 /** Default timeout of the rule's function: Lambda's maximum, which docs/config-rule.md assumes for sweeps. */
 const DEFAULT_RULE_FUNCTION_TIMEOUT = Duration.minutes(15);
