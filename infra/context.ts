@@ -152,6 +152,7 @@ export function readAppSettings(node: Node): AppSettings {
       exemptionTagKey: ruleParameter(node, 'exemptionTagKey'),
       nonSuppressibleChecks: ruleParameter(node, 'nonSuppressibleChecks'),
       maxRequestsPerSecond: ruleParameter(node, 'maxRequestsPerSecond'),
+      evaluateEffectiveAccess: ruleParameter(node, 'evaluateEffectiveAccess'),
     },
     maximumExecutionFrequency: frequency,
     remediation: {

@@ -5,7 +5,7 @@
  * IAM is global, so the StackSet deploys it to one region only; the permissions therefore cover keys and
  * Config rules of every region (`kms:*:<account>:key/*`), still limited to the member account itself.
  */
-import { RULE_PERMISSIONS, type ArnParts } from './permissions';
+import { RULE_PERMISSIONS, resourcesOf, type ArnParts, type PermissionSpec } from './permissions';
 
 export const DEFAULT_EXECUTION_ROLE_NAME = 'KmsPolicyGuardExecutionRole';
 
@@ -13,6 +13,11 @@ type TemplateValue = string | { 'Fn::Sub': string };
 
 function sub(value: string): TemplateValue {
   return value.includes('${') ? { 'Fn::Sub': value } : value;
+}
+
+function resourceOf(spec: PermissionSpec, parts: ArnParts): TemplateValue | TemplateValue[] {
+  const resources = resourcesOf(spec, parts).map(sub);
+  return resources.length === 1 ? (resources[0] as TemplateValue) : resources;
 }
 
 /**
@@ -63,7 +68,7 @@ export function executionRoleTemplate(roleName: string): Record<string, unknown>
                   Sid: spec.sid,
                   Effect: 'Allow',
                   Action: [...spec.actions],
-                  Resource: sub(spec.resource(parts)),
+                  Resource: resourceOf(spec, parts),
                 })),
               },
             },

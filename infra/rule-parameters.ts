@@ -62,6 +62,13 @@ export interface KmsPolicyGuardRuleParameters {
    */
   readonly maxRequestsPerSecond?: number;
   /**
+   * Scheduled runs read the account's IAM (Config's recorded IAM items, else iam:GetAccountAuthorizationDetails) and
+   * the organisation's SCPs and RCPs where readable, and name in the annotation of an account-wide finding who can
+   * use the key. `false` reads neither.
+   * @default true
+   */
+  readonly evaluateEffectiveAccess?: boolean;
+  /**
    * Role the function assumes in the evaluated account for every KMS and Config call (organisation
    * deployments). When set, the function's own role gets sts:AssumeRole on `arn:<partition>:iam::*:role/<name>`
    * and no KMS or Config permission.

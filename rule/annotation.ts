@@ -22,7 +22,8 @@ export function clip(text: string, limit: number = MAX_ANNOTATION_LENGTH): strin
   return text.slice(0, end) + ELLIPSIS;
 }
 
-function moreMarker(count: number): string {
+/** ` …[+3 more]`, or nothing for none. */
+export function moreMarker(count: number): string {
   return count > 0 ? ` ${ELLIPSIS}[+${count} more]` : '';
 }
 
@@ -67,4 +68,24 @@ export function describeFinding(finding: Finding): string {
 
 export function findingsAnnotation(findings: readonly Finding[]): string {
   return joinWithinLimit(mostSevereFirst(findings).map(describeFinding));
+}
+
+/**
+ * Text that can be shorter or longer: `shortest` must always be said (a count, a warning that the answer is
+ * incomplete); `within(limit)` says as much more as fits in `limit` characters, and never less than `shortest`.
+ */
+export interface ElasticText {
+  readonly shortest: string;
+  within(limit: number): string;
+}
+
+/**
+ * `parts` joined as joinWithinLimit does, then `tail`: the parts get the room the tail's shortest form leaves,
+ * the tail whatever the parts did not use. A tail longer than the limit on its own is clipped.
+ */
+export function joinWithTail(parts: readonly string[], tail: ElasticText, separator = '; ', limit: number = MAX_ANNOTATION_LENGTH): string {
+  if (parts.length === 0) return clip(tail.within(limit), limit);
+  const head = joinWithinLimit(parts, separator, Math.max(0, limit - separator.length - tail.shortest.length));
+  if (head === '') return clip(tail.within(limit), limit);
+  return head + separator + clip(tail.within(limit - head.length - separator.length), limit - head.length - separator.length);
 }

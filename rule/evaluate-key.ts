@@ -7,7 +7,7 @@
  * before anything was sent when the key's first KMS request could not go out by `notAfter`: the key was not
  * started.
  */
-import type { AnalysisOptions, AnalysisResult, KeyGrant } from '../engine';
+import type { AnalysisOptions, AnalysisResult, CheckId, KeyGrant } from '../engine';
 import { accountOfArn } from '../engine';
 import type { KmsKeyReader, KeyMetadataFacts, ReadFailure, ReadOutcome } from '../aws/kms-reader';
 import { awsErrorName } from '../aws/errors';
@@ -16,10 +16,20 @@ import { applicability, type KnownResource } from './applicability';
 import type { KeyFacts } from './configuration-item';
 import type { RuleLogger } from './operations';
 import type { RuleParameters } from './parameters';
+import type { ElasticText } from './annotation';
 import { analysisFailedVerdict, assessPolicy, countedFindings, decideVerdict, hasCountedFindings, notApplicableVerdict, type PolicyResult, type Verdict } from './verdict';
 
-/** The engine as the rule uses it: only the findings matter for a verdict. */
-export type Analyzer = (policy: unknown, options: AnalysisOptions) => Pick<AnalysisResult, 'findings'>;
+/** The engine as the rule uses it: the findings decide the verdict; the rest informs the annotation. */
+export type Analyzer = (policy: unknown, options: AnalysisOptions) => AnalysisResult;
+
+/** A key the engine analysed, with the checks whose findings count against it. */
+export interface AnalysedKey {
+  keyId: string;
+  arn?: string;
+  analysis: AnalysisResult;
+  options: AnalysisOptions;
+  countedCheckIds: CheckId[];
+}
 
 /** The KMS reads a key may need; KmsKeyReader provides them. */
 export type KeyReader = Pick<KmsKeyReader, 'describe' | 'policy' | 'tags' | 'confirmGone' | 'grants'>;
@@ -35,6 +45,11 @@ export interface KeyJudge {
   /** The account the KMS calls act in (AwsClients.account); undefined when unknown. */
   clientsAccount: () => Promise<string | undefined>;
   logger: RuleLogger;
+  /**
+   * What the annotation adds after the findings (sweeps: who can use a key with an account-wide finding,
+   * rule/account-access.ts); never throws, and cannot change the compliance.
+   */
+  describeAccess?: (key: AnalysedKey) => Promise<ElasticText | undefined>;
 }
 
 export interface EvaluateKeyOptions {
@@ -130,17 +145,32 @@ async function evaluateKeyUnguarded(input: KeyFacts, judge: KeyJudge, options: E
       const regate = applicability(knownKey({ ...facts, keyManager: now.keyManager ?? facts.keyManager, keyState: now.keyState ?? facts.keyState }), params);
       if (!regate.applicable) return notApplicableVerdict(regate);
     }
-    if (!read.ok) return unreadable(read, analyse(facts, judge, undefined));
+    if (!read.ok) return unreadable(read, analyse(facts, judge, undefined).result);
     if (read.value.problems.length > 0) {
       judge.logger.warn('some grants could not be read in full; judged on what could be read', { keyId: facts.keyId, problems: read.value.problems });
     }
     grants = read.value.grants;
   }
 
-  const assessment = assessPolicy(analyse(facts, judge, grants), params);
+  const analysed = analyse(facts, judge, grants);
+  const assessment = assessPolicy(analysed.result, params);
   // Tags are read only for keys the exemption could change, to spare the KMS quota.
   const exemption = params.exemptionTagKey !== undefined && hasCountedFindings(assessment) ? await exemptionOf(facts, params.exemptionTagKey, judge) : undefined;
-  return decideVerdict(assessment, exemption, params);
+  const tail =
+    judge.describeAccess !== undefined && analysed.analysis !== undefined && assessment.kind === 'analysed' && assessment.counted.length > 0
+      ? await describedAccess(judge.describeAccess, { keyId: facts.keyId, ...(facts.arn === undefined ? {} : { arn: facts.arn }), ...analysed.analysis, countedCheckIds: [...new Set(assessment.counted.map((f) => f.checkId))] }, judge.logger)
+      : undefined;
+  return decideVerdict(assessment, exemption, params, tail);
+}
+
+/** What describeAccess adds; should it throw after all, nothing: an annotation's extra never costs the verdict. */
+async function describedAccess(describe: NonNullable<KeyJudge['describeAccess']>, key: AnalysedKey, logger: RuleLogger): Promise<ElasticText | undefined> {
+  try {
+    return await describe(key);
+  } catch (error) {
+    logger.error('who can use the key could not be described', { keyId: key.keyId, errorName: awsErrorName(error), error: String(error) });
+    return undefined;
+  }
 }
 
 function knownKey(facts: KeyFacts): KnownResource {
@@ -185,8 +215,11 @@ async function confirmNotFound(
   return confirmation.gone ? { gone: true, operation: outcome.operation } : confirmation;
 }
 
-/** The engine's findings, or why it failed: the engine promises never to throw; if it does, the key is not judged clean. */
-function analyse(facts: KeyFacts, judge: KeyJudge, grants: readonly KeyGrant[] | undefined): PolicyResult {
+/**
+ * The engine's findings, or why it failed: the engine promises never to throw; if it does, the key is not judged
+ * clean. `analysis`: the engine's whole result and the options it was given, when it answered.
+ */
+function analyse(facts: KeyFacts, judge: KeyJudge, grants: readonly KeyGrant[] | undefined): { result: PolicyResult; analysis?: { analysis: AnalysisResult; options: AnalysisOptions } } {
   const { params } = judge;
   try {
     const options: AnalysisOptions = {
@@ -197,10 +230,11 @@ function analyse(facts: KeyFacts, judge: KeyJudge, grants: readonly KeyGrant[] |
     };
     if (facts.arn !== undefined) options.keyArn = facts.arn;
     if (grants !== undefined) options.grants = grants;
-    return { kind: 'analysed', findings: judge.analyze(facts.policy, options).findings };
+    const analysis = judge.analyze(facts.policy, options);
+    return { result: { kind: 'analysed', findings: analysis.findings }, analysis: { analysis, options } };
   } catch (error) {
     judge.logger.error('policy analysis failed', { keyId: facts.keyId, errorName: awsErrorName(error), error: String(error) });
-    return { kind: 'analysis-failed', errorName: awsErrorName(error) };
+    return { result: { kind: 'analysis-failed', errorName: awsErrorName(error) } };
   }
 }
 

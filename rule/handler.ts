@@ -32,6 +32,7 @@ import { parseRuleParameters, type RuleParameters } from './parameters';
 import { TokenBucket } from '../runtime/token-bucket';
 import { findStaleKeys } from './stale';
 import { sweep, type SweepReport } from './sweep';
+import { accountAccessDescriber, type AccessEngine, type AccountAccessOptions, type AccountAccessReport } from './account-access';
 import { notApplicableVerdict, type Verdict } from './verdict';
 import { InvocationDeadlineError, type CallDeadline } from '../runtime/deadline';
 
@@ -64,6 +65,8 @@ export interface HandlerDeps {
   onKmsRequest?: (operation: KmsOperation) => void;
   /** Attempts for throttled KMS calls, the first included. @default DEFAULT_RETRY_ATTEMPTS (6) */
   kmsAttempts?: number;
+  /** The engine's account compilation and effective access, for the sweep's annotations. @default the engine's */
+  accessEngine?: AccessEngine;
 }
 
 export type RuleHandler = (event: unknown, context: InvocationContext) => Promise<Evaluation[]>;
@@ -73,6 +76,8 @@ interface Invocation {
   work: CallDeadline;
   event: RuleEvent;
   params: RuleParameters;
+  /** The Region the rule runs in (the rule ARN's). */
+  region: string;
   clients: AwsClients;
   reader: KmsKeyReader;
   judge: KeyJudge;
@@ -123,6 +128,7 @@ interface TriggerContext {
   startedAt: number;
   stopStartingAt: number;
   base: Record<string, unknown>;
+  accessEngine?: AccessEngine;
 }
 
 /** Judges what the event is about; every verdict goes to the invocation's sender as soon as it is made. */
@@ -167,13 +173,18 @@ async function evaluateOversizedItem(inv: Invocation, ctx: TriggerContext, summa
   await evaluateItem(inv, logger, item);
 }
 
-/** The scheduled run: every key of the account judged, then the evaluations of keys gone since cleared. */
+/**
+ * The scheduled run: every key of the account judged, then the evaluations of keys gone since cleared. Only here
+ * is IAM read, to name who can use keys with account-wide findings (rule/account-access.ts): change notifications
+ * stay as cheap as before.
+ */
 async function sweepAccount(inv: Invocation, ctx: TriggerContext, notificationCreationTime: string): Promise<void> {
   const at = new Date(notificationCreationTime);
+  const access = inv.params.evaluateEffectiveAccess ? accountAccessDescriber(accountAccessOptions(inv, ctx)) : undefined;
   const report = await sweep({
     config: inv.clients.config,
     kms: inv.reader,
-    judge: inv.judge,
+    judge: access === undefined ? inv.judge : { ...inv.judge, describeAccess: access.describe },
     clock: ctx.clock,
     logger: ctx.logger,
     concurrency: ctx.concurrency,
@@ -183,7 +194,22 @@ async function sweepAccount(inv: Invocation, ctx: TriggerContext, notificationCr
     onVerdict: (keyId, verdict) => record(inv, ctx.logger, keyId, verdict, at),
   });
   const cleanup = await clearStaleKeys(inv, ctx, report, at);
-  reportSweep(ctx, report, cleanup);
+  reportSweep(ctx, report, cleanup, access?.report());
+}
+
+function accountAccessOptions(inv: Invocation, ctx: TriggerContext): AccountAccessOptions {
+  return {
+    clients: inv.clients,
+    accountId: inv.event.accountId,
+    partition: inv.event.partition,
+    region: inv.region,
+    clientsAccount: inv.judge.clientsAccount,
+    clock: ctx.clock,
+    logger: ctx.logger,
+    work: inv.work,
+    stopStartingAt: ctx.stopStartingAt,
+    ...(ctx.accessEngine === undefined ? {} : { engine: ctx.accessEngine }),
+  };
 }
 
 interface StaleCleanup {
@@ -203,7 +229,7 @@ async function clearStaleKeys(inv: Invocation, ctx: TriggerContext, report: Swee
   return { cleared: stale.resourceIds.length, cutShort: !stale.complete };
 }
 
-function reportSweep(ctx: TriggerContext, report: SweepReport, { cleared, cutShort }: StaleCleanup): void {
+function reportSweep(ctx: TriggerContext, report: SweepReport, { cleared, cutShort }: StaleCleanup, access: AccountAccessReport | undefined): void {
   const { clock, logger, metrics } = ctx;
   const durationMs = clock.now() - ctx.startedAt;
   metrics.addMetric(METRIC.sweepDuration, MetricUnit.Milliseconds, durationMs);
@@ -219,6 +245,7 @@ function reportSweep(ctx: TriggerContext, report: SweepReport, { cleared, cutSho
     keysRemaining: report.notEvaluated,
     staleCleared: cleared,
     staleCleanupCutShort: cutShort,
+    effectiveAccess: access ?? 'off',
     durationMs,
   };
   if (report.notEvaluated > 0) logger.warn('sweep stopped at the deadline; remaining keys wait for the next run', summary);
@@ -270,6 +297,7 @@ async function invoke(deps: HandlerDeps, settings: HandlerSettings, rawEvent: un
     logger.info('invocation started', { ...base, testMode: event.testMode });
     const inv = await openInvocation(deps, settings, times, event, params, region, kms);
     const ctx: TriggerContext = { clock, logger, metrics, concurrency: settings.concurrency, startedAt: times.startedAt, stopStartingAt: times.stopStartingAt, base };
+    if (deps.accessEngine !== undefined) ctx.accessEngine = deps.accessEngine;
     const delivery = await judgeAndSend(inv, ctx);
     if (delivery.undelivered.length > 0) {
       throw new EvaluationDeliveryError(delivery.undelivered.length, delivery.delivered.length, { cause: delivery.lastError });
@@ -334,6 +362,7 @@ async function openInvocation(
     work,
     event,
     params,
+    region,
     clients,
     reader,
     judge: keyJudge(clients, reader, event, params, settings.analyze, logger, work),

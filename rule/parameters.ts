@@ -25,6 +25,8 @@ export interface RuleParameters {
   nonSuppressibleChecks: CheckId[];
   /** Cap on KMS requests per second during a sweep, shared by all calls; 1 to 1000. @default 50 */
   maxRequestsPerSecond: number;
+  /** Scheduled runs read IAM and Organizations policies and name who can use keys with account-wide findings. @default true */
+  evaluateEffectiveAccess: boolean;
   /** Role to assume in the event's account for every KMS and Config call (organisation deployment). @default undefined */
   executionRoleName?: string;
 }

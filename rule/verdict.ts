@@ -12,7 +12,7 @@
  * 3. Otherwise COMPLIANT.
  */
 import { CHECK, type CheckId, type Finding } from '../engine';
-import { clip, describeFinding, findingsAnnotation, joinWithinLimit, mostSevereFirst } from './annotation';
+import { clip, describeFinding, joinWithinLimit, joinWithTail, mostSevereFirst, type ElasticText } from './annotation';
 import type { NotApplicable, NotApplicableReason } from './applicability';
 import type { ReadFailure } from '../aws/kms-reader';
 import { countsAtMinimum } from '../suppress';
@@ -133,14 +133,21 @@ export function analysisFailedVerdict(errorName: string): Verdict {
   return { compliance: 'NON_COMPLIANT', reason: 'analysis-failed', annotation: analysisFailedAnnotation(errorName), checkIds: [] };
 }
 
+/** The annotation's parts, then `tail` (what it adds beside the findings), all within Config's limit. */
+function annotationOf(parts: readonly string[], tail: ElasticText | undefined): string {
+  return tail === undefined ? joinWithinLimit(parts) : joinWithTail(parts, tail);
+}
+
 /**
  * The verdict of a key the applicability gate let through. `exemption`: the exemption tag's value, when the key
- * carries ExemptionTagKey (read only when findings count against the key).
+ * carries ExemptionTagKey (read only when findings count against the key). `tail`: what the annotation adds
+ * after the findings (who can use the key); it never changes the compliance, and is said only where findings are.
  */
 export function decideVerdict(
   assessment: PolicyAssessment,
   exemption: string | undefined,
   params: Pick<RuleParameters, 'exemptionTagKey' | 'nonSuppressibleChecks'>,
+  tail?: ElasticText,
 ): Verdict {
   switch (assessment.kind) {
     case 'unreadable': {
@@ -170,7 +177,7 @@ export function decideVerdict(
   // An exemption cannot cover a policy that does not parse, or a check that could not run: there is nothing a
   // person could have reviewed.
   const exemptible = justification !== undefined && justification !== '' && !checkIds.includes(CHECK.INVALID_POLICY) && !counted.some((f) => f.notJudged === true);
-  if (!exemptible) return { compliance: 'NON_COMPLIANT', reason: 'findings', annotation: findingsAnnotation(counted), checkIds };
+  if (!exemptible) return { compliance: 'NON_COMPLIANT', reason: 'findings', annotation: annotationOf(counted.map(describeFinding), tail), checkIds };
   const tagKey = params.exemptionTagKey ?? '?';
   const refused = checkIds.filter((id) => params.nonSuppressibleChecks.includes(id));
   if (refused.length > 0) {
@@ -180,14 +187,14 @@ export function decideVerdict(
     return {
       compliance: 'NON_COMPLIANT',
       reason: 'not-exemptible',
-      annotation: joinWithinLimit([`tag ${tagKey} cannot exempt ${refused.join(', ')} (NonSuppressibleChecks)`, ...[...blocking, ...others].map(describeFinding)]),
+      annotation: annotationOf([`tag ${tagKey} cannot exempt ${refused.join(', ')} (NonSuppressibleChecks)`, ...[...blocking, ...others].map(describeFinding)], tail),
       checkIds,
     };
   }
   return {
     compliance: 'COMPLIANT',
     reason: 'exempt',
-    annotation: clip(`exempt: ${justification} (tag ${tagKey}; would fail ${checkIds.join(', ')})`),
+    annotation: annotationOf([`exempt: ${justification} (tag ${tagKey}; would fail ${checkIds.join(', ')})`], tail),
     checkIds,
   };
 }

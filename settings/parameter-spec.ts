@@ -396,6 +396,15 @@ export const RULE_PARAMETER_SPEC = {
     max: MAX_REQUESTS_PER_SECOND,
     unit: 'requests per second',
   }),
+  evaluateEffectiveAccess: flag({
+    name: 'EvaluateEffectiveAccess',
+    description: '"false" leaves out who can use a key: the scheduled run then reads no IAM nor Organizations policy.',
+    details:
+      'With the default `true`, the scheduled run reads the account\'s IAM once (Config\'s recorded IAM items where this Region records ' +
+      'global resources, else iam:GetAccountAuthorizationDetails) and the organisation\'s SCPs and RCPs where readable, and the annotation ' +
+      'of a key with an account-wide finding names how many principals can use it. Change notifications never read IAM.',
+    default: true,
+  }),
   executionRoleName: text({
     name: 'ExecutionRoleName',
     description: 'Role name, optionally with its path (audit/KmsPolicyGuardAudit), not its ARN, that the function assumes in the evaluated account (organisation deployments).',

@@ -3,10 +3,13 @@ import * as config from 'aws-cdk-lib/aws-config';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { executionRoleArnPattern, RULE_PERMISSIONS, type ArnParts } from '../permissions';
+import { executionRoleArnPattern, resourcesOf, RULE_PERMISSIONS, type ArnParts } from '../permissions';
 import { ruleInputParameters, ruleParameterText, type KmsPolicyGuardRuleParameters } from '../rule-parameters';
 import { GuardFunction } from './guard-function';
 import { DEFAULT_RULE_NAME } from '../names';
+
+/** The permissions of the reads that name who can use a key (rule/account-access.ts). */
+const EFFECTIVE_ACCESS_SIDS = new Set(['ReadConfigurationRecorders', 'ReadIamAuthorizationDetails', 'ReadManagedPolicies', 'DescribeOrganization', 'ReadOrganizationPath', 'ListOrganizationPolicies', 'ReadOrganizationPolicies']);
 
 /** Default timeout of the rule's function: Lambda's maximum, which docs/config-rule.md assumes for sweeps. */
 const DEFAULT_RULE_FUNCTION_TIMEOUT = Duration.minutes(15);
@@ -71,7 +74,7 @@ export class KmsKeyPolicyRuleFunction extends Construct {
       for (const spec of RULE_PERMISSIONS) {
         if (spec.sid === 'ReadRuleCompliance') continue; // added per rule, see grantRuleCompliance
         role.addToPrincipalPolicy(
-          new iam.PolicyStatement({ sid: spec.sid, actions: [...spec.actions], resources: [spec.resource(this.arnParts('*'))] }),
+          new iam.PolicyStatement({ sid: spec.sid, actions: [...spec.actions], resources: resourcesOf(spec, this.arnParts('*')) }),
         );
       }
     } else {
@@ -124,7 +127,7 @@ export class KmsKeyPolicyRuleFunction extends Construct {
     new iam.Policy(scope, id, {
       roles: [this.guard.role],
       statements: [
-        new iam.PolicyStatement({ sid: spec.sid, actions: [...spec.actions], resources: [spec.resource(this.arnParts(configRuleArn))] }),
+        new iam.PolicyStatement({ sid: spec.sid, actions: [...spec.actions], resources: resourcesOf(spec, this.arnParts(configRuleArn)) }),
       ],
     });
   }
@@ -149,8 +152,17 @@ export class KmsKeyPolicyRuleFunction extends Construct {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
         'Only for calls that have no resource type (kms:ListKeys, config:ListDiscoveredResources, ' +
-        'config:BatchGetResourceConfig, config:GetResourceConfigHistory, config:PutEvaluations): IAM accepts nothing but "*" for them.',
+        'config:BatchGetResourceConfig, config:GetResourceConfigHistory, config:PutEvaluations, iam:GetAccountAuthorizationDetails, ' +
+        'organizations:DescribeOrganization, organizations:ListRoots): IAM accepts nothing but "*" for them.',
     });
+    // The read-only IAM, Config recorder and Organizations resources of the effective-access reads, each with its reason.
+    const nagParts: ArnParts = { partition: '<AWS::Partition>', region: '<AWS::Region>', account: '<AWS::AccountId>', configRuleArn: '' };
+    for (const spec of RULE_PERMISSIONS) {
+      if (!EFFECTIVE_ACCESS_SIDS.has(spec.sid)) continue;
+      for (const resource of resourcesOf(spec, nagParts)) {
+        if (resource !== '*') Validations.of(role).acknowledge({ id: `AwsSolutions-IAM5[Resource::${resource}]`, reason: spec.why });
+      }
+    }
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:<AWS::Region>:<AWS::AccountId>:key/*]',
       reason:

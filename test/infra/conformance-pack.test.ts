@@ -37,6 +37,7 @@ const SAMPLES: Record<string, { accepted: string[]; refused: string[] }> = {
   },
   ExemptionTagKey: { accepted: ['security:exemption', 'Ausnahme-Grund', 'a b'], refused: ['x'.repeat(129), 'bad|key', ' '] },
   MaxRequestsPerSecond: { accepted: ['1', '12.5', '999.99', '1000', '1000.0'], refused: ['0', '0.5', '1000.5', '1001', '5000', '-5', 'fast', 'Infinity'] },
+  EvaluateEffectiveAccess: { accepted: ['true', 'false'], refused: ['yes', 'off'] },
   ExecutionRoleName: { accepted: ['KmsPolicyGuardExecutionRole', 'audit/KmsPolicyGuardAudit'], refused: ['role name with spaces', 'arn:aws:iam::123456789012:role/Audit', 'n'.repeat(65)] },
 };
 

@@ -11,12 +11,24 @@ import * as path from 'node:path';
 import {
   BatchGetResourceConfigCommand,
   ConfigServiceClient,
+  DescribeConfigurationRecordersCommand,
+  DescribeConfigurationRecorderStatusCommand,
   GetComplianceDetailsByConfigRuleCommand,
   GetResourceConfigHistoryCommand,
   ListDiscoveredResourcesCommand,
   PutEvaluationsCommand,
   type ConfigurationItem,
+  type ResourceKey,
 } from '@aws-sdk/client-config-service';
+import { GetAccountAuthorizationDetailsCommand, GetPolicyCommand, GetPolicyVersionCommand, IAMClient } from '@aws-sdk/client-iam';
+import {
+  DescribeOrganizationCommand,
+  DescribePolicyCommand,
+  ListParentsCommand,
+  ListPoliciesForTargetCommand,
+  ListRootsCommand,
+  OrganizationsClient,
+} from '@aws-sdk/client-organizations';
 import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient, ListGrantsCommand, ListKeysCommand, ListResourceTagsCommand, NotFoundException, PutKeyPolicyCommand } from '@aws-sdk/client-kms';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -37,6 +49,8 @@ const kms = mockClient(KMSClient);
 const config = mockClient(ConfigServiceClient);
 const sts = mockClient(STSClient);
 const ssm = mockClient(SSMClient);
+const iam = mockClient(IAMClient);
+const organizations = mockClient(OrganizationsClient);
 
 /** The IAM service prefix of each client the code uses. */
 const SERVICES = [
@@ -44,6 +58,8 @@ const SERVICES = [
   { mock: config, prefix: 'config' },
   { mock: sts, prefix: 'sts' },
   { mock: ssm, prefix: 'ssm' },
+  { mock: iam, prefix: 'iam' },
+  { mock: organizations, prefix: 'organizations' },
 ] as const;
 
 /** Calls no IAM policy has to allow (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html). */
@@ -101,6 +117,40 @@ const RESOURCE_OF: Record<string, (input: Record<string, unknown>, place: Scenar
   },
   'sts:AssumeRole': (input) => String(input.RoleArn),
   'ssm:PutParameter': (input, place) => `arn:${place.partition}:ssm:${place.region}:${place.account}:parameter${String(input.Name)}`,
+  'config:DescribeConfigurationRecorders': (_input, place) => recorderArn(place),
+  'config:DescribeConfigurationRecorderStatus': (_input, place) => recorderArn(place),
+  'iam:GetPolicy': (input) => String(input.PolicyArn),
+  'iam:GetPolicyVersion': (input) => String(input.PolicyArn),
+  'organizations:ListParents': (input, place) => organizationArn(String(input.ChildId), place),
+  'organizations:ListPoliciesForTarget': (input, place) => organizationArn(String(input.TargetId), place),
+  'organizations:DescribePolicy': (input, place) => organizationArn(String(input.PolicyId), place),
+};
+
+/** The scenarios' organisation: its management account, id, root, the account's OU, and an SCP of its own. */
+const ORG = { management: '999988887777', id: 'o-exampleorgid', root: 'r-ab12', ou: 'ou-ab12-abcdefgh', scp: 'p-abcd1234' };
+
+function recorderArn(place: ScenarioPlace): string {
+  return `arn:${place.partition}:config:${place.region}:${place.account}:configuration-recorder/default/recorder-0001`;
+}
+
+/** The ARN Organizations authorises a call on, from the id the call names (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsorganizations.html). */
+function organizationArn(id: string, place: ScenarioPlace): string {
+  const base = `arn:${place.partition}:organizations::${ORG.management}`;
+  if (id === place.account) return `${base}:account/${ORG.id}/${id}`;
+  if (id.startsWith('ou-')) return `${base}:ou/${ORG.id}/${id}`;
+  if (id.startsWith('r-')) return `${base}:root/${ORG.id}/${id}`;
+  // AWS managed policies live under the account "aws", without the organisation id.
+  if (id === 'p-FullAWSAccess') return `arn:${place.partition}:organizations::aws:policy/service_control_policy/${id}`;
+  if (id === 'p-RCPFullAWSAccess') return `arn:${place.partition}:organizations::aws:policy/resource_control_policy/${id}`;
+  if (id === ORG.scp) return `${base}:policy/${ORG.id}/service_control_policy/${id}`;
+  throw new Error(`no Organizations ARN for ${id}`);
+}
+
+/** Organizations actions whose ARNs name the management account, unknown at deploy time. */
+const ORGANIZATIONS_ANY_ACCOUNT = {
+  'organizations:ListParents': "the organisation's management account, named in every Organizations ARN",
+  'organizations:ListPoliciesForTarget': "the organisation's management account, named in every Organizations ARN",
+  'organizations:DescribePolicy': "the organisation's management account, named in every Organizations ARN",
 };
 
 let typeless: ResourceTypeless;
@@ -139,7 +189,7 @@ function answerAsAws(configRecordsKeys: boolean): void {
   config.on(ListDiscoveredResourcesCommand).resolves({
     resourceIdentifiers: configRecordsKeys ? [{ resourceType: 'AWS::KMS::Key', resourceId: KEY }] : [],
   });
-  config.on(BatchGetResourceConfigCommand).resolves({
+  config.on(BatchGetResourceConfigCommand, { resourceKeys: [{ resourceType: 'AWS::KMS::Key', resourceId: KEY }] }).resolves({
     baseConfigurationItems: [
       {
         version: '1.3',
@@ -156,11 +206,59 @@ function answerAsAws(configRecordsKeys: boolean): void {
       },
     ],
   });
+  answerIamAndOrganizations(configRecordsKeys);
   config.on(GetResourceConfigHistoryCommand).resolves(fixtureJson<{ configurationItems: ConfigurationItem[] }>('api-get-resource-config-history.json'));
   config.on(GetComplianceDetailsByConfigRuleCommand).resolves({
     EvaluationResults: [{ EvaluationResultIdentifier: { EvaluationResultQualifier: { ResourceType: 'AWS::KMS::Key', ResourceId: 'k-stale' } } }],
   });
   config.on(PutEvaluationsCommand).resolves({ FailedEvaluations: [] });
+}
+
+/**
+ * Who can use the key: where Config records keys it records IAM too (a role with AWS managed AdministratorAccess,
+ * which Config does not record, so it is read from IAM); elsewhere IAM is read with GetAccountAuthorizationDetails
+ * (a role whose boundary, a policy of the account, the listing lacks). The account is in an organisation whose
+ * path, SCPs and RCPs the calls can read.
+ */
+function answerIamAndOrganizations(configRecordsIam: boolean): void {
+  const roleArn = `arn:aws:iam::${ACCOUNT}:role/app`;
+  const admin = 'arn:aws:iam::aws:policy/AdministratorAccess';
+  const boundary = `arn:aws:iam::${ACCOUNT}:policy/boundary`;
+  const document = encodeURIComponent(JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }));
+  config.on(DescribeConfigurationRecordersCommand).resolves({
+    ConfigurationRecorders: [{ name: 'default', recordingGroup: { allSupported: true, includeGlobalResourceTypes: configRecordsIam } }],
+  });
+  config.on(DescribeConfigurationRecorderStatusCommand).resolves({ ConfigurationRecordersStatus: [{ name: 'default', recording: true }] });
+  config.on(ListDiscoveredResourcesCommand, { resourceType: 'AWS::IAM::Role' }).resolves({ resourceIdentifiers: [{ resourceType: 'AWS::IAM::Role', resourceId: 'AROAAPP' }] });
+  for (const resourceType of ['AWS::IAM::User', 'AWS::IAM::Group', 'AWS::IAM::Policy'] as const) config.on(ListDiscoveredResourcesCommand, { resourceType }).resolves({ resourceIdentifiers: [] });
+  config.on(BatchGetResourceConfigCommand).callsFake(async ({ resourceKeys }: { resourceKeys: ResourceKey[] }) => ({
+    baseConfigurationItems: resourceKeys
+      .filter((k) => k.resourceType === 'AWS::IAM::Role')
+      .map((k) => ({
+        resourceType: 'AWS::IAM::Role',
+        resourceId: k.resourceId,
+        resourceName: 'app',
+        configurationItemStatus: 'OK',
+        configuration: JSON.stringify({ path: '/', roleName: 'app', roleId: k.resourceId, arn: roleArn, rolePolicyList: [], attachedManagedPolicies: [{ policyName: 'AdministratorAccess', policyArn: admin }] }),
+      })),
+  }));
+  iam.on(GetAccountAuthorizationDetailsCommand).resolves({
+    RoleDetailList: [{ RoleName: 'app', RoleId: 'AROAAPP', Arn: roleArn, Path: '/', RolePolicyList: [], AttachedManagedPolicies: [], PermissionsBoundary: { PermissionsBoundaryType: 'PermissionsBoundaryPolicy', PermissionsBoundaryArn: boundary } }],
+    IsTruncated: false,
+  });
+  iam.on(GetPolicyCommand).callsFake(async ({ PolicyArn }: { PolicyArn: string }) => ({ Policy: { PolicyName: PolicyArn.split('/').pop(), Arn: PolicyArn, DefaultVersionId: 'v1' } }));
+  iam.on(GetPolicyVersionCommand).resolves({ PolicyVersion: { VersionId: 'v1', IsDefaultVersion: true, Document: document } });
+  organizations.on(DescribeOrganizationCommand).resolves({ Organization: { Id: ORG.id, MasterAccountId: ORG.management, FeatureSet: 'ALL' } });
+  organizations.on(ListRootsCommand).resolves({
+    Roots: [{ Id: ORG.root, PolicyTypes: [{ Type: 'SERVICE_CONTROL_POLICY', Status: 'ENABLED' }, { Type: 'RESOURCE_CONTROL_POLICY', Status: 'ENABLED' }] }],
+  });
+  organizations.on(ListParentsCommand, { ChildId: ACCOUNT }).resolves({ Parents: [{ Id: ORG.ou, Type: 'ORGANIZATIONAL_UNIT' }] });
+  organizations.on(ListParentsCommand, { ChildId: ORG.ou }).resolves({ Parents: [{ Id: ORG.root, Type: 'ROOT' }] });
+  organizations.on(ListPoliciesForTargetCommand, { Filter: 'SERVICE_CONTROL_POLICY' }).resolves({ Policies: [{ Id: 'p-FullAWSAccess' }, { Id: ORG.scp }] });
+  organizations.on(ListPoliciesForTargetCommand, { Filter: 'RESOURCE_CONTROL_POLICY' }).resolves({ Policies: [{ Id: 'p-RCPFullAWSAccess' }] });
+  organizations.on(DescribePolicyCommand).callsFake(async ({ PolicyId }: { PolicyId: string }) => ({
+    Policy: { PolicySummary: { Id: PolicyId, Name: PolicyId }, Content: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }) },
+  }));
 }
 
 /** KMS answers NotFoundException to GetKeyPolicy, as it briefly may right after CreateKey; DescribeKey still finds the key. */
@@ -329,7 +427,7 @@ function singleAccountRuleProblems(template: Template): string[] {
   // Where CDK creates the rule, the role names it by Fn::GetAtt: it resolves to the rule the scenarios reported to.
   const ruleIds = Object.entries(resourcesOf(template)).filter(([, r]) => r.Type === 'AWS::Config::ConfigRule').map(([id]) => id);
   const arns = { ...runtime.arns, ...Object.fromEntries(ruleIds.map((id) => [id, place.configRule?.arn ?? ''])) };
-  const expected: RoleExpectation = { needs: [...needsOfAll(singleAccount.values()), ...runtime.needs] };
+  const expected: RoleExpectation = { needs: [...needsOfAll(singleAccount.values()), ...runtime.needs], anyAccount: ORGANIZATIONS_ANY_ACCOUNT };
   return roleGrantProblems(template.toJSON(), parts.roleId, expected, resolutionOf(place, arns), typeless);
 }
 
@@ -366,7 +464,7 @@ describe('IAM derived from the calls the code makes', () => {
     const place = theOnePlace(organisation);
     const stackSet = Object.values(resourcesOf(synth.templates.organization)).find((r) => r.Type === 'AWS::CloudFormation::StackSet');
     const inner = JSON.parse(String(propertiesOf(stackSet).TemplateBody)) as Json;
-    const expected: RoleExpectation = { needs: needsOfAll(organisation.values(), (a) => !a.startsWith('sts:')) };
+    const expected: RoleExpectation = { needs: needsOfAll(organisation.values(), (a) => !a.startsWith('sts:')), anyAccount: ORGANIZATIONS_ANY_ACCOUNT };
     expect(roleGrantProblems(inner, 'ExecutionRole', expected, resolutionOf(place), typeless)).toEqual([]);
   });
 

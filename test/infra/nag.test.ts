@@ -36,6 +36,15 @@ const FUNCTION_ACKS = ['AwsSolutions-SQS3'];
 const OWN_ACCOUNT_RULE_ACKS = [
   'AwsSolutions-IAM5[Resource::*]',
   'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:<AWS::Region>:<AWS::AccountId>:key/*]',
+  // Who can use a key: the Config recorder, managed policies, and the account's organisation path and policies.
+  'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:config:<AWS::Region>:<AWS::AccountId>:configuration-recorder/*]',
+  'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::aws:policy/*]',
+  'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:policy/*]',
+  'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:organizations::*:account/o-*/<AWS::AccountId>]',
+  'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:organizations::*:ou/o-*/ou-*]',
+  'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:organizations::*:root/o-*/r-*]',
+  'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:organizations::*:policy/o-*/*/p-*]',
+  'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:organizations::aws:policy/*/p-*]',
 ];
 const REMEDIATION_ACKS = [
   'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:<AWS::Region>:<AWS::AccountId>:key/*]',

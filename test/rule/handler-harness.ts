@@ -14,10 +14,15 @@ export const RULE_PRINCIPAL = 'arn:aws:iam::111122223333:role/kms-policy-guard-r
  * `clientsAccount`: the account the KMS calls act in without ExecutionRoleName (the function's own; default the
  * events' account, a single-account deployment). With ExecutionRoleName the calls act in the event's account.
  */
-/** IAM and Organizations clients for tests: aws-sdk-client-mock's mockClient(IAMClient) and mockClient(OrganizationsClient) answer them. */
+/**
+ * IAM and Organizations clients for tests: aws-sdk-client-mock's mockClient(IAMClient) and mockClient(OrganizationsClient)
+ * answer them. A test that does not mock them gets a refused connection on the loopback (port 9, discard), never
+ * a request to AWS or to the instance metadata service for credentials.
+ */
 export function mockableGlobalClients(): { iam: () => IAMClient; organizations: () => OrganizationsClient } {
-  const iam = new IAMClient({ region: REGION });
-  const organizations = new OrganizationsClient({ region: REGION });
+  const offline = { region: REGION, endpoint: 'http://127.0.0.1:9', credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test' }, maxAttempts: 1 };
+  const iam = new IAMClient(offline);
+  const organizations = new OrganizationsClient(offline);
   return { iam: () => iam, organizations: () => organizations };
 }
 

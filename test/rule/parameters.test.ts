@@ -14,6 +14,7 @@ describe('parseRuleParameters', () => {
       evaluateGrants: true,
       maxRequestsPerSecond: DEFAULT_MAX_REQUESTS_PER_SECOND,
       nonSuppressibleChecks: ['PUBLIC_ACCESS'],
+      evaluateEffectiveAccess: true,
     });
   });
 
@@ -29,6 +30,7 @@ describe('parseRuleParameters', () => {
       MaxRequestsPerSecond: '12.5',
       ExecutionRoleName: 'audit/KmsPolicyGuardAudit',
       NonSuppressibleChecks: 'public_access, UNTRUSTED_CROSS_ACCOUNT',
+      EvaluateEffectiveAccess: 'FALSE',
     });
     expect(params).toEqual({
       trustedAccountIds: ['444455556666', '777788889999'],
@@ -41,6 +43,7 @@ describe('parseRuleParameters', () => {
       maxRequestsPerSecond: 12.5,
       executionRoleName: 'audit/KmsPolicyGuardAudit',
       nonSuppressibleChecks: ['PUBLIC_ACCESS', 'UNTRUSTED_CROSS_ACCOUNT'],
+      evaluateEffectiveAccess: false,
     });
   });
 

@@ -106,13 +106,22 @@ interface Statement {
  * A tiny stand-in for the engine, for tests of the rule's plumbing: unparsable → INVALID_POLICY, `*` principal
  * → PUBLIC_ACCESS, an account root with `kms:*` → ACCOUNT_WIDE_FULL_ACCESS. Tests of real verdicts use the engine.
  */
-export function stubAnalyzer(policy: unknown, _options: AnalysisOptions): Pick<AnalysisResult, 'findings'> {
+export function stubAnalyzer(policy: unknown, options: AnalysisOptions): AnalysisResult {
+  return analysisOf(stubFindings(policy, options));
+}
+
+/** An engine result holding `findings` only: no access summary, warnings or internal errors. */
+export function analysisOf(findings: Finding[]): AnalysisResult {
+  return { findings, internalErrors: [], warnings: [], summary: { entries: [] }, ownAccountSource: 'unknown' };
+}
+
+function stubFindings(policy: unknown, _options: AnalysisOptions): Finding[] {
   let doc: { Statement?: Statement | Statement[] };
   try {
     doc = (typeof policy === 'string' ? JSON.parse(policy) : policy) as { Statement?: Statement | Statement[] };
     if (typeof doc !== 'object' || doc === null) throw new Error('not an object');
   } catch {
-    return { findings: [finding({ checkId: 'INVALID_POLICY', severity: 'critical', path: '$' })] };
+    return [finding({ checkId: 'INVALID_POLICY', severity: 'critical', path: '$' })];
   }
   const statements = Array.isArray(doc.Statement) ? doc.Statement : doc.Statement === undefined ? [] : [doc.Statement];
   const findings: Finding[] = [];
@@ -126,7 +135,7 @@ export function stubAnalyzer(policy: unknown, _options: AnalysisOptions): Pick<A
       findings.push(finding({ ...base, checkId: 'ACCOUNT_WIDE_FULL_ACCESS', severity: 'high' }));
     }
   });
-  return { findings };
+  return findings;
 }
 
 /** A Lambda context with a fixed remaining time. */
