@@ -47,6 +47,8 @@ export const NOT_COVERED: readonly string[] = [
   'session policies (passed when a role is assumed or a federated session begins) can only narrow a session further',
   'VPC endpoint policies can deny requests made through an endpoint',
   'request context: conditions on the network (aws:SourceIp, aws:SourceVpce), time, MFA, encryption context, aliases (kms:RequestAlias, kms:ResourceAliases), tags and the calling service (kms:ViaService) are reported as conditional, not judged',
+  "a role's session: its name (in aws:userid) and session tags (which override the role's own tags in aws:PrincipalTag) are not known, so conditions on them leave a role's access conditional",
+  'policy variables in Resource (${aws:username}, ${aws:PrincipalTag/…}) take their values from the request: such a statement applies conditionally',
   'principals of other accounts and AWS service principals: see the key policy findings for them',
   'whether an explicit Deny stops a KMS grant: grants are reported as given',
 ];
