@@ -208,12 +208,15 @@ export function narrowsWho(c: ParsedCondition, iamPrincipalsOnly = false): boole
 
 /**
  * In a Deny, a negated condition on who ("deny unless the caller is one of these") carves access down to
- * the listed principals. IfExists only widens a Deny, so it is accepted.
+ * the listed principals. IfExists only widens a Deny, so it is accepted. Not StringNotEqualsIgnoreCase: it
+ * spares the listed names in any letter case, which the principal classes (compared as written) cannot
+ * express, so such a Deny is not relied on (fail closed).
  */
 export function carvesWho(c: ParsedCondition): boolean {
   return (
     c.category === 'who' &&
     NEGATED_MATCHING.has(c.base) &&
+    c.base !== 'StringNotEqualsIgnoreCase' &&
     c.qualifier === undefined &&
     c.values.length > 0 &&
     !c.values.some((v) => isBroadValue(c.keyLower, v))

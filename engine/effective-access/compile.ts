@@ -7,7 +7,7 @@
 import { NO_ACTIONS, intersect, minus, type ActionSet } from '../actions';
 import { globMatch, onlyWildcards } from '../glob';
 import { namedClass, type PrincipalClass } from '../principals';
-import { dependsOnWho, judgeConditions, type Subject } from './judge';
+import { dependsOnOrg, dependsOnWho, judgeConditions, type Subject } from './judge';
 import { readPolicyDocument, type ReadStatement } from './policy-document';
 import type { KnownIdentity } from './who-values';
 import type { AccessVia, CompileAccountFn, CompiledAccount } from './types';
@@ -33,6 +33,11 @@ export interface JudgedStatement {
   sure: ActionSet;
   res: number;
   ref: ViaSource;
+  /**
+   * Set when its conditions depend on the caller's organisation: judged here without it (the details do not
+   * say), and again per organisation when a key is judged (rejudgedForOrg).
+   */
+  org?: CompiledStatement;
 }
 
 export interface PrincipalModel {
@@ -370,8 +375,34 @@ export function judgeFor(cs: CompiledStatement, subject: Subject): JudgedStateme
   if (cs.shared !== undefined) return cs.shared ?? undefined;
   const j = judgeConditions(cs.read.conditions, subject);
   const any = minus(cs.actions, j.never);
-  const judged = any === NO_ACTIONS ? null : { effect: cs.effect, any, sure: intersect(any, j.sure), res: cs.res, ref: cs.ref };
+  const judged: JudgedStatement | null = any === NO_ACTIONS ? null : { effect: cs.effect, any, sure: intersect(any, j.sure), res: cs.res, ref: cs.ref };
+  if (judged && dependsOnOrg(cs.read.conditions)) judged.org = cs;
   if (!dependsOnWho(cs.read.conditions)) cs.shared = judged;
+  return judged ?? undefined;
+}
+
+/** Judgements of org-dependent statements, by statement and organisation (shared statements are judged once). */
+const BY_ORG = new WeakMap<JudgedStatement, Map<string, JudgedStatement | null>>();
+
+/**
+ * `s` judged again for the caller's organisation (`null`: the account is in none); undefined when it then
+ * does nothing. Remembered, so the identity policies are still judged once per principal, not once per key.
+ */
+export function rejudgedForOrg(s: JudgedStatement, subject: Subject, orgId: string | null): JudgedStatement | undefined {
+  const cs = s.org as CompiledStatement;
+  let known = BY_ORG.get(s);
+  if (!known) {
+    known = new Map();
+    BY_ORG.set(s, known);
+  }
+  const at = orgId ?? '';
+  let judged = known.get(at);
+  if (judged === undefined) {
+    const j = judgeConditions(cs.read.conditions, { ...subject, orgId });
+    const any = minus(cs.actions, j.never);
+    judged = any === NO_ACTIONS ? null : { effect: cs.effect, any, sure: intersect(any, j.sure), res: cs.res, ref: cs.ref };
+    known.set(at, judged);
+  }
   return judged ?? undefined;
 }
 

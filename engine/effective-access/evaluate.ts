@@ -31,7 +31,7 @@ import { accountOfArn, type PrincipalClass } from '../principals';
 import { resourceApplies } from '../resources';
 import { globMatch, onlyWildcards } from '../glob';
 import type { KeyGrant } from '../key-grants';
-import { modelOf, type AccountModel, type JudgedStatement, type PrincipalModel, type ResourceSet } from './compile';
+import { modelOf, rejudgedForOrg, type AccountModel, type JudgedStatement, type PrincipalModel, type ResourceSet } from './compile';
 import { dependsOnWho, judgeConditions, type Subject } from './judge';
 import { compileOrg, judgeOrgStatement, type CompiledOrg } from './org';
 import type { AccessVia, EffectiveAccess, EffectiveAccessFn, EffectiveLevel, EffectivePrincipal, KeyToJudge, OrganizationPolicies } from './types';
@@ -47,6 +47,8 @@ export const NOT_COVERED: readonly string[] = [
   'session policies (passed when a role is assumed or a federated session begins) can only narrow a session further',
   'VPC endpoint policies can deny requests made through an endpoint',
   'request context: conditions on the network (aws:SourceIp, aws:SourceVpce), time, MFA, encryption context, aliases (kms:RequestAlias, kms:ResourceAliases), tags and the calling service (kms:ViaService) are reported as conditional, not judged',
+  "a role's session: its name (in aws:userid) and session tags (which override the role's own tags in aws:PrincipalTag) are not known, so conditions on them leave a role's access conditional",
+  'policy variables in Resource (${aws:username}, ${aws:PrincipalTag/…}) take their values from the request: such a statement applies conditionally',
   'principals of other accounts and AWS service principals: see the key policy findings for them',
   'whether an explicit Deny stops a KMS grant: grants are reported as given',
 ];
@@ -169,7 +171,8 @@ interface KeyRun {
   orgMatch: Uint8Array | undefined;
   scpApplies: boolean;
   rcpApplies: boolean;
-  orgId: string | undefined;
+  /** The account's organisation: its id, null when it is in none, undefined when not known. */
+  orgId: string | null | undefined;
   /** The organisation's verdict when it is the same for every principal of the account (no condition on who). */
   orgShared: OrgVerdict | undefined;
 }
@@ -259,7 +262,7 @@ function classifyDenies(run: KeyRun, key: KeyToJudge): void {
     const deny: KeyPolicyDeny = { st, src: kpSource(run, 'Deny', st.index, st.sid) };
     const everyone = !st.principalNegated && st.principals.every((p) => p.principal.kind === 'anyone' || (p.principal.kind === 'account' && p.principal.account === run.accountId));
     if (everyone && !dependsOnWho(st.conditions)) {
-      const j = judgeConditions(st.conditions, { cls: ANYONE_WRITTEN });
+      const j = judgeConditions(st.conditions, run.orgId === undefined ? { cls: ANYONE_WRITTEN } : { cls: ANYONE_WRITTEN, orgId: run.orgId });
       const any = minus(st.actions, j.never);
       deny.generic = { any, sure: intersect(any, j.sure) };
     }
@@ -421,8 +424,8 @@ function keyPolicyAllows(run: KeyRun, p: PrincipalModel, w: Work, c: Collector):
 }
 
 /** The principal as conditions see it, with the organisation's id when it is known. */
-function subjectOf(p: PrincipalModel, orgId: string | undefined): Subject {
-  return orgId === undefined ? p.subject : { cls: p.subject.cls, orgId };
+function subjectOf(p: PrincipalModel, orgId: string | null | undefined): Subject {
+  return orgId === undefined ? p.subject : { ...p.subject, orgId };
 }
 
 /**
@@ -503,13 +506,16 @@ function keyPolicyDenies(run: KeyRun, p: PrincipalModel, w: Work, c: Collector):
 }
 
 /** Adds what judged statements allow (to `allow`) and deny (to the Work's denies) for this key. */
-function identitySide(statements: readonly JudgedStatement[], resMatch: Uint8Array, w: Work, boundary: boolean, c: Collector, nameAllows: boolean): void {
+function identitySide(run: KeyRun, p: PrincipalModel, statements: readonly JudgedStatement[], w: Work, boundary: boolean, c: Collector, nameAllows: boolean): void {
+  const resMatch = run.resMatch;
   let allowAny = NO_ACTIONS;
   let allowSure = NO_ACTIONS;
   for (let i = 0; i < statements.length; i++) {
-    const s = statements[i] as JudgedStatement;
-    const m = resMatch[s.res];
+    const written = statements[i] as JudgedStatement;
+    const m = resMatch[written.res];
     if (m === 0) continue;
+    const s = written.org && run.orgId !== undefined ? rejudgedForOrg(written, p.subject, run.orgId) : written;
+    if (!s) continue;
     if (s.effect === 'Allow') {
       allowAny = union(allowAny, s.any);
       if (m === 1) allowSure = union(allowSure, s.sure);
@@ -643,8 +649,8 @@ function evaluate(run: KeyRun, p: PrincipalModel, w: Work, c: Collector): void {
   if (p.type === 'root') {
     // The root user's permissions are not set by identity policies: it holds all of them.
     w.idAny = w.idSure = ALL_ACTIONS;
-  } else identitySide(p.identity, run.resMatch, w, false, c, nameIdentity(run, w));
-  if (p.boundary) identitySide(p.boundary, run.resMatch, w, true, c, true);
+  } else identitySide(run, p, p.identity, w, false, c, nameIdentity(run, w));
+  if (p.boundary) identitySide(run, p, p.boundary, w, true, c, true);
   else w.bAny = w.bSure = ALL_ACTIONS;
   keyPolicyDenies(run, p, w, c);
   // A boundary cuts what identity policies give and a key policy Allow naming the role's ARN; not one naming a user.
@@ -696,6 +702,12 @@ function incompleteReasons(account: { problems: readonly string[] }, key: KeyToJ
   return out;
 }
 
+/** The organisation of the account's principals, as conditions see it (undefined: not known). */
+function orgOf(org: OrganizationPolicies | undefined): string | null | undefined {
+  if (org === undefined || !org.readable) return undefined;
+  return org.inOrganization ? org.organizationId : null;
+}
+
 export const effectiveAccess: EffectiveAccessFn = (account, key, org): EffectiveAccess => {
   const model = modelOf(account);
   const keyAccount = accountOfArn(key.arn);
@@ -725,7 +737,7 @@ export const effectiveAccess: EffectiveAccessFn = (account, key, org): Effective
     orgMatch: compiledOrg ? matchAll(compiledOrg.resourceSets, key.arn) : undefined,
     scpApplies: orgReadable && !org.isManagementAccount,
     rcpApplies: orgReadable && !org.isManagementAccount,
-    orgId: org?.organizationId,
+    orgId: orgOf(org),
     orgShared: undefined,
   };
   classifyGrants(run, key, statementsByIndex(key));

@@ -16,13 +16,16 @@ import { absentByKind, actionsWithValue } from '../condition-presence';
 import { boolOutcome, carvesWho, narrowsWho, outcomeWhenAbsent, type ParsedCondition } from '../conditions';
 import { conditionTargets, contains, mayContain } from '../principal-sets';
 import type { PrincipalClass } from '../principals';
-import { isIdentityKey, knownOutcome, type KnownIdentity, type Outcome } from './who-values';
+import { isIdentityKey, knownOutcome, orgOutcome, type KnownIdentity, type Outcome } from './who-values';
 
 /** A principal of the account, as the conditions see it. */
 export interface Subject {
   cls: PrincipalClass;
-  /** The organisation the account belongs to, when known: aws:PrincipalOrgID of every principal of it. */
-  orgId?: string;
+  /**
+   * The organisation the account belongs to, when known: aws:PrincipalOrgID of every principal of it; null when
+   * the account is known to be in no organisation.
+   */
+  orgId?: string | null;
   /** What the IAM details say of the principal, when it is one known principal (not a class). */
   identity?: KnownIdentity;
 }
@@ -73,6 +76,10 @@ function whoKind(c: ParsedCondition): 'narrows' | 'carves' | 'other' {
 /** Whether a condition on who calls holds for the subject; `unknown` for any other condition. */
 function whoOutcome(c: ParsedCondition, subject: Subject): Outcome {
   if (subject.identity && isIdentityKey(c.keyLower)) return knownOutcome(c, subject.identity);
+  if (subject.orgId !== undefined && ORG_KEYS.has(c.keyLower)) {
+    const known = orgOutcome(c, subject.orgId);
+    if (known !== 'unknown') return known;
+  }
   const kind = whoKind(c);
   if (kind === 'narrows') {
     const t = targetOutcome(targetsOf(c), subject);
@@ -118,6 +125,14 @@ function surelyHoldsFor(c: ParsedCondition): ActionSet {
   let set = NO_ACTIONS;
   for (const known of actionsWithValue(c.keyLower, 'iam-principal')) if (written.includes(known.value)) set = union(set, known.actions);
   return set;
+}
+
+/** Who-keys on the caller's organisation: they are judged again once the organisation is known. */
+const ORG_KEYS = new Set(['aws:principalorgid', 'aws:principalorgpaths']);
+
+/** Whether some condition's outcome depends on the organisation of the caller's account. */
+export function dependsOnOrg(conditions: readonly ParsedCondition[]): boolean {
+  return conditions.some((c) => ORG_KEYS.has(c.keyLower));
 }
 
 /** Who-keys whose value is the same for every principal of one account: its account and organisation. */

@@ -43,7 +43,8 @@ export function documentValue(raw: unknown): { ok: true; value: unknown } | { ok
   if (typeof raw !== 'string') return { ok: false, problem: `the policy document is ${raw === undefined ? 'missing' : `a ${Array.isArray(raw) ? 'list' : typeof raw}`}, not a JSON object or JSON text` };
   if (raw.length > MAX_DOCUMENT_CHARS) return { ok: false, problem: `the policy document is ${raw.length} characters long, more than any IAM policy can be` };
   let text = raw.trim();
-  if (!text.startsWith('{')) {
+  const encoded = !text.startsWith('{');
+  if (encoded) {
     try {
       text = decodeURIComponent(text);
     } catch (e) {
@@ -53,7 +54,19 @@ export function documentValue(raw: unknown): { ok: true; value: unknown } | { ok
   try {
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch (e) {
+    // Form encoding writes a space as '+' (a '+' of the text is %2B): read so before reporting a problem.
+    const spaced = encoded ? formDecoded(raw.trim()) : undefined;
+    if (spaced !== undefined) return { ok: true, value: spaced };
     return { ok: false, problem: `the policy document is not valid JSON (${(e as Error).message})` };
+  }
+}
+
+function formDecoded(text: string): unknown {
+  if (!text.includes('+')) return undefined;
+  try {
+    return JSON.parse(decodeURIComponent(text.replace(/\+/g, ' '))) as unknown;
+  } catch {
+    return undefined;
   }
 }
 

@@ -141,7 +141,21 @@ function nullOutcome(c: ParsedCondition, value: Value): Outcome {
  * for none, or depends on the request (a role's session name or session tags, a policy variable).
  */
 export function knownOutcome(c: ParsedCondition, id: KnownIdentity): Outcome {
-  const value = valueOf(c.keyLower, id);
+  return outcomeOn(c, valueOf(c.keyLower, id));
+}
+
+/**
+ * aws:PrincipalOrgID (and aws:PrincipalOrgPaths, whose values the inputs do not hold) once the account's
+ * organisation is known: its id, or, for an account in no organisation, absent ("This key is included in the
+ * request context only if the principal is a member of an organization").
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalorgid
+ */
+export function orgOutcome(c: ParsedCondition, orgId: string | null): Outcome {
+  if (orgId === null) return outcomeOn(c, ABSENT);
+  return c.keyLower === 'aws:principalorgid' ? outcomeOn(c, { kind: 'exact', text: orgId }) : 'unknown';
+}
+
+function outcomeOn(c: ParsedCondition, value: Value): Outcome {
   if (c.base === 'Null') return nullOutcome(c, value);
   if (value.kind === 'unknown' || c.values.length === 0) return 'unknown';
   if (value.kind === 'absent') return outcomeWhenAbsent(c) ? 'holds' : 'never';
