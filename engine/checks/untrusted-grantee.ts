@@ -78,12 +78,17 @@ function granteeDrafts(ctx: CheckContext, own: string, grant: KeyGrant): Finding
   return why === undefined ? [] : [draft(grant, 'grantee', grant.granteePrincipal as string, why)];
 }
 
-function retiringDrafts(ctx: CheckContext, own: string, grant: KeyGrant): FindingDraft[] {
-  if (grant.retiringPrincipal === undefined) return [];
+function retiringDrafts(ctx: CheckContext, own: string | undefined, grant: KeyGrant): FindingDraft[] {
   // AWS services retire the grants they made for a resource from accounts of their own (the EBS example of
   // https://docs.aws.amazon.com/kms/latest/developerguide/determining-access-grants.html names another account):
   // normal, and retiring only takes access away.
   if (isAwsServiceGrant(grant)) return [];
+  if (grant.retiringPrincipalUnreadable === true) {
+    // Fail closed, as for a grantee: a RetiringPrincipal is there but is no principal, so who may retire the
+    // grant is unknown.
+    return [draft(grant, 'retiring principal', '(unreadable)', 'which cannot be read (it is not a non-empty string), so who may retire the grant is not known.', { notJudged: true, principals: [] })];
+  }
+  if (grant.retiringPrincipal === undefined || own === undefined) return [];
   const retiring = grantPrincipal(grant.retiringPrincipal);
   if (retiring.kind === 'unreadable') return [draft(grant, 'retiring principal', grant.retiringPrincipal, `which cannot be read (${retiring.reason}), so it is judged as possibly foreign.`)];
   const why = untrustedBecause(ctx, own, retiring);
@@ -95,11 +100,13 @@ export const untrustedGrantee = {
   run(ctx) {
     const own = ctx.ownAccount;
     // Without the key's account, own and foreign accounts cannot be told apart: as for the key policy, no
-    // cross-account finding (the ACCOUNT_UNKNOWN warning says so). A grantee that cannot be read is still reported.
+    // cross-account finding (the ACCOUNT_UNKNOWN warning says so). A grantee or retiring principal that cannot be read
+    // is still reported.
     const drafts: FindingDraft[] = [];
     for (const grant of ctx.options.grants ?? []) {
       if (own === undefined) {
         if (grantPrincipal(grant.granteePrincipal).kind === 'unreadable') drafts.push(...granteeDrafts(ctx, '', grant));
+        drafts.push(...retiringDrafts(ctx, undefined, grant));
         continue;
       }
       drafts.push(...granteeDrafts(ctx, own, grant), ...retiringDrafts(ctx, own, grant));

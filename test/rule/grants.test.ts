@@ -47,6 +47,13 @@ describe('grants on change notifications', () => {
     expect(kmsMock.commandCalls(ListGrantsCommand).map((c) => c.args[0].input)).toEqual([{ KeyId: KEY_ID, Limit: 100 }]);
   });
 
+  it('a grant whose RetiringPrincipal cannot be read makes the key NON_COMPLIANT (not judged), not COMPLIANT with a logged warning', async () => {
+    kmsMock.on(ListGrantsCommand).resolves({ Grants: [{ GrantId: 'g1', GranteePrincipal: APP, RetiringPrincipal: { bad: 1 } as never, Operations: ['Decrypt'] }], Truncated: false });
+    const { handler } = harness({ analyze: analyzePolicy });
+    const [evaluation] = await handler(fixtureEvent(SPLIT_DUTIES_EVENT), lambdaContext());
+    expect(evaluation?.ComplianceType).toBe('NON_COMPLIANT');
+  });
+
   it('a key whose grants cannot be read is NON_COMPLIANT, naming the permission and who needs it', async () => {
     kmsMock.on(ListGrantsCommand).rejects(denied());
     const { handler, logger } = harness({ analyze: analyzePolicy });
