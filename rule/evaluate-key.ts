@@ -140,8 +140,20 @@ async function evaluateKeyUnguarded(input: KeyFacts, judge: KeyJudge, options: E
   const assessment = assessPolicy(analyse(facts, judge, grants), params);
   // Tags are read only for keys the exemption could change, to spare the KMS quota.
   const exemption = params.exemptionTagKey !== undefined && hasCountedFindings(assessment) ? await exemptionOf(facts, params.exemptionTagKey, judge) : undefined;
-  return decideVerdict(assessment, exemption, params);
+  const verdict = decideVerdict(assessment, exemption, params);
+  return params.evaluateGrants ? verdict : withGrantsNotEvaluated(verdict);
 }
+
+/**
+ * A key found clean without its grants read is clean as far as its policy goes: the annotation says so, so that
+ * COMPLIANT is not read as "no grant gives access either". Only on a verdict without annotation: a
+ * NON_COMPLIANT one keeps its 256 characters for the findings.
+ */
+function withGrantsNotEvaluated(verdict: Verdict): Verdict {
+  return verdict.compliance === 'COMPLIANT' && verdict.annotation === undefined ? { ...verdict, annotation: GRANTS_NOT_EVALUATED } : verdict;
+}
+
+const GRANTS_NOT_EVALUATED = 'grants not evaluated (EvaluateGrants=false)';
 
 function knownKey(facts: KeyFacts): KnownResource {
   const known: KnownResource = { kind: 'key' };
