@@ -170,7 +170,8 @@ describe('grant findings name the request that proves them', () => {
     const service = { GrantId: 's', GranteePrincipal: ec2, RetiringPrincipal: retiring, Operations: ['Decrypt'], Constraints: { EncryptionContextSubset: { 'aws:ebs:id': 'vol-1' } } };
     const unconstrained = { ...service, GrantId: 'u', Constraints: undefined };
     const result = analyzePolicy(ADMIN_POLICY, { accountId: ACCOUNT, grants: grants([service, unconstrained]) });
-    expect(result.findings.filter((x) => x.checkId === 'UNTRUSTED_GRANTEE').map((x) => x.path)).toEqual(['grants[u].RetiringPrincipal']);
+    expect(result.findings.filter((x) => x.checkId === 'UNTRUSTED_GRANT_RETIREE').map((x) => [x.path, x.severity])).toEqual([['grants[u].RetiringPrincipal', 'low']]);
+    expect(result.findings.filter((x) => x.checkId === 'UNTRUSTED_GRANTEE')).toEqual([]);
   });
 });
 
