@@ -11,6 +11,8 @@ import {
   ListKeysCommand,
   ListResourceTagsCommand,
   type KMSClient,
+  type KeyListEntry,
+  type Tag,
 } from '@aws-sdk/client-kms';
 import { keyGrantsFromListGrants, type GrantProblem, type KeyGrant } from '../engine';
 import type { Clock } from '../runtime/clock';
@@ -102,6 +104,52 @@ const LIST_GRANTS_PAGE = 100;
 // ListKeys accepts at most 1000 per page (https://docs.aws.amazon.com/kms/latest/APIReference/API_ListKeys.html).
 const LIST_KEYS_PAGE = 1000;
 
+/** A page that is not what KMS documents: its contents are unknown, so the read fails (fail closed). */
+function invalidResponse(message: string): Error {
+  const error = new Error(message);
+  error.name = 'InvalidResponse';
+  return error;
+}
+
+/**
+ * The entries a list page carries under `field`. An absent list is an empty page (the AWS JSON protocol may leave
+ * empty lists out); a page that is no object or a list that is no list is an invalid answer, never an empty page (iterating it would throw a TypeError past the caller).
+ */
+function pageEntries(page: unknown, field: string, operation: string): unknown[] | Error {
+  if (typeof page !== 'object' || page === null) return invalidResponse(`${operation} answered no object`);
+  const list = (page as Record<string, unknown>)[field];
+  if (list === undefined || list === null) return [];
+  if (!Array.isArray(list)) return invalidResponse(`${operation} answered ${field} that is not a list`);
+  return list as unknown[];
+}
+
+/** pageEntries, each entry an object (an entry that is none would throw a TypeError when read). */
+function objectEntries<T>(page: unknown, field: string, operation: string): T[] | Error {
+  const entries = pageEntries(page, field, operation);
+  if (entries instanceof Error) return entries;
+  if (!entries.every((e) => typeof e === 'object' && e !== null)) return invalidResponse(`${operation} answered an entry of ${field} that is not an object`);
+  return entries as T[];
+}
+
+/**
+ * The marker of the next page, undefined after the last one. A NextMarker is followed even when the page does not
+ * say Truncated (as the SDK's paginators do): ending there would take part of the list for all of it. A page
+ * that says Truncated without a marker, or gives back the marker it was asked with, cannot be continued: the
+ * list is not whole, so the read fails.
+ */
+function nextMarker(page: unknown, asked: string | undefined, operation: string): string | undefined | Error {
+  const { Truncated: truncated, NextMarker: next } = page as Record<string, unknown>;
+  if (next !== undefined && next !== null && typeof next !== 'string') return invalidResponse(`${operation} answered a NextMarker that is not text`);
+  const marker = next === '' || next === null ? undefined : next;
+  if (marker === undefined) return truncated === true ? invalidResponse(`${operation} answered Truncated without NextMarker`) : undefined;
+  if (marker === asked) return invalidResponse(`${operation} answered the marker it was asked with, ${JSON.stringify(marker)}`);
+  return marker;
+}
+
+function invalidOutcome<Op extends KmsOperation>(operation: Op, error: Error): ReadOutcome<never> {
+  return { ok: false, operation, kind: 'error', errorName: error.name, error };
+}
+
 export class KmsKeyReader {
   constructor(private readonly options: KmsReaderOptions) {}
 
@@ -123,11 +171,16 @@ export class KmsKeyReader {
     const keys: { keyId: string; arn?: string }[] = [];
     let marker: string | undefined;
     do {
-      const page = await this.call('kms:ListKeys', (o) => this.options.kms.send(new ListKeysCommand({ Limit: LIST_KEYS_PAGE, Marker: marker }), o));
-      for (const key of page.Keys ?? []) {
+      const asked = marker;
+      const page: unknown = await this.call('kms:ListKeys', (o) => this.options.kms.send(new ListKeysCommand({ Limit: LIST_KEYS_PAGE, Marker: asked }), o));
+      const entries = objectEntries<KeyListEntry>(page, 'Keys', 'ListKeys');
+      if (entries instanceof Error) throw entries;
+      for (const key of entries) {
         if (key.KeyId !== undefined) keys.push(key.KeyArn === undefined ? { keyId: key.KeyId } : { keyId: key.KeyId, arn: key.KeyArn });
       }
-      marker = page.Truncated === true ? page.NextMarker : undefined;
+      const next = nextMarker(page, asked, 'ListKeys');
+      if (next instanceof Error) throw next;
+      marker = next;
     } while (marker !== undefined);
     return keys;
   }
@@ -165,14 +218,19 @@ export class KmsKeyReader {
     const tags: Record<string, string> = Object.create(null) as Record<string, string>;
     let marker: string | undefined;
     do {
+      const asked = marker;
       const outcome = await this.read('kms:ListResourceTags', (o) =>
-        this.options.kms.send(new ListResourceTagsCommand({ KeyId: keyId, Marker: marker }), o),
+        this.options.kms.send(new ListResourceTagsCommand({ KeyId: keyId, Marker: asked }), o),
       );
       if (!outcome.ok) return outcome;
-      for (const tag of outcome.value.Tags ?? []) {
+      const entries = objectEntries<Tag>(outcome.value, 'Tags', 'ListResourceTags');
+      if (entries instanceof Error) return invalidOutcome('kms:ListResourceTags', entries);
+      for (const tag of entries) {
         if (tag.TagKey !== undefined) tags[tag.TagKey] = tag.TagValue ?? '';
       }
-      marker = outcome.value.Truncated === true ? outcome.value.NextMarker : undefined;
+      const next = nextMarker(outcome.value, asked, 'ListResourceTags');
+      if (next instanceof Error) return invalidOutcome('kms:ListResourceTags', next);
+      marker = next;
     } while (marker !== undefined);
     return { ok: true, value: tags };
   }
@@ -180,35 +238,29 @@ export class KmsKeyReader {
   /**
    * Every grant of the key: ListGrants, page after page (100 a page), each page behind the rate limit and
    * retried like every read. One failed page fails the whole read: a partial list would pass for all the grants.
-   * A page that is no object fails too (errorName `InvalidResponse`): its grants are unknown, never none.
+   * A page that is not what KMS documents (no object, Grants no list, a marker that cannot be followed) fails too
+   * (errorName `InvalidResponse`): its grants are unknown, never none.
    */
   async grants(keyId: string, options: ReadOptions = {}): Promise<ReadOutcome<KeyGrantsRead>> {
     const entries: unknown[] = [];
     let marker: string | undefined;
     let notAfter = options.notAfter;
     do {
+      const asked = marker;
       const outcome = await this.read(
         'kms:ListGrants',
-        (o) => this.options.kms.send(new ListGrantsCommand({ KeyId: keyId, Limit: LIST_GRANTS_PAGE, ...(marker === undefined ? {} : { Marker: marker }) }), o),
+        (o) => this.options.kms.send(new ListGrantsCommand({ KeyId: keyId, Limit: LIST_GRANTS_PAGE, ...(asked === undefined ? {} : { Marker: asked }) }), o),
         notAfter,
       );
       notAfter = undefined;
       if (!outcome.ok) return outcome;
-      const page: unknown = outcome.value;
-      if (typeof page !== 'object' || page === null) {
-        const error = new Error('ListGrants answered no object');
-        error.name = 'InvalidResponse';
-        return { ok: false, operation: 'kms:ListGrants', kind: 'error', errorName: error.name, error };
-      }
-      // An absent Grants list is an empty page (the AWS JSON protocol may leave empty lists out).
-      entries.push(...(outcome.value.Grants ?? []));
-      marker = outcome.value.Truncated === true ? outcome.value.NextMarker : undefined;
-      if (outcome.value.Truncated === true && marker === undefined) {
-        // A truncated page without a marker: the rest cannot be asked for, so the list is not whole.
-        const error = new Error('ListGrants answered Truncated without NextMarker');
-        error.name = 'InvalidResponse';
-        return { ok: false, operation: 'kms:ListGrants', kind: 'error', errorName: error.name, error };
-      }
+      const entriesOfPage = pageEntries(outcome.value, 'Grants', 'ListGrants');
+      if (entriesOfPage instanceof Error) return invalidOutcome('kms:ListGrants', entriesOfPage);
+      // An entry that is no object is kept: keyGrantsFromListGrants judges it as a grant that cannot be read.
+      entries.push(...entriesOfPage);
+      const next = nextMarker(outcome.value, asked, 'ListGrants');
+      if (next instanceof Error) return invalidOutcome('kms:ListGrants', next);
+      marker = next;
     } while (marker !== undefined);
     const { grants, problems } = keyGrantsFromListGrants(entries);
     return { ok: true, value: { grants, problems } };

@@ -21,6 +21,8 @@ export interface KeyGrant {
     encryptionContextSubset?: Readonly<Record<string, string>>;
     encryptionContextEquals?: Readonly<Record<string, string>>;
   };
+  /** Set when RetiringPrincipal is present but could not be read: anyone may be able to retire the grant. */
+  retiringPrincipalUnreadable?: true;
   /** Set when Operations could not be read: the grant may allow any operation, CreateGrant included. */
   operationsUnreadable?: true;
   /** What could not be read of the ListGrants entry (see keyGrantsFromListGrants); absent when all was read. */
@@ -112,7 +114,8 @@ function contextMap(value: unknown, where: string, problems: string[]): Readonly
  *   (the grant checks report such a grant as not judged: it may allow CreateGrant);
  * - an operation KMS does not list (added after this release): kept as written; it cannot be CreateGrant;
  * - a missing or non-string GranteePrincipal or RetiringPrincipal: left unset (the grantee check reports a grant
- *   without a readable grantee as not judged).
+ *   without a readable grantee as not judged); a RetiringPrincipal present but not a non-empty string also sets
+ *   retiringPrincipalUnreadable, and the grant is reported as not judged (who may retire it is unknown).
  */
 function keyGrantOf(entry: unknown, index: number): { grant: KeyGrant; problems: string[] } {
   const problems: string[] = [];
@@ -133,8 +136,10 @@ function keyGrantOf(entry: unknown, index: number): { grant: KeyGrant; problems:
   ] as const) {
     const value = e[field];
     if (value === undefined || value === null) continue;
-    if (text(value) === undefined) problems.push(`${field} is not a non-empty string`);
-    else grant[key] = value as string;
+    if (text(value) === undefined) {
+      problems.push(`${field} is not a non-empty string`);
+      if (field === 'RetiringPrincipal') grant.retiringPrincipalUnreadable = true;
+    } else grant[key] = value as string;
   }
   if (grant.granteePrincipal === undefined && !problems.some((p) => p.startsWith('GranteePrincipal'))) problems.push('it has no GranteePrincipal');
   if (Array.isArray(e.Operations) && e.Operations.every((o) => typeof o === 'string')) {

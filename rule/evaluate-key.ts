@@ -160,7 +160,8 @@ async function evaluateKeyUnguarded(input: KeyFacts, judge: KeyJudge, options: E
     judge.describeAccess !== undefined && analysed.analysis !== undefined && assessment.kind === 'analysed' && assessment.counted.length > 0
       ? await describedAccess(judge.describeAccess, { keyId: facts.keyId, ...(facts.arn === undefined ? {} : { arn: facts.arn }), ...analysed.analysis, countedCheckIds: [...new Set(assessment.counted.map((f) => f.checkId))] }, judge.logger)
       : undefined;
-  return decideVerdict(assessment, exemption, params, tail);
+  const verdict = decideVerdict(assessment, exemption, params, tail);
+  return params.evaluateGrants ? verdict : withGrantsNotEvaluated(verdict);
 }
 
 /** What describeAccess adds; should it throw after all, nothing: an annotation's extra never costs the verdict. */
@@ -172,6 +173,17 @@ async function describedAccess(describe: NonNullable<KeyJudge['describeAccess']>
     return undefined;
   }
 }
+
+/**
+ * A key found clean without its grants read is clean as far as its policy goes: the annotation says so, so that
+ * COMPLIANT is not read as "no grant gives access either". Only on a verdict without annotation: a
+ * NON_COMPLIANT one keeps its 256 characters for the findings.
+ */
+function withGrantsNotEvaluated(verdict: Verdict): Verdict {
+  return verdict.compliance === 'COMPLIANT' && verdict.annotation === undefined ? { ...verdict, annotation: GRANTS_NOT_EVALUATED } : verdict;
+}
+
+const GRANTS_NOT_EVALUATED = 'grants not evaluated (EvaluateGrants=false)';
 
 function knownKey(facts: KeyFacts): KnownResource {
   const known: KnownResource = { kind: 'key' };

@@ -366,7 +366,7 @@ export const RULE_PARAMETER_SPEC = {
   }),
   evaluateGrants: flag({
     name: 'EvaluateGrants',
-    description: `"false" leaves the grants of the keys unread (no ${CHECK.UNTRUSTED_GRANTEE} or ${CHECK.REDELEGABLE_GRANT} finding); "true" (default) reads them with kms:ListGrants.`,
+    description: `"false" leaves the grants of the keys unread (no ${CHECK.UNTRUSTED_GRANTEE}, ${CHECK.UNTRUSTED_GRANT_RETIREE} or ${CHECK.REDELEGABLE_GRANT} finding); "true" (default) reads them with kms:ListGrants.`,
     details:
       'Config does not record grants, so each evaluated key costs one kms:ListGrants request per 100 grants, against the account\'s KMS request quota and within MaxRequestsPerSecond. ' +
       'A key whose grants cannot be read is NON_COMPLIANT, the annotation naming the missing permission: never judged as having no grants.',

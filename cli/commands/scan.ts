@@ -546,7 +546,8 @@ async function readAndAnalyseKey(key: ListedKey, options: ScanOptions, stats: Sc
     warnings: [...analysis.warnings, ...(exemption?.warning !== undefined ? [exemption.warning] : [])],
     statements: statementsOf(read.value),
     sourceText: read.value,
-    extra: grants?.ok === true ? { ...facts, grants: grants.value.grants } : facts,
+    // --no-grants: said in the JSON ("not-read"), so the key is not taken for one without grants.
+    extra: grants === undefined ? { ...facts, grants: 'not-read' } : grants.ok ? { ...facts, grants: grants.value.grants } : facts,
     access: accessDetails(analysis, read.value, grants?.ok === true ? grants.value.grants : undefined),
   };
   if (grants !== undefined && !grants.ok) grantsUnread(entry, grants, stats);

@@ -14,6 +14,7 @@ import { redelegableGrant } from './redelegable-grant';
 import { unconstrainedGrantCreation } from './unconstrained-grant-creation';
 import { unscopedServicePrincipal } from './unscoped-service-principal';
 import { untrustedCrossAccount } from './untrusted-cross-account';
+import { untrustedGrantRetiree } from './untrusted-grant-retiree';
 import { untrustedGrantee } from './untrusted-grantee';
 
 export const CHECKS = [
@@ -21,6 +22,7 @@ export const CHECKS = [
   publicAccess,
   untrustedCrossAccount,
   untrustedGrantee,
+  untrustedGrantRetiree,
   accountWideFullAccess,
   accountWideUsage,
   accountWideAdministration,

@@ -1,13 +1,13 @@
-import { grantActionNames, grantConditionKeys, grantLabel, grantPrincipal, isAwsServiceGrant, isConstrained, type GrantPrincipal } from '../grant-access';
+import { grantActionNames, grantConditionKeys, grantLabel, grantPrincipal, isConstrained, type GrantPrincipal } from '../grant-access';
 import { grantPath, type KeyGrant } from '../key-grants';
 import type { Check, CheckContext, CheckMeta, FindingDraft } from './toolkit';
 
 export const meta = {
   id: 'UNTRUSTED_GRANTEE',
-  title: 'A grant names a principal of an untrusted account',
+  title: 'A grant names a grantee of an untrusted account',
   severity: 'high',
   rationale:
-    "A KMS grant lets its grantee use the key whatever the key policy says, and it never appears in the key policy. A grantee of another account that is not trusted can perform the grant's operations (Decrypt, GenerateDataKey…) on the key; a retiring principal of such an account can retire the grant. Grants that AWS services make for their own use of a resource (a service principal or service-linked role as grantee, limited by the resource's encryption context) are not flagged for their retiring principal.",
+    "A KMS grant lets its grantee use the key whatever the key policy says, and it never appears in the key policy. A grantee of another account that is not trusted can perform the grant's operations (Decrypt, GenerateDataKey…) on the key. A retiring principal of such an account is reported apart, at a lower severity (UNTRUSTED_GRANT_RETIREE): it can only delete the grant.",
   remediation:
     'Revoke the grant (RevokeGrant with the key and the grant id the finding names) if the access is not intended. If it is, list the account as trusted (TrustedAccountIds / --trusted-accounts): a trusted organisation (TrustedOrgIds) does not cover a grantee, since a grant names an account and its organisation cannot be told from the grant alone.',
   references: [
@@ -17,10 +17,10 @@ export const meta = {
   ],
 } as const satisfies CheckMeta;
 
-type Role = 'grantee' | 'retiring principal';
+export type Role = 'grantee' | 'retiring principal';
 
 /** Why the principal is not trusted, or undefined when it is (or is no account). */
-function untrustedBecause(ctx: CheckContext, own: string, p: GrantPrincipal): string | undefined {
+export function untrustedBecause(ctx: CheckContext, own: string, p: GrantPrincipal): string | undefined {
   if (p.kind !== 'iam') return undefined;
   if (p.account === undefined) return 'whose account the grant does not say, so it is judged as possibly foreign';
   if (p.account === own || (ctx.options.trustedAccountIds ?? []).includes(p.account)) return undefined;
@@ -39,7 +39,7 @@ function constraintNote(grant: KeyGrant): string {
   return isConstrained(grant) ? ` (only with the encryption context ${grantConditionKeys(grant).join(', ')} the grant requires)` : '';
 }
 
-function draft(grant: KeyGrant, role: Role, who: string, why: string, extra: Partial<FindingDraft> = {}): FindingDraft {
+export function grantDraft(grant: KeyGrant, role: Role, who: string, why: string, extra: Partial<FindingDraft> = {}): FindingDraft {
   const ops = grantActionNames(grant);
   const first = ops[0] ?? 'its operations';
   const does =
@@ -68,26 +68,14 @@ function granteeDrafts(ctx: CheckContext, own: string, grant: KeyGrant): Finding
   if (grantee.kind === 'unreadable') {
     // Fail closed: who holds the grant is unknown, so the key's access is not judged.
     return [
-      draft(grant, 'grantee', grant.granteePrincipal ?? '(unknown)', `which cannot be read (${grantee.reason}), so who may use the key through this grant is not known.`, {
+      grantDraft(grant, 'grantee', grant.granteePrincipal ?? '(unknown)', `which cannot be read (${grantee.reason}), so who may use the key through this grant is not known.`, {
         notJudged: true,
         principals: grant.granteePrincipal === undefined ? [] : [grant.granteePrincipal],
       }),
     ];
   }
   const why = untrustedBecause(ctx, own, grantee);
-  return why === undefined ? [] : [draft(grant, 'grantee', grant.granteePrincipal as string, why)];
-}
-
-function retiringDrafts(ctx: CheckContext, own: string, grant: KeyGrant): FindingDraft[] {
-  if (grant.retiringPrincipal === undefined) return [];
-  // AWS services retire the grants they made for a resource from accounts of their own (the EBS example of
-  // https://docs.aws.amazon.com/kms/latest/developerguide/determining-access-grants.html names another account):
-  // normal, and retiring only takes access away.
-  if (isAwsServiceGrant(grant)) return [];
-  const retiring = grantPrincipal(grant.retiringPrincipal);
-  if (retiring.kind === 'unreadable') return [draft(grant, 'retiring principal', grant.retiringPrincipal, `which cannot be read (${retiring.reason}), so it is judged as possibly foreign.`)];
-  const why = untrustedBecause(ctx, own, retiring);
-  return why === undefined ? [] : [draft(grant, 'retiring principal', grant.retiringPrincipal, why)];
+  return why === undefined ? [] : [grantDraft(grant, 'grantee', grant.granteePrincipal as string, why)];
 }
 
 export const untrustedGrantee = {
@@ -102,7 +90,7 @@ export const untrustedGrantee = {
         if (grantPrincipal(grant.granteePrincipal).kind === 'unreadable') drafts.push(...granteeDrafts(ctx, '', grant));
         continue;
       }
-      drafts.push(...granteeDrafts(ctx, own, grant), ...retiringDrafts(ctx, own, grant));
+      drafts.push(...granteeDrafts(ctx, own, grant));
     }
     return drafts;
   },

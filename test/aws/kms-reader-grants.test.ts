@@ -87,9 +87,23 @@ describe('KmsKeyReader.grants', () => {
     expect(requests).toHaveLength(6);
   });
 
+  it('follows a NextMarker even when the page does not say Truncated (as the SDK paginator does), never taking the first page as the whole list', async () => {
+    kms
+      .on(ListGrantsCommand, { KeyId: KEY, Limit: 100 })
+      .resolves({ Grants: [entry('g1')], NextMarker: 'm1' })
+      .on(ListGrantsCommand, { KeyId: KEY, Limit: 100, Marker: 'm1' })
+      .resolves({ Grants: [entry('g2')], Truncated: false });
+    const read = await reader().reader.grants(KEY);
+    expect(read.ok && read.value.grants.map((g) => g.grantId)).toEqual(['g1', 'g2']);
+  });
+
   it.each([
     ['no answer at all', undefined],
     ['a truncated page without a marker', { Grants: [entry('g1')], Truncated: true }],
+    ['a page whose Grants is an object, not a list', { Grants: { GrantId: 'g1' }, Truncated: false }],
+    ['a page whose Grants is text', { Grants: 'g1', Truncated: false }],
+    ['a page whose NextMarker is no text', { Grants: [entry('g1')], Truncated: true, NextMarker: 7 }],
+    ['a page that gives back the marker it was asked with', { Grants: [entry('g1')], Truncated: true, NextMarker: 'same' }],
   ])('fails on %s rather than taking the grants as none', async (_what, answer) => {
     kms.on(ListGrantsCommand).resolves(answer as never);
     expect(await reader().reader.grants(KEY)).toMatchObject({ ok: false, operation: 'kms:ListGrants', kind: 'error', errorName: 'InvalidResponse' });

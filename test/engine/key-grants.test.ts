@@ -108,6 +108,20 @@ describe('grant checks on grants that cannot be fully read', () => {
     expect(result.warnings).toContainEqual({ code: 'INVALID_GRANT', path: 'grants[g-y]', message: 'grant g-y: it has no GranteePrincipal; the grant is judged on what could be read.' });
   });
 
+  it.each([
+    ['a number', 444455556666],
+    ['an object', { bad: 1 }],
+    ['empty text', ''],
+  ])('reports a grant whose RetiringPrincipal is %s as not judged, even when the key account is unknown', (_what, retiring) => {
+    const entry = { GrantId: 'g-r', GranteePrincipal: `arn:aws:iam::${ACCOUNT}:role/App`, RetiringPrincipal: retiring, Operations: ['Decrypt'] };
+    for (const context of [options, {}]) {
+      const result = analyzePolicy(ADMIN_POLICY, { ...context, grants: grants([entry]) });
+      const f = result.findings.find((x) => x.path === 'grants[g-r].RetiringPrincipal');
+      expect(f).toMatchObject({ notJudged: true, principals: [], actions: ['kms:RetireGrant'] });
+      expect(f?.message).toContain('cannot be read');
+    }
+  });
+
   it('reports a grant whose operations cannot be read as possibly redelegable, not judged', () => {
     const result = analyzePolicy(ADMIN_POLICY, { ...options, grants: grants([{ GrantId: 'g-z', GranteePrincipal: `arn:aws:iam::${ACCOUNT}:role/App` }]) });
     expect(result.findings.find((x) => x.checkId === 'REDELEGABLE_GRANT')).toMatchObject({ notJudged: true, path: 'grants[g-z].Operations', actions: ['kms:CreateGrant'] });
@@ -156,7 +170,8 @@ describe('grant findings name the request that proves them', () => {
     const service = { GrantId: 's', GranteePrincipal: ec2, RetiringPrincipal: retiring, Operations: ['Decrypt'], Constraints: { EncryptionContextSubset: { 'aws:ebs:id': 'vol-1' } } };
     const unconstrained = { ...service, GrantId: 'u', Constraints: undefined };
     const result = analyzePolicy(ADMIN_POLICY, { accountId: ACCOUNT, grants: grants([service, unconstrained]) });
-    expect(result.findings.filter((x) => x.checkId === 'UNTRUSTED_GRANTEE').map((x) => x.path)).toEqual(['grants[u].RetiringPrincipal']);
+    expect(result.findings.filter((x) => x.checkId === 'UNTRUSTED_GRANT_RETIREE').map((x) => [x.path, x.severity])).toEqual([['grants[u].RetiringPrincipal', 'low']]);
+    expect(result.findings.filter((x) => x.checkId === 'UNTRUSTED_GRANTEE')).toEqual([]);
   });
 });
 

@@ -38,6 +38,23 @@ beforeEach(() => {
   configMock.on(PutEvaluationsCommand).resolves({ FailedEvaluations: [] });
 });
 
+describe('EvaluateGrants=false', () => {
+  it('a COMPLIANT verdict says the grants were not evaluated', async () => {
+    const { handler } = harness({ analyze: analyzePolicy });
+    const [evaluation] = await handler(withParameters(fixtureEvent(SPLIT_DUTIES_EVENT), { EvaluateGrants: 'false' }), lambdaContext());
+    expect(evaluation).toMatchObject({ ComplianceType: 'COMPLIANT', Annotation: 'grants not evaluated (EvaluateGrants=false)' });
+    expect(kmsMock.commandCalls(ListGrantsCommand)).toHaveLength(0);
+  });
+
+  it('a COMPLIANT verdict with grants evaluated carries no such note', async () => {
+    kmsMock.on(ListGrantsCommand).resolves({ Grants: [], Truncated: false });
+    const { handler } = harness({ analyze: analyzePolicy });
+    const [evaluation] = await handler(fixtureEvent(SPLIT_DUTIES_EVENT), lambdaContext());
+    expect(evaluation?.ComplianceType).toBe('COMPLIANT');
+    expect(evaluation?.Annotation).toBeUndefined();
+  });
+});
+
 describe('grants on change notifications', () => {
   it('judges the key policy together with its grants: a grant to an untrusted account makes it NON_COMPLIANT', async () => {
     kmsMock.on(ListGrantsCommand).resolves({ Grants: [{ GrantId: 'g-partner', GranteePrincipal: PARTNER, Operations: ['Decrypt'] }], Truncated: false });
@@ -45,6 +62,13 @@ describe('grants on change notifications', () => {
     const [evaluation] = await handler(fixtureEvent(SPLIT_DUTIES_EVENT), lambdaContext());
     expect(evaluation).toMatchObject({ ComplianceType: 'NON_COMPLIANT', Annotation: `UNTRUSTED_GRANTEE ${PARTNER}` });
     expect(kmsMock.commandCalls(ListGrantsCommand).map((c) => c.args[0].input)).toEqual([{ KeyId: KEY_ID, Limit: 100 }]);
+  });
+
+  it('a grant whose RetiringPrincipal cannot be read makes the key NON_COMPLIANT (not judged), not COMPLIANT with a logged warning', async () => {
+    kmsMock.on(ListGrantsCommand).resolves({ Grants: [{ GrantId: 'g1', GranteePrincipal: APP, RetiringPrincipal: { bad: 1 } as never, Operations: ['Decrypt'] }], Truncated: false });
+    const { handler } = harness({ analyze: analyzePolicy });
+    const [evaluation] = await handler(fixtureEvent(SPLIT_DUTIES_EVENT), lambdaContext());
+    expect(evaluation?.ComplianceType).toBe('NON_COMPLIANT');
   });
 
   it('a key whose grants cannot be read is NON_COMPLIANT, naming the permission and who needs it', async () => {
