@@ -63,10 +63,10 @@ function literalEnds(pattern: string): { prefix: string; suffix: string } {
 }
 
 /**
- * Whether two ARN patterns may match a common principal. Compatible literal prefixes and suffixes are
+ * Whether two ARN patterns may match a common principal (or, for key ARNs, a common key). Compatible literal prefixes and suffixes are
  * taken as an overlap: that can only keep more access in view.
  */
-function patternsMayOverlap(a: string, b: string): boolean {
+export function patternsMayOverlap(a: string, b: string): boolean {
   const x = literalEnds(a);
   const y = literalEnds(b);
   const prefixesAgree = x.prefix.startsWith(y.prefix) || y.prefix.startsWith(x.prefix);

@@ -122,13 +122,8 @@ async function evaluateKeyUnguarded(input: KeyFacts, judge: KeyJudge, options: E
     // No missing permission (that is AccessDeniedException): the key went away, unless DescribeKey still finds
     // it. Then what DescribeKey says now decides (a key scheduled for deletion meanwhile is NOT_APPLICABLE);
     // otherwise the key stays unreadable: fail closed.
-    const notFound = await confirmNotFound(read, facts, judge);
-    if (notFound?.gone === true) return gone(judge, facts, notFound.operation);
-    if (notFound?.described.ok === true) {
-      const now = notFound.described.value;
-      const regate = applicability(knownKey({ ...facts, keyManager: now.keyManager ?? facts.keyManager, keyState: now.keyState ?? facts.keyState }), params);
-      if (!regate.applicable) return notApplicableVerdict(regate);
-    }
+    const settled = await settledByNotFound(read, facts, judge);
+    if (settled !== undefined) return settled;
     if (!read.ok) return unreadable(read);
     facts.policy = read.value;
   }
@@ -138,13 +133,8 @@ async function evaluateKeyUnguarded(input: KeyFacts, judge: KeyJudge, options: E
   let grants: readonly KeyGrant[] | undefined;
   if (params.evaluateGrants) {
     const read = await judge.reader.grants(facts.keyId, firstRead());
-    const notFound = await confirmNotFound(read, facts, judge);
-    if (notFound?.gone === true) return gone(judge, facts, notFound.operation);
-    if (notFound?.described.ok === true) {
-      const now = notFound.described.value;
-      const regate = applicability(knownKey({ ...facts, keyManager: now.keyManager ?? facts.keyManager, keyState: now.keyState ?? facts.keyState }), params);
-      if (!regate.applicable) return notApplicableVerdict(regate);
-    }
+    const settled = await settledByNotFound(read, facts, judge);
+    if (settled !== undefined) return settled;
     if (!read.ok) return unreadable(read, analyse(facts, judge, undefined).result);
     if (read.value.problems.length > 0) {
       judge.logger.warn('some grants could not be read in full; judged on what could be read', { keyId: facts.keyId, problems: read.value.problems });
@@ -206,6 +196,19 @@ function gone(judge: KeyJudge, facts: KeyFacts, operation: string): Verdict {
  * key was deleted since it was listed, or created so recently that KMS does not know it everywhere yet: DescribeKey
  * is asked again (KmsKeyReader.confirmGone). Undefined too for any outcome but NotFoundException.
  */
+/**
+ * The verdict a NotFoundException settles: the key is gone, or DescribeKey now says it is out of scope (e.g.
+ * scheduled for deletion meanwhile). Undefined when the read did not fail so, or the key is still in scope.
+ */
+async function settledByNotFound(read: ReadOutcome<unknown>, facts: KeyFacts, judge: KeyJudge): Promise<Verdict | undefined> {
+  const notFound = await confirmNotFound(read, facts, judge);
+  if (notFound?.gone === true) return gone(judge, facts, notFound.operation);
+  if (notFound?.described.ok !== true) return undefined;
+  const now = notFound.described.value;
+  const regate = applicability(knownKey({ ...facts, keyManager: now.keyManager ?? facts.keyManager, keyState: now.keyState ?? facts.keyState }), judge.params);
+  return regate.applicable ? undefined : notApplicableVerdict(regate);
+}
+
 async function confirmNotFound(
   outcome: ReadOutcome<unknown>,
   facts: KeyFacts,

@@ -26,7 +26,7 @@
 import { ALL_ACTIONS, CLASS_MASKS, NO_ACTIONS, actionBit, hasAny, intersect, minus, union, type ActionSet } from '../actions';
 import type { Grant as PolicyGrant } from '../access-summary';
 import type { ParsedStatement } from '../parse-policy';
-import { contains, mayContain } from '../principal-sets';
+import { contains, mayContain, patternsMayOverlap } from '../principal-sets';
 import { accountOfArn, type PrincipalClass } from '../principals';
 import { resourceApplies } from '../resources';
 import { globMatch, onlyWildcards } from '../glob';
@@ -56,20 +56,6 @@ export const NOT_COVERED: readonly string[] = [
 /** Matching of a resource set against the key ARN: 0 no, 1 yes, 2 maybe (a key ARN with wildcards). */
 type Match = 0 | 1 | 2;
 
-function literalEnds(pattern: string): { prefix: string; suffix: string } {
-  const first = pattern.search(/[*?]/);
-  if (first < 0) return { prefix: pattern, suffix: pattern };
-  let last = pattern.length - 1;
-  while (last >= 0 && pattern[last] !== '*' && pattern[last] !== '?') last--;
-  return { prefix: pattern.slice(0, first), suffix: pattern.slice(last + 1) };
-}
-
-function mayOverlap(a: string, b: string): boolean {
-  const x = literalEnds(a);
-  const y = literalEnds(b);
-  return (x.prefix.startsWith(y.prefix) || y.prefix.startsWith(x.prefix)) && (x.suffix.endsWith(y.suffix) || y.suffix.endsWith(x.suffix));
-}
-
 /** `${…}` policy variables (and the `${*}`, `${?}`, `${$}` escapes), each read as a wildcard. */
 const VARIABLE = /\$\{[^}]*\}/g;
 
@@ -80,10 +66,10 @@ function matchPattern(pattern: string, keyArn: string, keyIsPattern: boolean): M
   // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html
   if (pattern.includes('${')) {
     const wild = pattern.replace(VARIABLE, '*');
-    return (keyIsPattern ? mayOverlap(wild, keyArn) : globMatch(wild, keyArn)) ? 2 : 0;
+    return (keyIsPattern ? patternsMayOverlap(wild, keyArn) : globMatch(wild, keyArn)) ? 2 : 0;
   }
   if (!keyIsPattern) return globMatch(pattern, keyArn) ? 1 : 0;
-  return mayOverlap(pattern, keyArn) ? 2 : 0;
+  return patternsMayOverlap(pattern, keyArn) ? 2 : 0;
 }
 
 function matchSet(set: ResourceSet, keyArn: string, keyIsPattern: boolean): Match {
