@@ -25,7 +25,7 @@ import {
 } from './conditions';
 import { absentByKind, actionsWithValue, principalKindOf, type PrincipalKind } from './condition-presence';
 import type { ParsedPolicy, ParsedStatement, PrincipalEntry } from './parse-policy';
-import { ANYONE, ANY_SERVICE, accountClass, type PrincipalClass } from './principals';
+import { ANYONE, ANY_SERVICE, accountClass, namedClass, type PrincipalClass } from './principals';
 import { conditionTargets, contains, mayContain, narrowByTargets, spares, within } from './principal-sets';
 import { resourceApplies } from './resources';
 
@@ -398,7 +398,10 @@ function denyRule(st: ParsedStatement): DenyRule | undefined {
   let targets: PrincipalClass[];
   if (st.principalNegated) {
     targets = [ANYONE];
-    listed.push(...st.principals.map((p) => p.principal));
+    // In NotPrincipal the account (its root ARN or id) spares only the root user, not the account's roles and
+    // users: a Deny with NotPrincipal [role/admin, account root] denies every other principal of the account
+    // (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html).
+    listed.push(...st.principals.map((p) => (p.principal.kind === 'account' ? rootUserOf(p.principal) : p.principal)));
   } else {
     targets = st.principals.map((p) => p.principal);
   }
@@ -407,6 +410,10 @@ function denyRule(st: ParsedStatement): DenyRule | undefined {
   const unique = [...new Map(listed.map((p) => [p.id, p])).values()];
   const survivors = unique.filter((s) => !unique.some((o) => o.id !== s.id && contains(o, s) && !contains(s, o)));
   return { statementIndex: st.index, targets, survivors, actions: st.actions, mode, conditionKeys: conds.map((c) => c.key) };
+}
+
+function rootUserOf(account: Extract<PrincipalClass, { kind: 'account' }>): PrincipalClass {
+  return namedClass('root-user', `arn:${account.partition ?? 'aws'}:iam::${account.account}:root`, account.account, account.partition, `root user of account ${account.account}`);
 }
 
 /** Whether a Deny reaches every principal of `cls` (it names them and spares none of them). */

@@ -316,9 +316,15 @@ describe('Deny and Resource', () => {
       [],
     ],
     [
-      'Deny with NotPrincipal carves the account down to the named role',
+      // The account's root ARN in NotPrincipal spares the root user only, not the account's roles and users.
+      'Deny with NotPrincipal naming a role and the account root carves the account down to that role and the root user',
       policy(allow({ AWS: ROOT }, USE_ACTIONS), { Effect: 'Deny', NotPrincipal: { AWS: [APP_ROLE, ROOT] }, Action: USE_ACTIONS, Resource: '*' }),
-      ['ACCOUNT_WIDE_USAGE'],
+      [],
+    ],
+    [
+      'Deny with NotPrincipal naming only the account root leaves kms:* to the root user alone: no account-wide finding',
+      policy(allow({ AWS: ROOT }, 'kms:*'), { Effect: 'Deny', NotPrincipal: { AWS: ROOT }, Action: 'kms:*', Resource: '*' }),
+      ['NO_SEPARATION_OF_DUTIES', 'UNCONSTRAINED_GRANT_CREATION'],
     ],
     [
       'Deny with NotPrincipal naming only roles carves the account',
