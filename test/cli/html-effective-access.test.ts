@@ -2,16 +2,15 @@
  * The HTML report's principals × keys view (scan's effective access): rendered as text, and in headless
  * Chromium (Debian's, through playwright-core; skipped locally with a reason when missing, required under CI).
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { describeInChromium, launchChromium } from '../support/chromium';
 import type { EffectiveAccess, EffectivePrincipal } from '../../engine';
 import { renderHtml } from '../../cli/output/html';
 import type { Report, ResultEntry } from '../../cli/report';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const OUTPUT = join(__dirname, '..', 'output');
 const ACCOUNT = '111122223333';
 const key = (id: string) => `arn:aws:kms:eu-west-1:${ACCOUNT}:key/${id}`;
@@ -82,24 +81,15 @@ describe('HTML principals × keys (no browser)', () => {
   });
 });
 
-const haveChromium = existsSync(CHROMIUM);
-// Skipped only outside CI when Debian's chromium is missing (reason printed below); under CI=true it always runs.
-const describeBrowser = haveChromium || process.env.CI === 'true' ? describe : describe.skip; // skip reason: no chromium outside CI
-if (!haveChromium && process.env.CI !== 'true') {
-  // Skipped on purpose: the browser test needs Debian's chromium; run `bash .ci/install-chromium.sh`.
-  console.warn(`html-effective-access browser test skipped: ${CHROMIUM} not found (run bash .ci/install-chromium.sh)`);
-}
-
-describeBrowser('HTML principals × keys in headless Chromium', () => {
+describeInChromium('HTML principals × keys in headless Chromium', () => {
   let browser: Browser;
   let file: string;
 
   beforeAll(async () => {
-    if (!haveChromium) throw new Error(`${CHROMIUM} is missing: run bash .ci/install-chromium.sh (CI=true requires the browser test)`);
     mkdirSync(OUTPUT, { recursive: true });
     file = join(OUTPUT, 'html-effective-access.html');
     writeFileSync(file, renderHtml(report()));
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

@@ -2,17 +2,16 @@
  * The HTML report in a real browser: Debian's chromium (installed by .ci/install-chromium.sh), driven by
  * playwright-core. Locally the browser part is skipped with a reason when chromium is missing; under CI it fails.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { describeInChromium, launchChromium } from '../support/chromium';
 import { escapeHtml, renderHtml } from '../../cli/output/html';
 import type { Report } from '../../cli/report';
 import { runCli } from '../support/cli';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const FIXTURES = join(__dirname, '..', 'fixtures', 'templates');
 const OUTPUT = join(__dirname, '..', 'output');
 
@@ -64,20 +63,11 @@ describe('HTML report (no browser)', () => {
   });
 });
 
-const haveChromium = existsSync(CHROMIUM);
-// Skipped only outside CI when Debian's chromium is missing (reason printed below); under CI=true it always runs.
-const describeBrowser = haveChromium || process.env.CI === 'true' ? describe : describe.skip; // skip reason: no chromium outside CI
-if (!haveChromium && process.env.CI !== 'true') {
-  // Skipped on purpose: the browser test needs Debian's chromium; run `bash .ci/install-chromium.sh`.
-  console.warn(`html-report browser test skipped: ${CHROMIUM} not found (run bash .ci/install-chromium.sh)`);
-}
-
-describeBrowser('HTML report in headless Chromium', () => {
+describeInChromium('HTML report in headless Chromium', () => {
   let browser: Browser;
   let reportFile: string;
 
   beforeAll(async () => {
-    if (!haveChromium) throw new Error(`${CHROMIUM} is missing: run bash .ci/install-chromium.sh (CI=true requires the browser test)`);
     // A template whose file name would be markup if it were not escaped, and one that cannot be judged.
     const dir = mkdtempSync(join(tmpdir(), 'kpg-html-'));
     const hostileName = join(dir, 'x"><img src=y onerror=alert(1)>.yaml');
@@ -99,7 +89,7 @@ describeBrowser('HTML report in headless Chromium', () => {
       join(dir, 'imported.yaml'),
     ]);
     expect(r.code).toBe(2);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
