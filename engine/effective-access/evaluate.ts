@@ -23,7 +23,7 @@
  * - SCPs (member accounts, not the management account, not service-linked roles) and RCPs (keys of member
  *   accounts) must allow at every level; see org.ts.
  */
-import { ALL_ACTIONS, CLASS_MASKS, NO_ACTIONS, actionBit, hasAny, intersect, minus, union, type ActionSet } from '../actions';
+import { ALL_ACTIONS, CLASS_MASKS, NO_ACTIONS, hasAny, intersect, minus, union, type ActionSet } from '../actions';
 import type { Grant as PolicyGrant } from '../access-summary';
 import type { ParsedStatement } from '../parse-policy';
 import { contains, mayContain, patternsMayOverlap } from '../principal-sets';
@@ -31,6 +31,7 @@ import { accountOfArn, type PrincipalClass } from '../principals';
 import { resourceApplies } from '../resources';
 import { globMatch, onlyWildcards } from '../glob';
 import type { KeyGrant } from '../key-grants';
+import { grantActions, isConstrained } from '../grant-access';
 import { modelOf, rejudgedForOrg, type AccountModel, type JudgedStatement, type PrincipalModel, type ResourceSet } from './compile';
 import { dependsOnWho, judgeConditions, type Subject } from './judge';
 import { compileOrg, judgeOrgStatement, type CompiledOrg } from './org';
@@ -288,17 +289,6 @@ function partitionOf(run: KeyRun): string {
   return /^arn:([^:]+):/.exec(run.keyArn)?.[1] ?? 'aws';
 }
 
-function grantActions(g: KeyGrant): ActionSet {
-  let set = NO_ACTIONS;
-  for (const op of g.operations) set = union(set, actionBit(op.replace(/^kms:/i, '')));
-  return set;
-}
-
-function grantConstrained(g: KeyGrant): boolean {
-  const c = g.constraints;
-  return c !== undefined && (Object.keys(c.encryptionContextSubset ?? {}).length > 0 || Object.keys(c.encryptionContextEquals ?? {}).length > 0);
-}
-
 function grantSource(run: KeyRun, g: KeyGrant): ViaSource {
   let src = run.grantSrcs.get(g);
   if (!src) {
@@ -526,7 +516,7 @@ function addGrant(run: KeyRun, w: Work, g: KeyGrant, conditional: boolean, limit
   const a = intersect(actions, limitAny);
   if (a === NO_ACTIONS) return;
   w.any = union(w.any, a);
-  if (!conditional && !grantConstrained(g)) w.sure = union(w.sure, intersect(actions, limitSure));
+  if (!conditional && !isConstrained(g)) w.sure = union(w.sure, intersect(actions, limitSure));
   c.add(grantSource(run, g), a, false);
 }
 

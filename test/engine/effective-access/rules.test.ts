@@ -211,6 +211,17 @@ describe('grants', () => {
     expect(result.principals[0]?.via).toEqual([{ source: 'grant', effect: 'Allow', grantId: 'g-app', decides: ['use'] }]);
   });
 
+  it('a grant whose operations are unknown or unreadable gives its grantee use and administration, never nothing', () => {
+    const grants: KeyGrant[] = [
+      { grantId: 'g-new', granteePrincipal: roleArn('app'), operations: ['DecryptWithSomethingNew'] },
+      { grantId: 'g-unread', granteePrincipal: roleArn('ops'), operations: [], operationsUnreadable: true },
+    ];
+    expect(levels(judge(details, noTrust, NO_ORG, grants))).toEqual([
+      [roleArn('app'), 'unconditional', 'unconditional'],
+      [roleArn('ops'), 'unconditional', 'unconditional'],
+    ]);
+  });
+
   it('unknown grants make the answer incomplete, never "no grants"', () => {
     const result = judge(details, noTrust, NO_ORG, undefined);
     expect(result.complete).toBe(false);
