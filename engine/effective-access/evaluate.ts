@@ -27,7 +27,7 @@ import { ALL_ACTIONS, CLASS_MASKS, NO_ACTIONS, hasAny, intersect, minus, union, 
 import type { Grant as PolicyGrant } from '../access-summary';
 import type { ParsedStatement } from '../parse-policy';
 import { contains, mayContain, patternsMayOverlap } from '../principal-sets';
-import { accountOfArn, type PrincipalClass } from '../principals';
+import { accountOfArn, partitionOfArn, type PrincipalClass } from '../principals';
 import { resourceApplies } from '../resources';
 import { globMatch, onlyWildcards } from '../glob';
 import type { KeyGrant } from '../key-grants';
@@ -267,7 +267,7 @@ function roleKey(roleArn: string): string | undefined {
 }
 
 function classifyKeyGrants(run: KeyRun, grants: readonly KeyGrant[]): void {
-  const root = `arn:${partitionOf(run)}:iam::${run.accountId}:root`;
+  const root = `arn:${partitionOfArn(run.keyArn) || 'aws'}:iam::${run.accountId}:root`;
   for (const g of grants) {
     const grantee = g.granteePrincipal;
     if (grantee === undefined) continue;
@@ -283,10 +283,6 @@ function classifyKeyGrants(run: KeyRun, grants: readonly KeyGrant[]): void {
     if (list) list.push(g);
     else map.set(at, [g]);
   }
-}
-
-function partitionOf(run: KeyRun): string {
-  return /^arn:([^:]+):/.exec(run.keyArn)?.[1] ?? 'aws';
 }
 
 function grantSource(run: KeyRun, g: KeyGrant): ViaSource {
