@@ -22,7 +22,7 @@ import { renderJson } from './output/json';
 import { terminalSafe } from './output/safe-text';
 import { renderText } from './output/text';
 import type { Progress } from './progress';
-import { exitCode, type FailOn, type Report } from './report';
+import { exitCode, type FailOn, type Report, type RunInfo } from './report';
 
 const TOOL = packageInfo();
 
@@ -45,6 +45,8 @@ async function render(report: Report, format: Format, io: CliIo): Promise<string
 
 /** What main() builds by default; tests replace parts. */
 export interface CliDeps {
+  /** The arguments main() was given, for the report's run information (set by main()). */
+  argv?: readonly string[];
   scanAws?: (options: ScanAwsOptions) => ScanAws;
   clock?: Clock;
   /** Where the scan's progress bar is drawn when the CLI runs in a terminal. @default process.stderr */
@@ -207,6 +209,37 @@ function withDisabledChecksNote(report: Report, analysis: Pick<AnalysisOptions, 
   return disabled.length === 0 ? report : { ...report, notes: [...report.notes, `checks not run (--disable-checks): ${disabled.join(', ')}`] };
 }
 
+/** The run's information for the report: what was run, when, and with which settings. */
+function runInfo(
+  command: RunInfo['command'],
+  deps: CliDeps,
+  startedAt: number,
+  settings: RunInfo['settings'],
+  scope?: { accounts: readonly string[]; regions: readonly string[] },
+): RunInfo {
+  const iso = (ms: number) => new Date(ms).toISOString();
+  return {
+    command,
+    arguments: [...(deps.argv ?? [])],
+    startedAt: iso(startedAt),
+    finishedAt: iso((deps.clock ?? systemClock).now()),
+    ...(scope !== undefined ? { accounts: [...scope.accounts], regions: [...scope.regions] } : {}),
+    settings,
+  };
+}
+
+/** The settings every command shares, as the run information records them. */
+function sharedSettings(analysis: Pick<AnalysisOptions, 'trustedAccountIds' | 'trustedOrgIds' | 'disabledChecks'>, acceptance: Acceptance, failOn: FailOn): RunInfo['settings'] {
+  return {
+    trustedAccountIds: [...(analysis.trustedAccountIds ?? [])],
+    trustedOrgIds: [...(analysis.trustedOrgIds ?? [])],
+    disabledChecks: [...(analysis.disabledChecks ?? [])],
+    ...(acceptance.minimumSeverity !== undefined ? { minimumSeverity: acceptance.minimumSeverity } : {}),
+    ...(acceptance.baseline !== undefined ? { baseline: acceptance.baseline.file } : {}),
+    failOn,
+  };
+}
+
 /** The exit code for the report (2 when the baseline could not be written), after naming on stderr each input that could not be read or judged. */
 function concludeReport({ report, writeError }: { report: Report; writeError?: string }, failOn: FailOn, io: CliIo): number {
   const code = exitCode(report, failOn);
@@ -217,6 +250,7 @@ function concludeReport({ report, writeError }: { report: Report; writeError?: s
 }
 
 async function checkAction(paths: string[], flags: CheckFlags, io: CliIo, deps: CliDeps): Promise<number> {
+  const startedAt = (deps.clock ?? systemClock).now();
   const format = parseFormat(flags.format, REPORT_FORMATS);
   const failOn: FailOn = parseFailOn(flags.failOn);
   const givenAccountId = parseAccountId(flags.accountId, '--account-id');
@@ -237,7 +271,8 @@ async function checkAction(paths: string[], flags: CheckFlags, io: CliIo, deps: 
     io,
     TOOL,
   );
-  const concluded = await concludeFindings(checked, analysis, acceptance, io);
+  const settings = { ...(accountId !== undefined ? { accountId } : {}), ...sharedSettings(analysis, acceptance, failOn) };
+  const concluded = await concludeFindings({ ...checked, run: runInfo('check', deps, startedAt, settings) }, analysis, acceptance, io);
   await emit(concluded.report, format, flags.output, io);
   return concludeReport(concluded, failOn, io);
 }
@@ -257,6 +292,7 @@ function scanSettings(flags: ScanFlags): { accounts: string[] | 'all' | undefine
 }
 
 async function scanAction(flags: ScanFlags, io: CliIo, deps: CliDeps): Promise<number> {
+  const startedAt = (deps.clock ?? systemClock).now();
   const format = parseFormat(flags.format, REPORT_FORMATS);
   const failOn = parseFailOn(flags.failOn);
   const { accounts, timeouts, exemptionTagKey, nonSuppressibleChecks } = scanSettings(flags);
@@ -293,7 +329,14 @@ async function scanAction(flags: ScanFlags, io: CliIo, deps: CliDeps): Promise<n
     if (e instanceof ScanSetupError) throw new UsageError(`scan: ${e.message}`);
     throw e;
   }
-  const concluded = await concludeFindings(scanReport(scan, TOOL), analysis, acceptance, io);
+  const settings: RunInfo['settings'] = {
+    ...sharedSettings(analysis, acceptance, failOn),
+    ...(exemptionTagKey !== undefined ? { exemptionTagKey } : {}),
+    grants: flags.grants !== false,
+    effectiveAccess: flags.effectiveAccess,
+    includeAwsManaged: flags.includeAwsManaged === true,
+  };
+  const concluded = await concludeFindings({ ...scanReport(scan, TOOL), run: runInfo('scan', deps, startedAt, settings, scan.scope) }, analysis, acceptance, io);
   await emit(concluded.report, format, flags.output, io);
   io.stderr(`kms-policy-guard: ${scanSummary(scan.stats)}\n`);
   const incomplete = effectiveAccessSummary(scan.stats);
@@ -301,7 +344,8 @@ async function scanAction(flags: ScanFlags, io: CliIo, deps: CliDeps): Promise<n
   return concludeReport(concluded, failOn, io);
 }
 
-async function checkTemplateAction(paths: string[], flags: CheckTemplateFlags, io: CliIo): Promise<number> {
+async function checkTemplateAction(paths: string[], flags: CheckTemplateFlags, io: CliIo, deps: CliDeps): Promise<number> {
+  const startedAt = (deps.clock ?? systemClock).now();
   const format = parseFormat(flags.format, REPORT_FORMATS);
   const failOn = parseFailOn(flags.failOn);
   const accountId = parseAccountId(flags.accountId, '--account-id');
@@ -324,7 +368,13 @@ async function checkTemplateAction(paths: string[], flags: CheckTemplateFlags, i
     io,
     TOOL,
   );
-  const concluded = await concludeFindings(checked, analysis, acceptance, io);
+  const settings: RunInfo['settings'] = {
+    ...(accountId !== undefined ? { accountId } : {}),
+    ...(flags.region !== undefined ? { region: flags.region } : {}),
+    ...sharedSettings(analysis, acceptance, failOn),
+    ...(exemptionTagKey !== undefined ? { exemptionTagKey } : {}),
+  };
+  const concluded = await concludeFindings({ ...checked, run: runInfo('check-template', deps, startedAt, settings) }, analysis, acceptance, io);
   await emit(concluded.report, format, flags.output, io);
   return concludeReport(concluded, failOn, io);
 }
@@ -414,7 +464,7 @@ function buildProgram(io: CliIo, deps: CliDeps, setCode: (code: number) => void)
     .option('--output <file>', OUTPUT_HELP)
     .option('--fail-on <severity>', FAIL_ON_HELP, 'low')
     .addHelpText('after', helpAfterOptions('check-template'))
-    .action(async (paths: string[], flags: CheckTemplateFlags) => setCode(await checkTemplateAction(paths, flags, io)));
+    .action(async (paths: string[], flags: CheckTemplateFlags) => setCode(await checkTemplateAction(paths, flags, io, deps)));
 
   return program;
 }
@@ -435,7 +485,7 @@ function errorExitCode(e: unknown, io: CliIo): number {
 /** Run the CLI; resolves to the exit code. Never calls process.exit, so tests can drive it. */
 export async function main(argv: readonly string[], io: CliIo = processIo(), deps: CliDeps = {}): Promise<number> {
   let code = 0;
-  const program = buildProgram(io, deps, (c) => {
+  const program = buildProgram(io, { ...deps, argv }, (c) => {
     code = c;
   });
   try {

@@ -1,5 +1,5 @@
 /** The result model every output format renders. */
-import { CHECK, SEVERITIES, severityRank, type accessMatrix, type EffectiveAccess, type Severity, type Warning } from '../engine';
+import { CHECK, SEVERITIES, severityRank, type accessMatrix, type CheckId, type EffectiveAccess, type Severity, type Warning } from '../engine';
 import { isSuppressed, type BaselineEntry, type MarkedFinding, type Suppression } from '../suppress';
 
 /** Warnings the CLI adds to the engine's, e.g. about template values it could not resolve. */
@@ -68,8 +68,45 @@ export interface SkippedInput {
   reason: string;
 }
 
+/**
+ * How the report was made: what a reader filing it needs to know (the HTML header, SARIF `invocations` and
+ * `automationDetails`, the ASFF and OCSF timestamps). Set by the command line for every command.
+ */
+export interface RunInfo {
+  command: 'check' | 'check-template' | 'scan';
+  /** The arguments after the program name, as given. */
+  arguments: readonly string[];
+  /** When the run started, and when its findings were concluded (ISO 8601, UTC, milliseconds). */
+  startedAt: string;
+  finishedAt: string;
+  /** `scan`: the accounts and Regions it set out to read, each sorted (those that could not be listed included). */
+  accounts?: readonly string[];
+  regions?: readonly string[];
+  /** The settings that shaped the verdicts, as parsed (defaults included). */
+  settings: {
+    /** check, check-template: --account-id. */
+    accountId?: string;
+    /** check-template: --region. */
+    region?: string;
+    trustedAccountIds: readonly string[];
+    trustedOrgIds: readonly string[];
+    disabledChecks: readonly CheckId[];
+    minimumSeverity?: Severity;
+    baseline?: string;
+    failOn: FailOn;
+    /** scan, check-template. */
+    exemptionTagKey?: string;
+    /** scan: whether grants were read and effective access computed, and whether AWS-managed keys were judged. */
+    grants?: boolean;
+    effectiveAccess?: boolean;
+    includeAwsManaged?: boolean;
+  };
+}
+
 export interface Report {
   tool: { name: string; version: string };
+  /** How the report was made; unset only for reports built outside the command line (tests, the library). */
+  run?: RunInfo;
   results: ResultEntry[];
   /** Files found in a walk and not judged because they are not key policies (commands that walk set it). */
   skipped?: SkippedInput[];

@@ -113,6 +113,8 @@ export interface ScanResult {
   results: ResultEntry[];
   notes: string[];
   stats: ScanStats;
+  /** The accounts and Regions the scan set out to read (its account/Region pairs), each sorted, once. */
+  scope: { accounts: string[]; regions: string[] };
 }
 
 /** Thrown when the scan cannot start at all (no credentials, no Region, no account list). */
@@ -184,6 +186,7 @@ function emptyScanResult(): ScanResult {
   return {
     results: [],
     notes: [],
+    scope: { accounts: [], regions: [] },
     stats: {
       targets: 0,
       listed: 0,
@@ -300,6 +303,7 @@ async function scanTargets(accounts: readonly string[], options: ScanOptions, aw
     targets = accounts.flatMap((account) => targetsOf(account, regions, roleName));
   }
   run.stats.targets = targets.length;
+  run.scope = { accounts: [...new Set(targets.map((t) => t.account))].sort(), regions: [...new Set(targets.map((t) => t.region))].sort() };
   // A gate fed "0 keys judged" would go green. Accounts whose Regions could not be listed are reported as
   // errors already (exit 2).
   if (targets.length === 0 && run.stats.unlistedAccounts === 0) {

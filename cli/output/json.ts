@@ -9,6 +9,7 @@ import { jsonSafe } from './safe-text';
  * `suppression` when it was accepted (inline, by the baseline, by an exemption tag); `summary.findingsBySeverity`
  * counts every finding, accepted or not, `summary.findings` how many are new, unchanged, suppressed and fixed.
  * A scanned key carries `effectiveAccess` (who in its account can use or administer it) when it was computed.
+ * `run` says what was run, when, over which accounts and Regions, and with which settings.
  */
 export function renderJson(report: Report): string {
   const results = report.results.map((r) => ({
@@ -24,6 +25,7 @@ export function renderJson(report: Report): string {
       JSON.stringify(
         {
           tool: report.tool,
+          ...(report.run !== undefined ? { run: report.run } : {}),
           results,
           ...(report.skipped !== undefined ? { skipped: report.skipped.map((s) => ({ file: s.file, reason: s.reason })) } : {}),
           summary: {

@@ -9,6 +9,7 @@ export const meta = {
   rationale:
     'Administration actions are granted to the account principal. Any IAM identity of the account allowed by its IAM policy can disable or schedule deletion of the key, and with kms:PutKeyPolicy can grant itself use of the key.',
   remediation: 'Grant the administration actions to named key-administrator roles instead of the account principal.',
+  fix: 'Grant the administration actions to named key-administrator roles, not the account principal.',
   references: ['https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#key-policy-default-allow-administrators'],
 } as const satisfies CheckMeta;
 

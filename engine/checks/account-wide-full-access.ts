@@ -10,6 +10,7 @@ export const meta = {
     'The key policy grants the account principal both administration (such as kms:PutKeyPolicy) and cryptographic use, so any IAM identity of the account whose IAM policy allows it can decrypt the data and rewrite the key policy. The key adds no second lock on the data.',
   remediation:
     'Replace the account principal with the roles that administer the key (administration actions only) and, in a separate statement, the roles that use it (cryptographic actions only). Keep kms:PutKeyPolicy with a named administrator role so the key cannot become unmanageable.',
+  fix: 'Replace the account principal with named administrator roles and, in a separate statement, named user roles.',
   references: [
     'https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html',
     'https://docs.aws.amazon.com/kms/latest/developerguide/least-privilege.html',

@@ -10,6 +10,7 @@ export const meta = {
     'Administration is limited, but cryptographic use (Encrypt, Decrypt, ReEncrypt*, GenerateDataKey*, …) is granted to the account principal, so any IAM identity of the account whose IAM policy allows kms:Decrypt can read the data. The key policy does not say who may decrypt.',
   remediation:
     'Grant the cryptographic actions to the named roles that need them (or narrow the account principal with an aws:PrincipalArn condition) instead of the account principal.',
+  fix: 'Grant the cryptographic actions to the named roles that need them, not the account principal.',
   references: [
     'https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#key-policy-default-allow-users',
     'https://docs.aws.amazon.com/kms/latest/developerguide/least-privilege.html',

@@ -8,6 +8,7 @@ export const meta = {
   rationale:
     'An Allow with NotPrincipal grants to everyone not listed; an Allow with NotAction grants every action not listed, including actions AWS adds later. Both grant far more than they appear to.',
   remediation: 'Rewrite the statement with Principal and Action listing exactly what is allowed.',
+  fix: 'Rewrite the statement with Principal and Action listing exactly what is allowed.',
   references: [
     'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html',
     'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notaction.html',

@@ -7,6 +7,7 @@ export const meta = {
   rationale:
     'A policy that cannot be read cannot be judged, so it is never reported as compliant. Statements that break the grammar are left out of the analysis, which may hide access they grant.',
   remediation: 'Fix the element named in the finding (the JSON path says where); AWS rejects such policies in PutKeyPolicy.',
+  fix: "Fix the element at the finding's JSON path: AWS rejects such policies.",
   references: ['https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_grammar.html'],
 } as const satisfies CheckMeta;
 

@@ -9,6 +9,7 @@ export const meta = {
   rationale:
     'A single role or user holds both administration and cryptographic use of the key. Whoever controls it can change who may decrypt and decrypt the data, with no second person involved.',
   remediation: 'Split key administration and key use between different roles, each granted only its class of actions.',
+  fix: 'Give key administration and key use to different roles.',
   references: ['https://docs.aws.amazon.com/kms/latest/developerguide/least-privilege.html'],
 } as const satisfies CheckMeta;
 

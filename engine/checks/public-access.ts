@@ -9,6 +9,7 @@ export const meta = {
     'A statement allows "*" (any principal of any AWS account, or an anonymous caller) or uses NotPrincipal in an Allow, without a condition that narrows who may call. Conditions on the network path or the encryption context do not restrict who.',
   remediation:
     'Name the principals, or add a condition that narrows the caller: aws:PrincipalArn, aws:PrincipalAccount / kms:CallerAccount, or aws:PrincipalOrgID.',
+  fix: 'Name the principals, or narrow the caller with aws:PrincipalArn, aws:PrincipalAccount or aws:PrincipalOrgID.',
   references: [
     'https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-overview.html',
     'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html#principal-anonymous',

@@ -10,6 +10,7 @@ export const meta = {
     'A grant that allows CreateGrant lets its grantee hand the key on: it can create grants of its own for any principal, with any of the operations it holds, outside the key policy, where reviews of the key policy do not see them. AWS services hold such grants to do their work (EBS for the instances a volume is attached to); a role or user rarely needs to.',
   remediation:
     'Revoke the grant (RevokeGrant with the grant id the finding names) and create it again with only the operations the grantee needs, without CreateGrant. Where a principal must create grants for AWS services, allow kms:CreateGrant in the key policy under kms:GrantIsForAWSResource instead.',
+  fix: 'Revoke the grant and create it again without the CreateGrant operation.',
   references: [
     'https://docs.aws.amazon.com/kms/latest/developerguide/grants.html',
     'https://docs.aws.amazon.com/kms/latest/developerguide/grant-authorization.html',

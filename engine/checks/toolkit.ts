@@ -19,6 +19,8 @@ export interface CheckMeta {
   rationale: string;
   /** What to change. */
   remediation: string;
+  /** The remediation in one line (under 120 characters), shown under each finding in the text report and in CSV. */
+  fix: string;
   /** AWS documentation. */
   references: readonly string[];
 }

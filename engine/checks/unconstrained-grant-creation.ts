@@ -11,6 +11,7 @@ export const meta = {
     'kms:CreateGrant lets the caller hand any of its key permissions to another principal, outside the key policy, where policy reviews do not see it. Without kms:GrantIsForAWSResource (grants only through integrated AWS services) or a kms:GrantOperations limit that leaves out CreateGrant, the grantee can delegate freely.',
   remediation:
     'Add "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}} to the statement that allows kms:CreateGrant, or limit kms:GrantOperations with ForAllValues:StringEquals to the operations grantees need, without CreateGrant.',
+  fix: 'Add the condition kms:GrantIsForAWSResource = true to the statement that allows kms:CreateGrant.',
   references: [
     'https://docs.aws.amazon.com/kms/latest/developerguide/grants.html',
     'https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-grant-is-for-aws-resource',

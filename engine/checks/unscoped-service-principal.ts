@@ -10,6 +10,7 @@ export const meta = {
     'An AWS service principal may use the key, create, revoke or retire its grants, or administer it without aws:SourceAccount, aws:SourceArn, aws:SourceOrgID or an encryption-context condition bound to your resources. The service acts for every customer, so another account can make it use your key on their behalf (the confused deputy).',
   remediation:
     'Add aws:SourceAccount (and ideally aws:SourceArn) conditions naming your account and resources, or bind kms:EncryptionContext:<service key> to your resource ARNs.',
+  fix: 'Add aws:SourceAccount and aws:SourceArn conditions naming your account and resources.',
   references: [
     'https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html',
     'https://docs.aws.amazon.com/kms/latest/developerguide/conditions-aws.html',

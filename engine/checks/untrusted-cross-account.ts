@@ -11,6 +11,7 @@ export const meta = {
     'The key policy lets principals of another AWS account, or of an organisation, act on the key, and that account or organisation is not on the trusted list. Through the account principal, every identity of that account allowed by its own IAM policies gets the access.',
   remediation:
     'Remove the foreign principal, or, if the access is intended, list the account (TrustedAccountIds / --trusted-accounts) or organisation (TrustedOrgIds / --trusted-org-ids) as trusted and name the specific foreign role.',
+  fix: 'Remove the foreign principal, or list its account or organisation as trusted if the access is intended.',
   references: ['https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-modifying-external-accounts.html'],
 } as const satisfies CheckMeta;
 

@@ -11,6 +11,7 @@ export const meta = {
     "The retiring principal of a grant may retire it (RetireGrant), which deletes the grant: a principal of another account that is not trusted can take away the access the grant gives, a denial of service for whoever depends on it, but gains no use of the key. Grants that AWS services make for their own use of a resource (a service principal or service-linked role as grantee, limited by the resource's encryption context) are not flagged: their services retire them from accounts of their own.",
   remediation:
     'Revoke the grant (RevokeGrant with the grant id the finding names) and create it again with a retiring principal of the key\'s account, or none. If the account is trusted, list it in TrustedAccountIds (--trusted-accounts).',
+  fix: "Revoke the grant and create it again with a retiring principal of the key's account, or none.",
   references: [
     'https://docs.aws.amazon.com/kms/latest/APIReference/API_RetireGrant.html',
     'https://docs.aws.amazon.com/kms/latest/developerguide/grant-manage.html#grant-delete',

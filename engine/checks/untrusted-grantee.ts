@@ -10,6 +10,7 @@ export const meta = {
     "A KMS grant lets its grantee use the key whatever the key policy says, and it never appears in the key policy. A grantee of another account that is not trusted can perform the grant's operations (Decrypt, GenerateDataKey…) on the key. A retiring principal of such an account is reported apart, at a lower severity (UNTRUSTED_GRANT_RETIREE): it can only delete the grant.",
   remediation:
     'Revoke the grant (RevokeGrant with the key and the grant id the finding names) if the access is not intended. If it is, list the account as trusted (TrustedAccountIds / --trusted-accounts): a trusted organisation (TrustedOrgIds) does not cover a grantee, since a grant names an account and its organisation cannot be told from the grant alone.',
+  fix: "Revoke the grant if the access is not intended; if it is, list the grantee's account as trusted.",
   references: [
     'https://docs.aws.amazon.com/kms/latest/developerguide/grants.html',
     'https://docs.aws.amazon.com/kms/latest/developerguide/grant-manage.html',

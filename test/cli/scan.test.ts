@@ -352,6 +352,24 @@ describe('scan across Regions and accounts', () => {
     kms.on(GetKeyPolicyCommand).resolves({ Policy: POLICIES['key-clean'] });
   }
 
+  it('records in the report what was scanned, when and with which settings (JSON `run`)', async () => {
+    keysPerRegion(2);
+    let stdout = '';
+    const io: CliIo = { stdout: (t) => void (stdout += t), stderr: () => {}, readStdin: async () => '', isTty: false, env: {} };
+    const args = ['scan', '--regions', 'us-east-1,eu-west-1', '--no-grants', '--trusted-accounts', '444455556666', '--format', 'json'];
+    expect(await main(args, io, { clock: instantClock() })).toBe(0);
+    const { run } = JSON.parse(stdout) as { run: Record<string, unknown> };
+    expect(run).toEqual({
+      command: 'scan',
+      arguments: args,
+      startedAt: '2030-01-01T00:00:00.000Z',
+      finishedAt: expect.stringMatching(/^2030-01-01T00:00:\d\d\.\d{3}Z$/),
+      accounts: [OWN],
+      regions: ['eu-west-1', 'us-east-1'],
+      settings: { trustedAccountIds: ['444455556666'], trustedOrgIds: [], disabledChecks: [], failOn: 'low', grants: false, effectiveAccess: true, includeAwsManaged: false },
+    });
+  });
+
   it('reads the keys of two Regions side by side, each under its own --max-rps, and still sorts the output', async () => {
     keysPerRegion(6);
     let stdout = '';

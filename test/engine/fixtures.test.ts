@@ -44,6 +44,8 @@ describe('check registry', () => {
     expect(c.meta.title.length).toBeGreaterThan(10);
     expect(c.meta.rationale.length).toBeGreaterThan(40);
     expect(c.meta.remediation.length).toBeGreaterThan(20);
+    // The one-line fix: one sentence a terminal line holds.
+    expect(c.meta.fix).toMatch(/^[A-Z][^\n]{19,118}\.$/);
     expect(c.meta.references.length).toBeGreaterThan(0);
     for (const r of c.meta.references) expect(r).toMatch(/^https:\/\/docs\.aws\.amazon\.com\//);
   });
