@@ -27,7 +27,7 @@ export interface KmsPolicyGuardConformancePackStackProps extends StackProps {
   readonly remediation?: RemediationSettings;
   /**
    * Deploy AWS's managed rule KMS_KEY_POLICY_NO_PUBLIC_ACCESS with the pack. AWS Config lacks it in some
-   * Regions (conformance-pack/README.md): there the synth fails until this is set, to false.
+   * Regions (conformance-pack/README.md): there the stack carries a synth error until this is set, to false.
    * @default true (in a Region known to lack the rule: must be given)
    */
   readonly kmsKeyPolicyNoPublicAccessRule?: boolean;
@@ -78,7 +78,7 @@ export class KmsPolicyGuardConformancePackStack extends Stack {
       conformancePackInputParameters: packInputParameters(template, {
         KmsPolicyGuardFunctionArn: this.ruleFunction.function.functionArn,
         ...rulePackParameters(props.ruleParameters ?? {}, props.maximumExecutionFrequency, this.node.path),
-        ...managedRulePackParameters(props.kmsKeyPolicyNoPublicAccessRule, this.region, this.node.path),
+        ...managedRulePackParameters(props.kmsKeyPolicyNoPublicAccessRule, this),
         ...remediationPackParameters(resolveRemediationSettings(props.remediation), {
           documentName: this.remediation.document.ref,
           automationRoleArn: this.remediation.automationRole.roleArn,

@@ -56,8 +56,8 @@ export interface KmsPolicyGuardOrganizationStackProps extends StackProps {
   readonly stackSetCallAs?: 'DELEGATED_ADMIN' | 'SELF';
   /**
    * Deploy AWS's managed rule KMS_KEY_POLICY_NO_PUBLIC_ACCESS with the organisation pack. AWS Config lacks it in
-   * some Regions (conformance-pack/README.md), where the pack would fail in every account: there the synth
-   * fails until this is set, to false.
+   * some Regions (conformance-pack/README.md), where the pack would fail in every account: there the stack
+   * carries a synth error until this is set, to false.
    * @default true (in a Region known to lack the rule: must be given)
    */
   readonly kmsKeyPolicyNoPublicAccessRule?: boolean;
@@ -210,7 +210,7 @@ function organizationConformancePack(
     conformancePackInputParameters: packInputParameters(template, {
       KmsPolicyGuardFunctionArn: ruleFunction.function.functionArn,
       ...rulePackParameters({ ...props.ruleParameters, executionRoleName: settings.executionRoleName }, props.maximumExecutionFrequency, stack.node.path),
-      ...managedRulePackParameters(props.kmsKeyPolicyNoPublicAccessRule, stack.region, stack.node.path),
+      ...managedRulePackParameters(props.kmsKeyPolicyNoPublicAccessRule, stack),
     }),
     ...(settings.excludedAccountIds.length > 0 ? { excludedAccounts: [...settings.excludedAccountIds] } : {}),
   });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { App, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { parse } from 'yaml';
 import { executionRoleArn } from '../../aws/clients';
 import { CONFORMANCE_PACK_TEMPLATE_PATH } from '../../infra/conformance-pack';
@@ -593,16 +593,33 @@ describe('the managed rule KMS_KEY_POLICY_NO_PUBLIC_ACCESS, a deployment setting
     expect(() => synthesize({ ...bare, KmsKeyPolicyNoPublicAccessRule: 'false' })).toThrow('did you mean kmsKeyPolicyNoPublicAccessRule?');
   });
 
-  it.each(['ca-west-1', 'ap-southeast-5', 'us-gov-west-1'])('must be given in %s, where AWS Config lacks the rule, for either pack', (region) => {
-    const message = new RegExp(`does not offer the managed rule KMS_KEY_POLICY_NO_PUBLIC_ACCESS in ${region} .*set -c kmsKeyPolicyNoPublicAccessRule=false`);
-    expect(() => new KmsPolicyGuardConformancePackStack(new App({ context: bare }), 'Pack', { env: { region } })).toThrow(message);
-    expect(() => new KmsPolicyGuardOrganizationStack(new App({ context: bare }), 'Org', { env: { region }, memberAccountIds: MEMBER_ACCOUNTS })).toThrow(message);
+  it.each(['ca-west-1', 'ap-southeast-5', 'us-gov-west-1'])('must be given in %s, where AWS Config lacks the rule: an error on either pack stack', (region) => {
+    const message = Match.stringLikeRegexp(`does not offer the managed rule KMS_KEY_POLICY_NO_PUBLIC_ACCESS in ${region} .*set -c kmsKeyPolicyNoPublicAccessRule=false`);
+    const pack = new KmsPolicyGuardConformancePackStack(new App({ context: bare }), 'Pack', { env: { region } });
+    Annotations.fromStack(pack).hasError('*', message);
+    const org = new KmsPolicyGuardOrganizationStack(new App({ context: bare }), 'Org', { env: { region }, memberAccountIds: MEMBER_ACCOUNTS });
+    Annotations.fromStack(org).hasError('*', message);
     const off = new KmsPolicyGuardOrganizationStack(new App({ context: bare }), 'Org', { env: { region }, memberAccountIds: MEMBER_ACCOUNTS, kmsKeyPolicyNoPublicAccessRule: false });
+    expect(Annotations.fromStack(off).findError('*', message)).toEqual([]);
     expect(parameterValue(packParameters(Template.fromStack(off), 'AWS::Config::OrganizationConformancePack'), 'KmsKeyPolicyNoPublicAccessRule')).toBe('false');
+  });
+
+  it('leaves the rule stack deployable in such a Region: only the pack stack carries the error', () => {
+    const saved = process.env.CDK_DEFAULT_REGION;
+    process.env.CDK_DEFAULT_REGION = 'ca-west-1';
+    try {
+      const app = synthesize({ 'aws:cdk:bundling-stacks': [] });
+      Annotations.fromStack(app.conformancePackStack).hasError('*', Match.stringLikeRegexp('KMS_KEY_POLICY_NO_PUBLIC_ACCESS in ca-west-1'));
+      expect(Annotations.fromStack(app.ruleStack).findError('*', Match.anyValue())).toEqual([]);
+    } finally {
+      if (saved === undefined) delete process.env.CDK_DEFAULT_REGION;
+      else process.env.CDK_DEFAULT_REGION = saved;
+    }
   });
 
   it('is deployed by default in a Region that has the rule', () => {
     const stack = new KmsPolicyGuardConformancePackStack(new App({ context: bare }), 'Pack', { env: { region: 'eu-west-1' } });
+    expect(Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('KMS_KEY_POLICY_NO_PUBLIC_ACCESS'))).toEqual([]);
     expect(parameterValue(packParameters(Template.fromStack(stack), 'AWS::Config::ConformancePack'), 'KmsKeyPolicyNoPublicAccessRule')).toBeUndefined();
   });
 });
