@@ -86,7 +86,8 @@ export const MANAGED_RULES: readonly ManagedRule[] = [
     logicalId: 'EfsEncryptedCheck',
     configRuleName: 'efs-encrypted-check',
     identifier: 'EFS_ENCRYPTED_CHECK',
-    // EFS.1: CIS v5.0.0 2.3.1, v3.0.0 2.4.1; Security Hub maps it to no v1.4.0 requirement.
+    // EFS.1: CIS v5.0.0 2.3.1, v3.0.0 2.4.1 (Security Hub); v1.5.0, where the recommendation first appeared,
+    // numbers it 2.4.1 too; Security Hub maps EFS.1 to no v1.4.0 requirement.
     compliance: {
       cisV5: ['2.3.1'],
       cisV1: ['2.4.1'],
