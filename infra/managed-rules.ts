@@ -8,7 +8,7 @@
  * control pages (Security Hub CSPM controls for AWS KMS, Amazon EC2, Amazon RDS, Amazon EFS, AWS CloudTrail)
  * for the FSBP control each Config rule backs. Ids only: the benchmark's text is licensed.
  */
-import type { ComplianceMapping } from '../engine';
+import { CHECK, type ComplianceMapping } from '../engine';
 
 export interface ManagedRule {
   /** The rule's logical id in the pack template. */
@@ -50,7 +50,7 @@ export const MANAGED_RULES: readonly ManagedRule[] = [
     identifier: 'KMS_KEY_POLICY_NO_PUBLIC_ACCESS',
     // KMS.5 (Security Hub CSPM controls for AWS KMS) runs this rule; it lists no CIS requirement.
     compliance: { cisV5: 'none', cisV1: 'none', fsbp: ['KMS.5'] },
-    why: "AWS's own public-access check beside PUBLIC_ACCESS, as defence in depth: a second, independent reading of the same key policies, and the rule behind Security Hub's KMS.5.",
+    why: `AWS's own public-access check beside ${CHECK.PUBLIC_ACCESS}, as defence in depth: a second, independent reading of the same key policies, and the rule behind Security Hub's KMS.5.`,
     switchParameter: KMS_KEY_POLICY_NO_PUBLIC_ACCESS_PARAMETER,
   },
   {
