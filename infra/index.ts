@@ -29,6 +29,7 @@ export { KmsPolicyGuardOrganizationStack, type KmsPolicyGuardOrganizationStackPr
 export { CONFORMANCE_PACK_TEMPLATE_PATH, loadConformancePackTemplate, type ConformancePackTemplate } from './conformance-pack';
 export { DEFAULT_EXECUTION_ROLE_NAME, executionRoleTemplate } from './execution-role-template';
 export { DEFAULT_RULE_NAME } from './names';
+export { KMS_KEY_POLICY_NO_PUBLIC_ACCESS_MISSING_REGIONS, MANAGED_RULES, type ManagedRule } from './managed-rules';
 export type { KmsPolicyGuardRuleParameters } from './rule-parameters';
 export type { RemediationSettings } from './settings';
 export { KmsPolicyGuardAspect, type KmsPolicyGuardAspectProps } from './checks/aspect';

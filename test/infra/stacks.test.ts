@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { App, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { parse } from 'yaml';
 import { executionRoleArn } from '../../aws/clients';
 import { CONFORMANCE_PACK_TEMPLATE_PATH } from '../../infra/conformance-pack';
 import { KmsKeyPolicyRule } from '../../infra/constructs/kms-key-policy-rule';
 import { LAMBDA_BUNDLE } from '../../infra/constructs/lambda-bundle';
+import { KmsPolicyGuardConformancePackStack } from '../../infra/stacks/conformance-pack-stack';
 import { KmsPolicyGuardOrganizationStack } from '../../infra/stacks/organization-stack';
 import { KmsPolicyGuardRuleStack } from '../../infra/stacks/rule-stack';
 import { ADMIN_ARN, MEMBER_ACCOUNTS, synthesize, TEST_CONTEXT, USE_ARN, type Synthesized } from './app-fixture';
@@ -568,5 +569,57 @@ describe('CloudFormation parameters of the organisation stack', () => {
     const allowed = new RegExp(parameter.AllowedPattern);
     expect(['ou-abcd-11111111', 'r-abcd'].filter((id) => allowed.test(id))).toEqual(['ou-abcd-11111111', 'r-abcd']);
     expect(['o-a1b2c3d4e5', '111122223333', 'ou-abcd'].filter((id) => allowed.test(id))).toEqual([]);
+  });
+});
+
+describe('the managed rule KMS_KEY_POLICY_NO_PUBLIC_ACCESS, a deployment setting', () => {
+  const bare = { 'aws:cdk:bundling-stacks': [] };
+  const packParameters = (template: Template, type: string) =>
+    (Object.values(template.findResources(type))[0] as { Properties: { ConformancePackInputParameters: { ParameterName: string; ParameterValue: unknown }[] } })
+      .Properties.ConformancePackInputParameters;
+
+  it('is left to the pack default (deployed) unless set, and passed to both packs from context', () => {
+    expect(parameterValue(packParameters(synth.templates.pack, 'AWS::Config::ConformancePack'), 'KmsKeyPolicyNoPublicAccessRule')).toBeUndefined();
+    const off = synthesize({ ...TEST_CONTEXT, kmsKeyPolicyNoPublicAccessRule: 'false' });
+    expect(parameterValue(packParameters(off.templates.pack, 'AWS::Config::ConformancePack'), 'KmsKeyPolicyNoPublicAccessRule')).toBe('false');
+    expect(parameterValue(packParameters(off.templates.organization, 'AWS::Config::OrganizationConformancePack'), 'KmsKeyPolicyNoPublicAccessRule')).toBe('false');
+  });
+
+  it('refuses a value other than true or false, naming the setting', () => {
+    expect(() => synthesize({ ...bare, kmsKeyPolicyNoPublicAccessRule: 'no' })).toThrow('context kmsKeyPolicyNoPublicAccessRule must be true or false, got no');
+  });
+
+  it('refuses the pack parameter name as a context key, pointing at the setting', () => {
+    expect(() => synthesize({ ...bare, KmsKeyPolicyNoPublicAccessRule: 'false' })).toThrow('did you mean kmsKeyPolicyNoPublicAccessRule?');
+  });
+
+  it.each(['ca-west-1', 'ap-southeast-5', 'us-gov-west-1'])('must be given in %s, where AWS Config lacks the rule: an error on either pack stack', (region) => {
+    const message = Match.stringLikeRegexp(`does not offer the managed rule KMS_KEY_POLICY_NO_PUBLIC_ACCESS in ${region} .*set -c kmsKeyPolicyNoPublicAccessRule=false`);
+    const pack = new KmsPolicyGuardConformancePackStack(new App({ context: bare }), 'Pack', { env: { region } });
+    Annotations.fromStack(pack).hasError('*', message);
+    const org = new KmsPolicyGuardOrganizationStack(new App({ context: bare }), 'Org', { env: { region }, memberAccountIds: MEMBER_ACCOUNTS });
+    Annotations.fromStack(org).hasError('*', message);
+    const off = new KmsPolicyGuardOrganizationStack(new App({ context: bare }), 'Org', { env: { region }, memberAccountIds: MEMBER_ACCOUNTS, kmsKeyPolicyNoPublicAccessRule: false });
+    expect(Annotations.fromStack(off).findError('*', message)).toEqual([]);
+    expect(parameterValue(packParameters(Template.fromStack(off), 'AWS::Config::OrganizationConformancePack'), 'KmsKeyPolicyNoPublicAccessRule')).toBe('false');
+  });
+
+  it('leaves the rule stack deployable in such a Region: only the pack stack carries the error', () => {
+    const saved = process.env.CDK_DEFAULT_REGION;
+    process.env.CDK_DEFAULT_REGION = 'ca-west-1';
+    try {
+      const app = synthesize({ 'aws:cdk:bundling-stacks': [] });
+      Annotations.fromStack(app.conformancePackStack).hasError('*', Match.stringLikeRegexp('KMS_KEY_POLICY_NO_PUBLIC_ACCESS in ca-west-1'));
+      expect(Annotations.fromStack(app.ruleStack).findError('*', Match.anyValue())).toEqual([]);
+    } finally {
+      if (saved === undefined) delete process.env.CDK_DEFAULT_REGION;
+      else process.env.CDK_DEFAULT_REGION = saved;
+    }
+  });
+
+  it('is deployed by default in a Region that has the rule', () => {
+    const stack = new KmsPolicyGuardConformancePackStack(new App({ context: bare }), 'Pack', { env: { region: 'eu-west-1' } });
+    expect(Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('KMS_KEY_POLICY_NO_PUBLIC_ACCESS'))).toEqual([]);
+    expect(parameterValue(packParameters(Template.fromStack(stack), 'AWS::Config::ConformancePack'), 'KmsKeyPolicyNoPublicAccessRule')).toBeUndefined();
   });
 });
