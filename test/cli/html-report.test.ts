@@ -147,7 +147,7 @@ describeInChromium('HTML report in headless Chromium', () => {
     // The summary cards filter the keys.
     await page.locator('.card[data-filter="unreadable"]').click();
     await expect(page.locator('article.key:not([hidden])').count()).resolves.toBe(1);
-    await expect(page.locator('#shown').textContent()).resolves.toBe('1 of 9 shown');
+    await expect(page.locator('#shown').textContent()).resolves.toBe('1 of 9 keys shown');
     await page.locator('.card[data-filter="unreadable"]').click();
     await page.locator('#filter').fill('sharedstack');
     await expect(page.locator('article.key:not([hidden])').count()).resolves.toBe(1);
