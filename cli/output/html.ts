@@ -238,8 +238,8 @@ function keySection(entry: ResultEntry, k: number): string {
         .join('')}</ul></details>`
     : '';
   const stmts = statements(entry, k);
-  // A key judged in part (its grants unread, say) keeps its severity verdict, and says what it lacks.
-  const partly = entryNotJudged(entry) && SEVERITIES.some((s) => s === verdict) ? ' <span class="verdict verdict-unreadable">Judged in part</span>' : '';
+  // A key judged in part (its grants unread, say) keeps the verdict of what was judged, and says it is partial.
+  const partly = entryNotJudged(entry) && verdict !== 'unreadable' && verdict !== 'unlisted' ? ' <span class="verdict verdict-unreadable">Judged in part</span>' : '';
   return `<article class="key" id="key-${k}" data-verdict="${escapeHtml(verdict)}" data-search="${escapeHtml(`${title} ${entry.subject} ${JSON.stringify(entry.extra ?? {})}`.toLowerCase())}">
 <h3><span class="verdict verdict-${escapeHtml(verdict)}">${escapeHtml(VERDICT_LABELS[verdict])}</span>${partly} <span class="name">${escapeHtml(title)}</span></h3>
 ${dl ? `<dl>${dl}</dl>` : ''}

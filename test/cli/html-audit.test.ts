@@ -45,6 +45,16 @@ describe('HTML report for an auditor (no browser)', () => {
     expect(order).toEqual(expectedOrder().map(keyArn));
   });
 
+  it('marks a key judged in part, and lists each key\'s findings most severe first', () => {
+    const html = renderHtml(auditReport());
+    const heading = (n: number) => new RegExp(`<h3>(.*?)<span class="name">${keyArn(n)}</span>`).exec(html)?.[1] ?? '';
+    expect(heading(POSITIONS.partial)).toBe('<span class="verdict verdict-medium">Medium</span> <span class="verdict verdict-unreadable">Judged in part</span> ');
+    expect(heading(POSITIONS.critical[0])).toBe('<span class="verdict verdict-critical">Critical</span> ');
+    const critical = html.slice(html.indexOf(keyArn(POSITIONS.critical[0])), html.indexOf('</article>', html.indexOf(keyArn(POSITIONS.critical[0]))));
+    // The input lists ACCOUNT_WIDE_USAGE (medium) before PUBLIC_ACCESS (critical).
+    expect([...critical.matchAll(/data-check="(\w+)"/g)].map((m) => m[1])).toEqual(['PUBLIC_ACCESS', 'ACCOUNT_WIDE_USAGE']);
+  });
+
   it('breaks ties by title, whatever the input order', () => {
     const report = auditReport();
     const reversed = renderHtml({ ...report, results: [...report.results].reverse() });
