@@ -1,17 +1,22 @@
 /**
  * One self-contained HTML file: inline CSS and a few lines of inline JS, no network (a Content Security
- * Policy forbids any fetch), every value HTML-escaped. A summary (keys by verdict, findings by check), then
- * per key its findings, an access matrix (principal classes × action classes, coloured none / conditional /
+ * Policy forbids any fetch and runs only the report's own script and style, named by their hashes), every
+ * value HTML-escaped. A header (when, what and how the run judged: html-run.ts), a summary (keys by verdict,
+ * findings by check), then the keys, worst first, each with its findings (fix, remediation, documentation
+ * links), an access matrix (principal classes × action classes, coloured none / conditional /
  * unconditional, each cell linking to the statements behind it) and the statements themselves. When `scan`
  * computed effective access, a principals × keys view (who in the account can use or administer which key,
  * IAM included), and per key its principals with the policies that decide them.
  */
-import { ACTION_CLASSES, ACTION_CLASS_LABELS, CHECKS, SEVERITIES, severityRank, type AccessVia, type EffectiveAccess, type EffectiveLevel, type EffectivePrincipal, type Severity } from '../../engine';
-import { acceptanceLine, describeSuppression, hasAcceptance, type Report, type ResultEntry } from '../report';
+import { createHash } from 'node:crypto';
+import { ACTION_CLASSES, ACTION_CLASS_LABELS, CHECKS, SEVERITIES, severityRank, type AccessVia, type CheckId, type CheckMeta, type EffectiveAccess, type EffectiveLevel, type EffectivePrincipal, type Severity } from '../../engine';
+import { acceptanceLine, describeSuppression, entryNotJudged, hasAcceptance, type ReportFinding, type Report, type ResultEntry } from '../report';
+import { runFacts } from './html-run';
 import { htmlSafe } from './safe-text';
 
 export type Verdict = Severity | 'unreadable' | 'unlisted' | 'accepted' | 'clean';
-const VERDICTS: readonly Verdict[] = ['unlisted', 'unreadable', ...SEVERITIES, 'accepted', 'clean'];
+/** The verdicts in the order the report lists keys (see `rankOf`). */
+const VERDICTS: readonly Verdict[] = ['critical', 'unlisted', 'unreadable', 'high', 'medium', 'low', 'info', 'accepted', 'clean'];
 const VERDICT_LABELS: Record<Verdict, string> = {
   unlisted: 'Not listed',
   unreadable: 'Unreadable',
@@ -42,6 +47,28 @@ function verdictOf(entry: ResultEntry): Verdict {
     if (f.suppression === undefined && (worst === undefined || severityRank(f.severity) > severityRank(worst))) worst = f.severity;
   }
   return worst ?? (entry.findings.length > 0 ? 'accepted' : 'clean');
+}
+
+/**
+ * Where a key goes in the list, lowest first: critical keys, then every key not judged or judged in part
+ * (unlisted, unreadable, grants not read, a policy that could not be parsed), then high … info, keys whose
+ * findings were all accepted, and clean keys last. A key nobody could judge may hide anything, a public key
+ * included, and the run exits 2 for it whatever its findings say; it must never sink below clean keys, where
+ * an auditor reading worst-first would stop. Only a finding known to be critical comes before it.
+ */
+function rankOf(entry: ResultEntry): number {
+  const verdict = verdictOf(entry);
+  if (verdict === 'critical') return 0;
+  if (entryNotJudged(entry)) return 1;
+  return VERDICTS.indexOf(verdict) + 1;
+}
+
+/** The entries worst first; ties by title (code-point order, the same in every locale), then input order. */
+function worstFirst(results: readonly ResultEntry[]): { entry: ResultEntry; k: number }[] {
+  return results
+    .map((entry, k) => ({ entry, k, rank: rankOf(entry), title: titleOf(entry) }))
+    .sort((a, b) => a.rank - b.rank || (a.title < b.title ? -1 : a.title > b.title ? 1 : 0) || a.k - b.k)
+    .map(({ entry, k }) => ({ entry, k }));
 }
 
 function titleOf(entry: ResultEntry): string {
@@ -99,14 +126,44 @@ function statementLinks(keyIndex: number, indexes: readonly number[]): string {
   return indexes.map((i) => `<a href="#${statementAnchor(keyIndex, i)}">#${i}</a>`).join(' ');
 }
 
+const META = new Map<CheckId, CheckMeta>(CHECKS.map((c) => [c.meta.id, c.meta]));
+
+/**
+ * A documentation link from the checks' own metadata: https only (never javascript:, data: or a relative
+ * path), escaped, opened without giving the page a handle on the report (`noopener`) or its file path (`noreferrer`).
+ */
+function referenceLink(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return '';
+  }
+  if (parsed.protocol !== 'https:') return '';
+  return `<li><a href="${escapeHtml(parsed.href)}" rel="noopener noreferrer" target="_blank">${escapeHtml(parsed.host + parsed.pathname + parsed.hash)}</a></li>`;
+}
+
+/** The check's one-line fix, and, folded, its full remediation and documentation. */
+function fixOf(f: ReportFinding): string {
+  const meta = META.get(f.checkId);
+  if (meta === undefined) return '';
+  const links = meta.references.map(referenceLink).join('');
+  return `<div class="fix"><strong>Fix:</strong> ${escapeHtml(meta.fix)}</div><details class="remediation"><summary>Remediation and documentation</summary><p>${escapeHtml(meta.remediation)}</p>${links ? `<ul class="refs">${links}</ul>` : ''}</details>`;
+}
+
+/** Findings most severe first; those of equal severity keep the engine's order (the order of the checks). */
+function bySeverity(findings: readonly ReportFinding[]): ReportFinding[] {
+  return [...findings].sort((a, b) => severityRank(b.severity) - severityRank(a.severity));
+}
+
 function findingsTable(entry: ResultEntry, k: number): string {
   if (entry.findings.length === 0) return entry.error === undefined ? '<p class="none">No findings.</p>' : '';
-  const rows = entry.findings
+  const rows = bySeverity(entry.findings)
     .map(
-      (f) => `<tr${f.suppression !== undefined ? ' class="accepted"' : ''}>
+      (f) => `<tr class="finding${f.suppression !== undefined ? ' accepted' : ''}" data-check="${escapeHtml(f.checkId)}" data-severity="${escapeHtml(f.severity)}">
   <td><span class="sev sev-${escapeHtml(f.severity)}">${escapeHtml(f.severity)}</span></td>
   <td><code>${escapeHtml(f.checkId)}</code><div class="muted">${escapeHtml(f.title)}</div></td>
-  <td>${escapeHtml(f.message)}<div class="muted path"><code>${escapeHtml(f.path)}</code></div>${f.suppression !== undefined ? `<div class="suppression">${escapeHtml(describeSuppression(f.suppression))}</div>` : ''}</td>
+  <td>${escapeHtml(f.message)}<div class="muted path"><code>${escapeHtml(f.path)}</code></div>${f.suppression !== undefined ? `<div class="suppression">${escapeHtml(describeSuppression(f.suppression))}</div>` : ''}${fixOf(f)}</td>
   <td class="links">${statementLinks(k, f.statementIndexes)}</td>
 </tr>`,
     )
@@ -137,8 +194,22 @@ ${rows}
 </tbody></table>`;
 }
 
+/**
+ * The statements in the policy's own order (index 0 first), whatever order the findings name them in: the
+ * analysed statements when the entry has an access matrix (templates, scan), else the statements as written (check).
+ */
+function statementList(entry: ResultEntry): { index: number; sid?: string; json: unknown }[] {
+  const list =
+    entry.access?.statements ??
+    (entry.statements ?? []).map((json, index) => {
+      const sid = typeof json === 'object' && json !== null ? (json as Record<string, unknown>).Sid : undefined;
+      return typeof sid === 'string' ? { index, sid, json } : { index, json };
+    });
+  return [...list].sort((a, b) => a.index - b.index);
+}
+
 function statements(entry: ResultEntry, k: number): string {
-  const list = entry.access?.statements ?? [];
+  const list = statementList(entry);
   if (list.length === 0) return '';
   return list
     .map(
@@ -167,8 +238,10 @@ function keySection(entry: ResultEntry, k: number): string {
         .join('')}</ul></details>`
     : '';
   const stmts = statements(entry, k);
+  // A key judged in part (its grants unread, say) keeps the verdict of what was judged, and says it is partial.
+  const partly = entryNotJudged(entry) && verdict !== 'unreadable' && verdict !== 'unlisted' ? ' <span class="verdict verdict-unreadable">Judged in part</span>' : '';
   return `<article class="key" id="key-${k}" data-verdict="${escapeHtml(verdict)}" data-search="${escapeHtml(`${title} ${entry.subject} ${JSON.stringify(entry.extra ?? {})}`.toLowerCase())}">
-<h3><span class="verdict verdict-${escapeHtml(verdict)}">${escapeHtml(VERDICT_LABELS[verdict])}</span> <span class="name">${escapeHtml(title)}</span></h3>
+<h3><span class="verdict verdict-${escapeHtml(verdict)}">${escapeHtml(VERDICT_LABELS[verdict])}</span>${partly} <span class="name">${escapeHtml(title)}</span></h3>
 ${dl ? `<dl>${dl}</dl>` : ''}
 ${entry.error !== undefined ? `<p class="error">${escapeHtml(entry.error)}</p>` : ''}
 ${findingsTable(entry, k)}
@@ -309,11 +382,23 @@ function summary(report: Report): string {
   const cards = VERDICTS.filter((v) => v !== 'unlisted' || (byVerdict.get(v) ?? 0) > 0).map(
     (v) => `<button type="button" class="card verdict-${v}" data-filter="${v}" aria-pressed="false"><span class="count">${byVerdict.get(v) ?? 0}</span><span>${escapeHtml(VERDICT_LABELS[v])}</span></button>`,
   ).join('');
-  const rows = CHECKS.map((c) => {
-    const keys = report.results.filter((r) => r.findings.some((f) => f.checkId === c.meta.id)).length;
-    const findings = report.results.reduce((n, r) => n + r.findings.filter((f) => f.checkId === c.meta.id).length, 0);
-    return `<tr class="${keys ? '' : 'zero'}"><td><code>${escapeHtml(c.meta.id)}</code></td><td>${escapeHtml(c.meta.title)}</td><td><span class="sev sev-${escapeHtml(c.meta.severity)}">${escapeHtml(c.meta.severity)}</span></td><td class="num">${keys}</td><td class="num">${findings}</td></tr>`;
-  }).join('\n');
+  const counted = CHECKS.map((c) => ({
+    meta: c.meta,
+    keys: report.results.filter((r) => r.findings.some((f) => f.checkId === c.meta.id)).length,
+    findings: report.results.reduce((n, r) => n + r.findings.filter((f) => f.checkId === c.meta.id).length, 0),
+  }));
+  const rows = counted
+    .filter((c) => c.findings > 0)
+    .map(({ meta, keys, findings }) => `<tr><td><code>${escapeHtml(meta.id)}</code></td><td>${escapeHtml(meta.title)}</td><td><span class="sev sev-${escapeHtml(meta.severity)}">${escapeHtml(meta.severity)}</span></td><td class="num">${keys}</td><td class="num">${findings}</td></tr>`)
+    .join('\n');
+  // A check left out by --disable-checks found nothing because it did not run: never listed as if it had.
+  const disabled = new Set<string>(report.run?.settings.disabledChecks ?? []);
+  const quiet = counted.filter((c) => c.findings === 0);
+  const quietLine = (label: string, list: typeof quiet) => (list.length ? `<p class="muted">${escapeHtml(label)}: ${list.map((c) => `<code>${escapeHtml(c.meta.id)}</code>`).join(', ')}.</p>` : '');
+  const byCheck = `${rows ? `<table class="by-check"><thead><tr><th>Check</th><th>Title</th><th>Severity</th><th>Keys</th><th>Findings</th></tr></thead><tbody>
+${rows}
+</tbody></table>` : '<p class="none">No check found anything.</p>'}
+${quietLine('No findings', quiet.filter((c) => !disabled.has(c.meta.id)))}${quietLine('Not run (--disable-checks)', quiet.filter((c) => disabled.has(c.meta.id)))}`;
   const notes = report.notes.length ? `<ul class="notes">${report.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>` : '';
   const skipped = report.skipped ?? [];
   const skippedList = skipped.length
@@ -326,9 +411,7 @@ ${hasAcceptance(report) ? `<p class="acceptance">${escapeHtml(acceptanceLine(rep
 ${notes}
 ${skippedList}
 <h3>By check</h3>
-<table class="by-check"><thead><tr><th>Check</th><th>Title</th><th>Severity</th><th>Keys</th><th>Findings</th></tr></thead><tbody>
-${rows}
-</tbody></table></section>`;
+${byCheck}</section>`;
 }
 
 const CSS = `
@@ -338,7 +421,7 @@ header,main{max-width:1200px;margin:0 auto;padding:16px 24px}header{border-botto
 h2{font-size:18px;margin:24px 0 8px}h3{font-size:15px;margin:0 0 8px}h4{font-size:14px;margin:16px 0 6px}.muted{color:var(--muted);font-size:12px}
 code,pre{font:12px/1.45 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}table{border-collapse:collapse;width:100%;margin:4px 0 8px}
 th,td{border:1px solid var(--line);padding:6px 8px;text-align:left;vertical-align:top}thead th{background:var(--soft)}td.num{text-align:right}
-tr.zero td{color:var(--muted)}.cards{display:flex;flex-wrap:wrap;gap:8px;margin:8px 0}
+.cards{display:flex;flex-wrap:wrap;gap:8px;margin:8px 0}
 .card{display:flex;flex-direction:column;align-items:flex-start;min-width:110px;padding:8px 12px;border:1px solid var(--line);border-radius:8px;background:var(--soft);cursor:pointer;font:inherit;color:inherit}
 .card .count{font-size:22px;font-weight:600}.card[aria-pressed="true"]{outline:2px solid #0969da}
 .verdict{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600;border:1px solid var(--line)}
@@ -362,42 +445,94 @@ td.cell{min-width:120px}td.cell .level{font-weight:600;display:block}td.cell .li
 table.principals-keys th.key-col{white-space:nowrap}td.cell .level+.level{margin-top:2px}.incomplete-mark{color:#6e40c9;font-size:11px;font-weight:600}
 .incomplete{background:#fbefff;border:1px solid #6e40c9;padding:6px 10px;border-radius:6px;margin:4px 0}.incomplete ul{margin:4px 0 0 16px;padding:0}ul.via{margin:0;padding-left:16px}
 details summary{cursor:pointer;margin:8px 0 4px;font-weight:600}ul.notes li{color:var(--muted)}a{color:#0969da}
+dl.run{grid-template-columns:max-content 1fr max-content 1fr;gap:2px 12px;margin:8px 0 0;font-size:13px}dl.run dd{word-break:break-word}
+.command{white-space:pre-wrap;word-break:break-all}tr.finding[hidden]{display:none}
+.fix{margin-top:6px}details.remediation summary{font-weight:normal;font-size:12px;color:#0969da;margin:4px 0 0}details.remediation p{margin:4px 0}
+ul.refs{margin:0;padding-left:16px;font-size:12px}.filters{margin-top:6px}.filters label{margin-right:12px}.filters select{font:inherit;padding:4px 6px;border:1px solid var(--line);border-radius:6px;max-width:420px}
 `;
 
-// Filters keys by verdict (summary cards) and by text; no network, no external code.
+/**
+ * Filters keys by verdict (summary cards), by text, and by check and severity: with either of the last two
+ * set, a key shows only when one of its findings matches both, and only its matching findings show. No
+ * network, no external code; the CSP allows this script by its hash and nothing else.
+ */
 const SCRIPT = `
 (function(){
   var keys=[].slice.call(document.querySelectorAll('article.key'));
   var cards=[].slice.call(document.querySelectorAll('.card[data-filter]'));
-  var input=document.getElementById('filter');var verdict=null;
-  function apply(){var q=(input.value||'').toLowerCase();var shown=0;
-    keys.forEach(function(k){var ok=(!verdict||k.getAttribute('data-verdict')===verdict)&&(!q||k.getAttribute('data-search').indexOf(q)>=0);k.hidden=!ok;if(ok)shown++;});
-    document.getElementById('shown').textContent=shown+' of '+keys.length+' shown';}
+  var input=document.getElementById('filter');var byCheck=document.getElementById('filter-check');var bySeverity=document.getElementById('filter-severity');var verdict=null;
+  function apply(){var q=(input.value||'').toLowerCase();var check=byCheck.value;var sev=bySeverity.value;var shown=0;var matching=0;
+    keys.forEach(function(k){var hits=0;
+      [].forEach.call(k.querySelectorAll('tr.finding'),function(r){var hit=(!check||r.getAttribute('data-check')===check)&&(!sev||r.getAttribute('data-severity')===sev);r.hidden=!hit;if(hit)hits++;});
+      var ok=(!verdict||k.getAttribute('data-verdict')===verdict)&&(!q||k.getAttribute('data-search').indexOf(q)>=0)&&(!(check||sev)||hits>0);
+      k.hidden=!ok;if(ok){shown++;matching+=hits;}});
+    document.getElementById('shown').textContent=shown+' of '+keys.length+' keys shown'+(check||sev?', '+matching+' matching finding'+(matching===1?'':'s'):'');}
   cards.forEach(function(c){c.addEventListener('click',function(){var v=c.getAttribute('data-filter');verdict=verdict===v?null:v;
     cards.forEach(function(o){o.setAttribute('aria-pressed',String(o.getAttribute('data-filter')===verdict));});apply();});});
-  input.addEventListener('input',apply);apply();
+  input.addEventListener('input',apply);byCheck.addEventListener('change',apply);bySeverity.addEventListener('change',apply);apply();
 })();
 `;
 
+/** `'sha256-…'`: a CSP source that allows exactly this inline script or style, and no other. */
+function cspHash(text: string): string {
+  return `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
+}
+
+/**
+ * No fetch of any kind (default-src 'none'), only the report's own style and script (by hash, so a script
+ * smuggled into the file by a value that escaped escaping would still not run), no <base> or form to redirect.
+ */
+const CSP = `default-src 'none'; style-src ${cspHash(CSS)}; script-src ${cspHash(SCRIPT)}; img-src data:; base-uri 'none'; form-action 'none'`;
+
+/** `label: 3 findings on 2 keys`, or a disabled option when nothing matches. */
+function filterOption(value: string, label: string, matches: (f: ReportFinding) => boolean, results: readonly ResultEntry[]): string {
+  let findings = 0;
+  let keys = 0;
+  for (const r of results) {
+    const n = r.findings.filter(matches).length;
+    findings += n;
+    if (n > 0) keys += 1;
+  }
+  if (findings === 0) return `<option value="${escapeHtml(value)}" disabled>${escapeHtml(`${label}: 0 findings`)}</option>`;
+  return `<option value="${escapeHtml(value)}">${escapeHtml(`${label}: ${count(findings, 'finding')} on ${count(keys, 'key')}`)}</option>`;
+}
+
+function filterControls(report: Report): string {
+  const checks = CHECKS.map((c) => filterOption(c.meta.id, c.meta.id, (f) => f.checkId === c.meta.id, report.results)).join('');
+  const severities = SEVERITIES.map((s) => filterOption(s, s, (f) => f.severity === s, report.results)).join('');
+  return `<div class="filters"><label>Check <select id="filter-check"><option value="">All checks</option>${checks}</select></label> <label>Severity <select id="filter-severity"><option value="">All severities</option>${severities}</select></label></div>`;
+}
+
+function runHeader(report: Report): string {
+  const dl = runFacts(report)
+    .map(([label, value]) => `<dt>${escapeHtml(label)}</dt><dd>${label === 'Command' ? `<code class="command">${escapeHtml(value)}</code>` : escapeHtml(value)}</dd>`)
+    .join('');
+  return `<header><h1>KMS key policy report</h1><dl class="run">${dl}</dl></header>`;
+}
+
 export function renderHtml(report: Report): string {
-  const sections = report.results.map((r, i) => keySection(r, i)).join('\n');
+  // Each key keeps its position in report.results as its anchor (`key-<k>`), which the principals × keys view links to.
+  const sections = worstFirst(report.results)
+    .map(({ entry, k }) => keySection(entry, k))
+    .join('\n');
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
+<meta http-equiv="Content-Security-Policy" content="${CSP}">
 <link rel="icon" href="data:,">
 <title>KMS key policy report</title>
 <style>${CSS}</style>
 </head>
 <body>
-<header><h1>KMS key policy report</h1><div class="muted">${escapeHtml(report.tool.name)} ${escapeHtml(report.tool.version)}</div></header>
+${runHeader(report)}
 <main>
 ${summary(report)}
 ${principalsByKeys(report)}
-<h2>Keys</h2>
+<h2>Keys, worst first</h2>
 <div class="controls"><input id="filter" type="search" placeholder="Filter by ARN, alias, account, template, logical id…" aria-label="Filter keys"> <span id="shown" class="muted"></span>
+${filterControls(report)}
 <div class="legend muted">Access: <span class="level-none">none</span><span class="level-conditional">conditional</span><span class="level-unconditional">unconditional</span> · a cell's #n links to statement n, its grant links to the grant</div></div>
 ${sections || '<p class="none">Nothing was judged.</p>'}
 </main>

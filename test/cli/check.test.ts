@@ -171,9 +171,11 @@ describe('check command', () => {
     expect(printed.stdout).toContain('ACCOUNT_WIDE_FULL_ACCESS');
   });
 
-  /** What differs between two runs by design: when they ran, and (JSON `run`) the arguments, --output among them. */
+  /** What differs between two runs by design: when they ran, and (JSON `run`, the HTML header's command) the arguments, --output among them. */
   function withoutRunDetails(text: string, format: string): string {
-    if (format !== 'json') return text.replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g, '<time>');
+    // The HTML header shows the command line, --output included.
+    if (format === 'html') expect(text).toMatch(/<code class="command">kms-policy-guard check /);
+    if (format !== 'json') return text.replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g, '<time>').replace(/<code class="command">[^<]*<\/code>/, '<command>');
     const doc = JSON.parse(text) as { run?: unknown };
     expect(doc.run).toBeDefined();
     delete doc.run;

@@ -115,8 +115,23 @@ describeInChromium('HTML report in headless Chromium', () => {
     await page.goto(pathToFileURL(reportFile).href);
 
     await expect(page.locator('h1').textContent()).resolves.toBe('KMS key policy report');
+    // The header: the command as run, the account given, the Region not given.
+    const fact = (label: string) => page.locator('header dt', { hasText: new RegExp(`^${label}$`) }).locator('+ dd').textContent();
+    await expect(fact('Command')).resolves.toMatch(/^kms-policy-guard check-template --account-id 111122223333 --format html --output \S+html-report\.html /);
+    await expect(fact('Accounts')).resolves.toBe('111122223333');
+    await expect(fact('Regions')).resolves.toBe('not given (--region)');
+    await expect(fact('Generated')).resolves.toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z \(started \d{4}-/);
     const keys = page.locator('article.key');
     await expect(keys.count()).resolves.toBe(9);
+    // Worst first: the critical keys, then the one that could not be judged, then the high ones.
+    await expect(keys.evaluateAll((all) => all.map((k) => k.getAttribute('data-verdict')))).resolves.toEqual(['critical', 'critical', 'unreadable', 'high', 'high', 'high', 'high', 'high', 'high']);
+    // The statements of a key in its policy's order.
+    await expect(page.locator('article.key', { hasText: 'myReplicaKey' }).locator('.stmt-head').allTextContents()).resolves.toEqual(['Statement #0 · Sid Key administrators', 'Statement #1 · Sid Analytics reads in this Region']);
+    const indexes = await page.locator('article.key .stmt').evaluateAll((all) => all.map((s) => s.id));
+    for (const key of new Set(indexes.map((id) => id.replace(/-s\d+$/, '')))) {
+      const own = indexes.filter((id) => id.startsWith(`${key}-s`)).map((id) => Number(id.slice(key.length + 2)));
+      expect(own).toEqual([...own].sort((a, b) => a - b));
+    }
     // kms-key-for-service.yaml (read twice, once under the hostile name) is critical: its Service=S3_PUBLIC_ACCESS variant is public.
     await expect(page.locator('.card[data-filter="high"] .count').textContent()).resolves.toBe('6');
     await expect(page.locator('.card[data-filter="unreadable"] .count').textContent()).resolves.toBe('1');
@@ -147,11 +162,20 @@ describeInChromium('HTML report in headless Chromium', () => {
     // The summary cards filter the keys.
     await page.locator('.card[data-filter="unreadable"]').click();
     await expect(page.locator('article.key:not([hidden])').count()).resolves.toBe(1);
-    await expect(page.locator('#shown').textContent()).resolves.toBe('1 of 9 shown');
+    await expect(page.locator('#shown').textContent()).resolves.toBe('1 of 9 keys shown');
     await page.locator('.card[data-filter="unreadable"]').click();
     await page.locator('#filter').fill('sharedstack');
     await expect(page.locator('article.key:not([hidden])').count()).resolves.toBe(1);
     await page.locator('#filter').fill('');
+    // The check and severity filters: the four keys with an UNTRUSTED_CROSS_ACCOUNT finding, and only those findings.
+    await page.locator('#filter-check').selectOption('UNTRUSTED_CROSS_ACCOUNT');
+    await expect(page.locator('article.key:not([hidden])').count()).resolves.toBe(4);
+    await expect(page.locator('article.key:not([hidden]) tr.finding:not([hidden])').evaluateAll((rows) => [...new Set(rows.map((r) => r.getAttribute('data-check')))])).resolves.toEqual(['UNTRUSTED_CROSS_ACCOUNT']);
+    await page.locator('#filter-severity').selectOption('critical');
+    await expect(page.locator('article.key:not([hidden])').count()).resolves.toBe(0);
+    await page.locator('#filter-check').selectOption('');
+    await expect(page.locator('article.key:not([hidden])').evaluateAll((all) => all.map((k) => k.getAttribute('data-verdict')))).resolves.toEqual(['critical', 'critical']);
+    await page.locator('#filter-severity').selectOption('');
 
     await page.evaluate('window.scrollTo(0, 0)');
     await page.screenshot({ path: join(OUTPUT, 'html-report.png') });

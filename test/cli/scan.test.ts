@@ -512,7 +512,8 @@ describe('scan across Regions and accounts', () => {
 
     const articles = html.split('<article class="key"').slice(1);
     expect(articles).toHaveLength(3);
-    const [clean, root, unlisted] = articles as [string, string, string];
+    // Worst first: what could not be judged (by title: the account/Region, then the key's ARN), then the high key.
+    const [unlisted, clean, root] = articles as [string, string, string];
     // The judged key: its finding and its access matrix (the account root may administer it unconditionally).
     expect(root).toContain('data-verdict="high"');
     expect(root).toContain(arn('key-root'));
