@@ -5,6 +5,8 @@ import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient, ListAliasesCommand,
 import { DescribeOrganizationCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { OcsfDetectionFinding } from '../../cli/output/ocsf';
 import { runCli } from '../support/cli';
@@ -106,6 +108,22 @@ describe('--format asff and ocsf from check-template', () => {
     const events = JSON.parse(r.stdout) as OcsfDetectionFinding[];
     expect(schemaErrors('ocsf-detection-finding.schema.json', events)).toEqual([]);
     expect(events[0]?.resources[0]).toMatchObject({ name: 'myKey', type: 'AWS::KMS::Key', region: REGION });
+  });
+});
+
+describe('--output', () => {
+  /** What differs between two runs by design: when they ran (ISO times in ASFF, epoch milliseconds in OCSF). */
+  const withoutTimes = (text: string) => text.replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g, '<time>').replace(/"(time|created_time|modified_time)": \d+/g, '"$1": 0');
+
+  it.each(['asff', 'ocsf', 'csv'])('writes exactly what --format %s prints', async (format) => {
+    const out = join(mkdtempSync(join(tmpdir(), 'kpg-formats-out-')), `report.${format}`);
+    const args = ['check-template', '--format', format, '--account-id', OWN, '--region', REGION, join(TEMPLATES, 'cloudformation', 'kms-key-admin-and-user.json')];
+    const printed = await runCli(args);
+    const written = await runCli([...args, '--output', out], { isTty: true });
+    expect(written.code).toBe(printed.code);
+    expect(written.stdout).toBe('');
+    expect(withoutTimes(readFileSync(out, 'utf8'))).toBe(withoutTimes(printed.stdout));
+    expect(printed.stdout).toContain('ACCOUNT_WIDE_FULL_ACCESS');
   });
 });
 
