@@ -16,7 +16,7 @@ import { partitionOfArn, type Severity } from '../../engine';
 import type { Report } from '../report';
 import { describeSuppression } from '../report';
 import { jsonSafe } from './safe-text';
-import { listFindings, sidsOf, truncate, type ListedFinding } from './finding-list';
+import { listFindings, relatedRequirements, sidsOf, truncate, type ListedFinding } from './finding-list';
 
 /** The ASFF version every finding declares. */
 export const ASFF_SCHEMA_VERSION = '2018-10-08';
@@ -201,6 +201,12 @@ function complianceStatus(item: ListedFinding): 'FAILED' | 'NOT_AVAILABLE' {
   return item.judged ? 'FAILED' : 'NOT_AVAILABLE';
 }
 
+/** The status, and the benchmark and Security Hub controls the check maps to (check metadata), when any. */
+function complianceOf(item: ListedFinding): NonNullable<AwsSecurityFinding['Compliance']> {
+  const related = relatedRequirements(item.meta);
+  return { Status: complianceStatus(item), ...(related.length > 0 ? { RelatedRequirements: related } : {}) };
+}
+
 function recommendation(item: ListedFinding): NonNullable<AwsSecurityFinding['Remediation']>['Recommendation'] {
   const meta = item.meta;
   if (meta === undefined) {
@@ -235,7 +241,7 @@ function asffFinding(item: ListedFinding, defaults: AsffDefaults, report: Report
     Remediation: { Recommendation: recommendation(item) },
     ProductFields: productFields(item, report),
     Resources: [place.resource],
-    Compliance: { Status: complianceStatus(item) },
+    Compliance: complianceOf(item),
     RecordState: 'ACTIVE',
   };
 }

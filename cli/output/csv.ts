@@ -8,7 +8,7 @@
  * principals and file names come from whoever wrote the policy or the template.
  */
 import type { Report } from '../report';
-import { listFindings, sidsOf, type ListedFinding } from './finding-list';
+import { listFindings, relatedRequirements, sidsOf, type ListedFinding } from './finding-list';
 import { htmlSafe } from './safe-text';
 
 /** The columns, in order: what an auditor sorts and filters by first. */
@@ -27,6 +27,7 @@ export const CSV_COLUMNS = [
   'message',
   'fix',
   'documentation',
+  'compliance',
   'acceptance',
   'fingerprint',
 ] as const;
@@ -78,6 +79,7 @@ function rowOf(item: ListedFinding, report: Report): Row {
     message: item.message,
     fix: item.meta?.fix ?? 'make the input readable and run again; until then the key is not judged',
     documentation: item.meta?.references[0] ?? '',
+    compliance: relatedRequirements(item.meta).join('; '),
     acceptance: s === undefined ? '' : `${s.kind}${s.expires !== undefined ? ` until ${s.expires}` : ''}: ${s.reason}`,
     fingerprint: item.fingerprint,
   };

@@ -12,7 +12,7 @@ import type { Severity } from '../../engine';
 import type { Report } from '../report';
 import { describeSuppression } from '../report';
 import { ASFF_TYPES, asffFindingId, partitionOfRegion } from './asff';
-import { listFindings, sidsOf, type ListedFinding } from './finding-list';
+import { listFindings, relatedRequirements, sidsOf, type ListedFinding } from './finding-list';
 import { jsonSafe } from './safe-text';
 
 /** The OCSF schema version every event declares (metadata.version). */
@@ -113,11 +113,17 @@ function remediationOf(item: ListedFinding): OcsfDetectionFinding['remediation']
   return { desc: item.meta.remediation, ...(item.meta.references.length > 0 ? { references: [...item.meta.references] } : {}) };
 }
 
-/** What OCSF has no attribute for: the fingerprint, the statements' Sids, principals and actions, and the acceptance. */
+/**
+ * What a Detection Finding has no attribute for: the fingerprint, the statements' Sids, principals and actions, the
+ * acceptance, and the controls the check maps to (`related_requirements`, as in ASFF; a Detection Finding has no
+ * `compliance` object).
+ */
 function unmappedOf(item: ListedFinding): Record<string, unknown> {
   const f = item.finding;
+  const related = relatedRequirements(item.meta);
   return {
     check_id: item.checkId,
+    ...(related.length > 0 ? { related_requirements: related } : {}),
     fingerprint: item.fingerprint,
     judged: item.judged,
     subject: item.entry.subject,

@@ -97,6 +97,15 @@ describe('--format asff (check)', () => {
     expect(findings[0]).not.toHaveProperty('Workflow');
   });
 
+  it('names the controls a check maps to in Compliance.RelatedRequirements, and none where nothing maps', async () => {
+    const open = write('public.json', policy({ Sid: 'Anyone', ...allow({ AWS: '*' }, 'kms:Decrypt') }));
+    const { findings } = await asff([open, bad]);
+    const related = Object.fromEntries(findings.map((f) => [f.GeneratorId, f.Compliance?.RelatedRequirements]));
+    expect(related[`${ASFF_GENERATOR_PREFIX}PUBLIC_ACCESS`]).toEqual(['AWS Foundational Security Best Practices v1.0.0/KMS.5']);
+    // CIS has no key-policy control: nothing is invented.
+    expect(related[`${ASFF_GENERATOR_PREFIX}UNTRUSTED_CROSS_ACCOUNT`]).toBeUndefined();
+  });
+
   it.each([
     [['check', '--format', 'asff', '--region', REGION], '--account-id'],
     [['check', '--format', 'asff', '--account-id', ACCOUNT], '--region'],
