@@ -13,6 +13,7 @@
  */
 import type { AwsSecurityFinding, Resource } from '@aws-sdk/client-securityhub';
 import { partitionOfArn, type Severity } from '../../engine';
+import { UsageError } from '../io';
 import type { Report } from '../report';
 import { describeSuppression } from '../report';
 import { jsonSafe } from './safe-text';
@@ -133,7 +134,8 @@ function placementOf(item: ListedFinding, defaults: AsffDefaults, report: Report
   const scanAccount = stringFact(extra, 'account');
   if (scanAccount !== undefined) {
     const region = stringFact(extra, 'region') ?? defaults.region ?? report.run?.regions?.[0];
-    if (region === undefined) throw new Error(`ASFF: no Region for ${item.entry.subject}`);
+    // An account whose Regions could not be listed, in a scan that listed no Region at all: nowhere to file it.
+    if (region === undefined) throw new UsageError(`--format asff: no Region to file ${item.entry.subject} under (the scan read no Region); name one with --regions`);
     const partition = defaults.partition ?? partitionOfRegion(region);
     return { accountId: scanAccount, region, partition, resource: { Type: 'AwsAccount', Id: `AWS::::Account:${scanAccount}`, ...resourcePartition(partition), Region: region } };
   }

@@ -175,6 +175,16 @@ describe('asffFindings', () => {
     expect(truncate('abc', 3)).toBe('abc');
   });
 
+  it('files an account whose Regions could not be listed under a Region the scan read, as an AwsAccount resource, and refuses when there is none', () => {
+    const run = { command: 'scan' as const, arguments: [], startedAt: '2026-01-01T00:00:00.000Z', finishedAt: '2026-01-01T00:00:01.000Z', settings: { trustedAccountIds: [], trustedOrgIds: [], disabledChecks: [], failOn: 'low' as const } };
+    const entry = { subject: '444455556666', findings: [], warnings: [], error: 'account:ListRegions failed', extra: { keyArn: null, account: '444455556666', region: null }, unlisted: 'account' as const };
+    const report = (regions: string[]): Report => ({ tool: { name: 'kms-policy-guard', version: '0' }, notes: [], run: { ...run, regions }, results: [entry] });
+    const [f] = asffFindings(report(['us-gov-west-1']));
+    expect(f).toMatchObject({ AwsAccountId: '444455556666', Region: 'us-gov-west-1', ProductArn: 'arn:aws-us-gov:securityhub:us-gov-west-1:444455556666:product/444455556666/default', CreatedAt: '2026-01-01T00:00:01.000Z' });
+    expect(f?.Resources).toEqual([{ Type: 'AwsAccount', Id: 'AWS::::Account:444455556666', Partition: 'aws-us-gov', Region: 'us-gov-west-1' }]);
+    expect(() => asffFindings(report([]))).toThrow(/--regions/);
+  });
+
   it('refuses a file finding without an account or Region rather than inventing one', () => {
     const report: Report = { tool: { name: 'kms-policy-guard', version: '0' }, notes: [], results: [{ subject: 'p.json', warnings: [], findings: [], error: 'unreadable' }] };
     expect(() => asffFindings(report, { region: REGION })).toThrow(/--account-id/);
