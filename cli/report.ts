@@ -86,7 +86,7 @@ export interface RunInfo {
   settings: {
     /** check, check-template: --account-id. */
     accountId?: string;
-    /** check-template: --region. */
+    /** check, check-template: --region. */
     region?: string;
     trustedAccountIds: readonly string[];
     trustedOrgIds: readonly string[];
