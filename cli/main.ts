@@ -16,7 +16,7 @@ import { processIo, UsageError, type CliIo } from './io';
 import { RULE_PARAMETER_SPEC } from '../settings/parameter-spec';
 import type { Baseline } from '../suppress';
 import { applyBaselineFile, checkRunFiles, fingerprintFindings, leaveOutBelowMinimum, readBaselineFile, writeBaselineFile } from './acceptance';
-import { parseAccountId, parseCheckIds, parseFailOn, parseFormat, parsePositiveInt, parseSetting, type Format } from './options';
+import { parseAccountId, parseCheckIds, parseFailOn, parseFormat, parsePositiveInt, parseSetting, requireAsffTarget, type Format } from './options';
 import { parseTimeout, TIMEOUT_SECONDS } from './options';
 import { renderJson } from './output/json';
 import { terminalSafe } from './output/safe-text';
@@ -40,6 +40,10 @@ async function render(report: Report, format: Format, io: CliIo): Promise<string
       return renderText(report, io.isTty && !io.env.NO_COLOR ? true : Boolean(io.env.FORCE_COLOR && io.env.FORCE_COLOR !== '0'));
     case 'html':
       return (await import('./output/html.js')).renderHtml(report);
+    case 'asff': {
+      const { accountId, region } = report.run?.settings ?? {};
+      return (await import('./output/asff.js')).renderAsff(report, { ...(accountId !== undefined ? { accountId } : {}), ...(region !== undefined ? { region } : {}) });
+    }
   }
 }
 
@@ -74,7 +78,7 @@ function reportErrors(report: Report, io: CliIo): void {
   for (const r of report.results) if (r.error !== undefined) io.stderr(`kms-policy-guard: ${terminalSafe(`${r.subject}: ${r.error}`)}\n`);
 }
 
-const REPORT_FORMATS: Format[] = ['text', 'json', 'sarif', 'html'];
+const REPORT_FORMATS: Format[] = ['text', 'json', 'sarif', 'html', 'asff'];
 
 /** The flags every command takes for the analysis itself and for what its findings count for. */
 interface AnalysisFlags {
@@ -95,6 +99,7 @@ interface Acceptance {
 
 interface CheckFlags extends AnalysisFlags {
   accountId?: string;
+  region?: string;
   iamDetails?: string;
   keyArn?: string;
   format: string;
@@ -134,6 +139,12 @@ interface CheckTemplateFlags extends AnalysisFlags {
 }
 
 const REGION_NAME = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+
+/** `--region` of check and check-template. */
+function parseRegion(value: string | undefined): string | undefined {
+  if (value !== undefined && !REGION_NAME.test(value)) throw new UsageError(`--region: "${value}" is not a Region name such as eu-west-1`);
+  return value;
+}
 
 function parseRegions(value: string | undefined): string[] | 'all' | 'default' {
   if (value === undefined) return 'default';
@@ -254,6 +265,8 @@ async function checkAction(paths: string[], flags: CheckFlags, io: CliIo, deps: 
   const format = parseFormat(flags.format, REPORT_FORMATS);
   const failOn: FailOn = parseFailOn(flags.failOn);
   const givenAccountId = parseAccountId(flags.accountId, '--account-id');
+  const region = parseRegion(flags.region);
+  requireAsffTarget(format, givenAccountId, region);
   const keyArn = parseKeyArn(flags.keyArn);
   const analysis = parseAnalysis(flags);
   const acceptance = await parseAcceptance(flags, paths);
@@ -271,7 +284,7 @@ async function checkAction(paths: string[], flags: CheckFlags, io: CliIo, deps: 
     io,
     TOOL,
   );
-  const settings = { ...(accountId !== undefined ? { accountId } : {}), ...sharedSettings(analysis, acceptance, failOn) };
+  const settings = { ...(accountId !== undefined ? { accountId } : {}), ...(region !== undefined ? { region } : {}), ...sharedSettings(analysis, acceptance, failOn) };
   const concluded = await concludeFindings({ ...checked, run: runInfo('check', deps, startedAt, settings) }, analysis, acceptance, io);
   await emit(concluded.report, format, flags.output, io);
   return concludeReport(concluded, failOn, io);
@@ -349,7 +362,8 @@ async function checkTemplateAction(paths: string[], flags: CheckTemplateFlags, i
   const format = parseFormat(flags.format, REPORT_FORMATS);
   const failOn = parseFailOn(flags.failOn);
   const accountId = parseAccountId(flags.accountId, '--account-id');
-  if (flags.region !== undefined && !REGION_NAME.test(flags.region)) throw new UsageError(`--region: "${flags.region}" is not a Region name such as eu-west-1`);
+  parseRegion(flags.region);
+  requireAsffTarget(format, accountId, flags.region);
   const analysis = parseAnalysis(flags);
   const nonSuppressibleChecks = parseSetting('nonSuppressibleChecks', flags.nonSuppressibleChecks, '--non-suppressible-checks');
   const exemptionTagKey = flags.exemptionTagKey === undefined ? undefined : parseSetting('exemptionTagKey', flags.exemptionTagKey, '--exemption-tag-key');
@@ -399,6 +413,7 @@ function buildProgram(io: CliIo, deps: CliDeps, setCode: (code: number) => void)
     .option('--account-id <id>', "the key's own account (tells own-account from cross-account principals)")
     .option('--iam-details <file>', "the JSON of `aws iam get-account-authorization-details` for the key's account: each result names the roles, users and root user that can use and administer the key (offline: no grants, no SCPs or RCPs, so the answer says it is incomplete)")
     .option('--key-arn <arn>', 'the ARN of the key the policies belong to (with --iam-details: identity policies naming particular keys are matched against it)')
+    .option('--region <region>', 'the Region the findings belong to (recorded in the report; --format asff needs it, with --account-id)')
     .option('--trusted-accounts <ids>', 'comma-separated accounts whose principals may act on keys')
     .option('--trusted-org-ids <ids>', 'comma-separated organisation ids (o-…) whose principals may act on keys')
     .option('--disable-checks <ids>', DISABLE_CHECKS_HELP)

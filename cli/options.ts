@@ -6,7 +6,7 @@ import { RULE_PARAMETER_SPEC, type RuleParameterKey } from '../settings/paramete
 import { UsageError } from './io';
 import type { FailOn } from './report';
 
-export type Format = 'text' | 'json' | 'sarif' | 'html';
+export type Format = 'text' | 'json' | 'sarif' | 'html' | 'asff';
 
 export function parseAccountId(value: string | undefined, flag: string): string | undefined {
   if (value === undefined) return undefined;
@@ -83,4 +83,15 @@ export function parseTimeout(value: string | undefined, flag: string): AwsTimeou
   }
   const ms = Math.round(seconds * 1000);
   return { connectionTimeoutMs: Math.min(DEFAULT_AWS_TIMEOUTS.connectionTimeoutMs, ms), requestTimeoutMs: ms };
+}
+
+/**
+ * --format asff for check and check-template: the findings need the account whose Security Hub imports them
+ * (AwsAccountId, and the product ARN) and its Region. Said before any input is read. A scanned key names both in its
+ * ARN.
+ */
+export function requireAsffTarget(format: Format, accountId: string | undefined, region: string | undefined): void {
+  if (format !== 'asff') return;
+  if (accountId === undefined) throw new UsageError('--format asff needs --account-id: the account whose Security Hub imports the findings (their AwsAccountId and product ARN)');
+  if (region === undefined) throw new UsageError('--format asff needs --region: the Region whose Security Hub imports the findings (their product ARN)');
 }
