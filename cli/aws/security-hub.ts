@@ -55,9 +55,12 @@ export interface HubPair {
   roleName?: string;
 }
 
-/** What an imported finding is about, read back from the finding itself. */
+/**
+ * What an imported finding is about, read back from the finding itself: a key, or (`about: 'pair'`) the
+ * account and Region whose keys could not be listed.
+ */
 export interface FindingSubject {
-  keyArn: string;
+  about: { keyArn: string } | 'pair';
   checkId: string;
   severity: Severity;
 }
@@ -99,6 +102,11 @@ export interface SecurityHubImportOptions {
   clock: Clock;
   /** Pairs worked on at once. */
   concurrency: number;
+  /**
+   * The role of an organisation scan, for an account no listed pair names (one whose Regions could not be
+   * listed, yet has a finding saying so).
+   */
+  roleName?: string;
   /** Rates per account and Region; tests lower or raise them. */
   importRatePerSecond?: number;
   getFindingsRatePerSecond?: number;
@@ -159,7 +167,7 @@ function pairsToVisit(options: SecurityHubImportOptions): { pair: HubPair; findi
     const key = pairKey({ account, region });
     let visit = visits.get(key);
     if (visit === undefined) {
-      const roleName = roleOf.get(account);
+      const roleName = roleOf.get(account) ?? options.roleName;
       visit = { pair: roleName === undefined ? { account, region } : { account, region, roleName }, findings: [], listed: false };
       visits.set(key, visit);
     }
@@ -282,15 +290,20 @@ async function ownActiveFindings(ctx: PairContext, identity: FindingIdentity): P
 export function keepActiveReason(finding: AwsSecurityFinding, pair: HubPair, coverage: ArchiveCoverage, identity: FindingIdentity): string | undefined {
   const subject = identity.subjectOf(finding);
   if (subject === undefined) return 'its key, check or severity cannot be read from the finding';
-  const [, , , keyRegion, keyAccount] = subject.keyArn.split(':');
-  if (keyRegion !== pair.region || keyAccount !== pair.account) return `its key ${subject.keyArn} is not of account ${pair.account} in ${pair.region}`;
+  if (subject.about !== 'pair') {
+    const [, , , keyRegion, keyAccount] = subject.about.keyArn.split(':');
+    if (keyRegion !== pair.region || keyAccount !== pair.account) return `its key ${subject.about.keyArn} is not of account ${pair.account} in ${pair.region}`;
+  }
   if (coverage.disabledChecks.includes(subject.checkId)) return `check ${subject.checkId} did not run (--disable-checks)`;
   if (coverage.minimumSeverity !== undefined && severityRank(subject.severity) < severityRank(coverage.minimumSeverity)) {
     return `its severity ${subject.severity} is below --min-severity ${coverage.minimumSeverity}`;
   }
   if (!coverage.grantsRead && (GRANT_CHECKS as readonly string[]).includes(subject.checkId)) return `check ${subject.checkId} judges grants, which were not read (--no-grants)`;
-  if (coverage.judgedKeys.has(subject.keyArn) || !coverage.listedKeys.has(subject.keyArn)) return undefined;
-  return `key ${subject.keyArn} was not fully judged this run`;
+  // A finding about the pair itself (its keys could not be listed): they were listed this run.
+  if (subject.about === 'pair') return undefined;
+  const { keyArn } = subject.about;
+  if (coverage.judgedKeys.has(keyArn) || !coverage.listedKeys.has(keyArn)) return undefined;
+  return `key ${keyArn} was not fully judged this run`;
 }
 
 /**

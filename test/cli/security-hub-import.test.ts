@@ -34,7 +34,9 @@ const identity: FindingIdentity = {
     const keyArn = f.Resources?.[0]?.Id;
     const checkId = f.GeneratorId?.slice(GENERATOR.length);
     const severity = f.ProductFields?.severity as Severity | undefined;
-    return keyArn === undefined || checkId === undefined || severity === undefined ? undefined : { keyArn, checkId, severity };
+    if (checkId === undefined || severity === undefined) return undefined;
+    if (f.Resources?.[0]?.Type === 'AwsAccount') return { about: 'pair', checkId, severity };
+    return keyArn === undefined ? undefined : { about: { keyArn }, checkId, severity };
   },
 };
 
@@ -246,6 +248,13 @@ describe('resolving findings that disappeared', () => {
     const outcome = await run([], coverage(), h);
     expect(outcome.pairs[0]?.archived).toBe(230);
     expect((h[`${A}/${REGION}`] as Hub).mock.commandCalls(GetFindingsCommand)).toHaveLength(3);
+  });
+
+  it('archives the finding that said the pair could not be listed, once it is', async () => {
+    const unlisted = { ...finding('pair', { check: 'NOT_JUDGED' }), Resources: [{ Type: 'AwsAccount', Id: `AWS::::Account:${A}` }] };
+    const h = hubs([{ account: A, region: REGION }], { [`${A}/${REGION}`]: [unlisted] });
+    await run([], coverage(), h);
+    expect(archivedIds(h[`${A}/${REGION}`] as Hub)).toEqual(['pair']);
   });
 
   it('archives the finding of a key no longer listed (deleted)', async () => {
