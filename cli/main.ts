@@ -44,6 +44,10 @@ async function render(report: Report, format: Format, io: CliIo): Promise<string
       const { accountId, region } = report.run?.settings ?? {};
       return (await import('./output/asff.js')).renderAsff(report, { ...(accountId !== undefined ? { accountId } : {}), ...(region !== undefined ? { region } : {}) });
     }
+    case 'ocsf':
+      return (await import('./output/ocsf.js')).renderOcsf(report);
+    case 'csv':
+      return (await import('./output/csv.js')).renderCsv(report);
   }
 }
 
@@ -78,7 +82,7 @@ function reportErrors(report: Report, io: CliIo): void {
   for (const r of report.results) if (r.error !== undefined) io.stderr(`kms-policy-guard: ${terminalSafe(`${r.subject}: ${r.error}`)}\n`);
 }
 
-const REPORT_FORMATS: Format[] = ['text', 'json', 'sarif', 'html', 'asff'];
+const REPORT_FORMATS: Format[] = ['text', 'json', 'sarif', 'html', 'asff', 'ocsf', 'csv'];
 
 /** The flags every command takes for the analysis itself and for what its findings count for. */
 interface AnalysisFlags {

@@ -6,7 +6,7 @@ import { RULE_PARAMETER_SPEC, type RuleParameterKey } from '../settings/paramete
 import { UsageError } from './io';
 import type { FailOn } from './report';
 
-export type Format = 'text' | 'json' | 'sarif' | 'html' | 'asff';
+export type Format = 'text' | 'json' | 'sarif' | 'html' | 'asff' | 'ocsf' | 'csv';
 
 export function parseAccountId(value: string | undefined, flag: string): string | undefined {
   if (value === undefined) return undefined;

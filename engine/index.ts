@@ -30,7 +30,7 @@ export type { PrincipalClass } from './principals';
 export { PARTITIONS, accountOfArn, accountOfPrincipal, partitionOfArn, wholeAccountOf } from './principals';
 export { duplicateKeyPaths, keyPath, pathSegments } from './json-text';
 export { CHECK, CHECKS, CHECK_IDS, isCheckId, type CheckId } from './checks/registry';
-export type { Check, CheckMeta } from './checks/toolkit';
+export { COMPLIANCE_FRAMEWORKS, type Check, type CheckMeta, type ComplianceMapping, type ControlIds } from './checks/toolkit';
 export type {
   AccessVia,
   AccountAuthorizationDetails,

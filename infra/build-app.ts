@@ -71,6 +71,7 @@ export function buildApp(app: App): KmsPolicyGuardApp {
     ruleParameters: settings.ruleParameters,
     maximumExecutionFrequency: settings.maximumExecutionFrequency,
     remediation: settings.remediation,
+    kmsKeyPolicyNoPublicAccessRule: settings.kmsKeyPolicyNoPublicAccessRule,
   });
   const organizationStack = organizationStackWanted(settings)
     ? new KmsPolicyGuardOrganizationStack(app, 'KmsPolicyGuardOrganization', {
@@ -82,6 +83,7 @@ export function buildApp(app: App): KmsPolicyGuardApp {
         memberAccountIds: settings.memberAccountIds,
         excludedAccountIds: settings.excludedAccountIds,
         stackSetCallAs: settings.stackSetCallAs,
+        kmsKeyPolicyNoPublicAccessRule: settings.kmsKeyPolicyNoPublicAccessRule,
         ...(settings.organizationHook === true ? { hook: { ...hookSettings(settings), failureMode: settings.hookFailureMode } } : {}),
       })
     : undefined;

@@ -23,6 +23,8 @@ export interface AppSettings {
   /** Roll the hook out with the organisation stack. */
   readonly organizationHook?: boolean;
   readonly hookFailureMode?: 'FAIL' | 'WARN';
+  /** Deploy KMS_KEY_POLICY_NO_PUBLIC_ACCESS with the pack stacks (unset: the pack's default, true). */
+  readonly kmsKeyPolicyNoPublicAccessRule?: boolean;
 }
 
 /** Every context key the app reads besides the rule parameters (whose keys are the props' names). */
@@ -41,6 +43,7 @@ const OTHER_SETTING_KEYS = [
   'hook',
   'organizationHook',
   'hookFailureMode',
+  'kmsKeyPolicyNoPublicAccessRule',
 ] as const;
 
 /** A context key the app reads; the readers below take nothing else, so this list is complete. */
@@ -50,6 +53,7 @@ type SettingKey = RuleParameterKey | (typeof OTHER_SETTING_KEYS)[number];
 const SETTING_ALIASES: readonly (readonly [alias: string, key: SettingKey])[] = [
   ...RULE_PARAMETER_ENTRIES.map(([key, spec]) => [spec.name, key] as const),
   ['KmsPolicyGuardMaximumExecutionFrequency', 'maximumExecutionFrequency'],
+  ['KmsKeyPolicyNoPublicAccess', 'kmsKeyPolicyNoPublicAccessRule'],
 ];
 
 const looseName = (key: string) => key.toLowerCase().replace(/[-_]/g, '');
@@ -171,5 +175,6 @@ export function readAppSettings(node: Node): AppSettings {
     hook: bool(node, 'hook'),
     organizationHook: bool(node, 'organizationHook'),
     hookFailureMode: failureMode,
+    kmsKeyPolicyNoPublicAccessRule: bool(node, 'kmsKeyPolicyNoPublicAccessRule'),
   };
 }

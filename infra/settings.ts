@@ -1,8 +1,10 @@
 /**
  * Settings shared by the stacks, and their translation into conformance pack parameters.
  */
+import { Token } from 'aws-cdk-lib';
 import type * as config from 'aws-cdk-lib/aws-config';
 import { DEFAULT_DRY_RUN } from '../remediation/parameters';
+import { KMS_KEY_POLICY_NO_PUBLIC_ACCESS_MISSING_REGIONS, KMS_KEY_POLICY_NO_PUBLIC_ACCESS_PARAMETER } from './managed-rules';
 import { ruleInputParameters, type KmsPolicyGuardRuleParameters } from './rule-parameters';
 
 /** How Config attaches the key policy remediation to the rule. */
@@ -134,5 +136,32 @@ export function remediationPackParameters(
     RemediationAutomatic: String(settings.automatic),
     RemediationMaximumAutomaticAttempts: String(settings.maximumAutomaticAttempts),
     RemediationRetryAttemptSeconds: String(settings.retryAttemptSeconds),
+  };
+}
+
+/** The context key (and prop name) of the setting that deploys KMS_KEY_POLICY_NO_PUBLIC_ACCESS with the pack. */
+export const KMS_KEY_POLICY_NO_PUBLIC_ACCESS_SETTING = 'kmsKeyPolicyNoPublicAccessRule';
+
+/**
+ * The pack parameter for the AWS managed rule KMS_KEY_POLICY_NO_PUBLIC_ACCESS: unset keeps the pack's default
+ * (deployed). In a Region where AWS Config lacks the rule, the pack would fail to deploy (in every account, for
+ * an organisation pack), so there the setting must be given: false, or true once AWS offers the rule there.
+ * `region` is the stack's; an unresolved one (an environment-agnostic stack) cannot be checked.
+ */
+export function managedRulePackParameters(
+  kmsKeyPolicyNoPublicAccessRule: boolean | undefined,
+  region: string,
+  where: string,
+): Record<string, string | undefined> {
+  const missing = KMS_KEY_POLICY_NO_PUBLIC_ACCESS_MISSING_REGIONS.find((r) => r.region === region);
+  if (kmsKeyPolicyNoPublicAccessRule === undefined && !Token.isUnresolved(region) && missing !== undefined) {
+    throw new Error(
+      `${where}: AWS Config does not offer the managed rule KMS_KEY_POLICY_NO_PUBLIC_ACCESS in ${region} (${missing.name}), ` +
+        `so the conformance pack would fail to deploy there: set -c ${KMS_KEY_POLICY_NO_PUBLIC_ACCESS_SETTING}=false ` +
+        '(or =true if AWS Config now offers it in this Region; conformance-pack/README.md lists the Regions)',
+    );
+  }
+  return {
+    [KMS_KEY_POLICY_NO_PUBLIC_ACCESS_PARAMETER]: kmsKeyPolicyNoPublicAccessRule === undefined ? undefined : String(kmsKeyPolicyNoPublicAccessRule),
   };
 }

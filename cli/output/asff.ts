@@ -13,10 +13,11 @@
  */
 import type { AwsSecurityFinding, Resource } from '@aws-sdk/client-securityhub';
 import { partitionOfArn, type Severity } from '../../engine';
+import { UsageError } from '../io';
 import type { Report } from '../report';
 import { describeSuppression } from '../report';
 import { jsonSafe } from './safe-text';
-import { listFindings, sidsOf, truncate, type ListedFinding } from './finding-list';
+import { listFindings, relatedRequirements, sidsOf, truncate, type ListedFinding } from './finding-list';
 
 /** The ASFF version every finding declares. */
 export const ASFF_SCHEMA_VERSION = '2018-10-08';
@@ -133,7 +134,8 @@ function placementOf(item: ListedFinding, defaults: AsffDefaults, report: Report
   const scanAccount = stringFact(extra, 'account');
   if (scanAccount !== undefined) {
     const region = stringFact(extra, 'region') ?? defaults.region ?? report.run?.regions?.[0];
-    if (region === undefined) throw new Error(`ASFF: no Region for ${item.entry.subject}`);
+    // An account whose Regions could not be listed, in a scan that listed no Region at all: nowhere to file it.
+    if (region === undefined) throw new UsageError(`--format asff: no Region to file ${item.entry.subject} under (the scan read no Region); name one with --regions`);
     const partition = defaults.partition ?? partitionOfRegion(region);
     return { accountId: scanAccount, region, partition, resource: { Type: 'AwsAccount', Id: `AWS::::Account:${scanAccount}`, ...resourcePartition(partition), Region: region } };
   }
@@ -201,6 +203,12 @@ function complianceStatus(item: ListedFinding): 'FAILED' | 'NOT_AVAILABLE' {
   return item.judged ? 'FAILED' : 'NOT_AVAILABLE';
 }
 
+/** The status, and the benchmark and Security Hub controls the check maps to (check metadata), when any. */
+function complianceOf(item: ListedFinding): NonNullable<AwsSecurityFinding['Compliance']> {
+  const related = relatedRequirements(item.meta);
+  return { Status: complianceStatus(item), ...(related.length > 0 ? { RelatedRequirements: related } : {}) };
+}
+
 function recommendation(item: ListedFinding): NonNullable<AwsSecurityFinding['Remediation']>['Recommendation'] {
   const meta = item.meta;
   if (meta === undefined) {
@@ -235,7 +243,7 @@ function asffFinding(item: ListedFinding, defaults: AsffDefaults, report: Report
     Remediation: { Recommendation: recommendation(item) },
     ProductFields: productFields(item, report),
     Resources: [place.resource],
-    Compliance: { Status: complianceStatus(item) },
+    Compliance: complianceOf(item),
     RecordState: 'ACTIVE',
   };
 }

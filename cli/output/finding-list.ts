@@ -4,7 +4,7 @@
  * NOT_JUDGED item, so such an input never looks clean. Each item has a stable `kpg2` fingerprint
  * (suppress/fingerprint.ts): never a statement index.
  */
-import { CHECKS, type CheckMeta, type Severity } from '../../engine';
+import { CHECKS, COMPLIANCE_FRAMEWORKS, type CheckMeta, type Severity } from '../../engine';
 import { findingFingerprint } from '../../suppress';
 import { fingerprintFindings, keyIdentity } from '../acceptance';
 import type { Report, ReportFinding, ResultEntry } from '../report';
@@ -100,4 +100,16 @@ export function truncate(value: string, max: number): string {
   const last = value.charCodeAt(end - 1);
   if (last >= 0xd800 && last <= 0xdbff) end -= 1;
   return `${value.slice(0, end)}…`;
+}
+
+/**
+ * The controls a check maps to, as Security Hub writes a control's related requirements: `<framework>/<id>`
+ * (`AWS Foundational Security Best Practices v1.0.0/KMS.5`). Frameworks where nothing maps are left out.
+ */
+export function relatedRequirements(meta: CheckMeta | undefined): string[] {
+  if (meta === undefined) return [];
+  return (Object.keys(COMPLIANCE_FRAMEWORKS) as (keyof typeof COMPLIANCE_FRAMEWORKS)[]).flatMap((framework) => {
+    const ids = meta.compliance[framework];
+    return ids === 'none' ? [] : ids.map((id) => `${COMPLIANCE_FRAMEWORKS[framework]}/${id}`);
+  });
 }

@@ -11,6 +11,12 @@ export const meta = {
   remediation: 'Grant the administration actions to named key-administrator roles instead of the account principal.',
   fix: 'Grant the administration actions to named key-administrator roles, not the account principal.',
   references: ['https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#key-policy-default-allow-administrators'],
+  compliance: {
+    // No CIS v5.0.0 / v1.4.0 recommendation or Security Hub FSBP control evaluates this (see ComplianceMapping).
+    cisV5: 'none',
+    cisV1: 'none',
+    fsbp: 'none',
+  },
 } as const satisfies CheckMeta;
 
 export const accountWideAdministration = {

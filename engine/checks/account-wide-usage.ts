@@ -15,6 +15,13 @@ export const meta = {
     'https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#key-policy-default-allow-users',
     'https://docs.aws.amazon.com/kms/latest/developerguide/least-privilege.html',
   ],
+  compliance: {
+    // No CIS v5.0.0 / v1.4.0 recommendation or Security Hub FSBP control evaluates this (see ComplianceMapping).
+    cisV5: 'none',
+    cisV1: 'none',
+    fsbp: 'none',
+    note: 'KMS.1 and KMS.2 flag IAM policies that allow kms:Decrypt on all keys, which such a key policy lets take effect; they read IAM policies, not key policies.',
+  },
 } as const satisfies CheckMeta;
 
 export const accountWideUsage = {

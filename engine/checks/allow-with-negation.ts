@@ -13,6 +13,12 @@ export const meta = {
     'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html',
     'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notaction.html',
   ],
+  compliance: {
+    // No CIS v5.0.0 / v1.4.0 recommendation or Security Hub FSBP control evaluates this (see ComplianceMapping).
+    cisV5: 'none',
+    cisV1: 'none',
+    fsbp: 'none',
+  },
 } as const satisfies CheckMeta;
 
 export const allowWithNegation = {

@@ -9,6 +9,12 @@ export const meta = {
   remediation: 'Fix the element named in the finding (the JSON path says where); AWS rejects such policies in PutKeyPolicy.',
   fix: "Fix the element at the finding's JSON path: AWS rejects such policies.",
   references: ['https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_grammar.html'],
+  compliance: {
+    // No CIS v5.0.0 / v1.4.0 recommendation or Security Hub FSBP control evaluates this (see ComplianceMapping).
+    cisV5: 'none',
+    cisV1: 'none',
+    fsbp: 'none',
+  },
 } as const satisfies CheckMeta;
 
 export const invalidPolicy = {

@@ -11,6 +11,12 @@ export const meta = {
   remediation: 'Split key administration and key use between different roles, each granted only its class of actions.',
   fix: 'Give key administration and key use to different roles.',
   references: ['https://docs.aws.amazon.com/kms/latest/developerguide/least-privilege.html'],
+  compliance: {
+    // No CIS v5.0.0 / v1.4.0 recommendation or Security Hub FSBP control evaluates this (see ComplianceMapping).
+    cisV5: 'none',
+    cisV1: 'none',
+    fsbp: 'none',
+  },
 } as const satisfies CheckMeta;
 
 export const noSeparationOfDuties = {

@@ -14,6 +14,14 @@ export const meta = {
     'https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-overview.html',
     'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html#principal-anonymous',
   ],
+  compliance: {
+    // FSBP KMS.5 "KMS keys should not be publicly accessible" (Config rule kms-key-policy-no-public-access):
+    // Security Hub CSPM controls for AWS KMS, which lists no CIS requirement for it.
+    cisV5: 'none',
+    cisV1: 'none',
+    fsbp: ['KMS.5'],
+    note: 'KMS.5 fails the same keys, and also any key whose policy conditions use a wildcard or a policy variable, or whose policy Config cannot record.',
+  },
 } as const satisfies CheckMeta;
 
 export const publicAccess = {

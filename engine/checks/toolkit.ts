@@ -23,7 +23,39 @@ export interface CheckMeta {
   fix: string;
   /** AWS documentation. */
   references: readonly string[];
+  /** The benchmark and Security Hub controls this check covers; the conformance pack README is generated from it. */
+  compliance: ComplianceMapping;
 }
+
+/**
+ * Control ids in one framework, or 'none' when no control there covers the check: never the nearest control
+ * that merely sounds alike. Ids only: the CIS benchmark's text is licensed.
+ */
+export type ControlIds = readonly [string, ...string[]] | 'none';
+
+/**
+ * Where a check sits in the frameworks security teams report against. Ids are taken from the Security Hub
+ * CSPM user guide: "CIS AWS Foundations Benchmark in Security Hub CSPM" (its table "Mapping of controls to CIS
+ * requirements in each version") and the per-service control pages ("Security Hub CSPM controls for AWS KMS",
+ * each control's "Related requirements"). CIS has no key-policy recommendation in any version.
+ */
+export interface ComplianceMapping {
+  /** CIS AWS Foundations Benchmark v5.0.0 recommendation ids. */
+  cisV5: ControlIds;
+  /** The same recommendations in the older v1.4.0 / v1.5.0 numbering, which earlier mappings quote. */
+  cisV1: ControlIds;
+  /** AWS Foundational Security Best Practices (Security Hub) control ids, such as KMS.5. */
+  fsbp: ControlIds;
+  /** One sentence when the mapping needs it: a partial overlap, or a related control that does not map. */
+  note?: string;
+}
+
+/** The frameworks' names as Security Hub writes them in a control's related requirements ("<name>/<id>"). */
+export const COMPLIANCE_FRAMEWORKS = {
+  cisV5: 'CIS AWS Foundations Benchmark v5.0.0',
+  cisV1: 'CIS AWS Foundations Benchmark v1.4.0',
+  fsbp: 'AWS Foundational Security Best Practices v1.0.0',
+} as const satisfies Record<Exclude<keyof ComplianceMapping, 'note'>, string>;
 
 export interface CheckContext {
   policy: ParsedPolicy | undefined;

@@ -16,6 +16,13 @@ export const meta = {
     'https://docs.aws.amazon.com/kms/latest/developerguide/grants.html',
     'https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-grant-is-for-aws-resource',
   ],
+  compliance: {
+    // No CIS v5.0.0 / v1.4.0 recommendation or Security Hub FSBP control evaluates this (see ComplianceMapping).
+    cisV5: 'none',
+    cisV1: 'none',
+    fsbp: 'none',
+    note: 'AWS Control Tower\'s proactive control CT.KMS.PR.3 (grant creation limited to AWS services) is the nearest; it is neither CIS nor FSBP.',
+  },
 } as const satisfies CheckMeta;
 
 export const unconstrainedGrantCreation = {

@@ -15,6 +15,12 @@ export const meta = {
     'https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html',
     'https://docs.aws.amazon.com/kms/latest/developerguide/conditions-aws.html',
   ],
+  compliance: {
+    // No CIS v5.0.0 / v1.4.0 recommendation or Security Hub FSBP control evaluates this (see ComplianceMapping).
+    cisV5: 'none',
+    cisV1: 'none',
+    fsbp: 'none',
+  },
 } as const satisfies CheckMeta;
 
 // Using the key, managing its grants (creating them hands out use; revoking or retiring them takes use away from

@@ -13,6 +13,13 @@ export const meta = {
     'Remove the foreign principal, or, if the access is intended, list the account (TrustedAccountIds / --trusted-accounts) or organisation (TrustedOrgIds / --trusted-org-ids) as trusted and name the specific foreign role.',
   fix: 'Remove the foreign principal, or list its account or organisation as trusted if the access is intended.',
   references: ['https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-modifying-external-accounts.html'],
+  compliance: {
+    // No CIS v5.0.0 / v1.4.0 recommendation or Security Hub FSBP control evaluates this (see ComplianceMapping).
+    cisV5: 'none',
+    cisV1: 'none',
+    fsbp: 'none',
+    note: 'KMS.5 covers public access only; no control covers a key shared with named accounts outside the trusted ones.',
+  },
 } as const satisfies CheckMeta;
 
 function untrusted(ctx: CheckContext, e: AccessEntry): boolean {

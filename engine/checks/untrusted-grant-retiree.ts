@@ -16,6 +16,12 @@ export const meta = {
     'https://docs.aws.amazon.com/kms/latest/APIReference/API_RetireGrant.html',
     'https://docs.aws.amazon.com/kms/latest/developerguide/grant-manage.html#grant-delete',
   ],
+  compliance: {
+    // No CIS v5.0.0 / v1.4.0 recommendation or Security Hub FSBP control evaluates this (see ComplianceMapping).
+    cisV5: 'none',
+    cisV1: 'none',
+    fsbp: 'none',
+  },
 } as const satisfies CheckMeta;
 
 function retiringDrafts(ctx: CheckContext, own: string | undefined, grant: KeyGrant): FindingDraft[] {

@@ -16,6 +16,12 @@ export const meta = {
     'https://docs.aws.amazon.com/kms/latest/developerguide/grant-manage.html',
     'https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-modifying-external-accounts.html',
   ],
+  compliance: {
+    // No CIS v5.0.0 / v1.4.0 recommendation or Security Hub FSBP control evaluates this (see ComplianceMapping).
+    cisV5: 'none',
+    cisV1: 'none',
+    fsbp: 'none',
+  },
 } as const satisfies CheckMeta;
 
 export type Role = 'grantee' | 'retiring principal';

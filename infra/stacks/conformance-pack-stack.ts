@@ -7,7 +7,7 @@ import { loadConformancePackTemplate, packInputParameters } from '../conformance
 import { KeyPolicyRemediation } from '../constructs/key-policy-remediation';
 import { KmsKeyPolicyRuleFunction } from '../constructs/kms-key-policy-rule';
 import type { KmsPolicyGuardRuleParameters } from '../rule-parameters';
-import { REMEDIATION_PRINCIPAL_SETTINGS, remediationPackParameters, resolveRemediationSettings, rulePackParameters, type RemediationSettings } from '../settings';
+import { managedRulePackParameters, REMEDIATION_PRINCIPAL_SETTINGS, remediationPackParameters, resolveRemediationSettings, rulePackParameters, type RemediationSettings } from '../settings';
 
 export interface KmsPolicyGuardConformancePackStackProps extends StackProps {
   /**
@@ -25,6 +25,12 @@ export interface KmsPolicyGuardConformancePackStackProps extends StackProps {
    * @default - remediation deployed, not attached
    */
   readonly remediation?: RemediationSettings;
+  /**
+   * Deploy AWS's managed rule KMS_KEY_POLICY_NO_PUBLIC_ACCESS with the pack. AWS Config lacks it in some
+   * Regions (conformance-pack/README.md): there the synth fails until this is set, to false.
+   * @default true (in a Region known to lack the rule: must be given)
+   */
+  readonly kmsKeyPolicyNoPublicAccessRule?: boolean;
   /**
    * Name of the conformance pack.
    * @default 'kms-policy-guard'
@@ -45,7 +51,7 @@ export class KmsPolicyGuardConformancePackStack extends Stack {
 
   constructor(scope: Construct, id: string, props: KmsPolicyGuardConformancePackStackProps = {}) {
     super(scope, id, {
-      description: 'kms-policy-guard: conformance pack with the key policy rule and the CIS encryption checks',
+      description: 'kms-policy-guard: conformance pack with the key policy rule, KMS_KEY_POLICY_NO_PUBLIC_ACCESS and the CIS encryption checks',
       ...props,
     });
     this.ruleFunction = new KmsKeyPolicyRuleFunction(this, 'RuleFunction', { logRetention: props.logRetention });
@@ -72,6 +78,7 @@ export class KmsPolicyGuardConformancePackStack extends Stack {
       conformancePackInputParameters: packInputParameters(template, {
         KmsPolicyGuardFunctionArn: this.ruleFunction.function.functionArn,
         ...rulePackParameters(props.ruleParameters ?? {}, props.maximumExecutionFrequency, this.node.path),
+        ...managedRulePackParameters(props.kmsKeyPolicyNoPublicAccessRule, this.region, this.node.path),
         ...remediationPackParameters(resolveRemediationSettings(props.remediation), {
           documentName: this.remediation.document.ref,
           automationRoleArn: this.remediation.automationRole.roleArn,

@@ -11,7 +11,7 @@ import { KmsKeyPolicyRuleFunction } from '../constructs/kms-key-policy-rule';
 import { DEFAULT_EXECUTION_ROLE_NAME, executionRoleTemplate } from '../execution-role-template';
 import { ruleParameterText, type KmsPolicyGuardRuleParameters } from '../rule-parameters';
 import { ACCOUNT_ID, ORG_ID } from '../../settings/parameter-spec';
-import { rulePackParameters } from '../settings';
+import { managedRulePackParameters, rulePackParameters } from '../settings';
 
 export interface KmsPolicyGuardOrganizationStackProps extends StackProps {
   /**
@@ -54,6 +54,13 @@ export interface KmsPolicyGuardOrganizationStackProps extends StackProps {
    * @default 'DELEGATED_ADMIN'
    */
   readonly stackSetCallAs?: 'DELEGATED_ADMIN' | 'SELF';
+  /**
+   * Deploy AWS's managed rule KMS_KEY_POLICY_NO_PUBLIC_ACCESS with the organisation pack. AWS Config lacks it in
+   * some Regions (conformance-pack/README.md), where the pack would fail in every account: there the synth
+   * fails until this is set, to false.
+   * @default true (in a Region known to lack the rule: must be given)
+   */
+  readonly kmsKeyPolicyNoPublicAccessRule?: boolean;
   /**
    * Name of the organisation conformance pack.
    * @default 'kms-policy-guard'
@@ -203,6 +210,7 @@ function organizationConformancePack(
     conformancePackInputParameters: packInputParameters(template, {
       KmsPolicyGuardFunctionArn: ruleFunction.function.functionArn,
       ...rulePackParameters({ ...props.ruleParameters, executionRoleName: settings.executionRoleName }, props.maximumExecutionFrequency, stack.node.path),
+      ...managedRulePackParameters(props.kmsKeyPolicyNoPublicAccessRule, stack.region, stack.node.path),
     }),
     ...(settings.excludedAccountIds.length > 0 ? { excludedAccounts: [...settings.excludedAccountIds] } : {}),
   });

@@ -97,6 +97,15 @@ describe('--format asff (check)', () => {
     expect(findings[0]).not.toHaveProperty('Workflow');
   });
 
+  it('names the controls a check maps to in Compliance.RelatedRequirements, and none where nothing maps', async () => {
+    const open = write('public.json', policy({ Sid: 'Anyone', ...allow({ AWS: '*' }, 'kms:Decrypt') }));
+    const { findings } = await asff([open, bad]);
+    const related = Object.fromEntries(findings.map((f) => [f.GeneratorId, f.Compliance?.RelatedRequirements]));
+    expect(related[`${ASFF_GENERATOR_PREFIX}PUBLIC_ACCESS`]).toEqual(['AWS Foundational Security Best Practices v1.0.0/KMS.5']);
+    // CIS has no key-policy control: nothing is invented.
+    expect(related[`${ASFF_GENERATOR_PREFIX}UNTRUSTED_CROSS_ACCOUNT`]).toBeUndefined();
+  });
+
   it.each([
     [['check', '--format', 'asff', '--region', REGION], '--account-id'],
     [['check', '--format', 'asff', '--account-id', ACCOUNT], '--region'],
@@ -164,6 +173,16 @@ describe('asffFindings', () => {
   it('truncate never leaves half a surrogate pair', () => {
     expect(truncate('ab😀cd', 4)).toBe('ab…');
     expect(truncate('abc', 3)).toBe('abc');
+  });
+
+  it('files an account whose Regions could not be listed under a Region the scan read, as an AwsAccount resource, and refuses when there is none', () => {
+    const run = { command: 'scan' as const, arguments: [], startedAt: '2026-01-01T00:00:00.000Z', finishedAt: '2026-01-01T00:00:01.000Z', settings: { trustedAccountIds: [], trustedOrgIds: [], disabledChecks: [], failOn: 'low' as const } };
+    const entry = { subject: '444455556666', findings: [], warnings: [], error: 'account:ListRegions failed', extra: { keyArn: null, account: '444455556666', region: null }, unlisted: 'account' as const };
+    const report = (regions: string[]): Report => ({ tool: { name: 'kms-policy-guard', version: '0' }, notes: [], run: { ...run, regions }, results: [entry] });
+    const [f] = asffFindings(report(['us-gov-west-1']));
+    expect(f).toMatchObject({ AwsAccountId: '444455556666', Region: 'us-gov-west-1', ProductArn: 'arn:aws-us-gov:securityhub:us-gov-west-1:444455556666:product/444455556666/default', CreatedAt: '2026-01-01T00:00:01.000Z' });
+    expect(f?.Resources).toEqual([{ Type: 'AwsAccount', Id: 'AWS::::Account:444455556666', Partition: 'aws-us-gov', Region: 'us-gov-west-1' }]);
+    expect(() => asffFindings(report([]))).toThrow(/--regions/);
   });
 
   it('refuses a file finding without an account or Region rather than inventing one', () => {

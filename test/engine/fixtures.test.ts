@@ -3,7 +3,7 @@
  * cases: each must produce exactly the findings its fixture expects, each pointing at the statements and
  * the principal it expects.
  */
-import { analyzePolicy, CHECK_IDS, CHECKS, type Finding } from '../../engine';
+import { analyzePolicy, CHECK_IDS, CHECKS, type ComplianceMapping, type Finding } from '../../engine';
 import { loadPolicyFixtures, type ExpectedFinding } from '../support/fixtures';
 
 const fixtures = loadPolicyFixtures();
@@ -48,6 +48,21 @@ describe('check registry', () => {
     expect(c.meta.fix).toMatch(/^[A-Z][^\n]{19,118}\.$/);
     expect(c.meta.references.length).toBeGreaterThan(0);
     for (const r of c.meta.references) expect(r).toMatch(/^https:\/\/docs\.aws\.amazon\.com\//);
+  });
+
+  it.each(CHECKS.map((c) => [c.meta.id, c] as const))('%s maps to control ids, or says none', (_id, c) => {
+    const mapping: ComplianceMapping = c.meta.compliance;
+    const { cisV5, cisV1, fsbp, note } = mapping;
+    // Ids only, never a title: "3.6", "2.1.4"; FSBP ids are "<Service>.<n>".
+    for (const id of cisV5 === 'none' ? [] : cisV5) expect(id).toMatch(/^\d+(\.\d+){1,3}$/);
+    for (const id of cisV1 === 'none' ? [] : cisV1) expect(id).toMatch(/^\d+(\.\d+){1,3}$/);
+    for (const id of fsbp === 'none' ? [] : fsbp) expect(id).toMatch(/^[A-Z][A-Za-z0-9]*\.\d+$/);
+    if (note !== undefined) expect(note).toMatch(/^[A-Z][^\n]{19,}\.$/);
+  });
+
+  it('maps PUBLIC_ACCESS to FSBP KMS.5, and no check to a CIS recommendation (CIS has no key-policy control)', () => {
+    expect(CHECKS.find((c) => c.meta.id === 'PUBLIC_ACCESS')?.meta.compliance.fsbp).toEqual(['KMS.5']);
+    expect(CHECKS.filter((c) => c.meta.compliance.cisV5 !== 'none' || c.meta.compliance.cisV1 !== 'none')).toEqual([]);
   });
 
   it.each(CHECKS.map((c) => [c.meta.id] as const))('%s has at least three flagged and three clean fixtures', (id) => {

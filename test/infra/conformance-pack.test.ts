@@ -5,6 +5,7 @@ import { CONFORMANCE_PACK_MAX_BYTES, CONFORMANCE_PACK_TEMPLATE_PATH, loadConform
 import { DEFAULT_MAXIMUM_EXECUTION_FREQUENCY } from '../../infra/constructs/kms-key-policy-rule';
 import { DEFAULT_RULE_NAME } from '../../infra/names';
 import { EXECUTION_FREQUENCIES } from '../../infra/context';
+import { KMS_KEY_POLICY_NO_PUBLIC_ACCESS_PARAMETER, MANAGED_RULES } from '../../infra/managed-rules';
 import { REMEDIATION_DEFAULTS } from '../../infra/settings';
 import { RULE_PARAMETER_ENTRIES, type ParameterSpec } from '../../settings/parameter-spec';
 import { PARAMETER_NAMES, parseRuleParameters } from '../../rule/parameters';
@@ -21,6 +22,7 @@ interface Resource {
 const pack = loadConformancePackTemplate();
 const resources = pack.document.Resources as Record<string, Resource>;
 const parameters = pack.document.Parameters as Record<string, { Default?: string; AllowedValues?: string[]; AllowedPattern?: string }>;
+const conditions = (pack.document as { Conditions?: Record<string, unknown> }).Conditions ?? {};
 const ruleParameterSpecs = RULE_PARAMETER_ENTRIES.map(([, spec]) => [spec.name, spec as ParameterSpec<unknown>] as const);
 
 /** Values the rule accepts and refuses, per parameter: the pack's constraint must agree on every one. */
@@ -122,20 +124,29 @@ describe('conformance-pack/kms-policy-guard-pack.yaml', () => {
     expect(Object.keys(input).sort()).toEqual([...PARAMETER_NAMES].sort());
   });
 
-  it.each([
-    ['S3_BUCKET_SERVER_SIDE_ENCRYPTION_ENABLED', 'CIS 2.1.1'],
-    ['EC2_EBS_ENCRYPTION_BY_DEFAULT', 'CIS 2.2.1'],
-    ['ENCRYPTED_VOLUMES', 'CIS 2.2.1'],
-    ['RDS_STORAGE_ENCRYPTED', 'CIS 2.3.1'],
-    ['EFS_ENCRYPTED_CHECK', 'CIS 2.4.1'],
-    ['CLOUD_TRAIL_ENCRYPTION_ENABLED', 'CIS 3.7'],
-    ['CMK_BACKING_KEY_ROTATION_ENABLED', 'CIS 3.8'],
-    ['KMS_CMK_NOT_SCHEDULED_FOR_DELETION', 'KMS'],
-  ])('includes the AWS managed rule %s (%s)', (identifier) => {
-    const found = Object.values(resources).filter(
-      (r) => r.Properties.Source?.Owner === 'AWS' && r.Properties.Source.SourceIdentifier === identifier,
-    );
-    expect(found).toHaveLength(1);
+  it('holds exactly the AWS managed rules of the table the README is generated from (infra/managed-rules.ts)', () => {
+    const managed = Object.entries(resources)
+      .filter(([, r]) => r.Type === 'AWS::Config::ConfigRule' && r.Properties.Source?.Owner === 'AWS')
+      .map(([logicalId, r]) => ({ logicalId, configRuleName: r.Properties.ConfigRuleName, identifier: r.Properties.Source?.SourceIdentifier }));
+    expect(managed).toEqual(MANAGED_RULES.map(({ logicalId, configRuleName, identifier }) => ({ logicalId, configRuleName, identifier })));
+  });
+
+  it('leaves out S3_BUCKET_SERVER_SIDE_ENCRYPTION_ENABLED: S3 encrypts every bucket by default, so it never fails', () => {
+    const identifiers = Object.values(resources).map((r) => r.Properties.Source?.SourceIdentifier);
+    expect(identifiers).not.toContain('S3_BUCKET_SERVER_SIDE_ENCRYPTION_ENABLED');
+  });
+
+  it('deploys KMS_KEY_POLICY_NO_PUBLIC_ACCESS on AWS::KMS::Key by default, and leaves it out with KmsKeyPolicyNoPublicAccessRule=false', () => {
+    const rule = resources.KmsKeyPolicyNoPublicAccess;
+    expect(rule?.Properties.Source).toEqual({ Owner: 'AWS', SourceIdentifier: 'KMS_KEY_POLICY_NO_PUBLIC_ACCESS' });
+    expect(rule?.Properties.Scope?.ComplianceResourceTypes).toEqual(['AWS::KMS::Key']);
+    expect(parameters[KMS_KEY_POLICY_NO_PUBLIC_ACCESS_PARAMETER]).toMatchObject({ Default: 'true', AllowedValues: ['true', 'false'] });
+    const condition = rule?.Condition ?? '';
+    expect(conditions[condition]).toEqual({ 'Fn::Equals': [{ Ref: KMS_KEY_POLICY_NO_PUBLIC_ACCESS_PARAMETER }, 'true'] });
+    // Only this rule hangs on the parameter: every other rule is deployed in every Region.
+    const switched = Object.entries(resources).filter(([, r]) => r.Condition === condition).map(([id]) => id);
+    expect(switched).toEqual(['KmsKeyPolicyNoPublicAccess']);
+    expect(MANAGED_RULES.filter((r) => r.switchParameter !== undefined).map((r) => r.logicalId)).toEqual(switched);
   });
 
   it('attaches a remediation that is manual and a dry run unless the parameters say otherwise', () => {

@@ -6,6 +6,7 @@ import { executionRoleArn } from '../../aws/clients';
 import { CONFORMANCE_PACK_TEMPLATE_PATH } from '../../infra/conformance-pack';
 import { KmsKeyPolicyRule } from '../../infra/constructs/kms-key-policy-rule';
 import { LAMBDA_BUNDLE } from '../../infra/constructs/lambda-bundle';
+import { KmsPolicyGuardConformancePackStack } from '../../infra/stacks/conformance-pack-stack';
 import { KmsPolicyGuardOrganizationStack } from '../../infra/stacks/organization-stack';
 import { KmsPolicyGuardRuleStack } from '../../infra/stacks/rule-stack';
 import { ADMIN_ARN, MEMBER_ACCOUNTS, synthesize, TEST_CONTEXT, USE_ARN, type Synthesized } from './app-fixture';
@@ -568,5 +569,40 @@ describe('CloudFormation parameters of the organisation stack', () => {
     const allowed = new RegExp(parameter.AllowedPattern);
     expect(['ou-abcd-11111111', 'r-abcd'].filter((id) => allowed.test(id))).toEqual(['ou-abcd-11111111', 'r-abcd']);
     expect(['o-a1b2c3d4e5', '111122223333', 'ou-abcd'].filter((id) => allowed.test(id))).toEqual([]);
+  });
+});
+
+describe('the managed rule KMS_KEY_POLICY_NO_PUBLIC_ACCESS, a deployment setting', () => {
+  const bare = { 'aws:cdk:bundling-stacks': [] };
+  const packParameters = (template: Template, type: string) =>
+    (Object.values(template.findResources(type))[0] as { Properties: { ConformancePackInputParameters: { ParameterName: string; ParameterValue: unknown }[] } })
+      .Properties.ConformancePackInputParameters;
+
+  it('is left to the pack default (deployed) unless set, and passed to both packs from context', () => {
+    expect(parameterValue(packParameters(synth.templates.pack, 'AWS::Config::ConformancePack'), 'KmsKeyPolicyNoPublicAccessRule')).toBeUndefined();
+    const off = synthesize({ ...TEST_CONTEXT, kmsKeyPolicyNoPublicAccessRule: 'false' });
+    expect(parameterValue(packParameters(off.templates.pack, 'AWS::Config::ConformancePack'), 'KmsKeyPolicyNoPublicAccessRule')).toBe('false');
+    expect(parameterValue(packParameters(off.templates.organization, 'AWS::Config::OrganizationConformancePack'), 'KmsKeyPolicyNoPublicAccessRule')).toBe('false');
+  });
+
+  it('refuses a value other than true or false, naming the setting', () => {
+    expect(() => synthesize({ ...bare, kmsKeyPolicyNoPublicAccessRule: 'no' })).toThrow('context kmsKeyPolicyNoPublicAccessRule must be true or false, got no');
+  });
+
+  it('refuses the pack parameter name as a context key, pointing at the setting', () => {
+    expect(() => synthesize({ ...bare, KmsKeyPolicyNoPublicAccessRule: 'false' })).toThrow('did you mean kmsKeyPolicyNoPublicAccessRule?');
+  });
+
+  it.each(['ca-west-1', 'ap-southeast-5', 'us-gov-west-1'])('must be given in %s, where AWS Config lacks the rule, for either pack', (region) => {
+    const message = new RegExp(`does not offer the managed rule KMS_KEY_POLICY_NO_PUBLIC_ACCESS in ${region} .*set -c kmsKeyPolicyNoPublicAccessRule=false`);
+    expect(() => new KmsPolicyGuardConformancePackStack(new App({ context: bare }), 'Pack', { env: { region } })).toThrow(message);
+    expect(() => new KmsPolicyGuardOrganizationStack(new App({ context: bare }), 'Org', { env: { region }, memberAccountIds: MEMBER_ACCOUNTS })).toThrow(message);
+    const off = new KmsPolicyGuardOrganizationStack(new App({ context: bare }), 'Org', { env: { region }, memberAccountIds: MEMBER_ACCOUNTS, kmsKeyPolicyNoPublicAccessRule: false });
+    expect(parameterValue(packParameters(Template.fromStack(off), 'AWS::Config::OrganizationConformancePack'), 'KmsKeyPolicyNoPublicAccessRule')).toBe('false');
+  });
+
+  it('is deployed by default in a Region that has the rule', () => {
+    const stack = new KmsPolicyGuardConformancePackStack(new App({ context: bare }), 'Pack', { env: { region: 'eu-west-1' } });
+    expect(parameterValue(packParameters(Template.fromStack(stack), 'AWS::Config::ConformancePack'), 'KmsKeyPolicyNoPublicAccessRule')).toBeUndefined();
   });
 });
