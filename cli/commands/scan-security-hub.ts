@@ -69,8 +69,16 @@ export async function sendScanToSecurityHub(
   deps: { aws: ScanAws; clock: Clock; concurrency: number; roleName?: string },
 ): Promise<SecurityHubRun> {
   const coverage = scanCoverage(scan, report, settings);
+  let findings: AwsSecurityFinding[];
+  try {
+    findings = asffFindings(report);
+  } catch (e) {
+    // Nothing can be imported (e.g. no Region to file an account under); the report is still written, exit 2.
+    const line = `Security Hub: nothing imported: ${e instanceof Error ? e.message : String(e)}`;
+    return { outcome: { pairs: [], complete: false }, summary: [line], notes: [line] };
+  }
   const outcome = await importToSecurityHub({
-    findings: asffFindings(report),
+    findings,
     coverage,
     identity: ASFF_IDENTITY,
     client: (pair) => deps.aws.securityHub(pair, partitionOfRegion(pair.region)),

@@ -6,7 +6,9 @@
 import { analyzePolicy, CHECK } from '../../engine';
 import { fingerprintFindings } from '../../cli/acceptance';
 import { asffFindings } from '../../cli/output/asff';
-import { ASFF_IDENTITY, scanCoverage } from '../../cli/commands/scan-security-hub';
+import { ASFF_IDENTITY, scanCoverage, sendScanToSecurityHub } from '../../cli/commands/scan-security-hub';
+import type { ScanAws } from '../../cli/aws/scan-aws';
+import { VirtualClock } from '../rule/support';
 import type { ScanResult } from '../../cli/commands/scan';
 import type { Report, ResultEntry } from '../../cli/report';
 
@@ -72,5 +74,25 @@ describe('scanCoverage', () => {
     expect(cov.unlistedPairs).toEqual([{ account: ACCOUNT, region: 'us-east-1' }]);
     expect([...cov.judgedKeys]).toEqual([arn('k1')]);
     expect([...cov.listedKeys]).toEqual([arn('k1'), arn('k2'), arn('k3')]);
+  });
+});
+
+describe('sendScanToSecurityHub', () => {
+  it('imports nothing, and says why, when the findings cannot be written in ASFF; the import is incomplete', async () => {
+    // An account whose Regions could not be listed, in a scan that read no Region: ASFF has no Region to file it under.
+    const unlistedAccount: ResultEntry = {
+      subject: ACCOUNT,
+      findings: [],
+      warnings: [],
+      error: 'account:ListRegions failed',
+      extra: { keyArn: null, account: ACCOUNT, region: null, aliases: [] },
+      unlisted: 'account',
+    };
+    const scan = { targets: [], listedKeys: [] } as unknown as ScanResult;
+    const aws = { securityHub: () => Promise.reject(new Error('no client should be made')) } as unknown as ScanAws;
+    const sent = await sendScanToSecurityHub(report([unlistedAccount]), scan, { disabledChecks: [], grantsRead: true }, { aws, clock: new VirtualClock(), concurrency: 1 });
+    expect(sent.outcome.complete).toBe(false);
+    expect(sent.notes).toEqual([expect.stringMatching(/^Security Hub: nothing imported: --format asff: no Region to file 111122223333 under/)]);
+    expect(sent.summary).toEqual(sent.notes);
   });
 });
