@@ -220,8 +220,13 @@ async function importAll(ctx: PairContext, findings: readonly AwsSecurityFinding
       const batch = toSend.slice(i, i + IMPORT_BATCH_SIZE);
       const result = await callOrExplain(ctx, 'securityhub:BatchImportFindings', ctx.importLimiter, (o) => ctx.client.send(new BatchImportFindingsCommand({ Findings: batch }), o));
       const failures = new Map((result.FailedFindings ?? []).map((f) => [f.Id ?? '', f]));
+      // Failures counted but not named: which findings were taken is unknown, so none of the batch is taken
+      // for granted (sending a finding again only updates it).
+      const failedCount = result.FailedCount ?? 0;
+      const unnamed =
+        failedCount > failures.size ? { ErrorCode: 'FailedCountMismatch', ErrorMessage: `Security Hub counted ${failedCount} failed findings in the batch but named ${failures.size}` } : undefined;
       for (const finding of batch) {
-        const failure = failures.get(finding.Id ?? '');
+        const failure = failures.get(finding.Id ?? '') ?? unnamed;
         if (failure === undefined) {
           taken.add(finding);
           continue;
@@ -387,6 +392,12 @@ export async function importToSecurityHub(options: SecurityHubImportOptions): Pr
   await runPool(visits, options.concurrency, async (visit, index) => {
     outcomes[index] = await visitPair(visit, options);
   });
+  // A finding that names no account or Region cannot be sent anywhere: reported, never dropped.
+  const unplaced = options.findings.filter((f) => f.AwsAccountId === undefined || regionOf(f) === undefined);
+  if (unplaced.length > 0) {
+    const why = 'the finding names no AwsAccountId or Region to import it in';
+    outcomes.push({ account: '(none)', region: '(none)', imported: 0, archived: 0, failed: unplaced.map((f) => ({ id: f.Id ?? '(no id)', errorCode: 'NotPlaced', errorMessage: why })), keptActive: [] });
+  }
   return { pairs: outcomes, complete: outcomes.every((o) => o.error === undefined && o.failed.length === 0) };
 }
 

@@ -321,3 +321,24 @@ describe('GRANT_CHECKS', () => {
     expect(GRANT_CHECKS.every((id) => CHECKS.some((c) => c.meta.id === id))).toBe(true);
   });
 });
+
+describe('findings that cannot be placed or confirmed', () => {
+  it('reports a finding without an account or Region as not imported, never drops it', async () => {
+    const h = hubs([{ account: A, region: REGION }]);
+    const unplaced: AwsSecurityFinding = { ...finding('nowhere'), AwsAccountId: undefined };
+    const outcome = await run([unplaced, finding('f1')], coverage(), h);
+    expect(outcome.complete).toBe(false);
+    expect(outcome.pairs.flatMap((p) => p.failed.map((f) => f.id))).toEqual(['nowhere']);
+  });
+
+  it('sends a batch again when Security Hub counts failures it does not name, then reports them', async () => {
+    const h = hubs([{ account: A, region: REGION }]);
+    const hub = h[`${A}/${REGION}`] as Hub;
+    hub.mock.on(BatchImportFindingsCommand).resolves({ FailedCount: 1, SuccessCount: 1, FailedFindings: [] });
+    const outcome = await run([finding('f1'), finding('f2')], coverage(), h);
+    expect(hub.mock.commandCalls(BatchImportFindingsCommand)).toHaveLength(3);
+    expect(outcome.pairs[0]?.imported).toBe(0);
+    expect(outcome.pairs[0]?.failed.map((f) => f.errorCode)).toEqual(['FailedCountMismatch', 'FailedCountMismatch']);
+    expect(outcome.complete).toBe(false);
+  });
+});
