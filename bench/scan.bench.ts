@@ -76,6 +76,7 @@ function latencyAws(keys: number): ScanAws {
     organizations: () => {
       throw new Error('the benchmark reads no Organizations policies');
     },
+    securityHub: () => Promise.reject(new Error('the benchmark sends nothing to Security Hub')),
   };
 }
 

@@ -20,7 +20,7 @@ const EXAMPLES: Record<HelpTopic, readonly string[]> = {
   ],
   scan: [
     'kms-policy-guard scan --profile audit --format html --output report.html',
-    'kms-policy-guard scan --regions all --format json --fail-on high',
+    'kms-policy-guard scan --regions all --security-hub --format json --fail-on high',
     'kms-policy-guard scan --role-name KmsPolicyGuardAudit --regions eu-west-1,us-east-1 --trusted-org-ids o-a1b2c3d4e5',
   ],
 };
@@ -40,7 +40,8 @@ const NOT_JUDGED: Record<HelpTopic, readonly string[]> = {
   ],
   scan: [
     'a key, account or Region that could not be read (no answer within',
-    '--timeout included), no account or Region to scan,',
+    '--timeout included), no account or Region to scan, a --security-hub',
+    'import that did not fully succeed,',
     'or a policy that could not be parsed or was not fully judged',
   ],
 };

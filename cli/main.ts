@@ -127,6 +127,7 @@ interface ScanFlags extends AnalysisFlags {
   nonSuppressibleChecks?: string;
   /** False with --no-effective-access. */
   effectiveAccess: boolean;
+  securityHub?: boolean;
   format: string;
   output?: string;
   failOn: string;
@@ -354,11 +355,23 @@ async function scanAction(flags: ScanFlags, io: CliIo, deps: CliDeps): Promise<n
     includeAwsManaged: flags.includeAwsManaged === true,
   };
   const concluded = await concludeFindings({ ...scanReport(scan, TOOL), run: runInfo('scan', deps, startedAt, settings, scan.scope) }, analysis, acceptance, io);
+  // --security-hub: sent before the report is written, so that its notes say how the import went.
+  let hub: { complete: boolean; summary: string[] } | undefined;
+  if (flags.securityHub === true) {
+    const { sendScanToSecurityHub } = await import('./commands/scan-security-hub.js');
+    const hubSettings = { disabledChecks: analysis.disabledChecks ?? [], grantsRead: flags.grants !== false, ...(acceptance.minimumSeverity !== undefined ? { minimumSeverity: acceptance.minimumSeverity } : {}) };
+    const sent = await sendScanToSecurityHub(concluded.report, scan, hubSettings, { aws, clock: deps.clock ?? systemClock, concurrency, ...(flags.roleName !== undefined ? { roleName: flags.roleName } : {}) });
+    concluded.report = { ...concluded.report, notes: [...concluded.report.notes, ...sent.notes] };
+    hub = { complete: sent.outcome.complete, summary: sent.summary };
+  }
   await emit(concluded.report, format, flags.output, io);
   io.stderr(`kms-policy-guard: ${scanSummary(scan.stats)}\n`);
   const incomplete = effectiveAccessSummary(scan.stats);
   if (incomplete !== undefined) io.stderr(`kms-policy-guard: ${incomplete}\n`);
-  return concludeReport(concluded, failOn, io);
+  for (const line of hub?.summary ?? []) io.stderr(`kms-policy-guard: ${terminalSafe(line)}\n`);
+  const code = concludeReport(concluded, failOn, io);
+  // An import that did not fully succeed fails the run, whatever the findings: Security Hub is not up to date.
+  return hub !== undefined && !hub.complete ? 2 : code;
 }
 
 async function checkTemplateAction(paths: string[], flags: CheckTemplateFlags, io: CliIo, deps: CliDeps): Promise<number> {
@@ -452,6 +465,10 @@ function buildProgram(io: CliIo, deps: CliDeps, setCode: (code: number) => void)
     .option(
       '--no-effective-access',
       "do not compute who in each key's account can use or administer it (computed by default: reads IAM once per account with iam:GetAccountAuthorizationDetails, and the organisation's SCPs and RCPs where readable)",
+    )
+    .option(
+      '--security-hub',
+      "also import the findings into AWS Security Hub, in each key's account and Region (securityhub:BatchImportFindings and securityhub:GetFindings; through --role-name in an organisation scan), and resolve those of an earlier scan no longer found (ARCHIVED, compliance PASSED) where this run judged their key; with any --format. Exit 2 if the import is incomplete",
     )
     .option('--trusted-accounts <ids>', 'comma-separated accounts whose principals may act on keys')
     .option('--trusted-org-ids <ids>', 'comma-separated organisation ids (o-…) whose principals may act on keys')

@@ -14,6 +14,7 @@ import { AccountClient, ListRegionsCommand, RegionOptStatus } from '@aws-sdk/cli
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { KMSClient } from '@aws-sdk/client-kms';
 import { ListAccountsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
+import type { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { createClientsFactory, nameEndpointInNetworkErrors, sdkClientConfig, type ClientSettings, type ClientsFactory } from '../../aws/clients';
 
@@ -70,6 +71,12 @@ export interface ScanAws {
    * resource control policies are readable only from the management account or a delegated administrator.
    */
   organizations(region: string): OrganizationsClient;
+  /**
+   * A Security Hub client acting in the target's account and Region (`scan --security-hub`): the caller's own
+   * credentials, or the role assumed there, as for the target's KMS client, with the same timeouts. Made when
+   * first asked for, then kept; the SDK is loaded only then. A role that cannot be assumed throws AssumeRoleError.
+   */
+  securityHub(target: ScanTarget, partition: string): Promise<SecurityHubClient>;
 }
 
 export interface ScanAwsOptions {
@@ -135,6 +142,17 @@ export function createScanAws(options: ScanAwsOptions = {}): ScanAws {
     });
 
   let organizations: OrganizationsClient | undefined;
+  const securityHubClients = new Map<string, Promise<SecurityHubClient>>();
+  const makeSecurityHub = async (target: ScanTarget, partition: string): Promise<SecurityHubClient> => {
+    const { SecurityHubClient } = await import('@aws-sdk/client-securityhub');
+    // One SDK attempt per call: the importer retries under its own rate limit (aws/limited-call.ts).
+    if (target.roleName === undefined) return nameEndpointInNetworkErrors(new SecurityHubClient({ ...base, region: target.region, maxAttempts: 1 }));
+    // Assumed now, so that a role that cannot be assumed is reported for this account before anything is sent;
+    // later calls ask the factory again, which renews the credentials before they expire.
+    await clientsOf(target, partition);
+    const credentials = async () => (await clientsOf(target, partition)).kms.config.credentials();
+    return nameEndpointInNetworkErrors(new SecurityHubClient({ ...sdkClientConfig(options.settings ?? {}), region: target.region, credentials, maxAttempts: 1 }));
+  };
 
   return {
     async defaultRegion() {
@@ -193,6 +211,17 @@ export function createScanAws(options: ScanAwsOptions = {}): ScanAws {
       // One SDK attempt per call: the reader retries under its own rate limit (aws/limited-call.ts).
       organizations ??= nameEndpointInNetworkErrors(new OrganizationsClient({ ...base, region, maxAttempts: 1 }));
       return organizations;
+    },
+    securityHub: (target, partition) => {
+      const key = `${target.account}|${target.region}|${target.roleName ?? ''}`;
+      let client = securityHubClients.get(key);
+      if (client === undefined) {
+        client = makeSecurityHub(target, partition);
+        // A failure (AssumeRole) is not kept: the next caller asks again.
+        client.catch(() => securityHubClients.delete(key));
+        securityHubClients.set(key, client);
+      }
+      return client;
     },
   };
 }

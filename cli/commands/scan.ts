@@ -115,6 +115,13 @@ export interface ScanResult {
   stats: ScanStats;
   /** The accounts and Regions the scan set out to read (its account/Region pairs), each sorted, once. */
   scope: { accounts: string[]; regions: string[] };
+  /** The account/Region pairs the scan set out to read, with the role assumed in each (organisation scans). */
+  targets: ScanTarget[];
+  /**
+   * ARNs of the keys listed in the pairs that could be listed, judged or skipped, less those found deleted
+   * during the scan: what tells a key that is gone from one that was not judged (`--security-hub` resolution).
+   */
+  listedKeys: string[];
 }
 
 /** Thrown when the scan cannot start at all (no credentials, no Region, no account list). */
@@ -187,6 +194,8 @@ function emptyScanResult(): ScanResult {
     results: [],
     notes: [],
     scope: { accounts: [], regions: [] },
+    targets: [],
+    listedKeys: [],
     stats: {
       targets: 0,
       listed: 0,
@@ -303,6 +312,7 @@ async function scanTargets(accounts: readonly string[], options: ScanOptions, aw
     targets = accounts.flatMap((account) => targetsOf(account, regions, roleName));
   }
   run.stats.targets = targets.length;
+  run.targets = targets;
   run.scope = { accounts: [...new Set(targets.map((t) => t.account))].sort(), regions: [...new Set(targets.map((t) => t.region))].sort() };
   // A gate fed "0 keys judged" would go green. Accounts whose Regions could not be listed are reported as
   // errors already (exit 2).
@@ -346,7 +356,10 @@ async function listKeys(targets: readonly ScanTarget[], options: ScanOptions, de
       run.notes.push(`aliases of account ${target.account} in ${target.region} could not be listed (kms:ListAliases: ${awsErrorName(e)}); keys are shown without them`);
     }
     run.stats.listed += listed.length;
-    for (const k of listed) keys.push({ ...k, target, reader, aliases: aliases.get(k.keyId) ?? [] });
+    for (const k of listed) {
+      keys.push({ ...k, target, reader, aliases: aliases.get(k.keyId) ?? [] });
+      run.listedKeys.push(k.arn ?? `arn:${identity.partition}:kms:${target.region}:${target.account}:key/${k.keyId}`);
+    }
   });
   return keys;
 }
@@ -408,6 +421,8 @@ export async function runScan(options: ScanOptions, deps: ScanDeps): Promise<Sca
   const access = options.effectiveAccess ? new EffectiveAccessSource({ aws: deps.aws, clock: deps.clock, identity, homeRegion }) : undefined;
   const gone = await readAndAnalyseKeys(keys, options, deps.progress ?? NO_PROGRESS, run, access);
   notePassedOverKeys(run, gone);
+  const deleted = new Set(gone);
+  run.listedKeys = run.listedKeys.filter((arn) => !deleted.has(arn)).sort();
   if (access !== undefined) {
     run.notes.push(...access.notes());
     run.stats.effectiveAccessIncomplete = access.incomplete;
