@@ -166,6 +166,15 @@ describe('--quiet', () => {
     expect(r.stderr).toBe(`kms-policy-guard: --quiet: only --format text leaves out inputs without findings; --format ${format} always lists every input\n`);
   });
 
+  it.each([
+    ['scan', []],
+    ['check-template', ['template.yaml']],
+  ])('is a usage error with another format for %s too, before anything is read', async (command, paths) => {
+    const r = await runCli([command, '--quiet', '--format', 'json', ...paths]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('kms-policy-guard: --quiet: only --format text leaves out inputs without findings; --format json always lists every input\n');
+  });
+
   it('is taken by scan and check-template too (their --help says so)', async () => {
     for (const command of ['scan', 'check-template']) {
       const help = await runCli([command, '--help']);
