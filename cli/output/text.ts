@@ -68,15 +68,16 @@ export function renderText(report: Report, options: TextOptions): string {
       if (options.width !== undefined && visibleWidth(`${heading}  ${path}`) > options.width) lines.push(heading, `${MESSAGE_INDENT}${path}`);
       else lines.push(`${heading}  ${path}`);
       lines.push(...wrap(MESSAGE_INDENT, t(f.message)));
-      const fix = FIX.get(f.checkId);
-      if (fix !== undefined) lines.push(...wrap(`${MESSAGE_INDENT}${c.green('fix:')} `, t(fix)));
-      if (f.suppression !== undefined) lines.push(...wrap(MESSAGE_INDENT, t(describeSuppression(f.suppression)), c.yellow));
       if (f === accountWide && r.effectiveAccess !== undefined) {
         for (const l of effectiveAccessLines(r.effectiveAccess)) {
           const nested = /^ */.exec(l)?.[0] ?? '';
           lines.push(...wrap(MESSAGE_INDENT + nested, t(l.slice(nested.length))));
         }
       }
+      if (f.suppression !== undefined) lines.push(...wrap(MESSAGE_INDENT, t(describeSuppression(f.suppression)), c.yellow));
+      // What to do last, under what was found, who it concerns and whether it was accepted.
+      const fix = FIX.get(f.checkId);
+      if (fix !== undefined) lines.push(...wrap(`${MESSAGE_INDENT}${c.green('fix:')} `, t(fix)));
     }
     for (const w of r.warnings) {
       if (w.code === 'ACCOUNT_UNKNOWN') continue; // said once, in the notes
