@@ -5,6 +5,8 @@ export interface CliIo {
   readStdin: () => Promise<string>;
   /** Whether stdout is a terminal (colour, progress). */
   isTty: boolean;
+  /** The terminal's width in columns, when stdout is one that tells (text messages wrap to it). */
+  columns?: number;
   env: NodeJS.ProcessEnv;
 }
 
@@ -18,6 +20,7 @@ export function processIo(): CliIo {
       return Buffer.concat(chunks).toString('utf8');
     },
     isTty: Boolean(process.stdout.isTTY),
+    ...(process.stdout.isTTY && process.stdout.columns > 0 ? { columns: process.stdout.columns } : {}),
     env: process.env,
   };
 }

@@ -21,6 +21,7 @@ import { parseTimeout, TIMEOUT_SECONDS } from './options';
 import { renderJson } from './output/json';
 import { terminalSafe } from './output/safe-text';
 import { renderText } from './output/text';
+import { textWidth } from './output/wrap';
 import type { Progress } from './progress';
 import { exitCode, type FailOn, type Report, type RunInfo } from './report';
 
@@ -30,14 +31,14 @@ const TOOL = packageInfo();
  * The report in `format`. What only some runs need (SARIF, HTML, and below the scan's AWS SDK clients and the
  * template reader) is loaded when it is used, so `check` on a file starts without it.
  */
-async function render(report: Report, format: Format, io: CliIo): Promise<string> {
+async function render(report: Report, format: Format, io: CliIo, quiet: boolean): Promise<string> {
   switch (format) {
     case 'json':
       return renderJson(report);
     case 'sarif':
       return (await import('./output/sarif.js')).renderSarif(report);
     case 'text':
-      return renderText(report, io.isTty && !io.env.NO_COLOR ? true : Boolean(io.env.FORCE_COLOR && io.env.FORCE_COLOR !== '0'));
+      return renderText(report, { colour: io.isTty && !io.env.NO_COLOR ? true : Boolean(io.env.FORCE_COLOR && io.env.FORCE_COLOR !== '0'), width: textWidth(io), quiet });
     case 'html':
       return (await import('./output/html.js')).renderHtml(report);
     case 'asff': {
@@ -64,8 +65,8 @@ export interface CliDeps {
 }
 
 /** Print the report, or write it to --output (and say so on stderr). */
-async function emit(report: Report, format: Format, output: string | undefined, io: CliIo): Promise<void> {
-  const text = await render(report, format, output === undefined ? io : { ...io, isTty: false });
+async function emit(report: Report, format: Format, output: string | undefined, io: CliIo, quiet = false): Promise<void> {
+  const text = await render(report, format, output === undefined ? io : { ...io, isTty: false }, quiet);
   if (output === undefined) {
     io.stdout(text);
     return;
@@ -86,6 +87,8 @@ const REPORT_FORMATS: Format[] = ['text', 'json', 'sarif', 'html', 'asff', 'ocsf
 
 /** The flags every command takes for the analysis itself and for what its findings count for. */
 interface AnalysisFlags {
+  /** --quiet (text format only). */
+  quiet?: boolean;
   trustedAccounts?: string;
   trustedOrgIds?: string;
   disableChecks?: string;
@@ -173,6 +176,13 @@ const MIN_SEVERITY_HELP = `leave out findings below: critical, high, medium, low
 const BASELINE_HELP = 'a baseline file (--write-baseline): the findings it lists are reported as unchanged and do not count for --fail-on';
 const WRITE_BASELINE_HELP = `write the findings of this run to FILE as a baseline (never ${CHECK.INVALID_POLICY} or unjudged findings)`;
 const OUTPUT_HELP = 'write the report to this file instead of standard output';
+const QUIET_HELP = 'text format only: leave out the inputs without findings, errors or warnings (the summary line still counts them)';
+
+/** --quiet, which only the text report has lines to leave out: with another format it is a usage error, not ignored. */
+function parseQuiet(quiet: boolean | undefined, format: Format): boolean {
+  if (quiet === true && format !== 'text') throw new UsageError(`--quiet: only --format text leaves out inputs without findings; --format ${format} always lists every input`);
+  return quiet === true;
+}
 const FAIL_ON_HELP = 'exit 1 when a finding is at or above: critical, high, medium, low, info, none';
 
 /** The analysis settings every command takes, parsed in the order the flags are documented. */
@@ -268,6 +278,7 @@ function concludeReport({ report, writeError }: { report: Report; writeError?: s
 async function checkAction(paths: string[], flags: CheckFlags, io: CliIo, deps: CliDeps): Promise<number> {
   const startedAt = (deps.clock ?? systemClock).now();
   const format = parseFormat(flags.format, REPORT_FORMATS);
+  const quiet = parseQuiet(flags.quiet, format);
   const failOn: FailOn = parseFailOn(flags.failOn);
   const givenAccountId = parseAccountId(flags.accountId, '--account-id');
   const region = parseRegion(flags.region);
@@ -291,7 +302,7 @@ async function checkAction(paths: string[], flags: CheckFlags, io: CliIo, deps: 
   );
   const settings = { ...(accountId !== undefined ? { accountId } : {}), ...(region !== undefined ? { region } : {}), ...sharedSettings(analysis, acceptance, failOn) };
   const concluded = await concludeFindings({ ...checked, run: runInfo('check', deps, startedAt, settings) }, analysis, acceptance, io);
-  await emit(concluded.report, format, flags.output, io);
+  await emit(concluded.report, format, flags.output, io, quiet);
   return concludeReport(concluded, failOn, io);
 }
 
@@ -312,6 +323,7 @@ function scanSettings(flags: ScanFlags): { accounts: string[] | 'all' | undefine
 async function scanAction(flags: ScanFlags, io: CliIo, deps: CliDeps): Promise<number> {
   const startedAt = (deps.clock ?? systemClock).now();
   const format = parseFormat(flags.format, REPORT_FORMATS);
+  const quiet = parseQuiet(flags.quiet, format);
   const failOn = parseFailOn(flags.failOn);
   const { accounts, timeouts, exemptionTagKey, nonSuppressibleChecks } = scanSettings(flags);
   const { effectiveAccessSummary, runScan, scanReport, scanSummary, ScanSetupError } = await import('./commands/scan.js');
@@ -364,7 +376,7 @@ async function scanAction(flags: ScanFlags, io: CliIo, deps: CliDeps): Promise<n
     concluded.report = { ...concluded.report, notes: [...concluded.report.notes, ...sent.notes] };
     hub = { complete: sent.outcome.complete, summary: sent.summary };
   }
-  await emit(concluded.report, format, flags.output, io);
+  await emit(concluded.report, format, flags.output, io, quiet);
   io.stderr(`kms-policy-guard: ${scanSummary(scan.stats)}\n`);
   const incomplete = effectiveAccessSummary(scan.stats);
   if (incomplete !== undefined) io.stderr(`kms-policy-guard: ${incomplete}\n`);
@@ -377,6 +389,7 @@ async function scanAction(flags: ScanFlags, io: CliIo, deps: CliDeps): Promise<n
 async function checkTemplateAction(paths: string[], flags: CheckTemplateFlags, io: CliIo, deps: CliDeps): Promise<number> {
   const startedAt = (deps.clock ?? systemClock).now();
   const format = parseFormat(flags.format, REPORT_FORMATS);
+  const quiet = parseQuiet(flags.quiet, format);
   const failOn = parseFailOn(flags.failOn);
   const accountId = parseAccountId(flags.accountId, '--account-id');
   parseRegion(flags.region);
@@ -406,7 +419,7 @@ async function checkTemplateAction(paths: string[], flags: CheckTemplateFlags, i
     ...(exemptionTagKey !== undefined ? { exemptionTagKey } : {}),
   };
   const concluded = await concludeFindings({ ...checked, run: runInfo('check-template', deps, startedAt, settings) }, analysis, acceptance, io);
-  await emit(concluded.report, format, flags.output, io);
+  await emit(concluded.report, format, flags.output, io, quiet);
   return concludeReport(concluded, failOn, io);
 }
 
@@ -439,6 +452,7 @@ function buildProgram(io: CliIo, deps: CliDeps, setCode: (code: number) => void)
     .option('--write-baseline <file>', WRITE_BASELINE_HELP)
     .addOption(new Option('--format <format>', 'output format').choices(REPORT_FORMATS).default('text'))
     .option('--output <file>', OUTPUT_HELP)
+    .option('--quiet', QUIET_HELP)
     .option('--fail-on <severity>', FAIL_ON_HELP, 'low')
     .option('--follow-symlinks', 'in a directory, also read symbolic links that lead outside it (not read by default, and reported)')
     .addHelpText('after', helpAfterOptions('check'))
@@ -478,6 +492,7 @@ function buildProgram(io: CliIo, deps: CliDeps, setCode: (code: number) => void)
     .option('--write-baseline <file>', WRITE_BASELINE_HELP)
     .addOption(new Option('--format <format>', 'output format').choices(REPORT_FORMATS).default('text'))
     .option('--output <file>', OUTPUT_HELP)
+    .option('--quiet', QUIET_HELP)
     .option('--fail-on <severity>', FAIL_ON_HELP, 'low')
     .addHelpText('after', helpAfterOptions('scan'))
     .action(async (flags: ScanFlags) => setCode(await scanAction(flags, io, deps)));
@@ -498,6 +513,7 @@ function buildProgram(io: CliIo, deps: CliDeps, setCode: (code: number) => void)
     .option('--write-baseline <file>', WRITE_BASELINE_HELP)
     .addOption(new Option('--format <format>', 'output format').choices(REPORT_FORMATS).default('text'))
     .option('--output <file>', OUTPUT_HELP)
+    .option('--quiet', QUIET_HELP)
     .option('--fail-on <severity>', FAIL_ON_HELP, 'low')
     .addHelpText('after', helpAfterOptions('check-template'))
     .action(async (paths: string[], flags: CheckTemplateFlags) => setCode(await checkTemplateAction(paths, flags, io, deps)));

@@ -37,7 +37,16 @@ export function jsonSafe(jsonText: string): string {
   return jsonText.replace(UNSAFE_IN_JSON, escaped);
 }
 
-/** A file name for a URI (SARIF `artifactLocation.uri`): the unsafe characters percent-encoded. */
+/**
+ * A file name as a URI reference (SARIF `artifactLocation.uri`, RFC 3986): every character a URI path cannot hold
+ * as it is (controls, overrides, spaces, non-ASCII, `%`, `#`, `?`) percent-encoded as UTF-8; `/` kept.
+ */
 export function uriSafe(value: string): string {
-  return value.replace(UNSAFE, (c) => encodeURIComponent(c));
+  return value.replace(/[^A-Za-z0-9\-._~!$&'()*+,;=:@/]/gu, (c) => {
+    try {
+      return encodeURIComponent(c);
+    } catch {
+      return '%EF%BF%BD'; // a lone surrogate: U+FFFD, as a decoder would read it
+    }
+  });
 }

@@ -1,11 +1,13 @@
 /**
- * SARIF 2.1.0 for code scanning: one rule per check (from the registry), one result per finding, located
- * at the JSON path's line when the source text is at hand.
+ * SARIF 2.1.0 for code scanning: one rule per check (from the registry), one result per finding, located at the
+ * JSON path's line when the source text is at hand (check, check-template), or at the key by its ARN (scan: a live
+ * key is no file). Inputs that could not be judged are tool execution notifications of the run's invocation.
  */
+import { createHash } from 'node:crypto';
 import { findNodeAtLocation, parseTree } from 'jsonc-parser';
-import type { Invocation, Log, ReportingDescriptor, Result } from 'sarif';
-import { CHECK, CHECKS, type Severity } from '../../engine';
-import type { Report, ReportFinding, ResultEntry } from '../report';
+import type { Invocation, Location, Log, LogicalLocation, ReportingDescriptor, Result, RunAutomationDetails } from 'sarif';
+import { CHECKS, type Severity } from '../../engine';
+import { entryNotJudged, type Report, type ReportFinding, type ResultEntry } from '../report';
 import type { Suppression } from '../../suppress';
 import { jsonSafe, terminalSafe, uriSafe } from './safe-text';
 
@@ -127,7 +129,105 @@ function acceptanceFields(f: ReportFinding, report: Report): Partial<Result> {
   };
 }
 
+/**
+ * The run's logical locations (§3.14.17), each once: a result or notification refers to one by `index` and repeats
+ * its properties (§3.33.3). A nested location (a statement path inside a key) names its parent by `parentIndex`.
+ */
+class LogicalLocations {
+  readonly all: LogicalLocation[] = [];
+  private readonly byKey = new Map<string, number>();
+
+  /** The location's reference for a result: its index and its own properties. */
+  add(location: LogicalLocation): LogicalLocation {
+    const key = JSON.stringify([location.kind, location.fullyQualifiedName, location.parentIndex]);
+    let index = this.byKey.get(key);
+    if (index === undefined) {
+      index = this.all.length;
+      this.all.push(location);
+      this.byKey.set(key, index);
+    }
+    return { index, ...location };
+  }
+}
+
+/**
+ * Whether the entry is a live key (scan): its subject is a key ARN, or an account and Region whose keys could not
+ * be listed, never a file. Scan entries always carry `keyArn` (null for an account or Region).
+ */
+function isLiveEntry(entry: ResultEntry): boolean {
+  return entry.extra?.keyArn !== undefined || entry.unlisted !== undefined;
+}
+
+/**
+ * What a scan entry is, as a top-level logical location: the key by its ARN (`resource`), or the account or
+ * account/Region whose keys could not be listed (`namespace`: it holds keys).
+ */
+function liveLocation(entry: ResultEntry, table: LogicalLocations): LogicalLocation {
+  const name = terminalSafe(entry.subject);
+  return table.add({ name, fullyQualifiedName: name, kind: entry.unlisted !== undefined ? 'namespace' : 'resource' });
+}
+
+/** The CDK construct a template key comes from (`aws:cdk:path`), when the template says: where its source is. */
+function constructLocation(entry: ResultEntry, table: LogicalLocations): LogicalLocation | undefined {
+  const cdkPath = entry.extra?.cdkPath;
+  if (typeof cdkPath !== 'string') return undefined;
+  const name = terminalSafe(cdkPath);
+  return table.add({ name, fullyQualifiedName: name, kind: 'resource' });
+}
+
+/**
+ * A JSON path inside its key (`<key ARN>#$.Statement[0].Principal`) or construct (`<construct path>#Resources…`),
+ * or on its own for a policy file.
+ */
+function memberLocation(path: string, parent: LogicalLocation | undefined, table: LogicalLocations): LogicalLocation {
+  const name = terminalSafe(path);
+  if (parent?.index === undefined) return table.add({ name, fullyQualifiedName: name, kind: 'member' });
+  return table.add({ name, fullyQualifiedName: `${parent.fullyQualifiedName ?? ''}#${name}`, kind: 'member', parentIndex: parent.index });
+}
+
+/** Where a finding is: in a file at its line (check, check-template), or in a live key by its ARN (scan). */
+function findingLocation(entry: ResultEntry, path: string, locators: Map<ResultEntry, LineLocator>, table: LogicalLocations): Location {
+  if (isLiveEntry(entry)) return { logicalLocations: [memberLocation(path, liveLocation(entry, table), table)] };
+  const region = locate(entry, path, locators);
+  return {
+    physicalLocation: { artifactLocation: { uri: artifactUri(entry.subject) }, ...(region ? { region } : {}) },
+    logicalLocations: [memberLocation(path, constructLocation(entry, table), table)],
+  };
+}
+
+/** Where an input that could not be judged is: its file (a template key at its policy's line), or its key or account. */
+function inputLocation(entry: ResultEntry, locators: Map<ResultEntry, LineLocator>, table: LogicalLocations): Location {
+  if (isLiveEntry(entry)) return { logicalLocations: [liveLocation(entry, table)] };
+  const region = entry.sourcePathPrefix !== undefined ? locate(entry, '$', locators) : undefined;
+  const construct = constructLocation(entry, table);
+  return {
+    physicalLocation: { artifactLocation: { uri: artifactUri(entry.subject) }, ...(region ? { region } : {}) },
+    ...(construct !== undefined ? { logicalLocations: [construct] } : {}),
+  };
+}
+
 type Notification = NonNullable<Invocation['toolExecutionNotifications']>[number];
+
+/**
+ * The inputs that could not be read or judged (a file, a template key known only at deployment, a key, an account or
+ * Region), and the keys judged in part only (grants unread, their policy's findings kept as results): failures of
+ * the run, not findings of a policy, so no INVALID_POLICY result stands in for them (§3.58: errors a tool met).
+ */
+function notJudgedNotifications(report: Report, locators: Map<ResultEntry, LineLocator>, table: LogicalLocations): Notification[] {
+  return report.results.flatMap((entry) =>
+    entry.error === undefined
+      ? []
+      : [
+          {
+            level: 'error' as const,
+            descriptor: { id: 'INPUT_NOT_JUDGED' },
+            message: { text: terminalSafe(`${entry.subject}: ${entry.error}`) },
+            locations: [inputLocation(entry, locators, table)],
+            properties: { subject: entry.subject, reason: entry.error },
+          },
+        ],
+  );
+}
 
 /** Files a folder walk passed over (not key policies): notes of the run, not results. */
 function skippedNotifications(report: Report): Notification[] {
@@ -151,54 +251,82 @@ function reportNotifications(report: Report): Notification[] {
   }));
 }
 
-/** The run's one invocation, carrying its notifications, when it has any. */
-function invocationsOf(report: Report): Invocation[] {
-  const notifications = [...reportNotifications(report), ...skippedNotifications(report)];
-  return notifications.length === 0 ? [] : [{ executionSuccessful: true, toolExecutionNotifications: notifications }];
+/** An argument as a POSIX shell reads it back: bare when nothing in it is special, else single-quoted. */
+function shellWord(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The run's one invocation (§3.20): how the tool was run and when (from the report's run information), whether every
+ * input was judged (`executionSuccessful`, false exactly when the exit code says so, 2), and the notifications.
+ */
+function invocationOf(report: Report, notifications: Notification[]): Invocation {
+  const run = report.run;
+  return {
+    ...(run !== undefined
+      ? {
+          commandLine: terminalSafe([report.tool.name, ...run.arguments].map(shellWord).join(' ')),
+          arguments: [...run.arguments],
+          startTimeUtc: run.startedAt,
+          endTimeUtc: run.finishedAt,
+        }
+      : {}),
+    executionSuccessful: !report.results.some(entryNotJudged),
+    ...(notifications.length > 0 ? { toolExecutionNotifications: notifications } : {}),
+  };
+}
+
+/** The most names a scope lists before it is summed up as a count and a digest of the sorted names. */
+const SCOPE_NAMES_LISTED = 3;
+
+/** `111122223333,444455556666`, or for a long list `12-accounts-3f2a9c1b` (stable: the names are sorted first). */
+function scopePart(names: readonly string[] | undefined, what: string): string {
+  const sorted = [...new Set(names ?? [])].sort();
+  if (sorted.length === 0) return `no-${what}`;
+  if (sorted.length <= SCOPE_NAMES_LISTED) return sorted.join(',');
+  return `${sorted.length}-${what}-${createHash('sha256').update(sorted.join(',')).digest('hex').slice(0, 8)}`;
+}
+
+/**
+ * The run's category for code scanning (§3.17.3: `id` is `category/instanceId`, and an id ending in `/` gives the
+ * category alone): the tool, the command and, for `scan`, the accounts and Regions scanned, so runs over different
+ * scopes are told apart and a run replaces the previous one of its own scope only.
+ */
+function automationDetails(report: Report): RunAutomationDetails {
+  const run = report.run;
+  if (run === undefined) return { id: `${report.tool.name}/` };
+  const scope = run.command === 'scan' ? `${scopePart(run.accounts, 'accounts')}/${scopePart(run.regions, 'regions')}/` : '';
+  return { id: `${report.tool.name}/${run.command}/${scope}` };
 }
 
 export function renderSarif(report: Report): string {
   const locators = new Map<ResultEntry, LineLocator>();
+  const table = new LogicalLocations();
   const results: Result[] = [];
   for (const entry of report.results) {
-    const uri = artifactUri(entry.subject);
-    if (entry.error !== undefined) {
-      // A template key that could not be judged is located at its policy (or resource) when the source is known.
-      const region = entry.sourcePathPrefix !== undefined ? locate(entry, '$', locators) : undefined;
-      results.push({
-        ruleId: CHECK.INVALID_POLICY,
-        level: 'error',
-        message: { text: terminalSafe(`${entry.subject}: ${entry.error}`) },
-        locations: [{ physicalLocation: { artifactLocation: { uri }, ...(region ? { region } : {}) } }],
-      });
-    }
     for (const f of entry.findings) {
-      const region = locate(entry, f.path, locators);
       results.push({
         ruleId: f.checkId,
         level: LEVEL[f.severity],
         message: { text: terminalSafe(f.message) },
-        locations: [
-          {
-            physicalLocation: { artifactLocation: { uri }, ...(region ? { region } : {}) },
-            logicalLocations: [{ fullyQualifiedName: terminalSafe(f.path), kind: 'member' }],
-          },
-        ],
+        locations: [findingLocation(entry, f.path, locators, table)],
         partialFingerprints: partialFingerprints(f),
         ...acceptanceFields(f, report),
         properties: { severity: f.severity, principals: f.principals, actions: f.actions, statementIndexes: f.statementIndexes },
       });
     }
   }
-  const invocations = invocationsOf(report);
+  const notifications = [...notJudgedNotifications(report, locators, table), ...reportNotifications(report), ...skippedNotifications(report)];
   const log: Log = {
     version: '2.1.0',
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     runs: [
       {
         tool: { driver: { name: report.tool.name, version: report.tool.version, informationUri: 'https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html', rules: rules() } },
+        automationDetails: automationDetails(report),
+        invocations: [invocationOf(report, notifications)],
         results,
-        ...(invocations.length > 0 ? { invocations } : {}),
+        ...(table.all.length > 0 ? { logicalLocations: table.all } : {}),
       },
     ],
   };

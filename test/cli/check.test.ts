@@ -171,8 +171,20 @@ describe('check command', () => {
     expect(printed.stdout).toContain('ACCOUNT_WIDE_FULL_ACCESS');
   });
 
-  /** What differs between two runs by design: when they ran, and (JSON `run`, the HTML header's command) the arguments, --output among them. */
+  /**
+   * What differs between two runs by design: when they ran, and the arguments, --output among them (JSON `run`,
+   * SARIF's invocation, the HTML header's command).
+   */
   function withoutRunDetails(text: string, format: string): string {
+    if (format === 'sarif') {
+      const log = JSON.parse(text) as Log;
+      const invocation = log.runs[0]?.invocations?.[0];
+      for (const field of ['commandLine', 'arguments', 'startTimeUtc', 'endTimeUtc'] as const) {
+        expect(invocation?.[field]).toBeDefined();
+        delete invocation?.[field];
+      }
+      return JSON.stringify(log);
+    }
     // The HTML header shows the command line, --output included.
     if (format === 'html') expect(text).toMatch(/<code class="command">kms-policy-guard check /);
     if (format !== 'json') return text.replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g, '<time>').replace(/<code class="command">[^<]*<\/code>/, '<command>');

@@ -37,7 +37,7 @@ const REPORT: Report = {
 
 describe('accepted findings in the outputs', () => {
   it('text: each accepted finding says how and why, and the summary counts new, unchanged, suppressed and fixed', () => {
-    const text = renderText(REPORT, false);
+    const text = renderText(REPORT, { colour: false });
     expect(text).toContain('accepted (inline, until 2030-01-31): Admins are defined by SCP, SEC-1');
     expect(text).toContain('accepted (baseline): in baseline b.json');
     expect(text).toContain('accepted (exemption-tag): public by design, SEC-2');

@@ -125,5 +125,9 @@ describe('check-template on the fixture templates, end to end', () => {
       expect(loc?.artifactLocation?.uri).toMatch(/\.(json|yaml)$/);
       expect(loc?.region?.startLine).toBeGreaterThan(0);
     }
+    // The policy known only at apply is no result but a notification of the run, at its file.
+    const notJudged = (log.runs[0]?.invocations?.[0]?.toolExecutionNotifications ?? []).filter((n) => n.descriptor?.id === 'INPUT_NOT_JUDGED');
+    expect(notJudged.map((n) => [n.level, n.locations?.[0]?.physicalLocation?.artifactLocation?.uri?.endsWith('.json')])).toEqual([['error', true]]);
+    expect(log.runs[0]?.invocations?.[0]?.executionSuccessful).toBe(false);
   });
 });

@@ -8,7 +8,7 @@ export interface CliRun {
   stderr: string;
 }
 
-export async function runCli(args: string[], opts: { stdin?: string; isTty?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<CliRun> {
+export async function runCli(args: string[], opts: { stdin?: string; isTty?: boolean; columns?: number; env?: NodeJS.ProcessEnv } = {}): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const io: CliIo = {
@@ -20,6 +20,7 @@ export async function runCli(args: string[], opts: { stdin?: string; isTty?: boo
     },
     readStdin: async () => opts.stdin ?? '',
     isTty: opts.isTty ?? false,
+    ...(opts.columns !== undefined ? { columns: opts.columns } : {}),
     env: opts.env ?? {},
   };
   const code = await main(args, io);
