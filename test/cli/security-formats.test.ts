@@ -5,7 +5,7 @@ import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient, ListAliasesCommand,
 import { DescribeOrganizationCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { OcsfDetectionFinding } from '../../cli/output/ocsf';
@@ -87,6 +87,40 @@ describe('--format asff, ocsf and csv from scan', () => {
     expect(lines).toHaveLength(4);
     expect(lines.slice(1).every((l) => l.includes(`,${OWN},${REGION},`))).toBe(true);
     expect(lines.some((l) => l.startsWith('high,not judged,NOT_JUDGED,'))).toBe(true);
+  });
+});
+
+describe('--format json against its schema (test/fixtures/schemas/json-report.schema.json)', () => {
+  it('scan: every key, the unreadable one with its error, and the run with the accounts and Regions scanned', async () => {
+    const r = await scan('json');
+    const report = JSON.parse(r.stdout) as { results: { file: string; error?: string }[]; run: { accounts: string[]; regions: string[] } };
+    expect(schemaErrors('json-report.schema.json', report)).toEqual([]);
+    expect(report.results.map((e) => e.file).sort()).toEqual(Object.keys(POLICIES).map((id) => arn(id)).sort());
+    expect(report.results.find((e) => e.file === arn('key-denied'))?.error).toContain('AccessDeniedException');
+    expect(report.run).toMatchObject({ accounts: [OWN], regions: [REGION] });
+  });
+
+  it('check-template and check: valid, with their own settings in run', async () => {
+    const template = join(TEMPLATES, 'cloudformation', 'kms-key-admin-and-user.json');
+    const fromTemplate = JSON.parse((await runCli(['check-template', '--format', 'json', '--account-id', OWN, '--region', REGION, template])).stdout) as unknown;
+    expect(schemaErrors('json-report.schema.json', fromTemplate)).toEqual([]);
+    const dir = mkdtempSync(join(tmpdir(), 'kpg-json-schema-'));
+    const file = join(dir, 'key.json');
+    writeFileSync(file, JSON.stringify(policy(allow({ AWS: ROOT }, 'kms:*'))));
+    writeFileSync(join(dir, 'broken.json'), '{"Statement": [');
+    writeFileSync(join(dir, 'package.json'), '{"name": "x"}');
+    const fromCheck = JSON.parse((await runCli(['check', '--format', 'json', '--account-id', OWN, dir])).stdout) as { skipped: unknown[] };
+    expect(schemaErrors('json-report.schema.json', fromCheck)).toEqual([]);
+    expect(fromCheck.skipped).toHaveLength(1);
+  });
+
+  it('the schema refuses a report without run, or a finding without its fingerprint', async () => {
+    const report = JSON.parse((await scan('json')).stdout) as { run?: unknown; results: { findings: { fingerprint?: string }[] }[] };
+    const withFinding = report.results.find((e) => e.findings.length > 0);
+    delete withFinding?.findings[0]?.fingerprint;
+    expect(schemaErrors('json-report.schema.json', report)).toEqual([expect.stringContaining("must have required property 'fingerprint'")]);
+    delete report.run;
+    expect(schemaErrors('json-report.schema.json', report)).toContain(" must have required property 'run'");
   });
 });
 

@@ -1,4 +1,4 @@
-/** Validates output against the minimal JSON Schemas kept in test/fixtures/schemas (ASFF, OCSF). */
+/** Validates output against the minimal JSON Schemas kept in test/fixtures/schemas (ASFF, OCSF, the JSON report). */
 import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { readFileSync } from 'node:fs';
@@ -15,7 +15,7 @@ function compile(file: string): ValidateFunction {
 const validators = new Map<string, ValidateFunction>();
 
 /** The schema's errors for `value` (empty when valid), each as `path message`. */
-export function schemaErrors(file: 'asff-batch-import.schema.json' | 'ocsf-detection-finding.schema.json', value: unknown): string[] {
+export function schemaErrors(file: 'asff-batch-import.schema.json' | 'ocsf-detection-finding.schema.json' | 'json-report.schema.json', value: unknown): string[] {
   let validate = validators.get(file);
   if (validate === undefined) {
     validate = compile(file);
