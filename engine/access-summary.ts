@@ -26,7 +26,7 @@ import {
 import { absentByKind, actionsWithValue, principalKindOf, type PrincipalKind } from './condition-presence';
 import type { ParsedPolicy, ParsedStatement, PrincipalEntry } from './parse-policy';
 import { ANYONE, ANY_SERVICE, accountClass, namedClass, type PrincipalClass } from './principals';
-import { conditionTargets, contains, mayContain, narrowByTargets, spares, within } from './principal-sets';
+import { conditionTargets, contains, excludesEveryMember, mayContain, narrowByTargets, spares, within } from './principal-sets';
 import { resourceApplies } from './resources';
 
 export type AccessLevel = 'none' | 'conditional' | 'unconditional';
@@ -697,12 +697,12 @@ function coveredBy(inner: readonly Part[], outer: readonly Part[]): boolean {
  * Apply every Deny to every grant, for every principal class (see principalAtoms). A principal inside a
  * wider class is reported on its own only where it keeps more than the class does.
  */
-function applyDenies(grants: readonly Grant[], denies: readonly DenyRule[]): Grant[] {
+function applyDenies(grants: readonly Grant[], denies: readonly DenyRule[], exclusions: Exclusions): Grant[] {
   if (denies.length === 0) return [...grants];
   const atoms = principalAtoms(grants, denies);
   // Too many classes to carve: rely on no Deny at all rather than on a partial answer.
   if (atoms === undefined) return [...grants];
-  const run = startCarving(grants, denies);
+  const run = startCarving(grants, denies, exclusions);
   for (const atom of atoms) carveForAtom(run, atom);
   applyRewrites(run);
   return run.out;
@@ -719,6 +719,7 @@ interface WrittenClasses {
 interface Carving {
   grants: readonly Grant[];
   denies: readonly DenyRule[];
+  exclusions: Exclusions;
   deniesByClass: Map<string, ClassDenies>;
   written: WrittenClasses;
   /** Per grant: its parts for the class it was written for, made when first needed. */
@@ -746,11 +747,12 @@ interface AtomPass {
   carvedFor: (Map<ActionSet, number[]> | undefined)[] | undefined;
 }
 
-function startCarving(grants: readonly Grant[], denies: readonly DenyRule[]): Carving {
+function startCarving(grants: readonly Grant[], denies: readonly DenyRule[], exclusions: Exclusions): Carving {
   const written = writtenClasses(grants);
   return {
     grants,
     denies,
+    exclusions,
     deniesByClass: new Map(),
     written,
     ownParts: new Array<Part[] | undefined>(grants.length),
@@ -826,6 +828,9 @@ function carveGrant(run: Carving, pass: AtomPass, i: number): void {
     run.out.push(g);
     return;
   }
+  // A Deny that spares a class carves it out of a wider grant; the Allow's own negated condition on who may
+  // exclude exactly that class (Allow and Deny both "unless KeyAdmin"): then nobody in it obtains the grant.
+  if (!own && excludedByAllow(run.exclusions, g, pass.cls)) return;
   const known = own ? undefined : coveredCache(run, pass, c, g);
   if (known !== undefined && known.get(g.actions) === true) return;
   const parentParts = (run.ownParts[i] ??= effectiveParts(g, own ? pass.denies : classDeniesFor(run, g.principal)));
@@ -896,24 +901,43 @@ function applyRewrites(run: Carving): void {
 }
 
 export function buildAccessSummary(policy: ParsedPolicy, ownAccount: string | undefined, keyArn: string | undefined): AccessSummary {
-  const { grants, denies } = statementEffects(policy, keyArn, ownAccount);
-  return { entries: groupByPrincipal(applyDenies(grants, denies), policy) };
+  const { grants, denies, exclusions } = statementEffects(policy, keyArn, ownAccount);
+  return { entries: groupByPrincipal(applyDenies(grants, denies, exclusions), policy) };
 }
 
 /** The grants of the Allow statements and the rules of the Deny statements that apply to this key. */
-function statementEffects(policy: ParsedPolicy, keyArn: string | undefined, ownAccount: string | undefined): { grants: Grant[]; denies: DenyRule[] } {
+function statementEffects(policy: ParsedPolicy, keyArn: string | undefined, ownAccount: string | undefined): { grants: Grant[]; denies: DenyRule[]; exclusions: Exclusions } {
   const grants: Grant[] = [];
   const denies: DenyRule[] = [];
+  const exclusions: Exclusions = { ownAccount, byStatement: new Map() };
   for (const st of policy.statements) {
     const applies = resourceApplies(st.resources, st.resourceNegated, keyArn);
     if (st.effect === 'Allow') {
-      if (applies !== 'no') grantsForAllow(st, ownAccount, grants);
+      if (applies !== 'no') {
+        grantsForAllow(st, ownAccount, grants);
+        const excluding = st.conditions.filter((c) => c.negated && c.category === 'who');
+        if (excluding.length > 0) exclusions.byStatement.set(st.index, excluding);
+      }
     } else if (applies === 'yes') {
       const rule = denyRule(st);
       if (rule) denies.push(rule);
     }
   }
-  return { grants, denies };
+  return { grants, denies, exclusions };
+}
+
+/** Per Allow statement (by index), its negated conditions on who: the principals the Allow itself leaves out. */
+interface Exclusions {
+  ownAccount: string | undefined;
+  byStatement: Map<number, ParsedCondition[]>;
+}
+
+/** Whether grant `g`'s own statement excludes every member of `cls` by a negated condition on who. */
+function excludedByAllow(exclusions: Exclusions, g: Grant, cls: PrincipalClass): boolean {
+  const conds = exclusions.byStatement.get(g.statementIndex);
+  if (conds === undefined) return false;
+  for (const c of conds) if (excludesEveryMember(c, cls, exclusions.ownAccount)) return true;
+  return false;
 }
 
 /** One entry per principal class, sorted by id so the summary does not depend on statement order. */

@@ -15,7 +15,7 @@ import {
   serviceClass,
   type PrincipalClass,
 } from './principals';
-import { RESOURCE_ORG, type ParsedCondition } from './conditions';
+import { RESOURCE_ACCOUNT, RESOURCE_ORG, type ParsedCondition } from './conditions';
 import { globMatch } from './glob';
 
 /** Surely every member of `inner` is in `outer`. */
@@ -216,4 +216,68 @@ export function narrowByTargets(c: PrincipalClass, targets: PrincipalClass[]): P
     if (n) out.set(n.id, n);
   }
   return [...out.values()];
+}
+
+/** Principal subtypes whose every request carries aws:PrincipalArn and aws:PrincipalAccount with one value. */
+const IAM_NAMED = new Set(['root-user', 'role', 'service-linked-role', 'user']);
+
+/**
+ * Whether an Allow's negated condition on who (`ArnNotEquals aws:PrincipalArn …`, `StringNotEquals
+ * aws:PrincipalAccount …`) is false for every request any member of `cls` sends: the Allow grants that class
+ * nothing. Only where it is sure: aws:PrincipalArn of a named role, user or root user (a session's
+ * aws:PrincipalArn is its role's ARN, whose path the session ARN does not show), aws:PrincipalAccount of an
+ * account or of a principal of a known account; both keys are in every request an IAM principal sends, so
+ * …IfExists changes nothing. Set qualifiers and other keys are never taken to exclude anyone.
+ */
+export function excludesEveryMember(c: ParsedCondition, cls: PrincipalClass, ownAccount: string | undefined): boolean {
+  if (!c.negated || c.qualifier !== undefined) return false;
+  const compare = valueComparison(c.base);
+  if (compare === undefined) return false;
+  if (c.keyLower === 'aws:principalarn') {
+    return cls.kind === 'principal' && cls.account !== undefined && IAM_NAMED.has(cls.subtype) && c.values.some((v) => compare(v, cls.name));
+  }
+  if (c.keyLower === 'aws:principalaccount') {
+    const account = cls.kind === 'account' ? cls.account : cls.kind === 'principal' && (IAM_NAMED.has(cls.subtype) || cls.subtype === 'assumed-role') ? cls.account : undefined;
+    if (account === undefined || !/^\d{12}$/.test(account)) return false;
+    return c.values.some((v) => compare(v === RESOURCE_ACCOUNT && ownAccount !== undefined ? ownAccount : v, account));
+  }
+  return false;
+}
+
+type Comparison = (written: string, actual: string) => boolean;
+
+/** How a negated string or ARN operator compares a written value with the request's: the match it negates. */
+function valueComparison(base: string): Comparison | undefined {
+  switch (base) {
+    case 'StringNotEquals':
+      return (w, a) => w === a;
+    case 'StringNotEqualsIgnoreCase':
+      return (w, a) => w.toLowerCase() === a.toLowerCase();
+    case 'StringNotLike':
+      return (w, a) => globMatch(w, a);
+    case 'ArnNotEquals':
+    case 'ArnNotLike':
+      return arnMatch;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * ArnEquals and ArnLike (and their negations) compare the six colon-separated fields one by one, each with
+ * wildcards, case-sensitively: a wildcard never spans a colon between fields. The resource field, the last,
+ * may itself hold colons.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_ARN
+ */
+function arnMatch(pattern: string, arn: string): boolean {
+  const p = arnFields(pattern);
+  const a = arnFields(arn);
+  if (p === undefined || a === undefined) return false;
+  return p.every((field, i) => globMatch(field, a[i] as string));
+}
+
+function arnFields(arn: string): string[] | undefined {
+  const fields = arn.split(':');
+  if (fields.length < 6) return undefined;
+  return [...fields.slice(0, 5), fields.slice(5).join(':')];
 }

@@ -381,6 +381,36 @@ describe('Deny and Resource', () => {
   });
 });
 
+describe('what a Deny leaves that the Allow itself excludes', () => {
+  const notArn = (op: string, arn: string) => ({ Condition: { [op]: { 'aws:PrincipalArn': arn } } });
+  const notAccount = (op: string, account: string) => ({ Condition: { [op]: { 'aws:PrincipalAccount': account } } });
+  const ADMIN_B = `arn:aws:iam::${OWN}:role/AdminB`;
+  it.each<[string, unknown, CheckId[]]>([
+    ['the Allow and the Deny both exclude KeyAdmin: nobody remains', policy(allow('*', 'kms:*', notArn('ArnNotEquals', ADMIN_ROLE)), deny('*', 'kms:*', notArn('ArnNotEquals', ADMIN_ROLE))), []],
+    ['NotAction Allow and Deny both exclude the own account: nobody remains', policy(allow('*', undefined as never, { Action: undefined as never, NotAction: 'kms:Get*', ...notAccount('StringNotEquals', OWN) }), deny('*', 'kms:*', notAccount('StringNotEquals', OWN))), ['ALLOW_WITH_NEGATION']],
+    [
+      'only the unconditional grant-revoking Allow remains for the own account',
+      policy(deny('*', '*', notAccount('StringNotEquals', OWN)), allow('*', '*', notAccount('StringNotEquals', OWN)), allow('*', ['kms:RevokeGrant', 'kms:RetireGrant'])),
+      [],
+    ],
+    ['StringNotEqualsIgnoreCase in the Allow excludes the Deny\'s survivor in any letter case', policy(allow('*', 'kms:*', notArn('StringNotEqualsIgnoreCase', ADMIN_ROLE.toLowerCase())), deny('*', 'kms:*', notArn('ArnNotEquals', ADMIN_ROLE))), []],
+    ['ArnNotLike in the Allow with a pattern covering the survivor', policy(allow('*', 'kms:*', notArn('ArnNotLike', `arn:aws:iam::${OWN}:role/Key*`)), deny('*', 'kms:*', notArn('ArnNotEquals', ADMIN_ROLE))), []],
+    ['the Allow excludes KeyAdmin, the Deny spares AdminB: AdminB keeps kms:*', policy(allow('*', 'kms:*', notArn('ArnNotEquals', ADMIN_ROLE)), deny('*', 'kms:*', notArn('ArnNotEquals', ADMIN_B))), ['NO_SEPARATION_OF_DUTIES', 'UNCONSTRAINED_GRANT_CREATION']],
+    // ARN comparison is case-sensitive: the Allow excludes role/keyadmin, which is not role/KeyAdmin.
+    ['ArnNotEquals in another letter case excludes nothing the Deny spares', policy(allow('*', 'kms:*', notArn('ArnNotEquals', ADMIN_ROLE.toLowerCase())), deny('*', 'kms:*', notArn('ArnNotEquals', ADMIN_ROLE))), ['NO_SEPARATION_OF_DUTIES', 'UNCONSTRAINED_GRANT_CREATION']],
+    ['ArnNotLike in the Allow with a pattern missing the survivor', policy(allow('*', 'kms:*', notArn('ArnNotLike', `arn:aws:iam::${OWN}:role/App*`)), deny('*', 'kms:*', notArn('ArnNotEquals', ADMIN_ROLE))), ['NO_SEPARATION_OF_DUTIES', 'UNCONSTRAINED_GRANT_CREATION']],
+    // An ARN wildcard stops at a colon: the pattern's third field (the service) is "*", the next fields must match on their own.
+    ['ArnNotLike whose wildcard would have to span ARN fields excludes nothing', policy(allow('*', 'kms:*', notArn('ArnNotLike', 'arn:aws:*:role/KeyAdmin')), deny('*', 'kms:*', notArn('ArnNotEquals', ADMIN_ROLE))), ['NO_SEPARATION_OF_DUTIES', 'UNCONSTRAINED_GRANT_CREATION']],
+    ['the Allow excludes another account: the own account keeps kms:*', policy(allow('*', 'kms:*', notAccount('StringNotEquals', FOREIGN)), deny('*', 'kms:*', notAccount('StringNotEquals', OWN))), ['ACCOUNT_WIDE_FULL_ACCESS']],
+    ['the Allow excludes KeyAdmin only: the rest of the own account keeps kms:*', policy(allow('*', 'kms:*', notArn('ArnNotEquals', ADMIN_ROLE)), deny('*', 'kms:*', notAccount('StringNotEquals', OWN))), ['ACCOUNT_WIDE_FULL_ACCESS']],
+    // ForAnyValue over a single-valued key is left alone: the Allow is not relied on to exclude anyone.
+    ['a set-qualified exclusion is not relied on', policy(allow('*', 'kms:*', { Condition: { 'ForAnyValue:StringNotEquals': { 'aws:PrincipalAccount': OWN } } }), deny('*', 'kms:*', notAccount('StringNotEquals', OWN))), ['ACCOUNT_WIDE_FULL_ACCESS']],
+  ])('%s', (_n, p, expected) => {
+    const clean = JSON.parse(JSON.stringify(p)) as unknown;
+    expect(checks(clean)).toEqual(expected);
+  });
+});
+
 describe('several conditions on who (ANDed, in any order)', () => {
   const partnerRoles = `arn:aws:iam::${FOREIGN}:role/partner-*`;
   const cases: [string, Record<string, unknown>, unknown, CheckId[]][] = [
