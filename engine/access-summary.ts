@@ -156,9 +156,10 @@ function grantsForAllow(st: ParsedStatement, ownAccount: string | undefined, gra
     const conds = isIamPrincipal(written.principal) ? scIam : sc;
     const principal = conds.onlyServices && written.principal.kind === 'anyone' ? ANY_SERVICE : written.principal;
     if (conds.narrowing.length === 0) {
+      if (excludesClass(st.conditions, principal, ownAccount)) continue;
       const actions = grantedActions(st, conds, principal);
       if (actions !== NO_ACTIONS || st.actions === NO_ACTIONS) grants.push(makeGrant(st, written.path, principal, actions, conds.limitingKeys, conds.grantConstrained, conds.serviceScoped, conds.sourceAccounts, conds.sourceOrganizations));
-    } else grantsForNarrowed(st, written.path, narrowedClasses(principal, conds.narrowing, narrowedCap), conds, grants);
+    } else grantsForNarrowed(st, written.path, narrowedClasses(principal, conds.narrowing, narrowedCap), conds, ownAccount, grants);
   }
 }
 
@@ -325,8 +326,9 @@ function narrowByCondition({ cls, unchangedBy, orgs }: NarrowedClass, cond: Narr
   });
 }
 
-function grantsForNarrowed(st: ParsedStatement, path: string, classes: readonly NarrowedClass[], sc: StatementConditions, grants: Grant[]): void {
+function grantsForNarrowed(st: ParsedStatement, path: string, classes: readonly NarrowedClass[], sc: StatementConditions, ownAccount: string | undefined, grants: Grant[]): void {
   for (const { cls, unchangedBy, orgs } of classes) {
+    if (excludesClass(st.conditions, cls, ownAccount)) continue;
     const actions = grantedActions(st, sc, cls);
     if (actions === NO_ACTIONS && st.actions !== NO_ACTIONS) continue;
     const conditionKeys = unchangedBy.length === 0 ? sc.limitingKeys : [...new Set([...sc.limitingKeys, ...unchangedBy])];
@@ -935,8 +937,12 @@ interface Exclusions {
 /** Whether grant `g`'s own statement excludes every member of `cls` by a negated condition on who. */
 function excludedByAllow(exclusions: Exclusions, g: Grant, cls: PrincipalClass): boolean {
   const conds = exclusions.byStatement.get(g.statementIndex);
-  if (conds === undefined) return false;
-  for (const c of conds) if (excludesEveryMember(c, cls, exclusions.ownAccount)) return true;
+  return conds !== undefined && excludesClass(conds, cls, exclusions.ownAccount);
+}
+
+/** Some condition of an Allow is false for every request of every member of `cls` (see excludesEveryMember). */
+function excludesClass(conds: readonly ParsedCondition[], cls: PrincipalClass, ownAccount: string | undefined): boolean {
+  for (const c of conds) if (c.negated && c.category === 'who' && excludesEveryMember(c, cls, ownAccount)) return true;
   return false;
 }
 

@@ -403,6 +403,10 @@ describe('what a Deny leaves that the Allow itself excludes', () => {
     ['ArnNotLike whose wildcard would have to span ARN fields excludes nothing', policy(allow('*', 'kms:*', notArn('ArnNotLike', 'arn:aws:*:role/KeyAdmin')), deny('*', 'kms:*', notArn('ArnNotEquals', ADMIN_ROLE))), ['NO_SEPARATION_OF_DUTIES', 'UNCONSTRAINED_GRANT_CREATION']],
     ['the Allow excludes another account: the own account keeps kms:*', policy(allow('*', 'kms:*', notAccount('StringNotEquals', FOREIGN)), deny('*', 'kms:*', notAccount('StringNotEquals', OWN))), ['ACCOUNT_WIDE_FULL_ACCESS']],
     ['the Allow excludes KeyAdmin only: the rest of the own account keeps kms:*', policy(allow('*', 'kms:*', notArn('ArnNotEquals', ADMIN_ROLE)), deny('*', 'kms:*', notAccount('StringNotEquals', OWN))), ['ACCOUNT_WIDE_FULL_ACCESS']],
+    ['an Allow naming KeyAdmin and excluding it grants nothing', policy(allow({ AWS: ADMIN_ROLE }, 'kms:*', notArn('ArnNotEquals', ADMIN_ROLE))), []],
+    ['an Allow narrowed to the own account and excluding it grants nothing', policy(allow('*', 'kms:*', { Condition: { StringEquals: { 'aws:PrincipalAccount': OWN }, StringNotEquals: { 'aws:PrincipalAccount': OWN } } })), []],
+    ['${aws:ResourceAccount} in the exclusion stands for the own account', policy(allow({ AWS: ROOT }, 'kms:*', notAccount('StringNotEquals', '${aws:ResourceAccount}'))), []],
+    ['an Allow to the account excluding one role still reaches the account', policy(allow({ AWS: ROOT }, 'kms:*', notArn('ArnNotEquals', ADMIN_ROLE))), ['ACCOUNT_WIDE_FULL_ACCESS']],
     // ForAnyValue over a single-valued key is left alone: the Allow is not relied on to exclude anyone.
     ['a set-qualified exclusion is not relied on', policy(allow('*', 'kms:*', { Condition: { 'ForAnyValue:StringNotEquals': { 'aws:PrincipalAccount': OWN } } }), deny('*', 'kms:*', notAccount('StringNotEquals', OWN))), ['ACCOUNT_WIDE_FULL_ACCESS']],
   ])('%s', (_n, p, expected) => {
