@@ -26,7 +26,7 @@ import {
 import { absentByKind, actionsWithValue, principalKindOf, type PrincipalKind } from './condition-presence';
 import type { ParsedPolicy, ParsedStatement, PrincipalEntry } from './parse-policy';
 import { ANYONE, ANY_SERVICE, accountClass, namedClass, type PrincipalClass } from './principals';
-import { conditionTargets, contains, excludesEveryMember, mayContain, narrowByTargets, spares, within } from './principal-sets';
+import { conditionTargets, contains, excludesEveryMember, excludesEverySpared, mayContain, narrowByTargets, spares, within } from './principal-sets';
 import { resourceApplies } from './resources';
 
 export type AccessLevel = 'none' | 'conditional' | 'unconditional';
@@ -101,6 +101,8 @@ interface DenyRule {
   actions: ActionSet;
   mode: 'remove' | 'downgrade';
   conditionKeys: string[];
+  /** The negated conditions on who that alone decide whom a Deny without NotPrincipal spares (else empty). */
+  sparedBy: ParsedCondition[];
 }
 
 /** The most principal classes one statement's principals are narrowed into (see grantsForAllow). */
@@ -411,7 +413,7 @@ function denyRule(st: ParsedStatement): DenyRule | undefined {
   // the classes carved out do not depend on which Deny is applied first.
   const unique = [...new Map(listed.map((p) => [p.id, p])).values()];
   const survivors = unique.filter((s) => !unique.some((o) => o.id !== s.id && contains(o, s) && !contains(s, o)));
-  return { statementIndex: st.index, targets, survivors, actions: st.actions, mode, conditionKeys: conds.map((c) => c.key) };
+  return { statementIndex: st.index, targets, survivors, actions: st.actions, mode, conditionKeys: conds.map((c) => c.key), sparedBy: st.principalNegated ? [] : carve };
 }
 
 function rootUserOf(account: Extract<PrincipalClass, { kind: 'account' }>): PrincipalClass {
@@ -830,9 +832,11 @@ function carveGrant(run: Carving, pass: AtomPass, i: number): void {
     run.out.push(g);
     return;
   }
-  // A Deny that spares a class carves it out of a wider grant; the Allow's own negated condition on who may
-  // exclude exactly that class (Allow and Deny both "unless KeyAdmin"): then nobody in it obtains the grant.
-  if (!own && excludedByAllow(run.exclusions, g, pass.cls)) return;
+  const excluded = own ? NO_ACTIONS : excludedByAllow(run, g);
+  if (excluded !== NO_ACTIONS) {
+    carveExcluded(run, pass, i, c, excluded);
+    return;
+  }
   const known = own ? undefined : coveredCache(run, pass, c, g);
   if (known !== undefined && known.get(g.actions) === true) return;
   const parentParts = (run.ownParts[i] ??= effectiveParts(g, own ? pass.denies : classDeniesFor(run, g.principal)));
@@ -845,6 +849,25 @@ function carveGrant(run: Carving, pass: AtomPass, i: number): void {
   }
   const carvedBy = own ? NO_INDEXES : carvedByFor(run, pass, c, g);
   emitParts(run, g, pass.cls, parts, carvedBy, own);
+}
+
+/**
+ * Grant `i` reaching the atom of `pass` but for the `excluded` actions, which its own Allow refuses to every
+ * principal the Denies leave them to. The atom's covered/carvedBy caches are keyed by action set alone, not by
+ * statement, so they are neither read nor written here.
+ */
+function carveExcluded(run: Carving, pass: AtomPass, i: number, c: number, excluded: ActionSet): void {
+  const g = run.grants[i] as Grant;
+  const parts: Part[] = [];
+  for (const p of effectiveParts(g, pass.denies)) {
+    const actions = minus(p.actions, excluded);
+    if (actions !== NO_ACTIONS) parts.push(actions === p.actions ? p : { ...p, actions });
+  }
+  if (parts.length === 0) return;
+  const parentParts = (run.ownParts[i] ??= effectiveParts(g, classDeniesFor(run, g.principal)));
+  if (coveredBy(parts, parentParts)) return;
+  const deniedBy = pass.denies.covering.length === 0 ? NO_INDEXES : denyEffect(pass.denies, g.actions).deniedBy;
+  emitParts(run, g, pass.cls, parts, carvingDenies(classDeniesFor(run, g.principal).covering, deniedBy, g.actions), false);
 }
 
 /** No Deny takes anything from the class this grant was written for: it stands as written. */
@@ -911,7 +934,7 @@ export function buildAccessSummary(policy: ParsedPolicy, ownAccount: string | un
 function statementEffects(policy: ParsedPolicy, keyArn: string | undefined, ownAccount: string | undefined): { grants: Grant[]; denies: DenyRule[]; exclusions: Exclusions } {
   const grants: Grant[] = [];
   const denies: DenyRule[] = [];
-  const exclusions: Exclusions = { ownAccount, byStatement: new Map() };
+  const exclusions: Exclusions = { ownAccount, byStatement: new Map(), known: new Map() };
   for (const st of policy.statements) {
     const applies = resourceApplies(st.resources, st.resourceNegated, keyArn);
     if (st.effect === 'Allow') {
@@ -932,12 +955,30 @@ function statementEffects(policy: ParsedPolicy, keyArn: string | undefined, ownA
 interface Exclusions {
   ownAccount: string | undefined;
   byStatement: Map<number, ParsedCondition[]>;
+  /** excludedByAllow per grant statement and written class ("index class"). */
+  known: Map<string, ActionSet>;
 }
 
-/** Whether grant `g`'s own statement excludes every member of `cls` by a negated condition on who. */
-function excludedByAllow(exclusions: Exclusions, g: Grant, cls: PrincipalClass): boolean {
+/**
+ * The actions of grant `g` its own Allow gives none of the principals a Deny carves out of the grant's class:
+ * those of every Deny covering that class whose spared callers (the values of its negated conditions on who)
+ * all fail one of the Allow's negated conditions on who (Allow and Deny `kms:*` both "unless KeyAdmin"). A
+ * principal keeps such an action only where that Deny spares it, and there the Allow does not apply.
+ */
+function excludedByAllow(run: Carving, g: Grant): ActionSet {
+  const exclusions = run.exclusions;
   const conds = exclusions.byStatement.get(g.statementIndex);
-  return conds !== undefined && excludesClass(conds, cls, exclusions.ownAccount);
+  if (conds === undefined) return NO_ACTIONS;
+  const key = `${g.statementIndex} ${g.principal.id}`;
+  let excluded = exclusions.known.get(key);
+  if (excluded === undefined) {
+    excluded = NO_ACTIONS;
+    for (const d of classDeniesFor(run, g.principal).covering) {
+      if (d.mode === 'remove' && excludesEverySpared(conds, d.sparedBy)) excluded = union(excluded, d.actions);
+    }
+    exclusions.known.set(key, excluded);
+  }
+  return intersect(excluded, g.actions);
 }
 
 /** Some condition of an Allow is false for every request of every member of `cls` (see excludesEveryMember). */
