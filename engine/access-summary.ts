@@ -101,8 +101,10 @@ interface DenyRule {
   actions: ActionSet;
   mode: 'remove' | 'downgrade';
   conditionKeys: string[];
-  /** The negated conditions on who that alone decide whom a Deny without NotPrincipal spares (else empty). */
+  /** The negated conditions on who a Deny spares by (beside its NotPrincipal entries), if any. */
   sparedBy: ParsedCondition[];
+  /** The principals a Deny's NotPrincipal names, as written. */
+  notPrincipals: PrincipalClass[];
 }
 
 /** The most principal classes one statement's principals are narrowed into (see grantsForAllow). */
@@ -413,7 +415,7 @@ function denyRule(st: ParsedStatement): DenyRule | undefined {
   // the classes carved out do not depend on which Deny is applied first.
   const unique = [...new Map(listed.map((p) => [p.id, p])).values()];
   const survivors = unique.filter((s) => !unique.some((o) => o.id !== s.id && contains(o, s) && !contains(s, o)));
-  return { statementIndex: st.index, targets, survivors, actions: st.actions, mode, conditionKeys: conds.map((c) => c.key), sparedBy: st.principalNegated ? [] : carve };
+  return { statementIndex: st.index, targets, survivors, actions: st.actions, mode, conditionKeys: conds.map((c) => c.key), sparedBy: carve, notPrincipals: st.principalNegated ? st.principals.map((p) => p.principal) : [] };
 }
 
 function rootUserOf(account: Extract<PrincipalClass, { kind: 'account' }>): PrincipalClass {
@@ -832,7 +834,7 @@ function carveGrant(run: Carving, pass: AtomPass, i: number): void {
     run.out.push(g);
     return;
   }
-  const excluded = own ? NO_ACTIONS : excludedByAllow(run, g);
+  const excluded = own ? NO_ACTIONS : excludedByAllow(run, g, pass.cls);
   if (excluded !== NO_ACTIONS) {
     carveExcluded(run, pass, i, c, excluded);
     return;
@@ -955,30 +957,45 @@ function statementEffects(policy: ParsedPolicy, keyArn: string | undefined, ownA
 interface Exclusions {
   ownAccount: string | undefined;
   byStatement: Map<number, ParsedCondition[]>;
-  /** excludedByAllow per grant statement and written class ("index class"). */
-  known: Map<string, ActionSet>;
+  /** Per grant statement and written class ("index class"): the Denies whose spared callers the Allow excludes. */
+  known: Map<string, DenyRule[]>;
 }
 
 /**
- * The actions of grant `g` its own Allow gives none of the principals a Deny carves out of the grant's class:
- * those of every Deny covering that class whose spared callers (the values of its negated conditions on who)
- * all fail one of the Allow's negated conditions on who (Allow and Deny `kms:*` both "unless KeyAdmin"). A
- * principal keeps such an action only where that Deny spares it, and there the Allow does not apply.
+ * The actions of grant `g` its own Allow gives no principal of `atom`, a class Denies carve out of the grant's
+ * class: those of every Deny covering that class whose spared callers (the values of its negated conditions on
+ * who) all fail one of the Allow's negated conditions on who (Allow and Deny `kms:*` both "unless KeyAdmin").
+ * A principal keeps such an action only where that Deny spares it, and there the Allow does not apply, unless
+ * the Deny's NotPrincipal spares it: so a Deny written with NotPrincipal counts only for an atom none of whose
+ * principals its NotPrincipal can name.
  */
-function excludedByAllow(run: Carving, g: Grant): ActionSet {
+function excludedByAllow(run: Carving, g: Grant, atom: PrincipalClass): ActionSet {
   const exclusions = run.exclusions;
   const conds = exclusions.byStatement.get(g.statementIndex);
   if (conds === undefined) return NO_ACTIONS;
   const key = `${g.statementIndex} ${g.principal.id}`;
-  let excluded = exclusions.known.get(key);
-  if (excluded === undefined) {
-    excluded = NO_ACTIONS;
-    for (const d of classDeniesFor(run, g.principal).covering) {
-      if (d.mode === 'remove' && excludesEverySpared(conds, d.sparedBy)) excluded = union(excluded, d.actions);
-    }
-    exclusions.known.set(key, excluded);
+  let excluding = exclusions.known.get(key);
+  if (excluding === undefined) {
+    excluding = classDeniesFor(run, g.principal).covering.filter((d) => d.mode === 'remove' && excludesEverySpared(conds, d.sparedBy));
+    exclusions.known.set(key, excluding);
   }
+  let excluded = NO_ACTIONS;
+  for (const d of excluding) if (d.notPrincipals.every((p) => surelyApart(p, atom))) excluded = union(excluded, d.actions);
   return intersect(excluded, g.actions);
+}
+
+/**
+ * No principal is in both classes, judged without names (whose letter case a Principal element need not
+ * match): a service principal and an IAM class, or principals of two different known accounts.
+ */
+function surelyApart(a: PrincipalClass, b: PrincipalClass): boolean {
+  const isIam = (c: PrincipalClass): boolean => c.kind === 'account' || (c.kind === 'principal' && c.account !== undefined);
+  if (a.kind === 'service') return isIam(b);
+  if (b.kind === 'service') return isIam(a);
+  const accountOf = (c: PrincipalClass): string | undefined => (c.kind === 'account' || c.kind === 'principal' ? c.account : undefined);
+  const x = accountOf(a);
+  const y = accountOf(b);
+  return x !== undefined && y !== undefined && /^\d{12}$/.test(x) && /^\d{12}$/.test(y) && x !== y;
 }
 
 /** Some condition of an Allow is false for every request of every member of `cls` (see excludesEveryMember). */

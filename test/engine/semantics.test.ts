@@ -413,6 +413,22 @@ describe('what a Deny leaves that the Allow itself excludes', () => {
     ['an Allow narrowed to the own account and excluding it grants nothing', policy(allow('*', 'kms:*', { Condition: { StringEquals: { 'aws:PrincipalAccount': OWN }, StringNotEquals: { 'aws:PrincipalAccount': OWN } } })), []],
     ['${aws:ResourceAccount} in the exclusion stands for the own account', policy(allow({ AWS: ROOT }, 'kms:*', notAccount('StringNotEquals', '${aws:ResourceAccount}'))), []],
     ['an Allow to the account excluding one role still reaches the account', policy(allow({ AWS: ROOT }, 'kms:*', notArn('ArnNotEquals', ADMIN_ROLE))), ['ACCOUNT_WIDE_FULL_ACCESS']],
+    [
+      'a Deny sparing a service by NotPrincipal and a role pattern by condition, the Allow excluding that pattern: nothing remains for it',
+      policy(
+        { Effect: 'Deny', NotPrincipal: { Service: 'cloudtrail.amazonaws.com' }, Action: 'kms:*', Resource: '*', ...notArn('ArnNotLike', `arn:aws:iam::${FOREIGN}:role/partner-*`) },
+        allow('*', 'kms:*', notArn('ArnNotLike', `arn:aws:iam::${FOREIGN}:role/partner-*`)),
+      ),
+      ['UNSCOPED_SERVICE_PRINCIPAL'],
+    ],
+    [
+      'a Deny whose NotPrincipal names a role of the spared pattern leaves that role in view',
+      policy(
+        { Effect: 'Deny', NotPrincipal: { AWS: `arn:aws:iam::${FOREIGN}:role/partner-x` }, Action: 'kms:*', Resource: '*', ...notArn('ArnNotLike', `arn:aws:iam::${FOREIGN}:role/partner-*`) },
+        allow('*', 'kms:*', notArn('ArnNotLike', `arn:aws:iam::${FOREIGN}:role/partner-*`)),
+      ),
+      ['NO_SEPARATION_OF_DUTIES', 'UNCONSTRAINED_GRANT_CREATION', 'UNTRUSTED_CROSS_ACCOUNT'],
+    ],
     // ForAnyValue over a single-valued key is left alone: the Allow is not relied on to exclude anyone.
     ['a set-qualified exclusion is not relied on', policy(allow('*', 'kms:*', { Condition: { 'ForAnyValue:StringNotEquals': { 'aws:PrincipalAccount': OWN } } }), deny('*', 'kms:*', notAccount('StringNotEquals', OWN))), ['ACCOUNT_WIDE_FULL_ACCESS']],
   ])('%s', (_n, p, expected) => {
