@@ -26,7 +26,7 @@ import {
 import { absentByKind, actionsWithValue, principalKindOf, type PrincipalKind } from './condition-presence';
 import type { ParsedPolicy, ParsedStatement, PrincipalEntry } from './parse-policy';
 import { ANYONE, ANY_SERVICE, accountClass, namedClass, type PrincipalClass } from './principals';
-import { conditionTargets, contains, mayContain, narrowByTargets, spares, within } from './principal-sets';
+import { conditionTargets, contains, excludesEveryMember, excludesEverySpared, mayContain, narrowByTargets, spares, within } from './principal-sets';
 import { resourceApplies } from './resources';
 
 export type AccessLevel = 'none' | 'conditional' | 'unconditional';
@@ -101,6 +101,10 @@ interface DenyRule {
   actions: ActionSet;
   mode: 'remove' | 'downgrade';
   conditionKeys: string[];
+  /** The negated conditions on who a Deny spares by (beside its NotPrincipal entries), if any. */
+  sparedBy: ParsedCondition[];
+  /** The principals a Deny's NotPrincipal names, as written. */
+  notPrincipals: PrincipalClass[];
 }
 
 /** The most principal classes one statement's principals are narrowed into (see grantsForAllow). */
@@ -156,9 +160,10 @@ function grantsForAllow(st: ParsedStatement, ownAccount: string | undefined, gra
     const conds = isIamPrincipal(written.principal) ? scIam : sc;
     const principal = conds.onlyServices && written.principal.kind === 'anyone' ? ANY_SERVICE : written.principal;
     if (conds.narrowing.length === 0) {
+      if (excludesClass(st.conditions, principal, ownAccount)) continue;
       const actions = grantedActions(st, conds, principal);
       if (actions !== NO_ACTIONS || st.actions === NO_ACTIONS) grants.push(makeGrant(st, written.path, principal, actions, conds.limitingKeys, conds.grantConstrained, conds.serviceScoped, conds.sourceAccounts, conds.sourceOrganizations));
-    } else grantsForNarrowed(st, written.path, narrowedClasses(principal, conds.narrowing, narrowedCap), conds, grants);
+    } else grantsForNarrowed(st, written.path, narrowedClasses(principal, conds.narrowing, narrowedCap), conds, ownAccount, grants);
   }
 }
 
@@ -325,8 +330,9 @@ function narrowByCondition({ cls, unchangedBy, orgs }: NarrowedClass, cond: Narr
   });
 }
 
-function grantsForNarrowed(st: ParsedStatement, path: string, classes: readonly NarrowedClass[], sc: StatementConditions, grants: Grant[]): void {
+function grantsForNarrowed(st: ParsedStatement, path: string, classes: readonly NarrowedClass[], sc: StatementConditions, ownAccount: string | undefined, grants: Grant[]): void {
   for (const { cls, unchangedBy, orgs } of classes) {
+    if (excludesClass(st.conditions, cls, ownAccount)) continue;
     const actions = grantedActions(st, sc, cls);
     if (actions === NO_ACTIONS && st.actions !== NO_ACTIONS) continue;
     const conditionKeys = unchangedBy.length === 0 ? sc.limitingKeys : [...new Set([...sc.limitingKeys, ...unchangedBy])];
@@ -409,7 +415,7 @@ function denyRule(st: ParsedStatement): DenyRule | undefined {
   // the classes carved out do not depend on which Deny is applied first.
   const unique = [...new Map(listed.map((p) => [p.id, p])).values()];
   const survivors = unique.filter((s) => !unique.some((o) => o.id !== s.id && contains(o, s) && !contains(s, o)));
-  return { statementIndex: st.index, targets, survivors, actions: st.actions, mode, conditionKeys: conds.map((c) => c.key) };
+  return { statementIndex: st.index, targets, survivors, actions: st.actions, mode, conditionKeys: conds.map((c) => c.key), sparedBy: carve, notPrincipals: st.principalNegated ? st.principals.map((p) => p.principal) : [] };
 }
 
 function rootUserOf(account: Extract<PrincipalClass, { kind: 'account' }>): PrincipalClass {
@@ -697,12 +703,12 @@ function coveredBy(inner: readonly Part[], outer: readonly Part[]): boolean {
  * Apply every Deny to every grant, for every principal class (see principalAtoms). A principal inside a
  * wider class is reported on its own only where it keeps more than the class does.
  */
-function applyDenies(grants: readonly Grant[], denies: readonly DenyRule[]): Grant[] {
+function applyDenies(grants: readonly Grant[], denies: readonly DenyRule[], exclusions: Exclusions): Grant[] {
   if (denies.length === 0) return [...grants];
   const atoms = principalAtoms(grants, denies);
   // Too many classes to carve: rely on no Deny at all rather than on a partial answer.
   if (atoms === undefined) return [...grants];
-  const run = startCarving(grants, denies);
+  const run = startCarving(grants, denies, exclusions);
   for (const atom of atoms) carveForAtom(run, atom);
   applyRewrites(run);
   return run.out;
@@ -719,6 +725,7 @@ interface WrittenClasses {
 interface Carving {
   grants: readonly Grant[];
   denies: readonly DenyRule[];
+  exclusions: Exclusions;
   deniesByClass: Map<string, ClassDenies>;
   written: WrittenClasses;
   /** Per grant: its parts for the class it was written for, made when first needed. */
@@ -746,11 +753,12 @@ interface AtomPass {
   carvedFor: (Map<ActionSet, number[]> | undefined)[] | undefined;
 }
 
-function startCarving(grants: readonly Grant[], denies: readonly DenyRule[]): Carving {
+function startCarving(grants: readonly Grant[], denies: readonly DenyRule[], exclusions: Exclusions): Carving {
   const written = writtenClasses(grants);
   return {
     grants,
     denies,
+    exclusions,
     deniesByClass: new Map(),
     written,
     ownParts: new Array<Part[] | undefined>(grants.length),
@@ -826,6 +834,11 @@ function carveGrant(run: Carving, pass: AtomPass, i: number): void {
     run.out.push(g);
     return;
   }
+  const excluded = own ? NO_ACTIONS : excludedByAllow(run, g, pass.cls);
+  if (excluded !== NO_ACTIONS) {
+    carveExcluded(run, pass, i, c, excluded);
+    return;
+  }
   const known = own ? undefined : coveredCache(run, pass, c, g);
   if (known !== undefined && known.get(g.actions) === true) return;
   const parentParts = (run.ownParts[i] ??= effectiveParts(g, own ? pass.denies : classDeniesFor(run, g.principal)));
@@ -838,6 +851,25 @@ function carveGrant(run: Carving, pass: AtomPass, i: number): void {
   }
   const carvedBy = own ? NO_INDEXES : carvedByFor(run, pass, c, g);
   emitParts(run, g, pass.cls, parts, carvedBy, own);
+}
+
+/**
+ * Grant `i` reaching the atom of `pass` but for the `excluded` actions, which its own Allow refuses to every
+ * principal the Denies leave them to. The atom's covered/carvedBy caches are keyed by action set alone, not by
+ * statement, so they are neither read nor written here.
+ */
+function carveExcluded(run: Carving, pass: AtomPass, i: number, c: number, excluded: ActionSet): void {
+  const g = run.grants[i] as Grant;
+  const parts: Part[] = [];
+  for (const p of effectiveParts(g, pass.denies)) {
+    const actions = minus(p.actions, excluded);
+    if (actions !== NO_ACTIONS) parts.push(actions === p.actions ? p : { ...p, actions });
+  }
+  if (parts.length === 0) return;
+  const parentParts = (run.ownParts[i] ??= effectiveParts(g, classDeniesFor(run, g.principal)));
+  if (coveredBy(parts, parentParts)) return;
+  const deniedBy = pass.denies.covering.length === 0 ? NO_INDEXES : denyEffect(pass.denies, g.actions).deniedBy;
+  emitParts(run, g, pass.cls, parts, carvingDenies(classDeniesFor(run, g.principal).covering, deniedBy, g.actions), false);
 }
 
 /** No Deny takes anything from the class this grant was written for: it stands as written. */
@@ -896,24 +928,80 @@ function applyRewrites(run: Carving): void {
 }
 
 export function buildAccessSummary(policy: ParsedPolicy, ownAccount: string | undefined, keyArn: string | undefined): AccessSummary {
-  const { grants, denies } = statementEffects(policy, keyArn, ownAccount);
-  return { entries: groupByPrincipal(applyDenies(grants, denies), policy) };
+  const { grants, denies, exclusions } = statementEffects(policy, keyArn, ownAccount);
+  return { entries: groupByPrincipal(applyDenies(grants, denies, exclusions), policy) };
 }
 
 /** The grants of the Allow statements and the rules of the Deny statements that apply to this key. */
-function statementEffects(policy: ParsedPolicy, keyArn: string | undefined, ownAccount: string | undefined): { grants: Grant[]; denies: DenyRule[] } {
+function statementEffects(policy: ParsedPolicy, keyArn: string | undefined, ownAccount: string | undefined): { grants: Grant[]; denies: DenyRule[]; exclusions: Exclusions } {
   const grants: Grant[] = [];
   const denies: DenyRule[] = [];
+  const exclusions: Exclusions = { ownAccount, byStatement: new Map(), known: new Map() };
   for (const st of policy.statements) {
     const applies = resourceApplies(st.resources, st.resourceNegated, keyArn);
     if (st.effect === 'Allow') {
-      if (applies !== 'no') grantsForAllow(st, ownAccount, grants);
+      if (applies !== 'no') {
+        grantsForAllow(st, ownAccount, grants);
+        const excluding = st.conditions.filter((c) => c.negated && c.category === 'who');
+        if (excluding.length > 0) exclusions.byStatement.set(st.index, excluding);
+      }
     } else if (applies === 'yes') {
       const rule = denyRule(st);
       if (rule) denies.push(rule);
     }
   }
-  return { grants, denies };
+  return { grants, denies, exclusions };
+}
+
+/** Per Allow statement (by index), its negated conditions on who: the principals the Allow itself leaves out. */
+interface Exclusions {
+  ownAccount: string | undefined;
+  byStatement: Map<number, ParsedCondition[]>;
+  /** Per grant statement and written class ("index class"): the Denies whose spared callers the Allow excludes. */
+  known: Map<string, DenyRule[]>;
+}
+
+/**
+ * The actions of grant `g` its own Allow gives no principal of `atom`, a class Denies carve out of the grant's
+ * class: those of every Deny covering that class whose spared callers (the values of its negated conditions on
+ * who) all fail one of the Allow's negated conditions on who (Allow and Deny `kms:*` both "unless KeyAdmin").
+ * A principal keeps such an action only where that Deny spares it, and there the Allow does not apply, unless
+ * the Deny's NotPrincipal spares it: so a Deny written with NotPrincipal counts only for an atom none of whose
+ * principals its NotPrincipal can name.
+ */
+function excludedByAllow(run: Carving, g: Grant, atom: PrincipalClass): ActionSet {
+  const exclusions = run.exclusions;
+  const conds = exclusions.byStatement.get(g.statementIndex);
+  if (conds === undefined) return NO_ACTIONS;
+  const key = `${g.statementIndex} ${g.principal.id}`;
+  let excluding = exclusions.known.get(key);
+  if (excluding === undefined) {
+    excluding = classDeniesFor(run, g.principal).covering.filter((d) => d.mode === 'remove' && excludesEverySpared(conds, d.sparedBy));
+    exclusions.known.set(key, excluding);
+  }
+  let excluded = NO_ACTIONS;
+  for (const d of excluding) if (d.notPrincipals.every((p) => surelyApart(p, atom))) excluded = union(excluded, d.actions);
+  return intersect(excluded, g.actions);
+}
+
+/**
+ * No principal is in both classes, judged without names (whose letter case a Principal element need not
+ * match): a service principal and an IAM class, or principals of two different known accounts.
+ */
+function surelyApart(a: PrincipalClass, b: PrincipalClass): boolean {
+  const isIam = (c: PrincipalClass): boolean => c.kind === 'account' || (c.kind === 'principal' && c.account !== undefined);
+  if (a.kind === 'service') return isIam(b);
+  if (b.kind === 'service') return isIam(a);
+  const accountOf = (c: PrincipalClass): string | undefined => (c.kind === 'account' || c.kind === 'principal' ? c.account : undefined);
+  const x = accountOf(a);
+  const y = accountOf(b);
+  return x !== undefined && y !== undefined && /^\d{12}$/.test(x) && /^\d{12}$/.test(y) && x !== y;
+}
+
+/** Some condition of an Allow is false for every request of every member of `cls` (see excludesEveryMember). */
+function excludesClass(conds: readonly ParsedCondition[], cls: PrincipalClass, ownAccount: string | undefined): boolean {
+  for (const c of conds) if (c.negated && c.category === 'who' && excludesEveryMember(c, cls, ownAccount)) return true;
+  return false;
 }
 
 /** One entry per principal class, sorted by id so the summary does not depend on statement order. */

@@ -15,7 +15,7 @@ import {
   serviceClass,
   type PrincipalClass,
 } from './principals';
-import { RESOURCE_ORG, type ParsedCondition } from './conditions';
+import { RESOURCE_ACCOUNT, RESOURCE_ORG, type ParsedCondition } from './conditions';
 import { globMatch } from './glob';
 
 /** Surely every member of `inner` is in `outer`. */
@@ -216,4 +216,97 @@ export function narrowByTargets(c: PrincipalClass, targets: PrincipalClass[]): P
     if (n) out.set(n.id, n);
   }
   return [...out.values()];
+}
+
+/** Principal subtypes whose every request carries aws:PrincipalArn and aws:PrincipalAccount with one value. */
+const IAM_NAMED = new Set(['root-user', 'role', 'service-linked-role', 'user']);
+
+/**
+ * Whether an Allow's negated condition on who (`StringNotEquals aws:PrincipalAccount …`) is false for every
+ * request any member of `cls` sends: the Allow grants that class nothing. Only where it is sure:
+ * aws:PrincipalAccount of an account or of a principal of a known account, and aws:PrincipalArn of a named
+ * role, user or root user under StringNotEqualsIgnoreCase only (a session's aws:PrincipalArn is its role's ARN,
+ * whose path the session ARN does not show). A case-sensitive operator is not relied on: the letter case of
+ * the ARN a Principal element names need not be that of the principal's aws:PrincipalArn (IAM names differ
+ * in case only). Both keys are in every request an IAM principal sends, so …IfExists changes nothing. Set
+ * qualifiers and other keys are never taken to exclude anyone.
+ */
+export function excludesEveryMember(c: ParsedCondition, cls: PrincipalClass, ownAccount: string | undefined): boolean {
+  if (!c.negated || c.qualifier !== undefined) return false;
+  const compare = valueComparison(c.base);
+  if (compare === undefined) return false;
+  if (c.keyLower === 'aws:principalarn') {
+    return c.base === 'StringNotEqualsIgnoreCase' && cls.kind === 'principal' && cls.account !== undefined && IAM_NAMED.has(cls.subtype) && c.values.some((v) => compare(v, cls.name));
+  }
+  if (c.keyLower === 'aws:principalaccount') {
+    const account = cls.kind === 'account' ? cls.account : cls.kind === 'principal' && (IAM_NAMED.has(cls.subtype) || cls.subtype === 'assumed-role') ? cls.account : undefined;
+    if (account === undefined || !/^\d{12}$/.test(account)) return false;
+    return c.values.some((v) => compare(v === RESOURCE_ACCOUNT && ownAccount !== undefined ? ownAccount : v, account));
+  }
+  return false;
+}
+
+type Comparison = (written: string, actual: string) => boolean;
+
+/** How a negated string or ARN operator compares a written value with the request's: the match it negates. */
+function valueComparison(base: string): Comparison | undefined {
+  switch (base) {
+    case 'StringNotEquals':
+      return (w, a) => w === a;
+    case 'StringNotEqualsIgnoreCase':
+      return (w, a) => w.toLowerCase() === a.toLowerCase();
+    case 'StringNotLike':
+      return (w, a) => globMatch(w, a);
+    case 'ArnNotEquals':
+    case 'ArnNotLike':
+      return arnMatch;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * ArnEquals and ArnLike (and their negations) compare the six colon-separated fields one by one, each with
+ * wildcards, case-sensitively: a wildcard never spans a colon between fields. The resource field, the last,
+ * may itself hold colons.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_ARN
+ */
+function arnMatch(pattern: string, arn: string): boolean {
+  const p = arnFields(pattern);
+  const a = arnFields(arn);
+  if (p === undefined || a === undefined) return false;
+  return p.every((field, i) => globMatch(field, a[i] as string));
+}
+
+function arnFields(arn: string): string[] | undefined {
+  const fields = arn.split(':');
+  if (fields.length < 6) return undefined;
+  return [...fields.slice(0, 5), fields.slice(5).join(':')];
+}
+
+/**
+ * Whether every request a Deny spares fails one of an Allow's negated conditions on who. A Deny whose
+ * conditions are all negated conditions on who (`spared`, ANDed) spares a request only where one of them is
+ * false: the request carries its key with a value matching one of its values. The Allow's condition on the
+ * same key, negated too, is then false as well when each such value matches one of the Allow's: the Allow
+ * gives nothing to whom the Deny spares, whatever principal sends the request. Judged on the written values,
+ * never on principal classes. A value with a policy variable counts only when written alike under the same
+ * operator.
+ */
+export function excludesEverySpared(allow: readonly ParsedCondition[], spared: readonly ParsedCondition[]): boolean {
+  if (spared.length === 0) return false;
+  return spared.every((d) => d.values.length > 0 && d.values.every((dv) => allow.some((a) => excludesSpared(a, d, dv))));
+}
+
+function excludesSpared(a: ParsedCondition, d: ParsedCondition, dv: string): boolean {
+  if (!a.negated || a.qualifier !== undefined || a.keyLower !== d.keyLower) return false;
+  const compare = valueComparison(a.base);
+  if (compare === undefined || d.qualifier !== undefined) return false;
+  if (dv.includes('${') || a.values.some((v) => v.includes('${'))) return a.base === d.base && a.values.includes(dv);
+  // The one value a Deny spares under StringNotEquals, or under an ARN operator with no wildcard.
+  const literal = d.base === 'StringNotEquals' || ((d.base === 'ArnNotEquals' || d.base === 'ArnNotLike') && !/[*?]/.test(dv));
+  if (literal) return a.values.some((av) => compare(av, dv));
+  // A pattern the Deny spares: only the same pattern under an operator that reads it the same way.
+  const family = (base: string): string => (base === 'ArnNotEquals' || base === 'ArnNotLike' ? 'arn' : base);
+  return (d.base === 'StringNotLike' || family(d.base) === 'arn') && family(a.base) === family(d.base) && a.values.includes(dv);
 }

@@ -381,6 +381,62 @@ describe('Deny and Resource', () => {
   });
 });
 
+describe('what a Deny leaves that the Allow itself excludes', () => {
+  const notArn = (op: string, arn: string) => ({ Condition: { [op]: { 'aws:PrincipalArn': arn } } });
+  const notAccount = (op: string, account: string) => ({ Condition: { [op]: { 'aws:PrincipalAccount': account } } });
+  const ADMIN_B = `arn:aws:iam::${OWN}:role/AdminB`;
+  it.each<[string, unknown, CheckId[]]>([
+    ['the Allow and the Deny both exclude KeyAdmin: nobody remains', policy(allow('*', 'kms:*', notArn('ArnNotEquals', ADMIN_ROLE)), deny('*', 'kms:*', notArn('ArnNotEquals', ADMIN_ROLE))), []],
+    ['NotAction Allow and Deny both exclude the own account: nobody remains', policy(allow('*', undefined as never, { Action: undefined as never, NotAction: 'kms:Get*', ...notAccount('StringNotEquals', OWN) }), deny('*', 'kms:*', notAccount('StringNotEquals', OWN))), ['ALLOW_WITH_NEGATION']],
+    [
+      'only the unconditional grant-revoking Allow remains for the own account',
+      policy(deny('*', '*', notAccount('StringNotEquals', OWN)), allow('*', '*', notAccount('StringNotEquals', OWN)), allow('*', ['kms:RevokeGrant', 'kms:RetireGrant'])),
+      [],
+    ],
+    ['StringNotEqualsIgnoreCase in the Allow excludes the Deny\'s survivor in any letter case', policy(allow('*', 'kms:*', notArn('StringNotEqualsIgnoreCase', ADMIN_ROLE.toLowerCase())), deny('*', 'kms:*', notArn('ArnNotEquals', ADMIN_ROLE))), []],
+    ['ArnNotLike in the Allow with a pattern covering the survivor', policy(allow('*', 'kms:*', notArn('ArnNotLike', `arn:aws:iam::${OWN}:role/Key*`)), deny('*', 'kms:*', notArn('ArnNotEquals', ADMIN_ROLE))), []],
+    ['the Allow excludes KeyAdmin, the Deny spares AdminB: AdminB keeps kms:*', policy(allow('*', 'kms:*', notArn('ArnNotEquals', ADMIN_ROLE)), deny('*', 'kms:*', notArn('ArnNotEquals', ADMIN_B))), ['NO_SEPARATION_OF_DUTIES', 'UNCONSTRAINED_GRANT_CREATION']],
+    // ARN comparison is case-sensitive: the Allow excludes role/keyadmin, which is not role/KeyAdmin.
+    ['ArnNotEquals in another letter case excludes nothing the Deny spares', policy(allow('*', 'kms:*', notArn('ArnNotEquals', ADMIN_ROLE.toLowerCase())), deny('*', 'kms:*', notArn('ArnNotEquals', ADMIN_ROLE))), ['NO_SEPARATION_OF_DUTIES', 'UNCONSTRAINED_GRANT_CREATION']],
+    ['ArnNotLike in the Allow with a pattern missing the survivor', policy(allow('*', 'kms:*', notArn('ArnNotLike', `arn:aws:iam::${OWN}:role/App*`)), deny('*', 'kms:*', notArn('ArnNotEquals', ADMIN_ROLE))), ['NO_SEPARATION_OF_DUTIES', 'UNCONSTRAINED_GRANT_CREATION']],
+    // An ARN wildcard stops at a colon: the pattern's third field (the service) is "*", the next fields must match on their own.
+    ['ArnNotLike whose wildcard would have to span ARN fields excludes nothing', policy(allow('*', 'kms:*', notArn('ArnNotLike', 'arn:aws:*:role/KeyAdmin')), deny('*', 'kms:*', notArn('ArnNotEquals', ADMIN_ROLE))), ['NO_SEPARATION_OF_DUTIES', 'UNCONSTRAINED_GRANT_CREATION']],
+    ['the Allow excludes another account: the own account keeps kms:*', policy(allow('*', 'kms:*', notAccount('StringNotEquals', FOREIGN)), deny('*', 'kms:*', notAccount('StringNotEquals', OWN))), ['ACCOUNT_WIDE_FULL_ACCESS']],
+    ['the Allow excludes KeyAdmin only: the rest of the own account keeps kms:*', policy(allow('*', 'kms:*', notArn('ArnNotEquals', ADMIN_ROLE)), deny('*', 'kms:*', notAccount('StringNotEquals', OWN))), ['ACCOUNT_WIDE_FULL_ACCESS']],
+    ['an Allow naming KeyAdmin and excluding it in any letter case grants nothing', policy(allow({ AWS: ADMIN_ROLE }, 'kms:*', notArn('StringNotEqualsIgnoreCase', ADMIN_ROLE))), []],
+    // The Principal element may name the role in another letter case than its aws:PrincipalArn: not relied on.
+    ['an Allow naming KeyAdmin and excluding it case-sensitively stays in view', policy(allow({ AWS: ADMIN_ROLE }, 'kms:*', notArn('ArnNotEquals', ADMIN_ROLE))), ['NO_SEPARATION_OF_DUTIES', 'UNCONSTRAINED_GRANT_CREATION']],
+    ['a Deny sparing a role pattern the Allow excludes as written leaves nothing', policy(allow('*', 'kms:*', notArn('ArnNotLike', `arn:aws:iam::${OWN}:role/Key*`)), deny('*', 'kms:*', notArn('ArnNotLike', `arn:aws:iam::${OWN}:role/Key*`))), []],
+    ['a Deny sparing a wider pattern than the Allow excludes leaves the rest', policy(allow('*', 'kms:*', notArn('ArnNotEquals', ADMIN_ROLE)), deny('*', 'kms:*', notArn('ArnNotLike', `arn:aws:iam::${OWN}:role/Key*`))), ['NO_SEPARATION_OF_DUTIES', 'UNCONSTRAINED_GRANT_CREATION']],
+    ['a Deny sparing KeyAdmin and AdminB, the Allow excluding KeyAdmin only: AdminB keeps kms:*', policy(allow('*', 'kms:*', notArn('ArnNotEquals', ADMIN_ROLE)), deny('*', 'kms:*', notArn('ArnNotEquals', [ADMIN_ROLE, ADMIN_B] as never))), ['NO_SEPARATION_OF_DUTIES', 'UNCONSTRAINED_GRANT_CREATION']],
+    ['a Deny on some actions only: the Allow excluding its survivor still grants the rest to everyone', policy(allow('*', 'kms:*', notArn('ArnNotEquals', ADMIN_ROLE)), deny('*', 'kms:Decrypt', notArn('ArnNotEquals', ADMIN_ROLE))), ['PUBLIC_ACCESS']],
+    ['an Allow narrowed to the own account and excluding it grants nothing', policy(allow('*', 'kms:*', { Condition: { StringEquals: { 'aws:PrincipalAccount': OWN }, StringNotEquals: { 'aws:PrincipalAccount': OWN } } })), []],
+    ['${aws:ResourceAccount} in the exclusion stands for the own account', policy(allow({ AWS: ROOT }, 'kms:*', notAccount('StringNotEquals', '${aws:ResourceAccount}'))), []],
+    ['an Allow to the account excluding one role still reaches the account', policy(allow({ AWS: ROOT }, 'kms:*', notArn('ArnNotEquals', ADMIN_ROLE))), ['ACCOUNT_WIDE_FULL_ACCESS']],
+    [
+      'a Deny sparing a service by NotPrincipal and a role pattern by condition, the Allow excluding that pattern: nothing remains for it',
+      policy(
+        { Effect: 'Deny', NotPrincipal: { Service: 'cloudtrail.amazonaws.com' }, Action: 'kms:*', Resource: '*', ...notArn('ArnNotLike', `arn:aws:iam::${FOREIGN}:role/partner-*`) },
+        allow('*', 'kms:*', notArn('ArnNotLike', `arn:aws:iam::${FOREIGN}:role/partner-*`)),
+      ),
+      ['UNSCOPED_SERVICE_PRINCIPAL'],
+    ],
+    [
+      'a Deny whose NotPrincipal names a role of the spared pattern leaves that role in view',
+      policy(
+        { Effect: 'Deny', NotPrincipal: { AWS: `arn:aws:iam::${FOREIGN}:role/partner-x` }, Action: 'kms:*', Resource: '*', ...notArn('ArnNotLike', `arn:aws:iam::${FOREIGN}:role/partner-*`) },
+        allow('*', 'kms:*', notArn('ArnNotLike', `arn:aws:iam::${FOREIGN}:role/partner-*`)),
+      ),
+      ['NO_SEPARATION_OF_DUTIES', 'UNCONSTRAINED_GRANT_CREATION', 'UNTRUSTED_CROSS_ACCOUNT'],
+    ],
+    // ForAnyValue over a single-valued key is left alone: the Allow is not relied on to exclude anyone.
+    ['a set-qualified exclusion is not relied on', policy(allow('*', 'kms:*', { Condition: { 'ForAnyValue:StringNotEquals': { 'aws:PrincipalAccount': OWN } } }), deny('*', 'kms:*', notAccount('StringNotEquals', OWN))), ['ACCOUNT_WIDE_FULL_ACCESS']],
+  ])('%s', (_n, p, expected) => {
+    const clean = JSON.parse(JSON.stringify(p)) as unknown;
+    expect(checks(clean)).toEqual(expected);
+  });
+});
+
 describe('several conditions on who (ANDed, in any order)', () => {
   const partnerRoles = `arn:aws:iam::${FOREIGN}:role/partner-*`;
   const cases: [string, Record<string, unknown>, unknown, CheckId[]][] = [

@@ -542,12 +542,17 @@ describe('request-aware classes (issue 11 §1, §2) have witnesses; the classes 
     none(policy(allow({ AWS: FOREIGN_ROOT }, 'kms:Decrypt', { Condition: { StringEqualsIfExists: { 'aws:PrincipalArn': APP_ROLE } } })));
   });
 
-  it.failing('beyond the issue: ArnLike aws:PrincipalArn matching none of the roles the Principal names grants nothing', () => {
-    none(policy(allow({ AWS: [ADMIN_ROLE, APP_ROLE] }, ['kms:ScheduleKeyDeletion', 'kms:Sign'], { Condition: { ArnLike: { 'aws:PrincipalArn': `arn:aws:iam::${OWN}:role/app-*` } } })));
+  it('StringNotEquals aws:PrincipalAccount excluding the account the Principal names grants nothing', () => {
+    none(policy(allow({ AWS: ROOT }, 'kms:*', { Condition: { StringNotEquals: { 'aws:PrincipalAccount': OWN } } })));
   });
 
-  it.failing('beyond the issue: StringNotEquals aws:PrincipalAccount excluding the account the Principal names grants nothing', () => {
-    none(policy(allow({ AWS: ROOT }, 'kms:*', { Condition: { StringNotEquals: { 'aws:PrincipalAccount': OWN } } })));
+  it('an Allow and a Deny both excluding KeyAdmin by aws:PrincipalArn leave KeyAdmin nothing', () => {
+    const notAdmin = { Condition: { ArnNotEquals: { 'aws:PrincipalArn': ADMIN_ROLE } } };
+    none(policy(allow('*', 'kms:*', notAdmin), { Effect: 'Deny', Principal: '*', Action: 'kms:*', Resource: '*', ...notAdmin }));
+  });
+
+  it.failing('beyond the issue: ArnLike aws:PrincipalArn matching none of the roles the Principal names grants nothing', () => {
+    none(policy(allow({ AWS: [ADMIN_ROLE, APP_ROLE] }, ['kms:ScheduleKeyDeletion', 'kms:Sign'], { Condition: { ArnLike: { 'aws:PrincipalArn': `arn:aws:iam::${OWN}:role/app-*` } } })));
   });
 
   it.failing('beyond the issue: a role carved out of "anyone" by a Deny keeps access its ArnNotEquals exclusion denies', () => {
