@@ -27,7 +27,7 @@ export {
   type PrincipalKind,
 } from './condition-presence';
 export type { PrincipalClass } from './principals';
-export { PARTITIONS, accountOfArn, accountOfPrincipal, partitionOfArn, wholeAccountOf } from './principals';
+export { PARTITIONS, accountOfArn, accountOfPrincipal, partitionOfArn, partitionOfRegion, wholeAccountOf } from './principals';
 export { duplicateKeyPaths, keyPath, pathSegments } from './json-text';
 export { CHECK, CHECKS, CHECK_IDS, isCheckId, type CheckId } from './checks/registry';
 export { COMPLIANCE_FRAMEWORKS, type Check, type CheckMeta, type ComplianceMapping, type ControlIds } from './checks/toolkit';

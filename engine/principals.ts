@@ -160,6 +160,21 @@ export function partitionOfArn(arn: string): string | undefined {
   return /^arn:([^:]*):/.exec(arn)?.[1];
 }
 
+/**
+ * The partition of a Region (`cn-north-1` → `aws-cn`), for what carries no ARN to read it from (a policy file, a
+ * template key, a hook request). Region names are what set the partitions apart; `aws` for any other name.
+ */
+export function partitionOfRegion(region: string): string {
+  if (region.startsWith('cn-')) return 'aws-cn';
+  if (region.startsWith('us-gov-')) return 'aws-us-gov';
+  if (region.startsWith('us-isob-')) return 'aws-iso-b';
+  if (region.startsWith('us-iso-')) return 'aws-iso';
+  if (region.startsWith('eu-isoe-')) return 'aws-iso-e';
+  if (region.startsWith('us-isof-')) return 'aws-iso-f';
+  if (region.startsWith('eusc-')) return 'aws-eusc';
+  return 'aws';
+}
+
 /** The account a principal string belongs to: a bare account id, or the account of an ARN. */
 export function accountOfPrincipal(principal: string): string | undefined {
   return ACCOUNT_ID.test(principal) ? principal : accountOfArn(principal);

@@ -9,8 +9,8 @@
  * exception (which CloudFormation would only report as a failed invocation, without the reason).
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { analyzePolicy } from '../engine';
-import { judgeRequest, partitionOfRegion, type Analyzer, type HookDecision } from './judge';
+import { analyzePolicy, partitionOfRegion } from '../engine';
+import { judgeRequest, type Analyzer, type HookDecision } from './judge';
 import { clientRequestTokenOf, MalformedRequestError, parseHookRequest, type HookRequest } from './request';
 import { failure, renderDecision, type HookResponse } from './response';
 import { readHookSettings, type HookSettings } from './settings';
@@ -62,7 +62,7 @@ export function createHandler(deps: HookHandlerDeps): HookHandler {
   // which CloudFormation would only see as an invocation error.
   const settings = readSettings(env);
   const analyze = deps.analyze ?? analyzePolicy;
-  const defaultPartition = partitionOfRegion(env.AWS_REGION);
+  const defaultPartition = env.AWS_REGION === undefined ? 'aws' : partitionOfRegion(env.AWS_REGION);
   const { logger } = deps;
 
   return async (event) => {

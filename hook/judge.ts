@@ -41,14 +41,6 @@ export type HookDecision =
   /** The policy could not be judged; `reason` says why and what to do. */
   | { kind: 'not-judged'; reason: string; findings: Finding[] };
 
-/** The partition of a Region (`cn-north-1` → `aws-cn`); `aws` when unknown. */
-export function partitionOfRegion(region: string | undefined): string {
-  if (region === undefined) return 'aws';
-  if (region.startsWith('cn-')) return 'aws-cn';
-  if (region.startsWith('us-gov-')) return 'aws-us-gov';
-  return 'aws';
-}
-
 function typeOfValue(value: unknown): string {
   if (value === null) return 'null';
   return Array.isArray(value) ? 'an array' : `a ${typeof value}`;

@@ -3,9 +3,9 @@
  * (aws/security-hub.ts) with what the scan covered, so that only findings it could have found again are resolved.
  */
 import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
-import { SEVERITIES, type Severity } from '../../engine';
+import { SEVERITIES, partitionOfRegion, type Severity } from '../../engine';
 import type { Clock } from '../../runtime/clock';
-import { ASFF_GENERATOR_PREFIX, asffFindings, asffProductArn, partitionOfRegion } from '../output/asff';
+import { ASFF_GENERATOR_PREFIX, asffFindings, asffProductArn } from '../output/asff';
 import { entryNotJudged, type Report } from '../report';
 import { importToSecurityHub, securityHubNotes, securityHubSummary, type ArchiveCoverage, type FindingIdentity, type FindingSubject, type SecurityHubOutcome } from '../aws/security-hub';
 import type { ScanAws } from '../aws/scan-aws';

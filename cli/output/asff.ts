@@ -12,7 +12,7 @@
  *   the finding is created, FindingProviderFields on every update.
  */
 import type { AwsSecurityFinding, Resource } from '@aws-sdk/client-securityhub';
-import { partitionOfArn, type Severity } from '../../engine';
+import { partitionOfArn, partitionOfRegion, type Severity } from '../../engine';
 import { UsageError } from '../io';
 import type { Report } from '../report';
 import { describeSuppression } from '../report';
@@ -64,21 +64,6 @@ export function asffFindingId(fingerprint: string): string {
 
 export function asffGeneratorId(checkId: string): string {
   return `${ASFF_GENERATOR_PREFIX}${checkId}`;
-}
-
-/**
- * The partition of a Region, for resources that are not keys (a policy file, a template key, an account whose keys
- * could not be listed). Region names are what set the partitions apart.
- */
-export function partitionOfRegion(region: string): string {
-  if (region.startsWith('cn-')) return 'aws-cn';
-  if (region.startsWith('us-gov-')) return 'aws-us-gov';
-  if (region.startsWith('us-isob-')) return 'aws-iso-b';
-  if (region.startsWith('us-iso-')) return 'aws-iso';
-  if (region.startsWith('eu-isoe-')) return 'aws-iso-e';
-  if (region.startsWith('us-isof-')) return 'aws-iso-f';
-  if (region.startsWith('eusc-')) return 'aws-eusc';
-  return 'aws';
 }
 
 /**

@@ -8,10 +8,10 @@
  * Finding reports what a product detected (here, a dangerous grant in a key policy) without one, as Prowler's OCSF
  * output does for its checks, and keeps the remediation and affected resources.
  */
-import type { Severity } from '../../engine';
+import { partitionOfArn, partitionOfRegion, type Severity } from '../../engine';
 import type { Report } from '../report';
 import { describeSuppression } from '../report';
-import { ASFF_TYPES, asffFindingId, partitionOfRegion } from './asff';
+import { ASFF_TYPES, asffFindingId } from './asff';
 import { listFindings, relatedRequirements, sidsOf, type ListedFinding } from './finding-list';
 import { jsonSafe } from './safe-text';
 
@@ -93,7 +93,7 @@ function placeOf(item: ListedFinding, report: Report): { account?: string; regio
 function resourceOf(item: ListedFinding, place: { account?: string; region?: string }): OcsfDetectionFinding['resources'][number] {
   const extra = item.entry.extra;
   const keyArn = stringFact(extra, 'keyArn');
-  const region = place.region !== undefined ? { region: place.region, cloud_partition: keyArn?.split(':')[1] ?? partitionOfRegion(place.region) } : {};
+  const region = place.region !== undefined ? { region: place.region, cloud_partition: (keyArn !== undefined ? partitionOfArn(keyArn) : undefined) ?? partitionOfRegion(place.region) } : {};
   if (keyArn !== undefined) return { uid: keyArn, type: 'AWS::KMS::Key', ...region };
   const account = stringFact(extra, 'account');
   if (account !== undefined) return { uid: account, name: item.entry.subject, type: 'AWS::Account', ...region };

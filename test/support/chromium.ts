@@ -21,5 +21,6 @@ export function describeInChromium(name: string, body: () => void): void {
     return;
   }
   console.warn(`${name}: skipped, ${CHROMIUM} not found (run bash .ci/install-chromium.sh)`);
+  // Skipped on purpose: the browser tests need Chromium, which .ci/run installs; under CI=true they always run.
   describe.skip(`${name} (skipped: ${CHROMIUM} not found)`, body); // skip reason: no chromium outside CI
 }
