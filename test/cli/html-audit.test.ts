@@ -9,12 +9,11 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { CHECKS, CHECK } from '../../engine';
 import { renderHtml } from '../../cli/output/html';
 import type { ResultEntry } from '../../cli/report';
-import { describeInChromium, launchChromium } from '../support/chromium';
+import { describeInChromium, launchChromium, openWatched } from '../support/chromium';
 import { POSITIONS, SCAN_RUN, auditReport, finding, keyArn } from '../support/html-audit-report';
 
 const OUTPUT = join(__dirname, '..', 'output');
@@ -206,26 +205,11 @@ describeInChromium('HTML report for an auditor, in headless Chromium', () => {
     await browser?.close();
   });
 
-  /** A page that records console errors (a CSP violation is one), page errors and requests other than the file. */
-  async function open(file: string): Promise<{ page: Page; errors: string[]; requests: string[] }> {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    const errors: string[] = [];
-    const requests: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
-    });
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('request', (req) => {
-      if (!req.url().startsWith('file:') && !req.url().startsWith('data:')) requests.push(req.url());
-    });
-    await page.goto(pathToFileURL(file).href);
-    return { page, errors, requests };
-  }
 
   const visibleKeys = (page: Page) => page.locator('article.key:not([hidden]) .name').allTextContents();
 
   it('shows the header, the keys by worst severity, and filters by check and by severity, with no CSP violation', async () => {
-    const { page, errors, requests } = await open(reportFile);
+    const { page, errors, requests } = await openWatched(browser, reportFile);
     await expect(page.locator('article.key .name').allTextContents()).resolves.toEqual(expectedOrder().map(keyArn));
     const header = page.locator('header');
     await expect(header.locator('dt', { hasText: 'Generated' }).locator('+ dd').textContent()).resolves.toBe('2031-06-01T12:00:01.000Z (started 2031-06-01T11:59:48.000Z)');
@@ -281,7 +265,7 @@ describeInChromium('HTML report for an auditor, in headless Chromium', () => {
     const html = renderHtml(auditReport()).replace('</main>', '</main><script>document.title = "injected"</script>');
     const file = join(OUTPUT, 'html-audit-injected.html');
     writeFileSync(file, html);
-    const { page, errors } = await open(file);
+    const { page, errors } = await openWatched(browser, file);
     await expect(page.title()).resolves.toBe('KMS key policy report');
     expect(errors.join('\n')).toMatch(/Content Security Policy/);
     // The report's own script still ran.

@@ -4,9 +4,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
-import { describeInChromium, launchChromium } from '../support/chromium';
+import { describeInChromium, launchChromium, openWatched } from '../support/chromium';
 import type { EffectiveAccess, EffectivePrincipal } from '../../engine';
 import { renderHtml } from '../../cli/output/html';
 import type { Report, ResultEntry } from '../../cli/report';
@@ -97,17 +96,7 @@ describeInChromium('HTML principals × keys in headless Chromium', () => {
   });
 
   it('shows each principal’s levels per key, links a column to its key, with no console error and no network', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    const errors: string[] = [];
-    const requests: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
-    });
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('request', (req) => {
-      if (!req.url().startsWith('file:') && !req.url().startsWith('data:')) requests.push(req.url());
-    });
-    await page.goto(pathToFileURL(file).href);
+    const { page, errors, requests } = await openWatched(browser, file);
 
     const table = page.locator('table.principals-keys');
     await expect(table.locator('thead th').allTextContents()).resolves.toEqual(['Principal', 'alias/orders', 'billing incomplete']);

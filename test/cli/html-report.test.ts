@@ -5,9 +5,8 @@
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
-import { describeInChromium, launchChromium } from '../support/chromium';
+import { describeInChromium, launchChromium, openWatched } from '../support/chromium';
 import { escapeHtml, renderHtml } from '../../cli/output/html';
 import type { Report } from '../../cli/report';
 import { runCli } from '../support/cli';
@@ -97,22 +96,7 @@ describeInChromium('HTML report in headless Chromium', () => {
   });
 
   it('renders the summary, the matrices and the statements, with no console errors and no network', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    const errors: string[] = [];
-    const requests: string[] = [];
-    const dialogs: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
-    });
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('request', (req) => {
-      if (!req.url().startsWith('file:') && !req.url().startsWith('data:')) requests.push(req.url());
-    });
-    page.on('dialog', (d) => {
-      dialogs.push(d.message());
-      void d.dismiss();
-    });
-    await page.goto(pathToFileURL(reportFile).href);
+    const { page, errors, requests, dialogs } = await openWatched(browser, reportFile);
 
     await expect(page.locator('h1').textContent()).resolves.toBe('KMS key policy report');
     // The header: the command as run, the account given, the Region not given.
