@@ -17,6 +17,7 @@ import { ListAccountsCommand, OrganizationsClient } from '@aws-sdk/client-organi
 import type { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { createClientsFactory, nameEndpointInNetworkErrors, sdkClientConfig, type ClientSettings, type ClientsFactory } from '../../aws/clients';
+import { partitionOfArn } from '../../engine';
 
 export interface CallerIdentity {
   account: string;
@@ -84,10 +85,6 @@ export interface ScanAwsOptions {
   profile?: string;
   /** Passed to every client (timeouts included); tests use it to point at moto. */
   settings?: ClientSettings;
-}
-
-function partitionOf(arn: string): string {
-  return arn.split(':')[1] || 'aws';
 }
 
 const ENABLED: readonly RegionOptStatus[] = [RegionOptStatus.ENABLED, RegionOptStatus.ENABLED_BY_DEFAULT];
@@ -167,7 +164,7 @@ export function createScanAws(options: ScanAwsOptions = {}): ScanAws {
       const sts = nameEndpointInNetworkErrors(new STSClient({ ...base, region }));
       const r = await sts.send(new GetCallerIdentityCommand({}));
       if (r.Account === undefined || r.Arn === undefined) throw new Error('sts:GetCallerIdentity returned no account');
-      return { account: r.Account, arn: r.Arn, partition: partitionOf(r.Arn) };
+      return { account: r.Account, arn: r.Arn, partition: partitionOfArn(r.Arn) || 'aws' };
     },
     async enabledRegions(region, assumed) {
       let account: AccountClient;
